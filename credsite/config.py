@@ -1,0 +1,159 @@
+"""site.yaml: the site's settings, validated with located errors.
+
+Layer 5. The attribute docstrings of `SiteConfig` are the reference for site.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from credsite import yamlsource
+from credsite.errors import ContentError, CredsiteError, Location, Problems
+from credsite.fields import Reader
+from credsite.yamlsource import Map
+
+SLUG = r"[a-z0-9][a-z0-9-]*"
+
+
+@dataclass(frozen=True)
+class StatusSettings:
+    suspension: bool = False
+    """Add a second `credentialStatus` entry (purpose suspension) so awards can be suspended and
+    reinstated. Off by default: the OB 3.0 JSON Schema allows a single credentialStatus object, so
+    credentials with two entries fail strict schema validators. Turning it on changes every credential."""
+    publish_reasons: bool = True
+    """Show the revocation reason on the credential page and in the OB 2.0 assertion."""
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    root: Path
+    """The folder holding site.yaml; every other path is relative to it."""
+    title: str
+    """The site's name, shown on every page."""
+    url: str
+    """Public base URL the site is served from, ending in '/'. Every credential id and the issuer's
+    did:web DID derive from it, so changing it later changes every credential."""
+    output: str = "_site"
+    """Output folder."""
+    theme: str = "default"
+    """Theme name: templates are looked up in themes/<theme>/ of the site, then the built-in default."""
+    description: str = ""
+    language: str = "en"
+    content: str = "content"
+    """Folder of issuers/, achievements/, awards/ (YAML, and CSV for awards)."""
+    keys: str = "keys"
+    """Folder of signing keys (never published, never committed)."""
+    lockfile: str = "credsite.lock"
+    demo_key: bool = False
+    """Sign with credsite's public demo key. Only for examples and tests: anyone can forge with it."""
+    primary_issuer: str | None = None
+    """The issuer whose DID is the site's own did:web (required when there are several issuers)."""
+    status: StatusSettings = field(default_factory=StatusSettings)
+    ob2: bool = True
+    """Also publish Open Badges 2.0 hosted assertions."""
+    list_recipients: bool = False
+    """List recipients on achievement pages. Off by default for privacy."""
+    noindex: bool = True
+    """Ask search engines not to index credential pages."""
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / self.output
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / self.content
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.root / self.keys
+
+    @property
+    def lockfile_path(self) -> Path:
+        return self.root / self.lockfile
+
+
+_KEYS = [
+    "title", "url", "output", "theme", "description", "language", "content", "keys",
+    "lockfile", "demo_key", "primary_issuer", "status", "ob2", "list_recipients", "noindex",
+]  # fmt: skip
+
+
+def load(root: Path, *, output: str | None = None) -> SiteConfig:
+    """Read `root/site.yaml`; every problem is reported at once as a `ContentError`."""
+    path = root / "site.yaml"
+    if not path.is_file():
+        raise CredsiteError(
+            f"no site.yaml in {root.resolve()}: run credsite in a site folder, "
+            "or create one with 'credsite init DIR'"
+        )
+    data = yamlsource.load(path, "site.yaml")
+    if not isinstance(data, Map):
+        raise CredsiteError("site.yaml must be a mapping of settings", Location("site.yaml", 1, 1))
+    problems = Problems()
+    read = Reader(data, problems, "site.yaml")
+    read.check_keys(_KEYS, required=["title", "url"])
+    url = read.url("url")
+    if url is not None:
+        url = _check_site_url(url, read)
+    status = StatusSettings()
+    status_map = read.map("status")
+    if status_map is not None:
+        sread = Reader(status_map, problems, "status")
+        sread.check_keys(["suspension", "publish_reasons"])
+        status = StatusSettings(
+            suspension=sread.bool("suspension", False),
+            publish_reasons=sread.bool("publish_reasons", True),
+        )
+    out = read.str("output", "_site")
+    _check_relative(out, read, "output")
+    out = output or out  # a folder given on the command line may be anywhere
+    config = SiteConfig(
+        root=root,
+        title=read.str("title", ""),
+        url=url or "https://invalid.example/",
+        output=out,
+        theme=read.str("theme", "default", pattern=SLUG),
+        description=read.str("description", ""),
+        language=read.str("language", "en", pattern=r"[A-Za-z]{2,3}(-[A-Za-z0-9]+)*"),
+        content=read.str("content", "content"),
+        keys=read.str("keys", "keys"),
+        lockfile=read.str("lockfile", "credsite.lock"),
+        demo_key=read.bool("demo_key", False),
+        primary_issuer=read.str("primary_issuer", None, pattern=SLUG),
+        status=status,
+        ob2=read.bool("ob2", True),
+        list_recipients=read.bool("list_recipients", False),
+        noindex=read.bool("noindex", True),
+    )
+    if problems:
+        raise ContentError(problems.items)
+    return config
+
+
+def _check_site_url(url: str, read: Reader) -> str | None:
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
+        read.error("url", "'url' must not have a query or fragment")
+        return None
+    if parts.username or parts.password:
+        read.error("url", "'url' must not contain a user name or password")
+        return None
+    host = parts.hostname or ""
+    if re.fullmatch(r"[\d.]+|\[.*\]", host) or ":" in host:
+        read.error("url", "'url' must use a domain name: did:web does not allow IP addresses")
+        return None
+    if parts.scheme != "https" and host not in ("localhost",):
+        read.error("url", "'url' must be https (did:web is resolved over HTTPS)")
+        return None
+    return url if url.endswith("/") else url + "/"
+
+
+def _check_relative(value: str, read: Reader, key: str) -> None:
+    p = Path(value)
+    if p.is_absolute() or ".." in p.parts or value in (".", ""):
+        read.error(key, f"'{key}' must be a folder inside the site, got {value!r}")

@@ -1,0 +1,81 @@
+"""Errors a user can act on, each pointing at a place in their files.
+
+Layer 0: imports nothing from credsite. A `CredsiteError` is shown without a traceback and exits
+with status 1; any other exception is a bug in credsite and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a user's file; line and column are 1-based, 0 when unknown."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line and self.column:
+            return f"{self.path}:{self.line}:{self.column}"
+        if self.line:
+            return f"{self.path}:{self.line}"
+        return self.path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, printed as ``path:line:col: message``."""
+
+    location: Location | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+class CredsiteError(Exception):
+    """Base of every error the user can fix; the CLI prints it and exits 1."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.problems: list[Problem] = [Problem(location, message)]
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class ContentError(CredsiteError):
+    """Several problems found while reading the site, reported together."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        problems = list(problems)
+        Exception.__init__(self, f"{len(problems)} problem(s)")
+        self.problems = sorted(
+            problems, key=lambda p: (p.location or Location(""), p.message)
+        )
+
+
+class Problems:
+    """Collects problems so a whole site is checked before anything is reported."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, location: Location | None, message: str) -> None:
+        self.items.append(Problem(location, message))
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.items.extend(problems)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ContentError(self.items)

@@ -1,0 +1,194 @@
+"""Typed reads of located YAML mappings that record a problem instead of raising.
+
+Layer 4 (beside yamlsource). `config` and `model` describe their fields with these helpers so
+every problem in every file is collected and reported at once, each at its line and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from credsite.errors import Location, Problems
+from credsite.yamlsource import Map, Node, Seq
+
+MISSING: Any = object()
+
+
+class Reader:
+    """Reads fields of one mapping, collecting problems into a shared `Problems`."""
+
+    def __init__(self, data: Map, problems: Problems, what: str) -> None:
+        self.data = data
+        self.problems = problems
+        self.what = what
+
+    def check_keys(self, allowed: Iterable[str], required: Iterable[str] = ()) -> None:
+        """Unknown keys are errors (with a did-you-mean hint); so are missing required keys."""
+        allowed = list(allowed)
+        for key in self.data:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                self.problems.add(
+                    self.data.key_location(key), f"unknown field '{key}' in {self.what}{hint}"
+                )
+        for key in required:
+            if key not in self.data or self.data[key] is None:
+                self.problems.add(self.data.location, f"{self.what} needs '{key}'")
+
+    def loc(self, key: str) -> Location:
+        return self.data.value_location(key)
+
+    def error(self, key: str, message: str) -> None:
+        self.problems.add(self.loc(key), message)
+
+    def str(self, key: str, default: Any = None, *, pattern: str | None = None) -> Any:
+        value = self.data.get(key, MISSING)
+        if value is MISSING or value is None:
+            return default
+        if isinstance(value, bool) or isinstance(value, Node):
+            self.error(key, f"'{key}' must be text")
+            return default
+        text = str(value).strip()
+        if not text:
+            self.error(key, f"'{key}' must not be empty")
+            return default
+        if pattern and not re.fullmatch(pattern, text):
+            self.error(key, f"'{key}' is not valid: {text!r}")
+            return default
+        return text
+
+    def bool(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, MISSING)
+        if value is MISSING or value is None:
+            return default
+        if not isinstance(value, bool):
+            self.error(key, f"'{key}' must be true or false")
+            return default
+        return value
+
+    def url(self, key: str, default: Any = None) -> Any:
+        text = self.str(key)
+        if text is None:
+            return default
+        if not is_http_url(text):
+            self.error(key, f"'{key}' must be an http(s) URL, got {text!r}")
+            return default
+        return text
+
+    def date(self, key: str, default: Any = None) -> Any:
+        """A date or a date-time with a time zone, returned as an aware UTC datetime."""
+        value = self.data.get(key, MISSING)
+        if value is MISSING or value is None:
+            return default
+        parsed = parse_datetime(value)
+        if parsed is None:
+            self.error(
+                key,
+                f"'{key}' must be a date like 2026-03-01 or a date-time with a time zone "
+                f"like 2026-03-01T09:00:00Z, got {value!r}",
+            )
+            return default
+        return parsed
+
+    def list_of_str(self, key: str) -> list[str]:
+        value = self.data.get(key, MISSING)
+        if value is MISSING or value is None:
+            return []
+        if isinstance(value, str):
+            return [value.strip()] if value.strip() else []
+        if not isinstance(value, Seq) or any(
+            isinstance(v, Node) or isinstance(v, bool) or v is None for v in value
+        ):
+            self.error(key, f"'{key}' must be a list of text items")
+            return []
+        return [str(v).strip() for v in value if str(v).strip()]
+
+    def map(self, key: str) -> Map | None:
+        value = self.data.get(key, MISSING)
+        if value is MISSING or value is None:
+            return None
+        if not isinstance(value, Map):
+            self.error(key, f"'{key}' must be a mapping of fields")
+            return None
+        return value
+
+    def seq(self, key: str) -> Seq | None:
+        value = self.data.get(key, MISSING)
+        if value is MISSING or value is None:
+            return None
+        if not isinstance(value, Seq):
+            self.error(key, f"'{key}' must be a list")
+            return None
+        return value
+
+
+def is_http_url(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in text
+
+
+def parse_datetime(value: Any) -> dt.datetime | None:
+    """YAML dates and date-times (and their text forms) as aware UTC datetimes.
+
+    A bare date means midnight UTC; a date-time must carry a time zone (VC 2.0 §4.9 dateTimeStamp).
+    """
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            # PyYAML drops the zone only for naive input, which VC 2.0 does not allow.
+            return None
+        return value.astimezone(dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                return parse_datetime(dt.date.fromisoformat(text))
+            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parse_datetime(parsed)
+    return None
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """XML Schema dateTimeStamp in UTC with a ``Z``, seconds precision."""
+    return value.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_DURATION = re.compile(r"(?P<n>\d+)\s*(?P<unit>years?|months?|weeks?|days?)")
+
+
+def parse_duration(text: str) -> tuple[int, str] | None:
+    """'2 years', '18 months', '6 weeks', '90 days' -> (n, unit)."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not match:
+        return None
+    return int(match["n"]), match["unit"].rstrip("s")
+
+
+def add_duration(start: dt.datetime, amount: tuple[int, str]) -> dt.datetime:
+    n, unit = amount
+    if unit == "day":
+        return start + dt.timedelta(days=n)
+    if unit == "week":
+        return start + dt.timedelta(weeks=n)
+    months = n * 12 if unit == "year" else n
+    year, month = divmod(start.month - 1 + months, 12)
+    year += start.year
+    month += 1
+    day = start.day
+    while True:
+        try:
+            return start.replace(year=year, month=month, day=day)
+        except ValueError:
+            day -= 1  # 31 March + 1 month -> 30 April

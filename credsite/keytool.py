@@ -1,0 +1,56 @@
+"""`credsite keys generate`: create signing keys, and rotate them on purpose.
+
+Layer 12. Reads only site.yaml, the issuer file names and the lockfile, so a key can be made
+before the rest of the content is valid.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from credsite import config as site_config
+from credsite.errors import CredsiteError
+from credsite.lockfile import Lockfile
+from credsite.signing import env_name, find_key, key_path, write_key_file
+from credsite.vc.keys import SigningKey
+
+
+def generate(root: Path, issuer: str | None, rotate: bool) -> list[str]:
+    config = site_config.load(root)
+    known = sorted(p.stem for p in (config.content_dir / "issuers").glob("*.y*ml"))
+    if issuer is not None and issuer not in known:
+        raise CredsiteError(f"unknown issuer '{issuer}': the issuers are {', '.join(known) or 'none'}")
+    targets = [issuer] if issuer else known
+    if not targets:
+        raise CredsiteError(f"no issuers in {config.content}/issuers/: add one first")
+    lock = Lockfile.load(config.lockfile_path, config.lockfile)
+    messages = []
+    for name in targets:
+        path = key_path(config, name)
+        existing = find_key(config.__class__(**{**config.__dict__, "demo_key": False}), name,
+                            name == (config.primary_issuer or known[0]))  # fmt: skip
+        recorded = lock.issuer_keys(name)
+        if existing is not None and not rotate:
+            messages.append(f"{name}: already has a key ({existing.source}); "
+                            "use --rotate to replace it on purpose")  # fmt: skip
+            continue
+        if recorded and not rotate:
+            raise CredsiteError(
+                f"issuer '{name}' already signed credentials with {recorded[-1]} (credsite.lock); "
+                f"restore that key into {config.keys}/{name}.key or ${env_name(name)} instead. "
+                "To replace it on purpose, run with --rotate."
+            )
+        key = SigningKey.generate()
+        write_key_file(config, name, key)
+        if rotate:
+            lock.record_key(name, key.public_key_multibase)
+            lock.save(config.lockfile_path)
+        messages.append(
+            f"{name}: wrote {path.relative_to(root) if path.is_relative_to(root) else path} "
+            f"(public key {key.public_key_multibase}). Back it up; for CI store its last line "
+            f"as the repository secret {env_name(name)}."
+        )
+        if rotate and recorded:
+            messages.append(f"{name}: earlier keys stay in the DID document, so credentials "
+                            "already issued keep verifying; rebuild to re-sign with the new key.")  # fmt: skip
+    return messages

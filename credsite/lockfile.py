@@ -1,0 +1,267 @@
+"""credsite.lock: the issuance state that cannot be recomputed, recorded once and committed.
+
+Layer 7. Credential URLs are random (not guessable from the recipient or a counter), status-list
+indices are random (Bitstring Status List §5 "SHOULD assign indexes randomly"), recipient salts
+are random, and issue times are when the award was first built: none can be derived from the
+content, so all are recorded here the first time and read back on every later build. That is what
+makes rebuilds byte-identical.
+
+The file is JSON Lines, one self-contained object per line, sorted. `.gitattributes` gives it
+git's built-in ``merge=union`` driver, so two branches that each issued awards merge without a
+conflict; `load` then reconciles what a union merge can leave behind (identical duplicate lines,
+stale status-list lines) and reports what needs a human (one award issued twice with different
+ids, one status index given to two awards). Entries are never deleted, so an index is never reused,
+not after revocation, not after an award is deleted from the content.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import random
+import secrets
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from credsite.errors import ContentError, CredsiteError, Location, Problems
+from credsite.fields import format_datetime, parse_datetime
+
+HEADER = (
+    "# credsite.lock: issuance state credsite cannot recompute (credential ids, status indices,\n"
+    "# salts, issue times). Commit it; never edit or delete lines: recipients hold what it records.\n"
+)
+LIST_SIZE = 131_072  # Bitstring Status List §6.1 minimum; one index per award in every list
+Clock = Callable[[], dt.datetime]
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+class LockedError(CredsiteError):
+    """--locked build that would have to record new state."""
+
+
+@dataclass(frozen=True)
+class AwardEntry:
+    award: str
+    """Digest of the award's id (`model.Award.lock_key`)."""
+    credential: str
+    """Random token that names the credential's files: credentials/<token>.json."""
+    minted: str
+    """When the award was first built: proof `created`, and `validFrom` if the award gives no date."""
+    salt: str
+    """Salt of the recipient's identity hash (OB 3.0 IdentityObject, OB 2.0 recipient)."""
+    list: int
+    index: int
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    issuer: str
+    publicKeyMultibase: str  # noqa: N815 - the JSON name
+    added: str
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    issuer: str
+    list: int
+    purpose: str
+    bits: str
+    """sha256 of the bitstring, so a list keeps its dates until its bits change."""
+    updated: str
+
+
+@dataclass
+class Lockfile:
+    awards: dict[str, AwardEntry] = field(default_factory=dict)
+    keys: list[KeyEntry] = field(default_factory=list)
+    lists: dict[tuple[str, int, str], list[ListEntry]] = field(default_factory=dict)
+    locked: bool = False
+    clock: Clock = system_clock
+    rng: random.Random = field(default_factory=secrets.SystemRandom)
+    minted: list[str] = field(default_factory=list)
+    """Human descriptions of what this build recorded that was not there before."""
+    _used: dict[int, set[int]] = field(default_factory=dict)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Path, shown: str = "credsite.lock", **options: object) -> Lockfile:
+        lock = cls(**options)  # type: ignore[arg-type]
+        if not path.exists():
+            return lock
+        problems = Problems()
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CredsiteError(f"cannot read the lockfile: {exc}", Location(shown)) from None
+        award_lines: dict[str, int] = {}
+        for number, line in enumerate(lines, 1):
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            where = Location(shown, number, 1)
+            if text.startswith(("<<<<<<<", "=======", ">>>>>>>")):
+                problems.add(where, "merge conflict marker: keep the lines of both sides "
+                             "(the lockfile is merged with merge=union, see .gitattributes)")  # fmt: skip
+                continue
+            try:
+                entry = _parse(json.loads(text))
+            except (ValueError, TypeError, KeyError) as exc:
+                problems.add(where, f"unreadable lockfile line: {exc}")
+                continue
+            if isinstance(entry, AwardEntry):
+                known = lock.awards.get(entry.award)
+                if known is not None and known != entry:
+                    problems.add(where, f"award {entry.award} was recorded twice with different "
+                                 f"values (see line {award_lines[entry.award]}): probably issued on "
+                                 "two branches; keep the line of the credential already published")  # fmt: skip
+                    continue
+                lock.awards[entry.award] = entry
+                award_lines[entry.award] = number
+            elif isinstance(entry, KeyEntry):
+                if entry not in lock.keys:
+                    lock.keys.append(entry)
+            elif entry not in lock.lists.setdefault((entry.issuer, entry.list, entry.purpose), []):
+                lock.lists[(entry.issuer, entry.list, entry.purpose)].append(entry)
+        owners: dict[tuple[int, int], str] = {}
+        for entry in lock.awards.values():
+            slot = (entry.list, entry.index)
+            if slot in owners:
+                problems.add(Location(shown, award_lines[entry.award], 1),
+                             f"status index {entry.index} of list {entry.list} is recorded for two "
+                             f"awards ({owners[slot]} and {entry.award})")  # fmt: skip
+            owners[slot] = entry.award
+            lock._used.setdefault(entry.list, set()).add(entry.index)
+        if problems:
+            raise ContentError(problems.items)
+        return lock
+
+    # -- recording -----------------------------------------------------------------------------
+
+    def award(self, lock_key: str, description: str) -> AwardEntry:
+        """The award's recorded state, recording it now if this is its first build."""
+        entry = self.awards.get(lock_key)
+        if entry is not None:
+            return entry
+        self._refuse_if_locked(f"new award {description}")
+        list_number, index = self._free_index()
+        token = base64.b32encode(self.rng.randbytes(16)).decode("ascii").rstrip("=").lower()
+        entry = AwardEntry(
+            award=lock_key,
+            credential=token,
+            minted=format_datetime(self.clock()),
+            salt=self.rng.randbytes(16).hex(),
+            list=list_number,
+            index=index,
+        )
+        self.awards[lock_key] = entry
+        self._used.setdefault(list_number, set()).add(index)
+        self.minted.append(f"award {description}")
+        return entry
+
+    def list_updated(self, issuer: str, list_number: int, purpose: str, bits_digest: str) -> str:
+        """When the list's bits last changed: recorded now if they differ from every record."""
+        key = (issuer, list_number, purpose)
+        for entry in self.lists.get(key, []):
+            if entry.bits == bits_digest:
+                self.lists[key] = [entry]  # drop stale lines left by a union merge
+                return entry.updated
+        what = f"status list {list_number} ({purpose}) of issuer '{issuer}'"
+        self._refuse_if_locked(f"the new state of {what}")
+        entry = ListEntry(issuer, list_number, purpose, bits_digest, format_datetime(self.clock()))
+        self.lists[key] = [entry]
+        self.minted.append(what)
+        return entry.updated
+
+    def issuer_keys(self, issuer: str) -> list[str]:
+        return [k.publicKeyMultibase for k in self.keys if k.issuer == issuer]
+
+    def record_key(self, issuer: str, public_key_multibase: str) -> None:
+        if public_key_multibase in self.issuer_keys(issuer):
+            return
+        self._refuse_if_locked(f"signing key of issuer '{issuer}'")
+        self.keys.append(KeyEntry(issuer, public_key_multibase, format_datetime(self.clock())))
+        self.minted.append(f"key of issuer '{issuer}'")
+
+    def list_numbers(self) -> list[int]:
+        return sorted(self._used) or [1]
+
+    def _free_index(self) -> tuple[int, int]:
+        current = max(self._used, default=1)
+        used = self._used.setdefault(current, set())
+        if len(used) >= LIST_SIZE:
+            current += 1
+            used = self._used.setdefault(current, set())
+        if len(used) < LIST_SIZE // 2:
+            while True:
+                index = self.rng.randrange(LIST_SIZE)
+                if index not in used:
+                    return current, index
+        free = sorted(set(range(LIST_SIZE)) - used)
+        return current, self.rng.choice(free)
+
+    def _refuse_if_locked(self, what: str) -> None:
+        if self.locked:
+            raise LockedError(
+                f"--locked: the lockfile has no record of {what}. Build without --locked "
+                "(locally) and commit credsite.lock, so that CI never mints credentials itself."
+            )
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def lines(self) -> list[str]:
+        entries: Iterable[object] = [
+            *sorted(self.keys, key=lambda k: (k.issuer, k.added, k.publicKeyMultibase)),
+            *sorted((e for es in self.lists.values() for e in es),
+                    key=lambda e: (e.issuer, e.list, e.purpose)),
+            *sorted(self.awards.values(), key=lambda e: e.award),
+        ]  # fmt: skip
+        return [_dump(e) for e in entries]
+
+    def text(self) -> str:
+        return HEADER + "".join(line + "\n" for line in self.lines())
+
+    def save(self, path: Path) -> bool:
+        """Write atomically if anything changed; True if the file was written."""
+        text = self.text()
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            return False
+        write_atomic(path, text.encode("utf-8"))
+        return True
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that readers see the old or the new content, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _dump(entry: object) -> str:
+    kind = {AwardEntry: "award", KeyEntry: "key", ListEntry: "list"}[type(entry)]
+    return json.dumps({"type": kind, **asdict(entry)}, ensure_ascii=False, separators=(",", ":"))  # type: ignore[call-overload]
+
+
+def _parse(data: dict[str, object]) -> AwardEntry | KeyEntry | ListEntry:
+    kind = data.pop("type")
+    cls = {"award": AwardEntry, "key": KeyEntry, "list": ListEntry}[kind]  # type: ignore[index]
+    entry = cls(**data)  # type: ignore[arg-type]
+    for name in ("minted", "added", "updated"):
+        if hasattr(entry, name) and parse_datetime(getattr(entry, name)) is None:
+            raise ValueError(f"bad time in '{name}'")
+    return entry

@@ -1,0 +1,499 @@
+"""content/ -> Site: issuers, achievements and awards, validated all at once.
+
+Layer 6. Reads `content/issuers/*.yaml`, `content/achievements/*.yaml` and
+`content/awards/*.yaml|*.csv`, checks every field and cross-reference, and raises one
+`ContentError` listing every problem with its ``path:line:col``. Nothing here knows about
+credentials, signing or HTML; the model is what both the OB 3.0 and OB 2.0 outputs are built from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from credsite import yamlsource
+from credsite.config import SLUG, SiteConfig
+from credsite.errors import CredsiteError, Location, Problems
+from credsite.fields import Reader, is_http_url, parse_duration
+from credsite.yamlsource import Map, Node, Seq
+
+HEX_COLOUR = r"#[0-9a-fA-F]{6}"
+EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+AWARD_ID = r"[A-Za-z0-9][A-Za-z0-9._/-]*"
+STATUSES = ("active", "revoked", "suspended")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".gif", ".webp")
+# achievementType values from the OB 3.0 schema (enum), or "ext:..." for extensions.
+ACHIEVEMENT_TYPES = (
+    "Achievement ApprenticeshipCertificate Assessment Assignment AssociateDegree Award Badge "
+    "BachelorDegree Certificate CertificateOfCompletion Certification CommunityService Competency "
+    "Course CoCurricular Degree Diploma DoctoralDegree Fieldwork GeneralEducationDevelopment "
+    "JourneymanCertificate LearningProgram License Membership ProfessionalDoctorate "
+    "QualityAssuranceCredential MasterCertificate MasterDegree MicroCredential ResearchDoctorate "
+    "SecondarySchoolDiploma"
+).split()
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image file in the site's content, and how to name it in messages."""
+
+    path: Path
+    shown: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Issuer:
+    slug: str
+    name: str
+    url: str
+    email: str | None
+    description: str
+    image: ImageRef | None
+    primary_colour: str
+    secondary_colour: str
+    linkedin_id: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """A link to a skill or competency in a framework (OB 3.0 Alignment)."""
+
+    name: str
+    url: str
+    framework: str | None = None
+    code: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Achievement:
+    slug: str
+    issuer: str
+    name: str
+    description: str
+    criteria: str
+    image: ImageRef | None
+    achievement_type: str
+    tags: tuple[str, ...]
+    valid_for: tuple[int, str] | None
+    alignments: tuple[Alignment, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class Evidence:
+    url: str | None
+    name: str | None = None
+    description: str | None = None
+    narrative: str | None = None
+
+
+@dataclass(frozen=True)
+class Award:
+    key: str
+    """The award's id: given as `id`, or '<achievement>/<email>'. Never published as such."""
+    achievement: str
+    name: str
+    email: str
+    issued: dt.datetime | None
+    expires: dt.datetime | None
+    narrative: str | None
+    evidence: tuple[Evidence, ...]
+    role: str | None
+    fields: tuple[tuple[str, str], ...]
+    status: str
+    status_reason: str | None
+    status_date: dt.datetime | None
+    location: Location
+
+    @property
+    def lock_key(self) -> str:
+        """How the lockfile names this award: a digest, so no email reaches the lockfile."""
+        return hashlib.sha256(self.key.encode("utf-8")).hexdigest()[:24]
+
+
+@dataclass
+class Site:
+    config: SiteConfig
+    issuers: dict[str, Issuer] = field(default_factory=dict)
+    achievements: dict[str, Achievement] = field(default_factory=dict)
+    awards: list[Award] = field(default_factory=list)
+    primary_issuer: str = ""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def load(config: SiteConfig) -> Site:
+    """Read and check the whole content folder; raise `ContentError` listing every problem."""
+    problems = Problems()
+    site = Site(config)
+    content = config.content_dir
+    if not content.is_dir():
+        raise CredsiteError(f"content folder '{config.content}' does not exist")
+    for path in _files(content / "issuers", (".yaml", ".yml")):
+        issuer = _load_issuer(path, config, problems)
+        if issuer:
+            site.issuers[issuer.slug] = issuer
+    for path in _files(content / "achievements", (".yaml", ".yml")):
+        achievement = _load_achievement(path, config, problems)
+        if achievement:
+            site.achievements[achievement.slug] = achievement
+    awards: list[Award] = []
+    for path in _files(content / "awards", (".yaml", ".yml", ".csv")):
+        if path.suffix == ".csv":
+            from credsite import spreadsheet
+
+            awards.extend(spreadsheet.load_awards(path, _shown(path, config), problems))
+        else:
+            awards.extend(_load_award_file(path, config, problems))
+    if not site.issuers:
+        problems.add(Location(f"{config.content}/issuers"), "no issuer: add an issuer YAML file")
+    site.primary_issuer = _primary_issuer(site, problems)
+    _cross_check(site, awards, problems)
+    site.awards = sorted(awards, key=lambda a: a.key)
+    problems.raise_if_any()
+    return site
+
+
+def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith((".", "_"))
+    )  # fmt: skip
+
+
+def _shown(path: Path, config: SiteConfig) -> str:
+    try:
+        return path.relative_to(config.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _read_yaml_map(path: Path, config: SiteConfig, problems: Problems, what: str) -> Map | None:
+    shown = _shown(path, config)
+    try:
+        data = yamlsource.load(path, shown)
+    except CredsiteError as exc:
+        problems.extend(exc.problems)
+        return None
+    if not isinstance(data, Map):
+        problems.add(Location(shown, 1, 1), f"{what} file must be a mapping of fields")
+        return None
+    return data
+
+
+def _slug(path: Path, config: SiteConfig, problems: Problems) -> str | None:
+    slug = path.stem
+    if not re.fullmatch(SLUG, slug):
+        problems.add(
+            Location(_shown(path, config)),
+            f"file name '{path.name}' must be lower-case letters, digits and '-' "
+            "(it becomes the id in URLs)",
+        )
+        return None
+    return slug
+
+
+def _image(read: Reader, key: str, config: SiteConfig) -> ImageRef | None:
+    name = read.str(key)
+    if name is None:
+        return None
+    if is_http_url(name):
+        read.error(key, f"'{key}' must be a file in the site's content folder, not a URL")
+        return None
+    path = (config.content_dir / name).resolve()
+    if not path.is_relative_to(config.root.resolve()):
+        read.error(key, f"'{key}' must be inside the site folder")
+        return None
+    if not path.is_file():
+        read.error(key, f"image file not found: {config.content}/{name}")
+        return None
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        read.error(key, f"'{key}' must be a PNG, JPEG, GIF, WebP or SVG file")
+        return None
+    return ImageRef(path, f"{config.content}/{name}", read.loc(key))
+
+
+def _load_issuer(path: Path, config: SiteConfig, problems: Problems) -> Issuer | None:
+    data = _read_yaml_map(path, config, problems, "issuer")
+    slug = _slug(path, config, problems)
+    if data is None or slug is None:
+        return None
+    read = Reader(data, problems, "issuer")
+    read.check_keys(
+        ["name", "url", "email", "description", "image", "colors", "linkedin_id"],
+        required=["name", "url"],
+    )
+    primary, secondary = "#1f4e79", "#f2b705"
+    colours = read.map("colors")
+    if colours is not None:
+        cread = Reader(colours, problems, "colors")
+        cread.check_keys(["primary", "secondary"])
+        primary = cread.str("primary", primary, pattern=HEX_COLOUR)
+        secondary = cread.str("secondary", secondary, pattern=HEX_COLOUR)
+    return Issuer(
+        slug=slug,
+        name=read.str("name", ""),
+        url=read.url("url", ""),
+        email=read.str("email", None, pattern=EMAIL),
+        description=read.str("description", ""),
+        image=_image(read, "image", config),
+        primary_colour=primary.lower(),
+        secondary_colour=secondary.lower(),
+        linkedin_id=read.str("linkedin_id", None, pattern=r"\d+"),
+        location=data.location,
+    )
+
+
+def _load_achievement(path: Path, config: SiteConfig, problems: Problems) -> Achievement | None:
+    data = _read_yaml_map(path, config, problems, "achievement")
+    slug = _slug(path, config, problems)
+    if data is None or slug is None:
+        return None
+    read = Reader(data, problems, "achievement")
+    read.check_keys(
+        ["issuer", "name", "description", "criteria", "image", "type", "tags", "valid_for",
+         "alignments"],
+        required=["name", "description", "criteria"],
+    )  # fmt: skip
+    achievement_type = read.str("type", "Badge")
+    if achievement_type not in ACHIEVEMENT_TYPES and not re.fullmatch(
+        r"ext:[A-Za-z0-9._-]+", achievement_type
+    ):
+        read.error("type", f"unknown achievement type '{achievement_type}': use one of "
+                   f"{', '.join(ACHIEVEMENT_TYPES)}, or 'ext:YourType'")  # fmt: skip
+    valid_for = None
+    if (text := read.str("valid_for")) is not None:
+        valid_for = parse_duration(text)
+        if valid_for is None:
+            read.error("valid_for", f"'valid_for' must be like '2 years', '18 months' or "
+                       f"'90 days', got {text!r}")  # fmt: skip
+    alignments = []
+    for item, loc in _items(read, "alignments"):
+        if not isinstance(item, Map):
+            problems.add(loc, "each alignment must be a mapping with 'name' and 'url'")
+            continue
+        aread = Reader(item, problems, "alignment")
+        aread.check_keys(["name", "url", "framework", "code", "description"], ["name", "url"])
+        name, url = aread.str("name"), aread.url("url")
+        if name and url:
+            alignments.append(Alignment(name, url, aread.str("framework"), aread.str("code"),
+                                        aread.str("description")))  # fmt: skip
+    issuer = read.str("issuer", "", pattern=SLUG)
+    return Achievement(
+        slug=slug,
+        issuer=issuer,
+        name=read.str("name", ""),
+        description=read.str("description", ""),
+        criteria=read.str("criteria", ""),
+        image=_image(read, "image", config),
+        achievement_type=achievement_type,
+        tags=tuple(read.list_of_str("tags")),
+        valid_for=valid_for,
+        alignments=tuple(alignments),
+        location=read.loc("issuer") if "issuer" in data else data.location,
+    )
+
+
+def _items(read: Reader, key: str) -> list[tuple[Any, Location]]:
+    seq = read.seq(key)
+    if seq is None:
+        return []
+    return list(zip(seq, seq.item_locations, strict=True))
+
+
+AWARD_FIELDS = [
+    "id", "achievement", "name", "email", "issued", "expires", "narrative", "evidence", "role",
+    "fields", "status", "status_reason", "status_date",
+]  # fmt: skip
+COHORT_DEFAULTS = ["achievement", "issued", "expires", "role", "fields"]
+
+
+def _load_award_file(path: Path, config: SiteConfig, problems: Problems) -> list[Award]:
+    """One award (a mapping), a list of awards, or a cohort: shared fields plus `awards:`."""
+    shown = _shown(path, config)
+    try:
+        data = yamlsource.load(path, shown)
+    except CredsiteError as exc:
+        problems.extend(exc.problems)
+        return []
+    if data is None:
+        return []
+    defaults: Map | None = None
+    entries: list[tuple[Any, Location]]
+    if isinstance(data, Seq):
+        entries = list(zip(data, data.item_locations, strict=True))
+    elif isinstance(data, Map) and "awards" in data:
+        read = Reader(data, problems, "cohort")
+        read.check_keys(["awards", *COHORT_DEFAULTS], required=["awards"])
+        defaults = data
+        entries = _items(read, "awards")
+    elif isinstance(data, Map):
+        entries = [(data, data.location)]
+    else:
+        problems.add(Location(shown, 1, 1), "an awards file holds an award, a list of awards, "
+                     "or a cohort with 'awards:'")  # fmt: skip
+        return []
+    awards = []
+    for item, loc in entries:
+        if not isinstance(item, Map):
+            problems.add(loc, "each award must be a mapping of fields")
+            continue
+        award = read_award(item, defaults, problems)
+        if award:
+            awards.append(award)
+    return awards
+
+
+def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | None:
+    """Check one award mapping; cohort `defaults` fill fields the award leaves out."""
+    read = Reader(item, problems, "award")
+    read.check_keys(AWARD_FIELDS)
+    dread = Reader(defaults, problems, "cohort") if defaults is not None else None
+
+    def pick(key: str) -> Reader | None:
+        if key in item:
+            return read
+        if dread is not None and key in dread.data:
+            return dread
+        return None
+
+    for key in ("achievement", "name", "email"):
+        if pick(key) is None:
+            problems.add(item.location, f"award needs '{key}'")
+    achievement = (pick("achievement") or read).str("achievement", "", pattern=SLUG)
+    email = read.str("email", "", pattern=EMAIL)
+    issued = (pick("issued") or read).date("issued")
+    expires = (pick("expires") or read).date("expires")
+    if issued and expires and expires <= issued:
+        read.error("expires" if "expires" in item else "issued", "'expires' must be after 'issued'")
+    status = read.str("status", "active")
+    if status not in STATUSES:
+        read.error("status", f"'status' must be one of {', '.join(STATUSES)}, got {status!r}")
+        status = "active"
+    if status == "active" and ("status_reason" in item or "status_date" in item):
+        read.error("status_reason" if "status_reason" in item else "status_date",
+                   "'status_reason' and 'status_date' need 'status: revoked' or 'suspended'")  # fmt: skip
+    fields_map = {**_fields(dread, problems), **_fields(read, problems)}
+    explicit_id = read.str("id", None, pattern=AWARD_ID)
+    key = explicit_id or f"{achievement}/{normalise_email(email)}"
+    return Award(
+        key=key,
+        achievement=achievement,
+        name=read.str("name", ""),
+        email=normalise_email(email),
+        issued=issued,
+        expires=expires,
+        narrative=read.str("narrative"),
+        evidence=tuple(_evidence(read, problems)),
+        role=(pick("role") or read).str("role"),
+        fields=tuple(fields_map.items()),
+        status=status,
+        status_reason=read.str("status_reason"),
+        status_date=read.date("status_date"),
+        location=item.location,
+    )
+
+
+def _fields(read: Reader | None, problems: Problems) -> dict[str, str]:
+    if read is None:
+        return {}
+    fields = read.map("fields")
+    if fields is None:
+        return {}
+    result = {}
+    for key, value in fields.items():
+        if isinstance(value, Node) or value is None:
+            problems.add(fields.value_location(key), f"field '{key}' must be a single value")
+            continue
+        result[str(key)] = _plain(value)
+    return result
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _evidence(read: Reader, problems: Problems) -> list[Evidence]:
+    result = []
+    for item, loc in _items(read, "evidence"):
+        if isinstance(item, str):
+            if not is_http_url(item.strip()):
+                problems.add(loc, f"evidence must be an http(s) URL, got {item!r}")
+                continue
+            result.append(Evidence(item.strip()))
+        elif isinstance(item, Map):
+            eread = Reader(item, problems, "evidence")
+            eread.check_keys(["url", "name", "description", "narrative"])
+            if not any(k in item for k in ("url", "narrative")):
+                problems.add(loc, "evidence needs a 'url' or a 'narrative'")
+                continue
+            result.append(Evidence(eread.url("url"), eread.str("name"),
+                                   eread.str("description"), eread.str("narrative")))  # fmt: skip
+        else:
+            problems.add(loc, "evidence items must be URLs or mappings with 'url'")
+    return result
+
+
+def _primary_issuer(site: Site, problems: Problems) -> str:
+    chosen = site.config.primary_issuer
+    if chosen:
+        if chosen not in site.issuers:
+            problems.add(Location("site.yaml"), f"primary_issuer '{chosen}' is not an issuer in "
+                         f"{site.config.content}/issuers/")  # fmt: skip
+        return chosen
+    if len(site.issuers) > 1:
+        problems.add(Location("site.yaml"), "several issuers: set 'primary_issuer' in site.yaml "
+                     "to the one whose DID is the site's own did:web")  # fmt: skip
+    return next(iter(sorted(site.issuers)), "")
+
+
+def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
+    for slug, achievement in list(site.achievements.items()):
+        if not achievement.issuer:
+            if len(site.issuers) == 1:
+                site.achievements[slug] = _replace(achievement, issuer=next(iter(site.issuers)))
+            elif site.issuers:
+                problems.add(achievement.location, f"achievement '{slug}' needs 'issuer' "
+                             "(the site has several issuers)")  # fmt: skip
+        elif achievement.issuer not in site.issuers:
+            problems.add(achievement.location, _unknown("issuer", achievement.issuer, site.issuers))
+    seen: dict[str, Award] = {}
+    for award in awards:
+        if award.achievement and award.achievement not in site.achievements:
+            problems.add(award.location,
+                         _unknown("achievement", award.achievement, site.achievements))  # fmt: skip
+        if award.key in seen:
+            first = seen[award.key]
+            problems.add(award.location, f"duplicate award: same id as the award at "
+                         f"{first.location} (give one of them a distinct 'id')")  # fmt: skip
+        else:
+            seen[award.key] = award
+
+
+def _replace(achievement: Achievement, **changes: Any) -> Achievement:
+    from dataclasses import replace
+
+    return replace(achievement, **changes)
+
+
+def _unknown(what: str, name: str, known: dict[str, Any]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown {what} '{name}'{hint}"

