@@ -33,7 +33,9 @@ def _png_from_bytes(data: bytes) -> images.PreparedPng:
     return images.PreparedPng(data, width, height)
 
 
-def _load(ref: ImageRef, cache: images.ImageCache, problems: Problems) -> images.PreparedPng | images.PreparedSvg | None:
+def _load(
+    ref: ImageRef, cache: images.ImageCache, problems: Problems
+) -> images.PreparedPng | images.PreparedSvg | None:
     try:
         data = ref.path.read_bytes()
     except OSError as exc:
@@ -59,9 +61,12 @@ def prepare(site: Site, urls: Urls, cache_dir: Path) -> Prepared:
         if isinstance(loaded, images.PreparedPng):
             prepared.logos[slug] = loaded
         elif loaded is not None:
-            problems.add(issuer.image.location, f"{issuer.image.shown}: the issuer logo must be a "
-                         "raster image (PNG or JPEG): OB 3.0 profile images are shown everywhere, "
-                         "and a PNG is the one format every wallet displays")  # fmt: skip
+            problems.add(
+                issuer.image.location,
+                f"{issuer.image.shown}: the issuer logo must be a "
+                "raster image (PNG or JPEG): OB 3.0 profile images are shown everywhere, "
+                "and a PNG is the one format every wallet displays",
+            )
     for slug, achievement in sorted(site.achievements.items()):
         issuer = site.issuers.get(achievement.issuer)
         if issuer is None:
@@ -70,34 +75,67 @@ def prepare(site: Site, urls: Urls, cache_dir: Path) -> Prepared:
         if isinstance(loaded, images.PreparedPng):
             badge = (loaded, images.svg_from_png(loaded))
         else:
-            key = ("badge", achievement.name, issuer.name, issuer.primary_colour,
-                   issuer.secondary_colour, prepared.logos[issuer.slug].data
-                   if issuer.slug in prepared.logos else b"")  # fmt: skip
-            drawn = cache.get_or_make(key, lambda a=achievement, i=issuer: _draw(a.name, i.name, i.primary_colour, i.secondary_colour, prepared.logos.get(i.slug)))  # noqa: E501
+            key = (
+                "badge",
+                achievement.name,
+                issuer.name,
+                issuer.primary_colour,
+                issuer.secondary_colour,
+                prepared.logos[issuer.slug].data if issuer.slug in prepared.logos else b"",
+            )
+            drawn = cache.get_or_make(
+                key,
+                lambda a=achievement, i=issuer: _draw(
+                    a.name, i.name, i.primary_colour, i.secondary_colour, prepared.logos.get(i.slug)
+                ),
+            )
             png = _png_from_bytes(drawn)
             # A given SVG is kept as the SVG badge; the PNG is drawn (no SVG rasteriser here).
-            svg = loaded if isinstance(loaded, images.PreparedSvg) else images.render_badge(
-                achievement.name, issuer.name, issuer.primary_colour, issuer.secondary_colour,
-                prepared.logos.get(issuer.slug))[1]  # fmt: skip
+            svg = (
+                loaded
+                if isinstance(loaded, images.PreparedSvg)
+                else images.render_badge(
+                    achievement.name,
+                    issuer.name,
+                    issuer.primary_colour,
+                    issuer.secondary_colour,
+                    prepared.logos.get(issuer.slug),
+                )[1]
+            )
             badge = (png, svg)
         prepared.badges[slug] = badge
-        share_key = ("share", achievement.name, issuer.name, issuer.primary_colour,
-                     issuer.secondary_colour, badge[0].data)  # fmt: skip
+        share_key = (
+            "share",
+            achievement.name,
+            issuer.name,
+            issuer.primary_colour,
+            issuer.secondary_colour,
+            badge[0].data,
+        )
         prepared.share[slug] = cache.get_or_make(
             share_key,
             lambda a=achievement, i=issuer, b=badge[0]: images.render_share_image(
-                a.name, i.name, b, i.primary_colour, i.secondary_colour),
-        )  # fmt: skip
+                a.name, i.name, b, i.primary_colour, i.secondary_colour
+            ),
+        )
     if problems:
         raise ContentError(problems.items)
     return prepared
 
 
-def _draw(name: str, issuer: str, primary: str, secondary: str, logo: images.PreparedPng | None) -> bytes:
+def _draw(
+    name: str, issuer: str, primary: str, secondary: str, logo: images.PreparedPng | None
+) -> bytes:
     return images.render_badge(name, issuer, primary, secondary, logo)[0].data
 
 
-def publish(out: Output, prepared: Prepared, credentials: list[tuple[str, bytes]], urls: Urls, achievement_of: dict[str, str]) -> None:
+def publish(
+    out: Output,
+    prepared: Prepared,
+    credentials: list[tuple[str, bytes]],
+    urls: Urls,
+    achievement_of: dict[str, str],
+) -> None:
     """Add every image, and a baked PNG and SVG per credential (token, credential JSON bytes)."""
     for slug, logo in prepared.logos.items():
         out.add(urls.issuer_image_path(slug), logo.data)

@@ -7,6 +7,7 @@ before the lockfile or the output folder is touched.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from credsite import __version__, artwork, model, output, render
+from credsite import __version__, artwork, model, output, pages
 from credsite import config as site_config
 from credsite import credentials as creds
 from credsite.errors import Problems
@@ -82,8 +83,11 @@ def build(
     started = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
     config = site_config.load(root, output=output_dir)
-    output.check_target(config.output_dir, root, [config.content_dir, config.keys_dir,
-                                                   root / "themes", config.lockfile_path])  # fmt: skip
+    output.check_target(
+        config.output_dir,
+        root,
+        [config.content_dir, config.keys_dir, root / "themes", config.lockfile_path],
+    )
     site = model.load(config)
     options: dict[str, Any] = {"locked": locked, "clock": clock}
     if rng is not None:
@@ -100,7 +104,9 @@ def build(
     report("content", 1, 1)
 
     entries = {a.key: lock.award(a.lock_key, a.key) for a in site.awards}
-    unsigned = {a.key: creds.unsigned_credential(a, entries[a.key], site, urls) for a in site.awards}
+    unsigned = {
+        a.key: creds.unsigned_credential(a, entries[a.key], site, urls) for a in site.awards
+    }
     signed, result.signed = _sign_all(site, unsigned, entries, keys, urls, root, use_cache, report)
 
     issued: list[Issued] = []
@@ -114,8 +120,10 @@ def build(
         issued.append(Issued(award, entries[award.key], doc, output.json_bytes(doc), dates, state))
         result.states[state] = result.states.get(state, 0) + 1
         if dates.valid_from > now:
-            result.warnings.append(f"{award.location}: issued date is in the future; verifiers "
-                                   "will report the credential as not yet valid")  # fmt: skip
+            result.warnings.append(
+                f"{award.location}: issued date is in the future; verifiers "
+                "will report the credential as not yet valid"
+            )
     result.credentials = len(issued)
 
     site_output = output.Output()
@@ -128,14 +136,22 @@ def build(
         site_output.add_json(urls.issuer_path(issuer.slug), creds.published_profile(issuer, urls))
     for achievement in site.achievements.values():
         issuer = site.issuers[achievement.issuer]
-        site_output.add_json(urls.achievement_path(achievement.slug),
-                             creds.published_achievement(achievement, issuer, urls,
-                                                         config.language))  # fmt: skip
+        site_output.add_json(
+            urls.achievement_path(achievement.slug),
+            creds.published_achievement(achievement, issuer, urls, config.language),
+        )
     for item in issued:
         site_output.add(urls.credential_path(item.entry.credential), item.json_bytes)
-    artwork.publish(site_output, prepared, [(i.entry.credential, i.json_bytes) for i in issued],
-                    urls, {i.entry.credential: i.award.achievement for i in issued})  # fmt: skip
-    _pages(site, issued, urls, site_output, config, result, extra_head)
+    artwork.publish(
+        site_output,
+        prepared,
+        [(i.entry.credential, i.json_bytes) for i in issued],
+        urls,
+        {i.entry.credential: i.award.achievement for i in issued},
+    )
+    pages.add_pages(
+        site, issued, urls, site_output, demo_key=result.demo_key, extra_head=extra_head
+    )
     report("render", 1, 1)
 
     _refuse_secrets(site_output, keys)
@@ -162,9 +178,12 @@ def _check_statuses(site: model.Site) -> None:
     if not site.config.status.suspension:
         for award in site.awards:
             if award.status == "suspended":
-                problems.add(award.location, "suspension is off for this site: set "
-                             "'status: {suspension: true}' in site.yaml (adds a second status entry "
-                             "to every credential, see the README), or revoke instead")  # fmt: skip
+                problems.add(
+                    award.location,
+                    "suspension is off for this site: set "
+                    "'status: {suspension: true}' in site.yaml (adds a second status entry "
+                    "to every credential, see the README), or revoke instead",
+                )
     problems.raise_if_any()
 
 
@@ -219,7 +238,9 @@ def _sign_all(
 
 def _sign_job(job: tuple[str, dict[str, Any], str, str, str]) -> tuple[str, dict[str, Any]]:
     award_key, doc, secret, vm, created = job
-    return award_key, vc_proof.add_proofs(doc, SigningKey.from_secret_multibase(secret), vm, created)
+    return award_key, vc_proof.add_proofs(
+        doc, SigningKey.from_secret_multibase(secret), vm, created
+    )
 
 
 class ProofCache:
@@ -259,10 +280,8 @@ class ProofCache:
         """Keep only what this build used, so the cache never grows without bound."""
         data = {"version": __version__, "proofs": dict(sorted(self.used.items()))}
         text = json.dumps(data, separators=(",", ":"))
-        try:
+        with contextlib.suppress(OSError):  # a read-only checkout still builds
             write_atomic(self.path, text.encode("utf-8"))
-        except OSError:
-            pass  # a read-only checkout still builds
 
 
 # -- status lists ----------------------------------------------------------------------------------
@@ -297,54 +316,6 @@ def _status_lists(
             vm = creds.verification_method(issuer, key.public_key_multibase, urls)
             doc = vc_proof.add_proofs(unsigned, key, vm, updated)
             site_output.add_json(urls.status_list_path(issuer, number, purpose), doc)
-
-
-# -- pages -----------------------------------------------------------------------------------------
-
-
-def _pages(
-    site: model.Site,
-    issued: list[Issued],
-    urls: creds.Urls,
-    site_output: output.Output,
-    config: site_config.SiteConfig,
-    result: BuildResult,
-    extra_head: str,
-) -> None:
-    theme = render.load_theme(config)
-    common = {
-        "site": config,
-        "issuers": site.issuers,
-        "achievements": site.achievements,
-        "urls": urls,
-        "demo_key": result.demo_key,
-        "extra_head": extra_head,
-    }
-    by_achievement: dict[str, list[Issued]] = {}
-    for item in issued:
-        by_achievement.setdefault(item.award.achievement, []).append(item)
-
-    def page(template: str, path: str, **context: Any) -> None:
-        site_output.add(path, render.render(theme, template, path, {**common, **context}))
-
-    page("index.html", "index.html", credential_count=len(issued))
-    page("404.html", "404.html")
-    for issuer in site.issuers.values():
-        page("issuer.html", urls.issuer_path(issuer.slug, "html"), issuer=issuer,
-             did=urls.did(issuer.slug))  # fmt: skip
-    for achievement in site.achievements.values():
-        page("achievement.html", urls.achievement_path(achievement.slug, "html"),
-             achievement=achievement, issuer=site.issuers[achievement.issuer],
-             holders=by_achievement.get(achievement.slug, []))  # fmt: skip
-    for item in issued:
-        achievement = site.achievements[item.award.achievement]
-        page("credential.html", urls.credential_path(item.entry.credential, "html"),
-             item=item, award=item.award, achievement=achievement,
-             issuer=site.issuers[achievement.issuer], credential=item.document,
-             credential_json=item.json_bytes.decode("utf-8"),
-             page_url=urls.url(urls.credential_path(item.entry.credential, "html")))  # fmt: skip
-    for path, data in render.static_files(theme).items():
-        site_output.add(path, data)
 
 
 def _refuse_secrets(site_output: output.Output, keys: dict[str, IssuerKey]) -> None:

@@ -37,9 +37,14 @@ def user_errors() -> Iterator[None]:
 
 
 site_option = click.option(
-    "-C", "--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-    show_default=True, help="The site folder (the one holding site.yaml).",
-)  # fmt: skip
+    "-C",
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The site folder (the one holding site.yaml).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,8 +62,9 @@ def cli() -> None:
 @cli.command()
 @site_option
 @click.option("-o", "--output", help="Write the site here instead of site.yaml's 'output'.")
-@click.option("--locked", is_flag=True,
-              help="Refuse to record anything new in credsite.lock (for CI).")
+@click.option(
+    "--locked", is_flag=True, help="Refuse to record anything new in credsite.lock (for CI)."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
 @click.option("--no-cache", is_flag=True, help="Sign everything again, ignoring the cache.")
 def build(site_dir: Path, output: str | None, locked: bool, quiet: bool, no_cache: bool) -> None:
@@ -70,22 +76,30 @@ def build(site_dir: Path, output: str | None, locked: bool, quiet: bool, no_cach
     from credsite.build import build as run_build
 
     with user_errors(), _progress(quiet) as progress:
-        result = run_build(site_dir, output_dir=output, locked=locked, progress=progress,
-                           use_cache=not no_cache)  # fmt: skip
+        result = run_build(
+            site_dir, output_dir=output, locked=locked, progress=progress, use_cache=not no_cache
+        )
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/] {warning}", emoji=False)
     if result.demo_key and not quiet:
-        err.print("[yellow]warning:[/] signed with credsite's PUBLIC demo key (demo_key: true): "
-                  "fine for an example, worthless for real credentials.", emoji=False)  # fmt: skip
+        err.print(
+            "[yellow]warning:[/] signed with credsite's PUBLIC demo key (demo_key: true): "
+            "fine for an example, worthless for real credentials.",
+            emoji=False,
+        )
     if quiet:
         return
     states = ", ".join(f"{n} {state}" for state, n in sorted(result.states.items()))
-    out.print(f"Built {result.credentials} credentials ({states or 'none'}) into "
-              f"{result.output_dir}: {result.files} files, {result.bytes / 1024:.0f} KiB, "
-              f"{result.signed} signed, in {result.seconds:.1f} s.")  # fmt: skip
+    out.print(
+        f"Built {result.credentials} credentials ({states or 'none'}) into "
+        f"{result.output_dir}: {result.files} files, {result.bytes / 1024:.0f} KiB, "
+        f"{result.signed} signed, in {result.seconds:.1f} s."
+    )
     if result.minted:
-        out.print(f"Recorded in credsite.lock: {len(result.minted)} new entr"
-                  f"{'y' if len(result.minted) == 1 else 'ies'}; commit it.")  # fmt: skip
+        out.print(
+            f"Recorded in credsite.lock: {len(result.minted)} new entr"
+            f"{'y' if len(result.minted) == 1 else 'ies'}; commit it."
+        )
 
 
 @contextmanager
@@ -93,8 +107,14 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
     if quiet or not err.is_terminal:
         yield None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=True) as bar:  # fmt: skip
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         tasks: dict[str, Any] = {}
 
         def report(stage: str, done: int, total: int) -> None:
@@ -107,8 +127,12 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
 
 @cli.command()
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--site", "site", type=click.Path(file_okay=False, path_type=Path),
-              help="The built site a single file belongs to (found automatically when inside it).")
+@click.option(
+    "--site",
+    "site",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The built site a single file belongs to (found automatically when inside it).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
 def verify(path: Path, site: Path | None, as_json: bool) -> None:
     """Verify a built site folder, one credential JSON, or a baked PNG/SVG image.
@@ -126,9 +150,19 @@ def verify(path: Path, site: Path | None, as_json: bool) -> None:
             results = [verifysite.verify_path(path, site=site)]
     failed = [r for r in results if r.report.status == "failed"]
     if as_json:
-        click.echo(json.dumps([{"path": r.path, "status": r.report.status,
-                                "checks": [c.__dict__ for c in r.report.checks]}
-                               for r in results], indent=2))  # fmt: skip
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "path": r.path,
+                        "status": r.report.status,
+                        "checks": [c.__dict__ for c in r.report.checks],
+                    }
+                    for r in results
+                ],
+                indent=2,
+            )
+        )
     else:
         for r in results:
             colour = {"verified": "green", "failed": "red"}.get(r.report.status, "yellow")
@@ -163,8 +197,11 @@ def keys() -> None:
 @keys.command("generate")
 @site_option
 @click.argument("issuer", required=False)
-@click.option("--rotate", is_flag=True,
-              help="Replace an existing key on purpose; old credentials keep verifying.")
+@click.option(
+    "--rotate",
+    is_flag=True,
+    help="Replace an existing key on purpose; old credentials keep verifying.",
+)
 def keys_generate(site_dir: Path, issuer: str | None, rotate: bool) -> None:
     """Create an Ed25519 signing key for an issuer (all issuers without one if none is named)."""
     from credsite import keytool

@@ -78,9 +78,22 @@ class SiteConfig:
 
 
 _KEYS = [
-    "title", "url", "output", "theme", "description", "language", "content", "keys",
-    "lockfile", "demo_key", "primary_issuer", "status", "ob2", "list_recipients", "noindex",
-]  # fmt: skip
+    "title",
+    "url",
+    "output",
+    "theme",
+    "description",
+    "language",
+    "content",
+    "keys",
+    "lockfile",
+    "demo_key",
+    "primary_issuer",
+    "status",
+    "ob2",
+    "list_recipients",
+    "noindex",
+]
 
 
 def load(root: Path, *, output: str | None = None) -> SiteConfig:

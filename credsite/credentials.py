@@ -44,7 +44,7 @@ class Urls:
         """Where the DID document lives, relative to the site root (did:web §3.2 Read)."""
         url = vc_did.did_document_url(self.did(issuer))
         assert url.startswith(self.base), url
-        return url[len(self.base):]
+        return url[len(self.base) :]
 
     def credential_path(self, token: str, suffix: str = "json") -> str:
         return f"credentials/{token}.{suffix}"
@@ -100,7 +100,9 @@ def profile(issuer: Issuer, urls: Urls) -> dict[str, Any]:
     return doc
 
 
-def achievement_doc(achievement: Achievement, issuer: Issuer, urls: Urls, language: str) -> dict[str, Any]:
+def achievement_doc(
+    achievement: Achievement, issuer: Issuer, urls: Urls, language: str
+) -> dict[str, Any]:
     """OB 3.0 Achievement (§B.1.1); criteria narrative is Markdown, description plain text."""
     doc: dict[str, Any] = {
         "id": urls.url(urls.achievement_path(achievement.slug)),
@@ -117,7 +119,6 @@ def achievement_doc(achievement: Achievement, issuer: Issuer, urls: Urls, langua
             "caption": f"{achievement.name} badge, issued by {issuer.name}",
         },
         "achievementType": achievement.achievement_type,
-        "creator": profile(issuer, urls),
         "inLanguage": language,
     }
     if achievement.tags:
@@ -196,9 +197,12 @@ def _evidence(evidence: Any) -> dict[str, Any]:
     return doc
 
 
-def published_achievement(achievement: Achievement, issuer: Issuer, urls: Urls, language: str) -> dict[str, Any]:
-    """The achievements/<slug>.json file: the Achievement with its contexts."""
-    return {"@context": list(CONTEXTS), **achievement_doc(achievement, issuer, urls, language)}
+def published_achievement(
+    achievement: Achievement, issuer: Issuer, urls: Urls, language: str
+) -> dict[str, Any]:
+    """The achievements/<slug>.json file: the Achievement, its creator and its contexts."""
+    doc = achievement_doc(achievement, issuer, urls, language)
+    return {"@context": list(CONTEXTS), **doc, "creator": profile(issuer, urls)}
 
 
 def published_profile(issuer: Issuer, urls: Urls) -> dict[str, Any]:
@@ -216,6 +220,9 @@ def status_list(
 ) -> dict[str, Any]:
     """The unsigned BitstringStatusListCredential (BSL §2.2) for one issuer's list."""
     return vc_status.status_list_credential(
-        urls.url(urls.status_list_path(issuer, number, purpose)), urls.did(issuer), purpose,
-        bits, updated,
+        urls.url(urls.status_list_path(issuer, number, purpose)),
+        urls.did(issuer),
+        purpose,
+        bits,
+        updated,
     )

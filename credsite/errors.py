@@ -56,9 +56,7 @@ class ContentError(CredsiteError):
     def __init__(self, problems: Iterable[Problem]) -> None:
         problems = list(problems)
         Exception.__init__(self, f"{len(problems)} problem(s)")
-        self.problems = sorted(
-            problems, key=lambda p: (p.location or Location(""), p.message)
-        )
+        self.problems = sorted(problems, key=lambda p: (p.location or Location(""), p.message))
 
 
 class Problems:

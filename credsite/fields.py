@@ -51,7 +51,7 @@ class Reader:
         value = self.data.get(key, MISSING)
         if value is MISSING or value is None:
             return default
-        if isinstance(value, bool) or isinstance(value, Node):
+        if isinstance(value, (bool, Node)):
             self.error(key, f"'{key}' must be text")
             return default
         text = str(value).strip()
@@ -103,7 +103,7 @@ class Reader:
         if isinstance(value, str):
             return [value.strip()] if value.strip() else []
         if not isinstance(value, Seq) or any(
-            isinstance(v, Node) or isinstance(v, bool) or v is None for v in value
+            isinstance(v, (Node, bool)) or v is None for v in value
         ):
             self.error(key, f"'{key}' must be a list of text items")
             return []

@@ -241,46 +241,47 @@ def extract_png(data: bytes, keyword: str = KEYWORD_OB3, *, path: str | None = N
     chunk with the keyword (OB 2.0 hosted URL) is returned instead.
     """
     raw_keyword = _check_keyword(keyword)
-    legacy: str | None = None
-    for ctype, start, end in _iter_chunks(bytes(data), path):
+    data = bytes(data)
+    found: tuple[bytes, bytes] | None = None
+    for ctype, start, end in _iter_chunks(data, path):  # walk to IEND: the whole file is checked
         if ctype not in (b"iTXt", b"tEXt") or _text_keyword(data, start, end) != raw_keyword:
             continue
-        body = data[start + 8 + len(raw_keyword) + 1 : end - 4]
-        if ctype == b"tEXt":
-            if legacy is None:
-                legacy = body.decode("latin-1")
-            continue
-        if len(body) < 2:
-            raise ImageError(path, f"corrupt PNG: short iTXt chunk {keyword!r}")
-        flag, method = body[0], body[1]
-        lang_end = body.find(b"\x00", 2)
-        trans_end = body.find(b"\x00", lang_end + 1) if lang_end >= 0 else -1
-        if trans_end < 0:
-            raise ImageError(path, f"corrupt PNG: malformed iTXt chunk {keyword!r}")
-        payload = body[trans_end + 1 :]
-        if flag == 1:
-            if method != 0:
-                raise ImageError(
-                    path, f"iTXt chunk {keyword!r}: unknown compression method {method}"
-                )
-            inflater = zlib.decompressobj()
-            try:
-                payload = inflater.decompress(payload, MAX_BYTES)
-            except zlib.error as exc:
-                raise ImageError(
-                    path, f"iTXt chunk {keyword!r}: bad compressed text ({exc})"
-                ) from None
-            if inflater.unconsumed_tail:
-                raise ImageError(
-                    path, f"iTXt chunk {keyword!r}: text larger than {MAX_BYTES} bytes"
-                )
-        elif flag != 0:
-            raise ImageError(path, f"iTXt chunk {keyword!r}: bad compression flag {flag}")
+        if found is None or (found[0] == b"tEXt" and ctype == b"iTXt"):
+            found = (ctype, data[start + 8 + len(raw_keyword) + 1 : end - 4])
+    if found is None:
+        return None
+    ctype, body = found
+    if ctype == b"tEXt":
+        return body.decode("latin-1")
+    return _itxt_text(body, keyword, path)
+
+
+def _itxt_text(body: bytes, keyword: str, path: str | None) -> str:
+    """The text of an iTXt chunk body after its keyword and NUL."""
+    if len(body) < 2:
+        raise ImageError(path, f"corrupt PNG: short iTXt chunk {keyword!r}")
+    flag, method = body[0], body[1]
+    lang_end = body.find(b"\x00", 2)
+    trans_end = body.find(b"\x00", lang_end + 1) if lang_end >= 0 else -1
+    if trans_end < 0:
+        raise ImageError(path, f"corrupt PNG: malformed iTXt chunk {keyword!r}")
+    payload = body[trans_end + 1 :]
+    if flag == 1:
+        if method != 0:
+            raise ImageError(path, f"iTXt chunk {keyword!r}: unknown compression method {method}")
+        inflater = zlib.decompressobj()
         try:
-            return payload.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ImageError(path, f"iTXt chunk {keyword!r}: text is not UTF-8") from None
-    return legacy
+            payload = inflater.decompress(payload, MAX_BYTES)
+        except zlib.error as exc:
+            raise ImageError(path, f"iTXt chunk {keyword!r}: bad compressed text ({exc})") from None
+        if inflater.unconsumed_tail:
+            raise ImageError(path, f"iTXt chunk {keyword!r}: text larger than {MAX_BYTES} bytes")
+    elif flag != 0:
+        raise ImageError(path, f"iTXt chunk {keyword!r}: bad compression flag {flag}")
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ImageError(path, f"iTXt chunk {keyword!r}: text is not UTF-8") from None
 
 
 def _strip_chunks(data: bytes) -> bytes:
@@ -295,6 +296,8 @@ def _strip_chunks(data: bytes) -> bytes:
 def _encode_png(image: Image.Image, tolerance: int = 0) -> PreparedPng:
     """Encode as a metadata-free PNG; a palette PNG when that changes no channel by more than
     ``tolerance`` (0: only when lossless), RGBA otherwise."""
+    if image.mode == "RGBA" and image.getchannel("A").getextrema() == (255, 255):
+        image = image.convert("RGB")  # opaque: no alpha channel needed
     buffer = io.BytesIO()
     _palettise(image, tolerance).save(buffer, "PNG", optimize=True)
     return PreparedPng(_strip_chunks(buffer.getvalue()), image.width, image.height)
@@ -303,7 +306,7 @@ def _encode_png(image: Image.Image, tolerance: int = 0) -> PreparedPng:
 def _palettise(image: Image.Image, tolerance: int) -> Image.Image:
     """Quantise an RGBA image to 256 colours, keeping its most frequent colours exact."""
     colours = image.getcolors(1 << 16)
-    if colours is None or (tolerance == 0 and len(colours) > 256):
+    if image.mode != "RGBA" or colours is None or (tolerance == 0 and len(colours) > 256):
         return image
     quantised = image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     palette = quantised.getpalette("RGBA")
@@ -373,6 +376,9 @@ def load_image(data: bytes, path: str) -> PreparedPng | PreparedSvg:
         raise ImageError(path, "compressed SVG (.svgz) is not supported; save it as plain SVG")
     if kind == "SVG":
         return PreparedSvg(_sanitise_svg(_decode_svg(data, path), path))
+    if kind == "PNG":
+        for _ in _iter_chunks(data, path):  # framing, every CRC, IHDR first, IEND present
+            pass
     return _encode_png(_fit_square(_decode_raster(data, kind, path), BADGE_SIZE))
 
 
@@ -1013,10 +1019,11 @@ def _downsample(image: Image.Image, size: tuple[int, int]) -> Image.Image:
 class _Canvas:
     """Draws at 2x on a Pillow image and records the same shapes as SVG elements (1x units)."""
 
-    def __init__(self, image: Image.Image) -> None:
+    def __init__(self, image: Image.Image, *, record_svg: bool = True) -> None:
         self.image = image
         self.draw = ImageDraw.Draw(image)
         self.svg: list[str] = []
+        self.record_svg = record_svg
 
     @staticmethod
     def _s(value: float) -> float:
@@ -1102,6 +1109,8 @@ class _Canvas:
             logo = opened.convert("RGBA")
         big = _fit_square(logo, round(self._s(size)))
         self.image.alpha_composite(big, (round(self._s(x)), round(self._s(y))))
+        if not self.record_svg:
+            return
         small = _encode_png(_fit_square(logo, size * _SUPERSAMPLE))
         encoded = base64.b64encode(small.data).decode("ascii")
         self.svg.append(
@@ -1152,7 +1161,7 @@ def render_badge(
     # emblem on top: the logo on a white disc, or a star in the accent colour
     if logo is not None:
         canvas.circle(c, 132, 56, fill=_WHITE)
-        canvas.png(c - 40, 132 - 40, 80, logo)
+        canvas.png(c - 39, 132 - 39, 78, logo)
         name_top = 204
     else:
         canvas.polygon(_star(c, 128, 36, 15), fill=mark)
@@ -1191,7 +1200,7 @@ def render_badge(
         f' viewBox="0 0 {BADGE_SIZE} {BADGE_SIZE}" role="img" aria-label="{label}">'
         f"<title>{_escape_text(name)}</title>{''.join(canvas.svg)}</svg>"
     )
-    return png, PreparedSvg(svg)
+    return png, PreparedSvg(_sanitise_svg(svg, "<generated badge>"))
 
 
 def render_share_image(
@@ -1208,7 +1217,7 @@ def render_share_image(
     mark = accent if _contrast(accent, background) >= 1.6 else ink
     width, height = SHARE_SIZE
     band_top = height - 14
-    canvas = _Canvas(_supersampled(SHARE_SIZE, "RGBA", (*background, 255)))
+    canvas = _Canvas(_supersampled(SHARE_SIZE, "RGBA", (*background, 255)), record_svg=False)
 
     # quiet decoration: two large discs bleeding off the right edge, an accent band at the bottom
     canvas.circle(1130, 90, 260, fill=_mix(background, ink, 0.045))

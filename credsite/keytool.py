@@ -19,7 +19,9 @@ def generate(root: Path, issuer: str | None, rotate: bool) -> list[str]:
     config = site_config.load(root)
     known = sorted(p.stem for p in (config.content_dir / "issuers").glob("*.y*ml"))
     if issuer is not None and issuer not in known:
-        raise CredsiteError(f"unknown issuer '{issuer}': the issuers are {', '.join(known) or 'none'}")
+        raise CredsiteError(
+            f"unknown issuer '{issuer}': the issuers are {', '.join(known) or 'none'}"
+        )
     targets = [issuer] if issuer else known
     if not targets:
         raise CredsiteError(f"no issuers in {config.content}/issuers/: add one first")
@@ -27,12 +29,17 @@ def generate(root: Path, issuer: str | None, rotate: bool) -> list[str]:
     messages = []
     for name in targets:
         path = key_path(config, name)
-        existing = find_key(config.__class__(**{**config.__dict__, "demo_key": False}), name,
-                            name == (config.primary_issuer or known[0]))  # fmt: skip
+        existing = find_key(
+            config.__class__(**{**config.__dict__, "demo_key": False}),
+            name,
+            name == (config.primary_issuer or known[0]),
+        )
         recorded = lock.issuer_keys(name)
         if existing is not None and not rotate:
-            messages.append(f"{name}: already has a key ({existing.source}); "
-                            "use --rotate to replace it on purpose")  # fmt: skip
+            messages.append(
+                f"{name}: already has a key ({existing.source}); "
+                "use --rotate to replace it on purpose"
+            )
             continue
         if recorded and not rotate:
             raise CredsiteError(
@@ -51,6 +58,8 @@ def generate(root: Path, issuer: str | None, rotate: bool) -> list[str]:
             f"as the repository secret {env_name(name)}."
         )
         if rotate and recorded:
-            messages.append(f"{name}: earlier keys stay in the DID document, so credentials "
-                            "already issued keep verifying; rebuild to re-sign with the new key.")  # fmt: skip
+            messages.append(
+                f"{name}: earlier keys stay in the DID document, so credentials "
+                "already issued keep verifying; rebuild to re-sign with the new key."
+            )
     return messages

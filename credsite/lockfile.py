@@ -63,7 +63,7 @@ class AwardEntry:
 @dataclass(frozen=True)
 class KeyEntry:
     issuer: str
-    publicKeyMultibase: str  # noqa: N815 - the JSON name
+    publicKeyMultibase: str
     added: str
 
 
@@ -108,8 +108,11 @@ class Lockfile:
                 continue
             where = Location(shown, number, 1)
             if text.startswith(("<<<<<<<", "=======", ">>>>>>>")):
-                problems.add(where, "merge conflict marker: keep the lines of both sides "
-                             "(the lockfile is merged with merge=union, see .gitattributes)")  # fmt: skip
+                problems.add(
+                    where,
+                    "merge conflict marker: keep the lines of both sides "
+                    "(the lockfile is merged with merge=union, see .gitattributes)",
+                )
                 continue
             try:
                 entry = _parse(json.loads(text))
@@ -119,9 +122,12 @@ class Lockfile:
             if isinstance(entry, AwardEntry):
                 known = lock.awards.get(entry.award)
                 if known is not None and known != entry:
-                    problems.add(where, f"award {entry.award} was recorded twice with different "
-                                 f"values (see line {award_lines[entry.award]}): probably issued on "
-                                 "two branches; keep the line of the credential already published")  # fmt: skip
+                    problems.add(
+                        where,
+                        f"award {entry.award} was recorded twice with different "
+                        f"values (see line {award_lines[entry.award]}): probably issued on "
+                        "two branches; keep the line of the credential already published",
+                    )
                     continue
                 lock.awards[entry.award] = entry
                 award_lines[entry.award] = number
@@ -134,9 +140,11 @@ class Lockfile:
         for entry in lock.awards.values():
             slot = (entry.list, entry.index)
             if slot in owners:
-                problems.add(Location(shown, award_lines[entry.award], 1),
-                             f"status index {entry.index} of list {entry.list} is recorded for two "
-                             f"awards ({owners[slot]} and {entry.award})")  # fmt: skip
+                problems.add(
+                    Location(shown, award_lines[entry.award], 1),
+                    f"status index {entry.index} of list {entry.list} is recorded for two "
+                    f"awards ({owners[slot]} and {entry.award})",
+                )
             owners[slot] = entry.award
             lock._used.setdefault(entry.list, set()).add(entry.index)
         if problems:
@@ -219,10 +227,12 @@ class Lockfile:
     def lines(self) -> list[str]:
         entries: Iterable[object] = [
             *sorted(self.keys, key=lambda k: (k.issuer, k.added, k.publicKeyMultibase)),
-            *sorted((e for es in self.lists.values() for e in es),
-                    key=lambda e: (e.issuer, e.list, e.purpose)),
+            *sorted(
+                (e for es in self.lists.values() for e in es),
+                key=lambda e: (e.issuer, e.list, e.purpose),
+            ),
             *sorted(self.awards.values(), key=lambda e: e.award),
-        ]  # fmt: skip
+        ]
         return [_dump(e) for e in entries]
 
     def text(self) -> str:

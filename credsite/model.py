@@ -27,14 +27,39 @@ AWARD_ID = r"[A-Za-z0-9][A-Za-z0-9._/-]*"
 STATUSES = ("active", "revoked", "suspended")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".gif", ".webp")
 # achievementType values from the OB 3.0 schema (enum), or "ext:..." for extensions.
-ACHIEVEMENT_TYPES = (
-    "Achievement ApprenticeshipCertificate Assessment Assignment AssociateDegree Award Badge "
-    "BachelorDegree Certificate CertificateOfCompletion Certification CommunityService Competency "
-    "Course CoCurricular Degree Diploma DoctoralDegree Fieldwork GeneralEducationDevelopment "
-    "JourneymanCertificate LearningProgram License Membership ProfessionalDoctorate "
-    "QualityAssuranceCredential MasterCertificate MasterDegree MicroCredential ResearchDoctorate "
-    "SecondarySchoolDiploma"
-).split()
+ACHIEVEMENT_TYPES = [
+    "Achievement",
+    "ApprenticeshipCertificate",
+    "Assessment",
+    "Assignment",
+    "AssociateDegree",
+    "Award",
+    "Badge",
+    "BachelorDegree",
+    "Certificate",
+    "CertificateOfCompletion",
+    "Certification",
+    "CommunityService",
+    "Competency",
+    "Course",
+    "CoCurricular",
+    "Degree",
+    "Diploma",
+    "DoctoralDegree",
+    "Fieldwork",
+    "GeneralEducationDevelopment",
+    "JourneymanCertificate",
+    "LearningProgram",
+    "License",
+    "Membership",
+    "ProfessionalDoctorate",
+    "QualityAssuranceCredential",
+    "MasterCertificate",
+    "MasterDegree",
+    "MicroCredential",
+    "ResearchDoctorate",
+    "SecondarySchoolDiploma",
+]
 
 
 @dataclass(frozen=True)
@@ -167,9 +192,10 @@ def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        p for p in folder.rglob("*")
+        p
+        for p in folder.rglob("*")
         if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith((".", "_"))
-    )  # fmt: skip
+    )
 
 
 def _shown(path: Path, config: SiteConfig) -> str:
@@ -262,22 +288,36 @@ def _load_achievement(path: Path, config: SiteConfig, problems: Problems) -> Ach
         return None
     read = Reader(data, problems, "achievement")
     read.check_keys(
-        ["issuer", "name", "description", "criteria", "image", "type", "tags", "valid_for",
-         "alignments"],
+        [
+            "issuer",
+            "name",
+            "description",
+            "criteria",
+            "image",
+            "type",
+            "tags",
+            "valid_for",
+            "alignments",
+        ],
         required=["name", "description", "criteria"],
-    )  # fmt: skip
+    )
     achievement_type = read.str("type", "Badge")
     if achievement_type not in ACHIEVEMENT_TYPES and not re.fullmatch(
         r"ext:[A-Za-z0-9._-]+", achievement_type
     ):
-        read.error("type", f"unknown achievement type '{achievement_type}': use one of "
-                   f"{', '.join(ACHIEVEMENT_TYPES)}, or 'ext:YourType'")  # fmt: skip
+        read.error(
+            "type",
+            f"unknown achievement type '{achievement_type}': use one of "
+            f"{', '.join(ACHIEVEMENT_TYPES)}, or 'ext:YourType'",
+        )
     valid_for = None
     if (text := read.str("valid_for")) is not None:
         valid_for = parse_duration(text)
         if valid_for is None:
-            read.error("valid_for", f"'valid_for' must be like '2 years', '18 months' or "
-                       f"'90 days', got {text!r}")  # fmt: skip
+            read.error(
+                "valid_for",
+                f"'valid_for' must be like '2 years', '18 months' or '90 days', got {text!r}",
+            )
     alignments = []
     for item, loc in _items(read, "alignments"):
         if not isinstance(item, Map):
@@ -287,8 +327,11 @@ def _load_achievement(path: Path, config: SiteConfig, problems: Problems) -> Ach
         aread.check_keys(["name", "url", "framework", "code", "description"], ["name", "url"])
         name, url = aread.str("name"), aread.url("url")
         if name and url:
-            alignments.append(Alignment(name, url, aread.str("framework"), aread.str("code"),
-                                        aread.str("description")))  # fmt: skip
+            alignments.append(
+                Alignment(
+                    name, url, aread.str("framework"), aread.str("code"), aread.str("description")
+                )
+            )
     issuer = read.str("issuer", "", pattern=SLUG)
     return Achievement(
         slug=slug,
@@ -313,9 +356,20 @@ def _items(read: Reader, key: str) -> list[tuple[Any, Location]]:
 
 
 AWARD_FIELDS = [
-    "id", "achievement", "name", "email", "issued", "expires", "narrative", "evidence", "role",
-    "fields", "status", "status_reason", "status_date",
-]  # fmt: skip
+    "id",
+    "achievement",
+    "name",
+    "email",
+    "issued",
+    "expires",
+    "narrative",
+    "evidence",
+    "role",
+    "fields",
+    "status",
+    "status_reason",
+    "status_date",
+]
 COHORT_DEFAULTS = ["achievement", "issued", "expires", "role", "fields"]
 
 
@@ -341,8 +395,10 @@ def _load_award_file(path: Path, config: SiteConfig, problems: Problems) -> list
     elif isinstance(data, Map):
         entries = [(data, data.location)]
     else:
-        problems.add(Location(shown, 1, 1), "an awards file holds an award, a list of awards, "
-                     "or a cohort with 'awards:'")  # fmt: skip
+        problems.add(
+            Location(shown, 1, 1),
+            "an awards file holds an award, a list of awards, or a cohort with 'awards:'",
+        )
         return []
     awards = []
     for item, loc in entries:
@@ -382,8 +438,10 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
         read.error("status", f"'status' must be one of {', '.join(STATUSES)}, got {status!r}")
         status = "active"
     if status == "active" and ("status_reason" in item or "status_date" in item):
-        read.error("status_reason" if "status_reason" in item else "status_date",
-                   "'status_reason' and 'status_date' need 'status: revoked' or 'suspended'")  # fmt: skip
+        read.error(
+            "status_reason" if "status_reason" in item else "status_date",
+            "'status_reason' and 'status_date' need 'status: revoked' or 'suspended'",
+        )
     fields_map = {**_fields(dread, problems), **_fields(read, problems)}
     explicit_id = read.str("id", None, pattern=AWARD_ID)
     key = explicit_id or f"{achievement}/{normalise_email(email)}"
@@ -442,8 +500,14 @@ def _evidence(read: Reader, problems: Problems) -> list[Evidence]:
             if not any(k in item for k in ("url", "narrative")):
                 problems.add(loc, "evidence needs a 'url' or a 'narrative'")
                 continue
-            result.append(Evidence(eread.url("url"), eread.str("name"),
-                                   eread.str("description"), eread.str("narrative")))  # fmt: skip
+            result.append(
+                Evidence(
+                    eread.url("url"),
+                    eread.str("name"),
+                    eread.str("description"),
+                    eread.str("narrative"),
+                )
+            )
         else:
             problems.add(loc, "evidence items must be URLs or mappings with 'url'")
     return result
@@ -453,12 +517,17 @@ def _primary_issuer(site: Site, problems: Problems) -> str:
     chosen = site.config.primary_issuer
     if chosen:
         if chosen not in site.issuers:
-            problems.add(Location("site.yaml"), f"primary_issuer '{chosen}' is not an issuer in "
-                         f"{site.config.content}/issuers/")  # fmt: skip
+            problems.add(
+                Location("site.yaml"),
+                f"primary_issuer '{chosen}' is not an issuer in {site.config.content}/issuers/",
+            )
         return chosen
     if len(site.issuers) > 1:
-        problems.add(Location("site.yaml"), "several issuers: set 'primary_issuer' in site.yaml "
-                     "to the one whose DID is the site's own did:web")  # fmt: skip
+        problems.add(
+            Location("site.yaml"),
+            "several issuers: set 'primary_issuer' in site.yaml "
+            "to the one whose DID is the site's own did:web",
+        )
     return next(iter(sorted(site.issuers)), "")
 
 
@@ -468,19 +537,25 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
             if len(site.issuers) == 1:
                 site.achievements[slug] = _replace(achievement, issuer=next(iter(site.issuers)))
             elif site.issuers:
-                problems.add(achievement.location, f"achievement '{slug}' needs 'issuer' "
-                             "(the site has several issuers)")  # fmt: skip
+                problems.add(
+                    achievement.location,
+                    f"achievement '{slug}' needs 'issuer' (the site has several issuers)",
+                )
         elif achievement.issuer not in site.issuers:
             problems.add(achievement.location, _unknown("issuer", achievement.issuer, site.issuers))
     seen: dict[str, Award] = {}
     for award in awards:
         if award.achievement and award.achievement not in site.achievements:
-            problems.add(award.location,
-                         _unknown("achievement", award.achievement, site.achievements))  # fmt: skip
+            problems.add(
+                award.location, _unknown("achievement", award.achievement, site.achievements)
+            )
         if award.key in seen:
             first = seen[award.key]
-            problems.add(award.location, f"duplicate award: same id as the award at "
-                         f"{first.location} (give one of them a distinct 'id')")  # fmt: skip
+            problems.add(
+                award.location,
+                f"duplicate award: same id as the award at "
+                f"{first.location} (give one of them a distinct 'id')",
+            )
         else:
             seen[award.key] = award
 

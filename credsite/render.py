@@ -22,9 +22,32 @@ from credsite.config import SiteConfig
 from credsite.errors import CredsiteError, Location
 
 _ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "b", "i", "u", "a", "ul", "ol", "li", "blockquote", "code", "pre",
-    "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td",
-}  # fmt: skip
+    "p",
+    "br",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
 
 
 def builtin_theme_dir() -> Path:
@@ -68,8 +91,10 @@ def load_theme(config: SiteConfig) -> Theme:
         if (theme_dir / "static").is_dir():
             static.append(theme_dir / "static")
     if config.theme != "default" and not site_theme.is_dir():
-        raise CredsiteError(f"theme '{config.theme}' not found: expected themes/{config.theme}/",
-                            Location("site.yaml"))  # fmt: skip
+        raise CredsiteError(
+            f"theme '{config.theme}' not found: expected themes/{config.theme}/",
+            Location("site.yaml"),
+        )
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True,
@@ -90,10 +115,13 @@ def render(theme: Theme, template: str, path: str, context: dict[str, Any]) -> s
     try:
         return theme.env.get_template(template).render(full)
     except jinja2.TemplateSyntaxError as exc:
-        raise CredsiteError(f"template error: {exc.message}",
-                            Location(exc.filename or template, exc.lineno or 0)) from None  # fmt: skip
+        raise CredsiteError(
+            f"template error: {exc.message}", Location(exc.filename or template, exc.lineno or 0)
+        ) from None
     except jinja2.UndefinedError as exc:
-        raise CredsiteError(f"template error in {template} rendering {path}: {exc.message}") from None
+        raise CredsiteError(
+            f"template error in {template} rendering {path}: {exc.message}"
+        ) from None
     except jinja2.TemplateNotFound as exc:
         raise CredsiteError(f"template not found: {exc.name}") from None
 

@@ -19,7 +19,9 @@ from credsite.errors import CredsiteError
 from credsite.lockfile import Lockfile, write_atomic
 from credsite.vc.keys import SigningKey
 
-DEMO_SEED_LABEL = b"credsite public demo key - anyone can sign with it; never use it for real credentials"
+DEMO_SEED_LABEL = (
+    b"credsite public demo key - anyone can sign with it; never use it for real credentials"
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,9 @@ def find_key(config: SiteConfig, issuer: str, primary: bool) -> IssuerKey | None
 
 
 def _parse_key(text: str, shown: str) -> SigningKey:
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    lines = [
+        ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")
+    ]
     if len(lines) != 1:
         raise CredsiteError(f"{shown}: expected one secret key line (z3u2...)")
     try:

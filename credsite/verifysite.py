@@ -33,7 +33,7 @@ class SiteFiles:
     def __call__(self, url: str) -> Any:
         if not url.startswith(self.base_url):
             raise KeyError(f"{url} is not part of the site at {self.base_url}")
-        relative = url[len(self.base_url):].split("#", 1)[0]
+        relative = url[len(self.base_url) :].split("#", 1)[0]
         path = (self.folder / relative).resolve()
         if not path.is_relative_to(self.folder.resolve()) or not path.is_file():
             raise KeyError(f"{url} is not in the built site ({relative} missing)")
@@ -50,8 +50,10 @@ def base_url_of(folder: Path) -> str:
         suffix = f"credentials/{path.name}"
         if isinstance(credential_id, str) and credential_id.endswith(suffix):
             return credential_id[: -len(suffix)]
-    raise CredsiteError(f"{folder}: no credentials/*.json whose id ends with its own file name; "
-                        "is this a folder built by credsite?")  # fmt: skip
+    raise CredsiteError(
+        f"{folder}: no credentials/*.json whose id ends with its own file name; "
+        "is this a folder built by credsite?"
+    )
 
 
 def find_site_folder(path: Path) -> Path | None:
@@ -69,8 +71,11 @@ def verify_site(folder: Path, now: dt.datetime | None = None) -> list[Verified]:
     results = []
     for path in sorted((folder / "credentials").iterdir()):
         if path.suffix in (".json", ".png", ".svg"):
-            results.append(Verified(path.relative_to(folder).as_posix(),
-                                    _verify_path(path, fetch, now, folder)))  # fmt: skip
+            results.append(
+                Verified(
+                    path.relative_to(folder).as_posix(), _verify_path(path, fetch, now, folder)
+                )
+            )
     return results
 
 
@@ -104,10 +109,7 @@ def extract(path: Path) -> str:
 
 def _verify_path(path: Path, fetch: SiteFiles, now: dt.datetime, folder: Path) -> Report:
     try:
-        if path.suffix == ".json":
-            text = path.read_text(encoding="utf-8")
-        else:
-            text = extract(path)
+        text = path.read_text(encoding="utf-8") if path.suffix == ".json" else extract(path)
         document = json.loads(text)
     except (OSError, ValueError, CredsiteError) as exc:
         return Report(str(path), [Check("read", False, str(exc))], "failed")
@@ -125,7 +127,12 @@ def _compare_with_hosted(document: Any, text: str, fetch: SiteFiles, report: Rep
     except KeyError:
         hosted = None
     same = hosted is not None and hosted == document
-    report.checks.append(Check("baked copy matches hosted credential", same,
-                               "identical" if same else "differs from the hosted credential"))  # fmt: skip
+    report.checks.append(
+        Check(
+            "baked copy matches hosted credential",
+            same,
+            "identical" if same else "differs from the hosted credential",
+        )
+    )
     if not same:
         report.status = "failed"

@@ -60,7 +60,17 @@ _SCALAR_LOADER = yaml.SafeLoader("")
 
 def _scalar_value(node: yaml.ScalarNode) -> Any:
     # SafeConstructor resolves the implicit tag (int, bool, date, timestamp, ...) for us.
-    return _SCALAR_LOADER.construct_object(node, deep=True)
+    try:
+        return _SCALAR_LOADER.construct_object(node, deep=True)
+    except ValueError:
+        # Looks like a date but is not one (2026-13-01, 2026-02-30): keep the text, so the
+        # field's own check reports it at its line and column instead of a traceback.
+        return node.value
+    finally:
+        # The loader caches every node it constructs; scalars need no cache, and keeping one
+        # would hold every node of every file parsed in this process.
+        _SCALAR_LOADER.constructed_objects.clear()
+        _SCALAR_LOADER.recursive_objects.clear()
 
 
 def _convert(node: yaml.Node, path: str) -> Any:

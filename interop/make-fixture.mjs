@@ -3,10 +3,14 @@
 //
 //   node interop/make-fixture.mjs OUT_DIR [BASE_URL] [--no-images]
 //
-// Writes did.json, status/1.json (revocation list, one revoked index) and
-// credentials/{fixture-valid,fixture-revoked}.json (proof set eddsa-rdfc-2022 +
-// eddsa-jcs-2022), plus baked credentials/fixture-valid.png|.svg unless
-// --no-images. Prints a JSON summary. The status bitstring is encoded here
+// Writes did.json, status/1.json (revocation list) and credentials/TOKEN.json
+// (proof set eddsa-rdfc-2022 + eddsa-jcs-2022) for the TOKENS below:
+//   fixture-valid            current
+//   fixture-revoked          current, revocation bit set
+//   fixture-expired          validUntil in the past
+//   fixture-expired-revoked  validUntil in the past and revocation bit set
+//   fixture-future           validFrom in the future (2099)
+// plus baked credentials/fixture-valid.png|.svg unless --no-images. Prints a JSON summary. The status bitstring is encoded here
 // with node:zlib (not the status-list library) as an independent cross-check.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -26,8 +30,34 @@ import {OB_CONTEXT_URL, loadContexts, makeDocumentLoader} from './verify.mjs';
 const VC2 = 'https://www.w3.org/ns/credentials/v2';
 const DATE = '2025-03-01T00:00:00Z';
 const LIST_BITS = 131072;
-export const TOKENS = {valid: 'fixture-valid', revoked: 'fixture-revoked'};
-const INDEX = {[TOKENS.valid]: 94567, [TOKENS.revoked]: 4711};
+export const TOKENS = {
+  valid: 'fixture-valid',
+  revoked: 'fixture-revoked',
+  expired: 'fixture-expired',
+  expiredRevoked: 'fixture-expired-revoked',
+  future: 'fixture-future'
+};
+// the status each token must verify with
+export const EXPECTED = {
+  [TOKENS.valid]: 'valid',
+  [TOKENS.revoked]: 'revoked',
+  [TOKENS.expired]: 'expired',
+  [TOKENS.expiredRevoked]: 'revoked', // revocation outranks expiry
+  [TOKENS.future]: 'not-yet-valid'
+};
+const INDEX = {
+  [TOKENS.valid]: 94567, [TOKENS.revoked]: 4711, [TOKENS.expired]: 1234,
+  [TOKENS.expiredRevoked]: 5, [TOKENS.future]: 131071
+};
+const REVOKED = [TOKENS.revoked, TOKENS.expiredRevoked];
+// validity window per token (signing date = validFrom, capped at DATE)
+const WINDOW = {
+  [TOKENS.expired]: {validFrom: '2024-01-01T00:00:00Z',
+    validUntil: '2025-01-01T00:00:00Z'},
+  [TOKENS.expiredRevoked]: {validFrom: '2024-01-01T00:00:00Z',
+    validUntil: '2025-01-01T00:00:00Z'},
+  [TOKENS.future]: {validFrom: '2099-01-01T00:00:00Z'}
+};
 
 // did:web for a BASE_URL: https://host/a/b/ -> did:web:host:a:b
 export function didForBaseUrl(baseUrl) {
@@ -46,11 +76,11 @@ function encodeList(revokedIndexes) {
 }
 
 // sign with both cryptosuites -> proof set of two independent proofs
-async function signBoth({credential, key, documentLoader}) {
+async function signBoth({credential, key, documentLoader, date = DATE}) {
   let doc = structuredClone(credential);
   for(const cryptosuite of [eddsaRdfc2022, eddsaJcs2022Sign()]) {
     const suite = new DataIntegrityProof({
-      signer: key.signer(), cryptosuite, date: DATE
+      signer: key.signer(), cryptosuite, date
     });
     doc = await vc.issue({credential: doc, suite, documentLoader});
   }
@@ -141,24 +171,30 @@ export async function makeFixture({
     validFrom: DATE,
     credentialSubject: {
       id: `${listUrl}#list`, type: 'BitstringStatusList',
-      statusPurpose: 'revocation', encodedList: encodeList([INDEX[TOKENS.revoked]])
+      statusPurpose: 'revocation',
+      encodedList: encodeList(REVOKED.map(t => INDEX[t]))
     }
   }}));
 
-  // two OpenBadgeCredentials shaped like standards.md §1.13
+  // OpenBadgeCredentials shaped like standards.md §1.13
   const salt = 'fixture-salt';
   const identityHash = 'sha256$' + crypto.createHash('sha256')
     .update('learner@example.org' + salt).digest('hex');
   for(const token of Object.values(TOKENS)) {
     const index = String(INDEX[token]);
-    const credential = await signBoth({key, documentLoader, credential: {
+    const {validFrom = DATE, validUntil} = WINDOW[token] || {};
+    // vc.issue() checks only the format of dates, so any window can be signed;
+    // proofs are dated at validFrom when that is earlier than DATE
+    const credential = await signBoth({key, documentLoader, date:
+      validFrom < DATE ? validFrom : DATE, credential: {
       '@context': [VC2, OB_CONTEXT_URL],
       id: `${baseUrl}credentials/${token}.json`,
       type: ['VerifiableCredential', 'OpenBadgeCredential'],
       name: 'Teamwork Badge',
       issuer: {id: did, type: ['Profile'], name: 'Example Org',
         url: 'https://example.org'},
-      validFrom: DATE,
+      validFrom,
+      ...(validUntil ? {validUntil} : {}),
       credentialSubject: {
         type: ['AchievementSubject'],
         identifier: [{type: 'IdentityObject', identityType: 'emailAddress',

