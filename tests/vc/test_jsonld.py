@@ -136,6 +136,43 @@ def test_canonical_form_changes_with_content(ob_unsigned: dict) -> None:
     assert canonicalize(changed) != canonicalize(ob_unsigned)
 
 
+def _plain_pyld(document: dict, extra: dict[str, dict] | None = None) -> str:
+    """pyld's own URDNA2015, no checks, no caches of ours: the oracle for our fast path."""
+    from pyld import jsonld as pyld_jsonld  # test-only oracle
+    from pyld.context_resolver import ContextResolver
+
+    loader = make_document_loader(extra) if extra else document_loader
+    options = {
+        "algorithm": "URDNA2015",
+        "format": "application/n-quads",
+        "documentLoader": loader,
+        "contextResolver": ContextResolver({}, loader),
+    }
+    return pyld_jsonld.normalize(copy.deepcopy(document), options)
+
+
+def test_matches_plain_pyld_on_varied_documents(
+    vectors: Path, examples_ctx: dict[str, dict]
+) -> None:
+    status_list = load_json(vectors / "bitstring-status-list" / "1edtech-validator-testlist.json")
+    proof_config = {
+        **load_json(vectors / "ob3-eddsa-rdfc-2022" / "proof-options.json"),
+        "@context": full_ob_credential()["@context"],
+    }
+    docs = [
+        full_ob_credential(),
+        load_json(vectors / "ob3-eddsa-rdfc-2022" / "unsigned.json"),
+        load_json(vectors / "ob3-eddsa-rdfc-2022" / "signed.json"),  # proof as a named graph
+        status_list,
+        proof_config,
+    ]
+    # interleave documents twice so the scoped-context memo is exercised warm and cold
+    for doc in docs + list(reversed(docs)):
+        assert canonicalize(doc) == _plain_pyld(doc)
+    w3c = load_json(vectors / "eddsa-rdfc-2022" / "signedDataInt.json")
+    assert canonicalize(w3c, examples_ctx) == _plain_pyld(w3c, examples_ctx)
+
+
 def test_full_credential_canonicalises() -> None:
     nquads = canonicalize(full_ob_credential())
     assert "https://purl.imsglobal.org/spec/vc/ob/vocab.html#IdentityObject" in nquads
