@@ -15,7 +15,7 @@ from pathlib import Path
 from credsite import images
 from credsite.credentials import Urls
 from credsite.errors import ContentError, Problems
-from credsite.model import ImageRef, Site
+from credsite.model import ImageRef, Issuer, Site
 from credsite.output import Output
 
 OB3_PNG_KEYWORD = "openbadgecredential"
@@ -36,17 +36,46 @@ def _png_from_bytes(data: bytes) -> images.PreparedPng:
 def _load(
     ref: ImageRef, cache: images.ImageCache, problems: Problems
 ) -> images.PreparedPng | images.PreparedSvg | None:
+    """Check and normalise a user's image, cached by the digest of its bytes."""
     try:
         data = ref.path.read_bytes()
     except OSError as exc:
         problems.add(ref.location, f"cannot read image {ref.shown}: {exc.strerror}")
         return None
-    try:
+
+    def normalise() -> bytes:
         loaded = images.load_image(data, ref.shown)
+        if isinstance(loaded, images.PreparedPng):
+            return b"P" + loaded.data
+        return b"S" + loaded.data.encode("utf-8")
+
+    try:
+        stored = cache.get_or_make(("load", data), normalise)
     except images.ImageError as exc:
         problems.add(ref.location, f"{ref.shown}: {exc.message}")
         return None
-    return loaded
+    if stored[:1] == b"P":
+        return _png_from_bytes(stored[1:])
+    return images.PreparedSvg(stored[1:].decode("utf-8"))
+
+
+def _drawn_badge(
+    cache: images.ImageCache, name: str, issuer: Issuer, logo: images.PreparedPng | None
+) -> tuple[images.PreparedPng, images.PreparedSvg]:
+    """Badge art in the issuer's colours: drawn once, then read from the cache (PNG and SVG)."""
+    key = (name, issuer.name, issuer.primary_colour, issuer.secondary_colour,
+           logo.data if logo else b"")  # fmt: skip
+    drawn: list[tuple[images.PreparedPng, images.PreparedSvg]] = []
+
+    def draw() -> tuple[images.PreparedPng, images.PreparedSvg]:
+        if not drawn:
+            drawn.append(images.render_badge(name, issuer.name, issuer.primary_colour,
+                                             issuer.secondary_colour, logo))  # fmt: skip
+        return drawn[0]
+
+    png = cache.get_or_make(("badge-png", *key), lambda: draw()[0].data)
+    svg = cache.get_or_make(("badge-svg", *key), lambda: draw()[1].data.encode("utf-8"))
+    return _png_from_bytes(png), images.PreparedSvg(svg.decode("utf-8"))
 
 
 def prepare(site: Site, urls: Urls, cache_dir: Path) -> Prepared:
@@ -64,8 +93,7 @@ def prepare(site: Site, urls: Urls, cache_dir: Path) -> Prepared:
             problems.add(
                 issuer.image.location,
                 f"{issuer.image.shown}: the issuer logo must be a "
-                "raster image (PNG or JPEG): OB 3.0 profile images are shown everywhere, "
-                "and a PNG is the one format every wallet displays",
+                "raster image (PNG or JPEG), the one format every wallet displays",
             )
     for slug, achievement in sorted(site.achievements.items()):
         issuer = site.issuers.get(achievement.issuer)
@@ -75,34 +103,10 @@ def prepare(site: Site, urls: Urls, cache_dir: Path) -> Prepared:
         if isinstance(loaded, images.PreparedPng):
             badge = (loaded, images.svg_from_png(loaded))
         else:
-            key = (
-                "badge",
-                achievement.name,
-                issuer.name,
-                issuer.primary_colour,
-                issuer.secondary_colour,
-                prepared.logos[issuer.slug].data if issuer.slug in prepared.logos else b"",
-            )
-            drawn = cache.get_or_make(
-                key,
-                lambda a=achievement, i=issuer: _draw(
-                    a.name, i.name, i.primary_colour, i.secondary_colour, prepared.logos.get(i.slug)
-                ),
-            )
-            png = _png_from_bytes(drawn)
-            # A given SVG is kept as the SVG badge; the PNG is drawn (no SVG rasteriser here).
-            svg = (
-                loaded
-                if isinstance(loaded, images.PreparedSvg)
-                else images.render_badge(
-                    achievement.name,
-                    issuer.name,
-                    issuer.primary_colour,
-                    issuer.secondary_colour,
-                    prepared.logos.get(issuer.slug),
-                )[1]
-            )
-            badge = (png, svg)
+            # No image, or an SVG: the PNG is drawn (no SVG rasteriser here); a given SVG is kept.
+            badge = _drawn_badge(cache, achievement.name, issuer, prepared.logos.get(issuer.slug))
+            if isinstance(loaded, images.PreparedSvg):
+                badge = (badge[0], loaded)
         prepared.badges[slug] = badge
         share_key = (
             "share",
@@ -121,12 +125,6 @@ def prepare(site: Site, urls: Urls, cache_dir: Path) -> Prepared:
     if problems:
         raise ContentError(problems.items)
     return prepared
-
-
-def _draw(
-    name: str, issuer: str, primary: str, secondary: str, logo: images.PreparedPng | None
-) -> bytes:
-    return images.render_badge(name, issuer, primary, secondary, logo)[0].data
 
 
 def publish(

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from credsite import __version__
@@ -139,7 +140,8 @@ def verify(path: Path, site: Path | None, as_json: bool) -> None:
 
     Checks every proof, the issuer's DID document, the status list (itself signed) and the
     validity dates, offline. Exit status 1 if anything fails; revoked, suspended and expired
-    credentials are reported as such.
+    credentials are reported as such. OB 2.0 hosted assertions (ob2/assertions/*.json) and their
+    baked images are checked too: the hosted copy, badge class, issuer, scope and revocation.
     """
     from credsite import verifysite
 
@@ -209,6 +211,122 @@ def keys_generate(site_dir: Path, issuer: str | None, rotate: bool) -> None:
     with user_errors():
         for line in keytool.generate(site_dir, issuer, rotate):
             out.print(line, emoji=False)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="Your Organisation - Credentials", show_default=True)
+@click.option(
+    "--url",
+    default="https://your-org.github.io/credentials/",
+    show_default=True,
+    help="The https:// address the site will be published at (changeable in site.yaml).",
+)
+@click.option(
+    "--issuer", default="your-org", show_default=True, help="Id (file name) of the sample issuer."
+)
+def init(directory: Path, title: str, url: str, issuer: str) -> None:
+    """Create a new site in DIRECTORY (new or empty) that builds as it is.
+
+    Writes site.yaml, a sample issuer, achievement and awards, a signing key in keys/ (never
+    committed), .gitignore, .gitattributes, a README and a GitHub Actions workflow that publishes
+    the site with GitHub Pages.
+    """
+    from credsite import scaffold
+
+    with user_errors():
+        created = scaffold.init(directory, title=title, url=url, issuer=issuer)
+    for line in scaffold.next_steps(created):
+        out.print(line, markup=False, emoji=False)
+
+
+@cli.command()
+@site_option
+@click.option(
+    "-p",
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to serve on; 0 picks a free one.",
+)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to serve on (this computer)."
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
+def serve(site_dir: Path, port: int, host: str, open_browser: bool) -> None:
+    """Preview the site, rebuilding it and reloading the page on every change.
+
+    Builds into a temporary folder (never the site's output folder) and records nothing in
+    credsite.lock. A change that breaks the build shows its errors here and on the page, which
+    keeps showing the last good build. Ctrl-C stops.
+    """
+    from credsite import serve as preview
+
+    def log(level: str, message: str) -> None:
+        if level == "info":
+            out.print(message, markup=False, emoji=False)
+        else:
+            label = "[bold red]error:[/]" if level == "error" else "[yellow]warning:[/]"
+            err.print(label, escape(message), emoji=False)
+
+    def ready(server: Any) -> None:
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(server.url)
+
+    with user_errors():
+        preview.serve(site_dir, host=host, port=port, log=log, on_ready=ready)
+
+
+def _change_status(site_dir: Path, credential: str, status: str, reason: str | None) -> None:
+    import datetime as dt
+
+    from credsite import edit
+
+    with user_errors():
+        change = edit.set_status(site_dir, credential, status, reason, dt.date.today())
+    out.print(
+        f"{change.shown}: {change.key} is now {change.new_status} (was {change.old_status}). "
+        "Rebuild and publish to let verifiers see it; the credential files do not change.",
+        emoji=False,
+    )
+    if status == "revoked" and not reason:
+        err.print("[yellow]warning:[/] no --reason given; recipients and verifiers see none.")
+
+
+credential_argument = click.argument("credential")
+
+
+@cli.command()
+@site_option
+@credential_argument
+@click.option("--reason", help="Why, shown on the page unless status.publish_reasons is false.")
+def revoke(site_dir: Path, credential: str, reason: str | None) -> None:
+    """Revoke an award for good (CREDENTIAL: award id, credential URL or token).
+
+    Edits the award's YAML (comments and layout kept) and flips its bit in the signed status
+    list at the next build. Revocation cannot be undone; see 'suspend' for a pause.
+    """
+    _change_status(site_dir, credential, "revoked", reason)
+
+
+@cli.command()
+@site_option
+@credential_argument
+@click.option("--reason", help="Why, shown on the page unless status.publish_reasons is false.")
+def suspend(site_dir: Path, credential: str, reason: str | None) -> None:
+    """Suspend an award until it is reinstated (needs status: {suspension: true})."""
+    _change_status(site_dir, credential, "suspended", reason)
+
+
+@cli.command()
+@site_option
+@credential_argument
+def reinstate(site_dir: Path, credential: str) -> None:
+    """Lift a suspension (a revocation is permanent)."""
+    _change_status(site_dir, credential, "active", None)
 
 
 def main() -> None:

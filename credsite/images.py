@@ -1,25 +1,25 @@
-"""Badge images: check and normalise them, generate badge art and share cards, bake credentials.
+"""Badge images: check and normalise them, draw badge art and share cards, bake credentials.
 
-This module's one job is turning image bytes into safe, deterministic badge images and carrying a
-credential inside them. It is the only module that imports Pillow (``docs/architecture.md``).
+One job: turn image bytes into safe, deterministic badge images and carry a credential inside them.
+It is the only module that imports Pillow (``docs/architecture.md``).
 
-Baking follows the Open Badges specifications (notes: ``standards.md`` §1.12 and §2 "OB 2.0 baking"):
+Baking follows the Open Badges specifications (notes: ``standards.md`` §1.12, §2 "OB 2.0 baking"):
 
-* OB 3.0, ``ob_v3p0/docformat.md`` "Baked Badge": PNG gets one uncompressed ``iTXt`` chunk with keyword
-  ``openbadgecredential`` holding the credential JSON (or compact JWS); the keyword appears at most once.
-  SVG gets ``xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0"`` on ``<svg>`` and, directly after
-  the ``<svg>`` start tag, ``<openbadges:credential><![CDATA[json]]></openbadges:credential>`` (or an
-  empty element with ``verify="<JWS>"`` for VC-JWT); one per SVG.
-* OB 2.0, ``ob_v2p0/baking/index.md``: PNG ``iTXt`` keyword ``openbadges``; SVG namespace
-  ``http://openbadges.org`` and ``<openbadges:assertion verify="URL or JWS">`` with an optional CDATA body.
-  A PNG may carry both keywords; an SVG carries exactly one ``openbadges:`` element.
-* ``iTXt`` layout: PNG specification §11.3.4.5 (https://www.w3.org/TR/PNG/#11iTXt): keyword (Latin-1,
-  1-79 bytes), NUL, compression flag 0, compression method 0, language tag, NUL, translated keyword,
+* OB 3.0 (``ob_v3p0/docformat.md`` "Baked Badge"): a PNG gets one uncompressed ``iTXt`` chunk with
+  keyword ``openbadgecredential`` holding the credential JSON (or compact JWS), the keyword at most
+  once. An SVG gets ``xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0"`` on ``<svg>`` and,
+  directly after the ``<svg>`` start tag, ``<openbadges:credential><![CDATA[json]]>
+  </openbadges:credential>`` (an empty element with ``verify="<JWS>"`` for VC-JWT); one per SVG.
+* OB 2.0 (``ob_v2p0/baking/index.md``): PNG ``iTXt`` keyword ``openbadges``; SVG namespace
+  ``http://openbadges.org`` with ``<openbadges:assertion verify="URL or JWS">`` and an optional
+  CDATA body. A PNG may carry both keywords; an SVG carries exactly one ``openbadges:`` element.
+* ``iTXt`` layout (PNG specification, https://www.w3.org/TR/PNG/#11iTXt): keyword (Latin-1, 1-79
+  bytes), NUL, compression flag 0, compression method 0, language tag, NUL, translated keyword,
   NUL, UTF-8 text; CRC-32 over chunk type and data.
 
-Baking is byte splicing on a prepared image (no Pillow, no XML parsing), so a build can bake thousands
-of credentials quickly. Rendered art depends on the fonts found on the machine (DejaVu if installed,
-Pillow's bundled font otherwise), so it is deterministic per machine, not across machines.
+Baking is byte splicing on a prepared image (no Pillow, no XML parsing), so a build bakes thousands
+of credentials quickly. Drawn art depends on the fonts found on the machine (DejaVu if installed,
+Pillow's bundled font otherwise): deterministic on one machine, not across machines.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ from pathlib import Path
 
 import PIL
 from PIL import Image, ImageChops, ImageDraw, ImageFile, ImageFont, ImageOps
+
+from credsite.errors import CredsiteError, Location
 
 __all__ = [
     "BADGE_SIZE",
@@ -89,11 +91,14 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
-class ImageError(ValueError):
-    """An image that cannot be used: unreadable, unsafe, too large, or a corrupt PNG."""
+class ImageError(CredsiteError, ValueError):
+    """An image that cannot be used: unreadable, unsafe, too large, or a corrupt PNG.
+
+    ``path`` is the file as shown to the user (``None`` when not from a file); ``str()`` is
+    ``"path: message"``. A ``CredsiteError`` (shown without a traceback) and a ``ValueError``."""
 
     def __init__(self, path: str | None, message: str) -> None:
-        super().__init__(path, message)
+        super().__init__(message, Location(path) if path is not None else None)
         self.path = path
         self.message = message
 
@@ -112,7 +117,7 @@ class PreparedPng:
 
 @dataclass(frozen=True)
 class PreparedSvg:
-    """Sanitised SVG text: starts with the ``<svg`` start tag, no scripts, no external references."""
+    """Sanitised SVG text starting with ``<svg``: no scripts, no external references."""
 
     data: str
 
@@ -140,7 +145,7 @@ def _chunk(ctype: bytes, body: bytes) -> bytes:
 def _iter_chunks(
     data: bytes, path: str | None, check_crc: bool = True
 ) -> Iterator[tuple[bytes, int, int]]:
-    """Yield ``(type, start, end)`` per chunk (``start`` at the length field, ``end`` after the CRC).
+    """Yield ``(type, start, end)`` per chunk (``start``: its length field, ``end``: after the CRC).
 
     Checks the signature, chunk framing, CRCs (unless told not to), IHDR first and IEND last; bytes
     after IEND are ignored.
@@ -186,6 +191,7 @@ def _text_keyword(data: bytes, start: int, end: int) -> bytes:
     return body if nul < 0 else body[:nul]
 
 
+@functools.lru_cache(maxsize=16)
 def _check_keyword(keyword: str) -> bytes:
     try:
         raw = keyword.encode("latin-1")
@@ -357,12 +363,12 @@ def _sniff(data: bytes) -> str | None:
 def load_image(data: bytes, path: str) -> PreparedPng | PreparedSvg:
     """Check an image file's bytes and return it normalised.
 
-    Rasters (PNG, JPEG, GIF, WebP; sniffed from the bytes, not the file name) are decoded with Pillow
-    under pixel and size limits, turned upright (EXIF), converted to sRGB RGBA, fitted into a
-    transparent 512x512 square and re-encoded as a PNG without metadata. SVG is parsed and refused if
-    it has a DOCTYPE, scripts, event handlers, foreignObject or references to anything but
-    same-document fragments and data:image/(png|jpeg|gif) URIs; it is re-serialised deterministically
-    and any existing ``openbadges:`` element is dropped.
+    Rasters (PNG, JPEG, GIF, WebP; sniffed from the bytes, not the file name) are decoded with
+    Pillow under pixel and size limits, turned upright (EXIF), converted to sRGB RGBA, fitted into
+    a transparent 512x512 square and re-encoded as a PNG without metadata. SVG is parsed and
+    refused if it has a DOCTYPE, scripts, event handlers, foreignObject or references to anything
+    but same-document fragments and data:image/(png|jpeg|gif) URIs; it is re-serialised
+    deterministically and any existing ``openbadges:`` element is dropped.
     """
     data = bytes(data)
     if len(data) > MAX_BYTES:
@@ -600,16 +606,17 @@ def _sanitise_element(element: ET.Element, path: str, depth: int) -> None:
             _check_css(value, what, path)
     if name == "style":
         _check_css("".join(element.itertext()), "<style>", path)
-    tail_keep: list[str] = []
+    previous: ET.Element | None = None
     for child in list(element):
         if _local(child.tag)[0] in _OPENBADGES_NAMESPACES:  # an old baked credential: drop it
-            if child.tail:
-                tail_keep.append(child.tail)
+            if child.tail and previous is None:
+                element.text = (element.text or "") + child.tail
+            elif child.tail and previous is not None:
+                previous.tail = (previous.tail or "") + child.tail
             element.remove(child)
             continue
         _sanitise_element(child, path, depth + 1)
-    if tail_keep and not len(element) and not (element.text or "").strip():
-        element.text = (element.text or "") + "".join(tail_keep)
+        previous = child
 
 
 def _escape_text(value: str) -> str:
@@ -696,7 +703,7 @@ def _serialise(root: ET.Element, source_prefixes: dict[str, str]) -> str:
 
 
 def svg_from_png(png: PreparedPng) -> PreparedSvg:
-    """An SVG showing the PNG (as a ``data:`` URI ``<image>``), for achievements with only a raster."""
+    """An SVG showing the PNG as a ``data:`` URI ``<image>`` (achievements with only a raster)."""
     encoded = base64.b64encode(png.data).decode("ascii")
     w, h = png.width, png.height
     return PreparedSvg(
@@ -710,14 +717,14 @@ def svg_from_png(png: PreparedPng) -> PreparedSvg:
 # SVG baking: string splicing on a prepared SVG
 # --------------------------------------------------------------------------------------------------
 
-_ROOT_START_RE = re.compile(
-    r"""<svg(?P<attrs>(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(?P<close>/?)>"""
-)
+_ATTRIBUTE = r"""\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*')"""
+_ROOT_START_RE = re.compile(rf"<svg(?P<attrs>(?:{_ATTRIBUTE})*)\s*(?P<close>/?)>")
 _OB_XMLNS_RE = re.compile(r"""\s+xmlns:openbadges\s*=\s*(?:"[^"]*"|'[^']*')""")
 _OB_ELEMENT_START_RE = re.compile(
-    r"""\s*<openbadges:(?P<name>credential|assertion)(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(?P<close>/?)>"""
+    rf"\s*<openbadges:(?P<name>credential|assertion)(?:{_ATTRIBUTE})*\s*(?P<close>/?)>"
 )
-_XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\r]")
+_XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\r]")
+_OB_PREFIX_RE = re.compile(r"<openbadges:|\sopenbadges:[^\s=>]+\s*=")
 
 
 def _skip_ob_element(svg: str, pos: int) -> int | None:
@@ -744,10 +751,12 @@ def _skip_ob_element(svg: str, pos: int) -> int | None:
     return None
 
 
-def _split_svg(svg: str) -> tuple[str, str, bool]:
-    """Split our serialisation into (``<svg`` + attributes, rest after the start tag, self-closing)
-    with any baked ``openbadges:`` element and its namespace declaration removed.
-    Falls back to a full parse for SVG text that did not come from this module."""
+def _split_svg(svg: str, trusted: bool) -> tuple[str, str, bool]:
+    """Split SVG text into (``<svg`` + its attributes, the rest after the start tag, whether the
+    root is self-closing), dropping a baked ``openbadges:`` element and its namespace declaration.
+
+    ``trusted`` text comes from this module's serialiser (which never uses the ``openbadges``
+    prefix otherwise); other text is checked and, if it is not in that form, sanitised first."""
     match = _ROOT_START_RE.match(svg)
     if match is not None:
         attrs = match.group("attrs")
@@ -757,10 +766,11 @@ def _split_svg(svg: str) -> tuple[str, str, bool]:
             if not match.group("close"):
                 after = _skip_ob_element(svg, match.end())
                 rest = svg[after:] if after is not None else rest
-        if "openbadges:" not in rest and "openbadges:" not in attrs:
+        if trusted or not _OB_PREFIX_RE.search(attrs + rest):
             return "<svg" + attrs, rest, bool(match.group("close"))
-    clean = _sanitise_svg(svg, "<svg>")
-    return _split_svg(clean)
+    if trusted:
+        raise ValueError("prepared SVG does not start with an <svg> start tag")
+    return _split_svg(_sanitise_svg(svg, "<svg>"), trusted=True)
 
 
 def _cdata(text: str) -> str:
@@ -772,8 +782,9 @@ def bake_svg(
 ) -> str:
     """Return the SVG with one ``openbadges:`` element directly after the ``<svg>`` start tag.
 
-    ``version=3``: ``<openbadges:credential>`` in ``https://purl.imsglobal.org/ob/v3p0`` with ``text``
-    (the credential JSON) in a CDATA body; for a VC-JWT pass ``verify=<compact JWS>`` and ``text=""``.
+    ``version=3``: ``<openbadges:credential>`` in ``https://purl.imsglobal.org/ob/v3p0`` with
+    ``text`` (the credential JSON) in a CDATA body; for a VC-JWT pass ``verify=<compact JWS>`` and
+    ``text=""``.
     ``version=2``: ``<openbadges:assertion verify="...">`` in ``http://openbadges.org``; ``verify``
     (hosted assertion URL or signed assertion) is required, ``text`` (assertion JSON) is optional.
     An existing ``openbadges:`` element is replaced. ``"]]>"`` in ``text`` is split across CDATA
@@ -795,8 +806,10 @@ def bake_svg(
                 f"cannot bake {what} into SVG: character U+{ord(bad.group()):04X} at index "
                 f"{bad.start()} cannot be stored unchanged in XML",
             )
-    source = svg.data if isinstance(svg, PreparedSvg) else svg
-    head, rest, self_closing = _split_svg(source)
+    if isinstance(svg, PreparedSvg):
+        head, rest, self_closing = _split_svg(svg.data, trusted=True)
+    else:
+        head, rest, self_closing = _split_svg(svg, trusted=False)
     start = f"<openbadges:{element}"
     if verify is not None:
         start += f' verify="{_escape_attr(verify)}"'
@@ -847,8 +860,26 @@ _FONT_DIRS = (
 )
 _FONT_FILES = {True: "DejaVuSans-Bold.ttf", False: "DejaVuSans.ttf"}
 _CAP_HEIGHT = 0.73  # DejaVu Sans capital height / em; centres text optically
-SVG_FONT_FAMILY = "'DejaVu Sans', Verdana, 'Segoe UI', Arial, sans-serif"
+SVG_FONT_FAMILY = "'DejaVu Sans', Verdana, 'Segoe UI', Arial, 'Noto Sans CJK SC', sans-serif"
 _SUPERSAMPLE = 2
+
+
+# Used, when installed, for text the DejaVu fonts cannot show (Chinese, Japanese, Korean ...).
+_FALLBACK_FONTS = {
+    True: (
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+        "/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc",
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    ),
+    False: (
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    ),
+}
+_NO_GLYPH = "\U0010fffd"  # a private-use character no font draws: it shows the "missing" glyph
 
 
 @functools.cache
@@ -861,16 +892,45 @@ def _font_path(bold: bool) -> str | None:
 
 
 @functools.cache
-def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    path = _font_path(bold)
-    if path is not None:
-        return ImageFont.truetype(path, size)
+def _font(face: str | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """A font file at a size; ``None`` is Pillow's bundled font."""
+    if face is not None:
+        return ImageFont.truetype(face, size)
     return ImageFont.load_default(size=size)
+
+
+@functools.cache
+def _glyph(face: str | None, char: str) -> bytes:
+    font = _font(face, 24)
+    image = Image.new("L", (64, 64))
+    ImageDraw.Draw(image).text((8, 8), char, font=font, fill=255)
+    return image.tobytes()
+
+
+def _covers(face: str | None, text: str) -> bool:
+    """Whether the font draws every visible character of ``text`` (not as the missing glyph)."""
+    missing = _glyph(face, _NO_GLYPH)
+    return all(_glyph(face, char) != missing for char in set(text) if not char.isspace())
+
+
+def _face(text: str, bold: bool) -> str | None:
+    """DejaVu Sans (bold) if it covers ``text``, else an installed fallback that does."""
+    primary = _font_path(bold)
+    if _covers(primary, text):
+        return primary
+    for candidate in _FALLBACK_FONTS[bold]:
+        if os.path.isfile(candidate) and _covers(candidate, text):
+            return candidate
+    return primary
 
 
 def font_fingerprint() -> str:
     """Which fonts rendering uses here (part of cache keys for generated art)."""
-    return f"bold={_font_path(True) or 'pillow-default'};regular={_font_path(False) or 'pillow-default'}"
+    faces = [_font_path(True), _font_path(False)]
+    faces += [
+        path for bold in (True, False) for path in _FALLBACK_FONTS[bold] if os.path.isfile(path)
+    ]
+    return ";".join(face or "pillow-default" for face in faces)
 
 
 def _parse_colour(value: str) -> tuple[int, int, int]:
@@ -889,7 +949,8 @@ def _hex(colour: tuple[int, int, int]) -> str:
 
 
 def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
-    return tuple(round(x + (y - x) * t) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
+    r, g, b_ = (round(x + (y - x) * t) for x, y in zip(a, b, strict=True))
+    return r, g, b_
 
 
 def _luminance(colour: tuple[int, int, int]) -> float:
@@ -959,6 +1020,7 @@ class _Text:
     size: int
     lines: list[str]
     fits: bool  # False: set at the smallest size with long words broken and the end ellipsized
+    face: str | None  # font file (None: Pillow's bundled font)
 
 
 def _layout(
@@ -972,17 +1034,18 @@ def _layout(
     line_spacing: float = 1.18,
 ) -> _Text:
     """Largest font size (and fewest lines at it) whose balanced wrapping fits the box."""
+    face = _face(text, bold)
     words = text.split() or [""]
     for size in sizes:
-        font = _font(bold, size)
+        font = _font(face, size)
         for count in range(1, min(max_lines, len(words)) + 1):
             if max_height is not None and size + (count - 1) * size * line_spacing > max_height:
                 break
             lines, widest = _balanced_lines(words, count, font)
             if widest <= max_width:
-                return _Text(size, lines, True)
+                return _Text(size, lines, True, face)
     size = sizes[-1]
-    font = _font(bold, size)
+    font = _font(face, size)
     lines: list[str] = []
     current = ""
     for word in words:
@@ -1003,7 +1066,7 @@ def _layout(
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
         lines[-1] = _ellipsize(lines[-1], max_width, font)
-    return _Text(size, lines, False)
+    return _Text(size, lines, False, face)
 
 
 def _supersampled(size: tuple[int, int], mode: str, colour: tuple[int, ...]) -> Image.Image:
@@ -1045,16 +1108,12 @@ class _Canvas:
             outline=outline,
             width=round(s(width)),
         )
+        paint = f'fill="{_hex(fill) if fill else "none"}"'
         if outline is not None and width:
             # Pillow draws the outline inside the box; SVG centres the stroke on the radius
-            self.svg.append(
-                f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(r - width / 2)}" fill="'
-                f'{_hex(fill) if fill else "none"}" stroke="{_hex(outline)}" stroke-width="{_n(width)}"/>'
-            )
-        else:
-            self.svg.append(
-                f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(r)}" fill="{_hex(fill or (0, 0, 0))}"/>'
-            )
+            r -= width / 2
+            paint += f' stroke="{_hex(outline)}" stroke-width="{_n(width)}"'
+        self.svg.append(f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(r)}" {paint}/>')
 
     def polygon(self, points: list[tuple[float, float]], fill: tuple[int, int, int]) -> None:
         self.draw.polygon([(self._s(x), self._s(y)) for x, y in points], fill=fill)
@@ -1087,12 +1146,13 @@ class _Canvas:
         x: float,
         baseline: float,
         line: str,
-        size: int,
+        text: _Text,
         bold: bool,
         fill: tuple[int, int, int],
         anchor: str = "middle",
     ) -> None:
-        font = _font(bold, size * _SUPERSAMPLE)
+        size = text.size
+        font = _font(text.face, size * _SUPERSAMPLE)
         pil_anchor = {"middle": "ms", "start": "ls"}[anchor]
         self.draw.text(
             (self._s(x), self._s(baseline)), line, font=font, fill=fill, anchor=pil_anchor
@@ -1125,6 +1185,11 @@ def _n(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+def _plain(text: str) -> str:
+    """One line of drawable text: control characters and runs of whitespace become one space."""
+    return " ".join(_XML_ILLEGAL_RE.sub(" ", text).split())
+
+
 def _star(cx: float, cy: float, outer: float, inner: float) -> list[tuple[float, float]]:
     points = []
     for i in range(10):
@@ -1141,7 +1206,8 @@ def render_badge(
     colours with the achievement name (balanced over 1-3 lines, largest size that fits), the issuer
     name small underneath and the issuer logo (or a star) on top. Returns a 512x512 PNG and an
     equivalent SVG (same geometry; text as ``<text>``, so its exact width depends on the viewer's
-    fonts). Deterministic for given inputs on one machine (font files may differ across machines)."""
+    fonts). Deterministic for given inputs on one machine (font files differ across machines)."""
+    name, issuer_name = _plain(name), _plain(issuer_name)
     main = _parse_colour(primary)
     accent = _parse_colour(secondary)
     ink = _text_colour(main)
@@ -1178,7 +1244,7 @@ def render_badge(
     issuer_step = issuer.size * 1.22
     issuer_first = 394 - issuer_step * (len(issuer.lines) - 1) / 2
     for i, line in enumerate(issuer.lines):
-        canvas.text(c, issuer_first + i * issuer_step, line, issuer.size, True, soft_ink)
+        canvas.text(c, issuer_first + i * issuer_step, line, issuer, True, soft_ink)
     divider_y = issuer_first - issuer.size * _CAP_HEIGHT - 22
     canvas.rect(c - 28, divider_y - 4, c + 28, divider_y, fill=mark, radius=2)
 
@@ -1191,7 +1257,7 @@ def render_badge(
     block = text.size * _CAP_HEIGHT + step * (len(text.lines) - 1)
     baseline = name_top + (name_bottom - name_top - block) / 2 + text.size * _CAP_HEIGHT
     for i, line in enumerate(text.lines):
-        canvas.text(c, baseline + i * step, line, text.size, True, ink)
+        canvas.text(c, baseline + i * step, line, text, True, ink)
 
     png = _encode_png(_clear_transparent(_downsample(canvas.image, size)), tolerance=48)
     label = _escape_attr(f"{name} — {issuer_name}")
@@ -1206,8 +1272,9 @@ def render_badge(
 def render_share_image(
     title: str, subtitle: str, badge: PreparedPng, primary: str, secondary: str
 ) -> bytes:
-    """Open Graph share card (1200x627 PNG, LinkedIn's recommended size; standards.md §7.2): the badge
-    on the left, the title (achievement) and subtitle (issuer) on the right, in the brand colours."""
+    """Open Graph share card (1200x627 PNG, LinkedIn's recommended size; standards.md §7.2): the
+    badge on the left, the title (achievement) and subtitle (issuer) on the right, brand colours."""
+    title, subtitle = _plain(title), _plain(subtitle)
     main = _parse_colour(primary)
     accent = _parse_colour(secondary)
     # a near-white card would melt into the white feed around it: darken it a touch
@@ -1254,11 +1321,11 @@ def render_share_image(
     canvas.rect(left, y, left + 84, y + bar, fill=mark, radius=4)
     y += bar + bar_gap + title_text.size * _CAP_HEIGHT
     for line in title_text.lines:
-        canvas.text(left, y, line, title_text.size, True, ink, anchor="start")
+        canvas.text(left, y, line, title_text, True, ink, anchor="start")
         y += title_step
     y += title_gap - title_step + subtitle_text.size * _CAP_HEIGHT
     for line in subtitle_text.lines:
-        canvas.text(left, y, line, subtitle_text.size, False, soft_ink, anchor="start")
+        canvas.text(left, y, line, subtitle_text, False, soft_ink, anchor="start")
         y += subtitle_step
 
     image = _downsample(canvas.image, SHARE_SIZE).convert("RGB")
@@ -1281,8 +1348,8 @@ class ImageCache:
     def __init__(self, dir: Path) -> None:
         self.dir = Path(dir)
         self.version = (
-            f"credsite.images/{CACHE_FORMAT};Pillow {PIL.__version__};zlib {zlib.ZLIB_RUNTIME_VERSION};"
-            f"{font_fingerprint()}"
+            f"credsite.images/{CACHE_FORMAT};Pillow {PIL.__version__};"
+            f"zlib {zlib.ZLIB_RUNTIME_VERSION};{font_fingerprint()}"
         )
 
     def path_for(self, key_parts: tuple[str | bytes, ...]) -> Path:

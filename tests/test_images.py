@@ -1,4 +1,4 @@
-"""Tests for credsite.images: normalising and sanitising images, badge art, baking and extraction."""
+"""Tests for credsite.images: normalising and sanitising images, badge art, baking, extraction."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 
 from credsite import images
+from credsite.errors import CredsiteError
 from credsite.images import (
     ImageCache,
     ImageError,
@@ -117,6 +118,9 @@ def credential_json(size: int = 3000) -> str:
 def test_image_error_carries_path_and_message() -> None:
     error = ImageError("content/img/a.png", "broken")
     assert isinstance(error, ValueError)
+    assert isinstance(error, CredsiteError)
+    assert [str(problem) for problem in error.problems] == ["content/img/a.png: broken"]
+    assert str(ImageError(None, "no file")) == "no file"
     assert (error.path, error.message, str(error)) == (
         "content/img/a.png",
         "broken",
@@ -144,7 +148,7 @@ def test_itxt_chunk_layout_follows_spec(prepared: PreparedPng) -> None:
     baked = bake_png(prepared, OB3, TRICKY)
     [(ctype, body)] = text_chunks(baked, OB3)
     assert ctype == b"iTXt"
-    # keyword NUL, compression flag 0, method 0, empty language tag NUL, empty translated keyword NUL
+    # keyword NUL, compression flag 0, method 0, empty language tag NUL, empty translated kw NUL
     assert body == OB3.encode() + b"\x00\x00\x00\x00\x00" + TRICKY.encode("utf-8")
 
 
@@ -397,7 +401,7 @@ HOSTILE_SVGS = {
         '<use xlink:href="other.svg#a"/></svg>'
     ),
     "javascript href": f'<svg xmlns="{SVG_NS}"><a href="javascript:alert(1)"><rect/></a></svg>',
-    "svg data uri": f'<svg xmlns="{SVG_NS}"><image href="data:image/svg+xml;base64,PHN2Zz4="/></svg>',
+    "svg data uri": f'<svg xmlns="{SVG_NS}"><image href="data:image/svg+xml,%3Csvg/%3E"/></svg>',
     "css url": f'<svg xmlns="{SVG_NS}"><rect style="fill: url(https://evil.example/a)"/></svg>',
     "attribute url": f'<svg xmlns="{SVG_NS}"><rect filter="url(http://x/f.svg#f)"/></svg>',
     "style import": f'<svg xmlns="{SVG_NS}"><style>@import "https://x/a.css";</style></svg>',
@@ -530,8 +534,25 @@ def test_svg_bake_self_closing_root_and_foreign_text() -> None:
     assert ET.fromstring(foreign)[0].tag == "{https://purl.imsglobal.org/ob/v3p0}credential"
 
 
+def test_svg_bake_with_openbadges_mentioned_in_text() -> None:
+    source = (
+        f'<svg xmlns="{SVG_NS}"><text> openbadges:x="1" &lt;openbadges:credential&gt;</text>'
+        "<g/>  tail</svg>"
+    )
+    for svg in (source, load_svg(source)):
+        baked = bake_svg(bake_svg(svg, '{"a": 1}'), TRICKY)
+        assert extract_svg(baked) == TRICKY
+        text = ET.fromstring(baked).find(f"{{{SVG_NS}}}text")
+        assert text is not None and text.text == ' openbadges:x="1" <openbadges:credential>'
+
+
+def test_dropping_a_baked_element_keeps_surrounding_text() -> None:
+    baked = bake_svg(load_svg(f'<svg xmlns="{SVG_NS}">\n  <rect/>\n</svg>'), "{}")
+    assert load_svg(baked).data == f'<svg xmlns="{SVG_NS}">\n  <rect/>\n</svg>'
+
+
 def test_svg_bake_refuses_text_xml_cannot_hold() -> None:
-    for text in ('{"a": "\x00"}', '{"a": 1}\r\n', "\x1b"):
+    for text in ('{"a": "\x00"}', '{"a": 1}\r\n', "\x1b", "\ud800"):
         with pytest.raises(ImageError):
             bake_svg(load_svg(CLEAN_SVG), text)
 
@@ -616,6 +637,7 @@ def test_render_badge_is_deterministic(badge: tuple[PreparedPng, PreparedSvg]) -
             "#c9e4ca",
         ),
         ("Café 中文 Ünïcödé", "Université de Montréal", "#9d0208", "#ffba08"),
+        ("Tab\tand\x00control\x1b chars\r\n", " ", "#123", "#abc"),
     ],
 )
 def test_render_badge_handles_awkward_text(
@@ -624,6 +646,20 @@ def test_render_badge_handles_awkward_text(
     png, svg = render_badge(name, issuer, primary, secondary, None)
     assert (png.width, png.height) == (512, 512) and len(png.data) < 48 * 1024
     assert ET.fromstring(svg.data) is not None
+
+
+DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+
+@pytest.mark.skipif(not Path(DEJAVU).is_file(), reason="DejaVu fonts not installed")
+def test_font_fallback_for_missing_glyphs(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert images._covers(DEJAVU, "Café Ж Ω")
+    assert not images._covers(DEJAVU, "中文")
+    # a primary font without Cyrillic falls back to an installed font that has it
+    monkeypatch.setattr(images, "_font_path", lambda bold: None)
+    monkeypatch.setattr(images, "_FALLBACK_FONTS", {True: ("/nonexistent.ttf", DEJAVU), False: ()})
+    assert images._face("Жук", True) == DEJAVU
+    assert images._face("Жук", False) is None  # nothing better installed: keep the primary
 
 
 def test_render_badge_with_logo(prepared: PreparedPng) -> None:
