@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from credsite import __version__, artwork, model, output, pages
+from credsite import __version__, artwork, model, ob2, output, pages
 from credsite import config as site_config
 from credsite import credentials as creds
 from credsite.errors import Problems
@@ -149,6 +149,8 @@ def build(
         urls,
         {i.entry.credential: i.award.achievement for i in issued},
     )
+    if config.ob2:
+        result.warnings.extend(ob2.publish(site_output, site, issued, urls, prepared))
     pages.add_pages(
         site, issued, urls, site_output, demo_key=result.demo_key, extra_head=extra_head
     )

@@ -83,6 +83,8 @@ class Issuer:
     secondary_colour: str
     linkedin_id: str | None
     location: Location
+    publish_email: bool = False
+    """Show `email` in the OB 2.0 issuer profile (OB 2.0 requires it); off for privacy."""
 
 
 @dataclass(frozen=True)
@@ -257,9 +259,12 @@ def _load_issuer(path: Path, config: SiteConfig, problems: Problems) -> Issuer |
         return None
     read = Reader(data, problems, "issuer")
     read.check_keys(
-        ["name", "url", "email", "description", "image", "colors", "linkedin_id"],
+        ["name", "url", "email", "description", "image", "colors", "linkedin_id", "publish_email"],
         required=["name", "url"],
     )
+    publish_email = read.bool("publish_email", False)
+    if publish_email and data.get("email") is None:
+        read.error("publish_email", "'publish_email: true' needs the issuer's 'email'")
     primary, secondary = "#1f4e79", "#f2b705"
     colours = read.map("colors")
     if colours is not None:
@@ -278,6 +283,7 @@ def _load_issuer(path: Path, config: SiteConfig, problems: Problems) -> Issuer |
         secondary_colour=secondary.lower(),
         linkedin_id=read.str("linkedin_id", None, pattern=r"\d+"),
         location=data.location,
+        publish_email=publish_email,
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from credsite import images
+from credsite import images, ob2
 from credsite.errors import CredsiteError
 from credsite.vc.verify import Check, Report, verify_credential
 
@@ -69,7 +69,9 @@ def verify_site(folder: Path, now: dt.datetime | None = None) -> list[Verified]:
     base = base_url_of(folder)
     fetch = SiteFiles(folder, base)
     results = []
-    for path in sorted((folder / "credentials").iterdir()):
+    ob2_folder = folder / "ob2" / "assertions"  # OB 2.0 hosted assertions and baked copies
+    ob2_paths = sorted(ob2_folder.iterdir()) if ob2_folder.is_dir() else []
+    for path in [*sorted((folder / "credentials").iterdir()), *ob2_paths]:
         if path.suffix in (".json", ".png", ".svg"):
             results.append(
                 Verified(
@@ -90,7 +92,7 @@ def verify_path(path: Path, now: dt.datetime | None = None, site: Path | None = 
 
 
 def extract(path: Path) -> str:
-    """The credential JSON baked into a PNG or SVG image."""
+    """The credential JSON baked into a PNG or SVG image (or else its OB 2.0 assertion)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -100,14 +102,22 @@ def extract(path: Path) -> str:
             text = images.extract_png(data, "openbadgecredential")
         else:
             text = images.extract_svg(data, 3)
+        if text is None:
+            text = ob2.extract(data)  # an OB 2.0 assertion (ob2/assertions/*.png, .svg)
     except images.ImageError as exc:
         raise CredsiteError(f"{path}: {exc.message}") from None
     if text is None:
-        raise CredsiteError(f"{path}: no Open Badges 3.0 credential is baked into this image")
+        raise CredsiteError(
+            f"{path}: no Open Badges 3.0 credential is baked into this image, "
+            "nor an OB 2.0 assertion"
+        )
     return text
 
 
 def _verify_path(path: Path, fetch: SiteFiles, now: dt.datetime, folder: Path) -> Report:
+    ob2_report = ob2.verify_file(path, fetch, now)  # None unless the file holds OB 2.0
+    if ob2_report is not None:
+        return ob2_report
     try:
         text = path.read_text(encoding="utf-8") if path.suffix == ".json" else extract(path)
         document = json.loads(text)
