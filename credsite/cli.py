@@ -215,7 +215,12 @@ def keys_generate(site_dir: Path, issuer: str | None, rotate: bool) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--title", default="Your Organisation - Credentials", show_default=True)
+@click.option(
+    "--title",
+    default="Your Organisation - Credentials",
+    show_default=True,
+    help="The site's name, shown on every page (changeable in site.yaml).",
+)
 @click.option(
     "--url",
     default="https://your-org.github.io/credentials/",

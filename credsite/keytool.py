@@ -17,7 +17,14 @@ from credsite.vc.keys import SigningKey
 
 def generate(root: Path, issuer: str | None, rotate: bool) -> list[str]:
     config = site_config.load(root)
-    known = sorted(p.stem for p in (config.content_dir / "issuers").glob("*.y*ml"))
+    # the issuer files model.load reads: subfolders too, but not drafts named _x or .x
+    known = sorted(
+        p.stem
+        for p in (config.content_dir / "issuers").rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in (".yaml", ".yml")
+        and not p.name.startswith(("_", "."))
+    )
     if issuer is not None and issuer not in known:
         raise CredsiteError(
             f"unknown issuer '{issuer}': the issuers are {', '.join(known) or 'none'}"

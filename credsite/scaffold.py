@@ -1,0 +1,161 @@
+"""`credsite init DIR`: a new site that builds as it is, with a GitHub Pages workflow.
+
+Layer 12. Copies the template files in ``credsite/scaffold/`` (a sample issuer, achievement and
+awards, commented site.yaml, READMEs, .gitignore, .gitattributes, the GitHub Actions workflow),
+filling in a few names, then creates the issuer's signing key in ``keys/`` (git-ignored).
+
+Template files are stored without their leading dot (``dot-gitignore`` -> ``.gitignore``,
+``dot-github/`` -> ``.github/``) so they do not act as this repository's own git or GitHub
+settings. ``__ISSUER__`` in a file name, and the ``__NAME__`` placeholders below in file contents,
+are replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from credsite import __version__
+from credsite import config as site_config
+from credsite.config import SLUG
+from credsite.errors import CredsiteError
+from credsite.signing import env_name, write_key_file
+from credsite.vc.keys import SigningKey
+
+DEFAULT_TITLE = "Your Organisation - Credentials"
+DEFAULT_URL = "https://your-org.github.io/credentials/"
+"""A real https address, so a new site builds at once; the README says to change it first."""
+DEFAULT_ISSUER = "your-org"
+DEFAULT_ISSUER_NAME = "Your Organisation"
+KEPT_IN_TARGET = {".git"}
+"""What may already be in the target folder: a clone of a new, empty repository."""
+
+
+@dataclass(frozen=True)
+class Created:
+    root: Path
+    files: list[str]
+    """Every file written, relative to `root` (POSIX), the key file included."""
+    issuer: str
+    key_path: Path
+    public_key: str
+    secret_name: str
+    """The repository secret the workflow reads the key from: CREDSITE_KEY_<ISSUER>."""
+
+
+def init(
+    target: Path,
+    *,
+    title: str = DEFAULT_TITLE,
+    url: str = DEFAULT_URL,
+    issuer: str = DEFAULT_ISSUER,
+) -> Created:
+    """Create a site in `target` (a new or empty folder); refuse to touch anything there."""
+    url = _check_url(url)
+    if not re.fullmatch(SLUG, issuer):
+        raise CredsiteError(
+            f"issuer id {issuer!r} must be lower-case letters, digits and '-' (it becomes part "
+            "of web addresses)"
+        )
+    title = " ".join(title.split())
+    if not title:
+        raise CredsiteError("the site title must not be empty")
+    _check_target(target)
+    values = {
+        "__TITLE_YAML__": json.dumps(title, ensure_ascii=False),  # a double-quoted YAML string
+        "__TITLE__": title,
+        "__URL_YAML__": json.dumps(url),
+        "__URL__": url,
+        "__ISSUER_ENV__": env_name(issuer),
+        "__ISSUER_NAME__": DEFAULT_ISSUER_NAME,
+        "__ISSUER__": issuer,
+        "__VERSION__": __version__,
+    }
+    written = []
+    for relative, template in _templates():
+        path = target / _fill(relative, values)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(_fill(template.read_bytes().decode("utf-8"), values).encode("utf-8"))
+        written.append(path.relative_to(target).as_posix())
+    config = site_config.load(target)  # the site must be valid as created
+    key = SigningKey.generate()
+    key_path = write_key_file(config, issuer, key)
+    written.append(key_path.relative_to(target).as_posix())
+    return Created(
+        root=target,
+        files=sorted(written),
+        issuer=issuer,
+        key_path=key_path,
+        public_key=key.public_key_multibase,
+        secret_name=env_name(issuer),
+    )
+
+
+def next_steps(created: Created) -> list[str]:
+    """What to tell the user after `init`."""
+    key = created.key_path.relative_to(created.root).as_posix()
+    return [
+        f"Created a credentials site in {created.root} ({len(created.files)} files), with a "
+        f"sample issuer, achievement and three awards, and a signing key in {key} (secret, "
+        "git-ignored: back it up).",
+        "Next:",
+        f"  cd {created.root}",
+        "  credsite serve          preview at http://127.0.0.1:8000/, reloading as you edit",
+        "  edit site.yaml         set 'url' to where the site will be published, first of all",
+        "  edit content/          replace the samples (content/README.md explains every field)",
+        "  credsite build         sign and write _site/; commit everything, credsite.lock too",
+        f"On GitHub: Settings > Pages > Source 'GitHub Actions', and a repository secret "
+        f"{created.secret_name} holding the last line of {key}. README.md walks through it.",
+    ]
+
+
+def _templates() -> list[tuple[str, Traversable]]:
+    """(target path, template file) for every file of the template folder."""
+    found: list[tuple[str, Traversable]] = []
+
+    def walk(folder: Traversable, prefix: PurePosixPath) -> None:
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            name = "." + entry.name[4:] if entry.name.startswith("dot-") else entry.name
+            if entry.name == "__pycache__":
+                continue
+            if entry.is_dir():
+                walk(entry, prefix / name)
+            else:
+                found.append(((prefix / name).as_posix(), entry))
+
+    walk(resources.files("credsite") / "scaffold", PurePosixPath())
+    return found
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    return text
+
+
+def _check_url(url: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+        raise CredsiteError(
+            f"--url must be the https:// address the site will be published at, got {url!r}"
+        )
+    return url if url.endswith("/") else url + "/"
+
+
+def _check_target(target: Path) -> None:
+    if target.exists() and not target.is_dir():
+        raise CredsiteError(f"{target} exists and is not a folder")
+    if target.is_dir():
+        present = sorted(p.name for p in target.iterdir() if p.name not in KEPT_IN_TARGET)
+        if present:
+            shown = ", ".join(present[:5]) + (", ..." if len(present) > 5 else "")
+            raise CredsiteError(
+                f"{target} is not empty ({shown}): credsite init creates a new site in a new or "
+                "empty folder and never overwrites files. Choose another folder."
+            )

@@ -1,0 +1,511 @@
+"""`credsite serve`: build into a temporary folder, serve it on localhost, rebuild on every change.
+
+Layer 12. Owns watchdog. The preview is the real `build.build` (there is no second build path),
+called with ``record=False`` so the lockfile is never written, and with an output folder inside a
+temporary folder, so the site's own output is never touched. The one thing a build writes in the
+site folder is its cache (``.credsite-cache/``), which is what makes a rebuild sign nothing new.
+
+Awards not yet in the lockfile get a credential token, salt and status index in memory only; a
+random source seeded once per session and a clock fixed at its start keep those stable from one
+rebuild to the next, so a preview page of a new award keeps its address while you edit it. They
+change when ``credsite build`` records the award for real.
+
+How the page reloads (MkDocs' livereload idea, without a websocket): every page gets a small
+script that polls ``/.credsite/epoch``, answered by the server itself (it is not a file in the
+output). The answer is the number of the last good build and the text of the last build's
+errors, if any. A new number reloads the page; errors are shown over the page, which stays the
+last good build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import json
+import random
+import secrets
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from credsite import build as build_module
+from credsite import config as site_config
+from credsite.errors import CredsiteError
+from credsite.lockfile import system_clock
+
+EPOCH_PATH = "/.credsite/epoch"
+DEBOUNCE = 0.2
+"""Seconds without a change before a rebuild: editors save in bursts (temp file, rename, chmod)."""
+
+# What a change event is about, by file name: editors' swap, backup and lock files never
+# trigger a rebuild (Zola's `is_temp_file`), nor do the atomic-write temp files of credsite.
+_TEMP_SUFFIXES = (
+    "~",
+    ".swp",
+    ".swo",
+    ".swx",
+    ".swpx",
+    ".tmp",
+    ".temp",
+    ".bak",
+    ".part",
+    ".crdownload",
+)
+_TEMP_NAMES = ("4913", ".DS_Store", "Thumbs.db")
+_WATCHED_TYPES = ("created", "modified", "deleted", "moved")
+"""Not 'opened' or 'closed_no_write': the build reads every file, which must not rebuild again."""
+
+Log = Callable[[str, str], None]
+"""log(level, message); level is 'info', 'warning' or 'error'."""
+
+
+def is_temp_file(name: str) -> bool:
+    return (
+        name.endswith(_TEMP_SUFFIXES)
+        or name in _TEMP_NAMES
+        or name.startswith((".#", "~$"))
+        or (name.startswith("#") and name.endswith("#"))
+        or (name.startswith(".") and name.endswith((".tmp", ".swp")))
+    )
+
+
+def _stderr_log(level: str, message: str) -> None:
+    import sys
+
+    print(f"{level}: {message}" if level != "info" else message, file=sys.stderr)
+
+
+class Server:
+    """A preview server: `start()`, then `url`; `stop()` ends it and removes its folder.
+
+    Usable from tests: `wait_for_build(timeout, since=builds)` waits for the next rebuild, and
+    `epoch` / `error` say what the browser's script would see.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        delay: float = DEBOUNCE,
+        log: Log = _stderr_log,
+        build_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.root = Path(root).resolve()
+        self.host = host
+        self.port = port
+        self.delay = delay
+        self.log = log
+        self.build_options = build_options or {}
+        self.epoch = 0
+        """Number of the last good build (0: none yet)."""
+        self.error: str | None = None
+        """The located problems of the last build, if it failed."""
+        self.builds = 0
+        """Builds finished, good or not."""
+        self.current: Path | None = None
+        """The folder being served: the output of the last good build."""
+        self.last_result: build_module.BuildResult | None = None
+        self._cond = threading.Condition()
+        self._pending = False
+        self._last_change = 0.0
+        self._stopping = False
+        self._serial = 0
+        self._seed = secrets.randbits(64)
+        started = system_clock()
+        self._clock = lambda: started
+        self._tmp: Path | None = None
+        self._httpd: http.server.ThreadingHTTPServer | None = None
+        self._observer: Any = None
+        self._watches: dict[Path, Any] = {}
+        self._folders, self._root_names = self._watched()
+        self._threads: list[threading.Thread] = []
+
+    # -- life cycle --------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("the server is not started")
+        host = self._httpd.server_address[0]
+        host = f"[{host}]" if ":" in str(host) else host
+        return f"http://{host}:{self._httpd.server_address[1]}/"
+
+    def start(self) -> None:
+        """Build once, then serve and watch. A broken site still starts (its page shows why)."""
+        if not (self.root / "site.yaml").is_file():
+            site_config.load(self.root)  # raises the usual "no site.yaml ... credsite init" error
+        self._tmp = Path(tempfile.mkdtemp(prefix="credsite-serve-"))
+        try:
+            self._httpd = _bind(self, self.host, self.port)
+            self._build_once()
+            self._observer = Observer()
+            self._observer.daemon = True
+            self._update_watches()
+            self._observer.start()
+            httpd = self._httpd
+            for target, name in (
+                (lambda: httpd.serve_forever(poll_interval=0.1), "http"),
+                (self._loop, "builder"),
+            ):
+                thread = threading.Thread(target=target, name=f"credsite-serve-{name}", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._observer is not None:
+            with contextlib.suppress(Exception):
+                self._observer.stop()
+                self._observer.join(timeout=5)
+        if self._httpd is not None:
+            if self._threads:
+                self._httpd.shutdown()
+            self._httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=30)  # a build in progress finishes first
+        self._threads = []
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wait_for_build(self, timeout: float, since: int | None = None) -> bool:
+        """Wait until a build after the `since`-th has finished and no change is pending.
+
+        `since` defaults to the builds finished at the call. True if one finished in time.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            since = self.builds if since is None else since
+            while self.builds <= since or self._pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            return True
+
+    def changed(self) -> None:
+        """Note a change: the builder rebuilds once `delay` passes with no further change."""
+        with self._cond:
+            self._pending = True
+            self._last_change = time.monotonic()
+            self._cond.notify_all()
+
+    def status(self) -> dict[str, Any]:
+        with self._cond:
+            return {"epoch": self.epoch, "error": self.error}
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopping:
+                    if not self._pending:
+                        self._cond.wait()
+                        continue
+                    remaining = self._last_change + self.delay - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._cond.wait(remaining)
+                if self._stopping:
+                    return
+                self._pending = False
+            self._build_once()
+            self._update_watches()
+
+    def _build_once(self) -> None:
+        assert self._tmp is not None
+        self._serial += 1
+        target = self._tmp / f"build-{self._serial}"
+        try:
+            result = build_module.build(
+                self.root,
+                **{
+                    "clock": self._clock,
+                    **self.build_options,
+                    "output_dir": str(target),
+                    "record": False,
+                    "locked": False,
+                    "rng": random.Random(self._seed),
+                    "extra_head": reload_script(self.epoch + 1),
+                },
+            )
+        except CredsiteError as exc:
+            self._failed("\n".join(str(p) for p in exc.problems), len(exc.problems))
+            return
+        except Exception:
+            self._failed(
+                "credsite crashed (this is a bug in credsite):\n" + traceback.format_exc(), 1
+            )
+            return
+        for warning in result.warnings:
+            self.log("warning", warning)
+        states = ", ".join(f"{n} {state}" for state, n in sorted(result.states.items()))
+        self.log(
+            "info",
+            f"Built {result.credentials} credentials ({states or 'none'}), "
+            f"{result.signed} signed, in {result.seconds:.1f} s.",
+        )
+        with self._cond:
+            previous, self.current = self.current, target
+            self.epoch += 1
+            self.error = None
+            self.last_result = result
+            self.builds += 1
+            self._cond.notify_all()
+        # Keep the previous build for requests still reading it; remove anything older.
+        for path in self._tmp.iterdir():
+            if path not in (target, previous):
+                shutil.rmtree(path, ignore_errors=True)
+
+    def _failed(self, text: str, count: int) -> None:
+        for line in text.splitlines():
+            self.log("error", line)
+        kept = "still serving the last good build" if self.current else "nothing to serve yet"
+        self.log(
+            "info",
+            f"{count} problem{'s' if count != 1 else ''}; {kept}. Fix and save to rebuild.",
+        )
+        with self._cond:
+            self.error = text
+            self.builds += 1
+            self._cond.notify_all()
+
+    # -- watching ------------------------------------------------------------------------------
+
+    def _watched(self) -> tuple[list[Path], set[str]]:
+        """Folders watched recursively, and the names that matter directly in the site folder."""
+        try:
+            config = site_config.load(self.root)
+        except CredsiteError:  # a broken site.yaml: watch the usual places until it is fixed
+            folders = [self.root / "content", self.root / "themes", self.root / "keys"]
+            return folders, {"site.yaml", "credsite.lock", "content", "themes", "keys"}
+        folders = [config.content_dir, self.root / "themes", config.keys_dir]
+        names = {"site.yaml"}
+        names |= {p.relative_to(self.root).parts[0] for p in folders if p.is_relative_to(self.root)}
+        if config.lockfile_path.parent.resolve() == self.root:
+            names.add(config.lockfile_path.name)  # `credsite build` run in another terminal
+        return [f.resolve() for f in folders], names
+
+    def _update_watches(self) -> None:
+        if self._observer is None:
+            return
+        self._folders, self._root_names = self._watched()
+        wanted = {self.root: False} | {
+            f: True for f in self._folders if f.is_dir() and f != self.root
+        }
+        handler = _Handler(self)
+        for path in list(self._watches):
+            if path not in wanted:
+                with contextlib.suppress(Exception):
+                    self._observer.unschedule(self._watches.pop(path))
+        for path, recursive in wanted.items():
+            if path not in self._watches:
+                with contextlib.suppress(OSError):
+                    self._watches[path] = self._observer.schedule(
+                        handler, str(path), recursive=recursive
+                    )
+
+    def relevant(self, event: FileSystemEvent) -> bool:
+        """Whether a file event should rebuild the site."""
+        if event.event_type not in _WATCHED_TYPES:
+            return False
+        if event.is_directory and event.event_type == "modified":
+            return False  # a file inside changed: that file's own event counts
+        paths = [event.src_path, getattr(event, "dest_path", "") or ""]
+        return any(self._relevant_path(Path(_text(p))) for p in paths if p)
+
+    def _relevant_path(self, path: Path) -> bool:
+        if is_temp_file(path.name):
+            return False
+        if path.parent == self.root:
+            return path.name in self._root_names
+        return any(path.is_relative_to(folder) for folder in self._folders)
+
+
+def _text(path: str | bytes) -> str:
+    return path.decode("utf-8", "replace") if isinstance(path, bytes) else path
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, server: Server) -> None:
+        self.server = server
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if self.server.relevant(event):
+            self.server.changed()
+
+
+# -- HTTP --------------------------------------------------------------------------------------
+
+
+class _HTTPServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # never wait for a browser's open connection on stop
+    preview: Server
+
+
+class _HTTPServer6(_HTTPServer):
+    address_family = socket.AF_INET6
+
+
+def _bind(preview: Server, host: str, port: int) -> _HTTPServer:
+    try:
+        httpd = (_HTTPServer6 if ":" in host else _HTTPServer)((host, port), _RequestHandler)
+    except OSError as exc:
+        hint = ": try another port, or --port 0 for any free one" if port else ""
+        raise CredsiteError(f"cannot serve on {host}:{port}: {exc.strerror}{hint}") from None
+    httpd.preview = preview
+    return httpd
+
+
+class _RequestHandler(http.server.SimpleHTTPRequestHandler):
+    server: _HTTPServer
+
+    def __init__(self, request: Any, client_address: Any, server: _HTTPServer) -> None:
+        # The folder is chosen per request: a rebuild switches folders between two requests.
+        folder = server.preview.current or server.preview.root / "nonexistent"
+        super().__init__(request, client_address, server, directory=str(folder))
+
+    def do_GET(self) -> None:
+        if self.path.split("?", 1)[0] == EPOCH_PATH:
+            self._send(200, "application/json", json.dumps(self.server.preview.status()))
+            return
+        if self.server.preview.current is None:
+            self._send(503, "text/html; charset=utf-8", _waiting_page(self.server.preview))
+            return
+        super().do_GET()
+
+    def do_HEAD(self) -> None:
+        if self.server.preview.current is None:
+            self.send_error(503)
+            return
+        super().do_HEAD()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = self.server.preview.current and self.server.preview.current / "404.html"
+        if code == 404 and page and page.is_file() and self.command == "GET":
+            self._send(404, "text/html; charset=utf-8", page.read_text(encoding="utf-8"))
+            return
+        super().send_error(code, message, explain)
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def _send(self, code: int, content_type: str, text: str) -> None:
+        data = text.encode("utf-8")
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the page polls several times a second: no request log
+
+
+def _waiting_page(preview: Server) -> str:
+    import html
+
+    error = preview.error or "Building..."
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>credsite preview</title>"
+        f"{reload_script(preview.epoch)}</head><body><h1>credsite preview</h1>"
+        "<p>The site has not built yet:</p>"
+        f"<pre>{html.escape(error)}</pre></body></html>"
+    )
+
+
+def reload_script(epoch: int) -> str:
+    """What `serve` injects into every page's head: poll the epoch, reload, show errors."""
+    return _SCRIPT.replace("EPOCH", str(int(epoch))).replace("URL", EPOCH_PATH)
+
+
+_SCRIPT = """<script>
+(function () {
+  var epoch = EPOCH, box = null;
+  function show(error) {
+    if (!error) { if (box) { box.remove(); box = null; } return; }
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "credsite-error";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;inset:0 0 auto 0;max-height:70vh;overflow:auto;" +
+        "z-index:2147483647;margin:0;padding:1em 1.5em;background:#fff0f0;color:#600;" +
+        "border-bottom:4px solid #c00;font:14px/1.4 ui-monospace,monospace;white-space:pre-wrap";
+      (document.body || document.documentElement).appendChild(box);
+    }
+    box.textContent = "credsite: the last change does not build; this is the last good " +
+      "build. Fix and save to rebuild.\\n\\n" + error;
+  }
+  function poll() {
+    fetch("URL", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (s) {
+      if (s.epoch !== epoch) { location.reload(); return; }
+      show(s.error);
+      setTimeout(poll, 300);
+    }, function () { setTimeout(poll, 1000); });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", poll);
+  } else { poll(); }
+})();
+</script>"""
+
+
+def serve(
+    root: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    log: Log = _stderr_log,
+    on_ready: Callable[[Server], None] | None = None,
+) -> None:
+    """Run a preview server until Ctrl-C (or SIGTERM), then remove its temporary folder."""
+    server = Server(root, host=host, port=port, log=log)
+    log("info", f"Building a preview of {server.root} ...")
+    server.start()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        log("info", f"Serving {server.root} at {server.url} (preview only: nothing is recorded).")
+        log("info", "Watching for changes; press Ctrl-C to stop.")
+        if on_ready is not None:
+            on_ready(server)
+        stop = threading.Event()
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        log("info", "Stopping.")
+    finally:
+        server.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt

@@ -1,0 +1,201 @@
+"""`credsite init`: a new site that builds and verifies as it is (also with the independent Node
+verifier), a valid GitHub Pages workflow, a key that git never tracks, and no overwriting."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO, output_of, run_cli
+
+from credsite import config, scaffold
+from credsite.errors import CredsiteError
+from credsite.verifysite import verify_site
+
+BASE_URL = scaffold.DEFAULT_URL
+SECRET = "CREDSITE_KEY_YOUR_ORG"
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`credsite init` then `credsite build`, once for the module."""
+    root = tmp_path_factory.mktemp("init") / "my-credentials"
+    result = run_cli("init", str(root))
+    assert result.exit_code == 0, output_of(result)
+    result = run_cli("build", "-C", str(root), "-q")
+    assert result.exit_code == 0, output_of(result)
+    return root
+
+
+def test_init_writes_a_complete_site(built_site: Path) -> None:
+    for name in (
+        "site.yaml",
+        "README.md",
+        ".gitignore",
+        ".gitattributes",
+        ".github/workflows/credsite.yml",
+        "keys/README.md",
+        "content/README.md",
+        "content/issuers/your-org.yaml",
+        "content/achievements/workshop-completion.yaml",
+        "content/awards/sample-award.yaml",
+        "content/awards/sample-cohort.csv",
+    ):
+        assert (built_site / name).is_file(), name
+    key = built_site / "keys/your-org.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    cfg = config.load(built_site)
+    assert cfg.url == BASE_URL and not cfg.demo_key
+    for path in built_site.rglob("*"):
+        if path.is_file() and "_site" not in path.parts and ".credsite-cache" not in path.parts:
+            text = path.read_text(encoding="utf-8")
+            assert not re.search(r"__[A-Z_]+__", text), f"placeholder left in {path}"
+    assert "email" in (built_site / "content/awards/sample-cohort.csv").read_text()
+
+
+def test_new_site_builds_and_verifies(built_site: Path) -> None:
+    results = verify_site(built_site / "_site")
+    assert len([r for r in results if re.fullmatch(r"credentials/\w+\.json", r.path)]) == 3
+    assert {r.report.status for r in results} == {"verified"}
+    result = run_cli("verify", str(built_site / "_site"))
+    assert result.exit_code == 0, output_of(result)
+    assert (built_site / "credsite.lock").is_file()
+    # The key never reaches the built site.
+    secret = (built_site / "keys/your-org.key").read_text().strip().splitlines()[-1]
+    for path in (built_site / "_site").rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+
+
+def test_new_site_passes_the_independent_verifier(built_site: Path) -> None:
+    if not (REPO / "interop" / "node_modules").is_dir():
+        pytest.skip("interop/node_modules is missing: run 'npm ci --prefix interop' to enable")
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not on PATH")
+    run = subprocess.run(
+        [node, str(REPO / "interop" / "verify.mjs"), str(built_site / "_site"), BASE_URL],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "interop: 9 passed, 0 failed" in run.stdout
+
+
+def test_workflow_is_valid_and_uses_the_pages_actions(built_site: Path) -> None:
+    workflow = yaml.safe_load((built_site / ".github/workflows/credsite.yml").read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert triggers["push"] == {"branches": ["main"]}
+    assert "workflow_dispatch" in triggers
+    assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert workflow["concurrency"]["group"] == "pages"
+
+    build = workflow["jobs"]["build"]
+    uses = [step["uses"] for step in build["steps"] if "uses" in step]
+    assert uses == [
+        "actions/checkout@v4",
+        "actions/setup-python@v5",
+        "actions/configure-pages@v5",
+        "actions/upload-pages-artifact@v3",
+    ]
+    setup = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/setup-python"))
+    major, minor = (int(n) for n in str(setup["with"]["python-version"]).split(".")[:2])
+    assert (major, minor) >= (3, 11)
+    runs = [step for step in build["steps"] if "run" in step]
+    assert any(step["run"].startswith("pip install") for step in runs)
+    (build_step,) = [s for s in runs if s["run"].startswith("credsite build")]
+    assert build_step["run"].split() == ["credsite", "build", "--locked", "-q"]
+    assert build_step["env"] == {SECRET: "${{ secrets." + SECRET + " }}"}
+    upload = next(s for s in build["steps"] if "upload-pages-artifact" in s.get("uses", ""))
+    assert upload["with"]["path"] == config.load(built_site).output
+
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["needs"] == "build"
+    assert deploy["environment"] == {
+        "name": "github-pages",
+        "url": "${{ steps.deployment.outputs.page_url }}",
+    }
+    (step,) = deploy["steps"]
+    assert step == {"id": "deployment", "uses": "actions/deploy-pages@v4"}
+
+
+def test_git_never_tracks_the_key(built_site: Path, tmp_path: Path) -> None:
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not on PATH")
+    clone = tmp_path / "repo"
+    shutil.copytree(built_site, clone)
+
+    def run(*args: str) -> str:
+        return subprocess.run(
+            [git, *args], cwd=clone, check=True, capture_output=True, text=True
+        ).stdout
+
+    run("init", "-q")
+    run("add", "-A")
+    tracked = set(run("ls-files").split())
+    assert "keys/README.md" in tracked and "credsite.lock" in tracked
+    assert "keys/your-org.key" not in tracked
+    assert not any(p.startswith(("_site/", ".credsite-cache/")) for p in tracked)
+    assert "merge: union" in run("check-attr", "merge", "credsite.lock")
+
+
+def test_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    result = run_cli("init", str(tmp_path))
+    assert result.exit_code == 1
+    assert "is not empty (notes.txt)" in output_of(result)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    with pytest.raises(CredsiteError, match="exists and is not a folder"):
+        scaffold.init(tmp_path / "notes.txt")
+
+
+def test_a_fresh_clone_is_fine(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()  # `git clone` of a new, empty repository
+    result = run_cli("init", str(tmp_path))
+    assert result.exit_code == 0, output_of(result)
+    assert (tmp_path / "site.yaml").is_file()
+
+
+def test_options_fill_in_the_names(tmp_path: Path) -> None:
+    result = run_cli(
+        "init",
+        str(tmp_path / "site"),
+        "--title",
+        "Acme: Lab # badges",
+        "--url",
+        "https://acme.example.org/badges",
+        "--issuer",
+        "acme-lab",
+    )
+    assert result.exit_code == 0, output_of(result)
+    root = tmp_path / "site"
+    cfg = config.load(root)
+    assert cfg.title == "Acme: Lab # badges"
+    assert cfg.url == "https://acme.example.org/badges/"
+    assert (root / "content/issuers/acme-lab.yaml").is_file()
+    assert (root / "keys/acme-lab.key").is_file()
+    workflow = (root / ".github/workflows/credsite.yml").read_text()
+    assert "CREDSITE_KEY_ACME_LAB: ${{ secrets.CREDSITE_KEY_ACME_LAB }}" in workflow
+    assert "CREDSITE_KEY_ACME_LAB" in output_of(result)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--url", "http://example.org/", "must be the https:// address"),
+        ("--issuer", "Acme Lab", "must be lower-case letters"),
+        ("--title", "  ", "must not be empty"),
+    ],
+)
+def test_bad_options(tmp_path: Path, option: str, value: str, message: str) -> None:
+    result = run_cli("init", str(tmp_path / "site"), option, value)
+    assert result.exit_code == 1
+    assert message in output_of(result)
+    assert not (tmp_path / "site").exists()

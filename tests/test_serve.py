@@ -1,0 +1,223 @@
+"""`credsite serve`: live rebuilds on a free port, errors shown while the last good build is
+served, nothing recorded or written in the site; and the signature cache a rebuild relies on."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import AWARDS, build_site, tree, write_files
+from watchdog.events import FileClosedNoWriteEvent, FileModifiedEvent, FileMovedEvent
+
+import credsite
+from credsite import serve
+from credsite.build import CACHE_DIR
+from credsite.errors import CredsiteError
+
+WAIT = 10.0
+"""Upper bound for a rebuild to show (the usual is well under a second): a busy CI is slow."""
+AWARDS_FILE = "content/awards/awards.yaml"
+ADA_FIRST = AWARDS.replace(
+    "  issued: 2026-03-01\n", "  issued: 2026-03-01\n  narrative: First version of the story.\n", 1
+)
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=WAIT) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
+def epoch(server: serve.Server) -> dict:
+    status, text = get(server.url + ".credsite/epoch")
+    assert status == 200
+    return json.loads(text)
+
+
+def eventually(check: Callable[[], bool], timeout: float = WAIT) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return check()
+
+
+def site_files(root: Path) -> dict[str, bytes]:
+    """Everything in the site folder except the build cache (the one thing a build may write)."""
+    return {k: v for k, v in tree(root).items() if not k.startswith(CACHE_DIR + "/")}
+
+
+def page_with(server: serve.Server, text: str) -> str:
+    """The served credential page (site-relative path) that contains `text`."""
+    assert server.current is not None
+    for page in sorted((server.current / "credentials").glob("*.html")):
+        if text in page.read_text(encoding="utf-8"):
+            return page.relative_to(server.current).as_posix()
+    raise AssertionError(f"no credential page shows {text!r}")
+
+
+def test_no_op_rebuild_signs_nothing(make_site) -> None:
+    root = make_site()
+    first = build_site(root)
+    assert first.signed == 3
+    second = build_site(root)
+    assert second.signed == 0
+    assert second.credentials == 3
+
+
+def test_edit_rebuilds_and_broken_edit_keeps_last_good_build(make_site, tmp_path: Path) -> None:
+    root = make_site({AWARDS_FILE: ADA_FIRST})
+    logged: list[tuple[str, str]] = []
+    before = site_files(root)
+    with serve.Server(root, port=0, log=lambda *m: logged.append(m)) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        assert epoch(server) == {"epoch": 1, "error": None}
+        path = page_with(server, "First version of the story.")
+        status, html = get(server.url + path)
+        assert status == 200 and "First version of the story." in html
+        assert serve.EPOCH_PATH in html  # the reload script is in every page
+        assert server.current is not None and not server.current.is_relative_to(root)
+
+        # An edit is served at the same address within a second or so.
+        write_files(root, {AWARDS_FILE: ADA_FIRST.replace("First", "Second")})
+        assert eventually(lambda: "Second version" in get(server.url + path)[1])
+        good = epoch(server)
+        assert good["epoch"] >= 2 and good["error"] is None
+
+        # A broken edit: the error is reported (located), the last good build stays served.
+        write_files(root, {AWARDS_FILE: ADA_FIRST.replace("2026-03-02", "2026-13-45")})
+        assert eventually(lambda: epoch(server)["error"] is not None)
+        state = epoch(server)
+        assert state["epoch"] == good["epoch"]
+        assert re.match(
+            r"content/awards/awards\.yaml:\d+:\d+: 'issued' must be a date", state["error"]
+        )
+        status, html = get(server.url + path)
+        assert status == 200 and "Second version" in html
+        assert ("error", state["error"]) in logged
+
+        # Fixed: a new good build, no error.
+        write_files(root, {AWARDS_FILE: ADA_FIRST.replace("First", "Third")})
+        assert eventually(lambda: "Third version" in get(server.url + path)[1])
+        fixed = epoch(server)
+        assert fixed["epoch"] > good["epoch"] and fixed["error"] is None
+        temporary = server.current.parent
+    assert not temporary.exists()  # stop() removes the temporary folder
+    # Nothing recorded and nothing written in the site (no lockfile, no _site).
+    assert not (root / "credsite.lock").exists()
+    assert not (root / "_site").exists()
+    after = site_files(root)
+    assert after.keys() == before.keys()
+
+
+def test_lockfile_is_never_written(make_site, tmp_path: Path) -> None:
+    root = make_site()
+    build_site(root, output_dir=str(tmp_path / "published"))
+    lock = root / "credsite.lock"
+    recorded = lock.read_bytes()
+    mtime = lock.stat().st_mtime_ns
+    with serve.Server(root, port=0, log=lambda *m: None) as server:
+        builds = server.builds
+        more = "- achievement: mentor\n  name: New Person\n  email: new.person@example.org\n"
+        write_files(root, {"content/awards/more.yaml": more})
+        assert server.wait_for_build(WAIT, since=builds)
+        assert eventually(lambda: getattr(server.last_result, "credentials", 0) == 4)
+        assert server.last_result is not None
+        assert server.last_result.minted  # minted in memory for the preview only
+        assert not server.last_result.lockfile_written
+    assert lock.read_bytes() == recorded and lock.stat().st_mtime_ns == mtime
+    assert not (root / "_site").exists()
+
+
+def test_broken_site_starts_and_shows_the_problem(make_site) -> None:
+    root = make_site({AWARDS_FILE: AWARDS.replace("teamwork", "temwork", 1)})
+    with serve.Server(root, port=0, log=lambda *m: None) as server:
+        assert server.current is None
+        status, html = get(server.url)
+        assert status == 503
+        assert "content/awards/awards.yaml:1:" in html and "unknown achievement" in html
+        assert serve.EPOCH_PATH in html  # reloads itself once the site builds
+        write_files(root, {AWARDS_FILE: AWARDS})
+        assert eventually(lambda: get(server.url)[0] == 200)
+        assert epoch(server)["error"] is None
+        assert get(server.url + "no/such/page.html")[0] == 404
+
+
+def test_which_changes_rebuild(make_site) -> None:
+    root = make_site().resolve()
+    server = serve.Server(root, port=0)
+    server._observer = object()  # let _update_watches compute what is watched without a thread
+
+    def modified(rel: str) -> bool:
+        return server.relevant(FileModifiedEvent(str(root / rel)))
+
+    assert modified("site.yaml")
+    assert modified("content/awards/awards.yaml")
+    assert modified("content/images/logo.png")
+    assert modified("themes/default/templates/base.html")
+    assert modified("credsite.lock")  # a `credsite build` in another terminal
+    assert not modified(".credsite-cache/proofs.json")
+    assert not modified("_site/index.html")
+    assert not modified("_site.staging/index.html")
+    assert not modified("README.md")
+    for temp in ("awards.yaml~", ".awards.yaml.swp", "#awards.yaml#", ".#awards.yaml", "4913"):
+        assert not modified(f"content/awards/{temp}"), temp
+    assert not server.relevant(FileClosedNoWriteEvent(str(root / "content/awards/awards.yaml")))
+    # Editors that save by renaming a temporary file over the original.
+    assert server.relevant(
+        FileMovedEvent(str(root / "content/awards/.awards.yaml.tmp"), str(root / AWARDS_FILE))
+    )
+
+
+def test_busy_port_is_a_user_error(make_site) -> None:
+    root = make_site()
+    with serve.Server(root, port=0, log=lambda *m: None) as first:
+        port = int(first.url.rsplit(":", 1)[1].strip("/"))
+        with pytest.raises(CredsiteError, match=f"cannot serve on 127.0.0.1:{port}"):
+            serve.Server(root, port=port, log=lambda *m: None).start()
+
+
+def test_not_a_site(tmp_path: Path) -> None:
+    with pytest.raises(CredsiteError, match=r"no site\.yaml"):
+        serve.Server(tmp_path, port=0).start()
+
+
+def test_cli_serve_prints_the_url_and_stops_on_ctrl_c(make_site) -> None:
+    root = make_site()
+    env = {**os.environ, "PYTHONPATH": str(Path(credsite.__file__).parents[1])}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "credsite", "serve", "--port", "0", "-C", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        url = None
+        assert process.stdout is not None
+        for line in process.stdout:
+            if match := re.search(r"http://127\.0\.0\.1:\d+/", line):
+                url = match.group(0)
+                break
+        assert url, process.stderr.read() if process.stderr else ""
+        assert get(url)[0] == 200
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert not (root / "_site").exists() and not (root / "credsite.lock").exists()
