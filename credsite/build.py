@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import os
 import random
 import time
@@ -77,6 +78,7 @@ def build(
     now: dt.datetime | None = None,
     progress: Progress | None = None,
     use_cache: bool = True,
+    cache_dir: Path | None = None,
     extra_head: str = "",
 ) -> BuildResult:
     """Build the site in `root`; `record=False` (preview) never writes the lockfile."""
@@ -100,14 +102,16 @@ def build(
 
     keys = load_keys(config, sorted(site.issuers), site.primary_issuer, lock)
     result.demo_key = any(k.demo for k in keys.values())
-    prepared = artwork.prepare(site, urls, root / CACHE_DIR / "images")
+    cache = cache_dir or root / CACHE_DIR  # serve passes its own temporary folder
+    prepared = artwork.prepare(site, urls, cache / "images")
     report("content", 1, 1)
 
     entries = {a.key: lock.award(a.lock_key, a.key) for a in site.awards}
     unsigned = {
         a.key: creds.unsigned_credential(a, entries[a.key], site, urls) for a in site.awards
     }
-    signed, result.signed = _sign_all(site, unsigned, entries, keys, urls, root, use_cache, report)
+    proof_cache = ProofCache(cache / "proofs.json") if use_cache else None
+    signed, result.signed = _sign_all(site, unsigned, entries, keys, urls, proof_cache, report)
 
     issued: list[Issued] = []
     for award in site.awards:
@@ -198,12 +202,10 @@ def _sign_all(
     entries: dict[str, AwardEntry],
     keys: dict[str, IssuerKey],
     urls: creds.Urls,
-    root: Path,
-    use_cache: bool,
+    cache: ProofCache | None,
     report: Progress,
 ) -> tuple[dict[str, dict[str, Any]], int]:
     """Sign every credential, reusing proofs from the cache when nothing they cover changed."""
-    cache = ProofCache(root / CACHE_DIR / "proofs.json") if use_cache else None
     jobs: list[tuple[str, dict[str, Any], str, str, str]] = []
     signed: dict[str, dict[str, Any]] = {}
     for award in site.awards:
@@ -222,7 +224,9 @@ def _sign_all(
     if len(jobs) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
         workers = min(os.cpu_count() or 1, 8)
         chunk = max(1, len(jobs) // (workers * 4))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # forkserver: safe when build() runs on a thread (serve), unlike a plain fork.
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             for done, (award_key, doc) in enumerate(pool.map(_sign_job, jobs, chunksize=chunk), 1):
                 signed[award_key] = doc
                 report("sign", total - len(jobs) + done, total)

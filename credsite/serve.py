@@ -247,6 +247,7 @@ class Server:
                     "clock": self._clock,
                     **self.build_options,
                     "output_dir": str(target),
+                    "cache_dir": self._tmp / "cache",
                     "record": False,
                     "locked": False,
                     "rng": random.Random(self._seed),
@@ -278,7 +279,7 @@ class Server:
             self._cond.notify_all()
         # Keep the previous build for requests still reading it; remove anything older.
         for path in self._tmp.iterdir():
-            if path not in (target, previous):
+            if path not in (target, previous, self._tmp / "cache"):
                 shutil.rmtree(path, ignore_errors=True)
 
     def _failed(self, text: str, count: int) -> None:

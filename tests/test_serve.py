@@ -116,9 +116,10 @@ def test_edit_rebuilds_and_broken_edit_keeps_last_good_build(make_site, tmp_path
         assert fixed["epoch"] > good["epoch"] and fixed["error"] is None
         temporary = server.current.parent
     assert not temporary.exists()  # stop() removes the temporary folder
-    # Nothing recorded and nothing written in the site (no lockfile, no _site).
+    # Nothing recorded and nothing written in the site (no lockfile, no _site, no cache).
     assert not (root / "credsite.lock").exists()
     assert not (root / "_site").exists()
+    assert not (root / ".credsite-cache" / "proofs.json").exists()  # its cache is temporary too
     after = site_files(root)
     assert after.keys() == before.keys()
 
