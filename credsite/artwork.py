@@ -1,6 +1,6 @@
 """The site's images: issuer logos, achievement badges (given or drawn), share cards, baked copies.
 
-Layer 8. `prepare` turns every image once per build into normalised PNG/SVG bytes (cached across
+Layer 12. `prepare` turns every image once per build into normalised PNG/SVG bytes (cached across
 builds by content digest); `publish` adds them to the output and bakes each credential into its
 own PNG and SVG by splicing bytes, so a thousand credentials cost a thousand splices, not a
 thousand encodes (OB 3.0 §5.3 "Baked Badge").

@@ -1,6 +1,6 @@
 """The one build: gather and validate everything, then sign, then render, then write atomically.
 
-Layer 11. The CLI and ``serve`` are thin callers of `build`. Until the very end nothing is written:
+Layer 15. The CLI and ``serve`` are thin callers of `build`. Until the very end nothing is written:
 a problem anywhere (content, images, keys, templates, a --locked build that would mint) raises
 before the lockfile or the output folder is touched.
 """

@@ -1,6 +1,6 @@
 """Model + lockfile -> unsigned Open Badges 3.0 documents, and the site's URL scheme.
 
-Layer 8. Pure functions: the same award, lock entry and settings always give the same dict, so
+Layer 10. Pure functions: the same award, lock entry and settings always give the same dict, so
 the same signature (Ed25519 is deterministic, RFC 8032 §5.1.6). Shapes follow the OB 3.0 JSON
 Schema's strict plain-JSON form (arrays for 0..* properties, embedded issuer Profile, Image
 objects); see https://www.imsglobal.org/spec/ob/v3p0/ §B.

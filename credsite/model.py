@@ -1,6 +1,6 @@
 """content/ -> Site: issuers, achievements and awards, validated all at once.
 
-Layer 6. Reads `content/issuers/*.yaml`, `content/achievements/*.yaml` and
+Layer 8. Reads `content/issuers/*.yaml`, `content/achievements/*.yaml` and
 `content/awards/*.yaml|*.csv`, checks every field and cross-reference, and raises one
 `ContentError` listing every problem with its ``path:line:col``. Nothing here knows about
 credentials, signing or HTML; the model is what both the OB 3.0 and OB 2.0 outputs are built from.
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from credsite import yamlsource
+from credsite import spreadsheet, yamlsource
 from credsite.config import SLUG, SiteConfig
 from credsite.errors import CredsiteError, Location, Problems
 from credsite.fields import Reader, is_http_url, parse_duration
@@ -176,9 +176,7 @@ def load(config: SiteConfig) -> Site:
     awards: list[Award] = []
     for path in _files(content / "awards", (".yaml", ".yml", ".csv")):
         if path.suffix == ".csv":
-            from credsite import spreadsheet
-
-            awards.extend(spreadsheet.load_awards(path, _shown(path, config), problems))
+            awards.extend(_load_award_rows(path, config, problems))
         else:
             awards.extend(_load_award_file(path, config, problems))
     if not site.issuers:
@@ -414,6 +412,22 @@ def _load_award_file(path: Path, config: SiteConfig, problems: Problems) -> list
         award = read_award(item, defaults, problems)
         if award:
             awards.append(award)
+    return awards
+
+
+def _load_award_rows(path: Path, config: SiteConfig, problems: Problems) -> list[Award]:
+    """A spreadsheet of awards: each row is read exactly like an award written in YAML."""
+    awards = []
+    for item, missing in spreadsheet.load_rows(path, _shown(path, config), problems):
+        if not missing:
+            if award := read_award(item, None, problems):
+                awards.append(award)
+            continue
+        # Check the rest of the row without repeating "award needs ..." for the empty cells
+        # already reported, and without an award that would fail the cross checks.
+        scratch = Problems()
+        read_award(item, None, scratch)
+        problems.extend(p for p in scratch.items if not p.message.startswith("award needs '"))
     return awards
 
 

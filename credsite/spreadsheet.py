@@ -1,7 +1,7 @@
 """Awards from a spreadsheet: ``content/awards/*.csv``, one award per row.
 
-Layer 6 (beside model, which calls `load_awards`). Each row becomes a located mapping, checked by
-`model.read_award` exactly like an award written in YAML, so a CSV and a YAML file accept the same
+Layer 6. Each row becomes a located mapping, which
+`model` checks with `read_award` exactly like an award written in YAML, so a CSV and a YAML file accept the same
 values and report the same mistakes. A problem points at its cell as ``file.csv:ROW:COLUMN``: ROW
 is the spreadsheet's row number (the header is row 1, a cell with a line break still counts as
 one row) and COLUMN the 1-based column number, as a spreadsheet program shows them.
@@ -22,17 +22,25 @@ import io
 import re
 from pathlib import Path
 
-from credsite import model
 from credsite.errors import Location, Problems
 from credsite.yamlsource import Map, Seq
 
 REQUIRED = ("name", "email", "achievement")
-AWARD_COLUMNS = tuple(k for k in model.AWARD_FIELDS if k not in ("fields", "evidence"))
+# The award fields a column may name (model.AWARD_FIELDS without the two that take structure);
+# listed here so that this module stays below model (docs/architecture.md).
+AWARD_COLUMNS = (
+    "id", "achievement", "name", "email", "issued", "expires", "narrative", "role", "status",
+    "status_reason", "status_date",
+)  # fmt: skip
 DELIMITERS = ",;\t"
 
 
-def load_awards(path: Path, shown: str, problems: Problems) -> list[model.Award]:
-    """Every award in one CSV file; problems are added to `problems`, never raised."""
+Row = tuple[Map, tuple[str, ...]]
+"""One row as a located mapping, and the required cells it lacks (already reported)."""
+
+
+def load_rows(path: Path, shown: str, problems: Problems) -> list[Row]:
+    """Every award row of one CSV file; problems are added to `problems`, never raised."""
     text = _read_text(path, shown, problems)
     if text is None:
         return []
@@ -49,14 +57,12 @@ def load_awards(path: Path, shown: str, problems: Problems) -> list[model.Award]
     columns = _columns(rows[0], shown, problems)
     if columns is None:
         return []
-    awards = []
+    result = []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue  # an empty row: spreadsheets often end with a few
-        award = _read_row(row, number, columns, shown, problems)
-        if award is not None:
-            awards.append(award)
-    return awards
+        result.append(_read_row(row, number, columns, shown, problems))
+    return result
 
 
 def _read_text(path: Path, shown: str, problems: Problems) -> str | None:
@@ -124,7 +130,7 @@ def _columns(header: list[str], shown: str, problems: Problems) -> dict[int, str
 
 def _read_row(
     row: list[str], number: int, columns: dict[int, str], shown: str, problems: Problems
-) -> model.Award | None:
+) -> Row:
     def cell(index: int) -> Location:
         return Location(shown, number, index + 1)
 
@@ -162,14 +168,7 @@ def _read_row(
             index = by_name[name]
             problems.add(cell(index), f"empty '{name}' cell: every award needs a {name}")
             missing.append(name)
-    if not missing:
-        return model.read_award(item, None, problems)
-    # Still check the rest of the row, but without repeating "award needs ..." for the empty
-    # cells already reported above, and without an award that would fail the cross checks.
-    scratch = Problems()
-    model.read_award(item, None, scratch)
-    problems.extend(p for p in scratch.items if not p.message.startswith("award needs '"))
-    return None
+    return item, tuple(missing)
 
 
 def _put(target: Map, key: str, value: object, location: Location) -> None:

@@ -1,6 +1,6 @@
 """Verify a built site, one credential file, or a baked image, offline.
 
-Layer 9. Maps the site's own URLs to files in a built folder so DID documents and status lists
+Layer 14. Maps the site's own URLs to files in a built folder so DID documents and status lists
 are read from what will be published; nothing is fetched from the network.
 """
 

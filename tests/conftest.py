@@ -39,6 +39,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def no_key_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Signing keys in the developer's environment must not leak into any test."""
+    for name in list(os.environ):
+        if name.startswith("CREDSITE_"):
+            monkeypatch.delenv(name)
+
+
 # -- clock, randomness, builds ---------------------------------------------------------------------
 
 

@@ -202,3 +202,11 @@ def test_cli_reports_all_bad_rows_and_exits_1(make_site) -> None:
     assert f"{CSV}:4:2: empty 'email' cell" in text
     assert "3 problems; nothing was written." in text
     assert not (root / "_site").exists() and not (root / "credsite.lock").exists()
+
+
+def test_award_columns_are_the_models_award_fields() -> None:
+    """spreadsheet lists the award fields itself (it sits below model): keep the two in step."""
+    from credsite import model, spreadsheet
+
+    expected = set(model.AWARD_FIELDS) - {"fields", "evidence"}
+    assert set(spreadsheet.AWARD_COLUMNS) == expected

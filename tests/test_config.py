@@ -1,0 +1,170 @@
+"""site.yaml: settings, defaults, and located errors (reported through the CLI, no traceback)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import SITE_URL, SITE_YAML, output_of, run_cli, write_files
+
+from credsite import config
+from credsite.errors import ContentError, CredsiteError
+
+
+def write_site_yaml(tmp_path: Path, text: str) -> Path:
+    write_files(tmp_path, {"site.yaml": text})
+    return tmp_path
+
+
+def test_defaults(tmp_path: Path) -> None:
+    cfg = config.load(write_site_yaml(tmp_path, "title: T\nurl: https://example.github.io/creds\n"))
+    assert cfg.url == "https://example.github.io/creds/"  # a trailing '/' is added
+    assert cfg.output == "_site"
+    assert cfg.output_dir == tmp_path / "_site"
+    assert cfg.lockfile_path == tmp_path / "credsite.lock"
+    assert cfg.keys_dir == tmp_path / "keys"
+    assert cfg.demo_key is False
+    assert cfg.status.suspension is False and cfg.status.publish_reasons is True
+    assert cfg.noindex is True and cfg.list_recipients is False and cfg.ob2 is True
+
+
+def test_all_settings_read(tmp_path: Path) -> None:
+    cfg = config.load(
+        write_site_yaml(
+            tmp_path,
+            f"""\
+        title: My Site
+        url: {SITE_URL}
+        output: public
+        description: Some badges.
+        language: pt-BR
+        demo_key: true
+        primary_issuer: acme
+        status: {{suspension: true, publish_reasons: false}}
+        ob2: false
+        list_recipients: true
+        noindex: false
+        """,
+        )
+    )
+    assert (cfg.title, cfg.url, cfg.output, cfg.language) == (
+        "My Site",
+        SITE_URL,
+        "public",
+        "pt-BR",
+    )
+    assert cfg.description == "Some badges."
+    assert cfg.demo_key and cfg.primary_issuer == "acme"
+    assert cfg.status.suspension and not cfg.status.publish_reasons
+    assert not cfg.ob2 and cfg.list_recipients and not cfg.noindex
+
+
+def test_output_override_from_command_line(tmp_path: Path) -> None:
+    cfg = config.load(write_site_yaml(tmp_path, SITE_YAML), output="elsewhere")
+    assert cfg.output_dir == tmp_path / "elsewhere"
+
+
+def test_missing_site_yaml(tmp_path: Path) -> None:
+    with pytest.raises(CredsiteError, match=r"no site\.yaml") as info:
+        config.load(tmp_path)
+    assert "credsite init" in str(info.value)
+
+
+def test_site_yaml_not_a_mapping(tmp_path: Path) -> None:
+    with pytest.raises(CredsiteError) as info:
+        config.load(write_site_yaml(tmp_path, "- just\n- a list\n"))
+    assert str(info.value) == "site.yaml:1:1: site.yaml must be a mapping of settings"
+
+
+def test_every_problem_reported_at_once(tmp_path: Path) -> None:
+    with pytest.raises(ContentError) as info:
+        config.load(
+            write_site_yaml(
+                tmp_path,
+                """\
+            url: ftp://example.org/
+            demo_key: yes please
+            language: "english!"
+            output: ../outside
+            status: {suspension: maybe, archive: true}
+            """,
+            )
+        )
+    messages = [str(p) for p in info.value.problems]
+    assert messages == [
+        "site.yaml:1:1: site.yaml needs 'title'",
+        "site.yaml:1:6: 'url' must be an http(s) URL, got 'ftp://example.org/'",
+        "site.yaml:2:11: 'demo_key' must be true or false",
+        "site.yaml:3:11: 'language' is not valid: 'english!'",
+        "site.yaml:4:9: 'output' must be a folder inside the site, got '../outside'",
+        "site.yaml:5:22: 'suspension' must be true or false",
+        "site.yaml:5:29: unknown field 'archive' in status",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://example.github.io/creds/", "'url' must be https (did:web is resolved over HTTPS)"),
+        ("https://example.github.io/creds/?x=1", "'url' must not have a query or fragment"),
+        ("https://example.github.io/creds/#top", "'url' must not have a query or fragment"),
+        (
+            "https://192.168.1.10/creds/",
+            "'url' must use a domain name: did:web does not allow IP addresses",
+        ),
+        (
+            "https://[::1]/creds/",
+            "'url' must use a domain name: did:web does not allow IP addresses",
+        ),
+        ("https://user:pw@example.org/", "'url' must not contain a user name or password"),
+        ("example.org/creds", "'url' must be an http(s) URL, got 'example.org/creds'"),
+    ],
+)
+def test_bad_site_url_via_cli(tmp_path: Path, url: str, message: str) -> None:
+    write_site_yaml(tmp_path, f"title: T\nurl: {url}\ndemo_key: true\n")
+    result = run_cli("build", "-C", str(tmp_path))
+    text = output_of(result)
+    assert result.exit_code == 1
+    assert f"site.yaml:2:6: {message}" in text
+    assert "Traceback" not in text
+    assert not (tmp_path / "_site").exists()
+
+
+def test_http_localhost_allowed_for_previews(tmp_path: Path) -> None:
+    cfg = config.load(write_site_yaml(tmp_path, "title: T\nurl: http://localhost:8000/\n"))
+    assert cfg.url == "http://localhost:8000/"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            SITE_YAML + "titel: x\n",
+            "site.yaml:4:1: unknown field 'titel' in site.yaml (did you mean 'title'?)",
+        ),
+        (
+            "title: [T\nurl: x\n",
+            "site.yaml:2:4: YAML syntax error: expected ',' or ']', but got "
+            "':' (while parsing a flow sequence)",
+        ),
+        ("title: T\ntitle: U\nurl: https://a.example/\n", "site.yaml:2:1: duplicate key 'title'"),
+        (
+            "title: !!python/object:os.system x\nurl: https://a.example/\n",
+            "site.yaml:1:8: unsupported YAML tag tag:yaml.org,2002:python/object:os.system",
+        ),
+    ],
+)
+def test_site_yaml_errors_via_cli(tmp_path: Path, text: str, expected: str) -> None:
+    write_site_yaml(tmp_path, text)
+    result = run_cli("build", "-C", str(tmp_path))
+    assert result.exit_code == 1
+    assert expected in output_of(result)
+    assert "Traceback" not in output_of(result)
+
+
+def test_output_may_not_overlap_content(make_site) -> None:
+    root = make_site({"site.yaml": SITE_YAML + "output: content\n"})
+    result = run_cli("build", "-C", str(root))
+    assert result.exit_code == 1
+    assert "overlaps" in output_of(result)
+    assert (root / "content" / "issuers" / "acme.yaml").is_file()

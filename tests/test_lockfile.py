@@ -1,0 +1,318 @@
+"""credsite.lock: round trips, union merges, conflicts, and the never-reuse-an-index property."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from conftest import AWARDS, NOW, build_site, fixed_clock, output_of, run_cli, tree, write_files
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from credsite import lockfile
+from credsite.errors import ContentError, CredsiteError
+from credsite.lockfile import AwardEntry, KeyEntry, ListEntry, LockedError, Lockfile
+
+AWARDS_FILE = "content/awards/awards.yaml"
+KEY = "z6MkwC9FPwfuZrpqDZPzFjgRuJcR2hkuEE14Lehs576tAoUD"
+
+
+def new_lock(seed: int = 0, **options) -> Lockfile:
+    return Lockfile(clock=fixed_clock(), rng=random.Random(seed), **options)
+
+
+def award_lines(path: Path) -> list[str]:
+    return [ln for ln in path.read_text(encoding="utf-8").splitlines() if '"type":"award"' in ln]
+
+
+def test_new_award_entry_shape() -> None:
+    lock = new_lock()
+    entry = lock.award("a" * 24, "teamwork/ada@example.org")
+    assert entry.award == "a" * 24
+    assert len(entry.credential) == 26 and entry.credential.isalnum()
+    assert entry.credential == entry.credential.lower()
+    assert entry.minted == "2026-11-22T12:00:00Z"
+    assert len(bytes.fromhex(entry.salt)) == 16
+    assert entry.list == 1 and 0 <= entry.index < lockfile.LIST_SIZE
+    assert lock.award("a" * 24, "again") is entry  # recorded once
+    assert lock.minted == ["award teamwork/ada@example.org"]
+
+
+def test_save_load_round_trip(tmp_path: Path) -> None:
+    lock = new_lock()
+    for i in range(5):
+        lock.award(f"{i:024x}", f"award {i}")
+    lock.record_key("acme", KEY)
+    lock.list_updated("acme", 1, "revocation", "ab" * 32)
+    path = tmp_path / "credsite.lock"
+    assert lock.save(path) is True
+    assert lock.save(path) is False  # unchanged: not rewritten
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(lockfile.HEADER)
+    body = text[len(lockfile.HEADER) :].splitlines()
+    kinds = [json.loads(line)["type"] for line in body]
+    assert kinds == ["key", "list"] + ["award"] * 5  # keys, then lists, then awards (sorted)
+    loaded = Lockfile.load(path)
+    assert loaded.awards == lock.awards
+    assert loaded.keys == lock.keys
+    assert loaded.lists == lock.lists
+    assert loaded.text() == text
+    assert loaded.issuer_keys("acme") == [KEY]
+    assert loaded.minted == []
+
+
+def test_missing_lockfile_is_empty(tmp_path: Path) -> None:
+    lock = Lockfile.load(tmp_path / "nothing.lock")
+    assert lock.awards == {} and lock.keys == [] and lock.lists == {}
+
+
+def test_list_updated_keeps_date_until_bits_change() -> None:
+    times = iter([dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 2, 1, tzinfo=dt.UTC)])
+    lock = Lockfile(clock=lambda: next(times), rng=random.Random(0))
+    first = lock.list_updated("acme", 1, "revocation", "00" * 32)
+    assert first == "2026-01-01T00:00:00Z"
+    assert lock.list_updated("acme", 1, "revocation", "00" * 32) == first
+    assert lock.list_updated("acme", 1, "revocation", "11" * 32) == "2026-02-01T00:00:00Z"
+
+
+def test_locked_refuses_to_record() -> None:
+    lock = new_lock(locked=True)
+    with pytest.raises(LockedError, match="--locked: the lockfile has no record of new award x"):
+        lock.award("b" * 24, "x")
+    with pytest.raises(LockedError, match="signing key of issuer 'acme'"):
+        lock.record_key("acme", KEY)
+    with pytest.raises(LockedError, match="status list 1"):
+        lock.list_updated("acme", 1, "revocation", "00" * 32)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "credsite.lock:3:1: unreadable lockfile line"),
+        ('{"type":"award","award":"x"}', "credsite.lock:3:1: unreadable lockfile line"),
+        ('{"type":"banana"}', "credsite.lock:3:1: unreadable lockfile line"),
+        (
+            '{"type":"key","issuer":"a","publicKeyMultibase":"z6Mk","added":"yesterday"}',
+            "credsite.lock:3:1: unreadable lockfile line: bad time in 'added'",
+        ),
+        ("<<<<<<< HEAD", "credsite.lock:3:1: merge conflict marker: keep the lines of both sides"),
+    ],
+)
+def test_bad_lines_are_located(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "credsite.lock"
+    path.write_text(lockfile.HEADER + line + "\n", encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        Lockfile.load(path)
+    assert message in str(info.value)
+
+
+# -- branches and merges ---------------------------------------------------------------------------
+
+BRANCH_A = "- achievement: mentor\n  name: Branch A\n  email: a@example.org\n  issued: 2026-05-01\n"
+BRANCH_B = "- achievement: mentor\n  name: Branch B\n  email: b@example.org\n  issued: 2026-05-02\n"
+
+
+def branches(make_site: Callable[..., Path]) -> tuple[Path, Path, Path]:
+    """A common base built once, then two branches that each issue one more award."""
+    base = make_site(name="base")
+    build_site(base, seed=1)
+    one = base.parent / "one"
+    two = base.parent / "two"
+    for branch, extra, seed in ((one, BRANCH_A, 2), (two, BRANCH_B, 3)):
+        shutil.copytree(base, branch, ignore=shutil.ignore_patterns("_site"))
+        write_files(branch, {AWARDS_FILE: AWARDS + extra})
+        build_site(branch, seed=seed)
+    return base, one, two
+
+
+def test_union_merge_keeps_both_branches(make_site: Callable[..., Path]) -> None:
+    _base, one, two = branches(make_site)
+    lock_one = (one / "credsite.lock").read_text(encoding="utf-8")
+    lock_two = (two / "credsite.lock").read_text(encoding="utf-8")
+    assert award_lines(one / "credsite.lock") != award_lines(two / "credsite.lock")
+
+    # git's merge=union keeps every line of both sides: simulate it by concatenation, which
+    # also keeps identical duplicates (keys, base awards) and both sides' status-list lines.
+    merged = one.parent / "merged"
+    shutil.copytree(one, merged, ignore=shutil.ignore_patterns("_site"))
+    (merged / "credsite.lock").write_text(lock_one + lock_two, encoding="utf-8")
+    lock = Lockfile.load(merged / "credsite.lock")
+    expected = {
+        json.loads(ln)["award"]: ln
+        for ln in award_lines(one / "credsite.lock") + award_lines(two / "credsite.lock")
+    }
+    assert set(lock.awards) == set(expected)
+    assert len(lock.awards) == 5  # three in the base, one per branch
+    for key, line in expected.items():
+        data = json.loads(line)
+        del data["type"]
+        assert lock.awards[key] == AwardEntry(**data)
+
+    # The merged content builds: no award is re-minted, and stale list lines are dropped.
+    write_files(merged, {AWARDS_FILE: AWARDS + BRANCH_A + BRANCH_B})
+    result = build_site(merged, seed=99)
+    assert not any(m.startswith("award") for m in result.minted)
+    saved = (merged / "credsite.lock").read_text(encoding="utf-8")
+    assert sorted(award_lines(merged / "credsite.lock")) == sorted(expected.values())
+    assert sum('"type":"list"' in ln for ln in saved.splitlines()) == 1
+    assert sum('"type":"key"' in ln for ln in saved.splitlines()) == 1
+    # Each branch's credential is published under the token that branch gave it.
+    for branch in (one, two):
+        for name, data in tree(branch / "_site").items():
+            if name.startswith("credentials/") and name.endswith(".json"):
+                assert (merged / "_site" / name).read_bytes() == data
+
+
+def test_conflicting_award_lines_are_a_located_error(make_site: Callable[..., Path]) -> None:
+    root = make_site()
+    build_site(root)
+    path = root / "credsite.lock"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first = next(i for i, ln in enumerate(lines) if '"type":"award"' in ln)
+    data = json.loads(lines[first])
+    data["credential"] = "a" * 26  # the same award minted again elsewhere
+    lines.append(json.dumps(data, separators=(",", ":")))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = tree(root / "_site")
+    result = run_cli("build", "-C", str(root))
+    text = output_of(result)
+    assert result.exit_code == 1
+    assert (
+        f"error: credsite.lock:{len(lines)}:1: award {data['award']} was recorded twice with "
+        f"different values (see line {first + 1})"
+    ) in text
+    assert "Traceback" not in text
+    assert tree(root / "_site") == before
+
+
+def test_one_index_for_two_awards_is_an_error(tmp_path: Path) -> None:
+    lock = new_lock()
+    a = lock.award("a" * 24, "a")
+    b = lock.award("b" * 24, "b")
+    path = tmp_path / "credsite.lock"
+    lock.save(path)
+    text = path.read_text(encoding="utf-8").replace(f'"index":{b.index}', f'"index":{a.index}')
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(
+        CredsiteError, match=f"status index {a.index} of list 1 is recorded for two awards"
+    ):
+        Lockfile.load(path)
+
+
+def test_deleted_award_keeps_its_line_and_index(make_site: Callable[..., Path]) -> None:
+    root = make_site()
+    build_site(root)
+    before = award_lines(root / "credsite.lock")
+    write_files(root, {AWARDS_FILE: AWARDS.split("- achievement: mentor")[0]})
+    result = build_site(root)
+    assert award_lines(root / "credsite.lock") == before
+    assert any(
+        "1 award(s) in credsite.lock are no longer in the content" in w for w in result.warnings
+    )
+
+
+# -- property: indices and tokens are never reused or moved ----------------------------------------
+
+OPERATIONS = st.lists(
+    # issuing is the most common operation, so that lists of 64 fill up and new ones start
+    st.tuples(
+        st.sampled_from(["issue", "issue", "issue", "revoke", "delete", "reload"]),
+        st.integers(0, 10_000),
+    ),
+    min_size=1,
+    max_size=200,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(OPERATIONS, st.integers(0, 2**32))
+def test_indices_never_reused_or_moved(operations: list[tuple[str, int]], seed: int) -> None:
+    with mock.patch.object(lockfile, "LIST_SIZE", 64):
+        run_operations(operations, seed)
+
+
+def run_operations(operations: list[tuple[str, int]], seed: int) -> None:
+    rng = random.Random(seed)
+    lock = Lockfile(clock=fixed_clock(NOW), rng=rng)
+    content: set[str] = set()  # awards currently in the content
+    revoked: set[str] = set()
+    ever: dict[str, AwardEntry] = {}  # every entry ever handed out
+    counter = 0
+    for op, n in operations:
+        if op == "issue":
+            key = f"{counter:024x}"
+            counter += 1
+            content.add(key)
+        elif op == "revoke" and content:
+            revoked.add(sorted(content)[n % len(content)])
+        elif op == "delete" and content:
+            content.discard(sorted(content)[n % len(content)])
+        elif op == "reload":  # a later build: the lockfile is saved and read back
+            lock = reload(lock.text(), rng)
+        # every build asks for the entry of every award in the content
+        for key in sorted(content):
+            entry = lock.award(key, key)
+            if key in ever:
+                assert entry == ever[key], "an award's token or index moved"
+            ever[key] = entry
+        # the status list only depends on revocations: recording it never touches awards
+        for number in {e.list for e in lock.awards.values()}:
+            lock.list_updated("acme", number, "revocation", f"{len(revoked & content):064x}")
+        slots = [(e.list, e.index) for e in lock.awards.values()]
+        assert len(slots) == len(set(slots)), "an index was given to two awards"
+        assert lock.awards == ever, "an entry was dropped or changed"
+        assert len({e.credential for e in lock.awards.values()}) == len(lock.awards)
+        for entry in lock.awards.values():
+            assert 0 <= entry.index < 64
+            assert entry.list >= 1
+    # lists fill in order: list n+1 is only started once list n holds LIST_SIZE awards
+    per_list: dict[int, int] = {}
+    for entry in ever.values():
+        per_list[entry.list] = per_list.get(entry.list, 0) + 1
+    numbers = sorted(per_list)
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert all(per_list[n] == 64 for n in numbers[:-1])
+
+
+def reload(text: str, rng: random.Random) -> Lockfile:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "credsite.lock"
+        path.write_text(text, encoding="utf-8")
+        return Lockfile.load(path, clock=fixed_clock(NOW), rng=rng)
+
+
+def test_full_list_starts_a_new_one() -> None:
+    with mock.patch.object(lockfile, "LIST_SIZE", 8):
+        lock = new_lock()
+        entries = [lock.award(f"{i:024x}", str(i)) for i in range(20)]
+    assert [e.list for e in entries] == [1] * 8 + [2] * 8 + [3] * 4
+    assert sorted(e.index for e in entries if e.list == 1) == list(range(8))
+    assert sorted(e.index for e in entries if e.list == 2) == list(range(8))
+
+
+def test_entries_are_plain_dataclasses() -> None:
+    # What the JSON lines hold; a rename would silently break every committed lockfile.
+    assert [f for f in AwardEntry.__dataclass_fields__] == [
+        "award",
+        "credential",
+        "minted",
+        "salt",
+        "list",
+        "index",
+    ]
+    assert [f for f in KeyEntry.__dataclass_fields__] == ["issuer", "publicKeyMultibase", "added"]
+    assert [f for f in ListEntry.__dataclass_fields__] == [
+        "issuer",
+        "list",
+        "purpose",
+        "bits",
+        "updated",
+    ]
