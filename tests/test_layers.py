@@ -195,9 +195,9 @@ def test_table_is_parsed() -> None:
     rows = doc_rows()
     assert rows["errors"] == 0 and rows["vc.encoding"] == 1 and rows["vc.verify"] == 4
     assert rows["spreadsheet"] < rows["model"] < rows["lockfile"] < rows["build"] < rows["cli"]
-    assert rows["yamlsource"] == rows["images"] == 4
-    assert rows["credentials"] == 8 and rows["build"] == 11 and rows["cli"] == 13
-    assert rows["__main__"] == 13
+    assert rows["yamlsource"] == rows["images"] == 5
+    assert rows["credentials"] == 10 and rows["build"] == 15 and rows["cli"] == 17
+    assert rows["__main__"] == 18
     assert doc_owners() == EXPECTED_OWNERS
 
 
