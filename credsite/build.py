@@ -110,13 +110,19 @@ def build(
     unsigned = {
         a.key: creds.unsigned_credential(a, entries[a.key], site, urls) for a in site.awards
     }
-    proof_cache = ProofCache(cache / "proofs.json") if use_cache else None
+    proof_cache = ProofCache(cache / "proofs.json") if use_cache else None  # saved at the end
     signed, result.signed = _sign_all(site, unsigned, entries, keys, urls, proof_cache, report)
 
     issued: list[Issued] = []
+    date_problems = Problems()
     for award in site.awards:
         achievement = site.achievements[award.achievement]
         dates = creds.award_dates(award, achievement, entries[award.key])
+        if dates.valid_until is not None and dates.valid_until <= dates.valid_from:
+            date_problems.add(
+                award.location,
+                "the award expires before it is issued: give it an 'issued' date before 'expires'",
+            )
         state = award.status
         if state == "active" and dates.valid_until is not None and dates.valid_until <= now:
             state = "expired"
@@ -128,6 +134,7 @@ def build(
                 f"{award.location}: issued date is in the future; verifiers "
                 "will report the credential as not yet valid"
             )
+    date_problems.raise_if_any()
     result.credentials = len(issued)
 
     site_output = output.Output()
@@ -171,6 +178,8 @@ def build(
     if record:
         result.lockfile_written = lock.save(config.lockfile_path)
     output.commit(site_output, config.output_dir)
+    if proof_cache is not None:
+        proof_cache.save()
     result.files = len(site_output.files)
     result.bytes = site_output.total_bytes()
     result.site_output = site_output
@@ -185,7 +194,7 @@ def _check_statuses(site: model.Site) -> None:
         for award in site.awards:
             if award.status == "suspended":
                 problems.add(
-                    award.location,
+                    award.status_location or award.location,
                     "suspension is off for this site: set "
                     "'status: {suspension: true}' in site.yaml (adds a second status entry "
                     "to every credential, see the README), or revoke instead",
@@ -238,7 +247,6 @@ def _sign_all(
     if cache is not None:
         for award_key, _doc, _seed, vm, created in jobs:
             cache.put(unsigned[award_key], vm, created, signed[award_key]["proof"])
-        cache.save()
     return signed, len(jobs)
 
 

@@ -138,6 +138,9 @@ class Award:
     status_reason: str | None
     status_date: dt.datetime | None
     location: Location
+    achievement_location: Location | None = None
+    """Where the achievement is named (the award's own field, the cohort's, or a CSV cell)."""
+    status_location: Location | None = None
 
     @property
     def lock_key(self) -> str:
@@ -480,6 +483,8 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
         status_reason=read.str("status_reason"),
         status_date=read.date("status_date"),
         location=item.location,
+        achievement_location=(pick("achievement") or read).loc("achievement"),
+        status_location=read.loc("status") if "status" in item else None,
     )
 
 
@@ -567,7 +572,8 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
     for award in awards:
         if award.achievement and award.achievement not in site.achievements:
             problems.add(
-                award.location, _unknown("achievement", award.achievement, site.achievements)
+                award.achievement_location or award.location,
+                _unknown("achievement", award.achievement, site.achievements),
             )
         if award.key in seen:
             first = seen[award.key]

@@ -59,7 +59,7 @@ ERROR_CASES: list[tuple[str, dict[str, str | bytes | None], list[str]]] = [
     (
         "unknown-achievement",
         {AWARDS_FILE: "- achievement: temwork\n  name: Ada\n  email: ada@example.org\n"},
-        [f"{AWARDS_FILE}:1:3: unknown achievement 'temwork' (did you mean 'teamwork'?)"],
+        [f"{AWARDS_FILE}:1:16: unknown achievement 'temwork' (did you mean 'teamwork'?)"],
     ),
     (
         "unknown-issuer",
@@ -141,7 +141,7 @@ ERROR_CASES: list[tuple[str, dict[str, str | bytes | None], list[str]]] = [
         "suspended-while-suspension-off",
         {AWARDS_FILE: ONE_AWARD + "  status: suspended\n"},
         [
-            f"{AWARDS_FILE}:1:3: suspension is off for this site: set 'status: {{suspension: true}}' "
+            f"{AWARDS_FILE}:4:11: suspension is off for this site: set 'status: {{suspension: true}}' "
             "in site.yaml"
         ],
     ),
@@ -212,7 +212,7 @@ def test_three_mistakes_in_three_files_reported_at_once(make_site: Callable[...,
     expected = [
         "content/achievements/teamwork.yaml:4:12: 'valid_for' must be like '2 years', "
         "'18 months' or '90 days', got 'forever'",
-        f"{AWARDS_FILE}:9:3: unknown achievement 'mentr' (did you mean 'mentor'?)",
+        f"{AWARDS_FILE}:9:16: unknown achievement 'mentr' (did you mean 'mentor'?)",
         "content/issuers/acme.yaml:3:1: unknown field 'emial' in issuer (did you mean 'email'?)",
     ]
     lines = [
