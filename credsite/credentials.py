@@ -124,11 +124,12 @@ def achievement_doc(
     if achievement.tags:
         doc["tag"] = list(achievement.tags)
     if achievement.alignments:
-        doc["alignment"] = [_alignment(a) for a in achievement.alignments]
+        doc["alignment"] = [alignment_doc(a) for a in achievement.alignments]
     return doc
 
 
-def _alignment(alignment: Any) -> dict[str, Any]:
+def alignment_doc(alignment: Any) -> dict[str, Any]:
+    """OB 3.0 Alignment (§B.1.5); OB 2.0 uses the same fields without `type`."""
     doc = {"type": ["Alignment"], "targetName": alignment.name, "targetUrl": alignment.url}
     for key, value in (
         ("targetFramework", alignment.framework),

@@ -25,9 +25,6 @@ import codecs
 import datetime as dt
 import difflib
 import io
-import os
-import stat
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +42,7 @@ from credsite import config as site_config
 from credsite import credentials as creds
 from credsite import model, yamlsource
 from credsite.errors import CredsiteError, Location, Problems
-from credsite.lockfile import Lockfile
+from credsite.lockfile import Lockfile, write_atomic
 
 ACTIONS = {"revoke": "revoked", "suspend": "suspended", "reinstate": "active"}
 """`set_status` takes the new status or the name of the action."""
@@ -221,7 +218,7 @@ def _edit_file(path: Path, shown: str, key: str, changes: dict[str, Any]) -> Non
         if new_text is None or not _reads_as(new_text, expected, shown):
             raise CredsiteError(f"could not edit this file safely: set {', '.join(STATUS_KEYS)} "
                                 f"of award '{key}' by hand", Location(shown))  # fmt: skip
-    _write_atomic(path, (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8"))
+    write_atomic(path, (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8"))
 
 
 def _locate(data: Any, key: str, shown: str) -> Where:
@@ -454,20 +451,3 @@ def _guess_indent(root: YamlNode | None) -> dict[str, int]:
         walk(root, 0)
     defaults = {"mapping": 2, "sequence": 2, "offset": 0}
     return {k: (c.most_common(1)[0][0] if c else defaults[k]) for k, c in found.items()}
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Replace the file's content atomically, keeping its permissions (and any symlink to it)."""
-    target = path.resolve()
-    mode = stat.S_IMODE(target.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

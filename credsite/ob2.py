@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from credsite import images
+from credsite.credentials import alignment_doc
 from credsite.errors import Problems
 from credsite.fields import format_datetime, is_http_url
 from credsite.model import Achievement, Issuer, Site
@@ -52,12 +53,9 @@ from credsite.vc.identity import identity_hash, normalise_email
 from credsite.vc.jsonld import JsonLdError, check_terms_defined
 from credsite.vc.verify import (
     EXPIRED,
-    FAILED,
     NOT_YET_VALID,
-    PRECEDENCE,
     REVOKED,
-    VERIFIED,
-    Check,
+    CheckRun,
     Report,
 )
 
@@ -165,20 +163,13 @@ def badge_class(achievement: Achievement, urls: Urls) -> dict[str, Any]:
     if achievement.tags:
         doc["tags"] = list(achievement.tags)
     if achievement.alignments:
-        doc["alignment"] = [_alignment(a) for a in achievement.alignments]
+        doc["alignment"] = [_ob2_alignment(a) for a in achievement.alignments]
     return doc
 
 
-def _alignment(alignment: Any) -> dict[str, Any]:
-    doc = {"targetName": alignment.name, "targetUrl": alignment.url}
-    for key, value in (
-        ("targetDescription", alignment.description),
-        ("targetFramework", alignment.framework),
-        ("targetCode", alignment.code),
-    ):
-        if value:
-            doc[key] = value
-    return doc
+def _ob2_alignment(alignment: Any) -> dict[str, Any]:
+    """OB 2.0 AlignmentObject: the OB 3.0 fields, untyped."""
+    return {k: v for k, v in alignment_doc(alignment).items() if k != "type"}
 
 
 def revocation(item: Issued, site: Site) -> tuple[bool, str | None]:
@@ -370,24 +361,6 @@ def extract(data: bytes) -> str | None:
     return images.extract_svg(data, 2)
 
 
-class _Run:
-    def __init__(self) -> None:
-        self.checks: list[Check] = []
-        self.outcomes: set[str] = set()
-
-    def add(self, name: str, ok: bool, message: str, outcome: str | None = None) -> bool:
-        self.checks.append(Check(name, ok, message))
-        if outcome is not None:
-            self.outcomes.add(outcome)
-        elif not ok:
-            self.outcomes.add(FAILED)
-        return ok
-
-    def report(self, document_id: str) -> Report:
-        status = next((s for s in PRECEDENCE if s in self.outcomes), VERIFIED)
-        return Report(document_id, self.checks, status)
-
-
 def verify_file(path: Path, fetch: Fetch, now: datetime) -> Report | None:
     """Verify an OB 2.0 assertion file or baked image; None if it holds no OB 2.0 assertion.
 
@@ -414,7 +387,7 @@ def verify_file(path: Path, fetch: Fetch, now: datetime) -> Report | None:
 
 def verify_baked(text: str, fetch: Fetch, now: datetime) -> Report:
     """A baked OB 2.0 payload: the assertion JSON (must equal the hosted one) or its URL."""
-    run = _Run()
+    run = CheckRun()
     stripped = text.strip()
     if is_http_url(stripped):
         try:
@@ -443,7 +416,7 @@ def verify_assertion(document: Any, fetch: Fetch, now: datetime) -> Report:
     """
     if not isinstance(now, datetime) or now.tzinfo is None:
         raise TypeError("now must be a timezone-aware datetime")
-    run = _Run()
+    run = CheckRun()
     if not isinstance(document, dict):
         run.add("document", False, "assertion is not a JSON object")
         return run.report("")
@@ -460,7 +433,7 @@ def _types(document: dict) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _load(run: _Run, name: str, fetch: Fetch, url: Any) -> dict | None:
+def _load(run: CheckRun, name: str, fetch: Fetch, url: Any) -> dict | None:
     if not isinstance(url, str) or not is_http_url(url):
         run.add(name, False, f"{url!r} is not an http(s) URL")
         return None
@@ -475,7 +448,7 @@ def _load(run: _Run, name: str, fetch: Fetch, url: Any) -> dict | None:
     return document
 
 
-def _terms(run: _Run, name: str, document: dict) -> None:
+def _terms(run: CheckRun, name: str, document: dict) -> None:
     problem = _terms_problem(json.dumps(document, sort_keys=True))
     run.add(name, problem is None, problem or "every term is defined by the OB 2.0 context")
 
@@ -490,7 +463,7 @@ def _terms_problem(text: str) -> str | None:
     return None
 
 
-def _verify(run: _Run, document: dict, assertion_id: str, fetch: Fetch, now: datetime) -> None:
+def _verify(run: CheckRun, document: dict, assertion_id: str, fetch: Fetch, now: datetime) -> None:
     run.add(
         "context",
         is_ob2(document),
@@ -528,7 +501,7 @@ def _verify(run: _Run, document: dict, assertion_id: str, fetch: Fetch, now: dat
     _check_revocation_list(run, assertion_id, issuer, fetch)
 
 
-def _check_assertion_fields(run: _Run, document: dict, now: datetime) -> None:
+def _check_assertion_fields(run: CheckRun, document: dict, now: datetime) -> None:
     recipient = document.get("recipient")
     if not isinstance(recipient, dict):
         run.add("recipient", False, "recipient must be an IdentityObject")
@@ -563,7 +536,7 @@ def _check_assertion_fields(run: _Run, document: dict, now: datetime) -> None:
         run.add("evidence", False, "evidence must be URLs or Evidence objects")
 
 
-def _time(run: _Run, name: str, value: Any) -> datetime | None:
+def _time(run: CheckRun, name: str, value: Any) -> datetime | None:
     if not isinstance(value, str) or not _DATETIME.match(value):
         run.add(name, False, f"{value!r} is not an ISO 8601 date-time with a time zone")
         return None
@@ -576,7 +549,7 @@ def _time(run: _Run, name: str, value: Any) -> datetime | None:
     return parsed
 
 
-def _check_badge_class(run: _Run, badge: dict, url: str) -> None:
+def _check_badge_class(run: CheckRun, badge: dict, url: str) -> None:
     missing = [k for k in ("name", "description", "image", "criteria", "issuer") if k not in badge]
     criteria = badge.get("criteria")
     ok = (
@@ -595,7 +568,7 @@ def _check_badge_class(run: _Run, badge: dict, url: str) -> None:
     )
 
 
-def _check_issuer(run: _Run, issuer: dict, url: str) -> None:
+def _check_issuer(run: CheckRun, issuer: dict, url: str) -> None:
     missing = [k for k in ("name", "url") if k not in issuer]
     ok = (
         issuer.get("id") == url
@@ -622,7 +595,7 @@ def _check_issuer(run: _Run, issuer: dict, url: str) -> None:
         run.add("issuer email", isinstance(email, str) and bool(_EMAIL.match(email)), "email given")
 
 
-def _check_scope(run: _Run, assertion_id: str, issuer: dict) -> None:
+def _check_scope(run: CheckRun, assertion_id: str, issuer: dict) -> None:
     """OB 2.0 "HostedBadge Verification": startsWith, then allowedOrigins (default: issuer host)."""
     policy = issuer.get("verification")
     policy = policy if isinstance(policy, dict) else {}
@@ -643,7 +616,7 @@ def _check_scope(run: _Run, assertion_id: str, issuer: dict) -> None:
     )
 
 
-def _check_revocation_list(run: _Run, assertion_id: str, issuer: dict, fetch: Fetch) -> None:
+def _check_revocation_list(run: CheckRun, assertion_id: str, issuer: dict, fetch: Fetch) -> None:
     url = issuer.get("revocationList")
     if url is None:
         return

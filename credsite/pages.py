@@ -1,17 +1,233 @@
 """The site's HTML pages: index, 404, one per issuer, achievement and credential.
 
-Layer 10 (beside output). Decides which page gets which template and context; `render` does the
+Layer 13. Decides which page gets which template and context; `render` does the
 Jinja2 work. docs/themes.md lists the variables each template receives.
+
+Everything a page needs that is not plain content is computed here, once, so templates stay
+simple and a site's own theme gets it for free: absolute URLs for Open Graph, the LinkedIn
+"Add to profile" link, the QR code, and brand colours with text colours that meet WCAG 2.2 AA.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from credsite import render
+from credsite.artwork import share_image_path
 from credsite.credentials import Urls
-from credsite.model import Site
+from credsite.model import Achievement, Award, Issuer, Site
 from credsite.output import Output
+
+SHARE_IMAGE_SIZE = (1200, 627)
+LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
+OG_DESCRIPTION_MAX = 300
+QR_CACHE = ".credsite-cache/qr-codes.json"
+"""Beside build.CACHE_DIR's other caches: QR code drawings by URL (see render.QrCodes)."""
+WHITE = "#ffffff"
+INK = "#1d2430"
+"""The themes' body text colour (on white and on brand tints)."""
+AA_TEXT = 4.5
+
+
+# -- colour and contrast (WCAG 2.2, 1.4.3 and 1.4.11) ----------------------------------------------
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    value = colour.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def _hex(rgb: tuple[float, float, float]) -> str:
+    return "#" + "".join(f"{max(0, min(255, round(c))):02x}" for c in rgb)
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.2 relative luminance of an sRGB ``#rrggbb`` colour."""
+
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in _rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours, 1 to 21."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def mix(colour: str, other: str, amount: float) -> str:
+    """`colour` moved `amount` (0..1) of the way towards `other`."""
+    a, b = _rgb(colour), _rgb(other)
+    return _hex(tuple(x + (y - x) * amount for x, y in zip(a, b, strict=True)))
+
+
+def text_on(background: str) -> str:
+    """White or near-black text for `background`, whichever contrasts more (>= 4.5:1 always)."""
+    candidates = [WHITE, "#111111"]
+    best = max(candidates, key=lambda c: contrast(c, background))
+    return best if contrast(best, background) >= AA_TEXT else "#000000"
+
+
+def readable_on(colour: str, background: str, ratio: float = AA_TEXT) -> str:
+    """`colour`, darkened (or lightened) just enough to reach `ratio` against `background`."""
+    if contrast(colour, background) >= ratio:
+        return colour
+    target = "#000000" if relative_luminance(background) > 0.18 else WHITE
+    for step in range(1, 101):
+        candidate = mix(colour, target, step / 100)
+        if contrast(candidate, background) >= ratio:
+            return candidate
+    return target
+
+
+@dataclass(frozen=True)
+class Brand:
+    """An issuer's colours as CSS custom properties, each text pairing at least 4.5:1."""
+
+    primary: str
+    secondary: str
+    primary_ink: str
+    """Text on the primary colour."""
+    secondary_ink: str
+    """Text on the secondary colour."""
+    strong: str
+    """The primary colour made readable on white: links, buttons, headings."""
+    strong_ink: str
+    """Text on `strong` (button labels)."""
+    accent_strong: str
+    """The secondary colour made readable on white."""
+    tint: str
+    """A very light primary, for panels; body text and `strong` stay >= 4.5:1 on it."""
+    focus: str
+    """Focus outline colour on white (>= 3:1, WCAG 2.4.13)."""
+
+    @property
+    def css(self) -> str:
+        """``--brand: ...;`` declarations for a ``:root`` rule."""
+        names = {
+            "brand": self.primary,
+            "brand-ink": self.primary_ink,
+            "brand-2": self.secondary,
+            "brand-2-ink": self.secondary_ink,
+            "brand-strong": self.strong,
+            "brand-strong-ink": self.strong_ink,
+            "brand-2-strong": self.accent_strong,
+            "brand-tint": self.tint,
+            "focus": self.focus,
+        }
+        return " ".join(f"--{k}: {v};" for k, v in names.items())
+
+
+def brand(issuer: Issuer | None) -> Brand:
+    primary = issuer.primary_colour if issuer else "#1f4e79"
+    secondary = issuer.secondary_colour if issuer else "#f2b705"
+    tint = mix(primary, WHITE, 0.93)
+    strong = readable_on(readable_on(primary, WHITE), tint)
+    return Brand(
+        primary=primary,
+        secondary=secondary,
+        primary_ink=text_on(primary),
+        secondary_ink=text_on(secondary),
+        strong=strong,
+        strong_ink=text_on(strong),
+        accent_strong=readable_on(secondary, WHITE),
+        tint=tint,
+        focus=strong,
+    )
+
+
+# -- sharing ---------------------------------------------------------------------------------------
+
+
+def linkedin_url(
+    *,
+    name: str,
+    organization_id: str | None,
+    organization_name: str,
+    issued: dt.datetime,
+    expires: dt.datetime | None,
+    cert_url: str,
+    cert_id: str,
+) -> str:
+    """LinkedIn's "Add to profile" certification link (shared/notes standards §7.1).
+
+    The company-page id links the entry to the organisation's page (and logo); without one, the
+    name is free text. Empty values are left out: LinkedIn fills an empty field with nothing.
+    """
+    params: list[tuple[str, str]] = [("startTask", "CERTIFICATION_NAME"), ("name", name)]
+    if organization_id:
+        params.append(("organizationId", organization_id))
+    else:
+        params.append(("organizationName", organization_name))
+    params += [("issueYear", str(issued.year)), ("issueMonth", str(issued.month))]
+    if expires is not None:
+        params += [("expirationYear", str(expires.year)), ("expirationMonth", str(expires.month))]
+    params += [("certUrl", cert_url), ("certId", cert_id)]
+    kept = [(k, v) for k, v in params if v]
+    return LINKEDIN_ADD + "?" + urlencode(kept, quote_via=quote, safe="")
+
+
+def shorten(text: str, limit: int = OG_DESCRIPTION_MAX) -> str:
+    """`text` on one line, cut at a word boundary with an ellipsis when longer than `limit`."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.")
+    return cut + "…"
+
+
+_TYPE_LABELS = {
+    "MicroCredential": "Micro-credential",
+    "CertificateOfCompletion": "Certificate of completion",
+    "CoCurricular": "Co-curricular",
+    "GeneralEducationDevelopment": "General Education Development",
+}
+
+
+def type_label(achievement_type: str) -> str:
+    """``MasterDegree`` -> ``Master degree``; ``ext:Workshop`` -> ``Workshop``."""
+    if achievement_type in _TYPE_LABELS:
+        return _TYPE_LABELS[achievement_type]
+    name = achievement_type.removeprefix("ext:")
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name) or [name]
+    return " ".join([words[0], *(w.lower() for w in words[1:])])
+
+
+def field_label(name: str) -> str:
+    """A per-recipient field name as a label: ``academic_year`` -> ``Academic year``."""
+    text = name.replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def duration_text(amount: tuple[int, str] | None) -> str:
+    if amount is None:
+        return ""
+    n, unit = amount
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class OpenGraph:
+    """Open Graph / Twitter card values for one page; every URL is absolute."""
+
+    title: str
+    description: str
+    url: str
+    image: str | None = None
+    image_alt: str = ""
+    image_width: int | None = None
+    image_height: int | None = None
+    type: str = "website"
+
+
+# -- pages -----------------------------------------------------------------------------------------
 
 
 def add_pages(
@@ -26,6 +242,8 @@ def add_pages(
     """Every HTML page and the theme's static files; `issued` holds build.Issued items."""
     config = site.config
     theme = render.load_theme(config)
+    static = render.static_files(theme)
+    primary = site.issuers.get(site.primary_issuer) or next(iter(site.issuers.values()), None)
     common = {
         "site": config,
         "issuers": site.issuers,
@@ -33,43 +251,170 @@ def add_pages(
         "urls": urls,
         "demo_key": demo_key,
         "extra_head": extra_head,
+        "primary_issuer": primary,
+        "type_label": type_label,
     }
+    qr = render.QrCodes(config.root / QR_CACHE)
+    qr.prepare([urls.url(urls.credential_path(i.entry.credential, "html")) for i in issued])
     by_achievement: dict[str, list[Any]] = {}
     for item in issued:
         by_achievement.setdefault(item.award.achievement, []).append(item)
 
-    def page(template: str, path: str, **context: Any) -> None:
-        site_output.add(path, render.render(theme, template, path, {**common, **context}))
+    def page(template: str, path: str, owner: Issuer | None, /, **context: Any) -> None:
+        """Render `template` to `path`, branded with the colours of `owner`."""
+        full = {
+            **common,
+            "page_url": urls.url(path),
+            "brand": brand(owner or primary),
+            "home_url": context.pop("home_url", None),
+            "og": None,
+            "inline_css": None,
+            **context,
+        }
+        if full["home_url"] is None:
+            full["home_url"] = "../" * path.count("/") + "index.html"
+        site_output.add(path, render.render(theme, template, path, full))
 
-    page("index.html", "index.html", credential_count=len(issued))
-    page("404.html", "404.html")
+    page(
+        "index.html",
+        "index.html",
+        primary,
+        credential_count=len(issued),
+        og=OpenGraph(
+            title=config.title,
+            description=shorten(config.description or config.title),
+            url=urls.url("index.html"),
+        ),
+    )
+    # GitHub Pages serves 404.html at any missing path, so relative links would break there:
+    # the page carries its stylesheet inline and links home with the absolute site URL.
+    page(
+        "404.html",
+        "404.html",
+        primary,
+        home_url=config.url,
+        inline_css=static.get("static/credsite.css", b"").decode("utf-8"),
+    )
     for issuer in site.issuers.values():
+        path = urls.issuer_path(issuer.slug, "html")
         page(
             "issuer.html",
-            urls.issuer_path(issuer.slug, "html"),
+            path,
+            issuer,
             issuer=issuer,
             did=urls.did(issuer.slug),
+            issuer_achievements=[
+                a for _, a in sorted(site.achievements.items()) if a.issuer == issuer.slug
+            ],
+            og=OpenGraph(
+                title=issuer.name,
+                description=shorten(issuer.description or f"Credentials issued by {issuer.name}"),
+                url=urls.url(path),
+                image=urls.url(urls.issuer_image_path(issuer.slug)) if issuer.image else None,
+                image_alt=f"{issuer.name} logo",
+            ),
         )
     for achievement in site.achievements.values():
+        issuer = site.issuers[achievement.issuer]
+        path = urls.achievement_path(achievement.slug, "html")
         page(
             "achievement.html",
-            urls.achievement_path(achievement.slug, "html"),
+            path,
+            issuer,
             achievement=achievement,
-            issuer=site.issuers[achievement.issuer],
-            holders=by_achievement.get(achievement.slug, []),
+            issuer=issuer,
+            valid_for=duration_text(achievement.valid_for),
+            holders=by_achievement.get(achievement.slug, []) if config.list_recipients else [],
+            og=OpenGraph(
+                title=f"{achievement.name} · {issuer.name}",
+                description=shorten(achievement.description),
+                url=urls.url(path),
+                **_share_image(achievement, issuer, urls),
+            ),
         )
     for item in issued:
         achievement = site.achievements[item.award.achievement]
+        issuer = site.issuers[achievement.issuer]
         page(
             "credential.html",
             urls.credential_path(item.entry.credential, "html"),
-            item=item,
-            award=item.award,
-            achievement=achievement,
-            issuer=site.issuers[achievement.issuer],
-            credential=item.document,
-            credential_json=item.json_bytes.decode("utf-8"),
-            page_url=urls.url(urls.credential_path(item.entry.credential, "html")),
+            issuer,
+            **credential_context(
+                item, achievement, issuer, urls, config.status.publish_reasons, qr
+            ),
         )
-    for path, data in render.static_files(theme).items():
+    qr.save()
+    for path, data in static.items():
         site_output.add(path, data)
+
+
+def _share_image(achievement: Achievement, issuer: Issuer, urls: Urls) -> dict[str, Any]:
+    return {
+        "image": urls.url(share_image_path(achievement.slug)),
+        "image_alt": f"{achievement.name}: a credential from {issuer.name}",
+        "image_width": SHARE_IMAGE_SIZE[0],
+        "image_height": SHARE_IMAGE_SIZE[1],
+    }
+
+
+def credential_context(
+    item: Any,
+    achievement: Achievement,
+    issuer: Issuer,
+    urls: Urls,
+    publish_reasons: bool,
+    qr: render.QrCodes | None = None,
+) -> dict[str, Any]:
+    """The credential page's variables (docs/themes.md "credential.html")."""
+    award: Award = item.award
+    token = item.entry.credential
+    path = urls.credential_path(token, "html")
+    page_url = urls.url(path)
+    dates = item.dates
+    state = item.state
+    description = (
+        f"{award.name} earned {achievement.name} from {issuer.name} on "
+        f"{render.human_date(dates.valid_from)}. {achievement.description}"
+    )
+    if state in ("revoked", "suspended"):
+        description = f"{state.capitalize()}. {description}"
+    linkedin = None
+    if state in ("active", "expired"):
+        linkedin = linkedin_url(
+            name=achievement.name,
+            organization_id=issuer.linkedin_id,
+            organization_name=issuer.name,
+            issued=dates.valid_from,
+            expires=dates.valid_until,
+            cert_url=page_url,
+            cert_id=token,
+        )
+    return {
+        "item": item,
+        "award": award,
+        "achievement": achievement,
+        "issuer": issuer,
+        "credential": item.document,
+        "credential_json": item.json_bytes.decode("utf-8"),
+        "token": token,
+        "state": state,
+        "dates": dates,
+        "status_reason": award.status_reason if publish_reasons else None,
+        "fields": [(field_label(name), value) for name, value in award.fields],
+        "files": {
+            "json": urls.credential_path(token, "json"),
+            "png": urls.credential_path(token, "png"),
+            "svg": urls.credential_path(token, "svg"),
+        },
+        "linkedin_url": linkedin,
+        "qr_svg": (qr or render.QrCodes(None)).svg(
+            page_url, f"QR code: the address of this page, {page_url}"
+        ),
+        "og": OpenGraph(
+            title=f"{award.name}: {achievement.name}",
+            description=shorten(description),
+            url=page_url,
+            type="article",
+            **_share_image(achievement, issuer, urls),
+        ),
+    }

@@ -119,6 +119,5 @@ def write_key_file(config: SiteConfig, issuer: str, key: SigningKey) -> Path:
         f"# repository secret {env_name(issuer)}.\n{key.secret_multibase()}\n"
     )
     config.keys_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, text.encode("ascii"))
-    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+    write_atomic(path, text.encode("ascii"), mode=stat.S_IRUSR | stat.S_IWUSR)
     return path

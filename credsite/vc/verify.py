@@ -66,8 +66,8 @@ class Report:
 
 
 @dataclass
-class _Run:
-    """Accumulates checks and the outcomes they imply."""
+class CheckRun:
+    """Accumulates checks and the outcomes they imply (also used for OB 2.0 assertions)."""
 
     checks: list[Check] = field(default_factory=list)
     outcomes: set[str] = field(default_factory=set)
@@ -82,6 +82,9 @@ class _Run:
 
     def status(self) -> str:
         return next((s for s in PRECEDENCE if s in self.outcomes), VERIFIED)
+
+    def report(self, document_id: str) -> Report:
+        return Report(document_id, self.checks, self.status())
 
 
 def _as_list(value: Any) -> list:
@@ -183,7 +186,7 @@ def resolve_key(
 
 
 def _check_proofs(
-    run: _Run, label: str, document: dict, issuer_id: str | None, fetch: Fetch, cache: dict
+    run: CheckRun, label: str, document: dict, issuer_id: str | None, fetch: Fetch, cache: dict
 ) -> bool:
     """Verify every proof of ``document``; True if there is at least one and all verify."""
     proofs = _as_list(document.get("proof"))
@@ -206,7 +209,7 @@ def _check_proofs(
 
 
 def _check_dates(
-    run: _Run,
+    run: CheckRun,
     label: str,
     document: dict,
     now: datetime,
@@ -252,7 +255,7 @@ def _check_dates(
 
 
 def _check_status_entry(
-    run: _Run,
+    run: CheckRun,
     name: str,
     entry: Any,
     issuer_id: str | None,
@@ -326,7 +329,7 @@ def _check_status_entry(
 
 
 def _load_status_list(
-    run: _Run, url: str, issuer_id: str | None, fetch: Fetch, now: datetime, cache: dict
+    run: CheckRun, url: str, issuer_id: str | None, fetch: Fetch, now: datetime, cache: dict
 ) -> dict | None:
     """Fetch and fully verify a status list credential; its checks join the report."""
     label = f"status list {url}: "
@@ -369,7 +372,7 @@ def verify_credential(document: dict, fetch: Fetch, now: datetime) -> Report:
     not-yet-valid or failed (in that precedence, reversed)."""
     if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
         raise TypeError("now must be a timezone-aware datetime")
-    run = _Run()
+    run = CheckRun()
     if not isinstance(document, dict):
         run.add("document", False, "credential is not a JSON object")
         return Report("", run.checks, run.status())
@@ -381,7 +384,7 @@ def verify_credential(document: dict, fetch: Fetch, now: datetime) -> Report:
     return Report(doc_id, run.checks, run.status())
 
 
-def _verify(run: _Run, document: dict, fetch: Fetch, now: datetime) -> None:
+def _verify(run: CheckRun, document: dict, fetch: Fetch, now: datetime) -> None:
     contexts = _as_list(document.get("@context"))
     types = _as_list(document.get("type"))
     if contexts[:1] != [VC_V2_CONTEXT]:

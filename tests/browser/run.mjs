@@ -1,0 +1,522 @@
+// Browser tests of credsite's pages: build the example site, serve it on 127.0.0.1, and drive
+// Debian's Chromium with Playwright (playwright-core, no downloaded browser).
+//
+//   node tests/browser/run.mjs            (from the repo root; .ci/browser.sh installs and runs it)
+//
+// Environment: CHROMIUM (default /usr/bin/chromium), PYTHON (default python), ARTIFACTS
+// (default test-artifacts/ at the repo root: screenshots and PDFs for a person to look at).
+// Prints one line per test and closes with "N passed, M failed" (", K skipped" when some are).
+
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, '..', '..');
+const ARTIFACTS = resolve(process.env.ARTIFACTS || join(REPO, 'test-artifacts'));
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const PYTHON = process.env.PYTHON || 'python';
+const AXE = join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
+const VECTORS = resolve(REPO, '..', 'shared', 'spec', 'test-vectors');
+const VERIFY_TIMEOUT = 20000;
+
+// -- a tiny runner ------------------------------------------------------------------------------
+
+const tests = [];
+function test(name, fn) { tests.push({ name, fn }); }
+class Skip extends Error {}
+function assert(condition, message) { if (!condition) throw new Error(message); }
+function assertEqual(actual, expected, message) {
+  if (actual !== expected) throw new Error(`${message}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+// -- the site -----------------------------------------------------------------------------------
+
+function buildSite(work) {
+  const src = join(work, 'src');
+  mkdirSync(src, { recursive: true });
+  for (const name of ['site.yaml', 'content', 'credsite.lock']) {
+    cpSync(join(REPO, name), join(src, name), { recursive: true });
+  }
+  const out = join(work, 'site');
+  execFileSync(PYTHON, ['-m', 'credsite', 'build', '-o', out, '-q'], {
+    cwd: src, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return out;
+}
+
+/** token -> state (active | revoked | suspended | expired), from each page's data-status. */
+function credentialStates(site) {
+  const states = {};
+  for (const name of readdirSync(join(site, 'credentials'))) {
+    if (!name.endsWith('.html')) continue;
+    const html = readFileSync(join(site, 'credentials', name), 'utf8');
+    const match = html.match(/data-status="([a-z-]+)"/);
+    if (match) states[name.slice(0, -5)] = match[1];
+  }
+  return states;
+}
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.json': 'application/json', '.png': 'image/png',
+  '.svg': 'image/svg+xml', '.css': 'text/css', '.js': 'text/javascript', '.txt': 'text/plain',
+};
+
+/** Serve folders under URL prefixes (like GitHub Pages project sites), 404.html for misses. */
+function serve(roots) {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    const prefix = Object.keys(roots).find((p) => url.pathname.startsWith(p));
+    if (!prefix) { res.writeHead(404).end('no such site'); return; }
+    const root = roots[prefix];
+    let rel = decodeURIComponent(url.pathname.slice(prefix.length));
+    if (rel === '' || rel.endsWith('/')) rel += 'index.html';
+    const file = normalize(join(root, rel));
+    const send = (status, path) => {
+      res.writeHead(status, {
+        'Content-Type': TYPES[extname(path)] || 'application/octet-stream',
+        'Access-Control-Allow-Origin': '*',
+        'Cache-Control': 'max-age=600',
+      });
+      res.end(readFileSync(path));
+    };
+    if (file.startsWith(root + sep) && existsSync(file) && !file.endsWith(sep)) {
+      try { send(200, file); return; } catch { /* a folder: fall through */ }
+    }
+    send(404, join(root, '404.html'));
+  });
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
+}
+
+// -- helpers ------------------------------------------------------------------------------------
+
+let browser;
+let base;
+let states;
+let outside = [];
+
+async function newPage(options = {}) {
+  const context = await browser.newContext({
+    viewport: options.viewport || { width: 1280, height: 900 },
+    deviceScaleFactor: options.scale || 1,
+    reducedMotion: 'reduce',
+  });
+  if (options.clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  // No request may leave this machine: the page verifies with the site's own files only.
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (options.block && options.block.test(url)) return route.abort();
+    if (url.startsWith(base) || url.startsWith('data:')) return route.continue();
+    if (options.publicSite && url.startsWith(siteUrl)) {
+      const file = join(sitePath, decodeURIComponent(new URL(url).pathname.slice(new URL(siteUrl).pathname.length)));
+      if (existsSync(file)) {
+        return route.fulfill({ status: 200, body: readFileSync(file), contentType: TYPES[extname(file)] || 'application/octet-stream' });
+      }
+      return route.fulfill({ status: 404, body: readFileSync(join(sitePath, '404.html')), contentType: TYPES['.html'] });
+    }
+    outside.push(url);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
+  if (options.init) await page.addInitScript(options.init);
+  return page;
+}
+
+async function close(page) { await page.context().close(); }
+
+async function verification(page) {
+  await page.waitForFunction(
+    () => document.querySelector('[data-verification]')?.getAttribute('data-verification') !== 'pending',
+    null, { timeout: VERIFY_TIMEOUT });
+  return page.getAttribute('[data-verification]', 'data-verification');
+}
+
+async function checksText(page) {
+  return page.$$eval('.verification-checks li', (items) => items.map((li) => `${li.className}: ${li.textContent}`));
+}
+
+async function axe(page, label) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 4).join(', ')}`);
+  });
+  assert(result.length === 0, `axe found ${result.length} violation(s) on ${label}:\n    ${result.join('\n    ')}`);
+}
+
+function tokenWith(state) {
+  const token = Object.keys(states).sort().find((t) => states[t] === state);
+  if (!token) throw new Skip(`the example site has no ${state} credential`);
+  return token;
+}
+
+function shot(name) { return join(ARTIFACTS, name); }
+
+/** Roughly how much a credential's certificate prints: its narrative, role and fields. */
+function printedLength(token) {
+  const doc = JSON.parse(readFileSync(join(sitePath, 'credentials', `${token}.json`), 'utf8'));
+  const html = readFileSync(join(sitePath, 'credentials', `${token}.html`), 'utf8');
+  const fields = (html.match(/<dl class="cert-fields">[\s\S]*?<\/dl>/) || [''])[0];
+  return (doc.credentialSubject.narrative || '').length + (doc.credentialSubject.role || '').length + fields.length / 4;
+}
+
+/** An init script that makes this Chromium behave like a browser without Ed25519 in WebCrypto. */
+function NO_ED25519() {
+  const original = crypto.subtle.importKey.bind(crypto.subtle);
+  crypto.subtle.importKey = (format, key, algorithm, ...rest) => {
+    const name = typeof algorithm === 'string' ? algorithm : algorithm && algorithm.name;
+    if (name === 'Ed25519') return Promise.reject(new DOMException('Unrecognized name.', 'NotSupportedError'));
+    return original(format, key, algorithm, ...rest);
+  };
+}
+
+// -- tests --------------------------------------------------------------------------------------
+
+test('a valid credential page verifies (signature, DID document, status list, dates)', async () => {
+  const page = await newPage();
+  await page.goto(`${base}/site/credentials/${tokenWith('active')}.html`);
+  const status = await verification(page);
+  const checks = await checksText(page);
+  assertEqual(status, 'verified', `verification result (checks: ${checks.join(' | ')})`);
+  assert(checks.length >= 5 && checks.every((c) => c.startsWith('check-ok')), `every check passes: ${checks.join(' | ')}`);
+  assert(checks.some((c) => /signature matches/.test(c)), 'the signature check is listed');
+  assert(checks.some((c) => /not revoked/.test(c)), 'the status list check is listed');
+  const note = await page.textContent('.verification-note');
+  assert(/copy this page was opened from/.test(note || ''), `the page says it checked a copy, not the issuer's own address: ${note}`);
+  assertEqual(page.errors.join('\n'), '', 'no script errors');
+  await close(page);
+});
+
+test('served from the issuer\'s own address, the page verifies its own files, with no note', async () => {
+  // The site's real https base URL is answered from the built folder, as GitHub Pages would.
+  const token = tokenWith('active');
+  const page = await newPage({ publicSite: true });
+  await page.goto(`${siteUrl}credentials/${token}.html`);
+  const status = await verification(page);
+  assertEqual(status, 'verified', `verification result (${(await checksText(page)).join(' | ')})`);
+  assertEqual(await page.$('.verification-note'), null, 'no "checked a copy" note');
+  await close(page);
+});
+
+test('a revoked credential page says revoked', async () => {
+  const page = await newPage();
+  await page.goto(`${base}/site/credentials/${tokenWith('revoked')}.html`);
+  assertEqual(await verification(page), 'revoked', 'verification result');
+  assert(/revoked/i.test(await page.textContent('.notice')), 'the revocation notice is shown');
+  await close(page);
+});
+
+test('an expired credential page says expired', async () => {
+  const page = await newPage();
+  await page.goto(`${base}/site/credentials/${tokenWith('expired')}.html`);
+  assertEqual(await verification(page), 'expired', 'verification result');
+  await close(page);
+});
+
+test('every credential page ends in the state the build gave it', async () => {
+  const expected = { active: 'verified', revoked: 'revoked', suspended: 'suspended', expired: 'expired' };
+  const page = await newPage();
+  for (const [token, state] of Object.entries(states)) {
+    await page.goto(`${base}/site/credentials/${token}.html`);
+    assertEqual(await verification(page), expected[state], `credentials/${token}.html (${state})`);
+  }
+  await close(page);
+});
+
+test('a credential JSON with one field changed fails (the signature no longer matches)', async () => {
+  const page = await newPage();
+  await page.goto(`${base}/tampered/credentials/${tampered.json}.html`);
+  assertEqual(await verification(page), 'failed', 'verification result');
+  const checks = await checksText(page);
+  assert(checks.some((c) => c.startsWith('check-failed') && /signature does not match/.test(c)), `a failed signature check: ${checks.join(' | ')}`);
+  assert(/Not verified/.test(await page.textContent('.verification-headline')), 'the headline says not verified');
+  await close(page);
+});
+
+test('a page whose shown name differs from the signed credential fails', async () => {
+  const page = await newPage();
+  await page.goto(`${base}/tampered/credentials/${tampered.html}.html`);
+  assertEqual(await verification(page), 'failed', 'verification result');
+  const checks = await checksText(page);
+  assert(checks.some((c) => c.startsWith('check-failed') && /signed credential says/.test(c)), `a failed page check: ${checks.join(' | ')}`);
+  await close(page);
+});
+
+test('a browser without Ed25519 in WebCrypto gets "could not check here" and a way to check elsewhere', async () => {
+  const page = await newPage({ init: NO_ED25519 });
+  await page.goto(`${base}/site/credentials/${tokenWith('active')}.html`);
+  assertEqual(await verification(page), 'unsupported', 'verification result');
+  const text = await page.textContent('.verification');
+  assert(/Could not check here/.test(text) && /credsite verify/.test(text), 'explains and names credsite verify');
+  const href = await page.getAttribute('.verification-detail a', 'href');
+  assert(href && href.endsWith('.json'), 'links the credential JSON');
+  await close(page);
+});
+
+test('a browser that cannot run verify.js at all is told so too, not left "Checking…"', async () => {
+  const page = await newPage({ block: /\/static\/verify\.js$/ });
+  await page.goto(`${base}/site/credentials/${tokenWith('active')}.html`);
+  assertEqual(await verification(page), 'unsupported', 'verification result');
+  const href = await page.getAttribute('.verification-detail a', 'href');
+  assert(href && href.endsWith('.json'), 'links the credential JSON');
+  await close(page);
+});
+
+test('the verifier checks the W3C eddsa-jcs-2022 test vector', async () => {
+  const signedPath = join(VECTORS, 'eddsa-jcs-2022', 'signedJCS.json');
+  if (!existsSync(signedPath)) throw new Skip('shared/spec test vectors are not beside the repo');
+  const signed = JSON.parse(readFileSync(signedPath, 'utf8'));
+  const keyPair = JSON.parse(readFileSync(join(VECTORS, 'keyPair.json'), 'utf8'));
+  const page = await newPage();
+  await page.goto(`${base}/site/credentials/${tokenWith('active')}.html`);
+  await verification(page);
+  const result = await page.evaluate(async ({ signed, publicKey }) => {
+    const v = window.credsiteVerify;
+    const key = v.multikeyPublic(publicKey);
+    const proof = Array.isArray(signed.proof) ? signed.proof[0] : signed.proof;
+    const good = await v.verifyJcsProof(signed, proof, key);
+    const changed = JSON.parse(JSON.stringify(signed));
+    changed.credentialSubject.alumniOf = 'Someone Else';
+    const bad = await v.verifyJcsProof(changed, proof, key);
+    return { good: good.ok, bad: bad.ok, jcs: v.jcs({ b: [1, 'é', null, true], a: { '\u20ac': 1, '\r': 2, 1: 3 } }) };
+  }, { signed, publicKey: keyPair.publicKeyMultibase });
+  assertEqual(result.good, true, 'the vector verifies');
+  assertEqual(result.bad, false, 'a changed vector does not');
+  assertEqual(result.jcs, '{"a":{"\\r":2,"1":3,"€":1},"b":[1,"é",null,true]}', 'JCS orders keys by UTF-16 code units');
+  await close(page);
+});
+
+test('copy link copies the page address; print and LinkedIn buttons are there', async () => {
+  const page = await newPage({ clipboard: true });
+  const token = tokenWith('active');
+  await page.goto(`${base}/site/credentials/${token}.html`);
+  await page.click('[data-copy]');
+  await page.waitForFunction(() => /copied/i.test(document.querySelector('.copy-status').textContent));
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert(copied.startsWith('https://') && copied.endsWith(`credentials/${token}.html`), `clipboard holds the page URL, got ${copied}`);
+  assert(await page.isVisible('[data-print]'), 'the print button is shown');
+  const linkedin = await page.getAttribute('a[href^="https://www.linkedin.com/profile/add"]', 'href');
+  assert(linkedin && new URL(linkedin).searchParams.get('certId') === token, 'LinkedIn link with the credential id');
+  for (const suffix of ['png', 'svg', 'json']) {
+    assert(await page.$(`a[download][href$="${token}.${suffix}"]`), `a ${suffix} download`);
+  }
+  await close(page);
+});
+
+test('keyboard: the skip link comes first, shows on focus and moves to the content', async () => {
+  const page = await newPage();
+  await page.goto(`${base}/site/credentials/${tokenWith('active')}.html`);
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => document.activeElement.className);
+  assertEqual(focused, 'skip', 'first focus');
+  const box = await page.locator('.skip').boundingBox();
+  assert(box && box.x >= 0 && box.y >= 0, 'the skip link is on screen when focused');
+  await page.keyboard.press('Enter');
+  assertEqual(await page.evaluate(() => document.activeElement.id), 'main', 'focus after the skip link');
+  // Every interactive element shows a visible focus indicator.
+  const missing = await page.evaluate(() => {
+    const out = [];
+    for (const el of document.querySelectorAll('a[href], button:not([hidden]), input, summary')) {
+      if (el.closest('.certificate') || el.offsetParent === null) continue;
+      el.focus();
+      const s = getComputedStyle(el);
+      if (document.activeElement === el && s.outlineStyle === 'none' && s.boxShadow === 'none') out.push(el.outerHTML.slice(0, 80));
+    }
+    return out;
+  });
+  assertEqual(missing.join('\n'), '', 'elements without a focus indicator');
+  await close(page);
+});
+
+test('pages fit a 360px-wide phone without sideways scrolling', async () => {
+  const page = await newPage({ viewport: { width: 360, height: 740 } });
+  for (const path of ['index.html', `credentials/${tokenWith('active')}.html`, `credentials/${tokenWith('revoked')}.html`, achievementPath, issuerPath, '404.html']) {
+    await page.goto(`${base}/site/${path}`);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert(width <= 360, `${path} is ${width}px wide at 360px`);
+  }
+  await close(page);
+});
+
+for (const [label, path] of [
+  ['index', () => 'index.html'],
+  ['credential (valid)', () => `credentials/${tokenWith('active')}.html`],
+  ['credential (revoked)', () => `credentials/${tokenWith('revoked')}.html`],
+  ['credential (expired)', () => `credentials/${tokenWith('expired')}.html`],
+  ['achievement', () => achievementPath],
+  ['issuer', () => issuerPath],
+  ['404', () => '404.html'],
+  ['missing page (404.html served at a nested path)', () => 'credentials/no-such-credential.html'],
+]) {
+  test(`axe-core: no violations on the ${label} page`, async () => {
+    const page = await newPage();
+    await page.goto(`${base}/site/${path()}`);
+    if (label.startsWith('credential')) await verification(page);
+    await axe(page, label);
+    assertEqual(page.errors.filter((e) => !/404/.test(e)).join('\n'), '', 'no script errors');
+    await close(page);
+  });
+}
+
+test('axe-core: no violations on the phone layout and the failed and unsupported states', async () => {
+  const page = await newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto(`${base}/site/credentials/${tokenWith('active')}.html`);
+  await verification(page);
+  await axe(page, 'credential at 390px');
+  await page.goto(`${base}/tampered/credentials/${tampered.json}.html`);
+  await verification(page);
+  await page.click('.verification-checks summary');
+  await axe(page, 'failed credential, checks open');
+  await close(page);
+  const old = await newPage({ init: NO_ED25519 });
+  await old.goto(`${base}/site/credentials/${tokenWith('active')}.html`);
+  assertEqual(await verification(old), 'unsupported', 'verification result without Ed25519');
+  await axe(old, 'credential that could not be checked');
+  await old.screenshot({ path: shot('credential-unsupported-desktop.png') });
+  await close(old);
+});
+
+test('print view: the certificate with QR code and its text alternative, on one A4 and one Letter page', async () => {
+  const page = await newPage({ viewport: { width: 794, height: 1123 } });
+  const token = tokenWith('active');
+  await page.goto(`${base}/site/credentials/${token}.html`);
+  await verification(page);
+  await page.emulateMedia({ media: 'print' });
+  assert(await page.isVisible('.certificate'), 'the certificate shows in print');
+  assert(!(await page.isVisible('article.credential')), 'the screen layout is hidden in print');
+  assert(!(await page.isVisible('.site-header')), 'the site header is hidden in print');
+  const qr = await page.$('.certificate svg[role="img"][aria-label]');
+  assert(qr && (await qr.isVisible()), 'the QR code is visible, with a text alternative');
+  const caption = await page.textContent('.certificate figcaption');
+  assert(caption.includes(`credentials/${token}.html`), 'the page URL is printed beside the QR code');
+  await axe(page, 'credential in print');
+  await page.screenshot({ path: shot('credential-print.png'), fullPage: true });
+  // The credential with the most to print (narrative, role, fields) must fit one page too.
+  const longest = Object.keys(states).sort((a, b) => printedLength(b) - printedLength(a))[0];
+  for (const [name, t] of [['credential', token], ['credential-longest', longest]]) {
+    if (t !== token) await page.goto(`${base}/site/credentials/${t}.html`);
+    for (const format of ['A4', 'Letter']) {
+      const pdf = await page.pdf({ format, printBackground: true });
+      writeFileSync(shot(`${name}-${format}.pdf`), pdf);
+      const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page\b(?!s)/g) || []).length;
+      assertEqual(pages, 1, `credentials/${t}.html: ${format} page count`);
+    }
+  }
+  await close(page);
+});
+
+test('screenshots: credential page at 1280px and 390px, and the other page types', async () => {
+  const desktop = await newPage({ viewport: { width: 1280, height: 900 } });
+  for (const [name, state] of [['credential-desktop.png', 'active'], ['credential-revoked-desktop.png', 'revoked'], ['credential-expired-desktop.png', 'expired']]) {
+    await desktop.goto(`${base}/site/credentials/${tokenWith(state)}.html`);
+    await verification(desktop);
+    await desktop.screenshot({ path: shot(name), fullPage: true });
+  }
+  await desktop.goto(`${base}/tampered/credentials/${tampered.json}.html`);
+  await verification(desktop);
+  await desktop.screenshot({ path: shot('credential-failed-desktop.png'), fullPage: false });
+  for (const [name, path] of [['index-desktop.png', 'index.html'], ['achievement-desktop.png', achievementPath], ['issuer-desktop.png', issuerPath], ['404-desktop.png', '404.html']]) {
+    await desktop.goto(`${base}/site/${path}`);
+    await desktop.screenshot({ path: shot(name), fullPage: true });
+  }
+  await close(desktop);
+  const phone = await newPage({ viewport: { width: 390, height: 844 }, scale: 2 });
+  await phone.goto(`${base}/site/credentials/${tokenWith('active')}.html`);
+  await verification(phone);
+  await phone.screenshot({ path: shot('credential-phone.png'), fullPage: true });
+  await phone.screenshot({ path: shot('credential-phone-top.png') });
+  await close(phone);
+});
+
+test('no request leaves the site while pages load and verify', async () => {
+  assertEqual(outside.join(', '), '', 'requests to other hosts');
+});
+
+// -- main ---------------------------------------------------------------------------------------
+
+let achievementPath;
+let issuerPath;
+let sitePath;
+let siteUrl;
+let tampered;
+
+async function main() {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), 'credsite-browser-'));
+  let server;
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  try {
+    const site = buildSite(work);
+    states = credentialStates(site);
+    sitePath = site;
+    const anyToken = Object.keys(states)[0];
+    const anyId = JSON.parse(readFileSync(join(site, 'credentials', `${anyToken}.json`), 'utf8')).id;
+    siteUrl = anyId.slice(0, -`credentials/${anyToken}.json`.length);
+    achievementPath = 'achievements/' + readdirSync(join(site, 'achievements')).filter((n) => n.endsWith('.html')).sort()[0];
+    issuerPath = 'issuers/' + readdirSync(join(site, 'issuers')).filter((n) => n.endsWith('.html')).sort()[0];
+
+    // A copy of the site with one field of one credential JSON changed, and one page's text.
+    const copy = join(work, 'tampered');
+    cpSync(site, copy, { recursive: true });
+    const active = Object.keys(states).filter((t) => states[t] === 'active').sort();
+    tampered = { json: active[0], html: active[1] };
+    const jsonFile = join(copy, 'credentials', `${tampered.json}.json`);
+    const doc = JSON.parse(readFileSync(jsonFile, 'utf8'));
+    doc.credentialSubject.achievement.name += ' (with honours)';
+    writeFileSync(jsonFile, JSON.stringify(doc, null, 2));
+    const htmlFile = join(copy, 'credentials', `${tampered.html}.html`);
+    const html = readFileSync(htmlFile, 'utf8');
+    const changed = html.replace(/(data-signed-field="recipient">)[^<]*/, '$1Someone Else');
+    assert(changed !== html, 'the page has a data-signed-field="recipient" element');
+    writeFileSync(htmlFile, changed);
+
+    server = await serve({ '/site/': site, '/tampered/': copy });
+    base = `http://127.0.0.1:${server.address().port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--disable-dev-shm-usage'],
+    });
+    console.log(`browser: ${CHROMIUM} ${browser.version()}; site: ${base}/site/ (${Object.keys(states).length} credentials)`);
+    for (const t of tests) {
+      const started = Date.now();
+      try {
+        await t.fn();
+        passed++;
+        console.log(`ok      ${t.name} (${Date.now() - started} ms)`);
+      } catch (e) {
+        if (e instanceof Skip) {
+          skipped++;
+          console.log(`skipped ${t.name}: ${e.message}`);
+        } else {
+          failed++;
+          console.log(`FAIL    ${t.name}\n    ${String(e && e.stack || e).split('\n').slice(0, 6).join('\n    ')}`);
+        }
+      }
+    }
+  } catch (e) {
+    failed++;
+    console.log(`FAIL    setup: ${e && e.stack || e}`);
+  } finally {
+    if (browser) await browser.close();
+    if (server) server.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+  console.log(`screenshots and PDFs: ${ARTIFACTS}`);
+  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+await main();

@@ -1,0 +1,487 @@
+"""The static HTML of the built pages: sharing tags, LinkedIn link, QR code, privacy, links, colours.
+
+What a browser does with the pages (live verification, axe-core, print, screenshots) is tested in
+tests/browser/ (`bash .ci/browser.sh`); these tests read the HTML files the build writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import struct
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import pytest
+from conftest import SITE_URL, build_site
+from hypothesis import given
+from hypothesis import strategies as st
+
+from credsite import pages, render
+from credsite.pages import INK, WHITE, contrast
+
+EXAMPLE_URL = "https://northbridge-alliance.github.io/credentials/"
+
+
+# -- reading HTML --------------------------------------------------------------------------------
+
+
+class Page(HTMLParser):
+    """Every start tag with its attributes, in order."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+    def find(self, tag: str, **attrs: str) -> list[dict[str, str]]:
+        want = {k.replace("_", "-"): v for k, v in attrs.items()}
+        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in want.items())]
+
+    def meta(self, key: str) -> str | None:
+        found = self.find("meta", property=key) or self.find("meta", name=key)
+        return found[0]["content"] if found else None
+
+
+def html_pages(output: Path) -> dict[str, str]:
+    return {
+        p.relative_to(output).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(output.rglob("*.html"))
+    }
+
+
+def credentials(output: Path) -> list[tuple[str, dict, str]]:
+    """(token, credential JSON, page HTML) for every credential page."""
+    out = []
+    for page in sorted((output / "credentials").glob("*.html")):
+        token = page.stem
+        doc = json.loads((output / "credentials" / f"{token}.json").read_text(encoding="utf-8"))
+        out.append((token, doc, page.read_text(encoding="utf-8")))
+    return out
+
+
+def state_of(html: str) -> str:
+    match = re.search(r'data-status="([a-z-]+)"', html)
+    assert match, "credential page without data-status"
+    return match.group(1)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+# -- Open Graph and Twitter cards ----------------------------------------------------------------
+
+
+def test_credential_pages_have_absolute_open_graph_tags(example_output: Path) -> None:
+    found = credentials(example_output)
+    assert len(found) >= 10
+    for token, doc, html in found:
+        page = Page(html)
+        url = f"{EXAMPLE_URL}credentials/{token}.html"
+        subject = doc["credentialSubject"]
+        title = page.meta("og:title")
+        assert title and subject["name"] in title and subject["achievement"]["name"] in title
+        assert page.meta("og:url") == url
+        assert page.find("link", rel="canonical")[0]["href"] == url
+        assert page.meta("og:type") in ("article", "website")
+        assert page.meta("og:description")
+        assert len(page.meta("og:description")) <= pages.OG_DESCRIPTION_MAX
+        image = page.meta("og:image")
+        assert image and image.startswith(EXAMPLE_URL) and image.endswith(".png")
+        assert page.meta("og:image:width") == "1200"
+        assert page.meta("og:image:height") == "627"
+        assert page.meta("og:image:alt")
+        assert page.meta("twitter:card") == "summary_large_image"
+        assert page.meta("twitter:image") == image
+        assert page.meta("twitter:title") == title
+        # The image exists in the site at that address, at the size the tags announce.
+        local = example_output / image[len(EXAMPLE_URL) :]
+        assert png_size(local) == (1200, 627)
+
+
+def test_every_open_graph_url_is_absolute(example_output: Path) -> None:
+    for name, html in html_pages(example_output).items():
+        page = Page(html)
+        for tag, attrs in page.tags:
+            key = attrs.get("property", "") or attrs.get("name", "")
+            if (
+                tag == "meta"
+                and key.startswith(("og:", "twitter:"))
+                and key.endswith(("url", "image"))
+            ):
+                assert attrs["content"].startswith("https://"), (name, key)
+
+
+def test_alternate_link_points_at_the_credential_json(example_output: Path) -> None:
+    for token, _doc, html in credentials(example_output):
+        links = Page(html).find("link", rel="alternate", type="application/ld+json")
+        assert len(links) == 1
+        href = links[0]["href"]
+        assert not href.startswith(("http:", "https:", "/")), "relative, so it works on any host"
+        assert urljoin(f"{EXAMPLE_URL}credentials/x.html", href) == (
+            f"{EXAMPLE_URL}credentials/{token}.json"
+        )
+
+
+# -- LinkedIn ------------------------------------------------------------------------------------
+
+
+def linkedin_hrefs(html: str) -> list[str]:
+    return [
+        a["href"]
+        for a in Page(html).find("a")
+        if a.get("href", "").startswith("https://www.linkedin.com/profile/add")
+    ]
+
+
+def test_linkedin_link_parameters(example_output: Path) -> None:
+    checked = 0
+    for token, doc, html in credentials(example_output):
+        hrefs = linkedin_hrefs(html)
+        if state_of(html) in ("revoked", "suspended"):
+            assert hrefs == [], "no 'Add to profile' for a credential that is not valid"
+            continue
+        assert len(hrefs) == 1
+        href = hrefs[0]
+        query = urlsplit(href).query
+        assert " " not in href and "\n" not in href
+        params = parse_qsl(query, keep_blank_values=True, strict_parsing=True)
+        keys = [k for k, _ in params]
+        assert len(keys) == len(set(keys))
+        values = dict(params)
+        assert all(values.values()), "no empty parameters"
+        assert values["startTask"] == "CERTIFICATION_NAME"
+        assert values["name"] == doc["credentialSubject"]["achievement"]["name"]
+        assert values["organizationName"] == doc["issuer"]["name"]
+        assert "organizationId" not in values  # the example issuer has no linkedin_id
+        issued = dt.datetime.fromisoformat(doc["validFrom"])
+        assert (values["issueYear"], values["issueMonth"]) == (
+            str(issued.year),
+            str(issued.month),
+        )
+        if "validUntil" in doc:
+            until = dt.datetime.fromisoformat(doc["validUntil"])
+            assert (values["expirationYear"], values["expirationMonth"]) == (
+                str(until.year),
+                str(until.month),
+            )
+        else:
+            assert "expirationYear" not in values and "expirationMonth" not in values
+        assert values["certUrl"] == f"{EXAMPLE_URL}credentials/{token}.html"
+        assert values["certId"] == token
+        # Reserved characters inside values are percent-encoded, not left to split the query.
+        assert "certUrl=https%3A%2F%2F" in query
+        checked += 1
+    assert checked >= 10
+
+
+def test_linkedin_url_encodes_every_value() -> None:
+    url = pages.linkedin_url(
+        name="Data & Society: Level 1/2 — \u00e9t\u00e9",
+        organization_id=None,
+        organization_name="R&D Lab #1",
+        issued=dt.datetime(2026, 3, 5, tzinfo=dt.UTC),
+        expires=None,
+        cert_url="https://x.example/c/a b.html?x=1",
+        cert_id="tok",
+    )
+    query = urlsplit(url).query
+    values = dict(parse_qsl(query, strict_parsing=True))
+    assert values["name"] == "Data & Society: Level 1/2 — \u00e9t\u00e9"
+    assert values["organizationName"] == "R&D Lab #1"
+    assert values["certUrl"] == "https://x.example/c/a b.html?x=1"
+    assert (values["issueYear"], values["issueMonth"]) == ("2026", "3")
+    assert "expirationYear" not in values
+    assert re.fullmatch(r"[A-Za-z0-9%._~&=-]*", query), query
+
+
+def test_linkedin_prefers_the_company_page_id(make_site) -> None:
+    root = make_site(
+        {
+            "content/issuers/acme.yaml": """\
+                name: Acme Learning
+                url: https://acme.example.org
+                linkedin_id: "1234567"
+                """
+        }
+    )
+    build_site(root)
+    for page in (root / "_site" / "credentials").glob("*.html"):
+        (href,) = linkedin_hrefs(page.read_text(encoding="utf-8"))
+        values = dict(parse_qsl(urlsplit(href).query))
+        assert values["organizationId"] == "1234567"
+        assert "organizationName" not in values
+
+
+# -- print view and QR code ----------------------------------------------------------------------
+
+
+def test_certificate_has_a_qr_code_with_a_text_alternative(example_output: Path) -> None:
+    for token, _doc, html in credentials(example_output):
+        url = f"{EXAMPLE_URL}credentials/{token}.html"
+        certificate = html[html.index('<div class="certificate">') :]
+        svg = re.search(r"<svg [^>]*>", certificate)
+        assert svg, "an inline SVG QR code"
+        attrs = Page(svg.group(0) + "</svg>").tags[0][1]
+        assert attrs["role"] == "img"
+        assert url in attrs["aria-label"]
+        # The URL is printed beside the code, as text.
+        assert re.search(r"<figcaption>[^<]*<span[^>]*>" + re.escape(url) + "</span>", certificate)
+        # The code encodes the page URL: segno draws the same matrix for the same URL.
+        drawn = render.qr_svg(url, "x")
+        assert drawn[drawn.index("<path") :] in certificate
+
+
+def test_qr_svg_is_an_image_with_a_label() -> None:
+    svg = str(render.qr_svg("https://example.org/a", 'He said "hi" <b>'))
+    assert svg.startswith("<svg ")
+    assert 'role="img"' in svg
+    assert 'aria-label="He said &#34;hi&#34; &lt;b&gt;"' in svg
+    assert "<script" not in svg
+
+
+def test_print_button_and_downloads(example_output: Path) -> None:
+    for token, _doc, html in credentials(example_output):
+        page = Page(html)
+        assert page.find("button", type="button", hidden="") or "data-print" in html
+        downloads = {a["href"] for a in page.find("a") if "download" in a}
+        assert downloads == {
+            f"../credentials/{token}.png",
+            f"../credentials/{token}.svg",
+            f"../credentials/{token}.json",
+        }
+        assert 'data-verification="pending"' in html
+        assert f'data-credential="credentials/{token}.json"' in html
+        assert '<script src="../static/verify.js" defer></script>' in html
+
+
+# -- privacy -------------------------------------------------------------------------------------
+
+
+def test_pages_carry_noindex_by_default(example_output: Path) -> None:
+    for name, html in html_pages(example_output).items():
+        assert Page(html).meta("robots") == "noindex, nofollow", name
+
+
+def test_noindex_can_be_switched_off(make_site) -> None:
+    root = make_site({"site.yaml": f"title: T\nurl: {SITE_URL}\ndemo_key: true\nnoindex: false\n"})
+    build_site(root)
+    for page in (root / "_site").rglob("*.html"):
+        assert Page(page.read_text(encoding="utf-8")).meta("robots") is None
+
+
+def test_no_page_lists_recipients_by_default(example_output: Path, example_site: Path) -> None:
+    names = {doc["credentialSubject"]["name"] for _t, doc, _h in credentials(example_output)}
+    for name, html in html_pages(example_output).items():
+        if name.startswith("credentials/"):
+            continue
+        parser = Links()
+        parser.feed(html)
+        for _tag, url in parser.urls:
+            resolved = urljoin(EXAMPLE_URL + name, url)
+            assert not resolved.startswith(EXAMPLE_URL + "credentials/"), (name, url)
+        for person in names:
+            assert person not in html, (name, person)
+
+
+def test_recipients_are_listed_when_the_site_opts_in(make_site) -> None:
+    root = make_site(
+        {"site.yaml": f"title: T\nurl: {SITE_URL}\ndemo_key: true\nlist_recipients: true\n"}
+    )
+    build_site(root)
+    html = (root / "_site" / "achievements" / "teamwork.html").read_text(encoding="utf-8")
+    assert "Ada Lovelace" in html and "Alan Turing" in html
+    assert "Grace Hopper" not in html  # another achievement's recipient
+
+
+def test_no_raw_email_in_any_page(example_output: Path, example_site: Path) -> None:
+    emails = set()
+    for path in (example_site / "content" / "awards").glob("*.yaml"):
+        emails |= set(re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", path.read_text(encoding="utf-8")))
+    assert len(emails) >= 10
+    for name, html in html_pages(example_output).items():
+        for email in emails:
+            assert email not in html, (name, email)
+        assert "mailto:" not in html
+
+
+def test_markdown_from_content_cannot_inject_script(make_site) -> None:
+    root = make_site(
+        {
+            "content/awards/awards.yaml": """\
+                - achievement: teamwork
+                  name: Eve <img src=x onerror=alert(1)>
+                  email: eve@example.org
+                  issued: 2026-03-01
+                  narrative: |
+                    Hello <script>alert(1)</script> [click](javascript:alert(1))
+                    <a href="#" onclick="alert(1)">x</a>
+                """
+        }
+    )
+    build_site(root)
+    (page,) = (root / "_site" / "credentials").glob("*.html")
+    html = page.read_text(encoding="utf-8")
+    assert "<script>alert" not in html
+    assert "javascript:" not in html
+    for tag, attrs in Page(html).tags:
+        assert not any(key.startswith("on") for key in attrs), (tag, attrs)
+        assert tag != "script" or attrs.get("src", "").startswith("../static/")
+    assert "Eve &lt;img src=x onerror=alert(1)&gt;" in html
+
+
+# -- links work on GitHub Pages (relative, existing, .json/.png/.svg names) --------------------
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "meta" or (tag == "link" and a.get("rel") == "canonical"):
+            return
+        for key in ("href", "src"):
+            if a.get(key):
+                self.urls.append((tag, a[key] or ""))
+
+
+def test_internal_links_are_relative_and_resolve(example_output: Path) -> None:
+    for name, html in html_pages(example_output).items():
+        parser = Links()
+        parser.feed(html)
+        for _tag, url in parser.urls:
+            if url.startswith(EXAMPLE_URL):
+                assert name == "404.html", f"{name}: absolute link into the site {url}"
+                continue
+            if re.match(r"[a-z]+:", url) or url.startswith("#"):
+                continue  # another site (evidence, skills, LinkedIn), or this page
+            assert not url.startswith("/"), f"{name}: root-relative {url} breaks project sites"
+            target = (example_output / name).parent / url.split("#")[0]
+            assert target.resolve().is_file(), f"{name}: broken link {url}"
+            assert target.suffix in (".html", ".json", ".png", ".svg", ".css", ".js"), url
+
+
+def test_404_page_stands_alone(example_output: Path) -> None:
+    html = (example_output / "404.html").read_text(encoding="utf-8")
+    page = Page(html)
+    assert not page.find("link", rel="stylesheet"), "inline CSS: 404.html is served at any path"
+    assert "<style>" in html and ".wrap" in html
+    assert page.find("a", href=EXAMPLE_URL)
+    assert "<img" not in html and "<script" not in html
+
+
+def test_pages_use_landmarks_and_one_h1(example_output: Path) -> None:
+    for name, html in html_pages(example_output).items():
+        page = Page(html)
+        assert page.find("html", lang="en"), name
+        assert len(page.find("main")) == 1 and page.find("header") and page.find("footer"), name
+        screen = html.split('<div class="certificate">')[0]
+        assert screen.count("<h1") == 1, name
+        for tag, attrs in page.tags:
+            if tag == "img":
+                assert "alt" in attrs, f"{name}: img without alt"
+        assert page.find("a", href="#main"), f"{name}: skip link"
+
+
+def test_badge_alt_text_names_the_achievement(example_output: Path) -> None:
+    for _token, doc, html in credentials(example_output):
+        badge = Page(html).find("img", **{"class": "cred-badge"})[0]
+        assert doc["credentialSubject"]["achievement"]["name"] in badge["alt"]
+
+
+# -- colours -------------------------------------------------------------------------------------
+
+colours = st.from_regex(r"#[0-9a-f]{6}", fullmatch=True)
+
+
+@given(colours, colours)
+def test_brand_colours_meet_wcag_aa(primary: str, secondary: str) -> None:
+    class Issuer:
+        primary_colour = primary
+        secondary_colour = secondary
+
+    b = pages.brand(Issuer())  # type: ignore[arg-type]
+    assert contrast(b.primary_ink, b.primary) >= 4.5  # header text on the brand colour
+    assert contrast(b.secondary_ink, b.secondary) >= 4.5
+    assert contrast(b.strong, WHITE) >= 4.5  # links and outlined buttons
+    assert contrast(b.strong, b.tint) >= 4.5  # links on tinted panels
+    assert contrast(b.strong_ink, b.strong) >= 4.5  # filled button labels
+    assert contrast(b.accent_strong, WHITE) >= 4.5
+    assert contrast(INK, b.tint) >= 4.5  # body text on tinted panels
+    assert contrast(b.focus, WHITE) >= 3  # focus outline (WCAG 2.4.13)
+
+
+def test_contrast_matches_wcag_examples() -> None:
+    assert contrast("#000000", "#ffffff") == pytest.approx(21)
+    assert contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+    assert pages.text_on("#0b5d5e") == WHITE
+    assert pages.text_on("#f2a900") != WHITE
+    assert pages.readable_on("#0b5d5e", WHITE) == "#0b5d5e"  # already fine: unchanged
+    assert contrast(pages.readable_on("#f2a900", WHITE), WHITE) >= 4.5
+
+
+def test_brand_colours_reach_the_page(example_output: Path) -> None:
+    html = (example_output / "index.html").read_text(encoding="utf-8")
+    assert "--brand: #0b5d5e;" in html and "--brand-2: #f2a900;" in html
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def test_labels() -> None:
+    assert pages.type_label("MicroCredential") == "Micro-credential"
+    assert pages.type_label("MasterDegree") == "Master degree"
+    assert pages.type_label("Badge") == "Badge"
+    assert pages.type_label("ext:WorkshopSeries") == "Workshop series"
+    assert pages.field_label("academic_year") == "Academic year"
+    assert pages.duration_text((1, "year")) == "1 year"
+    assert pages.duration_text((18, "month")) == "18 months"
+    assert pages.shorten("a " * 10, 9) == "a a a a…"
+    assert pages.shorten("short", 9) == "short"
+
+
+# -- QR code cache -------------------------------------------------------------------------------
+
+
+def test_qr_codes_are_cached_by_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "qr.json"
+    urls = [f"https://example.org/c/{i}.html" for i in range(3)]
+    first = render.QrCodes(cache)
+    first.prepare(urls)
+    first.save()
+    assert first.svg(urls[0], "a") == render.qr_svg(urls[0], "a")
+
+    def fail(url: str) -> str:
+        raise AssertionError(f"drew {url} again")
+
+    monkeypatch.setattr(render, "_qr_drawing", fail)
+    second = render.QrCodes(cache)
+    second.prepare(urls[:2])
+    assert second.svg(urls[1]) == first.svg(urls[1])
+    second.save()
+    assert sorted(json.loads(cache.read_text())["codes"]) == urls[:2]  # only what was used
+
+
+def test_qr_cache_from_another_segno_is_ignored(tmp_path: Path) -> None:
+    cache = tmp_path / "qr.json"
+    url = "https://example.org/x.html"
+    cache.write_text(json.dumps({"segno": "0.0", "codes": {url: "<svg >stale</svg>"}}))
+    assert "stale" not in render.QrCodes(cache).svg(url)
+
+
+def test_qr_codes_drawn_in_parallel_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render, "QR_PARALLEL_THRESHOLD", 2)
+    urls = [f"https://example.org/p/{i}.html" for i in range(4)]
+    codes = render.QrCodes(None)
+    codes.prepare(urls)
+    assert [codes.svg(u, "x") for u in urls] == [render.qr_svg(u, "x") for u in urls]

@@ -1,0 +1,73 @@
+/* credsite page actions: copy the page link, print the certificate; and an honest answer when
+ * the verifier (verify.js) cannot run at all in this browser.
+ * Buttons are in the HTML with `hidden` and shown here, so without JavaScript nobody meets a
+ * button that does nothing (the link stays selectable in its text field).
+ * Plain ES5, so that it runs in the old browsers the verifier cannot. */
+(function () {
+  'use strict';
+
+  function announce(text) {
+    var status = document.querySelector('.copy-status');
+    if (!status) return;
+    status.textContent = '';
+    // A fresh text node, so screen readers announce a repeated message again.
+    window.setTimeout(function () { status.textContent = text; }, 50);
+  }
+
+  function copyFallback(button) {
+    var field = document.getElementById(button.getAttribute('data-copy-source') || '');
+    if (!field) return false;
+    field.focus();
+    field.select();
+    try {
+      return document.execCommand('copy');
+    } catch (e) {
+      return false;
+    }
+  }
+
+  var each = function (selector, fn) { Array.prototype.forEach.call(document.querySelectorAll(selector), fn); };
+
+  each('[data-copy]', function (button) {
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      var text = button.getAttribute('data-copy');
+      var done = function () { announce('Link copied.'); };
+      var failed = function () {
+        if (copyFallback(button)) done();
+        else announce('Could not copy: the link is selected, press Ctrl+C (or \u2318C) to copy it.');
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, failed);
+      } else {
+        failed();
+      }
+    });
+  });
+
+  each('[data-print]', function (button) {
+    if (typeof window.print !== 'function') return;
+    button.hidden = false;
+    button.addEventListener('click', function () { window.print(); });
+  });
+
+  // verify.js uses modern JavaScript; where it could not even start, say so instead of
+  // leaving "Checking…" on screen for ever.
+  window.addEventListener('load', function () {
+    var el = document.querySelector('[data-verification="pending"][data-credential]');
+    if (!el || window.credsiteVerify) return;
+    el.setAttribute('data-verification', 'unsupported');
+    var label = el.querySelector('.verification-label');
+    var detail = el.querySelector('.verification-detail');
+    if (label) label.textContent = 'Could not check here';
+    if (detail) {
+      detail.textContent = 'This browser cannot run the check. That says nothing about the credential itself. Download the ';
+      var a = document.createElement('a');
+      a.href = (el.getAttribute('data-root') || '') + el.getAttribute('data-credential');
+      a.setAttribute('download', '');
+      a.textContent = 'credential (JSON)';
+      detail.appendChild(a);
+      detail.appendChild(document.createTextNode(' and check it with credsite verify, any Open Badges 3.0 verifier, or a current browser.'));
+    }
+  });
+})();

@@ -1,0 +1,594 @@
+/* credsite in-browser verifier: checks the credential this page shows, with nothing but the
+ * browser's own APIs (WebCrypto Ed25519 and SHA-256, DecompressionStream, fetch). No third-party
+ * code, no outside service.
+ *
+ * What it checks (the same steps as `credsite verify`, docs/themes.md "Live verification"):
+ *  1. the credential JSON (fetched from this site, never inlined) is for this page;
+ *  2. its eddsa-jcs-2022 proof (RFC 8785 JCS + SHA-256 + Ed25519, W3C vc-di-eddsa §3.3), with the
+ *     key from the issuer's did:web DID document: document id == DID, the method is listed in
+ *     verificationMethod and assertionMethod, and its controller is the issuer;
+ *  3. each BitstringStatusListEntry: the list credential's own eddsa-jcs-2022 proof, its issuer,
+ *     then the bit (MSB first) at statusListIndex of the GZIP'd, base64url multibase list;
+ *  4. validFrom / validUntil against this computer's clock.
+ * (The eddsa-rdfc-2022 proof needs a JSON-LD processor; `credsite verify` checks it.)
+ *
+ * URLs: the page may be served from the real site or from a copy (localhost, a preview). Every
+ * absolute URL under the site's base (the credential id minus "credentials/<token>.json") is read
+ * from the same place under this page's own root instead, so a copy checks its own files, and the
+ * result says when the page is not on the issuer's own address.
+ *
+ * The outcome is written to the element's data-verification attribute: pending, then verified,
+ * revoked, suspended, expired, not-yet-valid, failed, or unsupported (this browser cannot check:
+ * no Ed25519 in WebCrypto, no DecompressionStream, or the files could not be reached).
+ */
+(function () {
+  'use strict';
+
+  var VC_V2 = 'https://www.w3.org/ns/credentials/v2';
+  var JCS_SUITE = 'eddsa-jcs-2022';
+  var MIN_ENTRIES = 131072;
+  var B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+  var DATETIME = /^-?\d{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))$/;
+  // RFC 8032 §7.1 test 1: the empty message, to learn whether WebCrypto has Ed25519 at all.
+  var PROBE_KEY = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
+  var PROBE_SIG = 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b';
+
+  /** Thrown when this browser or this way of opening the page cannot check. */
+  function Unsupported(message) { this.message = message; }
+
+  // -- encodings ------------------------------------------------------------------------------
+
+  /** RFC 8785 JSON Canonicalization Scheme for parsed JSON (ECMAScript number and string forms). */
+  function jcs(value) {
+    if (value === null || typeof value === 'boolean' || typeof value === 'string') {
+      return JSON.stringify(value);
+    }
+    if (typeof value === 'number') {
+      if (!isFinite(value)) throw new Error('JCS: number is not finite');
+      return JSON.stringify(value);
+    }
+    if (Array.isArray(value)) return '[' + value.map(jcs).join(',') + ']';
+    if (typeof value === 'object') {
+      // Array.prototype.sort compares UTF-16 code units, as RFC 8785 §3.2.3 requires.
+      return '{' + Object.keys(value).sort().map(function (k) {
+        return JSON.stringify(k) + ':' + jcs(value[k]);
+      }).join(',') + '}';
+    }
+    throw new Error('JCS: unsupported value');
+  }
+
+  function utf8(text) { return new TextEncoder().encode(text); }
+
+  function hexBytes(hex) {
+    var out = new Uint8Array(hex.length / 2);
+    for (var i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
+    return out;
+  }
+
+  function base58btcDecode(text) {
+    var bytes = [];
+    for (var i = 0; i < text.length; i++) {
+      var carry = B58.indexOf(text[i]);
+      if (carry < 0) throw new Error('not base58btc');
+      for (var j = 0; j < bytes.length; j++) {
+        carry += bytes[j] * 58;
+        bytes[j] = carry & 0xff;
+        carry >>= 8;
+      }
+      while (carry > 0) { bytes.push(carry & 0xff); carry >>= 8; }
+    }
+    for (var k = 0; k < text.length && text[k] === '1'; k++) bytes.push(0);
+    return new Uint8Array(bytes.reverse());
+  }
+
+  function base64urlDecode(text) {
+    if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('not base64url');
+    var b64 = text.replace(/-/g, '+').replace(/_/g, '/');
+    while (b64.length % 4) b64 += '=';
+    var binary = atob(b64);
+    var out = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  }
+
+  /** Multibase: "z" base58btc or "u" base64url without padding. */
+  function multibaseDecode(text) {
+    if (typeof text !== 'string' || !text) throw new Error('not a multibase string');
+    if (text[0] === 'z') return base58btcDecode(text.slice(1));
+    if (text[0] === 'u') return base64urlDecode(text.slice(1));
+    throw new Error('unsupported multibase prefix ' + JSON.stringify(text[0]));
+  }
+
+  /** An Ed25519 Multikey ("z6Mk...": 0xed 0x01 + 32 bytes) -> the raw 32-byte public key. */
+  function multikeyPublic(text) {
+    var bytes = multibaseDecode(text);
+    if (bytes.length !== 34 || bytes[0] !== 0xed || bytes[1] !== 0x01) {
+      throw new Error('not an Ed25519 Multikey');
+    }
+    return bytes.slice(2);
+  }
+
+  function concat(a, b) {
+    var out = new Uint8Array(a.length + b.length);
+    out.set(a, 0);
+    out.set(b, a.length);
+    return out;
+  }
+
+  async function sha256(bytes) {
+    return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  }
+
+  async function gunzip(bytes) {
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+
+  // -- capabilities ---------------------------------------------------------------------------
+
+  async function checkSupport() {
+    if (!window.crypto || !crypto.subtle) {
+      throw new Unsupported('this page is not in a secure context, so the browser offers no WebCrypto');
+    }
+    if (typeof DecompressionStream === 'undefined') {
+      throw new Unsupported('this browser cannot decompress the revocation list (no DecompressionStream)');
+    }
+    var ok = false;
+    try {
+      var key = await crypto.subtle.importKey('raw', hexBytes(PROBE_KEY), { name: 'Ed25519' }, false, ['verify']);
+      ok = await crypto.subtle.verify({ name: 'Ed25519' }, key, hexBytes(PROBE_SIG), new Uint8Array(0));
+    } catch (e) {
+      ok = false;
+    }
+    if (!ok) throw new Unsupported('this browser cannot check Ed25519 signatures');
+  }
+
+  // -- proofs ---------------------------------------------------------------------------------
+
+  function asList(value) {
+    if (value === undefined || value === null) return [];
+    return Array.isArray(value) ? value : [value];
+  }
+
+  function withoutProof(doc) {
+    var out = {};
+    Object.keys(doc).forEach(function (k) { if (k !== 'proof') out[k] = doc[k]; });
+    return out;
+  }
+
+  /** Verify one eddsa-jcs-2022 proof of `document` with a raw Ed25519 key: {ok, reason}. */
+  async function verifyJcsProof(document, proof, publicKey) {
+    try {
+      if (!proof || typeof proof !== 'object') return { ok: false, reason: 'proof is not an object' };
+      if (proof.type !== 'DataIntegrityProof') return { ok: false, reason: 'proof type is not DataIntegrityProof' };
+      if (proof.cryptosuite !== JCS_SUITE) return { ok: false, reason: 'cryptosuite is not ' + JCS_SUITE };
+      if (proof.proofPurpose !== 'assertionMethod') return { ok: false, reason: 'proofPurpose is not assertionMethod' };
+      if (typeof proof.proofValue !== 'string' || proof.proofValue[0] !== 'z') {
+        return { ok: false, reason: 'proofValue is not base58btc' };
+      }
+      var signature = multibaseDecode(proof.proofValue);
+      if (signature.length !== 64) return { ok: false, reason: 'proofValue is not a 64-byte signature' };
+      var options = {};
+      Object.keys(proof).forEach(function (k) { if (k !== 'proofValue') options[k] = proof[k]; });
+      var unsecured = withoutProof(document);
+      if ('@context' in options) {
+        var proofContext = asList(options['@context']);
+        var docContext = asList(document['@context']);
+        var prefix = docContext.slice(0, proofContext.length);
+        if (jcs(prefix) !== jcs(proofContext)) {
+          return { ok: false, reason: "the document's @context does not start with the proof's" };
+        }
+        unsecured['@context'] = options['@context'];
+      }
+      var hash = concat(await sha256(utf8(jcs(options))), await sha256(utf8(jcs(unsecured))));
+      var key = await crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
+      var ok = await crypto.subtle.verify({ name: 'Ed25519' }, key, signature, hash);
+      return ok
+        ? { ok: true, reason: 'signature verified' }
+        : { ok: false, reason: 'the signature does not match: the file was changed after it was signed, or signed with another key' };
+    } catch (e) {
+      return { ok: false, reason: 'cannot verify the proof: ' + e.message };
+    }
+  }
+
+  function didDocumentUrl(did) {
+    if (typeof did !== 'string' || did.indexOf('did:web:') !== 0) throw new Error('not a did:web DID');
+    if (/[#?\/]/.test(did)) throw new Error('a DID URL, not a DID');
+    var parts = did.slice(8).split(':');
+    var host = parts[0];
+    var segments = parts.slice(1);
+    if (!host || segments.some(function (s) { return !s; })) throw new Error('malformed did:web DID');
+    host = host.replace(/%3A/gi, ':');
+    return 'https://' + host + '/' + (segments.length ? segments.join('/') : '.well-known') + '/did.json';
+  }
+
+  function issuerId(doc) {
+    var issuer = doc && doc.issuer;
+    if (issuer && typeof issuer === 'object') issuer = issuer.id;
+    return typeof issuer === 'string' && issuer ? issuer : null;
+  }
+
+  function matchesVm(entry, did, vm) {
+    var ref = entry && typeof entry === 'object' ? entry.id : entry;
+    return typeof ref === 'string' && (ref === vm || (ref[0] === '#' && did + ref === vm));
+  }
+
+  // -- the verifier ---------------------------------------------------------------------------
+
+  /**
+   * Verify the credential at `credentialUrl`; `path` is its path under the site root
+   * ("credentials/<token>.json") and `rootUrl` the absolute URL of this copy's root.
+   * Returns {status, checks: [{name, ok, message, outcome}], credential, base, onIssuerSite}.
+   */
+  async function verifyCredential(credentialUrl, path, rootUrl, now) {
+    var checks = [];
+    var outcomes = {};
+    var cache = {};
+    var base = null;
+
+    function add(name, ok, message, outcome) {
+      checks.push({ name: name, ok: ok, message: message, outcome: outcome || null });
+      if (outcome) outcomes[outcome] = true;
+      else if (!ok) outcomes.failed = true;
+      return ok;
+    }
+
+    function localUrl(url) {
+      return base && url.indexOf(base) === 0 ? rootUrl + url.slice(base.length) : url;
+    }
+
+    async function fetchJson(url) {
+      if (cache[url]) return cache[url];
+      var promise = (async function () {
+        var response;
+        try {
+          response = await fetch(localUrl(url), { cache: 'no-cache', credentials: 'omit' });
+        } catch (e) {
+          throw new Unsupported('could not reach ' + localUrl(url) + ' from here');
+        }
+        if (!response.ok) throw new Error(localUrl(url) + ': HTTP ' + response.status);
+        try {
+          return await response.json();
+        } catch (e) {
+          throw new Error(localUrl(url) + ' is not JSON');
+        }
+      })();
+      cache[url] = promise;
+      return promise;
+    }
+
+    async function resolveKey(vm, expectedController) {
+      if (typeof vm !== 'string') return { key: null, reason: 'the proof names no verificationMethod' };
+      var hash = vm.indexOf('#');
+      var did = hash < 0 ? vm : vm.slice(0, hash);
+      if (did.indexOf('did:key:') === 0) {
+        if (did !== expectedController) return { key: null, reason: 'the key ' + did + ' is not the issuer' };
+        try { return { key: multikeyPublic(did.slice(8)), reason: 'did:key' }; } catch (e) { return { key: null, reason: e.message }; }
+      }
+      if (hash < 0) return { key: null, reason: 'the verificationMethod has no #fragment' };
+      var url;
+      try { url = didDocumentUrl(did); } catch (e) { return { key: null, reason: e.message }; }
+      var doc;
+      try { doc = await fetchJson(url); } catch (e) {
+        if (e instanceof Unsupported) throw e;
+        return { key: null, reason: 'DID document: ' + e.message };
+      }
+      if (!doc || doc.id !== did) return { key: null, reason: 'the DID document at ' + localUrl(url) + ' is not for ' + did };
+      var method = asList(doc.verificationMethod).filter(function (m) { return matchesVm(m, did, vm); })[0];
+      if (!method || typeof method !== 'object') return { key: null, reason: vm + ' is not listed in the DID document' };
+      if (method.type !== 'Multikey') return { key: null, reason: vm + ' is not a Multikey' };
+      if (!asList(doc.assertionMethod).some(function (m) { return matchesVm(m, did, vm); })) {
+        return { key: null, reason: vm + ' is not authorised for assertionMethod' };
+      }
+      if (method.controller !== expectedController) {
+        return { key: null, reason: 'the key is controlled by ' + method.controller + ', not by the issuer ' + expectedController };
+      }
+      try {
+        return { key: multikeyPublic(method.publicKeyMultibase), reason: 'key from ' + localUrl(url) };
+      } catch (e) {
+        return { key: null, reason: vm + ': ' + e.message };
+      }
+    }
+
+    /** Check the eddsa-jcs-2022 proof(s) of `doc`; true when there is one and all verify. */
+    async function checkProofs(label, doc, controller) {
+      var proofs = asList(doc.proof).filter(function (p) { return p && p.cryptosuite === JCS_SUITE; });
+      if (!proofs.length) return add(label + 'signature', false, 'there is no ' + JCS_SUITE + ' proof to check');
+      var all = true;
+      for (var i = 0; i < proofs.length; i++) {
+        var resolved = await resolveKey(proofs[i].verificationMethod, controller);
+        if (!resolved.key) { all = add(label + 'issuer key', false, resolved.reason) && all; continue; }
+        add(label + 'issuer key', true, 'the key is in the issuer\u2019s DID document (' + resolved.reason + ')');
+        var result = await verifyJcsProof(doc, proofs[i], resolved.key);
+        all = add(label + 'signature', result.ok, result.ok ? 'the ' + JCS_SUITE + ' signature matches' : result.reason) && all;
+      }
+      return all;
+    }
+
+    function parseTime(value) {
+      if (typeof value !== 'string' || !DATETIME.test(value)) return null;
+      var t = Date.parse(value);
+      return isNaN(t) ? null : t;
+    }
+
+    function checkDates(label, doc, required, expiredOutcome, earlyOutcome) {
+      var start = null;
+      if ('validFrom' in doc) {
+        start = parseTime(doc.validFrom);
+        if (start === null) add(label + 'validFrom', false, 'validFrom is not a date-time with a time zone');
+        else if (now < start) add(label + 'validFrom', false, 'not valid before ' + doc.validFrom, earlyOutcome);
+        else add(label + 'validFrom', true, 'valid from ' + doc.validFrom);
+      } else if (required) {
+        add(label + 'validFrom', false, 'validFrom is missing');
+      }
+      if ('validUntil' in doc) {
+        var end = parseTime(doc.validUntil);
+        if (end === null) add(label + 'validUntil', false, 'validUntil is not a date-time with a time zone');
+        else if (start !== null && start > end) add(label + 'validUntil', false, 'validUntil is before validFrom');
+        else if (now >= end) add(label + 'validUntil', false, 'expired at ' + doc.validUntil, expiredOutcome);
+        else add(label + 'validUntil', true, 'valid until ' + doc.validUntil);
+      }
+    }
+
+    async function loadStatusList(url, issuer) {
+      var label = 'status list: ';
+      var list;
+      try { list = await fetchJson(url); } catch (e) {
+        if (e instanceof Unsupported) throw e;
+        add(label + 'fetch', false, e.message);
+        return null;
+      }
+      var before = checks.length;
+      var types = asList(list && list.type);
+      add(label + 'type', types.indexOf('BitstringStatusListCredential') >= 0, 'the list is a BitstringStatusListCredential');
+      var listIssuer = issuerId(list);
+      add(label + 'issuer', listIssuer !== null && listIssuer === issuer,
+        listIssuer === issuer ? 'the list is signed by the credential\u2019s issuer' : 'the list issuer ' + listIssuer + ' is not the credential issuer');
+      await checkProofs(label, list, listIssuer);
+      checkDates(label, list, false, null, null);
+      var failed = checks.slice(before).some(function (c) { return !c.ok; });
+      return failed ? null : list;
+    }
+
+    async function checkStatusEntry(entry, issuer) {
+      var name = 'status';
+      if (!entry || typeof entry !== 'object') return add(name, false, 'a credentialStatus entry is not an object');
+      if (entry.type !== 'BitstringStatusListEntry') return add(name, false, 'unsupported credentialStatus type ' + entry.type);
+      var purpose = entry.statusPurpose;
+      var outcome = { revocation: 'revoked', suspension: 'suspended' }[purpose];
+      if (!outcome) return add(name, true, 'status purpose ' + purpose + ' is not checked here');
+      name = purpose;
+      var rawIndex = entry.statusListIndex;
+      if (typeof rawIndex !== 'string' || !/^[0-9]+$/.test(rawIndex)) return add(name, false, 'statusListIndex is not a base-10 string');
+      var index = parseInt(rawIndex, 10);
+      if ((entry.statusSize || 1) !== 1) return add(name, false, 'statusSize ' + entry.statusSize + ' is not supported');
+      var url = entry.statusListCredential;
+      if (typeof url !== 'string' || !url) return add(name, false, 'statusListCredential is missing');
+      var key = 'status ' + url;
+      if (!(key in cache)) cache[key] = loadStatusList(url, issuer);
+      var list = await cache[key];
+      if (!list) return add(name, false, 'the status list ' + localUrl(url) + ' could not be verified');
+      var subject = list.credentialSubject;
+      if (!subject || asList(subject.type).indexOf('BitstringStatusList') < 0) return add(name, false, 'the list has no BitstringStatusList');
+      if (asList(subject.statusPurpose).indexOf(purpose) < 0) return add(name, false, 'the list is not a ' + purpose + ' list');
+      var bits;
+      try { bits = await gunzip(multibaseDecode(subject.encodedList)); } catch (e) {
+        return add(name, false, 'the list cannot be decoded: ' + e.message);
+      }
+      var size = bits.length * 8;
+      if (size < MIN_ENTRIES) return add(name, false, 'the list has ' + size + ' entries, fewer than ' + MIN_ENTRIES);
+      if (index >= size) return add(name, false, 'statusListIndex ' + index + ' is outside the list');
+      var set = (bits[index >> 3] & (0x80 >> (index & 7))) !== 0;
+      if (set) return add(name, false, 'the issuer has ' + (outcome === 'revoked' ? 'revoked' : 'suspended') + ' this credential (bit ' + index + ' of the signed list is set)', outcome);
+      return add(name, true, 'not ' + outcome + ' (bit ' + index + ' of the signed ' + purpose + ' list is clear)');
+    }
+
+    var credential;
+    try {
+      credential = await fetchJson(credentialUrl);
+    } catch (e) {
+      if (e instanceof Unsupported) throw e;
+      add('credential', false, 'cannot load the credential: ' + e.message);
+      return { status: 'failed', checks: checks, credential: null };
+    }
+    try {
+      if (!credential || typeof credential !== 'object' || Array.isArray(credential)) {
+        add('credential', false, 'the credential is not a JSON object');
+      } else if (typeof credential.id !== 'string' || credential.id.slice(-path.length - 1) !== '/' + path) {
+        add('credential', false, 'the credential\u2019s id (' + credential.id + ') is not this page\u2019s credential');
+      } else {
+        base = credential.id.slice(0, -path.length);
+        add('credential', true, 'the credential file belongs to this page');
+        var contexts = asList(credential['@context']);
+        add('format', contexts[0] === VC_V2 && asList(credential.type).indexOf('VerifiableCredential') >= 0,
+          contexts[0] === VC_V2 ? 'a W3C Verifiable Credential 2.0' : 'the first @context must be ' + VC_V2);
+        var issuer = issuerId(credential);
+        if (!issuer) {
+          add('issuer', false, 'the credential names no issuer');
+        } else {
+          await checkProofs('', credential, issuer);
+          checkDates('', credential, true, 'expired', 'not-yet-valid');
+          var entries = asList(credential.credentialStatus);
+          for (var i = 0; i < entries.length; i++) await checkStatusEntry(entries[i], issuer);
+        }
+      }
+    } catch (e) {
+      if (e instanceof Unsupported) throw e;
+      add('internal', false, 'verification stopped: ' + e.message);
+    }
+    var order = ['failed', 'revoked', 'suspended', 'expired', 'not-yet-valid'];
+    var status = order.filter(function (s) { return outcomes[s]; })[0] || 'verified';
+    return {
+      status: status,
+      checks: checks,
+      credential: credential,
+      base: base,
+      onIssuerSite: base !== null && base === rootUrl
+    };
+  }
+
+  // -- the page -------------------------------------------------------------------------------
+
+  var HEADLINES = {
+    verified: 'Verified',
+    revoked: 'Revoked',
+    suspended: 'Suspended',
+    expired: 'Expired',
+    'not-yet-valid': 'Not yet valid',
+    failed: 'Not verified',
+    unsupported: 'Could not check here'
+  };
+  var ICONS = { verified: '\u2713', revoked: '\u2715', suspended: '\u2715', failed: '\u2715', expired: '!', 'not-yet-valid': '!', unsupported: '?' };
+
+  var MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
+    'September', 'October', 'November', 'December'];
+
+  /** "10 July 2026", in UTC: the form the page itself uses. */
+  function formatDate(value) {
+    var t = Date.parse(value);
+    if (isNaN(t)) return String(value);
+    var d = new Date(t);
+    return d.getUTCDate() + ' ' + MONTHS[d.getUTCMonth()] + ' ' + d.getUTCFullYear();
+  }
+
+  function text(value) { return typeof value === 'string' ? value.replace(/\s+/g, ' ').trim() : ''; }
+
+  /** Compare the names the page shows with the signed ones: a changed page is a failed page. */
+  function checkPageMatches(result) {
+    var cred = result.credential || {};
+    var subject = cred.credentialSubject || {};
+    var signed = {
+      recipient: subject.name,
+      achievement: subject.achievement && subject.achievement.name,
+      issuer: cred.issuer && typeof cred.issuer === 'object' ? cred.issuer.name : undefined
+    };
+    Object.keys(signed).forEach(function (field) {
+      var shown = document.querySelector('[data-signed-field="' + field + '"]');
+      if (!shown || signed[field] === undefined) return;
+      var ok = text(shown.textContent) === text(signed[field]);
+      result.checks.push({
+        name: 'page', ok: ok, outcome: null,
+        message: ok ? 'the ' + field + ' name on this page is the signed one'
+          : 'this page shows the ' + field + ' as \u201c' + text(shown.textContent) + '\u201d but the signed credential says \u201c' + text(signed[field]) + '\u201d'
+      });
+      if (!ok) result.status = 'failed';
+    });
+  }
+
+  function describe(result) {
+    var cred = result.credential || {};
+    var issuerName = (cred.issuer && cred.issuer.name) || issuerId(cred) || 'the issuer';
+    var firstFailure = result.checks.filter(function (c) { return !c.ok && !c.outcome; })[0];
+    switch (result.status) {
+      case 'verified':
+        return 'Signed by ' + issuerName + ' and unchanged since it was issued on ' +
+          formatDate(cred.validFrom) + '. Not revoked' +
+          (cred.validUntil ? '; valid until ' + formatDate(cred.validUntil) : '') + '.';
+      case 'revoked':
+        return 'The signature is genuine, but ' + issuerName + ' has revoked this credential. It is no longer valid.';
+      case 'suspended':
+        return 'The signature is genuine, but ' + issuerName + ' has suspended this credential. It is not valid while suspended.';
+      case 'expired':
+        return 'The signature is genuine, but the credential expired on ' + formatDate(cred.validUntil) + '.';
+      case 'not-yet-valid':
+        return 'The signature is genuine, but the credential is only valid from ' + formatDate(cred.validFrom) + '.';
+      default:
+        return 'Do not rely on this credential: ' + (firstFailure ? firstFailure.message : 'a check failed') + '.';
+    }
+  }
+
+  function show(el, status, detail, checks, note) {
+    el.setAttribute('data-verification', status);
+    // For styles elsewhere on the page (the default theme greys the badge unless verified).
+    document.documentElement.setAttribute('data-verification-result', status);
+    var label = el.querySelector('.verification-label');
+    var icon = el.querySelector('.verification-icon');
+    var detailEl = el.querySelector('.verification-detail');
+    if (icon) icon.textContent = ICONS[status] || '';
+    if (label) label.textContent = HEADLINES[status] || status;
+    if (detailEl) {
+      detailEl.textContent = '';
+      if (Array.isArray(detail)) detail.forEach(function (part) { detailEl.appendChild(part); });
+      else detailEl.textContent = detail;
+    }
+    var old = el.querySelector('.verification-note');
+    if (old) old.remove();
+    if (note) {
+      var p = document.createElement('p');
+      p.className = 'verification-note';
+      p.textContent = note;
+      el.querySelector('.verification-result').appendChild(p);
+    }
+    var details = el.querySelector('.verification-checks');
+    if (details && checks && checks.length) {
+      var list = details.querySelector('ul');
+      list.textContent = '';
+      checks.forEach(function (c) {
+        var li = document.createElement('li');
+        li.className = c.ok ? 'check-ok' : (c.outcome ? 'check-outcome' : 'check-failed');
+        var span = document.createElement('span');
+        span.textContent = (c.ok ? 'Passed: ' : 'Not passed: ') + c.message;
+        li.appendChild(span);
+        list.appendChild(li);
+      });
+      details.hidden = false;
+    }
+  }
+
+  function unsupportedDetail(el, reason) {
+    var parts = [];
+    parts.push(document.createTextNode('This page could not run the check (' + reason + '). That says nothing about the credential itself. Download the '));
+    var a = document.createElement('a');
+    a.href = el.getAttribute('data-credential-href');
+    a.setAttribute('download', '');
+    a.textContent = 'credential (JSON)';
+    parts.push(a);
+    parts.push(document.createTextNode(' and check it with '));
+    var code = document.createElement('code');
+    code.textContent = 'credsite verify';
+    parts.push(code);
+    parts.push(document.createTextNode(', any Open Badges 3.0 verifier, or a current browser.'));
+    return parts;
+  }
+
+  async function run(el) {
+    var path = el.getAttribute('data-credential');
+    var rootUrl = new URL(el.getAttribute('data-root') || './', location.href).href;
+    var credentialUrl = rootUrl + path;
+    el.setAttribute('data-credential-href', credentialUrl);
+    try {
+      await checkSupport();
+      var result = await verifyCredential(credentialUrl, path, rootUrl, Date.now());
+      if (result.credential) checkPageMatches(result);
+      var note = null;
+      if (result.base && !result.onIssuerSite) {
+        note = 'Checked with the files of the copy this page was opened from (' + rootUrl +
+          '), not at the issuer\u2019s own address (' + result.base + ').';
+      }
+      show(el, result.status, describe(result), result.checks, note);
+    } catch (e) {
+      if (e instanceof Unsupported) {
+        show(el, 'unsupported', unsupportedDetail(el, e.message), null, null);
+      } else {
+        show(el, 'failed', 'The check stopped with an error: ' + (e && e.message) + '.', null, null);
+      }
+    }
+  }
+
+  // For tests and other scripts: the pure parts, and the verifier itself.
+  window.credsiteVerify = {
+    jcs: jcs,
+    base58btcDecode: base58btcDecode,
+    multibaseDecode: multibaseDecode,
+    multikeyPublic: multikeyPublic,
+    didDocumentUrl: didDocumentUrl,
+    verifyJcsProof: verifyJcsProof,
+    verifyCredential: verifyCredential,
+    checkSupport: checkSupport
+  };
+
+  var el = document.querySelector('[data-verification][data-credential]');
+  if (el) {
+    window.credsiteVerification = run(el);
+  }
+})();
