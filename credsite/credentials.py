@@ -49,6 +49,11 @@ class Urls:
     def credential_path(self, token: str, suffix: str = "json") -> str:
         return f"credentials/{token}.{suffix}"
 
+    @staticmethod
+    def ob2_assertion_path(token: str, suffix: str = "json") -> str:
+        """OB 2.0 hosted assertion (``json``) and its baked copies (``png``, ``svg``)."""
+        return f"ob2/assertions/{token}.{suffix}"
+
     def achievement_path(self, slug: str, suffix: str = "json") -> str:
         return f"achievements/{slug}.{suffix}"
 

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from credsite import images
-from credsite.credentials import alignment_doc
+from credsite.credentials import Urls, alignment_doc
 from credsite.errors import Problems
 from credsite.fields import format_datetime, is_http_url
 from credsite.model import Achievement, Issuer, Site
@@ -62,7 +62,6 @@ from credsite.vc.verify import (
 if TYPE_CHECKING:  # layer 8: the build, artwork and output only hand their objects in
     from credsite.artwork import Prepared
     from credsite.build import Issued
-    from credsite.credentials import Urls
     from credsite.output import Output
 
 CONTEXT_URL = "https://w3id.org/openbadges/v2"
@@ -99,9 +98,7 @@ def badge_path(slug: str) -> str:
     return f"ob2/badges/{slug}.json"
 
 
-def assertion_path(token: str, suffix: str = "json") -> str:
-    """``json`` (hosted assertion), ``png`` or ``svg`` (baked copies)."""
-    return f"ob2/assertions/{token}.{suffix}"
+assertion_path = Urls.ob2_assertion_path
 
 
 # -- documents ---------------------------------------------------------------------------------------

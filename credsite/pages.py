@@ -340,7 +340,13 @@ def add_pages(
             urls.credential_path(item.entry.credential, "html"),
             issuer,
             **credential_context(
-                item, achievement, issuer, urls, config.status.publish_reasons, qr
+                item,
+                achievement,
+                issuer,
+                urls,
+                config.status.publish_reasons,
+                qr,
+                ob2=config.ob2,
             ),
         )
     qr.save()
@@ -364,6 +370,8 @@ def credential_context(
     urls: Urls,
     publish_reasons: bool,
     qr: render.QrCodes | None = None,
+    *,
+    ob2: bool = False,
 ) -> dict[str, Any]:
     """The credential page's variables (docs/themes.md "credential.html")."""
     award: Award = item.award
@@ -405,6 +413,14 @@ def credential_context(
             "json": urls.credential_path(token, "json"),
             "png": urls.credential_path(token, "png"),
             "svg": urls.credential_path(token, "svg"),
+            **(
+                {
+                    "ob2_png": urls.ob2_assertion_path(token, "png"),
+                    "ob2_svg": urls.ob2_assertion_path(token, "svg"),
+                }
+                if ob2
+                else {}
+            ),
         },
         "linkedin_url": linkedin,
         "qr_svg": (qr or render.QrCodes(None)).svg(

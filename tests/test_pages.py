@@ -257,6 +257,8 @@ def test_print_button_and_downloads(example_output: Path) -> None:
             f"../credentials/{token}.png",
             f"../credentials/{token}.svg",
             f"../credentials/{token}.json",
+            f"../ob2/assertions/{token}.png",
+            f"../ob2/assertions/{token}.svg",
         }
         assert 'data-verification="pending"' in html
         assert f'data-credential="credentials/{token}.json"' in html
@@ -485,3 +487,16 @@ def test_qr_codes_drawn_in_parallel_match(monkeypatch: pytest.MonkeyPatch) -> No
     codes = render.QrCodes(None)
     codes.prepare(urls)
     assert [codes.svg(u, "x") for u in urls] == [render.qr_svg(u, "x") for u in urls]
+
+
+def test_credential_page_links_the_ob2_images_when_ob2_is_on(example_output: Path) -> None:
+    """Issue 7: the OB 2.0 baked PNG and SVG are offered next to the OB 3.0 ones."""
+    pages = sorted((example_output / "credentials").glob("*.html"))
+    assert pages
+    for page in pages:
+        token = page.stem
+        html = page.read_text(encoding="utf-8")
+        for suffix in ("png", "svg"):
+            href = f"ob2/assertions/{token}.{suffix}"
+            assert f'href="../{href}"' in html, (page.name, href)
+            assert (example_output / href).is_file()
