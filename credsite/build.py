@@ -24,7 +24,7 @@ from typing import Any
 from credsite import __version__, artwork, model, ob2, output, pages
 from credsite import config as site_config
 from credsite import credentials as creds
-from credsite.errors import Problems
+from credsite.errors import ContentError, Problems
 from credsite.lockfile import AwardEntry, Clock, Lockfile, system_clock, write_atomic
 from credsite.signing import IssuerKey, load_keys
 from credsite.vc import did as vc_did
@@ -84,13 +84,18 @@ def build(
     """Build the site in `root`; `record=False` (preview) never writes the lockfile."""
     started = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
-    config = site_config.load(root, output=output_dir)
+    config_problems = Problems()
+    config = site_config.load(root, output=output_dir, problems=config_problems)
+    try:
+        site = model.load(config)
+    except ContentError as exc:  # report site.yaml's problems and the content's together
+        config_problems.extend(exc.problems)
+    config_problems.raise_if_any()
     output.check_target(
         config.output_dir,
         root,
         [config.content_dir, config.keys_dir, root / "themes", config.lockfile_path],
     )
-    site = model.load(config)
     options: dict[str, Any] = {"locked": locked, "clock": clock}
     if rng is not None:
         options["rng"] = rng

@@ -96,8 +96,12 @@ _KEYS = [
 ]
 
 
-def load(root: Path, *, output: str | None = None) -> SiteConfig:
-    """Read `root/site.yaml`; every problem is reported at once as a `ContentError`."""
+def load(root: Path, *, output: str | None = None, problems: Problems | None = None) -> SiteConfig:
+    """Read `root/site.yaml`; every problem is reported at once as a `ContentError`.
+
+    Given `problems`, field mistakes are added there instead and a config with defaults in their
+    place is returned, so the build can check the content too and report everything together.
+    """
     path = root / "site.yaml"
     if not path.is_file():
         raise CredsiteError(
@@ -107,6 +111,7 @@ def load(root: Path, *, output: str | None = None) -> SiteConfig:
     data = yamlsource.load(path, "site.yaml")
     if not isinstance(data, Map):
         raise CredsiteError("site.yaml must be a mapping of settings", Location("site.yaml", 1, 1))
+    collect = problems
     problems = Problems()
     read = Reader(data, problems, "site.yaml")
     read.check_keys(_KEYS, required=["title", "url"])
@@ -143,7 +148,9 @@ def load(root: Path, *, output: str | None = None) -> SiteConfig:
         list_recipients=read.bool("list_recipients", False),
         noindex=read.bool("noindex", True),
     )
-    if problems:
+    if collect is not None:
+        collect.extend(problems.items)
+    elif problems:
         raise ContentError(problems.items)
     return config
 

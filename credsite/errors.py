@@ -54,9 +54,11 @@ class ContentError(CredsiteError):
     """Several problems found while reading the site, reported together."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        problems = list(problems)
-        Exception.__init__(self, f"{len(problems)} problem(s)")
-        self.problems = sorted(problems, key=lambda p: (p.location or Location(""), p.message))
+        # One mistake can be seen from several places (a cohort's shared field, once per award):
+        # report each distinct problem once.
+        unique = list(dict.fromkeys(problems))
+        Exception.__init__(self, f"{len(unique)} problem(s)")
+        self.problems = sorted(unique, key=lambda p: (p.location or Location(""), p.message))
 
 
 class Problems:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import AWARDS, ISSUER, TEAMWORK, output_of, run_cli
+from conftest import AWARDS, ISSUER, SITE_URL, TEAMWORK, output_of, run_cli
 
 from credsite import config, model
 from credsite.errors import ContentError
@@ -221,6 +221,34 @@ def test_three_mistakes_in_three_files_reported_at_once(make_site: Callable[...,
     assert lines == expected  # sorted by file, line, column
     assert "3 problems; nothing was written." in text
     assert "Traceback" not in text
+
+
+def test_site_yaml_and_content_mistakes_reported_together(make_site: Callable[..., Path]) -> None:
+    """A bad site.yaml does not hide the content's problems: one run shows them all."""
+    root = make_site({AWARDS_FILE: AWARDS.replace("achievement: mentor", "achievement: mentr")})
+    site_yaml = root / "site.yaml"
+    site_yaml.write_text(
+        site_yaml.read_text().replace(SITE_URL, "https://10.0.0.1/creds/"), encoding="utf-8"
+    )
+    result = run_cli("build", "-C", str(root))
+    text = output_of(result)
+    assert result.exit_code == 1
+    assert "unknown achievement 'mentr'" in text
+    assert "'url' must use a domain name" in text
+    assert "2 problems; nothing was written." in text
+
+
+def test_one_mistake_shared_by_a_cohort_is_reported_once(make_site: Callable[..., Path]) -> None:
+    cohort = (
+        "achievement: mentr\nissued: 2026-03-01\nawards:\n"
+        "  - {name: Ada, email: ada@example.org}\n"
+        "  - {name: Alan, email: alan@example.org}\n"
+        "  - {name: Grace, email: grace@example.org}\n"
+    )
+    root = make_site({"content/awards/cohort.yaml": cohort})
+    text = output_of(run_cli("build", "-C", str(root)))
+    assert text.count("unknown achievement 'mentr'") == 1
+    assert "content/awards/cohort.yaml:1:14: unknown achievement 'mentr'" in text
 
 
 # -- the model itself ------------------------------------------------------------------------------
