@@ -24,7 +24,7 @@ from typing import Any
 from credsite import __version__, artwork, model, ob2, output, pages
 from credsite import config as site_config
 from credsite import credentials as creds
-from credsite.errors import ContentError, Problems
+from credsite.errors import CredsiteError, Problems
 from credsite.lockfile import AwardEntry, Clock, Lockfile, system_clock, write_atomic
 from credsite.signing import IssuerKey, load_keys
 from credsite.vc import did as vc_did
@@ -88,7 +88,7 @@ def build(
     config = site_config.load(root, output=output_dir, problems=config_problems)
     try:
         site = model.load(config)
-    except ContentError as exc:  # report site.yaml's problems and the content's together
+    except CredsiteError as exc:  # report site.yaml's problems and the content's together
         config_problems.extend(exc.problems)
     config_problems.raise_if_any()
     output.check_target(
