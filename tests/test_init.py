@@ -99,8 +99,8 @@ def test_workflow_is_valid_and_uses_the_pages_actions(built_site: Path) -> None:
     build = workflow["jobs"]["build"]
     uses = [step["uses"] for step in build["steps"] if "uses" in step]
     assert uses == [
-        "actions/checkout@v4",
-        "actions/setup-python@v5",
+        "actions/checkout@v5",
+        "actions/setup-python@v6",
         "actions/configure-pages@v5",
         "actions/upload-pages-artifact@v3",
     ]
