@@ -500,3 +500,25 @@ def test_credential_page_links_the_ob2_images_when_ob2_is_on(example_output: Pat
             href = f"ob2/assertions/{token}.{suffix}"
             assert f'href="../{href}"' in html, (page.name, href)
             assert (example_output / href).is_file()
+
+
+def test_a_site_overrides_one_template_and_keeps_the_rest(make_site) -> None:
+    """themes/<theme>/templates/ of the site shadows the built-in theme template by template."""
+    from conftest import build_site
+
+    override = (
+        '{% extends "base.html" %}\n'
+        "{% block main %}<p class=\"custom-issuer\">Our own issuer page for {{ issuer.name }}</p>"
+        "{% endblock %}\n"
+    )
+    root = make_site({"themes/default/templates/issuer.html": override})
+    build_site(root)
+    out = root / "_site"
+    issuer_pages = list((out / "issuers").glob("*.html"))
+    assert issuer_pages
+    for page in issuer_pages:
+        html = page.read_text(encoding="utf-8")
+        assert 'class="custom-issuer"' in html
+        assert 'name="robots"' in html  # still the built-in base.html around it
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "custom-issuer" not in index  # other pages keep the built-in templates
