@@ -26,7 +26,7 @@ from credsite import config as site_config
 from credsite import credentials as creds
 from credsite.errors import CredsiteError, Problems
 from credsite.lockfile import AwardEntry, Clock, Lockfile, system_clock, write_atomic
-from credsite.signing import IssuerKey, load_keys
+from credsite.signing import IssuerKey, load_keys, published_keys
 from credsite.vc import did as vc_did
 from credsite.vc import proof as vc_proof
 from credsite.vc.encoding import decode_multikey_secret
@@ -145,7 +145,7 @@ def build(
     site_output = output.Output()
     _status_lists(site, issued, lock, keys, urls, site_output)
     for issuer in sorted(site.issuers):
-        doc = vc_did.did_document(urls.did(issuer), lock.issuer_keys(issuer))
+        doc = vc_did.did_document(urls.did(issuer), published_keys(issuer, lock, keys[issuer]))
         site_output.add_json(urls.did_path(issuer), doc)
     site_output.add(".nojekyll", b"")
     for issuer in site.issuers.values():

@@ -11,7 +11,7 @@ from pathlib import Path
 from credsite import config as site_config
 from credsite.errors import CredsiteError
 from credsite.lockfile import Lockfile
-from credsite.signing import env_name, find_key, key_path, write_key_file
+from credsite.signing import env_name, find_key, key_path, real_keys, write_key_file
 from credsite.vc.keys import SigningKey
 
 
@@ -41,7 +41,7 @@ def generate(root: Path, issuer: str | None, rotate: bool) -> list[str]:
             name,
             name == (config.primary_issuer or known[0]),
         )
-        recorded = lock.issuer_keys(name)
+        recorded = real_keys(name, lock.issuer_keys(name))  # moving off the demo key is no rotation
         if existing is not None and not rotate:
             messages.append(
                 f"{name}: already has a key ({existing.source}); "

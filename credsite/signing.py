@@ -45,6 +45,23 @@ def demo_key(issuer: str) -> SigningKey:
     return SigningKey.from_seed(hashlib.sha256(DEMO_SEED_LABEL + b"\0" + issuer.encode()).digest())
 
 
+def is_demo_public_key(issuer: str, public_key_multibase: str) -> bool:
+    return public_key_multibase == demo_key(issuer).public_key_multibase
+
+
+def real_keys(issuer: str, recorded: list[str]) -> list[str]:
+    """Recorded public keys other than the demo key (which proves nothing, so is never kept)."""
+    return [k for k in recorded if not is_demo_public_key(issuer, k)]
+
+
+def published_keys(issuer: str, lock: Lockfile, current: IssuerKey) -> list[str]:
+    """The keys the DID document lists: every real key ever used, so older credentials keep
+    verifying, but never the public demo key once the issuer signs with a real one; otherwise
+    anyone could forge credentials that verify as this issuer."""
+    recorded = lock.issuer_keys(issuer)
+    return recorded if current.demo else real_keys(issuer, recorded)
+
+
 def find_key(config: SiteConfig, issuer: str, primary: bool) -> IssuerKey | None:
     names = [env_name(issuer)] + (["CREDSITE_SIGNING_KEY"] if primary else [])
     for name in names:
@@ -80,13 +97,21 @@ def load_keys(
     for issuer in issuers:
         found = find_key(config, issuer, issuer == primary)
         recorded = lock.issuer_keys(issuer)
+        real = real_keys(issuer, recorded)
         if found is None:
-            if recorded:
+            if real:
                 problems.append(
                     f"issuer '{issuer}': the lockfile records that its credentials were signed with "
-                    f"{recorded[-1]}, but {config.keys}/{issuer}.key is missing and "
+                    f"{real[-1]}, but {config.keys}/{issuer}.key is missing and "
                     f"${env_name(issuer)} is not set. Restore the key from your backup or CI "
                     "secret; do not generate a new one, or every published credential breaks."
+                )
+            elif recorded:
+                problems.append(
+                    f"issuer '{issuer}' was signed so far with credsite's public demo key "
+                    "(demo_key is off now): run 'credsite keys generate' to make a real key. The "
+                    "next build re-signs every credential with it, and drops the demo key from the "
+                    "DID document."
                 )
             else:
                 problems.append(
@@ -95,12 +120,18 @@ def load_keys(
                 )
             continue
         public = found.key.public_key_multibase
-        if recorded and public not in recorded:
-            what = "credsite's public demo key" if found.demo else f"the key in {found.source}"
+        if found.demo and real:
             problems.append(
-                f"issuer '{issuer}': {what} ({public}) is not one the lockfile records "
-                f"({', '.join(recorded)}). Restore the recorded key, or to change keys on purpose "
-                f"run 'credsite keys generate --rotate {issuer}'."
+                f"issuer '{issuer}' signs with a real key ({real[-1]}): refusing credsite's public "
+                f"demo key. Remove 'demo_key: true' from site.yaml and restore "
+                f"{config.keys}/{issuer}.key."
+            )
+            continue
+        if real and public not in real:
+            problems.append(
+                f"issuer '{issuer}': the key in {found.source} ({public}) is not one the lockfile "
+                f"records ({', '.join(real)}). Restore the recorded key, or to change keys on "
+                f"purpose run 'credsite keys generate --rotate {issuer}'."
             )
             continue
         keys[issuer] = found

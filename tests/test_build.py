@@ -426,10 +426,35 @@ def test_demo_key_on_a_site_with_a_real_key_is_refused(keyed_site: Path) -> None
     write_files(keyed_site, {"site.yaml": SITE_YAML})  # demo_key: true
     with pytest.raises(
         CredsiteError,
-        match=r"credsite's public demo key \(z6Mk\w+\) is not one "
-        r"the lockfile records",
+        match=r"signs with a real key \(z6Mk\w+\): refusing credsite's public demo key",
     ):
         build_site(keyed_site)
+
+
+def test_moving_off_the_demo_key_drops_it_from_the_did_document(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The demo key is public: once a real key signs, the DID must no longer list it, or anyone
+    could forge credentials that verify as this issuer."""
+    root = make_site()
+    build_site(root)
+    out = root / "_site"
+    demo_signed = tmp_path / "demo-signed"
+    shutil.copytree(out / "credentials", demo_signed)
+    demo_public = signing.demo_key("acme").public_key_multibase
+    write_files(root, {"site.yaml": SITE_YAML.replace("demo_key: true\n", "")})
+    with pytest.raises(CredsiteError, match="signed so far with credsite's public demo key"):
+        build_site(root)
+    result = run_cli("keys", "generate", "-C", str(root))  # no --rotate needed
+    assert result.exit_code == 0, output_of(result)
+    build_site(root)
+    did_doc = json.loads((out / "did.json").read_text())
+    keys = [vm["publicKeyMultibase"] for vm in did_doc["verificationMethod"]]
+    assert len(keys) == 1 and keys[0] != demo_public
+    assert demo_public not in (out / "did.json").read_text()
+    assert {r.report.status for r in verifysite.verify_site(out, now=NOW)} == {"verified"}
+    for path in sorted(demo_signed.glob("*.json")):
+        assert verifysite.verify_path(path, now=NOW, site=out).report.status == "failed"
 
 
 def test_key_from_environment(keyed_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
