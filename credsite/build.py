@@ -306,6 +306,9 @@ class ProofCache:
 # -- status lists ----------------------------------------------------------------------------------
 
 
+STATUS_OF_PURPOSE = {"revocation": "revoked", "suspension": "suspended"}
+
+
 def _status_lists(
     site: model.Site,
     issued: list[Issued],
@@ -314,27 +317,45 @@ def _status_lists(
     urls: creds.Urls,
     site_output: output.Output,
 ) -> None:
-    """One signed list per issuer, list number and purpose; its dates move only with its bits."""
-    purposes = creds.purposes(site.config)
+    """One signed list per issuer, list number and purpose; its dates move only with its bits.
+
+    Every list ever recorded is published, even when no award in the content uses it any more,
+    and a revocation stays set after its award is deleted: recipients' copies point at it.
+    """
     by_list: dict[tuple[str, int], list[Issued]] = {}
     for item in issued:
         issuer = site.achievements[item.award.achievement].issuer
         by_list.setdefault((issuer, item.entry.list), []).append(item)
+    for issuer, number, _purpose in lock.recorded_lists():
+        if issuer in site.issuers:
+            by_list.setdefault((issuer, number), [])
+    problems = Problems()
     for (issuer, number), items in sorted(by_list.items()):
-        for purpose in purposes:
+        for purpose in creds.purposes(site.config):
+            status = STATUS_OF_PURPOSE[purpose]
+            indices = {item.entry.index for item in items if item.award.status == status}
+            if purpose == "revocation":
+                revoked_before = lock.recorded_indices(issuer, number, purpose)
+                for item in items:
+                    if item.entry.index in revoked_before and item.award.status != status:
+                        problems.add(
+                            item.award.status_location or item.award.location,
+                            "this award was revoked (credsite.lock records it) and revocation is "
+                            "permanent: set 'status: revoked' again. If the revocation was never "
+                            "published, restore credsite.lock from git instead.",
+                        )
+                indices |= revoked_before
             bits = Bitstring()
-            for item in items:
-                if item.award.status == purpose.replace("revocation", "revoked").replace(
-                    "suspension", "suspended"
-                ):
-                    bits.set(item.entry.index, True)
+            for index in indices:
+                bits.set(index, True)
             digest = hashlib.sha256(bits.to_bytes()).hexdigest()
-            updated = lock.list_updated(issuer, number, purpose, digest)
+            updated = lock.list_updated(issuer, number, purpose, frozenset(indices), digest)
             unsigned = creds.status_list(issuer, number, purpose, bits, updated, urls)
             key = keys[issuer].key
             vm = creds.verification_method(issuer, key.public_key_multibase, urls)
             doc = vc_proof.add_proofs(unsigned, key, vm, updated)
             site_output.add_json(urls.status_list_path(issuer, number, purpose), doc)
+    problems.raise_if_any()
 
 
 def _refuse_secrets(site_output: output.Output, keys: dict[str, IssuerKey]) -> None:

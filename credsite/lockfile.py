@@ -73,9 +73,12 @@ class ListEntry:
     issuer: str
     list: int
     purpose: str
-    bits: str
-    """sha256 of the bitstring, so a list keeps its dates until its bits change."""
-    updated: str
+    set: tuple[int, ...] | None = None
+    """The indices set in the list. Kept so that a revocation outlives the award's deletion from
+    the content, and so that a list keeps its dates until its bits change."""
+    updated: str = ""
+    bits: str | None = None
+    """sha256 of the bitstring: the form of lockfiles written before `set`; upgraded on build."""
 
 
 @dataclass
@@ -175,16 +178,28 @@ class Lockfile:
         self.minted.append(f"award {description}")
         return entry
 
-    def list_updated(self, issuer: str, list_number: int, purpose: str, bits_digest: str) -> str:
+    def recorded_indices(self, issuer: str, list_number: int, purpose: str) -> frozenset[int]:
+        """Every index any record of the list has set (after a union merge: of both branches)."""
+        entries = self.lists.get((issuer, list_number, purpose), [])
+        return frozenset(i for entry in entries for i in entry.set or ())
+
+    def recorded_lists(self) -> list[tuple[str, int, str]]:
+        return sorted(self.lists)
+
+    def list_updated(
+        self, issuer: str, list_number: int, purpose: str, indices: frozenset[int], digest: str
+    ) -> str:
         """When the list's bits last changed: recorded now if they differ from every record."""
         key = (issuer, list_number, purpose)
+        ordered = tuple(sorted(indices))
         for entry in self.lists.get(key, []):
-            if entry.bits == bits_digest:
-                self.lists[key] = [entry]  # drop stale lines left by a union merge
+            if entry.set == ordered or (entry.set is None and entry.bits == digest):
+                # one line again (a union merge can leave several), in the current form
+                self.lists[key] = [ListEntry(issuer, list_number, purpose, ordered, entry.updated)]
                 return entry.updated
         what = f"status list {list_number} ({purpose}) of issuer '{issuer}'"
         self._refuse_if_locked(f"the new state of {what}")
-        entry = ListEntry(issuer, list_number, purpose, bits_digest, format_datetime(self.clock()))
+        entry = ListEntry(issuer, list_number, purpose, ordered, format_datetime(self.clock()))
         self.lists[key] = [entry]
         self.minted.append(what)
         return entry.updated
@@ -199,22 +214,21 @@ class Lockfile:
         self.keys.append(KeyEntry(issuer, public_key_multibase, format_datetime(self.clock())))
         self.minted.append(f"key of issuer '{issuer}'")
 
-    def list_numbers(self) -> list[int]:
-        return sorted(self._used) or [1]
-
     def _free_index(self) -> tuple[int, int]:
+        """A random unused index of the newest list, or of a new list when that one is full.
+
+        Rejection sampling: cheap while the list has room, and still only ~LIST_SIZE tries for
+        the very last free index.
+        """
         current = max(self._used, default=1)
         used = self._used.setdefault(current, set())
         if len(used) >= LIST_SIZE:
             current += 1
             used = self._used.setdefault(current, set())
-        if len(used) < LIST_SIZE // 2:
-            while True:
-                index = self.rng.randrange(LIST_SIZE)
-                if index not in used:
-                    return current, index
-        free = sorted(set(range(LIST_SIZE)) - used)
-        return current, self.rng.choice(free)
+        while True:
+            index = self.rng.randrange(LIST_SIZE)
+            if index not in used:
+                return current, index
 
     def _refuse_if_locked(self, what: str) -> None:
         if self.locked:
@@ -274,12 +288,15 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
 
 def _dump(entry: object) -> str:
     kind = {AwardEntry: "award", KeyEntry: "key", ListEntry: "list"}[type(entry)]
-    return json.dumps({"type": kind, **asdict(entry)}, ensure_ascii=False, separators=(",", ":"))  # type: ignore[call-overload]
+    fields = {k: v for k, v in asdict(entry).items() if v is not None}  # type: ignore[call-overload]
+    return json.dumps({"type": kind, **fields}, ensure_ascii=False, separators=(",", ":"))
 
 
 def _parse(data: dict[str, object]) -> AwardEntry | KeyEntry | ListEntry:
     kind = data.pop("type")
     cls = {"award": AwardEntry, "key": KeyEntry, "list": ListEntry}[kind]  # type: ignore[index]
+    if cls is ListEntry and data.get("set") is not None:
+        data["set"] = tuple(int(i) for i in data["set"])  # type: ignore[union-attr]
     entry = cls(**data)  # type: ignore[arg-type]
     for name in ("minted", "added", "updated"):
         if hasattr(entry, name) and parse_datetime(getattr(entry, name)) is None:

@@ -41,17 +41,19 @@ class SiteFiles:
 
 
 def base_url_of(folder: Path) -> str:
-    """A built site's base URL, read from a credential: its id is <base>credentials/<file>."""
-    for path in sorted((folder / "credentials").glob("*.json")):
-        try:
-            credential_id = json.loads(path.read_text(encoding="utf-8")).get("id", "")
-        except (OSError, ValueError, AttributeError):
-            continue
-        suffix = f"credentials/{path.name}"
-        if isinstance(credential_id, str) and credential_id.endswith(suffix):
-            return credential_id[: -len(suffix)]
+    """A built site's base URL, read from a published document whose id is <base><its own path>
+    (a credential, else a status list, achievement or issuer profile)."""
+    for pattern in ("credentials/*.json", "status/*.json", "achievements/*.json", "issuers/*.json"):
+        for path in sorted(folder.glob(pattern)):
+            try:
+                document_id = json.loads(path.read_text(encoding="utf-8")).get("id", "")
+            except (OSError, ValueError, AttributeError):
+                continue
+            suffix = path.relative_to(folder).as_posix()
+            if isinstance(document_id, str) and document_id.endswith(suffix):
+                return document_id[: -len(suffix)]
     raise CredsiteError(
-        f"{folder}: no credentials/*.json whose id ends with its own file name; "
+        f"{folder}: no published document whose id ends with its own path; "
         "is this a folder built by credsite?"
     )
 

@@ -259,7 +259,7 @@ def test_locked_succeeds_after_a_normal_build(make_site: Callable[..., Path]) ->
 # -- revocation ------------------------------------------------------------------------------------
 
 
-def test_revoking_changes_only_the_status_list_and_that_page(make_site) -> None:
+def test_revoking_changes_only_the_status_list_and_that_page(make_site, tmp_path: Path) -> None:
     root = make_site()
     build_site(root)
     before = tree(root / "_site")
@@ -304,12 +304,45 @@ def test_revoking_changes_only_the_status_list_and_that_page(make_site) -> None:
     build_site(root, clock=fixed_clock(even_later), now=even_later)
     assert diff_trees(after, tree(root / "_site")) == []
 
-    # Reinstating goes back to the original bits, with a new date (the bits changed again).
+    # Revocation is permanent: flipping the YAML back is a located error, and nothing is written.
     write_files(root, {AWARDS_FILE: AWARDS})
+    with pytest.raises(CredsiteError, match="revocation is permanent"):
+        build_site(root, clock=fixed_clock(even_later), now=even_later)
+    assert diff_trees(after, tree(root / "_site")) == []
+
+    # Deleting the revoked award keeps it revoked for the copy its recipient holds.
+    held = tmp_path / "held.json"
+    held.write_bytes(after[f"credentials/{token}.json"])
+    alan = revoked_yaml.index("- achievement: teamwork\n  name: Alan")
+    write_files(
+        root,
+        {
+            AWARDS_FILE: revoked_yaml[:alan]
+            + revoked_yaml[revoked_yaml.index("- achievement: mentor") :]
+        },
+    )
     build_site(root, clock=fixed_clock(even_later), now=even_later)
-    reinstated = tree(root / "_site")
-    assert diff_trees(before, reinstated) == ["status/1.json"]
-    assert json.loads(reinstated["status/1.json"])["validFrom"] == "2026-12-04T12:00:00Z"
+    assert f"credentials/{token}.json" not in tree(root / "_site")
+    assert verifysite.verify_path(held, now=even_later, site=root / "_site").report.status == (
+        "revoked"
+    )
+
+
+def test_a_list_whose_awards_were_all_deleted_is_still_published(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Recipients' copies point at the list: it must outlive the awards in the content."""
+    root = make_site()
+    build_site(root)
+    out = root / "_site"
+    held = tmp_path / "held"
+    shutil.copytree(out / "credentials", held)
+    write_files(root, {AWARDS_FILE: ""})
+    result = build_site(root)
+    assert result.credentials == 0
+    assert (out / "status" / "1.json").is_file()
+    for path in sorted(held.glob("*.json")):
+        assert verifysite.verify_path(path, now=NOW, site=out).report.status == "verified"
 
 
 def test_a_full_status_list_starts_the_next(

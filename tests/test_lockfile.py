@@ -49,7 +49,7 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     for i in range(5):
         lock.award(f"{i:024x}", f"award {i}")
     lock.record_key("acme", KEY)
-    lock.list_updated("acme", 1, "revocation", "ab" * 32)
+    lock.list_updated("acme", 1, "revocation", frozenset({5}), "ab" * 32)
     path = tmp_path / "credsite.lock"
     assert lock.save(path) is True
     assert lock.save(path) is False  # unchanged: not rewritten
@@ -75,10 +75,12 @@ def test_missing_lockfile_is_empty(tmp_path: Path) -> None:
 def test_list_updated_keeps_date_until_bits_change() -> None:
     times = iter([dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 2, 1, tzinfo=dt.UTC)])
     lock = Lockfile(clock=lambda: next(times), rng=random.Random(0))
-    first = lock.list_updated("acme", 1, "revocation", "00" * 32)
+    first = lock.list_updated("acme", 1, "revocation", frozenset(), "00" * 32)
     assert first == "2026-01-01T00:00:00Z"
-    assert lock.list_updated("acme", 1, "revocation", "00" * 32) == first
-    assert lock.list_updated("acme", 1, "revocation", "11" * 32) == "2026-02-01T00:00:00Z"
+    assert lock.list_updated("acme", 1, "revocation", frozenset(), "00" * 32) == first
+    assert lock.list_updated("acme", 1, "revocation", frozenset({7}), "11" * 32) == (
+        "2026-02-01T00:00:00Z"
+    )
 
 
 def test_locked_refuses_to_record() -> None:
@@ -88,7 +90,7 @@ def test_locked_refuses_to_record() -> None:
     with pytest.raises(LockedError, match="signing key of issuer 'acme'"):
         lock.record_key("acme", KEY)
     with pytest.raises(LockedError, match="status list 1"):
-        lock.list_updated("acme", 1, "revocation", "00" * 32)
+        lock.list_updated("acme", 1, "revocation", frozenset(), "00" * 32)
 
 
 @pytest.mark.parametrize(
@@ -263,7 +265,8 @@ def run_operations(operations: list[tuple[str, int]], seed: int) -> None:
             ever[key] = entry
         # the status list only depends on revocations: recording it never touches awards
         for number in {e.list for e in lock.awards.values()}:
-            lock.list_updated("acme", number, "revocation", f"{len(revoked & content):064x}")
+            indices = frozenset(lock.awards[k].index for k in revoked & content)
+            lock.list_updated("acme", number, "revocation", indices, "")
         slots = [(e.list, e.index) for e in lock.awards.values()]
         assert len(slots) == len(set(slots)), "an index was given to two awards"
         assert lock.awards == ever, "an entry was dropped or changed"
@@ -313,6 +316,20 @@ def test_entries_are_plain_dataclasses() -> None:
         "issuer",
         "list",
         "purpose",
-        "bits",
+        "set",
         "updated",
+        "bits",
     ]
+
+
+def test_a_lockfile_written_before_set_is_upgraded_without_changing_dates() -> None:
+    """Lines that record a list's bits digest only (the first format) still match by digest."""
+    lock = Lockfile()
+    lock.lists[("acme", 1, "revocation")] = [
+        ListEntry("acme", 1, "revocation", None, "2026-01-01T00:00:00Z", "ab")
+    ]
+    assert (
+        lock.list_updated("acme", 1, "revocation", frozenset({3}), "ab") == "2026-01-01T00:00:00Z"
+    )
+    assert '"set":[3],"updated":"2026-01-01T00:00:00Z"' in lock.text()
+    assert lock.recorded_indices("acme", 1, "revocation") == frozenset({3})
