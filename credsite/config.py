@@ -167,9 +167,15 @@ def _check_site_url(url: str, read: Reader) -> str | None:
     if re.fullmatch(r"[\d.]+|\[.*\]", host) or ":" in host:
         read.error("url", "'url' must use a domain name: did:web does not allow IP addresses")
         return None
-    if parts.scheme != "https" and host not in ("localhost",):
-        read.error("url", "'url' must be https (did:web is resolved over HTTPS)")
+    if parts.scheme != "https":
+        read.error(
+            "url",
+            "'url' must be https: the issuer's did:web DID is resolved over HTTPS "
+            "(credsite serve previews any site on localhost as it is)",
+        )
         return None
+    # Host names are case-insensitive and did:web writes them in lower case: so do the ids.
+    url = parts._replace(netloc=parts.netloc.lower()).geturl()
     return url if url.endswith("/") else url + "/"
 
 

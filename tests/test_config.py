@@ -105,7 +105,10 @@ def test_every_problem_reported_at_once(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("http://example.github.io/creds/", "'url' must be https (did:web is resolved over HTTPS)"),
+        (
+            "http://example.github.io/creds/",
+            "'url' must be https: the issuer's did:web DID is resolved over HTTPS",
+        ),
         ("https://example.github.io/creds/?x=1", "'url' must not have a query or fragment"),
         ("https://example.github.io/creds/#top", "'url' must not have a query or fragment"),
         (
@@ -130,9 +133,17 @@ def test_bad_site_url_via_cli(tmp_path: Path, url: str, message: str) -> None:
     assert not (tmp_path / "_site").exists()
 
 
-def test_http_localhost_allowed_for_previews(tmp_path: Path) -> None:
-    cfg = config.load(write_site_yaml(tmp_path, "title: T\nurl: http://localhost:8000/\n"))
-    assert cfg.url == "http://localhost:8000/"
+def test_http_is_refused_even_for_localhost(tmp_path: Path) -> None:
+    """did:web resolves over https only; previews need no http url (serve maps the real one)."""
+    with pytest.raises(ContentError, match="'url' must be https"):
+        config.load(write_site_yaml(tmp_path, "title: T\nurl: http://localhost:8000/\n"))
+
+
+def test_host_is_lower_cased_like_did_web(tmp_path: Path) -> None:
+    cfg = config.load(
+        write_site_yaml(tmp_path, "title: T\nurl: https://Example.GitHub.io/Creds/\n")
+    )
+    assert cfg.url == "https://example.github.io/Creds/"  # the path keeps its case
 
 
 @pytest.mark.parametrize(
@@ -168,3 +179,15 @@ def test_output_may_not_overlap_content(make_site) -> None:
     assert result.exit_code == 1
     assert "overlaps" in output_of(result)
     assert (root / "content" / "issuers" / "acme.yaml").is_file()
+
+
+def test_a_site_url_with_capitals_builds_and_verifies(make_site) -> None:
+    """Mixed-case hosts once crashed the build (did:web lower-cases them)."""
+    from conftest import build_site
+
+    from credsite import verifysite
+
+    root = make_site({"site.yaml": SITE_YAML.replace(SITE_URL, "https://Example.GitHub.io/creds/")})
+    build_site(root)
+    reports = verifysite.verify_site(root / "_site")
+    assert reports and {r.report.status for r in reports} == {"verified"}
