@@ -24,8 +24,9 @@ from typing import Any
 from credsite import __version__, artwork, model, ob2, output, pages
 from credsite import config as site_config
 from credsite import credentials as creds
+from credsite.atomic import write_atomic
 from credsite.errors import CredsiteError, Problems
-from credsite.lockfile import AwardEntry, Clock, Lockfile, system_clock, write_atomic
+from credsite.lockfile import AwardEntry, Clock, Lockfile, system_clock
 from credsite.signing import IssuerKey, load_keys, published_keys
 from credsite.vc import did as vc_did
 from credsite.vc import proof as vc_proof
@@ -168,7 +169,13 @@ def build(
     if config.ob2:
         result.warnings.extend(ob2.publish(site_output, site, issued, urls, prepared))
     pages.add_pages(
-        site, issued, urls, site_output, demo_key=result.demo_key, extra_head=extra_head
+        site,
+        issued,
+        urls,
+        site_output,
+        demo_key=result.demo_key,
+        extra_head=extra_head,
+        qr_cache=cache / "qr-codes.json" if use_cache else None,
     )
     report("render", 1, 1)
 

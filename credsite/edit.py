@@ -41,8 +41,9 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from credsite import config as site_config
 from credsite import credentials as creds
 from credsite import model, yamlsource
+from credsite.atomic import write_atomic
 from credsite.errors import CredsiteError, Location, Problems
-from credsite.lockfile import Lockfile, write_atomic
+from credsite.lockfile import Lockfile
 
 ACTIONS = {"revoke": "revoked", "suspend": "suspended", "reinstate": "active"}
 """`set_status` takes the new status or the name of the action."""

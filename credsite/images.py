@@ -25,7 +25,6 @@ Pillow's bundled font otherwise): deterministic on one machine, not across machi
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import hashlib
 import io
@@ -34,7 +33,6 @@ import math
 import os
 import re
 import struct
-import tempfile
 import warnings
 import xml.etree.ElementTree as ET
 import zlib
@@ -45,6 +43,7 @@ from pathlib import Path
 import PIL
 from PIL import Image, ImageChops, ImageDraw, ImageFile, ImageFont, ImageOps
 
+from credsite.atomic import write_atomic
 from credsite.errors import CredsiteError, Location
 
 __all__ = [
@@ -1368,14 +1367,5 @@ class ImageCache:
         except FileNotFoundError:
             pass
         data = make()
-        self.dir.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.replace(temp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        write_atomic(target, data)
         return data

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -25,7 +26,6 @@ from credsite.output import Output
 SHARE_IMAGE_SIZE = (1200, 627)
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 OG_DESCRIPTION_MAX = 300
-QR_CACHE = ".credsite-cache/qr-codes.json"
 """Beside build.CACHE_DIR's other caches: QR code drawings by URL (see render.QrCodes)."""
 WHITE = "#ffffff"
 INK = "#1d2430"
@@ -238,8 +238,12 @@ def add_pages(
     *,
     demo_key: bool,
     extra_head: str = "",
+    qr_cache: Path | None = None,
 ) -> None:
-    """Every HTML page and the theme's static files; `issued` holds build.Issued items."""
+    """Every HTML page and the theme's static files; `issued` holds build.Issued items.
+
+    `qr_cache` is the file QR drawings are kept in between builds (None: draw every time).
+    """
     config = site.config
     theme = render.load_theme(config)
     static = render.static_files(theme)
@@ -254,7 +258,7 @@ def add_pages(
         "primary_issuer": primary,
         "type_label": type_label,
     }
-    qr = render.QrCodes(config.root / QR_CACHE)
+    qr = render.QrCodes(qr_cache)
     qr.prepare([urls.url(urls.credential_path(i.entry.credential, "html")) for i in issued])
     by_achievement: dict[str, list[Any]] = {}
     for item in issued:

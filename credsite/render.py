@@ -26,6 +26,7 @@ import nh3
 import segno
 from markupsafe import Markup, escape
 
+from credsite.atomic import write_atomic
 from credsite.config import SiteConfig
 from credsite.errors import CredsiteError, Location
 
@@ -165,11 +166,8 @@ class QrCodes:
         if self.cache_file is None or self.used == self.cached:
             return
         data = {"segno": segno.__version__, "codes": dict(sorted(self.used.items()))}
-        with contextlib.suppress(OSError):
-            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.cache_file.with_name(self.cache_file.name + ".tmp")
-            tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-            os.replace(tmp, self.cache_file)
+        with contextlib.suppress(OSError):  # only a cache: a read-only checkout still builds
+            write_atomic(self.cache_file, json.dumps(data, separators=(",", ":")).encode("utf-8"))
 
 
 @dataclass

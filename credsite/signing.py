@@ -14,9 +14,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from credsite.atomic import write_atomic
 from credsite.config import SiteConfig
 from credsite.errors import CredsiteError
-from credsite.lockfile import Lockfile, write_atomic
+from credsite.lockfile import Lockfile
 from credsite.vc.keys import SigningKey
 
 DEMO_SEED_LABEL = (
