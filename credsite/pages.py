@@ -11,6 +11,7 @@ simple and a site's own theme gets it for free: absolute URLs for Open Graph, th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,8 +127,15 @@ class Brand:
 
 
 def brand(issuer: Issuer | None) -> Brand:
+    """The page's colours from the issuer's brand, with text colours that meet WCAG AA."""
     primary = issuer.primary_colour if issuer else "#1f4e79"
     secondary = issuer.secondary_colour if issuer else "#f2b705"
+    return _brand(primary, secondary)
+
+
+@functools.cache
+def _brand(primary: str, secondary: str) -> Brand:
+    """Computed once per pair of colours, not once per page (contrast search is a loop)."""
     tint = mix(primary, WHITE, 0.93)
     strong = readable_on(readable_on(primary, WHITE), tint)
     return Brand(

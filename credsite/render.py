@@ -67,12 +67,16 @@ def builtin_theme_dir() -> Path:
     return Path(__file__).parent.parent / "themes" / "default"
 
 
+# One converter, reset per call: building a Markdown instance costs more than converting.
+_MARKDOWN = md.Markdown(extensions=["sane_lists"], output_format="html")
+
+
 @functools.lru_cache(maxsize=4096)
 def markdown_html(text: str | None) -> str:
     """Markdown to HTML, sanitised: links get rel=noopener, no raw HTML survives nh3."""
     if not text:
         return ""
-    html = md.markdown(text, extensions=["sane_lists"], output_format="html")
+    html = _MARKDOWN.reset().convert(text)
     return nh3.clean(html, tags=_ALLOWED_TAGS, link_rel="noopener noreferrer nofollow")
 
 
