@@ -78,7 +78,7 @@ def _drawn_badge(
     return _png_from_bytes(png), images.PreparedSvg(svg.decode("utf-8"))
 
 
-def prepare(site: Site, urls: Urls, cache_dir: Path) -> Prepared:
+def prepare(site: Site, cache_dir: Path) -> Prepared:
     """Load, check and normalise every image; all problems are reported together."""
     problems = Problems()
     cache = images.ImageCache(cache_dir)
@@ -139,7 +139,7 @@ def publish(
         out.add(urls.issuer_image_path(slug), logo.data)
     for slug, (png, svg) in prepared.badges.items():
         out.add(urls.achievement_image_path(slug), png.data)
-        out.add(urls.achievement_image_path(slug)[:-4] + ".svg", svg.data)
+        out.add(urls.achievement_image_path(slug, "svg"), svg.data)
         out.add(share_image_path(slug), prepared.share[slug])
     for token, credential_json in credentials:
         png, svg = prepared.badges[achievement_of[token]]

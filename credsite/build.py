@@ -109,7 +109,7 @@ def build(
     keys = load_keys(config, sorted(site.issuers), site.primary_issuer, lock)
     result.demo_key = any(k.demo for k in keys.values())
     cache = cache_dir or root / CACHE_DIR  # serve passes its own temporary folder
-    prepared = artwork.prepare(site, urls, cache / "images")
+    prepared = artwork.prepare(site, cache / "images")
     report("content", 1, 1)
 
     entries = {a.key: lock.award(a.lock_key, a.key) for a in site.awards}

@@ -60,8 +60,8 @@ class Urls:
     def issuer_path(self, slug: str, suffix: str = "json") -> str:
         return f"issuers/{slug}.{suffix}"
 
-    def achievement_image_path(self, slug: str) -> str:
-        return f"images/achievements/{slug}.png"
+    def achievement_image_path(self, slug: str, suffix: str = "png") -> str:
+        return f"images/achievements/{slug}.{suffix}"
 
     def issuer_image_path(self, slug: str) -> str:
         return f"images/issuers/{slug}.png"
@@ -218,7 +218,7 @@ def published_profile(issuer: Issuer, urls: Urls) -> dict[str, Any]:
 
 def verification_method(issuer: str, public_key_multibase: str, urls: Urls) -> str:
     """did:web DID URL whose fragment is the key itself (what the 1EdTech validator expects)."""
-    return f"{urls.did(issuer)}#{public_key_multibase}"
+    return vc_did.verification_method_id(urls.did(issuer), public_key_multibase)
 
 
 def status_list(

@@ -44,6 +44,7 @@ from credsite import model, yamlsource
 from credsite.atomic import write_atomic
 from credsite.errors import CredsiteError, Location, Problems
 from credsite.lockfile import Lockfile
+from credsite.vc.identity import normalise_email
 
 ACTIONS = {"revoke": "revoked", "suspend": "suspended", "reinstate": "active"}
 """`set_status` takes the new status or the name of the action."""
@@ -130,7 +131,7 @@ def find_award(site: model.Site, lock: Lockfile, credential: str) -> model.Award
             return by_key[text]
         achievement, _, email = text.rpartition("/")
         if achievement and "@" in email:
-            normalised = f"{achievement}/{model.normalise_email(email)}"
+            normalised = f"{achievement}/{normalise_email(email)}"
             if normalised in by_key:
                 return by_key[normalised]
         token = text.lower().removesuffix(".json").removesuffix(".html")

@@ -6,6 +6,7 @@ before the rest of the content is valid.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from credsite import config as site_config
@@ -37,7 +38,7 @@ def generate(root: Path, issuer: str | None, rotate: bool) -> list[str]:
     for name in targets:
         path = key_path(config, name)
         existing = find_key(
-            config.__class__(**{**config.__dict__, "demo_key": False}),
+            dataclasses.replace(config, demo_key=False),
             name,
             name == (config.primary_issuer or known[0]),
         )

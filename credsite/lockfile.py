@@ -28,12 +28,13 @@ from pathlib import Path
 from credsite.atomic import write_atomic
 from credsite.errors import ContentError, CredsiteError, Location, Problems
 from credsite.fields import format_datetime, parse_datetime
+from credsite.vc.status import MIN_ENTRIES
 
 HEADER = (
     "# credsite.lock: issuance state credsite cannot recompute (credential ids, status indices,\n"
     "# salts, issue times). Commit it; never edit or delete lines: recipients hold what it records.\n"
 )
-LIST_SIZE = 131_072  # Bitstring Status List §6.1 minimum; one index per award in every list
+LIST_SIZE = MIN_ENTRIES  # Bitstring Status List minimum; one index per award in every list
 Clock = Callable[[], dt.datetime]
 
 

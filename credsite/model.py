@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from credsite import spreadsheet, yamlsource
 from credsite.config import SLUG, SiteConfig
 from credsite.errors import CredsiteError, Location, Problems
 from credsite.fields import Reader, is_http_url, parse_duration
+from credsite.vc.identity import normalise_email
 from credsite.yamlsource import Map, Node, Seq
 
 HEX_COLOUR = r"#[0-9a-fA-F]{6}"
@@ -155,10 +156,6 @@ class Site:
     achievements: dict[str, Achievement] = field(default_factory=dict)
     awards: list[Award] = field(default_factory=list)
     primary_issuer: str = ""
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def load(config: SiteConfig) -> Site:
@@ -560,7 +557,7 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
     for slug, achievement in list(site.achievements.items()):
         if not achievement.issuer:
             if len(site.issuers) == 1:
-                site.achievements[slug] = _replace(achievement, issuer=next(iter(site.issuers)))
+                site.achievements[slug] = replace(achievement, issuer=next(iter(site.issuers)))
             elif site.issuers:
                 problems.add(
                     achievement.location,
@@ -584,12 +581,6 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
             )
         else:
             seen[award.key] = award
-
-
-def _replace(achievement: Achievement, **changes: Any) -> Achievement:
-    from dataclasses import replace
-
-    return replace(achievement, **changes)
 
 
 def _unknown(what: str, name: str, known: dict[str, Any]) -> str:

@@ -49,6 +49,7 @@ from credsite.credentials import Urls, alignment_doc
 from credsite.errors import Problems
 from credsite.fields import format_datetime, is_http_url
 from credsite.model import Achievement, Issuer, Site
+from credsite.output import json_bytes
 from credsite.vc.identity import identity_hash, normalise_email
 from credsite.vc.jsonld import JsonLdError, check_terms_defined
 from credsite.vc.verify import (
@@ -238,11 +239,6 @@ def revocation_list(issuer: Issuer, items: list[Issued], site: Site, urls: Urls)
     }
 
 
-def document_bytes(document: Any) -> bytes:
-    """The published form (as `credsite.output.json_bytes`); baked images carry these exact bytes."""
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
 # -- publishing --------------------------------------------------------------------------------------
 
 
@@ -256,10 +252,10 @@ def publish(
     for item in issued:
         by_issuer[site.achievements[item.award.achievement].issuer].append(item)
     for slug, issuer in sorted(site.issuers.items()):
-        out.add(issuer_path(slug), document_bytes(issuer_profile(issuer, urls)))
+        out.add(issuer_path(slug), json_bytes(issuer_profile(issuer, urls)))
         out.add(
             revocation_list_path(slug),
-            document_bytes(revocation_list(issuer, by_issuer[slug], site, urls)),
+            json_bytes(revocation_list(issuer, by_issuer[slug], site, urls)),
         )
         if not (issuer.publish_email and issuer.email):
             shown = issuer.location.path
@@ -274,10 +270,10 @@ def publish(
                 f"published unless asked: {how}"
             )
     for slug, achievement in sorted(site.achievements.items()):
-        out.add(badge_path(slug), document_bytes(badge_class(achievement, urls)))
+        out.add(badge_path(slug), json_bytes(badge_class(achievement, urls)))
     for item in issued:
         token = item.entry.credential
-        data = document_bytes(assertion(item, site, urls))
+        data = json_bytes(assertion(item, site, urls))
         text = data.decode("utf-8")
         png, svg = prepared.badges[item.award.achievement]
         out.add(assertion_path(token), data)

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from credsite import render
+from credsite import images, render
 from credsite.artwork import share_image_path
 from credsite.credentials import Urls
 from credsite.model import Achievement, Award, Issuer, Site
 from credsite.output import Output
 
-SHARE_IMAGE_SIZE = (1200, 627)
+SHARE_IMAGE_SIZE = images.SHARE_SIZE
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 OG_DESCRIPTION_MAX = 300
 """Beside build.CACHE_DIR's other caches: QR code drawings by URL (see render.QrCodes)."""

@@ -216,13 +216,6 @@ def test_hash_uses_the_lower_cased_email() -> None:
     )
 
 
-def test_documents_are_written_like_every_other_json_file() -> None:
-    from credsite.output import json_bytes
-
-    doc = {"@context": ob2.CONTEXT_URL, "name": "Zoë", "tags": ["a", "b"]}
-    assert ob2.document_bytes(doc) == json_bytes(doc)
-
-
 def test_revoked_example_award_shows_revoked(example_output: Path) -> None:
     revoked = {t: d for t, d in assertions(example_output).items() if d.get("revoked")}
     assert len(revoked) == 1
