@@ -29,6 +29,8 @@ class SiteFiles:
     def __init__(self, folder: Path, base_url: str) -> None:
         self.folder = folder
         self.base_url = base_url
+        self.cache: dict = {}
+        """Shared by every verification of one run: each DID document and list is checked once."""
 
     def __call__(self, url: str) -> Any:
         if not url.startswith(self.base_url):
@@ -125,7 +127,7 @@ def _verify_path(path: Path, fetch: SiteFiles, now: dt.datetime, folder: Path) -
         document = json.loads(text)
     except (OSError, ValueError, CredsiteError) as exc:
         return Report(str(path), [Check("read", False, str(exc))], "failed")
-    report = verify_credential(document, fetch, now)
+    report = verify_credential(document, fetch, now, fetch.cache)
     if path.suffix != ".json":
         _compare_with_hosted(document, text, fetch, report)
     return report

@@ -288,7 +288,7 @@ def _check_status_entry(
     if size != 1:
         run.add(name, False, f"statusSize {size!r} is not supported")
         return
-    key = ("status", url)
+    key = ("status", url, issuer_id)  # a list is only good for the issuer it was checked for
     if key not in cache:
         cache[key] = _load_status_list(run, url, issuer_id, fetch, now, cache)
     list_credential = cache[key]
@@ -367,9 +367,15 @@ def _load_status_list(
     return doc
 
 
-def verify_credential(document: dict, fetch: Fetch, now: datetime) -> Report:
+def verify_credential(
+    document: dict, fetch: Fetch, now: datetime, cache: dict | None = None
+) -> Report:
     """Run every check on ``document`` and summarise: verified, revoked, suspended, expired,
-    not-yet-valid or failed (in that precedence, reversed)."""
+    not-yet-valid or failed (in that precedence, reversed).
+
+    Pass one `cache` dict to several calls (a whole site) to fetch and verify each DID document
+    and status list once; a status list is cached per issuer it was checked for.
+    """
     if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
         raise TypeError("now must be a timezone-aware datetime")
     run = CheckRun()
@@ -378,13 +384,13 @@ def verify_credential(document: dict, fetch: Fetch, now: datetime) -> Report:
         return Report("", run.checks, run.status())
     doc_id = document.get("id") if isinstance(document.get("id"), str) else ""
     try:
-        _verify(run, document, fetch, now)
+        _verify(run, document, fetch, now, {} if cache is None else cache)
     except Exception as exc:  # safety net: bad input must not escape as an exception
         run.add("internal", False, f"verification aborted: {type(exc).__name__}: {exc}")
     return Report(doc_id, run.checks, run.status())
 
 
-def _verify(run: CheckRun, document: dict, fetch: Fetch, now: datetime) -> None:
+def _verify(run: CheckRun, document: dict, fetch: Fetch, now: datetime, cache: dict) -> None:
     contexts = _as_list(document.get("@context"))
     types = _as_list(document.get("type"))
     if contexts[:1] != [VC_V2_CONTEXT]:
@@ -410,7 +416,6 @@ def _verify(run: CheckRun, document: dict, fetch: Fetch, now: datetime) -> None:
         issuer_id is not None,
         f"issuer is {issuer_id}" if issuer_id else "issuer has no id",
     )
-    cache: dict = {}
     _check_proofs(run, "", document, issuer_id, fetch, cache)
     _check_dates(run, "", document, now, required=any(t in types for t in OB_TYPES))
     for i, entry in enumerate(_as_list(document.get("credentialStatus"))):

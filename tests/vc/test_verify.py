@@ -587,3 +587,22 @@ def test_report_types() -> None:
 
 def test_encode_multikey_used_in_fixtures_matches_key() -> None:
     assert encode_multikey_public(KEY.public_key) == KEY.public_key_multibase
+
+
+def test_a_shared_cache_checks_each_list_once_and_only_for_its_issuer(site: Site) -> None:
+    """`credsite verify` of a whole site shares one cache; it must not let a list checked for
+    one issuer vouch for another issuer's credential."""
+    cache: dict = {}
+    assert verify_credential(credential(), site.fetch, NOW, cache).status == "verified"
+    fetched = len(site.fetched)
+    assert verify_credential(credential(), site.fetch, NOW, cache).status == "verified"
+    assert len(site.fetched) == fetched  # the DID document and the list came from the cache
+
+    other_did = "did:web:other.example"
+    site.put_did([OTHER_KEY.public_key_multibase], other_did)
+    issuer = {**full_ob_credential()["issuer"], "id": other_did}
+    stranger = credential(
+        key=OTHER_KEY, vm=f"{other_did}#{OTHER_KEY.public_key_multibase}", issuer=issuer
+    )
+    report = verify_credential(stranger, site.fetch, NOW, cache)
+    assert report.status == "failed"  # the list at REVOCATION_LIST belongs to SITE_DID
