@@ -48,8 +48,9 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from credsite import config, model
-from credsite.lockfile import Lockfile
+from credsite.content import config
+from credsite.content import model
+from credsite.state.lockfile import Lockfile
 
 root = Path(".")
 site = model.load(config.load(root))

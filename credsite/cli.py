@@ -143,7 +143,7 @@ def verify(path: Path, site: Path | None, as_json: bool) -> None:
     credentials are reported as such. OB 2.0 hosted assertions (ob2/assertions/*.json) and their
     baked images are checked too: the hosted copy, badge class, issuer, scope and revocation.
     """
-    from credsite import verifysite
+    from credsite.commands import verify as verifysite
 
     with user_errors():
         if path.is_dir():
@@ -185,7 +185,7 @@ def verify(path: Path, site: Path | None, as_json: bool) -> None:
 @click.argument("image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def extract(image: Path) -> None:
     """Print the credential JSON baked into a PNG or SVG badge image."""
-    from credsite import verifysite
+    from credsite.commands import verify as verifysite
 
     with user_errors():
         click.echo(verifysite.extract(image))
@@ -206,7 +206,7 @@ def keys() -> None:
 )
 def keys_generate(site_dir: Path, issuer: str | None, rotate: bool) -> None:
     """Create an Ed25519 signing key for an issuer (all issuers without one if none is named)."""
-    from credsite import keytool
+    from credsite.commands import keys as keytool
 
     with user_errors():
         for line in keytool.generate(site_dir, issuer, rotate):
@@ -237,7 +237,7 @@ def init(directory: Path, title: str, url: str, issuer: str) -> None:
     committed), .gitignore, .gitattributes, a README and a GitHub Actions workflow that publishes
     the site with GitHub Pages.
     """
-    from credsite import scaffold
+    from credsite.commands import init as scaffold
 
     with user_errors():
         created = scaffold.init(directory, title=title, url=url, issuer=issuer)
@@ -266,7 +266,7 @@ def serve(site_dir: Path, port: int, host: str, open_browser: bool) -> None:
     credsite.lock. A change that breaks the build shows its errors here and on the page, which
     keeps showing the last good build. Ctrl-C stops.
     """
-    from credsite import serve as preview
+    from credsite.commands import serve as preview
 
     def log(level: str, message: str) -> None:
         if level == "info":
@@ -288,7 +288,7 @@ def serve(site_dir: Path, port: int, host: str, open_browser: bool) -> None:
 def _change_status(site_dir: Path, credential: str, status: str, reason: str | None) -> None:
     import datetime as dt
 
-    from credsite import edit
+    from credsite.commands import status as edit
 
     with user_errors():
         change = edit.set_status(site_dir, credential, status, reason, dt.date.today())

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from credsite import images
 from credsite.build import build
 from credsite.cli import cli
-from credsite.verifysite import verify_path
+from credsite.commands.verify import verify_path
+from credsite.media import art
+from credsite.openbadges import png as png_format
+from credsite.openbadges import svg as svg_format
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = dt.datetime.now(dt.UTC)  # after the status list's recorded validFrom
@@ -62,10 +64,10 @@ def test_tampered_baked_image_fails(site: Path, suffix: str, tmp_path: Path) -> 
     credential["credentialSubject"]["name"] = "Mallory Forger"
     forged = json.dumps(credential, indent=2, ensure_ascii=False) + "\n"
     if suffix == "png":
-        image.write_bytes(images.bake_png(image.read_bytes(), "openbadgecredential", forged))
+        image.write_bytes(png_format.bake_png(image.read_bytes(), "openbadgecredential", forged))
     else:
         svg = image.read_text(encoding="utf-8")
-        image.write_text(images.bake_svg(svg, forged, version=3), encoding="utf-8")
+        image.write_text(svg_format.bake_svg(svg, forged, version=3), encoding="utf-8")
     verified = verify_path(image, now=NOW)
     assert verified.report.status == "failed"
     result = CliRunner().invoke(cli, ["verify", str(image)])
@@ -75,7 +77,7 @@ def test_tampered_baked_image_fails(site: Path, suffix: str, tmp_path: Path) -> 
 
 def test_image_without_credential_is_a_clear_error(tmp_path: Path) -> None:
     plain = tmp_path / "plain.png"
-    badge = images.render_badge("Test", "Issuer", "#0b5d5e", "#f2a900", None)[0]
+    badge = art.render_badge("Test", "Issuer", "#0b5d5e", "#f2a900", None)[0]
     plain.write_bytes(badge.data)
     result = CliRunner().invoke(cli, ["extract", str(plain)])
     assert result.exit_code == 1

@@ -26,9 +26,12 @@ from conftest import (
     write_files,
 )
 
-from credsite import config, lockfile, signing, verifysite
+from credsite.commands import verify as verifysite
+from credsite.content import config
 from credsite.errors import CredsiteError
-from credsite.lockfile import LockedError
+from credsite.state import keyfiles as signing
+from credsite.state import lockfile
+from credsite.state.lockfile import LockedError
 from credsite.vc import did as vc_did
 from credsite.vc.status import Bitstring
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import SITE_URL, SITE_YAML, output_of, run_cli, write_files
 
-from credsite import config
+from credsite.content import config
 from credsite.errors import ContentError, CredsiteError
 
 
@@ -184,7 +184,7 @@ def test_a_site_url_with_capitals_builds_and_verifies(make_site) -> None:
     """Mixed-case hosts once crashed the build (did:web lower-cases them)."""
     from conftest import build_site
 
-    from credsite import verifysite
+    from credsite.commands import verify as verifysite
 
     root = make_site({"site.yaml": SITE_YAML.replace(SITE_URL, "https://Example.GitHub.io/creds/")})
     build_site(root)

@@ -1,8 +1,8 @@
-"""Tests for credsite.edit: revoke, suspend and reinstate by editing the user's YAML in place.
+"""Tests for credsite.commands.status: revoke, suspend and reinstate by editing the user's YAML in place.
 
 Each test copies a small site that was built once (so credsite.lock holds real tokens), changes an
 award's status with `set_status`, and checks the file byte for byte: only the status lines may
-change, and the file must still load through `credsite.model` with the new status.
+change, and the file must still load through `credsite.content.model` with the new status.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from conftest import build_site, copy_example, diff_trees, tree, write_files
 
-from credsite import config as site_config
-from credsite import model
-from credsite.edit import Change, set_status
+from credsite.commands.status import Change, set_status
+from credsite.content import config as site_config
+from credsite.content import model
 from credsite.errors import CredsiteError
-from credsite.lockfile import Lockfile
+from credsite.state.lockfile import Lockfile
 
 TODAY = dt.date(2026, 12, 1)
 URL = "https://example.github.io/creds/"

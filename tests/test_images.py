@@ -1,4 +1,4 @@
-"""Tests for credsite.images: normalising and sanitising images, badge art, baking, extraction."""
+"""Tests for the image modules (credsite.openbadges, credsite.media): normalising and sanitising images, badge art, baking, extraction."""
 
 from __future__ import annotations
 
@@ -15,22 +15,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 
-from credsite import images
 from credsite.errors import CredsiteError
-from credsite.images import (
-    ImageCache,
-    ImageError,
-    PreparedPng,
-    PreparedSvg,
-    bake_png,
-    bake_svg,
-    extract_png,
-    extract_svg,
-    load_image,
-    render_badge,
-    render_share_image,
-    svg_from_png,
-)
+from credsite.media import art
+from credsite.media.art import render_badge, render_share_image
+from credsite.media.raster import load_image, svg_from_png
+from credsite.openbadges import image as image_format
+from credsite.openbadges import svg as svg_format
+from credsite.openbadges.image import ImageError, PreparedPng, PreparedSvg
+from credsite.openbadges.png import bake_png, extract_png
+from credsite.openbadges.svg import bake_svg, extract_svg
 
 OB3 = "openbadgecredential"
 OB2 = "openbadges"
@@ -287,7 +280,7 @@ def test_decompression_bomb_is_refused(size: tuple[int, int]) -> None:
 
 def test_too_many_bytes_is_refused() -> None:
     with pytest.raises(ImageError, match="limit"):
-        load_image(b"\x89PNG\r\n\x1a\n" + b"\x00" * images.MAX_BYTES, "big.png")
+        load_image(b"\x89PNG\r\n\x1a\n" + b"\x00" * image_format.MAX_BYTES, "big.png")
 
 
 # -- raster normalisation --------------------------------------------------------------------------
@@ -457,7 +450,7 @@ def test_existing_openbadges_elements_are_dropped() -> None:
 )
 def test_sanitised_svg_never_has_scripts_or_handlers(parts: list[tuple[str, str, str]]) -> None:
     body = "".join(
-        f'<{tag} {attr}="{images._escape_attr(value)}">{images._escape_text(value)}</{tag}>'
+        f'<{tag} {attr}="{svg_format.escape_attr(value)}">{svg_format.escape_text(value)}</{tag}>'
         for tag, attr, value in parts
     )
     try:
@@ -653,13 +646,13 @@ DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
 @pytest.mark.skipif(not Path(DEJAVU).is_file(), reason="DejaVu fonts not installed")
 def test_font_fallback_for_missing_glyphs(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert images._covers(DEJAVU, "Café Ж Ω")
-    assert not images._covers(DEJAVU, "中文")
+    assert art._covers(DEJAVU, "Café Ж Ω")
+    assert not art._covers(DEJAVU, "中文")
     # a primary font without Cyrillic falls back to an installed font that has it
-    monkeypatch.setattr(images, "_font_path", lambda bold: None)
-    monkeypatch.setattr(images, "_FALLBACK_FONTS", {True: ("/nonexistent.ttf", DEJAVU), False: ()})
-    assert images._face("Жук", True) == DEJAVU
-    assert images._face("Жук", False) is None  # nothing better installed: keep the primary
+    monkeypatch.setattr(art, "_font_path", lambda bold: None)
+    monkeypatch.setattr(art, "_FALLBACK_FONTS", {True: ("/nonexistent.ttf", DEJAVU), False: ()})
+    assert art._face("Жук", True) == DEJAVU
+    assert art._face("Жук", False) is None  # nothing better installed: keep the primary
 
 
 def test_render_badge_with_logo(prepared: PreparedPng) -> None:
@@ -684,36 +677,3 @@ def test_render_share_image(badge: tuple[PreparedPng, PreparedSvg]) -> None:
         assert image.size == (1200, 627)
     assert render_share_image(*args) == data
     assert {ctype for ctype, _ in chunks(data)} <= {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}
-
-
-# -- cache -----------------------------------------------------------------------------------------
-
-
-def test_image_cache(tmp_path: Path) -> None:
-    cache = ImageCache(tmp_path / "cache")
-    calls: list[int] = []
-
-    def make() -> bytes:
-        calls.append(1)
-        return b"rendered"
-
-    assert cache.get_or_make(("badge", b"\x00\x01"), make) == b"rendered"
-    assert cache.get_or_make(("badge", b"\x00\x01"), make) == b"rendered"
-    assert len(calls) == 1
-    cache.get_or_make(("badge", "\x00\x01"), make)  # str and bytes parts differ
-    cache.get_or_make(("bad", "ge\x00\x01"), make)  # part boundaries matter
-    assert len(calls) == 3
-    files = sorted(p.name for p in (tmp_path / "cache").iterdir())
-    assert len(files) == 3 and all(len(name) == 64 for name in files)  # no temp files left
-    assert "Pillow" in cache.version
-
-
-def test_image_cache_failure_leaves_nothing(tmp_path: Path) -> None:
-    cache = ImageCache(tmp_path)
-
-    def boom() -> bytes:
-        raise RuntimeError("no")
-
-    with pytest.raises(RuntimeError):
-        cache.get_or_make(("x",), boom)
-    assert list(tmp_path.iterdir()) == []

@@ -13,9 +13,10 @@ import pytest
 import yaml
 from conftest import REPO, output_of, run_cli
 
-from credsite import config, scaffold
+from credsite.commands import init as scaffold
+from credsite.commands.verify import verify_site
+from credsite.content import config
 from credsite.errors import CredsiteError
-from credsite.verifysite import verify_site
 
 BASE_URL = scaffold.DEFAULT_URL
 SECRET = "CREDSITE_KEY_YOUR_ORG"

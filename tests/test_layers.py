@@ -277,7 +277,7 @@ def test_import_scanner_sees_relative_and_lazy_imports() -> None:
             "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from credsite import build\n",
             [],
         ),
-        ("def f():\n    from credsite.output import Output\n", [("output", False)]),
+        ("def f():\n    from credsite.website.output import Output\n", [("output", False)]),
     ],
 )
 def test_import_scanner_cases(tmp_path: Path, source: str, expected) -> None:

@@ -15,9 +15,9 @@ from conftest import AWARDS, NOW, build_site, fixed_clock, output_of, run_cli, t
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credsite import lockfile
 from credsite.errors import ContentError, CredsiteError
-from credsite.lockfile import AwardEntry, KeyEntry, ListEntry, LockedError, Lockfile
+from credsite.state import lockfile
+from credsite.state.lockfile import AwardEntry, KeyEntry, ListEntry, LockedError, Lockfile
 
 AWARDS_FILE = "content/awards/awards.yaml"
 KEY = "z6MkwC9FPwfuZrpqDZPzFjgRuJcR2hkuEE14Lehs576tAoUD"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import AWARDS, ISSUER, SITE_URL, TEAMWORK, output_of, run_cli
 
-from credsite import config, model
+from credsite.content import config, model
 from credsite.errors import ContentError
 
 AWARDS_FILE = "content/awards/awards.yaml"

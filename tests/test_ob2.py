@@ -28,9 +28,14 @@ from conftest import (
 )
 from pyld import jsonld as pyld_jsonld
 
-from credsite import config as site_config
-from credsite import images, model, ob2, verifysite
+from credsite.commands import verify as verifysite
+from credsite.content import config as site_config
+from credsite.content import model
 from credsite.errors import ContentError
+from credsite.issuing import ob2
+from credsite.openbadges import ob2 as ob2_format
+from credsite.openbadges import png as png_format
+from credsite.openbadges import svg as svg_format
 from credsite.vc.jsonld import JsonLdError, check_terms_defined
 
 GOLDEN = Path(__file__).parent / "golden" / "ob2"
@@ -78,14 +83,14 @@ def example_awards(root: Path) -> list[model.Award]:
 
 
 def test_bundled_context_is_the_verbatim_ob2_context() -> None:
-    assert hashlib.sha256(ob2.CONTEXT_FILE.read_bytes()).hexdigest() == CONTEXT_SHA256
-    assert ob2.contexts() == {"https://w3id.org/openbadges/v2": ob2.context_document()}
+    assert hashlib.sha256(ob2_format.CONTEXT_FILE.read_bytes()).hexdigest() == CONTEXT_SHA256
+    assert ob2_format.contexts() == {"https://w3id.org/openbadges/v2": ob2_format.context_document()}
 
 
 def test_undefined_term_is_refused_by_the_context_check() -> None:
-    doc = {"@context": ob2.CONTEXT_URL, "type": "Assertion", "id": SITE_URL + "a", "colour": "red"}
+    doc = {"@context": ob2_format.CONTEXT_URL, "type": "Assertion", "id": SITE_URL + "a", "colour": "red"}
     with pytest.raises(JsonLdError) as caught:
-        check_terms_defined(doc, ob2.contexts())
+        check_terms_defined(doc, ob2_format.contexts())
     assert caught.value.problems == ["$.colour"]
 
 
@@ -96,8 +101,8 @@ def test_every_ob2_document_expands_cleanly(example_output: Path) -> None:
     """Safe-mode check (no dropped term, no relative IRI) and plain pyld over the bundled context."""
 
     def loader(url: str, options: Any = None) -> dict:
-        assert url == ob2.CONTEXT_URL, url
-        return {"contextUrl": None, "documentUrl": url, "document": ob2.context_document()}
+        assert url == ob2_format.CONTEXT_URL, url
+        return {"contextUrl": None, "documentUrl": url, "document": ob2_format.context_document()}
 
     files = sorted((example_output / "ob2").rglob("*.json"))
     assert len(files) > 20
@@ -108,7 +113,7 @@ def test_every_ob2_document_expands_cleanly(example_output: Path) -> None:
     }
     for path in files:
         doc = load_json(path)
-        check_terms_defined(doc, ob2.contexts())
+        check_terms_defined(doc, ob2_format.contexts())
         expanded = pyld_jsonld.expand(doc, {"documentLoader": loader})
         assert len(expanded) == 1
         kind = path.parent.name
@@ -322,13 +327,13 @@ def test_bake_extract_round_trip(example_output: Path) -> None:
         hosted = (folder / f"{token}.json").read_bytes()
         png = (folder / f"{token}.png").read_bytes()
         svg = (folder / f"{token}.svg").read_bytes()
-        assert images.extract_png(png, "openbadges").encode("utf-8") == hosted
-        assert images.extract_png(png, "openbadgecredential") is None
-        assert images.extract_svg(svg, 2).encode("utf-8") == hosted
-        assert images.extract_svg(svg, 3) is None
+        assert png_format.extract_png(png, "openbadges").encode("utf-8") == hosted
+        assert png_format.extract_png(png, "openbadgecredential") is None
+        assert svg_format.extract_svg(svg, 2).encode("utf-8") == hosted
+        assert svg_format.extract_svg(svg, 3) is None
         assert f'verify="{EXAMPLE_URL}ob2/assertions/{token}.json"'.encode() in svg
         assert b'xmlns:openbadges="http://openbadges.org"' in svg
-        assert ob2.extract(png) == ob2.extract(svg) == hosted.decode("utf-8")
+        assert ob2_format.extract(png) == ob2_format.extract(svg) == hosted.decode("utf-8")
 
 
 def test_extract_command_prints_the_ob2_assertion(example_output: Path) -> None:
@@ -404,12 +409,12 @@ def test_tampered_baked_image_fails(example_copy: Path, suffix: str) -> None:
     text = json.dumps(tamper(load_json(folder / f"{token}.json")), indent=2)
     image = folder / f"{token}.{suffix}"
     if suffix == "png":
-        image.write_bytes(images.bake_png(image.read_bytes(), "openbadges", text))
+        image.write_bytes(png_format.bake_png(image.read_bytes(), "openbadges", text))
     else:
         svg = image.read_text(encoding="utf-8")
         url = f"{EXAMPLE_URL}ob2/assertions/{token}.json"
-        image.write_text(images.bake_svg(svg, text, version=2, verify=url), encoding="utf-8")
-    assert ob2.extract(image.read_bytes()) == text
+        image.write_text(svg_format.bake_svg(svg, text, version=2, verify=url), encoding="utf-8")
+    assert ob2_format.extract(image.read_bytes()) == text
     report = verifysite.verify_path(image, NOW).report
     assert report.status == "failed"
     assert run_cli("verify", str(image)).exit_code == 1
@@ -456,7 +461,7 @@ def fetch_from(documents: dict[str, dict]) -> Callable[[str], dict]:
 def small_world(**assertion_changes: Any) -> tuple[dict, dict[str, dict]]:
     base = "https://org.example/site/"
     issuer = {
-        "@context": ob2.CONTEXT_URL,
+        "@context": ob2_format.CONTEXT_URL,
         "type": "Issuer",
         "id": base + "issuer.json",
         "name": "Org",
@@ -464,7 +469,7 @@ def small_world(**assertion_changes: Any) -> tuple[dict, dict[str, dict]]:
         "email": "badges@org.example",
     }
     badge = {
-        "@context": ob2.CONTEXT_URL,
+        "@context": ob2_format.CONTEXT_URL,
         "type": "BadgeClass",
         "id": base + "badge.json",
         "name": "B",
@@ -474,7 +479,7 @@ def small_world(**assertion_changes: Any) -> tuple[dict, dict[str, dict]]:
         "issuer": issuer["id"],
     }
     assertion = {
-        "@context": ob2.CONTEXT_URL,
+        "@context": ob2_format.CONTEXT_URL,
         "type": "Assertion",
         "id": base + "a.json",
         "recipient": ob2.recipient("a@org.example", "s"),
@@ -488,11 +493,11 @@ def small_world(**assertion_changes: Any) -> tuple[dict, dict[str, dict]]:
 
 def test_verify_assertion_on_its_own() -> None:
     doc, world = small_world()
-    report = ob2.verify_assertion(doc, fetch_from(world), NOW)
+    report = ob2_format.verify_assertion(doc, fetch_from(world), NOW)
     assert report.status == "verified", [c for c in report.checks if not c.ok]
     # without a verification policy the issuer's host is the allowed origin
     doc, world = small_world(id="https://elsewhere.example/a.json")
-    report = ob2.verify_assertion(doc, fetch_from(world | {doc["id"]: doc}), NOW)
+    report = ob2_format.verify_assertion(doc, fetch_from(world | {doc["id"]: doc}), NOW)
     assert [c.name for c in report.checks if not c.ok] == ["hosted scope"]
 
 
@@ -514,7 +519,7 @@ def test_verify_assertion_on_its_own() -> None:
 )
 def test_verify_assertion_problems(changes: dict, status: str, failed: list[str]) -> None:
     doc, world = small_world(**changes)
-    report = ob2.verify_assertion(doc, fetch_from(world), NOW)
+    report = ob2_format.verify_assertion(doc, fetch_from(world), NOW)
     assert report.status == status
     assert [c.name for c in report.checks if not c.ok] == failed
 
@@ -525,11 +530,11 @@ def test_verify_assertion_never_raises_on_junk() -> None:
         [],
         "x",
         {"id": 5},
-        {"@context": ob2.CONTEXT_URL, "id": "https://a.example/x"},
+        {"@context": ob2_format.CONTEXT_URL, "id": "https://a.example/x"},
     ):
-        assert ob2.verify_assertion(junk, fetch_from({}), NOW).status == "failed"
+        assert ob2_format.verify_assertion(junk, fetch_from({}), NOW).status == "failed"
     with pytest.raises(TypeError):
-        ob2.verify_assertion({}, fetch_from({}), dt.datetime(2026, 1, 1))
+        ob2_format.verify_assertion({}, fetch_from({}), dt.datetime(2026, 1, 1))
 
 
 # -- site settings -----------------------------------------------------------------------------------
@@ -547,7 +552,7 @@ def test_publish_email_publishes_the_issuer_email(make_site: Callable[..., Path]
     assert profile["email"] == "badges@acme.example.org"
     assert not [w for w in result.warnings if "has no email" in w]
     doc = next(iter(assertions(root / "_site").values()))
-    assert ob2.verify_assertion(doc, verifysite.SiteFiles(root / "_site", SITE_URL), NOW).ok
+    assert ob2_format.verify_assertion(doc, verifysite.SiteFiles(root / "_site", SITE_URL), NOW).ok
 
 
 def test_publish_email_without_email_is_a_located_error(make_site: Callable[..., Path]) -> None:

@@ -19,8 +19,9 @@ from conftest import SITE_URL, build_site
 from hypothesis import given
 from hypothesis import strategies as st
 
-from credsite import pages, render
-from credsite.pages import INK, WHITE, contrast
+from credsite.colour import WHITE, contrast
+from credsite.website import pages, qr
+from credsite.website.pages import INK
 
 EXAMPLE_URL = "https://northbridge-alliance.github.io/credentials/"
 
@@ -236,12 +237,12 @@ def test_certificate_has_a_qr_code_with_a_text_alternative(example_output: Path)
         # The URL is printed beside the code, as text.
         assert re.search(r"<figcaption>[^<]*<span[^>]*>" + re.escape(url) + "</span>", certificate)
         # The code encodes the page URL: segno draws the same matrix for the same URL.
-        drawn = render.qr_svg(url, "x")
+        drawn = qr.qr_svg(url, "x")
         assert drawn[drawn.index("<path") :] in certificate
 
 
 def test_qr_svg_is_an_image_with_a_label() -> None:
-    svg = str(render.qr_svg("https://example.org/a", 'He said "hi" <b>'))
+    svg = str(qr.qr_svg("https://example.org/a", 'He said "hi" <b>'))
     assert svg.startswith("<svg ")
     assert 'role="img"' in svg
     assert 'aria-label="He said &#34;hi&#34; &lt;b&gt;"' in svg
@@ -458,35 +459,35 @@ def test_labels() -> None:
 def test_qr_codes_are_cached_by_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = tmp_path / "qr.json"
     urls = [f"https://example.org/c/{i}.html" for i in range(3)]
-    first = render.QrCodes(cache)
+    first = qr.QrCodes(cache)
     first.prepare(urls)
     first.save()
-    assert first.svg(urls[0], "a") == render.qr_svg(urls[0], "a")
+    assert first.svg(urls[0], "a") == qr.qr_svg(urls[0], "a")
 
     def fail(url: str) -> str:
         raise AssertionError(f"drew {url} again")
 
-    monkeypatch.setattr(render, "_qr_drawing", fail)
-    second = render.QrCodes(cache)
+    monkeypatch.setattr(qr, "drawing", fail)
+    second = qr.QrCodes(cache)
     second.prepare(urls[:2])
     assert second.svg(urls[1]) == first.svg(urls[1])
     second.save()
-    assert sorted(json.loads(cache.read_text())["codes"]) == urls[:2]  # only what was used
+    assert sorted(json.loads(cache.read_text())["entries"]) == urls[:2]  # only what was used
 
 
 def test_qr_cache_from_another_segno_is_ignored(tmp_path: Path) -> None:
     cache = tmp_path / "qr.json"
     url = "https://example.org/x.html"
-    cache.write_text(json.dumps({"segno": "0.0", "codes": {url: "<svg >stale</svg>"}}))
-    assert "stale" not in render.QrCodes(cache).svg(url)
+    cache.write_text(json.dumps({"version": "segno 0.0", "entries": {url: "<svg >stale</svg>"}}))
+    assert "stale" not in qr.QrCodes(cache).svg(url)
 
 
 def test_qr_codes_drawn_in_parallel_match(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render, "QR_PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr(qr, "PARALLEL_THRESHOLD", 2)
     urls = [f"https://example.org/p/{i}.html" for i in range(4)]
-    codes = render.QrCodes(None)
+    codes = qr.QrCodes(None)
     codes.prepare(urls)
-    assert [codes.svg(u, "x") for u in urls] == [render.qr_svg(u, "x") for u in urls]
+    assert [codes.svg(u, "x") for u in urls] == [qr.qr_svg(u, "x") for u in urls]
 
 
 def test_credential_page_links_the_ob2_images_when_ob2_is_on(example_output: Path) -> None:

@@ -12,8 +12,9 @@ from urllib.parse import quote, quote_plus
 import pytest
 from conftest import NOW, SITE_YAML, build_site, output_of, run_cli, tree
 
-from credsite import config, model, verifysite
-from credsite.lockfile import Lockfile
+from credsite.commands import verify as verifysite
+from credsite.content import config, model
+from credsite.state.lockfile import Lockfile
 from credsite.vc.encoding import decode_multikey_secret
 
 EMAIL_LIKE = re.compile(

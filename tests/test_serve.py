@@ -20,8 +20,8 @@ from conftest import AWARDS, build_site, tree, write_files
 from watchdog.events import FileClosedNoWriteEvent, FileModifiedEvent, FileMovedEvent
 
 import credsite
-from credsite import serve
 from credsite.build import CACHE_DIR
+from credsite.commands import serve
 from credsite.errors import CredsiteError
 
 WAIT = 10.0

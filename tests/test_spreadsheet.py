@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import build_site, output_of, run_cli
 
-from credsite import config, model
+from credsite.commands.verify import verify_site
+from credsite.content import config, model
 from credsite.errors import ContentError
-from credsite.verifysite import verify_site
 
 CSV = "content/awards/cohort.csv"
 
@@ -207,7 +207,7 @@ def test_cli_reports_all_bad_rows_and_exits_1(make_site) -> None:
 
 def test_award_columns_are_the_models_award_fields() -> None:
     """spreadsheet lists the award fields itself (it sits below model): keep the two in step."""
-    from credsite import model, spreadsheet
+    from credsite.content import model, spreadsheet
 
     expected = set(model.AWARD_FIELDS) - {"fields", "evidence"}
     assert set(spreadsheet.AWARD_COLUMNS) == expected

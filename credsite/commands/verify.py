@@ -1,6 +1,6 @@
 """Verify a built site, one credential file, or a baked image, offline.
 
-Layer 14. Maps the site's own URLs to files in a built folder so DID documents and status lists
+Maps the site's own URLs to files in a built folder so DID documents and status lists
 are read from what will be published; nothing is fetched from the network.
 """
 
@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from credsite import images, ob2
 from credsite.errors import CredsiteError
+from credsite.issuing.urls import CREDENTIALS, OB2_ASSERTIONS, SITE_MARKER, STATUS
+from credsite.openbadges import ob2, png, svg
+from credsite.openbadges.image import KEYWORD_OB3, ImageError
+from credsite.openbadges.png import PNG_SIGNATURE
 from credsite.vc.verify import Check, Report, verify_credential
 
 
@@ -45,7 +48,8 @@ class SiteFiles:
 def base_url_of(folder: Path) -> str:
     """A built site's base URL, read from a published document whose id is <base><its own path>
     (a credential, else a status list, achievement or issuer profile)."""
-    for pattern in ("credentials/*.json", "status/*.json", "achievements/*.json", "issuers/*.json"):
+    folders = (CREDENTIALS, STATUS, "achievements", "issuers")
+    for pattern in (f"{folder}/*.json" for folder in folders):
         for path in sorted(folder.glob(pattern)):
             try:
                 document_id = json.loads(path.read_text(encoding="utf-8")).get("id", "")
@@ -62,7 +66,7 @@ def base_url_of(folder: Path) -> str:
 
 def find_site_folder(path: Path) -> Path | None:
     for parent in [path.parent, *path.parents]:
-        if (parent / ".nojekyll").exists() and (parent / "credentials").is_dir():
+        if (parent / SITE_MARKER).exists() and (parent / CREDENTIALS).is_dir():
             return parent
     return None
 
@@ -73,9 +77,9 @@ def verify_site(folder: Path, now: dt.datetime | None = None) -> list[Verified]:
     base = base_url_of(folder)
     fetch = SiteFiles(folder, base)
     results = []
-    ob2_folder = folder / "ob2" / "assertions"  # OB 2.0 hosted assertions and baked copies
+    ob2_folder = folder / OB2_ASSERTIONS  # OB 2.0 hosted assertions and baked copies
     ob2_paths = sorted(ob2_folder.iterdir()) if ob2_folder.is_dir() else []
-    for path in [*sorted((folder / "credentials").iterdir()), *ob2_paths]:
+    for path in [*sorted((folder / CREDENTIALS).iterdir()), *ob2_paths]:
         if path.suffix in (".json", ".png", ".svg"):
             results.append(
                 Verified(
@@ -102,13 +106,13 @@ def extract(path: Path) -> str:
     except OSError as exc:
         raise CredsiteError(f"{path}: {exc.strerror}") from None
     try:
-        if data.startswith(b"\x89PNG"):
-            text = images.extract_png(data, "openbadgecredential")
+        if data.startswith(PNG_SIGNATURE):
+            text = png.extract_png(data, KEYWORD_OB3)
         else:
-            text = images.extract_svg(data, 3)
+            text = svg.extract_svg(data, 3)
         if text is None:
             text = ob2.extract(data)  # an OB 2.0 assertion (ob2/assertions/*.png, .svg)
-    except images.ImageError as exc:
+    except ImageError as exc:
         raise CredsiteError(f"{path}: {exc.message}") from None
     if text is None:
         raise CredsiteError(

@@ -18,74 +18,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from credsite import images, render
-from credsite.artwork import share_image_path
-from credsite.credentials import Urls
-from credsite.model import Achievement, Award, Issuer, Site
-from credsite.output import Output
+from credsite.colour import WHITE, mix, readable_on, text_on
+from credsite.content.model import Achievement, Award, Issuer, Site
+from credsite.issuing.issued import Issued
+from credsite.issuing.urls import Urls
+from credsite.media.art import SHARE_SIZE
+from credsite.website import render
+from credsite.website.output import Output
+from credsite.website.qr import QrCodes
 
-SHARE_IMAGE_SIZE = images.SHARE_SIZE
+SHARE_IMAGE_SIZE = SHARE_SIZE
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 OG_DESCRIPTION_MAX = 300
-"""Beside build.CACHE_DIR's other caches: QR code drawings by URL (see render.QrCodes)."""
-WHITE = "#ffffff"
 INK = "#1d2430"
 """The themes' body text colour (on white and on brand tints)."""
-AA_TEXT = 4.5
-
-
-# -- colour and contrast (WCAG 2.2, 1.4.3 and 1.4.11) ----------------------------------------------
-
-
-def _rgb(colour: str) -> tuple[int, int, int]:
-    value = colour.lstrip("#")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-
-
-def _hex(rgb: tuple[float, float, float]) -> str:
-    return "#" + "".join(f"{max(0, min(255, round(c))):02x}" for c in rgb)
-
-
-def relative_luminance(colour: str) -> float:
-    """WCAG 2.2 relative luminance of an sRGB ``#rrggbb`` colour."""
-
-    def channel(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in _rgb(colour))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG contrast ratio of two colours, 1 to 21."""
-    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-def mix(colour: str, other: str, amount: float) -> str:
-    """`colour` moved `amount` (0..1) of the way towards `other`."""
-    a, b = _rgb(colour), _rgb(other)
-    return _hex(tuple(x + (y - x) * amount for x, y in zip(a, b, strict=True)))
-
-
-def text_on(background: str) -> str:
-    """White or near-black text for `background`, whichever contrasts more (>= 4.5:1 always)."""
-    candidates = [WHITE, "#111111"]
-    best = max(candidates, key=lambda c: contrast(c, background))
-    return best if contrast(best, background) >= AA_TEXT else "#000000"
-
-
-def readable_on(colour: str, background: str, ratio: float = AA_TEXT) -> str:
-    """`colour`, darkened (or lightened) just enough to reach `ratio` against `background`."""
-    if contrast(colour, background) >= ratio:
-        return colour
-    target = "#000000" if relative_luminance(background) > 0.18 else WHITE
-    for step in range(1, 101):
-        candidate = mix(colour, target, step / 100)
-        if contrast(candidate, background) >= ratio:
-            return candidate
-    return target
 
 
 @dataclass(frozen=True)
@@ -240,7 +186,7 @@ class OpenGraph:
 
 def add_pages(
     site: Site,
-    issued: list[Any],
+    issued: list[Issued],
     urls: Urls,
     site_output: Output,
     *,
@@ -248,7 +194,7 @@ def add_pages(
     extra_head: str = "",
     qr_cache: Path | None = None,
 ) -> None:
-    """Every HTML page and the theme's static files; `issued` holds build.Issued items.
+    """Every HTML page and the theme's static files.
 
     `qr_cache` is the file QR drawings are kept in between builds (None: draw every time).
     """
@@ -266,9 +212,9 @@ def add_pages(
         "primary_issuer": primary,
         "type_label": type_label,
     }
-    qr = render.QrCodes(qr_cache)
+    qr = QrCodes(qr_cache)
     qr.prepare([urls.url(urls.credential_path(i.entry.credential, "html")) for i in issued])
-    by_achievement: dict[str, list[Any]] = {}
+    by_achievement: dict[str, list[Issued]] = {}
     for item in issued:
         by_achievement.setdefault(item.award.achievement, []).append(item)
 
@@ -368,7 +314,7 @@ def add_pages(
 
 def _share_image(achievement: Achievement, issuer: Issuer, urls: Urls) -> dict[str, Any]:
     return {
-        "image": urls.url(share_image_path(achievement.slug)),
+        "image": urls.url(urls.share_image_path(achievement.slug)),
         "image_alt": f"{achievement.name}: a credential from {issuer.name}",
         "image_width": SHARE_IMAGE_SIZE[0],
         "image_height": SHARE_IMAGE_SIZE[1],
@@ -376,12 +322,12 @@ def _share_image(achievement: Achievement, issuer: Issuer, urls: Urls) -> dict[s
 
 
 def credential_context(
-    item: Any,
+    item: Issued,
     achievement: Achievement,
     issuer: Issuer,
     urls: Urls,
     publish_reasons: bool,
-    qr: render.QrCodes | None = None,
+    qr: QrCodes | None = None,
     *,
     ob2: bool = False,
 ) -> dict[str, Any]:
@@ -435,7 +381,7 @@ def credential_context(
             ),
         },
         "linkedin_url": linkedin,
-        "qr_svg": (qr or render.QrCodes(None)).svg(
+        "qr_svg": (qr or QrCodes(None)).svg(
             page_url, f"QR code: the address of this page, {page_url}"
         ),
         "og": OpenGraph(

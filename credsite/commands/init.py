@@ -1,6 +1,6 @@
 """`credsite init DIR`: a new site that builds as it is, with a GitHub Pages workflow.
 
-Layer 16. Copies the template files in ``credsite/scaffold/`` (a sample issuer, achievement and
+Layer 16. Copies the template files in ``credsite/commands/scaffold/`` (a sample issuer, achievement and
 awards, commented site.yaml, READMEs, .gitignore, .gitattributes, the GitHub Actions workflow),
 filling in a few names, then creates the issuer's signing key in ``keys/`` (git-ignored).
 
@@ -21,10 +21,10 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from credsite import __version__
-from credsite import config as site_config
-from credsite.config import SLUG
+from credsite.content import config as site_config
+from credsite.content.config import SLUG
 from credsite.errors import CredsiteError
-from credsite.signing import env_name, write_key_file
+from credsite.state.keyfiles import env_name, write_key_file
 from credsite.vc.keys import SigningKey
 
 DEFAULT_TITLE = "Your Organisation - Credentials"
@@ -128,7 +128,7 @@ def _templates() -> list[tuple[str, Traversable]]:
             else:
                 found.append(((prefix / name).as_posix(), entry))
 
-    walk(resources.files("credsite") / "scaffold", PurePosixPath())
+    walk(resources.files("credsite.commands") / "scaffold", PurePosixPath())
     return found
 
 

@@ -22,8 +22,8 @@ import io
 import re
 from pathlib import Path
 
+from credsite.content.yamlsource import Map, Seq
 from credsite.errors import Location, Problems
-from credsite.yamlsource import Map, Seq
 
 REQUIRED = ("name", "email", "achievement")
 # The award fields a column may name (model.AWARD_FIELDS without the two that take structure);

@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from credsite import config as site_config
+from credsite.content import config as site_config
 from credsite.errors import CredsiteError
-from credsite.lockfile import Lockfile
-from credsite.signing import env_name, find_key, key_path, real_keys, write_key_file
+from credsite.state.keyfiles import env_name, find_key, key_path, real_keys, write_key_file
+from credsite.state.lockfile import Lockfile
 from credsite.vc.keys import SigningKey
 
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from credsite import yamlsource
+from credsite.content import yamlsource
+from credsite.content.fields import Reader
+from credsite.content.yamlsource import Map
 from credsite.errors import ContentError, CredsiteError, Location, Problems
-from credsite.fields import Reader
-from credsite.yamlsource import Map
 
 SLUG = r"[a-z0-9][a-z0-9-]*"
 

@@ -38,12 +38,12 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.nodes import Node as YamlNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from credsite import config as site_config
-from credsite import credentials as creds
-from credsite import model, yamlsource
 from credsite.atomic import write_atomic
+from credsite.content import config as site_config
+from credsite.content import model, yamlsource
 from credsite.errors import CredsiteError, Location, Problems
-from credsite.lockfile import Lockfile
+from credsite.issuing.urls import Urls
+from credsite.state.lockfile import Lockfile
 from credsite.vc.identity import normalise_email
 
 ACTIONS = {"revoke": "revoked", "suspend": "suspended", "reinstate": "active"}
@@ -118,7 +118,7 @@ def find_award(site: model.Site, lock: Lockfile, credential: str) -> model.Award
     by_key = {a.key: a for a in site.awards}
     by_lock_key = {a.lock_key: a for a in site.awards}
     tokens = {e.credential: e.award for e in lock.awards.values()}
-    urls = creds.Urls(site.config, site.primary_issuer)
+    urls = Urls(site.config.url, site.primary_issuer)
     example = urls.url(urls.credential_path("TOKEN"))
 
     if "://" in text:
@@ -155,7 +155,7 @@ def find_award(site: model.Site, lock: Lockfile, credential: str) -> model.Award
     return award
 
 
-def _token_from_url(url: str, tokens: dict[str, str], urls: creds.Urls) -> str | None:
+def _token_from_url(url: str, tokens: dict[str, str], urls: Urls) -> str | None:
     """The token of a credential URL: this site's, or the same path served from elsewhere."""
     path = urlsplit(url).path
     for token in tokens:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from credsite.atomic import write_atomic
 from credsite.errors import ContentError, CredsiteError, Location, Problems
-from credsite.fields import format_datetime, parse_datetime
+from credsite.values import format_datetime, parse_datetime
 from credsite.vc.status import MIN_ENTRIES
 
 HEADER = (

@@ -39,9 +39,9 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from credsite import build as build_module
-from credsite import config as site_config
+from credsite.content import config as site_config
 from credsite.errors import CredsiteError
-from credsite.lockfile import system_clock
+from credsite.state.lockfile import system_clock
 
 EPOCH_PATH = "/.credsite/epoch"
 DEBOUNCE = 0.2

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from credsite import spreadsheet, yamlsource
-from credsite.config import SLUG, SiteConfig
+from credsite.content import spreadsheet, yamlsource
+from credsite.content.config import SLUG, SiteConfig
+from credsite.content.fields import Reader
+from credsite.content.yamlsource import Map, Node, Seq
 from credsite.errors import CredsiteError, Location, Problems
-from credsite.fields import Reader, is_http_url, parse_duration
+from credsite.values import is_http_url, parse_duration
 from credsite.vc.identity import normalise_email
-from credsite.yamlsource import Map, Node, Seq
 
 HEX_COLOUR = r"#[0-9a-fA-F]{6}"
 EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"

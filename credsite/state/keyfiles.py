@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from credsite.atomic import write_atomic
-from credsite.config import SiteConfig
+from credsite.content.config import SiteConfig
 from credsite.errors import CredsiteError
-from credsite.lockfile import Lockfile
+from credsite.state.lockfile import Lockfile
 from credsite.vc.keys import SigningKey
 
 DEMO_SEED_LABEL = (

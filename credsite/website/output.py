@@ -8,18 +8,13 @@ done once for the whole site).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from credsite.errors import CredsiteError
-
-
-def json_bytes(document: Any) -> bytes:
-    """How every JSON file is written: stable key order as built, 2-space indent, UTF-8."""
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+from credsite.values import json_bytes
 
 
 class Output:

@@ -1,0 +1,43 @@
+"""What an award becomes once issued: its dates and, after signing, the `Issued` record.
+
+Pages, images and the OB 2.0 output are all made from `Issued` records (one model, many outputs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from credsite.content.model import Achievement, Award
+from credsite.state.lockfile import AwardEntry
+from credsite.values import add_duration, parse_datetime
+
+
+@dataclass(frozen=True)
+class Dates:
+    valid_from: dt.datetime
+    valid_until: dt.datetime | None
+    created: dt.datetime
+
+
+def award_dates(award: Award, achievement: Achievement, entry: AwardEntry) -> Dates:
+    minted = parse_datetime(entry.minted)
+    assert minted is not None  # checked when the lockfile was read
+    valid_from = award.issued or minted
+    valid_until = award.expires
+    if valid_until is None and achievement.valid_for is not None:
+        valid_until = add_duration(valid_from, achievement.valid_for)
+    return Dates(valid_from, valid_until, minted)
+
+
+@dataclass
+class Issued:
+    """One award after signing."""
+
+    award: Award
+    entry: AwardEntry
+    document: dict[str, Any]
+    json_bytes: bytes
+    dates: Dates
+    state: str  # active | revoked | suspended | expired

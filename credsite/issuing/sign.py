@@ -1,0 +1,107 @@
+"""Sign every credential: Data Integrity proofs over the unsigned documents, in parallel, cached.
+
+Ed25519 is deterministic (RFC 8032 §5.1.6), so the same document, key, verification method and
+``created`` always give the same proof: a cached proof is exactly what signing again would make,
+and a no-op rebuild signs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from credsite import __version__
+from credsite.cache import KeptMap, digest
+from credsite.content.model import Site
+from credsite.issuing.urls import Urls
+from credsite.pool import parallel_map
+from credsite.state.keyfiles import IssuerKey
+from credsite.state.lockfile import AwardEntry
+from credsite.vc import did as vc_did
+from credsite.vc import proof as vc_proof
+from credsite.vc.keys import SigningKey
+
+Progress = Callable[[str, int, int], None]
+PARALLEL_THRESHOLD = 48
+"""Below this many documents to sign, one process signs them sooner than a pool starts."""
+
+Document = dict[str, Any]
+SignJob = tuple[str, Document, str, str, str]  # key, unsigned document, secret, vm, created
+
+
+def verification_method(issuer: str, public_key_multibase: str, urls: Urls) -> str:
+    """did:web DID URL whose fragment is the key itself (what the 1EdTech validator expects)."""
+    return vc_did.verification_method_id(urls.did(issuer), public_key_multibase)
+
+
+class ProofCache:
+    """Proofs keyed by a digest of exactly what they sign, and by the credsite version so that a
+    change in canonicalisation never reuses an old proof. Proofs are public: no secret here."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.kept = KeptMap(path, f"credsite {__version__}")
+
+    @staticmethod
+    def _key(doc: Document, vm: str, created: str) -> str:
+        return digest(json.dumps([doc, vm, created], sort_keys=True, ensure_ascii=False))
+
+    def get(self, doc: Document, vm: str, created: str) -> Any:
+        return self.kept.get(self._key(doc, vm, created))
+
+    def put(self, doc: Document, vm: str, created: str, proof: Any) -> None:
+        self.kept.put(self._key(doc, vm, created), proof)
+
+    def save(self) -> None:
+        self.kept.save()
+
+
+def sign_credentials(
+    site: Site,
+    unsigned: dict[str, Document],
+    entries: dict[str, AwardEntry],
+    keys: dict[str, IssuerKey],
+    urls: Urls,
+    cache: ProofCache,
+    report: Progress,
+) -> tuple[dict[str, Document], int]:
+    """Every award's credential signed by its issuer's key (`created` = the minting time), and
+    how many were signed now rather than taken from the cache."""
+    jobs: list[SignJob] = []
+    signed: dict[str, Document] = {}
+    for award in site.awards:
+        issuer = site.achievements[award.achievement].issuer
+        key = keys[issuer].key
+        vm = verification_method(issuer, key.public_key_multibase, urls)
+        created = entries[award.key].minted
+        doc = unsigned[award.key]
+        cached = cache.get(doc, vm, created)
+        if cached is not None:
+            signed[award.key] = {**doc, "proof": cached}
+        else:
+            jobs.append((award.key, doc, key.secret_multibase(), vm, created))
+    total = len(site.awards)
+    done = total - len(jobs)
+    report("sign", done, total)
+    for award_key, doc in parallel_map(sign_job, jobs, threshold=PARALLEL_THRESHOLD):
+        signed[award_key] = doc
+        done += 1
+        report("sign", done, total)
+    for award_key, _doc, _secret, vm, created in jobs:
+        cache.put(unsigned[award_key], vm, created, signed[award_key]["proof"])
+    return signed, len(jobs)
+
+
+def sign_job(job: SignJob) -> tuple[str, Document]:
+    """One credential's proof set; a module-level function so worker processes can run it."""
+    award_key, doc, secret, vm, created = job
+    return award_key, vc_proof.add_proofs(
+        doc, SigningKey.from_secret_multibase(secret), vm, created
+    )
+
+
+def sign_document(doc: Document, issuer: str, key: IssuerKey, urls: Urls, created: str) -> Document:
+    """One document (a status list) signed by an issuer's current key."""
+    vm = verification_method(issuer, key.key.public_key_multibase, urls)
+    return vc_proof.add_proofs(doc, key.key, vm, created)

@@ -1,0 +1,94 @@
+"""Bitstring Status Lists: one signed list per issuer, list number and purpose.
+
+https://www.w3.org/TR/vc-bitstring-status-list/ . A list's dates move only when its bits do
+(the lockfile records each list's set indices), so an unchanged list is byte-identical across
+builds; every list ever recorded is published, and a revocation stays set after its award is
+deleted, because recipients' copies still point at it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from credsite.content.config import SiteConfig
+from credsite.content.model import Site
+from credsite.errors import Problems
+from credsite.issuing.issued import Issued
+from credsite.issuing.sign import sign_document
+from credsite.issuing.urls import Urls
+from credsite.state.keyfiles import IssuerKey
+from credsite.state.lockfile import AwardEntry, Lockfile
+from credsite.vc import status as vc_status
+from credsite.vc.status import Bitstring
+
+STATUS_OF_PURPOSE = {"revocation": "revoked", "suspension": "suspended"}
+"""The award status a set bit means, per ``statusPurpose`` (BSL §2.1)."""
+
+
+def purposes(config: SiteConfig) -> tuple[str, ...]:
+    return ("revocation", "suspension") if config.status.suspension else ("revocation",)
+
+
+def status_entries(issuer: str, entry: AwardEntry, urls: Urls, config: SiteConfig) -> Any:
+    """One BitstringStatusListEntry (revocation), or two when suspension is switched on."""
+    entries = [
+        vc_status.status_entry(
+            urls.url(urls.status_list_path(issuer, entry.list, purpose)), entry.index, purpose
+        )
+        for purpose in purposes(config)
+    ]
+    return entries[0] if len(entries) == 1 else entries
+
+
+def status_list(
+    issuer: str, number: int, purpose: str, bits: Bitstring, updated: str, urls: Urls
+) -> dict[str, Any]:
+    """The unsigned BitstringStatusListCredential (BSL §2.2) for one issuer's list."""
+    return vc_status.status_list_credential(
+        urls.url(urls.status_list_path(issuer, number, purpose)),
+        urls.did(issuer),
+        purpose,
+        bits,
+        updated,
+    )
+
+
+def signed_lists(
+    site: Site, issued: list[Issued], lock: Lockfile, keys: dict[str, IssuerKey], urls: Urls
+) -> dict[str, dict[str, Any]]:
+    """Every status list to publish, signed, by site path."""
+    by_list: dict[tuple[str, int], list[Issued]] = {}
+    for item in issued:
+        issuer = site.achievements[item.award.achievement].issuer
+        by_list.setdefault((issuer, item.entry.list), []).append(item)
+    for issuer, number, _purpose in lock.recorded_lists():
+        if issuer in site.issuers:
+            by_list.setdefault((issuer, number), [])
+    problems = Problems()
+    published: dict[str, dict[str, Any]] = {}
+    for (issuer, number), items in sorted(by_list.items()):
+        for purpose in purposes(site.config):
+            status = STATUS_OF_PURPOSE[purpose]
+            indices = {item.entry.index for item in items if item.award.status == status}
+            if purpose == "revocation":
+                revoked_before = lock.recorded_indices(issuer, number, purpose)
+                for item in items:
+                    if item.entry.index in revoked_before and item.award.status != status:
+                        problems.add(
+                            item.award.status_location or item.award.location,
+                            "this award was revoked (credsite.lock records it) and revocation is "
+                            "permanent: set 'status: revoked' again. If the revocation was never "
+                            "published, restore credsite.lock from git instead.",
+                        )
+                indices |= revoked_before
+            bits = Bitstring()
+            for index in indices:
+                bits.set(index, True)
+            digest = hashlib.sha256(bits.to_bytes()).hexdigest()
+            updated = lock.list_updated(issuer, number, purpose, frozenset(indices), digest)
+            unsigned = status_list(issuer, number, purpose, bits, updated, urls)
+            path = urls.status_list_path(issuer, number, purpose)
+            published[path] = sign_document(unsigned, issuer, keys[issuer], urls, updated)
+    problems.raise_if_any()
+    return published

@@ -1,0 +1,92 @@
+"""The site's URL scheme: every published path and URL, in one place.
+
+docs/architecture.md "The built site" lists the same tree. Every URL is the site's base URL
+(``site.yaml: url``, ending in ``/``) plus one of these paths, so a credential's id is where it is
+hosted. Standard library and `credsite.vc.did` only: `credsite verify` reads a built folder with
+these paths and no authoring stack.
+"""
+
+from __future__ import annotations
+
+from credsite.vc import did as vc_did
+
+CREDENTIALS = "credentials"
+"""Folder of signed credentials, their pages and baked images (``TOKEN.json``, ``.html``, ...)."""
+STATUS = "status"
+"""The primary issuer's status lists (further issuers: ``issuers/SLUG/status``)."""
+OB2_ASSERTIONS = "ob2/assertions"
+"""OB 2.0 hosted assertions and their baked copies."""
+SITE_MARKER = ".nojekyll"
+"""Published at the root of every site (GitHub Pages would hide ``.well-known/`` otherwise)."""
+
+
+class Urls:
+    """Paths relative to the site root, and absolute URLs under `base`."""
+
+    def __init__(self, base: str, primary_issuer: str) -> None:
+        self.base = base
+        self.primary_issuer = primary_issuer
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def did(self, issuer: str) -> str:
+        if issuer == self.primary_issuer:
+            return vc_did.did_web_from_url(self.base)
+        return vc_did.did_web_from_url(self.url(f"issuers/{issuer}/"))
+
+    def did_path(self, issuer: str) -> str:
+        """Where the DID document lives, relative to the site root (did:web §3.2 Read)."""
+        url = vc_did.did_document_url(self.did(issuer))
+        assert url.startswith(self.base), url
+        return url[len(self.base) :]
+
+    @staticmethod
+    def credential_path(token: str, suffix: str = "json") -> str:
+        return f"{CREDENTIALS}/{token}.{suffix}"
+
+    @staticmethod
+    def achievement_path(slug: str, suffix: str = "json") -> str:
+        return f"achievements/{slug}.{suffix}"
+
+    @staticmethod
+    def issuer_path(slug: str, suffix: str = "json") -> str:
+        return f"issuers/{slug}.{suffix}"
+
+    @staticmethod
+    def achievement_image_path(slug: str, suffix: str = "png") -> str:
+        return f"images/achievements/{slug}.{suffix}"
+
+    @staticmethod
+    def issuer_image_path(slug: str) -> str:
+        return f"images/issuers/{slug}.png"
+
+    @staticmethod
+    def share_image_path(slug: str) -> str:
+        """The 1200x627 Open Graph card of an achievement."""
+        return f"images/share/{slug}.png"
+
+    def status_list_path(self, issuer: str, number: int, purpose: str) -> str:
+        """Each issuer signs its own lists: verifiers require list issuer == credential issuer."""
+        folder = f"{STATUS}/" if issuer == self.primary_issuer else f"issuers/{issuer}/{STATUS}/"
+        suffix = "" if purpose == "revocation" else f"-{purpose}"
+        return f"{folder}{number}{suffix}.json"
+
+    # -- Open Badges 2.0 (credsite.issuing.ob2) ----------------------------------------------------
+
+    @staticmethod
+    def ob2_assertion_path(token: str, suffix: str = "json") -> str:
+        """OB 2.0 hosted assertion (``json``) and its baked copies (``png``, ``svg``)."""
+        return f"{OB2_ASSERTIONS}/{token}.{suffix}"
+
+    @staticmethod
+    def ob2_issuer_path(slug: str) -> str:
+        return f"ob2/issuers/{slug}.json"
+
+    @staticmethod
+    def ob2_revocation_list_path(slug: str) -> str:
+        return f"ob2/issuers/{slug}-revocations.json"
+
+    @staticmethod
+    def ob2_badge_path(slug: str) -> str:
+        return f"ob2/badges/{slug}.json"

@@ -1,0 +1,500 @@
+"""Drawn badge art and share cards in an issuer's colours, as PNG and matching SVG.
+
+Drawn art depends on the fonts found on the machine (DejaVu if installed, Pillow's bundled font
+otherwise): deterministic on one machine, not across machines.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import itertools
+import math
+import os
+import zlib
+from dataclasses import dataclass
+
+import PIL
+from PIL import Image, ImageDraw, ImageFont
+
+from credsite import colour
+from credsite.media.raster import BADGE_SIZE, clear_transparent, encode_png, fit_square
+from credsite.openbadges.image import NS_SVG, NS_XLINK, ImageError, PreparedPng, PreparedSvg
+from credsite.openbadges.png import strip_chunks
+from credsite.openbadges.svg import XML_ILLEGAL_RE, escape_attr, escape_text, sanitise_svg
+
+SHARE_SIZE = (1200, 627)
+
+# --------------------------------------------------------------------------------------------------
+# Generated art: colours, fonts, text layout
+# --------------------------------------------------------------------------------------------------
+
+_FONT_DIRS = (
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/dejavu",
+    "/usr/share/fonts/TTF",
+    "/usr/local/share/fonts",
+    "/Library/Fonts",
+)
+_FONT_FILES = {True: "DejaVuSans-Bold.ttf", False: "DejaVuSans.ttf"}
+_CAP_HEIGHT = 0.73  # DejaVu Sans capital height / em; centres text optically
+SVG_FONT_FAMILY = "'DejaVu Sans', Verdana, 'Segoe UI', Arial, 'Noto Sans CJK SC', sans-serif"
+_SUPERSAMPLE = 2
+
+
+# Used, when installed, for text the DejaVu fonts cannot show (Chinese, Japanese, Korean ...).
+_FALLBACK_FONTS = {
+    True: (
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+        "/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc",
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    ),
+    False: (
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    ),
+}
+_NO_GLYPH = "\U0010fffd"  # a private-use character no font draws: it shows the "missing" glyph
+
+
+@functools.cache
+def _font_path(bold: bool) -> str | None:
+    for directory in _FONT_DIRS:
+        candidate = os.path.join(directory, _FONT_FILES[bold])
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+@functools.cache
+def _font(face: str | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """A font file at a size; ``None`` is Pillow's bundled font."""
+    if face is not None:
+        return ImageFont.truetype(face, size)
+    return ImageFont.load_default(size=size)
+
+
+@functools.cache
+def _glyph(face: str | None, char: str) -> bytes:
+    font = _font(face, 24)
+    image = Image.new("L", (64, 64))
+    ImageDraw.Draw(image).text((8, 8), char, font=font, fill=255)
+    return image.tobytes()
+
+
+def _covers(face: str | None, text: str) -> bool:
+    """Whether the font draws every visible character of ``text`` (not as the missing glyph)."""
+    missing = _glyph(face, _NO_GLYPH)
+    return all(_glyph(face, char) != missing for char in set(text) if not char.isspace())
+
+
+def _face(text: str, bold: bool) -> str | None:
+    """DejaVu Sans (bold) if it covers ``text``, else an installed fallback that does."""
+    primary = _font_path(bold)
+    if _covers(primary, text):
+        return primary
+    for candidate in _FALLBACK_FONTS[bold]:
+        if os.path.isfile(candidate) and _covers(candidate, text):
+            return candidate
+    return primary
+
+
+CACHE_FORMAT = "1"
+
+
+def cache_version() -> str:
+    """What drawn and normalised images depend on besides their inputs (a `FileCache` version):
+    this module's format, Pillow, zlib and the fonts found."""
+    return (
+        f"credsite.media/{CACHE_FORMAT};Pillow {PIL.__version__};"
+        f"zlib {zlib.ZLIB_RUNTIME_VERSION};{font_fingerprint()}"
+    )
+
+
+def font_fingerprint() -> str:
+    """Which fonts rendering uses here (part of cache keys for generated art)."""
+    faces = [_font_path(True), _font_path(False)]
+    faces += [
+        path for bold in (True, False) for path in _FALLBACK_FONTS[bold] if os.path.isfile(path)
+    ]
+    return ";".join(face or "pillow-default" for face in faces)
+
+
+def _parse_colour(value: str) -> colour.RGB:
+    try:
+        return colour.rgb(value)
+    except ValueError as exc:
+        raise ImageError(None, str(exc)) from None
+
+
+_WHITE = (255, 255, 255)
+_INK = (23, 26, 33)
+
+
+def _text_colour(background: tuple[int, int, int]) -> tuple[int, int, int]:
+    return _WHITE if colour.contrast_rgb(_WHITE, background) >= colour.contrast_rgb(_INK, background) else _INK
+
+
+def _width(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> float:
+    return font.getlength(text)
+
+
+def _balanced_lines(
+    words: list[str], count: int, font: ImageFont.FreeTypeFont | ImageFont.ImageFont
+) -> tuple[list[str], float]:
+    """Split ``words`` into ``count`` lines: the narrowest widest line, then the most even widths
+    (brute force over the 1-2 break points; names are short)."""
+    n = len(words)
+    if count == 1 or n <= 1:
+        line = " ".join(words)
+        return [line], _width(line, font)
+    if count == 2:
+        splits = [(i,) for i in range(1, n)]
+    else:
+        splits = [(i, j) for i in range(1, n - 1) for j in range(i + 1, n)]
+    best: tuple[float, float, list[str]] | None = None
+    for cuts in splits:
+        bounds = (0, *cuts, n)
+        lines = [" ".join(words[a:b]) for a, b in itertools.pairwise(bounds)]
+        widths = [_width(line, font) for line in lines]
+        widest = max(widths)
+        ragged = sum((widest - w) ** 2 for w in widths)
+        if best is None or (round(widest), ragged) < (round(best[0]), best[1]):
+            best = (widest, ragged, lines)
+    assert best is not None
+    return best[2], best[0]
+
+
+def _ellipsize(
+    text: str, max_width: float, font: ImageFont.FreeTypeFont | ImageFont.ImageFont
+) -> str:
+    if _width(text, font) <= max_width:
+        return text
+    while text and _width(text.rstrip() + "…", font) > max_width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class _Text:
+    size: int
+    lines: list[str]
+    fits: bool  # False: set at the smallest size with long words broken and the end ellipsized
+    face: str | None  # font file (None: Pillow's bundled font)
+
+
+def _layout(
+    text: str,
+    *,
+    bold: bool,
+    sizes: range,
+    max_width: float,
+    max_lines: int,
+    max_height: float | None = None,
+    line_spacing: float = 1.18,
+) -> _Text:
+    """Largest font size (and fewest lines at it) whose balanced wrapping fits the box."""
+    face = _face(text, bold)
+    words = text.split() or [""]
+    for size in sizes:
+        font = _font(face, size)
+        for count in range(1, min(max_lines, len(words)) + 1):
+            if max_height is not None and size + (count - 1) * size * line_spacing > max_height:
+                break
+            lines, widest = _balanced_lines(words, count, font)
+            if widest <= max_width:
+                return _Text(size, lines, True, face)
+    size = sizes[-1]
+    font = _font(face, size)
+    lines: list[str] = []
+    current = ""
+    for word in words:
+        candidate = f"{current} {word}".strip()
+        if _width(candidate, font) <= max_width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = word
+        while _width(current, font) > max_width and len(current) > 1:  # break a very long word
+            cut = len(current)
+            while cut > 1 and _width(current[:cut] + "-", font) > max_width:
+                cut -= 1
+            lines.append(current[:cut] + "-")
+            current = current[cut:]
+    lines.append(current)
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
+        lines[-1] = _ellipsize(lines[-1], max_width, font)
+    return _Text(size, lines, False, face)
+
+
+def _supersampled(size: tuple[int, int], mode: str, colour: tuple[int, ...]) -> Image.Image:
+    return Image.new(mode, (size[0] * _SUPERSAMPLE, size[1] * _SUPERSAMPLE), colour)
+
+
+def _downsample(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    if image.mode == "RGBA":
+        return image.convert("RGBa").resize(size, Image.Resampling.LANCZOS).convert("RGBA")
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
+class _Canvas:
+    """Draws at 2x on a Pillow image and records the same shapes as SVG elements (1x units)."""
+
+    def __init__(self, image: Image.Image, *, record_svg: bool = True) -> None:
+        self.image = image
+        self.draw = ImageDraw.Draw(image)
+        self.svg: list[str] = []
+        self.record_svg = record_svg
+
+    @staticmethod
+    def _s(value: float) -> float:
+        return value * _SUPERSAMPLE
+
+    def circle(
+        self,
+        cx: float,
+        cy: float,
+        r: float,
+        fill: tuple[int, int, int] | None = None,
+        outline: tuple[int, int, int] | None = None,
+        width: float = 0,
+    ) -> None:
+        s = self._s
+        self.draw.ellipse(
+            (s(cx - r), s(cy - r), s(cx + r), s(cy + r)),
+            fill=fill,
+            outline=outline,
+            width=round(s(width)),
+        )
+        paint = f'fill="{colour.to_hex(fill) if fill else "none"}"'
+        if outline is not None and width:
+            # Pillow draws the outline inside the box; SVG centres the stroke on the radius
+            r -= width / 2
+            paint += f' stroke="{colour.to_hex(outline)}" stroke-width="{_n(width)}"'
+        self.svg.append(f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="{_n(r)}" {paint}/>')
+
+    def polygon(self, points: list[tuple[float, float]], fill: tuple[int, int, int]) -> None:
+        self.draw.polygon([(self._s(x), self._s(y)) for x, y in points], fill=fill)
+        coords = " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
+        self.svg.append(f'<polygon points="{coords}" fill="{colour.to_hex(fill)}"/>')
+
+    def rect(
+        self,
+        x0: float,
+        y0: float,
+        x1: float,
+        y1: float,
+        fill: tuple[int, int, int],
+        radius: float = 0,
+    ) -> None:
+        s = self._s
+        box = (s(x0), s(y0), s(x1) - 1, s(y1) - 1)
+        if radius:
+            self.draw.rounded_rectangle(box, radius=round(s(radius)), fill=fill)
+        else:
+            self.draw.rectangle(box, fill=fill)
+        rx = f' rx="{_n(radius)}"' if radius else ""
+        self.svg.append(
+            f'<rect x="{_n(x0)}" y="{_n(y0)}" width="{_n(x1 - x0)}" height="{_n(y1 - y0)}"{rx}'
+            f' fill="{colour.to_hex(fill)}"/>'
+        )
+
+    def text(
+        self,
+        x: float,
+        baseline: float,
+        line: str,
+        text: _Text,
+        bold: bool,
+        fill: tuple[int, int, int],
+        anchor: str = "middle",
+    ) -> None:
+        size = text.size
+        font = _font(text.face, size * _SUPERSAMPLE)
+        pil_anchor = {"middle": "ms", "start": "ls"}[anchor]
+        self.draw.text(
+            (self._s(x), self._s(baseline)), line, font=font, fill=fill, anchor=pil_anchor
+        )
+        weight = ' font-weight="700"' if bold else ""
+        self.svg.append(
+            f'<text x="{_n(x)}" y="{_n(baseline)}" font-family="{escape_attr(SVG_FONT_FAMILY)}"'
+            f' font-size="{size}"{weight} fill="{colour.to_hex(fill)}" text-anchor="{anchor}">'
+            f"{escape_text(line)}</text>"
+        )
+
+    def png(self, x: float, y: float, size: int, png: PreparedPng) -> None:
+        with Image.open(io.BytesIO(png.data)) as opened:
+            logo = opened.convert("RGBA")
+        big = fit_square(logo, round(self._s(size)))
+        self.image.alpha_composite(big, (round(self._s(x)), round(self._s(y))))
+        if not self.record_svg:
+            return
+        small = encode_png(fit_square(logo, size * _SUPERSAMPLE))
+        encoded = base64.b64encode(small.data).decode("ascii")
+        self.svg.append(
+            f'<image x="{_n(x)}" y="{_n(y)}" width="{size}" height="{size}"'
+            f' xlink:href="data:image/png;base64,{encoded}"/>'
+        )
+
+
+def _n(value: float) -> str:
+    """A number for SVG: integers without decimals, otherwise up to two decimals."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _plain(text: str) -> str:
+    """One line of drawable text: control characters and runs of whitespace become one space."""
+    return " ".join(XML_ILLEGAL_RE.sub(" ", text).split())
+
+
+def _star(cx: float, cy: float, outer: float, inner: float) -> list[tuple[float, float]]:
+    points = []
+    for i in range(10):
+        radius = outer if i % 2 == 0 else inner
+        angle = -math.pi / 2 + i * math.pi / 5
+        points.append((cx + radius * math.cos(angle), cy + radius * math.sin(angle)))
+    return points
+
+
+def render_badge(
+    name: str, issuer_name: str, primary: str, secondary: str, logo: PreparedPng | None
+) -> tuple[PreparedPng, PreparedSvg]:
+    """Generated badge art for an achievement without an image: a round medal in the issuer's
+    colours with the achievement name (balanced over 1-3 lines, largest size that fits), the issuer
+    name small underneath and the issuer logo (or a star) on top. Returns a 512x512 PNG and an
+    equivalent SVG (same geometry; text as ``<text>``, so its exact width depends on the viewer's
+    fonts). Deterministic for given inputs on one machine (font files differ across machines)."""
+    name, issuer_name = _plain(name), _plain(issuer_name)
+    main = _parse_colour(primary)
+    accent = _parse_colour(secondary)
+    ink = _text_colour(main)
+    soft_ink = colour.mix_rgb(main, ink, 0.78)
+    ring = colour.mix_rgb(main, ink, 0.35)
+    size = (BADGE_SIZE, BADGE_SIZE)
+    c = BADGE_SIZE / 2
+    canvas = _Canvas(_supersampled(size, "RGBA", (0, 0, 0, 0)))
+
+    edge = colour.mix_rgb(accent, (0, 0, 0), 0.18)
+    mark = accent if colour.contrast_rgb(accent, main) >= 1.6 else soft_ink
+    canvas.circle(c, c, 250, fill=edge)
+    canvas.circle(c, c, 244, fill=accent)
+    canvas.circle(c, c, 222, fill=main)
+    canvas.circle(c, c, 208, outline=ring, width=2.5)
+
+    # emblem on top: the logo on a white disc, or a star in the accent colour
+    if logo is not None:
+        canvas.circle(c, 132, 56, fill=_WHITE)
+        canvas.png(c - 39, 132 - 39, 78, logo)
+        name_top = 204
+    else:
+        canvas.polygon(_star(c, 128, 36, 15), fill=mark)
+        name_top = 180
+
+    # issuer at the bottom: one line if it fits at 15 px or more, else two smaller lines
+    issuer = _layout(
+        issuer_name.upper(), bold=True, sizes=range(20, 14, -1), max_width=262, max_lines=1
+    )
+    if not issuer.fits:
+        issuer = _layout(
+            issuer_name.upper(), bold=True, sizes=range(16, 12, -1), max_width=262, max_lines=2
+        )
+    issuer_step = issuer.size * 1.22
+    issuer_first = 394 - issuer_step * (len(issuer.lines) - 1) / 2
+    for i, line in enumerate(issuer.lines):
+        canvas.text(c, issuer_first + i * issuer_step, line, issuer, True, soft_ink)
+    divider_y = issuer_first - issuer.size * _CAP_HEIGHT - 22
+    canvas.rect(c - 28, divider_y - 4, c + 28, divider_y, fill=mark, radius=2)
+
+    name_bottom = divider_y - 4 - 22
+    text = _layout(
+        name, bold=True, sizes=range(52, 21, -2), max_width=318, max_lines=3,
+        max_height=name_bottom - name_top,
+    )  # fmt: skip
+    step = text.size * 1.18
+    block = text.size * _CAP_HEIGHT + step * (len(text.lines) - 1)
+    baseline = name_top + (name_bottom - name_top - block) / 2 + text.size * _CAP_HEIGHT
+    for i, line in enumerate(text.lines):
+        canvas.text(c, baseline + i * step, line, text, True, ink)
+
+    png = encode_png(clear_transparent(_downsample(canvas.image, size)), tolerance=48)
+    label = escape_attr(f"{name} — {issuer_name}")
+    svg = (
+        f'<svg xmlns="{NS_SVG}" xmlns:xlink="{NS_XLINK}" width="{BADGE_SIZE}" height="{BADGE_SIZE}"'
+        f' viewBox="0 0 {BADGE_SIZE} {BADGE_SIZE}" role="img" aria-label="{label}">'
+        f"<title>{escape_text(name)}</title>{''.join(canvas.svg)}</svg>"
+    )
+    return png, PreparedSvg(sanitise_svg(svg, "<generated badge>"))
+
+
+def render_share_image(
+    title: str, subtitle: str, badge: PreparedPng, primary: str, secondary: str
+) -> bytes:
+    """Open Graph share card (1200x627 PNG, LinkedIn's recommended size; standards.md §7.2): the
+    badge on the left, the title (achievement) and subtitle (issuer) on the right, brand colours."""
+    title, subtitle = _plain(title), _plain(subtitle)
+    main = _parse_colour(primary)
+    accent = _parse_colour(secondary)
+    # a near-white card would melt into the white feed around it: darken it a touch
+    background = colour.mix_rgb(main, (0, 0, 0), 0.06) if colour.luminance_rgb(main) > 0.8 else main
+    ink = _text_colour(background)
+    soft_ink = colour.mix_rgb(background, ink, 0.8)
+    mark = accent if colour.contrast_rgb(accent, background) >= 1.6 else ink
+    width, height = SHARE_SIZE
+    band_top = height - 14
+    canvas = _Canvas(_supersampled(SHARE_SIZE, "RGBA", (*background, 255)), record_svg=False)
+
+    # quiet decoration: two large discs bleeding off the right edge, an accent band at the bottom
+    canvas.circle(1130, 90, 260, fill=colour.mix_rgb(background, ink, 0.045))
+    canvas.circle(1180, 600, 190, fill=colour.mix_rgb(background, ink, 0.035))
+    canvas.rect(0, band_top, width, height, fill=accent)
+
+    badge_size = 440
+    badge_x, badge_y = 72, (band_top - badge_size) // 2
+    halo = colour.mix_rgb(background, ink, 0.08)
+    canvas.circle(
+        badge_x + badge_size / 2, badge_y + badge_size / 2, badge_size / 2 + 14, fill=halo
+    )
+    canvas.png(badge_x, badge_y, badge_size, badge)
+
+    left, right = 590, 1130
+    title_text = _layout(
+        title, bold=True, sizes=range(64, 33, -2), max_width=right - left, max_lines=3,
+        max_height=250,
+    )  # fmt: skip
+    subtitle_text = _layout(
+        subtitle, bold=False, sizes=range(32, 23, -2), max_width=right - left, max_lines=2,
+        max_height=80,
+    )  # fmt: skip
+    title_step = title_text.size * 1.15
+    subtitle_step = subtitle_text.size * 1.25
+    bar, bar_gap, title_gap = 8, 36, 30
+    block = (
+        bar + bar_gap
+        + title_text.size * _CAP_HEIGHT + title_step * (len(title_text.lines) - 1)
+        + title_gap
+        + subtitle_text.size * _CAP_HEIGHT + subtitle_step * (len(subtitle_text.lines) - 1)
+    )  # fmt: skip
+    y = (band_top - block) / 2
+    canvas.rect(left, y, left + 84, y + bar, fill=mark, radius=4)
+    y += bar + bar_gap + title_text.size * _CAP_HEIGHT
+    for line in title_text.lines:
+        canvas.text(left, y, line, title_text, True, ink, anchor="start")
+        y += title_step
+    y += title_gap - title_step + subtitle_text.size * _CAP_HEIGHT
+    for line in subtitle_text.lines:
+        canvas.text(left, y, line, subtitle_text, False, soft_ink, anchor="start")
+        y += subtitle_step
+
+    image = _downsample(canvas.image, SHARE_SIZE).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return strip_chunks(buffer.getvalue())
+
+

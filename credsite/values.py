@@ -1,0 +1,83 @@
+"""Plain value forms shared by reading, issuing and verifying: URLs, dateTimeStamps, durations.
+
+No third-party imports: `credsite verify` uses these without the authoring stack.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+
+def is_http_url(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in text
+
+
+def parse_datetime(value: Any) -> dt.datetime | None:
+    """YAML dates and date-times (and their text forms) as aware UTC datetimes.
+
+    A bare date means midnight UTC; a date-time must carry a time zone (VC 2.0 §4.9 dateTimeStamp).
+    """
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            # PyYAML drops the zone only for naive input, which VC 2.0 does not allow.
+            return None
+        return value.astimezone(dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                return parse_datetime(dt.date.fromisoformat(text))
+            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parse_datetime(parsed)
+    return None
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """XML Schema dateTimeStamp in UTC with a ``Z``, seconds precision."""
+    return value.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_DURATION = re.compile(r"(?P<n>\d+)\s*(?P<unit>years?|months?|weeks?|days?)")
+
+
+def parse_duration(text: str) -> tuple[int, str] | None:
+    """'2 years', '18 months', '6 weeks', '90 days' -> (n, unit)."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not match:
+        return None
+    return int(match["n"]), match["unit"].rstrip("s")
+
+
+def add_duration(start: dt.datetime, amount: tuple[int, str]) -> dt.datetime:
+    n, unit = amount
+    if unit == "day":
+        return start + dt.timedelta(days=n)
+    if unit == "week":
+        return start + dt.timedelta(weeks=n)
+    months = n * 12 if unit == "year" else n
+    year, month = divmod(start.month - 1 + months, 12)
+    year += start.year
+    month += 1
+    day = start.day
+    while True:
+        try:
+            return start.replace(year=year, month=month, day=day)
+        except ValueError:
+            day -= 1  # 31 March + 1 month -> 30 April
+
+
+def json_bytes(document: Any) -> bytes:
+    """How every JSON file is written: stable key order as built, 2-space indent, UTF-8."""
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -1,0 +1,93 @@
+"""The build's caches (credsite.cache) and its process pool (credsite.pool)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from credsite.cache import FileCache, KeptMap
+from credsite.media import art
+from credsite.pool import parallel_map
+
+
+def test_file_cache(tmp_path: Path) -> None:
+    cache = FileCache(tmp_path / "cache", art.cache_version())
+    calls: list[int] = []
+
+    def make() -> bytes:
+        calls.append(1)
+        return b"rendered"
+
+    assert cache.get_or_make(("badge", b"\x00\x01"), make) == b"rendered"
+    assert cache.get_or_make(("badge", b"\x00\x01"), make) == b"rendered"
+    assert len(calls) == 1
+    cache.get_or_make(("badge", "\x00\x01"), make)  # str and bytes parts differ
+    cache.get_or_make(("bad", "ge\x00\x01"), make)  # part boundaries matter
+    assert len(calls) == 3
+    files = sorted(p.name for p in (tmp_path / "cache").iterdir())
+    assert len(files) == 3 and all(len(name) == 64 for name in files)  # no temp files left
+    assert "Pillow" in cache.version
+
+
+def test_file_cache_version_separates_entries(tmp_path: Path) -> None:
+    made: list[str] = []
+    for version in ("a", "b", "a"):
+        FileCache(tmp_path, version).get_or_make(("k",), lambda v=version: made.append(v) or b"x")
+    assert made == ["a", "b"]
+
+
+def test_file_cache_failure_leaves_nothing(tmp_path: Path) -> None:
+    cache = FileCache(tmp_path, "v")
+
+    def boom() -> bytes:
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        cache.get_or_make(("x",), boom)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_file_cache_in_a_read_only_folder_still_makes(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        assert FileCache(folder / "sub", "v").get_or_make(("k",), lambda: b"made") == b"made"
+    finally:
+        folder.chmod(0o700)
+
+
+def test_kept_map_keeps_only_what_a_build_used(tmp_path: Path) -> None:
+    path = tmp_path / "map.json"
+    first = KeptMap(path, "1")
+    first.put("a", "A")
+    first.put("b", "B")
+    first.save()
+    second = KeptMap(path, "1")
+    assert second.get("a") == "A" and "b" in second
+    second.save()  # only "a" was used
+    assert json.loads(path.read_text())["entries"] == {"a": "A"}
+
+
+def test_kept_map_ignores_another_version_and_corrupt_files(tmp_path: Path) -> None:
+    path = tmp_path / "map.json"
+    kept = KeptMap(path, "1")
+    kept.put("a", "A")
+    kept.save()
+    assert KeptMap(path, "2").get("a") is None
+    path.write_text("{not json")
+    assert KeptMap(path, "1").get("a") is None
+    assert KeptMap(None, "1").get("a") is None
+    KeptMap(None, "1").save()  # keeps nothing, writes nothing
+
+
+def _square(n: int) -> int:
+    return n * n
+
+
+@pytest.mark.parametrize("threshold", [1, 1000])
+def test_parallel_map_keeps_job_order(threshold: int) -> None:
+    jobs = list(range(60))
+    assert list(parallel_map(_square, jobs, threshold=threshold)) == [n * n for n in jobs]
