@@ -1,6 +1,6 @@
 """Writing a file so that readers see the old or the new content, never half of one.
 
-Layer 1 (standard library only): the lockfile, key files, edited YAML and the build caches all
+The lockfile, key files, edited YAML and the build caches all
 write through here.
 """
 

@@ -1,6 +1,6 @@
 """The ``credsite`` command: thin callers of build, verify and friends.
 
-Layer 17. Owns click and rich. A `CredsiteError` is printed as located problems with exit
+Owns click and rich. A `CredsiteError` is printed as located problems with exit
 status 1 and no traceback; anything else is a bug and keeps its traceback.
 """
 

@@ -1,6 +1,6 @@
 """Errors a user can act on, each pointing at a place in their files.
 
-Layer 0: imports nothing from credsite. A `CredsiteError` is shown without a traceback and exits
+Imports nothing from credsite. A `CredsiteError` is shown without a traceback and exits
 with status 1; any other exception is a bug in credsite and keeps its traceback.
 """
 

@@ -1,6 +1,6 @@
 """`credsite init DIR`: a new site that builds as it is, with a GitHub Pages workflow.
 
-Layer 16. Copies the template files in ``credsite/commands/scaffold/`` (a sample issuer, achievement and
+Copies the template files in ``credsite/commands/scaffold/`` (a sample issuer, achievement and
 awards, commented site.yaml, READMEs, .gitignore, .gitattributes, the GitHub Actions workflow),
 filling in a few names, then creates the issuer's signing key in ``keys/`` (git-ignored).
 

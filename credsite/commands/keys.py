@@ -1,6 +1,6 @@
 """`credsite keys generate`: create signing keys, and rotate them on purpose.
 
-Layer 16. Reads only site.yaml, the issuer file names and the lockfile, so a key can be made
+Reads only site.yaml, the issuer file names and the lockfile, so a key can be made
 before the rest of the content is valid.
 """
 

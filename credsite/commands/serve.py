@@ -1,6 +1,6 @@
 """`credsite serve`: build into a temporary folder, serve it on localhost, rebuild on every change.
 
-Layer 16. Owns watchdog. The preview is the real `build.build` (there is no second build path),
+Owns watchdog. The preview is the real `build.build` (there is no second build path),
 called with ``record=False`` so the lockfile is never written, and with an output folder inside a
 temporary folder, so the site's own output is never touched. The one thing a build writes in the
 site folder is its cache (``.credsite-cache/``), which is what makes a rebuild sign nothing new.

@@ -1,6 +1,6 @@
 """site.yaml: the site's settings, validated with located errors.
 
-Layer 7. The attribute docstrings of `SiteConfig` are the reference for site.yaml.
+The attribute docstrings of `SiteConfig` are the reference for site.yaml.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Typed reads of located YAML mappings that record a problem instead of raising.
 
-Layer 6. `config` and `model` describe their fields with these helpers so
+`config` and `model` describe their fields with these helpers so
 every problem in every file is collected and reported at once, each at its line and column.
 """
 

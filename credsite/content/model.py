@@ -1,6 +1,6 @@
 """content/ -> Site: issuers, achievements and awards, validated all at once.
 
-Layer 8. Reads `content/issuers/*.yaml`, `content/achievements/*.yaml` and
+Reads `content/issuers/*.yaml`, `content/achievements/*.yaml` and
 `content/awards/*.yaml|*.csv`, checks every field and cross-reference, and raises one
 `ContentError` listing every problem with its ``path:line:col``. Nothing here knows about
 credentials, signing or HTML; the model is what both the OB 3.0 and OB 2.0 outputs are built from.

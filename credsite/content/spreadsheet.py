@@ -1,6 +1,6 @@
 """Awards from a spreadsheet: ``content/awards/*.csv``, one award per row.
 
-Layer 6. Each row becomes a located mapping, which
+Each row becomes a located mapping, which
 `model` checks with `read_award` exactly like an award written in YAML, so a CSV and a YAML file accept the same
 values and report the same mistakes. A problem points at its cell as ``file.csv:ROW:COLUMN``: ROW
 is the spreadsheet's row number (the header is row 1, a cell with a line break still counts as

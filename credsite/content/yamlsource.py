@@ -1,6 +1,6 @@
 """Read YAML into plain Python values that remember where each value came from.
 
-Layer 5. PyYAML's composer gives every node a start mark; we keep it so validation can report
+PyYAML's composer gives every node a start mark; we keep it so validation can report
 ``path:line:col`` for any key or value (MkDocs only reports key names; credsite does better).
 Only the safe YAML subset is accepted: no tags that construct Python objects.
 """

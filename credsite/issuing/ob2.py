@@ -1,6 +1,6 @@
 """Open Badges 2.0 hosted assertions, badge classes and issuer profiles, beside the OB 3.0 output.
 
-Layer 13. Built from the same model objects and signed `Issued` records as the OB 3.0 credentials
+Built from the same model objects and signed `Issued` records as the OB 3.0 credentials
 (one model, two outputs), so it can add files under ``ob2/`` but never change an OB 3.0 byte.
 OB 2.0 (https://www.imsglobal.org/sites/default/files/Badges/OBv2p0Final/index.html) verifies a
 *hosted* assertion by fetching its ``id``; nothing is signed here.

@@ -1,6 +1,6 @@
 """Finding each issuer's signing key, and refusing to sign with the wrong one.
 
-Layer 10. A key comes from the environment (CI secrets) or from ``keys/<issuer>.key`` (git-ignored,
+A key comes from the environment (CI secrets) or from ``keys/<issuer>.key`` (git-ignored,
 mode 0600), or, for examples only, from credsite's public demo key. The lockfile records every
 public key a site has signed with, so a missing or different key is an error that says what to do
 rather than a silently re-keyed site whose published credentials stop verifying.

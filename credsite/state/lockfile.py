@@ -1,6 +1,6 @@
 """credsite.lock: the issuance state that cannot be recomputed, recorded once and committed.
 
-Layer 9. Credential URLs are random (not guessable from the recipient or a counter), status-list
+Credential URLs are random (not guessable from the recipient or a counter), status-list
 indices are random (Bitstring Status List §5 "SHOULD assign indexes randomly"), recipient salts
 are random, and issue times are when the award was first built: none can be derived from the
 content, so all are recorded here the first time and read back on every later build. That is what

@@ -1,6 +1,6 @@
 """The built site in memory, and its all-or-nothing move onto disk.
 
-Layer 11. Nothing touches the output folder until every file exists in memory; then the whole
+Nothing touches the output folder until every file exists in memory; then the whole
 site is written to a staging folder beside it and swapped in with two renames, so a failed or
 interrupted build leaves the previous site exactly as it was (Lektor's per-artifact commit,
 done once for the whole site).

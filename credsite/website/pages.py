@@ -1,6 +1,6 @@
 """The site's HTML pages: index, 404, one per issuer, achievement and credential.
 
-Layer 13. Decides which page gets which template and context; `render` does the
+Decides which page gets which template and context; `render` does the
 Jinja2 work. docs/themes.md lists the variables each template receives.
 
 Everything a page needs that is not plain content is computed here, once, so templates stay

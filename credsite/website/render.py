@@ -1,6 +1,6 @@
 """HTML pages from Jinja2 themes, with autoescape and sanitised Markdown.
 
-Layer 11. A site's own ``themes/<theme>/templates/`` overrides the built-in default theme template
+A site's own ``themes/<theme>/templates/`` overrides the built-in default theme template
 by template. Every template gets `site`, `root` (relative path to the site root, so pages work on
 GitHub Pages project sites and on localhost) and `page`; docs/themes.md lists the rest.
 Markdown from content (criteria, narratives) is rendered, then cleaned with nh3 so no script,
