@@ -251,7 +251,7 @@ test('did:web mapping and offline loader', async () => {
 });
 
 test('status list bit order matches the 1EdTech vector (only index 23 set)', async () => {
-  // encodedList of shared/spec/test-vectors/bitstring-status-list/1edtech-validator-testlist.json
+  // encodedList of tests/vectors/test-vectors/bitstring-status-list/1edtech-validator-testlist.json
   const list = await decodeList({encodedList:
     'uH4sIAAAAAAAA_-3BMQEAAAzDoMy_6cnoA9QFAAAAAAAAAAAAAAAAAAAAbD3uPa2cAEAAAA'});
   assert.equal(list.length, 131072);

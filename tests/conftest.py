@@ -23,7 +23,9 @@ from credsite import build as build_module
 from credsite.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
-SPEC = REPO.parent / "shared" / "spec"
+# Contexts, schemas and W3C / 1EdTech test vectors, with their sources and sha256 in
+# tests/vectors/README.md. Part of the repo: a missing file fails a test, it never skips one.
+VECTORS = REPO / "tests" / "vectors"
 NOW = dt.datetime(2026, 11, 22, 12, 0, 0, tzinfo=dt.UTC)
 SITE_URL = "https://example.github.io/creds/"
 SITE_DID = "did:web:example.github.io:creds"

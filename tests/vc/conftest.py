@@ -1,4 +1,4 @@
-"""Fixtures for the credential library tests: the shared spec folder and its test vectors."""
+"""Fixtures for the credential library tests: the standards data in tests/vectors."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import VECTORS
 
-# <repo>/../shared/spec (see shared/spec/README.md)
-SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "spec"
-VECTORS = SPEC / "test-vectors"
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 
 
@@ -20,9 +18,8 @@ def load_json(path: Path) -> Any:
 
 @pytest.fixture(scope="session")
 def spec() -> Path:
-    if not SPEC.is_dir():
-        pytest.skip(f"spec folder {SPEC} not available")
-    return SPEC
+    """tests/vectors: contexts and schemas at the top, test vectors under test-vectors/."""
+    return VECTORS
 
 
 @pytest.fixture(scope="session")
