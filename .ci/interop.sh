@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Independent interop check, run by CI after the Python tests (from the repo root, Node on PATH):
+# Independent interop check, run by CI after the Python tests (from the repo root; Node >= 20 is
+# installed with apt when missing, see lib.sh):
 # build the example site with the committed credsite.lock, then verify every credential and baked
 # image with Digital Bazaar's VC stack (interop/verify.mjs), expecting each award's status as its
 # content YAML says it should be. Exit status: that of verify.mjs (0 = everything verified).
@@ -22,6 +23,9 @@ finish() {
     exit "$rc"
 }
 trap finish EXIT
+
+. .ci/lib.sh
+ensure_node
 
 echo "interop: installing the verifier (npm ci) and running its self-tests" >&2
 npm ci --prefix interop --no-audit --no-fund --loglevel=error >/dev/null
