@@ -101,6 +101,7 @@ def build(
     site_output = output.Output()
     for path, document in status.signed_lists(site, issued, lock, keys, urls).items():
         site_output.add_json(path, document)
+    issuer: str | model.Issuer  # a slug in the first loop below, then an Issuer
     for issuer in sorted(site.issuers):
         doc = vc_did.did_document(urls.did(issuer), published_keys(issuer, lock, keys[issuer]))
         site_output.add_json(urls.did_path(issuer), doc)

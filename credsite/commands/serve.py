@@ -138,7 +138,7 @@ class Server:
     def url(self) -> str:
         if self._httpd is None:
             raise RuntimeError("the server is not started")
-        host = self._httpd.server_address[0]
+        host = str(self._httpd.server_address[0])
         host = f"[{host}]" if ":" in str(host) else host
         return f"http://{host}:{self._httpd.server_address[1]}/"
 

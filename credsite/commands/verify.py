@@ -17,7 +17,7 @@ from credsite.issuing.urls import CREDENTIALS, OB2_ASSERTIONS, SITE_MARKER, STAT
 from credsite.openbadges import ob2, png, svg
 from credsite.openbadges.image import KEYWORD_OB3, ImageError
 from credsite.openbadges.png import PNG_SIGNATURE
-from credsite.vc.verify import Check, Report, verify_credential
+from credsite.vc.verify import Check, Report, VerifyCache, verify_credential
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class SiteFiles:
     def __init__(self, folder: Path, base_url: str) -> None:
         self.folder = folder
         self.base_url = base_url
-        self.cache: dict = {}
+        self.cache: VerifyCache = {}
         """Shared by every verification of one run: each DID document and list is checked once."""
 
     def __call__(self, url: str) -> Any:

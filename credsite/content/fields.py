@@ -6,6 +6,7 @@ every problem in every file is collected and reported at once, each at its line 
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import re
 from collections.abc import Iterable
@@ -62,7 +63,7 @@ class Reader:
             return default
         return text
 
-    def bool(self, key: str, default: bool) -> bool:
+    def bool(self, key: builtins.str, default: bool) -> bool:
         value = self.data.get(key, MISSING)
         if value is MISSING or value is None:
             return default
@@ -71,7 +72,7 @@ class Reader:
             return default
         return value
 
-    def url(self, key: str, default: Any = None) -> Any:
+    def url(self, key: builtins.str, default: Any = None) -> Any:
         text = self.str(key)
         if text is None:
             return default
@@ -80,7 +81,7 @@ class Reader:
             return default
         return text
 
-    def date(self, key: str, default: Any = None) -> Any:
+    def date(self, key: builtins.str, default: Any = None) -> Any:
         """A date or a date-time with a time zone, returned as an aware UTC datetime."""
         value = self.data.get(key, MISSING)
         if value is MISSING or value is None:
@@ -95,7 +96,7 @@ class Reader:
             return default
         return parsed
 
-    def list_of_str(self, key: str) -> list[str]:
+    def list_of_str(self, key: builtins.str) -> list[builtins.str]:
         value = self.data.get(key, MISSING)
         if value is MISSING or value is None:
             return []
@@ -108,7 +109,7 @@ class Reader:
             return []
         return [str(v).strip() for v in value if str(v).strip()]
 
-    def map(self, key: str) -> Map | None:
+    def map(self, key: builtins.str) -> Map | None:
         value = self.data.get(key, MISSING)
         if value is MISSING or value is None:
             return None
@@ -117,7 +118,7 @@ class Reader:
             return None
         return value
 
-    def seq(self, key: str) -> Seq | None:
+    def seq(self, key: builtins.str) -> Seq | None:
         value = self.data.get(key, MISSING)
         if value is MISSING or value is None:
             return None

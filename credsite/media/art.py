@@ -152,6 +152,7 @@ def _balanced_lines(
     if count == 1 or n <= 1:
         line = " ".join(words)
         return [line], _width(line, font)
+    splits: list[tuple[int, ...]]
     if count == 2:
         splits = [(i,) for i in range(1, n)]
     else:
@@ -210,7 +211,7 @@ def _layout(
                 return _Text(size, lines, True, face)
     size = sizes[-1]
     font = _font(face, size)
-    lines: list[str] = []
+    lines = []
     current = ""
     for word in words:
         candidate = f"{current} {word}".strip()

@@ -8,6 +8,7 @@ thousand encodes (OB 3.0 §5.3 "Baked Badge").
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,6 +85,7 @@ def prepare(site: Site, cache_dir: Path) -> Prepared:
     problems = Problems()
     cache = FileCache(cache_dir, art.cache_version())
     prepared = Prepared()
+    issuer: Issuer | None
     for slug, issuer in sorted(site.issuers.items()):
         if issuer.image is None:
             continue
@@ -119,8 +121,13 @@ def prepare(site: Site, cache_dir: Path) -> Prepared:
         )
         prepared.share[slug] = cache.get_or_make(
             share_key,
-            lambda a=achievement, i=issuer, b=badge[0]: art.render_share_image(
-                a.name, i.name, b, i.primary_colour, i.secondary_colour
+            functools.partial(
+                art.render_share_image,
+                achievement.name,
+                issuer.name,
+                badge[0],
+                issuer.primary_colour,
+                issuer.secondary_colour,
             ),
         )
     if problems:

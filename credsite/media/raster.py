@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import warnings
+from typing import cast
 
 from PIL import Image, ImageChops, ImageFile, ImageOps
 
@@ -55,7 +56,7 @@ def _palettise(image: Image.Image, tolerance: int) -> Image.Image:
     raw, indices = image.tobytes(), quantised.tobytes()
     fixed: set[int] = set()
     for _, colour in sorted(colours, reverse=True)[:256]:
-        needle = bytes(colour)
+        needle = bytes(cast("tuple[int, ...]", colour))  # RGBA: (r, g, b, a)
         pos = raw.find(needle)
         while pos > 0 and pos % 4:  # a match straddling two pixels
             pos = raw.find(needle, pos + 1)
@@ -67,7 +68,8 @@ def _palettise(image: Image.Image, tolerance: int) -> Image.Image:
             fixed.add(index)
     quantised.putpalette(palette, "RGBA")
     difference = ImageChops.difference(image, quantised.convert("RGBA"))
-    if max(high for _, high in difference.getextrema()) > tolerance:
+    extrema = cast("tuple[tuple[int, int], ...]", difference.getextrema())  # RGBA: one per band
+    if max(high for _, high in extrema) > tolerance:
         return image
     return quantised
 

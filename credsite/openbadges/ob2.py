@@ -40,7 +40,8 @@ Fetch = Callable[[str], Any]
 @cache
 def context_document() -> dict[str, Any]:
     """The bundled OB 2.0 JSON-LD context (never fetched)."""
-    return json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))
+    return document
 
 
 def contexts() -> dict[str, dict[str, Any]]:
@@ -129,7 +130,8 @@ def verify_assertion(document: Any, fetch: Fetch, now: datetime) -> Report:
     if not isinstance(document, dict):
         run.add("document", False, "assertion is not a JSON object")
         return run.report("")
-    assertion_id = document.get("id") if isinstance(document.get("id"), str) else ""
+    raw_id = document.get("id")
+    assertion_id = raw_id if isinstance(raw_id, str) else ""
     try:
         _verify(run, document, assertion_id, fetch, now)
     except Exception as exc:  # bad input must become a failed check, never an exception
@@ -137,12 +139,12 @@ def verify_assertion(document: Any, fetch: Fetch, now: datetime) -> Report:
     return run.report(assertion_id)
 
 
-def _types(document: dict) -> list[Any]:
+def _types(document: dict[str, Any]) -> list[Any]:
     value = document.get("type")
     return value if isinstance(value, list) else [value]
 
 
-def _load(run: CheckRun, name: str, fetch: Fetch, url: Any) -> dict | None:
+def _load(run: CheckRun, name: str, fetch: Fetch, url: Any) -> dict[str, Any] | None:
     if not isinstance(url, str) or not is_http_url(url):
         run.add(name, False, f"{url!r} is not an http(s) URL")
         return None
@@ -157,7 +159,7 @@ def _load(run: CheckRun, name: str, fetch: Fetch, url: Any) -> dict | None:
     return document
 
 
-def _terms(run: CheckRun, name: str, document: dict) -> None:
+def _terms(run: CheckRun, name: str, document: dict[str, Any]) -> None:
     problem = _terms_problem(json.dumps(document, sort_keys=True))
     run.add(name, problem is None, problem or "every term is defined by the OB 2.0 context")
 
@@ -172,7 +174,9 @@ def _terms_problem(text: str) -> str | None:
     return None
 
 
-def _verify(run: CheckRun, document: dict, assertion_id: str, fetch: Fetch, now: datetime) -> None:
+def _verify(
+    run: CheckRun, document: dict[str, Any], assertion_id: str, fetch: Fetch, now: datetime
+) -> None:
     run.add(
         "context",
         is_ob2(document),
@@ -210,7 +214,7 @@ def _verify(run: CheckRun, document: dict, assertion_id: str, fetch: Fetch, now:
     _check_revocation_list(run, assertion_id, issuer, fetch)
 
 
-def _check_assertion_fields(run: CheckRun, document: dict, now: datetime) -> None:
+def _check_assertion_fields(run: CheckRun, document: dict[str, Any], now: datetime) -> None:
     recipient = document.get("recipient")
     if not isinstance(recipient, dict):
         run.add("recipient", False, "recipient must be an IdentityObject")
@@ -258,7 +262,7 @@ def _time(run: CheckRun, name: str, value: Any) -> datetime | None:
     return parsed
 
 
-def _check_badge_class(run: CheckRun, badge: dict, url: str) -> None:
+def _check_badge_class(run: CheckRun, badge: dict[str, Any], url: object) -> None:
     missing = [k for k in ("name", "description", "image", "criteria", "issuer") if k not in badge]
     criteria = badge.get("criteria")
     ok = (
@@ -277,7 +281,7 @@ def _check_badge_class(run: CheckRun, badge: dict, url: str) -> None:
     )
 
 
-def _check_issuer(run: CheckRun, issuer: dict, url: str) -> None:
+def _check_issuer(run: CheckRun, issuer: dict[str, Any], url: object) -> None:
     missing = [k for k in ("name", "url") if k not in issuer]
     ok = (
         issuer.get("id") == url
@@ -304,7 +308,7 @@ def _check_issuer(run: CheckRun, issuer: dict, url: str) -> None:
         run.add("issuer email", isinstance(email, str) and bool(_EMAIL.match(email)), "email given")
 
 
-def _check_scope(run: CheckRun, assertion_id: str, issuer: dict) -> None:
+def _check_scope(run: CheckRun, assertion_id: str, issuer: dict[str, Any]) -> None:
     """OB 2.0 "HostedBadge Verification": startsWith, then allowedOrigins (default: issuer host)."""
     policy = issuer.get("verification")
     policy = policy if isinstance(policy, dict) else {}
@@ -325,7 +329,9 @@ def _check_scope(run: CheckRun, assertion_id: str, issuer: dict) -> None:
     )
 
 
-def _check_revocation_list(run: CheckRun, assertion_id: str, issuer: dict, fetch: Fetch) -> None:
+def _check_revocation_list(
+    run: CheckRun, assertion_id: str, issuer: dict[str, Any], fetch: Fetch
+) -> None:
     url = issuer.get("revocationList")
     if url is None:
         return

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from typing import Any, cast
 
 from credsite.openbadges.image import (
     MAX_BYTES,
@@ -107,13 +109,14 @@ def sanitise_svg(text: str, path: str) -> str:
     """Parse, check and re-serialise SVG text; ``ImageError`` for anything unsafe."""
     if re.search(r"<!DOCTYPE|<!ENTITY", text, re.IGNORECASE):
         raise ImageError(path, "SVG has a DOCTYPE or ENTITY declaration, which is not allowed")
-    parser = ET.XMLPullParser(events=("start-ns", "start"))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start-ns", "start"))
     prefixes: dict[str, str] = {}
     root: ET.Element | None = None
     try:
         parser.feed(text)
         parser.close()
-        for event, item in parser.read_events():
+        # typeshed's event union also has 1-tuples; these events give (prefix, uri) or an Element
+        for event, item in cast("Iterator[tuple[str, Any]]", parser.read_events()):
             if event == "start-ns":
                 prefix, uri = item
                 prefixes.setdefault(uri, prefix)

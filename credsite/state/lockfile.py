@@ -24,6 +24,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from credsite.atomic import write_atomic
 from credsite.errors import ContentError, CredsiteError, Location, Problems
@@ -239,7 +240,7 @@ class Lockfile:
     # -- writing -------------------------------------------------------------------------------
 
     def lines(self) -> list[str]:
-        entries: Iterable[object] = [
+        entries: Iterable[AwardEntry | KeyEntry | ListEntry] = [
             *sorted(self.keys, key=lambda k: (k.issuer, k.added, k.publicKeyMultibase)),
             *sorted(
                 (e for es in self.lists.values() for e in es),
@@ -261,18 +262,23 @@ class Lockfile:
         return True
 
 
-def _dump(entry: object) -> str:
+def _dump(entry: AwardEntry | KeyEntry | ListEntry) -> str:
     kind = {AwardEntry: "award", KeyEntry: "key", ListEntry: "list"}[type(entry)]
-    fields = {k: v for k, v in asdict(entry).items() if v is not None}  # type: ignore[call-overload]
+    fields = {k: v for k, v in asdict(entry).items() if v is not None}
     return json.dumps({"type": kind, **fields}, ensure_ascii=False, separators=(",", ":"))
 
 
-def _parse(data: dict[str, object]) -> AwardEntry | KeyEntry | ListEntry:
+def _parse(data: dict[str, Any]) -> AwardEntry | KeyEntry | ListEntry:
     kind = data.pop("type")
-    cls = {"award": AwardEntry, "key": KeyEntry, "list": ListEntry}[kind]  # type: ignore[index]
+    classes: dict[str, type[AwardEntry | KeyEntry | ListEntry]] = {
+        "award": AwardEntry,
+        "key": KeyEntry,
+        "list": ListEntry,
+    }
+    cls = classes[kind]
     if cls is ListEntry and data.get("set") is not None:
-        data["set"] = tuple(int(i) for i in data["set"])  # type: ignore[union-attr]
-    entry = cls(**data)  # type: ignore[arg-type]
+        data["set"] = tuple(int(i) for i in data["set"])
+    entry = cls(**data)
     for name in ("minted", "added", "updated"):
         if hasattr(entry, name) and parse_datetime(getattr(entry, name)) is None:
             raise ValueError(f"bad time in '{name}'")

@@ -9,6 +9,7 @@ itself, authorised for ``assertionMethod`` (https://www.w3.org/TR/vc-di-eddsa/#m
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from .encoding import decode_multikey_public
@@ -60,7 +61,7 @@ def verification_method_id(did: str, public_key_multibase: str) -> str:
     return f"{did}#{public_key_multibase}"
 
 
-def did_document(did: str, public_keys_multibase: list[str]) -> dict:
+def did_document(did: str, public_keys_multibase: list[str]) -> dict[str, Any]:
     """The DID document for ``did`` listing every key (oldest first, newest last).
 
     Old keys stay so that credentials signed with them keep verifying; remove one only if it

@@ -11,6 +11,7 @@ and ``a@example.com`` match; hex is lower case.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 
 def normalise_email(email: str) -> str:
@@ -23,7 +24,7 @@ def identity_hash(value: str, salt: str) -> str:
     return "sha256$" + hashlib.sha256((value + salt).encode("utf-8")).hexdigest()
 
 
-def identity_object(email: str, salt: str) -> dict:
+def identity_object(email: str, salt: str) -> dict[str, Any]:
     """A hashed OB 3.0 ``IdentityObject`` for an email address (``salt`` is published with it)."""
     return {
         "type": "IdentityObject",

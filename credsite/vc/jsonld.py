@@ -42,7 +42,7 @@ CONTEXT_FILES: dict[str, str] = {
 
 _CONTEXT_DIR = Path(__file__).parent / "contexts"
 
-DocumentLoader = Callable[..., dict]
+DocumentLoader = Callable[..., dict[str, Any]]
 
 
 class JsonLdError(ValueError):
@@ -54,13 +54,14 @@ class JsonLdError(ValueError):
 
 
 @cache
-def _bundled(url: str) -> dict:
+def _bundled(url: str) -> dict[str, Any]:
     """The parsed bundled context for ``url`` (parsed once)."""
     text = (_CONTEXT_DIR / CONTEXT_FILES[url]).read_text(encoding="utf-8")
-    return json.loads(text)
+    document: dict[str, Any] = json.loads(text)
+    return document
 
 
-class _LruCache(OrderedDict):
+class _LruCache(OrderedDict[Any, Any]):
     """The small mapping pyld's ContextResolver needs as a shared cache, bounded."""
 
     def __init__(self, maxsize: int = 256) -> None:
@@ -87,12 +88,12 @@ class _Loader:
     extra contexts can never leak into the bundled-only loader via pyld's global cache.
     """
 
-    def __init__(self, extra: Mapping[str, dict] | None = None) -> None:
-        self.extra: dict[str, dict] = copy.deepcopy(dict(extra or {}))
+    def __init__(self, extra: Mapping[str, dict[str, Any]] | None = None) -> None:
+        self.extra: dict[str, dict[str, Any]] = copy.deepcopy(dict(extra or {}))
         self.cache = _LruCache()
         self.scoped = _LruCache(maxsize=2048)
 
-    def __call__(self, url: str, options: dict | None = None) -> dict:
+    def __call__(self, url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         if url in self.extra:
             document = self.extra[url]
         elif url in CONTEXT_FILES:
@@ -118,12 +119,12 @@ _BUNDLED_LOADER = _Loader()
 _EXTRA_LOADERS: dict[str, _Loader] = {}
 
 
-def document_loader(url: str, options: dict | None = None) -> dict:
+def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """pyld document loader serving only the bundled contexts; raises JsonLdError otherwise."""
     return _BUNDLED_LOADER(url, options)
 
 
-def make_document_loader(extra: Mapping[str, dict] | None = None) -> DocumentLoader:
+def make_document_loader(extra: Mapping[str, dict[str, Any]] | None = None) -> DocumentLoader:
     """A loader serving the bundled contexts plus ``extra`` (URL -> parsed context document).
 
     Meant for tests and interoperability checks with other contexts (e.g. the W3C examples
@@ -132,7 +133,7 @@ def make_document_loader(extra: Mapping[str, dict] | None = None) -> DocumentLoa
     return _loader_for(extra)
 
 
-def _loader_for(extra: Mapping[str, dict] | None) -> _Loader:
+def _loader_for(extra: Mapping[str, dict[str, Any]] | None) -> _Loader:
     if not extra:
         return _BUNDLED_LOADER
     key = json.dumps(extra, sort_keys=True)
@@ -170,7 +171,7 @@ def _is_absolute_or_blank(value: Any) -> bool:
     return bool(_pyld._is_absolute_iri(value))
 
 
-class _CheckingProcessor(_pyld.JsonLdProcessor):
+class _CheckingProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]  # pyld has no type hints
     """pyld's expansion, noting every key it would drop and every IRI left relative.
 
     Expansion runs with ``base=None`` so relative IRIs stay relative instead of being resolved
@@ -237,8 +238,8 @@ class _CheckingProcessor(_pyld.JsonLdProcessor):
         active_ctx: Any,
         active_property: Any,
         expanded_active_property: Any,
-        element: dict,
-        expanded_parent: dict,
+        element: dict[str, Any],
+        expanded_parent: dict[str, Any],
         *args: Any,
         **kwargs: Any,
     ) -> Any:
@@ -281,7 +282,7 @@ class _CheckingProcessor(_pyld.JsonLdProcessor):
         return result
 
     @staticmethod
-    def _locate(path: str, element: dict, keys: list[str], value: str) -> str:
+    def _locate(path: str, element: dict[str, Any], keys: list[str], value: str) -> str:
         for key in keys:
             v = element.get(key)
             if v == value:
@@ -305,7 +306,7 @@ class _CheckingProcessor(_pyld.JsonLdProcessor):
         return result
 
 
-def _process(document: dict, loader: _Loader, canonical: bool) -> Any:
+def _process(document: dict[str, Any], loader: _Loader, canonical: bool) -> Any:
     """Expand (or canonicalise) ``document`` in one pass, refusing anything pyld would drop or
     rebase. Expansion runs with ``base=None`` so that relative IRIs stay visible."""
     if not isinstance(document, dict):
@@ -350,7 +351,9 @@ def _describe(exc: BaseException) -> str:
     return parts[-1] if parts else str(exc)
 
 
-def check_terms_defined(document: dict, extra_contexts: Mapping[str, dict] | None = None) -> None:
+def check_terms_defined(
+    document: dict[str, Any], extra_contexts: Mapping[str, dict[str, Any]] | None = None
+) -> None:
     """Raise JsonLdError if any key would be dropped or any id/type IRI is relative.
 
     jsonld.js "safe mode" semantics, which pyld lacks: every non-keyword key must expand to an
@@ -359,9 +362,12 @@ def check_terms_defined(document: dict, extra_contexts: Mapping[str, dict] | Non
     _process(document, _loader_for(extra_contexts), canonical=False)
 
 
-def canonicalize(document: dict, extra_contexts: Mapping[str, dict] | None = None) -> str:
+def canonicalize(
+    document: dict[str, Any], extra_contexts: Mapping[str, dict[str, Any]] | None = None
+) -> str:
     """RDFC-1.0 (URDNA2015) canonical N-Quads of ``document``, each quad ending in ``\\n``.
 
     The :func:`check_terms_defined` checks run during the same expansion.
     """
-    return _process(document, _loader_for(extra_contexts), canonical=True)
+    nquads: str = _process(document, _loader_for(extra_contexts), canonical=True)
+    return nquads

@@ -53,7 +53,9 @@ def format_datetime(value: str | datetime) -> str:
     return value
 
 
-def proof_options(cryptosuite: str, verification_method: str, created: str | datetime) -> dict:
+def proof_options(
+    cryptosuite: str, verification_method: str, created: str | datetime
+) -> dict[str, Any]:
     """The proof options (a proof without ``proofValue``) for an assertion proof."""
     if cryptosuite not in CRYPTOSUITES:
         raise ProofError(f"unsupported cryptosuite {cryptosuite!r}")
@@ -66,12 +68,14 @@ def proof_options(cryptosuite: str, verification_method: str, created: str | dat
     }
 
 
-def _without_proof(document: Mapping[str, Any]) -> dict:
+def _without_proof(document: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k != "proof"}
 
 
 def transform(
-    document: dict, cryptosuite: str, extra_contexts: Mapping[str, dict] | None = None
+    document: dict[str, Any],
+    cryptosuite: str,
+    extra_contexts: Mapping[str, dict[str, Any]] | None = None,
 ) -> bytes:
     """The canonical bytes of ``document`` without its ``proof``: RDFC-1.0 N-Quads or JCS."""
     unsecured = _without_proof(document)
@@ -83,10 +87,10 @@ def transform(
 
 
 def canonical_proof_config(
-    options: dict,
-    document: dict,
+    options: dict[str, Any],
+    document: dict[str, Any],
     cryptosuite: str,
-    extra_contexts: Mapping[str, dict] | None = None,
+    extra_contexts: Mapping[str, dict[str, Any]] | None = None,
 ) -> bytes:
     """The canonical proof configuration (vc-di-eddsa "Proof Configuration").
 
@@ -112,13 +116,13 @@ def hash_data(canonical_config: bytes, transformed: bytes) -> bytes:
 
 
 def create_proof(
-    document: dict,
+    document: dict[str, Any],
     key: SigningKey,
     verification_method: str,
     created: str | datetime,
     cryptosuite: str = RDFC,
-    extra_contexts: Mapping[str, dict] | None = None,
-) -> dict:
+    extra_contexts: Mapping[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """One proof object over ``document`` (any existing ``proof`` is ignored)."""
     options = proof_options(cryptosuite, verification_method, created)
     if cryptosuite == JCS and "@context" in document:
@@ -130,13 +134,13 @@ def create_proof(
 
 
 def add_proofs(
-    document: dict,
+    document: dict[str, Any],
     key: SigningKey,
     verification_method: str,
     created: str | datetime,
     cryptosuites: Iterable[str] = (RDFC, JCS),
-    extra_contexts: Mapping[str, dict] | None = None,
-) -> dict:
+    extra_contexts: Mapping[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """A copy of ``document`` with ``"proof": [...]``, one proof per cryptosuite (a proof set).
 
     Existing proofs are kept first; every new proof signs the document without any proof.
@@ -152,10 +156,10 @@ def add_proofs(
 
 
 def verify_proof(
-    document: dict,
-    proof: dict,
+    document: dict[str, Any],
+    proof: dict[str, Any],
     public_key: bytes,
-    extra_contexts: Mapping[str, dict] | None = None,
+    extra_contexts: Mapping[str, dict[str, Any]] | None = None,
     expected_purpose: str = ASSERTION_METHOD,
 ) -> tuple[bool, str]:
     """Verify one proof of ``document`` (which may or may not still carry its proofs).

@@ -14,6 +14,7 @@ import gzip
 import io
 import zlib
 from datetime import datetime
+from typing import Any
 
 from .encoding import multibase_base64url, multibase_decode
 
@@ -73,7 +74,7 @@ class Bitstring:
         return multibase_base64url(buffer.getvalue())
 
     @classmethod
-    def decode(cls, encoded: str) -> Bitstring:
+    def decode(cls, encoded: object) -> Bitstring:
         """Parse an ``encodedList``. Any size that is a whole number of bytes is accepted here;
         verification must also check ``size >= MIN_ENTRIES`` (see :func:`decode_for_verification`).
         """
@@ -110,7 +111,7 @@ class Bitstring:
         return f"Bitstring(size={self.size}, set={sum(bin(b).count('1') for b in self._bits)})"
 
 
-def decode_for_verification(encoded: str) -> Bitstring:
+def decode_for_verification(encoded: object) -> Bitstring:
     """Decode and enforce the spec minimum (STATUS_LIST_LENGTH_ERROR below 131,072 entries)."""
     bits = Bitstring.decode(encoded)
     if bits.size < MIN_ENTRIES:
@@ -120,7 +121,7 @@ def decode_for_verification(encoded: str) -> Bitstring:
     return bits
 
 
-def status_entry(list_url: str, index: int, purpose: str) -> dict:
+def status_entry(list_url: str, index: int, purpose: str) -> dict[str, Any]:
     """A ``BitstringStatusListEntry`` for bit ``index`` of the list at ``list_url``.
 
     ``statusListIndex`` is a base-10 string (spec); ``id`` is ``list_url#index`` because the OB 3.0
@@ -141,9 +142,10 @@ def status_entry(list_url: str, index: int, purpose: str) -> dict:
 
 def _timestamp(value: str | datetime) -> str:
     if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
+        offset = value.utcoffset()
+        if value.tzinfo is None or offset is None:
             raise ValueError("valid_from must be timezone-aware")
-        if value.utcoffset().total_seconds() == 0:
+        if offset.total_seconds() == 0:
             return value.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
         return value.replace(microsecond=0).isoformat()
     return value
@@ -156,7 +158,7 @@ def status_list_credential(
     bitstring: Bitstring,
     valid_from: str | datetime,
     ttl_ms: int = 600_000,
-) -> dict:
+) -> dict[str, Any]:
     """The unsigned ``BitstringStatusListCredential`` published at ``list_url``.
 
     ``ttl`` (milliseconds, in ``credentialSubject`` where the v2 context defines it) defaults to

@@ -27,7 +27,10 @@ from .jsonld import JsonLdError, check_terms_defined
 from .proof import DATETIME_STAMP, verify_proof
 from .status import MIN_ENTRIES, StatusListError, decode_for_verification
 
-Fetch = Callable[[str], dict]
+Fetch = Callable[[str], dict[str, Any]]
+VerifyCache = dict[str | tuple[str, str, str | None], Any]
+"""Kept across calls: DID document URL -> ``(document or None, error)``, and
+``("status", list URL, issuer id)`` -> the verified status list credential or None."""
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT_PREFIX = "https://purl.imsglobal.org/spec/ob/v3p0/context"
@@ -87,7 +90,7 @@ class CheckRun:
         return Report(document_id, self.checks, self.status())
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
@@ -103,14 +106,14 @@ def _parse_time(value: Any) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def _issuer_id(document: dict) -> str | None:
+def _issuer_id(document: dict[str, Any]) -> str | None:
     issuer = document.get("issuer")
     if isinstance(issuer, dict):
         issuer = issuer.get("id")
     return issuer if isinstance(issuer, str) and issuer else None
 
 
-def _fetch(fetch: Fetch, url: str) -> tuple[dict | None, str]:
+def _fetch(fetch: Fetch, url: str) -> tuple[dict[str, Any] | None, str]:
     try:
         result = fetch(url)
     except Exception as exc:  # fetch is caller-supplied: any failure is "not found"
@@ -129,7 +132,7 @@ def resolve_key(
     verification_method: Any,
     issuer_id: str | None,
     fetch: Fetch,
-    cache: dict[str, tuple[dict | None, str]] | None = None,
+    cache: VerifyCache | None = None,
 ) -> tuple[bytes | None, str]:
     """The Ed25519 public key behind ``verification_method``, if ``issuer_id`` controls it.
 
@@ -186,7 +189,12 @@ def resolve_key(
 
 
 def _check_proofs(
-    run: CheckRun, label: str, document: dict, issuer_id: str | None, fetch: Fetch, cache: dict
+    run: CheckRun,
+    label: str,
+    document: dict[str, Any],
+    issuer_id: str | None,
+    fetch: Fetch,
+    cache: VerifyCache,
 ) -> bool:
     """Verify every proof of ``document``; True if there is at least one and all verify."""
     proofs = _as_list(document.get("proof"))
@@ -211,7 +219,7 @@ def _check_proofs(
 def _check_dates(
     run: CheckRun,
     label: str,
-    document: dict,
+    document: dict[str, Any],
     now: datetime,
     required: bool,
     expiry_outcome: str | None = EXPIRED,
@@ -261,7 +269,7 @@ def _check_status_entry(
     issuer_id: str | None,
     fetch: Fetch,
     now: datetime,
-    cache: dict,
+    cache: VerifyCache,
 ) -> None:
     if not isinstance(entry, dict):
         run.add(name, False, "credentialStatus entry is not a JSON object")
@@ -269,7 +277,7 @@ def _check_status_entry(
     if entry.get("type") != "BitstringStatusListEntry":
         run.add(name, False, f"unsupported credentialStatus type {entry.get('type')!r}")
         return
-    purpose = entry.get("statusPurpose")
+    purpose: Any = entry.get("statusPurpose")  # any JSON value
     outcome = {"revocation": REVOKED, "suspension": SUSPENDED}.get(purpose)
     if outcome is None:
         run.add(name, True, f"statusPurpose {purpose!r} is not checked")
@@ -329,8 +337,8 @@ def _check_status_entry(
 
 
 def _load_status_list(
-    run: CheckRun, url: str, issuer_id: str | None, fetch: Fetch, now: datetime, cache: dict
-) -> dict | None:
+    run: CheckRun, url: str, issuer_id: str | None, fetch: Fetch, now: datetime, cache: VerifyCache
+) -> dict[str, Any] | None:
     """Fetch and fully verify a status list credential; its checks join the report."""
     label = f"status list {url}: "
     doc, error = _fetch(fetch, url)
@@ -368,7 +376,7 @@ def _load_status_list(
 
 
 def verify_credential(
-    document: dict, fetch: Fetch, now: datetime, cache: dict | None = None
+    document: dict[str, Any], fetch: Fetch, now: datetime, cache: VerifyCache | None = None
 ) -> Report:
     """Run every check on ``document`` and summarise: verified, revoked, suspended, expired,
     not-yet-valid or failed (in that precedence, reversed).
@@ -382,7 +390,8 @@ def verify_credential(
     if not isinstance(document, dict):
         run.add("document", False, "credential is not a JSON object")
         return Report("", run.checks, run.status())
-    doc_id = document.get("id") if isinstance(document.get("id"), str) else ""
+    raw_id = document.get("id")
+    doc_id = raw_id if isinstance(raw_id, str) else ""
     try:
         _verify(run, document, fetch, now, {} if cache is None else cache)
     except Exception as exc:  # safety net: bad input must not escape as an exception
@@ -390,7 +399,9 @@ def verify_credential(
     return Report(doc_id, run.checks, run.status())
 
 
-def _verify(run: CheckRun, document: dict, fetch: Fetch, now: datetime, cache: dict) -> None:
+def _verify(
+    run: CheckRun, document: dict[str, Any], fetch: Fetch, now: datetime, cache: VerifyCache
+) -> None:
     contexts = _as_list(document.get("@context"))
     types = _as_list(document.get("type"))
     if contexts[:1] != [VC_V2_CONTEXT]:

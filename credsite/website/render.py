@@ -18,6 +18,7 @@ from typing import Any
 import jinja2
 import markdown as md
 import nh3
+from markupsafe import Markup
 
 from credsite.content.config import SiteConfig
 from credsite.errors import CredsiteError, Location
@@ -116,7 +117,7 @@ def load_theme(config: SiteConfig) -> Theme:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["markdown"] = lambda text: jinja2.filters.Markup(markdown_html(text))
+    env.filters["markdown"] = lambda text: Markup(markdown_html(text))
     env.filters["date"] = human_date
     env.filters["isodate"] = iso_date
     env.filters["qr"] = qr.qr_svg
