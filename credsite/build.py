@@ -1,8 +1,8 @@
 """The one build: gather and validate everything, then sign, then render, then write atomically.
 
 The CLI and ``serve`` are thin callers of `build`. Until the very end nothing is written:
-a problem anywhere (content, images, keys, templates, a --locked build that would mint) raises
-before the lockfile or the output folder is touched.
+a problem anywhere (content, images, keys, templates, a --locked build that would mint, any
+warning with --strict) raises before the lockfile or the output folder is touched.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from credsite.content import config as site_config
 from credsite.content import model
-from credsite.errors import CredsiteError, Problems
+from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
 from credsite.issuing import ob2, ob3, status
 from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, sign_credentials
@@ -44,7 +44,8 @@ class BuildResult:
     signed: int = 0
     """Documents signed in this build (the rest came from the signature cache)."""
     minted: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    """Located, each once, in the order they are printed (`credsite.errors.report_order`)."""
     seconds: float = 0.0
     demo_key: bool = False
     lockfile_written: bool = False
@@ -56,6 +57,7 @@ def build(
     *,
     output_dir: str | None = None,
     locked: bool = False,
+    strict: bool = False,
     record: bool = True,
     clock: Clock = system_clock,
     rng: random.Random | None = None,
@@ -65,7 +67,10 @@ def build(
     cache_dir: Path | None = None,
     extra_head: str = "",
 ) -> BuildResult:
-    """Build the site in `root`; `record=False` (preview) never writes the lockfile."""
+    """Build the site in `root`; `record=False` (preview) never writes the lockfile.
+
+    `strict` turns any warning into a `StrictError`, raised before anything is written.
+    """
     started = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
     now = now or dt.datetime.now(dt.UTC)
@@ -153,9 +158,16 @@ def build(
     orphans = len({e.award for e in lock.awards.values()} - {a.lock_key for a in site.awards})
     if orphans:
         result.warnings.append(
-            f"{orphans} award(s) in {config.lockfile} are no longer in the content: copies their "
-            "recipients hold still verify. To withdraw a credential, revoke it instead of deleting it."
+            Problem(
+                Location(config.lockfile),
+                f"{orphans} award(s) in {config.lockfile} are no longer in the content: copies "
+                "their recipients hold still verify. To withdraw a credential, revoke it instead "
+                "of deleting it.",
+            )
         )
+    result.warnings = report_order(result.warnings)
+    if strict and result.warnings:
+        raise StrictError(result.warnings)
     result.minted = list(lock.minted)
     if record:
         result.lockfile_written = lock.save(config.lockfile_path)
@@ -209,8 +221,11 @@ def _issued(
         result.states[state] = result.states.get(state, 0) + 1
         if dates.valid_from > now:
             result.warnings.append(
-                f"{award.location}: issued date is in the future; verifiers "
-                "will report the credential as not yet valid"
+                Problem(
+                    award.location,
+                    "issued date is in the future; verifiers will report the credential as "
+                    "not yet valid",
+                )
             )
     problems.raise_if_any()
     result.credentials = len(issued)

@@ -19,10 +19,17 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from credsite import __version__
-from credsite.errors import CredsiteError
+from credsite.errors import CredsiteError, Problem, StrictError
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
+
+LABELS = {"error": "[bold red]error:[/]", "warning": "[yellow]warning:[/]"}
+
+
+def print_problem(label: str, problem: Problem | str) -> None:
+    """``error: path:line:col: message`` (or ``warning: ...``) on stderr, the text unstyled."""
+    err.print(LABELS[label], escape(str(problem)), emoji=False)
 
 
 @contextmanager
@@ -31,9 +38,14 @@ def user_errors() -> Iterator[None]:
         yield
     except CredsiteError as exc:
         for problem in exc.problems:
-            err.print(f"[bold red]error:[/] {problem}", markup=True, emoji=False)
+            print_problem(exc.label, problem)
         count = len(exc.problems)
-        err.print(f"{count} problem{'s' if count != 1 else ''}; nothing was written.")
+        if isinstance(exc, StrictError):
+            err.print(
+                f"{count} warning{'s' if count != 1 else ''} and --strict; nothing was written."
+            )
+        else:
+            err.print(f"{count} problem{'s' if count != 1 else ''}; nothing was written.")
         sys.exit(exc.exit_code)
 
 
@@ -66,22 +78,35 @@ def cli() -> None:
 @click.option(
     "--locked", is_flag=True, help="Refuse to record anything new in credsite.lock (for CI)."
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail on any warning: exit 1 and write nothing (for CI).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
 @click.option("--no-cache", is_flag=True, help="Sign everything again, ignoring the cache.")
-def build(site_dir: Path, output: str | None, locked: bool, quiet: bool, no_cache: bool) -> None:
+def build(
+    site_dir: Path, output: str | None, locked: bool, strict: bool, quiet: bool, no_cache: bool
+) -> None:
     """Sign every credential and write the static site.
 
     Nothing is written unless the whole site builds: on any problem the previous output and
-    credsite.lock are left exactly as they were.
+    credsite.lock are left exactly as they were. Warnings are printed once each, located like
+    errors; with --strict any warning is a problem too.
     """
     from credsite.build import build as run_build
 
     with user_errors(), _progress(quiet) as progress:
         result = run_build(
-            site_dir, output_dir=output, locked=locked, progress=progress, use_cache=not no_cache
+            site_dir,
+            output_dir=output,
+            locked=locked,
+            strict=strict,
+            progress=progress,
+            use_cache=not no_cache,
         )
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", emoji=False)
+        print_problem("warning", warning)
     if result.demo_key and not quiet:
         err.print(
             "[yellow]warning:[/] signed with credsite's PUBLIC demo key (demo_key: true): "
@@ -272,8 +297,7 @@ def serve(site_dir: Path, port: int, host: str, open_browser: bool) -> None:
         if level == "info":
             out.print(message, markup=False, emoji=False)
         else:
-            label = "[bold red]error:[/]" if level == "error" else "[yellow]warning:[/]"
-            err.print(label, escape(message), emoji=False)
+            print_problem("error" if level == "error" else "warning", message)
 
     def ready(server: Any) -> None:
         if open_browser:

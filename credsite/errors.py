@@ -37,10 +37,22 @@ class Problem:
         return f"{self.location}: {self.message}" if self.location else self.message
 
 
+def report_order(problems: Iterable[Problem]) -> list[Problem]:
+    """Each distinct problem once, by place then message: the order they are printed in.
+
+    One mistake can be seen from several places (a cohort's shared field, once per award), and
+    one warning can be raised more than once: each is reported once.
+    """
+    unique = dict.fromkeys(problems)
+    return sorted(unique, key=lambda p: (p.location or Location(""), p.message))
+
+
 class CredsiteError(Exception):
     """Base of every error the user can fix; the CLI prints it and exits 1."""
 
     exit_code = 1
+    label = "error"
+    """How the CLI labels each of `problems`."""
 
     def __init__(self, message: str, location: Location | None = None) -> None:
         super().__init__(message)
@@ -54,11 +66,18 @@ class ContentError(CredsiteError):
     """Several problems found while reading the site, reported together."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        # One mistake can be seen from several places (a cohort's shared field, once per award):
-        # report each distinct problem once.
-        unique = list(dict.fromkeys(problems))
-        Exception.__init__(self, f"{len(unique)} problem(s)")
-        self.problems = sorted(unique, key=lambda p: (p.location or Location(""), p.message))
+        self.problems = report_order(problems)
+        Exception.__init__(self, f"{len(self.problems)} problem(s)")
+
+
+class StrictError(CredsiteError):
+    """``credsite build --strict`` found warnings: each is reported, and nothing is written."""
+
+    label = "warning"
+
+    def __init__(self, warnings: Iterable[Problem]) -> None:
+        self.problems = report_order(warnings)
+        Exception.__init__(self, f"{len(self.problems)} warning(s) with --strict")
 
 
 class Problems:

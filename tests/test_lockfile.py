@@ -215,7 +215,8 @@ def test_deleted_award_keeps_its_line_and_index(make_site: Callable[..., Path]) 
     result = build_site(root)
     assert award_lines(root / "credsite.lock") == before
     assert any(
-        "1 award(s) in credsite.lock are no longer in the content" in w for w in result.warnings
+        str(w).startswith("credsite.lock: 1 award(s) in credsite.lock are no longer in the content")
+        for w in result.warnings
     )
 
 

@@ -252,6 +252,7 @@ class Server:
                     "locked": False,
                     "rng": random.Random(self._seed),
                     "extra_head": reload_script(self.epoch + 1),
+                    "strict": False,  # a preview shows warnings; it never fails on them
                 },
             )
         except CredsiteError as exc:
@@ -263,7 +264,7 @@ class Server:
             )
             return
         for warning in result.warnings:
-            self.log("warning", warning)
+            self.log("warning", str(warning))
         states = ", ".join(f"{n} {state}" for state, n in sorted(result.states.items()))
         self.log(
             "info",

@@ -38,7 +38,7 @@ import hashlib
 from typing import Any
 
 from credsite.content.model import Achievement, Issuer, Site
-from credsite.errors import Problems
+from credsite.errors import Location, Problem, Problems
 from credsite.issuing.issued import Issued
 from credsite.issuing.ob3 import alignment_doc
 from credsite.issuing.urls import Urls
@@ -197,14 +197,14 @@ def revocation_list(issuer: Issuer, items: list[Issued], site: Site, urls: Urls)
 # -- publishing --------------------------------------------------------------------------------------
 
 
-def files(site: Site, issued: list[Issued], urls: Urls) -> tuple[dict[str, bytes], list[str]]:
-    """Every OB 2.0 JSON file by site path, and the build warnings (each said once).
+def files(site: Site, issued: list[Issued], urls: Urls) -> tuple[dict[str, bytes], list[Problem]]:
+    """Every OB 2.0 JSON file by site path, and the build warnings (each said once, located).
 
     The baked copies of the assertions are made from these bytes by `credsite.media.artwork`.
     """
     _check_paths(site)
     out: dict[str, bytes] = {}
-    warnings: list[str] = []
+    warnings: list[Problem] = []
     by_issuer: dict[str, list[Issued]] = {slug: [] for slug in site.issuers}
     for item in issued:
         by_issuer[site.achievements[item.award.achievement].issuer].append(item)
@@ -221,9 +221,12 @@ def files(site: Site, issued: list[Issued], urls: Urls) -> tuple[dict[str, bytes
                 else f"add an 'email' and 'publish_email: true' to {shown}"
             )
             warnings.append(
-                f"{shown}: the OB 2.0 issuer profile {issuer_path(slug)} has no email (OB 2.0 "
-                "requires one; 1EdTech's OB 2.0 validator fails without it). Emails are not "
-                f"published unless asked: {how}"
+                Problem(
+                    Location(shown),
+                    f"the OB 2.0 issuer profile {issuer_path(slug)} has no email (OB 2.0 "
+                    "requires one; 1EdTech's OB 2.0 validator fails without it). Emails are not "
+                    f"published unless asked: {how}",
+                )
             )
     for slug, achievement in sorted(site.achievements.items()):
         out[badge_path(slug)] = json_bytes(badge_class(achievement, urls))
@@ -247,8 +250,12 @@ def _check_paths(site: Site) -> None:
     problems.raise_if_any()
 
 
-def _left_out(site: Site, issued: list[Issued]) -> list[str]:
-    """One warning naming what OB 2.0 has no place for (not one per award)."""
+def _left_out(site: Site, issued: list[Issued]) -> list[Problem]:
+    """One warning naming what OB 2.0 has no place for (not one per award).
+
+    Located at site.yaml, whose 'ob2' setting publishes the OB 2.0 files (and turns them off).
+    """
+    site_yaml = Location("site.yaml")
     awards = [i.award for i in issued if not revocation(i, site)[0]]
     parts = []
     if awards:
@@ -265,16 +272,23 @@ def _left_out(site: Site, issued: list[Issued]) -> list[str]:
     warnings = []
     if parts:
         warnings.append(
-            "OB 2.0 has no place for "
-            + ", ".join(parts)
-            + ": the ob2/ files leave these out; the OB 3.0 credentials and the pages keep them"
+            Problem(
+                site_yaml,
+                "OB 2.0 has no place for "
+                + ", ".join(parts)
+                + ": the ob2/ files leave these out; the OB 3.0 credentials and the pages keep them",
+            )
         )
     suspended = sum(1 for i in issued if i.award.status == "suspended")
     if suspended:
         warnings.append(
-            f"OB 2.0 has no suspension: {suspended} suspended award{'s' * (suspended != 1)} "
-            f"{'is' if suspended == 1 else 'are'} published in ob2/ as revoked (reason "
-            f"'{SUSPENDED_REASON}'); reinstating restores the OB 2.0 assertion on the next build"
+            Problem(
+                site_yaml,
+                f"OB 2.0 has no suspension: {suspended} suspended award{'s' * (suspended != 1)} "
+                f"{'is' if suspended == 1 else 'are'} published in ob2/ as revoked (reason "
+                f"'{SUSPENDED_REASON}'); reinstating restores the OB 2.0 assertion on the next "
+                "build",
+            )
         )
     return warnings
 

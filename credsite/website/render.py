@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import nh3
 from markupsafe import Markup
 
 from credsite.content.config import SiteConfig
-from credsite.errors import CredsiteError, Location
+from credsite.errors import CredsiteError, Location, Problem
 from credsite.website import qr
 
 _ALLOWED_TAGS = {
@@ -86,22 +86,41 @@ def iso_date(value: dt.datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d")
 
 
+BUILTIN_SHOWN = "themes/default/templates"
+"""How messages name the built-in theme's templates, wherever credsite is installed."""
+
+
 @dataclass
 class Theme:
     """The Jinja2 environment for one site's theme."""
 
     env: jinja2.Environment
     static_dirs: list[Path]
+    template_dirs: list[tuple[Path, str]] = field(default_factory=list)
+    """Each template folder searched, in order, with how messages name it."""
+
+    def shown(self, filename: str | None) -> str | None:
+        """A template file as messages name it (``themes/<theme>/templates/x.html``), or None."""
+        if not filename or filename.startswith("<"):
+            return None  # not a file: "<template>", "<frozen ...>"
+        path = Path(filename).resolve()
+        for folder, shown in self.template_dirs:
+            if path.is_relative_to(folder):
+                return f"{shown}/{path.relative_to(folder).as_posix()}"
+        return None
 
 
 def load_theme(config: SiteConfig) -> Theme:
     dirs: list[Path] = []
     static: list[Path] = []
+    shown: list[tuple[Path, str]] = []
     site_theme = config.root / "themes" / config.theme
     builtin = builtin_theme_dir()
     for theme_dir in dict.fromkeys([site_theme, builtin]):
         if (theme_dir / "templates").is_dir():
             dirs.append(theme_dir / "templates")
+            name = f"themes/{config.theme}/templates" if theme_dir == site_theme else BUILTIN_SHOWN
+            shown.append(((theme_dir / "templates").resolve(), name))
         if (theme_dir / "static").is_dir():
             static.append(theme_dir / "static")
     if config.theme != "default" and not site_theme.is_dir():
@@ -121,25 +140,56 @@ def load_theme(config: SiteConfig) -> Theme:
     env.filters["date"] = human_date
     env.filters["isodate"] = iso_date
     env.filters["qr"] = qr.qr_svg
-    return Theme(env, static)
+    return Theme(env, static, shown)
 
 
 def render(theme: Theme, template: str, path: str, context: dict[str, Any]) -> str:
-    """Render one page; template mistakes become located errors, not tracebacks."""
+    """Render one page; template mistakes become located errors, not tracebacks.
+
+    Every error raised while a template runs (an undefined variable, a missing include, a filter
+    given the wrong value, a syntax error) is reported at the template file and line it comes
+    from: ``themes/default/templates/credential.html:12: 'nope' is undefined``.
+    """
     depth = path.count("/")
     full = {"root": "../" * depth, "page_path": path, **context}
     try:
         return theme.env.get_template(template).render(full)
-    except jinja2.TemplateSyntaxError as exc:
-        raise CredsiteError(
-            f"template error: {exc.message}", Location(exc.filename or template, exc.lineno or 0)
-        ) from None
-    except jinja2.UndefinedError as exc:
-        raise CredsiteError(
-            f"template error in {template} rendering {path}: {exc.message}"
-        ) from None
-    except jinja2.TemplateNotFound as exc:
-        raise CredsiteError(f"template not found: {exc.name}") from None
+    except Exception as exc:
+        problem = template_problem(theme, exc)
+        if problem is None:
+            raise
+        raise CredsiteError(problem.message, problem.location) from None
+
+
+def template_problem(theme: Theme, exc: BaseException) -> Problem | None:
+    """Where in which template `exc` was raised, and what went wrong; None if not in a template.
+
+    A syntax error knows its own file and line. For an error raised while a template runs,
+    Jinja2 rewrites the traceback so that each template being run (the page, the layout it
+    extends, what it includes, a block, a macro) is a frame whose file name is the template's
+    and whose line is the template's line: the innermost such frame is where the error is.
+    """
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        name = theme.shown(exc.filename) or exc.name or "template"
+        return Problem(Location(name, exc.lineno or 0), exc.message or str(exc))
+    location = None
+    tb = exc.__traceback__
+    while tb is not None:
+        shown = theme.shown(tb.tb_frame.f_code.co_filename)
+        if shown is not None:
+            location = Location(shown, tb.tb_lineno or 0)
+        tb = tb.tb_next
+    if isinstance(exc, jinja2.TemplatesNotFound):
+        message = exc.message or str(exc)
+    elif isinstance(exc, jinja2.TemplateNotFound):
+        message = f"template not found: {exc.name}"
+    elif isinstance(exc, jinja2.TemplateError):
+        message = exc.message or str(exc)
+    elif location is None:
+        return None  # not raised by a template: a bug in credsite, keep its traceback
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+    return Problem(location, message)
 
 
 def static_files(theme: Theme) -> dict[str, bytes]:
