@@ -84,7 +84,8 @@ def test_build_reports_what_it_did(make_site: Callable[..., Path]) -> None:
     assert result.exit_code == 0, output_of(result)
     assert "Built 3 credentials (3 active) into" in result.stdout
     assert "3 signed" in result.stdout
-    assert "Recorded in credsite.lock: 5 new entries; commit it." in result.stdout  # 3 + key + list
+    # 3 awards + key + list + the site's url + the issuer's DID
+    assert "Recorded in credsite.lock: 7 new entries; commit it." in result.stdout
     assert "PUBLIC demo key" in result.stderr
     again = run_cli("build", "-C", str(root))
     assert again.exit_code == 0
