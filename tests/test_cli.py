@@ -33,7 +33,16 @@ COMMANDS = list(all_commands())
 
 def test_the_expected_commands_exist() -> None:
     names = {" ".join(path) for path, _ in COMMANDS}
-    assert {"", "build", "verify", "extract", "keys", "keys generate"} <= names
+    assert {
+        "",
+        "build",
+        "verify",
+        "extract",
+        "keys",
+        "keys generate",
+        "keys compromised",
+        "move",
+    } <= names
 
 
 @pytest.mark.parametrize(

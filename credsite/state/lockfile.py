@@ -215,13 +215,15 @@ class Lockfile:
             groups.append((f"the DID of issuer '{issuer}'", list(entries), lambda e: e.did))
         for what, entries, value in groups:
             if entries and _newest(entries, value) is None:
-                values = sorted({value(e) for e in entries})
-                first = min(identity_lines[e] for e in entries)
+                latest = max(_time(e.since) for e in entries)
+                tied = [e for e in entries if _time(e.since) == latest]
+                values = sorted({value(e) for e in tied})
+                numbers = sorted(identity_lines[e] for e in tied)
                 problems.add(
-                    Location(shown, first, 1),
+                    Location(shown, numbers[0], 1),
                     f"{what} is recorded as {' and '.join(values)} at the same time (lines "
-                    f"{', '.join(str(identity_lines[e]) for e in entries)}): probably moved on two "
-                    "branches; keep the lines of the one the site is published at",
+                    f"{', '.join(map(str, numbers))}): probably moved on two branches; keep the "
+                    "lines of the one the site is published at",
                 )
         if problems:
             raise ContentError(problems.items)
@@ -336,7 +338,13 @@ class Lockfile:
         """`credsite move`: the site's new URL and its issuers' new DIDs, as new lines."""
         previous = self.site_url()
         self._refuse_if_locked(f"the move to {url}")
-        since = format_datetime(self.clock())
+        # strictly after every identity line, so that the newest line is the current one even
+        # for two moves within a second (A -> B -> A)
+        latest = max((_time(e.since) for e in [*self.sites, *self.issuers]), default=None)
+        now = self.clock()
+        if latest is not None and now <= latest:
+            now = latest + dt.timedelta(seconds=1)
+        since = format_datetime(now)
         if previous != url:
             self.sites.append(SiteEntry(url, since, previous))
             self.minted.append(f"the site's url {url}")
