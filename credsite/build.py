@@ -93,19 +93,18 @@ def build(
     own_output = root / site_config.load(root).output if output_dir else config.output_dir
     outputs = [own_output, *([config.output_dir] if record else [])]
     identity.check_identity(config, site, lock, urls, outputs)
-    _check_statuses(site)
-    keys = load_keys(config, sorted(site.issuers), site.primary_issuer, lock)
-    result.demo_key = any(k.demo for k in keys.values())
     cache = cache_dir or root / CACHE_DIR  # serve passes its own temporary folder
     if not new_site:
         identity.check_history(
             config,
             site,
             lock,
-            keys,
             outputs=outputs,
             caches=[root / CACHE_DIR, *([cache] if record else [])],
         )
+    _check_statuses(site)
+    keys = load_keys(config, sorted(site.issuers), site.primary_issuer, lock)
+    result.demo_key = any(k.demo for k in keys.values())
     if identity.record_identity(lock, config, site, urls) and locked:
         result.warnings.append(
             f"{config.lockfile} does not record the site's url and issuer DIDs yet (it was "

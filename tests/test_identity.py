@@ -268,6 +268,16 @@ def test_lost_lockfile_with_a_published_key_is_refused(make_site: Callable[..., 
     assert "_site/ holds" not in text and "build cache" not in text
 
 
+def test_a_lost_lockfile_is_reported_before_a_missing_key(make_site: Callable[..., Path]) -> None:
+    root = make_site({"site.yaml": NO_DEMO_SITE_YAML})
+    assert run_cli("keys", "generate", "-C", str(root)).exit_code == 0
+    build_site(root)
+    lose_lockfile(root, output=True, cache=True)
+    (root / "keys" / "acme.key").unlink()
+    text = refused(root)
+    assert LOST in text and "has no signing key" not in text
+
+
 def test_an_empty_lockfile_counts_as_lost(make_site: Callable[..., Path]) -> None:
     root = make_site()
     build_site(root)

@@ -231,6 +231,16 @@ def test_keys_compromised_refuses_wrong_input(keyed_site: Path, args: list[str],
     assert (snapshot(keyed_site), (keyed_site / KEY_FILE).read_bytes()) == before
 
 
+def test_keys_compromised_on_a_demo_key_site(make_site: Callable[..., Path]) -> None:
+    root = make_site()
+    build_site(root)
+    result = run_cli("keys", "compromised", "-C", str(root))
+    text = " ".join(output_of(result).split())
+    assert result.exit_code == 1
+    assert "signs only with credsite's public demo key" in text
+    assert "there is no secret to withdraw" in text
+
+
 def test_keys_compromised_needs_a_key_that_signed_something(make_site: Callable[..., Path]):
     root = make_site({"site.yaml": NO_DEMO_SITE_YAML})
     assert run_cli("keys", "generate", "-C", str(root)).exit_code == 0

@@ -122,6 +122,12 @@ def compromised(root: Path, issuer: str | None, public_key: str | None) -> list[
     lock = Lockfile.load(config.lockfile_path, config.lockfile)
     recorded = real_keys(issuer, lock.issuer_keys(issuer))
     current = _current_key(config, issuer, known)
+    if not recorded and current is None and config.demo_key:
+        raise CredsiteError(
+            f"issuer '{issuer}' signs only with credsite's public demo key (demo_key: true in "
+            "site.yaml), which everyone has by design: there is no secret to withdraw. A real "
+            "site removes demo_key and runs 'credsite keys generate'."
+        )
     if public_key is not None:
         public_key = public_key.strip()
         if is_demo_public_key(issuer, public_key):

@@ -36,7 +36,8 @@ class Moved:
     """issuer -> (old DID, new DID)."""
     example_list: str = ""
     """A status-list URL of the old site, for the explanation."""
-    output: str = "_site"
+    output: str | None = None
+    """The output folder, if it holds the site built at the old address."""
 
 
 def move(root: Path, new_url: str) -> Moved:
@@ -51,7 +52,7 @@ def move(root: Path, new_url: str) -> Moved:
             raise CredsiteError(f"the site is already at {url} (site.yaml and {config.lockfile})")
         # site.yaml was edited by hand: put back the url the credentials were issued at
         _set_url(config, url)
-        return Moved(old, url, True, False, len(lock.awards), output=config.output)
+        return Moved(old, url, True, False, len(lock.awards))
     dids = {issuer: (did, _moved_did(issuer, did, old, url)) for issuer, did in
             lock.recorded_issuers().items()}  # fmt: skip
     site_yaml_changed = config.url != url
@@ -71,7 +72,7 @@ def move(root: Path, new_url: str) -> Moved:
         len(lock.awards),
         dids,
         example,
-        config.output,
+        config.output if config.output_dir.is_dir() else None,
     )
 
 
@@ -118,9 +119,12 @@ def explain(moved: Moved) -> list[str]:
     )
     for issuer, (old_did, new_did) in sorted(moved.dids.items()):
         lines.append(f"  issuer '{issuer}': {old_did} -> {new_did}")
+    if moved.output:
+        lines.append(
+            f"Before you build: {moved.output}/ still holds the site as published at {moved.old}. "
+            "Keep a copy of it to go on serving there (see below)."
+        )
     lines += [
-        f"Before you build: {moved.output}/ still holds the site as published at {moved.old}. "
-        "Keep a copy of it to go on serving there (see below).",
         f"Next: credsite build, publish the new site at {moved.new}, and commit site.yaml and "
         "credsite.lock.",
         "",

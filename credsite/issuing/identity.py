@@ -29,7 +29,7 @@ from credsite.content.config import SiteConfig
 from credsite.content.model import Site
 from credsite.errors import ContentError, CredsiteError, Location, Problem
 from credsite.issuing.urls import CREDENTIALS, Urls
-from credsite.state.keyfiles import IssuerKey
+from credsite.state.keyfiles import IssuerKey, find_key
 from credsite.state.lockfile import Lockfile
 from credsite.vc.did import did_web_from_url
 
@@ -171,14 +171,23 @@ def check_history(
     config: SiteConfig,
     site: Site,
     lock: Lockfile,
-    keys: dict[str, IssuerKey],
     *,
     outputs: list[Path],
     caches: list[Path],
 ) -> None:
-    """Refuse to mint every credential anew when the lockfile is lost but the site issued before."""
+    """Refuse to mint every credential anew when the lockfile is lost but the site issued before.
+
+    Runs before the keys are checked, so that a lost lockfile is what the user hears about."""
     if lock.awards or not site.awards:
         return
+    keys: dict[str, IssuerKey] = {}
+    for issuer in site.issuers:
+        try:
+            found = find_key(config, issuer, issuer == site.primary_issuer)
+        except CredsiteError:
+            continue  # an unreadable key file is reported when the keys are loaded
+        if found is not None:
+            keys[issuer] = found
     signs = history_signs(config, keys, outputs=outputs, caches=caches)
     if not signs:
         return
