@@ -57,7 +57,7 @@ def check_identity(
     recorded = lock.site_url() or (previous_output_url(outputs, lock) if lock.awards else None)
     if recorded is not None and recorded != config.url:
         raise ContentError(
-            [Problem(_site_yaml_location(config, "url"), _moved(recorded, config.url, lock))]
+            [Problem(_site_yaml_location(config, "url"), _moved(recorded, config, lock))]
         )
     problems: list[Problem] = []
     dids = issuer_dids(site, urls)
@@ -85,7 +85,7 @@ def check_identity(
             Problem(
                 _site_yaml_location(config, "primary_issuer"),
                 f"the primary issuer (the one whose DID is the site's own, {site_did}) changed, so "
-                f"issuers would change DIDs: {lines} (credsite.lock). Every credential they issued, "
+                f"issuers would change DIDs: {lines} ({config.lockfile}). Every credential they issued, "
                 "and every copy recipients hold, names the old DID. " + fix + ".",
             )
         )
@@ -97,7 +97,7 @@ def check_identity(
             Problem(
                 site.issuers[issuer].location,
                 f"issuer '{issuer}' would sign as {did}, the DID issuer '{owner}' issued its "
-                "credentials under (credsite.lock): an issuer's id is its file name, so renaming "
+                f"credentials under ({config.lockfile}): an issuer's id is its file name, so renaming "
                 f"the file makes a new issuer. Rename it back to {owner}.yaml; a display name is "
                 "its 'name'.",
             )
@@ -111,11 +111,13 @@ def record_identity(lock: Lockfile, config: SiteConfig, site: Site, urls: Urls) 
     return lock.record_identity(config.url, issuer_dids(site, urls))
 
 
-def _moved(recorded: str, url: str, lock: Lockfile) -> str:
+def _moved(recorded: str, config: SiteConfig, lock: Lockfile) -> str:
+    url = config.url
     old_did, new_did = did_web_from_url(recorded), did_web_from_url(url)
+    count = f"all {len(lock.awards)} credential(s)" if lock.awards else "every credential"
     return (
-        f"'url' was {recorded} when this site's credentials were issued (credsite.lock), now "
-        f"{url}. Building would re-issue all {len(lock.awards)} credential(s) at new addresses "
+        f"'url' was {recorded} when this site's credentials were issued ({config.lockfile}), now "
+        f"{url}. Building would re-issue {count} at new addresses "
         f"under a new issuer DID ({new_did} instead of {old_did}): every link already shared "
         "would break, and every credential recipients hold names the old DID. To keep the site "
         f"where it is, put back 'url: {recorded}'. To move it on purpose (a new domain), run "
