@@ -18,14 +18,14 @@ from typing import Any
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
-from credsite.issuing import ob2, ob3, status
+from credsite.issuing import identity, ob2, ob3, status
 from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, sign_credentials
 from credsite.issuing.urls import SITE_MARKER, Urls
 from credsite.media import artwork
 from credsite.state.keyfiles import IssuerKey, load_keys, published_keys
 from credsite.state.lockfile import AwardEntry, Clock, Lockfile, system_clock
-from credsite.values import json_bytes
+from credsite.values import json_bytes, parse_datetime
 from credsite.vc import did as vc_did
 from credsite.vc.encoding import decode_multikey_secret
 from credsite.website import output, pages
@@ -66,10 +66,14 @@ def build(
     use_cache: bool = True,
     cache_dir: Path | None = None,
     extra_head: str = "",
+    new_site: bool = False,
 ) -> BuildResult:
     """Build the site in `root`; `record=False` (preview) never writes the lockfile.
 
     `strict` turns any warning into a `StrictError`, raised before anything is written.
+
+    `new_site` declares a genuinely new start: the build may mint every credential although the
+    site shows signs of having issued before (a previous output, git history, keys, the cache).
     """
     started = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
@@ -88,10 +92,32 @@ def build(
     lock = Lockfile.load(config.lockfile_path, config.lockfile, **options)
     result = BuildResult(config.output_dir)
     urls = Urls(config.url, site.primary_issuer)
+    # Where earlier builds of this site are: its own output folder and cache, and those of this
+    # build if it records (a preview's temporary folders hold only its own earlier previews).
+    own_output = root / site_config.load(root).output if output_dir else config.output_dir
+    outputs = [own_output, *([config.output_dir] if record else [])]
+    identity.check_identity(config, site, lock, urls, outputs)
+    cache = cache_dir or root / CACHE_DIR  # serve passes its own temporary folder
+    if not new_site:
+        identity.check_history(
+            config,
+            site,
+            lock,
+            outputs=outputs,
+            caches=[root / CACHE_DIR, *([cache] if record else [])],
+        )
     _check_statuses(site)
     keys = load_keys(config, sorted(site.issuers), site.primary_issuer, lock)
     result.demo_key = any(k.demo for k in keys.values())
-    cache = cache_dir or root / CACHE_DIR  # serve passes its own temporary folder
+    if identity.record_identity(lock, config, site, urls) and locked:
+        result.warnings.append(
+            Problem(
+                Location(config.lockfile),
+                "it does not record the site's url and issuer DIDs yet (it was written by an "
+                "earlier credsite): build once without --locked and commit it, so that a changed "
+                "url is caught before it re-issues every credential.",
+            )
+        )
     prepared = artwork.prepare(site, cache / "images")
     report("content", 1, 1)
 
@@ -150,6 +176,7 @@ def build(
         demo_key=result.demo_key,
         extra_head=extra_head,
         qr_cache=cache / "qr-codes.json" if use_cache else None,
+        keys_withdrawn=_keys_withdrawn(site, lock),
     )
     report("render", 1, 1)
 
@@ -179,6 +206,16 @@ def build(
     result.seconds = time.perf_counter() - started
     report("write", 1, 1)
     return result
+
+
+def _keys_withdrawn(site: model.Site, lock: Lockfile) -> dict[str, dt.datetime]:
+    """Issuer -> when it last withdrew a compromised key (copies signed before then fail)."""
+    withdrawn: dict[str, dt.datetime] = {}
+    for issuer in site.issuers:
+        times = [parse_datetime(t) for t in lock.compromised_keys(issuer).values()]
+        if known := [t for t in times if t is not None]:
+            withdrawn[issuer] = max(known)
+    return withdrawn
 
 
 def _load_content(root: Path, output_dir: str | None) -> tuple[site_config.SiteConfig, model.Site]:

@@ -85,14 +85,28 @@ def cli() -> None:
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
 @click.option("--no-cache", is_flag=True, help="Sign everything again, ignoring the cache.")
+@click.option(
+    "--new-site",
+    is_flag=True,
+    help="A genuinely new start: mint every credential although credsite.lock is missing and "
+    "the site shows signs of having issued before. Never for a site that was published.",
+)
 def build(
-    site_dir: Path, output: str | None, locked: bool, strict: bool, quiet: bool, no_cache: bool
+    site_dir: Path,
+    output: str | None,
+    locked: bool,
+    strict: bool,
+    quiet: bool,
+    no_cache: bool,
+    new_site: bool,
 ) -> None:
     """Sign every credential and write the static site.
 
     Nothing is written unless the whole site builds: on any problem the previous output and
     credsite.lock are left exactly as they were. Warnings are printed once each, located like
-    errors; with --strict any warning is a problem too.
+    errors; with --strict any warning is a problem too. A build refuses a url other than the one
+    credsite.lock records (see 'credsite move'), and refuses to mint every credential anew when
+    credsite.lock is lost but the site issued before (restore it; see --new-site).
     """
     from credsite.build import build as run_build
 
@@ -104,6 +118,7 @@ def build(
             strict=strict,
             progress=progress,
             use_cache=not no_cache,
+            new_site=new_site,
         )
     for warning in result.warnings:
         print_problem("warning", warning)
@@ -236,6 +251,54 @@ def keys_generate(site_dir: Path, issuer: str | None, rotate: bool) -> None:
     with user_errors():
         for line in keytool.generate(site_dir, issuer, rotate):
             out.print(line, emoji=False)
+
+
+@keys.command("compromised")
+@site_option
+@click.argument("issuer", required=False)
+@click.option(
+    "--key",
+    "public_key",
+    metavar="PUBLIC_KEY",
+    help="The compromised public key (z6Mk...), if it is not the issuer's current key "
+    "(one rotated out earlier).",
+)
+def keys_compromised(site_dir: Path, issuer: str | None, public_key: str | None) -> None:
+    """Withdraw a leaked or stolen signing key at once (ISSUER: needed if there are several).
+
+    Records the key as compromised in credsite.lock, so no build publishes it in the DID
+    document or signs with it again, and writes a new key to keys/ISSUER.key if the compromised
+    one was in use. The next build signs every credential of the issuer again with the new key, at
+    the same addresses with the same dates and status entries. Copies recipients downloaded before
+    stop verifying; credential pages ask them to download a fresh copy. For a routine change of
+    key that keeps old copies verifying, use 'credsite keys generate --rotate'.
+    """
+    from credsite.commands import keys as keytool
+
+    with user_errors():
+        lines = keytool.compromised(site_dir, issuer, public_key)
+    for line in lines:
+        out.print(line, markup=False, emoji=False)
+
+
+@cli.command()
+@site_option
+@click.argument("new_url", metavar="NEW_URL")
+def move(site_dir: Path, new_url: str) -> None:
+    """Move the site to a new address on purpose, e.g. a new custom domain.
+
+    Sets 'url' in site.yaml (comments and layout kept) and records the move in credsite.lock, so
+    the next build re-issues every credential at NEW_URL under the new issuer DID, with the same
+    tokens, dates and status entries. Prints what recipients' copies will and will not do: copies
+    they hold name the old DID and keep verifying only while the old address serves its
+    did.json and status lists.
+    """
+    from credsite.commands import move as mover
+
+    with user_errors():
+        moved = mover.move(site_dir, new_url)
+    for line in mover.explain(moved):
+        out.print(line, markup=False, emoji=False)
 
 
 @cli.command()

@@ -33,7 +33,16 @@ COMMANDS = list(all_commands())
 
 def test_the_expected_commands_exist() -> None:
     names = {" ".join(path) for path, _ in COMMANDS}
-    assert {"", "build", "verify", "extract", "keys", "keys generate"} <= names
+    assert {
+        "",
+        "build",
+        "verify",
+        "extract",
+        "keys",
+        "keys generate",
+        "keys compromised",
+        "move",
+    } <= names
 
 
 @pytest.mark.parametrize(
@@ -84,7 +93,8 @@ def test_build_reports_what_it_did(make_site: Callable[..., Path]) -> None:
     assert result.exit_code == 0, output_of(result)
     assert "Built 3 credentials (3 active) into" in result.stdout
     assert "3 signed" in result.stdout
-    assert "Recorded in credsite.lock: 5 new entries; commit it." in result.stdout  # 3 + key + list
+    # 3 awards + key + list + the site's url + the issuer's DID
+    assert "Recorded in credsite.lock: 7 new entries; commit it." in result.stdout
     assert "PUBLIC demo key" in result.stderr
     again = run_cli("build", "-C", str(root))
     assert again.exit_code == 0

@@ -17,7 +17,16 @@ from hypothesis import strategies as st
 
 from credsite.errors import ContentError, CredsiteError
 from credsite.state import lockfile
-from credsite.state.lockfile import AwardEntry, KeyEntry, ListEntry, LockedError, Lockfile
+from credsite.state.lockfile import (
+    AwardEntry,
+    CompromisedEntry,
+    IssuerEntry,
+    KeyEntry,
+    ListEntry,
+    LockedError,
+    Lockfile,
+    SiteEntry,
+)
 
 AWARDS_FILE = "content/awards/awards.yaml"
 KEY = "z6MkwC9FPwfuZrpqDZPzFjgRuJcR2hkuEE14Lehs576tAoUD"
@@ -98,7 +107,12 @@ def test_locked_refuses_to_record() -> None:
     [
         ("not json", "credsite.lock:3:1: unreadable lockfile line"),
         ('{"type":"award","award":"x"}', "credsite.lock:3:1: unreadable lockfile line"),
-        ('{"type":"banana"}', "credsite.lock:3:1: unreadable lockfile line"),
+        ('{"type":"banana"}', "unknown line type 'banana' (written by a newer credsite?"),
+        ("[1, 2]", "credsite.lock:3:1: unreadable lockfile line"),
+        (
+            '{"type":"site","url":"https://a.example/","since":"soon"}',
+            "credsite.lock:3:1: unreadable lockfile line: bad time in 'since'",
+        ),
         (
             '{"type":"key","issuer":"a","publicKeyMultibase":"z6Mk","added":"yesterday"}',
             "credsite.lock:3:1: unreadable lockfile line: bad time in 'added'",
@@ -313,6 +327,13 @@ def test_entries_are_plain_dataclasses() -> None:
         "index",
     ]
     assert [f for f in KeyEntry.__dataclass_fields__] == ["issuer", "publicKeyMultibase", "added"]
+    assert [f for f in SiteEntry.__dataclass_fields__] == ["url", "since", "previous"]
+    assert [f for f in IssuerEntry.__dataclass_fields__] == ["issuer", "did", "since", "previous"]
+    assert [f for f in CompromisedEntry.__dataclass_fields__] == [
+        "issuer",
+        "publicKeyMultibase",
+        "since",
+    ]
     assert [f for f in ListEntry.__dataclass_fields__] == [
         "issuer",
         "list",
@@ -334,3 +355,85 @@ def test_a_lockfile_written_before_set_is_upgraded_without_changing_dates() -> N
     )
     assert '"set":[3],"updated":"2026-01-01T00:00:00Z"' in lock.text()
     assert lock.recorded_indices("acme", 1, "revocation") == frozenset({3})
+
+
+# -- identity and compromised keys -----------------------------------------------------------------
+
+URL_A = "https://a.example/"
+URL_B = "https://b.example/"
+
+
+def test_identity_and_compromised_lines_round_trip(tmp_path: Path) -> None:
+    times = iter(dt.datetime(2026, 1, d, tzinfo=dt.UTC) for d in range(1, 10))
+    lock = Lockfile(clock=lambda: next(times), rng=random.Random(0))
+    lock.award("a" * 24, "one")
+    assert lock.record_identity(URL_A, {"acme": "did:web:a.example"}) == [
+        f"the site's url {URL_A}",
+        "the DID of issuer 'acme'",
+    ]
+    assert lock.record_identity(URL_A, {"acme": "did:web:a.example"}) == []  # recorded once
+    lock.record_move(URL_B, {"acme": "did:web:b.example"})
+    lock.record_key("acme", KEY)
+    assert lock.record_compromised("acme", KEY) == "2026-01-05T00:00:00Z"
+    assert lock.record_compromised("acme", KEY) == "2026-01-05T00:00:00Z"  # once
+    path = tmp_path / "credsite.lock"
+    lock.save(path)
+    body = path.read_text(encoding="utf-8")[len(lockfile.HEADER) :].splitlines()
+    kinds = [json.loads(line)["type"] for line in body]
+    assert kinds == ["site", "site", "issuer", "issuer", "key", "compromised", "award"]
+    loaded = Lockfile.load(path)
+    assert loaded.text() == lock.text()
+    assert loaded.site_url() == URL_B and loaded.site_urls() == [URL_A, URL_B]
+    assert loaded.issuer_did("acme") == "did:web:b.example"
+    assert loaded.recorded_issuers() == {"acme": "did:web:b.example"}
+    assert loaded.compromised_keys("acme") == {KEY: "2026-01-05T00:00:00Z"}
+    assert loaded.compromised_keys("other") == {}
+
+
+def test_locked_records_no_identity_but_refuses_a_move_and_a_compromise() -> None:
+    lock = new_lock(locked=True)
+    assert lock.record_identity(URL_A, {"acme": "did:web:a.example"}) != []
+    assert lock.site_url() is None and lock.minted == []
+    with pytest.raises(LockedError, match="the move to"):
+        lock.record_move(URL_B, {})
+    with pytest.raises(LockedError, match="compromised key"):
+        lock.record_compromised("acme", KEY)
+
+
+def test_two_moves_at_the_same_moment_are_a_located_error(tmp_path: Path) -> None:
+    """Two branches that moved the site differently, merged with union."""
+    path = tmp_path / "credsite.lock"
+    lines = [
+        '{"type":"site","url":"https://a.example/","since":"2026-01-01T00:00:00Z"}',
+        '{"type":"site","url":"https://b.example/","since":"2026-02-01T00:00:00Z",'
+        '"previous":"https://a.example/"}',
+        '{"type":"site","url":"https://c.example/","since":"2026-02-01T00:00:00Z",'
+        '"previous":"https://a.example/"}',
+    ]
+    path.write_text(lockfile.HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        Lockfile.load(path)
+    assert (
+        "credsite.lock:4:1: the site's url is recorded as https://b.example/ and "
+        "https://c.example/ at the same time (lines 4, 5): probably moved on two branches"
+    ) in str(info.value)
+
+
+def test_a_union_merge_of_a_moved_and_an_unmoved_branch_is_the_moved_site(tmp_path: Path) -> None:
+    path = tmp_path / "credsite.lock"
+    lines = [
+        '{"type":"site","url":"https://a.example/","since":"2026-01-01T00:00:00Z"}',
+        '{"type":"site","url":"https://a.example/","since":"2026-01-01T00:00:00Z"}',
+        '{"type":"site","url":"https://b.example/","since":"2026-01-01T00:00:00Z",'
+        '"previous":"https://a.example/"}',
+        '{"type":"compromised","issuer":"acme","publicKeyMultibase":"z6Mk1",'
+        '"since":"2026-03-01T00:00:00Z"}',
+        '{"type":"compromised","issuer":"acme","publicKeyMultibase":"z6Mk1",'
+        '"since":"2026-02-01T00:00:00Z"}',
+    ]
+    path.write_text(lockfile.HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    lock = Lockfile.load(path)
+    assert lock.site_url() == "https://b.example/"  # at the same second, the move line wins
+    assert lock.compromised_keys("acme") == {"z6Mk1": "2026-02-01T00:00:00Z"}  # the first one
+    assert lock.text().count('"type":"site"') == 2
+    assert lock.text().count('"type":"compromised"') == 1

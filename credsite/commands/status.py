@@ -26,6 +26,7 @@ import datetime as dt
 import difflib
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,11 +197,31 @@ def _check_transition(
 
 def _edit_file(path: Path, shown: str, key: str, changes: dict[str, Any]) -> None:
     """Apply `changes` (None removes a key) to the award `key` in `path`, atomically."""
+    edit_yaml(
+        path,
+        shown,
+        lambda data: _locate(data, key, shown),
+        changes,
+        f"set {', '.join(STATUS_KEYS)} of award '{key}' by hand",
+    )
+
+
+def edit_yaml(
+    path: Path,
+    shown: str,
+    locate: Callable[[Any], Where],
+    changes: dict[str, Any],
+    by_hand: str,
+) -> None:
+    """Apply `changes` (None removes a key) to one mapping of a YAML file, atomically, keeping
+    every other byte (comments, layout, quotes). `locate` finds the mapping in the file as
+    credsite reads it (``()`` for the whole file); `by_hand` ends the error shown when no edit
+    reads back right ("set url by hand")."""
     raw = path.read_bytes()
     bom = raw.startswith(codecs.BOM_UTF8)
     text = raw.decode("utf-8-sig")
     data = yamlsource.parse(text, shown)
-    where = _locate(data, key, shown)
+    where = locate(data)
     expected = _plain(data)  # what the file must read as afterwards
     target = expected
     for step in where:
@@ -218,8 +239,7 @@ def _edit_file(path: Path, shown: str, key: str, changes: dict[str, Any]) -> Non
             if _reads_as(spliced, expected, shown):
                 new_text = spliced
         if new_text is None or not _reads_as(new_text, expected, shown):
-            raise CredsiteError(f"could not edit this file safely: set {', '.join(STATUS_KEYS)} "
-                                f"of award '{key}' by hand", Location(shown))  # fmt: skip
+            raise CredsiteError(f"could not edit this file safely: {by_hand}", Location(shown))
     write_atomic(path, (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8"))
 
 
@@ -272,7 +292,7 @@ def _edit_lines(text: str, where: Where, changes: dict[str, Any]) -> str | None:
     edits: list[tuple[int, int, str]] = []
     inserts: dict[int, list[str]] = {}
     after = _line_end(text, _value_end(text, *node.value[-1]))  # after the award's last line
-    for name in STATUS_KEYS:
+    for name in changes:
         value = changes[name]
         if name not in pairs:
             if value is not None:
@@ -390,7 +410,7 @@ def _round_trip(text: str, where: Where, changes: dict[str, Any]) -> str | None:
     if not isinstance(target, CommentedMap):
         return None
     anchor = len(target)  # new keys go last, or right after the status key before them
-    for name in STATUS_KEYS:
+    for name in changes:
         value = changes[name]
         if value is None:
             target.pop(name, None)

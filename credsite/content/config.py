@@ -183,3 +183,19 @@ def _check_relative(value: str, read: Reader, key: str) -> None:
     p = Path(value)
     if p.is_absolute() or ".." in p.parts or value in (".", ""):
         read.error(key, f"'{key}' must be a folder inside the site, got {value!r}")
+
+
+def check_site_url(text: str) -> str:
+    """`text` as site.yaml's `url` accepts it, normalised (lower-case host, ending in '/').
+
+    For commands given a URL (`credsite move`); a `CredsiteError` says what is wrong with it."""
+    data = Map(Location("url"))
+    data["url"] = text.strip()
+    problems = Problems()
+    read = Reader(data, problems, "url")
+    url = read.url("url")
+    if url is not None:
+        url = _check_site_url(url, read)
+    if problems or url is None:
+        raise CredsiteError(problems.items[0].message if problems else f"not a site url: {text!r}")
+    return str(url)

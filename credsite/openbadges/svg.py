@@ -378,6 +378,9 @@ def bake_svg(
     return head + baked + rest
 
 
+_FIRST_ELEMENT_RE = re.compile(r"<[A-Za-z_]")
+
+
 def extract_svg(data: str | bytes, version: int = 3) -> str | None:
     """Return the baked credential (v3) or assertion (v2) of an SVG, or ``None``.
 
@@ -390,7 +393,12 @@ def extract_svg(data: str | bytes, version: int = 3) -> str | None:
     text = decode_svg(data, "<svg>") if isinstance(data, bytes) else data
     if len(text) > MAX_BYTES * 2:
         raise ImageError(None, "SVG too large")
-    if re.search(r"<!DOCTYPE|<!ENTITY", text, re.IGNORECASE):
+    # A DOCTYPE (and so an ENTITY declaration) can only stand before the root element; the same
+    # characters inside it are text, e.g. in a baked credential's CDATA.
+    uncommented = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    root_start = _FIRST_ELEMENT_RE.search(uncommented)
+    prolog = uncommented[: root_start.start()] if root_start else uncommented
+    if re.search(r"<!DOCTYPE|<!ENTITY", prolog, re.IGNORECASE):
         raise ImageError(None, "SVG has a DOCTYPE or ENTITY declaration, which is not allowed")
     try:
         root = ET.fromstring(text)

@@ -4,6 +4,10 @@ A key comes from the environment (CI secrets) or from ``keys/<issuer>.key`` (git
 mode 0600), or, for examples only, from credsite's public demo key. The lockfile records every
 public key a site has signed with, so a missing or different key is an error that says what to do
 rather than a silently re-keyed site whose published credentials stop verifying.
+
+A key file must be private to its owner, as ssh requires of its keys: one that group or others can
+read (or write) is refused with the ``chmod`` that fixes it. A key the lockfile records as
+compromised (`credsite keys compromised`) is never published in a DID document and never signs.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pathlib import Path
 
 from credsite.atomic import write_atomic
 from credsite.content.config import SiteConfig
-from credsite.errors import CredsiteError
+from credsite.errors import CredsiteError, Location
 from credsite.state.lockfile import Lockfile
 from credsite.vc.keys import SigningKey
 
@@ -58,12 +62,19 @@ def real_keys(issuer: str, recorded: list[str]) -> list[str]:
 def published_keys(issuer: str, lock: Lockfile, current: IssuerKey) -> list[str]:
     """The keys the DID document lists: every real key ever used, so older credentials keep
     verifying, but never the public demo key once the issuer signs with a real one; otherwise
-    anyone could forge credentials that verify as this issuer."""
+    anyone could forge credentials that verify as this issuer. Never a compromised key."""
     recorded = lock.issuer_keys(issuer)
-    return recorded if current.demo else real_keys(issuer, recorded)
+    kept = recorded if current.demo else real_keys(issuer, recorded)
+    compromised = lock.compromised_keys(issuer)
+    return [k for k in kept if k not in compromised]
 
 
-def find_key(config: SiteConfig, issuer: str, primary: bool) -> IssuerKey | None:
+def find_key(
+    config: SiteConfig, issuer: str, primary: bool, *, private: bool = True
+) -> IssuerKey | None:
+    """The issuer's key: from the environment, keys/<issuer>.key or the demo key, in that order.
+
+    `private=False` skips the file-permission check (for replacing a key that is being retired)."""
     names = [env_name(issuer)] + (["CREDSITE_SIGNING_KEY"] if primary else [])
     for name in names:
         if value := os.environ.get(name, "").strip():
@@ -71,22 +82,64 @@ def find_key(config: SiteConfig, issuer: str, primary: bool) -> IssuerKey | None
     path = key_path(config, issuer)
     if path.is_file():
         shown = f"{config.keys}/{issuer}.key"
-        return IssuerKey(_parse_key(path.read_text(encoding="utf-8"), shown), shown)
+        return IssuerKey(_parse_key(read_key_file(path, shown, private), shown), shown)
     if config.demo_key:
         return IssuerKey(demo_key(issuer), "demo key", demo=True)
     return None
+
+
+def read_key_file(path: Path, shown: str, private: bool = True) -> str:
+    """A key file's text: refused, with the fix, when others may read it, unreadable or not text."""
+    where = Location(shown)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError as exc:
+        raise CredsiteError(f"cannot read the key file: {exc.strerror}", where) from None
+    if private and os.name == "posix" and mode & 0o077:
+        raise CredsiteError(
+            f"the key file is {_who(mode)} (mode {mode:04o}): anyone with that access can sign "
+            f"credentials as this issuer. Make it private with 'chmod 600 {shown}', and if "
+            "others may have copied it, run 'credsite keys compromised'.",
+            where,
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CredsiteError(
+            f"cannot read the key file: {exc.strerror}. It must be readable by you "
+            f"(chmod 600 {shown}).",
+            where,
+        ) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CredsiteError(
+            "the key file is not UTF-8 text: it must hold one secret key line (z3u2...), as "
+            "'credsite keys generate' writes it. Restore it from your backup.",
+            where,
+        ) from None
+
+
+def _who(mode: int) -> str:
+    readers = [who for who, bits in (("group", 0o070), ("others", 0o007)) if mode & bits]
+    access = "readable" if mode & 0o044 else "writable"
+    if mode & 0o044 and mode & 0o022:
+        access = "readable and writable"
+    return f"{access} by {' and '.join(readers)}"
 
 
 def _parse_key(text: str, shown: str) -> SigningKey:
     lines = [
         ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")
     ]
+    where = None if shown.startswith("$") else Location(shown)
+    prefix = f"{shown}: " if where is None else ""
     if len(lines) != 1:
-        raise CredsiteError(f"{shown}: expected one secret key line (z3u2...)")
+        raise CredsiteError(f"{prefix}expected one secret key line (z3u2...)", where)
     try:
         return SigningKey.from_secret_multibase(lines[0])
     except ValueError:
-        raise CredsiteError(f"{shown}: not an Ed25519 secret key in multibase form") from None
+        raise CredsiteError(f"{prefix}not an Ed25519 secret key in multibase form", where) from None
 
 
 def load_keys(
@@ -99,13 +152,20 @@ def load_keys(
         found = find_key(config, issuer, issuer == primary)
         recorded = lock.issuer_keys(issuer)
         real = real_keys(issuer, recorded)
+        compromised = lock.compromised_keys(issuer)
+        usable = [k for k in real if k not in compromised]
         if found is None:
-            if real:
+            if usable:
                 problems.append(
                     f"issuer '{issuer}': the lockfile records that its credentials were signed with "
-                    f"{real[-1]}, but {config.keys}/{issuer}.key is missing and "
+                    f"{usable[-1]}, but {config.keys}/{issuer}.key is missing and "
                     f"${env_name(issuer)} is not set. Restore the key from your backup or CI "
                     "secret; do not generate a new one, or every published credential breaks."
+                )
+            elif real:
+                problems.append(
+                    f"issuer '{issuer}': every key it signed with was declared compromised and "
+                    f"there is no new one: run 'credsite keys generate --rotate {issuer}'."
                 )
             elif recorded:
                 problems.append(
@@ -121,6 +181,19 @@ def load_keys(
                 )
             continue
         public = found.key.public_key_multibase
+        if public in compromised:
+            problems.append(
+                f"issuer '{issuer}': the key in {found.source} ({public}) was declared "
+                f"compromised on {compromised[public]} (credsite.lock) and never signs again. "
+                + (
+                    f"Unset ${env_name(issuer)} or replace it (the repository secret too) with the "
+                    f"new key's last line from {config.keys}/{issuer}.key."
+                    if found.source.startswith("$")
+                    else f"Put the new key into {found.source} (run 'credsite keys compromised "
+                    f"{issuer}' if there is none)."
+                )
+            )
+            continue
         if found.demo and real:
             problems.append(
                 f"issuer '{issuer}' signs with a real key ({real[-1]}): refusing credsite's public "
@@ -131,8 +204,8 @@ def load_keys(
         if real and public not in real:
             problems.append(
                 f"issuer '{issuer}': the key in {found.source} ({public}) is not one the lockfile "
-                f"records ({', '.join(real)}). Restore the recorded key, or to change keys on "
-                f"purpose run 'credsite keys generate --rotate {issuer}'."
+                f"records ({', '.join(usable) or 'only compromised keys'}). Restore the recorded "
+                f"key, or to change keys on purpose run 'credsite keys generate --rotate {issuer}'."
             )
             continue
         keys[issuer] = found

@@ -81,11 +81,56 @@ class ListEntry:
     """sha256 of the bitstring: the form of lockfiles written before `set`; upgraded on build."""
 
 
+@dataclass(frozen=True)
+class SiteEntry:
+    url: str
+    """The site's base URL (site.yaml `url`): every credential id and issuer DID derives from it."""
+    since: str
+    """When credsite first built the site at this URL (or moved it there)."""
+    previous: str | None = None
+    """The URL the site moved from (`credsite move`); None on the first record."""
+
+
+@dataclass(frozen=True)
+class IssuerEntry:
+    issuer: str
+    did: str
+    """The issuer's did:web DID: the `issuer.id` of every credential it signs."""
+    since: str
+    previous: str | None = None
+    """The DID it had before a move; None on the first record."""
+
+
+@dataclass(frozen=True)
+class CompromisedEntry:
+    issuer: str
+    publicKeyMultibase: str
+    since: str
+    """When the key was declared compromised: from then on it is in no DID document, and every
+    credential of the issuer is signed with a current key."""
+
+
+Identity = SiteEntry | IssuerEntry
+Entry = AwardEntry | KeyEntry | ListEntry | SiteEntry | IssuerEntry | CompromisedEntry
+KINDS: dict[str, type] = {
+    "site": SiteEntry,
+    "issuer": IssuerEntry,
+    "key": KeyEntry,
+    "compromised": CompromisedEntry,
+    "list": ListEntry,
+    "award": AwardEntry,
+}
+"""Line types, in the order the file lists them."""
+
+
 @dataclass
 class Lockfile:
     awards: dict[str, AwardEntry] = field(default_factory=dict)
     keys: list[KeyEntry] = field(default_factory=list)
     lists: dict[tuple[str, int, str], list[ListEntry]] = field(default_factory=dict)
+    sites: list[SiteEntry] = field(default_factory=list)
+    issuers: list[IssuerEntry] = field(default_factory=list)
+    compromised: list[CompromisedEntry] = field(default_factory=list)
     locked: bool = False
     clock: Clock = system_clock
     rng: random.Random = field(default_factory=secrets.SystemRandom)
@@ -106,6 +151,7 @@ class Lockfile:
         except (OSError, UnicodeDecodeError) as exc:
             raise CredsiteError(f"cannot read the lockfile: {exc}", Location(shown)) from None
         award_lines: dict[str, int] = {}
+        identity_lines: dict[Identity, int] = {}
         for number, line in enumerate(lines, 1):
             text = line.strip()
             if not text or text.startswith("#"):
@@ -120,7 +166,7 @@ class Lockfile:
                 continue
             try:
                 entry = _parse(json.loads(text))
-            except (ValueError, TypeError, KeyError) as exc:
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 problems.add(where, f"unreadable lockfile line: {exc}")
                 continue
             if isinstance(entry, AwardEntry):
@@ -138,6 +184,16 @@ class Lockfile:
             elif isinstance(entry, KeyEntry):
                 if entry not in lock.keys:
                     lock.keys.append(entry)
+            elif isinstance(entry, SiteEntry):
+                if entry not in lock.sites:
+                    lock.sites.append(entry)
+                    identity_lines[entry] = number
+            elif isinstance(entry, IssuerEntry):
+                if entry not in lock.issuers:
+                    lock.issuers.append(entry)
+                    identity_lines[entry] = number
+            elif isinstance(entry, CompromisedEntry):
+                lock._add_compromised(entry)
             elif entry not in lock.lists.setdefault((entry.issuer, entry.list, entry.purpose), []):
                 lock.lists[(entry.issuer, entry.list, entry.purpose)].append(entry)
         owners: dict[tuple[int, int], str] = {}
@@ -151,6 +207,24 @@ class Lockfile:
                 )
             owners[slot] = entry.award
             lock._used.setdefault(entry.list, set()).add(entry.index)
+        groups: list[tuple[str, list[Identity], Callable[[Any], str]]] = [
+            ("the site's url", list(lock.sites), lambda e: e.url)
+        ]
+        for issuer in sorted({e.issuer for e in lock.issuers}):
+            of_issuer = [e for e in lock.issuers if e.issuer == issuer]
+            groups.append((f"the DID of issuer '{issuer}'", list(of_issuer), lambda e: e.did))
+        for what, entries, value in groups:
+            if entries and _newest(entries, value) is None:
+                latest = max(_time(e.since) for e in entries)
+                tied = [e for e in entries if _time(e.since) == latest]
+                values = sorted({value(e) for e in tied})
+                numbers = sorted(identity_lines[e] for e in tied)
+                problems.add(
+                    Location(shown, numbers[0], 1),
+                    f"{what} is recorded as {' and '.join(values)} at the same time (lines "
+                    f"{', '.join(map(str, numbers))}): probably moved on two branches; keep the "
+                    "lines of the one the site is published at",
+                )
         if problems:
             raise ContentError(problems.items)
         return lock
@@ -214,6 +288,99 @@ class Lockfile:
         self.keys.append(KeyEntry(issuer, public_key_multibase, format_datetime(self.clock())))
         self.minted.append(f"key of issuer '{issuer}'")
 
+    # -- the site's identity ---------------------------------------------------------------------
+
+    def site_url(self) -> str | None:
+        """The URL the site was last built at (after `credsite move`: the new one), if recorded."""
+        entry = _newest(self.sites, lambda e: e.url)
+        return entry.url if entry else None
+
+    def site_urls(self) -> list[str]:
+        """Every URL the site has had, oldest first."""
+        ordered = sorted(self.sites, key=lambda e: (_time(e.since), e.previous is not None))
+        return list(dict.fromkeys(e.url for e in ordered))
+
+    def issuer_did(self, issuer: str) -> str | None:
+        """The DID the issuer's credentials were last signed under, if recorded."""
+        entry = _newest([e for e in self.issuers if e.issuer == issuer], lambda e: e.did)
+        return entry.did if entry else None
+
+    def recorded_issuers(self) -> dict[str, str]:
+        """Issuer -> its current recorded DID."""
+        found = {e.issuer: self.issuer_did(e.issuer) for e in self.issuers}
+        return {issuer: did for issuer, did in sorted(found.items()) if did}
+
+    def record_identity(self, url: str, dids: dict[str, str]) -> list[str]:
+        """Record the site's URL and issuers' DIDs where nothing is recorded yet.
+
+        The caller has checked that what is recorded agrees. Returns what was missing; under
+        --locked nothing is recorded (a lockfile from before these lines still builds in CI)."""
+        missing: list[str] = []
+        if self.site_url() is None:
+            missing.append(f"the site's url {url}")
+        missing += [
+            f"the DID of issuer '{issuer}'"
+            for issuer, did in sorted(dids.items())
+            if self.issuer_did(issuer) is None
+        ]
+        if not missing or self.locked:
+            return missing
+        since = format_datetime(self.clock())
+        if self.site_url() is None:
+            self.sites.append(SiteEntry(url, since))
+        for issuer, did in sorted(dids.items()):
+            if self.issuer_did(issuer) is None:
+                self.issuers.append(IssuerEntry(issuer, did, since))
+        self.minted.extend(missing)
+        return missing
+
+    def record_move(self, url: str, dids: dict[str, str]) -> None:
+        """`credsite move`: the site's new URL and its issuers' new DIDs, as new lines."""
+        previous = self.site_url()
+        self._refuse_if_locked(f"the move to {url}")
+        # strictly after every identity line, so that the newest line is the current one even
+        # for two moves within a second (A -> B -> A)
+        identity_lines: list[Identity] = [*self.sites, *self.issuers]
+        latest = max((_time(e.since) for e in identity_lines), default=None)
+        now = self.clock()
+        if latest is not None and now <= latest:
+            now = latest + dt.timedelta(seconds=1)
+        since = format_datetime(now)
+        if previous != url:
+            self.sites.append(SiteEntry(url, since, previous))
+            self.minted.append(f"the site's url {url}")
+        for issuer, did in sorted(dids.items()):
+            old = self.issuer_did(issuer)
+            if old != did:
+                self.issuers.append(IssuerEntry(issuer, did, since, old))
+                self.minted.append(f"the DID of issuer '{issuer}'")
+
+    # -- compromised keys --------------------------------------------------------------------------
+
+    def compromised_keys(self, issuer: str) -> dict[str, str]:
+        """The issuer's keys declared compromised: public key -> when."""
+        return {c.publicKeyMultibase: c.since for c in self.compromised if c.issuer == issuer}
+
+    def _add_compromised(self, entry: CompromisedEntry) -> None:
+        """One line per key: if a merge brought two, the earlier declaration counts."""
+        for i, known in enumerate(self.compromised):
+            if (known.issuer, known.publicKeyMultibase) == (entry.issuer, entry.publicKeyMultibase):
+                if _time(entry.since) < _time(known.since):
+                    self.compromised[i] = entry
+                return
+        self.compromised.append(entry)
+
+    def record_compromised(self, issuer: str, public_key_multibase: str) -> str:
+        """Declare a key compromised (once); returns when it was declared."""
+        known = self.compromised_keys(issuer).get(public_key_multibase)
+        if known is not None:
+            return known
+        self._refuse_if_locked(f"the compromised key of issuer '{issuer}'")
+        entry = CompromisedEntry(issuer, public_key_multibase, format_datetime(self.clock()))
+        self.compromised.append(entry)
+        self.minted.append(f"compromised key of issuer '{issuer}'")
+        return entry.since
+
     def _free_index(self) -> tuple[int, int]:
         """A random unused index of the newest list, or of a new list when that one is full.
 
@@ -240,8 +407,11 @@ class Lockfile:
     # -- writing -------------------------------------------------------------------------------
 
     def lines(self) -> list[str]:
-        entries: Iterable[AwardEntry | KeyEntry | ListEntry] = [
+        entries: Iterable[Entry] = [
+            *sorted(self.sites, key=lambda e: (e.since, e.url, e.previous or "")),
+            *sorted(self.issuers, key=lambda e: (e.issuer, e.since, e.did, e.previous or "")),
             *sorted(self.keys, key=lambda k: (k.issuer, k.added, k.publicKeyMultibase)),
+            *sorted(self.compromised, key=lambda c: (c.issuer, c.since, c.publicKeyMultibase)),
             *sorted(
                 (e for es in self.lists.values() for e in es),
                 key=lambda e: (e.issuer, e.list, e.purpose),
@@ -262,24 +432,43 @@ class Lockfile:
         return True
 
 
-def _dump(entry: AwardEntry | KeyEntry | ListEntry) -> str:
-    kind = {AwardEntry: "award", KeyEntry: "key", ListEntry: "list"}[type(entry)]
+def _time(text: str) -> dt.datetime:
+    parsed = parse_datetime(text)
+    assert parsed is not None, text  # checked when the line was read
+    return parsed
+
+
+def _newest(entries: list[Any], value: Callable[[Any], str]) -> Any:
+    """The entry recorded last; at the same time, the one that a move line supersedes loses.
+
+    None when there are none, or when two different values were recorded at the same moment
+    and neither moved from the other (two branches moved the site differently)."""
+    if not entries:
+        return None
+    latest = max(_time(e.since) for e in entries)
+    top = [e for e in entries if _time(e.since) == latest]
+    if len({value(e) for e in top}) == 1:
+        return top[0]
+    superseded = {e.previous for e in top}
+    left = {value(e): e for e in top if value(e) not in superseded}
+    return next(iter(left.values())) if len(left) == 1 else None
+
+
+def _dump(entry: Entry) -> str:
+    kind = {cls: name for name, cls in KINDS.items()}[type(entry)]
     fields = {k: v for k, v in asdict(entry).items() if v is not None}
     return json.dumps({"type": kind, **fields}, ensure_ascii=False, separators=(",", ":"))
 
 
-def _parse(data: dict[str, Any]) -> AwardEntry | KeyEntry | ListEntry:
+def _parse(data: dict[str, Any]) -> Entry:
     kind = data.pop("type")
-    classes: dict[str, type[AwardEntry | KeyEntry | ListEntry]] = {
-        "award": AwardEntry,
-        "key": KeyEntry,
-        "list": ListEntry,
-    }
-    cls = classes[kind]
+    if kind not in KINDS:
+        raise ValueError(f"unknown line type {kind!r} (written by a newer credsite? upgrade it)")
+    cls = KINDS[kind]
     if cls is ListEntry and data.get("set") is not None:
         data["set"] = tuple(int(i) for i in data["set"])
-    entry = cls(**data)
-    for name in ("minted", "added", "updated"):
+    entry: Entry = cls(**data)
+    for name in ("minted", "added", "updated", "since"):
         if hasattr(entry, name) and parse_datetime(getattr(entry, name)) is None:
             raise ValueError(f"bad time in '{name}'")
     return entry

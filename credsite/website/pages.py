@@ -193,10 +193,13 @@ def add_pages(
     demo_key: bool,
     extra_head: str = "",
     qr_cache: Path | None = None,
+    keys_withdrawn: dict[str, dt.datetime] | None = None,
 ) -> None:
     """Every HTML page and the theme's static files.
 
     `qr_cache` is the file QR drawings are kept in between builds (None: draw every time).
+    `keys_withdrawn`: issuer -> when it last withdrew a compromised key (`credsite keys
+    compromised`); copies of its credentials downloaded before then no longer verify.
     """
     config = site.config
     theme = render.load_theme(config)
@@ -305,6 +308,7 @@ def add_pages(
                 config.status.publish_reasons,
                 qr,
                 ob2=config.ob2,
+                key_withdrawn=(keys_withdrawn or {}).get(issuer.slug),
             ),
         )
     qr.save()
@@ -330,6 +334,7 @@ def credential_context(
     qr: QrCodes | None = None,
     *,
     ob2: bool = False,
+    key_withdrawn: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """The credential page's variables (docs/themes.md "credential.html")."""
     award: Award = item.award
@@ -381,6 +386,10 @@ def credential_context(
             ),
         },
         "linkedin_url": linkedin,
+        # signed before the issuer withdrew a compromised key: earlier downloads no longer verify
+        "download_again_before": (
+            key_withdrawn if key_withdrawn is not None and dates.created <= key_withdrawn else None
+        ),
         "qr_svg": (qr or QrCodes(None)).svg(
             page_url, f"QR code: the address of this page, {page_url}"
         ),
