@@ -82,6 +82,10 @@ def build(site_dir: Path, output: str | None, locked: bool, quiet: bool, no_cach
         )
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/] {warning}", emoji=False)
+    from credsite.commands import vendor
+
+    if drift := vendor.drift(site_dir):
+        err.print("[yellow]warning:[/]", escape(drift), emoji=False)
     if result.demo_key and not quiet:
         err.print(
             "[yellow]warning:[/] signed with credsite's PUBLIC demo key (demo_key: true): "

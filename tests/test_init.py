@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 from conftest import REPO, output_of, run_cli
 
 from credsite.commands import init as scaffold

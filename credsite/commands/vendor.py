@@ -1,7 +1,5 @@
 """What a site's GitHub workflow installs and runs: `.credsite/`, the workflow, `credsite upgrade`.
 
-Layer 27.
-
 The workflow must build with exactly the credsite (and dependency versions) the coordinator uses,
 from a source nobody else can take over. So `credsite init` and `credsite upgrade` write into the
 site's ``.credsite/``:
@@ -535,6 +533,27 @@ def write(root: Path, wheel: Wheel, pins: tuple[Pin, ...] | None) -> list[str]:
     return written
 
 
+def drift(root: Path) -> str | None:
+    """A warning when the site's workflow would build with another credsite version than the
+    one running here (so CI's output could differ from this computer's); None otherwise."""
+    folder = root / FOLDER
+    wheels = sorted(folder.glob("credsite-*.whl")) if folder.is_dir() else []
+    if len(wheels) != 1:
+        return None
+    try:
+        pinned = str(parse_wheel_filename(wheels[0].name)[1])
+    except (InvalidWheelFilename, InvalidVersion):
+        return None
+    if Version(pinned) == Version(__version__):
+        return None
+    return (
+        f"this site's workflow builds with credsite {pinned} ({FOLDER}/{wheels[0].name}); you "
+        f"ran credsite {__version__}, so the published site may differ from this build. "
+        "`credsite upgrade` moves the site to this credsite (or install credsite "
+        f"{pinned} here)."
+    )
+
+
 # -- the workflow ----------------------------------------------------------------------------------
 
 _ENV_LINE = re.compile(
@@ -630,6 +649,8 @@ def upgrade(root: Path, *, workflow: bool = False, hashes: Hashes | None = None)
     wanted = render_workflow(workflow_template(), secrets, config.output)
     differs = current != wanted
     written = write(root, wheel, pins)
+    if written and not lines:
+        lines.append(f"restored {', '.join(written)} (missing or edited)")
     if workflow and differs:
         write_atomic(path, wanted.encode("utf-8"), 0o644)
         written.append(WORKFLOW)
