@@ -26,7 +26,7 @@ from credsite.content import config
 
 SECRET = "CREDSITE_KEY_YOUR_ORG"
 # The current major release of each action, pinned by the commit its tag points to (checked
-# against the actions' own repositories, 2026-11; see docs/deploy.md to update them).
+# against the actions' own repositories, 2026-11; README.md, "Publishing on GitHub Pages").
 ACTIONS = {
     "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
     "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),

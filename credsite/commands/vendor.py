@@ -630,8 +630,9 @@ def describe(old: Pinned | None, new: Pinned) -> list[str]:
 
 def upgrade(root: Path, *, workflow: bool = False, hashes: Hashes | None = None) -> Upgrade:
     """Move the site in `root` to the running credsite: re-vendor its wheel, re-pin the
-    dependencies; with `workflow`, also write the workflow this credsite writes. Nothing is
-    written if anything fails."""
+    dependencies; with `workflow`, also write the workflow this credsite writes, with a secret
+    for every issuer file and every secret the old workflow named. Nothing is written if anything
+    fails."""
     config = site_config.load(root)  # a site folder, or a located error
     old = read(root)
     wheel = running_wheel()
@@ -641,11 +642,11 @@ def upgrade(root: Path, *, workflow: bool = False, hashes: Hashes | None = None)
 
     path = root / WORKFLOW
     current = path.read_text(encoding="utf-8") if path.is_file() else None
-    secrets = workflow_secrets(current or "") or [
-        env_name(p.stem)
-        for p in sorted((config.content_dir / "issuers").glob("*.y*ml"))
-        if not p.name.startswith(("_", "."))
-    ]
+    issuers = (config.content_dir / "issuers").glob("*.y*ml")
+    secrets = sorted(
+        set(workflow_secrets(current or ""))
+        | {env_name(p.stem) for p in issuers if not p.name.startswith(("_", "."))}
+    )
     wanted = render_workflow(workflow_template(), secrets, config.output)
     differs = current != wanted
     written = write(root, wheel, pins)
