@@ -239,7 +239,9 @@ def init(directory: Path, title: str, url: str, issuer: str) -> None:
 
     Writes site.yaml, a sample issuer, achievement and awards, a signing key in keys/ (never
     committed), .gitignore, .gitattributes, a README and a GitHub Actions workflow that publishes
-    the site with GitHub Pages.
+    the site with GitHub Pages, and .credsite/: this credsite's wheel and every dependency pinned
+    by sha256, which is what the workflow installs (pinning asks PyPI; offline, run 'credsite
+    upgrade' later).
     """
     from credsite.commands import init as scaffold
 

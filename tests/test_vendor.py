@@ -279,12 +279,17 @@ def test_init_offline_creates_the_site_and_says_what_to_do(
 # -- credsite upgrade ------------------------------------------------------------------------------
 
 
-def test_upgrade_help() -> None:
+def test_upgrade_and_init_help() -> None:
     result = run_cli("upgrade", "--help")
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
     assert "Move the site to the credsite installed here" in text
-    assert "--workflow" in text and ".credsite/" in text
+    assert "--workflow" in text and ".credsite/" in text and "-C, --site" in text
+    result = run_cli("init", "--help")
+    assert result.exit_code == 0
+    assert ".credsite/: this credsite's wheel" in " ".join(result.stdout.split())
+    result = run_cli("--help")
+    assert "upgrade" in result.stdout
 
 
 def test_upgrade_of_an_up_to_date_site_changes_nothing(tmp_path: Path) -> None:

@@ -27,13 +27,16 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import hashlib
+import importlib
 import importlib.metadata
 import importlib.util
 import io
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -331,7 +334,7 @@ def index_hashes(name: str, version: str) -> dict[str, str]:
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=60, context=_tls()) as response:
             page = json.load(response)
     except urllib.error.HTTPError as exc:
         raise PinError(f"{name}: {url} answered {exc.code} {exc.reason}") from None
@@ -347,6 +350,22 @@ def index_hashes(name: str, version: str) -> dict[str, str]:
         if digest and _is_release_wheel(filename, name, version):
             files[filename] = str(digest).lower()
     return files
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The system's certificate authorities; when Python finds none (python.org's macOS build
+    before "Install Certificates.command"), the bundle pip itself trusts."""
+    context = ssl.create_default_context()
+    if context.cert_store_stats().get("x509_ca", 0) == 0:
+        for module in ("certifi", "pip._vendor.certifi"):
+            try:
+                bundle = importlib.import_module(module).where()
+            except (ImportError, AttributeError):
+                continue
+            context.load_verify_locations(cafile=bundle)
+            break
+    return context
 
 
 def _is_release_wheel(filename: str, name: str, version: str) -> bool:
