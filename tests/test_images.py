@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
+import re
 import struct
 import time
 import xml.etree.ElementTree as ET
@@ -653,6 +655,13 @@ def test_fonts_are_bundled_and_cover_european_scripts_not_cjk() -> None:
         assert not art._covers(face, "中文")  # drawn as the missing-glyph box, on every machine
         assert art._face("中文", bold) == face  # never an installed fallback font
     assert (BUNDLED_FONTS / "LICENSE").read_text().startswith("Fonts are (c) Bitstream")
+    # fonts/README.md names each file's source, version and sha256
+    rows = re.findall(r"\| `(\S+\.ttf)` \| DejaVu Sans[^|]*2\.37 \| `([0-9a-f]{64})` \|",
+                      (BUNDLED_FONTS / "README.md").read_text())  # fmt: skip
+    assert sorted(rows) == sorted(
+        (p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in BUNDLED_FONTS.glob("*.ttf")
+    )
+    assert len(rows) == 2
     assert "DejaVuSans.ttf" in art.font_fingerprint() in art.cache_version()
 
 
