@@ -122,6 +122,10 @@ def build(
         )
     for warning in result.warnings:
         print_problem("warning", warning)
+    from credsite.commands import vendor
+
+    if drift := vendor.drift(site_dir):
+        err.print("[yellow]warning:[/]", escape(drift), emoji=False)
     if result.demo_key and not quiet:
         err.print(
             "[yellow]warning:[/] signed with credsite's PUBLIC demo key (demo_key: true): "
@@ -323,7 +327,9 @@ def init(directory: Path, title: str, url: str, issuer: str) -> None:
 
     Writes site.yaml, a sample issuer, achievement and awards, a signing key in keys/ (never
     committed), .gitignore, .gitattributes, a README and a GitHub Actions workflow that publishes
-    the site with GitHub Pages.
+    the site with GitHub Pages, and .credsite/: this credsite's wheel and every dependency pinned
+    by sha256, which is what the workflow installs (pinning asks PyPI; offline, run 'credsite
+    upgrade' later).
     """
     from credsite.commands import init as scaffold
 
@@ -331,6 +337,51 @@ def init(directory: Path, title: str, url: str, issuer: str) -> None:
         created = scaffold.init(directory, title=title, url=url, issuer=issuer)
     for line in scaffold.next_steps(created):
         out.print(line, markup=False, emoji=False)
+    for warning in scaffold.warnings(created):
+        err.print("[yellow]warning:[/]", escape(warning), emoji=False)
+
+
+@cli.command()
+@site_option
+@click.option(
+    "--workflow",
+    is_flag=True,
+    help="Also replace .github/workflows/credsite.yml with the one this credsite writes.",
+)
+def upgrade(site_dir: Path, workflow: bool) -> None:
+    """Move the site to the credsite installed here, on purpose.
+
+    Vendors this credsite's wheel into .credsite/ and pins every dependency at the version
+    installed here, by sha256 (this needs PyPI, once), and writes the Python version the
+    workflow uses; then prints what changed. The workflow installs exactly that, so CI builds
+    what your computer builds. Commit .credsite/ afterwards.
+    """
+    from credsite.commands import vendor
+
+    with user_errors():
+        result = vendor.upgrade(site_dir, workflow=workflow)
+    if result.lines:
+        for line in result.lines:
+            out.print(line, markup=False, emoji=False)
+        out.print(
+            f"Wrote {', '.join(result.written)}: commit them; the next push builds with them.",
+            markup=False,
+            emoji=False,
+        )
+    else:
+        out.print(
+            f"Nothing to change: the site is pinned to this credsite ({__version__}), this "
+            "Python and these dependency versions.",
+            markup=False,
+            emoji=False,
+        )
+    if result.workflow_differs:
+        err.print(
+            f"[yellow]warning:[/] {vendor.WORKFLOW} differs from the one this credsite writes "
+            "(edited by hand, or written by another version): `credsite upgrade --workflow` "
+            "replaces it (git keeps the old one).",
+            emoji=False,
+        )
 
 
 @cli.command()

@@ -8,11 +8,12 @@ Every build in these tests goes through `build_site`, which passes a fixed clock
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import random
 import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from click.testing import CliRunner, Result
 
 from credsite import build as build_module
 from credsite.cli import cli
+from credsite.commands import vendor
 
 REPO = Path(__file__).resolve().parents[1]
 # Contexts, schemas and W3C / 1EdTech test vectors, with their sources and sha256 in
@@ -39,6 +41,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="Rewrite tests/golden/ from the current build instead of comparing against it.",
     )
+
+
+def fake_index_hashes(name: str, version: str) -> dict[str, str]:
+    """Stands in for PyPI in `credsite init`/`upgrade`: every release has one wheel, whose
+    "sha256" is that of its name and version."""
+    wheel = f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+    return {wheel: hashlib.sha256(f"{name}=={version}".encode()).hexdigest()}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_package_index() -> Iterator[None]:
+    """Tests never reach PyPI: `credsite init` and `upgrade` pin dependency hashes from
+    `fake_index_hashes` unless a test passes its own (tests/test_vendor.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(vendor, "index_hashes", fake_index_hashes)
+        yield
 
 
 @pytest.fixture(autouse=True)

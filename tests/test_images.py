@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
+import re
 import struct
 import time
 import xml.etree.ElementTree as ET
@@ -13,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image, PngImagePlugin
+from PIL import Image, ImageFont, PngImagePlugin
 
 from credsite.errors import CredsiteError
 from credsite.media import art
@@ -641,18 +644,61 @@ def test_render_badge_handles_awkward_text(
     assert ET.fromstring(svg.data) is not None
 
 
-DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+BUNDLED_FONTS = Path(art.__file__).parent / "fonts"
 
 
-@pytest.mark.skipif(not Path(DEJAVU).is_file(), reason="DejaVu fonts not installed")
-def test_font_fallback_for_missing_glyphs(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert art._covers(DEJAVU, "Café Ж Ω")
-    assert not art._covers(DEJAVU, "中文")
-    # a primary font without Cyrillic falls back to an installed font that has it
-    monkeypatch.setattr(art, "_font_path", lambda bold: None)
-    monkeypatch.setattr(art, "_FALLBACK_FONTS", {True: ("/nonexistent.ttf", DEJAVU), False: ()})
-    assert art._face("Жук", True) == DEJAVU
-    assert art._face("Жук", False) is None  # nothing better installed: keep the primary
+def test_fonts_are_bundled_and_cover_european_scripts_not_cjk() -> None:
+    for bold in (True, False):
+        face = art._face("Café Жук Ω", bold)
+        assert Path(face).parent == BUNDLED_FONTS and Path(face).is_file()
+        assert art._covers(face, "Café Ж Ω ő ş ğ")
+        assert not art._covers(face, "中文")  # drawn as the missing-glyph box, on every machine
+        assert art._face("中文", bold) == face  # never an installed fallback font
+    assert (BUNDLED_FONTS / "LICENSE").read_text().startswith("Fonts are (c) Bitstream")
+    # fonts/README.md names each file's source, version and sha256
+    rows = re.findall(r"\| `(\S+\.ttf)` \| DejaVu Sans[^|]*2\.37 \| `([0-9a-f]{64})` \|",
+                      (BUNDLED_FONTS / "README.md").read_text())  # fmt: skip
+    assert sorted(rows) == sorted(
+        (p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in BUNDLED_FONTS.glob("*.ttf")
+    )
+    assert len(rows) == 2
+    assert "DejaVuSans.ttf" in art.font_fingerprint() in art.cache_version()
+
+
+def test_drawn_art_ignores_the_machines_fonts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Badge and share card bytes are the same with every system font folder hidden: the art
+    reads only credsite's bundled fonts, so a laptop and the CI runner draw the same pixels."""
+    args = ("Café 中文 Ünïcödé Leadership", "Université de Montréal", "#9d0208", "#ffba08")
+    badge = render_badge(*args, None)
+    share = render_share_image(args[0], args[1], badge[0], args[2], args[3])
+
+    real_truetype = ImageFont.truetype
+    opened: list[Path] = []
+
+    def bundled_only(font=None, *a, **k):  # type: ignore[no-untyped-def]
+        path = Path(os.fsdecode(font)).resolve()
+        if path.parent != BUNDLED_FONTS.resolve():
+            raise OSError(f"system font {path} read while drawing")
+        opened.append(path)
+        return real_truetype(font, *a, **k)
+
+    def hidden(path) -> bool:  # type: ignore[no-untyped-def]
+        return not str(path).startswith(("/usr/share/fonts", "/usr/local/share/fonts", "/Library"))
+
+    real_isfile, real_exists = os.path.isfile, os.path.exists
+    monkeypatch.setattr(os.path, "isfile", lambda p: hidden(p) and real_isfile(p))
+    monkeypatch.setattr(os.path, "exists", lambda p: hidden(p) and real_exists(p))
+    monkeypatch.setattr(ImageFont, "truetype", bundled_only)
+    monkeypatch.setattr(ImageFont, "load_default", lambda *a, **k: pytest.fail("default font"))
+    art._font.cache_clear()
+    art._glyph.cache_clear()
+    try:
+        assert render_badge(*args, None) == badge
+        assert render_share_image(args[0], args[1], badge[0], args[2], args[3]) == share
+    finally:
+        art._font.cache_clear()
+        art._glyph.cache_clear()
+    assert {p.name for p in opened} == {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf"}
 
 
 def test_render_badge_with_logo(prepared: PreparedPng) -> None:

@@ -43,6 +43,7 @@ EXPECTED_OWNERS = {
     "segno": "website.qr",
     "markupsafe": "website",
     "watchdog": "commands.serve",
+    "packaging": "commands.vendor",
     "click": "cli",
     "rich": "cli",
 }

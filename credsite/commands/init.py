@@ -2,7 +2,9 @@
 
 Copies the template files in ``credsite/commands/scaffold/`` (a sample issuer, achievement and
 awards, commented site.yaml, READMEs, .gitignore, .gitattributes, the GitHub Actions workflow),
-filling in a few names, then creates the issuer's signing key in ``keys/`` (git-ignored).
+filling in a few names, vendors the running credsite into ``.credsite/`` with its dependencies
+pinned by hash (`credsite.commands.vendor`: what the workflow installs), then creates the issuer's
+signing key in ``keys/`` (git-ignored).
 
 Template files are stored without their leading dot (``dot-gitignore`` -> ``.gitignore``,
 ``dot-github/`` -> ``.github/``) so they do not act as this repository's own git or GitHub
@@ -21,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from credsite import __version__
+from credsite.commands import vendor
 from credsite.content import config as site_config
 from credsite.content.config import SLUG
 from credsite.errors import CredsiteError
@@ -46,6 +49,11 @@ class Created:
     public_key: str
     secret_name: str
     """The repository secret the workflow reads the key from: CREDSITE_KEY_<ISSUER>."""
+    wheel: vendor.Wheel
+    """The running credsite, vendored into .credsite/."""
+    pins: tuple[vendor.Pin, ...] | None
+    pin_problem: str | None = None
+    """Why .credsite/requirements.txt could not be written (pins is None), e.g. offline."""
 
 
 def init(
@@ -54,8 +62,13 @@ def init(
     title: str = DEFAULT_TITLE,
     url: str = DEFAULT_URL,
     issuer: str = DEFAULT_ISSUER,
+    hashes: vendor.Hashes | None = None,
 ) -> Created:
-    """Create a site in `target` (a new or empty folder); refuse to touch anything there."""
+    """Create a site in `target` (a new or empty folder); refuse to touch anything there.
+
+    Pinning the dependencies needs the package index (`hashes`, PyPI by default); without it the
+    site is still created, without ``.credsite/requirements.txt`` (`Created.pin_problem` says
+    why, and `credsite upgrade` writes it later)."""
     url = _check_url(url)
     if not re.fullmatch(SLUG, issuer):
         raise CredsiteError(
@@ -66,6 +79,13 @@ def init(
     if not title:
         raise CredsiteError("the site title must not be empty")
     _check_target(target)
+    wheel = vendor.running_wheel()
+    pins: tuple[vendor.Pin, ...] | None = None
+    pin_problem = None
+    try:
+        pins = vendor.pin_dependencies(wheel, hashes=hashes)
+    except vendor.PinError as exc:
+        pin_problem = str(exc)
     values = {
         "__TITLE_YAML__": json.dumps(title, ensure_ascii=False),  # a double-quoted YAML string
         "__TITLE__": title,
@@ -80,8 +100,12 @@ def init(
     for relative, template in _templates():
         path = target / _fill(relative, values)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(_fill(template.read_bytes().decode("utf-8"), values).encode("utf-8"))
+        text = template.read_bytes().decode("utf-8")
+        if relative == vendor.WORKFLOW:
+            text = vendor.render_workflow(text, [env_name(issuer)], "_site")
+        path.write_bytes(_fill(text, values).encode("utf-8"))
         written.append(path.relative_to(target).as_posix())
+    written += vendor.write(target, wheel, pins)
     config = site_config.load(target)  # the site must be valid as created
     key = SigningKey.generate()
     key_path = write_key_file(config, issuer, key)
@@ -93,16 +117,27 @@ def init(
         key_path=key_path,
         public_key=key.public_key_multibase,
         secret_name=env_name(issuer),
+        wheel=wheel,
+        pins=pins,
+        pin_problem=pin_problem,
     )
 
 
 def next_steps(created: Created) -> list[str]:
     """What to tell the user after `init`."""
     key = created.key_path.relative_to(created.root).as_posix()
-    return [
+    pinned = (
+        f"{len(created.pins)} dependencies pinned by hash in {vendor.REQUIREMENTS}"
+        if created.pins is not None
+        else f"no {vendor.REQUIREMENTS} yet (see the warning below)"
+    )
+    lines = [
         f"Created a credentials site in {created.root} ({len(created.files)} files), with a "
         f"sample issuer, achievement and three awards, and a signing key in {key} (secret, "
         "git-ignored: back it up).",
+        f"The workflow installs credsite {created.wheel.version} from "
+        f"{vendor.FOLDER}/{created.wheel.filename} ({created.wheel.origin}), {pinned}: commit "
+        f"{vendor.FOLDER}/; `credsite upgrade` moves the site to a newer credsite.",
         "Next:",
         f"  cd {created.root}",
         "  credsite serve          preview at http://127.0.0.1:8000/, reloading as you edit",
@@ -111,6 +146,18 @@ def next_steps(created: Created) -> list[str]:
         "  credsite build         sign and write _site/; commit everything, credsite.lock too",
         f"On GitHub: Settings > Pages > Source 'GitHub Actions', and a repository secret "
         f"{created.secret_name} holding the last line of {key}. README.md walks through it.",
+    ]
+    return lines
+
+
+def warnings(created: Created) -> list[str]:
+    """What `init` could not do (the site works locally; the workflow needs it before a push)."""
+    if created.pin_problem is None:
+        return []
+    return [
+        f"{vendor.REQUIREMENTS} was not written, so the workflow cannot install credsite yet: "
+        f"run `credsite upgrade` in {created.root} when online, before you push.\n"
+        f"{created.pin_problem}"
     ]
 
 

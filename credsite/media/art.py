@@ -1,19 +1,23 @@
 """Drawn badge art and share cards in an issuer's colours, as PNG and matching SVG.
 
-Drawn art depends on the fonts found on the machine (DejaVu if installed, Pillow's bundled font
-otherwise): deterministic on one machine, not across machines.
+Text is set in the DejaVu Sans fonts bundled in ``credsite/media/fonts/`` and never in the
+machine's own fonts, so the same inputs give the same bytes on any machine with the same Pillow
+(a coordinator's laptop and the CI runner alike). Characters DejaVu Sans lacks (Chinese, Japanese,
+Korean) are drawn as its "missing glyph" box: a fallback to an installed font would differ from
+machine to machine.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import io
 import itertools
 import math
-import os
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import PIL
 from PIL import Image, ImageDraw, ImageFont
@@ -30,44 +34,19 @@ SHARE_SIZE = (1200, 627)
 # Generated art: colours, fonts, text layout
 # --------------------------------------------------------------------------------------------------
 
-_FONT_DIRS = (
-    "/usr/share/fonts/truetype/dejavu",
-    "/usr/share/fonts/dejavu",
-    "/usr/share/fonts/TTF",
-    "/usr/local/share/fonts",
-    "/Library/Fonts",
-)
+_FONTS = Path(__file__).parent / "fonts"
+"""DejaVu Sans 2.37 and its licence (fonts/README.md): part of the package, in every wheel."""
 _FONT_FILES = {True: "DejaVuSans-Bold.ttf", False: "DejaVuSans.ttf"}
 _CAP_HEIGHT = 0.73  # DejaVu Sans capital height / em; centres text optically
 SVG_FONT_FAMILY = "'DejaVu Sans', Verdana, 'Segoe UI', Arial, 'Noto Sans CJK SC', sans-serif"
 _SUPERSAMPLE = 2
 
-
-# Used, when installed, for text the DejaVu fonts cannot show (Chinese, Japanese, Korean ...).
-_FALLBACK_FONTS = {
-    True: (
-        "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-        "/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc",
-        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    ),
-    False: (
-        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-        "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    ),
-}
 _NO_GLYPH = "\U0010fffd"  # a private-use character no font draws: it shows the "missing" glyph
 
 
-@functools.cache
-def _font_path(bold: bool) -> str | None:
-    for directory in _FONT_DIRS:
-        candidate = os.path.join(directory, _FONT_FILES[bold])
-        if os.path.isfile(candidate):
-            return candidate
-    return None
+def _font_path(bold: bool) -> str:
+    """The bundled font file (never one found on the machine)."""
+    return str(_FONTS / _FONT_FILES[bold])
 
 
 @functools.cache
@@ -92,15 +71,10 @@ def _covers(face: str | None, text: str) -> bool:
     return all(_glyph(face, char) != missing for char in set(text) if not char.isspace())
 
 
-def _face(text: str, bold: bool) -> str | None:
-    """DejaVu Sans (bold) if it covers ``text``, else an installed fallback that does."""
-    primary = _font_path(bold)
-    if _covers(primary, text):
-        return primary
-    for candidate in _FALLBACK_FONTS[bold]:
-        if os.path.isfile(candidate) and _covers(candidate, text):
-            return candidate
-    return primary
+def _face(text: str, bold: bool) -> str:
+    """The font ``text`` is set in: the bundled DejaVu Sans (bold), whatever the text. Characters
+    it lacks show as its missing-glyph box, the same on every machine."""
+    return _font_path(bold)
 
 
 CACHE_FORMAT = "1"
@@ -108,20 +82,20 @@ CACHE_FORMAT = "1"
 
 def cache_version() -> str:
     """What drawn and normalised images depend on besides their inputs (a `FileCache` version):
-    this module's format, Pillow, zlib and the fonts found."""
+    this module's format, Pillow, zlib and the bundled fonts."""
     return (
         f"credsite.media/{CACHE_FORMAT};Pillow {PIL.__version__};"
         f"zlib {zlib.ZLIB_RUNTIME_VERSION};{font_fingerprint()}"
     )
 
 
+@functools.cache
 def font_fingerprint() -> str:
-    """Which fonts rendering uses here (part of cache keys for generated art)."""
-    faces = [_font_path(True), _font_path(False)]
-    faces += [
-        path for bold in (True, False) for path in _FALLBACK_FONTS[bold] if os.path.isfile(path)
-    ]
-    return ";".join(face or "pillow-default" for face in faces)
+    """The fonts drawn art is set in, by content (part of cache keys for generated art)."""
+    return ";".join(
+        f"{name} sha256:{hashlib.sha256((_FONTS / name).read_bytes()).hexdigest()[:16]}"
+        for name in sorted(_FONT_FILES.values())
+    )
 
 
 def _parse_colour(value: str) -> colour.RGB:
@@ -371,7 +345,8 @@ def render_badge(
     colours with the achievement name (balanced over 1-3 lines, largest size that fits), the issuer
     name small underneath and the issuer logo (or a star) on top. Returns a 512x512 PNG and an
     equivalent SVG (same geometry; text as ``<text>``, so its exact width depends on the viewer's
-    fonts). Deterministic for given inputs on one machine (font files differ across machines)."""
+    fonts). Deterministic: the same bytes for the same inputs on any machine with the same
+    Pillow (the fonts are credsite's own)."""
     name, issuer_name = _plain(name), _plain(issuer_name)
     main = _parse_colour(primary)
     accent = _parse_colour(secondary)
