@@ -37,18 +37,78 @@ def user_errors() -> Iterator[None]:
         sys.exit(exc.exit_code)
 
 
+def find_site(start: Path) -> Path | None:
+    """The nearest folder holding site.yaml: `start` or one above it, as git finds .git."""
+    start = start.absolute()
+    for folder in (start, *start.parents):
+        if (folder / "site.yaml").is_file():
+            return folder
+    return None
+
+
+def _site_folder(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    """-C DIR as given; otherwise the current folder, or the nearest one above it with site.yaml."""
+    if value is not None:
+        return value
+    here = Path.cwd()
+    if (here / "site.yaml").is_file():
+        return Path(".")
+    found = find_site(here)
+    if found is None:
+        with user_errors():
+            raise CredsiteError(
+                f"no site.yaml in {here} or any folder above it: run credsite in a site folder "
+                "(or name one with -C DIR), or create one with 'credsite init DIR'"
+            )
+    ctx.meta["credsite.site_above"] = True
+    return found  # type: ignore[return-value]
+
+
 site_option = click.option(
     "-C",
     "--site",
     "site_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The site folder (the one holding site.yaml).",
+    default=None,
+    callback=_site_folder,
+    help="The site folder (the one holding site.yaml). Default: the current folder, or the "
+    "nearest folder above it that holds site.yaml.",
 )
 
+COMMAND_ORDER = (
+    "init", "serve", "build", "verify", "list", "roster", "revoke", "suspend", "reinstate",
+    "keys", "extract",
+)  # fmt: skip
+"""The order `credsite --help` lists commands in: the order a coordinator meets them."""
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Commands(click.Group):
+    """A group that lists its commands in working order, each with its whole first sentence.
+
+    click sorts commands by name and cuts their summaries to the terminal's width.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        def rank(name: str) -> tuple[int, str]:
+            return (COMMAND_ORDER.index(name) if name in COMMAND_ORDER else len(COMMAND_ORDER), name)
+
+        return sorted(self.commands, key=rank)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120},
+)
 @click.version_option(__version__, prog_name="credsite")
 def cli() -> None:
     """Build a static site of signed Open Badges credentials from YAML.
@@ -76,6 +136,8 @@ def build(site_dir: Path, output: str | None, locked: bool, quiet: bool, no_cach
     """
     from credsite.build import build as run_build
 
+    if output and click.get_current_context().meta.get("credsite.site_above"):
+        output = str(Path.cwd() / output)  # a path typed in a subfolder is relative to it
     with user_errors(), _progress(quiet) as progress:
         result = run_build(
             site_dir, output_dir=output, locked=locked, progress=progress, use_cache=not no_cache
@@ -191,7 +253,7 @@ def extract(image: Path) -> None:
         click.echo(verifysite.extract(image))
 
 
-@cli.group()
+@cli.group(cls=_Commands)
 def keys() -> None:
     """Manage the issuers' signing keys (kept in keys/, never published)."""
 
