@@ -448,7 +448,9 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
     for key in ("achievement", "name", "email"):
         if pick(key) is None:
             problems.add(item.location, f"award needs '{key}'")
-    achievement = (pick("achievement") or read).str("achievement", "", pattern=SLUG)
+    # Not checked against SLUG here: an achievement given by its display name ('Data Champion')
+    # is reported by `_cross_check` as unknown, with the file name it probably means.
+    achievement = (pick("achievement") or read).str("achievement", "")
     email = read.str("email", "", pattern=EMAIL)
     issued = (pick("issued") or read).date("issued")
     expires = (pick("expires") or read).date("expires")
@@ -571,7 +573,7 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
         if award.achievement and award.achievement not in site.achievements:
             problems.add(
                 award.achievement_location or award.location,
-                _unknown("achievement", award.achievement, site.achievements),
+                unknown_achievement(award.achievement, site.achievements),
             )
         if award.key in seen:
             first = seen[award.key]
@@ -582,6 +584,36 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
             )
         else:
             seen[award.key] = award
+
+
+def unknown_achievement(name: str, achievements: dict[str, Achievement]) -> str:
+    """'unknown achievement ...' with the achievement probably meant: by id, or by display name.
+
+    Awards name an achievement by its file name ('data-champion'); people often write the name
+    they see on the badge ('Data Champion') instead.
+    """
+    import difflib
+
+    def fold(text: str) -> str:
+        return " ".join(re.split(r"[\s_-]+", text.casefold())).strip()
+
+    by_name = {fold(a.name): a for a in sorted(achievements.values(), key=lambda a: a.slug)}
+    match = by_name.get(fold(name))
+    if match is None and not re.fullmatch(SLUG, name):
+        close = difflib.get_close_matches(fold(name), list(by_name), n=1)
+        match = by_name[close[0]] if close else None
+    if match is None:
+        message = _unknown("achievement", name, achievements)
+        if re.fullmatch(SLUG, name) or not achievements or "did you mean" in message:
+            return message
+        return (
+            f"{message}: an award names its achievement by the achievement's file name, "
+            f"such as '{min(achievements)}'"
+        )
+    return (
+        f"unknown achievement '{name}': did you mean '{match.slug}' (named '{match.name}')? "
+        "An award names its achievement by the achievement's file name"
+    )
 
 
 def _unknown(what: str, name: str, known: dict[str, Any]) -> str:
