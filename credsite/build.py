@@ -82,6 +82,7 @@ def build(
         options["rng"] = rng
     lock = Lockfile.load(config.lockfile_path, config.lockfile, **options)
     result = BuildResult(config.output_dir)
+    result.warnings.extend(str(warning) for warning in site.warnings)
     urls = Urls(config.url, site.primary_issuer)
     _check_statuses(site)
     keys = load_keys(config, sorted(site.issuers), site.primary_issuer, lock)

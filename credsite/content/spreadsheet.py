@@ -1,29 +1,40 @@
-"""Awards from a spreadsheet: ``content/awards/*.csv``, one award per row.
+"""Awards from a spreadsheet: ``content/awards/*.csv`` and ``*.xlsx``, one award per row.
 
 Each row becomes a located mapping, which
 `model` checks with `read_award` exactly like an award written in YAML, so a CSV and a YAML file accept the same
-values and report the same mistakes. A problem points at its cell as ``file.csv:ROW:COLUMN``: ROW
-is the spreadsheet's row number (the header is row 1, a cell with a line break still counts as
-one row) and COLUMN the 1-based column number, as a spreadsheet program shows them.
+values and report the same mistakes. A problem points at its cell. In a CSV file as
+``file.csv:ROW:COLUMN``: ROW is the spreadsheet's row number (the header is row 1, a cell with a
+line break still counts as one row) and COLUMN the 1-based column number, as a spreadsheet program
+shows them. In a workbook as ``file.xlsx:Sheet1!B7``.
 
 Columns: ``name``, ``email`` and ``achievement`` are required; ``id``, ``issued``, ``expires``,
 ``narrative``, ``evidence`` (URLs separated by spaces or line breaks), ``role``, ``status``,
 ``status_reason`` and ``status_date`` are the award's own fields; every other column is a
 per-recipient field (`Award.fields`), left out for a row whose cell is empty. Column names are
 case-insensitive; spaces and hyphens in them count as ``_`` (``Status reason`` = ``status_reason``).
+
+A workbook (``.xlsx``, read with openpyxl, this module being its one owner) is read from its first
+visible sheet; another visible sheet that holds anything gets a warning, hidden sheets are left
+alone. Every cell is read as the text it shows: a number as Excel displays it in the common formats
+(``12345``, not ``12345.0``; ``00123`` in a zero-padded format), a date as ISO text
+(``2026-03-01``), TRUE/FALSE. A formula is read by its saved result.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import difflib
 import io
 import re
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from credsite.content.yamlsource import Map, Seq
-from credsite.errors import Location, Problems
+from credsite.errors import Location, Problems, column_letters
 
 REQUIRED = ("name", "email", "achievement")
 # The award fields a column may name (model.AWARD_FIELDS without the two that take structure);
@@ -39,30 +50,55 @@ Row = tuple[Map, tuple[str, ...]]
 """One row as a located mapping, and the required cells it lacks (already reported)."""
 
 
-def load_rows(path: Path, shown: str, problems: Problems) -> list[Row]:
-    """Every award row of one CSV file; problems are added to `problems`, never raised."""
+SUFFIXES = (".csv", ".xlsx")
+"""The spreadsheets `load_rows` reads."""
+
+Cell = Callable[[int, int], Location]
+"""(row number, 0-based column index) -> where that cell is, as messages show it."""
+
+
+def load_rows(
+    path: Path, shown: str, problems: Problems, warnings: Problems | None = None
+) -> list[Row]:
+    """Every award row of one CSV file or workbook; problems are added to `problems`, never raised.
+
+    `warnings` receives what is read but may not be what the user meant (a workbook's other sheets).
+    """
+    if path.suffix.lower() == ".xlsx":
+        table = _workbook_rows(
+            path, shown, problems, warnings if warnings is not None else Problems()
+        )
+    else:
+        table = _csv_rows(path, shown, problems)
+    if table is None:
+        return []
+    rows, cell = table
+    if not rows or not any(cell_text.strip() for cell_text in rows[0]):
+        if any(any(cell_text.strip() for cell_text in row) for row in rows):
+            problems.add(cell(1, 0), "the first row must name the columns")
+        return []
+    columns = _columns(rows[0], cell, problems)
+    if columns is None:
+        return []
+    result = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell_text.strip() for cell_text in row):
+            continue  # an empty row: spreadsheets often end with a few
+        result.append(_read_row(row, number, columns, cell, problems))
+    return result
+
+
+def _csv_rows(path: Path, shown: str, problems: Problems) -> tuple[list[list[str]], Cell] | None:
     text = _read_text(path, shown, problems)
     if text is None:
-        return []
+        return None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         rows = list(reader)
     except csv.Error as exc:
         problems.add(Location(shown, reader.line_num), f"not a valid CSV file: {exc}")
-        return []
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        if any(any(cell.strip() for cell in row) for row in rows):
-            problems.add(Location(shown, 1, 1), "the first row must name the columns")
-        return []
-    columns = _columns(rows[0], shown, problems)
-    if columns is None:
-        return []
-    result = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue  # an empty row: spreadsheets often end with a few
-        result.append(_read_row(row, number, columns, shown, problems))
-    return result
+        return None
+    return rows, lambda number, index: Location(shown, number, index + 1)
 
 
 def _read_text(path: Path, shown: str, problems: Problems) -> str | None:
@@ -97,7 +133,7 @@ def _normalise(name: str) -> str:
     return re.sub(r"[\s-]+", "_", name.strip().lower())
 
 
-def _columns(header: list[str], shown: str, problems: Problems) -> dict[int, str] | None:
+def _columns(header: list[str], cell: Cell, problems: Problems) -> dict[int, str] | None:
     """Column index (0-based) -> normalised name; None if the file cannot be read further."""
     columns: dict[int, str] = {}
     seen: dict[str, int] = {}
@@ -108,8 +144,8 @@ def _columns(header: list[str], shown: str, problems: Problems) -> dict[int, str
             continue  # a column without a name may only hold empty cells (checked per row)
         if name in seen:
             problems.add(
-                Location(shown, 1, index + 1),
-                f"column '{raw.strip()}' appears twice (also column {seen[name] + 1})",
+                cell(1, index),
+                f"column '{raw.strip()}' appears twice (also column {_column_name(cell, seen[name])})",
             )
             ok = False
             continue
@@ -120,7 +156,7 @@ def _columns(header: list[str], shown: str, problems: Problems) -> dict[int, str
             close = difflib.get_close_matches(name, list(seen), n=1, cutoff=0.7)
             hint = f" (is '{close[0]}' meant to be '{name}'?)" if close else ""
             problems.add(
-                Location(shown, 1, 1),
+                cell(1, 0),
                 f"missing column '{name}': the first row must name the columns, and "
                 f"'name', 'email' and 'achievement' are required{hint}",
             )
@@ -128,11 +164,16 @@ def _columns(header: list[str], shown: str, problems: Problems) -> dict[int, str
     return columns if ok else None
 
 
+def _column_name(cell: Cell, index: int) -> str:
+    """How a column is named in messages: its number in a CSV file, its letter in a workbook."""
+    return column_letters(index + 1) if cell(1, index).sheet else str(index + 1)
+
+
 def _read_row(
-    row: list[str], number: int, columns: dict[int, str], shown: str, problems: Problems
+    row: list[str], number: int, columns: dict[int, str], at: Cell, problems: Problems
 ) -> Row:
     def cell(index: int) -> Location:
-        return Location(shown, number, index + 1)
+        return at(number, index)
 
     by_name = {name: index for index, name in columns.items()}
     item = Map(cell(by_name["achievement"]))
@@ -175,3 +216,160 @@ def _put(target: Map, key: str, value: object, location: Location) -> None:
     target[key] = value
     target.key_locations[key] = location
     target.value_locations[key] = location
+
+
+# -- workbooks (.xlsx) ----------------------------------------------------------------------------
+
+_RESAVE = "open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)"
+
+
+def _open_workbook(path: Path, shown: str, problems: Problems, *, data_only: bool) -> Any:
+    """The workbook read-only (streamed), or None with a problem; the caller closes it."""
+    import openpyxl  # this module owns openpyxl; imported only for a site that has a workbook
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    except OSError as exc:
+        problems.add(Location(shown), f"cannot read file: {exc.strerror or exc}")
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, SyntaxError) as exc:
+        # not a zip (an encrypted workbook is one), a part missing, XML openpyxl cannot parse
+        detail = f" ({exc})" if str(exc) else ""
+        problems.add(Location(shown), f"cannot read this workbook{detail}: {_RESAVE} "
+                     "(without a password), or as CSV UTF-8")  # fmt: skip
+    return None
+
+
+def _workbook_rows(
+    path: Path, shown: str, problems: Problems, warnings: Problems
+) -> tuple[list[list[str]], Cell] | None:
+    """The first visible sheet's rows as the text each cell shows; other sheets are warned about."""
+    book = _open_workbook(path, shown, problems, data_only=False)
+    if book is None:
+        return None
+    try:
+        visible = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
+        if not visible:
+            problems.add(Location(shown), "this workbook has no visible sheet to read")
+            return None
+        sheet = visible[0]
+        for other in visible[1:]:
+            if _has_values(other):
+                warnings.add(
+                    Location(shown, sheet=other.title),
+                    f"this sheet is not read: credsite reads only a workbook's first sheet "
+                    f"('{sheet.title}'). Move its awards there, or into a workbook of their own",
+                )
+        sheet.reset_dimensions()  # some programs record a wrong size; read what is there
+        raw = [list(row) for row in sheet.iter_rows()]
+        title = sheet.title
+    finally:
+        book.close()
+
+    def at(number: int, index: int) -> Location:
+        return Location(shown, number, index + 1, sheet=title)
+
+    formulas = {
+        (number, index)
+        for number, row in enumerate(raw, start=1)
+        for index, cell in enumerate(row)
+        if cell.data_type == "f"
+    }
+    saved = _saved_results(path, shown, title, formulas, problems) if formulas else {}
+    rows = []
+    for number, row in enumerate(raw, start=1):
+        texts = []
+        for index, cell in enumerate(row):
+            value, data_type = cell.value, cell.data_type
+            if (number, index) in formulas:
+                value = saved.get((number, index))
+                if value is None:
+                    problems.add(at(number, index), "this formula has no saved result: open the "
+                                 "workbook in Excel or LibreOffice and save it again")  # fmt: skip
+                    texts.append("")
+                    continue
+                data_type = "e" if isinstance(value, str) and value in _ERRORS else "n"
+            if data_type == "e" or (isinstance(value, str) and value in _ERRORS):
+                problems.add(at(number, index), f"this cell shows the error {value}: "
+                             "correct it, or empty the cell")  # fmt: skip
+                texts.append("")
+                continue
+            texts.append(cell_text(value, getattr(cell, "number_format", None)))
+        rows.append(texts)
+    return rows, at
+
+
+_ERRORS = frozenset(
+    ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
+)
+
+
+def _has_values(sheet: Any) -> bool:
+    sheet.reset_dimensions()
+    return any(
+        value is not None and str(value).strip() for row in sheet.iter_rows(values_only=True)
+        for value in row
+    )  # fmt: skip
+
+
+def _saved_results(
+    path: Path, shown: str, title: str, wanted: set[tuple[int, int]], problems: Problems
+) -> dict[tuple[int, int], Any]:
+    """The results the spreadsheet program saved for the formula cells `wanted`."""
+    book = _open_workbook(path, shown, problems, data_only=True)
+    if book is None:
+        return {}
+    try:
+        sheet = book[title]
+        sheet.reset_dimensions()
+        return {
+            (number, index): value
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+            for index, value in enumerate(row)
+            if (number, index) in wanted
+        }
+    finally:
+        book.close()
+
+
+# A number format made of digits only: 0, 00000, #,##0, 0.00, 0%, 0.0% (the first section of
+# "positive;negative;zero"). Anything else (currency, fractions, text around it) reads as General.
+_DIGITS_FORMAT = re.compile(r"(?P<int>[#,]*0*)(?:\.(?P<dec>0+))?(?P<pct>%)?")
+
+
+def cell_text(value: Any, number_format: str | None = None) -> str:
+    """A workbook cell as the text it shows: ``12345`` not ``12345.0``, dates as ISO text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return _number_text(value, number_format or "General")
+    return str(value)
+
+
+def _number_text(value: float, number_format: str) -> str:
+    section = number_format.split(";")[0].strip()
+    match = _DIGITS_FORMAT.fullmatch(section)
+    if match and ("0" in section or "#" in section):
+        decimals = len(match["dec"] or "")
+        amount = value * 100 if match["pct"] else value
+        if "," in match["int"]:
+            text = f"{amount:,.{decimals}f}"
+        else:
+            digits = match["int"].count("0")  # at least this many, zero-padded: 00123
+            width = digits + (decimals + 1 if decimals else 0) + (amount < 0)
+            text = f"{amount:0{width}.{decimals}f}" if digits else f"{amount:.{decimals}f}"
+        return text + ("%" if match["pct"] else "")
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.15g}"  # Excel keeps 15 significant digits
