@@ -371,8 +371,9 @@ credential_argument = click.argument("credential")
 def revoke(site_dir: Path, credential: str, reason: str | None) -> None:
     """Revoke an award for good (CREDENTIAL: award id, credential URL or token).
 
-    Edits the award's YAML (comments and layout kept) and flips its bit in the signed status
-    list at the next build. Revocation cannot be undone; see 'suspend' for a pause.
+    Edits the award's YAML (comments and layout kept) or its spreadsheet row (the status cells,
+    added if missing), and flips its bit in the signed status list at the next build. Revocation
+    cannot be undone; see 'suspend' for a pause.
     """
     _change_status(site_dir, credential, "revoked", reason)
 

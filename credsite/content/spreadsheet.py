@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from credsite.content.yamlsource import Map, Seq
-from credsite.errors import Location, Problems, column_letters
+from credsite.errors import CredsiteError, Location, Problems, column_letters
 
 REQUIRED = ("name", "email", "achievement")
 # The award fields a column may name (model.AWARD_FIELDS without the two that take structure);
@@ -373,3 +373,233 @@ def _number_text(value: float, number_format: str) -> str:
     if isinstance(value, int):
         return str(value)
     return f"{value:.15g}"  # Excel keeps 15 significant digits
+
+
+# -- editing one row's cells (credsite revoke / suspend / reinstate) ------------------------------
+
+
+def set_cells(path: Path, where: Location, values: dict[str, Any]) -> bytes:
+    """The spreadsheet at `path` with cells of the row at `where` set, as new file content.
+
+    `values` maps column names to text (or a date), None to empty the cell; a column the file
+    lacks is added after the last one (only when there is something to write in it). Every other
+    byte of a CSV file stays as it was: quoting, line endings, byte order mark, column order, the
+    other rows. A workbook is rewritten by openpyxl only when nothing else in it changes (see
+    `_workbook_edit`). Raises `CredsiteError`, located, when the edit cannot be made safely.
+    """
+    if path.suffix.lower() == ".xlsx":
+        return _workbook_edit(path, where, values)
+    return _csv_edit(path, where, values)
+
+
+def _by_hand(where: Location, values: dict[str, Any], why: str) -> CredsiteError:
+    names = ", ".join(name for name in values)
+    return CredsiteError(
+        f"{why}: set the {names} cells of row {where.line} by hand (nothing was changed)",
+        Location(where.path, where.line, where.column, where.sheet),
+    )
+
+
+def _cell_value(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+# CSV: a scanner that keeps the span of every field, so a cell can be replaced in place.
+
+
+def _scan(text: str, delimiter: str) -> list[tuple[list[tuple[int, int]], int]]:
+    """Each record as (the spans of its fields, where its content ends), as `csv.reader` splits."""
+    records = []
+    i, n = 0, len(text)
+    while i < n:
+        fields = []
+        while True:
+            start = i
+            if i < n and text[i] == '"':
+                i += 1
+                while i < n:
+                    if text[i] == '"':
+                        if i + 1 < n and text[i + 1] == '"':
+                            i += 2
+                            continue
+                        i += 1
+                        break
+                    i += 1
+            while i < n and text[i] not in (delimiter, "\r", "\n"):
+                i += 1
+            fields.append((start, i))
+            if i < n and text[i] == delimiter:
+                i += 1
+                continue
+            break
+        end = i
+        i += 2 if text.startswith("\r\n", i) else 1
+        records.append((fields, end))
+    return records
+
+
+def _quoted(value: str, delimiter: str, always: bool) -> str:
+    if always or any(c in value for c in (delimiter, '"', "\r", "\n")) or value != value.strip():
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+_BOMS = (
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (b"", "utf-8"),
+)
+
+
+def _csv_records(text: str) -> list[list[str]]:
+    """The records `load_rows` reads, an empty line as one empty cell."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    return [row or [""] for row in reader]
+
+
+def _csv_edit(path: Path, where: Location, values: dict[str, Any]) -> bytes:
+    raw = path.read_bytes()
+    bom, encoding = next((b, e) for b, e in _BOMS if raw.startswith(b))
+    try:
+        text = raw[len(bom) :].decode(encoding)
+    except UnicodeDecodeError:
+        raise _by_hand(where, values, "this file is not UTF-8 text") from None
+    delimiter = _delimiter(text)
+    records = _scan(text, delimiter)
+    try:
+        rows = _csv_records(text)
+    except csv.Error:
+        raise _by_hand(where, values, "this file is not valid CSV") from None
+    fields = [[_unquote(text[a:b]) for a, b in spans] for spans, _ in records]
+    if fields != rows or not 1 < where.line <= len(records):
+        raise _by_hand(where, values, "credsite could not map this file's cells safely")
+    header_spans, header_end = records[0]
+    columns = {_normalise(name): index for index, name in enumerate(rows[0]) if name.strip()}
+    quote_all = all(text[a:b].startswith('"') for a, b in header_spans)
+    edits: list[tuple[int, int, str]] = []
+    added = [n for n, v in values.items() if n not in columns and v not in (None, "")]
+    if added:
+        edits.append((header_end, header_end,
+                      "".join(delimiter + _quoted(n, delimiter, quote_all) for n in added)))  # fmt: skip
+        columns |= {name: len(rows[0]) + k for k, name in enumerate(added)}
+    spans, end = records[where.line - 1]
+    expected = [list(row) for row in rows]
+    expected[0] += added
+    row = expected[where.line - 1]
+    appended: dict[int, str] = {}
+    for name, value in values.items():
+        if name not in columns:
+            continue  # nothing to write, and no column to empty
+        index, cell = columns[name], "" if value is None else _cell_value(value)
+        row.extend([""] * (index + 1 - len(row)))
+        row[index] = cell
+        if index < len(spans):
+            start, stop = spans[index]
+            keep_quotes = text[start:stop].startswith('"')
+            edits.append((start, stop, _quoted(cell, delimiter, keep_quotes or quote_all)))
+        else:
+            appended[index] = _quoted(cell, delimiter, quote_all) if cell else ""
+    if appended:
+        edits.append((end, end, "".join(delimiter + appended.get(i, "")
+                                        for i in range(len(spans), max(appended) + 1))))  # fmt: skip
+    for start, stop, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[stop:]
+    if _csv_records(text) != expected:
+        raise _by_hand(where, values, "credsite could not edit this file safely")
+    return bom + text.encode(encoding)
+
+
+def _unquote(field: str) -> str:
+    if not field.startswith('"'):
+        return field
+    close = field.rfind('"')
+    inner, rest = (field[1:close], field[close + 1 :]) if close > 0 else (field[1:], "")
+    return inner.replace('""', '"') + rest
+
+
+# Workbooks: openpyxl rewrites the whole file, so it edits only a workbook it reads completely.
+
+_KEPT_PARTS = re.compile(
+    r"\[Content_Types\]\.xml|_rels/\.rels|docProps/(core|app|custom)\.xml"
+    r"|xl/workbook\.xml|xl/_rels/workbook\.xml\.rels|xl/styles\.xml|xl/sharedStrings\.xml"
+    r"|xl/theme/theme\d+\.xml|xl/worksheets/sheet\d+\.xml|xl/worksheets/_rels/sheet\d+\.xml\.rels"
+    r"|xl/tables/table\d+\.xml"
+)
+"""The parts of an .xlsx package openpyxl reads and writes back; anything else it would drop
+(pictures, charts, comments, pivot tables, macros, printer settings, sensitivity labels ...)."""
+
+
+def _workbook_edit(path: Path, where: Location, values: dict[str, Any]) -> bytes:
+    import warnings
+
+    import openpyxl
+
+    original = path.read_bytes()
+    try:
+        with zipfile.ZipFile(io.BytesIO(original)) as package:
+            parts = package.namelist()
+    except zipfile.BadZipFile:
+        raise _by_hand(where, values, "this workbook cannot be read") from None
+    dropped = sorted(p for p in parts if not p.endswith("/") and not _KEPT_PARTS.fullmatch(p))
+    if dropped:
+        shown = ", ".join(dropped[:3]) + (", ..." if len(dropped) > 3 else "")
+        raise _by_hand(where, values, f"editing this workbook with openpyxl would lose what it "
+                       f"does not keep ({shown})")  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        book = openpyxl.load_workbook(io.BytesIO(original), rich_text=True)
+    if caught:  # openpyxl says what it cannot keep ("... extension is not supported ...")
+        raise _by_hand(where, values, f"openpyxl would change this workbook: {caught[0].message}")
+    if any(
+        cell.data_type == "f" for ws in book.worksheets for row in ws.iter_rows() for cell in row
+    ):
+        raise _by_hand(where, values, "this workbook has formulas, whose saved results openpyxl "
+                       "would drop")  # fmt: skip
+    if where.sheet not in book.sheetnames:
+        raise _by_hand(where, values, f"there is no sheet '{where.sheet}' any more")
+    sheet = book[where.sheet]
+    header = [cell_text(c.value) for c in sheet[1]] if sheet.max_row else []
+    while header and not header[-1].strip():
+        header.pop()
+    columns = {_normalise(name): index for index, name in enumerate(header) if name.strip()}
+    changed = set()
+    for name, value in values.items():
+        if name not in columns:
+            if value in (None, ""):
+                continue
+            columns[name] = len(header)
+            header.append(name)
+            sheet.cell(row=1, column=columns[name] + 1, value=name)
+            changed.add((1, columns[name] + 1))
+        cell = sheet.cell(row=where.line, column=columns[name] + 1)
+        cell.value = None if value in (None, "") else value
+        changed.add((where.line, columns[name] + 1))
+    out = io.BytesIO()
+    book.save(out)
+    skip = (where.sheet, changed)
+    if _contents(original, skip) != _contents(out.getvalue(), skip):
+        raise _by_hand(where, values, "openpyxl would change other cells of this workbook")
+    return out.getvalue()
+
+
+def _contents(data: bytes, skip: tuple[str, set[tuple[int, int]]]) -> Any:
+    """What a workbook holds, but the cells `skip` names: sheets, values, formats, merges."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), rich_text=True)
+    return [
+        (
+            ws.title,
+            ws.sheet_state,
+            sorted(str(r) for r in ws.merged_cells.ranges),
+            {
+                (cell.row, cell.column): (str(cell.value), cell.number_format)
+                for row in ws.iter_rows()
+                for cell in row
+                if cell.value is not None
+                and not (ws.title == skip[0] and (cell.row, cell.column) in skip[1])
+            },
+        )
+        for ws in book.worksheets
+    ] + [sorted(book.defined_names)]
