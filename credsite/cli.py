@@ -6,6 +6,7 @@ status 1 and no traceback; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -343,6 +344,134 @@ def serve(site_dir: Path, port: int, host: str, open_browser: bool) -> None:
 
     with user_errors():
         preview.serve(site_dir, host=host, port=port, log=log, on_ready=ready)
+
+
+AWARD_STATES = ("active", "revoked", "suspended", "expired", "unissued")
+
+
+def award_filters(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--achievement, --status and --file, shared by 'list' and 'roster'."""
+    for option in reversed(
+        [
+            click.option(
+                "--achievement",
+                metavar="ID",
+                help="Only awards of this achievement (its file name).",
+            ),
+            click.option(
+                "--status",
+                type=click.Choice(AWARD_STATES),
+                help="Only awards in this state today ('unissued': not built yet).",
+            ),
+            click.option(
+                "--file",
+                "award_file",
+                metavar="FILE",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Only the awards of this award file, e.g. content/awards/spring-2026.csv.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _print_warnings(warnings: list[Any]) -> None:
+    for warning in warnings:
+        err.print(f"[yellow]warning:[/] {escape(str(warning))}", emoji=False)
+
+
+@cli.command("list")
+@site_option
+@award_filters
+def list_awards(
+    site_dir: Path, achievement: str | None, status: str | None, award_file: Path | None
+) -> None:
+    """List who got which award: status, dates and the credential page's address.
+
+    Reads the content and credsite.lock; builds, records and writes nothing. An award that has
+    not been built yet is 'not yet issued': its addresses exist after the next build. Email
+    addresses are shown: this is for you, not for publishing.
+    """
+    from rich.table import Table
+
+    from credsite.commands import roster as awards
+
+    with user_errors():
+        found = awards.entries(site_dir, achievement=achievement, status=status, file=award_file)
+    _print_warnings(found.warnings)
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("Recipient", "Email", "Achievement", "Status", "Issued", "Expires", "Page"):
+        table.add_column(column, overflow="fold")
+    for e in found.entries:
+        table.add_row(
+            e.award.name,
+            e.award.email,
+            e.achievement.slug,
+            e.status,
+            awards.date_text(e.issued) or "at first build",
+            awards.date_text(e.expires),
+            e.page_url or "",
+        )
+    if found.entries and out.is_terminal:
+        out.print(table, markup=False, emoji=False)
+    elif found.entries:  # piped: one line per award, however long, without trailing blanks
+        wide = Console(file=io.StringIO(), width=100_000, highlight=False, color_system=None)
+        wide.print(table, markup=False, emoji=False, crop=False)
+        click.echo("\n".join(line.rstrip() for line in wide.file.getvalue().splitlines()))
+    counts: dict[str, int] = {}
+    for e in found.entries:
+        counts[e.status] = counts.get(e.status, 0) + 1
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+    total = len(found.entries)
+    out.print(f"{total} award{'s' if total != 1 else ''}" + (f": {summary}." if total else "."))
+
+
+@cli.command()
+@site_option
+@click.option(
+    "--export",
+    "target",
+    required=True,
+    metavar="FILE.csv",
+    type=click.Path(path_type=Path, allow_dash=True),
+    help="Write the roster to this CSV file ('-' prints it). Never inside the output folder or "
+    "content/.",
+)
+@award_filters
+def roster(
+    site_dir: Path,
+    target: Path,
+    achievement: str | None,
+    status: str | None,
+    award_file: Path | None,
+) -> None:
+    """Export who got which link as a CSV file for a mail merge.
+
+    Columns: recipient, email, achievement, achievement_id, page_url, json_url, linkedin_url (the
+    "Add to profile" link), status, issued, expires. UTF-8 with a byte order mark, as Excel and
+    Word read it. Reads the content and credsite.lock without building; an award not built yet is
+    'not yet issued' and has no links until the next build. The roster holds email addresses:
+    it is refused inside the output folder (published) and content/, and a file git would commit
+    gets a warning.
+    """
+    from credsite.commands import roster as awards
+
+    with user_errors():
+        found = awards.entries(site_dir, achievement=achievement, status=status, file=award_file)
+        if str(target) == "-":
+            _print_warnings(found.warnings)
+            click.echo(awards.csv_bytes(found.entries).decode("utf-8-sig"), nl=False)
+            return
+        warnings = awards.export(found, target)
+    _print_warnings([*found.warnings, *warnings])
+    total = len(found.entries)
+    out.print(
+        f"Wrote {total} award{'s' if total != 1 else ''} to {target}. It holds recipients' email "
+        "addresses: keep it private.",
+        markup=False,
+        emoji=False,
+    )
 
 
 def _change_status(site_dir: Path, credential: str, status: str, reason: str | None) -> None:
