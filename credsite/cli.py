@@ -78,7 +78,7 @@ site_option = click.option(
 
 COMMAND_ORDER = (
     "init", "serve", "build", "verify", "list", "roster", "revoke", "suspend", "reinstate",
-    "keys", "extract",
+    "keys", "extract", "upgrade",
 )  # fmt: skip
 """The order `credsite --help` lists commands in: the order a coordinator meets them."""
 
@@ -197,7 +197,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
 def verify(path: Path, site: Path | None, as_json: bool) -> None:
-    """Verify a built site folder, one credential JSON, or a baked PNG/SVG image.
+    """Verify a built site, a credential JSON or a baked PNG/SVG image.
 
     Checks every proof, the issuer's DID document, the status list (itself signed) and the
     validity dates, offline. Exit status 1 if anything fails; revoked, suspended and expired
@@ -254,7 +254,7 @@ def extract(image: Path) -> None:
 
 @cli.group(cls=_Commands)
 def keys() -> None:
-    """Manage the issuers' signing keys (kept in keys/, never published)."""
+    """Manage the issuers' signing keys (in keys/, never published)."""
 
 
 @keys.command("generate")
@@ -266,7 +266,10 @@ def keys() -> None:
     help="Replace an existing key on purpose; old credentials keep verifying.",
 )
 def keys_generate(site_dir: Path, issuer: str | None, rotate: bool) -> None:
-    """Create an Ed25519 signing key for an issuer (all issuers without one if none is named)."""
+    """Create a signing key for an issuer (or every issuer without one).
+
+    An Ed25519 key in keys/ISSUER.key; with no ISSUER, for every issuer that has none.
+    """
     from credsite.commands import keys as keytool
 
     with user_errors():
@@ -292,9 +295,9 @@ def keys_generate(site_dir: Path, issuer: str | None, rotate: bool) -> None:
     "--issuer", default="your-org", show_default=True, help="Id (file name) of the sample issuer."
 )
 def init(directory: Path, title: str, url: str, issuer: str) -> None:
-    """Create a new site in DIRECTORY (new or empty) that builds as it is.
+    """Create a new site in DIRECTORY that builds as it is.
 
-    Writes site.yaml, a sample issuer, achievement and awards, a signing key in keys/ (never
+    DIRECTORY must be new or empty. Writes site.yaml, a sample issuer, achievement and awards, a signing key in keys/ (never
     committed), .gitignore, .gitattributes, a README and a GitHub Actions workflow that publishes
     the site with GitHub Pages.
     """
@@ -321,7 +324,7 @@ def init(directory: Path, title: str, url: str, issuer: str) -> None:
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
 def serve(site_dir: Path, port: int, host: str, open_browser: bool) -> None:
-    """Preview the site, rebuilding it and reloading the page on every change.
+    """Preview the site, rebuilt and reloaded on every change.
 
     Builds into a temporary folder (never the site's output folder) and records nothing in
     credsite.lock. A change that breaks the build shows its errors here and on the page, which
@@ -387,7 +390,7 @@ def _print_warnings(warnings: list[Any]) -> None:
 def list_awards(
     site_dir: Path, achievement: str | None, status: str | None, award_file: Path | None
 ) -> None:
-    """List who got which award: status, dates and the credential page's address.
+    """List who got which award: status, dates, page address.
 
     Reads the content and credsite.lock; builds, records and writes nothing. An award that has
     not been built yet is 'not yet issued': its addresses exist after the next build. Email
@@ -498,9 +501,9 @@ credential_argument = click.argument("credential")
 @credential_argument
 @click.option("--reason", help="Why, shown on the page unless status.publish_reasons is false.")
 def revoke(site_dir: Path, credential: str, reason: str | None) -> None:
-    """Revoke an award for good (CREDENTIAL: award id, credential URL or token).
+    """Revoke an award for good (by award id, credential URL or token).
 
-    Edits the award's YAML (comments and layout kept) or its spreadsheet row (the status cells,
+    CREDENTIAL is the award's id, its credential URL or token. Edits the award's YAML (comments and layout kept) or its spreadsheet row (the status cells,
     added if missing), and flips its bit in the signed status list at the next build. Revocation
     cannot be undone; see 'suspend' for a pause.
     """
@@ -512,7 +515,10 @@ def revoke(site_dir: Path, credential: str, reason: str | None) -> None:
 @credential_argument
 @click.option("--reason", help="Why, shown on the page unless status.publish_reasons is false.")
 def suspend(site_dir: Path, credential: str, reason: str | None) -> None:
-    """Suspend an award until it is reinstated (needs status: {suspension: true})."""
+    """Suspend an award until it is reinstated (if suspension is on).
+
+    Needs 'status: {suspension: true}' in site.yaml.
+    """
     _change_status(site_dir, credential, "suspended", reason)
 
 

@@ -207,8 +207,11 @@ def test_help_lists_commands_in_working_order() -> None:
     assert result.exit_code == 0
     listed = result.stdout.split("Commands:", 1)[1]
     names = [line.split()[0] for line in listed.splitlines() if line[:3].strip() and line[2] != " "]
-    assert names == [n for n in COMMAND_ORDER if n in cli.commands]
-    assert set(cli.commands) <= set(COMMAND_ORDER), "give new commands their place in COMMAND_ORDER"
+    known = [n for n in COMMAND_ORDER if n in cli.commands]
+    assert names == known + sorted(set(cli.commands) - set(COMMAND_ORDER))  # others come last
+    working_order = ["init", "serve", "build", "verify", "list", "roster", "revoke", "suspend",
+                     "reinstate", "keys", "extract"]  # fmt: skip
+    assert [n for n in names if n in working_order] == working_order
 
 
 def _first_sentence(help_text: str) -> str:
@@ -225,6 +228,10 @@ def test_help_summaries_are_whole_sentences(group: tuple[str, ...]) -> None:
     for name, sub in command.commands.items():
         assert f"{name} {_first_sentence(sub.help or '')}" in listed
     assert "..." not in listed
+    # one line each in an 80-column terminal (where click formats to 78 columns)
+    narrow = command.get_help(click.Context(command, info_name="credsite", terminal_width=78))
+    rows = narrow.split("Commands:", 1)[1].strip("\n").splitlines()
+    assert len(rows) == len(command.commands), rows
 
 
 def test_every_site_command_looks_for_site_yaml_upward() -> None:
