@@ -159,7 +159,7 @@ def test_list_file_relative_to_where_you_are(built: Path) -> None:
          "error: --achievement: unknown achievement 'Mentor': did you mean 'mentor' (named 'Mentor')?"),
         (["--achievement", "mentr"],
          "error: --achievement: unknown achievement 'mentr' (did you mean 'mentor'?)"),
-        (["--file", "content/awards/nope.csv"], "error: --file: no such file: content/awards/nope.csv"),
+        (["--file", "content/awards/nope.csv"], "error: content/awards/nope.csv: --file: no such file"),
         (["--file", "site.yaml"], "error: site.yaml: --file: award files are in content/awards/"),
     ],
 )  # fmt: skip

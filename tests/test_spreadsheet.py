@@ -3,16 +3,20 @@ and every bad cell reported at once as file.csv:ROW:COLUMN."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
 import pytest
 from conftest import build_site, output_of, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from credsite.commands.verify import verify_site
-from credsite.content import config, model
-from credsite.errors import ContentError
+from credsite.content import config, model, spreadsheet
+from credsite.errors import ContentError, CredsiteError, Location
 
 CSV = "content/awards/cohort.csv"
 
@@ -428,3 +432,82 @@ def test_the_example_site_reads_every_file(tmp_path: Path) -> None:
     from conftest import copy_example
 
     assert load(copy_example(tmp_path / "example")).warnings == []
+
+
+# -- editing one row's cells -------------------------------------------------------------------------
+
+
+# no lone "\r": Python's csv writer leaves it unquoted with a "\n" line terminator, which no
+# spreadsheet program does (and which reads back as a line break)
+_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), max_size=8
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    cells=st.lists(st.lists(_TEXT, min_size=0, max_size=5), min_size=1, max_size=5),
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
+    terminator=st.sampled_from(["\r\n", "\n"]),
+    delimiter=st.sampled_from([",", ";"]),
+    bom=st.booleans(),
+    with_status=st.booleans(),
+    target=st.integers(min_value=0, max_value=4),
+    value=_TEXT.filter(lambda v: v.strip() == v),
+)
+def test_set_cells_in_csv_keeps_every_other_byte(
+    tmp_path_factory, cells, quoting, terminator, delimiter, bom, with_status, target, value
+) -> None:
+    """Any CSV a spreadsheet program writes: only the header's end and the target row change."""
+    header = ["name", "email", "achievement", *(["status"] if with_status else [])]
+    rows = [["Ada", "a@example.org", "x", *row] for row in cells]
+    records = []
+    for row in [header, *rows]:
+        out = io.StringIO()
+        csv.writer(out, quoting=quoting, lineterminator=terminator, delimiter=delimiter).writerow(
+            row
+        )
+        records.append(out.getvalue().removesuffix(terminator))
+    text = terminator.join(records) + terminator
+    path = tmp_path_factory.mktemp("edit") / "a.csv"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    number = 2 + target % len(rows)
+    where = Location("a.csv", number, 3)
+    values = {
+        "status": "revoked",
+        "status_reason": value or None,
+        "status_date": dt.date(2026, 12, 1),
+    }
+    if any(c.strip() for row in rows for c in row[len(header) :]):
+        # cells beyond the named columns (which the build reports): a new column would take them
+        with pytest.raises(CredsiteError, match="cells beyond the last named column"):
+            spreadsheet.set_cells(path, where, values)
+        return
+    new = spreadsheet.set_cells(path, where, values)
+    assert new.startswith(b"\xef\xbb\xbf") == bom
+    new_text = new.decode("utf-8-sig")
+    # what a reader sees: the same rows, with the status cells of one row set
+    parsed = list(csv.reader(io.StringIO(new_text, newline=""), delimiter=delimiter))
+    names = parsed[0]
+    assert names[: len(header)] == header
+    row = parsed[number - 1]
+    assert row[names.index("status")] == "revoked"
+    assert row[names.index("status_date")] == "2026-12-01"
+    if value:
+        assert row[names.index("status_reason")] == value
+    assert [r for i, r in enumerate(parsed) if i not in (0, number - 1)] == [
+        r for i, r in enumerate([header, *rows]) if i not in (0, number - 1)
+    ]
+    # and the bytes: every record but the header and the target row as it was
+    end = new_text.index(terminator, len(records[0]))
+    assert new_text.startswith(records[0]) and terminator not in new_text[len(records[0]) : end]
+    before = terminator.join(records[1 : number - 1])
+    after = terminator.join(records[number:])
+    body = new_text[end + len(terminator) :]
+    assert body.startswith(before + terminator if before else "")
+    assert body.endswith((terminator + after if after else "") + terminator)
+    out = io.StringIO()  # the target row's own cells stay as written
+    csv.writer(out, quoting=quoting, lineterminator="", delimiter=delimiter).writerow(
+        rows[number - 2][:3]
+    )
+    assert body[len(before + terminator) if before else 0 :].startswith(out.getvalue() + delimiter)

@@ -142,12 +142,12 @@ def _award_file(config: site_config.SiteConfig, site: model.Site, file: Path) ->
     candidates = [file] if file.is_absolute() else [Path.cwd() / file, config.root / file]
     found = next((c for c in candidates if c.exists()), None)
     if found is None:
-        raise CredsiteError(f"--file: no such file: {file}")
+        raise CredsiteError("--file: no such file", Location(str(file)))
     try:
         shown = found.resolve().relative_to(config.root.resolve()).as_posix()
     except ValueError:
         raise CredsiteError(
-            f"--file: {file} is not in this site's folder ({config.root})"
+            f"--file: not in this site's folder ({config.root})", Location(str(file))
         ) from None
     if not any(a.location.path == shown for a in site.awards):
         awards = f"{config.content}/awards/"

@@ -477,12 +477,16 @@ def _csv_edit(path: Path, where: Location, values: dict[str, Any]) -> bytes:
     header_spans, header_end = records[0]
     columns = {_normalise(name): index for index, name in enumerate(rows[0]) if name.strip()}
     quote_all = all(text[a:b].startswith('"') for a, b in header_spans)
-    edits: list[tuple[int, int, str]] = []
+    # (start, end, order, text): applied from the end of the file back, so that spans stay valid;
+    # at one position the cells appended to the row go after the text of its last cell
+    edits: list[tuple[int, int, int, str]] = []
     added = [n for n, v in values.items() if n not in columns and v not in (None, "")]
     if added:
-        edits.append((header_end, header_end,
+        edits.append((header_end, header_end, 0,
                       "".join(delimiter + _quoted(n, delimiter, quote_all) for n in added)))  # fmt: skip
         columns |= {name: len(rows[0]) + k for k, name in enumerate(added)}
+        if any(cell.strip() for row in rows for cell in row[len(rows[0]) :]):
+            raise _by_hand(where, values, "some rows have cells beyond the last named column")
     spans, end = records[where.line - 1]
     expected = [list(row) for row in rows]
     expected[0] += added
@@ -497,13 +501,13 @@ def _csv_edit(path: Path, where: Location, values: dict[str, Any]) -> bytes:
         if index < len(spans):
             start, stop = spans[index]
             keep_quotes = text[start:stop].startswith('"')
-            edits.append((start, stop, _quoted(cell, delimiter, keep_quotes or quote_all)))
+            edits.append((start, stop, 0, _quoted(cell, delimiter, keep_quotes or quote_all)))
         else:
             appended[index] = _quoted(cell, delimiter, quote_all) if cell else ""
     if appended:
-        edits.append((end, end, "".join(delimiter + appended.get(i, "")
+        edits.append((end, end, 1, "".join(delimiter + appended.get(i, "")
                                         for i in range(len(spans), max(appended) + 1))))  # fmt: skip
-    for start, stop, replacement in sorted(edits, reverse=True):
+    for start, stop, _, replacement in sorted(edits, reverse=True):
         text = text[:start] + replacement + text[stop:]
     if _csv_records(text) != expected:
         raise _by_hand(where, values, "credsite could not edit this file safely")
