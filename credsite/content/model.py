@@ -3,8 +3,9 @@
 Reads `content/issuers/*.yaml`, `content/achievements/*.yaml` and
 `content/awards/*.yaml|*.csv|*.xlsx`, checks every field and cross-reference, and raises one
 `ContentError` listing every problem with its ``path:line:col``. Any other file in `content/`
-(but images, notes and drafts) gets a warning in `Site.warnings` naming it and what to do. Nothing here knows about
-credentials, signing or HTML; the model is what both the OB 3.0 and OB 2.0 outputs are built from.
+(but images, notes and drafts) gets a warning in `Site.warnings` naming it and what to do.
+Nothing here knows about credentials, signing or HTML; the model is what both the OB 3.0 and
+OB 2.0 outputs are built from.
 """
 
 from __future__ import annotations
