@@ -91,6 +91,7 @@ def build(
         options["rng"] = rng
     lock = Lockfile.load(config.lockfile_path, config.lockfile, **options)
     result = BuildResult(config.output_dir)
+    result.warnings.extend(site.warnings)
     urls = Urls(config.url, site.primary_issuer)
     # Where earlier builds of this site are: its own output folder and cache, and those of this
     # build if it records (a preview's temporary folders hold only its own earlier previews).

@@ -6,6 +6,7 @@ status 1 and no traceback; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -49,18 +50,76 @@ def user_errors() -> Iterator[None]:
         sys.exit(exc.exit_code)
 
 
+def find_site(start: Path) -> Path | None:
+    """The nearest folder holding site.yaml: `start` or one above it, as git finds .git."""
+    start = start.absolute()
+    for folder in (start, *start.parents):
+        if (folder / "site.yaml").is_file():
+            return folder
+    return None
+
+
+def _site_folder(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    """-C DIR as given; otherwise the current folder, or the nearest one above it with site.yaml."""
+    if value is not None:
+        return value
+    here = Path.cwd()
+    if (here / "site.yaml").is_file():
+        return Path(".")
+    found = find_site(here)
+    if found is None:
+        with user_errors():
+            raise CredsiteError(
+                f"no site.yaml in {here} or any folder above it: run credsite in a site folder "
+                "(or name one with -C DIR), or create one with 'credsite init DIR'"
+            )
+    ctx.meta["credsite.site_above"] = True
+    return found
+
+
 site_option = click.option(
     "-C",
     "--site",
     "site_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The site folder (the one holding site.yaml).",
+    default=None,
+    callback=_site_folder,
+    help="The site folder (the one holding site.yaml). Default: the current folder, or the "
+    "nearest folder above it that holds site.yaml.",
 )
 
+COMMAND_ORDER = (
+    "init", "serve", "build", "verify", "list", "roster", "revoke", "suspend", "reinstate",
+    "keys", "extract", "upgrade",
+)  # fmt: skip
+"""The order `credsite --help` lists commands in: the order a coordinator meets them."""
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Commands(click.Group):
+    """A group that lists its commands in working order, each with its whole first sentence.
+
+    click sorts commands by name and cuts their summaries to the terminal's width.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        known = [name for name in COMMAND_ORDER if name in self.commands]
+        return known + sorted(name for name in self.commands if name not in COMMAND_ORDER)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120},
+)
 @click.version_option(__version__, prog_name="credsite")
 def cli() -> None:
     """Build a static site of signed Open Badges credentials from YAML.
@@ -110,6 +169,8 @@ def build(
     """
     from credsite.build import build as run_build
 
+    if output and click.get_current_context().meta.get("credsite.site_above"):
+        output = str(Path.cwd() / output)  # a path typed in a subfolder is relative to it
     with user_errors(), _progress(quiet) as progress:
         result = run_build(
             site_dir,
@@ -180,7 +241,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
 def verify(path: Path, site: Path | None, as_json: bool) -> None:
-    """Verify a built site folder, one credential JSON, or a baked PNG/SVG image.
+    """Verify a built site, a credential JSON or a baked PNG/SVG image.
 
     Checks every proof, the issuer's DID document, the status list (itself signed) and the
     validity dates, offline. Exit status 1 if anything fails; revoked, suspended and expired
@@ -235,9 +296,9 @@ def extract(image: Path) -> None:
         click.echo(verifysite.extract(image))
 
 
-@cli.group()
+@cli.group(cls=_Commands)
 def keys() -> None:
-    """Manage the issuers' signing keys (kept in keys/, never published)."""
+    """Manage the issuers' signing keys (in keys/, never published)."""
 
 
 @keys.command("generate")
@@ -249,7 +310,10 @@ def keys() -> None:
     help="Replace an existing key on purpose; old credentials keep verifying.",
 )
 def keys_generate(site_dir: Path, issuer: str | None, rotate: bool) -> None:
-    """Create an Ed25519 signing key for an issuer (all issuers without one if none is named)."""
+    """Create a signing key for an issuer (or every issuer without one).
+
+    An Ed25519 key in keys/ISSUER.key; with no ISSUER, for every issuer that has none.
+    """
     from credsite.commands import keys as keytool
 
     with user_errors():
@@ -323,9 +387,9 @@ def move(site_dir: Path, new_url: str) -> None:
     "--issuer", default="your-org", show_default=True, help="Id (file name) of the sample issuer."
 )
 def init(directory: Path, title: str, url: str, issuer: str) -> None:
-    """Create a new site in DIRECTORY (new or empty) that builds as it is.
+    """Create a new site in DIRECTORY that builds as it is.
 
-    Writes site.yaml, a sample issuer, achievement and awards, a signing key in keys/ (never
+    DIRECTORY must be new or empty. Writes site.yaml, a sample issuer, achievement and awards, a signing key in keys/ (never
     committed), .gitignore, .gitattributes, a README and a GitHub Actions workflow that publishes
     the site with GitHub Pages, and .credsite/: this credsite's wheel and every dependency pinned
     by sha256, which is what the workflow installs (pinning asks PyPI; offline, run 'credsite
@@ -399,7 +463,7 @@ def upgrade(site_dir: Path, workflow: bool) -> None:
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
 def serve(site_dir: Path, port: int, host: str, open_browser: bool) -> None:
-    """Preview the site, rebuilding it and reloading the page on every change.
+    """Preview the site, rebuilt and reloaded on every change.
 
     Builds into a temporary folder (never the site's output folder) and records nothing in
     credsite.lock. A change that breaks the build shows its errors here and on the page, which
@@ -421,6 +485,135 @@ def serve(site_dir: Path, port: int, host: str, open_browser: bool) -> None:
 
     with user_errors():
         preview.serve(site_dir, host=host, port=port, log=log, on_ready=ready)
+
+
+AWARD_STATES = ("active", "revoked", "suspended", "expired", "unissued")
+
+
+def award_filters(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--achievement, --status and --file, shared by 'list' and 'roster'."""
+    for option in reversed(
+        [
+            click.option(
+                "--achievement",
+                metavar="ID",
+                help="Only awards of this achievement (its file name).",
+            ),
+            click.option(
+                "--status",
+                type=click.Choice(AWARD_STATES),
+                help="Only awards in this state today ('unissued': not built yet).",
+            ),
+            click.option(
+                "--file",
+                "award_file",
+                metavar="FILE",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Only the awards of this award file, e.g. content/awards/spring-2026.csv.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _print_warnings(warnings: list[Any]) -> None:
+    for warning in warnings:
+        err.print(f"[yellow]warning:[/] {escape(str(warning))}", emoji=False)
+
+
+@cli.command("list")
+@site_option
+@award_filters
+def list_awards(
+    site_dir: Path, achievement: str | None, status: str | None, award_file: Path | None
+) -> None:
+    """List who got which award: status, dates, page address.
+
+    Reads the content and credsite.lock; builds, records and writes nothing. An award that has
+    not been built yet is 'not yet issued': its addresses exist after the next build. Email
+    addresses are shown: this is for you, not for publishing.
+    """
+    from rich.table import Table
+
+    from credsite.commands import roster as awards
+
+    with user_errors():
+        found = awards.entries(site_dir, achievement=achievement, status=status, file=award_file)
+    _print_warnings(found.warnings)
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("Recipient", "Email", "Achievement", "Status", "Issued", "Expires", "Page"):
+        table.add_column(column, overflow="fold")
+    for e in found.entries:
+        table.add_row(
+            e.award.name,
+            e.award.email,
+            e.achievement.slug,
+            e.status,
+            awards.date_text(e.issued) or "at first build",
+            awards.date_text(e.expires),
+            e.page_url or "",
+        )
+    if found.entries and out.is_terminal:
+        out.print(table, markup=False, emoji=False)
+    elif found.entries:  # piped: one line per award, however long, without trailing blanks
+        buffer = io.StringIO()
+        wide = Console(file=buffer, width=100_000, highlight=False, color_system=None)
+        wide.print(table, markup=False, emoji=False, crop=False)
+        click.echo("\n".join(line.rstrip() for line in buffer.getvalue().splitlines()))
+    counts: dict[str, int] = {}
+    for e in found.entries:
+        counts[e.status] = counts.get(e.status, 0) + 1
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+    total = len(found.entries)
+    out.print(f"{total} award{'s' if total != 1 else ''}" + (f": {summary}." if total else "."))
+
+
+@cli.command()
+@site_option
+@click.option(
+    "--export",
+    "target",
+    required=True,
+    metavar="FILE.csv",
+    type=click.Path(path_type=Path, allow_dash=True),
+    help="Write the roster to this CSV file ('-' prints it). Never inside the output folder or "
+    "content/.",
+)
+@award_filters
+def roster(
+    site_dir: Path,
+    target: Path,
+    achievement: str | None,
+    status: str | None,
+    award_file: Path | None,
+) -> None:
+    """Export who got which link as a CSV file for a mail merge.
+
+    Columns: recipient, email, achievement, achievement_id, page_url, json_url, linkedin_url (the
+    "Add to profile" link), status, issued, expires. UTF-8 with a byte order mark, as Excel and
+    Word read it. Reads the content and credsite.lock without building; an award not built yet is
+    'not yet issued' and has no links until the next build. The roster holds email addresses:
+    it is refused inside the output folder (published) and content/, and a file git would commit
+    gets a warning.
+    """
+    from credsite.commands import roster as awards
+
+    with user_errors():
+        found = awards.entries(site_dir, achievement=achievement, status=status, file=award_file)
+        if str(target) == "-":
+            _print_warnings(found.warnings)
+            click.echo(awards.csv_bytes(found.entries).decode("utf-8-sig"), nl=False)
+            return
+        warnings = awards.export(found, target)
+    _print_warnings([*found.warnings, *warnings])
+    total = len(found.entries)
+    out.print(
+        f"Wrote {total} award{'s' if total != 1 else ''} to {target}. It holds recipients' email "
+        "addresses: keep it private.",
+        markup=False,
+        emoji=False,
+    )
 
 
 def _change_status(site_dir: Path, credential: str, status: str, reason: str | None) -> None:
@@ -447,10 +640,11 @@ credential_argument = click.argument("credential")
 @credential_argument
 @click.option("--reason", help="Why, shown on the page unless status.publish_reasons is false.")
 def revoke(site_dir: Path, credential: str, reason: str | None) -> None:
-    """Revoke an award for good (CREDENTIAL: award id, credential URL or token).
+    """Revoke an award for good (by award id, credential URL or token).
 
-    Edits the award's YAML (comments and layout kept) and flips its bit in the signed status
-    list at the next build. Revocation cannot be undone; see 'suspend' for a pause.
+    CREDENTIAL is the award's id, its credential URL or token. Edits the award's YAML (comments and layout kept) or its spreadsheet row (the status cells,
+    added if missing), and flips its bit in the signed status list at the next build. Revocation
+    cannot be undone; see 'suspend' for a pause.
     """
     _change_status(site_dir, credential, "revoked", reason)
 
@@ -460,7 +654,10 @@ def revoke(site_dir: Path, credential: str, reason: str | None) -> None:
 @credential_argument
 @click.option("--reason", help="Why, shown on the page unless status.publish_reasons is false.")
 def suspend(site_dir: Path, credential: str, reason: str | None) -> None:
-    """Suspend an award until it is reinstated (needs status: {suspension: true})."""
+    """Suspend an award until it is reinstated (if suspension is on).
+
+    Needs 'status: {suspension: true}' in site.yaml.
+    """
     _change_status(site_dir, credential, "suspended", reason)
 
 

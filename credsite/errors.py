@@ -12,18 +12,39 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, order=True)
 class Location:
-    """A place in a user's file; line and column are 1-based, 0 when unknown."""
+    """A place in a user's file; line and column are 1-based, 0 when unknown.
+
+    In a workbook (`sheet` given), line and column are the cell's row and column, shown as a
+    spreadsheet names them: ``awards.xlsx:Sheet1!B7``.
+    """
 
     path: str
     line: int = 0
     column: int = 0
+    sheet: str = ""
 
     def __str__(self) -> str:
+        if self.sheet:
+            name = self.sheet
+            if not name.replace("_", "").isalnum():
+                name = "'" + name.replace("'", "''") + "'"  # as Excel quotes it: 'Spring 2026'!B7
+            if self.line and self.column:
+                return f"{self.path}:{name}!{column_letters(self.column)}{self.line}"
+            return f"{self.path}:{name}"
         if self.line and self.column:
             return f"{self.path}:{self.line}:{self.column}"
         if self.line:
             return f"{self.path}:{self.line}"
         return self.path
+
+
+def column_letters(column: int) -> str:
+    """A spreadsheet's name of a 1-based column number: 1 -> A, 27 -> AA."""
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 @dataclass(frozen=True)

@@ -205,3 +205,85 @@ def test_extract_from_a_plain_image(example_output: Path) -> None:
     assert result.exit_code == 1
     assert "no Open Badges 3.0 credential is baked into this image" in result.stderr
     assert "Traceback" not in output_of(result)
+
+
+# -- where I am: site.yaml found upward, commands in working order ---------------------------------
+
+
+def test_help_lists_commands_in_working_order() -> None:
+    from credsite.cli import COMMAND_ORDER
+
+    result = run_cli("--help")
+    assert result.exit_code == 0
+    listed = result.stdout.split("Commands:", 1)[1]
+    names = [line.split()[0] for line in listed.splitlines() if line[:3].strip() and line[2] != " "]
+    known = [n for n in COMMAND_ORDER if n in cli.commands]
+    assert names == known + sorted(set(cli.commands) - set(COMMAND_ORDER))  # others come last
+    working_order = ["init", "serve", "build", "verify", "list", "roster", "revoke", "suspend",
+                     "reinstate", "keys", "extract"]  # fmt: skip
+    assert [n for n in names if n in working_order] == working_order
+
+
+def _first_sentence(help_text: str) -> str:
+    words = " ".join(help_text.split("\n\n")[0].split())
+    return words[: words.index(". ") + 1] if ". " in words else words
+
+
+@pytest.mark.parametrize("group", [(), ("keys",)], ids=["credsite", "keys"])
+def test_help_summaries_are_whole_sentences(group: tuple[str, ...]) -> None:
+    command = cli if not group else cli.commands[group[0]]
+    assert isinstance(command, click.Group)
+    result = run_cli(*group, "--help")
+    listed = " ".join(result.stdout.split("Commands:", 1)[1].split())
+    for name, sub in command.commands.items():
+        assert f"{name} {_first_sentence(sub.help or '')}" in listed
+    assert "..." not in listed
+    # one line each in an 80-column terminal (where click formats to 78 columns)
+    narrow = command.get_help(click.Context(command, info_name="credsite", terminal_width=78))
+    rows = narrow.split("Commands:", 1)[1].strip("\n").splitlines()
+    assert len(rows) == len(command.commands), rows
+
+
+def test_every_site_command_looks_for_site_yaml_upward() -> None:
+    from credsite.cli import _site_folder
+
+    with_site = sorted(
+        " ".join(path)
+        for path, command in COMMANDS
+        if any(p.name == "site_dir" for p in command.params)
+    )
+    assert {"build", "serve", "revoke", "suspend", "reinstate", "keys generate"} <= set(with_site)
+    for path, command in COMMANDS:
+        for param in command.params:
+            if param.name == "site_dir":
+                assert param.callback is _site_folder, path
+
+
+def test_build_from_a_subfolder_finds_the_site(make_site: Callable[..., Path]) -> None:
+    root = make_site()
+    inside = root / "notes" / "2026"
+    inside.mkdir(parents=True)
+    result = run_cli("build", "-q", cwd=inside)
+    assert result.exit_code == 0, output_of(result)
+    assert (root / "_site" / "did.json").is_file() and not (inside / "_site").exists()
+    # a relative -o is relative to where it is typed, as for any command
+    again = run_cli("build", "-q", "-o", "public", cwd=inside)
+    assert again.exit_code == 0, output_of(again)
+    assert (inside / "public" / "did.json").is_file()
+
+
+def test_revoke_from_a_subfolder(make_site: Callable[..., Path]) -> None:
+    root = make_site()
+    assert run_cli("build", "-q", "-C", str(root)).exit_code == 0
+    result = run_cli("revoke", "teamwork/ada.lovelace@example.org", "--reason", "Test",
+                     cwd=root / "content")  # fmt: skip
+    assert result.exit_code == 0, output_of(result)
+    assert "status: revoked" in (root / "content" / "awards" / "awards.yaml").read_text()
+
+
+def test_no_site_yaml_here_or_above(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    result = run_cli("build", cwd=tmp_path / "a" / "b")
+    assert result.exit_code == 1
+    assert f"no site.yaml in {tmp_path / 'a' / 'b'} or any folder above it" in result.stderr
+    assert "Traceback" not in output_of(result)

@@ -306,14 +306,6 @@ def test_reinstating_an_active_award_is_an_error(site: Path) -> None:
         set_status(site, "a/ada@example.org", "reinstate", None, TODAY)
 
 
-def test_spreadsheet_awards_are_left_to_the_user(site: Path) -> None:
-    sheet = awards_file(site, "more.csv")
-    sheet.write_text("name,email,achievement\nZoe Zed,zoe@example.org,a\n")
-    with pytest.raises(CredsiteError, match="from a spreadsheet: set its status there by hand"):
-        set_status(site, "a/zoe@example.org", "revoke", None, TODAY)
-    assert sheet.read_text() == "name,email,achievement\nZoe Zed,zoe@example.org,a\n"
-
-
 def test_reinstating_takes_no_reason(suspendable: Path) -> None:
     root = suspendable
     set_status(root, "a/ada@example.org", "suspend", None, TODAY)
@@ -487,3 +479,189 @@ def test_every_award_of_the_example_site(tmp_path: Path) -> None:
 
         set_status(root, key, "revoke", "Issued in error", TODAY)
         assert awards(root)[key].status == "revoked"
+
+
+# -- awards from a spreadsheet ---------------------------------------------------------------------
+
+SCAFFOLD_CSV = Path(__file__).resolve().parents[1] / "credsite/commands/scaffold/content/awards"
+
+
+@pytest.fixture(scope="module")
+def scaffolded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site made by `credsite init` (its sample-cohort.csv), built once."""
+    from credsite.commands.init import init
+
+    root = tmp_path_factory.mktemp("init") / "site"
+    init(root, url=URL)
+    site_yaml = (root / "site.yaml").read_text()
+    assert "  suspension: false\n" in site_yaml
+    write_files(root, {"site.yaml": site_yaml.replace("suspension: false", "suspension: true")})
+    build_site(root)
+    return root
+
+
+@pytest.fixture
+def sheet_site(scaffolded: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(scaffolded, tmp_path / "site", symlinks=True))
+
+
+def test_revoke_an_award_of_the_example_csv_adds_the_status_columns(sheet_site: Path) -> None:
+    path = awards_file(sheet_site, "sample-cohort.csv")
+    before = path.read_bytes()
+    assert before == (SCAFFOLD_CSV / "sample-cohort.csv").read_bytes()
+    change = set_status(sheet_site, "workshop-completion/alan@example.org", "revoke",
+                        "Did not attend, said so himself", TODAY)  # fmt: skip
+    assert change.shown == "content/awards/sample-cohort.csv"
+    header, grace, alan = before.split(b"\r\n")[:3]
+    assert path.read_bytes() == (
+        header + b",status,status_reason,status_date\r\n"
+        + grace + b"\r\n"
+        + alan + b',revoked,"Did not attend, said so himself",2026-12-01\r\n'
+    )  # fmt: skip
+    award = awards(sheet_site)["workshop-completion/alan@example.org"]
+    assert (award.status, award.status_reason) == ("revoked", "Did not attend, said so himself")
+    assert award.status_date == dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    assert awards(sheet_site)["workshop-completion/grace@example.org"].status == "active"
+    result = build_site(sheet_site)
+    assert result.states == {"active": 2, "revoked": 1}
+
+
+def test_suspend_then_reinstate_in_csv_keeps_every_other_byte(sheet_site: Path) -> None:
+    # a BOM, semicolons, every cell quoted, a status column already there, rows of uneven length
+    path = awards_file(sheet_site, "sample-cohort.csv")
+    original = (
+        '\ufeff"Name";"Email";"Achievement";"Status";"Notes"\r\n'
+        '"Grace Example";"grace@example.org";"workshop-completion"\r\n'
+        '"Alan Example";"alan@example.org";"workshop-completion";"";"line one\r\nline two"\r\n'
+    ).encode()
+    path.write_bytes(original)
+    key = "workshop-completion/grace@example.org"
+    set_status(sheet_site, key, "suspend", 'Asked us to "pause" it', TODAY)
+    assert (
+        path.read_bytes()
+        == (
+            '\ufeff"Name";"Email";"Achievement";"Status";"Notes";"status_reason";"status_date"\r\n'
+            '"Grace Example";"grace@example.org";"workshop-completion";"suspended";;'
+            '"Asked us to ""pause"" it";"2026-12-01"\r\n'
+            '"Alan Example";"alan@example.org";"workshop-completion";"";"line one\r\nline two"\r\n'
+        ).encode()
+    )
+    assert awards(sheet_site)[key].status == "suspended"
+    set_status(sheet_site, key, "reinstate", None, TODAY)
+    assert (
+        path.read_bytes()
+        == (
+            '\ufeff"Name";"Email";"Achievement";"Status";"Notes";"status_reason";"status_date"\r\n'
+            '"Grace Example";"grace@example.org";"workshop-completion";"";;"";""\r\n'
+            '"Alan Example";"alan@example.org";"workshop-completion";"";"line one\r\nline two"\r\n'
+        ).encode()
+    )
+    assert awards(sheet_site)[key].status == "active"
+
+
+def test_revoke_in_a_csv_without_a_final_newline_and_with_lf(sheet_site: Path) -> None:
+    path = awards_file(sheet_site, "sample-cohort.csv")
+    path.write_bytes(b"name,email,achievement,status_date,status\n"
+                     b"Grace,grace@example.org,workshop-completion\n"
+                     b"Alan,alan@example.org,workshop-completion")  # fmt: skip
+    set_status(sheet_site, "workshop-completion/alan@example.org", "revoke", None, TODAY)
+    assert path.read_bytes() == (b"name,email,achievement,status_date,status\n"
+                                 b"Grace,grace@example.org,workshop-completion\n"
+                                 b"Alan,alan@example.org,workshop-completion,2026-12-01,revoked")  # fmt: skip
+
+
+def test_csv_refusal_is_located_and_writes_nothing(sheet_site: Path) -> None:
+    path = awards_file(sheet_site, "sample-cohort.csv")
+    before = path.read_bytes()
+    with pytest.raises(CredsiteError) as caught:
+        set_status(sheet_site, "workshop-completion/alan@example.org", "reinstate", None, TODAY)
+    assert str(caught.value) == (
+        "content/awards/sample-cohort.csv:3:3: award 'workshop-completion/alan@example.org' is "
+        "already active"
+    )
+    assert path.read_bytes() == before
+
+
+def _workbook(path: Path, rows: list[list[object]]) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Cohort"
+    for row in rows:
+        book.active.append(row)
+    book.create_sheet("Notes").append(["Kept as it is", 42])
+    book.save(path)
+
+
+def _cells(path: Path) -> dict[str, list[list[object]]]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in book.worksheets}
+
+
+XLSX_ROWS = [
+    ["name", "email", "achievement", "hours"],
+    ["Grace Example", "grace@example.org", "workshop-completion", 12],
+    ["Alan Example", "alan@example.org", "workshop-completion", 12],
+]
+
+
+def test_revoke_in_a_workbook(sheet_site: Path) -> None:
+    awards_file(sheet_site, "sample-cohort.csv").unlink()
+    path = awards_file(sheet_site, "cohort.xlsx")
+    _workbook(path, XLSX_ROWS)
+    build_site(sheet_site)
+    change = set_status(sheet_site, "workshop-completion/alan@example.org", "revoke", "Left", TODAY)
+    assert change.shown == "content/awards/cohort.xlsx"
+    assert _cells(path) == {
+        "Cohort": [
+            [*XLSX_ROWS[0], "status", "status_reason", "status_date"],
+            [*XLSX_ROWS[1], None, None, None],
+            [*XLSX_ROWS[2], "revoked", "Left", dt.datetime(2026, 12, 1)],
+        ],
+        "Notes": [["Kept as it is", 42]],
+    }
+    award = awards(sheet_site)["workshop-completion/alan@example.org"]
+    assert (award.status, award.status_reason) == ("revoked", "Left")
+    assert award.status_date == dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("kind", ["formula", "extra part"])
+def test_a_workbook_openpyxl_cannot_keep_is_left_to_the_user(sheet_site: Path, kind: str) -> None:
+    import zipfile
+
+    import openpyxl
+
+    awards_file(sheet_site, "sample-cohort.csv").unlink()
+    path = awards_file(sheet_site, "cohort.xlsx")
+    _workbook(path, XLSX_ROWS)
+    if kind == "extra part":  # as Office 365 adds for a sensitivity label
+        with zipfile.ZipFile(path, "a") as package:
+            package.writestr("customXml/item1.xml", "<label/>")
+    else:  # on the sheet credsite does not read, so that the awards still load
+        book = openpyxl.load_workbook(path)
+        book["Notes"]["C1"] = "=1+1"
+        book.save(path)
+    before = path.read_bytes()
+    with pytest.raises(CredsiteError) as caught:
+        set_status(sheet_site, "workshop-completion/grace@example.org", "revoke", None, TODAY)
+    message = str(caught.value)
+    assert message.startswith("content/awards/cohort.xlsx:Cohort!C2: ")
+    assert message.endswith(": set the status, status_reason, status_date cells of row 2 by "
+                            "hand (nothing was changed)")  # fmt: skip
+    assert ("customXml/item1.xml" in message) == (kind == "extra part")
+    assert ("formulas" in message) == (kind == "formula")
+    assert path.read_bytes() == before
+
+
+def test_cli_revokes_a_csv_award(sheet_site: Path) -> None:
+    from conftest import run_cli
+
+    result = run_cli("revoke", "workshop-completion/grace@example.org", "--reason", "Test",
+                     cwd=sheet_site / "content" / "awards")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (
+        "content/awards/sample-cohort.csv: workshop-completion/grace@example.org is now "
+        "revoked" in result.stdout
+    )

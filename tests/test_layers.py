@@ -35,6 +35,7 @@ EXPECTED_OWNERS = {
     "rfc8785": "vc.proof",
     "base58": "vc.encoding",
     "yaml": "content.yamlsource",
+    "openpyxl": "content.spreadsheet",
     "ruamel": "commands.status",
     "PIL": "media",
     "jinja2": "website.render",

@@ -374,3 +374,52 @@ def test_evidence_alignment_and_valid_for(make_site: Callable[..., Path]) -> Non
         model.Evidence("https://example.org/work/1"),
         model.Evidence(None, narrative="Reviewed by a peer."),
     )
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("Mentor", "unknown achievement 'Mentor': did you mean 'mentor' (named 'Mentor')?"),
+        (
+            "Team Work",
+            "unknown achievement 'Team Work': did you mean 'teamwork' (named 'Teamwork')?",
+        ),
+        ("'mentr'", "unknown achievement 'mentr' (did you mean 'mentor'?)"),
+        (
+            "Underwater Basketry",
+            "unknown achievement 'Underwater Basketry': an award names its achievement by the "
+            "achievement's file name, such as 'data-champion'",
+        ),
+    ],
+)
+def test_achievement_given_by_its_display_name(make_site, given: str, expected: str) -> None:
+    root = make_site(
+        {
+            "content/achievements/data-champion.yaml": (
+                "name: Data Champion\ndescription: Cleans data.\ncriteria: Clean data.\n"
+            ),
+            AWARDS_FILE: f"- achievement: {given}\n  name: Ada\n  email: ada@example.org\n",
+        }
+    )
+    with pytest.raises(ContentError) as caught:
+        model.load(config.load(root))
+    (problem,) = caught.value.problems
+    assert str(problem).startswith(f"{AWARDS_FILE}:1:16: {expected}")
+
+
+def test_data_champion_by_name_in_a_cohort(make_site) -> None:
+    root = make_site(
+        {
+            "content/achievements/data-champion.yaml": (
+                "name: Data Champion\ndescription: Cleans data.\ncriteria: Clean data.\n"
+            ),
+            AWARDS_FILE: "achievement: Data Champion\nawards:\n  - name: Ada\n"
+            "    email: ada@example.org\n  - name: Alan\n    email: alan@example.org\n",
+        }
+    )
+    with pytest.raises(ContentError) as caught:
+        model.load(config.load(root))
+    assert [str(p) for p in caught.value.problems] == [
+        f"{AWARDS_FILE}:1:14: unknown achievement 'Data Champion': did you mean 'data-champion' "
+        "(named 'Data Champion')? An award names its achievement by the achievement's file name"
+    ]

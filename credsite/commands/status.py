@@ -1,4 +1,9 @@
-"""Revoke, suspend and reinstate an award by editing the user's own YAML file.
+"""Revoke, suspend and reinstate an award by editing the user's own YAML file or spreadsheet.
+
+An award from a spreadsheet gets its ``status``, ``status_reason`` and ``status_date`` cells set
+by `credsite.content.spreadsheet.set_cells` (columns added when missing; in a CSV file every other
+byte kept; a workbook only when openpyxl can keep it otherwise intact). The rest of this module is
+about YAML.
 
 One job: `set_status` finds an award (by its id, its credential URL or its token), checks that the
 change of status is allowed, and sets or removes `status`, `status_reason` and `status_date` in the
@@ -41,7 +46,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from credsite.atomic import write_atomic
 from credsite.content import config as site_config
-from credsite.content import model, yamlsource
+from credsite.content import model, spreadsheet, yamlsource
 from credsite.errors import CredsiteError, Location, Problems
 from credsite.issuing.urls import Urls
 from credsite.state.lockfile import Lockfile
@@ -92,18 +97,15 @@ def set_status(
     award = find_award(site, lock, credential)
     _check_transition(award, new, reason, config)
     shown = award.location.path
-    if Path(shown).suffix.lower() == ".csv":
-        raise CredsiteError(
-            f"award '{award.key}' comes from a spreadsheet: set its status there by hand "
-            "(credsite edits only YAML award files)",
-            award.location,
-        )
     if new == "active":
         changes: dict[str, Any] = dict.fromkeys(STATUS_KEYS)
     else:
         changes = {"status": new, "status_reason": reason, "status_date": today}
     path = config.root / shown
-    _edit_file(path, shown, award.key, changes)
+    if path.suffix.lower() in spreadsheet.SUFFIXES:
+        write_atomic(path, spreadsheet.set_cells(path, award.location, changes))
+    else:
+        _edit_file(path, shown, award.key, changes)
     return Change(path, shown, award.key, award.status, new, reason,
                   today if new != "active" else None)  # fmt: skip
 

@@ -1,9 +1,11 @@
 """content/ -> Site: issuers, achievements and awards, validated all at once.
 
 Reads `content/issuers/*.yaml`, `content/achievements/*.yaml` and
-`content/awards/*.yaml|*.csv`, checks every field and cross-reference, and raises one
-`ContentError` listing every problem with its ``path:line:col``. Nothing here knows about
-credentials, signing or HTML; the model is what both the OB 3.0 and OB 2.0 outputs are built from.
+`content/awards/*.yaml|*.csv|*.xlsx`, checks every field and cross-reference, and raises one
+`ContentError` listing every problem with its ``path:line:col``. Any other file in `content/`
+(but images, notes and drafts) gets a warning in `Site.warnings` naming it and what to do.
+Nothing here knows about credentials, signing or HTML; the model is what both the OB 3.0 and
+OB 2.0 outputs are built from.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from credsite.content import spreadsheet, yamlsource
 from credsite.content.config import SLUG, SiteConfig
 from credsite.content.fields import Reader
 from credsite.content.yamlsource import Map, Node, Seq
-from credsite.errors import CredsiteError, Location, Problems
+from credsite.errors import CredsiteError, Location, Problem, Problems
 from credsite.values import is_http_url, parse_duration
 from credsite.vc.identity import normalise_email
 
@@ -157,6 +159,8 @@ class Site:
     achievements: dict[str, Achievement] = field(default_factory=dict)
     awards: list[Award] = field(default_factory=list)
     primary_issuer: str = ""
+    warnings: list[Problem] = field(default_factory=list)
+    """Things read but perhaps not as meant, and files in content/ that credsite does not read."""
 
 
 def load(config: SiteConfig) -> Site:
@@ -175,11 +179,16 @@ def load(config: SiteConfig) -> Site:
         if achievement:
             site.achievements[achievement.slug] = achievement
     awards: list[Award] = []
-    for path in _files(content / "awards", (".yaml", ".yml", ".csv")):
-        if path.suffix == ".csv":
-            awards.extend(_load_award_rows(path, config, problems))
+    warnings = Problems()
+    read = {*site_files(content / "issuers"), *site_files(content / "achievements")}
+    for path in _files(content / "awards", AWARD_SUFFIXES):
+        read.add(path)
+        if path.suffix.lower() in spreadsheet.SUFFIXES:
+            awards.extend(_load_award_rows(path, config, problems, warnings))
         else:
             awards.extend(_load_award_file(path, config, problems))
+    warnings.extend(_not_read(config, read))
+    site.warnings = sorted(warnings.items, key=lambda p: (p.location or Location(""), p.message))
     if not site.issuers:
         problems.add(Location(f"{config.content}/issuers"), "no issuer: add an issuer YAML file")
     site.primary_issuer = _primary_issuer(site, problems)
@@ -189,14 +198,94 @@ def load(config: SiteConfig) -> Site:
     return site
 
 
+YAML_SUFFIXES = (".yaml", ".yml")
+AWARD_SUFFIXES = (*YAML_SUFFIXES, *spreadsheet.SUFFIXES)
+
+
 def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
         p
         for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith((".", "_"))
+        if p.is_file()
+        and p.suffix.lower() in suffixes
+        and not p.name.startswith((".", "_", "~$"))  # drafts, hidden files, Office lock files
     )
+
+
+def site_files(folder: Path) -> list[Path]:
+    """The issuer or achievement files of `folder` that `load` reads."""
+    return _files(folder, YAML_SUFFIXES)
+
+
+# What to do with a file credsite does not read, by where it is and what it is.
+_SPREADSHEET_ADVICE = {
+    ".tsv": "rename it to .csv (tab-separated files are read as CSV)",
+    ".tab": "rename it to .csv (tab-separated files are read as CSV)",
+    ".txt": "if it is a spreadsheet saved as text, rename it to .csv",
+    ".xls": "an old Excel workbook: save it as an Excel Workbook (.xlsx) or as CSV UTF-8",
+    ".xlsm": "save it as an Excel Workbook (.xlsx) or as CSV UTF-8 (macros are not run)",
+    ".xlsb": "save it as an Excel Workbook (.xlsx) or as CSV UTF-8",
+    ".xltx": "a template: save a workbook from it as .xlsx",
+    ".numbers": "in Numbers, File > Export To > Excel (.xlsx) or CSV",
+    ".ods": "in LibreOffice, File > Save As > Excel 2007-365 (.xlsx) or Text CSV",
+    ".json": "awards are written in YAML (.yaml), CSV or .xlsx",
+}
+_ALWAYS_SKIPPED = ("thumbs.db", "desktop.ini")
+
+
+def _not_read(config: SiteConfig, read: set[Path]) -> list[Problem]:
+    """A warning for each file in content/ that credsite neither reads nor may publish.
+
+    Left alone: images (published when a file names them), notes (``*.md``, README), drafts and
+    hidden files (a name starting with ``_`` or ``.``), Office lock files (``~$``).
+    """
+    content = config.content_dir
+    warnings = []
+    for path in sorted(content.rglob("*")) if content.is_dir() else []:
+        rel = path.relative_to(content)
+        if (
+            path in read
+            or not path.is_file()
+            or any(part.startswith(".") for part in rel.parts)
+            or path.name.startswith(("_", "~$"))
+            or path.name.lower() in _ALWAYS_SKIPPED
+            or path.name.lower().startswith("readme")
+            or path.suffix.lower() in (*IMAGE_SUFFIXES, ".md")
+        ):
+            continue
+        top = rel.parts[0] if len(rel.parts) > 1 else ""
+        suffix = path.suffix.lower()
+        awards = f"{config.content}/awards/"
+        if top == "awards":
+            advice = _SPREADSHEET_ADVICE.get(
+                suffix, "award files must be YAML (.yaml), CSV (.csv) or Excel (.xlsx)"
+            )
+        elif suffix in (*spreadsheet.SUFFIXES, *_SPREADSHEET_ADVICE) and suffix not in (
+            ".txt", ".json"
+        ):  # fmt: skip
+            advice = f"spreadsheets of awards are read only in {awards}: move it there"
+        elif suffix in YAML_SUFFIXES:
+            advice = (
+                "YAML files are read only in issuers/, achievements/ and awards/: move it into "
+                "the folder for what it describes"
+            )
+        elif top in ("issuers", "achievements"):
+            advice = f"{top} are YAML files (.yaml)"
+        else:
+            advice = (
+                "credsite reads YAML in issuers/, achievements/ and awards/, spreadsheets in "
+                "awards/, and the images those files name"
+            )
+        warnings.append(
+            Problem(
+                Location(_shown(path, config)),
+                f"credsite does not read this file: {advice}. Or start its name with '_' to keep "
+                "it here unread",
+            )
+        )
+    return warnings
 
 
 def _shown(path: Path, config: SiteConfig) -> str:
@@ -416,10 +505,12 @@ def _load_award_file(path: Path, config: SiteConfig, problems: Problems) -> list
     return awards
 
 
-def _load_award_rows(path: Path, config: SiteConfig, problems: Problems) -> list[Award]:
+def _load_award_rows(
+    path: Path, config: SiteConfig, problems: Problems, warnings: Problems
+) -> list[Award]:
     """A spreadsheet of awards: each row is read exactly like an award written in YAML."""
     awards = []
-    for item, missing in spreadsheet.load_rows(path, _shown(path, config), problems):
+    for item, missing in spreadsheet.load_rows(path, _shown(path, config), problems, warnings):
         if not missing:
             if award := read_award(item, None, problems):
                 awards.append(award)
@@ -448,7 +539,9 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
     for key in ("achievement", "name", "email"):
         if pick(key) is None:
             problems.add(item.location, f"award needs '{key}'")
-    achievement = (pick("achievement") or read).str("achievement", "", pattern=SLUG)
+    # Not checked against SLUG here: an achievement given by its display name ('Data Champion')
+    # is reported by `_cross_check` as unknown, with the file name it probably means.
+    achievement = (pick("achievement") or read).str("achievement", "")
     email = read.str("email", "", pattern=EMAIL)
     issued = (pick("issued") or read).date("issued")
     expires = (pick("expires") or read).date("expires")
@@ -571,7 +664,7 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
         if award.achievement and award.achievement not in site.achievements:
             problems.add(
                 award.achievement_location or award.location,
-                _unknown("achievement", award.achievement, site.achievements),
+                unknown_achievement(award.achievement, site.achievements),
             )
         if award.key in seen:
             first = seen[award.key]
@@ -582,6 +675,36 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
             )
         else:
             seen[award.key] = award
+
+
+def unknown_achievement(name: str, achievements: dict[str, Achievement]) -> str:
+    """'unknown achievement ...' with the achievement probably meant: by id, or by display name.
+
+    Awards name an achievement by its file name ('data-champion'); people often write the name
+    they see on the badge ('Data Champion') instead.
+    """
+    import difflib
+
+    def fold(text: str) -> str:
+        return " ".join(re.split(r"[\s_-]+", text.casefold())).strip()
+
+    by_name = {fold(a.name): a for a in sorted(achievements.values(), key=lambda a: a.slug)}
+    match = by_name.get(fold(name))
+    if match is None and not re.fullmatch(SLUG, name):
+        close = difflib.get_close_matches(fold(name), list(by_name), n=1)
+        match = by_name[close[0]] if close else None
+    if match is None:
+        message = _unknown("achievement", name, achievements)
+        if re.fullmatch(SLUG, name) or not achievements or "did you mean" in message:
+            return message
+        return (
+            f"{message}: an award names its achievement by the achievement's file name, "
+            f"such as '{min(achievements)}'"
+        )
+    return (
+        f"unknown achievement '{name}': did you mean '{match.slug}' (named '{match.name}')? "
+        "An award names its achievement by the achievement's file name"
+    )
 
 
 def _unknown(what: str, name: str, known: dict[str, Any]) -> str:

@@ -1,29 +1,40 @@
-"""Awards from a spreadsheet: ``content/awards/*.csv``, one award per row.
+"""Awards from a spreadsheet: ``content/awards/*.csv`` and ``*.xlsx``, one award per row.
 
 Each row becomes a located mapping, which
 `model` checks with `read_award` exactly like an award written in YAML, so a CSV and a YAML file accept the same
-values and report the same mistakes. A problem points at its cell as ``file.csv:ROW:COLUMN``: ROW
-is the spreadsheet's row number (the header is row 1, a cell with a line break still counts as
-one row) and COLUMN the 1-based column number, as a spreadsheet program shows them.
+values and report the same mistakes. A problem points at its cell. In a CSV file as
+``file.csv:ROW:COLUMN``: ROW is the spreadsheet's row number (the header is row 1, a cell with a
+line break still counts as one row) and COLUMN the 1-based column number, as a spreadsheet program
+shows them. In a workbook as ``file.xlsx:Sheet1!B7``.
 
 Columns: ``name``, ``email`` and ``achievement`` are required; ``id``, ``issued``, ``expires``,
 ``narrative``, ``evidence`` (URLs separated by spaces or line breaks), ``role``, ``status``,
 ``status_reason`` and ``status_date`` are the award's own fields; every other column is a
 per-recipient field (`Award.fields`), left out for a row whose cell is empty. Column names are
 case-insensitive; spaces and hyphens in them count as ``_`` (``Status reason`` = ``status_reason``).
+
+A workbook (``.xlsx``, read with openpyxl, this module being its one owner) is read from its first
+visible sheet; another visible sheet that holds anything gets a warning, hidden sheets are left
+alone. Every cell is read as the text it shows: a number as Excel displays it in the common formats
+(``12345``, not ``12345.0``; ``00123`` in a zero-padded format), a date as ISO text
+(``2026-03-01``), TRUE/FALSE. A formula is read by its saved result.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import difflib
 import io
 import re
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from credsite.content.yamlsource import Map, Seq
-from credsite.errors import Location, Problems
+from credsite.errors import CredsiteError, Location, Problems, column_letters
 
 REQUIRED = ("name", "email", "achievement")
 # The award fields a column may name (model.AWARD_FIELDS without the two that take structure);
@@ -39,30 +50,55 @@ Row = tuple[Map, tuple[str, ...]]
 """One row as a located mapping, and the required cells it lacks (already reported)."""
 
 
-def load_rows(path: Path, shown: str, problems: Problems) -> list[Row]:
-    """Every award row of one CSV file; problems are added to `problems`, never raised."""
+SUFFIXES = (".csv", ".xlsx")
+"""The spreadsheets `load_rows` reads."""
+
+Cell = Callable[[int, int], Location]
+"""(row number, 0-based column index) -> where that cell is, as messages show it."""
+
+
+def load_rows(
+    path: Path, shown: str, problems: Problems, warnings: Problems | None = None
+) -> list[Row]:
+    """Every award row of one CSV file or workbook; problems are added to `problems`, never raised.
+
+    `warnings` receives what is read but may not be what the user meant (a workbook's other sheets).
+    """
+    if path.suffix.lower() == ".xlsx":
+        table = _workbook_rows(
+            path, shown, problems, warnings if warnings is not None else Problems()
+        )
+    else:
+        table = _csv_rows(path, shown, problems)
+    if table is None:
+        return []
+    rows, cell = table
+    if not rows or not any(cell_text.strip() for cell_text in rows[0]):
+        if any(any(cell_text.strip() for cell_text in row) for row in rows):
+            problems.add(cell(1, 0), "the first row must name the columns")
+        return []
+    columns = _columns(rows[0], cell, problems)
+    if columns is None:
+        return []
+    result = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell_text.strip() for cell_text in row):
+            continue  # an empty row: spreadsheets often end with a few
+        result.append(_read_row(row, number, columns, cell, problems))
+    return result
+
+
+def _csv_rows(path: Path, shown: str, problems: Problems) -> tuple[list[list[str]], Cell] | None:
     text = _read_text(path, shown, problems)
     if text is None:
-        return []
+        return None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         rows = list(reader)
     except csv.Error as exc:
         problems.add(Location(shown, reader.line_num), f"not a valid CSV file: {exc}")
-        return []
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        if any(any(cell.strip() for cell in row) for row in rows):
-            problems.add(Location(shown, 1, 1), "the first row must name the columns")
-        return []
-    columns = _columns(rows[0], shown, problems)
-    if columns is None:
-        return []
-    result = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue  # an empty row: spreadsheets often end with a few
-        result.append(_read_row(row, number, columns, shown, problems))
-    return result
+        return None
+    return rows, lambda number, index: Location(shown, number, index + 1)
 
 
 def _read_text(path: Path, shown: str, problems: Problems) -> str | None:
@@ -97,7 +133,7 @@ def _normalise(name: str) -> str:
     return re.sub(r"[\s-]+", "_", name.strip().lower())
 
 
-def _columns(header: list[str], shown: str, problems: Problems) -> dict[int, str] | None:
+def _columns(header: list[str], cell: Cell, problems: Problems) -> dict[int, str] | None:
     """Column index (0-based) -> normalised name; None if the file cannot be read further."""
     columns: dict[int, str] = {}
     seen: dict[str, int] = {}
@@ -108,8 +144,8 @@ def _columns(header: list[str], shown: str, problems: Problems) -> dict[int, str
             continue  # a column without a name may only hold empty cells (checked per row)
         if name in seen:
             problems.add(
-                Location(shown, 1, index + 1),
-                f"column '{raw.strip()}' appears twice (also column {seen[name] + 1})",
+                cell(1, index),
+                f"column '{raw.strip()}' appears twice (also column {_column_name(cell, seen[name])})",
             )
             ok = False
             continue
@@ -120,7 +156,7 @@ def _columns(header: list[str], shown: str, problems: Problems) -> dict[int, str
             close = difflib.get_close_matches(name, list(seen), n=1, cutoff=0.7)
             hint = f" (is '{close[0]}' meant to be '{name}'?)" if close else ""
             problems.add(
-                Location(shown, 1, 1),
+                cell(1, 0),
                 f"missing column '{name}': the first row must name the columns, and "
                 f"'name', 'email' and 'achievement' are required{hint}",
             )
@@ -128,11 +164,16 @@ def _columns(header: list[str], shown: str, problems: Problems) -> dict[int, str
     return columns if ok else None
 
 
+def _column_name(cell: Cell, index: int) -> str:
+    """How a column is named in messages: its number in a CSV file, its letter in a workbook."""
+    return column_letters(index + 1) if cell(1, index).sheet else str(index + 1)
+
+
 def _read_row(
-    row: list[str], number: int, columns: dict[int, str], shown: str, problems: Problems
+    row: list[str], number: int, columns: dict[int, str], at: Cell, problems: Problems
 ) -> Row:
     def cell(index: int) -> Location:
-        return Location(shown, number, index + 1)
+        return at(number, index)
 
     by_name = {name: index for index, name in columns.items()}
     item = Map(cell(by_name["achievement"]))
@@ -175,3 +216,394 @@ def _put(target: Map, key: str, value: object, location: Location) -> None:
     target[key] = value
     target.key_locations[key] = location
     target.value_locations[key] = location
+
+
+# -- workbooks (.xlsx) ----------------------------------------------------------------------------
+
+_RESAVE = "open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)"
+
+
+def _open_workbook(path: Path, shown: str, problems: Problems, *, data_only: bool) -> Any:
+    """The workbook read-only (streamed), or None with a problem; the caller closes it."""
+    import openpyxl  # this module owns openpyxl; imported only for a site that has a workbook
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    except OSError as exc:
+        problems.add(Location(shown), f"cannot read file: {exc.strerror or exc}")
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, SyntaxError) as exc:
+        # not a zip (an encrypted workbook is one), a part missing, XML openpyxl cannot parse
+        detail = f" ({exc})" if str(exc) else ""
+        problems.add(Location(shown), f"cannot read this workbook{detail}: {_RESAVE} "
+                     "(without a password), or as CSV UTF-8")  # fmt: skip
+    return None
+
+
+def _workbook_rows(
+    path: Path, shown: str, problems: Problems, warnings: Problems
+) -> tuple[list[list[str]], Cell] | None:
+    """The first visible sheet's rows as the text each cell shows; other sheets are warned about."""
+    book = _open_workbook(path, shown, problems, data_only=False)
+    if book is None:
+        return None
+    try:
+        visible = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
+        if not visible:
+            problems.add(Location(shown), "this workbook has no visible sheet to read")
+            return None
+        sheet = visible[0]
+        for other in visible[1:]:
+            if _has_values(other):
+                warnings.add(
+                    Location(shown, sheet=other.title),
+                    f"this sheet is not read: credsite reads only a workbook's first sheet "
+                    f"('{sheet.title}'). Move its awards there, or into a workbook of their own",
+                )
+        sheet.reset_dimensions()  # some programs record a wrong size; read what is there
+        raw = [list(row) for row in sheet.iter_rows()]
+        title = sheet.title
+    finally:
+        book.close()
+
+    def at(number: int, index: int) -> Location:
+        return Location(shown, number, index + 1, sheet=title)
+
+    formulas = {
+        (number, index)
+        for number, row in enumerate(raw, start=1)
+        for index, cell in enumerate(row)
+        if cell.data_type == "f"
+    }
+    saved = _saved_results(path, shown, title, formulas, problems) if formulas else {}
+    rows = []
+    for number, row in enumerate(raw, start=1):
+        texts = []
+        for index, cell in enumerate(row):
+            value, data_type = cell.value, cell.data_type
+            if (number, index) in formulas:
+                value = saved.get((number, index))
+                if value is None:
+                    problems.add(at(number, index), "this formula has no saved result: open the "
+                                 "workbook in Excel or LibreOffice and save it again")  # fmt: skip
+                    texts.append("")
+                    continue
+                data_type = "e" if isinstance(value, str) and value in _ERRORS else "n"
+            if data_type == "e" or (isinstance(value, str) and value in _ERRORS):
+                problems.add(at(number, index), f"this cell shows the error {value}: "
+                             "correct it, or empty the cell")  # fmt: skip
+                texts.append("")
+                continue
+            texts.append(cell_text(value, getattr(cell, "number_format", None)))
+        rows.append(texts)
+    return rows, at
+
+
+_ERRORS = frozenset(
+    ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
+)
+
+
+def _has_values(sheet: Any) -> bool:
+    sheet.reset_dimensions()
+    return any(
+        value is not None and str(value).strip() for row in sheet.iter_rows(values_only=True)
+        for value in row
+    )  # fmt: skip
+
+
+def _saved_results(
+    path: Path, shown: str, title: str, wanted: set[tuple[int, int]], problems: Problems
+) -> dict[tuple[int, int], Any]:
+    """The results the spreadsheet program saved for the formula cells `wanted`."""
+    book = _open_workbook(path, shown, problems, data_only=True)
+    if book is None:
+        return {}
+    try:
+        sheet = book[title]
+        sheet.reset_dimensions()
+        return {
+            (number, index): value
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+            for index, value in enumerate(row)
+            if (number, index) in wanted
+        }
+    finally:
+        book.close()
+
+
+# A number format made of digits only: 0, 00000, #,##0, 0.00, 0%, 0.0% (the first section of
+# "positive;negative;zero"). Anything else (currency, fractions, text around it) reads as General.
+_DIGITS_FORMAT = re.compile(r"(?P<int>[#,]*0*)(?:\.(?P<dec>0+))?(?P<pct>%)?")
+
+
+def cell_text(value: Any, number_format: str | None = None) -> str:
+    """A workbook cell as the text it shows: ``12345`` not ``12345.0``, dates as ISO text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return _number_text(value, number_format or "General")
+    return str(value)
+
+
+def _number_text(value: float, number_format: str) -> str:
+    section = number_format.split(";")[0].strip()
+    match = _DIGITS_FORMAT.fullmatch(section)
+    if match and ("0" in section or "#" in section):
+        decimals = len(match["dec"] or "")
+        amount = value * 100 if match["pct"] else value
+        if "," in match["int"]:
+            text = f"{amount:,.{decimals}f}"
+        else:
+            digits = match["int"].count("0")  # at least this many, zero-padded: 00123
+            width = digits + (decimals + 1 if decimals else 0) + (amount < 0)
+            text = f"{amount:0{width}.{decimals}f}" if digits else f"{amount:.{decimals}f}"
+        return text + ("%" if match["pct"] else "")
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.15g}"  # Excel keeps 15 significant digits
+
+
+# -- editing one row's cells (credsite revoke / suspend / reinstate) ------------------------------
+
+
+def set_cells(path: Path, where: Location, values: dict[str, Any]) -> bytes:
+    """The spreadsheet at `path` with cells of the row at `where` set, as new file content.
+
+    `values` maps column names to text (or a date), None to empty the cell; a column the file
+    lacks is added after the last one (only when there is something to write in it). Every other
+    byte of a CSV file stays as it was: quoting, line endings, byte order mark, column order, the
+    other rows. A workbook is rewritten by openpyxl only when nothing else in it changes (see
+    `_workbook_edit`). Raises `CredsiteError`, located, when the edit cannot be made safely.
+    """
+    if path.suffix.lower() == ".xlsx":
+        return _workbook_edit(path, where, values)
+    return _csv_edit(path, where, values)
+
+
+def _by_hand(where: Location, values: dict[str, Any], why: str) -> CredsiteError:
+    names = ", ".join(name for name in values)
+    return CredsiteError(
+        f"{why}: set the {names} cells of row {where.line} by hand (nothing was changed)",
+        Location(where.path, where.line, where.column, where.sheet),
+    )
+
+
+def _cell_value(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+# CSV: a scanner that keeps the span of every field, so a cell can be replaced in place.
+
+
+def _scan(text: str, delimiter: str) -> list[tuple[list[tuple[int, int]], int]]:
+    """Each record as (the spans of its fields, where its content ends), as `csv.reader` splits."""
+    records = []
+    i, n = 0, len(text)
+    while i < n:
+        fields = []
+        while True:
+            start = i
+            if i < n and text[i] == '"':
+                i += 1
+                while i < n:
+                    if text[i] == '"':
+                        if i + 1 < n and text[i + 1] == '"':
+                            i += 2
+                            continue
+                        i += 1
+                        break
+                    i += 1
+            while i < n and text[i] not in (delimiter, "\r", "\n"):
+                i += 1
+            fields.append((start, i))
+            if i < n and text[i] == delimiter:
+                i += 1
+                continue
+            break
+        end = i
+        i += 2 if text.startswith("\r\n", i) else 1
+        records.append((fields, end))
+    return records
+
+
+def _quoted(value: str, delimiter: str, always: bool) -> str:
+    if always or any(c in value for c in (delimiter, '"', "\r", "\n")) or value != value.strip():
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+_BOMS = (
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (b"", "utf-8"),
+)
+
+
+def _csv_records(text: str) -> list[list[str]]:
+    """The records `load_rows` reads, an empty line as one empty cell."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    return [row or [""] for row in reader]
+
+
+def _csv_edit(path: Path, where: Location, values: dict[str, Any]) -> bytes:
+    raw = path.read_bytes()
+    bom, encoding = next((b, e) for b, e in _BOMS if raw.startswith(b))
+    try:
+        text = raw[len(bom) :].decode(encoding)
+    except UnicodeDecodeError:
+        raise _by_hand(where, values, "this file is not UTF-8 text") from None
+    delimiter = _delimiter(text)
+    records = _scan(text, delimiter)
+    try:
+        rows = _csv_records(text)
+    except csv.Error:
+        raise _by_hand(where, values, "this file is not valid CSV") from None
+    fields = [[_unquote(text[a:b]) for a, b in spans] for spans, _ in records]
+    if fields != rows or not 1 < where.line <= len(records):
+        raise _by_hand(where, values, "credsite could not map this file's cells safely")
+    header_spans, header_end = records[0]
+    columns = {_normalise(name): index for index, name in enumerate(rows[0]) if name.strip()}
+    quote_all = all(text[a:b].startswith('"') for a, b in header_spans)
+    # (start, end, order, text): applied from the end of the file back, so that spans stay valid;
+    # at one position the cells appended to the row go after the text of its last cell
+    edits: list[tuple[int, int, int, str]] = []
+    added = [n for n, v in values.items() if n not in columns and v not in (None, "")]
+    if added:
+        edits.append((header_end, header_end, 0,
+                      "".join(delimiter + _quoted(n, delimiter, quote_all) for n in added)))  # fmt: skip
+        columns |= {name: len(rows[0]) + k for k, name in enumerate(added)}
+        if any(cell.strip() for row in rows for cell in row[len(rows[0]) :]):
+            raise _by_hand(where, values, "some rows have cells beyond the last named column")
+    spans, end = records[where.line - 1]
+    expected = [list(row) for row in rows]
+    expected[0] += added
+    row = expected[where.line - 1]
+    appended: dict[int, str] = {}
+    for name, value in values.items():
+        if name not in columns:
+            continue  # nothing to write, and no column to empty
+        index, cell = columns[name], "" if value is None else _cell_value(value)
+        row.extend([""] * (index + 1 - len(row)))
+        row[index] = cell
+        if index < len(spans):
+            start, stop = spans[index]
+            keep_quotes = text[start:stop].startswith('"')
+            edits.append((start, stop, 0, _quoted(cell, delimiter, keep_quotes or quote_all)))
+        else:
+            appended[index] = _quoted(cell, delimiter, quote_all) if cell else ""
+    if appended:
+        edits.append((end, end, 1, "".join(delimiter + appended.get(i, "")
+                                        for i in range(len(spans), max(appended) + 1))))  # fmt: skip
+    for start, stop, _, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[stop:]
+    if _csv_records(text) != expected:
+        raise _by_hand(where, values, "credsite could not edit this file safely")
+    return bom + text.encode(encoding)
+
+
+def _unquote(field: str) -> str:
+    if not field.startswith('"'):
+        return field
+    close = field.rfind('"')
+    inner, rest = (field[1:close], field[close + 1 :]) if close > 0 else (field[1:], "")
+    return inner.replace('""', '"') + rest
+
+
+# Workbooks: openpyxl rewrites the whole file, so it edits only a workbook it reads completely.
+
+_KEPT_PARTS = re.compile(
+    r"\[Content_Types\]\.xml|_rels/\.rels|docProps/(core|app|custom)\.xml"
+    r"|xl/workbook\.xml|xl/_rels/workbook\.xml\.rels|xl/styles\.xml|xl/sharedStrings\.xml"
+    r"|xl/theme/theme\d+\.xml|xl/worksheets/sheet\d+\.xml|xl/worksheets/_rels/sheet\d+\.xml\.rels"
+    r"|xl/tables/table\d+\.xml"
+)
+"""The parts of an .xlsx package openpyxl reads and writes back; anything else it would drop
+(pictures, charts, comments, pivot tables, macros, printer settings, sensitivity labels ...)."""
+
+
+def _workbook_edit(path: Path, where: Location, values: dict[str, Any]) -> bytes:
+    import warnings
+
+    import openpyxl
+
+    original = path.read_bytes()
+    try:
+        with zipfile.ZipFile(io.BytesIO(original)) as package:
+            parts = package.namelist()
+    except zipfile.BadZipFile:
+        raise _by_hand(where, values, "this workbook cannot be read") from None
+    dropped = sorted(p for p in parts if not p.endswith("/") and not _KEPT_PARTS.fullmatch(p))
+    if dropped:
+        shown = ", ".join(dropped[:3]) + (", ..." if len(dropped) > 3 else "")
+        raise _by_hand(where, values, f"editing this workbook with openpyxl would lose what it "
+                       f"does not keep ({shown})")  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        book = openpyxl.load_workbook(io.BytesIO(original), rich_text=True)
+    if caught:  # openpyxl says what it cannot keep ("... extension is not supported ...")
+        raise _by_hand(where, values, f"openpyxl would change this workbook: {caught[0].message}")
+    if any(
+        cell.data_type == "f" for ws in book.worksheets for row in ws.iter_rows() for cell in row
+    ):
+        raise _by_hand(where, values, "this workbook has formulas, whose saved results openpyxl "
+                       "would drop")  # fmt: skip
+    if where.sheet not in book.sheetnames:
+        raise _by_hand(where, values, f"there is no sheet '{where.sheet}' any more")
+    sheet = book[where.sheet]
+    header = [cell_text(c.value) for c in sheet[1]] if sheet.max_row else []
+    while header and not header[-1].strip():
+        header.pop()
+    columns = {_normalise(name): index for index, name in enumerate(header) if name.strip()}
+    changed = set()
+    for name, value in values.items():
+        if name not in columns:
+            if value in (None, ""):
+                continue
+            columns[name] = len(header)
+            header.append(name)
+            sheet.cell(row=1, column=columns[name] + 1, value=name)
+            changed.add((1, columns[name] + 1))
+        cell = sheet.cell(row=where.line, column=columns[name] + 1)
+        cell.value = None if value in (None, "") else value
+        changed.add((where.line, columns[name] + 1))
+    out = io.BytesIO()
+    book.save(out)
+    skip = (where.sheet, changed)
+    if _contents(original, skip) != _contents(out.getvalue(), skip):
+        raise _by_hand(where, values, "openpyxl would change other cells of this workbook")
+    return out.getvalue()
+
+
+def _contents(data: bytes, skip: tuple[str, set[tuple[int, int]]]) -> Any:
+    """What a workbook holds, but the cells `skip` names: sheets, values, formats, merges."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), rich_text=True)
+    return [
+        (
+            ws.title,
+            ws.sheet_state,
+            sorted(str(r) for r in ws.merged_cells.ranges),
+            {
+                (cell.row, cell.column): (str(cell.value), cell.number_format)
+                for row in ws.iter_rows()
+                for cell in row
+                if cell.value is not None
+                and not (ws.title == skip[0] and (cell.row, cell.column) in skip[1])
+            },
+        )
+        for ws in book.worksheets
+    ] + [sorted(book.defined_names)]
