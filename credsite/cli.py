@@ -310,7 +310,7 @@ def keys() -> None:
     help="Replace an existing key on purpose; old credentials keep verifying.",
 )
 def keys_generate(site_dir: Path, issuer: str | None, rotate: bool) -> None:
-    """Create a signing key for an issuer (or every issuer without one).
+    """Create a signing key for an issuer, or each issuer without one.
 
     An Ed25519 key in keys/ISSUER.key; with no ISSUER, for every issuer that has none.
     """
@@ -332,9 +332,9 @@ def keys_generate(site_dir: Path, issuer: str | None, rotate: bool) -> None:
     "(one rotated out earlier).",
 )
 def keys_compromised(site_dir: Path, issuer: str | None, public_key: str | None) -> None:
-    """Withdraw a leaked or stolen signing key at once (ISSUER: needed if there are several).
+    """Withdraw a leaked or stolen signing key at once.
 
-    Records the key as compromised in credsite.lock, so no build publishes it in the DID
+    ISSUER is needed when the site has several issuers. Records the key as compromised in credsite.lock, so no build publishes it in the DID
     document or signs with it again, and writes a new key to keys/ISSUER.key if the compromised
     one was in use. The next build signs every credential of the issuer again with the new key, at
     the same addresses with the same dates and status entries. Copies recipients downloaded before
@@ -353,7 +353,7 @@ def keys_compromised(site_dir: Path, issuer: str | None, public_key: str | None)
 @site_option
 @click.argument("new_url", metavar="NEW_URL")
 def move(site_dir: Path, new_url: str) -> None:
-    """Move the site to a new address on purpose, e.g. a new custom domain.
+    """Move the site to a new address (a new custom domain) on purpose.
 
     Sets 'url' in site.yaml (comments and layout kept) and records the move in credsite.lock, so
     the next build re-issues every credential at NEW_URL under the new issuer DID, with the same
