@@ -845,7 +845,8 @@
     try {
       await checkSupport();
       var result = await verifyCredential(credentialUrl, path, rootUrl, Date.now());
-      if (result.credential && result.base !== null) checkPage(result, el);
+      // Only a verified JSON can say what "the signed value" is.
+      if (result.credential && result.base !== null && result.status !== 'failed') checkPage(result, el);
       var note = null;
       if (result.base && !result.onIssuerSite) {
         note = 'Checked with the files of the copy this page was opened from (' + rootUrl +
