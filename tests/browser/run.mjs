@@ -352,6 +352,45 @@ test('the verifier checks the W3C eddsa-jcs-2022 test vector', async () => {
   await close(page);
 });
 
+test('Markdown: what a page shows of it and what verify.js reads from its source agree', async () => {
+  // Rendered by credsite itself (credsite.website.render.markdown_html), compared the way the
+  // page check compares a narrative or criteria with the signed Markdown.
+  const samples = [
+    'Plain **bold**, _em_, `code`, and a [link](https://x.example/a?b=1) to 50% of 1,000.5 items.',
+    'A list:\n\n1. first\n2. second\n\n- dash\n* star\n+ plus\n\n2026. A year that starts a line',
+    '# Heading\n\nSetext\n======\n\n> quoted\n\n---\n\nA [ref link][r] and <https://auto.example/x>.\n\n[r]: https://r.example/',
+    'Code with tags: `<table>` and `a && b`, an email <someone@example.org>, snake_case_name, \\*not em\\*.',
+    'Raw <span>inline</span> HTML, <b>bold</b>, a <!-- comment --> and <script>alert(1)</script> gone.',
+    'Lines\nwrapped  \nwith a break, apostrophe\'s, "quotes", 3 < 4 > 2, &amp; an entity &copy;.',
+    'Nguyễn Thị Lan, 王小明, अर्जुन मेहता: names in every script.',
+    '```\nfenced <code> block\n```',
+  ];
+  const rendered = JSON.parse(execFileSync(PYTHON, ['-c',
+    'import json, sys\nfrom credsite.website.render import markdown_html\n' +
+    'print(json.dumps([markdown_html(t) for t in json.load(sys.stdin)]))'],
+  { input: JSON.stringify(samples), encoding: 'utf8' }));
+  const page = await newPage();
+  await page.goto(`${base}/site/credentials/${tokenWith('active')}.html`);
+  await verification(page);
+  const results = await page.evaluate(({ samples, rendered }) => samples.map((source, i) => {
+    const div = document.createElement('div');
+    div.innerHTML = rendered[i];
+    const v = window.credsiteVerify;
+    return { source, shown: v.words(div.textContent), read: v.markdownWords(source) };
+  }), { samples, rendered });
+  const differ = results.filter((r) => r.shown !== r.read);
+  assertEqual(differ.map((r) => `${JSON.stringify(r.source)}\n      page: ${r.shown}\n      read: ${r.read}`).join('\n    '), '', 'Markdown samples that differ');
+  // and a changed word or number is seen
+  const changed = await page.evaluate(() => {
+    const v = window.credsiteVerify;
+    return [v.markdownWords('up to **1.5** hours') !== v.words('up to 15 hours'),
+      v.markdownWords('now here') !== v.words('nowhere'),
+      v.markdownWords('[a link](https://x)') === v.words('a link')];
+  });
+  assertEqual(changed.join(), 'true,true,true', 'changes seen, link address ignored');
+  await close(page);
+});
+
 test('copy link copies the page address; print and LinkedIn buttons are there', async () => {
   const page = await newPage({ clipboard: true });
   const token = tokenWith('active');

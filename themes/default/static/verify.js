@@ -587,7 +587,14 @@
    */
   function markdownWords(source) {
     var text = String(source)
+      // code shows its text as it is, angle brackets included
+      .replace(/(`+)([\s\S]*?[^`])\1(?!`)/g, function (m, ticks, code) {
+        return code.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+      })
+      // the page drops scripts and styles with their content
+      .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
       .replace(/<(https?:\/\/[^<>\s]+)>/g, '$1')
+      .replace(/<([^<>\s@]+@[^<>\s]+)>/g, '$1')
       .replace(/!\[[^\]]*\]\([^)]*\)/g, ' ')
       .replace(/\]\([^)]*\)/g, ']')
       .replace(/\]\[[^\]]*\]/g, ']')
