@@ -1,25 +1,33 @@
 #!/usr/bin/env bash
-# Independent interop check, run by CI after the Python tests (from the repo root; Node >= 20 is
-# installed with apt when missing, see lib.sh):
+# Independent interop checks, run by CI after the Python tests (from the repo root; Node >= 20 is
+# installed when missing, see lib.sh):
 # build the example site with the committed credsite.lock, then verify every credential and baked
-# image with Digital Bazaar's VC stack (interop/verify.mjs), expecting each award's status as its
-# content YAML says it should be. Exit status: that of verify.mjs (0 = everything verified).
-# The last line printed is always `interop: N passed, M failed` (stdout); progress goes to stderr.
-# If the run stops before verify.mjs reports (install, self-tests, build, expectations), or the
-# verifier aborts, that line is `interop: 0 passed, 1 failed`.
+# image with two independent verifiers, neither using credsite code:
+#   1. Digital Bazaar's VC stack (interop/verify.mjs): both proofs of every proof set and each
+#      award's status as its content YAML says it should be;
+#   2. LearnCard's verifier, SpruceID didkit as WebAssembly (interop/didkit-verify.mjs): the proofs
+#      of every credential, baked image and status list exactly as published (status is only
+#      reported, not judged: see docs/interop.md, "LearnCard / didkit").
+# Both always run; the exit status is 0 only if both verified everything.
+# The last two lines printed (stdout) are always `interop: N passed, M failed` and then
+# `didkit: N passed, M failed`; progress goes to stderr. A verifier that did not report (the run
+# stopped before it: install, self-tests, build, expectations; or it aborted) gets
+# `<name>: 0 passed, 1 failed`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tmp=""
-summary=false
+db_line=""      # the closing line of each verifier, once it has reported
+didkit_line=""
 finish() {
     local rc=$?
     [[ -n "$tmp" ]] && rm -rf "$tmp"
-    if ! $summary; then
-        echo "interop: stopped before the verifier reported (exit $rc)" >&2
-        echo "interop: 0 passed, 1 failed"
+    if [[ -z "$db_line" || -z "$didkit_line" ]]; then
+        echo "interop: stopped before both verifiers reported (exit $rc)" >&2
         ((rc != 0)) || rc=1
     fi
+    echo "${db_line:-interop: 0 passed, 1 failed}"
+    echo "${didkit_line:-didkit: 0 passed, 1 failed}"
     exit "$rc"
 }
 trap finish EXIT
@@ -27,9 +35,12 @@ trap finish EXIT
 . .ci/lib.sh
 ensure_node
 
-echo "interop: installing the verifier (npm ci) and running its self-tests" >&2
+echo "interop: installing the verifiers (npm ci) and running their self-tests" >&2
 npm ci --prefix interop --no-audit --no-fund --loglevel=error >/dev/null
 node --test interop/test.mjs >&2 || { echo "interop: verifier self-tests failed" >&2; exit 1; }
+# (builds the example site itself, with credsite build --locked)
+node --test interop/test-didkit.mjs >&2 ||
+    { echo "interop: didkit verifier self-tests failed" >&2; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/credsite-interop.XXXXXX")
 
@@ -92,10 +103,19 @@ while IFS= read -r line; do
     [[ -n "$line" ]] && args+=(--expect-status "$line")
 done <<<"$expectations"
 
-echo "interop: verifying $tmp/site as $BASE_URL" >&2
+# Each verifier's report goes to stdout; its closing line is printed again by finish(), so the
+# last two lines are the two closing lines. Either verifier exiting non-zero fails the run.
+echo "interop: verifying $tmp/site as $BASE_URL (Digital Bazaar)" >&2
 status=0
-node interop/verify.mjs "$tmp/site" "$BASE_URL" "${args[@]}" | tee "$tmp/verify.out" || status=$?
-if grep -Eq '^interop: [0-9]+ passed, [0-9]+ failed$' "$tmp/verify.out"; then
-    summary=true
-fi
+node interop/verify.mjs "$tmp/site" "$BASE_URL" "${args[@]}" >"$tmp/verify.out" || status=$?
+grep -v -E '^interop: [0-9]+ passed, [0-9]+ failed$' "$tmp/verify.out" || true
+db_line=$(grep -E '^interop: [0-9]+ passed, [0-9]+ failed$' "$tmp/verify.out" | tail -n 1 || true)
+
+echo "interop: verifying $tmp/site as $BASE_URL (LearnCard didkit)" >&2
+node interop/didkit-verify.mjs "$tmp/site" "$BASE_URL" "${args[@]}" >"$tmp/didkit.out" || status=$?
+grep -v -E '^didkit: [0-9]+ passed, [0-9]+ failed$' "$tmp/didkit.out" || true
+didkit_line=$(grep -E '^didkit: [0-9]+ passed, [0-9]+ failed$' "$tmp/didkit.out" | tail -n 1 || true)
+
+# a verifier that printed no closing line counts as failed (finish prints 0 passed, 1 failed)
+[[ -n "$db_line" && -n "$didkit_line" ]] || status=1
 exit "$status"

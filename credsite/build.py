@@ -21,7 +21,7 @@ from credsite.errors import CredsiteError, Location, Problem, Problems, StrictEr
 from credsite.issuing import identity, ob2, ob3, status
 from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, sign_credentials
-from credsite.issuing.urls import SITE_MARKER, Urls
+from credsite.issuing.urls import SITE_MARKER, Urls, detached_proof_path
 from credsite.media import artwork
 from credsite.state.keyfiles import IssuerKey, load_keys, published_keys
 from credsite.state.lockfile import AwardEntry, Clock, Lockfile, system_clock
@@ -124,7 +124,10 @@ def build(
 
     # 2. Mint (lockfile entries) and sign every credential.
     entries = {a.key: lock.award(a.lock_key, a.key) for a in site.awards}
-    unsigned = {a.key: ob3.unsigned_credential(a, entries[a.key], site, urls) for a in site.awards}
+    fields = ob3.result_fields(site.awards)
+    unsigned = {
+        a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, fields) for a in site.awards
+    }
     proofs = ProofCache(cache / "proofs.json" if use_cache else None)
     signed, result.signed = sign_credentials(site, unsigned, entries, keys, urls, proofs, report)
     issued = _issued(site, entries, signed, now, result)
@@ -144,10 +147,14 @@ def build(
         issuer = site.issuers[achievement.issuer]
         site_output.add_json(
             urls.achievement_path(achievement.slug),
-            ob3.published_achievement(achievement, issuer, urls, config.language),
+            ob3.published_achievement(
+                achievement, issuer, urls, config.language, fields.get(achievement.slug, ())
+            ),
         )
     for item in issued:
-        site_output.add(urls.credential_path(item.entry.credential), item.json_bytes)
+        path = urls.credential_path(item.entry.credential)
+        site_output.add(path, item.json_bytes)
+        site_output.add_json(detached_proof_path(path), item.detached_proof)
     artwork.publish(
         site_output.add,
         prepared,
@@ -236,7 +243,7 @@ def _load_content(root: Path, output_dir: str | None) -> tuple[site_config.SiteC
 def _issued(
     site: model.Site,
     entries: dict[str, AwardEntry],
-    signed: dict[str, dict[str, Any]],
+    signed: dict[str, tuple[dict[str, Any], dict[str, Any]]],
     now: dt.datetime,
     result: BuildResult,
 ) -> list[Issued]:
@@ -254,8 +261,10 @@ def _issued(
         state = award.status
         if state == "active" and dates.valid_until is not None and dates.valid_until <= now:
             state = "expired"
-        doc = signed[award.key]
-        issued.append(Issued(award, entries[award.key], doc, json_bytes(doc), dates, state))
+        doc, detached = signed[award.key]
+        issued.append(
+            Issued(award, entries[award.key], doc, json_bytes(doc), dates, state, detached)
+        )
         result.states[state] = result.states.get(state, 0) + 1
         if dates.valid_from > now:
             result.warnings.append(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -81,3 +82,37 @@ def add_duration(start: dt.datetime, amount: tuple[int, str]) -> dt.datetime:
 def json_bytes(document: Any) -> bytes:
     """How every JSON file is written: stable key order as built, 2-space indent, UTF-8."""
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def slugify(text: str, *, ascii_only: bool = True) -> str:
+    """Lower-case words joined by ``-``: ``"Nguyễn Thị Lan"`` -> ``"nguyen-thi-lan"``.
+
+    Accents are dropped (NFKD). A letter or digit with no ASCII form is percent-encoded (UTF-8),
+    so a name in another script still gives a usable, distinct slug for a URL, or with
+    ``ascii_only=False`` kept as it is (file names). ``""`` when the text has no letter or digit.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    words: list[str] = []
+    word = ""
+    latin = False  # the last letter kept was ASCII: a combining mark after it is an accent
+    for char in decomposed:
+        mark = unicodedata.category(char).startswith("M")
+        if mark and latin:
+            continue
+        if char.isascii() and char.isalnum():
+            word += char
+            latin = True
+        elif char.isalnum() or (mark and word):
+            word += char
+            latin = False
+        else:
+            if word:
+                words.append(word)
+            word = ""
+            latin = False
+    if word:
+        words.append(word)
+    slug = unicodedata.normalize("NFC", "-".join(words))
+    if ascii_only:
+        slug = "".join(c if c.isascii() else "".join(f"%{b:02X}" for b in c.encode()) for c in slug)
+    return slug

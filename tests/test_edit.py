@@ -246,6 +246,7 @@ def test_rebuild_after_revoking_changes_only_the_status_list_and_the_page(site: 
 
     assert diff_trees(before, tree(site / "_site")) == [
         f"credentials/{revoked}.html",
+        "status/1.jcs-proof.jsonld",
         "status/1.json",
     ]  # every credential JSON (and its baked images) is byte-identical
 

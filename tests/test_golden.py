@@ -18,7 +18,7 @@ from conftest import NOW, REPO, tree
 
 GOLDEN = REPO / "tests" / "golden" / "example"
 FILE_LIST = REPO / "tests" / "golden" / "example-files.txt"
-TEXT_SUFFIXES = (".json", ".html", ".css")
+TEXT_SUFFIXES = (".json", ".jsonld", ".html", ".css")
 MAX_DIFF_LINES = 60
 
 

@@ -109,7 +109,7 @@ def test_credential_names_are_random_tokens(
     example_model: model.Site, example_site: Path, example_output: Path
 ) -> None:
     lock = Lockfile.load(example_site / "credsite.lock")
-    stems = {p.stem for p in (example_output / "credentials").iterdir()}
+    stems = {p.name.split(".", 1)[0] for p in (example_output / "credentials").iterdir()}
     assert len(stems) == len(example_model.awards) == 17
     assert all(TOKEN.fullmatch(s) for s in stems), stems
     assert stems == {lock.awards[a.lock_key].credential for a in example_model.awards}

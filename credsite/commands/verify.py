@@ -13,11 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from credsite.errors import CredsiteError
-from credsite.issuing.urls import CREDENTIALS, OB2_ASSERTIONS, SITE_MARKER, STATUS
+from credsite.issuing.urls import (
+    CREDENTIALS,
+    DETACHED_PROOF_SUFFIX,
+    OB2_ASSERTIONS,
+    SITE_MARKER,
+    STATUS,
+)
 from credsite.openbadges import ob2, png, svg
 from credsite.openbadges.image import KEYWORD_OB3, ImageError
 from credsite.openbadges.png import PNG_SIGNATURE
-from credsite.vc.verify import Check, Report, VerifyCache, verify_credential
+from credsite.vc.proof import JCS, RDFC, verify_proof
+from credsite.vc.verify import Check, Report, VerifyCache, resolve_key, verify_credential
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,8 @@ def find_site_folder(path: Path) -> Path | None:
 
 
 def verify_site(folder: Path, now: dt.datetime | None = None) -> list[Verified]:
-    """Every credential JSON and baked image in a built site."""
+    """Every credential JSON and baked image in a built site, then the detached proof of every
+    other signed document (the status lists)."""
     now = now or dt.datetime.now(dt.UTC)
     base = base_url_of(folder)
     fetch = SiteFiles(folder, base)
@@ -86,6 +94,11 @@ def verify_site(folder: Path, now: dt.datetime | None = None) -> list[Verified]:
                     path.relative_to(folder).as_posix(), _verify_path(path, fetch, now, folder)
                 )
             )
+    for proof_path in sorted(folder.rglob("*" + DETACHED_PROOF_SUFFIX)):
+        relative = proof_path.relative_to(folder).as_posix()
+        if relative.startswith(CREDENTIALS + "/"):
+            continue  # checked with its credential above
+        results.append(Verified(relative, _verify_detached_only(proof_path, fetch)))
     return results
 
 
@@ -134,7 +147,68 @@ def _verify_path(path: Path, fetch: SiteFiles, now: dt.datetime, folder: Path) -
     report = verify_credential(document, fetch, now, fetch.cache)
     if path.suffix != ".json":
         _compare_with_hosted(document, text, fetch, report)
+    else:
+        proof_path = path.with_name(path.name[: -len(".json")] + DETACHED_PROOF_SUFFIX)
+        if proof_path.is_file():
+            checks = detached_proof_checks(document, _read_json(proof_path), fetch)
+            report.checks.extend(checks)
+            if not all(check.ok for check in checks):
+                report.status = "failed"
     return report
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return exc
+
+
+def _verify_detached_only(proof_path: Path, fetch: SiteFiles) -> Report:
+    """A signed document other than a credential (a status list) and its detached proof."""
+    document_path = proof_path.with_name(proof_path.name[: -len(DETACHED_PROOF_SUFFIX)] + ".json")
+    document = _read_json(document_path)
+    if not isinstance(document, dict):
+        problem = f"{document_path.name}: {document}" if document else "not a JSON object"
+        return Report(str(proof_path), [Check("read", False, problem)], "failed")
+    checks = detached_proof_checks(document, _read_json(proof_path), fetch)
+    status = "verified" if all(check.ok for check in checks) else "failed"
+    return Report(str(document.get("id", document_path)), checks, status)
+
+
+def detached_proof_checks(document: Any, proof: Any, fetch: SiteFiles) -> list[Check]:
+    """What the credential page checks (docs/interop.md "The page's own check"): the detached
+    eddsa-jcs-2022 proof signs `document` without its proof set, with a key the issuer's DID
+    document authorises, and every proof inside `document` names that same key."""
+    name = f"detached {JCS} proof"
+    if isinstance(proof, Exception):
+        return [Check(name, False, f"cannot read it: {proof}")]
+    if not isinstance(proof, dict) or proof.get("cryptosuite") != JCS:
+        return [Check(name, False, f"not a {JCS} proof object")]
+    vm = proof.get("verificationMethod")
+    hosted = document.get("proof", [])
+    hosted = hosted if isinstance(hosted, list) else [hosted]
+    same_key = any(isinstance(p, dict) and p.get("cryptosuite") == RDFC for p in hosted) and all(
+        isinstance(p, dict) and p.get("verificationMethod") == vm for p in hosted
+    )
+    checks = [
+        Check(
+            "detached proof key",
+            same_key,
+            f"the document's {RDFC} proof names the same key, {vm}"
+            if same_key
+            else f"the document's proof set does not name the detached proof's key {vm}",
+        )
+    ]
+    issuer = document.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    key, how = resolve_key(
+        vm, issuer_id if isinstance(issuer_id, str) else None, fetch, fetch.cache
+    )
+    if key is None:
+        return [*checks, Check(name, False, how)]
+    ok, reason = verify_proof(document, proof, key)
+    return [*checks, Check(name, ok, f"{reason} ({how})" if ok else reason)]
 
 
 def _compare_with_hosted(document: Any, text: str, fetch: SiteFiles, report: Report) -> None:

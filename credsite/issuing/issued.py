@@ -41,3 +41,5 @@ class Issued:
     json_bytes: bytes
     dates: Dates
     state: str  # active | revoked | suspended | expired
+    detached_proof: dict[str, Any] | None = None
+    """The credential's detached eddsa-jcs-2022 proof (``credentials/TOKEN.jcs-proof.jsonld``)."""

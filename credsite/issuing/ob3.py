@@ -8,6 +8,7 @@ objects); see https://www.imsglobal.org/spec/ob/v3p0/ §B.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from credsite.content.model import Achievement, Award, Issuer, Site
@@ -15,12 +16,59 @@ from credsite.issuing.issued import award_dates
 from credsite.issuing.status import status_entries
 from credsite.issuing.urls import Urls
 from credsite.state.lockfile import AwardEntry
-from credsite.values import format_datetime
+from credsite.values import format_datetime, slugify
 from credsite.vc.identity import identity_object
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CONTEXTS = [VC_V2, OB_V3]
+FIELD_FRAGMENT = "#field-"
+"""A per-recipient field's ResultDescription id: the achievement id + ``#field-<slug of its name>``."""
+RESULT_TYPE = "Result"
+"""The generic OB 3.0 ResultType (the schema's enum), for a field's free-text value."""
+
+
+def field_label(name: str) -> str:
+    """A per-recipient field name as a label: ``academic_year`` -> ``Academic year``."""
+    text = name.replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def result_fields(awards: Iterable[Award]) -> dict[str, tuple[str, ...]]:
+    """Achievement slug -> the names of the per-recipient fields its awards use, sorted."""
+    names: dict[str, set[str]] = {}
+    for award in awards:
+        names.setdefault(award.achievement, set()).update(name for name, _ in award.fields)
+    return {slug: tuple(sorted(found)) for slug, found in names.items()}
+
+
+def result_description_id(achievement_id: str, name: str) -> str:
+    return achievement_id + FIELD_FRAGMENT + (slugify(name) or "value")
+
+
+def result_descriptions(achievement_id: str, names: Sequence[str]) -> list[dict[str, Any]]:
+    """One OB 3.0 ResultDescription (§B.1.14) per field, sorted by name; names with the same
+    slug are one field (the first name, in sorted order, gives its label)."""
+    labels: dict[str, str] = {}
+    for name in sorted(names):
+        labels.setdefault(result_description_id(achievement_id, name), field_label(name))
+    return [
+        {"id": rid, "type": ["ResultDescription"], "name": label, "resultType": RESULT_TYPE}
+        for rid, label in sorted(labels.items(), key=lambda item: (item[1], item[0]))
+    ]
+
+
+def results(achievement_id: str, fields: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """An award's per-recipient fields as OB 3.0 Results (§B.1.13), in the order they were written;
+    `value` is the text exactly as typed."""
+    return [
+        {
+            "type": ["Result"],
+            "resultDescription": result_description_id(achievement_id, name),
+            "value": value,
+        }
+        for name, value in fields
+    ]
 
 
 def profile(issuer: Issuer, urls: Urls) -> dict[str, Any]:
@@ -39,11 +87,20 @@ def profile(issuer: Issuer, urls: Urls) -> dict[str, Any]:
 
 
 def achievement_doc(
-    achievement: Achievement, issuer: Issuer, urls: Urls, language: str
+    achievement: Achievement,
+    issuer: Issuer,
+    urls: Urls,
+    language: str,
+    field_names: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """OB 3.0 Achievement (§B.1.1); criteria narrative is Markdown, description plain text."""
+    """OB 3.0 Achievement (§B.1.1); criteria narrative is Markdown, description plain text.
+
+    `field_names`: the per-recipient fields its awards use, each declared as a ResultDescription
+    (`result_fields`), so that every credential of the achievement embeds the same Achievement.
+    """
+    achievement_id = urls.url(urls.achievement_path(achievement.slug))
     doc: dict[str, Any] = {
-        "id": urls.url(urls.achievement_path(achievement.slug)),
+        "id": achievement_id,
         "type": ["Achievement"],
         "name": achievement.name,
         "description": achievement.description,
@@ -63,6 +120,8 @@ def achievement_doc(
         doc["tag"] = list(achievement.tags)
     if achievement.alignments:
         doc["alignment"] = [alignment_doc(a) for a in achievement.alignments]
+    if field_names:
+        doc["resultDescription"] = result_descriptions(achievement_id, field_names)
     return doc
 
 
@@ -79,21 +138,39 @@ def alignment_doc(alignment: Any) -> dict[str, Any]:
     return doc
 
 
-def unsigned_credential(award: Award, entry: AwardEntry, site: Site, urls: Urls) -> dict[str, Any]:
-    """The OpenBadgeCredential for one award, before proofs (OB 3.0 §B.1.3)."""
+def unsigned_credential(
+    award: Award,
+    entry: AwardEntry,
+    site: Site,
+    urls: Urls,
+    fields: dict[str, tuple[str, ...]] | None = None,
+) -> dict[str, Any]:
+    """The OpenBadgeCredential for one award, before proofs (OB 3.0 §B.1.3).
+
+    Per-recipient fields become `result` values, each pointing at its ResultDescription in the
+    embedded achievement. `fields` is `result_fields(site.awards)`, computed once by the caller
+    (computed here when not given).
+    """
     achievement = site.achievements[award.achievement]
     issuer = site.issuers[achievement.issuer]
     dates = award_dates(award, achievement, entry)
+    if fields is None:
+        fields = result_fields(site.awards)
+    achievement_json = achievement_doc(
+        achievement, issuer, urls, site.config.language, fields.get(achievement.slug, ())
+    )
     subject: dict[str, Any] = {
         "type": ["AchievementSubject"],
         "name": award.name,
         "identifier": [identity_object(award.email, entry.salt)],
-        "achievement": achievement_doc(achievement, issuer, urls, site.config.language),
+        "achievement": achievement_json,
     }
     if award.narrative:
         subject["narrative"] = award.narrative
     if award.role:
         subject["role"] = award.role
+    if award.fields:
+        subject["result"] = results(achievement_json["id"], award.fields)
     doc: dict[str, Any] = {
         "@context": list(CONTEXTS),
         "id": urls.url(urls.credential_path(entry.credential)),
@@ -122,10 +199,14 @@ def _evidence(evidence: Any) -> dict[str, Any]:
 
 
 def published_achievement(
-    achievement: Achievement, issuer: Issuer, urls: Urls, language: str
+    achievement: Achievement,
+    issuer: Issuer,
+    urls: Urls,
+    language: str,
+    field_names: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The achievements/<slug>.json file: the Achievement, its creator and its contexts."""
-    doc = achievement_doc(achievement, issuer, urls, language)
+    doc = achievement_doc(achievement, issuer, urls, language, field_names)
     return {"@context": list(CONTEXTS), **doc, "creator": profile(issuer, urls)}
 
 

@@ -1,7 +1,16 @@
 """Sign every credential: Data Integrity proofs over the unsigned documents, in parallel, cached.
 
+Every signed document (credential or status list) gets two proofs over the same unsecured
+document, made with the same key, verification method and ``created``:
+
+* ``HOSTED_SUITES``: the proof set inside the published document, ``"proof": [eddsa-rdfc-2022]``,
+  the one proof every wallet and verifier parses (LearnCard's didkit refuses a whole proof set
+  that contains an eddsa-jcs-2022 proof);
+* a *detached* eddsa-jcs-2022 proof, published beside it (`urls.detached_proof_path`), which the
+  credential page checks in the browser with no JSON-LD processor (docs/interop.md).
+
 Ed25519 is deterministic (RFC 8032 §5.1.6), so the same document, key, verification method and
-``created`` always give the same proof: a cached proof is exactly what signing again would make,
+``created`` always give the same proofs: cached proofs are exactly what signing again would make,
 and a no-op rebuild signs nothing.
 """
 
@@ -27,8 +36,16 @@ Progress = Callable[[str, int, int], None]
 PARALLEL_THRESHOLD = 48
 """Below this many documents to sign, one process signs them sooner than a pool starts."""
 
+HOSTED_SUITES = (vc_proof.RDFC,)
+"""The proof set inside every published document: an array of one (the OB 3.0 JSON Schema wants an
+array), so wallets that know only eddsa-rdfc-2022 accept it."""
+DETACHED_SUITE = vc_proof.JCS
+"""The page's own check, published beside the document rather than in it."""
+
 Document = dict[str, Any]
 SignJob = tuple[str, Document, str, str, str]  # key, unsigned document, secret, vm, created
+Signed = tuple[Document, Document]
+"""A signed document (with its proof set) and its detached eddsa-jcs-2022 proof."""
 
 
 def verification_method(issuer: str, public_key_multibase: str, urls: Urls) -> str:
@@ -41,7 +58,9 @@ class ProofCache:
     change in canonicalisation never reuses an old proof. Proofs are public: no secret here."""
 
     def __init__(self, path: Path | None) -> None:
-        self.kept = KeptMap(path, f"credsite {__version__}")
+        # "rdfc+detached-jcs": entries are {"proof": [...], "detached": {...}}; older caches held
+        # the proof set [rdfc, jcs] and must never be reused.
+        self.kept = KeptMap(path, f"credsite {__version__} rdfc+detached-jcs")
 
     @staticmethod
     def _key(doc: Document, vm: str, created: str) -> str:
@@ -65,11 +84,11 @@ def sign_credentials(
     urls: Urls,
     cache: ProofCache,
     report: Progress,
-) -> tuple[dict[str, Document], int]:
-    """Every award's credential signed by its issuer's key (`created` = the minting time), and
-    how many were signed now rather than taken from the cache."""
+) -> tuple[dict[str, Signed], int]:
+    """Every award's credential signed by its issuer's key (`created` = the minting time), with
+    its detached proof, and how many were signed now rather than taken from the cache."""
     jobs: list[SignJob] = []
-    signed: dict[str, Document] = {}
+    signed: dict[str, Signed] = {}
     for award in site.awards:
         issuer = site.achievements[award.achievement].issuer
         key = keys[issuer].key
@@ -77,31 +96,38 @@ def sign_credentials(
         created = entries[award.key].minted
         doc = unsigned[award.key]
         cached = cache.get(doc, vm, created)
-        if cached is not None:
-            signed[award.key] = {**doc, "proof": cached}
+        if isinstance(cached, dict) and "proof" in cached and "detached" in cached:
+            signed[award.key] = ({**doc, "proof": cached["proof"]}, cached["detached"])
         else:
             jobs.append((award.key, doc, key.secret_multibase(), vm, created))
     total = len(site.awards)
     done = total - len(jobs)
     report("sign", done, total)
-    for award_key, doc in parallel_map(sign_job, jobs, threshold=PARALLEL_THRESHOLD):
-        signed[award_key] = doc
+    for award_key, pair in parallel_map(sign_job, jobs, threshold=PARALLEL_THRESHOLD):
+        signed[award_key] = pair
         done += 1
         report("sign", done, total)
     for award_key, _doc, _secret, vm, created in jobs:
-        cache.put(unsigned[award_key], vm, created, signed[award_key]["proof"])
+        document, detached = signed[award_key]
+        cache.put(
+            unsigned[award_key], vm, created, {"proof": document["proof"], "detached": detached}
+        )
     return signed, len(jobs)
 
 
-def sign_job(job: SignJob) -> tuple[str, Document]:
-    """One credential's proof set; a module-level function so worker processes can run it."""
+def sign_job(job: SignJob) -> tuple[str, Signed]:
+    """One credential's proofs; a module-level function so worker processes can run it."""
     award_key, doc, secret, vm, created = job
-    return award_key, vc_proof.add_proofs(
-        doc, SigningKey.from_secret_multibase(secret), vm, created
-    )
+    return award_key, _sign(doc, SigningKey.from_secret_multibase(secret), vm, created)
 
 
-def sign_document(doc: Document, issuer: str, key: IssuerKey, urls: Urls, created: str) -> Document:
-    """One document (a status list) signed by an issuer's current key."""
+def _sign(doc: Document, key: SigningKey, vm: str, created: str) -> Signed:
+    hosted = vc_proof.add_proofs(doc, key, vm, created, cryptosuites=HOSTED_SUITES)
+    detached = vc_proof.create_proof(doc, key, vm, created, DETACHED_SUITE)
+    return hosted, detached
+
+
+def sign_document(doc: Document, issuer: str, key: IssuerKey, urls: Urls, created: str) -> Signed:
+    """One document (a status list) signed by an issuer's current key, and its detached proof."""
     vm = verification_method(issuer, key.key.public_key_multibase, urls)
-    return vc_proof.add_proofs(doc, key.key, vm, created)
+    return _sign(doc, key.key, vm, created)

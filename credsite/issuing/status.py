@@ -16,7 +16,7 @@ from credsite.content.model import Site
 from credsite.errors import Problems
 from credsite.issuing.issued import Issued
 from credsite.issuing.sign import sign_document
-from credsite.issuing.urls import Urls
+from credsite.issuing.urls import Urls, detached_proof_path
 from credsite.state.keyfiles import IssuerKey
 from credsite.state.lockfile import AwardEntry, Lockfile
 from credsite.vc import status as vc_status
@@ -57,7 +57,8 @@ def status_list(
 def signed_lists(
     site: Site, issued: list[Issued], lock: Lockfile, keys: dict[str, IssuerKey], urls: Urls
 ) -> dict[str, dict[str, Any]]:
-    """Every status list to publish, signed, by site path."""
+    """Every status list to publish, signed, by site path, each followed by its detached
+    eddsa-jcs-2022 proof (``status/N.jcs-proof.jsonld``, what the credential page checks)."""
     by_list: dict[tuple[str, int], list[Issued]] = {}
     for item in issued:
         issuer = site.achievements[item.award.achievement].issuer
@@ -89,6 +90,8 @@ def signed_lists(
             updated = lock.list_updated(issuer, number, purpose, frozenset(indices), digest)
             unsigned = status_list(issuer, number, purpose, bits, updated, urls)
             path = urls.status_list_path(issuer, number, purpose)
-            published[path] = sign_document(unsigned, issuer, keys[issuer], urls, updated)
+            signed, detached = sign_document(unsigned, issuer, keys[issuer], urls, updated)
+            published[path] = signed
+            published[detached_proof_path(path)] = detached
     problems.raise_if_any()
     return published

@@ -18,6 +18,19 @@ OB2_ASSERTIONS = "ob2/assertions"
 """OB 2.0 hosted assertions and their baked copies."""
 SITE_MARKER = ".nojekyll"
 """Published at the root of every site (GitHub Pages would hide ``.well-known/`` otherwise)."""
+DETACHED_PROOF_SUFFIX = ".jcs-proof.jsonld"
+"""Beside each signed document the credential page checks (``X.json``): ``X.jcs-proof.jsonld``,
+its detached eddsa-jcs-2022 proof (docs/interop.md "The page's own check"). Not ``.json``, so
+that nothing looking for signed documents as ``*.json`` (verifiers, scripts) takes it for one."""
+
+
+def detached_proof_path(document_path: str) -> str:
+    """``credentials/TOKEN.json`` -> ``credentials/TOKEN.jcs-proof.jsonld`` (status lists alike).
+
+    verify.js derives the same name from a document's URL: keep the two in step."""
+    if not document_path.endswith(".json"):
+        raise ValueError(f"{document_path!r} is not a .json document")
+    return document_path[: -len(".json")] + DETACHED_PROOF_SUFFIX
 
 
 class Urls:

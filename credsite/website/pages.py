@@ -5,13 +5,15 @@ Jinja2 work. docs/themes.md lists the variables each template receives.
 
 Everything a page needs that is not plain content is computed here, once, so templates stay
 simple and a site's own theme gets it for free: absolute URLs for Open Graph, the LinkedIn
-"Add to profile" link, the QR code, and brand colours with text colours that meet WCAG 2.2 AA.
+"Add to profile" link, the wallet and outside-verifier links, the QR codes, and brand colours
+with text colours that meet WCAG 2.2 AA.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +23,24 @@ from urllib.parse import quote, urlencode
 from credsite.colour import WHITE, mix, readable_on, text_on
 from credsite.content.model import Achievement, Award, Issuer, Site
 from credsite.issuing.issued import Issued
+from credsite.issuing.ob3 import VC_V2
+from credsite.issuing.ob3 import field_label as field_label  # re-exported: themes and tests use it
 from credsite.issuing.urls import Urls
 from credsite.media.art import SHARE_SIZE
+from credsite.values import slugify
 from credsite.website import render
 from credsite.website.output import Output
 from credsite.website.qr import QrCodes
 
 SHARE_IMAGE_SIZE = SHARE_SIZE
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
+LCW_REQUEST = "https://lcw.app/request"
+"""Learner Credential Wallet's request link: ``?request=<URL-encoded JSON message>``."""
+LCW_LINK_LIMIT = 8000
+"""Longest "Add to Learner Credential Wallet" link offered (characters); longer credentials fall
+back to the credential JSON URL (docs/themes.md "Wallets and outside verifiers" says why)."""
+VERIFIERPLUS = "https://verifierplus.org/#verify?vc="
+ONEDTECH_VALIDATOR = "https://vc.1ed.tech/api/validateuri"
 OG_DESCRIPTION_MAX = 300
 INK = "#1d2430"
 """The themes' body text colour (on white and on brand tints)."""
@@ -128,6 +140,55 @@ def linkedin_url(
     return LINKEDIN_ADD + "?" + urlencode(kept, quote_via=quote, safe="")
 
 
+def lcw_request_url(credential: dict[str, Any]) -> str:
+    """Learner Credential Wallet's link carrying `credential` in an (unsigned) presentation.
+
+    LCW (openwallet-foundation-labs/learner-credential-wallet, app/lib/walletRequestApi.ts) reads
+    ``request`` with query-string, which percent-decodes it, then runs ``decodeURI`` over it again
+    and ``JSON.parse``; a message with ``verifiablePresentation`` is an offer whose
+    ``verifiableCredential`` items the holder is asked to accept. Because of the second decoding,
+    every ``%`` in the JSON is sent as ``%25`` first.
+    """
+    message = {
+        "verifiablePresentation": {
+            "@context": [VC_V2],
+            "type": ["VerifiablePresentation"],
+            "verifiableCredential": [credential],
+        }
+    }
+    text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    return LCW_REQUEST + "?request=" + quote(text.replace("%", "%25"), safe="")
+
+
+def verifierplus_url(credential_url: str) -> str:
+    """VerifierPlus (Digital Credentials Consortium) checking the hosted credential."""
+    return VERIFIERPLUS + quote(credential_url, safe="")
+
+
+def onedtech_validator_url(credential_url: str) -> str:
+    """1EdTech's public Open Badges 3.0 validator checking the hosted credential."""
+    params = [("validatorId", "OB30"), ("uri", credential_url)]
+    return ONEDTECH_VALIDATOR + "?" + urlencode(params, quote_via=quote, safe="")
+
+
+def download_name(achievement_name: str, recipient_name: str, token: str) -> str:
+    """``<achievement>-<recipient>.json``, slugified: ``faculty-coordinator-amara-nwosu.json``."""
+    parts = [slugify(achievement_name, ascii_only=False), slugify(recipient_name, ascii_only=False)]
+    return ("-".join(p for p in parts if p) or token) + ".json"
+
+
+def result_fields(credential: dict[str, Any]) -> list[tuple[str, str]]:
+    """The signed per-recipient fields as (label, value): each `result` of the credential with the
+    `name` of its ResultDescription, in the credential's order."""
+    subject = credential.get("credentialSubject", {})
+    descriptions = subject.get("achievement", {}).get("resultDescription", [])
+    names = {d.get("id"): d.get("name", "") for d in descriptions}
+    return [
+        (names.get(result.get("resultDescription"), ""), result.get("value", ""))
+        for result in subject.get("result", [])
+    ]
+
+
 def shorten(text: str, limit: int = OG_DESCRIPTION_MAX) -> str:
     """`text` on one line, cut at a word boundary with an ellipsis when longer than `limit`."""
     text = " ".join(text.split())
@@ -152,12 +213,6 @@ def type_label(achievement_type: str) -> str:
     name = achievement_type.removeprefix("ext:")
     words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name) or [name]
     return " ".join([words[0], *(w.lower() for w in words[1:])])
-
-
-def field_label(name: str) -> str:
-    """A per-recipient field name as a label: ``academic_year`` -> ``Academic year``."""
-    text = name.replace("_", " ").replace("-", " ").strip()
-    return text[:1].upper() + text[1:]
 
 
 def duration_text(amount: tuple[int, str] | None) -> str:
@@ -216,7 +271,13 @@ def add_pages(
         "type_label": type_label,
     }
     qr = QrCodes(qr_cache)
-    qr.prepare([urls.url(urls.credential_path(i.entry.credential, "html")) for i in issued])
+    qr.prepare(
+        [
+            urls.url(urls.credential_path(i.entry.credential, suffix))
+            for i in issued
+            for suffix in ("html", "json")
+        ]
+    )
     by_achievement: dict[str, list[Issued]] = {}
     for item in issued:
         by_achievement.setdefault(item.award.achievement, []).append(item)
@@ -349,8 +410,13 @@ def credential_context(
     )
     if state in ("revoked", "suspended"):
         description = f"{state.capitalize()}. {description}"
+    credential_url = urls.url(urls.credential_path(token, "json"))
     linkedin = None
+    lcw = None
     if state in ("active", "expired"):
+        lcw = lcw_request_url(item.document)
+        if len(lcw) > LCW_LINK_LIMIT:
+            lcw = None
         linkedin = linkedin_url(
             name=achievement.name,
             organization_id=issuer.linkedin_id,
@@ -371,7 +437,7 @@ def credential_context(
         "state": state,
         "dates": dates,
         "status_reason": award.status_reason if publish_reasons else None,
-        "fields": [(field_label(name), value) for name, value in award.fields],
+        "fields": result_fields(item.document),
         "files": {
             "json": urls.credential_path(token, "json"),
             "png": urls.credential_path(token, "png"),
@@ -390,6 +456,27 @@ def credential_context(
         "download_again_before": (
             key_withdrawn if key_withdrawn is not None and dates.created <= key_withdrawn else None
         ),
+        "credential_url": credential_url,
+        "download_name": download_name(achievement.name, award.name, token),
+        "lcw_url": lcw,
+        "wallet_qr_svg": (qr or QrCodes(None)).svg(
+            credential_url,
+            f"QR code for a wallet app: the address of this credential, {credential_url}",
+        )
+        if state in ("active", "expired")
+        else None,
+        "verifiers": [
+            {
+                "name": "VerifierPlus",
+                "by": "Digital Credentials Consortium",
+                "url": verifierplus_url(credential_url),
+            },
+            {
+                "name": "Open Badges 3.0 validator",
+                "by": "1EdTech",
+                "url": onedtech_validator_url(credential_url),
+            },
+        ],
         "qr_svg": (qr or QrCodes(None)).svg(
             page_url, f"QR code: the address of this page, {page_url}"
         ),

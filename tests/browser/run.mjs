@@ -250,6 +250,65 @@ test('a page whose shown name differs from the signed credential fails', async (
   await close(page);
 });
 
+/** Open a tampered page: it must end "failed" with a failed check matching `why`. */
+async function expectFailed(path, why) {
+  const page = await newPage();
+  await page.goto(`${base}/${path}`);
+  const status = await verification(page);
+  const checks = await checksText(page);
+  assertEqual(status, 'failed', `verification result of ${path} (checks: ${checks.join(' | ')})`);
+  assert(checks.some((c) => c.startsWith('check-failed') && why.test(c)), `a failed check matching ${why}: ${checks.join(' | ')}`);
+  assert(/Not verified/.test(await page.textContent('.verification-headline')), 'the headline says not verified');
+  assertEqual(page.errors.join('\n'), '', 'no script errors');
+  await close(page);
+  return checks;
+}
+
+test('a field value edited only in the page fails, naming the field', async () => {
+  await expectFailed(`tampered/credentials/${tampered.field}.html`, /“Cohort” field as “a value that was never signed” but the signed credential says “Spring 2026”/);
+});
+
+test('a date edited only in the page fails', async () => {
+  await expectFailed(`tampered/credentials/${tampered.date}.html`, /issue date as .* but the signed credential says/);
+});
+
+test('a word added to the narrative in the page fails', async () => {
+  await expectFailed(`tampered/credentials/${tampered.narrative}.html`, /recipient’s contribution as .* but the signed credential says/);
+});
+
+test('a changed detached proof (what the page checks) fails', async () => {
+  await expectFailed(`tampered/credentials/${tampered.proof}.html`, /signature does not match/);
+});
+
+test('a hosted proof set that names another key than the detached proof fails', async () => {
+  await expectFailed(`tampered/credentials/${tampered.proofSet}.html`, /proof set names another key/);
+});
+
+test('a wallet link that carries another credential than the signed one fails', async () => {
+  await expectFailed(`tampered/credentials/${tampered.wallet}.html`, /Learner Credential Wallet” link on this page does not carry the signed credential/);
+});
+
+test('a changed detached proof of the status list fails the credential', async () => {
+  await expectFailed(`tampered-list/credentials/${tampered.listed}.html`, /status list .* could not be verified|status list: signature/);
+});
+
+test('a verified page says it compared what it shows, and the wallet link carries the hosted JSON', async () => {
+  const token = tokenWith('active');
+  const page = await newPage();
+  await page.goto(`${base}/site/credentials/${token}.html`);
+  assertEqual(await verification(page), 'verified', 'verification result');
+  const checks = await checksText(page);
+  assert(checks.some((c) => /check-ok: .*values this page shows as the credential .* are the signed ones/.test(c)), `the page check is listed: ${checks.join(' | ')}`);
+  assert(checks.some((c) => /eddsa-rdfc-2022 proof \(what wallets check\) names the same key/.test(c)), 'the proof set check is listed');
+  const link = await page.getAttribute('[data-vc-embedded="lcw"]', 'href');
+  if (link) {
+    const hosted = JSON.parse(readFileSync(join(sitePath, 'credentials', `${token}.json`), 'utf8'));
+    const carried = await page.evaluate((href) => window.credsiteVerify.lcwCredential(href), link);
+    assertEqual(JSON.stringify(carried), JSON.stringify(hosted), 'the credential in the wallet link');
+  }
+  await close(page);
+});
+
 test('a browser without Ed25519 in WebCrypto gets "could not check here" and a way to check elsewhere', async () => {
   const page = await newPage({ init: NO_ED25519 });
   await page.goto(`${base}/site/credentials/${tokenWith('active')}.html`);
@@ -290,6 +349,45 @@ test('the verifier checks the W3C eddsa-jcs-2022 test vector', async () => {
   assertEqual(result.good, true, 'the vector verifies');
   assertEqual(result.bad, false, 'a changed vector does not');
   assertEqual(result.jcs, '{"a":{"\\r":2,"1":3,"€":1},"b":[1,"é",null,true]}', 'JCS orders keys by UTF-16 code units');
+  await close(page);
+});
+
+test('Markdown: what a page shows of it and what verify.js reads from its source agree', async () => {
+  // Rendered by credsite itself (credsite.website.render.markdown_html), compared the way the
+  // page check compares a narrative or criteria with the signed Markdown.
+  const samples = [
+    'Plain **bold**, _em_, `code`, and a [link](https://x.example/a?b=1) to 50% of 1,000.5 items.',
+    'A list:\n\n1. first\n2. second\n\n- dash\n* star\n+ plus\n\n2026. A year that starts a line',
+    '# Heading\n\nSetext\n======\n\n> quoted\n\n---\n\nA [ref link][r] and <https://auto.example/x>.\n\n[r]: https://r.example/',
+    'Code with tags: `<table>` and `a && b`, an email <someone@example.org>, snake_case_name, \\*not em\\*.',
+    'Raw <span>inline</span> HTML, <b>bold</b>, a <!-- comment --> and <script>alert(1)</script> gone.',
+    'Lines\nwrapped  \nwith a break, apostrophe\'s, "quotes", 3 < 4 > 2, &amp; an entity &copy;.',
+    'Nguyễn Thị Lan, 王小明, अर्जुन मेहता: names in every script.',
+    '```\nfenced <code> block\n```',
+  ];
+  const rendered = JSON.parse(execFileSync(PYTHON, ['-c',
+    'import json, sys\nfrom credsite.website.render import markdown_html\n' +
+    'print(json.dumps([markdown_html(t) for t in json.load(sys.stdin)]))'],
+  { input: JSON.stringify(samples), encoding: 'utf8' }));
+  const page = await newPage();
+  await page.goto(`${base}/site/credentials/${tokenWith('active')}.html`);
+  await verification(page);
+  const results = await page.evaluate(({ samples, rendered }) => samples.map((source, i) => {
+    const div = document.createElement('div');
+    div.innerHTML = rendered[i];
+    const v = window.credsiteVerify;
+    return { source, shown: v.words(div.textContent), read: v.markdownWords(source) };
+  }), { samples, rendered });
+  const differ = results.filter((r) => r.shown !== r.read);
+  assertEqual(differ.map((r) => `${JSON.stringify(r.source)}\n      page: ${r.shown}\n      read: ${r.read}`).join('\n    '), '', 'Markdown samples that differ');
+  // and a changed word or number is seen
+  const changed = await page.evaluate(() => {
+    const v = window.credsiteVerify;
+    return [v.markdownWords('up to **1.5** hours') !== v.words('up to 15 hours'),
+      v.markdownWords('now here') !== v.words('nowhere'),
+      v.markdownWords('[a link](https://x)') === v.words('a link')];
+  });
+  assertEqual(changed.join(), 'true,true,true', 'changes seen, link address ignored');
   await close(page);
 });
 
@@ -484,22 +582,62 @@ async function main() {
     achievementPath = 'achievements/' + readdirSync(join(site, 'achievements')).filter((n) => n.endsWith('.html')).sort()[0];
     issuerPath = 'issuers/' + readdirSync(join(site, 'issuers')).filter((n) => n.endsWith('.html')).sort()[0];
 
-    // A copy of the site with one field of one credential JSON changed, and one page's text.
+    // A copy of the site with one thing changed per credential: the JSON, the page (a name, a
+    // field, a date, the narrative, the wallet link) or the detached proof, each on its own
+    // active credential; and a second copy whose status list's detached proof is changed.
     const copy = join(work, 'tampered');
     cpSync(site, copy, { recursive: true });
-    const active = Object.keys(states).filter((t) => states[t] === 'active').sort();
-    tampered = { json: active[0], html: active[1] };
-    const jsonFile = join(copy, 'credentials', `${tampered.json}.json`);
-    const doc = JSON.parse(readFileSync(jsonFile, 'utf8'));
-    doc.credentialSubject.achievement.name += ' (with honours)';
-    writeFileSync(jsonFile, JSON.stringify(doc, null, 2));
-    const htmlFile = join(copy, 'credentials', `${tampered.html}.html`);
-    const html = readFileSync(htmlFile, 'utf8');
-    const changed = html.replace(/(data-signed-field="recipient">)[^<]*/, '$1Someone Else');
-    assert(changed !== html, 'the page has a data-signed-field="recipient" element');
-    writeFileSync(htmlFile, changed);
+    const unused = Object.keys(states).filter((t) => states[t] === 'active').sort();
+    const pick = (what, test = () => true) => {
+      const token = unused.find((t) => test(readFileSync(join(site, 'credentials', `${t}.html`), 'utf8')));
+      assert(token, `an active credential for the "${what}" tampering`);
+      unused.splice(unused.indexOf(token), 1);
+      return token;
+    };
+    const editJson = (rel, edit) => {
+      const file = join(copy, rel);
+      const doc = JSON.parse(readFileSync(file, 'utf8'));
+      edit(doc);
+      writeFileSync(file, JSON.stringify(doc, null, 2));
+    };
+    const editHtml = (token, pattern, replacement) => {
+      const file = join(copy, 'credentials', `${token}.html`);
+      const html = readFileSync(file, 'utf8');
+      const changed = html.replace(pattern, replacement);
+      assert(changed !== html, `credentials/${token}.html has ${pattern}`);
+      writeFileSync(file, changed);
+    };
+    const FIELD = /(<dd data-vc="credentialSubject\.result\.0\.value">)[^<]*/;
+    tampered = {
+      json: pick('json'),
+      html: pick('html'),
+      field: pick('field', (h) => FIELD.test(h)),
+      date: pick('date'),
+      narrative: pick('narrative', (h) => /data-vc="credentialSubject\.narrative"/.test(h)),
+      proof: pick('proof'),
+      proofSet: pick('proof set'),
+      wallet: pick('wallet', (h) => /data-vc-embedded="lcw"/.test(h)),
+      listed: pick('list'),
+    };
+    editJson(`credentials/${tampered.json}.json`, (doc) => { doc.credentialSubject.achievement.name += ' (with honours)'; });
+    editHtml(tampered.html, /(data-vc="credentialSubject\.name">)[^<]*/, '$1Someone Else');
+    editHtml(tampered.field, FIELD, '$1a value that was never signed');
+    // the shown date and its machine-readable twin, moved a year earlier
+    editHtml(tampered.date, /(<time datetime=")(\d{4})(-[^"]*" data-vc="validFrom" data-vc-format="date">[^<]*?)(\d{4})</,
+      (_, a, y1, b, y2) => `${a}${Number(y1) - 1}${b}${Number(y2) - 1}<`);
+    editHtml(tampered.narrative, /(<div class="markdown" data-vc="credentialSubject\.narrative"[^>]*>\s*<p>)(\S+)/, '$1Unsigned $2');
+    editJson(`credentials/${tampered.proof}.jcs-proof.jsonld`, (proof) => { proof.created = '2020-01-01T00:00:00Z'; });
+    // the proof set wallets check now names another key (the page cannot check rdfc itself)
+    editJson(`credentials/${tampered.proofSet}.json`, (doc) => { doc.proof[0].verificationMethod += 'x'; });
+    editHtml(tampered.wallet, /(href="https:\/\/lcw\.app\/request\?request=[^"]*?)(%22name%22%3A%22)/, '$1$2Not%20');
+    const listCopy = join(work, 'tampered-list');
+    cpSync(site, listCopy, { recursive: true });
+    const listProof = join(listCopy, 'status', '1.jcs-proof.jsonld');
+    const proofJson = JSON.parse(readFileSync(listProof, 'utf8'));
+    proofJson.created = '2020-01-01T00:00:00Z';
+    writeFileSync(listProof, JSON.stringify(proofJson, null, 2));
 
-    server = await serve({ '/site/': site, '/tampered/': copy });
+    server = await serve({ '/site/': site, '/tampered/': copy, '/tampered-list/': listCopy });
     base = `http://127.0.0.1:${server.address().port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,

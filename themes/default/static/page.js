@@ -6,8 +6,10 @@
 (function () {
   'use strict';
 
-  function announce(text) {
-    var status = document.querySelector('.copy-status');
+  /** Say `text` in the live region of the card `button` is in (else the page's first one). */
+  function announce(text, button) {
+    var card = button && button.closest ? button.closest('section') : null;
+    var status = (card && card.querySelector('.copy-status')) || document.querySelector('.copy-status');
     if (!status) return;
     status.textContent = '';
     // A fresh text node, so screen readers announce a repeated message again.
@@ -32,10 +34,10 @@
     button.hidden = false;
     button.addEventListener('click', function () {
       var text = button.getAttribute('data-copy');
-      var done = function () { announce('Link copied.'); };
+      var done = function () { announce('Link copied.', button); };
       var failed = function () {
         if (copyFallback(button)) done();
-        else announce('Could not copy: the link is selected, press Ctrl+C (or \u2318C) to copy it.');
+        else announce('Could not copy: the link is selected, press Ctrl+C (or \u2318C) to copy it.', button);
       };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(text).then(done, failed);

@@ -4,13 +4,20 @@
  *
  * What it checks (the same steps as `credsite verify`, docs/themes.md "Live verification"):
  *  1. the credential JSON (fetched from this site, never inlined) is for this page;
- *  2. its eddsa-jcs-2022 proof (RFC 8785 JCS + SHA-256 + Ed25519, W3C vc-di-eddsa §3.3), with the
- *     key from the issuer's did:web DID document: document id == DID, the method is listed in
- *     verificationMethod and assertionMethod, and its controller is the issuer;
- *  3. each BitstringStatusListEntry: the list credential's own eddsa-jcs-2022 proof, its issuer,
- *     then the bit (MSB first) at statusListIndex of the GZIP'd, base64url multibase list;
- *  4. validFrom / validUntil against this computer's clock.
- * (The eddsa-rdfc-2022 proof needs a JSON-LD processor; `credsite verify` checks it.)
+ *  2. its detached eddsa-jcs-2022 proof, published beside it (credentials/TOKEN.jcs-proof.jsonld),
+ *     over the credential without its proof set (RFC 8785 JCS + SHA-256 + Ed25519, W3C
+ *     vc-di-eddsa §3.3), with the key from the issuer's did:web DID document: document id == DID,
+ *     the method is listed in verificationMethod and assertionMethod, and its controller is the
+ *     issuer; and that the proof set inside the credential (eddsa-rdfc-2022, what wallets check)
+ *     names that same key;
+ *  3. each BitstringStatusListEntry: the list credential's detached proof and proof set the same
+ *     way, its issuer, then the bit (MSB first) at statusListIndex of the GZIP'd, base64url
+ *     multibase list;
+ *  4. validFrom / validUntil against this computer's clock;
+ *  5. the page itself: every element marked data-vc="<JSON path>" shows the signed value at that
+ *     path (and with data-check-page="all", every signed value the page must show has one).
+ * (The eddsa-rdfc-2022 proofValue needs a JSON-LD processor: `credsite verify`, the wallets and
+ * the verifiers linked from the page check it.)
  *
  * URLs: the page may be served from the real site or from a copy (localhost, a preview). Every
  * absolute URL under the site's base (the credential id minus "credentials/<token>.json") is read
@@ -26,6 +33,10 @@
 
   var VC_V2 = 'https://www.w3.org/ns/credentials/v2';
   var JCS_SUITE = 'eddsa-jcs-2022';
+  var RDFC_SUITE = 'eddsa-rdfc-2022';
+  // Beside every signed document X.json the page checks: X.jcs-proof.jsonld, its detached proof
+  // (credsite.issuing.urls.detached_proof_path makes the same name).
+  var DETACHED_SUFFIX = '.jcs-proof.jsonld';
   var MIN_ENTRIES = 131072;
   var B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
   var DATETIME = /^-?\d{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))$/;
@@ -191,6 +202,13 @@
     }
   }
 
+  /** X.json -> X.jcs-proof.jsonld: where the detached proof of a signed document is published. */
+  function detachedProofUrl(url) {
+    var match = /^([^?#]*)\.json$/.exec(url);
+    if (!match) throw new Error(url + ' does not end in .json, so it has no detached proof');
+    return match[1] + DETACHED_SUFFIX;
+  }
+
   function didDocumentUrl(did) {
     if (typeof did !== 'string' || did.indexOf('did:web:') !== 0) throw new Error('not a did:web DID');
     if (/[#?\/]/.test(did)) throw new Error('a DID URL, not a DID');
@@ -290,19 +308,39 @@
       }
     }
 
-    /** Check the eddsa-jcs-2022 proof(s) of `doc`; true when there is one and all verify. */
-    async function checkProofs(label, doc, controller) {
-      var proofs = asList(doc.proof).filter(function (p) { return p && p.cryptosuite === JCS_SUITE; });
-      if (!proofs.length) return add(label + 'signature', false, 'there is no ' + JCS_SUITE + ' proof to check');
-      var all = true;
-      for (var i = 0; i < proofs.length; i++) {
-        var resolved = await resolveKey(proofs[i].verificationMethod, controller);
-        if (!resolved.key) { all = add(label + 'issuer key', false, resolved.reason) && all; continue; }
-        add(label + 'issuer key', true, 'the key is in the issuer\u2019s DID document (' + resolved.reason + ')');
-        var result = await verifyJcsProof(doc, proofs[i], resolved.key);
-        all = add(label + 'signature', result.ok, result.ok ? 'the ' + JCS_SUITE + ' signature matches' : result.reason) && all;
+    /**
+     * Check the proofs of `doc`, fetched from `url`: its detached eddsa-jcs-2022 proof (the file
+     * beside it) signs `doc` without its proof set, with a key the DID document of `controller`
+     * authorises; and every proof inside `doc` (eddsa-rdfc-2022, what wallets check) names that
+     * same key. True when all of that holds.
+     */
+    async function checkProofs(label, doc, url, controller) {
+      var detached;
+      try {
+        detached = await fetchJson(detachedProofUrl(url));
+      } catch (e) {
+        if (e instanceof Unsupported) throw e;
+        return add(label + 'signature', false, 'the detached ' + JCS_SUITE + ' proof could not be read: ' + e.message);
       }
-      return all;
+      if (!detached || typeof detached !== 'object' || Array.isArray(detached)) {
+        return add(label + 'signature', false, 'the detached proof is not a JSON object');
+      }
+      var vm = detached.verificationMethod;
+      var hosted = asList(doc.proof);
+      var rdfc = hosted.filter(function (p) { return p && p.cryptosuite === RDFC_SUITE; });
+      var others = hosted.filter(function (p) {
+        return !p || p.type !== 'DataIntegrityProof' || p.proofPurpose !== 'assertionMethod' || p.verificationMethod !== vm;
+      });
+      var setOk = rdfc.length > 0 && others.length === 0;
+      add(label + 'proof set', setOk, setOk
+        ? 'its ' + RDFC_SUITE + ' proof (what wallets check) names the same key'
+        : (rdfc.length ? 'its proof set names another key or purpose than the detached proof' : 'it has no ' + RDFC_SUITE + ' proof, so wallets would refuse it'));
+      var resolved = await resolveKey(vm, controller);
+      if (!resolved.key) return add(label + 'issuer key', false, resolved.reason);
+      add(label + 'issuer key', true, 'the key is in the issuer\u2019s DID document (' + resolved.reason + ')');
+      var result = await verifyJcsProof(doc, detached, resolved.key);
+      add(label + 'signature', result.ok, result.ok ? 'the ' + JCS_SUITE + ' signature matches (its detached proof, ' + localUrl(detachedProofUrl(url)) + ')' : result.reason);
+      return setOk && result.ok;
     }
 
     function parseTime(value) {
@@ -344,7 +382,7 @@
       var listIssuer = issuerId(list);
       add(label + 'issuer', listIssuer !== null && listIssuer === issuer,
         listIssuer === issuer ? 'the list is signed by the credential\u2019s issuer' : 'the list issuer ' + listIssuer + ' is not the credential issuer');
-      await checkProofs(label, list, listIssuer);
+      await checkProofs(label, list, url, listIssuer);
       checkDates(label, list, false, null, null);
       var failed = checks.slice(before).some(function (c) { return !c.ok; });
       return failed ? null : list;
@@ -406,7 +444,7 @@
         if (!issuer) {
           add('issuer', false, 'the credential names no issuer');
         } else {
-          await checkProofs('', credential, issuer);
+          await checkProofs('', credential, credentialUrl, issuer);
           checkDates('', credential, true, 'expired', 'not-yet-valid');
           var entries = asList(credential.credentialStatus);
           for (var i = 0; i < entries.length; i++) await checkStatusEntry(entries[i], issuer);
@@ -453,26 +491,281 @@
 
   function text(value) { return typeof value === 'string' ? value.replace(/\s+/g, ' ').trim() : ''; }
 
-  /** Compare the names the page shows with the signed ones: a changed page is a failed page. */
-  function checkPageMatches(result) {
-    var cred = result.credential || {};
-    var subject = cred.credentialSubject || {};
-    var signed = {
-      recipient: subject.name,
-      achievement: subject.achievement && subject.achievement.name,
-      issuer: cred.issuer && typeof cred.issuer === 'object' ? cred.issuer.name : undefined
-    };
-    Object.keys(signed).forEach(function (field) {
-      var shown = document.querySelector('[data-signed-field="' + field + '"]');
-      if (!shown || signed[field] === undefined) return;
-      var ok = text(shown.textContent) === text(signed[field]);
-      result.checks.push({
-        name: 'page', ok: ok, outcome: null,
-        message: ok ? 'the ' + field + ' name on this page is the signed one'
-          : 'this page shows the ' + field + ' as \u201c' + text(shown.textContent) + '\u201d but the signed credential says \u201c' + text(signed[field]) + '\u201d'
-      });
-      if (!ok) result.status = 'failed';
+  // -- the page shows what was signed ----------------------------------------------------------
+
+  var TYPE_LABELS = {
+    MicroCredential: 'Micro-credential',
+    CertificateOfCompletion: 'Certificate of completion',
+    CoCurricular: 'Co-curricular',
+    GeneralEducationDevelopment: 'General Education Development'
+  };
+  // Older themes marked three names with data-signed-field; they mean these paths.
+  var LEGACY_FIELDS = {
+    recipient: 'credentialSubject.name',
+    achievement: 'credentialSubject.achievement.name',
+    issuer: 'issuer.name'
+  };
+  var PATH_NAMES = {
+    'credentialSubject.name': 'recipient\u2019s name',
+    'credentialSubject.achievement.name': 'achievement\u2019s name',
+    'credentialSubject.achievement.description': 'achievement\u2019s description',
+    'credentialSubject.achievement.criteria.narrative': 'criteria',
+    'credentialSubject.achievement.achievementType': 'kind of achievement',
+    'credentialSubject.narrative': 'recipient\u2019s contribution',
+    'credentialSubject.role': 'role',
+    'issuer.name': 'issuer\u2019s name',
+    'issuer.id': 'issuer\u2019s DID',
+    'issuer.url': 'issuer\u2019s web address',
+    validFrom: 'issue date',
+    validUntil: 'expiry date',
+    id: 'credential\u2019s address'
+  };
+
+  /** "MasterDegree" -> "Master degree", as the page's type_label does. */
+  function typeLabel(value) {
+    if (typeof value !== 'string') return '';
+    if (TYPE_LABELS[value]) return TYPE_LABELS[value];
+    var name = value.replace(/^ext:/, '');
+    var words = name.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+/g) || [name];
+    return [words[0]].concat(words.slice(1).map(function (w) { return w.toLowerCase(); })).join(' ');
+  }
+
+  /** "2026-07-10", in UTC: the page's <time datetime>. */
+  function isoDate(value) {
+    var t = Date.parse(value);
+    return isNaN(t) ? String(value) : new Date(t).toISOString().slice(0, 10);
+  }
+
+  /** The object in `doc` whose id is `id` (a JSON-LD node reference), or undefined. */
+  function byId(doc, id) {
+    var found;
+    (function walk(node) {
+      if (found || !node || typeof node !== 'object') return;
+      if (!Array.isArray(node) && node.id === id) { found = node; return; }
+      Object.keys(node).forEach(function (k) { walk(node[k]); });
+    })(doc);
+    return found;
+  }
+
+  /**
+   * The value at `path` ("credentialSubject.result.0.value") in `doc`, or undefined. A step past a
+   * string follows it as an id: "credentialSubject.result.0.resultDescription.name" is the name
+   * of the ResultDescription that result 0 points at.
+   */
+  function resolvePath(doc, path) {
+    var value = doc;
+    var parts = path.split('.');
+    for (var i = 0; i < parts.length; i++) {
+      if (typeof value === 'string' && i > 0) value = byId(doc, value);
+      if (!value || typeof value !== 'object') return undefined;
+      if (Array.isArray(value)) {
+        if (!/^[0-9]+$/.test(parts[i])) return undefined;
+        value = value[parseInt(parts[i], 10)];
+      } else if (Object.prototype.hasOwnProperty.call(value, parts[i])) {
+        value = value[parts[i]];
+      } else {
+        return undefined;
+      }
+    }
+    return value;
+  }
+
+  /**
+   * The letters, digits and number punctuation of a text, as space-separated words. Markdown's
+   * inline marks (emphasis, code, escapes, link brackets) are dropped rather than splitting a
+   * word, so "**five**," and "five," read the same.
+   */
+  function words(value) {
+    var kept = String(value).normalize('NFC').replace(/[*_`~\\[\]]/g, '');
+    return (kept.match(/[\p{L}\p{N}\p{M}.,%'@$€£¥/:]+/gu) || []).join(' ');
+  }
+
+  /**
+   * What a reader sees of Markdown `source`, as words: link and image addresses, reference
+   * definitions, list markers and raw HTML tags are not shown, so they are taken out; emphasis,
+   * heading and other marks are not letters or digits, so words() leaves them out.
+   */
+  function markdownWords(source) {
+    var text = String(source)
+      // code shows its text as it is, angle brackets included
+      .replace(/(`+)([\s\S]*?[^`])\1(?!`)/g, function (m, ticks, code) {
+        return code.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+      })
+      // the page drops scripts and styles with their content
+      .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+      .replace(/<(https?:\/\/[^<>\s]+)>/g, '$1')
+      .replace(/<([^<>\s@]+@[^<>\s]+)>/g, '$1')
+      .replace(/!\[[^\]]*\]\([^)]*\)/g, ' ')
+      .replace(/\]\([^)]*\)/g, ']')
+      .replace(/\]\[[^\]]*\]/g, ']')
+      .replace(/^ {0,3}\[[^\]]+\]:.*$/gm, ' ')
+      .replace(/^[ \t]*(?:[-+*]|[0-9]+[.)])[ \t]+/gm, ' ');
+    // Entities and raw HTML: parsed in an inert document (no script runs, nothing is fetched).
+    var parsed = new DOMParser().parseFromString(text, 'text/html');
+    return words(parsed.documentElement.textContent || '');
+  }
+
+  function quoteText(value) { return '\u201c' + (value.length > 80 ? value.slice(0, 79) + '\u2026' : value) + '\u201d'; }
+
+  function pathName(doc, path) {
+    if (PATH_NAMES[path]) return PATH_NAMES[path];
+    var result = /^credentialSubject\.result\.([0-9]+)\./.exec(path);
+    if (result) {
+      var label = resolvePath(doc, 'credentialSubject.result.' + result[1] + '.resultDescription.name');
+      return (typeof label === 'string' ? '\u201c' + label + '\u201d' : 'result ' + result[1]) + ' field';
+    }
+    if (/^evidence\./.test(path)) return 'evidence';
+    if (/alignment\./.test(path)) return 'skill';
+    return path;
+  }
+
+  /** Does element `el`, marked with data-vc=`path`, show `value` the way its format says? */
+  function shows(el, value, format) {
+    var shown = text(el.textContent);
+    if (format === 'absent') return { ok: value === undefined, shown: shown, expected: 'nothing' };
+    if (typeof value !== 'string') return { ok: false, shown: shown, expected: 'nothing' };
+    var expected;
+    var ok;
+    switch (format) {
+      case 'date':
+        expected = formatDate(value);
+        ok = shown === expected && (!el.hasAttribute('datetime') || el.getAttribute('datetime') === isoDate(value));
+        break;
+      case 'markdown':
+        expected = text(value);
+        ok = words(el.textContent) === markdownWords(value);
+        break;
+      case 'type':
+        expected = typeLabel(value);
+        ok = shown.toLowerCase() === expected.toLowerCase();
+        break;
+      case 'host':
+        expected = value.replace(/^https:\/\//, '');
+        ok = shown === expected;
+        break;
+      case 'token':
+        expected = value.replace(/^.*\//, '').replace(/\.json$/, '');
+        ok = shown === expected;
+        break;
+      case 'page':
+        expected = value.replace(/\.json$/, '.html');
+        ok = shown === expected;
+        break;
+      default:
+        expected = text(value);
+        ok = shown === expected;
+    }
+    return { ok: ok, shown: shown, expected: expected };
+  }
+
+  /** The credential a Learner Credential Wallet link carries, read the way LCW reads it. */
+  function lcwCredential(href) {
+    var request = new URL(href).searchParams.get('request');
+    var message = JSON.parse(decodeURI(request));
+    return asList(message.verifiablePresentation.verifiableCredential)[0];
+  }
+
+  /** The signed values a page marked data-check-page="all" must show somewhere. */
+  function requiredPaths(cred) {
+    var paths = ['credentialSubject.name', 'credentialSubject.achievement.name', 'validFrom'];
+    ['issuer.name', 'validUntil', 'credentialSubject.role', 'credentialSubject.narrative',
+      'credentialSubject.achievement.description', 'credentialSubject.achievement.criteria.narrative'
+    ].forEach(function (p) { if (resolvePath(cred, p) !== undefined) paths.push(p); });
+    asList(resolvePath(cred, 'credentialSubject.result')).forEach(function (r, i) {
+      paths.push('credentialSubject.result.' + i + '.value', 'credentialSubject.result.' + i + '.resultDescription.name');
     });
+    asList(resolvePath(cred, 'credentialSubject.achievement.alignment')).forEach(function (a, i) {
+      paths.push('credentialSubject.achievement.alignment.' + i + '.targetName');
+    });
+    return paths;
+  }
+
+  /**
+   * Compare every value the page shows as part of the credential with the verified JSON: any
+   * difference fails the page, naming the field. Checks: data-vc (text; data-vc-format: date,
+   * markdown, type, host, token, page, absent), data-vc-href (the link's href), data-vc-value
+   * (a field's value), data-vc-embedded="lcw" (the credential inside a wallet link),
+   * data-vc-status (the state the page claims: revoked, suspended, expired).
+   */
+  function checkPage(result, el) {
+    var cred = result.credential;
+    var problems = [];
+    var count = 0;
+    function fail(message) { problems.push(message); }
+    Array.prototype.forEach.call(document.querySelectorAll('[data-signed-field]'), function (node) {
+      var path = LEGACY_FIELDS[node.getAttribute('data-signed-field')];
+      if (path && !node.hasAttribute('data-vc')) node.setAttribute('data-vc', path);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-vc]'), function (node) {
+      var path = node.getAttribute('data-vc');
+      var format = node.getAttribute('data-vc-format') || '';
+      var value = resolvePath(cred, path);
+      var r = shows(node, value, format);
+      count++;
+      if (r.ok) return;
+      if (format === 'absent') {
+        fail('this page says there is no ' + pathName(cred, path) + ', but the signed credential has one');
+      } else if (value === undefined) {
+        fail('this page shows a ' + pathName(cred, path) + ' (' + quoteText(r.shown) + ') that is not in the signed credential');
+      } else {
+        fail('this page shows the ' + pathName(cred, path) + ' as ' + quoteText(r.shown) + ' but the signed credential says ' + quoteText(r.expected));
+      }
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-vc-href]'), function (node) {
+      var path = node.getAttribute('data-vc-href');
+      count++;
+      if (node.getAttribute('href') !== resolvePath(cred, path)) {
+        fail('a link for the ' + pathName(cred, path) + ' on this page goes to ' + quoteText(node.getAttribute('href') || '') + ', not where the signed credential says');
+      }
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-vc-value]'), function (node) {
+      var path = node.getAttribute('data-vc-value');
+      count++;
+      if (node.value !== resolvePath(cred, path)) {
+        fail('this page gives the ' + pathName(cred, path) + ' as ' + quoteText(node.value || '') + ' but the signed credential says ' + quoteText(String(resolvePath(cred, path))));
+      }
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-vc-embedded="lcw"]'), function (node) {
+      count++;
+      var embedded;
+      try { embedded = lcwCredential(node.getAttribute('href')); } catch (e) { embedded = null; }
+      if (!embedded || jcs(embedded) !== jcs(cred)) {
+        fail('the \u201cAdd to Learner Credential Wallet\u201d link on this page does not carry the signed credential');
+      }
+    });
+    var outcomes = {};
+    result.checks.forEach(function (c) { if (c.outcome) outcomes[c.outcome] = true; });
+    var claimed = {};
+    Array.prototype.forEach.call(document.querySelectorAll('[data-vc-status]'), function (node) {
+      claimed[node.getAttribute('data-vc-status')] = true;
+    });
+    Object.keys(claimed).forEach(function (state) {
+      count++;
+      if (!outcomes[state]) {
+        fail('this page says the credential is ' + state + ', but the signed ' + (state === 'expired' ? 'dates say' : 'status list says') + ' it is not');
+      }
+    });
+    if (el.getAttribute('data-check-page') === 'all') {
+      requiredPaths(cred).forEach(function (path) {
+        if (!document.querySelector('[data-vc="' + path + '"]')) {
+          fail('this page does not show the signed ' + pathName(cred, path));
+        }
+      });
+      asList(cred.evidence).forEach(function (e, i) {
+        if (!document.querySelector('[data-vc^="evidence.' + i + '."]')) fail('this page does not show the signed evidence ' + (i + 1));
+      });
+    }
+    if (problems.length) {
+      problems.forEach(function (message) {
+        result.checks.push({ name: 'page', ok: false, outcome: null, message: message });
+      });
+      result.status = 'failed';
+    } else {
+      result.checks.push({
+        name: 'page', ok: true, outcome: null,
+        message: 'the ' + count + ' values this page shows as the credential (names, dates, texts, fields, evidence, links, status) are the signed ones'
+      });
+    }
   }
 
   function describe(result) {
@@ -559,7 +852,8 @@
     try {
       await checkSupport();
       var result = await verifyCredential(credentialUrl, path, rootUrl, Date.now());
-      if (result.credential) checkPageMatches(result);
+      // Only a verified JSON can say what "the signed value" is.
+      if (result.credential && result.base !== null && result.status !== 'failed') checkPage(result, el);
       var note = null;
       if (result.base && !result.onIssuerSite) {
         note = 'Checked with the files of the copy this page was opened from (' + rootUrl +
@@ -584,6 +878,12 @@
     didDocumentUrl: didDocumentUrl,
     verifyJcsProof: verifyJcsProof,
     verifyCredential: verifyCredential,
+    detachedProofUrl: detachedProofUrl,
+    resolvePath: resolvePath,
+    markdownWords: markdownWords,
+    words: words,
+    typeLabel: typeLabel,
+    lcwCredential: lcwCredential,
     checkSupport: checkSupport
   };
 
