@@ -81,6 +81,7 @@ def build(
     if rng is not None:
         options["rng"] = rng
     lock = Lockfile.load(config.lockfile_path, config.lockfile, **options)
+    site.awards = model.keep_recorded_keys(site.awards, lock.awards)
     result = BuildResult(config.output_dir)
     urls = Urls(config.url, site.primary_issuer)
     _check_statuses(site)

@@ -88,6 +88,7 @@ def set_status(
     config = site_config.load(root)
     site = model.load(config)
     lock = Lockfile.load(config.lockfile_path, config.lockfile)
+    site.awards = model.keep_recorded_keys(site.awards, lock.awards)
     award = find_award(site, lock, credential)
     _check_transition(award, new, reason, config)
     shown = award.location.path
@@ -236,7 +237,7 @@ def _locate(data: Any, key: str, shown: str) -> Where:
     for where, item, defaults in entries:
         if isinstance(item, yamlsource.Map):
             award = model.read_award(item, defaults, Problems())
-            if award is not None and award.key == key:
+            if award is not None and key in (award.key, award.legacy_key):
                 return where
     raise CredsiteError(f"award '{key}' is no longer in this file (was it edited meanwhile?)",
                         Location(shown))  # fmt: skip

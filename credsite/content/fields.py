@@ -37,8 +37,14 @@ class Reader:
                     self.data.key_location(key), f"unknown field '{key}' in {self.what}{hint}"
                 )
         for key in required:
-            if key not in self.data or self.data[key] is None:
+            if key not in self.data:
                 self.problems.add(self.data.location, f"{self.what} needs '{key}'")
+            elif self.data[key] is None:
+                self.empty(key)
+
+    def empty(self, key: str) -> None:
+        """A required field given as null (``name: ~``, ``name: null`` or nothing after it)."""
+        self.error(key, f"'{key}' is empty: {self.what} needs '{key}'")
 
     def loc(self, key: str) -> Location:
         return self.data.value_location(key)
@@ -47,10 +53,11 @@ class Reader:
         self.problems.add(self.loc(key), message)
 
     def str(self, key: str, default: Any = None, *, pattern: str | None = None) -> Any:
-        value = self.data.get(key, MISSING)
+        """A text field, exactly as written (YAML's numbers, booleans and dates as their text)."""
+        value = self.data.text(key) if key in self.data else MISSING
         if value is MISSING or value is None:
             return default
-        if isinstance(value, (bool, Node)):
+        if isinstance(value, Node):
             self.error(key, f"'{key}' must be text")
             return default
         text = str(value).strip()
@@ -99,14 +106,14 @@ class Reader:
         value = self.data.get(key, MISSING)
         if value is MISSING or value is None:
             return []
-        if isinstance(value, str):
-            return [value.strip()] if value.strip() else []
-        if not isinstance(value, Seq) or any(
-            isinstance(v, (Node, bool)) or v is None for v in value
-        ):
+        if not isinstance(value, Node):
+            text = str(self.data.text(key)).strip()
+            return [text] if text else []
+        if not isinstance(value, Seq) or any(isinstance(v, Node) or v is None for v in value):
             self.error(key, f"'{key}' must be a list of text items")
             return []
-        return [str(v).strip() for v in value if str(v).strip()]
+        texts = (str(value.text(i)).strip() for i in range(len(value)))
+        return [text for text in texts if text]
 
     def map(self, key: str) -> Map | None:
         value = self.data.get(key, MISSING)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -143,11 +144,34 @@ class Award:
     achievement_location: Location | None = None
     """Where the achievement is named (the award's own field, the cohort's, or a CSV cell)."""
     status_location: Location | None = None
+    legacy_key: str | None = None
+    """The id as credsite read it before it kept text as written (`id: 007` was 7), if it differs."""
 
     @property
     def lock_key(self) -> str:
         """How the lockfile names this award: a digest, so no email reaches the lockfile."""
-        return hashlib.sha256(self.key.encode("utf-8")).hexdigest()[:24]
+        return _digest(self.key)
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def keep_recorded_keys(awards: list[Award], recorded: Iterable[str]) -> list[Award]:
+    """Awards whose id credsite once misread as a YAML number (`id: 007` as 7) keep that id.
+
+    The lockfile then knows the award by the digest of the misread id: it keeps its credential
+    (URL, salt, status index) instead of being issued again, unless another award now has that id.
+    """
+    known = set(recorded)
+    keys = {a.key for a in awards}
+    result = []
+    for award in awards:
+        old = award.legacy_key
+        if old and old not in keys and award.lock_key not in known and _digest(old) in known:
+            award = replace(award, key=old)
+        result.append(award)
+    return sorted(result, key=lambda a: a.key)
 
 
 @dataclass
@@ -446,8 +470,10 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
         return None
 
     for key in ("achievement", "name", "email"):
-        if pick(key) is None:
+        if (source := pick(key)) is None:
             problems.add(item.location, f"award needs '{key}'")
+        elif source.data[key] is None:
+            source.empty(key)
     achievement = (pick("achievement") or read).str("achievement", "", pattern=SLUG)
     email = read.str("email", "", pattern=EMAIL)
     issued = (pick("issued") or read).date("issued")
@@ -466,6 +492,11 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
     fields_map = {**_fields(dread, problems), **_fields(read, problems)}
     explicit_id = read.str("id", None, pattern=AWARD_ID)
     key = explicit_id or f"{achievement}/{normalise_email(email)}"
+    legacy_key = None
+    if explicit_id and not isinstance(item["id"], (str, bool)):
+        legacy_key = str(item["id"]).strip()  # how YAML 1.1 read it: `007` as 7
+        if legacy_key == key or not re.fullmatch(AWARD_ID, legacy_key):
+            legacy_key = None
     return Award(
         key=key,
         achievement=achievement,
@@ -483,6 +514,7 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
         location=item.location,
         achievement_location=(pick("achievement") or read).loc("achievement"),
         status_location=read.loc("status") if "status" in item else None,
+        legacy_key=legacy_key,
     )
 
 
@@ -497,16 +529,8 @@ def _fields(read: Reader | None, problems: Problems) -> dict[str, str]:
         if isinstance(value, Node) or value is None:
             problems.add(fields.value_location(key), f"field '{key}' must be a single value")
             continue
-        result[str(key)] = _plain(value)
+        result[str(key)] = str(fields.text(key)).strip()  # as written: `0012` stays 0012
     return result
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 def _evidence(read: Reader, problems: Problems) -> list[Evidence]:

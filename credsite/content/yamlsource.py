@@ -22,13 +22,23 @@ class Node:
 
 
 class Map(dict[str, Any], Node):
-    """A YAML mapping: a dict that also knows where each key sits."""
+    """A YAML mapping: a dict that also knows where each key sits.
+
+    Values are what YAML 1.1 makes of them (``yes`` a boolean, ``0012`` the octal number 10,
+    ``2026-03-01`` a date); `texts` keeps the source text of every plain scalar that YAML read as
+    something other than text or null, so that text fields publish exactly what was written.
+    """
 
     def __init__(self, location: Location) -> None:
         super().__init__()
         self.location = location
         self.key_locations: dict[str, Location] = {}
         self.value_locations: dict[str, Location] = {}
+        self.texts: dict[str, str] = {}
+
+    def text(self, key: str) -> Any:
+        """The value as written: the source text of a number, boolean or date, else the value."""
+        return self.texts.get(key, self.get(key))
 
     def key_location(self, key: str) -> Location:
         return self.key_locations.get(key, self.location)
@@ -47,6 +57,12 @@ class Seq(list[Any], Node):
         super().__init__()
         self.location = location
         self.item_locations: list[Location] = []
+        self.item_texts: dict[int, str] = {}
+        """Source text of the plain scalar items YAML read as a number, boolean or date."""
+
+    def text(self, index: int) -> Any:
+        """Item `index` as written (see `Map.texts`)."""
+        return self.item_texts.get(index, self[index])
 
 
 def _location(path: str, mark: yaml.Mark | None) -> Location:
@@ -80,26 +96,41 @@ def _convert(node: yaml.Node, path: str) -> Any:
     if isinstance(node, yaml.MappingNode):
         result = Map(location)
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SAFE_TAGS:
                 raise CredsiteError("mapping keys must be plain text", location)
-            key = str(_scalar_value(key_node))
+            key = key_node.value  # as written: a key `0012` or `yes` is that text
             key_loc = _location(path, key_node.start_mark)
             if key in result:
                 raise CredsiteError(f"duplicate key '{key}'", key_loc)
             result[key] = _convert(value_node, path)
             result.key_locations[key] = key_loc
             result.value_locations[key] = _location(path, value_node.start_mark)
+            if (text := _source_text(value_node, result[key])) is not None:
+                result.texts[key] = text
         return result
     if isinstance(node, yaml.SequenceNode):
         seq = Seq(location)
         for item in node.value:
             seq.append(_convert(item, path))
             seq.item_locations.append(_location(path, item.start_mark))
+            if (text := _source_text(item, seq[-1])) is not None:
+                seq.item_texts[len(seq) - 1] = text
         return seq
     assert isinstance(node, yaml.ScalarNode)
     if node.tag not in _SAFE_TAGS:
         raise CredsiteError(f"unsupported YAML tag {node.tag}", location)
     return _scalar_value(node)
+
+
+def _source_text(node: yaml.Node, value: Any) -> str | None:
+    """The text of a plain scalar that YAML 1.1 read as a number, boolean or date, else None.
+
+    ``0012345`` is the octal 5349, ``12:30`` the base-60 750, ``1.10`` the float 1.1, ``NO`` the
+    boolean false: a text field must publish what the coordinator typed, not what YAML made of it.
+    """
+    if isinstance(node, yaml.ScalarNode) and value is not None and not isinstance(value, str):
+        return str(node.value)
+    return None
 
 
 _SAFE_TAGS = {
