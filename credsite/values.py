@@ -5,6 +5,7 @@ No third-party imports: `credsite verify` uses these without the authoring stack
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import re
@@ -57,25 +58,32 @@ def parse_duration(text: str) -> tuple[int, str] | None:
     match = _DURATION.fullmatch(text.strip().lower())
     if not match:
         return None
-    return int(match["n"]), match["unit"].rstrip("s")
+    digits = match["n"].lstrip("0") or "0"
+    amount = int(digits) if len(digits) <= 9 else 10**9  # huge: the caller's limit refuses it
+    return amount, match["unit"].rstrip("s")
 
 
 def add_duration(start: dt.datetime, amount: tuple[int, str]) -> dt.datetime:
+    """`start` plus an amount of days, weeks, months or years (31 March + 1 month = 30 April).
+
+    Raises OverflowError when the result falls outside the years 1..9999 Python can represent.
+    """
     n, unit = amount
-    if unit == "day":
-        return start + dt.timedelta(days=n)
-    if unit == "week":
-        return start + dt.timedelta(weeks=n)
+    try:
+        if unit == "day":
+            return start + dt.timedelta(days=n)
+        if unit == "week":
+            return start + dt.timedelta(weeks=n)
+    except OverflowError:
+        raise OverflowError("date out of range") from None
     months = n * 12 if unit == "year" else n
     year, month = divmod(start.month - 1 + months, 12)
     year += start.year
     month += 1
-    day = start.day
-    while True:
-        try:
-            return start.replace(year=year, month=month, day=day)
-        except ValueError:
-            day -= 1  # 31 March + 1 month -> 30 April
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise OverflowError("date out of range")
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return start.replace(year=year, month=month, day=day)
 
 
 def json_bytes(document: Any) -> bytes:

@@ -9,6 +9,7 @@ it failed fast, and that the previous ``_site/`` and ``credsite.lock`` are byte-
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import TEAMWORK, build_site, tree, write_files
+from conftest import ISSUER, MENTOR, TEAMWORK, build_site, tree, write_files
 
 from credsite.content import yamlsource
 
@@ -168,6 +169,71 @@ FAILING: list[tuple[str, dict[str, str | bytes | None], list[str]]] = [
 ]
 
 
+def _laughs(levels: int = 9) -> str:
+    """The "billion laughs": each level a list of nine aliases of the one before."""
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for previous, name in itertools.pairwise(letters[:levels]):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+FAILING += [
+    # -- 2. nothing hangs: explicit limits, each a located error ----------------------------------
+    (
+        "alias-bomb",
+        {"content/awards/laughs.yaml": _laughs()},
+        [
+            "content/awards/laughs.yaml:7:4: this value holds more than 1,000,000 values once its "
+            "aliases (*name) are expanded"
+        ],
+    ),
+    (
+        "recursive-alias",
+        {AWARDS_FILE: "- &award\n  achievement: teamwork\n  name: Ada\n  more: *award\n"},
+        [f"{AWARDS_FILE}:1:3: this value contains an alias to itself"],
+    ),
+    (
+        "deep-nesting",
+        {AWARDS_FILE: ONE_AWARD + "  fields: {x: " + "[" * 60 + "]" * 60 + "}\n"},
+        [f"{AWARDS_FILE}:4:"],
+    ),
+    (
+        "huge-file",
+        {AWARDS_FILE: ONE_AWARD + "# padding\n" * (11 * 1024 * 1024 // 10)},
+        [f"{AWARDS_FILE}: file is larger than 10 MiB: split it into several files"],
+    ),
+    (
+        "valid-for-999999-years",
+        {"content/achievements/mentor.yaml": MENTOR.replace("1 year", "999999 years")},
+        [
+            "content/achievements/mentor.yaml:5:12: 'valid_for' must be between 1 day and "
+            "100 years, got '999999 years'"
+        ],
+    ),
+    (
+        "valid-for-more-digits-than-python-reads",
+        {"content/achievements/mentor.yaml": MENTOR.replace("1 year", "9" * 5000 + " days")},
+        ["content/achievements/mentor.yaml:5:12: 'valid_for' must be between 1 day and 100 years"],
+    ),
+    (
+        "name-of-2000-characters",
+        {"content/achievements/teamwork.yaml": TEAMWORK.replace("Teamwork", "Team " * 400)},
+        ["content/achievements/teamwork.yaml:1:7: 'name' is 1999 characters long: at most 200"],
+    ),
+    (
+        "recipient-name-of-2000-characters",
+        {AWARDS_FILE: ONE_AWARD.replace("Ada", "A" * 2000)},
+        [f"{AWARDS_FILE}:2:9: 'name' is 2000 characters long: at most 200 are allowed"],
+    ),
+    (
+        "issuer-file-name-of-240-characters",
+        {"content/issuers/acme.yaml": None, f"content/issuers/{'a' * 240}.yaml": ISSUER},
+        [f"content/issuers/{'a' * 240}.yaml: file name '{'a' * 240}.yaml' is 240 characters"],
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("files", "expected"), [c[1:] for c in FAILING], ids=[c[0] for c in FAILING]
 )
@@ -182,3 +248,29 @@ def test_failing_build_is_located_fast_and_changes_nothing(
     result = credsite("build", "-C", str(root), "-q", timeout=60)
     assert time.monotonic() - started < FAST, "the build must fail fast"
     assert_failed_cleanly(root, result, expected, before)
+
+
+def test_long_names_are_drawn_in_bounded_time() -> None:
+    """Badge art fits text by measuring it: the work is bounded whatever the name (issue: a
+    2,000-character name froze the build)."""
+    from credsite.media import art
+
+    names = [" ".join(["i"] * 100), "W" * 200, " ".join(["i"] * 1000), "W" * 5000]
+    for name in names:
+        started = time.monotonic()
+        png, _ = art.render_badge(name, name, "#1f4e79", "#f2b705", None)
+        art.render_share_image(name, name, png, "#1f4e79", "#f2b705")
+        assert time.monotonic() - started < 5, name[:20]
+
+
+def test_longest_allowed_names_build(make_site: Callable[..., Path]) -> None:
+    name = " ".join(["i"] * 100)[:200]
+    root = make_site(
+        {
+            "content/achievements/teamwork.yaml": TEAMWORK.replace("Teamwork", name),
+            "content/issuers/acme.yaml": ISSUER.replace("Acme Learning", "W" * 200),
+        }
+    )
+    started = time.monotonic()
+    build_site(root, use_cache=False)
+    assert time.monotonic() - started < 30

@@ -52,7 +52,14 @@ class Reader:
     def error(self, key: str, message: str) -> None:
         self.problems.add(self.loc(key), message)
 
-    def str(self, key: str, default: Any = None, *, pattern: str | None = None) -> Any:
+    def str(
+        self,
+        key: str,
+        default: Any = None,
+        *,
+        pattern: str | None = None,
+        max_length: int | None = None,
+    ) -> Any:
         """A text field, exactly as written (YAML's numbers, booleans and dates as their text)."""
         value = self.data.text(key) if key in self.data else MISSING
         if value is MISSING or value is None:
@@ -63,6 +70,11 @@ class Reader:
         text = str(value).strip()
         if not text:
             self.error(key, f"'{key}' must not be empty")
+            return default
+        if max_length is not None and len(text) > max_length:
+            self.error(
+                key, f"'{key}' is {len(text)} characters long: at most {max_length} are allowed"
+            )
             return default
         if pattern and not re.fullmatch(pattern, text):
             self.error(key, f"'{key}' is not valid: {text!r}")
@@ -97,7 +109,7 @@ class Reader:
             self.error(
                 key,
                 f"'{key}' must be a date like 2026-03-01 or a date-time with a time zone "
-                f"like 2026-03-01T09:00:00Z, got {value!r}",
+                f"like 2026-03-01T09:00:00Z, got {self.data.text(key)!r}",
             )
             return default
         return parsed

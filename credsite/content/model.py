@@ -24,6 +24,14 @@ from credsite.errors import CredsiteError, Location, Problems
 from credsite.values import is_http_url, parse_duration
 from credsite.vc.identity import normalise_email
 
+MAX_NAME = 200
+"""The longest name of an issuer, achievement or recipient, in characters (badge art and share
+cards fit it on three lines; a longer one is a paste gone wrong)."""
+MAX_SLUG = 100
+"""The longest file name (without .yaml) of an issuer or achievement: it becomes published file
+names such as ob2/issuers/SLUG-revocations.json, which file systems limit to 255 bytes."""
+MAX_VALID_FOR = {"year": 100, "month": 1200, "week": 5218, "day": 36525}
+"""The longest 'valid_for': 100 years, in any unit."""
 HEX_COLOUR = r"#[0-9a-fA-F]{6}"
 EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 AWARD_ID = r"[A-Za-z0-9][A-Za-z0-9._/-]*"
@@ -245,6 +253,13 @@ def _read_yaml_map(path: Path, config: SiteConfig, problems: Problems, what: str
 
 def _slug(path: Path, config: SiteConfig, problems: Problems) -> str | None:
     slug = path.stem
+    if len(slug) > MAX_SLUG:
+        problems.add(
+            Location(_shown(path, config)),
+            f"file name '{path.name}' is {len(slug)} characters long before '{path.suffix}': "
+            f"at most {MAX_SLUG} are allowed (it becomes the id in URLs and file names)",
+        )
+        return None
     if not re.fullmatch(SLUG, slug):
         problems.add(
             Location(_shown(path, config)),
@@ -297,7 +312,7 @@ def _load_issuer(path: Path, config: SiteConfig, problems: Problems) -> Issuer |
         secondary = cread.str("secondary", secondary, pattern=HEX_COLOUR)
     return Issuer(
         slug=slug,
-        name=read.str("name", ""),
+        name=read.str("name", "", max_length=MAX_NAME),
         url=read.url("url", ""),
         email=read.str("email", None, pattern=EMAIL),
         description=read.str("description", ""),
@@ -347,6 +362,12 @@ def _load_achievement(path: Path, config: SiteConfig, problems: Problems) -> Ach
                 "valid_for",
                 f"'valid_for' must be like '2 years', '18 months' or '90 days', got {text!r}",
             )
+        elif valid_for[0] > MAX_VALID_FOR[valid_for[1]] or valid_for[0] < 1:
+            read.error(
+                "valid_for",
+                f"'valid_for' must be between 1 day and 100 years, got {text!r}",
+            )
+            valid_for = None
     alignments = []
     for item, loc in _items(read, "alignments"):
         if not isinstance(item, Map):
@@ -365,7 +386,7 @@ def _load_achievement(path: Path, config: SiteConfig, problems: Problems) -> Ach
     return Achievement(
         slug=slug,
         issuer=issuer,
-        name=read.str("name", ""),
+        name=read.str("name", "", max_length=MAX_NAME),
         description=read.str("description", ""),
         criteria=read.str("criteria", ""),
         image=_image(read, "image", config),
@@ -500,7 +521,7 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
     return Award(
         key=key,
         achievement=achievement,
-        name=read.str("name", ""),
+        name=read.str("name", "", max_length=MAX_NAME),
         email=normalise_email(email),
         issued=issued,
         expires=expires,

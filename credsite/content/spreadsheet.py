@@ -22,7 +22,7 @@ import io
 import re
 from pathlib import Path
 
-from credsite.content.yamlsource import Map, Seq
+from credsite.content.yamlsource import MAX_FILE_BYTES, Map, Seq
 from credsite.errors import Location, Problems
 
 REQUIRED = ("name", "email", "achievement")
@@ -67,6 +67,13 @@ def load_rows(path: Path, shown: str, problems: Problems) -> list[Row]:
 
 def _read_text(path: Path, shown: str, problems: Problems) -> str | None:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            problems.add(
+                Location(shown),
+                f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: split it into "
+                "several files",
+            )
+            return None
         data = path.read_bytes()
     except OSError as exc:
         problems.add(Location(shown), f"cannot read file: {exc.strerror}")

@@ -143,10 +143,73 @@ _SAFE_TAGS = {
 }
 
 
+MAX_FILE_BYTES = 10 * 1024 * 1024
+"""The largest YAML (or CSV) file read: about 50,000 awards; split larger lists into files."""
+MAX_VALUES = 1_000_000
+"""The most values (scalars, mappings, lists) one file may hold once aliases are expanded: a
+"billion laughs" alias bomb stops here, before anything is expanded."""
+MAX_DEPTH = 50
+"""The deepest nesting of mappings and lists (content needs about five levels)."""
+
+
+def _check_shape(root: yaml.Node, path: str) -> None:
+    """Refuse alias bombs, recursive aliases and deep nesting before expanding anything.
+
+    The composer shares an anchored node between its aliases, so the expanded size of every node
+    is computed once (linear in the written file) and checked against the limits.
+    """
+    sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (values, height) once expanded
+
+    def measure(node: yaml.Node, depth: int) -> tuple[int, int]:
+        known = sizes.get(id(node))
+        if known is not None:
+            if known[0] < 0:
+                raise CredsiteError(
+                    "this value contains an alias to itself (a recursive YAML alias)",
+                    _location(path, node.start_mark),
+                )
+            return known
+        if depth > MAX_DEPTH:
+            raise CredsiteError(
+                f"values are nested more than {MAX_DEPTH} levels deep",
+                _location(path, node.start_mark),
+            )
+        sizes[id(node)] = (-1, 0)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        values, height = 1, 0
+        for child in children:
+            child_values, child_height = measure(child, depth + 1)
+            values += child_values
+            height = max(height, child_height + 1)
+        if height > MAX_DEPTH:
+            raise CredsiteError(
+                f"values are nested more than {MAX_DEPTH} levels deep once aliases are expanded",
+                _location(path, node.start_mark),
+            )
+        if values > MAX_VALUES:
+            raise CredsiteError(
+                f"this value holds more than {MAX_VALUES:,} values once its aliases (*name) are "
+                "expanded: is it an alias bomb?",
+                _location(path, node.start_mark),
+            )
+        sizes[id(node)] = (values, height)
+        return values, height
+
+    measure(root, 0)
+
+
 def parse(text: str, path: str) -> Any:
     """Parse one YAML document; syntax errors become a located `CredsiteError`."""
     try:
         node = yaml.compose(text, Loader=_COMPOSER)
+    except RecursionError:  # the pure-Python composer on very deep nesting
+        raise CredsiteError(
+            f"values are nested more than {MAX_DEPTH} levels deep", Location(path)
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or "invalid YAML"
@@ -157,6 +220,7 @@ def parse(text: str, path: str) -> Any:
         raise CredsiteError(f"YAML syntax error: {exc}", Location(path)) from None
     if node is None:
         return None
+    _check_shape(node, path)
     return _convert(node, path)
 
 
@@ -164,9 +228,17 @@ def load(path: Path, display: str | None = None) -> Any:
     """Read and parse a YAML file; `display` is the path shown in messages."""
     shown = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise CredsiteError("file is not UTF-8 text", Location(shown)) from None
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise CredsiteError(
+                f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: split it into "
+                "several files",
+                Location(shown),
+            )
+        data = path.read_bytes()
     except OSError as exc:
         raise CredsiteError(f"cannot read file: {exc.strerror}", Location(shown)) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CredsiteError("file is not UTF-8 text", Location(shown)) from None
     return parse(text, shown)
