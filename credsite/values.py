@@ -21,6 +21,13 @@ def is_http_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in text
 
 
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
+"""The dates a site may give (issued, expires, status_date, and an expiry computed from
+'valid_for'): from 1900, before which no award of a living person was issued and a year such as
+0026 is a typo for 2026, to 9999, the last year a dateTimeStamp writes with four digits."""
+
+
 def parse_datetime(value: Any) -> dt.datetime | None:
     """YAML dates and date-times (and their text forms) as aware UTC datetimes.
 
@@ -30,7 +37,10 @@ def parse_datetime(value: Any) -> dt.datetime | None:
         if value.tzinfo is None:
             # PyYAML drops the zone only for naive input, which VC 2.0 does not allow.
             return None
-        return value.astimezone(dt.UTC)
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError:  # 9999-12-31T23:00:00-05:00 is in the year 10000 in UTC
+            return None
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
     if isinstance(value, str):
@@ -46,8 +56,14 @@ def parse_datetime(value: Any) -> dt.datetime | None:
 
 
 def format_datetime(value: dt.datetime) -> str:
-    """XML Schema dateTimeStamp in UTC with a ``Z``, seconds precision."""
-    return value.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """XML Schema dateTimeStamp in UTC with a ``Z``, seconds precision, the year in four digits.
+
+    Not strftime: its ``%Y`` writes the year 1 as '1' on glibc, which is no dateTimeStamp.
+    """
+    v = value.astimezone(dt.UTC)
+    return (
+        f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
+    )
 
 
 _DURATION = re.compile(r"(?P<n>\d+)\s*(?P<unit>years?|months?|weeks?|days?)")

@@ -231,6 +231,22 @@ FAILING += [
         {"content/issuers/acme.yaml": None, f"content/issuers/{'a' * 240}.yaml": ISSUER},
         [f"content/issuers/{'a' * 240}.yaml: file name '{'a' * 240}.yaml' is 240 characters"],
     ),
+    # -- 3. dates a verifier accepts -----------------------------------------------------------------
+    (
+        "issued-in-year-1",
+        {AWARDS_FILE: ONE_AWARD + "  issued: 0001-01-01\n"},
+        [f"{AWARDS_FILE}:4:11: 'issued' must be between 1900-01-01 and 9999-12-31, got 0001-01-01"],
+    ),
+    (
+        "expires-after-9999",
+        {AWARDS_FILE: ONE_AWARD + "  expires: 9999-12-31T23:00:00-05:00\n"},
+        [f"{AWARDS_FILE}:4:12: 'expires' must be a date like 2026-03-01"],
+    ),
+    (
+        "valid-for-ends-after-9999",
+        {AWARDS_FILE: ONE_AWARD.replace("teamwork", "mentor") + "  issued: 9999-06-01\n"},
+        [f"{AWARDS_FILE}:1:3: the award would expire after 9999-12-31: issued 9999-06-01"],
+    ),
 ]
 
 
@@ -274,3 +290,39 @@ def test_longest_allowed_names_build(make_site: Callable[..., Path]) -> None:
     started = time.monotonic()
     build_site(root, use_cache=False)
     assert time.monotonic() - started < 30
+
+
+# -- 3. dates --------------------------------------------------------------------------------------
+
+
+def test_dates_are_written_with_four_digit_years() -> None:
+    import datetime as dt
+
+    from credsite.values import add_duration, format_datetime
+
+    assert format_datetime(dt.datetime(1, 1, 1, tzinfo=dt.UTC)) == "0001-01-01T00:00:00Z"
+    assert format_datetime(dt.datetime(999, 2, 3, 4, 5, 6, 7, tzinfo=dt.UTC)) == (
+        "0999-02-03T04:05:06Z"
+    )
+    start = dt.datetime(2024, 2, 29, tzinfo=dt.UTC)
+    assert add_duration(start, (1, "year")) == dt.datetime(2025, 2, 28, tzinfo=dt.UTC)
+    assert add_duration(dt.datetime(2026, 3, 31, tzinfo=dt.UTC), (1, "month")).day == 30
+    for amount in ((999_999, "year"), (10**9, "day"), (10**9, "month")):
+        started = time.monotonic()
+        with pytest.raises(OverflowError):
+            add_duration(start, amount)
+        assert time.monotonic() - started < 1
+
+
+def test_earliest_and_latest_dates_build_and_verify(make_site: Callable[..., Path]) -> None:
+    from credsite.commands import verify
+
+    root = make_site(
+        {AWARDS_FILE: ONE_AWARD + "  issued: 1900-01-01\n  expires: 9999-12-31T23:59:59Z\n"}
+    )
+    build_site(root)
+    (credential,) = published(root)
+    assert credential["validFrom"] == "1900-01-01T00:00:00Z"
+    assert credential["validUntil"] == "9999-12-31T23:59:59Z"
+    results = verify.verify_site(root / "_site")
+    assert {r.report.status for r in results} == {"verified"}

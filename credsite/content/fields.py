@@ -13,7 +13,9 @@ from typing import Any
 
 from credsite.content.yamlsource import Map, Node, Seq
 from credsite.errors import Location, Problems
-from credsite.values import is_http_url, parse_datetime
+from credsite.values import EARLIEST, LATEST, is_http_url, parse_datetime
+
+DATE_RANGE = f"{EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}"
 
 MISSING: Any = object()
 
@@ -111,6 +113,9 @@ class Reader:
                 f"'{key}' must be a date like 2026-03-01 or a date-time with a time zone "
                 f"like 2026-03-01T09:00:00Z, got {self.data.text(key)!r}",
             )
+            return default
+        if not EARLIEST <= parsed <= LATEST:
+            self.error(key, f"'{key}' must be between {DATE_RANGE}, got {self.data.text(key)}")
             return default
         return parsed
 

@@ -21,7 +21,7 @@ from credsite.content.config import SLUG, SiteConfig
 from credsite.content.fields import Reader
 from credsite.content.yamlsource import Map, Node, Seq
 from credsite.errors import CredsiteError, Location, Problems
-from credsite.values import is_http_url, parse_duration
+from credsite.values import LATEST, add_duration, is_http_url, parse_duration
 from credsite.vc.identity import normalise_email
 
 MAX_NAME = 200
@@ -618,6 +618,8 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
                 award.achievement_location or award.location,
                 _unknown("achievement", award.achievement, site.achievements),
             )
+        elif award.achievement and award.issued and award.expires is None:
+            _check_expiry(award, site.achievements[award.achievement], problems)
         if award.key in seen:
             first = seen[award.key]
             problems.add(
@@ -627,6 +629,24 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
             )
         else:
             seen[award.key] = award
+
+
+def _check_expiry(award: Award, achievement: Achievement, problems: Problems) -> None:
+    """An expiry computed from the achievement's 'valid_for' must be a date a site may give."""
+    if achievement.valid_for is None or award.issued is None:
+        return
+    try:
+        ends = add_duration(award.issued, achievement.valid_for)
+    except OverflowError:
+        ends = None
+    if ends is None or ends > LATEST:
+        amount, unit = achievement.valid_for
+        problems.add(
+            award.location,
+            f"the award would expire after {LATEST:%Y-%m-%d}: issued "
+            f"{award.issued:%Y-%m-%d} plus the {amount} {unit}(s) of 'valid_for' of achievement "
+            f"'{achievement.slug}'; give it an earlier 'issued' date or its own 'expires'",
+        )
 
 
 def _unknown(what: str, name: str, known: dict[str, Any]) -> str:
