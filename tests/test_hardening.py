@@ -231,6 +231,51 @@ FAILING += [
         {"content/issuers/acme.yaml": None, f"content/issuers/{'a' * 240}.yaml": ISSUER},
         [f"content/issuers/{'a' * 240}.yaml: file name '{'a' * 240}.yaml' is 240 characters"],
     ),
+    # -- 7. every error says where -----------------------------------------------------------------
+    (
+        "award-file-not-utf8",
+        {AWARDS_FILE: ONE_AWARD.replace("Ada", "Ad\xe9").encode("latin-1")},
+        [f"{AWARDS_FILE}:2:11: file is not UTF-8 text: byte 0xE9 cannot be read"],
+    ),
+    (
+        "non-character-escaped-in-a-name",
+        {AWARDS_FILE: ONE_AWARD.replace("name: Ada", 'name: "Ada\\uFFFE"')},
+        [f"{AWARDS_FILE}:2:9: character U+FFFE cannot be published"],
+    ),
+    (
+        "non-character-written-in-a-name",
+        {AWARDS_FILE: ONE_AWARD.replace("name: Ada", "name: Ada\uffff").encode("utf-8")},
+        [f"{AWARDS_FILE}:2:12: U+FFFF is not allowed in YAML"],
+    ),
+    (
+        "non-character-in-a-spreadsheet-cell",
+        {
+            "content/awards/more.csv": "name,email,achievement\n"
+            "Bad\ufdd0 Name,bad@example.org,teamwork\n"
+        },
+        ["content/awards/more.csv:2:1: character U+FDD0 cannot be published"],
+    ),
+    (
+        "duplicate-achievement-slug",
+        {"content/achievements/teamwork.yml": TEAMWORK},
+        [
+            "content/achievements/teamwork.yml: achievement 'teamwork' is also defined by "
+            "content/achievements/teamwork.yaml: the file name is the achievement's id"
+        ],
+    ),
+    (
+        "duplicate-achievement-slug-in-a-subfolder",
+        {"content/achievements/old/mentor.yaml": MENTOR},
+        [
+            "content/achievements/old/mentor.yaml: achievement 'mentor' is also defined by "
+            "content/achievements/mentor.yaml"
+        ],
+    ),
+    (
+        "duplicate-issuer-slug",
+        {"content/issuers/acme.yml": ISSUER},
+        ["content/issuers/acme.yml: issuer 'acme' is also defined by content/issuers/acme.yaml"],
+    ),
     # -- 3. dates a verifier accepts -----------------------------------------------------------------
     (
         "issued-in-year-1",
@@ -276,7 +321,7 @@ def test_long_names_are_drawn_in_bounded_time() -> None:
         started = time.monotonic()
         png, _ = art.render_badge(name, name, "#1f4e79", "#f2b705", None)
         art.render_share_image(name, name, png, "#1f4e79", "#f2b705")
-        assert time.monotonic() - started < 5, name[:20]
+        assert time.monotonic() - started < 10, name[:20]  # was more than 90 s
 
 
 def test_longest_allowed_names_build(make_site: Callable[..., Path]) -> None:

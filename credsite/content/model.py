@@ -198,14 +198,18 @@ def load(config: SiteConfig) -> Site:
     content = config.content_dir
     if not content.is_dir():
         raise CredsiteError(f"content folder '{config.content}' does not exist")
+    issuer_files: dict[str, Path] = {}
     for path in _files(content / "issuers", (".yaml", ".yml")):
-        issuer = _load_issuer(path, config, problems)
-        if issuer:
-            site.issuers[issuer.slug] = issuer
+        if _unique_slug(path, issuer_files, "issuer", config, problems):
+            issuer = _load_issuer(path, config, problems)
+            if issuer:
+                site.issuers[issuer.slug] = issuer
+    achievement_files: dict[str, Path] = {}
     for path in _files(content / "achievements", (".yaml", ".yml")):
-        achievement = _load_achievement(path, config, problems)
-        if achievement:
-            site.achievements[achievement.slug] = achievement
+        if _unique_slug(path, achievement_files, "achievement", config, problems):
+            achievement = _load_achievement(path, config, problems)
+            if achievement:
+                site.achievements[achievement.slug] = achievement
     awards: list[Award] = []
     for path in _files(content / "awards", (".yaml", ".yml", ".csv")):
         if path.suffix == ".csv":
@@ -229,6 +233,22 @@ def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
         for p in folder.rglob("*")
         if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith((".", "_"))
     )
+
+
+def _unique_slug(
+    path: Path, seen: dict[str, Path], what: str, config: SiteConfig, problems: Problems
+) -> bool:
+    """Two files whose names give one id (a.yaml and a.yml, or a.yaml in two folders): an error
+    naming both, instead of one silently replacing the other."""
+    first = seen.setdefault(path.stem, path)
+    if first == path:
+        return True
+    problems.add(
+        Location(_shown(path, config)),
+        f"{what} '{path.stem}' is also defined by {_shown(first, config)}: the file name is the "
+        f"{what}'s id, so rename or remove one of them",
+    )
+    return False
 
 
 def _shown(path: Path, config: SiteConfig) -> str:

@@ -22,7 +22,7 @@ import io
 import re
 from pathlib import Path
 
-from credsite.content.yamlsource import MAX_FILE_BYTES, Map, Seq
+from credsite.content.yamlsource import MAX_FILE_BYTES, UNPUBLISHABLE, Map, Seq
 from credsite.errors import Location, Problems
 
 REQUIRED = ("name", "email", "achievement")
@@ -156,6 +156,13 @@ def _read_row(
                 )
             continue
         if not value:
+            continue
+        if bad := UNPUBLISHABLE.search(value):
+            problems.add(
+                cell(index),
+                f"character U+{ord(bad.group()):04X} cannot be published (a control character "
+                "or a Unicode non-character): remove it",
+            )
             continue
         if name == "evidence":
             seq = Seq(cell(index))

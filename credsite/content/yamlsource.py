@@ -7,6 +7,7 @@ Only the safe YAML subset is accepted: no tags that construct Python objects.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +120,25 @@ def _convert(node: yaml.Node, path: str) -> Any:
     assert isinstance(node, yaml.ScalarNode)
     if node.tag not in _SAFE_TAGS:
         raise CredsiteError(f"unsupported YAML tag {node.tag}", location)
-    return _scalar_value(node)
+    value = _scalar_value(node)
+    if isinstance(value, str) and (bad := UNPUBLISHABLE.search(value)):
+        raise CredsiteError(
+            f"character U+{ord(bad.group()):04X} cannot be published (a control character or "
+            "a Unicode non-character, which XML and HTML do not carry): remove it",
+            location,
+        )
+    return value
+
+
+UNPUBLISHABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\r\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+    + "]"
+)
+"""What no text field may hold: the control characters XML 1.0 cannot store unchanged (all but
+tab and line feed) and the Unicode non-characters (U+FFFE, U+FFFF, U+FDD0..U+FDEF, ...). YAML
+itself refuses them written as they are, but a double-quoted escape such as "\\uFFFE" gets
+through."""
 
 
 def _source_text(node: yaml.Node, value: Any) -> str | None:
@@ -210,6 +229,14 @@ def parse(text: str, path: str) -> Any:
         raise CredsiteError(
             f"values are nested more than {MAX_DEPTH} levels deep", Location(path)
         ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "a character"
+        raise CredsiteError(
+            f"{character} is not allowed in YAML (a control character or non-character)",
+            Location(path, line, column),
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or "invalid YAML"
@@ -237,8 +264,20 @@ def load(path: Path, display: str | None = None) -> Any:
         data = path.read_bytes()
     except OSError as exc:
         raise CredsiteError(f"cannot read file: {exc.strerror}", Location(shown)) from None
+    return parse(decode(data, shown), shown)
+
+
+def decode(data: bytes, shown: str) -> str:
+    """UTF-8 text (with or without a BOM); elsewise a `CredsiteError` at the first bad byte."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CredsiteError("file is not UTF-8 text", Location(shown)) from None
-    return parse(text, shown)
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        line = data.count(b"\n", 0, start) + 1
+        before = data[data.rfind(b"\n", 0, start) + 1 : start]
+        column = len(before.decode("utf-8", "replace")) + 1
+        raise CredsiteError(
+            f"file is not UTF-8 text: byte 0x{data[start]:02X} cannot be read (save the file "
+            "as UTF-8 in your editor)",
+            Location(shown, line, column),
+        ) from None
