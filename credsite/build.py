@@ -28,7 +28,7 @@ from credsite.state.lockfile import AwardEntry, Clock, Lockfile, system_clock
 from credsite.values import json_bytes
 from credsite.vc import did as vc_did
 from credsite.vc.encoding import decode_multikey_secret
-from credsite.website import output, pages
+from credsite.website import output, pages, secrets
 
 Progress = Callable[[str, int, int], None]
 CACHE_DIR = ".credsite-cache"
@@ -149,7 +149,7 @@ def build(
     report("render", 1, 1)
 
     # 4. Last checks, then write: the lockfile, then the site swapped in whole.
-    _refuse_secrets(site_output, keys)
+    _refuse_secrets(site_output, keys, config)
     orphans = len({e.award for e in lock.awards.values()} - {a.lock_key for a in site.awards})
     if orphans:
         result.warnings.append(
@@ -231,16 +231,15 @@ def _check_statuses(site: model.Site) -> None:
     problems.raise_if_any()
 
 
-def _refuse_secrets(site_output: output.Output, keys: dict[str, IssuerKey]) -> None:
-    """Last guard: no byte sequence of any private key may appear in a published file."""
-    needles: list[bytes] = []
-    for issuer_key in keys.values():
+def _refuse_secrets(
+    site_output: output.Output, keys: dict[str, IssuerKey], config: site_config.SiteConfig
+) -> None:
+    """Last guard: no form of any private key may appear in a published file (located error)."""
+    forms = []
+    for issuer, issuer_key in sorted(keys.items()):
         if issuer_key.demo:
             continue  # the demo key is public by design
-        secret = issuer_key.key.secret_multibase()
-        seed = decode_multikey_secret(secret)
-        needles += [seed, seed.hex().encode(), secret.encode()]
-    for path, data in site_output.files.items():
-        for needle in needles:
-            if needle in data:
-                raise RuntimeError(f"bug: secret key material would be published in {path}")
+        seed = decode_multikey_secret(issuer_key.key.secret_multibase())
+        forms += secrets.key_forms(issuer, seed, issuer_key.key.public_key)
+    sources = [config.content_dir, config.root / "themes", config.root / "site.yaml"]
+    secrets.refuse_secrets(site_output.files, forms, config.root, sources)

@@ -9,6 +9,7 @@ it failed fast, and that the previous ``_site/`` and ``credsite.lock`` are byte-
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import os
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ISSUER, MENTOR, TEAMWORK, build_site, tree, write_files
+from conftest import ISSUER, MENTOR, SITE_YAML, TEAMWORK, build_site, tree, write_files
 
 from credsite.content import yamlsource
 
@@ -371,3 +372,108 @@ def test_earliest_and_latest_dates_build_and_verify(make_site: Callable[..., Pat
     assert credential["validUntil"] == "9999-12-31T23:59:59Z"
     results = verify.verify_site(root / "_site")
     assert {r.report.status for r in results} == {"verified"}
+
+
+# -- 8. no form of a private key is published ----------------------------------------------------------
+
+SEED = bytes(range(7, 39))  # a fixed test key: its base64 has both '+'/'/' free and padded forms
+
+
+def _key_site(make_site: Callable[..., Path]) -> Path:
+    from credsite.content import config
+    from credsite.state.keyfiles import write_key_file
+    from credsite.vc.keys import SigningKey
+
+    root = make_site({"site.yaml": SITE_YAML.replace("demo_key: true\n", "")})
+    write_key_file(config.load(root), "acme", SigningKey.from_seed(SEED))
+    return root
+
+
+def _public() -> bytes:
+    from credsite.vc.keys import SigningKey
+
+    return SigningKey.from_seed(SEED).public_key
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _leaks() -> list[tuple[str, Callable[[], dict[str, str | bytes]], str]]:
+    from credsite.vc.encoding import encode_multikey_secret, multibase_base64url
+
+    jwk = json.dumps({"kty": "OKP", "crv": "Ed25519", "d": _b64url(SEED), "x": _b64url(_public())})
+    pem = _b64(bytes.fromhex("302e020100300506032b657004220420") + SEED)  # PKCS#8
+    u_form = multibase_base64url(b"\x80\x26" + SEED)
+    return [
+        (
+            "jwk-in-a-narrative",
+            lambda: {AWARDS_FILE: ONE_AWARD + f"  narrative: 'My key: {jwk}'\n"},
+            f"{AWARDS_FILE}:4:",
+        ),
+        (
+            "secret-multikey-in-a-field",
+            lambda: {AWARDS_FILE: ONE_AWARD + f"  fields: {{k: {encode_multikey_secret(SEED)}}}\n"},
+            f"{AWARDS_FILE}:4:16:",  # after the multibase z
+        ),
+        (
+            "u-multibase-in-a-field",
+            lambda: {AWARDS_FILE: ONE_AWARD + f"  fields: {{k: {u_form}}}\n"},
+            f"{AWARDS_FILE}:4:19:",  # the first character only the key decides
+        ),
+        (
+            "hex-in-a-description",
+            lambda: {"content/achievements/teamwork.yaml": TEAMWORK.replace("others.", SEED.hex())},
+            "content/achievements/teamwork.yaml:2:",
+        ),
+        (
+            "upper-hex-in-criteria",
+            lambda: {
+                "content/achievements/teamwork.yaml": TEAMWORK + "  " + SEED.hex().upper() + "\n"
+            },
+            "content/achievements/teamwork.yaml:4:3:",
+        ),
+        (
+            "base64-padded-of-seed-and-public-key",
+            lambda: {AWARDS_FILE: ONE_AWARD + f"  role: {_b64(SEED + _public())}\n"},
+            f"{AWARDS_FILE}:4:9:",
+        ),
+        (
+            "pkcs8-pem-in-a-narrative",
+            lambda: {
+                AWARDS_FILE: ONE_AWARD
+                + f"  narrative: |\n    -----BEGIN PRIVATE KEY-----\n    {pem}\n"
+                "    -----END PRIVATE KEY-----\n"
+            },
+            f"{AWARDS_FILE}:6:",
+        ),
+        (
+            "raw-seed-in-a-theme-file",
+            lambda: {"themes/default/static/key.bin": b"\n\nxx" + SEED},
+            "themes/default/static/key.bin:3:3:",
+        ),
+    ]
+
+
+LEAKS = _leaks()
+
+
+@pytest.mark.parametrize(("files", "where"), [c[1:] for c in LEAKS], ids=[c[0] for c in LEAKS])
+def test_private_key_in_any_form_is_refused_where_it_was_pasted(
+    make_site: Callable[..., Path], files: Callable[[], dict], where: str
+) -> None:
+    root = _key_site(make_site)
+    build_site(root)
+    before = snapshot(root)
+    write_files(root, files())
+    result = credsite("build", "-C", str(root), "-q")
+    assert_failed_cleanly(root, result, [f"{where}"], before)
+    text = result.stdout + result.stderr
+    assert "private signing key of issuer 'acme'" in text
+    assert "credsite keys generate --rotate acme" in text
+    assert "RuntimeError" not in text and "bug" not in text
+    assert (root / "keys/acme.key").read_text().splitlines()[-1] not in text  # not echoed
