@@ -8,13 +8,15 @@ before the lockfile or the output folder is touched.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
+from credsite import sitelock
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Problems
@@ -51,6 +53,25 @@ class BuildResult:
     site_output: output.Output | None = None
 
 
+P = ParamSpec("P")
+
+
+def _locked(function: Callable[Concatenate[Path, P], BuildResult]) -> Callable[
+    Concatenate[Path, P], BuildResult
+]:
+    """Run a build holding the site's lock: exclusive, or shared for a preview (`record=False`,
+    which writes nothing in the site)."""
+
+    @functools.wraps(function)
+    def locked(root: Path, *args: P.args, **options: P.kwargs) -> BuildResult:
+        record = bool(options.get("record", True))
+        with sitelock.site_lock(root, shared=not record):
+            return function(root, *args, **options)
+
+    return locked
+
+
+@_locked
 def build(
     root: Path,
     *,

@@ -15,14 +15,28 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import ISSUER, MENTOR, SITE_YAML, TEAMWORK, build_site, tree, write_files
+from conftest import (
+    AWARDS,
+    ISSUER,
+    MENTOR,
+    NOW,
+    SITE_YAML,
+    TEAMWORK,
+    build_site,
+    tree,
+    write_files,
+)
 
+from credsite import sitelock
 from credsite.content import yamlsource
+from credsite.errors import CredsiteError
 
 AWARDS_FILE = "content/awards/awards.yaml"
 ONE_AWARD = "- achievement: teamwork\n  name: Ada\n  email: ada@example.org\n"
@@ -477,3 +491,139 @@ def test_private_key_in_any_form_is_refused_where_it_was_pasted(
     assert "credsite keys generate --rotate acme" in text
     assert "RuntimeError" not in text and "bug" not in text
     assert (root / "keys/acme.key").read_text().splitlines()[-1] not in text  # not echoed
+
+
+# -- 4. one command at a time writes a site ------------------------------------------------------------
+
+MANY_AWARDS = "".join(
+    f"- achievement: teamwork\n  name: Person {n}\n  email: person{n}@example.org\n"
+    for n in range(12)
+)
+
+
+def tokens_published(root: Path) -> set[str]:
+    folder = root / "_site" / "credentials"
+    return {p.stem for p in folder.glob("*.json")} if folder.is_dir() else set()
+
+
+def tokens_recorded(root: Path) -> set[str]:
+    lock = root / "credsite.lock"
+    if not lock.exists():
+        return set()
+    lines = [json.loads(line) for line in lock.read_text().splitlines() if line.startswith("{")]
+    return {line["credential"] for line in lines if line["type"] == "award"}
+
+
+def test_concurrent_commands_wait_for_each_other(make_site: Callable[..., Path]) -> None:
+    """Two builds and a revoke at once: each waits its turn; every published credential is in
+    the lockfile afterwards, so the next build mints nothing (the issue: 11 to 19 were lost)."""
+    root = make_site({AWARDS_FILE: AWARDS + MANY_AWARDS})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
+    commands = [
+        ["build", "-C", str(root)],
+        ["revoke", "-C", str(root), "teamwork/person3@example.org", "--reason", "test"],
+        ["build", "-C", str(root), "--no-cache"],
+    ]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "credsite", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for args in commands
+    ]
+    outputs = [p.communicate(timeout=240) for p in processes]
+    for process, (out, err) in zip(processes, outputs, strict=True):
+        assert "Traceback" not in out + err, out + err
+        assert process.returncode == 0, out + err
+    # the second build found what the first recorded: only one of them minted
+    assert sum("Recorded in credsite.lock" in out for out, _ in outputs) == 1, outputs
+    assert tokens_published(root) and tokens_published(root) <= tokens_recorded(root)
+    assert "status: revoked" in (root / AWARDS_FILE).read_text()
+    result = build_site(root)
+    assert result.minted == [] and result.states["revoked"] == 1
+    assert tokens_published(root) <= tokens_recorded(root)
+
+
+def _hold(root: Path, shared: bool = False) -> int:
+    """Take the site's lock the way another credsite process would; returns the descriptor."""
+    import fcntl
+
+    fd = os.open(root / sitelock.NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+    os.ftruncate(fd, 0)
+    os.write(fd, b"4242\n")
+    return fd
+
+
+def _try_lock(root: Path, **options: Any) -> None:
+    options.setdefault("notify", lambda message: None)
+    with sitelock.site_lock(root, **options):
+        pass
+
+
+def test_a_locked_site_is_refused_after_a_bounded_wait(
+    make_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_site()
+    build_site(root)
+    before = snapshot(root)
+    write_files(root, {AWARDS_FILE: AWARDS + MANY_AWARDS})
+    monkeypatch.setattr(sitelock, "WAIT", 0.5)
+    told: list[str] = []
+    fd = _hold(root)
+    try:
+        started = time.monotonic()
+        with pytest.raises(CredsiteError, match=r"still running in .* \(pid 4242\) after 0 s"):
+            _try_lock(root, notify=told.append)
+        assert time.monotonic() - started < 5
+        assert told == [
+            f"another credsite command is running in {root.resolve()} (pid 4242); "
+            "waiting for it to finish…"
+        ]
+        with pytest.raises(CredsiteError, match="another credsite command is still running"):
+            build_site(root)
+        with pytest.raises(CredsiteError, match="another credsite command is still running"):
+            from credsite.commands import status
+
+            status.set_status(root, "teamwork/person1@example.org", "revoked", None, NOW.date())
+    finally:
+        os.close(fd)
+    assert snapshot(root) == before
+    assert "status" not in (root / AWARDS_FILE).read_text()
+
+
+def test_a_waiting_build_says_so_and_goes_on_when_the_other_ends(
+    make_site: Callable[..., Path],
+) -> None:
+    root = make_site()
+    fd = _hold(root)
+    threading.Timer(2.0, os.close, [fd]).start()
+    started = time.monotonic()
+    result = credsite("build", "-C", str(root), "-q")
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started >= 1.5
+    assert "another credsite command is running in" in result.stderr
+    assert "(pid 4242); waiting for it to finish…" in result.stderr
+    assert tokens_published(root) == tokens_recorded(root) != set()
+
+
+def test_serve_reads_under_a_shared_lock(make_site: Callable[..., Path]) -> None:
+    """A preview writes nothing in the site: previews share the lock, a writer excludes them."""
+    root = make_site()
+    fd = _hold(root, shared=True)  # another preview rebuilding
+    try:
+        result = build_site(root, record=False, output_dir=str(root.parent / "preview"))
+        assert result.credentials == 3  # previews do not wait for each other
+        with pytest.raises(CredsiteError, match="still running"):
+            _try_lock(root, wait=0.3)  # a build waits for the preview
+    finally:
+        os.close(fd)
+    fd = _hold(root)  # a build writing
+    try:
+        with pytest.raises(CredsiteError, match="still running"):
+            _try_lock(root, shared=True, wait=0.3)  # the preview waits for the build
+    finally:
+        os.close(fd)

@@ -11,12 +11,18 @@ from pathlib import Path
 
 from credsite.content import config as site_config
 from credsite.errors import CredsiteError
+from credsite.sitelock import site_lock
 from credsite.state.keyfiles import env_name, find_key, key_path, real_keys, write_key_file
 from credsite.state.lockfile import Lockfile
 from credsite.vc.keys import SigningKey
 
 
 def generate(root: Path, issuer: str | None, rotate: bool) -> list[str]:
+    with site_lock(root):  # it writes keys/ and, rotating, the lockfile
+        return _generate(root, issuer, rotate)
+
+
+def _generate(root: Path, issuer: str | None, rotate: bool) -> list[str]:
     config = site_config.load(root)
     # the issuer files model.load reads: subfolders too, but not drafts named _x or .x
     known = sorted(

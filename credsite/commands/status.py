@@ -43,6 +43,7 @@ from credsite.content import config as site_config
 from credsite.content import model, yamlsource
 from credsite.errors import CredsiteError, Location, Problems
 from credsite.issuing.urls import Urls
+from credsite.sitelock import site_lock
 from credsite.state.lockfile import Lockfile
 from credsite.vc.identity import normalise_email
 
@@ -81,6 +82,13 @@ def set_status(
     'reinstate'). Nothing is written unless the change is allowed and the edited file reads back
     with exactly that change. The site must be rebuilt to publish the new status.
     """
+    with site_lock(root):  # never while a build reads the award files and the lockfile
+        return _set_status(root, credential, status, reason, today)
+
+
+def _set_status(
+    root: Path, credential: str, status: str, reason: str | None, today: dt.date
+) -> Change:
     new = ACTIONS.get(status, status)
     if new not in model.STATUSES:
         raise ValueError(f"unknown status {status!r}")
