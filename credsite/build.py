@@ -60,15 +60,28 @@ def _locked(function: Callable[Concatenate[Path, P], BuildResult]) -> Callable[
     Concatenate[Path, P], BuildResult
 ]:
     """Run a build holding the site's lock: exclusive, or shared for a preview (`record=False`,
-    which writes nothing in the site)."""
+    which writes nothing in the site). An interrupted earlier build is completed first."""
 
     @functools.wraps(function)
     def locked(root: Path, *args: P.args, **options: P.kwargs) -> BuildResult:
         record = bool(options.get("record", True))
         with sitelock.site_lock(root, shared=not record):
+            if record:
+                _recover(root, options.get("output_dir"))  # type: ignore[arg-type]
             return function(root, *args, **options)
 
     return locked
+
+
+def _recover(root: Path, output_dir: str | None) -> None:
+    """Put back a site an interrupted build left half-swapped; remove its leftovers."""
+    try:
+        config = site_config.load(root, output=output_dir, problems=Problems())
+        output.check_target(config.output_dir, root, [config.content_dir, config.keys_dir])
+    except CredsiteError:
+        return  # the build reports it
+    output.recover(config.output_dir, config.output)
+    output.recover_record(config.lockfile_path)
 
 
 @_locked
@@ -178,9 +191,13 @@ def build(
             "recipients hold still verify. To withdraw a credential, revoke it instead of deleting it."
         )
     result.minted = list(lock.minted)
-    if record:
-        result.lockfile_written = lock.save(config.lockfile_path)
-    output.commit(site_output, config.output_dir)
+    records = {}
+    if record and _changed(config.lockfile_path, text := lock.text().encode("utf-8")):
+        records[config.lockfile_path] = text
+    # The site, then the lockfile, then the swap: see website/output.py
+    committed = output.commit(site_output, config.output_dir, records, shown=config.output)
+    result.lockfile_written = bool(committed.written)
+    result.warnings.extend(committed.warnings)
     proofs.save()
     result.files = len(site_output.files)
     result.bytes = site_output.total_bytes()
@@ -188,6 +205,15 @@ def build(
     result.seconds = time.perf_counter() - started
     report("write", 1, 1)
     return result
+
+
+def _changed(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() != data
+    except FileNotFoundError:
+        return True
+    except OSError as exc:
+        raise CredsiteError(f"cannot read {path.name}: {exc.strerror}") from None
 
 
 def _load_content(root: Path, output_dir: str | None) -> tuple[site_config.SiteConfig, model.Site]:

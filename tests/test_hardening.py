@@ -627,3 +627,319 @@ def test_serve_reads_under_a_shared_lock(make_site: Callable[..., Path]) -> None
             _try_lock(root, shared=True, wait=0.3)  # the preview waits for the build
     finally:
         os.close(fd)
+
+
+# -- 5. the swap survives kill -9 at every step ----------------------------------------------------------
+
+KILLER = """
+import os, signal, sys
+from credsite.website import output
+
+point, site = sys.argv[1], sys.argv[2]
+
+
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+if point == "while-staging":
+    real_write, count = output.write_file, [0]
+
+    def write_file(path, data):
+        count[0] += 1
+        if count[0] == 10:
+            die()
+        real_write(path, data)
+
+    output.write_file = write_file
+elif point == "lockfile-written-site-not-swapped":
+    output._swap = die
+elif point == "between-the-two-renames":
+    output._EXCHANGE = None  # as on a system without renameat2
+    real_replace = os.replace
+
+    def replace(source, destination):
+        real_replace(source, destination)
+        if str(destination).endswith("_site.previous"):
+            die()
+
+    os.replace = replace
+elif point == "after-the-exchange":
+    real_exchange = output.exchange
+
+    def exchange(a, b):
+        if not real_exchange(a, b):
+            raise SystemExit("no RENAME_EXCHANGE here")
+        die()
+
+    output.exchange = exchange
+elif point == "lockfile-backup-linked":
+    real_link = os.link
+
+    def link(source, destination):
+        real_link(source, destination)
+        die()
+
+    os.link = link
+
+from credsite.cli import main
+
+sys.argv = ["credsite", "build", "-C", site, "-q"]
+main()
+"""
+KILL_POINTS = [
+    "while-staging",
+    "lockfile-backup-linked",
+    "lockfile-written-site-not-swapped",
+    "between-the-two-renames",
+    "after-the-exchange",
+]
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_kill_9_at_any_step_loses_nothing(make_site: Callable[..., Path], point: str) -> None:
+    root = make_site()
+    build_site(root)
+    site_before = tree(root / "_site")
+    write_files(root, {AWARDS_FILE: AWARDS + MANY_AWARDS})  # the next build mints 12 awards
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLER, point, str(root)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if "no RENAME_EXCHANGE here" in killed.stderr:
+        pytest.skip("this system has no renameat2(RENAME_EXCHANGE)")
+    assert killed.returncode == -9, killed.stderr
+    # Whatever is published is recorded (never the other way round) ...
+    recorded = tokens_recorded(root)
+    assert tokens_published(root) <= recorded
+    if point == "between-the-two-renames":
+        assert not (root / "_site").exists() and (root / "_site.previous").is_dir()  # the issue
+    elif point in ("after-the-exchange",):
+        assert tree(root / "_site") != site_before  # the new site is in place
+    else:
+        assert tree(root / "_site") == site_before
+    # ... and the next build completes or restores the swap, and re-mints nothing recorded.
+    result = credsite("build", "-C", str(root), "-q")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert recorded <= tokens_recorded(root)
+    assert tokens_published(root) == tokens_recorded(root)
+    assert len(tokens_published(root)) == 15
+    leftovers = {"_site.staging", "_site.previous", ".credsite.lock.previous"}
+    assert not leftovers & {p.name for p in root.iterdir()}
+    assert not list(root.glob(".credsite.lock.*.tmp"))
+
+
+@pytest.mark.parametrize(
+    "state",
+    ["no-site-previous-and-staging", "old-site-and-partial-staging", "new-site-and-old-staging"],
+)
+def test_next_build_finishes_an_interrupted_swap(
+    make_site: Callable[..., Path], state: str
+) -> None:
+    """The states a killed build can leave, made on disk, then the next build (even a failing
+    one) puts the site back or finishes the swap."""
+    import shutil
+
+    root = make_site()
+    build_site(root)
+    site, staging, previous = (root / n for n in ("_site", "_site.staging", "_site.previous"))
+    before = snapshot(root)
+    if state == "no-site-previous-and-staging":
+        site.rename(previous)
+        shutil.copytree(previous, staging)
+        (staging / "index.html").write_text("half a new site")
+    elif state == "old-site-and-partial-staging":
+        (staging / "credentials").mkdir(parents=True)
+        (staging / "credentials" / "x.json").write_text("{")
+    else:
+        shutil.copytree(site, staging)  # after RENAME_EXCHANGE the old site is named staging
+    write_files(root, {AWARDS_FILE: "- broken: yes\n"})
+    result = credsite("build", "-C", str(root), "-q")
+    assert_failed_cleanly(root, result, [f"{AWARDS_FILE}:1:3: unknown field 'broken'"], before)
+
+
+def test_without_rename_exchange_the_swap_uses_two_renames(
+    make_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from credsite.website import output
+
+    root = make_site()
+    build_site(root)
+    monkeypatch.setattr(output, "_EXCHANGE", None)
+    write_files(root, {AWARDS_FILE: AWARDS + MANY_AWARDS})
+    build_site(root)
+    assert len(tokens_published(root)) == 15
+    assert tokens_published(root) == tokens_recorded(root)
+    assert not (root / "_site.previous").exists() and not (root / "_site.staging").exists()
+
+
+def test_rename_exchange_swaps_two_folders(tmp_path: Path) -> None:
+    from credsite.website import output
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one").write_text("a")
+    (tmp_path / "b").mkdir()
+    if not output.exchange(tmp_path / "a", tmp_path / "b"):
+        pytest.skip("this system has no renameat2(RENAME_EXCHANGE)")
+    assert (tmp_path / "b" / "one").read_text() == "a"
+    assert not list((tmp_path / "a").iterdir())
+
+
+# -- 6. a full disk or a read-only folder: a message, and nothing changed ----------------------------------
+
+
+def _fail(error: int, after: int = 0) -> Callable[..., None]:
+    calls = [0]
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        calls[0] += 1
+        if calls[0] > after:
+            raise OSError(error, os.strerror(error))
+        from credsite.website import output
+
+        output.Path.write_bytes(args[0], args[1])
+
+    return fail
+
+
+@pytest.mark.parametrize(
+    ("seam", "error", "message"),
+    [
+        ("write_file", 28, "cannot write the site to _site: No space left on device (free some"),
+        ("write_file", 13, "cannot write the site to _site: Permission denied"),
+        ("_replace_record", 28, "cannot write credsite.lock: No space left on device"),
+        ("_replace_record", 30, "cannot write credsite.lock: Read-only file system"),
+        ("_swap", 13, "cannot put the new site in place of _site: Permission denied"),
+    ],
+    ids=["disk-full-staging", "read-only-output", "disk-full-lockfile", "read-only-lockfile",
+         "swap-refused"],
+)  # fmt: skip
+def test_write_failures_are_messages_and_change_nothing(
+    make_site: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    seam: str,
+    error: int,
+    message: str,
+) -> None:
+    from credsite.website import output
+
+    root = make_site()
+    build_site(root)
+    before = snapshot(root)
+    write_files(root, {AWARDS_FILE: AWARDS + MANY_AWARDS})  # so the lockfile would change
+    monkeypatch.setattr(output, seam, _fail(error, after=5 if seam == "write_file" else 0))
+    with pytest.raises(CredsiteError) as raised:
+        build_site(root)
+    assert message in str(raised.value)
+    assert "Nothing was changed" in str(raised.value)
+    assert snapshot(root) == before  # the lockfile too: it is written only with its site
+    leftovers = {"_site.staging", "_site.previous", ".credsite.lock.previous"}
+    assert not leftovers & {p.name for p in root.iterdir()}
+    assert not list(root.glob(".credsite.lock.*.tmp"))
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Any:
+    """A 12 MiB tmpfs (root only), unmounted afterwards."""
+    if os.geteuid() != 0 or not sys.platform.startswith("linux"):
+        pytest.skip("mounting a small tmpfs needs root on Linux")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12M", "tmpfs", str(mount)]).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_real_full_disk(make_site: Callable[..., Path], small_disk: Path) -> None:
+    import shutil
+
+    root = shutil.copytree(make_site(), small_disk / "site")
+    build_site(root)
+    before = snapshot(root)
+    write_files(root, {AWARDS_FILE: AWARDS + MANY_AWARDS})
+    free = shutil.disk_usage(small_disk).free
+    (small_disk / "filler").write_bytes(b"\0" * (free - 64 * 1024))  # 64 KiB left
+    result = credsite("build", "-C", str(root), "-q")
+    assert_failed_cleanly(
+        root, result, ["cannot write the site to _site: No space left on device"], before
+    )
+    (small_disk / "filler").unlink()
+    result = credsite("build", "-C", str(root), "-q")
+    assert result.returncode == 0, result.stderr
+    assert len(tokens_published(root)) == 15 and tokens_published(root) == tokens_recorded(root)
+
+
+def unprivileged(*args: str) -> subprocess.CompletedProcess:
+    """`credsite ARGS` as a process that file permissions apply to: as is for a normal user; for
+    root, without the capabilities that override them (setpriv), so chmod -w means read-only."""
+    import shutil
+
+    command = [sys.executable, "-m", "credsite", *args]
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv: permissions cannot be tested")
+        drop = "-dac_override,-dac_read_search,-fowner"
+        command = ["setpriv", f"--bounding-set={drop}", "--", *command]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+def _read_only(path: Path) -> None:
+    for item in [path, *path.rglob("*")] if path.is_dir() else [path]:
+        item.chmod(item.stat().st_mode & ~0o222)
+
+
+def test_read_only_output_folder_is_replaced_without_leftovers(
+    make_site: Callable[..., Path],
+) -> None:
+    root = make_site()
+    build_site(root)
+    write_files(root, {AWARDS_FILE: AWARDS + MANY_AWARDS})
+    _read_only(root / "_site")
+    result = unprivileged("build", "-C", str(root), "-q")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(tokens_published(root)) == 15 and tokens_published(root) == tokens_recorded(root)
+    assert not (root / "_site.previous").exists() and not (root / "_site.staging").exists()
+
+
+def test_read_only_site_folder_is_a_message(make_site: Callable[..., Path]) -> None:
+    root = make_site()
+    build_site(root)
+    before = snapshot(root)
+    write_files(root, {AWARDS_FILE: AWARDS + MANY_AWARDS})
+    root.chmod(0o555)
+    try:
+        result = unprivileged("build", "-C", str(root), "-q")
+    finally:
+        root.chmod(0o755)
+    assert_failed_cleanly(
+        root, result, ["cannot write the site to _site: Permission denied"], before
+    )
+
+
+@pytest.mark.parametrize("mode", [0o555, 0o000])
+def test_read_only_cache_still_builds(make_site: Callable[..., Path], mode: int) -> None:
+    root = make_site()
+    build_site(root)
+    write_files(root, {AWARDS_FILE: AWARDS + MANY_AWARDS})
+    cache = root / ".credsite-cache"
+    for item in sorted(cache.rglob("*"), reverse=True):
+        item.chmod(mode if item.is_dir() or mode == 0 else 0o444)
+    cache.chmod(mode)
+    try:
+        result = unprivileged("build", "-C", str(root), "-q")
+    finally:
+        for item in [cache, *cache.rglob("*")]:
+            item.chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert tokens_published(root) == tokens_recorded(root) and len(tokens_recorded(root)) == 15
