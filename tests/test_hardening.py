@@ -943,3 +943,94 @@ def test_read_only_cache_still_builds(make_site: Callable[..., Path], mode: int)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert tokens_published(root) == tokens_recorded(root) and len(tokens_recorded(root)) == 15
+
+
+# -- 9. verify reads only what it needs -----------------------------------------------------------------
+
+MEASURED = """
+import resource, sys
+from credsite.cli import main
+try:
+    main()
+finally:
+    print("maxrss-kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+
+def _measured(*args: str) -> tuple[subprocess.CompletedProcess, int]:
+    """`credsite ARGS` in a fresh interpreter, with its peak memory in MiB."""
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURED, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    peak = int(result.stderr.rsplit("maxrss-kib", 1)[1].split()[0]) // 1024
+    return result, peak
+
+
+def test_verify_refuses_huge_files_before_reading_them(make_site: Callable[..., Path]) -> None:
+    root = make_site()
+    build_site(root)
+    credentials = root / "_site" / "credentials"
+    png = next(credentials.glob("*.png"))
+    huge = credentials / "huge.png"
+    with huge.open("wb") as handle:  # 1 GB, sparse: a PNG signature and nothing
+        handle.write(png.read_bytes()[:64])
+        handle.truncate(1 << 30)
+    (credentials / "huge.json").open("wb").truncate(1 << 30)
+    # within the limit, but a chunk says it holds 2 GiB of text
+    liar = bytearray(png.read_bytes())
+    liar[33:41] = b"\x7f\xff\xff\xffiTXt"
+    (credentials / "liar.png").write_bytes(bytes(liar))
+
+    started = time.monotonic()
+    result, peak = _measured("verify", str(root / "_site"))
+    assert time.monotonic() - started < 60
+    assert peak < 200, f"peak memory {peak} MiB"  # was over 2,000 MiB
+    text = result.stdout + result.stderr
+    assert result.returncode == 1 and "Traceback" not in text, text
+    assert "1,073,741,824 bytes is larger than the 10 MiB credsite verify reads" in text
+    assert text.count("failed") >= 3
+    assert "verified credentials/" in text.replace("  ", " ").replace("  ", " ")
+
+    result, peak = _measured("extract", str(huge))
+    assert result.returncode == 1 and peak < 200
+    assert "is larger than the 10 MiB credsite verify reads" in result.stderr
+    result, peak = _measured("verify", str(credentials / "liar.png"))
+    assert result.returncode == 1 and peak < 200
+    assert "larger than 10 MiB" in result.stdout + result.stderr
+
+
+def test_png_text_is_read_as_a_stream() -> None:
+    """Chunks that carry no credential are read in blocks for their CRC, never held whole."""
+    import io
+    import struct
+    import zlib
+
+    from credsite.openbadges import png as png_format
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(body, zlib.crc32(kind))
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    class Counting(io.BytesIO):
+        largest = 0
+
+        def read(self, size: int | None = -1) -> bytes:
+            data = super().read(size)
+            Counting.largest = max(Counting.largest, len(data))
+            return data
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    data = (
+        png_format.PNG_SIGNATURE
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", b"\0" * (3 << 20))
+        + chunk(b"iTXt", b"openbadgecredential\0\0\0\0\0{}")
+        + chunk(b"IEND", b"")
+    )
+    texts = png_format.read_texts(Counting(data), ["openbadgecredential", "openbadges"])
+    assert texts == {"openbadgecredential": "{}", "openbadges": None}
+    assert Counting.largest <= 1 << 16
