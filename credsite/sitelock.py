@@ -84,9 +84,7 @@ def _open(path: Path) -> int | None:
         return None
 
 
-def _acquire(
-    fd: int, shared: bool, wait: float, notify: Callable[[str], None], root: Path
-) -> None:
+def _acquire(fd: int, shared: bool, wait: float, notify: Callable[[str], None], root: Path) -> None:
     mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     try:
         fcntl.flock(fd, mode | fcntl.LOCK_NB)

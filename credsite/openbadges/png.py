@@ -166,11 +166,11 @@ def read_texts(
             continue
         body = _read_body(stream, ctype, length, pos, path)
         nul = body.find(b"\x00", 0, 80)
-        keyword = body if nul < 0 else body[:nul]
-        if keyword in wanted and (
-            keyword not in found or (found[keyword][0] == b"tEXt" and ctype == b"iTXt")
+        name = body if nul < 0 else body[:nul]
+        if name in wanted and (
+            name not in found or (found[name][0] == b"tEXt" and ctype == b"iTXt")
         ):
-            found[keyword] = (ctype, body[len(keyword) + 1 :])
+            found[name] = (ctype, body[len(name) + 1 :])
     texts: dict[str, str | None] = {}
     for raw, keyword in wanted.items():
         if raw not in found:

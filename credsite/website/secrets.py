@@ -86,7 +86,9 @@ def refuse_secrets(
             for position in _positions(data, form.needle)
         ]
         if not places:
-            problems.append(Problem(Location(outputs[0]), message.replace("this is", "it holds", 1)))
+            problems.append(
+                Problem(Location(outputs[0]), message.replace("this is", "it holds", 1))
+            )
         problems.extend(Problem(place, message) for place in places)
     raise ContentError(problems)
 
