@@ -172,7 +172,7 @@ FAILING: list[tuple[str, dict[str, str | bytes | None], list[str]]] = [
         [f"{AWARDS_FILE}:2:9: 'name' is empty: award needs 'name'"],
     ),
     (
-        "null-email-in-cohort-defaults-style",
+        "null-email",
         {AWARDS_FILE: "- achievement: teamwork\n  name: Ada\n  email: null\n"},
         [f"{AWARDS_FILE}:3:10: 'email' is empty: award needs 'email'"],
     ),
