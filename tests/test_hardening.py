@@ -13,6 +13,7 @@ import base64
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -538,8 +539,10 @@ def test_concurrent_commands_wait_for_each_other(make_site: Callable[..., Path])
     for process, (out, err) in zip(processes, outputs, strict=True):
         assert "Traceback" not in out + err, out + err
         assert process.returncode == 0, out + err
-    # the second build found what the first recorded: only one of them minted
-    assert sum("Recorded in credsite.lock" in out for out, _ in outputs) == 1, outputs
+    # The second build found what the first recorded: only one of them minted the 15 awards
+    # (the other may record the status list the revoke changed, if it ran in between).
+    minted = [re.search(r"Recorded in credsite.lock: (\d+) new", out) for out, _ in outputs]
+    assert sum(int(m[1]) >= 15 for m in minted if m) == 1, outputs
     assert tokens_published(root) and tokens_published(root) <= tokens_recorded(root)
     assert "status: revoked" in (root / AWARDS_FILE).read_text()
     result = build_site(root)
