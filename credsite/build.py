@@ -8,13 +8,15 @@ warning with --strict) raises before the lockfile or the output folder is touche
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
+from credsite import sitelock
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
@@ -28,7 +30,7 @@ from credsite.state.lockfile import AwardEntry, Clock, Lockfile, system_clock
 from credsite.values import json_bytes, parse_datetime
 from credsite.vc import did as vc_did
 from credsite.vc.encoding import decode_multikey_secret
-from credsite.website import output, pages
+from credsite.website import output, pages, secrets
 
 Progress = Callable[[str, int, int], None]
 CACHE_DIR = ".credsite-cache"
@@ -52,6 +54,38 @@ class BuildResult:
     site_output: output.Output | None = None
 
 
+P = ParamSpec("P")
+
+
+def _locked(function: Callable[Concatenate[Path, P], BuildResult]) -> Callable[
+    Concatenate[Path, P], BuildResult
+]:
+    """Run a build holding the site's lock: exclusive, or shared for a preview (`record=False`,
+    which writes nothing in the site). An interrupted earlier build is completed first."""
+
+    def locked(root: Path, /, *args: P.args, **options: P.kwargs) -> BuildResult:
+        record = bool(options.get("record", True))
+        with sitelock.site_lock(root, shared=not record):
+            if record:
+                _recover(root, options.get("output_dir"))  # type: ignore[arg-type]
+            return function(root, *args, **options)
+
+    functools.update_wrapper(locked, function)
+    return locked
+
+
+def _recover(root: Path, output_dir: str | None) -> None:
+    """Put back a site an interrupted build left half-swapped; remove its leftovers."""
+    try:
+        config = site_config.load(root, output=output_dir, problems=Problems())
+        output.check_target(config.output_dir, root, [config.content_dir, config.keys_dir])
+    except CredsiteError:
+        return  # the build reports it
+    output.recover(config.output_dir, config.output)
+    output.recover_record(config.lockfile_path)
+
+
+@_locked
 def build(
     root: Path,
     *,
@@ -90,6 +124,7 @@ def build(
     if rng is not None:
         options["rng"] = rng
     lock = Lockfile.load(config.lockfile_path, config.lockfile, **options)
+    site.awards = model.keep_recorded_keys(site.awards, lock.awards)
     result = BuildResult(config.output_dir)
     result.warnings.extend(site.warnings)
     urls = Urls(config.url, site.primary_issuer)
@@ -189,7 +224,7 @@ def build(
     report("render", 1, 1)
 
     # 4. Last checks, then write: the lockfile, then the site swapped in whole.
-    _refuse_secrets(site_output, keys)
+    _refuse_secrets(site_output, keys, config)
     orphans = len({e.award for e in lock.awards.values()} - {a.lock_key for a in site.awards})
     if orphans:
         result.warnings.append(
@@ -204,9 +239,13 @@ def build(
     if strict and result.warnings:
         raise StrictError(result.warnings)
     result.minted = list(lock.minted)
-    if record:
-        result.lockfile_written = lock.save(config.lockfile_path)
-    output.commit(site_output, config.output_dir)
+    records = {}
+    if record and _changed(config.lockfile_path, text := lock.text().encode("utf-8")):
+        records[config.lockfile_path] = text
+    # The site, then the lockfile, then the swap: see website/output.py
+    committed = output.commit(site_output, config.output_dir, records, shown=config.output)
+    result.lockfile_written = bool(committed.written)
+    result.warnings.extend(Problem(Location(config.output), w) for w in committed.warnings)
     proofs.save()
     result.files = len(site_output.files)
     result.bytes = site_output.total_bytes()
@@ -224,6 +263,15 @@ def _keys_withdrawn(site: model.Site, lock: Lockfile) -> dict[str, dt.datetime]:
         if known := [t for t in times if t is not None]:
             withdrawn[issuer] = max(known)
     return withdrawn
+
+
+def _changed(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() != data
+    except FileNotFoundError:
+        return True
+    except OSError as exc:
+        raise CredsiteError(f"cannot read {path.name}: {exc.strerror}") from None
 
 
 def _load_content(root: Path, output_dir: str | None) -> tuple[site_config.SiteConfig, model.Site]:
@@ -293,16 +341,15 @@ def _check_statuses(site: model.Site) -> None:
     problems.raise_if_any()
 
 
-def _refuse_secrets(site_output: output.Output, keys: dict[str, IssuerKey]) -> None:
-    """Last guard: no byte sequence of any private key may appear in a published file."""
-    needles: list[bytes] = []
-    for issuer_key in keys.values():
+def _refuse_secrets(
+    site_output: output.Output, keys: dict[str, IssuerKey], config: site_config.SiteConfig
+) -> None:
+    """Last guard: no form of any private key may appear in a published file (located error)."""
+    forms = []
+    for issuer, issuer_key in sorted(keys.items()):
         if issuer_key.demo:
             continue  # the demo key is public by design
-        secret = issuer_key.key.secret_multibase()
-        seed = decode_multikey_secret(secret)
-        needles += [seed, seed.hex().encode(), secret.encode()]
-    for path, data in site_output.files.items():
-        for needle in needles:
-            if needle in data:
-                raise RuntimeError(f"bug: secret key material would be published in {path}")
+        seed = decode_multikey_secret(issuer_key.key.secret_multibase())
+        forms += secrets.key_forms(issuer, seed, issuer_key.key.public_key)
+    sources = [config.content_dir, config.root / "themes", config.root / "site.yaml"]
+    secrets.refuse_secrets(site_output.files, forms, config.root, sources)

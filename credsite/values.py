@@ -5,6 +5,7 @@ No third-party imports: `credsite verify` uses these without the authoring stack
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import re
@@ -21,6 +22,13 @@ def is_http_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in text
 
 
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
+"""The dates a site may give (issued, expires, status_date, and an expiry computed from
+'valid_for'): from 1900, before which no award of a living person was issued and a year such as
+0026 is a typo for 2026, to 9999, the last year a dateTimeStamp writes with four digits."""
+
+
 def parse_datetime(value: Any) -> dt.datetime | None:
     """YAML dates and date-times (and their text forms) as aware UTC datetimes.
 
@@ -30,7 +38,10 @@ def parse_datetime(value: Any) -> dt.datetime | None:
         if value.tzinfo is None:
             # PyYAML drops the zone only for naive input, which VC 2.0 does not allow.
             return None
-        return value.astimezone(dt.UTC)
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError:  # 9999-12-31T23:00:00-05:00 is in the year 10000 in UTC
+            return None
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
     if isinstance(value, str):
@@ -46,8 +57,14 @@ def parse_datetime(value: Any) -> dt.datetime | None:
 
 
 def format_datetime(value: dt.datetime) -> str:
-    """XML Schema dateTimeStamp in UTC with a ``Z``, seconds precision."""
-    return value.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """XML Schema dateTimeStamp in UTC with a ``Z``, seconds precision, the year in four digits.
+
+    Not strftime: its ``%Y`` writes the year 1 as '1' on glibc, which is no dateTimeStamp.
+    """
+    v = value.astimezone(dt.UTC)
+    return (
+        f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
+    )
 
 
 _DURATION = re.compile(r"(?P<n>\d+)\s*(?P<unit>years?|months?|weeks?|days?)")
@@ -58,25 +75,32 @@ def parse_duration(text: str) -> tuple[int, str] | None:
     match = _DURATION.fullmatch(text.strip().lower())
     if not match:
         return None
-    return int(match["n"]), match["unit"].rstrip("s")
+    digits = match["n"].lstrip("0") or "0"
+    amount = int(digits) if len(digits) <= 9 else 10**9  # huge: the caller's limit refuses it
+    return amount, match["unit"].rstrip("s")
 
 
 def add_duration(start: dt.datetime, amount: tuple[int, str]) -> dt.datetime:
+    """`start` plus an amount of days, weeks, months or years (31 March + 1 month = 30 April).
+
+    Raises OverflowError when the result falls outside the years 1..9999 Python can represent.
+    """
     n, unit = amount
-    if unit == "day":
-        return start + dt.timedelta(days=n)
-    if unit == "week":
-        return start + dt.timedelta(weeks=n)
+    try:
+        if unit == "day":
+            return start + dt.timedelta(days=n)
+        if unit == "week":
+            return start + dt.timedelta(weeks=n)
+    except OverflowError:
+        raise OverflowError("date out of range") from None
     months = n * 12 if unit == "year" else n
     year, month = divmod(start.month - 1 + months, 12)
     year += start.year
     month += 1
-    day = start.day
-    while True:
-        try:
-            return start.replace(year=year, month=month, day=day)
-        except ValueError:
-            day -= 1  # 31 March + 1 month -> 30 April
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise OverflowError("date out of range")
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return start.replace(year=year, month=month, day=day)
 
 
 def json_bytes(document: Any) -> bytes:

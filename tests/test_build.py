@@ -130,6 +130,7 @@ def test_failed_build_changes_nothing(make_site: Callable[..., Path], breakage) 
     assert not (root / "_site.previous").exists()
     assert sorted(p.name for p in root.iterdir()) == [
         ".credsite-cache",
+        ".credsite-running",  # the site's lock (credsite/sitelock.py), git-ignored
         "_site",
         "content",
         "credsite.lock",

@@ -300,7 +300,7 @@ def test_award_shapes_and_cohort_defaults(make_site: Callable[..., Path]) -> Non
     one, two = by_name["Cohort One"], by_name["Cohort Two"]
     assert (one.achievement, one.role) == ("teamwork", "Participant")
     assert one.issued == dt.datetime(2026, 6, 30, tzinfo=dt.UTC)
-    assert dict(one.fields) == {"cohort": "Spring", "year": "2027", "extra": "yes"}
+    assert dict(one.fields) == {"cohort": "Spring", "year": "2027", "extra": "true"}  # as written
     assert (two.achievement, two.role) == ("mentor", "Lead")
     assert two.issued == dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
     assert [a.key for a in site.awards] == sorted(a.key for a in site.awards)

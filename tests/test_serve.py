@@ -20,6 +20,7 @@ from conftest import AWARDS, build_site, tree, write_files
 from watchdog.events import FileClosedNoWriteEvent, FileModifiedEvent, FileMovedEvent
 
 import credsite
+from credsite import sitelock
 from credsite.build import CACHE_DIR
 from credsite.commands import serve
 from credsite.errors import CredsiteError
@@ -56,8 +57,13 @@ def eventually(check: Callable[[], bool], timeout: float = WAIT) -> bool:
 
 
 def site_files(root: Path) -> dict[str, bytes]:
-    """Everything in the site folder except the build cache (the one thing a build may write)."""
-    return {k: v for k, v in tree(root).items() if not k.startswith(CACHE_DIR + "/")}
+    """Everything in the site folder except the build cache (the one thing a build may write)
+    and the lock file every command holds while it reads or writes the site."""
+    return {
+        k: v
+        for k, v in tree(root).items()
+        if not k.startswith(CACHE_DIR + "/") and k != sitelock.NAME
+    }
 
 
 def page_with(server: serve.Server, text: str) -> str:

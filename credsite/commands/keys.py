@@ -18,6 +18,7 @@ from pathlib import Path
 from credsite.content import config as site_config
 from credsite.content.config import SiteConfig
 from credsite.errors import CredsiteError
+from credsite.sitelock import site_lock
 from credsite.state.keyfiles import (
     IssuerKey,
     env_name,
@@ -61,6 +62,11 @@ def _current_key(
 
 
 def generate(root: Path, issuer: str | None, rotate: bool) -> list[str]:
+    with site_lock(root):  # it writes keys/ and, rotating, the lockfile
+        return _generate(root, issuer, rotate)
+
+
+def _generate(root: Path, issuer: str | None, rotate: bool) -> list[str]:
     config = site_config.load(root)
     known = _issuers(config, issuer)
     targets = [issuer] if issuer else known
@@ -104,6 +110,11 @@ def generate(root: Path, issuer: str | None, rotate: bool) -> list[str]:
 
 
 def compromised(root: Path, issuer: str | None, public_key: str | None) -> list[str]:
+    with site_lock(root):  # it writes keys/ and the lockfile
+        return _compromised(root, issuer, public_key)
+
+
+def _compromised(root: Path, issuer: str | None, public_key: str | None) -> list[str]:
     """Declare an issuer's key compromised; make a new key if it was the one in use.
 
     The key is the issuer's current key (keys/ISSUER.key or $CREDSITE_KEY_ISSUER), or the

@@ -18,6 +18,7 @@ from credsite.content import config as site_config
 from credsite.errors import CredsiteError, Location
 from credsite.issuing.identity import previous_output_url
 from credsite.issuing.urls import Urls
+from credsite.sitelock import site_lock
 from credsite.state.lockfile import Lockfile
 from credsite.vc.did import did_web_from_url
 
@@ -41,6 +42,11 @@ class Moved:
 
 
 def move(root: Path, new_url: str) -> Moved:
+    with site_lock(root):  # it writes site.yaml and the lockfile
+        return _move(root, new_url)
+
+
+def _move(root: Path, new_url: str) -> Moved:
     """Point the site at `new_url`: site.yaml's url, and the move recorded in credsite.lock."""
     config = site_config.load(root)
     url = site_config.check_site_url(new_url)

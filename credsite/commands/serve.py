@@ -4,6 +4,8 @@ Owns watchdog. The preview is the real `build.build` (there is no second build p
 called with ``record=False`` so the lockfile is never written, and with an output folder inside a
 temporary folder, so the site's own output is never touched. The one thing a build writes in the
 site folder is its cache (``.credsite-cache/``), which is what makes a rebuild sign nothing new.
+Each rebuild holds the site's lock shared (`credsite.sitelock`, taken by `build.build` itself):
+previews never wait for each other, and never read the site while a build or a revoke changes it.
 
 Awards not yet in the lockfile get a credential token, salt and status index in memory only; a
 random source seeded once per session and a clock fixed at its start keep those stable from one

@@ -49,6 +49,7 @@ from credsite.content import config as site_config
 from credsite.content import model, spreadsheet, yamlsource
 from credsite.errors import CredsiteError, Location, Problems
 from credsite.issuing.urls import Urls
+from credsite.sitelock import site_lock
 from credsite.state.lockfile import Lockfile
 from credsite.vc.identity import normalise_email
 
@@ -87,6 +88,13 @@ def set_status(
     'reinstate'). Nothing is written unless the change is allowed and the edited file reads back
     with exactly that change. The site must be rebuilt to publish the new status.
     """
+    with site_lock(root):  # never while a build reads the award files and the lockfile
+        return _set_status(root, credential, status, reason, today)
+
+
+def _set_status(
+    root: Path, credential: str, status: str, reason: str | None, today: dt.date
+) -> Change:
     new = ACTIONS.get(status, status)
     if new not in model.STATUSES:
         raise ValueError(f"unknown status {status!r}")
@@ -94,6 +102,7 @@ def set_status(
     config = site_config.load(root)
     site = model.load(config)
     lock = Lockfile.load(config.lockfile_path, config.lockfile)
+    site.awards = model.keep_recorded_keys(site.awards, lock.awards)
     award = find_award(site, lock, credential)
     _check_transition(award, new, reason, config)
     shown = award.location.path
@@ -258,7 +267,7 @@ def _locate(data: Any, key: str, shown: str) -> Where:
     for where, item, defaults in entries:
         if isinstance(item, yamlsource.Map):
             award = model.read_award(item, defaults, Problems())
-            if award is not None and award.key == key:
+            if award is not None and key in (award.key, award.legacy_key):
                 return where
     raise CredsiteError(f"award '{key}' is no longer in this file (was it edited meanwhile?)",
                         Location(shown))  # fmt: skip

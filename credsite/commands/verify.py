@@ -2,6 +2,10 @@
 
 Maps the site's own URLs to files in a built folder so DID documents and status lists
 are read from what will be published; nothing is fetched from the network.
+
+No file larger than `MAX_BYTES` (10 MiB) is read: it is refused from its size before reading (a
+credential is a few KiB, a baked badge well under a MiB). A PNG is read as a stream of chunks, so
+only the text chunks that carry credentials are held in memory.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from credsite.issuing.urls import (
     STATUS,
 )
 from credsite.openbadges import ob2, png, svg
-from credsite.openbadges.image import KEYWORD_OB3, ImageError
+from credsite.openbadges.image import KEYWORD_OB3, MAX_BYTES, ImageError
 from credsite.openbadges.png import PNG_SIGNATURE
 from credsite.vc.proof import JCS, RDFC, verify_proof
 from credsite.vc.verify import Check, Report, VerifyCache, resolve_key, verify_credential
@@ -49,7 +53,22 @@ class SiteFiles:
         path = (self.folder / relative).resolve()
         if not path.is_relative_to(self.folder.resolve()) or not path.is_file():
             raise KeyError(f"{url} is not in the built site ({relative} missing)")
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(read_limited(path).decode("utf-8"))
+
+
+def read_limited(path: Path) -> bytes:
+    """The file's bytes, unless it is larger than `MAX_BYTES` (checked before reading)."""
+    check_size(path)
+    return path.read_bytes()
+
+
+def check_size(path: Path) -> None:
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise CredsiteError(
+            f"{path}: {size:,} bytes is larger than the {MAX_BYTES // (1024 * 1024)} MiB "
+            "credsite verify reads"
+        )
 
 
 def base_url_of(folder: Path) -> str:
@@ -59,8 +78,8 @@ def base_url_of(folder: Path) -> str:
     for pattern in (f"{folder}/*.json" for folder in folders):
         for path in sorted(folder.glob(pattern)):
             try:
-                document_id = json.loads(path.read_text(encoding="utf-8")).get("id", "")
-            except (OSError, ValueError, AttributeError):
+                document_id = json.loads(read_limited(path).decode("utf-8")).get("id", "")
+            except (OSError, ValueError, AttributeError, CredsiteError):
                 continue
             suffix = path.relative_to(folder).as_posix()
             if isinstance(document_id, str) and document_id.endswith(suffix):
@@ -115,16 +134,20 @@ def verify_path(path: Path, now: dt.datetime | None = None, site: Path | None = 
 def extract(path: Path) -> str:
     """The credential JSON baked into a PNG or SVG image (or else its OB 2.0 assertion)."""
     try:
-        data = path.read_bytes()
+        check_size(path)
+        with path.open("rb") as stream:
+            if stream.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE:
+                stream.seek(0)
+                texts = png.read_texts(stream, (KEYWORD_OB3, ob2.PNG_KEYWORD))
+                text = texts[KEYWORD_OB3] or texts[ob2.PNG_KEYWORD]
+            else:
+                stream.seek(0)
+                data = stream.read()
+                text = svg.extract_svg(data, 3)
+                if text is None:
+                    text = ob2.extract(data)  # an OB 2.0 assertion (ob2/assertions/*.svg)
     except OSError as exc:
         raise CredsiteError(f"{path}: {exc.strerror}") from None
-    try:
-        if data.startswith(PNG_SIGNATURE):
-            text = png.extract_png(data, KEYWORD_OB3)
-        else:
-            text = svg.extract_svg(data, 3)
-        if text is None:
-            text = ob2.extract(data)  # an OB 2.0 assertion (ob2/assertions/*.png, .svg)
     except ImageError as exc:
         raise CredsiteError(f"{path}: {exc.message}") from None
     if text is None:
@@ -136,11 +159,15 @@ def extract(path: Path) -> str:
 
 
 def _verify_path(path: Path, fetch: SiteFiles, now: dt.datetime, folder: Path) -> Report:
+    try:
+        check_size(path)
+    except (OSError, CredsiteError) as exc:
+        return Report(str(path), [Check("read", False, str(exc))], "failed")
     ob2_report = ob2.verify_file(path, fetch, now)  # None unless the file holds OB 2.0
     if ob2_report is not None:
         return ob2_report
     try:
-        text = path.read_text(encoding="utf-8") if path.suffix == ".json" else extract(path)
+        text = read_limited(path).decode("utf-8") if path.suffix == ".json" else extract(path)
         document = json.loads(text)
     except (OSError, ValueError, CredsiteError) as exc:
         return Report(str(path), [Check("read", False, str(exc))], "failed")

@@ -14,7 +14,9 @@ from typing import Any
 
 from credsite.content.yamlsource import Map, Node, Seq
 from credsite.errors import Location, Problems
-from credsite.values import is_http_url, parse_datetime
+from credsite.values import EARLIEST, LATEST, is_http_url, parse_datetime
+
+DATE_RANGE = f"{EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}"
 
 MISSING: Any = object()
 
@@ -38,8 +40,14 @@ class Reader:
                     self.data.key_location(key), f"unknown field '{key}' in {self.what}{hint}"
                 )
         for key in required:
-            if key not in self.data or self.data[key] is None:
+            if key not in self.data:
                 self.problems.add(self.data.location, f"{self.what} needs '{key}'")
+            elif self.data[key] is None:
+                self.empty(key)
+
+    def empty(self, key: str) -> None:
+        """A required field given as null (``name: ~``, ``name: null`` or nothing after it)."""
+        self.error(key, f"'{key}' is empty: {self.what} needs '{key}'")
 
     def loc(self, key: str) -> Location:
         return self.data.value_location(key)
@@ -47,16 +55,29 @@ class Reader:
     def error(self, key: str, message: str) -> None:
         self.problems.add(self.loc(key), message)
 
-    def str(self, key: str, default: Any = None, *, pattern: str | None = None) -> Any:
-        value = self.data.get(key, MISSING)
+    def str(
+        self,
+        key: str,
+        default: Any = None,
+        *,
+        pattern: str | None = None,
+        max_length: int | None = None,
+    ) -> Any:
+        """A text field, exactly as written (YAML's numbers, booleans and dates as their text)."""
+        value = self.data.text(key) if key in self.data else MISSING
         if value is MISSING or value is None:
             return default
-        if isinstance(value, (bool, Node)):
+        if isinstance(value, Node):
             self.error(key, f"'{key}' must be text")
             return default
         text = str(value).strip()
         if not text:
             self.error(key, f"'{key}' must not be empty")
+            return default
+        if max_length is not None and len(text) > max_length:
+            self.error(
+                key, f"'{key}' is {len(text)} characters long: at most {max_length} are allowed"
+            )
             return default
         if pattern and not re.fullmatch(pattern, text):
             self.error(key, f"'{key}' is not valid: {text!r}")
@@ -91,8 +112,11 @@ class Reader:
             self.error(
                 key,
                 f"'{key}' must be a date like 2026-03-01 or a date-time with a time zone "
-                f"like 2026-03-01T09:00:00Z, got {value!r}",
+                f"like 2026-03-01T09:00:00Z, got {self.data.text(key)!r}",
             )
+            return default
+        if not EARLIEST <= parsed <= LATEST:
+            self.error(key, f"'{key}' must be between {DATE_RANGE}, got {self.data.text(key)}")
             return default
         return parsed
 
@@ -100,14 +124,14 @@ class Reader:
         value = self.data.get(key, MISSING)
         if value is MISSING or value is None:
             return []
-        if isinstance(value, str):
-            return [value.strip()] if value.strip() else []
-        if not isinstance(value, Seq) or any(
-            isinstance(v, (Node, bool)) or v is None for v in value
-        ):
+        if not isinstance(value, Node):
+            text = str(self.data.text(key)).strip()
+            return [text] if text else []
+        if not isinstance(value, Seq) or any(isinstance(v, Node) or v is None for v in value):
             self.error(key, f"'{key}' must be a list of text items")
             return []
-        return [str(v).strip() for v in value if str(v).strip()]
+        texts = (str(value.text(i)).strip() for i in range(len(value)))
+        return [text for text in texts if text]
 
     def map(self, key: builtins.str) -> Map | None:
         value = self.data.get(key, MISSING)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,17 @@ from credsite.content.config import SLUG, SiteConfig
 from credsite.content.fields import Reader
 from credsite.content.yamlsource import Map, Node, Seq
 from credsite.errors import CredsiteError, Location, Problem, Problems
-from credsite.values import is_http_url, parse_duration
+from credsite.values import LATEST, add_duration, is_http_url, parse_duration
 from credsite.vc.identity import normalise_email
 
+MAX_NAME = 200
+"""The longest name of an issuer, achievement or recipient, in characters (badge art and share
+cards fit it on three lines; a longer one is a paste gone wrong)."""
+MAX_SLUG = 100
+"""The longest file name (without .yaml) of an issuer or achievement: it becomes published file
+names such as ob2/issuers/SLUG-revocations.json, which file systems limit to 255 bytes."""
+MAX_VALID_FOR = {"year": 100, "month": 1200, "week": 5218, "day": 36525}
+"""The longest 'valid_for': 100 years, in any unit."""
 HEX_COLOUR = r"#[0-9a-fA-F]{6}"
 EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 AWARD_ID = r"[A-Za-z0-9][A-Za-z0-9._/-]*"
@@ -145,11 +154,34 @@ class Award:
     achievement_location: Location | None = None
     """Where the achievement is named (the award's own field, the cohort's, or a CSV cell)."""
     status_location: Location | None = None
+    legacy_key: str | None = None
+    """The id as credsite read it before it kept text as written (`id: 007` was 7), if it differs."""
 
     @property
     def lock_key(self) -> str:
         """How the lockfile names this award: a digest, so no email reaches the lockfile."""
-        return hashlib.sha256(self.key.encode("utf-8")).hexdigest()[:24]
+        return _digest(self.key)
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def keep_recorded_keys(awards: list[Award], recorded: Iterable[str]) -> list[Award]:
+    """Awards whose id credsite once misread as a YAML number (`id: 007` as 7) keep that id.
+
+    The lockfile then knows the award by the digest of the misread id: it keeps its credential
+    (URL, salt, status index) instead of being issued again, unless another award now has that id.
+    """
+    known = set(recorded)
+    keys = {a.key for a in awards}
+    result = []
+    for award in awards:
+        old = award.legacy_key
+        if old and old not in keys and award.lock_key not in known and _digest(old) in known:
+            award = replace(award, key=old)
+        result.append(award)
+    return sorted(result, key=lambda a: a.key)
 
 
 @dataclass
@@ -170,14 +202,18 @@ def load(config: SiteConfig) -> Site:
     content = config.content_dir
     if not content.is_dir():
         raise CredsiteError(f"content folder '{config.content}' does not exist")
+    issuer_files: dict[str, Path] = {}
     for path in _files(content / "issuers", (".yaml", ".yml")):
-        issuer = _load_issuer(path, config, problems)
-        if issuer:
-            site.issuers[issuer.slug] = issuer
+        if _unique_slug(path, issuer_files, "issuer", config, problems):
+            issuer = _load_issuer(path, config, problems)
+            if issuer:
+                site.issuers[issuer.slug] = issuer
+    achievement_files: dict[str, Path] = {}
     for path in _files(content / "achievements", (".yaml", ".yml")):
-        achievement = _load_achievement(path, config, problems)
-        if achievement:
-            site.achievements[achievement.slug] = achievement
+        if _unique_slug(path, achievement_files, "achievement", config, problems):
+            achievement = _load_achievement(path, config, problems)
+            if achievement:
+                site.achievements[achievement.slug] = achievement
     awards: list[Award] = []
     warnings = Problems()
     read = {*site_files(content / "issuers"), *site_files(content / "achievements")}
@@ -288,6 +324,22 @@ def _not_read(config: SiteConfig, read: set[Path]) -> list[Problem]:
     return warnings
 
 
+def _unique_slug(
+    path: Path, seen: dict[str, Path], what: str, config: SiteConfig, problems: Problems
+) -> bool:
+    """Two files whose names give one id (a.yaml and a.yml, or a.yaml in two folders): an error
+    naming both, instead of one silently replacing the other."""
+    first = seen.setdefault(path.stem, path)
+    if first == path:
+        return True
+    problems.add(
+        Location(_shown(path, config)),
+        f"{what} '{path.stem}' is also defined by {_shown(first, config)}: the file name is the "
+        f"{what}'s id, so rename or remove one of them",
+    )
+    return False
+
+
 def _shown(path: Path, config: SiteConfig) -> str:
     try:
         return path.relative_to(config.root).as_posix()
@@ -310,6 +362,13 @@ def _read_yaml_map(path: Path, config: SiteConfig, problems: Problems, what: str
 
 def _slug(path: Path, config: SiteConfig, problems: Problems) -> str | None:
     slug = path.stem
+    if len(slug) > MAX_SLUG:
+        problems.add(
+            Location(_shown(path, config)),
+            f"file name '{path.name}' is {len(slug)} characters long before '{path.suffix}': "
+            f"at most {MAX_SLUG} are allowed (it becomes the id in URLs and file names)",
+        )
+        return None
     if not re.fullmatch(SLUG, slug):
         problems.add(
             Location(_shown(path, config)),
@@ -362,7 +421,7 @@ def _load_issuer(path: Path, config: SiteConfig, problems: Problems) -> Issuer |
         secondary = cread.str("secondary", secondary, pattern=HEX_COLOUR)
     return Issuer(
         slug=slug,
-        name=read.str("name", ""),
+        name=read.str("name", "", max_length=MAX_NAME),
         url=read.url("url", ""),
         email=read.str("email", None, pattern=EMAIL),
         description=read.str("description", ""),
@@ -412,6 +471,12 @@ def _load_achievement(path: Path, config: SiteConfig, problems: Problems) -> Ach
                 "valid_for",
                 f"'valid_for' must be like '2 years', '18 months' or '90 days', got {text!r}",
             )
+        elif valid_for[0] > MAX_VALID_FOR[valid_for[1]] or valid_for[0] < 1:
+            read.error(
+                "valid_for",
+                f"'valid_for' must be between 1 day and 100 years, got {text!r}",
+            )
+            valid_for = None
     alignments = []
     for item, loc in _items(read, "alignments"):
         if not isinstance(item, Map):
@@ -430,7 +495,7 @@ def _load_achievement(path: Path, config: SiteConfig, problems: Problems) -> Ach
     return Achievement(
         slug=slug,
         issuer=issuer,
-        name=read.str("name", ""),
+        name=read.str("name", "", max_length=MAX_NAME),
         description=read.str("description", ""),
         criteria=read.str("criteria", ""),
         image=_image(read, "image", config),
@@ -537,8 +602,10 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
         return None
 
     for key in ("achievement", "name", "email"):
-        if pick(key) is None:
+        if (source := pick(key)) is None:
             problems.add(item.location, f"award needs '{key}'")
+        elif source.data[key] is None:
+            source.empty(key)
     # Not checked against SLUG here: an achievement given by its display name ('Data Champion')
     # is reported by `_cross_check` as unknown, with the file name it probably means.
     achievement = (pick("achievement") or read).str("achievement", "")
@@ -559,10 +626,15 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
     fields_map = {**_fields(dread, problems), **_fields(read, problems)}
     explicit_id = read.str("id", None, pattern=AWARD_ID)
     key = explicit_id or f"{achievement}/{normalise_email(email)}"
+    legacy_key = None
+    if explicit_id and not isinstance(item["id"], (str, bool)):
+        legacy_key = str(item["id"]).strip()  # how YAML 1.1 read it: `007` as 7
+        if legacy_key == key or not re.fullmatch(AWARD_ID, legacy_key):
+            legacy_key = None
     return Award(
         key=key,
         achievement=achievement,
-        name=read.str("name", ""),
+        name=read.str("name", "", max_length=MAX_NAME),
         email=normalise_email(email),
         issued=issued,
         expires=expires,
@@ -576,6 +648,7 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
         location=item.location,
         achievement_location=(pick("achievement") or read).loc("achievement"),
         status_location=read.loc("status") if "status" in item else None,
+        legacy_key=legacy_key,
     )
 
 
@@ -590,16 +663,8 @@ def _fields(read: Reader | None, problems: Problems) -> dict[str, str]:
         if isinstance(value, Node) or value is None:
             problems.add(fields.value_location(key), f"field '{key}' must be a single value")
             continue
-        result[str(key)] = _plain(value)
+        result[str(key)] = str(fields.text(key)).strip()  # as written: `0012` stays 0012
     return result
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 def _evidence(read: Reader, problems: Problems) -> list[Evidence]:
@@ -666,6 +731,8 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
                 award.achievement_location or award.location,
                 unknown_achievement(award.achievement, site.achievements),
             )
+        elif award.achievement and award.issued and award.expires is None:
+            _check_expiry(award, site.achievements[award.achievement], problems)
         if award.key in seen:
             first = seen[award.key]
             problems.add(
@@ -705,6 +772,24 @@ def unknown_achievement(name: str, achievements: dict[str, Achievement]) -> str:
         f"unknown achievement '{name}': did you mean '{match.slug}' (named '{match.name}')? "
         "An award names its achievement by the achievement's file name"
     )
+
+
+def _check_expiry(award: Award, achievement: Achievement, problems: Problems) -> None:
+    """An expiry computed from the achievement's 'valid_for' must be a date a site may give."""
+    if achievement.valid_for is None or award.issued is None:
+        return
+    try:
+        ends = add_duration(award.issued, achievement.valid_for)
+    except OverflowError:
+        ends = None
+    if ends is None or ends > LATEST:
+        amount, unit = achievement.valid_for
+        problems.add(
+            award.location,
+            f"the award would expire after {LATEST:%Y-%m-%d}: issued "
+            f"{award.issued:%Y-%m-%d} plus the {amount} {unit}(s) of 'valid_for' of achievement "
+            f"'{achievement.slug}'; give it an earlier 'issued' date or its own 'expires'",
+        )
 
 
 def _unknown(what: str, name: str, known: dict[str, Any]) -> str:

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from credsite.content.yamlsource import Map, Seq
+from credsite.content.yamlsource import MAX_FILE_BYTES, UNPUBLISHABLE, Map, Seq
 from credsite.errors import CredsiteError, Location, Problems, column_letters
 
 REQUIRED = ("name", "email", "achievement")
@@ -103,6 +103,13 @@ def _csv_rows(path: Path, shown: str, problems: Problems) -> tuple[list[list[str
 
 def _read_text(path: Path, shown: str, problems: Problems) -> str | None:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            problems.add(
+                Location(shown),
+                f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: split it into "
+                "several files",
+            )
+            return None
         data = path.read_bytes()
     except OSError as exc:
         problems.add(Location(shown), f"cannot read file: {exc.strerror}")
@@ -190,6 +197,13 @@ def _read_row(
                 )
             continue
         if not value:
+            continue
+        if bad := UNPUBLISHABLE.search(value):
+            problems.add(
+                cell(index),
+                f"character U+{ord(bad.group()):04X} cannot be published (a control character "
+                "or a Unicode non-character): remove it",
+            )
             continue
         if name == "evidence":
             seq = Seq(cell(index))

@@ -7,6 +7,7 @@ Only the safe YAML subset is accepted: no tags that construct Python objects.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,23 @@ class Node:
 
 
 class Map(dict[str, Any], Node):
-    """A YAML mapping: a dict that also knows where each key sits."""
+    """A YAML mapping: a dict that also knows where each key sits.
+
+    Values are what YAML 1.1 makes of them (``yes`` a boolean, ``0012`` the octal number 10,
+    ``2026-03-01`` a date); `texts` keeps the source text of every plain scalar that YAML read as
+    something other than text or null, so that text fields publish exactly what was written.
+    """
 
     def __init__(self, location: Location) -> None:
         super().__init__()
         self.location = location
         self.key_locations: dict[str, Location] = {}
         self.value_locations: dict[str, Location] = {}
+        self.texts: dict[str, str] = {}
+
+    def text(self, key: str) -> Any:
+        """The value as written: the source text of a number, boolean or date, else the value."""
+        return self.texts.get(key, self.get(key))
 
     def key_location(self, key: str) -> Location:
         return self.key_locations.get(key, self.location)
@@ -47,6 +58,12 @@ class Seq(list[Any], Node):
         super().__init__()
         self.location = location
         self.item_locations: list[Location] = []
+        self.item_texts: dict[int, str] = {}
+        """Source text of the plain scalar items YAML read as a number, boolean or date."""
+
+    def text(self, index: int) -> Any:
+        """Item `index` as written (see `Map.texts`)."""
+        return self.item_texts.get(index, self[index])
 
 
 def _location(path: str, mark: yaml.Mark | None) -> Location:
@@ -80,26 +97,59 @@ def _convert(node: yaml.Node, path: str) -> Any:
     if isinstance(node, yaml.MappingNode):
         result = Map(location)
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SAFE_TAGS:
                 raise CredsiteError("mapping keys must be plain text", location)
-            key = str(_scalar_value(key_node))
+            key = key_node.value  # as written: a key `0012` or `yes` is that text
             key_loc = _location(path, key_node.start_mark)
             if key in result:
                 raise CredsiteError(f"duplicate key '{key}'", key_loc)
             result[key] = _convert(value_node, path)
             result.key_locations[key] = key_loc
             result.value_locations[key] = _location(path, value_node.start_mark)
+            if (text := _source_text(value_node, result[key])) is not None:
+                result.texts[key] = text
         return result
     if isinstance(node, yaml.SequenceNode):
         seq = Seq(location)
         for item in node.value:
             seq.append(_convert(item, path))
             seq.item_locations.append(_location(path, item.start_mark))
+            if (text := _source_text(item, seq[-1])) is not None:
+                seq.item_texts[len(seq) - 1] = text
         return seq
     assert isinstance(node, yaml.ScalarNode)
     if node.tag not in _SAFE_TAGS:
         raise CredsiteError(f"unsupported YAML tag {node.tag}", location)
-    return _scalar_value(node)
+    value = _scalar_value(node)
+    if isinstance(value, str) and (bad := UNPUBLISHABLE.search(value)):
+        raise CredsiteError(
+            f"character U+{ord(bad.group()):04X} cannot be published (a control character or "
+            "a Unicode non-character, which XML and HTML do not carry): remove it",
+            location,
+        )
+    return value
+
+
+UNPUBLISHABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\r\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+    + "]"
+)
+"""What no text field may hold: the control characters XML 1.0 cannot store unchanged (all but
+tab and line feed) and the Unicode non-characters (U+FFFE, U+FFFF, U+FDD0..U+FDEF, ...). YAML
+itself refuses them written as they are, but a double-quoted escape such as "\\uFFFE" gets
+through."""
+
+
+def _source_text(node: yaml.Node, value: Any) -> str | None:
+    """The text of a plain scalar that YAML 1.1 read as a number, boolean or date, else None.
+
+    ``0012345`` is the octal 5349, ``12:30`` the base-60 750, ``1.10`` the float 1.1, ``NO`` the
+    boolean false: a text field must publish what the coordinator typed, not what YAML made of it.
+    """
+    if isinstance(node, yaml.ScalarNode) and value is not None and not isinstance(value, str):
+        return str(node.value)
+    return None
 
 
 _SAFE_TAGS = {
@@ -112,10 +162,81 @@ _SAFE_TAGS = {
 }
 
 
+MAX_FILE_BYTES = 10 * 1024 * 1024
+"""The largest YAML (or CSV) file read: about 50,000 awards; split larger lists into files."""
+MAX_VALUES = 1_000_000
+"""The most values (scalars, mappings, lists) one file may hold once aliases are expanded: a
+"billion laughs" alias bomb stops here, before anything is expanded."""
+MAX_DEPTH = 50
+"""The deepest nesting of mappings and lists (content needs about five levels)."""
+
+
+def _check_shape(root: yaml.Node, path: str) -> None:
+    """Refuse alias bombs, recursive aliases and deep nesting before expanding anything.
+
+    The composer shares an anchored node between its aliases, so the expanded size of every node
+    is computed once (linear in the written file) and checked against the limits.
+    """
+    sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (values, height) once expanded
+
+    def measure(node: yaml.Node, depth: int) -> tuple[int, int]:
+        known = sizes.get(id(node))
+        if known is not None:
+            if known[0] < 0:
+                raise CredsiteError(
+                    "this value contains an alias to itself (a recursive YAML alias)",
+                    _location(path, node.start_mark),
+                )
+            return known
+        if depth > MAX_DEPTH:
+            raise CredsiteError(
+                f"values are nested more than {MAX_DEPTH} levels deep",
+                _location(path, node.start_mark),
+            )
+        sizes[id(node)] = (-1, 0)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        values, height = 1, 0
+        for child in children:
+            child_values, child_height = measure(child, depth + 1)
+            values += child_values
+            height = max(height, child_height + 1)
+        if height > MAX_DEPTH:
+            raise CredsiteError(
+                f"values are nested more than {MAX_DEPTH} levels deep once aliases are expanded",
+                _location(path, node.start_mark),
+            )
+        if values > MAX_VALUES:
+            raise CredsiteError(
+                f"this value holds more than {MAX_VALUES:,} values once its aliases (*name) are "
+                "expanded: is it an alias bomb?",
+                _location(path, node.start_mark),
+            )
+        sizes[id(node)] = (values, height)
+        return values, height
+
+    measure(root, 0)
+
+
 def parse(text: str, path: str) -> Any:
     """Parse one YAML document; syntax errors become a located `CredsiteError`."""
     try:
         node = yaml.compose(text, Loader=_COMPOSER)
+    except RecursionError:  # the pure-Python composer on very deep nesting
+        raise CredsiteError(
+            f"values are nested more than {MAX_DEPTH} levels deep", Location(path)
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "a character"
+        raise CredsiteError(
+            f"{character} is not allowed in YAML (a control character or non-character)",
+            Location(path, line, column),
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or "invalid YAML"
@@ -126,6 +247,7 @@ def parse(text: str, path: str) -> Any:
         raise CredsiteError(f"YAML syntax error: {exc}", Location(path)) from None
     if node is None:
         return None
+    _check_shape(node, path)
     return _convert(node, path)
 
 
@@ -133,9 +255,29 @@ def load(path: Path, display: str | None = None) -> Any:
     """Read and parse a YAML file; `display` is the path shown in messages."""
     shown = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise CredsiteError("file is not UTF-8 text", Location(shown)) from None
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise CredsiteError(
+                f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: split it into "
+                "several files",
+                Location(shown),
+            )
+        data = path.read_bytes()
     except OSError as exc:
         raise CredsiteError(f"cannot read file: {exc.strerror}", Location(shown)) from None
-    return parse(text, shown)
+    return parse(decode(data, shown), shown)
+
+
+def decode(data: bytes, shown: str) -> str:
+    """UTF-8 text (with or without a BOM); elsewise a `CredsiteError` at the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        line = data.count(b"\n", 0, start) + 1
+        before = data[data.rfind(b"\n", 0, start) + 1 : start]
+        column = len(before.decode("utf-8", "replace")) + 1
+        raise CredsiteError(
+            f"file is not UTF-8 text: byte 0x{data[start]:02X} cannot be read (save the file "
+            "as UTF-8 in your editor)",
+            Location(shown, line, column),
+        ) from None

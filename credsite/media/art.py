@@ -16,6 +16,7 @@ import io
 import itertools
 import math
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,29 +119,55 @@ def _width(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> flo
 
 
 def _balanced_lines(
-    words: list[str], count: int, font: ImageFont.FreeTypeFont | ImageFont.ImageFont
+    words: list[str],
+    count: int,
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+    max_width: float = math.inf,
 ) -> tuple[list[str], float]:
     """Split ``words`` into ``count`` lines: the narrowest widest line, then the most even widths
-    (brute force over the 1-2 break points; names are short)."""
+    (brute force over the 1-2 break points).
+
+    Splits with a line wider than ``max_width + 1`` are never measured in full: they cannot beat
+    a split that fits (widest lines compare rounded), and when none fits the caller moves on. That
+    keeps long names from costing a quadratic number of measurements."""
     n = len(words)
     if count == 1 or n <= 1:
         line = " ".join(words)
         return [line], _width(line, font)
-    splits: list[tuple[int, ...]]
-    if count == 2:
-        splits = [(i,) for i in range(1, n)]
-    else:
-        splits = [(i, j) for i in range(1, n - 1) for j in range(i + 1, n)]
+    measured: dict[tuple[int, int], float] = {}  # each run of words is measured once
+
+    def width(a: int, b: int) -> float:
+        if (a, b) not in measured:
+            measured[a, b] = _width(" ".join(words[a:b]), font)
+        return measured[a, b]
+
+    limit = max_width + 1
+
+    def splits() -> Iterator[tuple[int, ...]]:
+        for i in range(1, n - count + 2):
+            if width(0, i) > limit:
+                return  # the first line only gets longer
+            if count == 2:
+                yield (i,)
+                continue
+            for j in range(i + 1, n):
+                if width(i, j) > limit:
+                    break  # the second line only gets longer
+                yield (i, j)
+
     best: tuple[float, float, list[str]] | None = None
-    for cuts in splits:
+    for cuts in splits():
         bounds = (0, *cuts, n)
-        lines = [" ".join(words[a:b]) for a, b in itertools.pairwise(bounds)]
-        widths = [_width(line, font) for line in lines]
+        widths = [width(a, b) for a, b in itertools.pairwise(bounds)]
         widest = max(widths)
+        if widest > limit:
+            continue
         ragged = sum((widest - w) ** 2 for w in widths)
         if best is None or (round(widest), ragged) < (round(best[0]), best[1]):
+            lines = [" ".join(words[a:b]) for a, b in itertools.pairwise(bounds)]
             best = (widest, ragged, lines)
-    assert best is not None
+    if best is None:
+        return [" ".join(words)], math.inf
     return best[2], best[0]
 
 
@@ -149,9 +176,20 @@ def _ellipsize(
 ) -> str:
     if _width(text, font) <= max_width:
         return text
-    while text and _width(text.rstrip() + "…", font) > max_width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    keep = _largest(0, len(text), lambda k: _width(text[:k].rstrip() + "…", font) <= max_width)
+    return text[:keep].rstrip() + "…"
+
+
+def _largest(low: int, high: int, fits: Callable[[int], bool]) -> int:
+    """The largest k in low..high with `fits(k)`, or `low`: a binary search, as text gets wider
+    the more of it is kept (what a loop dropping one character at a time finds, in log steps)."""
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 @dataclass(frozen=True)
@@ -177,10 +215,15 @@ def _layout(
     words = text.split() or [""]
     for size in sizes:
         font = _font(face, size)
+        # However the words are split, the widest of `count` lines is at least their average: skip
+        # the split search where even that is too wide (it is quadratic in the number of words).
+        spare = _width(" ".join(words), font) - _width(" " * (len(words) - 1), font)
         for count in range(1, min(max_lines, len(words)) + 1):
             if max_height is not None and size + (count - 1) * size * line_spacing > max_height:
                 break
-            lines, widest = _balanced_lines(words, count, font)
+            if spare / count > max_width * 1.05 + 2:
+                continue
+            lines, widest = _balanced_lines(words, count, font, max_width)
             if widest <= max_width:
                 return _Text(size, lines, True, face)
     size = sizes[-1]
@@ -188,6 +231,8 @@ def _layout(
     lines = []
     current = ""
     for word in words:
+        if len(lines) > max_lines:
+            break  # the rest is cut off by the ellipsis below anyway
         candidate = f"{current} {word}".strip()
         if _width(candidate, font) <= max_width:
             current = candidate
@@ -195,10 +240,14 @@ def _layout(
         if current:
             lines.append(current)
         current = word
-        while _width(current, font) > max_width and len(current) > 1:  # break a very long word
-            cut = len(current)
-            while cut > 1 and _width(current[:cut] + "-", font) > max_width:
-                cut -= 1
+        # break a very long word
+        while len(lines) <= max_lines and len(current) > 1 and _width(current, font) > max_width:
+            part = current
+
+            def fits(k: int, part: str = part) -> bool:
+                return _width(part[:k] + "-", font) <= max_width
+
+            cut = _largest(1, len(current), fits)
             lines.append(current[:cut] + "-")
             current = current[cut:]
     lines.append(current)

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from credsite.openbadges import png, svg
-from credsite.openbadges.image import KEYWORD_OB2, KEYWORD_OB3, ImageError
+from credsite.openbadges.image import KEYWORD_OB2, KEYWORD_OB3, MAX_BYTES, ImageError
 from credsite.openbadges.png import PNG_SIGNATURE
 from credsite.values import is_http_url
 from credsite.vc.jsonld import JsonLdError, check_terms_defined
@@ -78,16 +78,24 @@ def verify_file(path: Path, fetch: Fetch, now: datetime) -> Report | None:
     OB 3.0 payload. Unreadable files are left to the OB 3.0 path, which reports them.
     """
     try:
-        data = path.read_bytes()
-        if path.suffix == ".json":
-            document = json.loads(data.decode("utf-8"))
-            return verify_assertion(document, fetch, now) if is_ob2(document) else None
-        if data.startswith(PNG_SIGNATURE):
-            if png.extract_png(data, KEYWORD_OB3) is not None:
-                return None
-        elif svg.extract_svg(data, 3) is not None:
-            return None
-        text = extract(data)
+        if path.stat().st_size > MAX_BYTES:
+            return None  # never read: the OB 3.0 path reports it
+        with path.open("rb") as stream:
+            if path.suffix != ".json" and stream.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE:
+                stream.seek(0)  # a PNG, read as a stream of chunks
+                texts = png.read_texts(stream, (KEYWORD_OB3, PNG_KEYWORD), path=str(path))
+                if texts[KEYWORD_OB3] is not None:
+                    return None
+                text = texts[PNG_KEYWORD]
+            else:
+                stream.seek(0)
+                data = stream.read()
+                if path.suffix == ".json":
+                    document = json.loads(data.decode("utf-8"))
+                    return verify_assertion(document, fetch, now) if is_ob2(document) else None
+                if svg.extract_svg(data, 3) is not None:
+                    return None
+                text = extract(data)
     except (OSError, ValueError, ImageError):
         return None
     if text is None:

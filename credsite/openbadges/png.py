@@ -14,10 +14,12 @@ No Pillow here: baking thousands of credentials costs thousands of splices, not 
 from __future__ import annotations
 
 import functools
+import io
 import re
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 from credsite.openbadges.image import KEYWORD_OB3, MAX_BYTES, ImageError, PreparedPng
 
@@ -145,20 +147,100 @@ def extract_png(data: bytes, keyword: str = KEYWORD_OB3, *, path: str | None = N
     (not allowed by the OB specs, but valid PNG) is inflated; without any ``iTXt`` a legacy ``tEXt``
     chunk with the keyword (OB 2.0 hosted URL) is returned instead.
     """
-    raw_keyword = _check_keyword(keyword)
-    data = bytes(data)
-    found: tuple[bytes, bytes] | None = None
-    for ctype, start, end in iter_chunks(data, path):  # walk to IEND: the whole file is checked
-        if ctype not in (b"iTXt", b"tEXt") or _text_keyword(data, start, end) != raw_keyword:
+    return read_texts(io.BytesIO(data), (keyword,), path=path)[keyword]
+
+
+def read_texts(
+    stream: BinaryIO, keywords: Iterable[str], *, path: str | None = None
+) -> dict[str, str | None]:
+    """`extract_png` for several keywords at once, reading the PNG from `stream` chunk by chunk.
+
+    Only the text chunks asked for are kept (each at most `MAX_BYTES`); every other chunk is read
+    in blocks just to check its CRC, so memory stays small whatever the file's size.
+    """
+    wanted = {_check_keyword(k): k for k in keywords}
+    found: dict[bytes, tuple[bytes, bytes]] = {}
+    for ctype, pos, length in _stream_chunks(stream, path):
+        if ctype not in (b"iTXt", b"tEXt"):
+            _skip(stream, ctype, length, pos, path)
             continue
-        if found is None or (found[0] == b"tEXt" and ctype == b"iTXt"):
-            found = (ctype, data[start + 8 + len(raw_keyword) + 1 : end - 4])
-    if found is None:
-        return None
-    ctype, body = found
-    if ctype == b"tEXt":
-        return body.decode("latin-1")
-    return _itxt_text(body, keyword, path)
+        body = _read_body(stream, ctype, length, pos, path)
+        nul = body.find(b"\x00", 0, 80)
+        name = body if nul < 0 else body[:nul]
+        if name in wanted and (
+            name not in found or (found[name][0] == b"tEXt" and ctype == b"iTXt")
+        ):
+            found[name] = (ctype, body[len(name) + 1 :])
+    texts: dict[str, str | None] = {}
+    for raw, keyword in wanted.items():
+        if raw not in found:
+            texts[keyword] = None
+        elif found[raw][0] == b"tEXt":
+            texts[keyword] = found[raw][1].decode("latin-1")
+        else:
+            texts[keyword] = _itxt_text(found[raw][1], keyword, path)
+    return texts
+
+
+_BLOCK = 1 << 16
+
+
+def _stream_chunks(stream: BinaryIO, path: str | None) -> Iterator[tuple[bytes, int, int]]:
+    """Yield ``(type, position, length)`` per chunk, the stream at the chunk's data: the caller
+    reads or skips the data and the CRC (`_read_body`, `_skip`). Checks as `iter_chunks` does."""
+    if stream.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
+        raise ImageError(path, "not a PNG file (bad signature)")
+    pos = len(PNG_SIGNATURE)
+    first = True
+    while True:
+        header = stream.read(8)
+        if len(header) < 8:
+            raise ImageError(path, f"truncated PNG: chunk header at byte {pos} runs past the end")
+        (length,) = struct.unpack(">I", header[:4])
+        ctype = header[4:]
+        if length > 0x7FFFFFFF or not _CHUNK_TYPE_RE.fullmatch(ctype):
+            raise ImageError(path, f"corrupt PNG: bad chunk header at byte {pos}")
+        if first:
+            if ctype != b"IHDR" or length != 13:
+                raise ImageError(path, "corrupt PNG: the first chunk is not IHDR")
+            first = False
+        yield ctype, pos, length
+        if ctype == b"IEND":
+            return
+        pos += 12 + length
+
+
+def _read_body(stream: BinaryIO, ctype: bytes, length: int, pos: int, path: str | None) -> bytes:
+    if length > MAX_BYTES:
+        raise ImageError(
+            path, f"PNG text chunk at byte {pos} is larger than {MAX_BYTES // (1024 * 1024)} MiB"
+        )
+    body = stream.read(length)
+    crc = zlib.crc32(body, zlib.crc32(ctype))
+    _check_crc(ctype, pos, path, len(body) == length, crc, stream.read(4))
+    return body
+
+
+def _skip(stream: BinaryIO, ctype: bytes, length: int, pos: int, path: str | None) -> None:
+    """Read past a chunk's data in blocks, checking its CRC."""
+    crc, left = zlib.crc32(ctype), length
+    while left:
+        block = stream.read(min(left, _BLOCK))
+        if not block:
+            break
+        crc = zlib.crc32(block, crc)
+        left -= len(block)
+    _check_crc(ctype, pos, path, left == 0, crc, stream.read(4))
+
+
+def _check_crc(
+    ctype: bytes, pos: int, path: str | None, complete: bool, computed: int, stored: bytes
+) -> None:
+    name = ctype.decode("ascii")
+    if not complete or len(stored) < 4:
+        raise ImageError(path, f"truncated PNG: chunk {name} at byte {pos} runs past the end")
+    if struct.unpack(">I", stored)[0] != computed:
+        raise ImageError(path, f"corrupt PNG: CRC mismatch in chunk {name} at byte {pos}")
 
 
 def _itxt_text(body: bytes, keyword: str, path: str | None) -> str:
