@@ -24,14 +24,26 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+import secrets
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pyld import jsonld as _pyld
 from pyld.context_resolver import ContextResolver
+
+from .fastcanon import (
+    IRI_SLOT,
+    LITERAL_SLOT,
+    Template,
+    TooComplex,
+    canonical_nquads,
+    escape_literal,
+)
 
 CONTEXT_FILES: dict[str, str] = {
     "https://www.w3.org/ns/credentials/v2": "credentials-v2.jsonld",
@@ -92,6 +104,20 @@ class _Loader:
         self.extra: dict[str, dict[str, Any]] = copy.deepcopy(dict(extra or {}))
         self.cache = _LruCache()
         self.scoped = _LruCache(maxsize=2048)
+        self.shapes = _LruCache(maxsize=512)  # shape key -> _Family (RDFC-1.0 shape cache)
+        self._terms: frozenset[str] | None = None
+
+    def terms(self) -> frozenset[str]:
+        """Every key of every context this loader serves: a superset of the terms and prefixes
+        any active context can define (the shape cache's test for IRIs that stay as they are)."""
+        if self._terms is None:
+            found: set[str] = set()
+            for url in CONTEXT_FILES:
+                _collect_keys(_bundled(url), found)
+            for document in self.extra.values():
+                _collect_keys(document, found)
+            self._terms = frozenset(found)
+        return self._terms
 
     def __call__(self, url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         if url in self.extra:
@@ -181,6 +207,7 @@ class _CheckingProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]  # pyld h
 
     def __init__(self, loader: _Loader) -> None:
         super().__init__()
+        self.expanded: Any = None
         self.problems: list[tuple[str, str]] = []
         self._paths: dict[int, str] | None = None
         self._stack: list[str] = []
@@ -224,6 +251,11 @@ class _CheckingProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]  # pyld h
 
     def _note(self, path: str, reason: str) -> None:
         self.problems.append((path, reason))
+
+    def expand(self, input_: Any, options: Any) -> Any:
+        # to_rdf() expands through here: keep the expanded form for the shape cache's checks.
+        self.expanded = super().expand(input_, options)
+        return self.expanded
 
     def _expand(
         self, active_ctx: Any, active_property: Any, element: Any, *args: Any, **kwargs: Any
@@ -367,7 +399,414 @@ def canonicalize(
 ) -> str:
     """RDFC-1.0 (URDNA2015) canonical N-Quads of ``document``, each quad ending in ``\\n``.
 
-    The :func:`check_terms_defined` checks run during the same expansion.
+    The :func:`check_terms_defined` checks run during the same expansion. Documents of a shape
+    seen before take the shape cache (see "The RDFC-1.0 shape cache" below): the same bytes as
+    :func:`canonicalize_uncached`, without expanding the document again.
     """
+    loader = _loader_for(extra_contexts)
+    if isinstance(document, dict) and "@context" in document:
+        fast = _canonicalize_by_shape(document, loader)
+        if fast is not None:
+            _STATS["fast"] += 1
+            return fast
+    _STATS["plain"] += 1
+    return canonicalize_uncached(document, extra_contexts)
+
+
+def canonicalize_uncached(
+    document: dict[str, Any], extra_contexts: Mapping[str, dict[str, Any]] | None = None
+) -> str:
+    """:func:`canonicalize` without the shape cache: pyld's expansion, toRDF and URDNA2015."""
     nquads: str = _process(document, _loader_for(extra_contexts), canonical=True)
     return nquads
+
+
+# --- the RDFC-1.0 shape cache ------------------------------------------------------------------
+#
+# What RDFC-1.0 costs is JSON-LD expansion (contexts, type-scoped contexts, term lookups), and
+# that depends on a document's *shape*: its keys, nesting, array lengths, @context and types,
+# not on its string values. So each shape is expanded once, with every string value replaced by a
+# unique placeholder IRI, and pyld's RDF dataset for it becomes a Template: quads whose terms are
+# constants or slots (a placeholder seen verbatim as an IRI or as a whole literal value). A later
+# document of the shape fills the slots with its own values (escaped as pyld escapes them) and
+# the canonical labelling (fastcanon.canonical_nquads) runs on that dataset. The labelling is
+# never cached: blank-node labels depend on the hashes of the quads, hence on the values.
+#
+# Why the filled dataset is the one pyld would make for the document:
+# * A string's place in the dataset depends on its key's term definition (and the contexts in
+#   force), all part of the shape, never on the string: it is a literal (plain, typed or
+#   language-tagged, the value kept as it is), or an IRI. As an IRI it is kept verbatim only if
+#   it is absolute and expansion leaves it alone: not a blank node id, not a term, not a compact
+#   IRI over a defined prefix (_safe_iri, tested against every key of every loaded context). A
+#   value that fails that test is "pinned": it becomes part of the cache key and stands in the
+#   template as itself (so `@vocab` values such as proofPurpose work, one template per value).
+# * Anything else a placeholder turns into (a JSON literal, a string inside a longer IRI or
+#   literal, nothing at all) pins that slot too. Keys starting with "@" other than containers,
+#   @id and @value, and `type`, `@type` and `@context` values are pinned by name: they choose
+#   contexts, datatypes and languages.
+# * Numbers, booleans and null are part of the shape key, with their JSON types.
+# * Nodes that share an @id are merged by pyld: the merged node has the union of the quads (each
+#   once). A filled template in which two quads come out equal goes to the plain path (pyld
+#   keeps some equal quads twice), and so does a shape whose expansion has any @index (pyld
+#   refuses conflicting @index values on merged nodes).
+# * The "nothing dropped" checks ran when the shape was compiled, on the same keys, contexts and
+#   types; the value-dependent ones (relative IRIs) cannot fail for values that pass _safe_iri.
+# Whatever the shape cache cannot take (errors included) goes to canonicalize_uncached, which
+# also raises the precise JsonLdError. Tests compare both paths on vectors and random documents.
+
+_STATS: dict[str, int] = {"fast": 0, "plain": 0, "compiled": 0}
+
+_NONCE = secrets.token_hex(8)
+_PLACEHOLDER = "urn:Xcs" + _NONCE + "S{}E"
+_PLACEHOLDER_RE = re.compile(re.escape("urn:Xcs" + _NONCE + "S") + r"(\d+)E")
+_PINNED_KEYS = frozenset({"@context", "type", "@type"})
+_WALKED_KEYWORDS = frozenset(
+    {"@id", "@value", "@list", "@set", "@graph", "@included", "@reverse", "@nest"}
+)
+_SAFE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|^`\\\x00-\x1f\x7f]*\Z")
+_RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+# shape-key markers (keys are strings, pinned values tuples)
+_SLOT, _OBJECT, _ARRAY, _END = 0, 1, 2, 3
+
+
+class _Unsupported(Exception):
+    """The shape cache cannot take this document; the plain algorithm will."""
+
+
+def shape_cache_stats() -> dict[str, int]:
+    """Counts since start (or :func:`clear_shape_cache`): documents canonicalised by the shape
+    cache (``fast``), by the plain algorithm (``plain``), and templates ``compiled``."""
+    return dict(_STATS)
+
+
+def clear_shape_cache() -> None:
+    """Forget every cached shape (of every loader) and reset :func:`shape_cache_stats`."""
+    for loader in (_BUNDLED_LOADER, *_EXTRA_LOADERS.values()):
+        loader.shapes.clear()
+    for name in _STATS:
+        _STATS[name] = 0
+
+
+def _collect_keys(node: Any, found: set[str]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.add(key)
+            _collect_keys(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _collect_keys(value, found)
+
+
+def _pinned_key(key: str) -> bool:
+    return key in _PINNED_KEYS or (key[:1] == "@" and key not in _WALKED_KEYWORDS)
+
+
+def _pin(value: Any) -> tuple[str, Any]:
+    """A pinned value as part of a shape key (JSON types kept apart: true is not 1)."""
+    if isinstance(value, str):
+        return ("s", value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ("l", tuple(value))
+    return ("j", json.dumps(value, ensure_ascii=False, allow_nan=True))
+
+
+def _shape(document: dict[str, Any]) -> tuple[tuple[Any, ...], list[str]]:
+    """(shape key, string values in slot order) of a document."""
+    key: list[Any] = []
+    values: list[str] = []
+    add = key.append
+
+    def walk(node: Any) -> None:
+        if isinstance(node, str):
+            add(_SLOT)
+            values.append(node)
+        elif isinstance(node, dict):
+            add(_OBJECT)
+            for k, v in node.items():
+                if not isinstance(k, str):
+                    raise _Unsupported
+                add(k)
+                if k in _PINNED_KEYS or (k[:1] == "@" and k not in _WALKED_KEYWORDS):
+                    add(_pin(v))
+                else:
+                    walk(v)
+            add(_END)
+        elif isinstance(node, list):
+            add(_ARRAY)
+            for v in node:
+                walk(v)
+            add(_END)
+        elif node is None or isinstance(node, bool | int | float):
+            add(_pin(node))
+        else:
+            raise _Unsupported
+
+    walk(document)
+    return tuple(key), values
+
+
+def _rebuild(node: Any, slots: Iterator[str]) -> Any:
+    """A copy of ``node`` with its string values taken from ``slots`` (in _shape's order)."""
+    if isinstance(node, str):
+        return next(slots)
+    if isinstance(node, dict):
+        return {
+            k: copy.deepcopy(v) if _pinned_key(k) else _rebuild(v, slots) for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_rebuild(v, slots) for v in node]
+    return node
+
+
+def _safe_iri(value: str, terms: frozenset[str]) -> bool:
+    """True if JSON-LD expansion keeps ``value`` as it is wherever an IRI is expected (and the
+    "nothing dropped" check accepts it): an absolute IRI, not a term, not a compact IRI."""
+    if _SAFE_IRI.match(value) is None or value in terms:
+        return False
+    prefix, _, suffix = value.partition(":")
+    return prefix not in terms or suffix.startswith("//")
+
+
+def _has_index(node: Any) -> bool:
+    if isinstance(node, dict):
+        return "@index" in node or any(_has_index(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_index(v) for v in node)
+    return False
+
+
+@dataclass
+class _Compiled:
+    """A template and the slots it holds as IRIs (their values must pass _safe_iri)."""
+
+    template: Template
+    iri_slots: tuple[int, ...]
+
+
+@dataclass
+class _Family:
+    """Every template of one shape: keyed by the values of the pinned slots."""
+
+    terms: frozenset[str]
+    pins: tuple[int, ...] = ()
+    templates: _LruCache = field(default_factory=lambda: _LruCache(maxsize=64))
+
+
+def _canonicalize_by_shape(document: dict[str, Any], loader: _Loader) -> str | None:
+    """The canonical N-Quads via the shape cache, or None for the plain algorithm."""
+    try:
+        key, values = _shape(document)
+        family: _Family | None = loader.shapes.get(key)
+        if family is None:
+            family = _Family(terms=_family_terms(document, loader))
+            loader.shapes[key] = family
+        for _attempt in range(8):
+            pins_key = tuple(values[i] for i in family.pins)
+            compiled = family.templates.get(pins_key, _MISSING)
+            if compiled is _MISSING:
+                compiled = _compile(document, values, family, loader)
+                # _compile may have pinned more slots: file the result under the final key
+                family.templates[tuple(values[i] for i in family.pins)] = compiled
+            if compiled is None:
+                return None
+            unsafe = [i for i in compiled.iri_slots if not _safe_iri(values[i], family.terms)]
+            if not unsafe:
+                break
+            _add_pins(family, unsafe)
+        else:
+            return None
+        quads = compiled.template.fill(values)
+        if quads is None:
+            return None
+        return canonical_nquads(quads)
+    except (_Unsupported, TooComplex, RecursionError):
+        return None
+
+
+_MISSING: Any = object()
+
+
+def _add_pins(family: _Family, slots: Any) -> None:
+    family.pins = tuple(sorted(set(family.pins) | set(slots)))
+    family.templates.clear()
+
+
+def _family_terms(document: dict[str, Any], loader: _Loader) -> frozenset[str]:
+    """The loader's terms plus the keys of any inline context in the document."""
+    inline: set[str] = set()
+
+    def find(node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "@context":
+                    _collect_keys(v, inline)
+                elif not _pinned_key(k):
+                    find(v)
+        elif isinstance(node, list):
+            for v in node:
+                find(v)
+
+    find(document)
+    terms = loader.terms()
+    return terms | inline if inline - terms else terms
+
+
+def _compile(
+    document: dict[str, Any], values: list[str], family: _Family, loader: _Loader
+) -> _Compiled | None:
+    """Expand a placeholder copy of ``document`` (pinned slots keep their values) with pyld and
+    turn its dataset into a template; pins more slots and retries when needed. None: this
+    document goes to the plain algorithm (which also reports any error precisely)."""
+    for _attempt in range(8):
+        pins = set(family.pins)
+        filled = [values[i] if i in pins else _PLACEHOLDER.format(i) for i in range(len(values))]
+        if any(_NONCE in values[i] for i in pins) or _NONCE in json.dumps(document):
+            return None
+        probe = _rebuild(document, iter(filled))
+        processor = _CheckingProcessor(loader)
+        options: dict[str, Any] = {
+            "base": None,
+            "documentLoader": loader,
+            "contextResolver": loader.resolver(),
+            "produceGeneralizedRdf": False,
+        }
+        try:
+            dataset = processor.to_rdf(probe, options)
+        except (_pyld.JsonLdError, JsonLdError):
+            return None
+        if processor.problems or _has_index(processor.expanded):
+            return None
+        result = _template(dataset, processor.expanded, len(values), pins)
+        if result is None:
+            return None
+        compiled, bad = result
+        bad |= {i for i in compiled.iri_slots if not _safe_iri(values[i], family.terms)}
+        if not bad:
+            _STATS["compiled"] += 1
+            return compiled
+        _add_pins(family, bad)
+    return None
+
+
+def _value_classes(expanded: Any, bad: set[int]) -> dict[int, object]:
+    """slot -> (@type, @language) of the expanded value object holding its placeholder."""
+    classes: dict[int, object] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            value = node.get("@value")
+            if isinstance(value, str):
+                match = _PLACEHOLDER_RE.fullmatch(value)
+                if match is not None:
+                    slot = int(match[1])
+                    found = (node.get("@type"), node.get("@language"))
+                    if classes.setdefault(slot, found) != found:
+                        bad.add(slot)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(expanded)
+    return classes
+
+
+def _template(
+    dataset: dict[str, list[dict[str, Any]]], expanded: Any, count: int, pins: set[int]
+) -> tuple[_Compiled, set[int]] | None:
+    """The template of pyld's dataset for a placeholder document, and the slots that must be
+    pinned (a placeholder seen other than verbatim, or not at all). None: unusable."""
+    constants: list[str | None] = [None]
+    constant_index: dict[str | None, int] = {None: 0}
+    slot_terms: list[tuple[int, str, str]] = []
+    slot_index: dict[tuple[int, str, str], int] = {}
+    kinds: dict[int, set[str]] = {}
+    bad: set[int] = set()
+
+    def constant(term: str) -> int:
+        index = constant_index.get(term)
+        if index is None:
+            index = constant_index[term] = len(constants)
+            constants.append(term)
+        return index
+
+    def slot(i: int, kind: str, suffix: str) -> int:
+        kinds.setdefault(i, set()).add(kind)
+        spec = (i, kind, suffix)
+        index = slot_index.get(spec)
+        if index is None:
+            index = slot_index[spec] = len(slot_terms)
+            slot_terms.append(spec)
+        return -1 - index  # slot terms go after the constants: fixed up below
+
+    def placeholders_in(text: str) -> bool:
+        if _NONCE not in text:
+            return False
+        found = [int(m) for m in _PLACEHOLDER_RE.findall(text)]
+        if not found:
+            raise _Unsupported  # the nonce, but not as a placeholder: do not guess
+        bad.update(found)
+        return True
+
+    def iri(value: str) -> int:
+        match = _PLACEHOLDER_RE.fullmatch(value)
+        if match is not None:
+            return slot(int(match[1]), IRI_SLOT, "")
+        placeholders_in(value)
+        return constant("<" + value + ">")
+
+    def node(term: dict[str, Any]) -> int:
+        if term["type"] == "blank node":
+            return constant(term["value"])
+        if term["type"] == "IRI":
+            return iri(term["value"])
+        value = term["value"]
+        datatype = term.get("datatype")
+        if datatype == _RDF_LANGSTRING:
+            suffix = "@" + term["language"] if term.get("language") else ""
+        elif datatype != _XSD_STRING:
+            suffix = "^^<" + str(datatype) + ">"
+        else:
+            suffix = ""
+        placeholders_in(suffix)
+        match = _PLACEHOLDER_RE.fullmatch(value)
+        if match is not None:
+            return slot(int(match[1]), LITERAL_SLOT, suffix)
+        placeholders_in(value)
+        return constant('"' + escape_literal(value) + '"' + suffix)
+
+    raw: list[tuple[int, int, int, int]] = []
+    for graph_name, triples in dataset.items():
+        if graph_name == "@default":
+            g = 0
+        elif graph_name.startswith("_:"):
+            g = constant(graph_name)
+        else:
+            g = iri(graph_name)
+        for triple in triples:
+            predicate = triple["predicate"]
+            if predicate["type"] != "IRI" or placeholders_in(predicate["value"]):
+                return None
+            raw.append(
+                (
+                    node(triple["subject"]),
+                    constant("<" + predicate["value"] + ">"),
+                    node(triple["object"]),
+                    g,
+                )
+            )
+    for i in range(count):
+        if i not in pins and len(kinds.get(i, ())) != 1:
+            bad.add(i)  # not in the dataset at all, or both as an IRI and as a literal
+    offset = len(constants)
+
+    def fix(index: int) -> int:
+        return offset - 1 - index if index < 0 else index
+
+    quads = [(fix(s), p, fix(o), fix(g)) for s, p, o, g in raw]
+    iri_slots = tuple(sorted({i for i, kind, _ in slot_terms if kind == IRI_SLOT}))
+    classes = _value_classes(expanded, bad)
+    return _Compiled(Template(constants, slot_terms, quads, classes), iri_slots), bad
