@@ -591,7 +591,7 @@ class _Family:
 
     terms: frozenset[str]
     pins: tuple[int, ...] = ()
-    templates: _LruCache = field(default_factory=lambda: _LruCache(maxsize=64))
+    templates: _LruCache = field(default_factory=lambda: _LruCache(maxsize=_TEMPLATES_PER_SHAPE))
 
 
 def _canonicalize_by_shape(document: dict[str, Any], loader: _Loader) -> str | None:
@@ -602,21 +602,23 @@ def _canonicalize_by_shape(document: dict[str, Any], loader: _Loader) -> str | N
         if family is None:
             family = _Family(terms=_family_terms(document, loader))
             loader.shapes[key] = family
-        for _attempt in range(8):
-            pins_key = tuple(values[i] for i in family.pins)
-            compiled = family.templates.get(pins_key, _MISSING)
-            if compiled is _MISSING:
-                compiled = _compile(document, values, family, loader)
-                # _compile may have pinned more slots: file the result under the final key
-                family.templates[tuple(values[i] for i in family.pins)] = compiled
-            if compiled is None:
-                return None
-            unsafe = [i for i in compiled.iri_slots if not _safe_iri(values[i], family.terms)]
-            if not unsafe:
-                break
-            _add_pins(family, unsafe)
-        else:
+        compiled = _template_for(document, values, family, loader)
+        if compiled is None:
             return None
+        unsafe = [i for i in compiled.iri_slots if not _safe_iri(values[i], family.terms)]
+        if unsafe:
+            # An IRI place holds something expansion may change (a term, a compact IRI, a blank
+            # node id): its value becomes part of the key, if the document is valid with it. A
+            # document in error (say a relative IRI) must not pin the slot for the others.
+            before = (family.pins, family.templates)
+            family.pins = tuple(sorted({*family.pins, *unsafe}))
+            family.templates = _LruCache(maxsize=_TEMPLATES_PER_SHAPE)
+            compiled = _template_for(document, values, family, loader)
+            if compiled is None or any(
+                not _safe_iri(values[i], family.terms) for i in compiled.iri_slots
+            ):
+                family.pins, family.templates = before
+                return None
         quads = compiled.template.fill(values)
         if quads is None:
             return None
@@ -626,11 +628,21 @@ def _canonicalize_by_shape(document: dict[str, Any], loader: _Loader) -> str | N
 
 
 _MISSING: Any = object()
+_TEMPLATES_PER_SHAPE = 64
 
 
-def _add_pins(family: _Family, slots: Any) -> None:
-    family.pins = tuple(sorted(set(family.pins) | set(slots)))
-    family.templates.clear()
+def _template_for(
+    document: dict[str, Any], values: list[str], family: _Family, loader: _Loader
+) -> _Compiled | None:
+    """The family's template for the document's pinned values, compiled if new."""
+    compiled: _Compiled | None = family.templates.get(
+        tuple(values[i] for i in family.pins), _MISSING
+    )
+    if compiled is _MISSING:
+        compiled = _compile(document, values, family, loader)
+        # _compile may have pinned more slots: file the result under the final key
+        family.templates[tuple(values[i] for i in family.pins)] = compiled
+    return compiled
 
 
 def _family_terms(document: dict[str, Any], loader: _Loader) -> frozenset[str]:
@@ -682,11 +694,11 @@ def _compile(
         if result is None:
             return None
         compiled, bad = result
-        bad |= {i for i in compiled.iri_slots if not _safe_iri(values[i], family.terms)}
         if not bad:
             _STATS["compiled"] += 1
             return compiled
-        _add_pins(family, bad)
+        family.pins = tuple(sorted({*family.pins, *bad}))
+        family.templates.clear()
     return None
 
 
