@@ -499,49 +499,76 @@ def _collect_keys(node: Any, found: set[str]) -> None:
             _collect_keys(value, found)
 
 
+_PINNED_MEMO: dict[str, bool] = {}
+
+
 def _pinned_key(key: str) -> bool:
-    return key in _PINNED_KEYS or (key[:1] == "@" and key not in _WALKED_KEYWORDS)
+    """Is the value under ``key`` part of the shape key (rather than slots)?"""
+    pinned = _PINNED_MEMO.get(key)
+    if pinned is None:
+        pinned = key in _PINNED_KEYS or (key[:1] == "@" and key not in _WALKED_KEYWORDS)
+        if len(_PINNED_MEMO) < 4096:
+            _PINNED_MEMO[key] = pinned
+    return pinned
 
 
 def _pin(value: Any) -> tuple[str, Any]:
     """A pinned value as part of a shape key (JSON types kept apart: true is not 1)."""
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return ("s", value)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+    if kind is list and all(type(v) is str for v in value):
         return ("l", tuple(value))
     return ("j", json.dumps(value, ensure_ascii=False, allow_nan=True))
 
 
 def _shape(document: dict[str, Any]) -> tuple[tuple[Any, ...], list[str]]:
-    """(shape key, string values in slot order) of a document."""
+    """(shape key, string values in slot order) of a document.
+
+    The key lists, depth first in the document's own order, each object's keys, each array's
+    length (as its items), a marker for each string (a slot), and the pinned values as they are.
+    """
     key: list[Any] = []
     values: list[str] = []
     add = key.append
+    value = values.append
+    memo = _PINNED_MEMO
 
     def walk(node: Any) -> None:
-        if isinstance(node, str):
-            add(_SLOT)
-            values.append(node)
-        elif isinstance(node, dict):
+        kind = type(node)
+        if kind is dict:
             add(_OBJECT)
             for k, v in node.items():
-                if not isinstance(k, str):
+                if type(k) is not str:
                     raise _Unsupported
                 add(k)
-                if k in _PINNED_KEYS or (k[:1] == "@" and k not in _WALKED_KEYWORDS):
+                pinned = memo.get(k)
+                if pinned is None:
+                    pinned = _pinned_key(k)
+                if pinned:
                     add(_pin(v))
+                elif type(v) is str:
+                    add(_SLOT)
+                    value(v)
                 else:
                     walk(v)
             add(_END)
-        elif isinstance(node, list):
+        elif kind is list:
             add(_ARRAY)
             for v in node:
-                walk(v)
+                if type(v) is str:
+                    add(_SLOT)
+                    value(v)
+                else:
+                    walk(v)
             add(_END)
-        elif node is None or isinstance(node, bool | int | float):
+        elif kind is str:
+            add(_SLOT)
+            value(node)
+        elif node is None or kind is bool or kind is int or kind is float:
             add(_pin(node))
         else:
-            raise _Unsupported
+            raise _Unsupported  # not JSON (a tuple, a dict subclass, ...): the plain path
 
     walk(document)
     return tuple(key), values
@@ -549,13 +576,14 @@ def _shape(document: dict[str, Any]) -> tuple[tuple[Any, ...], list[str]]:
 
 def _rebuild(node: Any, slots: Iterator[str]) -> Any:
     """A copy of ``node`` with its string values taken from ``slots`` (in _shape's order)."""
-    if isinstance(node, str):
+    kind = type(node)
+    if kind is str:
         return next(slots)
-    if isinstance(node, dict):
+    if kind is dict:
         return {
             k: copy.deepcopy(v) if _pinned_key(k) else _rebuild(v, slots) for k, v in node.items()
         }
-    if isinstance(node, list):
+    if kind is list:
         return [_rebuild(v, slots) for v in node]
     return node
 
