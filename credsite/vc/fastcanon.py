@@ -19,6 +19,7 @@ default graph. Literal escaping is pyld's (``\\\\``, ``\\t``, ``\\n``, ``\\r``, 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator, Sequence
 
 Quad = tuple[str, str, str, str | None]
@@ -33,8 +34,13 @@ class TooComplex(Exception):
     """The dataset needs more Hash N-Degree Quads work than :data:`MAX_N_DEGREE_CALLS`."""
 
 
+_NEEDS_ESCAPE = re.compile(r'[\\\t\n\r"]')
+
+
 def escape_literal(value: str) -> str:
     """A literal's lexical form escaped for N-Quads exactly as pyld does it."""
+    if _NEEDS_ESCAPE.search(value) is None:
+        return value
     return (
         value.replace("\\", "\\\\")
         .replace("\t", "\\t")

@@ -93,6 +93,20 @@ class _LruCache(OrderedDict[Any, Any]):
             self.popitem(last=False)
 
 
+class _BoundedCache(dict[Any, Any]):
+    """A dict that forgets its oldest entry when full: one hash per lookup (shape keys are long
+    tuples, and tuples do not keep their hash)."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if key not in self and len(self) >= self.maxsize:
+            del self[next(iter(self))]
+        super().__setitem__(key, value)
+
+
 class _Loader:
     """An offline pyld document loader over the bundled contexts plus optional extra ones.
 
@@ -104,7 +118,7 @@ class _Loader:
         self.extra: dict[str, dict[str, Any]] = copy.deepcopy(dict(extra or {}))
         self.cache = _LruCache()
         self.scoped = _LruCache(maxsize=2048)
-        self.shapes = _LruCache(maxsize=512)  # shape key -> _Family (RDFC-1.0 shape cache)
+        self.shapes = _BoundedCache(maxsize=512)  # shape key -> _Family (the RDFC-1.0 shape cache)
         self._terms: frozenset[str] | None = None
 
     def terms(self) -> frozenset[str]:
@@ -588,13 +602,24 @@ def _rebuild(node: Any, slots: Iterator[str]) -> Any:
     return node
 
 
+_IRI_FORMS: dict[str, tuple[str, bool] | None] = {}
+
+
 def _safe_iri(value: str, terms: frozenset[str]) -> bool:
     """True if JSON-LD expansion keeps ``value`` as it is wherever an IRI is expected (and the
     "nothing dropped" check accepts it): an absolute IRI, not a term, not a compact IRI."""
-    if _SAFE_IRI.match(value) is None or value in terms:
+    form = _IRI_FORMS.get(value, _MISSING)
+    if form is _MISSING:
+        form = None
+        if _SAFE_IRI.match(value) is not None:
+            prefix, _, suffix = value.partition(":")
+            form = (prefix, suffix.startswith("//"))
+        if len(_IRI_FORMS) >= 65_536:
+            _IRI_FORMS.clear()
+        _IRI_FORMS[value] = form
+    if form is None or value in terms:
         return False
-    prefix, _, suffix = value.partition(":")
-    return prefix not in terms or suffix.startswith("//")
+    return form[1] or form[0] not in terms
 
 
 def _has_index(node: Any) -> bool:
@@ -619,7 +644,9 @@ class _Family:
 
     terms: frozenset[str]
     pins: tuple[int, ...] = ()
-    templates: _LruCache = field(default_factory=lambda: _LruCache(maxsize=_TEMPLATES_PER_SHAPE))
+    templates: _BoundedCache = field(
+        default_factory=lambda: _BoundedCache(maxsize=_TEMPLATES_PER_SHAPE)
+    )
 
 
 def _canonicalize_by_shape(document: dict[str, Any], loader: _Loader) -> str | None:
@@ -640,7 +667,7 @@ def _canonicalize_by_shape(document: dict[str, Any], loader: _Loader) -> str | N
             # document in error (say a relative IRI) must not pin the slot for the others.
             before = (family.pins, family.templates)
             family.pins = tuple(sorted({*family.pins, *unsafe}))
-            family.templates = _LruCache(maxsize=_TEMPLATES_PER_SHAPE)
+            family.templates = _BoundedCache(maxsize=_TEMPLATES_PER_SHAPE)
             compiled = _template_for(document, values, family, loader)
             if compiled is None or any(
                 not _safe_iri(values[i], family.terms) for i in compiled.iri_slots
