@@ -25,10 +25,11 @@ One row per N, in these columns:
   (``resource.getrusage`` ru_maxrss);
 * KiB/credential: everything published (the whole output folder) over the credentials.
 
-Every build and the Python signer run in fresh processes. The Node signer's proofs are compared
-with credsite's (same key, document, verification method and ``created``: Ed25519 is
-deterministic, so they must be equal byte for byte); a mismatch is reported under the table.
-Not a test: figures vary with the machine.
+Every build and the Python signer run in fresh processes. Rates are wall-clock; under the table
+the two signers' rates per CPU-second are printed too (steadier on a busy machine). The Node
+signer's proofs are compared with credsite's (same key, document, verification method and
+``created``: Ed25519 is deterministic, so they must be equal byte for byte). Not a test: figures
+vary with the machine.
 """
 
 from __future__ import annotations
@@ -96,7 +97,6 @@ def child_build(root: Path) -> None:
                 "credentials": result.credentials,
                 "signed": result.signed,
                 "rss_self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                "rss_children_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
             }
         )
     )
@@ -112,7 +112,7 @@ def child_sign(jobs_file: Path, proofs_file: Path, plain: bool) -> None:
     data = json.loads(jobs_file.read_text(encoding="utf-8"))
     key = SigningKey.from_seed(bytes.fromhex(data["seed"]))
     jobs = data["jobs"]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     signed = [
         vc_proof.add_proofs(
             job["credential"],
@@ -123,19 +123,39 @@ def child_sign(jobs_file: Path, proofs_file: Path, plain: bool) -> None:
         )
         for job in jobs
     ]
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     proofs_file.write_text(json.dumps([d["proof"][-1]["proofValue"] for d in signed]), "utf-8")
-    print(json.dumps({"signed": len(jobs), "seconds": seconds, "perSecond": len(jobs) / seconds}))
+    print(
+        json.dumps(
+            {
+                "signed": len(jobs),
+                "seconds": seconds,
+                "perSecond": len(jobs) / seconds,
+                "perCpuSecond": len(jobs) / cpu,
+            }
+        )
+    )
+
+
+def child_rusage(args: list[str]) -> None:
+    """Run ``args``, then print its JSON result with the peak RSS of its process tree: this
+    process has no other children, so RUSAGE_CHILDREN is that tree's largest process."""
+    result = run_json(args)
+    result["rss_tree_kib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(json.dumps(result))
 
 
 def run_json(args: list[str]) -> dict[str, Any]:
-    done = subprocess.run(args, check=True, capture_output=True, text=True)
+    done = subprocess.run(args, check=False, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{' '.join(args)} failed:\n{done.stderr}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
 def run_child(*args: str) -> dict[str, Any]:
-    return run_json([sys.executable, str(Path(__file__).resolve()), *args])
+    this = [sys.executable, str(Path(__file__).resolve())]
+    return run_json([*this, "--rusage", *this, *args])
 
 
 # --- one row ---------------------------------------------------------------------------------------
@@ -190,9 +210,12 @@ def measure(n: int, node: bool, tmp: Path) -> tuple[dict[str, Any], list[str]]:
     sign = run_child("--child-sign", str(jobs_file), str(python_proofs))
     plain = run_child("--child-sign", str(plain_file), str(tmp / "plain.json"), "--plain")
     node_rate: float | None = None
+    cpu_rates = f"n={n}: per CPU-second, credsite signs {sign['perCpuSecond']:,.0f}/s"
     if node:
         signed = run_json(["node", str(NODE_SIGNER), str(jobs_file), str(node_proofs)])
         node_rate = signed["perSecond"]
+        cpu_rates += f", the Node signer {signed['perCpuSecond']:,.0f}/s"
+        cpu_rates += f" ({sign['perCpuSecond'] / signed['perCpuSecond']:.1f}x)"
         ours = json.loads(python_proofs.read_text(encoding="utf-8"))
         theirs = json.loads(node_proofs.read_text(encoding="utf-8"))
         same = sum(a == b for a, b in zip(ours, theirs, strict=True))
@@ -200,6 +223,7 @@ def measure(n: int, node: bool, tmp: Path) -> tuple[dict[str, Any], list[str]]:
             notes.append(f"n={n}: only {same} of {len(ours)} Node proofs equal credsite's")
         else:
             notes.append(f"n={n}: all {same} Node proofValues equal credsite's, byte for byte")
+    notes.append(cpu_rates)
     row = {
         "awards": n,
         "clean_s": clean["seconds"],
@@ -209,7 +233,7 @@ def measure(n: int, node: bool, tmp: Path) -> tuple[dict[str, Any], list[str]]:
         "plain_rate": plain["perSecond"],
         "noop_s": noop["seconds"],
         "one_s": one["seconds"],
-        "rss_mib": max(clean["rss_self_kib"], clean["rss_children_kib"]) / 1024,
+        "rss_mib": max(clean["rss_tree_kib"], clean["rss_self_kib"]) / 1024,
         "kib_per_credential": published / 1024 / max(1, credentials),
     }
     if noop["signed"] or one["signed"] > 1:
@@ -266,6 +290,9 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--rusage":
+        child_rusage(sys.argv[2:])
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--child-build":
         child_build(Path(sys.argv[2]))
         return
