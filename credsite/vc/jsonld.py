@@ -26,6 +26,7 @@ import copy
 import json
 import re
 import secrets
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -459,10 +460,12 @@ def canonicalize_uncached(
 #   @id and @value, and `type`, `@type` and `@context` values are pinned by name: they choose
 #   contexts, datatypes and languages.
 # * Numbers, booleans and null are part of the shape key, with their JSON types.
-# * Nodes that share an @id are merged by pyld: the merged node has the union of the quads (each
-#   once). A filled template in which two quads come out equal goes to the plain path (pyld
-#   keeps some equal quads twice), and so does a shape whose expansion has any @index (pyld
-#   refuses conflicting @index values on merged nodes).
+# * Equal values of a node's property are kept once by pyld's node map, and nodes that share an
+#   @id are merged into one (the union of their quads): Template.fill does the same where it is
+#   certain (IRIs and blank nodes; string literals whose expanded @type and @language agree) and
+#   otherwise hands the document to the plain path (pyld keeps `"v"` and `"v"^^xsd:string` both,
+#   and merges 1 and 1.0 across merged nodes). A shape whose expansion has an @index goes to the
+#   plain path too (pyld refuses conflicting @index values on merged nodes).
 # * The "nothing dropped" checks ran when the shape was compiled, on the same keys, contexts and
 #   types; the value-dependent ones (relative IRIs) cannot fail for values that pass _safe_iri.
 # Whatever the shape cache cannot take (errors included) goes to canonicalize_uncached, which
@@ -602,6 +605,7 @@ def _rebuild(node: Any, slots: Iterator[str]) -> Any:
     return node
 
 
+_MISSING: Any = object()
 _IRI_FORMS: dict[str, tuple[str, bool] | None] = {}
 
 
@@ -630,12 +634,18 @@ def _has_index(node: Any) -> bool:
     return False
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Compiled:
-    """A template and the slots it holds as IRIs (their values must pass _safe_iri)."""
+    """A template compiled with the slots ``pins`` holding the document's values, and the slots
+    it holds as IRIs (their values must pass _safe_iri). ``template`` None: refused, the plain
+    path decides (and raises the precise error if there is one)."""
 
-    template: Template
+    template: Template | None
     iri_slots: tuple[int, ...]
+    pins: tuple[int, ...]
+
+
+_REFUSED = _Compiled(None, (), ())
 
 
 @dataclass
@@ -649,31 +659,20 @@ class _Family:
     )
 
 
+_TEMPLATES_PER_SHAPE = 64
+_LOCK = threading.Lock()  # compiling and pinning (a build may run on a thread: credsite serve)
+
+
 def _canonicalize_by_shape(document: dict[str, Any], loader: _Loader) -> str | None:
     """The canonical N-Quads via the shape cache, or None for the plain algorithm."""
     try:
         key, values = _shape(document)
-        family: _Family | None = loader.shapes.get(key)
-        if family is None:
-            family = _Family(terms=_family_terms(document, loader))
-            loader.shapes[key] = family
-        compiled = _template_for(document, values, family, loader)
+        compiled = _cached(loader.shapes.get(key), values)
         if compiled is None:
+            with _LOCK:
+                compiled = _prepare(document, key, values, loader)
+        if compiled.template is None:
             return None
-        unsafe = [i for i in compiled.iri_slots if not _safe_iri(values[i], family.terms)]
-        if unsafe:
-            # An IRI place holds something expansion may change (a term, a compact IRI, a blank
-            # node id): its value becomes part of the key, if the document is valid with it. A
-            # document in error (say a relative IRI) must not pin the slot for the others.
-            before = (family.pins, family.templates)
-            family.pins = tuple(sorted({*family.pins, *unsafe}))
-            family.templates = _BoundedCache(maxsize=_TEMPLATES_PER_SHAPE)
-            compiled = _template_for(document, values, family, loader)
-            if compiled is None or any(
-                not _safe_iri(values[i], family.terms) for i in compiled.iri_slots
-            ):
-                family.pins, family.templates = before
-                return None
         quads = compiled.template.fill(values)
         if quads is None:
             return None
@@ -682,21 +681,61 @@ def _canonicalize_by_shape(document: dict[str, Any], loader: _Loader) -> str | N
         return None
 
 
-_MISSING: Any = object()
-_TEMPLATES_PER_SHAPE = 64
+def _cached(family: _Family | None, values: list[str]) -> _Compiled | None:
+    """The cached template for these values, if there is one and it serves them as it is."""
+    if family is None:
+        return None
+    pins = family.pins
+    compiled: _Compiled | None = family.templates.get(tuple(values[i] for i in pins))
+    if compiled is None or compiled.pins != pins:
+        return None
+    terms = family.terms
+    for i in compiled.iri_slots:
+        if not _safe_iri(values[i], terms):
+            return None
+    return compiled
+
+
+def _prepare(
+    document: dict[str, Any], key: tuple[Any, ...], values: list[str], loader: _Loader
+) -> _Compiled:
+    """_cached's slow path: make the family and the template, pin slots as needed."""
+    family: _Family | None = loader.shapes.get(key)
+    if family is None:
+        family = _Family(terms=_family_terms(document, loader))
+        loader.shapes[key] = family
+    compiled = _template_for(document, values, family, loader)
+    if compiled.template is None:
+        return compiled
+    unsafe = [i for i in compiled.iri_slots if not _safe_iri(values[i], family.terms)]
+    if not unsafe:
+        return compiled
+    # An IRI place holds something expansion may change (a term, a compact IRI, a blank node
+    # id): its value becomes part of the key, if the document is valid with it. A document in
+    # error (say a relative IRI) must not pin the slot for the others.
+    before = (family.pins, family.templates)
+    family.pins = tuple(sorted({*family.pins, *unsafe}))
+    family.templates = _BoundedCache(maxsize=_TEMPLATES_PER_SHAPE)
+    compiled = _template_for(document, values, family, loader)
+    if compiled.template is None or any(
+        not _safe_iri(values[i], family.terms) for i in compiled.iri_slots
+    ):
+        family.pins, family.templates = before
+        return _REFUSED
+    return compiled
 
 
 def _template_for(
     document: dict[str, Any], values: list[str], family: _Family, loader: _Loader
-) -> _Compiled | None:
+) -> _Compiled:
     """The family's template for the document's pinned values, compiled if new."""
-    compiled: _Compiled | None = family.templates.get(
-        tuple(values[i] for i in family.pins), _MISSING
-    )
-    if compiled is _MISSING:
-        compiled = _compile(document, values, family, loader)
-        # _compile may have pinned more slots: file the result under the final key
-        family.templates[tuple(values[i] for i in family.pins)] = compiled
+    pins = family.pins
+    compiled: _Compiled | None = family.templates.get(tuple(values[i] for i in pins))
+    if compiled is not None and compiled.pins == pins:
+        return compiled
+    compiled = _compile(document, values, family, loader)
+    # filed under the pins it was compiled with (_compile may have pinned more)
+    family.templates[tuple(values[i] for i in compiled.pins)] = compiled
     return compiled
 
 
@@ -722,15 +761,19 @@ def _family_terms(document: dict[str, Any], loader: _Loader) -> frozenset[str]:
 
 def _compile(
     document: dict[str, Any], values: list[str], family: _Family, loader: _Loader
-) -> _Compiled | None:
+) -> _Compiled:
     """Expand a placeholder copy of ``document`` (pinned slots keep their values) with pyld and
-    turn its dataset into a template; pins more slots and retries when needed. None: this
-    document goes to the plain algorithm (which also reports any error precisely)."""
+    turn its dataset into a template; pins more slots and retries when needed. A refusal
+    (template None) holds for every document with these pinned values: it depends only on what
+    the probe holds, the shape and those values."""
     for _attempt in range(8):
-        pins = set(family.pins)
-        filled = [values[i] if i in pins else _PLACEHOLDER.format(i) for i in range(len(values))]
-        if any(_NONCE in values[i] for i in pins) or _NONCE in json.dumps(document):
-            return None
+        pins = family.pins
+        refused = _Compiled(None, (), pins)
+        pinned = set(pins)
+        constants = [values[i] if i in pinned else "" for i in range(len(values))]
+        if _NONCE in json.dumps(_rebuild(document, iter(constants))):
+            return refused  # the placeholders' nonce among the constants: do not guess
+        filled = [values[i] if i in pinned else _PLACEHOLDER.format(i) for i in range(len(values))]
         probe = _rebuild(document, iter(filled))
         processor = _CheckingProcessor(loader)
         options: dict[str, Any] = {
@@ -742,19 +785,19 @@ def _compile(
         try:
             dataset = processor.to_rdf(probe, options)
         except (_pyld.JsonLdError, JsonLdError):
-            return None
+            return refused
         if processor.problems or _has_index(processor.expanded):
-            return None
+            return refused
         result = _template(dataset, processor.expanded, len(values), pins)
         if result is None:
-            return None
+            return refused
         compiled, bad = result
         if not bad:
             _STATS["compiled"] += 1
             return compiled
-        family.pins = tuple(sorted({*family.pins, *bad}))
+        family.pins = tuple(sorted({*pins, *bad}))
         family.templates.clear()
-    return None
+    return _Compiled(None, (), family.pins)
 
 
 def _value_classes(expanded: Any, bad: set[int]) -> dict[int, object]:
@@ -782,7 +825,7 @@ def _value_classes(expanded: Any, bad: set[int]) -> dict[int, object]:
 
 
 def _template(
-    dataset: dict[str, list[dict[str, Any]]], expanded: Any, count: int, pins: set[int]
+    dataset: dict[str, list[dict[str, Any]]], expanded: Any, count: int, pins: tuple[int, ...]
 ) -> tuple[_Compiled, set[int]] | None:
     """The template of pyld's dataset for a placeholder document, and the slots that must be
     pinned (a placeholder seen other than verbatim, or not at all). None: unusable."""
@@ -876,4 +919,4 @@ def _template(
     quads = [(fix(s), p, fix(o), fix(g)) for s, p, o, g in raw]
     iri_slots = tuple(sorted({i for i, kind, _ in slot_terms if kind == IRI_SLOT}))
     classes = _value_classes(expanded, bad)
-    return _Compiled(Template(constants, slot_terms, quads, classes), iri_slots), bad
+    return _Compiled(Template(constants, slot_terms, quads, classes), iri_slots, pins), bad

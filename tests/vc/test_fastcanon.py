@@ -15,6 +15,7 @@ import json
 import random
 import string
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -407,11 +408,36 @@ def test_merged_nodes_with_constants_the_node_map_compares_in_python() -> None:
         assert assert_like_plain(_inline({**subject, "id": subject_id}, issuer)) != "error"
 
 
-def test_the_nonce_in_a_document_goes_the_plain_way() -> None:
+def test_placeholder_lookalikes() -> None:
+    lookalike = "urn:Xcs" + jsonld._NONCE + "S3E"
     doc = full_ob_credential()
-    doc["name"] = "urn:Xcs" + jsonld._NONCE + "S3E"
+    doc["name"] = lookalike  # a value: replaced by a placeholder when compiling, then filled in
+    doc["id"] = lookalike
+    assert assert_fast_and_equal(doc)
+    clear_shape_cache()
+    doc["type"] = [*doc["type"], lookalike]  # a constant of the template: not compiled
     assert assert_like_plain(doc) != "error"
     assert shape_cache_stats()["fast"] == 0
+
+
+def test_threads_share_the_cache(vectors: Path) -> None:
+    options = load_json(vectors / "ob3-eddsa-rdfc-2022" / "proof-options.json")
+    documents: list[dict[str, Any]] = []
+    for i in range(40):
+        doc = full_ob_credential()
+        doc["id"] = f"https://example.org/credentials/{i}"
+        doc["name"] = f'Badge {i} "{i % 3}"'
+        if i % 4 == 0:
+            del doc["evidence"]  # another shape
+        documents.append(doc)
+        purpose = ("assertionMethod", "authentication", "capabilityInvocation")[i % 3]
+        documents.append({**options, "@context": [VC2, OB], "proofPurpose": purpose})
+    expected = [oracle(doc) for doc in documents]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(3):
+            clear_shape_cache()
+            assert list(pool.map(canonicalize, documents)) == expected
+    assert shape_cache_stats()["plain"] == 0
 
 
 def test_too_complex_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
