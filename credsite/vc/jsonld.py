@@ -18,6 +18,12 @@ Both jobs share one expansion, done by a pyld processor subclass that hooks pyld
 output with plain pyld and with the W3C / 1EdTech vectors. ``@direction`` is refused too: without
 an ``rdfDirection`` option RDFC would drop it. Context processing, including type-scoped contexts,
 is cached per loader, which makes canonicalisation about three times faster than plain pyld.
+
+:func:`canonicalize` goes further with the RDFC-1.0 *shape cache* (the section of that name
+below): documents of one shape (keys, nesting, array lengths, contexts, types) are expanded once
+into a quad template, and each document only fills in its values and runs the canonical
+labelling (:mod:`.fastcanon`), about ten times faster than expanding it, with the same bytes as
+:func:`canonicalize_uncached` (the plain path, also taken for anything the cache cannot vouch for).
 """
 
 from __future__ import annotations
