@@ -1,6 +1,6 @@
 """RDFC-1.0 canonical labelling on N-Quads terms, and quad templates filled in per document.
 
-Layer 1. Pure Python (hashlib only); :mod:`.jsonld` owns pyld and uses this module for its
+Pure Python (hashlib only); :mod:`.jsonld` owns pyld and uses this module for its
 shape cache. Two parts:
 
 * :func:`canonical_nquads` runs the RDF Dataset Canonicalization algorithm
