@@ -33,7 +33,7 @@ from email.policy import SMTP
 from email.utils import format_datetime as email_date
 from email.utils import make_msgid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from credsite.atomic import write_atomic
 from credsite.commands import mail, roster
@@ -45,6 +45,9 @@ from credsite.state.notified import FILE_NAME, Ledger
 from credsite.values import add_duration, format_datetime
 from credsite.vc.status import Bitstring
 from credsite.website import pages, render
+
+if TYPE_CHECKING:
+    import jinja2  # types only: credsite.website.render owns Jinja2
 
 LEDGER_FILE = FILE_NAME
 """The ledger, in the site folder: credsite.notified."""
@@ -295,11 +298,15 @@ def _context(
 
 
 def _render_text(
-    theme: render.Theme, env: Any, name: str, context: dict[str, Any]
+    theme: render.Theme, env: jinja2.Environment, name: str, context: dict[str, Any]
 ) -> tuple[str, str]:
     """The subject (the template's ``{% set subject = ... %}``) and the plain-text body."""
     try:
-        module = env.get_template(name).make_module(context)
+        template = env.get_template(name)
+        try:
+            module = template.make_module(context)
+        except Exception:
+            env.handle_exception()  # template file and line in the traceback, as render() does
         body = str(module)
         subject = getattr(module, "subject", None)
     except Exception as exc:
@@ -308,7 +315,7 @@ def _render_text(
     if not isinstance(subject, str) or not subject.strip():
         raise CredsiteError(
             'an email\'s text template must set its subject: {% set subject = "..." %}',
-            Location(theme.shown(env.get_template(name).filename) or name),
+            Location(theme.shown(template.filename) or name),
         )
     return " ".join(subject.split()), body.strip() + "\n"
 
