@@ -670,9 +670,10 @@ def notify(
     achievement: str | None,
     award_file: Path | None,
 ) -> None:
-    """Email each recipient not told yet: their page, LinkedIn and wallet links, the badge.
+    """Email recipients their credentials, once each.
 
-    Reads the built site (run 'credsite build' first) and credsite.notified, the ledger of who
+    One message per recipient not told yet: their name, the achievement, their page, the
+    LinkedIn and wallet links, and the baked badge attached. Reads the built site (run 'credsite build' first) and credsite.notified, the ledger of who
     was told what (salted hashes, no addresses): commit it, so that no clone or CI run tells
     anyone twice. Without --send, writes the messages to .credsite-outbox/ for review and sends
     nothing. The mail server is site.yaml's 'smtp:' section; the password comes only from the

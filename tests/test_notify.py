@@ -486,7 +486,7 @@ def test_send_asks_first_with_the_count(
     from click.testing import CliRunner
 
     runner = CliRunner()
-    os.chdir(site)
+    monkeypatch.chdir(site)
     no = runner.invoke(cli_module.cli, ["notify", "--send"], input="n\n", env=ENV)
     assert no.exit_code == 0
     assert f"Send 5 messages through 127.0.0.1:{server.port} as Acme Credentials" in no.stderr

@@ -165,6 +165,8 @@ class SmtpSender:
         except smtplib.SMTPResponseException as exc:  # SMTPDataError and others with a code
             self._drop_if_closed(exc.smtp_code)
             self._raise_for(exc.smtp_code, exc.smtp_error, "refused")
+        except smtplib.SMTPNotSupportedError as exc:  # e.g. an address that needs SMTPUTF8
+            raise _Permanent(f"not supported by the server: {exc}") from None
         except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as exc:
             self._drop()
             raise _Transient(f"connection lost: {str(exc) or type(exc).__name__}") from None

@@ -157,13 +157,12 @@ def plan(
     site = model.load(config)
     ledger = Ledger.load(config.root / LEDGER_FILE)
     result = Plan(config, config.smtp, ledger, warnings=list(found.warnings))
-    kinds: list[tuple[str, str, str]] = []  # (kind, ledger kind, detail) per entry, below
     wanted: list[tuple[roster.Entry, str, str, str]] = []
     for entry in found.entries:
         if entry.token is None:
             result.not_issued += 1
             continue
-        kinds = []
+        kinds: list[tuple[str, str, str]] = []  # (kind, ledger kind, detail)
         if window is None and not revoked and entry.status == "active":
             kinds.append(("awarded", "awarded", ""))
         expires = entry.expires
