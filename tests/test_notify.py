@@ -15,6 +15,7 @@ import email.policy
 import json
 import os
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
@@ -108,13 +109,9 @@ class Server:
         self.controller: Controller | None = None
 
     def start(self) -> None:
+        options = {"authenticator": self.mailbox.authenticate, "auth_require_tls": False}
         self.controller = Controller(
-            self.mailbox,
-            hostname="127.0.0.1",
-            port=self.port,
-            authenticator=self.mailbox.authenticate,
-            auth_require_tls=False,
-            **self.options,
+            self.mailbox, hostname="127.0.0.1", port=self.port, **{**options, **self.options}
         )
         self.controller.start()
 
@@ -467,6 +464,51 @@ def test_starttls_is_never_skipped(make_site: Callable[..., Path], server: Serve
     assert "does not offer STARTTLS" in result.stderr
     assert server.mailbox.logins == [] and server.mailbox.accepted == []
     assert not (root / FILE_NAME).exists()
+
+
+TLS_CERT = Path(__file__).parent / "smtp" / "localhost.pem"
+TLS_KEY = Path(__file__).parent / "smtp" / "localhost-key.pem"
+
+
+def server_tls() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(TLS_CERT, TLS_KEY)
+    return context
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_carries_the_login_and_the_messages(
+    make_site: Callable[..., Path], security: str
+) -> None:
+    """STARTTLS (the server requires it before AUTH and MAIL) and implicit TLS, with the test
+    certificate trusted; the system's authorities do not know it, so by default nothing is sent."""
+    options: dict[str, Any]
+    if security == "starttls":
+        options = {"tls_context": server_tls(), "require_starttls": True, "auth_require_tls": True}
+    else:  # aiosmtpd offers AUTH "over TLS" only after STARTTLS: implicit TLS is TLS all along
+        options = {"ssl_context": server_tls()}
+    tls_server = Server(Mailbox(), free_port(), **options)
+    tls_server.start()
+    try:
+        root = make_site(
+            {
+                "site.yaml": SITE_YAML + smtp_yaml(tls_server.port, security=security),
+                "content/awards/awards.yaml": BATCH,
+            }
+        )
+        build_site(root)
+        found = notify.plan(root, now=NOW)
+        with pytest.raises(mail.MailError, match="certificate verify failed"):
+            notify.send(found, notify.sender_for(found, sleep=lambda s: None))
+        assert tls_server.mailbox.logins == [] and not (root / FILE_NAME).exists()
+
+        trusted = ssl.create_default_context(cafile=str(TLS_CERT))
+        result = notify.send(found, notify.sender_for(found, tls_context=trusted))
+        assert len(result.sent) == 5 and result.failed == []
+        assert tls_server.mailbox.logins == [(USERNAME.encode(), PASSWORD.encode())]
+        assert sorted(tls_server.mailbox.recipients()) == sorted(a for _, a in PEOPLE)
+    finally:
+        tls_server.stop()
 
 
 # -- confirmation ----------------------------------------------------------------------------------
