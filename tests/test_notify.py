@@ -686,6 +686,11 @@ def test_a_site_template_overrides_the_theme_in_its_language(
     fallback = notify.plan(root, now=NOW)
     assert fallback.notices[0].language == "en"
     assert any("no email templates in 'de-AT'" in str(w) for w in fallback.warnings)
+    german = root / "themes/default/templates/email/de/awarded.txt"
+    german.write_text('{% set subject = "Ihr Nachweis" %}\nHallo {{ recipient }}\n')
+    base = notify.plan(root, now=NOW)  # de-AT finds de: no warning
+    assert base.notices[0].language == "de" and base.notices[0].subject == "Ihr Nachweis"
+    assert base.warnings == []
 
 
 def test_templates_are_chosen_by_language_with_fallbacks(make_site: Callable[..., Path]) -> None:

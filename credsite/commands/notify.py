@@ -166,11 +166,13 @@ def plan(
         if window is None and not revoked and entry.status == "active":
             kinds.append(("awarded", "awarded", ""))
         expires = entry.expires
-        soon = window is not None and expires is not None
-        if soon and entry.status == "active":
-            assert window is not None and expires is not None
-            if now < expires <= add_duration(now, window.amount):
-                kinds.append(("expiring", f"expiring:{window.label}", format_datetime(expires)))
+        if (
+            window is not None
+            and entry.status == "active"
+            and expires is not None
+            and now < expires <= add_duration(now, window.amount)
+        ):
+            kinds.append(("expiring", f"expiring:{window.label}", format_datetime(expires)))
         if revoked and entry.status == "revoked":
             kinds.append(("revoked", "revoked", ""))
         for kind, ledger_kind, detail in kinds:
@@ -191,7 +193,7 @@ def plan(
     for entry, kind, ledger_kind, detail in wanted:
         language = recipient_language(entry.award, config)
         used, text_name, html_name = choose_templates(available, kind, language, config)
-        if used != language:
+        if used not in (language, language.split("-")[0]):
             missing_languages.add(language)
         document = documents[entry.award.key]
         context = _context(entry, site, config, kind, used, document, window)
