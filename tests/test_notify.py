@@ -687,6 +687,7 @@ def test_a_site_template_overrides_the_theme_in_its_language(
     assert fallback.notices[0].language == "en"
     assert any("no email templates in 'de-AT'" in str(w) for w in fallback.warnings)
     german = root / "themes/default/templates/email/de/awarded.txt"
+    german.parent.mkdir()
     german.write_text('{% set subject = "Ihr Nachweis" %}\nHallo {{ recipient }}\n')
     base = notify.plan(root, now=NOW)  # de-AT finds de: no warning
     assert base.notices[0].language == "de" and base.notices[0].subject == "Ihr Nachweis"
