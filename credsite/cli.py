@@ -754,7 +754,7 @@ def notify(
             "'credsite notify --send' again to send the rest",
         )
     out.print(
-        f"Sent {len(result.sent)} of {messages}"
+        f"Sent {len(result.sent)} of {messages}{skipped}"
         + (f"; {len(result.failed)} failed" if result.failed else "")
         + (f". Recorded in {notifier.LEDGER_FILE}: commit it." if result.sent else "."),
         markup=False,
