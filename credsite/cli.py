@@ -6,6 +6,7 @@ status 1 and no traceback; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import sys
@@ -89,7 +90,7 @@ site_option = click.option(
 )
 
 COMMAND_ORDER = (
-    "init", "serve", "build", "verify", "list", "roster", "revoke", "suspend", "reinstate",
+    "init", "serve", "build", "verify", "list", "roster", "notify", "revoke", "suspend", "reinstate",
     "keys", "extract", "upgrade",
 )  # fmt: skip
 """The order `credsite --help` lists commands in: the order a coordinator meets them."""
@@ -614,6 +615,175 @@ def roster(
         markup=False,
         emoji=False,
     )
+
+
+def _interactive() -> bool:
+    """Whether a person can answer a question on stdin (not CI, not a pipe)."""
+    return sys.stdin.isatty()
+
+
+@cli.command()
+@site_option
+@click.option(
+    "--send/--dry-run",
+    default=False,
+    help="--dry-run (the default) writes one .eml file per message into the outbox for review "
+    "and sends nothing; --send sends them, after asking for confirmation.",
+)
+@click.option("--yes", is_flag=True, help="Send without asking (for scripts and CI).")
+@click.option(
+    "--outbox",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where --dry-run writes its .eml files. Default: .credsite-outbox/ in the site folder.",
+)
+@click.option(
+    "--expiring-within",
+    metavar="WINDOW",
+    help="Remind holders whose credentials expire within WINDOW (30d, 6w, 2m, 1y), once per "
+    "credential and window, instead of announcing new credentials.",
+)
+@click.option(
+    "--revoked",
+    is_flag=True,
+    help="Tell recipients of revoked credentials (once), instead of announcing new ones.",
+)
+@click.option(
+    "--mark-sent",
+    is_flag=True,
+    help="Record these messages as sent without sending them (recipients you told another way).",
+)
+@click.option("--achievement", metavar="ID", help="Only awards of this achievement.")
+@click.option(
+    "--file",
+    "award_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Only the awards of this award file.",
+)
+def notify(
+    site_dir: Path,
+    send: bool,
+    yes: bool,
+    outbox: Path | None,
+    expiring_within: str | None,
+    revoked: bool,
+    mark_sent: bool,
+    achievement: str | None,
+    award_file: Path | None,
+) -> None:
+    """Email recipients their credentials, once each.
+
+    One message per recipient not told yet: their name, the achievement, their page, the
+    LinkedIn and wallet links, and the baked badge attached. Reads the built site (run
+    'credsite build' first) and credsite.notified, the ledger of who was told what (salted hashes, no addresses): commit it, so that no clone or CI run tells
+    anyone twice. Without --send, writes the messages to .credsite-outbox/ for review and sends
+    nothing. The mail server is site.yaml's 'smtp:' section; the password comes only from the
+    environment variable CREDSITE_SMTP_PASSWORD. See docs/notify.md.
+    """
+    from credsite.commands import notify as notifier
+    from credsite.sitelock import site_lock
+
+    if send and mark_sent:
+        with user_errors():
+            raise CredsiteError("--send and --mark-sent: choose one")
+    with contextlib.ExitStack() as stack:
+        if send or mark_sent:  # one sender at a time: the second then plans from the new ledger
+            with user_errors():
+                stack.enter_context(site_lock(site_dir))
+        _notify(notifier, site_dir, send, yes, outbox, expiring_within, revoked, mark_sent,
+                achievement, award_file)  # fmt: skip
+
+
+def _notify(
+    notifier: Any,
+    site_dir: Path,
+    send: bool,
+    yes: bool,
+    outbox: Path | None,
+    expiring_within: str | None,
+    revoked: bool,
+    mark_sent: bool,
+    achievement: str | None,
+    award_file: Path | None,
+) -> None:
+    with user_errors():
+        found = notifier.plan(
+            site_dir,
+            expiring_within=expiring_within,
+            revoked=revoked,
+            achievement=achievement,
+            file=award_file,
+        )
+    _print_warnings(found.warnings)
+    count = len(found.notices)
+    skipped = f" ({found.told} told before, in {notifier.LEDGER_FILE})" if found.told else ""
+    if not count:
+        out.print(f"Nothing to send{skipped}.", markup=False, emoji=False)
+        return
+    messages = f"{count} message{'s' if count != 1 else ''}"
+    if not send and not mark_sent:
+        with user_errors():
+            folder = notifier.outbox_folder(found.config, outbox)
+            _, warnings = notifier.write_outbox(found, folder)
+        _print_warnings(warnings)
+        out.print(
+            f"Dry run: wrote {messages} to {folder}{skipped}; nothing was sent. Review them, "
+            "then send with 'credsite notify --send'.",
+            markup=False,
+            emoji=False,
+        )
+        return
+    action = "Record" if mark_sent else "Send"
+    question = (
+        f"Record {messages} as sent, without sending them?"
+        if mark_sent
+        else f"Send {messages} through {found.smtp.host}:{found.smtp.port} as "
+        f"{found.smtp.from_address}?"
+    )
+    if not yes:
+        if not _interactive():
+            with user_errors():
+                raise CredsiteError(
+                    f"{action.lower()}ing {messages} needs a confirmation and there is no "
+                    "terminal to ask on: add --yes"
+                )
+        if not click.confirm(question, default=False, err=True):
+            out.print("Nothing was sent.", markup=False, emoji=False)
+            return
+    if mark_sent:
+        with user_errors():
+            recorded = notifier.mark_sent(found)
+        out.print(
+            f"Recorded {recorded} message(s) as sent in {notifier.LEDGER_FILE}; commit it.",
+            markup=False,
+            emoji=False,
+        )
+        return
+
+    def progress(notice: Any, outcome: Any) -> None:
+        if outcome.sent:
+            out.print(f"sent: {notice.where} ({notice.kind})", markup=False, emoji=False)
+
+    with user_errors():
+        sender = notifier.sender_for(found)
+        result = notifier.send(found, sender, progress=progress)
+    for failure in result.failed:
+        print_problem("error", Problem(failure.notice.entry.award.location, str(failure)))
+    if result.stopped:
+        print_problem(
+            "error",
+            f"stopped with {result.unsent} message(s) not sent: {result.stopped}. Run "
+            "'credsite notify --send' again to send the rest",
+        )
+    out.print(
+        f"Sent {len(result.sent)} of {messages}{skipped}"
+        + (f"; {len(result.failed)} failed" if result.failed else "")
+        + (f". Recorded in {notifier.LEDGER_FILE}: commit it." if result.sent else "."),
+        markup=False,
+        emoji=False,
+    )
+    if result.failed or result.stopped:
+        sys.exit(1)
 
 
 def _change_status(site_dir: Path, credential: str, status: str, reason: str | None) -> None:
