@@ -188,7 +188,7 @@ def html(report: Report) -> str:
         f'<html lang="{escape(report.facts.site.config.language)}" class="no-js">\n<head>\n'
         '<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{escape(csp)}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{escape(csp, quote=False)}">\n'
         '<meta name="robots" content="noindex, nofollow">\n'
         f'<meta name="generator" content="credsite {escape(__version__)}">\n'
         f"<title>{escape(kind)}: {escape(report.title)}</title>\n"
