@@ -344,6 +344,13 @@ def test_public_report_suppresses_small_counts(
         "Other award files (1)": ["<5"],
     }
     assert body(folder, "overview")["Credentials issued"] == ["17"]
+    # hidden counts go last: the order tells nothing about them either
+    assert list(body(folder, "per-award-file")) == [
+        "exchange-spring-2026.yaml",
+        "faculty-coordinators-2025-26.yaml",
+        "contributors-and-mentors.yaml",
+        "Other award files (1)",
+    ]
 
     _, folder = report(generated, tmp_path / "gen", GENERATED_NOW, public=True)
     assert body(folder, "status") == {
@@ -373,6 +380,13 @@ def test_public_charts_show_no_hidden_count(example: Path, tmp_path: Path) -> No
         {"c": "Active", "v": 15, "t": "15"},
         {"c": "Expired", "v": None, "t": "<5"},
         {"c": "Revoked", "v": None, "t": "<5"},
+    ]
+    files = specs["chart-per-award-file"]
+    assert files["encoding"]["y"]["scale"]["domain"] == [
+        "exchange-spring-2026.yaml",
+        "faculty-coordinators-2025-26.yaml",
+        "contributors-and-mentors.yaml",
+        "Other award files (1)",
     ]
 
 

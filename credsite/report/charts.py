@@ -43,15 +43,21 @@ def spec(chart: Chart, table: Table) -> dict[str, Any]:
     values = table.values(chart.value)
     colours = table.values(chart.colour) if chart.colour else [None] * len(labels)
     data = []
+    seen: set[str] = set()
     for label, value, colour in zip(labels, values, colours, strict=True):
-        row: dict[str, Any] = {"c": text(label), "v": number(value), "t": text(value)}
+        name = text(label)
+        while name in seen:  # two achievements of the same name still get a bar each
+            name += " "
+        seen.add(name)
+        row: dict[str, Any] = {"c": name, "v": number(value), "t": text(value)}
         if chart.colour:
             row["g"] = text(colour)
         data.append(row)
     across, along = ("y", "x") if chart.horizontal else ("x", "y")
-    category_axis: dict[str, Any] = {"labelLimit": 180}
+    # long labels are cut (with "…"; the table has them whole), shorter on a phone
+    category_axis: dict[str, Any] = {"labelLimit": {"expr": "containerSize()[0] < 480 ? 110 : 200"}}
     if not chart.horizontal:
-        category_axis.update(labelAngle=-45, labelAlign="right")
+        category_axis.update(labelAngle=-90, labelAlign="right", labelOverlap="parity")
     bar: dict[str, Any] = {
         "mark": {"type": "bar", "color": BAR, "aria": False},
         "encoding": {
@@ -85,8 +91,9 @@ def spec(chart: Chart, table: Table) -> dict[str, Any]:
             "dy": 0 if chart.horizontal else -3,
             "color": INK,
         },
+        "transform": [{"filter": "datum.t !== '0'"}],  # no "0" over every empty month
         "encoding": {
-            along: {"field": "at", "type": "quantitative"},
+            along: {"field": "at", "type": "quantitative", "title": value_column.label},
             "text": {"field": "t", "type": "nominal"},
         },
     }
@@ -103,6 +110,8 @@ def spec(chart: Chart, table: Table) -> dict[str, Any]:
                 "field": "c",
                 "type": "nominal",
                 "sort": None,
+                # every row, in the table's order: hidden counts keep their place, last
+                "scale": {"domain": [row["c"] for row in data]},
                 "title": None,
                 "axis": category_axis,
             }

@@ -101,10 +101,12 @@ section > p { max-width: 48rem; }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
 caption { text-align: left; font-weight: 600; padding: 0 0 .4rem; }
 th, td { text-align: left; vertical-align: top; padding: .3rem .5rem; border-bottom: 1px solid var(--line);
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
+.token { overflow-wrap: anywhere; }
 thead th { border-bottom: 2px solid var(--ink); font-weight: 600; }
 tbody th { font-weight: normal; }
-.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 tbody tr:nth-child(even) { background: var(--soft); }
 .note, .more, .empty { color: var(--muted); font-size: .9rem; margin: .4rem 0 0; }
 footer { margin: 3rem 0 2rem; padding-top: 1rem; border-top: 1px solid var(--line);
@@ -115,6 +117,7 @@ footer p { max-width: 48rem; }
   .figure.with-chart { grid-template-columns: minmax(0, 1fr); }
   h1 { font-size: 1.4rem; }
   body { font-size: 15px; }
+  table { font-size: .875rem; }
   th, td { padding: .25rem .35rem; }
 }
 @media print {
@@ -266,17 +269,21 @@ def _table(table: Table) -> str:
             f'<div class="table-box"><p class="empty" id="{caption_id}">'
             f"{escape(table.caption)}: none.</p></div>"
         )
-    wide = len(table.columns) > 3
+    # a table of three columns or more may be wider than a phone: it scrolls inside its box,
+    # which can then be focused (and scrolled) from the keyboard
+    wide = len(table.columns) >= 3
     box = (
         f'<div class="table-box" role="region" tabindex="0" aria-labelledby="{caption_id}">'
         if wide
         else '<div class="table-box">'
     )
-    numeric = [c.kind in ("count", "number") for c in table.columns]
-    num = ' class="num"'
+    classes = [
+        ' class="num"' if c.kind in ("count", "number") else ' class="token"' if c.token else ""
+        for c in table.columns
+    ]
     head = "".join(
-        f'<th scope="col"{num if n else ""}>{escape(c.label)}</th>'
-        for c, n in zip(table.columns, numeric, strict=True)
+        f'<th scope="col"{"" if "token" in k else k}>{escape(c.label)}</th>'
+        for c, k in zip(table.columns, classes, strict=True)
     )
     shown = table.rows if table.shown_rows is None else table.rows[: table.shown_rows]
     lines = []
@@ -284,7 +291,7 @@ def _table(table: Table) -> str:
         cells = []
         for i, cell in enumerate(row):
             value = escape(text(cell))
-            attr = num if numeric[i] else ""
+            attr = classes[i]
             cells.append(
                 f'<th scope="row"{attr}>{value}</th>' if i == 0 else f"<td{attr}>{value}</td>"
             )

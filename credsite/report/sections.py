@@ -123,6 +123,7 @@ def issued(facts: Facts) -> Section:
                 ],
                 _per_achievement(facts),
                 partition=True,
+                order_by="credentials",
             ),
             Chart(
                 "achievement", "credentials", "Bar chart of the credentials of each achievement."
@@ -232,9 +233,10 @@ def _per_file(facts: Facts) -> Figure:
     table = Table(
         "per-award-file",
         "Credentials per award file",
-        [Column("file", f"Award file (in {folder})"), _count("Credentials")],
+        [Column("file", f"Award file (in {folder})", token=True), _count("Credentials")],
         rows,
         partition=True,
+        order_by="credentials",
         note=note,
     )
     return Figure(
@@ -373,10 +375,10 @@ def alignments(facts: Facts) -> Section:
                     Column("framework", "Framework"),
                     Column("achievements", "Achievements aligned", "number"),
                     Column("skills", "Skills", "number"),
-                    _count("Credentials of aligned achievements"),
+                    _count("Credentials"),
                 ],
                 framework_rows,
-                note="A credential counts once for each framework its achievement aligns with.",
+                note="Credentials: of the aligned achievements; a credential counts once for each framework its achievement aligns with.",
             )
         )
     ]
@@ -422,6 +424,7 @@ def alignments(facts: Facts) -> Section:
                         _count("Credentials"),
                     ],
                     skill_rows,
+                    order_by="credentials",
                     note="A credential counts once for each skill its achievement aligns with.",
                 ),
                 Chart(
@@ -489,9 +492,9 @@ def quality(facts: Facts) -> Section | None:
                 "near-duplicate-emails",
                 "Near-duplicate email addresses (likely typos)",
                 [
-                    Column("email", "Email"),
+                    Column("email", "Email", token=True),
                     Column("names", "Name(s)"),
-                    Column("other-email", "Similar email"),
+                    Column("other-email", "Similar email", token=True),
                     Column("other-names", "Name(s)"),
                     Column("rule", "Rule"),
                     Column("same-name", "Same name"),
@@ -512,7 +515,7 @@ def quality(facts: Facts) -> Section | None:
                 [
                     Column("achievement", "Achievement"),
                     Column("missing", "Missing"),
-                    Column("where", "Where"),
+                    Column("where", "Where", token=True),
                 ],
                 achievement_rows,
             )
@@ -554,9 +557,9 @@ def _award_list(
     """Recipients, achievements and where each award is written (private report only)."""
     columns = [
         Column("name", "Name"),
-        Column("email", "Email"),
+        Column("email", "Email", token=True),
         Column("achievement", "Achievement"),
-        Column("where", "Where"),
+        Column("where", "Where", token=True),
     ]
     rows: list[list[Cell]] = []
     for c in credentials:

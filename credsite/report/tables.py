@@ -33,6 +33,8 @@ class Column:
     key: str
     label: str
     kind: Kind = "text"
+    token: bool = False
+    """Long values without spaces (email addresses, file paths): may wrap at any character."""
 
 
 @dataclass
@@ -45,6 +47,9 @@ class Table:
     partition: bool = False
     """Each credential is counted in exactly one row (the counts add up to a total shown
     elsewhere), so one hidden count needs a second one beside it."""
+    order_by: str | None = None
+    """The rows are ordered by this count column, largest first (then by the first column). A
+    public report moves hidden counts last, so that the order does not tell them either."""
     shown_rows: int | None = None
     """The HTML shows at most this many rows (the CSV has them all)."""
     note: str = ""
@@ -83,7 +88,8 @@ def suppress(table: Table, min_count: int) -> Table:
     Zero is shown (nobody is no one's personal data). In a `partition` table a hidden count could
     be worked out as the total (shown elsewhere) minus the other rows; when exactly one count of a
     count column is hidden, the smallest other non-zero count of that column is hidden too
-    (complementary suppression), shown as "≥N".
+    (complementary suppression), shown as "≥N". A table with `order_by` is ordered again, its
+    hidden counts last.
     """
     rows = [list(row) for row in table.rows]
     hidden = False
@@ -102,6 +108,11 @@ def suppress(table: Table, min_count: int) -> Table:
             ]
             if others:
                 rows[min(others)[1]][i] = Hidden(f"≥{min_count}")
+    if table.order_by is not None:
+        i = table.column(table.order_by)
+        rows.sort(
+            key=lambda row: (number(row[i]) is None, -(number(row[i]) or 0), text(row[0]).lower())
+        )
     return replace(table, rows=rows, hidden=hidden)
 
 
