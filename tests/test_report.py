@@ -80,7 +80,6 @@ def test_example_site_numbers(example: Path, tmp_path: Path) -> None:
     assert body(folder, "overview") == {
         "Credentials issued": ["17"],
         "Recipients (different email addresses)": ["17"],
-        "Active credentials": ["15"],
         "Achievements awarded": ["4"],
         "Issuers": ["1"],
         "Award files": ["4"],
@@ -142,7 +141,7 @@ def test_example_site_numbers(example: Path, tmp_path: Path) -> None:
     ]
     assert body(folder, "expiring") == {
         "Within 30 days (by 2026-12-22)": ["0"],
-        "Within 90 days (by 2027-02-20)": ["0"],
+        "In 31 to 90 days (by 2027-02-20)": ["0"],
     }
     text = html.read_text(encoding="utf-8")
     assert "Faculty Coordinator" in text and "Joost van den Berg" in text
@@ -169,7 +168,6 @@ def test_generated_site_numbers(generated: Path, tmp_path: Path) -> None:
     assert body(folder, "overview") == {
         "Credentials issued": ["995"],  # i % 200 == 199 (5 awards) are not in credsite.lock
         "Recipients (different email addresses)": ["995"],
-        "Active credentials": ["938"],
         "Achievements awarded": ["4"],
         "Issuers": ["2"],
         "Award files": ["11"],
@@ -209,7 +207,7 @@ def test_generated_site_numbers(generated: Path, tmp_path: Path) -> None:
     }
     assert body(folder, "expiring") == {
         "Within 30 days (by 2026-04-14)": ["35"],
-        "Within 90 days (by 2026-06-13)": ["71"],
+        "In 31 to 90 days (by 2026-06-13)": ["36"],
     }
     assert len(rows(folder, "expiring-awards")) == 1 + 71
     assert body(folder, "frameworks") == {
@@ -335,22 +333,21 @@ def test_public_report_suppresses_small_counts(
         "Open Curriculum Contributor": ["Northbridge Open Learning Alliance", "<5"],
         "Peer Mentor": ["Northbridge Open Learning Alliance", "<5"],
     }
-    assert body(folder, "status") == {"Active": ["15"], "Expired": ["<5"], "Revoked": ["<5"]}
-    # files awarding fewer than 5 people are not named; one hidden count hides another
-    assert body(folder, "per-award-file") == {
-        "exchange-spring-2026.yaml": ["6"],
-        "contributors-and-mentors.yaml": ["≥5"],  # the first of the smallest
-        "faculty-coordinators-2025-26.yaml": ["5"],
-        "Other award files (1)": ["<5"],
-    }
-    assert body(folder, "overview")["Credentials issued"] == ["17"]
-    # hidden counts go last: the order tells nothing about them either
-    assert list(body(folder, "per-award-file")) == [
-        "exchange-spring-2026.yaml",
-        "faculty-coordinators-2025-26.yaml",
-        "contributors-and-mentors.yaml",
-        "Other award files (1)",
+    # 1 + 1: two hidden counts that add up to 2 would each be 1, so a third is hidden
+    assert body(folder, "status") == {"Active": ["≥5"], "Expired": ["<5"], "Revoked": ["<5"]}
+    # a total over some hidden achievements but not all would give them away
+    assert body(folder, "frameworks") == {"ESCO": ["3 of 4", "6", "hidden"]}
+    assert body(folder, "per-issuer") == {"Northbridge Open Learning Alliance": ["4", "17"]}
+    # files awarding fewer than 5 people are not named. One hidden count hides others, the
+    # smallest first, until it cannot be worked out: 17 - 6 = 1 + 5 + 5 would tell the 1, so
+    # all are hidden. Hidden counts go last, by name: the order tells nothing about them either.
+    assert list(body(folder, "per-award-file").items()) == [
+        ("contributors-and-mentors.yaml", ["≥5"]),
+        ("exchange-spring-2026.yaml", ["≥5"]),
+        ("faculty-coordinators-2025-26.yaml", ["≥5"]),
+        ("Other award files (1)", ["<5"]),
     ]
+    assert body(folder, "overview")["Credentials issued"] == ["17"]
 
     _, folder = report(generated, tmp_path / "gen", GENERATED_NOW, public=True)
     assert body(folder, "status") == {
@@ -375,18 +372,19 @@ def test_public_report_suppresses_small_counts(
 def test_public_charts_show_no_hidden_count(example: Path, tmp_path: Path) -> None:
     html, _ = report(example, tmp_path, public=True)
     specs = chart_specs(html.read_text(encoding="utf-8"))
-    status = specs["chart-status"]["data"]["values"]
-    assert status == [
-        {"c": "Active", "v": 15, "t": "15"},
-        {"c": "Expired", "v": None, "t": "<5"},
-        {"c": "Revoked", "v": None, "t": "<5"},
+    assert "chart-status" not in specs  # every count hidden: no chart
+    assert specs["chart-per-achievement"]["data"]["values"] == [
+        {"c": "Exchange Participant", "v": 6, "t": "6"},
+        {"c": "Faculty Coordinator", "v": 6, "t": "6"},
+        {"c": "Open Curriculum Contributor", "v": None, "t": "<5"},
+        {"c": "Peer Mentor", "v": None, "t": "<5"},
     ]
-    files = specs["chart-per-award-file"]
-    assert files["encoding"]["y"]["scale"]["domain"] == [
-        "exchange-spring-2026.yaml",
-        "faculty-coordinators-2025-26.yaml",
-        "contributors-and-mentors.yaml",
-        "Other award files (1)",
+    domain = specs["chart-per-achievement"]["encoding"]["y"]["scale"]["domain"]
+    assert domain == [
+        "Exchange Participant",
+        "Faculty Coordinator",
+        "Open Curriculum Contributor",
+        "Peer Mentor",
     ]
 
 
@@ -420,6 +418,27 @@ def test_suppress() -> None:
     table.partition = False
     assert suppress(table, 5).rows[2] == ["c", 7, 3]
     assert suppress(table, 1).rows == table.rows
+
+
+@pytest.mark.parametrize(
+    ("counts", "shown"),
+    [
+        ([3, 2, 6, 6], ["<5", "<5", 6, 6]),  # 5 = 1+4, 2+3, ...: neither follows
+        ([1, 1, 15, 40], ["<5", "<5", "≥5", 40]),  # 2 = 1+1 would tell both
+        ([4, 4, 6, 40], ["<5", "<5", "≥5", 40]),  # 8 = 4+4 would tell both
+        ([1, 5, 5, 6], ["<5", "≥5", "≥5", "≥5"]),  # 1+5+5 = 11 would tell the 1
+        ([2], ["<5"]),  # nothing else to hide
+    ],
+)
+def test_complementary_suppression(counts: list[int], shown: list[object]) -> None:
+    table = Table(
+        "t",
+        "T",
+        [Column("k", "K"), Column("n", "N", "count")],
+        [[str(i), n] for i, n in enumerate(counts)],
+        partition=True,
+    )
+    assert [c.text if isinstance(c, Hidden) else c for _, c in suppress(table, 5).rows] == shown
 
 
 @pytest.mark.parametrize(
@@ -481,7 +500,6 @@ def test_never_writes_the_lockfile_nor_builds(make_site, tmp_path: Path) -> None
     assert body(tmp_path / "csv", "overview") == {
         "Credentials issued": ["0"],
         "Recipients (different email addresses)": ["0"],
-        "Active credentials": ["0"],
         "Achievements awarded": ["0"],
         "Issuers": ["0"],
         "Award files": ["0"],

@@ -188,7 +188,8 @@ def html(report: Report) -> str:
     spec_json = _script_json(specs)
     return (
         "<!doctype html>\n"
-        f'<html lang="{escape(report.facts.site.config.language)}" class="no-js">\n<head>\n'
+        # the report's own words are English (the content's may not be)
+        '<html lang="en" class="no-js">\n<head>\n'
         '<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{escape(csp, quote=False)}">\n'

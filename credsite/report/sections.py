@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+from credsite.content.model import Achievement
 from credsite.report import emails
 from credsite.report.charts import Chart
 from credsite.report.facts import STATES, Credential, Facts
-from credsite.report.tables import Cell, Column, Table, suppress
+from credsite.report.tables import Cell, Column, Hidden, Table, suppress
 
 LIST_ROWS = 200
 """A list of awards shows at most this many rows in the HTML; its CSV has them all."""
@@ -61,19 +62,56 @@ def _count(label: str, key: str = "credentials") -> Column:
     return Column(key, label, "count")
 
 
+INCLUDES_HIDDEN = Hidden("hidden")
+"""A public report's total over achievements when one of them has its count hidden: the total
+would give that count away (total minus the shown ones)."""
+HIDDEN_NOTE = (
+    " In this public report, “hidden”: the total includes an achievement whose count is hidden,"
+    " which it would give away."
+)
+
+
+def _achievement_counts(facts: Facts) -> list[tuple[Achievement, int]]:
+    """Every achievement the report covers with its credentials, most first (then by name)."""
+    counts = Counter(c.achievement.slug for c in facts.credentials)
+    ordered = sorted(facts.achievements, key=lambda a: (-counts[a.slug], a.name))
+    return [(a, counts[a.slug]) for a in ordered]
+
+
+def _hidden_achievements(facts: Facts) -> set[str]:
+    """The achievements whose count the public report hides (none in a private report)."""
+    if not facts.options.public:
+        return set()
+    counted = _achievement_counts(facts)
+    table = suppress(
+        Table("", "", [Column("slug", ""), _count("")], [[a.slug, n] for a, n in counted], True),
+        facts.options.min_count,
+    )
+    return {str(row[0]) for row in table.rows if isinstance(row[1], Hidden)}
+
+
+def _total(slugs: Iterable[str], counts: Counter[str], hidden: set[str]) -> Cell:
+    """Credentials of several achievements; hidden if it includes some hidden counts but not all.
+
+    With none, it is a sum of shown counts; with all, it is the shown ones plus the sum of the
+    hidden ones, which the total of all credentials (shown in the overview) tells anyway."""
+    chosen = set(slugs)
+    if chosen & hidden and not hidden <= chosen:
+        return INCLUDES_HIDDEN
+    return sum(counts[s] for s in chosen)
+
+
 # -- overview ------------------------------------------------------------------------------------
 
 
 def overview(facts: Facts) -> Section:
     issued = facts.credentials
-    states = Counter(c.state for c in issued)
     files = {c.source for c in issued}
     achievements = {c.achievement.slug for c in issued}
     issuers = {c.issuer.slug for c in issued}
     rows: list[list[Cell]] = [
         ["Credentials issued", len(issued)],
         ["Recipients (different email addresses)", len({c.award.email for c in issued})],
-        ["Active credentials", states["active"]],
         # not numbers of people: written as text, so no threshold applies to them
         ["Achievements awarded", str(len(achievements))],
         ["Issuers", str(len(issuers))],
@@ -130,18 +168,17 @@ def issued(facts: Facts) -> Section:
             ),
         ),
     ]
-    per_issuer = Counter(c.issuer.slug for c in credentials)
+    counts = Counter(c.achievement.slug for c in credentials)
+    hidden = _hidden_achievements(facts)
     issuers = sorted(
         {a.issuer for a in facts.achievements}, key=lambda s: facts.site.issuers[s].name
     )
-    rows: list[list[Cell]] = [
-        [
-            facts.site.issuers[slug].name,
-            str(sum(1 for a in facts.achievements if a.issuer == slug)),
-            per_issuer[slug],
-        ]
-        for slug in issuers
-    ]
+    rows: list[list[Cell]] = []
+    for slug in issuers:
+        of_issuer = [a.slug for a in facts.achievements if a.issuer == slug]
+        rows.append(
+            [facts.site.issuers[slug].name, str(len(of_issuer)), _total(of_issuer, counts, hidden)]
+        )
     figures.append(
         Figure(
             Table(
@@ -153,7 +190,10 @@ def issued(facts: Facts) -> Section:
                     _count("Credentials"),
                 ],
                 rows,
-                partition=True,
+                # not `partition`: a total of the achievements above, hidden if it includes a
+                # hidden count, so it tells nothing the achievements' table does not
+                note="The credentials of the issuer's achievements."
+                + (HIDDEN_NOTE if facts.options.public else ""),
             ),
             Chart("issuer", "credentials", "Bar chart of the credentials of each issuer.")
             if len(rows) > 1
@@ -202,9 +242,7 @@ def _by_month(facts: Facts) -> Figure:
 
 
 def _per_achievement(facts: Facts) -> list[list[Cell]]:
-    counts = Counter(c.achievement.slug for c in facts.credentials)
-    ordered = sorted(facts.achievements, key=lambda a: (-counts[a.slug], a.name))
-    return [[a.name, facts.site.issuers[a.issuer].name, counts[a.slug]] for a in ordered]
+    return [[a.name, facts.site.issuers[a.issuer].name, n] for a, n in _achievement_counts(facts)]
 
 
 def _per_file(facts: Facts) -> Figure:
@@ -272,12 +310,17 @@ def status(facts: Facts) -> Section:
             Chart("status", "credentials", "Bar chart of the credentials in each status."),
         )
     ]
+    # windows that do not overlap: "within 90 days" minus "within 30 days" could be a small count
     soon: list[list[Cell]] = []
-    for days in SOON:
-        limit = facts.now + dt.timedelta(days=days)
-        soon.append(
-            [f"Within {days} days (by {limit:%Y-%m-%d})", len(_expiring(facts.credentials, limit))]
-        )
+    first, last = (facts.now + dt.timedelta(days=days) for days in SOON)
+    within_first = len(_expiring(facts.credentials, first))
+    soon.append([f"Within {SOON[0]} days (by {first:%Y-%m-%d})", within_first])
+    soon.append(
+        [
+            f"In {SOON[0] + 1} to {SOON[1]} days (by {last:%Y-%m-%d})",
+            len(_expiring(facts.credentials, last)) - within_first,
+        ]
+    )
     figures.append(
         Figure(
             Table(
@@ -285,7 +328,7 @@ def status(facts: Facts) -> Section:
                 "Active credentials that expire soon",
                 [Column("window", "Expires"), _count("Credentials")],
                 soon,
-                note="The 90 days include the first 30.",
+                note=f"Those that expire within {SOON[1]} days are both rows together.",
             )
         )
     )
@@ -333,6 +376,7 @@ def framework_of(url: str, framework: str | None) -> str:
 
 def alignments(facts: Facts) -> Section:
     counts = Counter(c.achievement.slug for c in facts.credentials)
+    hidden = _hidden_achievements(facts)
     achievements = facts.achievements
     frameworks: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     skills: dict[tuple[str, str], set[str]] = defaultdict(set)  # (framework, url) -> slugs
@@ -363,7 +407,7 @@ def alignments(facts: Facts) -> Section:
                 name,
                 f"{len(aligned)} of {len(achievements)}",
                 str(len({u for urls in aligned.values() for u in urls})),
-                sum(counts[s] for s in aligned),
+                _total(aligned, counts, hidden),
             ]
         )
     figures = [
@@ -378,7 +422,9 @@ def alignments(facts: Facts) -> Section:
                     _count("Credentials"),
                 ],
                 framework_rows,
-                note="Credentials: of the aligned achievements; a credential counts once for each framework its achievement aligns with.",
+                note="Credentials: of the aligned achievements; a credential counts once for each "
+                "framework its achievement aligns with."
+                + (HIDDEN_NOTE if facts.options.public else ""),
             )
         )
     ]
@@ -408,7 +454,7 @@ def alignments(facts: Facts) -> Section:
                 skill_names[key],
                 key[0],
                 "; ".join(sorted(facts.site.achievements[s].name for s in slugs)),
-                sum(counts[s] for s in slugs),
+                _total(slugs, counts, hidden),
             ]
         )
     if skill_rows:
@@ -425,7 +471,8 @@ def alignments(facts: Facts) -> Section:
                     ],
                     skill_rows,
                     order_by="credentials",
-                    note="A credential counts once for each skill its achievement aligns with.",
+                    note="A credential counts once for each skill its achievement aligns with."
+                    + (HIDDEN_NOTE if facts.options.public else ""),
                 ),
                 Chart(
                     "skill",

@@ -85,11 +85,12 @@ def number(cell: Cell) -> int | None:
 def suppress(table: Table, min_count: int) -> Table:
     """The table as the public report shows it: counts from 1 to `min_count - 1` hidden.
 
-    Zero is shown (nobody is no one's personal data). In a `partition` table a hidden count could
-    be worked out as the total (shown elsewhere) minus the other rows; when exactly one count of a
-    count column is hidden, the smallest other non-zero count of that column is hidden too
-    (complementary suppression), shown as "≥N". A table with `order_by` is ordered again, its
-    hidden counts last.
+    Zero is shown (nobody is no one's personal data). In a `partition` table the hidden counts add
+    up to a known number (the total, shown elsewhere, minus the shown rows), which can give one
+    away: a single hidden count, or two hidden counts that add up to 2 (each is 1). So other
+    counts are hidden too, the smallest first, shown as "≥N" (complementary suppression), until
+    no hidden count can be worked out from that sum. A table with `order_by` is ordered again,
+    its hidden counts last.
     """
     rows = [list(row) for row in table.rows]
     hidden = False
@@ -97,23 +98,49 @@ def suppress(table: Table, min_count: int) -> Table:
         if column.kind != "count":
             continue
         small = [r for r, row in enumerate(rows) if _small(row[i], min_count)]
+        values = {r: row[i] for r, row in enumerate(rows)}
         for r in small:
             rows[r][i] = Hidden(f"<{min_count}")
         hidden = hidden or bool(small)
-        if table.partition and len(small) == 1:
+        if not (table.partition and small):
+            continue
+        secondary: list[int] = []
+        while not _protected([values[r] for r in small], [values[r] for r in secondary], min_count):
             others = [
                 (value, r)
                 for r, row in enumerate(rows)
                 if isinstance(value := row[i], int) and value > 0
             ]
-            if others:
-                rows[min(others)[1]][i] = Hidden(f"≥{min_count}")
+            if not others:
+                break
+            r = min(others)[1]
+            rows[r][i] = Hidden(f"≥{min_count}")
+            secondary.append(r)
     if table.order_by is not None:
         i = table.column(table.order_by)
         rows.sort(
             key=lambda row: (number(row[i]) is None, -(number(row[i]) or 0), text(row[0]).lower())
         )
     return replace(table, rows=rows, hidden=hidden)
+
+
+def _protected(small: list[Cell], secondary: list[Cell], min_count: int) -> bool:
+    """Whether none of the hidden counts follows from their sum and what each hiding says.
+
+    A "<N" count lies in 1..N-1, a "≥N" count in N..infinity; each must keep at least two
+    possible values given the others' ranges and the sum."""
+    values = [v for v in small + secondary if isinstance(v, int)]
+    total = sum(values)
+    ranges = [(1, min_count - 1)] * len(small) + [(min_count, None)] * len(secondary)
+    for k, (low, high) in enumerate(ranges):
+        others = ranges[:k] + ranges[k + 1 :]
+        others_low = sum(lo for lo, _ in others)
+        highs = [hi for _, hi in others]
+        least = low if None in highs else max(low, total - sum(h for h in highs if h is not None))
+        most = total - others_low if high is None else min(high, total - others_low)
+        if most <= least:
+            return False
+    return True
 
 
 def _small(cell: Cell, min_count: int) -> bool:
