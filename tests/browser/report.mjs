@@ -98,7 +98,9 @@ for (const report of ['private', 'public', 'big']) {
     // The page's own Content-Security-Policy allows no request: a CSP violation is a console error.
     const page = await open(report);
     const charts = await page.$$eval('.chart', (all) => all.map((c) => `${c.id}:${c.dataset.drawn}:${c.querySelectorAll('svg').length}`));
-    assert(charts.length >= 4, `${report}: at least 4 charts, got ${charts.length}`);
+    // the example's public report hides most of its small counts, and draws no chart of those
+    const least = { private: 5, public: 2, big: 6 }[report];
+    assert(charts.length >= least, `${report}: at least ${least} charts, got ${charts.length}`);
     const bad = charts.filter((c) => !c.endsWith(':true:1'));
     assert(bad.length === 0, `${report}: charts not drawn: ${bad.join(', ')}`);
     assert(page.errors.length === 0, `${report}: console errors: ${page.errors.join(' | ')}`);
