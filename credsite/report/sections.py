@@ -71,6 +71,10 @@ HIDDEN_NOTE = (
 )
 
 
+def _hidden_note(rows: list[list[Cell]]) -> str:
+    return HIDDEN_NOTE if any(INCLUDES_HIDDEN in row for row in rows) else ""
+
+
 def _achievement_counts(facts: Facts) -> list[tuple[Achievement, int]]:
     """Every achievement the report covers with its credentials, most first (then by name)."""
     counts = Counter(c.achievement.slug for c in facts.credentials)
@@ -192,8 +196,7 @@ def issued(facts: Facts) -> Section:
                 rows,
                 # not `partition`: a total of the achievements above, hidden if it includes a
                 # hidden count, so it tells nothing the achievements' table does not
-                note="The credentials of the issuer's achievements."
-                + (HIDDEN_NOTE if facts.options.public else ""),
+                note="The credentials of the issuer's achievements." + _hidden_note(rows),
             ),
             Chart("issuer", "credentials", "Bar chart of the credentials of each issuer.")
             if len(rows) > 1
@@ -423,8 +426,7 @@ def alignments(facts: Facts) -> Section:
                 ],
                 framework_rows,
                 note="Credentials: of the aligned achievements; a credential counts once for each "
-                "framework its achievement aligns with."
-                + (HIDDEN_NOTE if facts.options.public else ""),
+                "framework its achievement aligns with." + _hidden_note(framework_rows),
             )
         )
     ]
@@ -472,7 +474,7 @@ def alignments(facts: Facts) -> Section:
                     skill_rows,
                     order_by="credentials",
                     note="A credential counts once for each skill its achievement aligns with."
-                    + (HIDDEN_NOTE if facts.options.public else ""),
+                    + _hidden_note(skill_rows),
                 ),
                 Chart(
                     "skill",
