@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import importlib.util
 import json
+import random
 import re
 import stat
 from pathlib import Path
@@ -452,11 +453,48 @@ def test_complementary_suppression(counts: list[int], shown: list[object]) -> No
         ("jane@example.org", "jane@example.org.uk", None),
         ("ana@example.org", "anna.smith@example.org", None),
         ("jane@example.org", "jane@university.edu", None),
+        ("jane1@example.org", "jane2@example.org", None),  # a digit, and other names
     ],
 )
 def test_near_duplicate_rules(a: str, b: str, rule: str | None) -> None:
-    pairs = emails.near_duplicates([a, b, a])
+    pairs = emails.near_duplicates([a, b, a], {a: ["Jane Doe"], b: ["Jane Roe"]})
     assert [p.rule for p in pairs] == ([rule] if rule else [])
+
+
+def test_numbered_addresses_are_not_typos_unless_the_names_agree() -> None:
+    numbered = [f"student{i:05d}@school.example" for i in range(10_000)]
+    names = {email: {f"Student {i}"} for i, email in enumerate(numbered)}
+    assert emails.near_duplicates(numbered, names) == []  # and fast: no pair is compared
+    names["student00012@school.example"] = {"Student 21"}  # 00021 typed as 00012?
+    assert emails.near_duplicates(numbered, names) == [
+        emails.Pair("student00012@school.example", "student00021@school.example", emails.ONE_EDIT)
+    ]
+
+
+def test_one_edit_pairs_are_exactly_those_one_edit_apart() -> None:
+    """The direct search finds what comparing every pair finds (the digit exception aside)."""
+    rng = random.Random(3)
+    for _ in range(200):
+        found = set()
+        for _ in range(rng.randint(2, 25)):
+            local = "".join(rng.choice("ab1.") for _ in range(rng.randint(1, 4)))
+            domain = "".join(rng.choice("xy") for _ in range(rng.randint(1, 3)))
+            found.add(f"{local}@{domain}.org")
+        addresses = sorted(found)
+        got = {
+            (p.first, p.second)
+            for p in emails.near_duplicates(addresses, dict.fromkeys(addresses, ("Same",)))
+        }
+        want = set()
+        for i, a in enumerate(addresses):
+            for b in addresses[i + 1 :]:
+                (la, _, da), (lb, _, db) = a.rpartition("@"), b.rpartition("@")
+                same_local = emails.normalised_local(la) == emails.normalised_local(lb)
+                if (same_local and emails.distance(da, db, 2) <= 2) or emails.distance(
+                    a, b, 1
+                ) <= 1:
+                    want.add((a, b))
+        assert got == want, addresses
 
 
 def test_distance() -> None:

@@ -508,7 +508,7 @@ def quality(facts: Facts) -> Section | None:
     names: dict[str, set[str]] = defaultdict(set)
     for c in awards:
         names[c.award.email].add(c.award.name)
-    pairs = emails.near_duplicates(names)
+    pairs = emails.near_duplicates(names, names)
     pair_rows: list[list[Cell]] = [
         [
             p.first,
@@ -553,7 +553,8 @@ def quality(facts: Facts) -> Section | None:
                 note="Rules: 'same name, near domain': the same local part once lower-cased "
                 "without dots and '+tag', and domains at most 2 edits apart; 'one edit': the "
                 "whole addresses 1 edit apart (an edit inserts, deletes or replaces a character, "
-                "or swaps two adjacent ones). Correct a typo by setting the award's 'id' first "
+                "or swaps two adjacent ones), unless it changes only digits and the names differ "
+                "(numbered addresses). Correct a typo by setting the award's 'id' first "
                 "(the email is part of the award's id), see content/README.md.",
             )
         ),
