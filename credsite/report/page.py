@@ -172,8 +172,8 @@ def html(report: Report) -> str:
         banner = (
             '<p class="banner public"><strong>Public report.</strong> Aggregates only: no names '
             f"and no email addresses. Counts from 1 to {options.min_count - 1} are shown as "
-            f"“&lt;{options.min_count}” (and where one hidden count could be worked out from a "
-            f"total, another count is hidden as “≥{options.min_count}”).</p>"
+            f"“&lt;{options.min_count}”; where a total would give a hidden count away, more "
+            f"counts are hidden, shown as “≥{options.min_count}” or “hidden”.</p>"
         )
     else:
         banner = (
