@@ -90,8 +90,8 @@ site_option = click.option(
 )
 
 COMMAND_ORDER = (
-    "init", "serve", "build", "verify", "list", "roster", "notify", "revoke", "suspend", "reinstate",
-    "keys", "extract", "upgrade",
+    "init", "serve", "build", "verify", "list", "roster", "notify", "report", "revoke", "suspend",
+    "reinstate", "keys", "extract", "move", "upgrade",
 )  # fmt: skip
 """The order `credsite --help` lists commands in: the order a coordinator meets them."""
 
@@ -784,6 +784,96 @@ def _notify(
     )
     if result.failed or result.stopped:
         sys.exit(1)
+
+
+@cli.command()
+@site_option
+@click.option(
+    "-o",
+    "--output",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write [default: credsite-report.html in the site folder, "
+    "credsite-report-public.html with --public]. Never inside the output folder.",
+)
+@click.option(
+    "--csv",
+    "csv_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write every table as a CSV file into this folder (new, empty, or written by an "
+    "earlier report, whose files are replaced).",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Only credentials issued on this day (YYYY-MM-DD) or later.",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Only credentials issued on this day (YYYY-MM-DD) or earlier.",
+)
+@click.option("--achievement", metavar="SLUG", help="Only this achievement's awards.")
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Aggregates only, for publishing: no names, no email addresses, no data-quality lists, "
+    "small counts hidden.",
+)
+@click.option(
+    "--min-count",
+    type=click.IntRange(1),
+    default=5,
+    show_default=True,
+    help="With --public: counts below this are shown as '<N' (1 hides nothing).",
+)
+def report(
+    site_dir: Path,
+    html_path: Path | None,
+    csv_dir: Path | None,
+    since: Any,
+    until: Any,
+    achievement: str | None,
+    public: bool,
+    min_count: int,
+) -> None:
+    """Write a programme report: a self-contained HTML file, and CSVs.
+
+    Counts credentials issued per month, achievement, issuer and award file; status and what
+    expires in the next 30 and 90 days; alignment coverage per framework; and data quality
+    (awards without narrative or evidence, achievements without image or criteria,
+    near-duplicate email addresses). Reads the content and credsite.lock only: never builds,
+    never writes credsite.lock. The private report names recipients; --public writes one that
+    can be published. The page opens from the file system and loads nothing from the network.
+    """
+    from credsite.report import facts, page
+
+    source = click.get_current_context().get_parameter_source("min_count")
+    if source is click.core.ParameterSource.COMMANDLINE and not public:
+        raise click.UsageError("--min-count applies to --public reports only")
+    if since and until and since > until:
+        raise click.UsageError("--since is after --until")
+    name = "credsite-report-public.html" if public else "credsite-report.html"
+    options = facts.Options(
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        achievement=achievement,
+        public=public,
+        min_count=min_count,
+    )
+    with user_errors():
+        written = page.write(site_dir, options, html_path or site_dir / name, csv_dir)
+    out.print(f"Wrote {written.html}", markup=False, emoji=False)
+    if written.csvs:
+        out.print(
+            f"Wrote {len(written.csvs)} CSV files into {csv_dir}", markup=False, emoji=False
+        )
+    if not public:
+        err.print(
+            "[yellow]note:[/] this report names recipients and their email addresses: keep it "
+            "private (do not publish or commit it); --public writes one without them.",
+            emoji=False,
+        )
 
 
 def _change_status(site_dir: Path, credential: str, status: str, reason: str | None) -> None:
