@@ -708,3 +708,34 @@ def test_vendored_files_match_their_digests_and_readme() -> None:
         f"{k}={v}"
         for k, v in zip(("VEGA", "VEGA_LITE", "VEGA_EMBED"), page.VERSIONS.values(), strict=True)
     ] == [line for line in refresh.splitlines() if re.fullmatch(r"VEGA\w*=[\d.]+", line)]
+
+
+def test_delivery_counts_who_credsite_notify_told(tmp_path: Path) -> None:
+    """Delivery: read from credsite.notified (salted hashes), told / marked / not yet."""
+    from credsite.state.notified import FILE_NAME, Ledger
+
+    root = copy_example(tmp_path / "site")
+    _, folder = report(root, tmp_path / "before")
+    assert body(folder, "delivery") == {
+        "By email (credsite notify --send)": ["0"],
+        "Marked as told another way (--mark-sent)": ["0"],
+        "Not told yet": ["16"],  # 15 active + 1 expired; the revoked one is not counted
+    }
+    held = [
+        c
+        for c in facts.load(root, facts.Options(), NOW).credentials
+        if c.state in ("active", "expired")
+    ]
+    ledger = Ledger.load(root / FILE_NAME)
+    for c in held[:3]:
+        ledger.record("awarded", c.token, c.award.email, when=NOW)
+    ledger.record("awarded", held[3].token, held[3].award.email.upper(), when=NOW, marked=True)
+    ledger.record("expiring:30d", held[4].token, held[4].award.email, when=NOW)  # not "awarded"
+    _, folder = report(root, tmp_path / "after")
+    assert body(folder, "delivery") == {
+        "By email (credsite notify --send)": ["3"],
+        "Marked as told another way (--mark-sent)": ["1"],
+        "Not told yet": ["12"],
+    }
+    waiting = {row[1] for row in rows(folder, "not-told")[1:]}
+    assert held[0].award.email not in waiting and held[5].award.email in waiting

@@ -20,6 +20,8 @@ from credsite.content import model
 from credsite.errors import CredsiteError, Problems
 from credsite.issuing.issued import award_dates
 from credsite.state.lockfile import AwardEntry, Lockfile
+from credsite.state.notified import FILE_NAME as LEDGER_FILE
+from credsite.state.notified import Ledger
 from credsite.values import format_datetime
 
 STATES = ("active", "expired", "suspended", "revoked")
@@ -54,6 +56,8 @@ class Credential:
     """active | expired | suspended | revoked."""
     issued: bool
     """credsite.lock records it: it has been built, signed and (if published) handed out."""
+    token: str = ""
+    """Its credential token (credsite.lock), empty until it is issued."""
 
 
 @dataclass
@@ -67,6 +71,8 @@ class Facts:
     """Awards of the content credsite.lock does not record yet (after the filters)."""
     achievements: list[model.Achievement] = field(default_factory=list)
     """The achievements the report covers: all, or the one of --achievement."""
+    ledger: Ledger | None = None
+    """credsite.notified, who `credsite notify` told what; None when the site has none yet."""
 
     @property
     def everything(self) -> list[Credential]:
@@ -86,7 +92,11 @@ def load(root: Path, options: Options, now: dt.datetime) -> Facts:
     problems.raise_if_any()
     assert site is not None
     lock = Lockfile.load(config.lockfile_path, config.lockfile)
-    return collect(site, lock, options, now)
+    facts = collect(site, lock, options, now)
+    ledger_path = root / LEDGER_FILE
+    if ledger_path.exists():
+        facts.ledger = Ledger.load(ledger_path)
+    return facts
 
 
 def collect(site: model.Site, lock: Lockfile, options: Options, now: dt.datetime) -> Facts:
@@ -131,6 +141,7 @@ def collect(site: model.Site, lock: Lockfile, options: Options, now: dt.datetime
             dates.valid_until,
             state,
             issued,
+            entry.credential,
         )
         (facts.credentials if issued else facts.pending).append(credential)
     return facts

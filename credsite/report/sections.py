@@ -622,7 +622,51 @@ def _award_list(
     return Table(id, caption, columns, rows, shown_rows=LIST_ROWS)
 
 
-SECTIONS: list[Maker] = [overview, issued, status, alignments, quality]
+def delivery(facts: Facts) -> Section:
+    """Who `credsite notify` told (credsite.notified), among the credentials a recipient holds."""
+    held = [c for c in facts.credentials if c.state in ("active", "expired")]
+    told: list[Credential] = []
+    marked: list[Credential] = []
+    waiting: list[Credential] = []
+    for c in held:
+        found = facts.ledger.told("awarded", c.token, c.award.email) if facts.ledger else None
+        (waiting if found is None else marked if found.marked else told).append(c)
+    figures = [
+        Figure(
+            Table(
+                "delivery",
+                "Recipients told about their credential",
+                [Column("delivery", "Told"), _count("Credentials")],
+                [
+                    ["By email (credsite notify --send)", len(told)],
+                    ["Marked as told another way (--mark-sent)", len(marked)],
+                    ["Not told yet", len(waiting)],
+                ],
+                partition=True,
+                note="Active and expired credentials; read from credsite.notified. A refused "
+                "address (a bounce) is reported by credsite notify when it happens and stays "
+                "'not told yet'.",
+            ),
+            Chart(
+                "delivery",
+                "credentials",
+                "Bar chart of the credentials by whether their recipient was told.",
+            ),
+        )
+    ]
+    if not facts.options.public:
+        figures.append(
+            Figure(_award_list("not-told", "Credentials whose recipient was not told yet", waiting))
+        )
+    intro = (
+        ["No credsite.notified yet: nobody was told by credsite notify."]
+        if facts.ledger is None
+        else []
+    )
+    return Section("delivery", "Delivery", intro, figures)
+
+
+SECTIONS: list[Maker] = [overview, issued, status, delivery, alignments, quality]
 """The report's sections in order. Not yet: pathways (completions, a funnel of recipients one or
-two components away, median time to completion) and delivery (notified, bounced), which need
-features credsite does not have yet; each will be one function here."""
+two components away, median time to completion), which need a feature credsite does not have
+yet; it will be one function here."""
