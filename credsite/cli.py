@@ -182,7 +182,8 @@ def build(
             new_site=new_site,
         )
     for warning in result.warnings:
-        print_problem("warning", warning)
+        if warning not in result.said_before:
+            print_problem("warning", warning)
     from credsite.commands import vendor
 
     if drift := vendor.drift(site_dir):

@@ -16,6 +16,8 @@ from credsite.content.yamlsource import Map
 from credsite.errors import ContentError, CredsiteError, Location, Problems
 
 SLUG = r"[a-z0-9][a-z0-9-]*"
+PLACEHOLDER_URL = "https://your-org.github.io/credentials/"
+"""The `url` that `credsite init` writes unless given one: a build warns while it is left."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class SiteConfig:
     """List recipients on achievement pages. Off by default for privacy."""
     noindex: bool = True
     """Ask search engines not to index credential pages."""
+    locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+    """Where `url` and `output` are set: their values in site.yaml, or the -o option."""
 
     @property
     def output_dir(self) -> Path:
@@ -129,7 +133,9 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         )
     out = read.str("output", "_site")
     _check_relative(out, read, "output")
-    out = output or out  # a folder given on the command line may be anywhere
+    locations = {key: read.loc(key) for key in ("url", "output") if key in data}
+    if output:  # a folder given on the command line may be anywhere
+        out, locations["output"] = output, Location(f"-o {output}")
     config = SiteConfig(
         root=root,
         title=read.str("title", ""),
@@ -147,6 +153,7 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         ob2=read.bool("ob2", True),
         list_recipients=read.bool("list_recipients", False),
         noindex=read.bool("noindex", True),
+        locations=locations,
     )
     if collect is not None:
         collect.extend(problems.items)
