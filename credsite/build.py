@@ -127,6 +127,7 @@ def build(
         root,
         [config.content_dir, config.keys_dir, root / "themes", config.lockfile_path],
     )
+    _check_replaceable(config)
     options: dict[str, Any] = {"locked": locked, "clock": clock}
     if rng is not None:
         options["rng"] = rng
@@ -183,6 +184,7 @@ def build(
         doc = vc_did.did_document(urls.did(issuer), published_keys(issuer, lock, keys[issuer]))
         site_output.add_json(urls.did_path(issuer), doc)
     site_output.add(SITE_MARKER, b"")
+    site_output.add(output.OUTPUT_MARKER, output.OUTPUT_MARKER_TEXT)
     for issuer in site.issuers.values():
         site_output.add_json(urls.issuer_path(issuer.slug), ob3.published_profile(issuer, urls))
     for achievement in site.achievements.values():
@@ -248,6 +250,7 @@ def build(
     if record and _changed(config.lockfile_path, text := lock.text().encode("utf-8")):
         records[config.lockfile_path] = text
     # The site, then the lockfile, then the swap: see website/output.py
+    _check_replaceable(config)  # again: a file may have been put there while this build ran
     committed = output.commit(site_output, config.output_dir, records, shown=config.output)
     result.lockfile_written = bool(committed.written)
     result.warnings.extend(Problem(Location(config.output), w) for w in committed.warnings)
@@ -313,6 +316,12 @@ def _published_subject(path: str, outputs: list[Path]) -> str:
             parts.append(f"achievement {slug}")
         return ", ".join(parts)
     return ""
+
+
+def _check_replaceable(config: site_config.SiteConfig) -> None:
+    """The output folder is one credsite made (or empty): never delete a user's files."""
+    where = config.locations.get("output", Location("site.yaml"))
+    output.check_replaceable(config.output_dir, where, config.output)
 
 
 def _keys_withdrawn(site: model.Site, lock: Lockfile) -> dict[str, dt.datetime]:
