@@ -9,6 +9,7 @@ nothing written.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import AWARDS, MENTOR, build_site, tree, write_files
+from conftest import AWARDS, MENTOR, NOW, build_site, fixed_clock, tree, write_files
 
 from credsite import build as build_module
 from credsite.commands import init as scaffold
@@ -307,3 +308,14 @@ def test_many_awards_no_longer_in_the_content_are_counted(make_site: Callable[..
     (orphans,) = [w for w in build_site(root).warnings if "no longer in the content" in w.message]
     assert orphans.message.count("credentials/") == 10
     assert "and 2 more. Copies their recipients hold still verify." in orphans.message
+
+
+def test_an_award_minted_as_the_second_ticks_is_not_in_the_future(
+    make_site: Callable[..., Path],
+) -> None:
+    """An award without 'issued' is valid from its mint time: never "in the future", although
+    the clock may pass a second between the build's start and the mint (truncated to seconds)."""
+    root = make_site({AWARDS_FILE: "- achievement: teamwork\n  name: A\n  email: a@x.example\n"})
+    later = fixed_clock(NOW + dt.timedelta(seconds=1))
+    result = build_site(root, clock=later, now=NOW)
+    assert result.minted and not [w for w in result.warnings if "future" in w.message]
