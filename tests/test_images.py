@@ -346,7 +346,7 @@ def sof_patched(data: bytes, width: int, height: int) -> bytes:
 
 @pytest.mark.parametrize("size", [(60_000, 60_000), (16_385, 16_384)])
 def test_jpeg_claiming_too_many_pixels_is_refused(size: tuple[int, int]) -> None:
-    with pytest.raises(ImageError, match=r"limit of 268,435,456 .*decompression bomb") as info:
+    with pytest.raises(ImageError, match=r"the limit for a JPEG is 268,435,456 pixels") as info:
         load_image(sof_patched(jpeg_bytes((16, 16)), *size), "content/huge.jpg")
     assert str(info.value).startswith("content/huge.jpg: ")
 

@@ -13,7 +13,7 @@ import math
 import warnings
 from typing import cast
 
-from PIL import Image, ImageChops, ImageFile, ImageOps
+from PIL import Image, ImageChops, ImageFile, ImageOps, JpegImagePlugin
 
 from credsite.openbadges.image import (
     MAX_BYTES,
@@ -37,8 +37,9 @@ most `MAX_BYTES` (10 MiB)."""
 BADGE_SIZE = 512
 
 # Pillow's own decompression-bomb guard: a warning above this many pixels (made an error below),
-# DecompressionBombError above twice as many. Checked from the header, before anything is decoded.
-Image.MAX_IMAGE_PIXELS = MAX_PHOTO_PIXELS
+# DecompressionBombError above twice as many, checked from the header before anything is decoded
+# (for WebP before its decoder is made). A JPEG is opened past it and checked by `MAX_PHOTO_PIXELS`.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
@@ -154,12 +155,13 @@ def _decode_raster(data: bytes, kind: str, path: str) -> Image.Image:
     label = "WebP" if kind == "WEBP" else kind
     try:
         with warnings.catch_warnings():
-            # Pillow checks the size an image declares when it opens it, before decoding.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[kind]) as probe:
+            # Pillow checks the size an image declares when it opens it, before decoding: its
+            # warning is `_check_dimensions`'s limit (which says what to do), its error twice that.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with _open(data, kind) as probe:
                 _check_dimensions(probe.size, kind, path)
                 probe.verify()
-            image = Image.open(io.BytesIO(data), formats=[kind])
+            image = _open(data, kind)
             _check_dimensions(image.size, kind, path)
             if image.width * image.height > MAX_PIXELS:  # a large JPEG photo
                 image.draft(None, _draft_size(image.size))
@@ -171,8 +173,8 @@ def _decode_raster(data: bytes, kind: str, path: str) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageError(
             path,
-            f"image declares more pixels than the limit of {MAX_PHOTO_PIXELS:,} (16384x16384): "
-            f"a decompression bomb? ({exc})",
+            f"image too large (a decompression bomb?): {exc} A badge needs only 512x512 pixels: "
+            "scale it down, or save a photo as JPEG",
         ) from None
     except Exception as exc:  # Pillow raises many types for bad input
         if "decompressed data too large" in str(exc).lower():  # a zip bomb in a PNG chunk
@@ -183,6 +185,16 @@ def _decode_raster(data: bytes, kind: str, path: str) -> Image.Image:
             ) from None
         raise ImageError(path, f"not a valid {label} image: {exc}") from None
     return _to_srgb_rgba(image)
+
+
+def _open(data: bytes, kind: str) -> Image.Image:
+    """Open (read the header of) an image sniffed as `kind`.
+
+    A JPEG is opened without `Image.open`'s bomb guard, which would refuse a 48 MP photo from its
+    size alone: `_check_dimensions` bounds what it declares and `Image.draft` what is decoded."""
+    if kind == "JPEG":
+        return JpegImagePlugin.JpegImageFile(io.BytesIO(data))
+    return Image.open(io.BytesIO(data), formats=[kind])
 
 
 def _draft_size(size: tuple[int, int]) -> tuple[int, int]:
@@ -198,7 +210,14 @@ def _check_dimensions(size: tuple[int, int], kind: str, path: str) -> None:
     width, height = size
     if width <= 0 or height <= 0:
         raise ImageError(path, f"image has no pixels ({width}x{height})")
-    if kind != "JPEG" and width * height > MAX_PIXELS:  # Pillow's guard bounds a JPEG's size
+    if kind == "JPEG":
+        if width * height > MAX_PHOTO_PIXELS:
+            raise ImageError(
+                path,
+                f"image is {width}x{height} pixels; the limit for a JPEG is "
+                f"{MAX_PHOTO_PIXELS:,} pixels (16384x16384)",
+            )
+    elif width * height > MAX_PIXELS:
         if kind == "decoded":
             raise ImageError(
                 path,
