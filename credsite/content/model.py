@@ -477,7 +477,7 @@ def _load_issuer(
     publish_email = read.bool("publish_email", False)
     if publish_email and data.get("email") is None:
         read.error("publish_email", "'publish_email: true' needs the issuer's 'email'")
-    if data.get("url") == SAMPLE_ISSUER_URL:
+    if str(data.get("url", "")).rstrip("/") == SAMPLE_ISSUER_URL:
         warnings.add(
             read.loc("url"),
             f"the issuer's 'url' is still {SAMPLE_ISSUER_URL}, the sample `credsite init` wrote: "
