@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import random
 import time
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
 from credsite import sitelock
+from credsite.cache import KeptMap
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
@@ -34,6 +36,8 @@ from credsite.website import output, pages, secrets
 
 Progress = Callable[[str, int, int], None]
 CACHE_DIR = ".credsite-cache"
+SAID = "said.json"
+"""In the cache folder: the `once` warnings the last build said (only a cache: never output)."""
 
 
 @dataclass
@@ -48,6 +52,9 @@ class BuildResult:
     minted: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     """Located, each once, in the order they are printed (`credsite.errors.report_order`)."""
+    said_before: list[Problem] = field(default_factory=list)
+    """Those of `warnings` marked `once` that an earlier build said already, word for word (as
+    its cache remembers, in SAID): not printed again."""
     seconds: float = 0.0
     demo_key: bool = False
     lockfile_written: bool = False
@@ -120,6 +127,7 @@ def build(
         root,
         [config.content_dir, config.keys_dir, root / "themes", config.lockfile_path],
     )
+    _check_replaceable(config)
     options: dict[str, Any] = {"locked": locked, "clock": clock}
     if rng is not None:
         options["rng"] = rng
@@ -176,6 +184,7 @@ def build(
         doc = vc_did.did_document(urls.did(issuer), published_keys(issuer, lock, keys[issuer]))
         site_output.add_json(urls.did_path(issuer), doc)
     site_output.add(SITE_MARKER, b"")
+    site_output.add(output.OUTPUT_MARKER, output.OUTPUT_MARKER_TEXT)
     for issuer in site.issuers.values():
         site_output.add_json(urls.issuer_path(issuer.slug), ob3.published_profile(issuer, urls))
     for achievement in site.achievements.values():
@@ -225,34 +234,94 @@ def build(
 
     # 4. Last checks, then write: the lockfile, then the site swapped in whole.
     _refuse_secrets(site_output, keys, config)
-    orphans = len({e.award for e in lock.awards.values()} - {a.lock_key for a in site.awards})
-    if orphans:
-        result.warnings.append(
-            Problem(
-                Location(config.lockfile),
-                f"{orphans} award(s) in {config.lockfile} are no longer in the content: copies "
-                "their recipients hold still verify. To withdraw a credential, revoke it instead "
-                "of deleting it.",
-            )
-        )
+    if orphans := _orphans(site, lock, outputs, config.lockfile):
+        result.warnings.append(orphans)
     result.warnings = report_order(result.warnings)
     if strict and result.warnings:
         raise StrictError(result.warnings)
+    said = KeptMap(cache / SAID, "1")
+    for warning in result.warnings:
+        if warning.once and not said.get(str(warning)):
+            said.put(str(warning), True)
+        elif warning.once:
+            result.said_before.append(warning)
     result.minted = list(lock.minted)
     records = {}
     if record and _changed(config.lockfile_path, text := lock.text().encode("utf-8")):
         records[config.lockfile_path] = text
     # The site, then the lockfile, then the swap: see website/output.py
+    _check_replaceable(config)  # again: a file may have been put there while this build ran
     committed = output.commit(site_output, config.output_dir, records, shown=config.output)
     result.lockfile_written = bool(committed.written)
     result.warnings.extend(Problem(Location(config.output), w) for w in committed.warnings)
     proofs.save()
+    said.save()
     result.files = len(site_output.files)
     result.bytes = site_output.total_bytes()
     result.site_output = site_output
     result.seconds = time.perf_counter() - started
     report("write", 1, 1)
     return result
+
+
+ORPHANS_NAMED = 10
+"""How many awards the "no longer in the content" warning names."""
+
+
+def _orphans(
+    site: model.Site, lock: Lockfile, outputs: list[Path], lockfile: str
+) -> Problem | None:
+    """The awards the lockfile records and the content no longer has, named: the credential's
+    file and, from the previous output, its recipient and achievement (the lockfile itself knows
+    an award only by a digest of its id)."""
+    current = {a.lock_key for a in site.awards}
+    gone = sorted(
+        (e for e in lock.awards.values() if e.award not in current),
+        key=lambda e: (e.minted, e.credential),
+    )
+    if not gone:
+        return None
+    named = []
+    for entry in gone[:ORPHANS_NAMED]:
+        path = Urls.credential_path(entry.credential)
+        who = _published_subject(path, outputs)
+        named.append(f"{path} ({who})" if who else path)
+    if len(gone) > ORPHANS_NAMED:
+        named.append(f"and {len(gone) - ORPHANS_NAMED} more")
+    return Problem(
+        Location(lockfile),
+        f"{len(gone)} award(s) in {lockfile} are no longer in the content: {', '.join(named)}. "
+        "Copies their recipients hold still verify. To withdraw a credential, revoke it instead "
+        "of deleting it. If you changed an award's email or id, set its 'id' to the old one "
+        "(ACHIEVEMENT/OLD-EMAIL if it had none) and it keeps its credential.",
+    )
+
+
+def _published_subject(path: str, outputs: list[Path]) -> str:
+    """The recipient and achievement of the credential at `path` as a previous build published
+    it, or "" if no output holds it (read only if it is small, as a credential is)."""
+    for folder in outputs:
+        file = folder / path
+        try:
+            if file.stat().st_size > 1024 * 1024:
+                continue
+            subject = json.loads(file.read_bytes()).get("credentialSubject", {})
+            name = subject.get("name")
+            achievement = str(subject.get("achievement", {}).get("id", ""))
+        except (OSError, ValueError, AttributeError):
+            continue
+        slug = achievement.rsplit("/", 1)[-1].removesuffix(".json")
+        parts = [str(name)] if isinstance(name, str) and name else []
+        if slug:
+            parts.append(f"achievement {slug}")
+        return ", ".join(parts)
+    return ""
+
+
+def _check_replaceable(config: site_config.SiteConfig) -> None:
+    """The output folder is one credsite made (or empty): never delete a user's files."""
+    where = config.locations.get("output", Location("site.yaml"))
+    output.check_replaceable(config.output_dir, where, config.output)
 
 
 def _keys_withdrawn(site: model.Site, lock: Lockfile) -> dict[str, dt.datetime]:
@@ -314,7 +383,9 @@ def _issued(
             Issued(award, entries[award.key], doc, json_bytes(doc), dates, state, detached)
         )
         result.states[state] = result.states.get(state, 0) + 1
-        if dates.valid_from > now:
+        # Only a date the award gives: one from the mint time (a moment ago, truncated to the
+        # second) is not in the future, however the second ticked over while this build ran.
+        if award.issued is not None and dates.valid_from > now:
             result.warnings.append(
                 Problem(
                     award.location,

@@ -164,7 +164,9 @@ def build(
 
     Nothing is written unless the whole site builds: on any problem the previous output and
     credsite.lock are left exactly as they were. Warnings are printed once each, located like
-    errors; with --strict any warning is a problem too. A build refuses a url other than the one
+    errors (a note that stays true until the site changes only when it is new); with --strict any
+    warning is a problem too. The output folder is replaced only if credsite made it or it is
+    empty. A build refuses a url other than the one
     credsite.lock records (see 'credsite move'), and refuses to mint every credential anew when
     credsite.lock is lost but the site issued before (restore it; see --new-site).
     """
@@ -183,7 +185,8 @@ def build(
             new_site=new_site,
         )
     for warning in result.warnings:
-        print_problem("warning", warning)
+        if warning not in result.said_before:
+            print_problem("warning", warning)
     from credsite.commands import vendor
 
     if drift := vendor.drift(site_dir):

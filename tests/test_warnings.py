@@ -119,8 +119,11 @@ def test_strict_fails_on_a_lockfile_warning(make_site: Callable[..., Path]) -> N
     with pytest.raises(StrictError) as caught:
         build_site(root, strict=True)
     assert [str(p) for p in caught.value.problems] == [
-        "credsite.lock: 1 award(s) in credsite.lock are no longer in the content: copies their "
-        "recipients hold still verify. To withdraw a credential, revoke it instead of deleting it."
+        "credsite.lock: 1 award(s) in credsite.lock are no longer in the content: "
+        "credentials/jjmlpeo7nly5qmb6mhg4jo4gym.json (Grace Hopper, achievement mentor). Copies "
+        "their recipients hold still verify. To withdraw a credential, revoke it instead of "
+        "deleting it. If you changed an award's email or id, set its 'id' to the old one "
+        "(ACHIEVEMENT/OLD-EMAIL if it had none) and it keeps its credential."
     ]
     assert (tree(root / "_site"), (root / "credsite.lock").read_bytes()) == before
 

@@ -17,6 +17,8 @@ from credsite.content.yamlsource import Map
 from credsite.errors import ContentError, CredsiteError, Location, Problems
 
 SLUG = r"[a-z0-9][a-z0-9-]*"
+PLACEHOLDER_URL = "https://your-org.github.io/credentials/"
+"""The `url` that `credsite init` writes unless given one: a build warns while it is left."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class SiteConfig:
     """Ask search engines not to index credential pages."""
     smtp: SmtpSettings | None = None
     """The mail server `credsite notify --send` uses; None when site.yaml has no `smtp:`."""
+    locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+    """Where `url` and `output` are set: their values in site.yaml, or the -o option."""
 
     @property
     def output_dir(self) -> Path:
@@ -158,7 +162,9 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         )
     out = read.str("output", "_site")
     _check_relative(out, read, "output")
-    out = output or out  # a folder given on the command line may be anywhere
+    locations = {key: read.loc(key) for key in ("url", "output") if key in data}
+    if output:  # a folder given on the command line may be anywhere
+        out, locations["output"] = output, Location(f"-o {output}")
     config = SiteConfig(
         root=root,
         title=read.str("title", ""),
@@ -177,6 +183,7 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         list_recipients=read.bool("list_recipients", False),
         noindex=read.bool("noindex", True),
         smtp=_read_smtp(read),
+        locations=locations,
     )
     if collect is not None:
         collect.extend(problems.items)

@@ -277,6 +277,7 @@ def _left_out(site: Site, issued: list[Issued]) -> list[Problem]:
                 "OB 2.0 has no place for "
                 + ", ".join(parts)
                 + ": the ob2/ files leave these out; the OB 3.0 credentials and the pages keep them",
+                once=True,
             )
         )
     suspended = sum(1 for i in issued if i.award.status == "suspended")

@@ -35,14 +35,16 @@ def _png_from_bytes(data: bytes) -> PreparedPng:
     return PreparedPng(data, width, height)
 
 
-def _load(
-    ref: ImageRef, cache: FileCache, problems: Problems
-) -> PreparedPng | PreparedSvg | None:
+def _load(ref: ImageRef, cache: FileCache, problems: Problems) -> PreparedPng | PreparedSvg | None:
     """Check and normalise a user's image, cached by the digest of its bytes."""
     try:
+        raster.check_size(ref.path.stat().st_size, ref.shown)  # before reading it
         data = ref.path.read_bytes()
     except OSError as exc:
         problems.add(ref.location, f"cannot read image {ref.shown}: {exc.strerror}")
+        return None
+    except ImageError as exc:
+        problems.add(ref.location, f"{ref.shown}: {exc.message}")
         return None
 
     def normalise() -> bytes:

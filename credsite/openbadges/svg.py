@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from typing import Any, cast
 
 from credsite.openbadges.image import (
@@ -105,18 +104,65 @@ def _check_css(value: str, what: str, path: str) -> None:
         _check_reference(target, what, path)
 
 
+# The prolog before a DOCTYPE: XML declaration, comments, processing instructions, white space.
+_PROLOG_RE = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.S)
+_QUOTED = r"""(?:"[^"]*"|'[^']*')"""
+# A DOCTYPE naming its DTD and nothing more (Illustrator, Inkscape and others write the SVG 1.1
+# one): no internal subset ``[...]``, so no ENTITY, ELEMENT or ATTLIST declaration.
+_HARMLESS_DOCTYPE_RE = re.compile(
+    rf"<!DOCTYPE\s+[A-Za-z_:][\w.:-]*(?:\s+(?:PUBLIC\s+{_QUOTED}\s+{_QUOTED}|SYSTEM\s+{_QUOTED}))?"
+    r"\s*>"
+)
+
+
+def drop_doctype(text: str, path: str) -> str:
+    """`text` without its DOCTYPE when that names a DTD and declares nothing itself.
+
+    Illustrator's default export begins ``<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"
+    "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">``: the DTD is never read (here or by a
+    browser), so the line is dropped (line breaks kept, so later line numbers stay right). A DOCTYPE
+    with an internal subset ``[...]`` (where entities are declared), or an ``<!ENTITY`` anywhere,
+    is refused: entities are how XML bombs and file-reading attacks work.
+    """
+    if re.search(r"<!ENTITY", text, re.IGNORECASE):
+        raise ImageError(
+            path,
+            "SVG declares an ENTITY, which is not allowed (entities can expand without limit or "
+            "read files): export the SVG again without them, e.g. from Illustrator with "
+            "File > Export > Export As > SVG",
+        )
+    prolog = _PROLOG_RE.match(text)
+    start = prolog.end() if prolog else 0
+    doctype = _HARMLESS_DOCTYPE_RE.match(text, start)
+    if doctype is not None:
+        newlines = "\n" * doctype.group().count("\n")
+        text = text[:start] + newlines + text[doctype.end() :]
+    if re.search(r"<!DOCTYPE", text, re.IGNORECASE):
+        raise ImageError(
+            path,
+            "SVG has a DOCTYPE with declarations of its own ([...]), which is not allowed: export "
+            "the SVG again without them, e.g. from Illustrator with File > Export > Export As > SVG",
+        )
+    return text
+
+
 def sanitise_svg(text: str, path: str) -> str:
-    """Parse, check and re-serialise SVG text; ``ImageError`` for anything unsafe."""
-    if re.search(r"<!DOCTYPE|<!ENTITY", text, re.IGNORECASE):
-        raise ImageError(path, "SVG has a DOCTYPE or ENTITY declaration, which is not allowed")
+    """Parse, check and re-serialise SVG text; ``ImageError`` for anything unsafe.
+
+    A DOCTYPE that only names a DTD is dropped (`drop_doctype`); entities are refused."""
+    text = drop_doctype(text, path)
     parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start-ns", "start"))
     prefixes: dict[str, str] = {}
     root: ET.Element | None = None
     try:
         parser.feed(text)
+        # Events first: they raise a syntax error where the parser found it; close() after an
+        # error would report the position again, wrongly (line numbers doubled).
+        events = list(parser.read_events())
         parser.close()
+        events += parser.read_events()
         # typeshed's event union also has 1-tuples; these events give (prefix, uri) or an Element
-        for event, item in cast("Iterator[tuple[str, Any]]", parser.read_events()):
+        for event, item in cast("list[tuple[str, Any]]", events):
             if event == "start-ns":
                 prefix, uri = item
                 prefixes.setdefault(uri, prefix)
@@ -269,8 +315,6 @@ def _serialise(root: ET.Element, source_prefixes: dict[str, str]) -> str:
     return "".join(body)
 
 
-
-
 # --------------------------------------------------------------------------------------------------
 # SVG baking: string splicing on a prepared SVG
 # --------------------------------------------------------------------------------------------------
@@ -411,5 +455,3 @@ def extract_svg(data: str | bytes, version: int = 3) -> str | None:
     if element.text:
         return element.text
     return element.get("verify", "")
-
-

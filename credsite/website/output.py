@@ -31,8 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from credsite.errors import CredsiteError
+from credsite.errors import CredsiteError, Location
 from credsite.values import json_bytes
+
+OUTPUT_MARKER = ".credsite-output"
+"""A file every build writes into its output folder: the folder is credsite's to replace."""
+OUTPUT_MARKER_TEXT = (
+    b"This folder is written by credsite build, which replaces it whole on every build:\n"
+    b"edit the site's content, not these files.\n"
+)
 
 
 class Output:
@@ -68,6 +75,63 @@ def check_target(target: Path, site_root: Path, protected: list[Path]) -> None:
             raise CredsiteError(f"output folder {target} overlaps {path}")
     if (resolved / "site.yaml").exists():
         raise CredsiteError(f"output folder {target} holds a site.yaml: refusing to replace it")
+
+
+SHOWN_FILES = 5
+"""How many of the files a build would delete `check_replaceable` names."""
+_COUNTED_FILES = 100_000
+
+
+def check_replaceable(target: Path, location: Location | None, shown: str) -> None:
+    """Refuse to replace a folder credsite did not make: a build replaces its output whole.
+
+    Replaced: nothing, an empty folder, a folder holding `OUTPUT_MARKER` (written by every build),
+    or one shaped like the output of a credsite from before the marker (``.nojekyll``,
+    ``credentials/`` and ``did.json`` or ``.well-known/did.json``). Anything else holds files of
+    the user's, which the swap would delete: a `CredsiteError` at `location` (site.yaml's
+    ``output``, or the -o option) naming them.
+    """
+    if not os.path.lexists(target):
+        return
+    if not target.is_dir():
+        raise CredsiteError(
+            f"the output {shown} is a file, not a folder, and a build would replace it: choose "
+            "a new or empty folder",
+            location,
+        )
+    if (target / OUTPUT_MARKER).is_file() or _older_output(target):
+        return
+    files: list[str] = []
+    for folder, dirs, names in os.walk(target):  # symbolic links are listed, never followed
+        dirs.sort()
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        for name in sorted([*names, *links]):
+            files.append(Path(folder, name).relative_to(target).as_posix())
+        if len(files) > _COUNTED_FILES:
+            break
+    if not files:
+        return  # an empty folder (or only empty folders)
+    count = f"more than {_COUNTED_FILES:,}" if len(files) > _COUNTED_FILES else f"{len(files)}"
+    listed = ", ".join(f"{shown.rstrip('/')}/{name}" for name in files[:SHOWN_FILES])
+    if len(files) > SHOWN_FILES:
+        listed += f" and {len(files) - SHOWN_FILES if count.isdigit() else 'many'} more"
+    where = "pass -o" if location and location.path.startswith("-o") else "set 'output' to"
+    raise CredsiteError(
+        f"the output folder {shown} holds {count} file{'s' if count != '1' else ''} that "
+        f"credsite did not write ({listed}): a build replaces its output folder whole and would "
+        f"delete them: {where} a new or empty folder (such as _site), or move those files out "
+        "of it",
+        location,
+    )
+
+
+def _older_output(folder: Path) -> bool:
+    """The output of a credsite from before `OUTPUT_MARKER`, recognised by its shape."""
+    return (
+        (folder / ".nojekyll").is_file()
+        and (folder / "credentials").is_dir()
+        and ((folder / "did.json").is_file() or (folder / ".well-known" / "did.json").is_file())
+    )
 
 
 @dataclass
