@@ -186,16 +186,20 @@ def build(
                 achievement, issuer, urls, config.language, fields.get(achievement.slug, ())
             ),
         )
-    for item in issued:
+    # A withdrawn award (taken down at its recipient's request) is signed and keeps its status
+    # entry, but neither its JSON, its detached proof nor its baked images are published: its
+    # page is a notice (website.pages).
+    published = [i for i in issued if not i.award.withdrawn]
+    for item in published:
         path = urls.credential_path(item.entry.credential)
         site_output.add(path, item.json_bytes)
         site_output.add_json(detached_proof_path(path), item.detached_proof)
     artwork.publish(
         site_output.add,
         prepared,
-        [(i.entry.credential, i.json_bytes) for i in issued],
+        [(i.entry.credential, i.json_bytes) for i in published],
         urls,
-        {i.entry.credential: i.award.achievement for i in issued},
+        {i.entry.credential: i.award.achievement for i in published},
     )
     if config.ob2:
         ob2_files, ob2_warnings = ob2.files(site, issued, urls)
@@ -207,7 +211,7 @@ def build(
                 i.award.achievement,
                 ob2_files[ob2.assertion_path(i.entry.credential)],
             )
-            for i in issued
+            for i in published
         ]
         artwork.publish_ob2(site_output.add, prepared, assertions, urls)
         result.warnings.extend(ob2_warnings)

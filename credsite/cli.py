@@ -91,7 +91,7 @@ site_option = click.option(
 
 COMMAND_ORDER = (
     "init", "serve", "build", "verify", "list", "roster", "notify", "report", "revoke", "suspend",
-    "reinstate", "keys", "extract", "move", "upgrade",
+    "reinstate", "withdraw", "restore", "keys", "extract", "move", "upgrade",
 )  # fmt: skip
 """The order `credsite --help` lists commands in: the order a coordinator meets them."""
 
@@ -927,6 +927,48 @@ def suspend(site_dir: Path, credential: str, reason: str | None) -> None:
 def reinstate(site_dir: Path, credential: str) -> None:
     """Lift a suspension (a revocation is permanent)."""
     _change_status(site_dir, credential, "active", None)
+
+
+@cli.command()
+@site_option
+@credential_argument
+@click.option("--undo", is_flag=True, help="Publish the credential again (same as 'restore').")
+def withdraw(site_dir: Path, credential: str, undo: bool) -> None:
+    """Take a credential down at its recipient's request (reversible).
+
+    CREDENTIAL is the award's id, its credential URL or token. Sets 'withdrawn: true' on the
+    award (YAML, comments and layout kept, or its spreadsheet row). At the next build its page
+    becomes a "withdrawn at the recipient's request" notice and its JSON and baked images are no
+    longer published; it is not revoked: copies the recipient holds keep verifying.
+    """
+    _withdraw(site_dir, credential, not undo)
+
+
+@cli.command()
+@site_option
+@credential_argument
+def restore(site_dir: Path, credential: str) -> None:
+    """Publish a withdrawn credential again (undoes 'withdraw')."""
+    _withdraw(site_dir, credential, False)
+
+
+def _withdraw(site_dir: Path, credential: str, withdrawn: bool) -> None:
+    from credsite.commands import status as edit
+
+    with user_errors():
+        change = edit.set_withdrawn(site_dir, credential, withdrawn)
+    if withdrawn:
+        message = (
+            f"{change.shown}: {change.key} is now withdrawn. Rebuild and publish: its page "
+            "becomes a notice, its JSON and images are taken down; it is not revoked "
+            f"(status stays {change.status}), so copies its recipient holds keep verifying."
+        )
+    else:
+        message = (
+            f"{change.shown}: {change.key} is published again. Rebuild and publish to put its "
+            "page, JSON and images back at the same addresses."
+        )
+    out.print(message, emoji=False, markup=False)
 
 
 def main() -> None:

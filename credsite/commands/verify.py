@@ -245,6 +245,16 @@ def _compare_with_hosted(document: Any, text: str, fetch: SiteFiles, report: Rep
         hosted = fetch(credential_id) if isinstance(credential_id, str) else None
     except KeyError:
         hosted = None
+    if hosted is None and isinstance(credential_id, str) and _withdrawn(credential_id, fetch):
+        report.checks.append(
+            Check(
+                "baked copy matches hosted credential",
+                True,
+                "not compared: the site no longer hosts it (withdrawn at the recipient's "
+                "request, not revoked); the copy stands on its proofs and status",
+            )
+        )
+        return
     same = hosted is not None and hosted == document
     report.checks.append(
         Check(
@@ -255,3 +265,21 @@ def _compare_with_hosted(document: Any, text: str, fetch: SiteFiles, report: Rep
     )
     if not same:
         report.status = "failed"
+
+
+WITHDRAWN_MARKER = b'data-credsite-withdrawn="true"'
+"""In the notice a withdrawn credential's page becomes (themes/default/templates/withdrawn.html)."""
+
+
+def _withdrawn(credential_id: str, fetch: SiteFiles) -> bool:
+    """Whether the site publishes the withdrawn notice in place of this credential."""
+    if not credential_id.startswith(fetch.base_url) or not credential_id.endswith(".json"):
+        return False
+    relative = credential_id[len(fetch.base_url) : -len(".json")] + ".html"
+    path = (fetch.folder / relative).resolve()
+    if not path.is_relative_to(fetch.folder.resolve()) or not path.is_file():
+        return False
+    try:
+        return WITHDRAWN_MARKER in read_limited(path)
+    except (OSError, CredsiteError):
+        return False

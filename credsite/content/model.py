@@ -156,6 +156,9 @@ class Award:
     status_location: Location | None = None
     legacy_key: str | None = None
     """The id as credsite read it before it kept text as written (`id: 007` was 7), if it differs."""
+    withdrawn: bool = False
+    """Taken down at the recipient's request (`credsite withdraw`): its page is a stub, its JSON
+    and baked images are not published, but it stays valid (its status bit is unchanged)."""
 
     @property
     def lock_key(self) -> str:
@@ -528,6 +531,7 @@ AWARD_FIELDS = [
     "status",
     "status_reason",
     "status_date",
+    "withdrawn",
 ]
 COHORT_DEFAULTS = ["achievement", "issued", "expires", "role", "fields"]
 
@@ -623,6 +627,7 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
             "status_reason" if "status_reason" in item else "status_date",
             "'status_reason' and 'status_date' need 'status: revoked' or 'suspended'",
         )
+    withdrawn = _withdrawn(read)
     fields_map = {**_fields(dread, problems), **_fields(read, problems)}
     explicit_id = read.str("id", None, pattern=AWARD_ID)
     key = explicit_id or f"{achievement}/{normalise_email(email)}"
@@ -649,7 +654,16 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
         achievement_location=(pick("achievement") or read).loc("achievement"),
         status_location=read.loc("status") if "status" in item else None,
         legacy_key=legacy_key,
+        withdrawn=withdrawn,
     )
+
+
+def _withdrawn(read: Reader) -> bool:
+    """`withdrawn: true` (YAML) or a spreadsheet cell reading true/false (or empty)."""
+    value = read.data.get("withdrawn")
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", ""):
+        return value.strip().lower() == "true"
+    return read.bool("withdrawn", False)
 
 
 def _fields(read: Reader | None, problems: Problems) -> dict[str, str]:

@@ -275,11 +275,14 @@ def add_pages(
         [
             urls.url(urls.credential_path(i.entry.credential, suffix))
             for i in issued
+            if not i.award.withdrawn
             for suffix in ("html", "json")
         ]
     )
     by_achievement: dict[str, list[Issued]] = {}
     for item in issued:
+        if item.award.withdrawn:
+            continue  # never listed
         by_achievement.setdefault(item.award.achievement, []).append(item)
 
     def page(template: str, path: str, owner: Issuer | None, /, **context: Any) -> None:
@@ -357,6 +360,9 @@ def add_pages(
     for item in issued:
         achievement = site.achievements[item.award.achievement]
         issuer = site.issuers[achievement.issuer]
+        if item.award.withdrawn:  # a notice naming neither the recipient nor the achievement
+            page("withdrawn.html", urls.credential_path(item.entry.credential, "html"), primary)
+            continue
         page(
             "credential.html",
             urls.credential_path(item.entry.credential, "html"),
