@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import random
 import time
 from collections.abc import Callable
@@ -20,12 +21,19 @@ from credsite import sitelock
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
-from credsite.issuing import identity, ob2, ob3, status
+from credsite.issuing import identity, ob2, ob3, private, status
 from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, sign_credentials
 from credsite.issuing.urls import SITE_MARKER, Urls, detached_proof_path
 from credsite.media import artwork
-from credsite.state.keyfiles import IssuerKey, load_keys, published_keys
+from credsite.state.keyfiles import (
+    LINKS_SECRET_ENV,
+    LINKS_SECRET_FILE,
+    IssuerKey,
+    links_secret,
+    load_keys,
+    published_keys,
+)
 from credsite.state.lockfile import AwardEntry, Clock, Lockfile, system_clock
 from credsite.values import json_bytes, parse_datetime
 from credsite.vc import did as vc_did
@@ -154,6 +162,7 @@ def build(
                 "url is caught before it re-issues every credential.",
             )
         )
+    sealed = _links_secret(config, site, locked=locked, record=record, result=result)
     prepared = artwork.prepare(site, cache / "images")
     report("content", 1, 1)
 
@@ -202,7 +211,9 @@ def build(
         {i.entry.credential: i.award.achievement for i in published},
     )
     if config.ob2:
-        ob2_files, ob2_warnings = ob2.files(site, issued, urls)
+        # A private award has no OB 2.0 output: OB 2.0 verifies by fetching a clear assertion.
+        ob2_issued = [i for i in issued if i.award.visibility != "private"]
+        ob2_files, ob2_warnings = ob2.files(site, ob2_issued, urls)
         for path, data in ob2_files.items():
             site_output.add(path, data)
         assertions = [
@@ -212,6 +223,7 @@ def build(
                 ob2_files[ob2.assertion_path(i.entry.credential)],
             )
             for i in published
+            if i.award.visibility != "private"
         ]
         artwork.publish_ob2(site_output.add, prepared, assertions, urls)
         result.warnings.extend(ob2_warnings)
@@ -225,6 +237,8 @@ def build(
         qr_cache=cache / "qr-codes.json" if use_cache else None,
         keys_withdrawn=_keys_withdrawn(site, lock),
     )
+    if sealed is not None:
+        _seal_private(site_output, published, urls, sealed)
     report("render", 1, 1)
 
     # 4. Last checks, then write: the lockfile, then the site swapped in whole.
@@ -257,6 +271,63 @@ def build(
     result.seconds = time.perf_counter() - started
     report("write", 1, 1)
     return result
+
+
+def _links_secret(
+    config: site_config.SiteConfig,
+    site: model.Site,
+    *,
+    locked: bool,
+    record: bool,
+    result: BuildResult,
+) -> bytes | None:
+    """The private-links secret, if any award is private (a new one is written to keys/ by the
+    first build that needs it; a preview without one uses a throwaway secret)."""
+    private = [a for a in site.awards if a.visibility == "private" and not a.withdrawn]
+    if not private:
+        return None
+    found = links_secret(config, create=record and not locked)
+    if found is None and not record:
+        return os.urandom(32)  # a preview: its links open only in this preview
+    if found is None:
+        raise CredsiteError(
+            f"{len(private)} award(s) are private, and neither ${LINKS_SECRET_ENV} nor "
+            f"{config.keys}/{LINKS_SECRET_FILE} holds the site's private-links secret: every "
+            "private credential's link key is derived from it. Restore the file from your "
+            "backup, or set the CI secret (a --locked build never creates one).",
+            private[0].location,
+        )
+    if found.created:
+        result.warnings.append(
+            Problem(
+                Location(found.source),
+                "created the site's private-links secret for its private awards: back it up and "
+                "never commit or publish it; without it the links already sent stop opening. "
+                f"In CI, give it as the secret {LINKS_SECRET_ENV}.",
+            )
+        )
+    return found.secret
+
+
+def _seal_private(
+    site_output: output.Output, published: list[Issued], urls: Urls, secret: bytes
+) -> None:
+    """Encrypt each private credential's files in place (issuing.private): its JSON, detached
+    proof, baked images and rendered page become NAME.enc; its page is the shell (pages)."""
+    for item in published:
+        if item.award.visibility != "private":
+            continue
+        token = item.entry.credential
+        json_path = urls.credential_path(token)
+        names = [json_path, detached_proof_path(json_path)]
+        names += [urls.credential_path(token, suffix) for suffix in ("png", "svg")]
+        for name in names:
+            data = site_output.files.pop(name, None)
+            if data is not None:
+                site_output.files[name + private.SUFFIX] = private.encrypt(secret, token, name, data)
+        page = urls.credential_path(token, "html") + private.SUFFIX  # rendered there in clear
+        plain = site_output.files[page]
+        site_output.files[page] = private.encrypt(secret, token, page[: -len(private.SUFFIX)], plain)
 
 
 def _keys_withdrawn(site: model.Site, lock: Lockfile) -> dict[str, dt.datetime]:

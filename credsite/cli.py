@@ -233,7 +233,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path")
 @click.option(
     "--site",
     "site",
@@ -241,8 +241,14 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
     help="The built site a single file belongs to (found automatically when inside it).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
-def verify(path: Path, site: Path | None, as_json: bool) -> None:
-    """Verify a built site, a credential JSON or a baked PNG/SVG image.
+@click.option(
+    "--key",
+    help="The key of a private credential (the part of its link after '#', or the whole link).",
+)
+def verify(path: str, site: Path | None, as_json: bool, key: str | None) -> None:
+    """Verify a built site, a credential JSON or a baked PNG/SVG image, or a private
+    credential: its full link (…/TOKEN.html#KEY, with --site FOLDER, default _site) or one of its
+    .enc files with --key.
 
     Checks every proof, the issuer's DID document, the status list (itself signed) and the
     validity dates, offline. Exit status 1 if anything fails; revoked, suspended and expired
@@ -252,10 +258,14 @@ def verify(path: Path, site: Path | None, as_json: bool) -> None:
     from credsite.commands import verify as verifysite
 
     with user_errors():
-        if path.is_dir():
-            results = verifysite.verify_site(path)
+        if "://" in path or key is not None or path.endswith(".enc"):
+            results = verifysite.verify_private(path, key, site or _default_site(path))
+        elif not Path(path).exists():
+            raise click.BadParameter(f"{path} does not exist", param_hint="PATH")
+        elif Path(path).is_dir():
+            results = verifysite.verify_site(Path(path))
         else:
-            results = [verifysite.verify_path(path, site=site)]
+            results = [verifysite.verify_path(Path(path), site=site)]
     failed = [r for r in results if r.report.status == "failed"]
     if as_json:
         click.echo(
@@ -874,6 +884,14 @@ def report(
             "private (do not publish or commit it); --public writes one without them.",
             emoji=False,
         )
+
+
+def _default_site(path: str) -> Path | None:
+    """For a private credential's link: ./_site when it is a built site (else --site is asked)."""
+    if "://" not in path:
+        return None
+    default = Path("_site")
+    return default if (default / "credentials").is_dir() else None
 
 
 def _change_status(site_dir: Path, credential: str, status: str, reason: str | None) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from credsite.content import spreadsheet, yamlsource
-from credsite.content.config import SLUG, SiteConfig
+from credsite.content.config import SLUG, VISIBILITIES, SiteConfig
 from credsite.content.fields import Reader
 from credsite.content.yamlsource import Map, Node, Seq
 from credsite.errors import CredsiteError, Location, Problem, Problems
@@ -156,6 +156,8 @@ class Award:
     status_location: Location | None = None
     legacy_key: str | None = None
     """The id as credsite read it before it kept text as written (`id: 007` was 7), if it differs."""
+    visibility: str = "unlisted"
+    """`public`, `unlisted` or `private`: the award's own, else its cohort's, else the site's."""
     withdrawn: bool = False
     """Taken down at the recipient's request (`credsite withdraw`): its page is a stub, its JSON
     and baked images are not published, but it stays valid (its status bit is unchanged)."""
@@ -532,8 +534,9 @@ AWARD_FIELDS = [
     "status_reason",
     "status_date",
     "withdrawn",
+    "visibility",
 ]
-COHORT_DEFAULTS = ["achievement", "issued", "expires", "role", "fields"]
+COHORT_DEFAULTS = ["achievement", "issued", "expires", "role", "fields", "visibility"]
 
 
 def _load_award_file(path: Path, config: SiteConfig, problems: Problems) -> list[Award]:
@@ -568,7 +571,7 @@ def _load_award_file(path: Path, config: SiteConfig, problems: Problems) -> list
         if not isinstance(item, Map):
             problems.add(loc, "each award must be a mapping of fields")
             continue
-        award = read_award(item, defaults, problems)
+        award = read_award(item, defaults, problems, config.visibility)
         if award:
             awards.append(award)
     return awards
@@ -581,7 +584,7 @@ def _load_award_rows(
     awards = []
     for item, missing in spreadsheet.load_rows(path, _shown(path, config), problems, warnings):
         if not missing:
-            if award := read_award(item, None, problems):
+            if award := read_award(item, None, problems, config.visibility):
                 awards.append(award)
             continue
         # Check the rest of the row without repeating "award needs ..." for the empty cells
@@ -592,8 +595,11 @@ def _load_award_rows(
     return awards
 
 
-def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | None:
-    """Check one award mapping; cohort `defaults` fill fields the award leaves out."""
+def read_award(
+    item: Map, defaults: Map | None, problems: Problems, default_visibility: str = "unlisted"
+) -> Award | None:
+    """Check one award mapping; cohort `defaults` fill fields the award leaves out, and
+    `default_visibility` (the site's) the visibility neither gives."""
     read = Reader(item, problems, "award")
     read.check_keys(AWARD_FIELDS)
     dread = Reader(defaults, problems, "cohort") if defaults is not None else None
@@ -655,7 +661,20 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
         status_location=read.loc("status") if "status" in item else None,
         legacy_key=legacy_key,
         withdrawn=withdrawn,
+        visibility=_award_visibility(pick("visibility"), default_visibility),
     )
+
+
+def _award_visibility(read: Reader | None, default: str) -> str:
+    """The award's `visibility`, or its cohort's (`read` is whichever gives it), or `default`."""
+    if read is None:
+        return default
+    value = read.str("visibility", default)
+    if value not in VISIBILITIES:
+        read.error("visibility", f"'visibility' must be one of {', '.join(VISIBILITIES)}, "
+                   f"got {value!r}")  # fmt: skip
+        return default
+    return str(value)
 
 
 def _withdrawn(read: Reader) -> bool:

@@ -41,7 +41,7 @@ REQUIRED = ("name", "email", "achievement")
 # listed here so that this module stays below model (docs/architecture.md).
 AWARD_COLUMNS = (
     "id", "achievement", "name", "email", "issued", "expires", "narrative", "role", "status",
-    "status_reason", "status_date", "withdrawn",
+    "status_reason", "status_date", "withdrawn", "visibility",
 )  # fmt: skip
 DELIMITERS = ",;\t"
 
