@@ -89,20 +89,21 @@
       return realFetch(input, init);
     };
     window.credsitePrivate = { status: 'opened' };
-    var html = new TextDecoder().decode(page);
-    document.open();
-    document.write(html);
-    document.close();
-    // Downloads of the JSON and baked images: the decrypted copies.
-    function relink() {
-      document.querySelectorAll('a[href]').forEach(function (a) {
-        var href = new URL(a.getAttribute('href'), location.href);
-        href.hash = '';
-        if (blobUrls[href.href]) a.setAttribute('href', blobUrls[href.href]);
+    // The page's links to and images of its own files (not published in clear) point at the
+    // decrypted copies instead, before the page is shown.
+    var doc = new DOMParser().parseFromString(new TextDecoder().decode(page), 'text/html');
+    doc.querySelectorAll('[href], [src]').forEach(function (node) {
+      ['href', 'src'].forEach(function (name) {
+        var value = node.getAttribute(name);
+        if (!value) return;
+        var url = new URL(value, location.href);
+        url.hash = '';
+        if (blobUrls[url.href]) node.setAttribute(name, blobUrls[url.href]);
       });
-    }
-    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', relink);
-    else relink();
+    });
+    document.open();
+    document.write('<!doctype html>\n' + doc.documentElement.outerHTML);
+    document.close();
   }
 
   main().catch(function () { fail(CANNOT_OPEN); });
