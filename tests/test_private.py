@@ -6,12 +6,15 @@ The browser side (the shell page decrypts, shows and verifies) is tests/browser/
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import stat
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from conftest import build_site, run_cli, tree, write_files
+from conftest import build_site, copy_example, run_cli, tree, write_files
 
 from credsite.commands import roster, verify
 from credsite.content import config as site_config
@@ -150,3 +153,23 @@ def test_a_real_site_creates_its_secret_once(tmp_path: Path) -> None:
     path.unlink()
     with pytest.raises(CredsiteError, match="private-links secret"):
         build_site(tmp_path, locked=True)
+
+
+def test_notify_carries_the_full_link_and_skips_the_withdrawn(tmp_path: Path, link: str) -> None:
+    root = copy_example(tmp_path / "example")
+    with (root / "site.yaml").open("a", encoding="utf-8") as stream:
+        stream.write("smtp:\n  host: smtp.example.org\n  from: Creds <creds@example.org>\n")
+    build_site(root)
+    result = run_cli("notify", "-C", str(root))
+    assert result.exit_code == 0, result.output
+    messages = [p.read_bytes() for p in sorted((root / ".credsite-outbox").glob("*.eml"))]
+    (joost,) = [m for m in messages if NAME.encode() in m]
+    message = email.message_from_bytes(joost, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert link in text and "It is private" in text
+    (badge,) = [part for part in message.iter_attachments()]
+    assert badge.get_content().startswith(b"\x89PNG")  # the decrypted baked badge
+    assert not [m for m in messages if b"Mei Tanaka" in m]  # withdrawn: not told
