@@ -58,6 +58,10 @@ class BuildResult:
     """Located, each once, in the order they are printed (`credsite.errors.report_order`)."""
     seconds: float = 0.0
     demo_key: bool = False
+    private: int = 0
+    """Credentials published encrypted (visibility: private)."""
+    withdrawn: int = 0
+    """Credentials withdrawn at their recipients' request (a notice is published instead)."""
     lockfile_written: bool = False
     site_output: output.Output | None = None
 
@@ -199,6 +203,8 @@ def build(
     # entry, but neither its JSON, its detached proof nor its baked images are published: its
     # page is a notice (website.pages).
     published = [i for i in issued if not i.award.withdrawn]
+    result.withdrawn = len(issued) - len(published)
+    result.private = sum(1 for i in published if i.award.visibility == "private")
     for item in published:
         path = urls.credential_path(item.entry.credential)
         site_output.add(path, item.json_bytes)

@@ -197,6 +197,10 @@ def build(
     if quiet:
         return
     states = ", ".join(f"{n} {state}" for state, n in sorted(result.states.items()))
+    if result.private:
+        states += f"; {result.private} private (encrypted)"
+    if result.withdrawn:
+        states += f"; {result.withdrawn} withdrawn (a notice only)"
     out.print(
         f"Built {result.credentials} credentials ({states or 'none'}) into "
         f"{result.output_dir}: {result.files} files, {result.bytes / 1024:.0f} KiB, "
