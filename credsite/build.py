@@ -217,8 +217,9 @@ def build(
         {i.entry.credential: i.award.achievement for i in published},
     )
     if config.ob2:
-        # A private award has no OB 2.0 output: OB 2.0 verifies by fetching a clear assertion.
-        ob2_issued = [i for i in issued if i.award.visibility != "private"]
+        # A private or withdrawn award has no OB 2.0 output: OB 2.0 verifies by fetching an
+        # assertion hosted in clear, which holds the narrative and evidence.
+        ob2_issued = [i for i in published if i.award.visibility != "private"]
         ob2_files, ob2_warnings = ob2.files(site, ob2_issued, urls)
         for path, data in ob2_files.items():
             site_output.add(path, data)

@@ -250,9 +250,10 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
     help="The key of a private credential (the part of its link after '#', or the whole link).",
 )
 def verify(path: str, site: Path | None, as_json: bool, key: str | None) -> None:
-    """Verify a built site, a credential JSON or a baked PNG/SVG image, or a private
-    credential: its full link (…/TOKEN.html#KEY, with --site FOLDER, default _site) or one of its
-    .enc files with --key.
+    """Verify a built site, a credential JSON or a baked PNG/SVG image.
+
+    A private credential: its full link (…/TOKEN.html#KEY, with --site FOLDER, default _site),
+    or one of its .enc files with --key.
 
     Checks every proof, the issuer's DID document, the status list (itself signed) and the
     validity dates, offline. Exit status 1 if anything fails; revoked, suspended and expired

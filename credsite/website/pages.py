@@ -383,7 +383,7 @@ def add_pages(
                 urls,
                 config.status.publish_reasons,
                 qr,
-                ob2=config.ob2,
+                ob2=config.ob2 and item.award.visibility != "private",  # none for private
                 key_withdrawn=(keys_withdrawn or {}).get(issuer.slug),
             ),
             noindex=config.noindex and item.award.visibility != "public",
