@@ -249,7 +249,7 @@ def build(
     report("render", 1, 1)
 
     # 4. Last checks, then write: the lockfile, then the site swapped in whole.
-    _refuse_secrets(site_output, keys, config)
+    _refuse_secrets(site_output, keys, config, sealed if not result.demo_key else None)
     orphans = len({e.award for e in lock.awards.values()} - {a.lock_key for a in site.awards})
     if orphans:
         result.warnings.append(
@@ -424,10 +424,16 @@ def _check_statuses(site: model.Site) -> None:
 
 
 def _refuse_secrets(
-    site_output: output.Output, keys: dict[str, IssuerKey], config: site_config.SiteConfig
+    site_output: output.Output,
+    keys: dict[str, IssuerKey],
+    config: site_config.SiteConfig,
+    links_secret: bytes | None = None,
 ) -> None:
-    """Last guard: no form of any private key may appear in a published file (located error)."""
+    """Last guard: no form of any private key, nor of the private-links secret, may appear in a
+    published file (located error)."""
     forms = []
+    if links_secret is not None:
+        forms += secrets.key_forms(secrets.LINKS_SECRET, links_secret, b"")
     for issuer, issuer_key in sorted(keys.items()):
         if issuer_key.demo:
             continue  # the demo key is public by design

@@ -173,3 +173,15 @@ def test_notify_carries_the_full_link_and_skips_the_withdrawn(tmp_path: Path, li
     (badge,) = [part for part in message.iter_attachments()]
     assert badge.get_content().startswith(b"\x89PNG")  # the decrypted baked badge
     assert not [m for m in messages if b"Mei Tanaka" in m]  # withdrawn: not told
+
+
+def test_the_links_secret_is_never_published(tmp_path: Path) -> None:
+    write_files(tmp_path, {"site.yaml": SITE, **FILES})
+    run_cli("keys", "generate", "-C", str(tmp_path))
+    build_site(tmp_path)
+    line = (tmp_path / "keys" / keyfiles.LINKS_SECRET_FILE).read_text().splitlines()[-1]
+    write_files(tmp_path, {"content/achievements/a.yaml":
+                           f"name: Alpha\ndescription: First {line}.\ncriteria: Do it.\n"})  # fmt: skip
+    with pytest.raises(CredsiteError, match="private-links secret") as raised:
+        build_site(tmp_path)
+    assert "content/achievements/a.yaml:2:" in str(raised.value.problems[0])
