@@ -74,3 +74,11 @@ def test_list_recipients_still_lists_unlisted_awards(tmp_path: Path) -> None:
     build_site(tmp_path)
     listing = (tmp_path / "_site/achievements/a.html").read_text()
     assert all(n in listing for n in ("Ada Public", "Alan Unlisted", "Grace Default"))
+
+
+def test_a_spreadsheet_column_sets_it(tmp_path: Path) -> None:
+    write_files(tmp_path, {**files("visibility: public\n"), "content/awards/people.csv":
+                           "name,email,achievement,visibility\nRosalind,r@example.org,a,private\n"
+                           "Barbara,b@example.org,a,\n"})  # fmt: skip
+    found = visibilities(tmp_path)
+    assert (found["Rosalind"], found["Barbara"]) == ("private", "public")
