@@ -58,6 +58,7 @@ BASE_URL=$(python -c 'import yaml; print(yaml.safe_load(open("site.yaml", encodi
 #   else, if the achievement sets no validity period (valid_for) -> valid
 # (an active award of an achievement with valid_for gets no expectation: its end date is derived.)
 # The award's token (credentials/<token>.json) comes from credsite.lock via award.lock_key.
+# A withdrawn or private award gets none: its JSON is not published, or only encrypted.
 expectations=$(python - <<'EOF'
 import datetime as dt
 import sys
@@ -76,6 +77,8 @@ for award in site.awards:
     entry = lock.awards.get(award.lock_key)
     if entry is None:
         sys.exit(f"interop: {award.location}: award not in credsite.lock")
+    if award.withdrawn or award.visibility == "private":
+        continue  # credentials/<token>.json is not published (withdrawn) or only encrypted
     if award.status in ("revoked", "suspended"):
         status = award.status
     elif award.expires is not None and award.expires < now:

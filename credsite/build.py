@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import random
 import time
 from collections.abc import Callable
@@ -22,12 +23,19 @@ from credsite.cache import KeptMap
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
-from credsite.issuing import identity, ob2, ob3, status
+from credsite.issuing import identity, ob2, ob3, private, status
 from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, sign_credentials
 from credsite.issuing.urls import SITE_MARKER, Urls, detached_proof_path
 from credsite.media import artwork
-from credsite.state.keyfiles import IssuerKey, load_keys, published_keys
+from credsite.state.keyfiles import (
+    LINKS_SECRET_ENV,
+    LINKS_SECRET_FILE,
+    IssuerKey,
+    links_secret,
+    load_keys,
+    published_keys,
+)
 from credsite.state.lockfile import AwardEntry, Clock, Lockfile, system_clock
 from credsite.values import json_bytes, parse_datetime
 from credsite.vc import did as vc_did
@@ -57,6 +65,10 @@ class BuildResult:
     its cache remembers, in SAID): not printed again."""
     seconds: float = 0.0
     demo_key: bool = False
+    private: int = 0
+    """Credentials published encrypted (visibility: private)."""
+    withdrawn: int = 0
+    """Credentials withdrawn at their recipients' request (a notice is published instead)."""
     lockfile_written: bool = False
     site_output: output.Output | None = None
 
@@ -162,6 +174,7 @@ def build(
                 "url is caught before it re-issues every credential.",
             )
         )
+    sealed = _links_secret(config, site, locked=locked, record=record, result=result)
     prepared = artwork.prepare(site, cache / "images")
     report("content", 1, 1)
 
@@ -195,19 +208,28 @@ def build(
                 achievement, issuer, urls, config.language, fields.get(achievement.slug, ())
             ),
         )
-    for item in issued:
+    # A withdrawn award (taken down at its recipient's request) is signed and keeps its status
+    # entry, but neither its JSON, its detached proof nor its baked images are published: its
+    # page is a notice (website.pages).
+    published = [i for i in issued if not i.award.withdrawn]
+    result.withdrawn = len(issued) - len(published)
+    result.private = sum(1 for i in published if i.award.visibility == "private")
+    for item in published:
         path = urls.credential_path(item.entry.credential)
         site_output.add(path, item.json_bytes)
         site_output.add_json(detached_proof_path(path), item.detached_proof)
     artwork.publish(
         site_output.add,
         prepared,
-        [(i.entry.credential, i.json_bytes) for i in issued],
+        [(i.entry.credential, i.json_bytes) for i in published],
         urls,
-        {i.entry.credential: i.award.achievement for i in issued},
+        {i.entry.credential: i.award.achievement for i in published},
     )
     if config.ob2:
-        ob2_files, ob2_warnings = ob2.files(site, issued, urls)
+        # A private or withdrawn award has no OB 2.0 output: OB 2.0 verifies by fetching an
+        # assertion hosted in clear, which holds the narrative and evidence.
+        ob2_issued = [i for i in published if i.award.visibility != "private"]
+        ob2_files, ob2_warnings = ob2.files(site, ob2_issued, urls)
         for path, data in ob2_files.items():
             site_output.add(path, data)
         assertions = [
@@ -216,7 +238,8 @@ def build(
                 i.award.achievement,
                 ob2_files[ob2.assertion_path(i.entry.credential)],
             )
-            for i in issued
+            for i in published
+            if i.award.visibility != "private"
         ]
         artwork.publish_ob2(site_output.add, prepared, assertions, urls)
         result.warnings.extend(ob2_warnings)
@@ -230,10 +253,12 @@ def build(
         qr_cache=cache / "qr-codes.json" if use_cache else None,
         keys_withdrawn=_keys_withdrawn(site, lock),
     )
+    if sealed is not None:
+        _seal_private(site_output, published, urls, sealed)
     report("render", 1, 1)
 
     # 4. Last checks, then write: the lockfile, then the site swapped in whole.
-    _refuse_secrets(site_output, keys, config)
+    _refuse_secrets(site_output, keys, config, sealed if not result.demo_key else None)
     if orphans := _orphans(site, lock, outputs, config.lockfile):
         result.warnings.append(orphans)
     result.warnings = report_order(result.warnings)
@@ -322,6 +347,63 @@ def _check_replaceable(config: site_config.SiteConfig) -> None:
     """The output folder is one credsite made (or empty): never delete a user's files."""
     where = config.locations.get("output", Location("site.yaml"))
     output.check_replaceable(config.output_dir, where, config.output)
+
+
+def _links_secret(
+    config: site_config.SiteConfig,
+    site: model.Site,
+    *,
+    locked: bool,
+    record: bool,
+    result: BuildResult,
+) -> bytes | None:
+    """The private-links secret, if any award is private (a new one is written to keys/ by the
+    first build that needs it; a preview without one uses a throwaway secret)."""
+    private = [a for a in site.awards if a.visibility == "private" and not a.withdrawn]
+    if not private:
+        return None
+    found = links_secret(config, create=record and not locked)
+    if found is None and not record:
+        return os.urandom(32)  # a preview: its links open only in this preview
+    if found is None:
+        raise CredsiteError(
+            f"{len(private)} award(s) are private, and neither ${LINKS_SECRET_ENV} nor "
+            f"{config.keys}/{LINKS_SECRET_FILE} holds the site's private-links secret: every "
+            "private credential's link key is derived from it. Restore the file from your "
+            "backup, or set the CI secret (a --locked build never creates one).",
+            private[0].location,
+        )
+    if found.created:
+        result.warnings.append(
+            Problem(
+                Location(found.source),
+                "created the site's private-links secret for its private awards: back it up and "
+                "never commit or publish it; without it the links already sent stop opening. "
+                f"In CI, give it as the secret {LINKS_SECRET_ENV}.",
+            )
+        )
+    return found.secret
+
+
+def _seal_private(
+    site_output: output.Output, published: list[Issued], urls: Urls, secret: bytes
+) -> None:
+    """Encrypt each private credential's files in place (issuing.private): its JSON, detached
+    proof, baked images and rendered page become NAME.enc; its page is the shell (pages)."""
+    for item in published:
+        if item.award.visibility != "private":
+            continue
+        token = item.entry.credential
+        json_path = urls.credential_path(token)
+        names = [json_path, detached_proof_path(json_path)]
+        names += [urls.credential_path(token, suffix) for suffix in ("png", "svg")]
+        for name in names:
+            data = site_output.files.pop(name, None)
+            if data is not None:
+                site_output.files[name + private.SUFFIX] = private.encrypt(secret, token, name, data)
+        page = urls.credential_path(token, "html") + private.SUFFIX  # rendered there in clear
+        plain = site_output.files[page]
+        site_output.files[page] = private.encrypt(secret, token, page[: -len(private.SUFFIX)], plain)
 
 
 def _keys_withdrawn(site: model.Site, lock: Lockfile) -> dict[str, dt.datetime]:
@@ -413,10 +495,16 @@ def _check_statuses(site: model.Site) -> None:
 
 
 def _refuse_secrets(
-    site_output: output.Output, keys: dict[str, IssuerKey], config: site_config.SiteConfig
+    site_output: output.Output,
+    keys: dict[str, IssuerKey],
+    config: site_config.SiteConfig,
+    links_secret: bytes | None = None,
 ) -> None:
-    """Last guard: no form of any private key may appear in a published file (located error)."""
+    """Last guard: no form of any private key, nor of the private-links secret, may appear in a
+    published file (located error)."""
     forms = []
+    if links_secret is not None:
+        forms += secrets.key_forms(secrets.LINKS_SECRET, links_secret, b"")
     for issuer, issuer_key in sorted(keys.items()):
         if issuer_key.demo:
             continue  # the demo key is public by design

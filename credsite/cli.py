@@ -91,7 +91,7 @@ site_option = click.option(
 
 COMMAND_ORDER = (
     "init", "serve", "build", "verify", "list", "roster", "notify", "report", "revoke", "suspend",
-    "reinstate", "keys", "extract", "move", "upgrade",
+    "reinstate", "withdraw", "restore", "keys", "extract", "move", "upgrade",
 )  # fmt: skip
 """The order `credsite --help` lists commands in: the order a coordinator meets them."""
 
@@ -200,6 +200,10 @@ def build(
     if quiet:
         return
     states = ", ".join(f"{n} {state}" for state, n in sorted(result.states.items()))
+    if result.private:
+        states += f"; {result.private} private (encrypted)"
+    if result.withdrawn:
+        states += f"; {result.withdrawn} withdrawn (a notice only)"
     out.print(
         f"Built {result.credentials} credentials ({states or 'none'}) into "
         f"{result.output_dir}: {result.files} files, {result.bytes / 1024:.0f} KiB, "
@@ -236,7 +240,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path")
 @click.option(
     "--site",
     "site",
@@ -244,8 +248,15 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
     help="The built site a single file belongs to (found automatically when inside it).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
-def verify(path: Path, site: Path | None, as_json: bool) -> None:
+@click.option(
+    "--key",
+    help="The key of a private credential (the part of its link after '#', or the whole link).",
+)
+def verify(path: str, site: Path | None, as_json: bool, key: str | None) -> None:
     """Verify a built site, a credential JSON or a baked PNG/SVG image.
+
+    A private credential: its full link (…/TOKEN.html#KEY, with --site FOLDER, default _site),
+    or one of its .enc files with --key.
 
     Checks every proof, the issuer's DID document, the status list (itself signed) and the
     validity dates, offline. Exit status 1 if anything fails; revoked, suspended and expired
@@ -255,10 +266,14 @@ def verify(path: Path, site: Path | None, as_json: bool) -> None:
     from credsite.commands import verify as verifysite
 
     with user_errors():
-        if path.is_dir():
-            results = verifysite.verify_site(path)
+        if "://" in path or key is not None or path.endswith(".enc"):
+            results = verifysite.verify_private(path, key, site or _default_site(path))
+        elif not Path(path).exists():
+            raise click.BadParameter(f"{path} does not exist", param_hint="PATH")
+        elif Path(path).is_dir():
+            results = verifysite.verify_site(Path(path))
         else:
-            results = [verifysite.verify_path(path, site=site)]
+            results = [verifysite.verify_path(Path(path), site=site)]
     failed = [r for r in results if r.report.status == "failed"]
     if as_json:
         click.echo(
@@ -879,6 +894,14 @@ def report(
         )
 
 
+def _default_site(path: str) -> Path | None:
+    """For a private credential's link: ./_site when it is a built site (else --site is asked)."""
+    if "://" not in path:
+        return None
+    default = Path("_site")
+    return default if (default / "credentials").is_dir() else None
+
+
 def _change_status(site_dir: Path, credential: str, status: str, reason: str | None) -> None:
     import datetime as dt
 
@@ -930,6 +953,48 @@ def suspend(site_dir: Path, credential: str, reason: str | None) -> None:
 def reinstate(site_dir: Path, credential: str) -> None:
     """Lift a suspension (a revocation is permanent)."""
     _change_status(site_dir, credential, "active", None)
+
+
+@cli.command()
+@site_option
+@credential_argument
+@click.option("--undo", is_flag=True, help="Publish the credential again (same as 'restore').")
+def withdraw(site_dir: Path, credential: str, undo: bool) -> None:
+    """Take a credential down at its recipient's request (reversible).
+
+    CREDENTIAL is the award's id, its credential URL or token. Sets 'withdrawn: true' on the
+    award (YAML, comments and layout kept, or its spreadsheet row). At the next build its page
+    becomes a "withdrawn at the recipient's request" notice and its JSON and baked images are no
+    longer published; it is not revoked: copies the recipient holds keep verifying.
+    """
+    _withdraw(site_dir, credential, not undo)
+
+
+@cli.command()
+@site_option
+@credential_argument
+def restore(site_dir: Path, credential: str) -> None:
+    """Publish a withdrawn credential again (undoes 'withdraw')."""
+    _withdraw(site_dir, credential, False)
+
+
+def _withdraw(site_dir: Path, credential: str, withdrawn: bool) -> None:
+    from credsite.commands import status as edit
+
+    with user_errors():
+        change = edit.set_withdrawn(site_dir, credential, withdrawn)
+    if withdrawn:
+        message = (
+            f"{change.shown}: {change.key} is now withdrawn. Rebuild and publish: its page "
+            "becomes a notice, its JSON and images are taken down; it is not revoked "
+            f"(status stays {change.status}), so copies its recipient holds keep verifying."
+        )
+    else:
+        message = (
+            f"{change.shown}: {change.key} is published again. Rebuild and publish to put its "
+            "page, JSON and images back at the same addresses."
+        )
+    out.print(message, emoji=False, markup=False)
 
 
 def main() -> None:

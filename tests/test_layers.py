@@ -44,6 +44,7 @@ EXPECTED_OWNERS = {
     "segno": "website.qr",
     "markupsafe": "website",
     "watchdog": "commands.serve",
+    "cryptography": "issuing.private",
     "packaging": "commands.vendor",
     "click": "cli",
     "rich": "cli",

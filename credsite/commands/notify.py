@@ -40,6 +40,7 @@ from credsite.commands import mail, roster
 from credsite.content import model
 from credsite.content.config import SMTP_PASSWORD_VARIABLE, SiteConfig, SmtpSettings
 from credsite.errors import ContentError, CredsiteError, Location, Problem, Problems
+from credsite.issuing import private
 from credsite.issuing.urls import Urls
 from credsite.state.notified import FILE_NAME, Ledger
 from credsite.values import add_duration, format_datetime
@@ -104,6 +105,8 @@ class Notice:
     badge: Path
     """The built baked PNG, attached."""
     badge_name: str
+    badge_data: bytes | None = None
+    """The badge decrypted, for a private credential (its `badge` is published encrypted)."""
 
     @property
     def token(self) -> str:
@@ -162,6 +165,8 @@ def plan(
         if entry.token is None:
             result.not_issued += 1
             continue
+        if entry.award.withdrawn:
+            continue  # taken down at the recipient's request: nothing to point them at
         kinds: list[tuple[str, str, str]] = []  # (kind, ledger kind, detail)
         if window is None and not revoked and entry.status == "active":
             kinds.append(("awarded", "awarded", ""))
@@ -185,7 +190,8 @@ def plan(
             f"{result.not_issued} award(s) are not built yet and are not told: run "
             "'credsite build', then 'credsite notify' again"
         )
-    documents = check_built(config, [entry for entry, *_ in wanted])
+    badges: dict[str, bytes] = {}
+    documents = check_built(config, [entry for entry, *_ in wanted], badges)
     theme = render.load_theme(config)
     text_env = theme.env.overlay(autoescape=False, cache_size=400)
     available = set(theme.env.list_templates())
@@ -213,6 +219,7 @@ def plan(
             html=html,
             badge=config.output_dir / Urls.credential_path(entry.token, "png"),
             badge_name=context["badge_name"],
+            badge_data=badges.get(entry.award.key),
         )
         result.notices.append(notice)
     for language in sorted(missing_languages):
@@ -274,6 +281,7 @@ def _context(
     issuer = site.issuers[achievement.issuer]
     assert entry.json_url is not None
     reason = entry.award.status_reason if config.status.publish_reasons else None
+    private_ = entry.award.visibility == "private"
     return {
         "kind": kind,
         "language": language,
@@ -286,7 +294,10 @@ def _context(
         "page_url": entry.page_url,
         "json_url": entry.json_url,
         "linkedin_url": entry.linkedin_url,
-        "wallet_url": wallet_link(entry.json_url),
+        # A private credential's JSON is not served in clear: its wallet link is its full link,
+        # whose page offers the download and the wallet's one-tap link.
+        "wallet_url": entry.page_url if private_ else wallet_link(entry.json_url),
+        "private": private_,
         "issued": entry.issued,
         "expires": entry.expires,
         "window": window.text if window else None,
@@ -335,7 +346,9 @@ def _raise_template_problem(theme: render.Theme, exc: Exception) -> None:
 # -- the built site --------------------------------------------------------------------------------
 
 
-def check_built(config: SiteConfig, entries: list[roster.Entry]) -> dict[str, dict[str, Any]]:
+def check_built(
+    config: SiteConfig, entries: list[roster.Entry], badges: dict[str, bytes] | None = None
+) -> dict[str, dict[str, Any]]:
     """Each entry's built credential (award key -> document), after checking that the built site
     says what the email will: the same address, name, achievement, dates and status.
 
@@ -356,11 +369,19 @@ def check_built(config: SiteConfig, entries: list[roster.Entry]) -> dict[str, di
         where = entry.award.location
         path = out / Urls.credential_path(entry.token)
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            if entry.award.visibility == "private":  # opened with its link's key
+                assert entry.page_url is not None
+                document = json.loads(_open_private(out, entry, "json"))
+                if badges is not None:
+                    badges[entry.award.key] = _open_private(out, entry, "png")
+            else:
+                document = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             problems.add(where, f"this award is not in the built site ({config.output}/): {stale}")
             continue
-        if not (out / Urls.credential_path(entry.token, "png")).is_file():
+        if entry.award.visibility != "private" and not (
+            out / Urls.credential_path(entry.token, "png")
+        ).is_file():
             problems.add(where, f"its baked badge image is not in {config.output}/: {stale}")
             continue
         differs = _differences(document, entry)
@@ -388,6 +409,17 @@ def check_built(config: SiteConfig, entries: list[roster.Entry]) -> dict[str, di
     if problems:
         raise ContentError(problems.items)
     return documents
+
+
+def _open_private(out: Path, entry: roster.Entry, suffix: str) -> bytes:
+    """A private credential's built file, decrypted with the key of its full link."""
+    assert entry.token is not None and entry.page_url is not None
+    name = Urls.credential_path(entry.token, suffix)
+    blob = (out / (name + private.SUFFIX)).read_bytes()
+    try:
+        return private.decrypt(private.key_from_fragment(entry.page_url), name, blob)
+    except private.PrivateError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _differences(document: dict[str, Any], entry: roster.Entry) -> list[str]:
@@ -455,9 +487,8 @@ def compose(notice: Notice, settings: SmtpSettings, now: dt.datetime) -> EmailMe
     message.set_content(notice.text)
     if notice.html is not None:
         message.add_alternative(notice.html, subtype="html")
-    message.add_attachment(
-        notice.badge.read_bytes(), maintype="image", subtype="png", filename=notice.badge_name
-    )
+    badge = notice.badge_data if notice.badge_data is not None else notice.badge.read_bytes()
+    message.add_attachment(badge, maintype="image", subtype="png", filename=notice.badge_name)
     return message
 
 

@@ -24,8 +24,10 @@ from credsite.atomic import write_atomic
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem
+from credsite.issuing import private
 from credsite.issuing.issued import award_dates
 from credsite.issuing.urls import Urls
+from credsite.state import keyfiles
 from credsite.state.lockfile import Lockfile
 from credsite.values import add_duration, format_datetime
 from credsite.website.pages import linkedin_url
@@ -121,7 +123,17 @@ def _entry(
         state = "expired"
     token = recorded.credential
     page = urls.url(urls.credential_path(token, "html"))
+    json_url: str | None = urls.url(urls.credential_path(token, "json"))
     linkedin = None
+    if award.withdrawn:  # its page is a notice; nothing else is published
+        return Entry(award, achievement, state, dates.valid_from, dates.valid_until, token, page,
+                     None, None)  # fmt: skip
+    if award.visibility == "private":
+        # The full link: the key after '#' opens it (browsers never send it to the host). No
+        # LinkedIn link, which would publish the key on a public profile; no JSON in clear.
+        key = private.credential_key(_links_secret(site.config), token)
+        return Entry(award, achievement, state, dates.valid_from, dates.valid_until, token,
+                     f"{page}#{private.fragment(key)}", json_url, None)  # fmt: skip
     if state in ("active", "expired"):  # as the credential page offers it
         issuer = site.issuers[achievement.issuer]
         linkedin = linkedin_url(
@@ -134,7 +146,18 @@ def _entry(
             cert_id=token,
         )
     return Entry(award, achievement, state, dates.valid_from, dates.valid_until, token, page,
-                 urls.url(urls.credential_path(token, "json")), linkedin)  # fmt: skip
+                 json_url, linkedin)  # fmt: skip
+
+
+def _links_secret(config: site_config.SiteConfig) -> bytes:
+    found = keyfiles.links_secret(config, create=False)
+    if found is None:
+        raise CredsiteError(
+            f"private awards' links need the site's private-links secret ({config.keys}/"
+            f"{keyfiles.LINKS_SECRET_FILE} or ${keyfiles.LINKS_SECRET_ENV}), which the build "
+            "that first published them wrote: restore it from your backup"
+        )
+    return found.secret
 
 
 def _award_file(config: site_config.SiteConfig, site: model.Site, file: Path) -> str:

@@ -119,6 +119,50 @@ def _set_status(
                   today if new != "active" else None)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """What `set_withdrawn` did, for the CLI to print."""
+
+    path: Path
+    shown: str
+    key: str
+    withdrawn: bool
+    status: str
+    """The award's status, unchanged: withdrawing never revokes."""
+
+
+def set_withdrawn(root: Path, credential: str, withdrawn: bool) -> Withdrawal:
+    """Withdraw an award at its recipient's request (`withdrawn: true`), or publish it again.
+
+    Edited like a status change: the award's YAML mapping (every other byte kept) or its
+    spreadsheet row (a `withdrawn` cell, the column added if missing). The status is not touched:
+    a withdrawn credential stays valid for the copies its recipient holds.
+    """
+    with site_lock(root):
+        config = site_config.load(root)
+        site = model.load(config)
+        lock = Lockfile.load(config.lockfile_path, config.lockfile)
+        site.awards = model.keep_recorded_keys(site.awards, lock.awards)
+        award = find_award(site, lock, credential)
+        if award.withdrawn == withdrawn:
+            state = "withdrawn" if withdrawn else "published (not withdrawn)"
+            raise CredsiteError(f"award '{award.key}' is already {state}", award.location)
+        shown = award.location.path
+        path = config.root / shown
+        if path.suffix.lower() in spreadsheet.SUFFIXES:
+            value = "true" if withdrawn else None
+            write_atomic(path, spreadsheet.set_cells(path, award.location, {"withdrawn": value}))
+        else:
+            edit_yaml(
+                path,
+                shown,
+                lambda data: _locate(data, award.key, shown),
+                {"withdrawn": True if withdrawn else None},
+                f"set 'withdrawn: true' of award '{award.key}' by hand",
+            )
+        return Withdrawal(path, shown, award.key, withdrawn, award.status)
+
+
 # -- finding the award ---------------------------------------------------------------------------
 
 

@@ -11,12 +11,14 @@ only the text chunks that carry credentials are held in memory.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from credsite.errors import CredsiteError
+from credsite.issuing import private
 from credsite.issuing.urls import (
     CREDENTIALS,
     DETACHED_PROOF_SUFFIX,
@@ -45,8 +47,12 @@ class SiteFiles:
         self.base_url = base_url
         self.cache: VerifyCache = {}
         """Shared by every verification of one run: each DID document and list is checked once."""
+        self.opened: dict[str, Any] = {}
+        """URL -> document decrypted from the site's private files (`verify_private`)."""
 
     def __call__(self, url: str) -> Any:
+        if url in self.opened:
+            return self.opened[url]
         if not url.startswith(self.base_url):
             raise KeyError(f"{url} is not part of the site at {self.base_url}")
         relative = url[len(self.base_url) :].split("#", 1)[0]
@@ -245,6 +251,16 @@ def _compare_with_hosted(document: Any, text: str, fetch: SiteFiles, report: Rep
         hosted = fetch(credential_id) if isinstance(credential_id, str) else None
     except KeyError:
         hosted = None
+    if hosted is None and isinstance(credential_id, str) and _withdrawn(credential_id, fetch):
+        report.checks.append(
+            Check(
+                "baked copy matches hosted credential",
+                True,
+                "not compared: the site no longer hosts it (withdrawn at the recipient's "
+                "request, not revoked); the copy stands on its proofs and status",
+            )
+        )
+        return
     same = hosted is not None and hosted == document
     report.checks.append(
         Check(
@@ -255,3 +271,127 @@ def _compare_with_hosted(document: Any, text: str, fetch: SiteFiles, report: Rep
     )
     if not same:
         report.status = "failed"
+
+
+WITHDRAWN_MARKER = b'data-credsite-withdrawn="true"'
+"""In the notice a withdrawn credential's page becomes (themes/default/templates/withdrawn.html)."""
+
+
+def _withdrawn(credential_id: str, fetch: SiteFiles) -> bool:
+    """Whether the site publishes the withdrawn notice in place of this credential."""
+    if not credential_id.startswith(fetch.base_url) or not credential_id.endswith(".json"):
+        return False
+    relative = credential_id[len(fetch.base_url) : -len(".json")] + ".html"
+    path = (fetch.folder / relative).resolve()
+    if not path.is_relative_to(fetch.folder.resolve()) or not path.is_file():
+        return False
+    try:
+        return WITHDRAWN_MARKER in read_limited(path)
+    except (OSError, CredsiteError):
+        return False
+
+
+# -- private credentials (visibility: private) ----------------------------------------------------
+
+
+def verify_private(
+    target: str, key: str | None, site: Path | None, now: dt.datetime | None = None
+) -> list[Verified]:
+    """A private credential, opened with its key: `target` is its full link (…/TOKEN.html#KEY,
+    read from the built folder `site`) or one of its files in a built folder (with `key`, the
+    link's fragment or the whole link). Checks its JSON as any credential, its detached proof,
+    and that each baked image holds that same credential."""
+    now = now or dt.datetime.now(dt.UTC)
+    if "://" in target:
+        if site is None:
+            raise CredsiteError(
+                "a link is checked against the built site: pass --site FOLDER (e.g. _site)"
+            )
+        folder = site
+        base = base_url_of(folder)
+        link, _, fragment_text = target.partition("#")
+        if key is None and not fragment_text:
+            raise CredsiteError(
+                "this link has no key (the part after '#'): a private credential opens only "
+                "with its full link, or give --key"
+            )
+        path_in_site = link.split("?", 1)[0]
+        if path_in_site.startswith(base):
+            path_in_site = path_in_site[len(base) :]
+        else:  # the same path served from elsewhere (a preview): match from credentials/
+            marker = "/" + CREDENTIALS + "/"
+            if marker not in path_in_site:
+                raise CredsiteError(f"{link} is not a credential address of the site at {base}")
+            path_in_site = CREDENTIALS + "/" + path_in_site.rsplit(marker, 1)[1]
+        key_text = key if key is not None else fragment_text
+    else:
+        file = Path(target)
+        found = site or find_site_folder(file.resolve())
+        if found is None:
+            raise CredsiteError(f"{target}: cannot find the built site it belongs to; pass --site")
+        folder = found
+        if key is None:
+            raise CredsiteError(f"{target}: a private credential's file opens only with --key")
+        base = base_url_of(folder)
+        path_in_site = file.resolve().relative_to(folder.resolve()).as_posix()
+        key_text = key
+    stem = path_in_site.removesuffix(private.SUFFIX)
+    for suffix in (DETACHED_PROOF_SUFFIX, ".json", ".html", ".png", ".svg"):
+        stem = stem.removesuffix(suffix)
+    try:
+        secret = private.key_from_fragment(key_text)
+    except private.PrivateError as exc:
+        raise CredsiteError(str(exc)) from None
+    fetch = SiteFiles(folder, base)
+
+    def opened(name: str) -> bytes | None:
+        blob_path = folder / (name + private.SUFFIX)
+        if not blob_path.is_file():
+            return None
+        try:
+            return private.decrypt(secret, name, read_limited(blob_path))
+        except private.PrivateError as exc:
+            raise CredsiteError(str(exc)) from None
+
+    json_name = stem + ".json"
+    data = opened(json_name)
+    if data is None:
+        raise CredsiteError(f"{json_name}{private.SUFFIX} is not in {folder}: not a private "
+                            "credential of this site")  # fmt: skip
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except ValueError as exc:
+        raise CredsiteError(f"{json_name}: not JSON ({exc})") from None
+    fetch.opened[base + json_name] = document
+    report = verify_credential(document, fetch, now, fetch.cache)
+    proof_data = opened(stem + DETACHED_PROOF_SUFFIX)
+    if proof_data is not None:
+        checks = detached_proof_checks(document, json.loads(proof_data.decode("utf-8")), fetch)
+        report.checks.extend(checks)
+        if not all(check.ok for check in checks):
+            report.status = "failed"
+    results = [Verified(json_name + private.SUFFIX, report)]
+    for suffix in (".png", ".svg"):
+        image = opened(stem + suffix)
+        if image is None:
+            continue
+        text = _extract_bytes(image, suffix)
+        baked = json.loads(text)
+        image_report = verify_credential(baked, fetch, now, fetch.cache)
+        _compare_with_hosted(baked, text, fetch, image_report)
+        results.append(Verified(stem + suffix + private.SUFFIX, image_report))
+    return results
+
+
+def _extract_bytes(data: bytes, suffix: str) -> str:
+    """The credential baked into an image given as bytes (a decrypted private image)."""
+    try:
+        if suffix == ".png":
+            text = png.read_texts(io.BytesIO(data), (KEYWORD_OB3,))[KEYWORD_OB3]
+        else:
+            text = svg.extract_svg(data, 3)
+    except ImageError as exc:
+        raise CredsiteError(exc.message) from None
+    if text is None:
+        raise CredsiteError(f"no Open Badges 3.0 credential is baked into this {suffix} image")
+    return text

@@ -87,6 +87,10 @@ class SiteConfig:
     """List recipients on achievement pages. Off by default for privacy."""
     noindex: bool = True
     """Ask search engines not to index credential pages."""
+    visibility: str = "unlisted"
+    """The awards' visibility unless a cohort or an award says otherwise: `public` (listed on
+    achievement pages, indexable), `unlisted` (unguessable URL, noindex, never listed) or `private`
+    (published encrypted, the key only in the link's #fragment)."""
     smtp: SmtpSettings | None = None
     """The mail server `credsite notify --send` uses; None when site.yaml has no `smtp:`."""
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
@@ -125,6 +129,7 @@ _KEYS = [
     "ob2",
     "list_recipients",
     "noindex",
+    "visibility",
     "smtp",
 ]
 
@@ -182,6 +187,7 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         ob2=read.bool("ob2", True),
         list_recipients=read.bool("list_recipients", False),
         noindex=read.bool("noindex", True),
+        visibility=_visibility(read),
         smtp=_read_smtp(read),
         locations=locations,
     )
@@ -292,3 +298,16 @@ def check_site_url(text: str) -> str:
     if problems or url is None:
         raise CredsiteError(problems.items[0].message if problems else f"not a site url: {text!r}")
     return str(url)
+
+
+VISIBILITIES = ("public", "unlisted", "private")
+"""`visibility:` of a site, a cohort or an award (docs: content/README.md "Visibility")."""
+
+
+def _visibility(read: Reader) -> str:
+    value = read.str("visibility", "unlisted")
+    if value not in VISIBILITIES:
+        read.error("visibility", f"'visibility' must be one of {', '.join(VISIBILITIES)}, "
+                   f"got {value!r}")  # fmt: skip
+        return "unlisted"
+    return str(value)

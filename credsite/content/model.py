@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from credsite.content import spreadsheet, yamlsource
-from credsite.content.config import PLACEHOLDER_URL, SLUG, SiteConfig
+from credsite.content.config import PLACEHOLDER_URL, SLUG, VISIBILITIES, SiteConfig
 from credsite.content.fields import Reader
 from credsite.content.yamlsource import Map, Node, Seq
 from credsite.errors import CredsiteError, Location, Problem, Problems
@@ -156,6 +156,11 @@ class Award:
     status_location: Location | None = None
     legacy_key: str | None = None
     """The id as credsite read it before it kept text as written (`id: 007` was 7), if it differs."""
+    visibility: str = "unlisted"
+    """`public`, `unlisted` or `private`: the award's own, else its cohort's, else the site's."""
+    withdrawn: bool = False
+    """Taken down at the recipient's request (`credsite withdraw`): its page is a stub, its JSON
+    and baked images are not published, but it stays valid (its status bit is unchanged)."""
 
     @property
     def lock_key(self) -> str:
@@ -607,8 +612,10 @@ AWARD_FIELDS = [
     "status",
     "status_reason",
     "status_date",
+    "withdrawn",
+    "visibility",
 ]
-COHORT_DEFAULTS = ["achievement", "issued", "expires", "role", "fields"]
+COHORT_DEFAULTS = ["achievement", "issued", "expires", "role", "fields", "visibility"]
 
 
 def _load_award_file(
@@ -647,7 +654,7 @@ def _load_award_file(
         if not isinstance(item, Map):
             problems.add(loc, "each award must be a mapping of fields")
             continue
-        award = read_award(item, defaults, problems)
+        award = read_award(item, defaults, problems, config.visibility)
         if award:
             awards.append(award)
     return awards
@@ -660,7 +667,7 @@ def _load_award_rows(
     awards = []
     for item, missing in spreadsheet.load_rows(path, _shown(path, config), problems, warnings):
         if not missing:
-            if award := read_award(item, None, problems):
+            if award := read_award(item, None, problems, config.visibility):
                 awards.append(award)
             continue
         # Check the rest of the row without repeating "award needs ..." for the empty cells
@@ -671,8 +678,11 @@ def _load_award_rows(
     return awards
 
 
-def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | None:
-    """Check one award mapping; cohort `defaults` fill fields the award leaves out."""
+def read_award(
+    item: Map, defaults: Map | None, problems: Problems, default_visibility: str = "unlisted"
+) -> Award | None:
+    """Check one award mapping; cohort `defaults` fill fields the award leaves out, and
+    `default_visibility` (the site's) the visibility neither gives."""
     read = Reader(item, problems, "award")
     read.check_keys(AWARD_FIELDS)
     dread = Reader(defaults, problems, "cohort") if defaults is not None else None
@@ -706,6 +716,7 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
             "status_reason" if "status_reason" in item else "status_date",
             "'status_reason' and 'status_date' need 'status: revoked' or 'suspended'",
         )
+    withdrawn = _withdrawn(read)
     fields_map = {**_fields(dread, problems), **_fields(read, problems)}
     explicit_id = read.str("id", None, pattern=AWARD_ID)
     key = explicit_id or f"{achievement}/{normalise_email(email)}"
@@ -732,7 +743,29 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
         achievement_location=(pick("achievement") or read).loc("achievement"),
         status_location=read.loc("status") if "status" in item else None,
         legacy_key=legacy_key,
+        withdrawn=withdrawn,
+        visibility=_award_visibility(pick("visibility"), default_visibility),
     )
+
+
+def _award_visibility(read: Reader | None, default: str) -> str:
+    """The award's `visibility`, or its cohort's (`read` is whichever gives it), or `default`."""
+    if read is None:
+        return default
+    value = read.str("visibility", default)
+    if value not in VISIBILITIES:
+        read.error("visibility", f"'visibility' must be one of {', '.join(VISIBILITIES)}, "
+                   f"got {value!r}")  # fmt: skip
+        return default
+    return str(value)
+
+
+def _withdrawn(read: Reader) -> bool:
+    """`withdrawn: true` (YAML) or a spreadsheet cell reading true/false (or empty)."""
+    value = read.data.get("withdrawn")
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", ""):
+        return value.strip().lower() == "true"
+    return read.bool("withdrawn", False)
 
 
 def _fields(read: Reader | None, problems: Problems) -> dict[str, str]:

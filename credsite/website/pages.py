@@ -269,24 +269,30 @@ def add_pages(
         "extra_head": extra_head,
         "primary_issuer": primary,
         "type_label": type_label,
+        "noindex": config.noindex,
     }
     qr = QrCodes(qr_cache)
     qr.prepare(
         [
             urls.url(urls.credential_path(i.entry.credential, suffix))
             for i in issued
+            if not i.award.withdrawn
             for suffix in ("html", "json")
         ]
     )
     by_achievement: dict[str, list[Issued]] = {}
     for item in issued:
+        if item.award.withdrawn or item.award.visibility == "private":
+            continue  # never listed
+        if item.award.visibility != "public" and not config.list_recipients:
+            continue  # unlisted: listed only on a site that still says `list_recipients: true`
         by_achievement.setdefault(item.award.achievement, []).append(item)
 
     def page(template: str, path: str, owner: Issuer | None, /, **context: Any) -> None:
         """Render `template` to `path`, branded with the colours of `owner`."""
         full = {
             **common,
-            "page_url": urls.url(path),
+            "page_url": urls.url(context.pop("page_path", path)),
             "brand": brand(owner or primary),
             "home_url": context.pop("home_url", None),
             "og": None,
@@ -346,7 +352,7 @@ def add_pages(
             achievement=achievement,
             issuer=issuer,
             valid_for=duration_text(achievement.valid_for),
-            holders=by_achievement.get(achievement.slug, []) if config.list_recipients else [],
+            holders=by_achievement.get(achievement.slug, []),
             og=OpenGraph(
                 title=f"{achievement.name} · {issuer.name}",
                 description=shorten(achievement.description),
@@ -357,10 +363,19 @@ def add_pages(
     for item in issued:
         achievement = site.achievements[item.award.achievement]
         issuer = site.issuers[achievement.issuer]
+        path = urls.credential_path(item.entry.credential, "html")
+        if item.award.withdrawn:  # a notice naming neither the recipient nor the achievement
+            page("withdrawn.html", path, primary)
+            continue
+        if item.award.visibility == "private":
+            # A shell that names nobody; the page itself goes to PATH.enc, which the build
+            # encrypts (build._seal_private) and the shell decrypts with the link's #key.
+            page("private.html", path, primary, sealed_path=path.removesuffix(".html"))
         page(
             "credential.html",
-            urls.credential_path(item.entry.credential, "html"),
+            path + (".enc" if item.award.visibility == "private" else ""),
             issuer,
+            page_path=path,
             **credential_context(
                 item,
                 achievement,
@@ -368,9 +383,10 @@ def add_pages(
                 urls,
                 config.status.publish_reasons,
                 qr,
-                ob2=config.ob2,
+                ob2=config.ob2 and item.award.visibility != "private",  # none for private
                 key_withdrawn=(keys_withdrawn or {}).get(issuer.slug),
             ),
+            noindex=config.noindex and item.award.visibility != "public",
         )
     qr.save()
     for path, data in static.items():

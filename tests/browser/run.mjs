@@ -221,6 +221,40 @@ test('an expired credential page says expired', async () => {
   await close(page);
 });
 
+/** The example's private credential and the key of its full link (credsite roster gives it). */
+function privateLink() {
+  const csv = execFileSync(PYTHON, ['-m', 'credsite', 'roster', '--export', '-'], {
+    cwd: join(dirname(sitePath), 'src'), stdio: ['ignore', 'pipe', 'ignore'],
+  }).toString();
+  const match = csv.match(/credentials\/([a-z2-7]+)\.html#([A-Za-z0-9_-]+)/);
+  if (!match) throw new Skip('the example site has no private credential');
+  return { token: match[1], key: match[2] };
+}
+
+test('a private credential opens with the key in its link and verifies; without it, it cannot open', async () => {
+  const { token, key } = privateLink();
+  const page = await newPage();
+  await page.goto(`${base}/site/credentials/${token}.html#${key}`);
+  await page.waitForSelector('[data-verification]', { timeout: VERIFY_TIMEOUT });  // once opened
+  const status = await verification(page);
+  const checks = await checksText(page);
+  assertEqual(status, 'verified', `verification result (checks: ${checks.join(' | ')})`);
+  assert(checks.some((c) => /signature matches/.test(c)), 'the signature check is listed');
+  assertEqual(page.errors.join('\n'), '', 'no script errors');
+  await page.screenshot({ path: shot('private-opened.png'), fullPage: true });
+  for (const [label, hash] of [['no key', ''], ['a wrong key', '#' + 'A'.repeat(43)], ['a truncated key', '#' + key.slice(0, 20)]]) {
+    await page.goto('about:blank');
+    await page.goto(`${base}/site/credentials/${token}.html${hash}`);
+    await page.waitForFunction(
+      () => document.querySelector('[data-private]')?.getAttribute('data-private') === 'failed',
+      null, { timeout: VERIFY_TIMEOUT });
+    const text = await page.textContent('[data-private-status]');
+    assert(/cannot be opened/.test(text || ''), `with ${label} the page says it cannot open: ${text}`);
+    assert(!(await page.$('[data-verification]')), `with ${label} no credential is shown`);
+  }
+  await close(page);
+});
+
 test('every credential page ends in the state the build gave it', async () => {
   const expected = { active: 'verified', revoked: 'revoked', suspended: 'suspended', expired: 'expired' };
   const page = await newPage();
