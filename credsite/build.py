@@ -20,7 +20,7 @@ from credsite import sitelock
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
-from credsite.issuing import identity, ob2, ob3, status
+from credsite.issuing import identity, ob2, ob3, pathways, status
 from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, sign_credentials
 from credsite.issuing.urls import SITE_MARKER, Urls, detached_proof_path
@@ -46,6 +46,8 @@ class BuildResult:
     signed: int = 0
     """Documents signed in this build (the rest came from the signature cache)."""
     minted: list[str] = field(default_factory=list)
+    pathway_awards: list[str] = field(default_factory=list)
+    """The pathway awards made in this build: 'Name: Pathway (issued YYYY-MM-DD)'."""
     warnings: list[Problem] = field(default_factory=list)
     """Located, each once, in the order they are printed (`credsite.errors.report_order`)."""
     seconds: float = 0.0
@@ -157,7 +159,16 @@ def build(
     prepared = artwork.prepare(site, cache / "images")
     report("content", 1, 1)
 
-    # 2. Mint (lockfile entries) and sign every credential.
+    # 2. Pathway awards (worked out from the others, minted like any award), then mint (lockfile
+    # entries) and sign every credential.
+    completed = pathways.award_pathways(site, lock, urls, locked=locked)
+    site.awards = completed.awards
+    result.warnings.extend(completed.warnings)
+    result.pathway_awards = [
+        f"{a.name}: {site.achievements[a.achievement].name}"
+        + (f" (issued {a.issued:%Y-%m-%d})" if a.issued else "")
+        for a in completed.new
+    ]
     entries = {a.key: lock.award(a.lock_key, a.key) for a in site.awards}
     fields = ob3.result_fields(site.awards)
     unsigned = {

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from credsite.content import pathways as pathway_rules
 from credsite.content import spreadsheet, yamlsource
 from credsite.content.config import SLUG, SiteConfig
 from credsite.content.fields import Reader
@@ -191,6 +192,8 @@ class Site:
     achievements: dict[str, Achievement] = field(default_factory=dict)
     awards: list[Award] = field(default_factory=list)
     primary_issuer: str = ""
+    pathways: dict[str, pathway_rules.Pathway] = field(default_factory=dict)
+    """Achievements completed by holding others (content/pathways/): their completion rules."""
     warnings: list[Problem] = field(default_factory=list)
     """Things read but perhaps not as meant, and files in content/ that credsite does not read."""
 
@@ -214,9 +217,13 @@ def load(config: SiteConfig) -> Site:
             achievement = _load_achievement(path, config, problems)
             if achievement:
                 site.achievements[achievement.slug] = achievement
+    for path in _files(content / "pathways", (".yaml", ".yml")):
+        if _unique_slug(path, achievement_files, "achievement", config, problems):
+            _load_pathway(path, site, config, problems)
     awards: list[Award] = []
     warnings = Problems()
     read = {*site_files(content / "issuers"), *site_files(content / "achievements")}
+    read.update(site_files(content / "pathways"))
     for path in _files(content / "awards", AWARD_SUFFIXES):
         read.add(path)
         if path.suffix.lower() in spreadsheet.SUFFIXES:
@@ -304,15 +311,15 @@ def _not_read(config: SiteConfig, read: set[Path]) -> list[Problem]:
             advice = f"spreadsheets of awards are read only in {awards}: move it there"
         elif suffix in YAML_SUFFIXES:
             advice = (
-                "YAML files are read only in issuers/, achievements/ and awards/: move it into "
-                "the folder for what it describes"
+                "YAML files are read only in issuers/, achievements/, pathways/ and awards/: "
+                "move it into the folder for what it describes"
             )
-        elif top in ("issuers", "achievements"):
+        elif top in ("issuers", "achievements", "pathways"):
             advice = f"{top} are YAML files (.yaml)"
         else:
             advice = (
-                "credsite reads YAML in issuers/, achievements/ and awards/, spreadsheets in "
-                "awards/, and the images those files name"
+                "credsite reads YAML in issuers/, achievements/, pathways/ and awards/, "
+                "spreadsheets in awards/, and the images those files name"
             )
         warnings.append(
             Problem(
@@ -434,8 +441,26 @@ def _load_issuer(path: Path, config: SiteConfig, problems: Problems) -> Issuer |
     )
 
 
-def _load_achievement(path: Path, config: SiteConfig, problems: Problems) -> Achievement | None:
-    data = _read_yaml_map(path, config, problems, "achievement")
+def _load_pathway(path: Path, site: Site, config: SiteConfig, problems: Problems) -> None:
+    """A pathway file: the fields of an achievement, plus its completion rules."""
+    data = _read_yaml_map(path, config, problems, "pathway")
+    if data is None:
+        return
+    achievement = _load_achievement(path, config, problems, pathway_rules.KEYS, data)
+    rules = pathway_rules.read_rules(path.stem, data, problems)
+    if achievement is not None and rules is not None:
+        site.achievements[achievement.slug] = achievement
+        site.pathways[achievement.slug] = rules
+
+
+def _load_achievement(
+    path: Path,
+    config: SiteConfig,
+    problems: Problems,
+    extra_keys: tuple[str, ...] = (),
+    data: Map | None = None,
+) -> Achievement | None:
+    data = data if data is not None else _read_yaml_map(path, config, problems, "achievement")
     slug = _slug(path, config, problems)
     if data is None or slug is None:
         return None
@@ -451,6 +476,7 @@ def _load_achievement(path: Path, config: SiteConfig, problems: Problems) -> Ach
             "tags",
             "valid_for",
             "alignments",
+            *extra_keys,
         ],
         required=["name", "description", "criteria"],
     )
@@ -724,6 +750,13 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
                 )
         elif achievement.issuer not in site.issuers:
             problems.add(achievement.location, _unknown("issuer", achievement.issuer, site.issuers))
+    pathway_rules.check(
+        site.pathways,
+        lambda slug: (
+            None if slug in site.achievements else unknown_achievement(slug, site.achievements)
+        ),
+        problems,
+    )
     seen: dict[str, Award] = {}
     for award in awards:
         if award.achievement and award.achievement not in site.achievements:

@@ -269,6 +269,7 @@ def add_pages(
         "extra_head": extra_head,
         "primary_issuer": primary,
         "type_label": type_label,
+        "pathways": site.pathways,
     }
     qr = QrCodes(qr_cache)
     qr.prepare(
@@ -346,6 +347,9 @@ def add_pages(
             achievement=achievement,
             issuer=issuer,
             valid_for=duration_text(achievement.valid_for),
+            pathway=site.pathways.get(achievement.slug),
+            within=duration_text(p.within) if (p := site.pathways.get(achievement.slug)) else "",
+            counts_towards=counts_towards(site, achievement.slug),
             holders=by_achievement.get(achievement.slug, []) if config.list_recipients else [],
             og=OpenGraph(
                 title=f"{achievement.name} · {issuer.name}",
@@ -375,6 +379,16 @@ def add_pages(
     qr.save()
     for path, data in static.items():
         site_output.add(path, data)
+
+
+def counts_towards(site: Site, slug: str) -> list[Achievement]:
+    """The pathways that name achievement `slug` among their requirements, by name."""
+    found = [
+        site.achievements[p]
+        for p, pathway in site.pathways.items()
+        if slug in pathway.component_slugs()
+    ]
+    return sorted(found, key=lambda a: (a.name, a.slug))
 
 
 def _share_image(achievement: Achievement, issuer: Issuer, urls: Urls) -> dict[str, Any]:
