@@ -20,7 +20,7 @@ from credsite import sitelock
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
-from credsite.issuing import identity, ob2, ob3, pathways, status
+from credsite.issuing import clr, identity, ob2, ob3, pathways, status
 from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, sign_credentials
 from credsite.issuing.urls import SITE_MARKER, Urls, detached_proof_path
@@ -45,6 +45,8 @@ class BuildResult:
     states: dict[str, int] = field(default_factory=dict)
     signed: int = 0
     """Documents signed in this build (the rest came from the signature cache)."""
+    records: int = 0
+    """Learner records (CLR 2.0) published, with `clr: true`."""
     minted: list[str] = field(default_factory=list)
     pathway_awards: list[str] = field(default_factory=list)
     """The pathway awards made in this build: 'Name: Pathway (issued YYYY-MM-DD)'."""
@@ -177,6 +179,11 @@ def build(
     proofs = ProofCache(cache / "proofs.json" if use_cache else None)
     signed, result.signed = sign_credentials(site, unsigned, entries, keys, urls, proofs, report)
     issued = _issued(site, entries, signed, now, result)
+    learner_records, records_signed = clr.build_records(
+        site, issued, lock, keys, urls, proofs, report
+    )
+    result.signed += records_signed
+    result.records = len(learner_records)
 
     # 3. Every published file, in memory.
     site_output = output.Output()
@@ -208,6 +215,16 @@ def build(
         urls,
         {i.entry.credential: i.award.achievement for i in issued},
     )
+    for learner in learner_records:
+        path = urls.record_path(learner.token)
+        site_output.add(path, learner.json_bytes)
+        site_output.add_json(detached_proof_path(path), learner.detached_proof)
+    artwork.publish_records(
+        site_output.add,
+        artwork.record_badge(site, prepared, cache / "images"),
+        [(r.token, r.json_bytes) for r in learner_records],
+        urls,
+    )
     if config.ob2:
         ob2_files, ob2_warnings = ob2.files(site, issued, urls)
         for path, data in ob2_files.items():
@@ -231,6 +248,7 @@ def build(
         extra_head=extra_head,
         qr_cache=cache / "qr-codes.json" if use_cache else None,
         keys_withdrawn=_keys_withdrawn(site, lock),
+        records=learner_records,
     )
     report("render", 1, 1)
 

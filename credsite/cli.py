@@ -197,7 +197,9 @@ def build(
         return
     states = ", ".join(f"{n} {state}" for state, n in sorted(result.states.items()))
     out.print(
-        f"Built {result.credentials} credentials ({states or 'none'}) into "
+        f"Built {result.credentials} credentials ({states or 'none'})"
+        + (f" and {result.records} learner records" if result.records else "")
+        + " into "
         f"{result.output_dir}: {result.files} files, {result.bytes / 1024:.0f} KiB, "
         f"{result.signed} signed, in {result.seconds:.1f} s."
     )

@@ -59,6 +59,9 @@ class SiteConfig:
     """List recipients on achievement pages. Off by default for privacy."""
     noindex: bool = True
     """Ask search engines not to index credential pages."""
+    clr: bool = False
+    """Publish a signed learner record (CLR 2.0) per recipient, holding all their credentials,
+    at an unguessable address. Off by default: it links one person's credentials together."""
 
     @property
     def output_dir(self) -> Path:
@@ -93,6 +96,7 @@ _KEYS = [
     "ob2",
     "list_recipients",
     "noindex",
+    "clr",
 ]
 
 
@@ -147,6 +151,7 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         ob2=read.bool("ob2", True),
         list_recipients=read.bool("list_recipients", False),
         noindex=read.bool("noindex", True),
+        clr=read.bool("clr", False),
     )
     if collect is not None:
         collect.extend(problems.items)
