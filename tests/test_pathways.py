@@ -508,4 +508,25 @@ def test_example_pathway(example_output: Path, example_site: Path) -> None:
     ]
     for doc in craft.values():
         assert len(doc["evidence"]) == 3
+    # Joost holds two of the three parts (no mentoring or exchange credential): no pathway yet
+    joost = sorted(
+        d["credentialSubject"]["achievement"]["name"]
+        for d in credentials(example_site).values()
+        if d["credentialSubject"]["name"] == "Joost van den Berg"
+    )
+    assert joost == ["Faculty Coordinator", "Open Curriculum Contributor"]
     assert NOW.year == 2026
+
+
+def test_revoking_an_automatic_pathway_award_says_how(pathway_site: Callable[..., Path]) -> None:
+    root = pathway_site()
+    build_site(root)
+    ((token, _),) = of_achievement(root, "Craft").items()
+    result = run_cli("revoke", token, "--reason", "x", "-C", str(root))
+    assert result.exit_code == 1
+    assert (
+        f"error: credential {token} is the pathway award of 'craft' that the build made for "
+        "ada@example.org: it has no line of its own to edit. To revoke or suspend it, write it in "
+        "content/awards/ (achievement: craft, name, email: ada@example.org) with 'status', "
+        "'status_reason' and 'status_date' (see content/README.md, pathways/)"
+    ) in output_of(result)

@@ -39,7 +39,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from credsite.content.model import Award, Evidence, Site
+from credsite.content.model import Award, Evidence, Site, _digest
 from credsite.content.pathways import Pathway, order
 from credsite.errors import Location, Problem, Problems
 from credsite.issuing.issued import award_dates
@@ -325,3 +325,13 @@ def _no_longer_complete(
                 f"leaves their pathway credential valid nor revokes it on its own: {decide}, or "
                 "set 'status: {suspension: true}' in site.yaml to suspend it automatically",
             )
+
+
+def automatic_award(site: Site, lock_key: str) -> tuple[str, str] | None:
+    """(pathway, email) when `lock_key` names an automatic pathway award of one of the content's
+    recipients (``<pathway>/<email>``), which no line of the content holds; else None."""
+    for slug in sorted(site.pathways):
+        for email in sorted({a.email for a in site.awards}):
+            if _digest(f"{slug}/{email}") == lock_key:
+                return slug, email
+    return None
