@@ -23,7 +23,7 @@ from credsite.cache import KeptMap
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
-from credsite.issuing import identity, ob2, ob3, private, status
+from credsite.issuing import clr, identity, ob2, ob3, pathways, private, status
 from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, sign_credentials
 from credsite.issuing.urls import SITE_MARKER, Urls, detached_proof_path
@@ -57,7 +57,11 @@ class BuildResult:
     states: dict[str, int] = field(default_factory=dict)
     signed: int = 0
     """Documents signed in this build (the rest came from the signature cache)."""
+    records: int = 0
+    """Learner records (CLR 2.0) published, with `clr: true`."""
     minted: list[str] = field(default_factory=list)
+    pathway_awards: list[str] = field(default_factory=list)
+    """The pathway awards made in this build: 'Name: Pathway (issued YYYY-MM-DD)'."""
     warnings: list[Problem] = field(default_factory=list)
     """Located, each once, in the order they are printed (`credsite.errors.report_order`)."""
     said_before: list[Problem] = field(default_factory=list)
@@ -178,7 +182,16 @@ def build(
     prepared = artwork.prepare(site, cache / "images")
     report("content", 1, 1)
 
-    # 2. Mint (lockfile entries) and sign every credential.
+    # 2. Pathway awards (worked out from the others, minted like any award), then mint (lockfile
+    # entries) and sign every credential.
+    completed = pathways.award_pathways(site, lock, urls, locked=locked)
+    site.awards = completed.awards
+    result.warnings.extend(completed.warnings)
+    result.pathway_awards = [
+        f"{a.name}: {site.achievements[a.achievement].name}"
+        + (f" (issued {a.issued:%Y-%m-%d})" if a.issued else "")
+        for a in completed.new
+    ]
     entries = {a.key: lock.award(a.lock_key, a.key) for a in site.awards}
     fields = ob3.result_fields(site.awards)
     unsigned = {
@@ -187,6 +200,11 @@ def build(
     proofs = ProofCache(cache / "proofs.json" if use_cache else None)
     signed, result.signed = sign_credentials(site, unsigned, entries, keys, urls, proofs, report)
     issued = _issued(site, entries, signed, now, result)
+    learner_records, records_signed = clr.build_records(
+        site, issued, lock, keys, urls, proofs, report
+    )
+    result.signed += records_signed
+    result.records = len(learner_records)
 
     # 3. Every published file, in memory.
     site_output = output.Output()
@@ -225,6 +243,16 @@ def build(
         urls,
         {i.entry.credential: i.award.achievement for i in published},
     )
+    for learner in learner_records:
+        path = urls.record_path(learner.token)
+        site_output.add(path, learner.json_bytes)
+        site_output.add_json(detached_proof_path(path), learner.detached_proof)
+    artwork.publish_records(
+        site_output.add,
+        artwork.record_badge(site, prepared, cache / "images"),
+        [(r.token, r.json_bytes) for r in learner_records],
+        urls,
+    )
     if config.ob2:
         # A private or withdrawn award has no OB 2.0 output: OB 2.0 verifies by fetching an
         # assertion hosted in clear, which holds the narrative and evidence.
@@ -252,6 +280,7 @@ def build(
         extra_head=extra_head,
         qr_cache=cache / "qr-codes.json" if use_cache else None,
         keys_withdrawn=_keys_withdrawn(site, lock),
+        records=learner_records,
     )
     if sealed is not None:
         _seal_private(site_output, published, urls, sealed)

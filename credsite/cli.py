@@ -205,10 +205,16 @@ def build(
     if result.withdrawn:
         states += f"; {result.withdrawn} withdrawn (a notice only)"
     out.print(
-        f"Built {result.credentials} credentials ({states or 'none'}) into "
+        f"Built {result.credentials} credentials ({states or 'none'})"
+        + (f" and {result.records} learner records" if result.records else "")
+        + " into "
         f"{result.output_dir}: {result.files} files, {result.bytes / 1024:.0f} KiB, "
         f"{result.signed} signed, in {result.seconds:.1f} s."
     )
+    if result.pathway_awards:
+        out.print(f"New pathway awards: {len(result.pathway_awards)}")
+        for line in result.pathway_awards:
+            out.print(f"  {escape(line)}", emoji=False)
     if result.minted:
         out.print(
             f"Recorded in credsite.lock: {len(result.minted)} new entr"

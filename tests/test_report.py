@@ -79,27 +79,29 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_example_site_numbers(example: Path, tmp_path: Path) -> None:
     html, folder = report(example, tmp_path)
     assert body(folder, "overview") == {
-        "Credentials issued": ["19"],
+        "Credentials issued": ["26"],  # 24 awards in content/awards/, 2 pathway awards
         "Recipients (different email addresses)": ["19"],
-        "Achievements awarded": ["4"],
+        "Achievements awarded": ["5"],
         "Issuers": ["1"],
-        "Award files": ["4"],
+        "Award files": ["5"],  # the pathway's awards come from content/pathways/
     }
     assert body(folder, "per-achievement") == {
-        "Exchange Participant": ["Northbridge Open Learning Alliance", "6"],
+        "Exchange Participant": ["Northbridge Open Learning Alliance", "7"],
         "Faculty Coordinator": ["Northbridge Open Learning Alliance", "6"],
-        "Open Curriculum Contributor": ["Northbridge Open Learning Alliance", "3"],
-        "Peer Mentor": ["Northbridge Open Learning Alliance", "4"],
+        "Open Curriculum Contributor": ["Northbridge Open Learning Alliance", "6"],
+        "Peer Mentor": ["Northbridge Open Learning Alliance", "5"],
+        "Northbridge Global Educator": ["Northbridge Open Learning Alliance", "2"],
     }
-    assert body(folder, "per-issuer") == {"Northbridge Open Learning Alliance": ["4", "19"]}
+    assert body(folder, "per-issuer") == {"Northbridge Open Learning Alliance": ["5", "26"]}
     assert body(folder, "per-award-file") == {
-        "exchange-spring-2026.yaml": ["6"],
-        "contributors-and-mentors.yaml": ["7"],
+        "contributors-and-mentors.yaml": ["11"],
+        "exchange-spring-2026.yaml": ["7"],
         "faculty-coordinators-2025-26.yaml": ["5"],
+        "content/pathways/global-educator.yaml": ["2"],
         "amara-nwosu.yaml": ["1"],
     }
     assert body(folder, "status") == {
-        "Active": ["17"],
+        "Active": ["24"],
         "Expired": ["1"],
         "Revoked": ["1"],
     }  # suspension is off in the example: no "Suspended" row
@@ -110,24 +112,26 @@ def test_example_site_numbers(example: Path, tmp_path: Path) -> None:
         "2024-06": "1",
         "2025-12": "1",
         "2026-02": "1",
-        "2026-05": "2",
+        "2026-04": "1",
+        "2026-05": "3",
         "2026-06": "5",
-        "2026-07": "7",
-        "2026-09": "1",
+        "2026-07": "9",
+        "2026-08": "1",
+        "2026-09": "3",
         "2026-10": "1",
     }
-    assert body(folder, "frameworks") == {"ESCO": ["3 of 4", "6", "15"]}
+    assert body(folder, "frameworks") == {"ESCO": ["3 of 5", "6", "19"]}
     skills = body(folder, "skills")
     assert skills["demonstrate intercultural competence"] == [
         "ESCO",
         "Exchange Participant; Faculty Coordinator",
-        "12",
+        "13",
     ]
     assert body(folder, "alignment-coverage")["Peer Mentor"] == ["none"]
     assert body(folder, "quality") == {
-        "Awards without a narrative": ["0"],
-        "Awards without evidence": ["10"],
-        "Achievements without an image or criteria": ["3"],
+        "Awards without a narrative": ["2"],  # the pathway awards: their evidence is the parts
+        "Awards without evidence": ["14"],
+        "Achievements without an image or criteria": ["4"],
         "Pairs of near-duplicate email addresses": ["0"],
         "Awards not issued yet": ["0"],
     }
@@ -137,6 +141,7 @@ def test_example_site_numbers(example: Path, tmp_path: Path) -> None:
         "Fatima Zahra El Amrani",
         "Joost van Dam",
         "Joost van den Berg",
+        "Keiko Nakamura",
         "Kwame Asante",
         "Mei Tanaka",
         "Nguyễn Thị Lan",
@@ -332,27 +337,28 @@ def test_public_report_suppresses_small_counts(
 ) -> None:
     _, folder = report(example, tmp_path / "example", public=True)
     assert body(folder, "per-achievement") == {
-        "Exchange Participant": ["Northbridge Open Learning Alliance", "6"],
+        "Exchange Participant": ["Northbridge Open Learning Alliance", "7"],
         "Faculty Coordinator": ["Northbridge Open Learning Alliance", "6"],
-        "Open Curriculum Contributor": ["Northbridge Open Learning Alliance", "<5"],
-        "Peer Mentor": ["Northbridge Open Learning Alliance", "<5"],
+        "Open Curriculum Contributor": ["Northbridge Open Learning Alliance", "6"],
+        "Northbridge Global Educator": ["Northbridge Open Learning Alliance", "<5"],
+        "Peer Mentor": ["Northbridge Open Learning Alliance", "≥5"],  # 26 - 7 - 6 - 6 = 7 = 2 + 5
     }
     # 1 + 1: two hidden counts that add up to 2 would each be 1, so a third is hidden
     assert body(folder, "status") == {"Active": ["≥5"], "Expired": ["<5"], "Revoked": ["<5"]}
     # a total over some hidden achievements but not all would give them away
-    assert body(folder, "frameworks") == {"ESCO": ["3 of 4", "6", "hidden"]}
-    assert body(folder, "per-issuer") == {"Northbridge Open Learning Alliance": ["4", "19"]}
+    assert body(folder, "frameworks") == {"ESCO": ["3 of 5", "6", "19"]}
+    assert body(folder, "per-issuer") == {"Northbridge Open Learning Alliance": ["5", "26"]}
     # files awarding fewer than 5 people are not named. One hidden count hides others, the
     # smallest first, until it cannot be worked out: 17 - 6 = 1 + 5 + 5 would tell the 1, so
     # all are hidden. Hidden counts go last, by name: the order tells nothing about them either.
     # (19 - 7 = 12 = 1 + 5 + 6 or 2 + 5 + 5: the 7 can be shown, the small count stays unknown.)
     assert list(body(folder, "per-award-file").items()) == [
-        ("contributors-and-mentors.yaml", ["7"]),
-        ("exchange-spring-2026.yaml", ["≥5"]),
+        ("contributors-and-mentors.yaml", ["11"]),
+        ("exchange-spring-2026.yaml", ["7"]),
         ("faculty-coordinators-2025-26.yaml", ["≥5"]),
-        ("Other award files (1)", ["<5"]),
+        ("Other award files (2)", ["<5"]),
     ]
-    assert body(folder, "overview")["Credentials issued"] == ["19"]
+    assert body(folder, "overview")["Credentials issued"] == ["26"]
 
     _, folder = report(generated, tmp_path / "gen", GENERATED_NOW, public=True)
     assert body(folder, "status") == {
@@ -379,16 +385,18 @@ def test_public_charts_show_no_hidden_count(example: Path, tmp_path: Path) -> No
     specs = chart_specs(html.read_text(encoding="utf-8"))
     assert "chart-status" not in specs  # every count hidden: no chart
     assert specs["chart-per-achievement"]["data"]["values"] == [
-        {"c": "Exchange Participant", "v": 6, "t": "6"},
+        {"c": "Exchange Participant", "v": 7, "t": "7"},
         {"c": "Faculty Coordinator", "v": 6, "t": "6"},
-        {"c": "Open Curriculum Contributor", "v": None, "t": "<5"},
-        {"c": "Peer Mentor", "v": None, "t": "<5"},
+        {"c": "Open Curriculum Contributor", "v": 6, "t": "6"},
+        {"c": "Northbridge Global Educator", "v": None, "t": "<5"},
+        {"c": "Peer Mentor", "v": None, "t": "≥5"},
     ]
     domain = specs["chart-per-achievement"]["encoding"]["y"]["scale"]["domain"]
     assert domain == [
         "Exchange Participant",
         "Faculty Coordinator",
         "Open Curriculum Contributor",
+        "Northbridge Global Educator",
         "Peer Mentor",
     ]
 
@@ -723,7 +731,7 @@ def test_delivery_counts_who_credsite_notify_told(tmp_path: Path) -> None:
     assert body(folder, "delivery") == {
         "By email (credsite notify --send)": ["0"],
         "Marked as told another way (--mark-sent)": ["0"],
-        "Not told yet": ["18"],  # 17 active + 1 expired; the revoked one is not counted
+        "Not told yet": ["25"],  # 24 active + 1 expired; the revoked one is not counted
     }
     held = [
         c
@@ -739,7 +747,8 @@ def test_delivery_counts_who_credsite_notify_told(tmp_path: Path) -> None:
     assert body(folder, "delivery") == {
         "By email (credsite notify --send)": ["3"],
         "Marked as told another way (--mark-sent)": ["1"],
-        "Not told yet": ["14"],
+        "Not told yet": ["21"],
     }
-    waiting = {row[1] for row in rows(folder, "not-told")[1:]}
-    assert held[0].award.email not in waiting and held[5].award.email in waiting
+    waiting = {(row[1], row[2]) for row in rows(folder, "not-told")[1:]}
+    assert (held[0].award.email, held[0].achievement.name) not in waiting
+    assert (held[5].award.email, held[5].achievement.name) in waiting

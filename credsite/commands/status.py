@@ -48,6 +48,7 @@ from credsite.atomic import write_atomic
 from credsite.content import config as site_config
 from credsite.content import model, spreadsheet, yamlsource
 from credsite.errors import CredsiteError, Location, Problems
+from credsite.issuing.pathways import automatic_award
 from credsite.issuing.urls import Urls
 from credsite.sitelock import site_lock
 from credsite.state.lockfile import Lockfile
@@ -202,6 +203,15 @@ def find_award(site: model.Site, lock: Lockfile, credential: str) -> model.Award
             )
     award = by_lock_key.get(tokens[token])
     if award is None:
+        if (automatic := automatic_award(site, tokens[token])) is not None:
+            slug, email = automatic
+            raise CredsiteError(
+                f"credential {token} is the pathway award of '{slug}' that the build made for "
+                f"{email}: it has no line of its own to edit. To revoke or suspend it, write it "
+                f"in {site.config.content}/awards/ (achievement: {slug}, name, email: {email}) "
+                "with 'status', 'status_reason' and 'status_date' (see "
+                f"{site.config.content}/README.md, pathways/)"
+            )
         raise CredsiteError(
             f"credential {token} is recorded in {site.config.lockfile}, but its award is no longer "
             f"in {site.config.content}/ (deleted, or its achievement, email or id changed). "

@@ -1,7 +1,11 @@
-"""Verify a built site, one credential file, or a baked image, offline.
+"""Verify a built site, one credential file, a learner record, or a baked image, offline.
 
 Maps the site's own URLs to files in a built folder so DID documents and status lists
 are read from what will be published; nothing is fetched from the network.
+
+A learner record (CLR 2.0 ``ClrCredential``, ``records/``) is checked as a credential (its own
+proof, issuer key and dates), then every credential nested in it in full (proofs, key, dates,
+status), each of which must also be the one the site publishes at its id.
 
 No file larger than `MAX_BYTES` (10 MiB) is read: it is refused from its size before reading (a
 credential is a few KiB, a baked badge well under a MiB). A PNG is read as a stream of chunks, so
@@ -23,14 +27,28 @@ from credsite.issuing.urls import (
     CREDENTIALS,
     DETACHED_PROOF_SUFFIX,
     OB2_ASSERTIONS,
+    RECORDS,
     SITE_MARKER,
     STATUS,
 )
 from credsite.openbadges import ob2, png, svg
-from credsite.openbadges.image import KEYWORD_OB3, MAX_BYTES, ImageError
+from credsite.openbadges.image import KEYWORD_CLR, KEYWORD_OB3, MAX_BYTES, ImageError
 from credsite.openbadges.png import PNG_SIGNATURE
 from credsite.vc.proof import JCS, RDFC, verify_proof
-from credsite.vc.verify import Check, Report, VerifyCache, resolve_key, verify_credential
+from credsite.vc.verify import (
+    EXPIRED,
+    FAILED,
+    NOT_YET_VALID,
+    PRECEDENCE,
+    VERIFIED,
+    Check,
+    Report,
+    VerifyCache,
+    resolve_key,
+    verify_credential,
+)
+
+CLR_TYPE = "ClrCredential"
 
 
 @dataclass(frozen=True)
@@ -112,7 +130,9 @@ def verify_site(folder: Path, now: dt.datetime | None = None) -> list[Verified]:
     results = []
     ob2_folder = folder / OB2_ASSERTIONS  # OB 2.0 hosted assertions and baked copies
     ob2_paths = sorted(ob2_folder.iterdir()) if ob2_folder.is_dir() else []
-    for path in [*sorted((folder / CREDENTIALS).iterdir()), *ob2_paths]:
+    records = folder / RECORDS  # learner records (CLR 2.0) and their baked copies
+    record_paths = sorted(records.iterdir()) if records.is_dir() else []
+    for path in [*sorted((folder / CREDENTIALS).iterdir()), *record_paths, *ob2_paths]:
         if path.suffix in (".json", ".png", ".svg"):
             results.append(
                 Verified(
@@ -121,8 +141,8 @@ def verify_site(folder: Path, now: dt.datetime | None = None) -> list[Verified]:
             )
     for proof_path in sorted(folder.rglob("*" + DETACHED_PROOF_SUFFIX)):
         relative = proof_path.relative_to(folder).as_posix()
-        if relative.startswith(CREDENTIALS + "/"):
-            continue  # checked with its credential above
+        if relative.startswith((CREDENTIALS + "/", RECORDS + "/")):
+            continue  # checked with its credential or record above
         results.append(Verified(relative, _verify_detached_only(proof_path, fetch)))
     return results
 
@@ -144,12 +164,14 @@ def extract(path: Path) -> str:
         with path.open("rb") as stream:
             if stream.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE:
                 stream.seek(0)
-                texts = png.read_texts(stream, (KEYWORD_OB3, ob2.PNG_KEYWORD))
-                text = texts[KEYWORD_OB3] or texts[ob2.PNG_KEYWORD]
+                texts = png.read_texts(stream, (KEYWORD_OB3, KEYWORD_CLR, ob2.PNG_KEYWORD))
+                text = texts[KEYWORD_OB3] or texts[KEYWORD_CLR] or texts[ob2.PNG_KEYWORD]
             else:
                 stream.seek(0)
                 data = stream.read()
                 text = svg.extract_svg(data, 3)
+                if text is None:
+                    text = svg.extract_svg(data, "clr")  # a learner record (records/*.svg)
                 if text is None:
                     text = ob2.extract(data)  # an OB 2.0 assertion (ob2/assertions/*.svg)
     except OSError as exc:
@@ -159,7 +181,7 @@ def extract(path: Path) -> str:
     if text is None:
         raise CredsiteError(
             f"{path}: no Open Badges 3.0 credential is baked into this image, "
-            "nor an OB 2.0 assertion"
+            "nor a CLR 2.0 learner record or an OB 2.0 assertion"
         )
     return text
 
@@ -178,6 +200,8 @@ def _verify_path(path: Path, fetch: SiteFiles, now: dt.datetime, folder: Path) -
     except (OSError, ValueError, CredsiteError) as exc:
         return Report(str(path), [Check("read", False, str(exc))], "failed")
     report = verify_credential(document, fetch, now, fetch.cache)
+    if isinstance(document, dict) and CLR_TYPE in _types(document):
+        nested_checks(document, fetch, now, report)
     if path.suffix != ".json":
         _compare_with_hosted(document, text, fetch, report)
     else:
@@ -188,6 +212,60 @@ def _verify_path(path: Path, fetch: SiteFiles, now: dt.datetime, folder: Path) -
             if not all(check.ok for check in checks):
                 report.status = "failed"
     return report
+
+
+def _types(document: dict[str, Any]) -> list[Any]:
+    value = document.get("type")
+    return value if isinstance(value, list) else [value]
+
+
+def nested_checks(
+    document: dict[str, Any], fetch: SiteFiles, now: dt.datetime, report: Report
+) -> None:
+    """A learner record's credentials: each verified in full (proofs, key, dates, status) and
+    compared with the copy the site publishes at its id. The record fails if any fails, and is
+    reported revoked or suspended when one of its credentials is; one that expired is part of
+    the record (a transcript keeps what was earned) and is only reported."""
+    subject = document.get("credentialSubject")
+    nested = subject.get("verifiableCredential") if isinstance(subject, dict) else None
+    items = nested if isinstance(nested, list) else ([] if nested is None else [nested])
+    if not items:
+        report.checks.append(Check("credentials", False, "the learner record holds no credential"))
+        report.status = FAILED
+        return
+    statuses = [report.status]
+    for number, credential in enumerate(items, 1):
+        sub = verify_credential(credential, fetch, now, fetch.cache)
+        name = f"credential {number}"
+        if isinstance(credential, dict):
+            subject_of = credential.get("credentialSubject")
+            achievement = subject_of.get("achievement") if isinstance(subject_of, dict) else None
+            title = achievement.get("name") if isinstance(achievement, dict) else None
+            if isinstance(title, str):
+                name += f" ({title})"
+        failed = [c for c in sub.checks if not c.ok]
+        detail = f"{sub.id}: {sub.status}"
+        if sub.status == FAILED and failed:
+            detail += f" ({failed[0].name}: {failed[0].message})"
+        report.checks.append(Check(name, sub.status != FAILED, detail))
+        statuses.append(VERIFIED if sub.status in (EXPIRED, NOT_YET_VALID) else sub.status)
+        try:
+            hosted = fetch(sub.id) if sub.id else None
+        except (KeyError, OSError, ValueError):
+            hosted = None
+        same = hosted is not None and hosted == credential
+        report.checks.append(
+            Check(
+                f"{name} published",
+                same,
+                f"the site publishes it at {sub.id}"
+                if same
+                else f"it is not the credential the site publishes at {sub.id or '(no id)'}",
+            )
+        )
+        if not same:
+            statuses.append(FAILED)
+    report.status = next((s for s in PRECEDENCE if s in statuses), VERIFIED)
 
 
 def _read_json(path: Path) -> Any:

@@ -95,6 +95,9 @@ class SiteConfig:
     """The mail server `credsite notify --send` uses; None when site.yaml has no `smtp:`."""
     locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
     """Where `url` and `output` are set: their values in site.yaml, or the -o option."""
+    clr: bool = False
+    """Publish a signed learner record (CLR 2.0) per recipient, holding all their credentials,
+    at an unguessable address. Off by default: it links one person's credentials together."""
 
     @property
     def output_dir(self) -> Path:
@@ -131,6 +134,7 @@ _KEYS = [
     "noindex",
     "visibility",
     "smtp",
+    "clr",
 ]
 
 
@@ -190,6 +194,7 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         visibility=_visibility(read),
         smtp=_read_smtp(read),
         locations=locations,
+        clr=read.bool("clr", False),
     )
     if collect is not None:
         collect.extend(problems.items)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from credsite.content import pathways as pathway_rules
 from credsite.content import spreadsheet, yamlsource
 from credsite.content.config import PLACEHOLDER_URL, SLUG, VISIBILITIES, SiteConfig
 from credsite.content.fields import Reader
@@ -196,6 +197,8 @@ class Site:
     achievements: dict[str, Achievement] = field(default_factory=dict)
     awards: list[Award] = field(default_factory=list)
     primary_issuer: str = ""
+    pathways: dict[str, pathway_rules.Pathway] = field(default_factory=dict)
+    """Achievements completed by holding others (content/pathways/): their completion rules."""
     warnings: list[Problem] = field(default_factory=list)
     """Things read but perhaps not as meant, and files in content/ that credsite does not read."""
 
@@ -220,8 +223,12 @@ def load(config: SiteConfig) -> Site:
             achievement = _load_achievement(path, config, problems, warnings)
             if achievement:
                 site.achievements[achievement.slug] = achievement
+    for path in _files(content / "pathways", (".yaml", ".yml")):
+        if _unique_slug(path, achievement_files, "achievement", config, problems):
+            _load_pathway(path, site, config, problems, warnings)
     awards: list[Award] = []
     read = {*site_files(content / "issuers"), *site_files(content / "achievements")}
+    read.update(site_files(content / "pathways"))
     for path in _files(content / "awards", AWARD_SUFFIXES):
         read.add(path)
         if path.suffix.lower() in spreadsheet.SUFFIXES:
@@ -315,15 +322,15 @@ def _not_read(config: SiteConfig, read: set[Path]) -> list[Problem]:
             advice = f"spreadsheets of awards are read only in {awards}: move it there"
         elif suffix in YAML_SUFFIXES:
             advice = (
-                "YAML files are read only in issuers/, achievements/ and awards/: move it into "
-                "the folder for what it describes"
+                "YAML files are read only in issuers/, achievements/, pathways/ and awards/: "
+                "move it into the folder for what it describes"
             )
-        elif top in ("issuers", "achievements"):
+        elif top in ("issuers", "achievements", "pathways"):
             advice = f"{top} are YAML files (.yaml)"
         else:
             advice = (
-                "credsite reads YAML in issuers/, achievements/ and awards/, spreadsheets in "
-                "awards/, and the images those files name"
+                "credsite reads YAML in issuers/, achievements/, pathways/ and awards/, "
+                "spreadsheets in awards/, and the images those files name"
             )
         warnings.append(
             Problem(
@@ -516,10 +523,30 @@ def _load_issuer(
     )
 
 
+def _load_pathway(
+    path: Path, site: Site, config: SiteConfig, problems: Problems, warnings: Problems
+) -> None:
+    """A pathway file: the fields of an achievement, plus its completion rules."""
+    data = _read_yaml_map(path, config, problems, "pathway", warnings)
+    if data is None:
+        return
+    achievement = _load_achievement(path, config, problems, warnings, pathway_rules.KEYS, data)
+    rules = pathway_rules.read_rules(path.stem, data, problems)
+    if achievement is not None and rules is not None:
+        site.achievements[achievement.slug] = achievement
+        site.pathways[achievement.slug] = rules
+
+
 def _load_achievement(
-    path: Path, config: SiteConfig, problems: Problems, warnings: Problems
+    path: Path,
+    config: SiteConfig,
+    problems: Problems,
+    warnings: Problems,
+    extra_keys: tuple[str, ...] = (),
+    data: Map | None = None,
 ) -> Achievement | None:
-    data = _read_yaml_map(path, config, problems, "achievement", warnings)
+    if data is None:
+        data = _read_yaml_map(path, config, problems, "achievement", warnings)
     slug = _slug(path, config, problems)
     if data is None or slug is None:
         return None
@@ -535,6 +562,7 @@ def _load_achievement(
             "tags",
             "valid_for",
             "alignments",
+            *extra_keys,
         ],
         required=["name", "description", "criteria"],
     )
@@ -845,6 +873,13 @@ def _cross_check(
                 )
         elif achievement.issuer not in site.issuers and achievement.issuer not in failed_issuers:
             problems.add(achievement.location, _unknown("issuer", achievement.issuer, site.issuers))
+    pathway_rules.check(
+        site.pathways,
+        lambda slug: (
+            None if slug in site.achievements else unknown_achievement(slug, site.achievements)
+        ),
+        problems,
+    )
     seen: dict[str, Award] = {}
     for award in awards:
         if award.achievement in failed_achievements:

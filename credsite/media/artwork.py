@@ -20,7 +20,14 @@ from credsite.errors import ContentError, Problems
 from credsite.issuing.urls import Urls
 from credsite.media import art, raster
 from credsite.openbadges import png, svg
-from credsite.openbadges.image import KEYWORD_OB2, KEYWORD_OB3, ImageError, PreparedPng, PreparedSvg
+from credsite.openbadges.image import (
+    KEYWORD_CLR,
+    KEYWORD_OB2,
+    KEYWORD_OB3,
+    ImageError,
+    PreparedPng,
+    PreparedSvg,
+)
 
 
 @dataclass
@@ -174,3 +181,36 @@ def publish_ob2(
         add(urls.ob2_assertion_path(token, "png"), png.bake_png(badge_png, KEYWORD_OB2, text))
         baked_svg = svg.bake_svg(badge_svg, text, version=2, verify=hosted)
         add(urls.ob2_assertion_path(token, "svg"), baked_svg.encode("utf-8"))
+
+
+RECORD_BADGE = "Learner Record"
+"""What the drawn image of a learner record says (CLR 2.0 baked into it)."""
+
+
+def record_badge(
+    site: Site, prepared: Prepared, cache_dir: Path
+) -> tuple[PreparedPng, PreparedSvg] | None:
+    """The image learner records are baked into (``clr: true``): badge art saying "Learner
+    Record" in the primary issuer's colours, with its logo; drawn once, then cached."""
+    if not site.config.clr:
+        return None
+    issuer = site.issuers[site.primary_issuer]
+    cache = FileCache(cache_dir, art.cache_version())
+    return _drawn_badge(cache, RECORD_BADGE, issuer, prepared.logos.get(issuer.slug))
+
+
+def publish_records(
+    add: Add,
+    badge: tuple[PreparedPng, PreparedSvg] | None,
+    records: list[tuple[str, bytes]],
+    urls: Urls,
+) -> None:
+    """Bake each learner record (token, its JSON bytes) into a PNG (iTXt ``clrcredential``) and
+    an SVG (``<clr:credential>`` in ``https://purl.imsglobal.org/clr/v2p0``), CLR 2.0 baking."""
+    if badge is None:
+        return
+    badge_png, badge_svg = badge
+    for token, record_json in records:
+        text = record_json.decode("utf-8")
+        add(urls.record_path(token, "png"), png.bake_png(badge_png, KEYWORD_CLR, text))
+        add(urls.record_path(token, "svg"), svg.bake_svg(badge_svg, text, "clr").encode("utf-8"))

@@ -19,6 +19,8 @@ from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Problems
 from credsite.issuing.issued import award_dates
+from credsite.issuing.pathways import award_pathways
+from credsite.issuing.urls import Urls
 from credsite.state.lockfile import AwardEntry, Lockfile
 from credsite.state.notified import FILE_NAME as LEDGER_FILE
 from credsite.state.notified import Ledger
@@ -92,6 +94,13 @@ def load(root: Path, options: Options, now: dt.datetime) -> Facts:
     problems.raise_if_any()
     assert site is not None
     lock = Lockfile.load(config.lockfile_path, config.lockfile)
+    if site.pathways:
+        # the pathway awards the build would publish (only those already minted: locked), worked
+        # out on a second reading of the lockfile, so that nothing the report counts is minted
+        # in passing (the lockfile is never written)
+        scratch = Lockfile.load(config.lockfile_path, config.lockfile)
+        urls = Urls(config.url, site.primary_issuer)
+        site.awards = award_pathways(site, scratch, urls, locked=True).awards
     facts = collect(site, lock, options, now)
     ledger_path = root / LEDGER_FILE
     if ledger_path.exists():

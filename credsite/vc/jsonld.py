@@ -57,6 +57,9 @@ CONTEXT_FILES: dict[str, str] = {
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": "ob-v3p0-context-3.0.3.json",
     "https://w3id.org/security/data-integrity/v2": "data-integrity-v2.jsonld",
     "https://w3id.org/security/multikey/v1": "multikey-v1.jsonld",
+    # CLR 2.0.1, verbatim from 1EdTech/digital-credentials-public-validator @ 38254719 (the copy
+    # the 1EdTech validator pins), sha256 880f1902d4158f2f33ce06af41b90719977cd1ea337a9de2e41edb3ff5e543d6
+    "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json": "clr-v2p0-context-2.0.1.json",
 }
 
 _CONTEXT_DIR = Path(__file__).parent / "contexts"

@@ -22,6 +22,8 @@ from urllib.parse import quote, urlencode
 
 from credsite.colour import WHITE, mix, readable_on, text_on
 from credsite.content.model import Achievement, Award, Issuer, Site
+from credsite.issuing import clr
+from credsite.issuing.clr import Record
 from credsite.issuing.issued import Issued
 from credsite.issuing.ob3 import VC_V2
 from credsite.issuing.ob3 import field_label as field_label  # re-exported: themes and tests use it
@@ -249,12 +251,14 @@ def add_pages(
     extra_head: str = "",
     qr_cache: Path | None = None,
     keys_withdrawn: dict[str, dt.datetime] | None = None,
+    records: list[Record] | None = None,
 ) -> None:
     """Every HTML page and the theme's static files.
 
     `qr_cache` is the file QR drawings are kept in between builds (None: draw every time).
     `keys_withdrawn`: issuer -> when it last withdrew a compromised key (`credsite keys
     compromised`); copies of its credentials downloaded before then no longer verify.
+    `records`: the learner records (``clr: true``), each with a transcript page.
     """
     config = site.config
     theme = render.load_theme(config)
@@ -270,6 +274,7 @@ def add_pages(
         "primary_issuer": primary,
         "type_label": type_label,
         "noindex": config.noindex,
+        "pathways": site.pathways,
     }
     qr = QrCodes(qr_cache)
     qr.prepare(
@@ -279,6 +284,7 @@ def add_pages(
             if not i.award.withdrawn
             for suffix in ("html", "json")
         ]
+        + [urls.url(urls.record_path(r.token, "html")) for r in records or []]
     )
     by_achievement: dict[str, list[Issued]] = {}
     for item in issued:
@@ -352,6 +358,9 @@ def add_pages(
             achievement=achievement,
             issuer=issuer,
             valid_for=duration_text(achievement.valid_for),
+            pathway=site.pathways.get(achievement.slug),
+            within=duration_text(p.within) if (p := site.pathways.get(achievement.slug)) else "",
+            counts_towards=counts_towards(site, achievement.slug),
             holders=by_achievement.get(achievement.slug, []),
             og=OpenGraph(
                 title=f"{achievement.name} · {issuer.name}",
@@ -388,9 +397,80 @@ def add_pages(
             ),
             noindex=config.noindex and item.award.visibility != "public",
         )
+    for record in records or []:
+        primary_issuer = site.issuers[site.primary_issuer]
+        page(
+            "record.html",
+            urls.record_path(record.token, "html"),
+            primary_issuer,
+            **record_context(record, site, urls, qr),
+        )
     qr.save()
     for path, data in static.items():
         site_output.add(path, data)
+
+
+def counts_towards(site: Site, slug: str) -> list[Achievement]:
+    """The pathways that name achievement `slug` among their requirements, by name."""
+    found = [
+        site.achievements[p]
+        for p, pathway in site.pathways.items()
+        if slug in pathway.component_slugs()
+    ]
+    return sorted(found, key=lambda a: (a.name, a.slug))
+
+
+def record_context(record: Record, site: Site, urls: Urls, qr: QrCodes) -> dict[str, Any]:
+    """The learner record page's variables (docs/themes.md "record.html")."""
+    rows = []
+    for index, item in enumerate(record.credentials):
+        achievement = site.achievements[item.award.achievement]
+        rows.append(
+            {
+                "index": index,
+                "item": item,
+                "achievement": achievement,
+                "issuer": site.issuers[achievement.issuer],
+                "dates": item.dates,
+                "state": item.state,
+                "page": urls.credential_path(item.entry.credential, "html"),
+                "pathway": achievement.slug in site.pathways,
+            }
+        )
+    # the signed associations, grouped by pathway: [(index of the first, [indices of each])]
+    links = record.document["credentialSubject"].get("association", [])
+    groups: dict[str, list[int]] = {}
+    for index, link in enumerate(links):
+        groups.setdefault(link["targetId"], []).append(index)
+    token = record.token
+    page_url = urls.url(urls.record_path(token, "html"))
+    updated = clr.updated(record)
+    return {
+        "record": record,
+        "credential": record.document,
+        "token": token,
+        "recipient": record.name,
+        "issuer": site.issuers[site.primary_issuer],
+        "rows": rows,
+        "pathway_groups": [(indices[0], indices) for indices in groups.values()],
+        "names": {a["id"]: a["name"] for a in record.document["credentialSubject"]["achievement"]},
+        "updated": updated,
+        "files": {
+            "json": urls.record_path(token, "json"),
+            "png": urls.record_path(token, "png"),
+            "svg": urls.record_path(token, "svg"),
+        },
+        "download_name": (slugify(record.name, ascii_only=False) or token) + "-learner-record.json",
+        "qr_svg": qr.svg(page_url, f"QR code: the address of this learner record, {page_url}"),
+        "og": OpenGraph(
+            title=f"Learner record of {record.name}",
+            description=shorten(
+                f"{len(rows)} credential{'' if len(rows) == 1 else 's'} of {record.name}, "
+                f"signed by {site.issuers[site.primary_issuer].name}."
+            ),
+            url=page_url,
+        ),
+    }
 
 
 def _share_image(achievement: Achievement, issuer: Issuer, urls: Urls) -> dict[str, Any]:
