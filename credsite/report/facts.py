@@ -1,6 +1,6 @@
 """What the report counts: every award of the content with its dates and status, read only.
 
-Layer 16 (after issuing.issued). Reads site.yaml, the content (`credsite.content.model.load`) and
+Layer 17 (after issuing.pathways). Reads site.yaml, the content (`credsite.content.model.load`) and
 credsite.lock (`credsite.state.lockfile.Lockfile.load`); never writes the lockfile, never builds or
 signs. An award's dates and status are computed as the build computes them
 (`credsite.issuing.issued.award_dates`; active becomes expired once `validUntil` has passed).
