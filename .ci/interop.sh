@@ -65,8 +65,8 @@ BASE_URL=$(python -c 'import yaml; print(yaml.safe_load(open("site.yaml", encodi
 # The award's token (credentials/<token>.json) comes from credsite.lock via award.lock_key.
 # A withdrawn or private award gets none: its JSON is not published, or only encrypted.
 # Pathway awards are the ones credsite works out from the content (credsite.issuing.pathways, as
-# the build does; never the verifier); with `clr: true`, every recipient with an active award has
-# a learner record (records/<token>.json, token from credsite.lock) whose expected status is valid.
+# the build does; never the verifier); with `clr: true`, every recipient with an active award that
+# is neither private nor withdrawn has a learner record (records/<token>.json, token from credsite.lock) whose expected status is valid.
 expectations=$(python - <<'EOF'
 import datetime as dt
 import sys
@@ -105,7 +105,10 @@ for award in awards:
     print(f"{entry.credential}={status}")
 records = 0
 if site.config.clr:
-    for email in sorted({a.email for a in awards if a.status == "active"}):
+    # a record holds the recipient's active credentials that are neither private nor withdrawn
+    # (a record is public); one with none of those has no record
+    shown = [a for a in awards if a.status == "active" and a.visibility != "private"]
+    for email in sorted({a.email for a in shown if not a.withdrawn}):
         record = lock.clrs.get(clr.recipient_key(email))
         if record is None:
             sys.exit(f"interop: the learner record of {email} is not in credsite.lock")
