@@ -21,6 +21,7 @@ from typing import Any
 from credsite.content import spreadsheet, yamlsource
 from credsite.content.config import SLUG, SiteConfig
 from credsite.content.fields import Reader
+from credsite.content.frameworks import Alignment, read_alignment
 from credsite.content.yamlsource import Map, Node, Seq
 from credsite.errors import CredsiteError, Location, Problem, Problems
 from credsite.values import LATEST, add_duration, is_http_url, parse_duration
@@ -98,17 +99,6 @@ class Issuer:
     location: Location
     publish_email: bool = False
     """Show `email` in the OB 2.0 issuer profile (OB 2.0 requires it); off for privacy."""
-
-
-@dataclass(frozen=True)
-class Alignment:
-    """A link to a skill or competency in a framework (OB 3.0 Alignment)."""
-
-    name: str
-    url: str
-    framework: str | None = None
-    code: str | None = None
-    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -479,18 +469,8 @@ def _load_achievement(path: Path, config: SiteConfig, problems: Problems) -> Ach
             valid_for = None
     alignments = []
     for item, loc in _items(read, "alignments"):
-        if not isinstance(item, Map):
-            problems.add(loc, "each alignment must be a mapping with 'name' and 'url'")
-            continue
-        aread = Reader(item, problems, "alignment")
-        aread.check_keys(["name", "url", "framework", "code", "description"], ["name", "url"])
-        name, url = aread.str("name"), aread.url("url")
-        if name and url:
-            alignments.append(
-                Alignment(
-                    name, url, aread.str("framework"), aread.str("code"), aread.str("description")
-                )
-            )
+        if alignment := read_alignment(item, loc, problems):
+            alignments.append(alignment)
     issuer = read.str("issuer", "", pattern=SLUG)
     return Achievement(
         slug=slug,

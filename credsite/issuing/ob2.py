@@ -121,8 +121,8 @@ def badge_class(achievement: Achievement, urls: Urls) -> dict[str, Any]:
 
 
 def _ob2_alignment(alignment: Any) -> dict[str, Any]:
-    """OB 2.0 AlignmentObject: the OB 3.0 fields, untyped."""
-    return {k: v for k, v in alignment_doc(alignment).items() if k != "type"}
+    """OB 2.0 AlignmentObject: the OB 3.0 fields, untyped (OB 2.0 has no `targetType`)."""
+    return {k: v for k, v in alignment_doc(alignment).items() if k not in ("type", "targetType")}
 
 
 def revocation(item: Issued, site: Site) -> tuple[bool, str | None]:

@@ -126,12 +126,13 @@ def achievement_doc(
 
 
 def alignment_doc(alignment: Any) -> dict[str, Any]:
-    """OB 3.0 Alignment (§B.1.5); OB 2.0 uses the same fields without `type`."""
+    """OB 3.0 Alignment (§B.1.5); OB 2.0 uses the same fields without `type` and `targetType`."""
     doc = {"type": ["Alignment"], "targetName": alignment.name, "targetUrl": alignment.url}
     for key, value in (
         ("targetFramework", alignment.framework),
         ("targetCode", alignment.code),
         ("targetDescription", alignment.description),
+        ("targetType", alignment.target_type),
     ):
         if value:
             doc[key] = value

@@ -15,12 +15,14 @@ import datetime as dt
 import functools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from credsite.colour import WHITE, mix, readable_on, text_on
+from credsite.content.frameworks import Alignment
 from credsite.content.model import Achievement, Award, Issuer, Site
 from credsite.issuing.issued import Issued
 from credsite.issuing.ob3 import VC_V2
@@ -189,6 +191,93 @@ def result_fields(credential: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+OTHER_FRAMEWORK = "Other skills"
+"""How pages head the alignments that name no framework."""
+
+
+@dataclass(frozen=True)
+class Skill:
+    """One alignment as pages show it: `index` is its place in the achievement's `alignment`
+    (the credential page marks `credentialSubject.achievement.alignment.<index>` as signed), and
+    `anchor` its id on the index page, shared by every achievement aligned to the same target."""
+
+    alignment: Alignment
+    index: int
+    anchor: str
+    others: tuple[Achievement, ...] = ()
+    """The site's other achievements aligned to the same target."""
+
+
+def skill_anchors(achievements: Iterable[Achievement]) -> dict[str, str]:
+    """targetUrl -> a page id (``skill-lead-a-team``), the same for every achievement that aligns
+    to it, distinct for distinct targets (a number is added to a repeated name)."""
+    targets: dict[str, Alignment] = {}
+    for achievement in sorted(achievements, key=lambda a: a.slug):
+        for alignment in achievement.alignments:
+            targets.setdefault(alignment.url, alignment)
+    anchors: dict[str, str] = {}
+    used: set[str] = set()
+    ordered = sorted(targets.values(), key=lambda a: (a.framework or "", a.name, a.url))
+    for number, alignment in enumerate(ordered, 1):
+        base = "skill-" + (slugify(alignment.name, ascii_only=False) or str(number))
+        anchor, n = base, 1
+        while anchor in used:
+            n += 1
+            anchor = f"{base}-{n}"
+        used.add(anchor)
+        anchors[alignment.url] = anchor
+    return anchors
+
+
+def skill_groups(
+    achievement: Achievement,
+    anchors: dict[str, str],
+    achievements: dict[str, Achievement] | None = None,
+) -> list[tuple[str, list[Skill]]]:
+    """The achievement's alignments grouped by framework, in the order they are written, each
+    with the other achievements of `achievements` aligned to the same target."""
+    groups: dict[str, list[Skill]] = {}
+    others = [a for _, a in sorted((achievements or {}).items()) if a.slug != achievement.slug]
+    for index, alignment in enumerate(achievement.alignments):
+        shared = tuple(a for a in others if any(o.url == alignment.url for o in a.alignments))
+        skill = Skill(alignment, index, anchors.get(alignment.url, ""), shared)
+        groups.setdefault(alignment.framework or OTHER_FRAMEWORK, []).append(skill)
+    return list(groups.items())
+
+
+@dataclass(frozen=True)
+class IndexedSkill:
+    """A skill on the index page: the achievements aligned to it, by slug."""
+
+    alignment: Alignment
+    anchor: str
+    achievements: tuple[str, ...]
+
+
+def skills_index(
+    achievements: dict[str, Achievement], anchors: dict[str, str]
+) -> list[tuple[str, list[IndexedSkill]]]:
+    """Every skill of the site, grouped by framework (frameworks and skills by name), each with
+    the achievements aligned to it."""
+    found: dict[str, tuple[Alignment, list[str]]] = {}
+    for slug, achievement in sorted(achievements.items()):
+        for alignment in achievement.alignments:
+            entry = found.setdefault(alignment.url, (alignment, []))
+            if slug not in entry[1]:
+                entry[1].append(slug)
+    groups: dict[str, list[IndexedSkill]] = {}
+    for url, (alignment, slugs) in found.items():
+        groups.setdefault(alignment.framework or OTHER_FRAMEWORK, []).append(
+            IndexedSkill(alignment, anchors[url], tuple(slugs))
+        )
+    return [
+        (framework, sorted(skills, key=lambda s: (s.alignment.name.casefold(), s.anchor)))
+        for framework, skills in sorted(
+            groups.items(), key=lambda item: (item[0] == OTHER_FRAMEWORK, item[0].casefold())
+        )
+    ]
+
+
 def shorten(text: str, limit: int = OG_DESCRIPTION_MAX) -> str:
     """`text` on one line, cut at a word boundary with an ellipsis when longer than `limit`."""
     text = " ".join(text.split())
@@ -260,6 +349,7 @@ def add_pages(
     theme = render.load_theme(config)
     static = render.static_files(theme)
     primary = site.issuers.get(site.primary_issuer) or next(iter(site.issuers.values()), None)
+    anchors = skill_anchors(site.achievements.values())
     common = {
         "site": config,
         "issuers": site.issuers,
@@ -269,6 +359,7 @@ def add_pages(
         "extra_head": extra_head,
         "primary_issuer": primary,
         "type_label": type_label,
+        "skill_anchors": anchors,
     }
     qr = QrCodes(qr_cache)
     qr.prepare(
@@ -302,6 +393,7 @@ def add_pages(
         "index.html",
         primary,
         credential_count=len(issued),
+        skills_index=skills_index(site.achievements, anchors),
         og=OpenGraph(
             title=config.title,
             description=shorten(config.description or config.title),
@@ -346,6 +438,7 @@ def add_pages(
             achievement=achievement,
             issuer=issuer,
             valid_for=duration_text(achievement.valid_for),
+            skills=skill_groups(achievement, anchors, site.achievements),
             holders=by_achievement.get(achievement.slug, []) if config.list_recipients else [],
             og=OpenGraph(
                 title=f"{achievement.name} · {issuer.name}",
@@ -370,6 +463,7 @@ def add_pages(
                 qr,
                 ob2=config.ob2,
                 key_withdrawn=(keys_withdrawn or {}).get(issuer.slug),
+                anchors=anchors,
             ),
         )
     qr.save()
@@ -396,6 +490,7 @@ def credential_context(
     *,
     ob2: bool = False,
     key_withdrawn: dt.datetime | None = None,
+    anchors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The credential page's variables (docs/themes.md "credential.html")."""
     award: Award = item.award
@@ -438,6 +533,7 @@ def credential_context(
         "dates": dates,
         "status_reason": award.status_reason if publish_reasons else None,
         "fields": result_fields(item.document),
+        "skills": skill_groups(achievement, anchors or skill_anchors([achievement])),
         "files": {
             "json": urls.credential_path(token, "json"),
             "png": urls.credential_path(token, "png"),

@@ -553,6 +553,33 @@ test('screenshots: credential page at 1280px and 390px, and the other page types
   await close(phone);
 });
 
+test('the home page filters the achievements by skill; the skills list and achievement pages link by anchor', async () => {
+  const page = await newPage({ viewport: { width: 320, height: 740 } });
+  await page.goto(`${base}/site/index.html`);
+  assert(await page.isVisible('[data-skill-filter] select'), 'the skill filter is shown with JavaScript');
+  const total = await page.$$eval('[data-skills]', (cards) => cards.length);
+  const option = await page.$eval('#skill-filter option[value^="skill-demonstrate-intercultural"]', (o) => o.value);
+  await page.selectOption('#skill-filter', option);
+  const shown = await page.$$eval('[data-skills]', (cards) => cards.filter((c) => !c.hidden).map((c) => c.querySelector('h3').textContent.trim()));
+  assertEqual(shown.join(', '), 'Exchange Participant, Faculty Coordinator', 'cards shown for the skill');
+  assert(/2 of \d+ achievements evidence/.test(await page.textContent('.skill-filter-status')), 'the count is announced');
+  await axe(page, 'index with a skill chosen at 320px');
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert(wide <= 320, `the filtered home page is ${wide}px wide at 320px`);
+  await page.selectOption('#skill-filter', '');
+  assertEqual(await page.$$eval('[data-skills]', (cards) => cards.filter((c) => !c.hidden).length), total, 'every card back');
+  // the achievement page groups skills by framework and links each to the home page's list
+  await page.goto(`${base}/site/achievements/faculty-coordinator.html`);
+  const frameworks = await page.$$eval('.skill-framework', (hs) => hs.map((h) => h.textContent.trim()));
+  assertEqual(frameworks.join(', '), 'ESCO, O*NET-SOC', 'framework headings');
+  assert(await page.evaluate(() => document.documentElement.scrollWidth) <= 320, 'the achievement page fits 320px');
+  await axe(page, 'achievement with skills at 320px');
+  await page.click('a.skill-more[href$="#skill-demonstrate-intercultural-competence"]');
+  await page.waitForURL(/index\.html#skill-demonstrate-intercultural-competence$/);
+  assert(await page.isVisible('#skill-demonstrate-intercultural-competence'), 'the skill is listed on the home page');
+  await close(page);
+});
+
 test('no request leaves the site while pages load and verify', async () => {
   assertEqual(outside.join(', '), '', 'requests to other hosts');
 });
