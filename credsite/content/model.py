@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from credsite.content import spreadsheet, yamlsource
+from credsite.content import assessment, spreadsheet, yamlsource
+from credsite.content.assessment import AwardResult, ResultSpec
 from credsite.content.config import SLUG, SiteConfig
 from credsite.content.fields import Reader
 from credsite.content.frameworks import Alignment, read_alignment
@@ -114,6 +115,11 @@ class Achievement:
     valid_for: tuple[int, str] | None
     alignments: tuple[Alignment, ...]
     location: Location
+    results: tuple[ResultSpec, ...] = ()
+    """What it assesses (OB 3.0 ResultDescriptions), in the order declared."""
+    publish_results: bool = False
+    """Put the declared results and each award's results into the credentials (personal data:
+    off unless the achievement says so)."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,8 @@ class Award:
     status_location: Location | None = None
     legacy_key: str | None = None
     """The id as credsite read it before it kept text as written (`id: 007` was 7), if it differs."""
+    results: tuple[AwardResult, ...] = ()
+    """Its results for what the achievement assesses, checked against it, in declaration order."""
 
     @property
     def lock_key(self) -> str:
@@ -220,6 +228,10 @@ def load(config: SiteConfig) -> Site:
     site.primary_issuer = _primary_issuer(site, problems)
     _cross_check(site, awards, problems)
     site.awards = sorted(awards, key=lambda a: a.key)
+    site.warnings = sorted(
+        [*site.warnings, *_unpublished_results(site)],
+        key=lambda p: (p.location or Location(""), p.message),
+    )
     problems.raise_if_any()
     return site
 
@@ -441,6 +453,8 @@ def _load_achievement(path: Path, config: SiteConfig, problems: Problems) -> Ach
             "tags",
             "valid_for",
             "alignments",
+            "results",
+            "publish_results",
         ],
         required=["name", "description", "criteria"],
     )
@@ -484,6 +498,8 @@ def _load_achievement(path: Path, config: SiteConfig, problems: Problems) -> Ach
         valid_for=valid_for,
         alignments=tuple(alignments),
         location=read.loc("issuer") if "issuer" in data else data.location,
+        results=assessment.read_specs(read),
+        publish_results=read.bool("publish_results", False),
     )
 
 
@@ -508,8 +524,9 @@ AWARD_FIELDS = [
     "status",
     "status_reason",
     "status_date",
+    "results",
 ]
-COHORT_DEFAULTS = ["achievement", "issued", "expires", "role", "fields"]
+COHORT_DEFAULTS = ["achievement", "issued", "expires", "role", "fields", "results"]
 
 
 def _load_award_file(path: Path, config: SiteConfig, problems: Problems) -> list[Award]:
@@ -629,6 +646,9 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
         achievement_location=(pick("achievement") or read).loc("achievement"),
         status_location=read.loc("status") if "status" in item else None,
         legacy_key=legacy_key,
+        results=assessment.merge(
+            assessment.read_award_results(dread), assessment.read_award_results(read)
+        ),
     )
 
 
@@ -705,7 +725,9 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
         elif achievement.issuer not in site.issuers:
             problems.add(achievement.location, _unknown("issuer", achievement.issuer, site.issuers))
     seen: dict[str, Award] = {}
-    for award in awards:
+    for number, award in enumerate(awards):
+        if award.achievement in site.achievements and (award.results or award.fields):
+            awards[number] = award = _check_results(award, site.achievements[award.achievement], problems)
         if award.achievement and award.achievement not in site.achievements:
             problems.add(
                 award.achievement_location or award.location,
@@ -722,6 +744,44 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
             )
         else:
             seen[award.key] = award
+
+
+def _unpublished_results(site: Site) -> list[Problem]:
+    """One warning per achievement whose awards give results it does not publish."""
+    counts: dict[str, int] = {}
+    for award in site.awards:
+        if award.results and award.achievement in site.achievements:
+            counts[award.achievement] = counts.get(award.achievement, 0) + 1
+    warnings = []
+    for slug, count in sorted(counts.items()):
+        achievement = site.achievements[slug]
+        if not achievement.publish_results:
+            warnings.append(
+                Problem(
+                    achievement.location,
+                    f"{count} award(s) of achievement '{slug}' give results, which are checked but "
+                    "not published: results are personal data, so an achievement publishes them "
+                    "only with 'publish_results: true' (content/README.md)",
+                )
+            )
+    return warnings
+
+
+def _check_results(award: Award, achievement: Achievement, problems: Problems) -> Award:
+    """The award's results checked against what its achievement declares; a field may not
+    share a declared result's name (it would read as that result on the page)."""
+    declared = {spec.slug: spec for spec in achievement.results}
+    for name, _ in award.fields:
+        if assessment.fold(name) in declared:
+            problems.add(
+                award.location,
+                f"field '{name}' has the name of a result achievement '{achievement.slug}' "
+                "declares: give it under 'results:' instead",
+            )
+    if not award.results:
+        return award
+    checked = assessment.check_results(award.results, achievement.results, achievement.slug, problems)
+    return replace(award, results=checked)
 
 
 def unknown_achievement(name: str, achievements: dict[str, Achievement]) -> str:

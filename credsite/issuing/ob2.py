@@ -263,6 +263,10 @@ def _left_out(site: Site, issued: list[Issued]) -> list[Problem]:
     for what, count in (
         ("'role'", sum(1 for a in awards if a.role)),
         ("'fields'", sum(1 for a in awards if a.fields)),
+        (
+            "'results'",
+            sum(1 for a in awards if a.results and site.achievements[a.achievement].publish_results),
+        ),
     ):
         if count:
             parts.append(f"{what} ({count} award{'s' * (count != 1)})")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from credsite.content.assessment import AwardResult, ResultSpec
 from credsite.content.model import Achievement, Award, Issuer, Site
 from credsite.issuing.issued import award_dates
 from credsite.issuing.status import status_entries
@@ -26,6 +27,9 @@ FIELD_FRAGMENT = "#field-"
 """A per-recipient field's ResultDescription id: the achievement id + ``#field-<slug of its name>``."""
 RESULT_TYPE = "Result"
 """The generic OB 3.0 ResultType (the schema's enum), for a field's free-text value."""
+RESULT_FRAGMENT = "#result-"
+"""A declared result's ResultDescription id: the achievement id + ``#result-<slug of its name>``."""
+LEVEL_INFIX = "-level-"
 
 
 def field_label(name: str) -> str:
@@ -69,6 +73,72 @@ def results(achievement_id: str, fields: Sequence[tuple[str, str]]) -> list[dict
         }
         for name, value in fields
     ]
+
+
+def declared_result_id(achievement_id: str, slug: str) -> str:
+    """A declared result's ResultDescription id: the achievement id + ``#result-<slug>``."""
+    return achievement_id + RESULT_FRAGMENT + slug
+
+
+def level_id(achievement_id: str, result_slug: str, level_slug: str) -> str:
+    """A rubric level's id: its result's id + ``-level-<slug>``."""
+    return declared_result_id(achievement_id, result_slug) + LEVEL_INFIX + level_slug
+
+
+def declared_descriptions(achievement_id: str, specs: Sequence[ResultSpec]) -> list[dict[str, Any]]:
+    """The achievement's declared results as OB 3.0 ResultDescriptions (§B.1.14), in order: grade
+    scales (`allowedValue`, low to high; `requiredValue`), rubrics (`rubricCriterionLevel` with
+    `points`; `requiredLevel`), ranges (`valueMin`, `valueMax`)."""
+    described = []
+    for spec in specs:
+        doc: dict[str, Any] = {
+            "id": declared_result_id(achievement_id, spec.slug),
+            "type": ["ResultDescription"],
+            "name": spec.name,
+            "resultType": spec.result_type,
+        }
+        if spec.allowed:
+            doc["allowedValue"] = list(spec.allowed)
+        if spec.required_value is not None:
+            doc["requiredValue"] = spec.required_value
+        if spec.levels:
+            doc["rubricCriterionLevel"] = [
+                {
+                    "id": level_id(achievement_id, spec.slug, level.slug),
+                    "type": ["RubricCriterionLevel"],
+                    "name": level.name,
+                    **({"description": level.description} if level.description else {}),
+                    **({"points": level.points} if level.points is not None else {}),
+                }
+                for level in spec.levels
+            ]
+        if spec.required_level is not None:
+            doc["requiredLevel"] = level_id(achievement_id, spec.slug, spec.required_level)
+        if spec.value_min is not None:
+            doc["valueMin"] = spec.value_min
+        if spec.value_max is not None:
+            doc["valueMax"] = spec.value_max
+        described.append(doc)
+    return described
+
+
+def declared_results(achievement_id: str, results: Sequence[AwardResult]) -> list[dict[str, Any]]:
+    """An award's checked results as OB 3.0 Results (§B.1.13): `value`, `achievedLevel` (the id of
+    the rubric level), `status`."""
+    docs = []
+    for result in results:
+        doc: dict[str, Any] = {
+            "type": ["Result"],
+            "resultDescription": declared_result_id(achievement_id, result.spec),
+        }
+        if result.level is not None:
+            doc["achievedLevel"] = level_id(achievement_id, result.spec, result.level)
+        if result.value is not None:
+            doc["value"] = result.value
+        if result.status is not None:
+            doc["status"] = result.status
+        docs.append(doc)
+    return docs
 
 
 def profile(issuer: Issuer, urls: Urls) -> dict[str, Any]:
@@ -120,8 +190,11 @@ def achievement_doc(
         doc["tag"] = list(achievement.tags)
     if achievement.alignments:
         doc["alignment"] = [alignment_doc(a) for a in achievement.alignments]
-    if field_names:
-        doc["resultDescription"] = result_descriptions(achievement_id, field_names)
+    described = result_descriptions(achievement_id, field_names) if field_names else []
+    if achievement.publish_results:
+        described += declared_descriptions(achievement_id, achievement.results)
+    if described:
+        doc["resultDescription"] = described
     return doc
 
 
@@ -170,8 +243,12 @@ def unsigned_credential(
         subject["narrative"] = award.narrative
     if award.role:
         subject["role"] = award.role
-    if award.fields:
-        subject["result"] = results(achievement_json["id"], award.fields)
+    # fields first, so that result i of a credential without declared results is field i
+    achieved = results(achievement_json["id"], award.fields)
+    if achievement.publish_results:
+        achieved += declared_results(achievement_json["id"], award.results)
+    if achieved:
+        subject["result"] = achieved
     doc: dict[str, Any] = {
         "@context": list(CONTEXTS),
         "id": urls.url(urls.credential_path(entry.credential)),

@@ -25,7 +25,7 @@ from credsite.colour import WHITE, mix, readable_on, text_on
 from credsite.content.frameworks import Alignment
 from credsite.content.model import Achievement, Award, Issuer, Site
 from credsite.issuing.issued import Issued
-from credsite.issuing.ob3 import VC_V2
+from credsite.issuing.ob3 import FIELD_FRAGMENT, VC_V2
 from credsite.issuing.ob3 import field_label as field_label  # re-exported: themes and tests use it
 from credsite.issuing.urls import Urls
 from credsite.media.art import SHARE_SIZE
@@ -180,15 +180,68 @@ def download_name(achievement_name: str, recipient_name: str, token: str) -> str
 
 
 def result_fields(credential: dict[str, Any]) -> list[tuple[str, str]]:
-    """The signed per-recipient fields as (label, value): each `result` of the credential with the
-    `name` of its ResultDescription, in the credential's order."""
+    """The signed per-recipient fields as (label, value): each `result` of the credential that is
+    a field (``#field-`` ResultDescription) with the `name` of its ResultDescription, in the
+    credential's order. Fields come first in `result`, so pair i is ``credentialSubject.result.i``."""
     subject = credential.get("credentialSubject", {})
     descriptions = subject.get("achievement", {}).get("resultDescription", [])
     names = {d.get("id"): d.get("name", "") for d in descriptions}
     return [
         (names.get(result.get("resultDescription"), ""), result.get("value", ""))
         for result in subject.get("result", [])
+        if FIELD_FRAGMENT in str(result.get("resultDescription", ""))
     ]
+
+
+@dataclass(frozen=True)
+class ShownResult:
+    """A declared result of a credential as its page shows it (every value from the signed JSON):
+    `index` is its place in ``credentialSubject.result``."""
+
+    index: int
+    label: str
+    value: str | None
+    level: str | None
+    points: str | None
+    status: str | None
+    value_max: str | None
+    required_level: str | None
+    required_value: str | None
+
+
+def assessed_results(credential: dict[str, Any]) -> list[ShownResult]:
+    """The credential's declared results (not its fields), in its order, with the names of the
+    achieved and required rubric levels and the ResultDescription's bounds."""
+    subject = credential.get("credentialSubject", {})
+    descriptions = {
+        d.get("id"): d for d in subject.get("achievement", {}).get("resultDescription", [])
+    }
+    levels = {
+        level.get("id"): level
+        for d in descriptions.values()
+        for level in d.get("rubricCriterionLevel", [])
+    }
+    shown = []
+    for index, result in enumerate(subject.get("result", [])):
+        rid = str(result.get("resultDescription", ""))
+        if FIELD_FRAGMENT in rid:
+            continue
+        described = descriptions.get(rid, {})
+        achieved = levels.get(result.get("achievedLevel"), {})
+        shown.append(
+            ShownResult(
+                index=index,
+                label=described.get("name", ""),
+                value=result.get("value"),
+                level=achieved.get("name"),
+                points=achieved.get("points"),
+                status=result.get("status"),
+                value_max=described.get("valueMax"),
+                required_level=levels.get(described.get("requiredLevel"), {}).get("name"),
+                required_value=described.get("requiredValue"),
+            )
+        )
+    return shown
 
 
 OTHER_FRAMEWORK = "Other skills"
@@ -533,6 +586,7 @@ def credential_context(
         "dates": dates,
         "status_reason": award.status_reason if publish_reasons else None,
         "fields": result_fields(item.document),
+        "results": assessed_results(item.document),
         "skills": skill_groups(achievement, anchors or skill_anchors([achievement])),
         "files": {
             "json": urls.credential_path(token, "json"),

@@ -268,6 +268,17 @@ test('a field value edited only in the page fails, naming the field', async () =
   await expectFailed(`tampered/credentials/${tampered.field}.html`, /“Cohort” field as “a value that was never signed” but the signed credential says “Spring 2026”/);
 });
 
+test('an assessed result is shown and checked; its level edited only in the page fails, naming it', async () => {
+  const token = tampered.result;
+  const page = await newPage();
+  await page.goto(`${base}/site/credentials/${token}.html`);
+  assertEqual(await verification(page), 'verified', 'the untouched page');
+  const level = await page.textContent('#results-heading + dl [data-vc$=".achievedLevel.name"]');
+  assert(level && level.trim(), 'the achieved level is shown');
+  await close(page);
+  await expectFailed(`tampered/credentials/${token}.html`, /“Peer review” result level as “Exemplary beyond words” but the signed credential says/);
+});
+
 test('a date edited only in the page fails', async () => {
   await expectFailed(`tampered/credentials/${tampered.date}.html`, /issue date as .* but the signed credential says/);
 });
@@ -635,7 +646,9 @@ async function main() {
       writeFileSync(file, changed);
     };
     const FIELD = /(<dd data-vc="credentialSubject\.result\.0\.value">)[^<]*/;
+    const RESULT_LEVEL = /(<span data-vc="credentialSubject\.result\.\d+\.achievedLevel\.name">)[^<]*/;
     tampered = {
+      result: pick('result', (h) => RESULT_LEVEL.test(h)),  // first: few credentials have one
       json: pick('json'),
       html: pick('html'),
       field: pick('field', (h) => FIELD.test(h)),
@@ -649,6 +662,7 @@ async function main() {
     editJson(`credentials/${tampered.json}.json`, (doc) => { doc.credentialSubject.achievement.name += ' (with honours)'; });
     editHtml(tampered.html, /(data-vc="credentialSubject\.name">)[^<]*/, '$1Someone Else');
     editHtml(tampered.field, FIELD, '$1a value that was never signed');
+    editHtml(tampered.result, RESULT_LEVEL, '$1Exemplary beyond words');
     // the shown date and its machine-readable twin, moved a year earlier
     editHtml(tampered.date, /(<time datetime=")(\d{4})(-[^"]*" data-vc="validFrom" data-vc-format="date">[^<]*?)(\d{4})</,
       (_, a, y1, b, y2) => `${a}${Number(y1) - 1}${b}${Number(y2) - 1}<`);

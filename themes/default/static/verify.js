@@ -612,7 +612,11 @@
     var result = /^credentialSubject\.result\.([0-9]+)\./.exec(path);
     if (result) {
       var label = resolvePath(doc, 'credentialSubject.result.' + result[1] + '.resultDescription.name');
-      return (typeof label === 'string' ? '\u201c' + label + '\u201d' : 'result ' + result[1]) + ' field';
+      var described = resolvePath(doc, 'credentialSubject.result.' + result[1] + '.resultDescription');
+      // per-recipient fields are results too (#field-...); declared results are the assessed ones
+      var kind = typeof described === 'string' && described.indexOf('#field-') >= 0 ? ' field' : ' result';
+      var what = /\.(achievedLevel|requiredLevel)\./.test(path) ? ' level' : /\.status$/.test(path) ? ' status' : '';
+      return (typeof label === 'string' ? '\u201c' + label + '\u201d' : 'result ' + result[1]) + kind + what;
     }
     if (/^evidence\./.test(path)) return 'evidence';
     if (/alignment\./.test(path)) return 'skill';
@@ -671,8 +675,13 @@
     ['issuer.name', 'validUntil', 'credentialSubject.role', 'credentialSubject.narrative',
       'credentialSubject.achievement.description', 'credentialSubject.achievement.criteria.narrative'
     ].forEach(function (p) { if (resolvePath(cred, p) !== undefined) paths.push(p); });
+    // every result: its label, and whichever of its value, achieved level and status it has
     asList(resolvePath(cred, 'credentialSubject.result')).forEach(function (r, i) {
-      paths.push('credentialSubject.result.' + i + '.value', 'credentialSubject.result.' + i + '.resultDescription.name');
+      var at = 'credentialSubject.result.' + i + '.';
+      paths.push(at + 'resultDescription.name');
+      if (r && r.value !== undefined) paths.push(at + 'value');
+      if (r && r.achievedLevel !== undefined) paths.push(at + 'achievedLevel.name');
+      if (r && r.status !== undefined) paths.push(at + 'status');
     });
     asList(resolvePath(cred, 'credentialSubject.achievement.alignment')).forEach(function (a, i) {
       paths.push('credentialSubject.achievement.alignment.' + i + '.targetName');
