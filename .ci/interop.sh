@@ -57,7 +57,8 @@ BASE_URL=$(python -c 'import yaml; print(yaml.safe_load(open("site.yaml", encodi
 #   else `issued` after now            -> not-yet-valid
 #   else, if the achievement sets no validity period (valid_for) -> valid
 # (an active award of an achievement with valid_for gets no expectation: its end date is derived.)
-# The award's token (credentials/<token>.json) comes from credsite.lock via award.lock_key.
+# The award's token (credentials/<token>.json) comes from credsite.lock via award.lock_key; an
+# endorsement's (endorsements/<token>.json) via endorsement.lock_key.
 expectations=$(python - <<'EOF'
 import datetime as dt
 import sys
@@ -88,8 +89,21 @@ for award in site.awards:
         continue
     counts[status] = counts.get(status, 0) + 1
     print(f"{entry.credential}={status}")
+# Endorsements written on the site (content/endorsements/*.yaml): `status: withdrawn` -> revoked
+# (the bit in the endorser's own status list), else valid (they have no end date).
+for endorsement in site.endorsements:
+    entry = lock.endorsements.get(endorsement.lock_key)
+    if entry is None:
+        sys.exit(f"interop: {endorsement.location}: endorsement not in credsite.lock")
+    status = "revoked" if endorsement.status == "withdrawn" else "valid"
+    counts[status] = counts.get(status, 0) + 1
+    print(f"{entry.credential}={status}")
 summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-print(f"interop: expecting {summary} (of {len(site.awards)} awards)", file=sys.stderr)
+print(
+    f"interop: expecting {summary} (of {len(site.awards)} awards and "
+    f"{len(site.endorsements)} endorsements)",
+    file=sys.stderr,
+)
 EOF
 )
 

@@ -21,6 +21,7 @@ from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
 from credsite.issuing import identity, ob2, ob3, status
+from credsite.issuing.endorsements import embedded, holders, sign_endorsements
 from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, sign_credentials
 from credsite.issuing.urls import SITE_MARKER, Urls, detached_proof_path
@@ -159,17 +160,28 @@ def build(
 
     # 2. Mint (lockfile entries) and sign every credential.
     entries = {a.key: lock.award(a.lock_key, a.key) for a in site.awards}
-    fields = ob3.result_fields(site.awards)
-    unsigned = {
-        a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, fields) for a in site.awards
+    endorsement_entries = {
+        e.key: lock.endorsement(e.lock_key, e.key) for e in site.endorsements
     }
     proofs = ProofCache(cache / "proofs.json" if use_cache else None)
+    # Endorsements first: they are embedded, signed, in what they endorse.
+    endorsed, signed_endorsements = sign_endorsements(
+        site, endorsement_entries, entries, keys, urls, proofs
+    )
+    endorsing = embedded(endorsed)
+    fields = ob3.result_fields(site.awards)
+    unsigned = {
+        a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, fields, endorsing)
+        for a in site.awards
+    }
     signed, result.signed = sign_credentials(site, unsigned, entries, keys, urls, proofs, report)
+    result.signed += signed_endorsements
     issued = _issued(site, entries, signed, now, result)
 
     # 3. Every published file, in memory.
     site_output = output.Output()
-    for path, document in status.signed_lists(site, issued, lock, keys, urls).items():
+    lists = status.signed_lists(site, issued, lock, keys, urls, holders(endorsed))
+    for path, document in lists.items():
         site_output.add_json(path, document)
     issuer: str | model.Issuer  # a slug in the first loop below, then an Issuer
     for issuer in sorted(site.issuers):
@@ -177,15 +189,28 @@ def build(
         site_output.add_json(urls.did_path(issuer), doc)
     site_output.add(SITE_MARKER, b"")
     for issuer in site.issuers.values():
-        site_output.add_json(urls.issuer_path(issuer.slug), ob3.published_profile(issuer, urls))
+        site_output.add_json(
+            urls.issuer_path(issuer.slug),
+            ob3.published_profile(issuer, urls, endorsing.get(urls.did(issuer.slug), ())),
+        )
     for achievement in site.achievements.values():
         issuer = site.issuers[achievement.issuer]
+        path = urls.achievement_path(achievement.slug)
         site_output.add_json(
-            urls.achievement_path(achievement.slug),
+            path,
             ob3.published_achievement(
-                achievement, issuer, urls, config.language, fields.get(achievement.slug, ())
+                achievement,
+                issuer,
+                urls,
+                config.language,
+                fields.get(achievement.slug, ()),
+                endorsing.get(urls.url(path), ()),
             ),
         )
+    for endorsement in endorsed:
+        path = urls.endorsement_path(endorsement.token)
+        site_output.add(path, endorsement.json_bytes)
+        site_output.add_json(detached_proof_path(path), endorsement.detached_proof)
     for item in issued:
         path = urls.credential_path(item.entry.credential)
         site_output.add(path, item.json_bytes)
@@ -220,6 +245,7 @@ def build(
         extra_head=extra_head,
         qr_cache=cache / "qr-codes.json" if use_cache else None,
         keys_withdrawn=_keys_withdrawn(site, lock),
+        endorsed=endorsed,
     )
     report("render", 1, 1)
 

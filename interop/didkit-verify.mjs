@@ -12,8 +12,10 @@
 //
 // Verifies, exactly as published, every credentials/*.json, the credential
 // baked into every credentials/*.png (iTXt openbadgecredential) and
-// credentials/*.svg (openbadges:credential), and every status/*.json status
-// list credential, with `checks: ['proof']`. Prints `OK <file> ...` or
+// credentials/*.svg (openbadges:credential), every endorsements/*.json
+// (EndorsementCredentials of endorsers on the site), and every status list
+// credential (status/*.json, and issuers/*/status/*.json of further issuers),
+// with `checks: ['proof']`. Prints `OK <file> ...` or
 // `FAIL <file> <reason>` per file, then `didkit: N passed, M failed`.
 // Exit code 1 if anything failed, 2 on a usage error.
 //
@@ -300,6 +302,15 @@ export async function main(argv) {
     await check({rel: `credentials/${f}`, token,
       load: () => readJson(path.join(credDir, f))});
   }
+  // hosted endorsements, exactly as published (--expect-status may name them)
+  const endorsementDir = path.join(siteDir, 'endorsements');
+  const endorsements = listJson(endorsementDir).filter(f => f.endsWith('.json'));
+  for(const f of endorsements) {
+    const token = f.slice(0, -'.json'.length);
+    hosted.add(token);
+    await check({rel: `endorsements/${f}`, token,
+      load: () => readJson(path.join(endorsementDir, f))});
+  }
   for(const token of expect.keys()) {
     if(!hosted.has(token)) {
       report(`credentials/${token}.json`,
@@ -316,19 +327,29 @@ export async function main(argv) {
         extractPng(buf) : extractSvg(buf.toString('utf8')));
     }});
   }
-  // status list credentials
-  const lists = listJson(statusDir).filter(f => f.endsWith('.json'));
-  for(const f of lists) {
-    await check({rel: `status/${f}`, status: false,
-      load: () => readJson(path.join(statusDir, f))});
+  // status list credentials: the primary issuer's, then each further issuer's
+  const issuersDir = path.join(siteDir, 'issuers');
+  const listDirs = [['status', statusDir],
+    ...listJson(issuersDir).map(slug => [`issuers/${slug}/status`,
+      path.join(issuersDir, slug, 'status')])
+      .filter(([, dir]) => fs.existsSync(dir) && fs.statSync(dir).isDirectory())];
+  const lists = [];
+  for(const [rel, dir] of listDirs) {
+    for(const f of listJson(dir).filter(f => f.endsWith('.json'))) {
+      lists.push(f);
+      await check({rel: `${rel}/${f}`, status: false,
+        load: () => readJson(path.join(dir, f))});
+    }
   }
   if(passed + failed === 0) {
     report(siteDir, {ok: false,
       reason: 'nothing to verify (no credentials/*.json, *.png, *.svg, status/*.json)'});
   }
   const nPng = images.filter(f => f.endsWith('.png')).length;
-  console.log(`didkit: checked ${hosted.size} hosted, ${images.length} baked ` +
-    `(${nPng} png, ${images.length - nPng} svg), ${lists.length} status ` +
+  console.log(`didkit: checked ${hosted.size - endorsements.length} hosted, ` +
+    `${images.length} baked ` +
+    `(${nPng} png, ${images.length - nPng} svg), ${endorsements.length} ` +
+    `endorsement${endorsements.length === 1 ? '' : 's'}, ${lists.length} status ` +
     `list${lists.length === 1 ? '' : 's'}`);
   console.log('didkit: status above is informational, not judged (didkit ' +
     '1.9.10 reads status-list bits least-significant first; docs/interop.md)');

@@ -52,13 +52,21 @@ const CRED = fs.readdirSync(path.join(SITE, 'credentials')).sort();
 const HOSTED = CRED.filter(f => f.endsWith('.json'));
 const LISTS = fs.readdirSync(path.join(SITE, 'status'))
   .filter(f => f.endsWith('.json'));
+const jsonIn = rel => fs.existsSync(path.join(SITE, rel)) ?
+  fs.readdirSync(path.join(SITE, rel)).filter(f => f.endsWith('.json')) : [];
+// endorsements signed on the site, and the status lists of further issuers
+// (an endorser's own list): verified as published too, kept in every copy
+const OTHERS = jsonIn('endorsements').length +
+  fs.readdirSync(path.join(SITE, 'issuers'), {withFileTypes: true})
+    .filter(d => d.isDirectory())
+    .reduce((n, d) => n + jsonIn(`issuers/${d.name}/status`).length, 0);
 const TOTAL = CRED.filter(f => /\.(json|png|svg)$/.test(f)).length +
-  LISTS.length;
+  LISTS.length + OTHERS;
 // a small copy of the site for tampering: did.json, the status lists and the
 // first two awards (hosted JSON and baked images); SMALL files to verify
 const KEEP = HOSTED.slice(0, 2).map(f => f.slice(0, -'.json'.length));
 const SMALL = CRED.filter(f => /\.(json|png|svg)$/.test(f) &&
-  KEEP.includes(f.replace(/\.[a-z]+$/, ''))).length + LISTS.length;
+  KEEP.includes(f.replace(/\.[a-z]+$/, ''))).length + LISTS.length + OTHERS;
 const copy = () => {
   const dir = tmp();
   fs.cpSync(SITE, dir, {recursive: true, filter: src => {

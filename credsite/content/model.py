@@ -18,9 +18,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from credsite.content import assessment, spreadsheet, yamlsource
+from credsite.content import assessment, endorsements, spreadsheet, yamlsource
 from credsite.content.assessment import AwardResult, ResultSpec
 from credsite.content.config import SLUG, SiteConfig
+from credsite.content.endorsements import Endorsement
 from credsite.content.fields import Reader
 from credsite.content.frameworks import Alignment, read_alignment
 from credsite.content.yamlsource import Map, Node, Seq
@@ -189,6 +190,8 @@ class Site:
     achievements: dict[str, Achievement] = field(default_factory=dict)
     awards: list[Award] = field(default_factory=list)
     primary_issuer: str = ""
+    endorsements: list[Endorsement] = field(default_factory=list)
+    """Endorsements written on this site (content/endorsements/*.yaml), by id."""
     warnings: list[Problem] = field(default_factory=list)
     """Things read but perhaps not as meant, and files in content/ that credsite does not read."""
 
@@ -221,6 +224,12 @@ def load(config: SiteConfig) -> Site:
             awards.extend(_load_award_rows(path, config, problems, warnings))
         else:
             awards.extend(_load_award_file(path, config, problems))
+    endorsement_folder = content / endorsements.FOLDER
+    endorsement_files = _files(endorsement_folder, YAML_SUFFIXES)
+    read.update(endorsement_files)
+    site.endorsements = endorsements.load(
+        endorsement_folder, f"{config.content}/{endorsements.FOLDER}", endorsement_files, problems
+    )
     warnings.extend(_not_read(config, read))
     site.warnings = sorted(warnings.items, key=lambda p: (p.location or Location(""), p.message))
     if not site.issuers:
@@ -228,6 +237,7 @@ def load(config: SiteConfig) -> Site:
     site.primary_issuer = _primary_issuer(site, problems)
     _cross_check(site, awards, problems)
     site.awards = sorted(awards, key=lambda a: a.key)
+    site.endorsements = _check_endorsements(site, problems)
     site.warnings = sorted(
         [*site.warnings, *_unpublished_results(site)],
         key=lambda p: (p.location or Location(""), p.message),
@@ -306,15 +316,15 @@ def _not_read(config: SiteConfig, read: set[Path]) -> list[Problem]:
             advice = f"spreadsheets of awards are read only in {awards}: move it there"
         elif suffix in YAML_SUFFIXES:
             advice = (
-                "YAML files are read only in issuers/, achievements/ and awards/: move it into "
-                "the folder for what it describes"
+                "YAML files are read only in issuers/, achievements/, awards/ and "
+                "endorsements/: move it into the folder for what it describes"
             )
         elif top in ("issuers", "achievements"):
             advice = f"{top} are YAML files (.yaml)"
         else:
             advice = (
-                "credsite reads YAML in issuers/, achievements/ and awards/, spreadsheets in "
-                "awards/, and the images those files name"
+                "credsite reads YAML in issuers/, achievements/, awards/ and endorsements/, "
+                "spreadsheets in awards/, and the images those files name"
             )
         warnings.append(
             Problem(
@@ -727,7 +737,9 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
     seen: dict[str, Award] = {}
     for number, award in enumerate(awards):
         if award.achievement in site.achievements and (award.results or award.fields):
-            awards[number] = award = _check_results(award, site.achievements[award.achievement], problems)
+            awards[number] = award = _check_results(
+                award, site.achievements[award.achievement], problems
+            )
         if award.achievement and award.achievement not in site.achievements:
             problems.add(
                 award.achievement_location or award.location,
@@ -744,6 +756,68 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
             )
         else:
             seen[award.key] = award
+
+
+def _check_endorsements(site: Site, problems: Problems) -> list[Endorsement]:
+    """Each endorsement's endorser and target exist, and no organisation endorses itself or what
+    it awards; an award named by 'ACHIEVEMENT/EMAIL' is found whatever the email's case."""
+    awards = {a.key: a for a in site.awards}
+    checked: dict[str, Endorsement] = {}
+    for endorsement in sorted(site.endorsements, key=lambda e: e.key):
+        if endorsement.key in checked:
+            problems.add(
+                endorsement.location,
+                f"endorsement '{endorsement.key}' is also defined at "
+                f"{checked[endorsement.key].location}: give one of them another 'id'",
+            )
+            continue
+        ok = True
+        if endorsement.endorser not in site.issuers:
+            problems.add(
+                endorsement.endorser_location,
+                _unknown("issuer", endorsement.endorser, site.issuers)
+                + ": an endorser on this site is an issuer (content/issuers/SLUG.yaml) with its "
+                "own signing key",
+            )
+            ok = False
+        kind, target = endorsement.target_kind, endorsement.target
+        owner = None
+        if kind == "achievement":
+            if target in site.achievements:
+                owner = site.achievements[target].issuer
+            else:
+                problems.add(
+                    endorsement.target_location, unknown_achievement(target, site.achievements)
+                )
+                ok = False
+        elif kind == "issuer":
+            if target in site.issuers:
+                owner = target
+            else:
+                problems.add(endorsement.target_location, _unknown("issuer", target, site.issuers))
+                ok = False
+        else:
+            achievement, _, email = target.rpartition("/")
+            award = awards.get(target) or awards.get(f"{achievement}/{normalise_email(email)}")
+            if award is None:
+                problems.add(
+                    endorsement.target_location,
+                    f"unknown award '{target}': an award is named by its id, "
+                    "'ACHIEVEMENT/EMAIL' or the 'id' it gives",
+                )
+                ok = False
+            else:
+                owner = site.achievements[award.achievement].issuer
+                endorsement = replace(endorsement, target=award.key)
+        if ok and owner == endorsement.endorser:
+            problems.add(
+                endorsement.endorser_location,
+                f"issuer '{owner}' cannot endorse its own {kind}: an endorsement comes from "
+                "another organisation",
+            )
+            ok = False
+        checked[endorsement.key] = endorsement
+    return list(checked.values())
 
 
 def _unpublished_results(site: Site) -> list[Problem]:
@@ -780,7 +854,9 @@ def _check_results(award: Award, achievement: Achievement, problems: Problems) -
             )
     if not award.results:
         return award
-    checked = assessment.check_results(award.results, achievement.results, achievement.slug, problems)
+    checked = assessment.check_results(
+        award.results, achievement.results, achievement.slug, problems
+    )
     return replace(award, results=checked)
 
 

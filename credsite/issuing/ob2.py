@@ -208,7 +208,10 @@ def files(site: Site, issued: list[Issued], urls: Urls) -> tuple[dict[str, bytes
     by_issuer: dict[str, list[Issued]] = {slug: [] for slug in site.issuers}
     for item in issued:
         by_issuer[site.achievements[item.award.achievement].issuer].append(item)
+    awarding = {achievement.issuer for achievement in site.achievements.values()}
     for slug, issuer in sorted(site.issuers.items()):
+        if slug not in awarding:
+            continue  # an endorser only (OB 2.0 endorsements are not published): no badge cites it
         out[issuer_path(slug)] = json_bytes(issuer_profile(issuer, urls))
         out[revocation_list_path(slug)] = json_bytes(
             revocation_list(issuer, by_issuer[slug], site, urls)

@@ -162,11 +162,13 @@ def achievement_doc(
     urls: Urls,
     language: str,
     field_names: Sequence[str] = (),
+    endorsements: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """OB 3.0 Achievement (§B.1.1); criteria narrative is Markdown, description plain text.
 
     `field_names`: the per-recipient fields its awards use, each declared as a ResultDescription
     (`result_fields`), so that every credential of the achievement embeds the same Achievement.
+    `endorsements`: the signed EndorsementCredentials of it (`issuing.endorsements.embedded`).
     """
     achievement_id = urls.url(urls.achievement_path(achievement.slug))
     doc: dict[str, Any] = {
@@ -195,6 +197,8 @@ def achievement_doc(
         described += declared_descriptions(achievement_id, achievement.results)
     if described:
         doc["resultDescription"] = described
+    if endorsements:
+        doc["endorsement"] = list(endorsements)
     return doc
 
 
@@ -218,20 +222,28 @@ def unsigned_credential(
     site: Site,
     urls: Urls,
     fields: dict[str, tuple[str, ...]] | None = None,
+    endorsements: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The OpenBadgeCredential for one award, before proofs (OB 3.0 §B.1.3).
 
     Per-recipient fields become `result` values, each pointing at its ResultDescription in the
     embedded achievement. `fields` is `result_fields(site.awards)`, computed once by the caller
-    (computed here when not given).
+    (computed here when not given). `endorsements`: target id -> the signed endorsements to embed
+    (of the achievement, in it; of this credential, in the credential's own `endorsement`).
     """
     achievement = site.achievements[award.achievement]
     issuer = site.issuers[achievement.issuer]
     dates = award_dates(award, achievement, entry)
     if fields is None:
         fields = result_fields(site.awards)
+    endorsements = endorsements or {}
     achievement_json = achievement_doc(
-        achievement, issuer, urls, site.config.language, fields.get(achievement.slug, ())
+        achievement,
+        issuer,
+        urls,
+        site.config.language,
+        fields.get(achievement.slug, ()),
+        endorsements.get(urls.url(urls.achievement_path(achievement.slug)), ()),
     )
     subject: dict[str, Any] = {
         "type": ["AchievementSubject"],
@@ -262,6 +274,8 @@ def unsigned_credential(
     doc["credentialSubject"] = subject
     if award.evidence:
         doc["evidence"] = [_evidence(e) for e in award.evidence]
+    if own := endorsements.get(doc["id"]):
+        doc["endorsement"] = list(own)
     doc["credentialStatus"] = status_entries(issuer.slug, entry, urls, site.config)
     return doc
 
@@ -282,12 +296,20 @@ def published_achievement(
     urls: Urls,
     language: str,
     field_names: Sequence[str] = (),
+    endorsements: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """The achievements/<slug>.json file: the Achievement, its creator and its contexts."""
-    doc = achievement_doc(achievement, issuer, urls, language, field_names)
+    doc = achievement_doc(achievement, issuer, urls, language, field_names, endorsements)
     return {"@context": list(CONTEXTS), **doc, "creator": profile(issuer, urls)}
 
 
-def published_profile(issuer: Issuer, urls: Urls) -> dict[str, Any]:
-    """The issuers/<slug>.json file: the issuer Profile with its contexts."""
-    return {"@context": list(CONTEXTS), **profile(issuer, urls)}
+def published_profile(
+    issuer: Issuer, urls: Urls, endorsements: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """The issuers/<slug>.json file: the issuer Profile with its contexts, and the signed
+    endorsements of the issuer (only here: the Profile embedded in each credential as its
+    `issuer` carries none, which would re-sign and enlarge every credential of the issuer)."""
+    doc = {"@context": list(CONTEXTS), **profile(issuer, urls)}
+    if endorsements:
+        doc["endorsement"] = list(endorsements)
+    return doc

@@ -12,6 +12,8 @@ from credsite.vc import did as vc_did
 
 CREDENTIALS = "credentials"
 """Folder of signed credentials, their pages and baked images (``TOKEN.json``, ``.html``, ...)."""
+ENDORSEMENTS = "endorsements"
+"""Folder of the signed endorsements written on this site, their detached proofs and pages."""
 STATUS = "status"
 """The primary issuer's status lists (further issuers: ``issuers/SLUG/status``)."""
 OB2_ASSERTIONS = "ob2/assertions"
@@ -57,6 +59,11 @@ class Urls:
     @staticmethod
     def credential_path(token: str, suffix: str = "json") -> str:
         return f"{CREDENTIALS}/{token}.{suffix}"
+
+    @staticmethod
+    def endorsement_path(token: str, suffix: str = "json") -> str:
+        """A signed EndorsementCredential (``json``), its page (``html``)."""
+        return f"{ENDORSEMENTS}/{token}.{suffix}"
 
     @staticmethod
     def achievement_path(slug: str, suffix: str = "json") -> str:

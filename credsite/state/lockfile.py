@@ -62,6 +62,22 @@ class AwardEntry:
 
 
 @dataclass(frozen=True)
+class EndorsementEntry:
+    """An endorsement written on this site (content/endorsements/): minted once, like an award."""
+
+    endorsement: str
+    """Digest of the endorsement's id (`Endorsement.lock_key`)."""
+    credential: str
+    """Random token that names its files: endorsements/<token>.json."""
+    minted: str
+    """When it was first built: proof `created`, and `validFrom` if it gives no `issued` date."""
+    list: int
+    index: int
+    """Its entry in the endorser's status list (set when it is withdrawn): from the same pool as
+    the awards' indices, so no index of a list number is ever given twice."""
+
+
+@dataclass(frozen=True)
 class KeyEntry:
     issuer: str
     publicKeyMultibase: str
@@ -111,7 +127,10 @@ class CompromisedEntry:
 
 
 Identity = SiteEntry | IssuerEntry
-Entry = AwardEntry | KeyEntry | ListEntry | SiteEntry | IssuerEntry | CompromisedEntry
+Entry = (
+    AwardEntry | KeyEntry | ListEntry | SiteEntry | IssuerEntry | CompromisedEntry
+    | EndorsementEntry
+)  # fmt: skip
 KINDS: dict[str, type] = {
     "site": SiteEntry,
     "issuer": IssuerEntry,
@@ -119,6 +138,7 @@ KINDS: dict[str, type] = {
     "compromised": CompromisedEntry,
     "list": ListEntry,
     "award": AwardEntry,
+    "endorsement": EndorsementEntry,
 }
 """Line types, in the order the file lists them."""
 
@@ -126,6 +146,7 @@ KINDS: dict[str, type] = {
 @dataclass
 class Lockfile:
     awards: dict[str, AwardEntry] = field(default_factory=dict)
+    endorsements: dict[str, EndorsementEntry] = field(default_factory=dict)
     keys: list[KeyEntry] = field(default_factory=list)
     lists: dict[tuple[str, int, str], list[ListEntry]] = field(default_factory=dict)
     sites: list[SiteEntry] = field(default_factory=list)
@@ -169,7 +190,19 @@ class Lockfile:
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 problems.add(where, f"unreadable lockfile line: {exc}")
                 continue
-            if isinstance(entry, AwardEntry):
+            if isinstance(entry, EndorsementEntry):
+                seen = lock.endorsements.get(entry.endorsement)
+                if seen is not None and seen != entry:
+                    problems.add(
+                        where,
+                        f"endorsement {entry.endorsement} was recorded twice with different "
+                        f"values (see line {award_lines[entry.endorsement]}): probably built on "
+                        "two branches; keep the line of the endorsement already published",
+                    )
+                    continue
+                lock.endorsements[entry.endorsement] = entry
+                award_lines[entry.endorsement] = number
+            elif isinstance(entry, AwardEntry):
                 known = lock.awards.get(entry.award)
                 if known is not None and known != entry:
                     problems.add(
@@ -197,16 +230,20 @@ class Lockfile:
             elif entry not in lock.lists.setdefault((entry.issuer, entry.list, entry.purpose), []):
                 lock.lists[(entry.issuer, entry.list, entry.purpose)].append(entry)
         owners: dict[tuple[int, int], str] = {}
-        for entry in lock.awards.values():
-            slot = (entry.list, entry.index)
+        holders: list[tuple[str, int, int]] = [
+            *((e.award, e.list, e.index) for e in lock.awards.values()),
+            *((e.endorsement, e.list, e.index) for e in lock.endorsements.values()),
+        ]
+        for name, list_number, index in holders:
+            slot = (list_number, index)
             if slot in owners:
                 problems.add(
-                    Location(shown, award_lines[entry.award], 1),
-                    f"status index {entry.index} of list {entry.list} is recorded for two "
-                    f"awards ({owners[slot]} and {entry.award})",
+                    Location(shown, award_lines[name], 1),
+                    f"status index {index} of list {list_number} is recorded for two "
+                    f"awards or endorsements ({owners[slot]} and {name})",
                 )
-            owners[slot] = entry.award
-            lock._used.setdefault(entry.list, set()).add(entry.index)
+            owners[slot] = name
+            lock._used.setdefault(list_number, set()).add(index)
         groups: list[tuple[str, list[Identity], Callable[[Any], str]]] = [
             ("the site's url", list(lock.sites), lambda e: e.url)
         ]
@@ -250,6 +287,26 @@ class Lockfile:
         self.awards[lock_key] = entry
         self._used.setdefault(list_number, set()).add(index)
         self.minted.append(f"award {description}")
+        return entry
+
+    def endorsement(self, lock_key: str, description: str) -> EndorsementEntry:
+        """The endorsement's recorded state, recording it now if this is its first build."""
+        entry = self.endorsements.get(lock_key)
+        if entry is not None:
+            return entry
+        self._refuse_if_locked(f"new endorsement {description}")
+        list_number, index = self._free_index()
+        token = base64.b32encode(self.rng.randbytes(16)).decode("ascii").rstrip("=").lower()
+        entry = EndorsementEntry(
+            endorsement=lock_key,
+            credential=token,
+            minted=format_datetime(self.clock()),
+            list=list_number,
+            index=index,
+        )
+        self.endorsements[lock_key] = entry
+        self._used.setdefault(list_number, set()).add(index)
+        self.minted.append(f"endorsement {description}")
         return entry
 
     def recorded_indices(self, issuer: str, list_number: int, purpose: str) -> frozenset[int]:
@@ -417,6 +474,7 @@ class Lockfile:
                 key=lambda e: (e.issuer, e.list, e.purpose),
             ),
             *sorted(self.awards.values(), key=lambda e: e.award),
+            *sorted(self.endorsements.values(), key=lambda e: e.endorsement),
         ]
         return [_dump(e) for e in entries]
 

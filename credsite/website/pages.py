@@ -24,6 +24,7 @@ from urllib.parse import quote, urlencode
 from credsite.colour import WHITE, mix, readable_on, text_on
 from credsite.content.frameworks import Alignment
 from credsite.content.model import Achievement, Award, Issuer, Site
+from credsite.issuing.endorsements import Endorsed
 from credsite.issuing.issued import Issued
 from credsite.issuing.ob3 import FIELD_FRAGMENT, VC_V2
 from credsite.issuing.ob3 import field_label as field_label  # re-exported: themes and tests use it
@@ -331,6 +332,45 @@ def skills_index(
     ]
 
 
+@dataclass(frozen=True)
+class ShownEndorsement:
+    """An endorsement as a page shows it: `at` is where the page's credential embeds it
+    (``credentialSubject.achievement.endorsement.0``), so its shown values are marked as parts of
+    that credential; None on other pages, and for a withdrawn one (no longer embedded)."""
+
+    item: Endorsed
+    at: str | None = None
+
+
+def endorsements_of(endorsed: Iterable[Endorsed], target_id: str) -> list[Endorsed]:
+    """The endorsements of one achievement, issuer or credential: current ones first (oldest
+    first, as embedded), then the withdrawn ones."""
+    found = [e for e in endorsed if e.target_id == target_id]
+    return sorted(found, key=lambda e: (e.endorsement.withdrawn, e.valid_from, e.document["id"]))
+
+
+def credential_endorsements(
+    credential: dict[str, Any], endorsed: Iterable[Endorsed]
+) -> list[ShownEndorsement]:
+    """The endorsements a credential page shows: those embedded in its achievement and in the
+    credential itself, each with its path in the credential, then the withdrawn ones."""
+    achievement = credential.get("credentialSubject", {}).get("achievement", {})
+    embedded = [
+        (f"credentialSubject.achievement.endorsement.{i}", doc.get("id"))
+        for i, doc in enumerate(achievement.get("endorsement", []))
+    ] + [
+        (f"endorsement.{i}", doc.get("id"))
+        for i, doc in enumerate(credential.get("endorsement", []))
+    ]
+    by_id = {e.document["id"]: e for e in endorsed}
+    shown = [ShownEndorsement(by_id[doc_id], at) for at, doc_id in embedded if doc_id in by_id]
+    targets = (achievement.get("id"), credential.get("id"))
+    shown += [
+        ShownEndorsement(e) for e in endorsed if e.endorsement.withdrawn and e.target_id in targets
+    ]
+    return shown
+
+
 def shorten(text: str, limit: int = OG_DESCRIPTION_MAX) -> str:
     """`text` on one line, cut at a word boundary with an ellipsis when longer than `limit`."""
     text = " ".join(text.split())
@@ -391,13 +431,17 @@ def add_pages(
     extra_head: str = "",
     qr_cache: Path | None = None,
     keys_withdrawn: dict[str, dt.datetime] | None = None,
+    endorsed: list[Endorsed] | None = None,
 ) -> None:
     """Every HTML page and the theme's static files.
 
     `qr_cache` is the file QR drawings are kept in between builds (None: draw every time).
     `keys_withdrawn`: issuer -> when it last withdrew a compromised key (`credsite keys
     compromised`); copies of its credentials downloaded before then no longer verify.
+    `endorsed`: the site's signed endorsements (each gets a page; the pages of what they endorse
+    show them).
     """
+    endorsed = endorsed or []
     config = site.config
     theme = render.load_theme(config)
     static = render.static_files(theme)
@@ -470,6 +514,16 @@ def add_pages(
             issuer,
             issuer=issuer,
             did=urls.did(issuer.slug),
+            endorsements=[
+                ShownEndorsement(e) for e in endorsements_of(endorsed, urls.did(issuer.slug))
+            ],
+            endorsements_given=[
+                e
+                for e in endorsed
+                if e.endorser.slug == issuer.slug
+                and not e.endorsement.withdrawn
+                and e.endorsement.target_kind != "award"
+            ],
             issuer_achievements=[
                 a for _, a in sorted(site.achievements.items()) if a.issuer == issuer.slug
             ],
@@ -492,6 +546,12 @@ def add_pages(
             issuer=issuer,
             valid_for=duration_text(achievement.valid_for),
             skills=skill_groups(achievement, anchors, site.achievements),
+            endorsements=[
+                ShownEndorsement(e)
+                for e in endorsements_of(
+                    endorsed, urls.url(urls.achievement_path(achievement.slug))
+                )
+            ],
             holders=by_achievement.get(achievement.slug, []) if config.list_recipients else [],
             og=OpenGraph(
                 title=f"{achievement.name} · {issuer.name}",
@@ -517,6 +577,26 @@ def add_pages(
                 ob2=config.ob2,
                 key_withdrawn=(keys_withdrawn or {}).get(issuer.slug),
                 anchors=anchors,
+                endorsed=endorsed,
+            ),
+        )
+    for one in endorsed:
+        path = urls.endorsement_path(one.token, "html")
+        page(
+            "endorsement.html",
+            path,
+            one.endorser,
+            endorsed=one,
+            endorsement=one.endorsement,
+            endorser=one.endorser,
+            document=one.document,
+            state=one.state,
+            status_reason=one.endorsement.status_reason if config.status.publish_reasons else None,
+            files={"json": urls.endorsement_path(one.token)},
+            og=OpenGraph(
+                title=f"{one.endorser.name} endorses {one.target_name}",
+                description=shorten(one.endorsement.comment),
+                url=urls.url(path),
             ),
         )
     qr.save()
@@ -544,6 +624,7 @@ def credential_context(
     ob2: bool = False,
     key_withdrawn: dt.datetime | None = None,
     anchors: dict[str, str] | None = None,
+    endorsed: list[Endorsed] | None = None,
 ) -> dict[str, Any]:
     """The credential page's variables (docs/themes.md "credential.html")."""
     award: Award = item.award
@@ -587,6 +668,7 @@ def credential_context(
         "status_reason": award.status_reason if publish_reasons else None,
         "fields": result_fields(item.document),
         "results": assessed_results(item.document),
+        "endorsements": credential_endorsements(item.document, endorsed or []),
         "skills": skill_groups(achievement, anchors or skill_anchors([achievement])),
         "files": {
             "json": urls.credential_path(token, "json"),

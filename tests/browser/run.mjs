@@ -138,6 +138,19 @@ async function verification(page) {
   return page.getAttribute('[data-verification]', 'data-verification');
 }
 
+/** Each endorsement block's outcome ([data-endorsement-check]) once the page has checked them all. */
+async function endorsementChecks(page) {
+  await page.waitForFunction(() => window.credsiteEndorsements, null, { timeout: VERIFY_TIMEOUT });
+  return page.evaluate(async () => {
+    await window.credsiteEndorsements;
+    return [...document.querySelectorAll('[data-endorsement]')].map((b) => ({
+      state: b.getAttribute('data-endorsement-check'),
+      claimed: b.getAttribute('data-endorsement-state'),
+      text: b.querySelector('[data-endorsement-result]').textContent,
+    }));
+  });
+}
+
 async function checksText(page) {
   return page.$$eval('.verification-checks li', (items) => items.map((li) => `${li.className}: ${li.textContent}`));
 }
@@ -447,7 +460,9 @@ test('keyboard: the skip link comes first, shows on focus and moves to the conte
 test('every page type fits a 360px (and 320px) wide phone without sideways scrolling', async () => {
   // Measured once the page has settled: a credential page after its verification has filled in
   // the result and the list of checks (opened), since those change the side column's content.
-  const paths = ['index.html', issuerPath, achievementPath, '404.html', 'credentials/no-such-credential.html'];
+  const paths = ['index.html', issuerPath, achievementPath, '404.html', 'credentials/no-such-credential.html',
+    'issuers/northbridge.html', 'achievements/faculty-coordinator.html', `endorsements/${endorsed.achievement}.html`,
+    `endorsements/${endorsed.withdrawn}.html`, `credentials/${endorsed.credential}.html`];
   for (const state of ['active', 'revoked', 'suspended', 'expired']) {
     if (Object.values(states).includes(state)) paths.push(`credentials/${tokenWith(state)}.html`);
   }
@@ -591,6 +606,51 @@ test('the home page filters the achievements by skill; the skills list and achie
   await close(page);
 });
 
+test('endorsements are checked in the browser on every page that shows them, and on their own pages', async () => {
+  const page = await newPage();
+  const expected = [
+    ['achievements/faculty-coordinator.html', 'verified'],
+    ['achievements/peer-mentor.html', 'withdrawn'],
+    ['issuers/northbridge.html', 'verified'],
+    [`credentials/${endorsed.credential}.html`, 'verified,verified'],
+  ];
+  for (const [path, states] of expected) {
+    await page.goto(`${base}/site/${path}`);
+    const found = await endorsementChecks(page);
+    assertEqual(found.map((b) => b.state).join(), states, `endorsements on ${path} (${found.map((b) => b.text).join(' | ')})`);
+    assertEqual(page.errors.join('\n'), '', `no script errors on ${path}`);
+  }
+  // the credential page itself still verifies, its embedded endorsements compared as signed values
+  await page.goto(`${base}/site/credentials/${endorsed.credential}.html`);
+  assertEqual(await verification(page), 'verified', 'the credential that embeds endorsements');
+  // each endorsement's own page: verified, or withdrawn (its endorser's list has the bit set)
+  for (const [token, status, headline] of [[endorsed.achievement, 'verified', 'Verified'], [endorsed.withdrawn, 'revoked', 'Withdrawn']]) {
+    await page.goto(`${base}/site/endorsements/${token}.html`);
+    assertEqual(await verification(page), status, `endorsements/${token}.html`);
+    assertEqual((await page.textContent('.verification-label')).trim(), headline, 'headline');
+    await axe(page, `endorsement page (${status})`);
+  }
+  await close(page);
+});
+
+test('a changed endorsement, or a changed endorsement on a page, fails where it is shown', async () => {
+  const page = await newPage();
+  // the hosted endorsement edited: its page and every block that shows it fail
+  await page.goto(`${base}/tampered-endorsement/endorsements/${endorsed.achievement}.html`);
+  assertEqual(await verification(page), 'failed', 'the changed endorsement\'s own page');
+  await page.goto(`${base}/tampered-endorsement/achievements/faculty-coordinator.html`);
+  const blocks = await endorsementChecks(page);
+  assertEqual(blocks[0].state, 'failed', `the achievement page's block: ${blocks[0].text}`);
+  // the statement edited only in a page
+  await page.goto(`${base}/tampered-endorsement/issuers/northbridge.html`);
+  const edited = await endorsementChecks(page);
+  assertEqual(edited[0].state, 'failed', 'the issuer page block');
+  assert(/endorsement’s statement as .* but the signed endorsement says/.test(edited[0].text), edited[0].text);
+  // the copy a credential embeds, edited in the page: the credential's own check names it
+  await expectFailed(`tampered-endorsement/credentials/${endorsed.credential}.html`, /endorsement by Harbour Polytechnic \(its statement\)/);
+  await close(page);
+});
+
 test('no request leaves the site while pages load and verify', async () => {
   assertEqual(outside.join(', '), '', 'requests to other hosts');
 });
@@ -599,6 +659,7 @@ test('no request leaves the site while pages load and verify', async () => {
 
 let achievementPath;
 let issuerPath;
+let endorsed;
 let sitePath;
 let siteUrl;
 let tampered;
@@ -678,7 +739,33 @@ async function main() {
     proofJson.created = '2020-01-01T00:00:00Z';
     writeFileSync(listProof, JSON.stringify(proofJson, null, 2));
 
-    server = await serve({ '/site/': site, '/tampered/': copy, '/tampered-list/': listCopy });
+    // Endorsements: the tokens of the one of an achievement, the withdrawn one, and a credential
+    // that embeds two (its achievement's and its own); a copy with the first one's hosted JSON
+    // changed, and the statement changed in the issuer page and in that credential's page.
+    const endorsementFiles = readdirSync(join(site, 'endorsements')).filter((n) => n.endsWith('.json'));
+    const endorsementOf = (test) => endorsementFiles.map((n) => [n.slice(0, -5), JSON.parse(readFileSync(join(site, 'endorsements', n), 'utf8'))])
+      .find(([, doc]) => test(doc));
+    endorsed = {
+      achievement: endorsementOf((doc) => doc.credentialSubject.id.endsWith('achievements/faculty-coordinator.json'))[0],
+      withdrawn: endorsementOf((doc) => doc.credentialSubject.id.endsWith('achievements/peer-mentor.json'))[0],
+      // (the example's own base URL ends in /credentials/: the credential is the last segment)
+      credential: endorsementOf((doc) => /\/credentials\/[a-z2-7]+\.json$/.test(doc.credentialSubject.id))[1].credentialSubject.id.replace(/^.*\/|\.json$/g, ''),
+    };
+    const endorsementCopy = join(work, 'tampered-endorsement');
+    cpSync(site, endorsementCopy, { recursive: true });
+    const endorsementFile = join(endorsementCopy, 'endorsements', `${endorsed.achievement}.json`);
+    const changed = JSON.parse(readFileSync(endorsementFile, 'utf8'));
+    changed.credentialSubject.endorsementComment += ' And we would hire them all.';
+    writeFileSync(endorsementFile, JSON.stringify(changed, null, 2));
+    for (const rel of ['issuers/northbridge.html', `credentials/${endorsed.credential}.html`]) {
+      const file = join(endorsementCopy, rel);
+      const html = readFileSync(file, 'utf8');
+      const edited = html.replace(/(class="markdown endorsement-comment"[^>]*>\s*<p>)/, '$1Unreservedly: ');
+      assert(edited !== html, `${rel} shows an endorsement statement`);
+      writeFileSync(file, edited);
+    }
+
+    server = await serve({ '/site/': site, '/tampered/': copy, '/tampered-list/': listCopy, '/tampered-endorsement/': endorsementCopy });
     base = `http://127.0.0.1:${server.address().port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
