@@ -21,7 +21,7 @@ from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
 from credsite.issuing import identity, ob2, ob3, status
-from credsite.issuing.endorsements import embedded, holders, sign_endorsements
+from credsite.issuing.endorsements import check_received, embedded, holders, sign_endorsements
 from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, sign_credentials
 from credsite.issuing.urls import SITE_MARKER, Urls, detached_proof_path
@@ -168,7 +168,8 @@ def build(
     endorsed, signed_endorsements = sign_endorsements(
         site, endorsement_entries, entries, keys, urls, proofs
     )
-    endorsing = embedded(endorsed)
+    received = check_received(site, lock, urls, entries, now)  # offline, pinned DID documents
+    endorsing = embedded(endorsed, received)
     fields = ob3.result_fields(site.awards)
     unsigned = {
         a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, fields, endorsing)
@@ -246,6 +247,7 @@ def build(
         qr_cache=cache / "qr-codes.json" if use_cache else None,
         keys_withdrawn=_keys_withdrawn(site, lock),
         endorsed=endorsed,
+        received=received,
     )
     report("render", 1, 1)
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,10 +35,19 @@ from credsite.content import yamlsource
 from credsite.content.fields import Reader
 from credsite.content.yamlsource import Map
 from credsite.errors import CredsiteError, Location, Problems
+from credsite.values import is_http_url
 
 FOLDER = "endorsements"
 """Under the content folder."""
-TARGETS = ("achievement", "issuer", "award")
+TARGETS = ("achievement", "issuer", "award", "url")
+"""What an endorsement may name: this site's achievement, issuer or award, or (``url``) the id of
+something on another site (an achievement's URL, an issuer's DID, a credential's URL): such an
+endorsement is hosted here and sent to that site (`credsite endorse`)."""
+RECEIVED = "received"
+"""content/endorsements/received/: endorsements signed elsewhere (`credsite endorsement add`),
+each ``SLUG.json`` as received with its endorser's DID document ``SLUG.did.json`` beside it."""
+DID_SUFFIX = ".did.json"
+MAX_RECEIVED_BYTES = 1024 * 1024
 STATUSES = ("active", "withdrawn")
 FIELDS = (
     "id",
@@ -165,9 +175,74 @@ def _target(read: Reader) -> tuple[str, str, Location] | None:
     value = tread.str(kind)
     if value is None:
         return None
-    if kind != "award" and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
+    if kind == "url":
+        if not (is_http_url(value) or re.fullmatch(r"did:[a-z0-9]+:\S+", value)):
+            tread.error(
+                kind,
+                "'url' is the id of what is endorsed on another site: an http(s) URL (an "
+                f"achievement, a credential) or a DID (an issuer), got {value!r}",
+            )
+            return None
+    elif kind != "award" and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
         tread.error(
             kind, f"'{kind}' is the {kind}'s file name (lower-case, digits, '-'), got {value!r}"
         )
         return None
     return kind, value, tread.loc(kind)
+
+
+@dataclass(frozen=True)
+class Received:
+    """An endorsement signed elsewhere, as stored by `credsite endorsement add` (not yet checked:
+    `credsite.issuing.endorsements.check_received` verifies it, offline)."""
+
+    slug: str
+    shown: str
+    """The endorsement file as messages name it."""
+    document: object
+    """Its parsed JSON, exactly as received."""
+    did_shown: str
+    did_bytes: bytes | None
+    """The endorser's DID document as stored (None if the file is missing)."""
+
+    @property
+    def location(self) -> Location:
+        return Location(self.shown)
+
+
+def received_files(folder: Path) -> list[Path]:
+    """Every received endorsement (``*.json`` but not ``*.did.json``) and DID document in
+    `folder` (content/endorsements/received/), sorted; drafts (``_``, ``.``) left out."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix == ".json" and not p.name.startswith(("_", "."))
+    )
+
+
+def load_received(folder: Path, shown: str, problems: Problems) -> list[Received]:
+    """Each received endorsement and its DID document's bytes; unreadable JSON is a problem."""
+    found = []
+    for path in received_files(folder):
+        if path.name.endswith(DID_SUFFIX):
+            continue
+        display = f"{shown}/{path.name}"
+        slug = path.name[: -len(".json")]
+        did_path = folder / (slug + DID_SUFFIX)
+        try:
+            if path.stat().st_size > MAX_RECEIVED_BYTES:
+                problems.add(Location(display), "a received endorsement is at most 1 MiB")
+                continue
+            document = json.loads(path.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            problems.add(Location(display), f"cannot read the endorsement: {exc}")
+            continue
+        try:
+            did_bytes = did_path.read_bytes() if did_path.is_file() else None
+        except OSError as exc:
+            problems.add(Location(f"{shown}/{did_path.name}"), f"cannot read it: {exc.strerror}")
+            continue
+        found.append(Received(slug, display, document, f"{shown}/{did_path.name}", did_bytes))
+    return found

@@ -21,7 +21,7 @@ from typing import Any
 from credsite.content import assessment, endorsements, spreadsheet, yamlsource
 from credsite.content.assessment import AwardResult, ResultSpec
 from credsite.content.config import SLUG, SiteConfig
-from credsite.content.endorsements import Endorsement
+from credsite.content.endorsements import Endorsement, Received
 from credsite.content.fields import Reader
 from credsite.content.frameworks import Alignment, read_alignment
 from credsite.content.yamlsource import Map, Node, Seq
@@ -192,6 +192,8 @@ class Site:
     primary_issuer: str = ""
     endorsements: list[Endorsement] = field(default_factory=list)
     """Endorsements written on this site (content/endorsements/*.yaml), by id."""
+    received: list[Received] = field(default_factory=list)
+    """Endorsements signed elsewhere (content/endorsements/received/), checked when signing."""
     warnings: list[Problem] = field(default_factory=list)
     """Things read but perhaps not as meant, and files in content/ that credsite does not read."""
 
@@ -227,8 +229,12 @@ def load(config: SiteConfig) -> Site:
     endorsement_folder = content / endorsements.FOLDER
     endorsement_files = _files(endorsement_folder, YAML_SUFFIXES)
     read.update(endorsement_files)
-    site.endorsements = endorsements.load(
-        endorsement_folder, f"{config.content}/{endorsements.FOLDER}", endorsement_files, problems
+    shown = f"{config.content}/{endorsements.FOLDER}"
+    site.endorsements = endorsements.load(endorsement_folder, shown, endorsement_files, problems)
+    received = endorsement_folder / endorsements.RECEIVED
+    read.update(endorsements.received_files(received))
+    site.received = endorsements.load_received(
+        received, f"{shown}/{endorsements.RECEIVED}", problems
     )
     warnings.extend(_not_read(config, read))
     site.warnings = sorted(warnings.items, key=lambda p: (p.location or Location(""), p.message))
@@ -782,7 +788,9 @@ def _check_endorsements(site: Site, problems: Problems) -> list[Endorsement]:
             ok = False
         kind, target = endorsement.target_kind, endorsement.target
         owner = None
-        if kind == "achievement":
+        if kind == "url":
+            pass  # something on another site: credsite endorse
+        elif kind == "achievement":
             if target in site.achievements:
                 owner = site.achievements[target].issuer
             else:

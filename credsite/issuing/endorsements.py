@@ -17,20 +17,25 @@ this site with its own key and did:web DID document), never of the issuer it end
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import hashlib
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from credsite.content.endorsements import Endorsement
+from credsite.content.endorsements import Endorsement, Received
 from credsite.content.model import Issuer, Site
+from credsite.errors import Location, Problems
 from credsite.issuing.ob3 import CONTEXTS, profile
 from credsite.issuing.sign import ProofCache, sign_job, verification_method
 from credsite.issuing.status import Holder
 from credsite.issuing.urls import Urls
 from credsite.state.keyfiles import IssuerKey
-from credsite.state.lockfile import AwardEntry, EndorsementEntry
-from credsite.values import format_datetime, json_bytes, parse_datetime
+from credsite.state.lockfile import AwardEntry, EndorsementEntry, Lockfile, PinEntry
+from credsite.values import format_datetime, is_http_url, json_bytes, parse_datetime
+from credsite.vc import did as vc_did
 from credsite.vc import status as vc_status
+from credsite.vc.verify import verify_credential
 
 Progress = Callable[[str, int, int], None]
 
@@ -46,7 +51,7 @@ class Endorsed:
     """The id of what it endorses: an achievement's URL, an issuer's DID, a credential's URL."""
     target_name: str
     target_page: str
-    """The site path of the endorsed thing's page."""
+    """The site path of the endorsed thing's page, or (`target_external`) the URL elsewhere."""
     document: dict[str, Any]
     json_bytes: bytes
     detached_proof: dict[str, Any]
@@ -60,12 +65,21 @@ class Endorsed:
     def token(self) -> str:
         return self.entry.credential
 
+    @property
+    def target_external(self) -> bool:
+        """It endorses something on another site (`credsite endorse`): not embedded here."""
+        return self.endorsement.target_kind == "url"
+
+    is_received = False
+
 
 def _target(
     endorsement: Endorsement, site: Site, urls: Urls, awards: dict[str, AwardEntry]
 ) -> tuple[str, str, str]:
     """(id, name, page path) of what `endorsement` endorses."""
     kind, target = endorsement.target_kind, endorsement.target
+    if kind == "url":
+        return target, target, target if is_http_url(target) else ""
     if kind == "achievement":
         achievement = site.achievements[target]
         return (
@@ -97,7 +111,12 @@ def unsigned_endorsement(
         "@context": list(CONTEXTS),
         "id": urls.url(urls.endorsement_path(entry.credential)),
         "type": ["VerifiableCredential", "EndorsementCredential"],
-        "name": endorsement.name or f"{endorser.name} endorses {target_name}",
+        "name": endorsement.name
+        or (
+            f"Endorsement by {endorser.name}"
+            if endorsement.target_kind == "url"  # something elsewhere: its name is not known here
+            else f"{endorser.name} endorses {target_name}"
+        ),
         "issuer": profile(endorser, urls),
         "validFrom": format_datetime(endorsement.issued or minted),
         "credentialSubject": {
@@ -171,13 +190,196 @@ def holders(endorsed: list[Endorsed]) -> list[Holder]:
     ]
 
 
-def embedded(endorsed: list[Endorsed]) -> dict[str, list[dict[str, Any]]]:
-    """Target id -> the signed endorsements to embed in it (not the withdrawn ones), oldest first."""
-    by_target: dict[str, list[Endorsed]] = {}
+def embedded(
+    endorsed: list[Endorsed], received: Sequence[ReceivedEndorsement] = ()
+) -> dict[str, list[dict[str, Any]]]:
+    """Target id -> the signed endorsements to embed in it, oldest first: those written here (not
+    the withdrawn ones, nor those of something on another site) and those received."""
+    by_target: dict[str, list[tuple[dt.datetime, str, dict[str, Any]]]] = {}
     for e in endorsed:
-        if not e.endorsement.withdrawn:
-            by_target.setdefault(e.target_id, []).append(e)
+        if not e.endorsement.withdrawn and not e.target_external:
+            by_target.setdefault(e.target_id, []).append(
+                (e.valid_from, e.document["id"], e.document)
+            )
+    for r in received:
+        by_target.setdefault(r.target_id, []).append((r.valid_from, r.document_id, r.document))
     return {
-        target: [e.document for e in sorted(items, key=lambda e: (e.valid_from, e.document["id"]))]
+        target: [doc for _, _, doc in sorted(items, key=lambda item: item[:2])]
         for target, items in by_target.items()
     }
+
+
+# -- endorsements received from elsewhere ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceivedEndorsement:
+    """An endorsement signed elsewhere (`credsite endorsement add`), checked offline against the
+    endorser's DID document as pinned in the lockfile."""
+
+    received: Received
+    document: dict[str, Any]
+    endorser_name: str
+    endorser_did: str
+    target_id: str
+    target_name: str
+    target_page: str
+    valid_from: dt.datetime
+    pin: PinEntry
+
+    is_received = True
+    state = "active"
+    target_external = False
+
+    @property
+    def document_id(self) -> str:
+        value = self.document.get("id")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def comment(self) -> str | None:
+        subject = self.document.get("credentialSubject")
+        comment = subject.get("endorsementComment") if isinstance(subject, dict) else None
+        return comment if isinstance(comment, str) else None
+
+    @property
+    def pinned_on(self) -> dt.datetime | None:
+        return parse_datetime(self.pin.pinned)
+
+
+def endorser_did(document: Any) -> str | None:
+    """The did:web DID of an endorsement's issuer, if it has one."""
+    issuer = document.get("issuer") if isinstance(document, dict) else None
+    did = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return did if isinstance(did, str) and did.startswith("did:web:") else None
+
+
+def verify_received(
+    document: Any, did_document: Any, now: dt.datetime
+) -> tuple[list[str], dict[str, Any]]:
+    """Why `document` is not a valid EndorsementCredential of the endorser whose DID document is
+    `did_document` (nothing fetched: its status list, elsewhere, is not checked), and the
+    document; an empty list when it is."""
+    if not isinstance(document, dict):
+        return ["it is not a JSON object"], {}
+    types = document.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "EndorsementCredential" not in types or "VerifiableCredential" not in types:
+        return ["it is not an EndorsementCredential (its 'type' lacks it)"], document
+    subject = document.get("credentialSubject")
+    if not isinstance(subject, dict) or not isinstance(subject.get("id"), str):
+        return ["its credentialSubject names nothing it endorses (no 'id')"], document
+    did = endorser_did(document)
+    if did is None:
+        return [
+            "its issuer is not a did:web DID: credsite pins the endorser's did:web DID document "
+            "and checks received endorsements against it"
+        ], document
+    if not isinstance(did_document, dict) or did_document.get("id") != did:
+        found = did_document.get("id") if isinstance(did_document, dict) else None
+        return [f"the DID document is for {found!r}, not for its issuer {did}"], document
+    url = vc_did.did_document_url(did)
+    report = verify_credential(document, lambda u: _pinned(u, url, did_document), now, status=False)
+    problems = [f"{c.name}: {c.message}" for c in report.checks if not c.ok]
+    if not problems and report.status != "verified":
+        problems = [report.status]
+    return problems, document
+
+
+def _pinned(url: str, pinned_url: str, did_document: dict[str, Any]) -> dict[str, Any]:
+    if url != pinned_url:
+        raise KeyError(f"{url}: not fetched (offline; only the pinned DID document is known)")
+    return did_document
+
+
+def received_target(
+    target_id: str, site: Site, urls: Urls, awards: dict[str, AwardEntry]
+) -> tuple[str, str, str] | None:
+    """(id, name, page path) of this site's achievement, issuer or credential with `target_id`."""
+    for slug, achievement in site.achievements.items():
+        if urls.url(urls.achievement_path(slug)) == target_id:
+            return target_id, achievement.name, urls.achievement_path(slug, "html")
+    for slug, issuer in site.issuers.items():
+        if urls.did(slug) == target_id:
+            return target_id, issuer.name, urls.issuer_path(slug, "html")
+    for award in site.awards:
+        entry = awards.get(award.key)
+        if entry is not None and urls.url(urls.credential_path(entry.credential)) == target_id:
+            name = f"a {site.achievements[award.achievement].name} credential"
+            return target_id, name, urls.credential_path(entry.credential, "html")
+    return None
+
+
+def check_received(
+    site: Site, lock: Lockfile, urls: Urls, awards: dict[str, AwardEntry], now: dt.datetime
+) -> list[ReceivedEndorsement]:
+    """Every received endorsement checked, offline: its DID document is the one the lockfile
+    pins (SHA-256), its signature verifies with it, it is valid now, and it endorses something of
+    this site. Any failure is a located error (the build stops)."""
+    problems = Problems()
+    checked = []
+    for received in site.received:
+        where = received.location
+        did = endorser_did(received.document)
+        pin = lock.pinned(did) if did else None
+        if did is not None and pin is None:
+            problems.add(
+                where,
+                f"the DID document of its endorser {did} is not pinned in credsite.lock: add "
+                "received endorsements with 'credsite endorsement add FILE'",
+            )
+            continue
+        if did is not None and received.did_bytes is None:
+            problems.add(
+                Location(received.did_shown),
+                f"missing: the DID document of {did} that credsite.lock pins; add the "
+                "endorsement again with 'credsite endorsement add'",
+            )
+            continue
+        did_document: Any = None
+        if received.did_bytes is not None and pin is not None:
+            if hashlib.sha256(received.did_bytes).hexdigest() != pin.sha256:
+                problems.add(
+                    Location(received.did_shown),
+                    f"this is not the DID document of {did} that credsite.lock pinned on "
+                    f"{pin.pinned} (SHA-256 {pin.sha256[:16]}...): it was changed. Restore it "
+                    "from git, or check the endorsement again with 'credsite endorsement add'",
+                )
+                continue
+            try:
+                did_document = json.loads(received.did_bytes.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                problems.add(Location(received.did_shown), f"not a JSON document: {exc}")
+                continue
+        found, document = verify_received(received.document, did_document, now)
+        if found:
+            problems.add(where, "this endorsement does not check: " + "; ".join(found))
+            continue
+        subject_id = document["credentialSubject"]["id"]
+        target = received_target(subject_id, site, urls, awards)
+        if target is None:
+            problems.add(
+                where,
+                f"it endorses {subject_id}, which is no achievement, issuer or credential of "
+                "this site",
+            )
+            continue
+        assert did is not None and pin is not None
+        valid_from = parse_datetime(document.get("validFrom")) or now
+        issuer = document.get("issuer")
+        name = issuer.get("name") if isinstance(issuer, dict) else None
+        checked.append(
+            ReceivedEndorsement(
+                received=received,
+                document=document,
+                endorser_name=name if isinstance(name, str) and name else did,
+                endorser_did=did,
+                target_id=target[0],
+                target_name=target[1],
+                target_page=target[2],
+                valid_from=valid_from,
+                pin=pin,
+            )
+        )
+    problems.raise_if_any()
+    return checked

@@ -78,6 +78,18 @@ class EndorsementEntry:
 
 
 @dataclass(frozen=True)
+class PinEntry:
+    """The DID document of an endorser outside the site, pinned by `credsite endorsement add`:
+    the build checks received endorsements against this document, offline."""
+
+    did: str
+    sha256: str
+    """Hex SHA-256 of the document's bytes as stored under content/endorsements/received/."""
+    pinned: str
+    """When it was fetched (or given) and checked; the newest pin of a DID counts."""
+
+
+@dataclass(frozen=True)
 class KeyEntry:
     issuer: str
     publicKeyMultibase: str
@@ -129,7 +141,7 @@ class CompromisedEntry:
 Identity = SiteEntry | IssuerEntry
 Entry = (
     AwardEntry | KeyEntry | ListEntry | SiteEntry | IssuerEntry | CompromisedEntry
-    | EndorsementEntry
+    | EndorsementEntry | PinEntry
 )  # fmt: skip
 KINDS: dict[str, type] = {
     "site": SiteEntry,
@@ -139,6 +151,7 @@ KINDS: dict[str, type] = {
     "list": ListEntry,
     "award": AwardEntry,
     "endorsement": EndorsementEntry,
+    "pin": PinEntry,
 }
 """Line types, in the order the file lists them."""
 
@@ -147,6 +160,7 @@ KINDS: dict[str, type] = {
 class Lockfile:
     awards: dict[str, AwardEntry] = field(default_factory=dict)
     endorsements: dict[str, EndorsementEntry] = field(default_factory=dict)
+    pins: list[PinEntry] = field(default_factory=list)
     keys: list[KeyEntry] = field(default_factory=list)
     lists: dict[tuple[str, int, str], list[ListEntry]] = field(default_factory=dict)
     sites: list[SiteEntry] = field(default_factory=list)
@@ -190,7 +204,10 @@ class Lockfile:
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 problems.add(where, f"unreadable lockfile line: {exc}")
                 continue
-            if isinstance(entry, EndorsementEntry):
+            if isinstance(entry, PinEntry):
+                if entry not in lock.pins:
+                    lock.pins.append(entry)
+            elif isinstance(entry, EndorsementEntry):
                 seen = lock.endorsements.get(entry.endorsement)
                 if seen is not None and seen != entry:
                     problems.add(
@@ -307,6 +324,22 @@ class Lockfile:
         self.endorsements[lock_key] = entry
         self._used.setdefault(list_number, set()).add(index)
         self.minted.append(f"endorsement {description}")
+        return entry
+
+    def pinned(self, did: str) -> PinEntry | None:
+        """The newest pin of an outside endorser's DID document, if any."""
+        pins = [p for p in self.pins if p.did == did]
+        return max(pins, key=lambda p: (_time(p.pinned), p.sha256)) if pins else None
+
+    def record_pin(self, did: str, sha256: str) -> PinEntry:
+        """Pin a DID document (once per content: the same digest again changes nothing)."""
+        current = self.pinned(did)
+        if current is not None and current.sha256 == sha256:
+            return current
+        self._refuse_if_locked(f"the DID document of {did}")
+        entry = PinEntry(did, sha256, format_datetime(self.clock()))
+        self.pins.append(entry)
+        self.minted.append(f"the DID document of {did}")
         return entry
 
     def recorded_indices(self, issuer: str, list_number: int, purpose: str) -> frozenset[int]:
@@ -475,6 +508,7 @@ class Lockfile:
             ),
             *sorted(self.awards.values(), key=lambda e: e.award),
             *sorted(self.endorsements.values(), key=lambda e: e.endorsement),
+            *sorted(self.pins, key=lambda p: (p.did, p.pinned, p.sha256)),
         ]
         return [_dump(e) for e in entries]
 
@@ -526,7 +560,7 @@ def _parse(data: dict[str, Any]) -> Entry:
     if cls is ListEntry and data.get("set") is not None:
         data["set"] = tuple(int(i) for i in data["set"])
     entry: Entry = cls(**data)
-    for name in ("minted", "added", "updated", "since"):
+    for name in ("minted", "added", "updated", "since", "pinned"):
         if hasattr(entry, name) and parse_datetime(getattr(entry, name)) is None:
             raise ValueError(f"bad time in '{name}'")
     return entry

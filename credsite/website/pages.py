@@ -24,7 +24,7 @@ from urllib.parse import quote, urlencode
 from credsite.colour import WHITE, mix, readable_on, text_on
 from credsite.content.frameworks import Alignment
 from credsite.content.model import Achievement, Award, Issuer, Site
-from credsite.issuing.endorsements import Endorsed
+from credsite.issuing.endorsements import Endorsed, ReceivedEndorsement
 from credsite.issuing.issued import Issued
 from credsite.issuing.ob3 import FIELD_FRAGMENT, VC_V2
 from credsite.issuing.ob3 import field_label as field_label  # re-exported: themes and tests use it
@@ -338,22 +338,31 @@ class ShownEndorsement:
     (``credentialSubject.achievement.endorsement.0``), so its shown values are marked as parts of
     that credential; None on other pages, and for a withdrawn one (no longer embedded)."""
 
-    item: Endorsed
+    item: Endorsed | ReceivedEndorsement
     at: str | None = None
 
 
-def endorsements_of(endorsed: Iterable[Endorsed], target_id: str) -> list[Endorsed]:
+AnyEndorsement = Endorsed | ReceivedEndorsement
+
+
+def endorsements_of(endorsed: Iterable[AnyEndorsement], target_id: str) -> list[AnyEndorsement]:
     """The endorsements of one achievement, issuer or credential: current ones first (oldest
     first, as embedded), then the withdrawn ones."""
     found = [e for e in endorsed if e.target_id == target_id]
-    return sorted(found, key=lambda e: (e.endorsement.withdrawn, e.valid_from, e.document["id"]))
+    return sorted(found, key=lambda e: (e.state == "withdrawn", e.valid_from, _id(e)))
+
+
+def _id(endorsement: AnyEndorsement) -> str:
+    value = endorsement.document.get("id")
+    return value if isinstance(value, str) else ""
 
 
 def credential_endorsements(
-    credential: dict[str, Any], endorsed: Iterable[Endorsed]
+    credential: dict[str, Any], endorsed: Iterable[AnyEndorsement]
 ) -> list[ShownEndorsement]:
     """The endorsements a credential page shows: those embedded in its achievement and in the
     credential itself, each with its path in the credential, then the withdrawn ones."""
+    endorsed = list(endorsed)
     achievement = credential.get("credentialSubject", {}).get("achievement", {})
     embedded = [
         (f"credentialSubject.achievement.endorsement.{i}", doc.get("id"))
@@ -362,11 +371,11 @@ def credential_endorsements(
         (f"endorsement.{i}", doc.get("id"))
         for i, doc in enumerate(credential.get("endorsement", []))
     ]
-    by_id = {e.document["id"]: e for e in endorsed}
+    by_id = {_id(e): e for e in endorsed}
     shown = [ShownEndorsement(by_id[doc_id], at) for at, doc_id in embedded if doc_id in by_id]
     targets = (achievement.get("id"), credential.get("id"))
     shown += [
-        ShownEndorsement(e) for e in endorsed if e.endorsement.withdrawn and e.target_id in targets
+        ShownEndorsement(e) for e in endorsed if e.state == "withdrawn" and e.target_id in targets
     ]
     return shown
 
@@ -432,6 +441,7 @@ def add_pages(
     qr_cache: Path | None = None,
     keys_withdrawn: dict[str, dt.datetime] | None = None,
     endorsed: list[Endorsed] | None = None,
+    received: list[ReceivedEndorsement] | None = None,
 ) -> None:
     """Every HTML page and the theme's static files.
 
@@ -442,6 +452,7 @@ def add_pages(
     show them).
     """
     endorsed = endorsed or []
+    shown: list[AnyEndorsement] = [*endorsed, *(received or [])]
     config = site.config
     theme = render.load_theme(config)
     static = render.static_files(theme)
@@ -515,14 +526,14 @@ def add_pages(
             issuer=issuer,
             did=urls.did(issuer.slug),
             endorsements=[
-                ShownEndorsement(e) for e in endorsements_of(endorsed, urls.did(issuer.slug))
+                ShownEndorsement(e) for e in endorsements_of(shown, urls.did(issuer.slug))
             ],
             endorsements_given=[
                 e
                 for e in endorsed
                 if e.endorser.slug == issuer.slug
                 and not e.endorsement.withdrawn
-                and e.endorsement.target_kind != "award"
+                and e.endorsement.target_kind not in ("award", "url")
             ],
             issuer_achievements=[
                 a for _, a in sorted(site.achievements.items()) if a.issuer == issuer.slug
@@ -548,9 +559,7 @@ def add_pages(
             skills=skill_groups(achievement, anchors, site.achievements),
             endorsements=[
                 ShownEndorsement(e)
-                for e in endorsements_of(
-                    endorsed, urls.url(urls.achievement_path(achievement.slug))
-                )
+                for e in endorsements_of(shown, urls.url(urls.achievement_path(achievement.slug)))
             ],
             holders=by_achievement.get(achievement.slug, []) if config.list_recipients else [],
             og=OpenGraph(
@@ -577,7 +586,7 @@ def add_pages(
                 ob2=config.ob2,
                 key_withdrawn=(keys_withdrawn or {}).get(issuer.slug),
                 anchors=anchors,
-                endorsed=endorsed,
+                endorsed=shown,
             ),
         )
     for one in endorsed:
@@ -624,7 +633,7 @@ def credential_context(
     ob2: bool = False,
     key_withdrawn: dt.datetime | None = None,
     anchors: dict[str, str] | None = None,
-    endorsed: list[Endorsed] | None = None,
+    endorsed: list[AnyEndorsement] | None = None,
 ) -> dict[str, Any]:
     """The credential page's variables (docs/themes.md "credential.html")."""
     award: Award = item.award

@@ -317,14 +317,18 @@ test('a changed detached proof of the status list fails the credential', async (
 });
 
 test('a verified page says it compared what it shows, and the wallet link carries the hosted JSON', async () => {
-  const token = tokenWith('active');
+  const withLink = Object.keys(states).sort().find((t) => states[t] === 'active' &&
+    /data-vc-embedded="lcw"/.test(readFileSync(join(sitePath, 'credentials', `${t}.html`), 'utf8')));
+  const token = withLink || tokenWith('active');
   const page = await newPage();
   await page.goto(`${base}/site/credentials/${token}.html`);
   assertEqual(await verification(page), 'verified', 'verification result');
   const checks = await checksText(page);
   assert(checks.some((c) => /check-ok: .*values this page shows as the credential .* are the signed ones/.test(c)), `the page check is listed: ${checks.join(' | ')}`);
   assert(checks.some((c) => /eddsa-rdfc-2022 proof \(what wallets check\) names the same key/.test(c)), 'the proof set check is listed');
-  const link = await page.getAttribute('[data-vc-embedded="lcw"]', 'href');
+  // (a credential longer than the 8,000-character link, e.g. one that embeds endorsements, has none)
+  const button = await page.$('[data-vc-embedded="lcw"]');
+  const link = button && await button.getAttribute('href');
   if (link) {
     const hosted = JSON.parse(readFileSync(join(sitePath, 'credentials', `${token}.json`), 'utf8'));
     const carried = await page.evaluate((href) => window.credsiteVerify.lcwCredential(href), link);
