@@ -176,7 +176,8 @@ def _add(
     name = issuer.get("name") if isinstance(issuer, dict) else None
     endorser = name if isinstance(name, str) and name else did
     digest_of_id = hashlib.sha256(str(checked.get("id", raw)).encode()).hexdigest()[:8]
-    slug = slug or f"{slugify(endorser)[:60] or 'endorsement'}-{digest_of_id}"
+    readable = re.sub(r"[^a-z0-9-]+", "", slugify(endorser))[:60].strip("-")
+    slug = slug or f"{readable or 'endorsement'}-{digest_of_id}"
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
         raise CredsiteError(f"--as {slug!r}: use lower-case letters, digits and '-'")
     target_path = folder / f"{slug}.json"

@@ -312,7 +312,13 @@ def _not_read(config: SiteConfig, read: set[Path]) -> list[Problem]:
         top = rel.parts[0] if len(rel.parts) > 1 else ""
         suffix = path.suffix.lower()
         awards = f"{config.content}/awards/"
-        if top == "awards":
+        if top == endorsements.FOLDER:
+            advice = (
+                "endorsements written on this site are YAML files (.yaml); one signed elsewhere "
+                "is added with 'credsite endorsement add FILE', which checks it and stores it in "
+                f"{endorsements.FOLDER}/{endorsements.RECEIVED}/"
+            )
+        elif top == "awards":
             advice = _SPREADSHEET_ADVICE.get(
                 suffix, "award files must be YAML (.yaml), CSV (.csv) or Excel (.xlsx)"
             )

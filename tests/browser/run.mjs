@@ -623,7 +623,11 @@ test('endorsements are checked in the browser on every page that shows them, and
     const found = await endorsementChecks(page);
     assertEqual(found.map((b) => b.state).join(), states, `endorsements on ${path} (${found.map((b) => b.text).join(' | ')})`);
     assertEqual(page.errors.join('\n'), '', `no script errors on ${path}`);
+    await axe(page, `${path} with its endorsements checked`);
   }
+  // one received from another site: shown, and said to be checked when the site was built
+  await page.goto(`${base}/site/achievements/exchange-participant.html`);
+  assert(/From outside this site/.test(await page.textContent('[data-endorsement-received]')), 'the received endorsement is shown');
   // the credential page itself still verifies, its embedded endorsements compared as signed values
   await page.goto(`${base}/site/credentials/${endorsed.credential}.html`);
   assertEqual(await verification(page), 'verified', 'the credential that embeds endorsements');
