@@ -24,6 +24,7 @@ from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
 from credsite.issuing import clr, identity, ob2, ob3, pathways, private, status
+from credsite.issuing.endorsements import check_received, embedded, holders, sign_endorsements
 from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, sign_credentials
 from credsite.issuing.urls import SITE_MARKER, Urls, detached_proof_path
@@ -193,12 +194,23 @@ def build(
         for a in completed.new
     ]
     entries = {a.key: lock.award(a.lock_key, a.key) for a in site.awards}
-    fields = ob3.result_fields(site.awards)
-    unsigned = {
-        a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, fields) for a in site.awards
+    endorsement_entries = {
+        e.key: lock.endorsement(e.lock_key, e.key) for e in site.endorsements
     }
     proofs = ProofCache(cache / "proofs.json" if use_cache else None)
+    # Endorsements first: they are embedded, signed, in what they endorse.
+    endorsed, signed_endorsements = sign_endorsements(
+        site, endorsement_entries, entries, keys, urls, proofs
+    )
+    received = check_received(site, lock, urls, entries, now)  # offline, pinned DID documents
+    endorsing = embedded(endorsed, received)
+    fields = ob3.result_fields(site.awards)
+    unsigned = {
+        a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, fields, endorsing)
+        for a in site.awards
+    }
     signed, result.signed = sign_credentials(site, unsigned, entries, keys, urls, proofs, report)
+    result.signed += signed_endorsements
     issued = _issued(site, entries, signed, now, result)
     learner_records, records_signed = clr.build_records(
         site, issued, lock, keys, urls, proofs, report
@@ -208,7 +220,8 @@ def build(
 
     # 3. Every published file, in memory.
     site_output = output.Output()
-    for path, document in status.signed_lists(site, issued, lock, keys, urls).items():
+    lists = status.signed_lists(site, issued, lock, keys, urls, holders(endorsed))
+    for path, document in lists.items():
         site_output.add_json(path, document)
     issuer: str | model.Issuer  # a slug in the first loop below, then an Issuer
     for issuer in sorted(site.issuers):
@@ -217,15 +230,28 @@ def build(
     site_output.add(SITE_MARKER, b"")
     site_output.add(output.OUTPUT_MARKER, output.OUTPUT_MARKER_TEXT)
     for issuer in site.issuers.values():
-        site_output.add_json(urls.issuer_path(issuer.slug), ob3.published_profile(issuer, urls))
+        site_output.add_json(
+            urls.issuer_path(issuer.slug),
+            ob3.published_profile(issuer, urls, endorsing.get(urls.did(issuer.slug), ())),
+        )
     for achievement in site.achievements.values():
         issuer = site.issuers[achievement.issuer]
+        path = urls.achievement_path(achievement.slug)
         site_output.add_json(
-            urls.achievement_path(achievement.slug),
+            path,
             ob3.published_achievement(
-                achievement, issuer, urls, config.language, fields.get(achievement.slug, ())
+                achievement,
+                issuer,
+                urls,
+                config.language,
+                fields.get(achievement.slug, ()),
+                endorsing.get(urls.url(path), ()),
             ),
         )
+    for endorsement in endorsed:
+        path = urls.endorsement_path(endorsement.token)
+        site_output.add(path, endorsement.json_bytes)
+        site_output.add_json(detached_proof_path(path), endorsement.detached_proof)
     # A withdrawn award (taken down at its recipient's request) is signed and keeps its status
     # entry, but neither its JSON, its detached proof nor its baked images are published: its
     # page is a notice (website.pages).
@@ -281,6 +307,8 @@ def build(
         qr_cache=cache / "qr-codes.json" if use_cache else None,
         keys_withdrawn=_keys_withdrawn(site, lock),
         records=learner_records,
+        endorsed=endorsed,
+        received=received,
     )
     if sealed is not None:
         _seal_private(site_output, published, urls, sealed)

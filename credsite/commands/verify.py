@@ -26,6 +26,7 @@ from credsite.issuing import private
 from credsite.issuing.urls import (
     CREDENTIALS,
     DETACHED_PROOF_SUFFIX,
+    ENDORSEMENTS,
     OB2_ASSERTIONS,
     RECORDS,
     SITE_MARKER,
@@ -122,8 +123,9 @@ def find_site_folder(path: Path) -> Path | None:
 
 
 def verify_site(folder: Path, now: dt.datetime | None = None) -> list[Verified]:
-    """Every credential JSON and baked image in a built site, then the detached proof of every
-    other signed document (the status lists)."""
+    """Every credential JSON and baked image in a built site, every endorsement signed on it
+    (``endorsements/*.json``, with its detached proof and its endorser's status list), then the
+    detached proof of every other signed document (the status lists)."""
     now = now or dt.datetime.now(dt.UTC)
     base = base_url_of(folder)
     fetch = SiteFiles(folder, base)
@@ -132,7 +134,13 @@ def verify_site(folder: Path, now: dt.datetime | None = None) -> list[Verified]:
     ob2_paths = sorted(ob2_folder.iterdir()) if ob2_folder.is_dir() else []
     records = folder / RECORDS  # learner records (CLR 2.0) and their baked copies
     record_paths = sorted(records.iterdir()) if records.is_dir() else []
-    for path in [*sorted((folder / CREDENTIALS).iterdir()), *record_paths, *ob2_paths]:
+    endorsement_folder = folder / ENDORSEMENTS
+    endorsements = [
+        p for p in sorted(endorsement_folder.iterdir()) if p.suffix == ".json"
+    ] if endorsement_folder.is_dir() else []  # fmt: skip
+    for path in [
+        *sorted((folder / CREDENTIALS).iterdir()), *record_paths, *endorsements, *ob2_paths
+    ]:
         if path.suffix in (".json", ".png", ".svg"):
             results.append(
                 Verified(
@@ -141,8 +149,8 @@ def verify_site(folder: Path, now: dt.datetime | None = None) -> list[Verified]:
             )
     for proof_path in sorted(folder.rglob("*" + DETACHED_PROOF_SUFFIX)):
         relative = proof_path.relative_to(folder).as_posix()
-        if relative.startswith((CREDENTIALS + "/", RECORDS + "/")):
-            continue  # checked with its credential or record above
+        if relative.startswith((CREDENTIALS + "/", RECORDS + "/", ENDORSEMENTS + "/")):
+            continue  # checked with its credential, record or endorsement above
         results.append(Verified(relative, _verify_detached_only(proof_path, fetch)))
     return results
 
