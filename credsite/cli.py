@@ -260,7 +260,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
     help="The key of a private credential (the part of its link after '#', or the whole link).",
 )
 def verify(path: str, site: Path | None, as_json: bool, key: str | None) -> None:
-    """Verify a built site, a credential JSON or a baked PNG/SVG image.
+    """Verify a built site, a credential JSON or a baked badge image.
 
     A private credential: its full link (…/TOKEN.html#KEY, with --site FOLDER, default _site),
     or one of its .enc files with --key.

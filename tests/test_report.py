@@ -120,14 +120,17 @@ def test_example_site_numbers(example: Path, tmp_path: Path) -> None:
         "2026-09": "3",
         "2026-10": "1",
     }
-    assert body(folder, "frameworks") == {"ESCO": ["3 of 5", "6", "19"]}
+    assert body(folder, "frameworks") == {
+        "ESCO": ["3 of 5", "6", "19"],
+        "O*NET-SOC": ["1 of 5", "1", "6"],
+    }
     skills = body(folder, "skills")
     assert skills["demonstrate intercultural competence"] == [
         "ESCO",
         "Exchange Participant; Faculty Coordinator",
         "13",
     ]
-    assert body(folder, "alignment-coverage")["Peer Mentor"] == ["none"]
+    assert body(folder, "alignment-coverage")["Peer Mentor"] == ["none", "none"]  # ESCO, O*NET-SOC
     assert body(folder, "quality") == {
         "Awards without a narrative": ["2"],  # the pathway awards: their evidence is the parts
         "Awards without evidence": ["14"],
@@ -346,7 +349,10 @@ def test_public_report_suppresses_small_counts(
     # 1 + 1: two hidden counts that add up to 2 would each be 1, so a third is hidden
     assert body(folder, "status") == {"Active": ["≥5"], "Expired": ["<5"], "Revoked": ["<5"]}
     # a total over some hidden achievements but not all would give them away
-    assert body(folder, "frameworks") == {"ESCO": ["3 of 5", "6", "19"]}
+    assert body(folder, "frameworks") == {
+        "ESCO": ["3 of 5", "6", "19"],
+        "O*NET-SOC": ["1 of 5", "1", "6"],
+    }
     assert body(folder, "per-issuer") == {"Northbridge Open Learning Alliance": ["5", "26"]}
     # files awarding fewer than 5 people are not named. One hidden count hides others, the
     # smallest first, until it cannot be worked out: 17 - 6 = 1 + 5 + 5 would tell the 1, so

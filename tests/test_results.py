@@ -373,6 +373,6 @@ def test_the_examples_assessed_achievement(example_output: Path) -> None:
             for level in d.get("rubricCriterionLevel", [])
         }
         achieved = [r for r in doc["credentialSubject"]["result"] if "achievedLevel" in r]
-        assert achieved and all(r["achievedLevel"] in levels for r in achieved)
-        assessed += 1
-    assert assessed == 3
+        assert all(r["achievedLevel"] in levels for r in achieved)
+        assessed += bool(achieved)
+    assert assessed == 3  # the three awards in content/ that give their results

@@ -612,6 +612,7 @@ def add_pages(
                 anchors=anchors,
                 endorsed=shown,
             ),
+            noindex=config.noindex and item.award.visibility != "public",
         )
     for one in endorsed:
         path = urls.endorsement_path(one.token, "html")
@@ -631,7 +632,6 @@ def add_pages(
                 description=shorten(one.endorsement.comment),
                 url=urls.url(path),
             ),
-            noindex=config.noindex and item.award.visibility != "public",
         )
     for record in records or []:
         primary_issuer = site.issuers[site.primary_issuer]
