@@ -133,7 +133,11 @@ def _funnel(chart: Chart, data: list[dict[str, Any]]) -> dict[str, Any]:
     axis (it would read negative on the left). A hidden count has no bar, its label at the centre."""
     peak = max((row["v"] for row in data if row["v"] is not None), default=0) or 1
     reach = peak / 2 * 1.5  # room beside the widest bar for its label
-    axis = {"labelLimit": {"expr": "containerSize()[0] < 480 ? 110 : 200"}}
+    axis = {
+        "labelLimit": {"expr": "containerSize()[0] < 480 ? 110 : 200"},
+        "domain": False,  # no line far left of the centred bars
+        "ticks": False,
+    }
     return {
         "description": chart.description,
         "width": "container",
