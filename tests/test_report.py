@@ -427,7 +427,7 @@ def personal_data(root: Path) -> list[str]:
     return sorted(found)
 
 
-@pytest.mark.parametrize("site", ["example", "generated"])
+@pytest.mark.parametrize("site", ["example", "generated", "generated_pathways"])
 def test_public_report_holds_no_personal_data(
     site: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
