@@ -5,7 +5,9 @@ credsite.lock (`credsite.state.lockfile.Lockfile.load`); never writes the lockfi
 signs. An award's dates and status are computed as the build computes them
 (`credsite.issuing.issued.award_dates`; active becomes expired once `validUntil` has passed).
 An award credsite.lock does not record yet has not been issued: it is counted apart, with the
-dates the next build would give it.
+dates the next build would give it. Pathway awards are worked out as a ``--locked`` build works
+them out (`credsite.issuing.pathways.award_pathways`): the automatic ones credsite.lock records
+are counted, flagged `Credential.automatic`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Problems
 from credsite.issuing.issued import award_dates
-from credsite.issuing.pathways import award_pathways
+from credsite.issuing.pathways import Held, award_pathways
 from credsite.issuing.urls import Urls
 from credsite.state.lockfile import AwardEntry, Lockfile
 from credsite.state.notified import FILE_NAME as LEDGER_FILE
@@ -60,6 +62,9 @@ class Credential:
     """credsite.lock records it: it has been built, signed and (if published) handed out."""
     token: str = ""
     """Its credential token (credsite.lock), empty until it is issued."""
+    automatic: bool = False
+    """An automatic pathway award: credsite made it from content/pathways/ (no award file, no
+    narrative); a pathway award written in content/awards/ is not automatic."""
 
 
 @dataclass
@@ -75,6 +80,9 @@ class Facts:
     """The achievements the report covers: all, or the one of --achievement."""
     ledger: Ledger | None = None
     """credsite.notified, who `credsite notify` told what; None when the site has none yet."""
+    holdings: dict[str, list[Held]] = field(default_factory=dict)
+    """Email -> every issued credential of that recipient, as the pathway rules see them, whatever
+    the filters (what counts towards a pathway does not depend on them)."""
 
     @property
     def everything(self) -> list[Credential]:
@@ -94,22 +102,32 @@ def load(root: Path, options: Options, now: dt.datetime) -> Facts:
     problems.raise_if_any()
     assert site is not None
     lock = Lockfile.load(config.lockfile_path, config.lockfile)
+    automatic: set[str] = set()
     if site.pathways:
         # the pathway awards the build would publish (only those already minted: locked), worked
         # out on a second reading of the lockfile, so that nothing the report counts is minted
         # in passing (the lockfile is never written)
         scratch = Lockfile.load(config.lockfile_path, config.lockfile)
         urls = Urls(config.url, site.primary_issuer)
+        written = {a.key for a in site.awards}
         site.awards = award_pathways(site, scratch, urls, locked=True).awards
-    facts = collect(site, lock, options, now)
+        automatic = {a.key for a in site.awards} - written
+    facts = collect(site, lock, options, now, automatic)
     ledger_path = root / LEDGER_FILE
     if ledger_path.exists():
         facts.ledger = Ledger.load(ledger_path)
     return facts
 
 
-def collect(site: model.Site, lock: Lockfile, options: Options, now: dt.datetime) -> Facts:
-    """The credentials of `site` as `lock` records them, filtered by `options`."""
+def collect(
+    site: model.Site,
+    lock: Lockfile,
+    options: Options,
+    now: dt.datetime,
+    automatic: set[str] | frozenset[str] = frozenset(),
+) -> Facts:
+    """The credentials of `site` as `lock` records them, filtered by `options`; `automatic`: the
+    keys of the automatic pathway awards among `site.awards`."""
     if options.achievement is not None and options.achievement not in site.achievements:
         close = difflib.get_close_matches(options.achievement, list(site.achievements), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -122,13 +140,10 @@ def collect(site: model.Site, lock: Lockfile, options: Options, now: dt.datetime
     facts.achievements = [
         a for slug, a in sorted(site.achievements.items()) if options.achievement in (None, slug)
     ]
-    start = _day(options.since)
-    end = _day(options.until + dt.timedelta(days=1)) if options.until else None
+    start, end = period(options)
     provisional = format_datetime(now)
     awards_folder = f"{site.config.content}/awards/"
     for award in site.awards:
-        if options.achievement not in (None, award.achievement):
-            continue
         achievement = site.achievements[award.achievement]
         entry = lock.awards.get(award.lock_key)
         issued = entry is not None
@@ -136,6 +151,11 @@ def collect(site: model.Site, lock: Lockfile, options: Options, now: dt.datetime
             # what the next build would record: minted now
             entry = AwardEntry(award.lock_key, "", provisional, "", 0, 0)
         dates = award_dates(award, achievement, entry)
+        if issued and site.pathways:
+            held = Held(award, dates.valid_from, dates.valid_until, entry.credential)
+            facts.holdings.setdefault(award.email, []).append(held)
+        if options.achievement not in (None, award.achievement):
+            continue
         if (start and dates.valid_from < start) or (end and dates.valid_from >= end):
             continue
         state = award.status
@@ -151,9 +171,16 @@ def collect(site: model.Site, lock: Lockfile, options: Options, now: dt.datetime
             state,
             issued,
             entry.credential,
+            award.key in automatic,
         )
         (facts.credentials if issued else facts.pending).append(credential)
     return facts
+
+
+def period(options: Options) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """--since and --until as moments: from (inclusive), to (exclusive); None: unbounded."""
+    end = _day(options.until + dt.timedelta(days=1)) if options.until else None
+    return _day(options.since), end
 
 
 def _day(day: dt.date | None) -> dt.datetime | None:
