@@ -140,6 +140,20 @@ def test_example_site_numbers(example: Path, tmp_path: Path) -> None:
         "13",
     ]
     assert body(folder, "alignment-coverage")["Peer Mentor"] == ["none", "none"]  # ESCO, O*NET-SOC
+    # content/endorsements/: Harbour Polytechnic endorses Faculty Coordinator, one of its
+    # credentials and the issuer, and withdrew its endorsement of Peer Mentor; the Coastal Skills
+    # Council's endorsement of Exchange Participant was received from its own site
+    assert body(folder, "endorsed-achievements") == {
+        "Exchange Participant": ["Coastal Skills Council", "1", "0"],
+        "Faculty Coordinator": ["Harbour Polytechnic", "1", "1"],
+        "Northbridge Global Educator": ["none", "0", "0"],
+        "Open Curriculum Contributor": ["none", "0", "0"],
+        "Peer Mentor": ["none", "0", "0"],
+    }
+    assert body(folder, "endorsers") == {
+        "Coastal Skills Council": ["received", "1", "0", "0", "0", "0"],
+        "Harbour Polytechnic": ["this site", "1", "1", "1", "0", "1"],
+    }
     assert body(folder, "quality") == {
         "Awards without a narrative": ["0"],  # not the automatic pathway awards (noted)
         "Awards without evidence": ["14"],
@@ -484,6 +498,8 @@ def test_public_report_suppresses_small_counts(
         "O*NET-SOC": ["1 of 5", "1", "6"],
     }
     assert body(folder, "per-issuer") == {"Northbridge Open Learning Alliance": ["5", "26"]}
+    # one recipient's credential was endorsed: in public, how many is hidden like any count
+    assert body(folder, "endorsers")["Harbour Polytechnic"] == ["this site", "1", "1", "<5", "0", "1"]
     # files awarding fewer than 5 people are not named. Two small counts are hidden, the
     # automatic pathway awards (2) and the other file (1): 26 - 23 = 3 = 1 + 2 or 2 + 1, so
     # neither can be worked out and no other count needs hiding. Hidden counts go last, by

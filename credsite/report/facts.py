@@ -67,6 +67,24 @@ class Credential:
     narrative); a pathway award written in content/awards/ is not automatic."""
 
 
+@dataclass(frozen=True)
+class EndorsementFact:
+    """One endorsement the site publishes or received (content/endorsements/)."""
+
+    endorser: str
+    """The endorser's name."""
+    kind: str
+    """What it endorses: ``achievement``, ``issuer``, ``credential`` (one recipient's), or
+    ``elsewhere`` (something on another site, signed here with `credsite endorse`)."""
+    target: str
+    """The name of the achievement (also for a credential: its achievement) or issuer."""
+    achievement: str | None
+    """The achievement's slug, for an endorsement of it or of one of its credentials."""
+    withdrawn: bool
+    received: bool
+    """Signed elsewhere and added with `credsite endorsement add`."""
+
+
 @dataclass
 class Facts:
     site: model.Site
@@ -80,6 +98,8 @@ class Facts:
     """The achievements the report covers: all, or the one of --achievement."""
     ledger: Ledger | None = None
     """credsite.notified, who `credsite notify` told what; None when the site has none yet."""
+    endorsements: list[EndorsementFact] = field(default_factory=list)
+    """Endorsements of what the report covers (every one without --achievement)."""
     holdings: dict[str, list[Held]] = field(default_factory=dict)
     """Email -> every issued credential of that recipient, as the pathway rules see them, whatever
     the filters (what counts towards a pathway does not depend on them)."""
@@ -103,16 +123,27 @@ def load(root: Path, options: Options, now: dt.datetime) -> Facts:
     assert site is not None
     lock = Lockfile.load(config.lockfile_path, config.lockfile)
     automatic: set[str] = set()
+    urls = Urls(config.url, site.primary_issuer)
+    endorsements = endorsement_facts(site, lock, urls)
     if site.pathways:
         # the pathway awards the build would publish (only those already minted: locked), worked
         # out on a second reading of the lockfile, so that nothing the report counts is minted
         # in passing (the lockfile is never written)
         scratch = Lockfile.load(config.lockfile_path, config.lockfile)
-        urls = Urls(config.url, site.primary_issuer)
         written = {a.key for a in site.awards}
         site.awards = award_pathways(site, scratch, urls, locked=True).awards
         automatic = {a.key for a in site.awards} - written
     facts = collect(site, lock, options, now, automatic)
+    facts.endorsements = [
+        e
+        for e in endorsements
+        if options.achievement is None
+        or e.achievement == options.achievement
+        or (
+            e.kind == "issuer"
+            and e.target == site.issuers[site.achievements[options.achievement].issuer].name
+        )
+    ]
     ledger_path = root / LEDGER_FILE
     if ledger_path.exists():
         facts.ledger = Ledger.load(ledger_path)
@@ -185,3 +216,48 @@ def period(options: Options) -> tuple[dt.datetime | None, dt.datetime | None]:
 
 def _day(day: dt.date | None) -> dt.datetime | None:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC) if day else None
+
+
+def endorsement_facts(site: model.Site, lock: Lockfile, urls: Urls) -> list[EndorsementFact]:
+    """Every endorsement written on the site or received, with what it endorses by name."""
+    found: list[EndorsementFact] = []
+    awards = {a.key: a for a in site.awards}
+    for e in site.endorsements:
+        endorser = site.issuers[e.endorser].name if e.endorser in site.issuers else e.endorser
+        if e.target_kind == "achievement" and e.target in site.achievements:
+            kind, slug = "achievement", e.target
+        elif e.target_kind == "award" and e.target in awards:
+            kind, slug = "credential", awards[e.target].achievement
+        elif e.target_kind == "issuer" and e.target in site.issuers:
+            kind, slug = "issuer", None
+        else:
+            kind, slug = "elsewhere", None
+        name = (
+            site.issuers[e.target].name
+            if kind == "issuer"
+            else site.achievements[slug].name
+            if slug
+            else e.target
+        )
+        found.append(EndorsementFact(endorser, kind, name, slug, e.withdrawn, False))
+    entries = {a.key: lock.awards.get(a.lock_key) for a in site.awards}
+    for r in site.received:
+        document = r.document if isinstance(r.document, dict) else {}
+        issuer = document.get("issuer")
+        endorser = str(issuer.get("name") or issuer.get("id")) if isinstance(issuer, dict) else "?"
+        subject = document.get("credentialSubject")
+        target = str(subject.get("id", "")) if isinstance(subject, dict) else ""
+        kind, slug, name = "elsewhere", None, target
+        for a_slug, achievement in site.achievements.items():
+            if urls.url(urls.achievement_path(a_slug)) == target:
+                kind, slug, name = "achievement", a_slug, achievement.name
+        for i_slug, profile in site.issuers.items():
+            if urls.did(i_slug) == target:
+                kind, name = "issuer", profile.name
+        for award in site.awards:
+            entry = entries[award.key]
+            if entry and urls.url(urls.credential_path(entry.credential)) == target:
+                kind, slug = "credential", award.achievement
+                name = site.achievements[slug].name
+        found.append(EndorsementFact(endorser, kind, name, slug, False, True))
+    return found

@@ -3,7 +3,7 @@ says it faster).
 
 Layer 18 (after report.facts). A section is a function of the `Facts` returning a `Section` (or
 None when it has nothing to show, as the private-only ones in a public report). `SECTIONS` lists
-them in order: a later section (endorsements, once credsite has them) is one more function there. `sections()` applies the public report's suppression to every table, once,
+them in order: a later section is one more function there. `sections()` applies the public report's suppression to every table, once,
 in one place.
 """
 
@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from credsite.content.model import Achievement
 from credsite.report import emails, funnel
 from credsite.report.charts import Chart
-from credsite.report.facts import STATES, Credential, Facts, period
+from credsite.report.facts import STATES, Credential, EndorsementFact, Facts, period
 from credsite.report.tables import Cell, Column, Hidden, Table, suppress
 
 LIST_ROWS = 200
@@ -521,7 +521,6 @@ def alignments(facts: Facts) -> Section:
         "Alignments link an achievement to skills or competencies in a framework (its "
         "'alignments' in content/achievements/). An alignment's framework is its 'framework', or "
         "the host name of its URL when it names none.",
-        "Endorsements are not shown: credsite does not issue them yet.",
     ]
     if not names:
         intro.append(
@@ -611,6 +610,93 @@ def alignments(facts: Facts) -> Section:
             )
         )
     return Section("alignments", "Alignments", intro, figures)
+
+
+# -- endorsements -----------------------------------------------------------------------------------
+
+
+def endorsements(facts: Facts) -> Section:
+    """Which achievements (and issuers, and single credentials) others vouch for, and who."""
+    found = facts.endorsements
+    intro = [
+        "Endorsements are statements other organisations sign about an achievement, an issuer or "
+        "one recipient's credential (content/endorsements/, and those received with 'credsite "
+        "endorsement add'). A withdrawn endorsement is no longer embedded in what it endorsed.",
+    ]
+    if not found:
+        intro.append(
+            "Nothing is endorsed yet: an endorser (an issuer of the site with its own key, or "
+            "another site) can endorse an achievement, see content/README.md."
+        )
+    rows: list[list[Cell]] = []
+    for a in sorted(facts.achievements, key=lambda a: a.name):
+        of = [e for e in found if e.achievement == a.slug and not e.withdrawn]
+        whole = [e for e in of if e.kind == "achievement"]
+        rows.append(
+            [
+                a.name,
+                "; ".join(sorted({e.endorser for e in whole})) or "none",
+                len(whole),
+                sum(1 for e in of if e.kind == "credential"),
+            ]
+        )
+    figures = [
+        Figure(
+            Table(
+                "endorsed-achievements",
+                "Endorsements of each achievement",
+                [
+                    Column("achievement", "Achievement"),
+                    Column("endorsers", "Endorsed by"),
+                    Column("endorsements", "Endorsements of it", "number"),
+                    _count("Credentials endorsed one by one"),
+                ],
+                rows,
+                note="Withdrawn endorsements are not counted."
+                + _hidden_note(rows),
+            )
+        )
+    ]
+    by_endorser: dict[tuple[str, bool], list[EndorsementFact]] = defaultdict(list)
+    for e in found:
+        by_endorser[(e.endorser, e.received)].append(e)
+    endorser_rows: list[list[Cell]] = []
+    for (name, received), items in sorted(by_endorser.items()):
+        live = [e for e in items if not e.withdrawn]
+        endorser_rows.append(
+            [
+                name,
+                "received" if received else "this site",
+                sum(1 for e in live if e.kind == "achievement"),
+                sum(1 for e in live if e.kind == "issuer"),
+                sum(1 for e in live if e.kind == "credential"),
+                sum(1 for e in live if e.kind == "elsewhere"),
+                sum(1 for e in items if e.withdrawn),
+            ]
+        )
+    if endorser_rows:
+        figures.append(
+            Figure(
+                Table(
+                    "endorsers",
+                    "Endorsers",
+                    [
+                        Column("endorser", "Endorser"),
+                        Column("signed", "Signed on"),
+                        Column("achievements", "Achievements", "number"),
+                        Column("issuers", "Issuers", "number"),
+                        _count("Credentials"),
+                        Column("elsewhere", "On other sites", "number"),
+                        Column("withdrawn", "Withdrawn", "number"),
+                    ],
+                    endorser_rows,
+                    note="'this site': signed with the endorser's own key here; 'received': "
+                    "signed elsewhere and checked against the endorser's pinned DID document."
+                    + _hidden_note(endorser_rows),
+                )
+            )
+        )
+    return Section("endorsements", "Endorsements", intro, figures)
 
 
 # -- data quality (private report only) ---------------------------------------------------------------
@@ -803,6 +889,15 @@ def delivery(facts: Facts) -> Section:
     return Section("delivery", "Delivery", intro, figures)
 
 
-SECTIONS: list[Maker] = [overview, issued, status, pathways, delivery, alignments, quality]
+SECTIONS: list[Maker] = [
+    overview,
+    issued,
+    status,
+    pathways,
+    delivery,
+    endorsements,
+    alignments,
+    quality,
+]
 """The report's sections in order. Not yet: endorsements, which need a feature credsite does not
 have yet; it will be one function here."""
