@@ -163,6 +163,17 @@ def evidence_of(counted: tuple[Held, ...], site: Site, urls: Urls) -> tuple[Evid
     )
 
 
+def recorded_awards(site: Site, scratch: Lockfile, urls: Urls) -> tuple[list[Award], set[str]]:
+    """The site's awards plus the automatic pathway awards a ``--locked`` build publishes (those
+    the lockfile records), and the keys of the latter: for commands that read and never build.
+
+    `scratch` is a lockfile read for this call only: entries for awards not built yet are made in
+    it in passing, so it must never be saved."""
+    written = {a.key for a in site.awards}
+    awards = award_pathways(site, scratch, urls, locked=True).awards
+    return awards, {a.key for a in awards} - written
+
+
 def award_pathways(site: Site, lock: Lockfile, urls: Urls, *, locked: bool = False) -> Outcome:
     """Work out every pathway award; mint the new ones in `lock` (not when `locked`).
 

@@ -21,7 +21,7 @@ from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Problems
 from credsite.issuing.issued import award_dates
-from credsite.issuing.pathways import Held, award_pathways
+from credsite.issuing.pathways import Held, recorded_awards
 from credsite.issuing.urls import Urls
 from credsite.state.lockfile import AwardEntry, Lockfile
 from credsite.state.notified import FILE_NAME as LEDGER_FILE
@@ -130,9 +130,7 @@ def load(root: Path, options: Options, now: dt.datetime) -> Facts:
         # out on a second reading of the lockfile, so that nothing the report counts is minted
         # in passing (the lockfile is never written)
         scratch = Lockfile.load(config.lockfile_path, config.lockfile)
-        written = {a.key for a in site.awards}
-        site.awards = award_pathways(site, scratch, urls, locked=True).awards
-        automatic = {a.key for a in site.awards} - written
+        site.awards, automatic = recorded_awards(site, scratch, urls)
     facts = collect(site, lock, options, now, automatic)
     facts.endorsements = [
         e
