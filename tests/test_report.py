@@ -898,6 +898,7 @@ def test_delivery_counts_who_credsite_notify_told(tmp_path: Path) -> None:
     assert body(folder, "delivery") == {
         "By email (credsite notify --send)": ["0"],
         "Marked as told another way (--mark-sent)": ["0"],
+        "Refused by the recipient's mail server (bounced)": ["0"],
         "Not told yet": ["25"],  # 24 active + 1 expired; the revoked one is not counted
     }
     held = [
@@ -910,12 +911,18 @@ def test_delivery_counts_who_credsite_notify_told(tmp_path: Path) -> None:
         ledger.record("awarded", c.token, c.award.email, when=NOW)
     ledger.record("awarded", held[3].token, held[3].award.email.upper(), when=NOW, marked=True)
     ledger.record("expiring:30d", held[4].token, held[4].award.email, when=NOW)  # not "awarded"
+    ledger.record("refused:awarded", held[6].token, held[6].award.email, when=NOW)  # bounced
+    ledger.record("refused:awarded", held[7].token, held[7].award.email, when=NOW)  # then told
+    ledger.record("awarded", held[7].token, held[7].award.email, when=NOW)
     _, folder = report(root, tmp_path / "after")
     assert body(folder, "delivery") == {
-        "By email (credsite notify --send)": ["3"],
+        "By email (credsite notify --send)": ["4"],
         "Marked as told another way (--mark-sent)": ["1"],
-        "Not told yet": ["21"],
+        "Refused by the recipient's mail server (bounced)": ["1"],
+        "Not told yet": ["19"],
     }
     waiting = {(row[1], row[2]) for row in rows(folder, "not-told")[1:]}
     assert (held[0].award.email, held[0].achievement.name) not in waiting
     assert (held[5].award.email, held[5].achievement.name) in waiting
+    bounced = {(row[1], row[2]) for row in rows(folder, "bounced")[1:]}
+    assert bounced == {(held[6].award.email, held[6].achievement.name)}

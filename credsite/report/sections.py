@@ -20,6 +20,7 @@ from credsite.report import emails, funnel
 from credsite.report.charts import Chart
 from credsite.report.facts import STATES, Credential, EndorsementFact, Facts, period
 from credsite.report.tables import Cell, Column, Hidden, Table, suppress
+from credsite.state.notified import REFUSED
 
 LIST_ROWS = 200
 """A list of awards shows at most this many rows in the HTML; its CSV has them all."""
@@ -850,10 +851,17 @@ def delivery(facts: Facts) -> Section:
     held = [c for c in facts.credentials if c.state in ("active", "expired")]
     told: list[Credential] = []
     marked: list[Credential] = []
+    refused: list[Credential] = []
     waiting: list[Credential] = []
+    ledger = facts.ledger
     for c in held:
-        found = facts.ledger.told("awarded", c.token, c.award.email) if facts.ledger else None
-        (waiting if found is None else marked if found.marked else told).append(c)
+        found = ledger.told("awarded", c.token, c.award.email) if ledger else None
+        if found is not None:
+            (marked if found.marked else told).append(c)
+        elif ledger and ledger.told(REFUSED + "awarded", c.token, c.award.email):
+            refused.append(c)
+        else:
+            waiting.append(c)
     figures = [
         Figure(
             Table(
@@ -863,12 +871,14 @@ def delivery(facts: Facts) -> Section:
                 [
                     ["By email (credsite notify --send)", len(told)],
                     ["Marked as told another way (--mark-sent)", len(marked)],
+                    ["Refused by the recipient's mail server (bounced)", len(refused)],
                     ["Not told yet", len(waiting)],
                 ],
                 partition=True,
-                note="Active and expired credentials; read from credsite.notified. A refused "
-                "address (a bounce) is reported by credsite notify when it happens and stays "
-                "'not told yet'.",
+                note="Active and expired credentials; read from credsite.notified. Bounced: the "
+                "recipient's mail server refused the message for good when credsite notify sent "
+                "it (a bounce that arrives later, by email, is not seen); the next run tries "
+                "again.",
             ),
             Chart(
                 "delivery",
@@ -880,6 +890,9 @@ def delivery(facts: Facts) -> Section:
     if not facts.options.public:
         figures.append(
             Figure(_award_list("not-told", "Credentials whose recipient was not told yet", waiting))
+        )
+        figures.append(
+            Figure(_award_list("bounced", "Credentials whose notice bounced", refused))
         )
     intro = (
         ["No credsite.notified yet: nobody was told by credsite notify."]
