@@ -1,8 +1,9 @@
 """The one build: gather and validate everything, then sign, then render, then write atomically.
 
-The CLI and ``serve`` are thin callers of `build`. Until the very end nothing is written:
-a problem anywhere (content, images, keys, templates, a --locked build that would mint, any
-warning with --strict) raises before the lockfile or the output folder is touched.
+The CLI and ``serve`` are thin callers of `build`. Until the very end nothing is written but the
+staging folder beside the output folder, which the site is streamed to: a problem anywhere
+(content, images, keys, templates, a --locked build that would mint, any warning with --strict)
+raises before the lockfile or the output folder is touched, and the staging folder is removed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
 from credsite import sitelock
+from credsite.cache import digest, fingerprint
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
@@ -51,7 +53,8 @@ class BuildResult:
     seconds: float = 0.0
     demo_key: bool = False
     lockfile_written: bool = False
-    site_output: output.Output | None = None
+    written: int = 0
+    """Files written in this build (the others were kept from the site in place)."""
 
 
 P = ParamSpec("P")
@@ -167,8 +170,72 @@ def build(
     signed, result.signed = sign_credentials(site, unsigned, entries, keys, urls, proofs, report)
     issued = _issued(site, entries, signed, now, result)
 
-    # 3. Every published file, in memory.
-    site_output = output.Output()
+    # 3. Every published file, streamed to the staging folder beside the output folder (an
+    #    unchanged file is kept from the site in place, see website/output.py), then last checks.
+    scanner = secrets.Scanner(_key_forms(keys))
+    site_output = output.Output(
+        config.output_dir,
+        shown=config.output,
+        manifest=_manifest(cache, config.output_dir) if use_cache else None,
+        scan=scanner.scan,
+    )
+    try:
+        _publish(site_output, config, site, issued, lock, keys, urls, prepared, result,
+                 extra_head=extra_head, progress=report)  # fmt: skip
+        report("render", 1, 1)
+
+        # 4. Last checks, then write: the lockfile, then the site swapped in whole.
+        sources = [config.content_dir, config.root / "themes", config.root / "site.yaml"]
+        scanner.refuse(config.root, sources)
+        orphans = len({e.award for e in lock.awards.values()} - {a.lock_key for a in site.awards})
+        if orphans:
+            result.warnings.append(
+                Problem(
+                    Location(config.lockfile),
+                    f"{orphans} award(s) in {config.lockfile} are no longer in the content: "
+                    "copies their recipients hold still verify. To withdraw a credential, revoke "
+                    "it instead of deleting it.",
+                )
+            )
+        result.warnings = report_order(result.warnings)
+        if strict and result.warnings:
+            raise StrictError(result.warnings)
+        result.minted = list(lock.minted)
+        records = {}
+        if record and _changed(config.lockfile_path, text := lock.text().encode("utf-8")):
+            records[config.lockfile_path] = text
+        # The site, then the lockfile, then the swap: see website/output.py
+        committed = output.commit(site_output, records)
+    except BaseException:
+        site_output.abort()
+        raise
+    result.lockfile_written = bool(committed.written)
+    result.warnings.extend(Problem(Location(config.output), w) for w in committed.warnings)
+    proofs.save()
+    result.files = site_output.files
+    result.bytes = site_output.total_bytes()
+    result.written = site_output.written
+    result.seconds = time.perf_counter() - started
+    report("write", 1, 1)
+    return result
+
+
+def _publish(
+    site_output: output.Output,
+    config: site_config.SiteConfig,
+    site: model.Site,
+    issued: list[Issued],
+    lock: Lockfile,
+    keys: dict[str, IssuerKey],
+    urls: Urls,
+    prepared: artwork.Prepared,
+    result: BuildResult,
+    *,
+    extra_head: str,
+    progress: Progress,
+) -> None:
+    """Add every file of the site to `site_output`."""
+    result_fields = ob3.result_fields(site.awards)
     for path, document in status.signed_lists(site, issued, lock, keys, urls).items():
         site_output.add_json(path, document)
     issuer: str | model.Issuer  # a slug in the first loop below, then an Issuer
@@ -183,7 +250,7 @@ def build(
         site_output.add_json(
             urls.achievement_path(achievement.slug),
             ob3.published_achievement(
-                achievement, issuer, urls, config.language, fields.get(achievement.slug, ())
+                achievement, issuer, urls, config.language, result_fields.get(achievement.slug, ())
             ),
         )
     for item in issued:
@@ -191,7 +258,7 @@ def build(
         site_output.add(path, item.json_bytes)
         site_output.add_json(detached_proof_path(path), item.detached_proof)
     artwork.publish(
-        site_output.add,
+        site_output,
         prepared,
         [(i.entry.credential, i.json_bytes) for i in issued],
         urls,
@@ -209,7 +276,7 @@ def build(
             )
             for i in issued
         ]
-        artwork.publish_ob2(site_output.add, prepared, assertions, urls)
+        artwork.publish_ob2(site_output, prepared, assertions, urls)
         result.warnings.extend(ob2_warnings)
     pages.add_pages(
         site,
@@ -218,41 +285,20 @@ def build(
         site_output,
         demo_key=result.demo_key,
         extra_head=extra_head,
-        qr_cache=cache / "qr-codes.json" if use_cache else None,
         keys_withdrawn=_keys_withdrawn(site, lock),
+        inputs=fingerprint(_published_keys(keys)),
     )
-    report("render", 1, 1)
 
-    # 4. Last checks, then write: the lockfile, then the site swapped in whole.
-    _refuse_secrets(site_output, keys, config)
-    orphans = len({e.award for e in lock.awards.values()} - {a.lock_key for a in site.awards})
-    if orphans:
-        result.warnings.append(
-            Problem(
-                Location(config.lockfile),
-                f"{orphans} award(s) in {config.lockfile} are no longer in the content: copies "
-                "their recipients hold still verify. To withdraw a credential, revoke it instead "
-                "of deleting it.",
-            )
-        )
-    result.warnings = report_order(result.warnings)
-    if strict and result.warnings:
-        raise StrictError(result.warnings)
-    result.minted = list(lock.minted)
-    records = {}
-    if record and _changed(config.lockfile_path, text := lock.text().encode("utf-8")):
-        records[config.lockfile_path] = text
-    # The site, then the lockfile, then the swap: see website/output.py
-    committed = output.commit(site_output, config.output_dir, records, shown=config.output)
-    result.lockfile_written = bool(committed.written)
-    result.warnings.extend(Problem(Location(config.output), w) for w in committed.warnings)
-    proofs.save()
-    result.files = len(site_output.files)
-    result.bytes = site_output.total_bytes()
-    result.site_output = site_output
-    result.seconds = time.perf_counter() - started
-    report("write", 1, 1)
-    return result
+
+def _manifest(cache: Path, target: Path) -> Path:
+    """The cache file describing the site in place in `target` (one per output folder)."""
+    return cache / "sites" / f"{digest(str(target.absolute()))[:24]}.json"
+
+
+def _published_keys(keys: dict[str, IssuerKey]) -> list[tuple[str, str]]:
+    """The keys whose every form is refused in a published file: a file kept from an earlier
+    build was scanned for the same keys (a new key, and every page is made and scanned again)."""
+    return sorted((issuer, k.key.public_key_multibase) for issuer, k in keys.items() if not k.demo)
 
 
 def _keys_withdrawn(site: model.Site, lock: Lockfile) -> dict[str, dt.datetime]:
@@ -341,15 +387,12 @@ def _check_statuses(site: model.Site) -> None:
     problems.raise_if_any()
 
 
-def _refuse_secrets(
-    site_output: output.Output, keys: dict[str, IssuerKey], config: site_config.SiteConfig
-) -> None:
-    """Last guard: no form of any private key may appear in a published file (located error)."""
+def _key_forms(keys: dict[str, IssuerKey]) -> list[secrets.Form]:
+    """Every form of every private key, which no published file may hold."""
     forms = []
     for issuer, issuer_key in sorted(keys.items()):
         if issuer_key.demo:
             continue  # the demo key is public by design
         seed = decode_multikey_secret(issuer_key.key.secret_multibase())
         forms += secrets.key_forms(issuer, seed, issuer_key.key.public_key)
-    sources = [config.content_dir, config.root / "themes", config.root / "site.yaml"]
-    secrets.refuse_secrets(site_output.files, forms, config.root, sources)
+    return forms

@@ -1,8 +1,17 @@
-"""The built site in memory, and its all-or-nothing move onto disk.
+"""The built site, streamed file by file to a staging folder, and its all-or-nothing move onto disk.
 
-Nothing touches the output folder until every file exists in memory; then the whole site is
-written to ``<output>.staging`` beside it and swapped in, so a failed or interrupted build leaves
-the previous site exactly as it was (Lektor's per-artifact commit, done once for the whole site).
+Nothing touches the output folder until the whole site is staged: each file is written to
+``<output>.staging`` beside it as it is made (the site is never held in memory), then the staging
+folder is swapped in, so a failed or interrupted build leaves the previous site exactly as it was
+(Lektor's per-artifact commit, done once for the whole site).
+
+A build rewrites only what changed. The build cache keeps a manifest of the site in place: each
+file's SHA-256, size, inode and modification time, and for a file made from known inputs (a page, a
+baked image) the `credsite.cache.fingerprint` of those inputs. A file whose bytes (or inputs) are
+those the manifest records, and whose copy in the output folder is still the one the manifest
+describes, is hard-linked from there into the staging folder instead of being written (or even
+made): its bytes and modification time stay as they were. When every file is such a file and the
+output folder holds nothing else, there is nothing to swap and the site is left alone.
 
 `commit` also writes the files the site goes with (the lockfile) so that a site is never in place
 without them: first the site is staged (where a full disk or a read-only folder shows), then each
@@ -23,37 +32,204 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import hashlib
 import os
 import shutil
 import stat
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from os import link as _hard_link  # bound at import: tests that stop os.link mean the lockfile's
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from credsite.cache import KeptMap
 from credsite.errors import CredsiteError
 from credsite.values import json_bytes
 
+MANIFEST_VERSION = "site manifest 1: inputs, sha256, size, inode, mtime_ns"
+
+Scan = Callable[[str, bytes], None]
+"""Looks at every file's bytes before it is published (`credsite.website.secrets.Scanner`)."""
+
 
 class Output:
-    """Site-relative POSIX path -> bytes; refuses a second write or a path leaving the site."""
+    """The site being built: site-relative POSIX path -> bytes, streamed to ``<target>.staging``.
 
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
+    Refuses a second write to a path or a path leaving the site. `manifest` is the cache file
+    describing the site in place (None: write every file); `scan` sees every added file's bytes.
+    Call `commit` to put the site in place, or `abort` to drop what was staged.
+    """
 
-    def add(self, path: str, data: bytes | str) -> None:
-        pure = PurePosixPath(path)
-        if pure.is_absolute() or ".." in pure.parts or not pure.parts:
-            raise ValueError(f"output path escapes the site: {path!r}")
-        if path in self.files:
-            raise ValueError(f"two outputs would be written to {path}")
-        self.files[path] = data.encode("utf-8") if isinstance(data, str) else data
+    def __init__(
+        self,
+        target: Path,
+        *,
+        shown: str = "",
+        manifest: Path | None = None,
+        scan: Scan | None = None,
+    ) -> None:
+        self.target = target.absolute()
+        self.shown = shown or str(self.target)
+        self.staging = _beside(self.target, "staging")
+        self.manifest = KeptMap(manifest, MANIFEST_VERSION)
+        self.scan = scan
+        self.records: dict[str, list[Any]] = {}
+        """This build's files: path -> [inputs, sha256, size, inode, mtime_ns]."""
+        self.linked: list[str] = []
+        """Files unchanged since the site in place: hard-linked from it when the site is staged."""
+        self.written = 0
+        self._folders: set[str] = set()
+        self._staged = False
+        recover(self.target, self.shown)
+
+    # -- adding files ------------------------------------------------------------------------------
+
+    def add(self, path: str, data: bytes | str, *, inputs: str = "", scan: bool = True) -> None:
+        """Add one file. `inputs`: the fingerprint of what it was made from (see `keep`);
+        `scan=False` only for a file made of others that were scanned (a baked image)."""
+        self._check(path)
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        if scan and self.scan is not None:
+            self.scan(path, raw)
+        sha = hashlib.sha256(raw).hexdigest()
+        previous = self._in_place(path)
+        if previous is not None and previous[1] == sha:
+            self._link(path, [inputs, *previous[1:]])
+            return
+        self._write(path, raw, inputs, sha)
 
     def add_json(self, path: str, document: Any) -> None:
         self.add(path, json_bytes(document))
 
+    def keep(self, path: str, inputs: str) -> bool:
+        """Keep the file the site in place has at `path` if it was made from the same `inputs` (a
+        `credsite.cache.fingerprint`): True, and the file need not be made again."""
+        self._check(path)
+        previous = self._in_place(path)
+        if previous is None or not inputs or previous[0] != inputs:
+            return False
+        self._link(path, previous)
+        return True
+
+    @property
+    def files(self) -> int:
+        return len(self.records)
+
     def total_bytes(self) -> int:
-        return sum(len(d) for d in self.files.values())
+        return sum(int(record[2]) for record in self.records.values())
+
+    def _check(self, path: str) -> None:
+        pure = PurePosixPath(path)
+        if pure.is_absolute() or ".." in pure.parts or not pure.parts or str(pure) != path:
+            raise ValueError(f"output path escapes the site: {path!r}")
+        if path in self.records:
+            raise ValueError(f"two outputs would be written to {path}")
+
+    def _in_place(self, path: str) -> list[Any] | None:
+        """The manifest's record of `path` if the site in place still has that very file."""
+        record = self.manifest.loaded.get(path)
+        if not isinstance(record, list) or len(record) != 5:
+            return None
+        try:
+            info = os.lstat(self.target / path)
+        except OSError:
+            return None
+        if (
+            not stat.S_ISREG(info.st_mode)
+            or [info.st_size, info.st_ino, info.st_mtime_ns] != record[2:]
+        ):
+            return None
+        return record
+
+    def _link(self, path: str, record: list[Any]) -> None:
+        self.records[path] = record
+        self.manifest.put(path, record)
+        self.linked.append(path)
+
+    def _write(self, path: str, data: bytes, inputs: str, sha: str) -> None:
+        destination = self.staging / path
+        try:
+            self._folder(path.rpartition("/")[0])
+            write_file(destination, data)
+            info = os.lstat(destination)
+        except OSError as exc:
+            self.abort()
+            raise _write_error(exc, f"cannot write the site to {self.shown}") from None
+        record = [inputs, sha, info.st_size, info.st_ino, info.st_mtime_ns]
+        self.records[path] = record
+        self.manifest.put(path, record)
+        self.written += 1
+
+    def _folder(self, folder: str) -> None:
+        if not self._staged:
+            self.staging.mkdir()
+            self._staged = True
+        if folder and folder not in self._folders:
+            (self.staging / folder).mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+
+    # -- putting it in place -------------------------------------------------------------------------
+
+    def unchanged(self) -> bool:
+        """Every file is the one in place, and the output folder holds no other."""
+        if self._staged or self.written or not self.target.is_dir():
+            return False
+        return _files_under(self.target) == set(self.records)
+
+    def stage(self) -> None:
+        """Complete the staging folder: hard-link every unchanged file from the site in place."""
+        try:
+            self._folder("")
+            for path in self.linked:
+                self._folder(path.rpartition("/")[0])
+                self._stage_link(path)
+        except OSError as exc:
+            self.abort()
+            raise _write_error(exc, f"cannot write the site to {self.shown}") from None
+        self.linked = []
+
+    def _stage_link(self, path: str) -> None:
+        source, destination = self.target / path, self.staging / path
+        try:
+            _hard_link(source, destination, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+                raise
+            shutil.copy2(source, destination)  # no hard links here: a copy, same bytes and mtime
+            info = os.lstat(destination)
+            record = [*self.records[path][:3], info.st_ino, info.st_mtime_ns]
+            self.records[path] = record
+            self.manifest.put(path, record)
+
+    def abort(self) -> None:
+        """Drop everything staged (the site in place is untouched)."""
+        if self._staged:
+            _remove_tree(self.staging)
+            self._staged = False
+            self._folders.clear()
+
+    def save_manifest(self) -> None:
+        self.manifest.save()
+
+
+def _files_under(folder: Path) -> set[str]:
+    """Every file and symlink under `folder`, as site paths (a stray empty folder counts too)."""
+    found: set[str] = set()
+    pending = [(folder, "")]
+    while pending:
+        current, prefix = pending.pop()
+        with os.scandir(current) as entries:
+            empty = True
+            for entry in entries:
+                empty = False
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((Path(entry.path), f"{prefix}{entry.name}/"))
+                else:
+                    found.add(prefix + entry.name)
+            if empty and prefix:
+                found.add(prefix)
+    return found
 
 
 def check_target(target: Path, site_root: Path, protected: list[Path]) -> None:
@@ -76,41 +252,35 @@ class Committed:
 
     written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    changed: bool = True
+    """False when every file was the one in place: the site was left alone."""
 
 
-def commit(
-    output: Output, target: Path, records: dict[Path, bytes] | None = None, shown: str = ""
-) -> Committed:
-    """Write the site to ``<target>.staging``, write `records` (path -> bytes, only those that
-    change), then swap the site in for ``target``. A `CredsiteError` leaves everything as it was.
-    """
-    target = target.absolute()
-    shown = shown or str(target)
-    staging, previous = _beside(target, "staging"), _beside(target, "previous")
-    recover(target, shown)
-    try:
-        for rel, data in sorted(output.files.items()):
-            path = staging / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_file(path, data)
-    except OSError as exc:
-        _remove_tree(staging)
-        raise _write_error(exc, f"cannot write the site to {shown}") from None
+def commit(output: Output, records: dict[Path, bytes] | None = None) -> Committed:
+    """Stage the rest of the site, write `records` (path -> bytes, only those that change), then
+    swap the site in for the output folder; when no file changed, only write the records. A
+    `CredsiteError` leaves everything as it was."""
+    target, shown = output.target, output.shown
+    unchanged = output.unchanged()
+    if not unchanged:
+        output.stage()
     done = Committed()
     backups: dict[Path, Path | None] = {}
     what = ""
+    old = None
     try:
         for link, data in (records or {}).items():
             what = f"cannot write {link.name}"
             path = link.resolve() if link.is_symlink() else link  # a symlink keeps pointing at it
             backups[path] = _replace_record(path, data)
             done.written.append(link)
-        what = f"cannot put the new site in place of {shown}"
-        old = _swap(staging, target, previous)
+        if not unchanged:
+            what = f"cannot put the new site in place of {shown}"
+            old = _swap(output.staging, target, _beside(target, "previous"))
     except BaseException as exc:
         for path, backup in reversed(backups.items()):
             _restore_record(path, backup)
-        _remove_tree(staging)
+        output.abort()
         if isinstance(exc, OSError):
             raise _write_error(exc, what) from None
         raise
@@ -123,6 +293,8 @@ def commit(
             f"the new site is in place, but the previous one could not be removed: "
             f"delete {old} by hand"
         )
+    output.save_manifest()
+    done.changed = not unchanged
     return done
 
 

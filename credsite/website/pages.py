@@ -16,10 +16,10 @@ import functools
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from credsite.cache import digest, fingerprint
 from credsite.colour import WHITE, mix, readable_on, text_on
 from credsite.content.model import Achievement, Award, Issuer, Site
 from credsite.issuing.issued import Issued
@@ -247,19 +247,33 @@ def add_pages(
     *,
     demo_key: bool,
     extra_head: str = "",
-    qr_cache: Path | None = None,
     keys_withdrawn: dict[str, dt.datetime] | None = None,
+    inputs: str = "",
 ) -> None:
     """Every HTML page and the theme's static files.
 
-    `qr_cache` is the file QR drawings are kept in between builds (None: draw every time).
     `keys_withdrawn`: issuer -> when it last withdrew a compromised key (`credsite keys
     compromised`); copies of its credentials downloaded before then no longer verify.
+
+    A credential page is made only when what it is made from changed since the site in place was
+    built (`Output.keep`): the credential and its award, the site's settings, issuers and
+    achievements, the theme, and `inputs` (what else the caller knows a page depends on).
     """
     config = site.config
     theme = render.load_theme(config)
     static = render.static_files(theme)
     primary = site.issuers.get(site.primary_issuer) or next(iter(site.issuers.values()), None)
+    site_inputs = fingerprint(
+        inputs,
+        render.theme_digest(theme),
+        config,
+        site.issuers,
+        site.achievements,
+        primary.slug if primary else None,
+        demo_key,
+        extra_head,
+        keys_withdrawn or {},
+    )
     common = {
         "site": config,
         "issuers": site.issuers,
@@ -270,19 +284,14 @@ def add_pages(
         "primary_issuer": primary,
         "type_label": type_label,
     }
-    qr = QrCodes(qr_cache)
-    qr.prepare(
-        [
-            urls.url(urls.credential_path(i.entry.credential, suffix))
-            for i in issued
-            for suffix in ("html", "json")
-        ]
-    )
+    qr = QrCodes()
     by_achievement: dict[str, list[Issued]] = {}
     for item in issued:
         by_achievement.setdefault(item.award.achievement, []).append(item)
 
-    def page(template: str, path: str, owner: Issuer | None, /, **context: Any) -> None:
+    def page(
+        template: str, path: str, owner: Issuer | None, /, inputs: str = "", **context: Any
+    ) -> None:
         """Render `template` to `path`, branded with the colours of `owner`."""
         full = {
             **common,
@@ -295,7 +304,7 @@ def add_pages(
         }
         if full["home_url"] is None:
             full["home_url"] = "../" * path.count("/") + "index.html"
-        site_output.add(path, render.render(theme, template, path, full))
+        site_output.add(path, render.render(theme, template, path, full), inputs=inputs)
 
     page(
         "index.html",
@@ -357,10 +366,16 @@ def add_pages(
     for item in issued:
         achievement = site.achievements[item.award.achievement]
         issuer = site.issuers[achievement.issuer]
+        path = urls.credential_path(item.entry.credential, "html")
+        made_from = digest(site_inputs, item.json_bytes, fingerprint(item.award, item.entry,
+                           item.dates, item.state, item.detached_proof))  # fmt: skip
+        if site_output.keep(path, made_from):
+            continue
         page(
             "credential.html",
-            urls.credential_path(item.entry.credential, "html"),
+            path,
             issuer,
+            inputs=made_from,
             **credential_context(
                 item,
                 achievement,
@@ -372,7 +387,6 @@ def add_pages(
                 key_withdrawn=(keys_withdrawn or {}).get(issuer.slug),
             ),
         )
-    qr.save()
     for path, data in static.items():
         site_output.add(path, data)
 
@@ -459,7 +473,7 @@ def credential_context(
         "credential_url": credential_url,
         "download_name": download_name(achievement.name, award.name, token),
         "lcw_url": lcw,
-        "wallet_qr_svg": (qr or QrCodes(None)).svg(
+        "wallet_qr_svg": (qr or QrCodes()).svg(
             credential_url,
             f"QR code for a wallet app: the address of this credential, {credential_url}",
         )
@@ -477,7 +491,7 @@ def credential_context(
                 "url": onedtech_validator_url(credential_url),
             },
         ],
-        "qr_svg": (qr or QrCodes(None)).svg(
+        "qr_svg": (qr or QrCodes()).svg(
             page_url, f"QR code: the address of this page, {page_url}"
         ),
         "og": OpenGraph(
