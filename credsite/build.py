@@ -32,7 +32,7 @@ from credsite.state.lockfile import AwardEntry, Clock, Lockfile, system_clock
 from credsite.values import json_bytes, parse_datetime
 from credsite.vc import did as vc_did
 from credsite.vc.encoding import decode_multikey_secret
-from credsite.website import output, pages, secrets
+from credsite.website import hosting, output, pages, secrets
 
 Progress = Callable[[str, int, int], None]
 CACHE_DIR = ".credsite-cache"
@@ -182,7 +182,6 @@ def build(
     try:
         _publish(site_output, config, site, issued, lock, keys, urls, prepared, result,
                  extra_head=extra_head, progress=report)  # fmt: skip
-        report("render", 1, 1)
 
         # 4. Last checks, then write: the lockfile, then the site swapped in whole.
         sources = [config.content_dir, config.root / "themes", config.root / "site.yaml"]
@@ -205,7 +204,7 @@ def build(
         if record and _changed(config.lockfile_path, text := lock.text().encode("utf-8")):
             records[config.lockfile_path] = text
         # The site, then the lockfile, then the swap: see website/output.py
-        committed = output.commit(site_output, records)
+        committed = output.commit(site_output, records, progress=report)
     except BaseException:
         site_output.abort()
         raise
@@ -243,6 +242,8 @@ def _publish(
         doc = vc_did.did_document(urls.did(issuer), published_keys(issuer, lock, keys[issuer]))
         site_output.add_json(urls.did_path(issuer), doc)
     site_output.add(SITE_MARKER, b"")
+    if config.headers:
+        site_output.add(hosting.HEADERS_PATH, hosting.headers_file(config.url))
     for issuer in site.issuers.values():
         site_output.add_json(urls.issuer_path(issuer.slug), ob3.published_profile(issuer, urls))
     for achievement in site.achievements.values():
@@ -263,20 +264,24 @@ def _publish(
         [(i.entry.credential, i.json_bytes) for i in issued],
         urls,
         {i.entry.credential: i.award.achievement for i in issued},
+        progress=_steps(progress, "images", len(issued)),
     )
     if config.ob2:
         ob2_files, ob2_warnings = ob2.files(site, issued, urls)
         for path, data in ob2_files.items():
             site_output.add(path, data)
-        assertions = [
-            (
-                i.entry.credential,
-                i.award.achievement,
-                ob2_files[ob2.assertion_path(i.entry.credential)],
+        if config.ob2_baked:
+            assertions = [
+                (
+                    i.entry.credential,
+                    i.award.achievement,
+                    ob2_files[ob2.assertion_path(i.entry.credential)],
+                )
+                for i in issued
+            ]
+            artwork.publish_ob2(
+                site_output, prepared, assertions, urls, progress=_steps(progress, "ob2", len(issued))
             )
-            for i in issued
-        ]
-        artwork.publish_ob2(site_output, prepared, assertions, urls)
         result.warnings.extend(ob2_warnings)
     pages.add_pages(
         site,
@@ -287,7 +292,20 @@ def _publish(
         extra_head=extra_head,
         keys_withdrawn=_keys_withdrawn(site, lock),
         inputs=fingerprint(_published_keys(keys)),
+        progress=_steps(progress, "pages", len(issued)),
     )
+
+
+def _steps(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
+    """`progress` for one stage of `total` items, called about 200 times at most."""
+    every = max(1, total // 200)
+
+    def step(done: int) -> None:
+        if done == total or done % every == 0:
+            progress(stage, done, total)
+
+    progress(stage, 0, total)
+    return step
 
 
 def _manifest(cache: Path, target: Path) -> Path:

@@ -17,7 +17,16 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
 
 from credsite import __version__
 from credsite.errors import CredsiteError, Problem, StrictError
@@ -198,8 +207,9 @@ def build(
     states = ", ".join(f"{n} {state}" for state, n in sorted(result.states.items()))
     out.print(
         f"Built {result.credentials} credentials ({states or 'none'}) into "
-        f"{result.output_dir}: {result.files} files, {result.bytes / 1024:.0f} KiB, "
-        f"{result.signed} signed, in {result.seconds:.1f} s."
+        f"{result.output_dir}: {result.files} files ({result.written} written, the others "
+        f"unchanged), {result.bytes / 1024:.0f} KiB, {result.signed} signed, in "
+        f"{result.seconds:.1f} s."
     )
     if result.minted:
         out.print(
@@ -208,8 +218,30 @@ def build(
         )
 
 
+STAGES = {
+    "content": "Reading the content",
+    "sign": "Signing",
+    "images": "Baking images",
+    "ob2": "OB 2.0 images",
+    "pages": "Pages",
+    "stage": "Keeping unchanged files",
+    "write": "Writing",
+    "verify": "Verifying",
+}
+"""How each stage a command reports is shown (a stage not named here is shown as it is)."""
+
+
+class _Rate(ProgressColumn):
+    """Items per second, once there is a rate to show."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f}/s" if speed else "", style="progress.data.speed")
+
+
 @contextmanager
 def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A bar per stage of long work, with counts and rates, on stderr when it is a terminal."""
     if quiet or not err.is_terminal:
         yield None
         return
@@ -217,6 +249,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        _Rate(),
         TimeElapsedColumn(),
         console=err,
         transient=True,
@@ -225,7 +258,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
 
         def report(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
+                tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
         yield report
@@ -250,9 +283,9 @@ def verify(path: Path, site: Path | None, as_json: bool) -> None:
     """
     from credsite.commands import verify as verifysite
 
-    with user_errors():
+    with user_errors(), _progress(as_json) as progress:
         if path.is_dir():
-            results = verifysite.verify_site(path)
+            results = verifysite.verify_site(path, progress=progress)
         else:
             results = [verifysite.verify_path(path, site=site)]
     failed = [r for r in results if r.report.status == "failed"]
@@ -484,7 +517,14 @@ def serve(site_dir: Path, port: int, host: str, open_browser: bool) -> None:
             webbrowser.open(server.url)
 
     with user_errors():
-        preview.serve(site_dir, host=host, port=port, log=log, on_ready=ready)
+        preview.serve(
+            site_dir,
+            host=host,
+            port=port,
+            log=log,
+            on_ready=ready,
+            progress=lambda: _progress(False),
+        )
 
 
 AWARD_STATES = ("active", "revoked", "suspended", "expired", "unissued")

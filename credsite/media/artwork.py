@@ -159,8 +159,10 @@ def publish(
     credentials: list[tuple[str, bytes]],
     urls: Urls,
     achievement_of: dict[str, str],
+    progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Add every image, and a baked PNG and SVG per credential (token, credential JSON bytes)."""
+    """Add every image, and a baked PNG and SVG per credential (token, credential JSON bytes);
+    `progress(credentials done)`."""
     for slug, logo in prepared.logos.items():
         sink.add(urls.issuer_image_path(slug), logo.data)
     badges = {}
@@ -169,7 +171,7 @@ def publish(
         sink.add(urls.achievement_image_path(slug, "svg"), badge_svg.data.encode("utf-8"))
         sink.add(urls.share_image_path(slug), prepared.share[slug])
         badges[slug] = fingerprint("OB 3.0 baked", badge_png.data, badge_svg.data)
-    for token, credential_json in credentials:
+    for done, (token, credential_json) in enumerate(credentials, 1):
         slug = achievement_of[token]
         badge_png, badge_svg = prepared.badges[slug]
         text = credential_json.decode("utf-8")
@@ -178,18 +180,25 @@ def publish(
         _baked(sink, urls.credential_path(token, "png"), inputs, bake_png)
         bake_svg = functools.partial(_bake_svg, badge_svg, text)
         _baked(sink, urls.credential_path(token, "svg"), inputs, bake_svg)
+        if progress is not None:
+            progress(done)
 
 
 def publish_ob2(
-    sink: Sink, prepared: Prepared, assertions: list[tuple[str, str, bytes]], urls: Urls
+    sink: Sink,
+    prepared: Prepared,
+    assertions: list[tuple[str, str, bytes]],
+    urls: Urls,
+    progress: Callable[[int], None] | None = None,
 ) -> None:
     """Bake each OB 2.0 hosted assertion (token, achievement slug, its JSON bytes) into a PNG
-    (iTXt ``openbadges``) and an SVG (``<openbadges:assertion verify="URL">``), OB 2.0 Baking."""
+    (iTXt ``openbadges``) and an SVG (``<openbadges:assertion verify="URL">``), OB 2.0 Baking;
+    `progress(assertions done)`."""
     badges = {
         slug: fingerprint("OB 2.0 baked", badge_png.data, badge_svg.data)
         for slug, (badge_png, badge_svg) in prepared.badges.items()
     }
-    for token, achievement, assertion_json in assertions:
+    for done, (token, achievement, assertion_json) in enumerate(assertions, 1):
         badge_png, badge_svg = prepared.badges[achievement]
         text = assertion_json.decode("utf-8")
         hosted = urls.url(urls.ob2_assertion_path(token))
@@ -198,6 +207,8 @@ def publish_ob2(
         _baked(sink, urls.ob2_assertion_path(token, "png"), inputs, bake_png)
         bake_svg = functools.partial(_bake_svg, badge_svg, text, version=2, verify=hosted)
         _baked(sink, urls.ob2_assertion_path(token, "svg"), inputs, bake_svg)
+        if progress is not None:
+            progress(done)
 
 
 def _bake_svg(badge: PreparedSvg, text: str, version: int = 3, verify: str | None = None) -> bytes:

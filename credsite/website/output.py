@@ -51,6 +51,8 @@ MANIFEST_VERSION = "site manifest 1: inputs, sha256, size, inode, mtime_ns"
 
 Scan = Callable[[str, bytes], None]
 """Looks at every file's bytes before it is published (`credsite.website.secrets.Scanner`)."""
+Progress = Callable[[str, int, int], None]
+"""(stage, done, total), as `credsite.build.build` reports it."""
 
 
 class Output:
@@ -177,13 +179,17 @@ class Output:
             return False
         return _files_under(self.target) == set(self.records)
 
-    def stage(self) -> None:
+    def stage(self, progress: Progress | None = None) -> None:
         """Complete the staging folder: hard-link every unchanged file from the site in place."""
+        total = len(self.linked)
+        every = max(1, total // 200)
         try:
             self._folder("")
-            for path in self.linked:
+            for done, path in enumerate(self.linked, 1):
                 self._folder(path.rpartition("/")[0])
                 self._stage_link(path)
+                if progress is not None and (done % every == 0 or done == total):
+                    progress("stage", done, total)
         except OSError as exc:
             self.abort()
             raise _write_error(exc, f"cannot write the site to {self.shown}") from None
@@ -256,14 +262,16 @@ class Committed:
     """False when every file was the one in place: the site was left alone."""
 
 
-def commit(output: Output, records: dict[Path, bytes] | None = None) -> Committed:
+def commit(
+    output: Output, records: dict[Path, bytes] | None = None, progress: Progress | None = None
+) -> Committed:
     """Stage the rest of the site, write `records` (path -> bytes, only those that change), then
     swap the site in for the output folder; when no file changed, only write the records. A
     `CredsiteError` leaves everything as it was."""
     target, shown = output.target, output.shown
     unchanged = output.unchanged()
     if not unchanged:
-        output.stage()
+        output.stage(progress)
     done = Committed()
     backups: dict[Path, Path | None] = {}
     what = ""

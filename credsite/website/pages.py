@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -249,11 +250,13 @@ def add_pages(
     extra_head: str = "",
     keys_withdrawn: dict[str, dt.datetime] | None = None,
     inputs: str = "",
+    progress: Callable[[int], None] | None = None,
 ) -> None:
     """Every HTML page and the theme's static files.
 
     `keys_withdrawn`: issuer -> when it last withdrew a compromised key (`credsite keys
     compromised`); copies of its credentials downloaded before then no longer verify.
+    `progress(credential pages done)`.
 
     A credential page is made only when what it is made from changed since the site in place was
     built (`Output.keep`): the credential and its award, the site's settings, issuers and
@@ -363,7 +366,9 @@ def add_pages(
                 **_share_image(achievement, issuer, urls),
             ),
         )
-    for item in issued:
+    for done, item in enumerate(issued, 1):
+        if progress is not None:
+            progress(done)
         achievement = site.achievements[item.award.achievement]
         issuer = site.issuers[achievement.issuer]
         path = urls.credential_path(item.entry.credential, "html")
@@ -383,7 +388,7 @@ def add_pages(
                 urls,
                 config.status.publish_reasons,
                 qr,
-                ob2=config.ob2,
+                ob2=config.ob2 and config.ob2_baked,
                 key_withdrawn=(keys_withdrawn or {}).get(issuer.slug),
             ),
         )
@@ -411,7 +416,8 @@ def credential_context(
     ob2: bool = False,
     key_withdrawn: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """The credential page's variables (docs/themes.md "credential.html")."""
+    """The credential page's variables (docs/themes.md "credential.html"); `ob2`: the OB 2.0
+    baked images are published."""
     award: Award = item.award
     token = item.entry.credential
     path = urls.credential_path(token, "html")
