@@ -235,5 +235,5 @@ def test_build_reports_progress_with_counts(make_site: Callable[..., Path]) -> N
     write_files(root, {AWARDS_FILE: AWARDS.replace("name: Alan Turing", "name: Alan M. Turing")})
     result = build_site(root, progress=lambda stage, done, total: seen.append((stage, done, total)))
     kept = result.files - result.written
-    assert 0 < kept and ("stage", kept, kept) in seen
+    assert kept > 0 and ("stage", kept, kept) in seen
     assert [s for s, _, _ in seen][-1] == "write"
