@@ -47,25 +47,36 @@ def digest(*parts: str | bytes) -> str:
 def _plain(value: Any) -> Any:
     """`value` as JSON-able data, for `fingerprint`: dataclasses field by field (but not where in
     the content they were read: a `Location` is left out), mappings in their order."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[kind] = tuple(item.name for item in dataclasses.fields(value))
+    if names is not None:
         fields = {}
-        for item in dataclasses.fields(value):
-            part = getattr(value, item.name)
+        for name in names:
+            part = getattr(value, name)
             if not isinstance(part, Location):
-                fields[item.name] = _plain(part)
-        return [type(value).__name__, fields]
+                fields[name] = _plain(part)
+        return [kind.__name__, fields]
     if isinstance(value, dict):
         return [[_plain(k), _plain(v)] for k, v in value.items()]
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
-        return [_plain(v) for v in items]
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return [_plain(v) for v in sorted(value, key=repr)]
     if isinstance(value, bytes):
         return ["bytes", hashlib.sha256(value).hexdigest()]
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, (dt.datetime, dt.date, PurePath)):
         return [type(value).__name__, str(value)]
     raise TypeError(f"cannot fingerprint a {type(value).__name__}")
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+"""The field names of each dataclass `_plain` met."""
 
 
 def fingerprint(*values: Any) -> str:

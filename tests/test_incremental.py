@@ -5,6 +5,7 @@ the site left alone when nothing changed; and the switches for large sites (`ob2
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -12,7 +13,10 @@ from pathlib import Path
 
 import pytest
 from conftest import AWARDS, SITE_YAML, build_site, tree, write_files
+from hypothesis import given
+from hypothesis import strategies as st
 
+from credsite import values
 from credsite.website import hosting, output
 
 AWARDS_FILE = "content/awards/awards.yaml"
@@ -237,3 +241,53 @@ def test_build_reports_progress_with_counts(make_site: Callable[..., Path]) -> N
     kept = result.files - result.written
     assert kept > 0 and ("stage", kept, kept) in seen
     assert [s for s, _, _ in seen][-1] == "write"
+
+
+# -- how JSON is written, and fingerprints ------------------------------------------------------------
+
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.tuples(inner, inner)
+    | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@given(_json)
+def test_json_bytes_is_json_dumps_indented(document: object) -> None:
+    expected = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    assert values.json_bytes(document) == expected
+
+
+def test_json_bytes_leaves_other_values_to_json_dumps() -> None:
+    for document in ({1: "a"}, {"a": {True: None}}, [Path("x")], {"nan": float("nan")}):
+        try:
+            expected = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        except TypeError:
+            with pytest.raises(TypeError):
+                values.json_bytes(document)
+        else:
+            assert values.json_bytes(document) == expected
+
+
+def test_fingerprint_ignores_where_content_was_read() -> None:
+    from dataclasses import replace
+
+    from credsite.cache import fingerprint
+    from credsite.content.model import Award
+    from credsite.errors import Location
+
+    award = Award(
+        key="a", achievement="x", name="Ada", email="a@example.org", issued=None, expires=None,
+        narrative=None, evidence=(), role=None, fields=(), status="active", status_reason=None,
+        status_date=None, location=Location("content/awards/a.yaml", 3, 3),
+    )  # fmt: skip
+    moved = replace(award, location=Location("content/awards/a.yaml", 9, 3))
+    assert fingerprint(award) == fingerprint(moved)  # an award above it was added
+    assert fingerprint(award) != fingerprint(replace(award, name="Ada L."))
+    assert fingerprint("a", "b") != fingerprint("ab") != fingerprint(["a", "b"])

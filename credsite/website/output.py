@@ -40,7 +40,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from os import link as _hard_link  # bound at import: tests that stop os.link mean the lockfile's
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from credsite.cache import KeptMap
@@ -48,6 +48,8 @@ from credsite.errors import CredsiteError
 from credsite.values import json_bytes
 
 MANIFEST_VERSION = "site manifest 1: inputs, sha256, size, inode, mtime_ns"
+DIGEST_LENGTH = 32
+"""Hex digits of each digest kept in the manifest (128 bits: to tell versions of a file apart)."""
 
 Scan = Callable[[str, bytes], None]
 """Looks at every file's bytes before it is published (`credsite.website.secrets.Scanner`)."""
@@ -72,8 +74,10 @@ class Output:
         scan: Scan | None = None,
     ) -> None:
         self.target = target.absolute()
+        self._target = str(self.target)
         self.shown = shown or str(self.target)
         self.staging = _beside(self.target, "staging")
+        self._staging = str(self.staging)
         self.manifest = KeptMap(manifest, MANIFEST_VERSION)
         self.scan = scan
         self.records: dict[str, list[Any]] = {}
@@ -91,10 +95,11 @@ class Output:
         """Add one file. `inputs`: the fingerprint of what it was made from (see `keep`);
         `scan=False` only for a file made of others that were scanned (a baked image)."""
         self._check(path)
+        inputs = inputs[:DIGEST_LENGTH]
         raw = data.encode("utf-8") if isinstance(data, str) else data
         if scan and self.scan is not None:
             self.scan(path, raw)
-        sha = hashlib.sha256(raw).hexdigest()
+        sha = hashlib.sha256(raw).hexdigest()[:DIGEST_LENGTH]
         previous = self._in_place(path)
         if previous is not None and previous[1] == sha:
             self._link(path, [inputs, *previous[1:]])
@@ -108,6 +113,7 @@ class Output:
         """Keep the file the site in place has at `path` if it was made from the same `inputs` (a
         `credsite.cache.fingerprint`): True, and the file need not be made again."""
         self._check(path)
+        inputs = inputs[:DIGEST_LENGTH]
         previous = self._in_place(path)
         if previous is None or not inputs or previous[0] != inputs:
             return False
@@ -122,11 +128,10 @@ class Output:
         return sum(int(record[2]) for record in self.records.values())
 
     def _check(self, path: str) -> None:
-        pure = PurePosixPath(path)
-        if pure.is_absolute() or ".." in pure.parts or not pure.parts or str(pure) != path:
-            raise ValueError(f"output path escapes the site: {path!r}")
         if path in self.records:
             raise ValueError(f"two outputs would be written to {path}")
+        if path.startswith("/") or not _NOT_A_NAME.isdisjoint(path.split("/")):
+            raise ValueError(f"output path escapes the site: {path!r}")
 
     def _in_place(self, path: str) -> list[Any] | None:
         """The manifest's record of `path` if the site in place still has that very file."""
@@ -134,7 +139,7 @@ class Output:
         if not isinstance(record, list) or len(record) != 5:
             return None
         try:
-            info = os.lstat(self.target / path)
+            info = os.lstat(f"{self._target}/{path}")
         except OSError:
             return None
         if (
@@ -150,7 +155,7 @@ class Output:
         self.linked.append(path)
 
     def _write(self, path: str, data: bytes, inputs: str, sha: str) -> None:
-        destination = self.staging / path
+        destination = Path(f"{self._staging}/{path}")
         try:
             self._folder(path.rpartition("/")[0])
             write_file(destination, data)
@@ -168,7 +173,7 @@ class Output:
             self.staging.mkdir()
             self._staged = True
         if folder and folder not in self._folders:
-            (self.staging / folder).mkdir(parents=True, exist_ok=True)
+            os.makedirs(f"{self._staging}/{folder}", exist_ok=True)
             self._folders.add(folder)
 
     # -- putting it in place -------------------------------------------------------------------------
@@ -196,7 +201,7 @@ class Output:
         self.linked = []
 
     def _stage_link(self, path: str) -> None:
-        source, destination = self.target / path, self.staging / path
+        source, destination = f"{self._target}/{path}", f"{self._staging}/{path}"
         try:
             _hard_link(source, destination, follow_symlinks=False)
         except OSError as exc:
@@ -217,6 +222,10 @@ class Output:
 
     def save_manifest(self) -> None:
         self.manifest.save()
+
+
+_NOT_A_NAME = frozenset(("", ".", ".."))
+"""Path segments no site path has (an empty one: ``a//b``, ``/a``, ``a/``)."""
 
 
 def _files_under(folder: Path) -> set[str]:
