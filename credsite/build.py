@@ -176,7 +176,8 @@ def build(
     site_output = output.Output(
         config.output_dir,
         shown=config.output,
-        manifest=_manifest(cache, config.output_dir) if use_cache else None,
+        # A preview (serve) builds into a new folder each time: nothing to keep from or for.
+        manifest=_manifest(cache, config.output_dir) if use_cache and record else None,
         scan=scanner.scan,
     )
     try:
