@@ -39,7 +39,7 @@ import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from os import link as _hard_link  # bound at import: tests that stop os.link mean the lockfile's
+from os import link as _hard_link  # bound here: a test stopping os.link aims at the lockfile's backup
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +181,10 @@ class Output:
         """Every file is the one in place, and the output folder holds no other."""
         if self._staged or self.written or not self.target.is_dir():
             return False
-        return _files_under(self.target) == set(self.records)
+        try:
+            return _files_under(self.target) == set(self.records)
+        except OSError:
+            return False  # a folder it cannot read: staging the whole site will say what is wrong
 
     def stage(self, progress: Progress | None = None) -> None:
         """Complete the staging folder: hard-link every unchanged file from the site in place."""
