@@ -39,7 +39,7 @@ import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from os import link as _hard_link  # bound here: a test stopping os.link aims at the lockfile's backup
+from os import link as _hard_link  # bound here: a test that stops os.link aims at records
 from pathlib import Path
 from typing import Any
 
