@@ -5,7 +5,8 @@
 
 Each build runs in a fresh process (as `credsite build` does), so its peak RSS is its own: the
 build's process, and separately the largest of its worker processes (signing). The site is the
-one bench/build_bench.py makes. Not a test: figures vary with the machine and its load, so compare
+one bench/build_bench.py makes (the same awards), its awards split into files of 10,000 (a content
+file holds at most 10 MiB). Not a test: figures vary with the machine and its load, so compare
 runs made in the same conditions, and ratios rather than seconds.
 """
 
@@ -14,14 +15,39 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_bench import make_site
+REPO = Path(__file__).resolve().parent.parent
+PER_FILE = 10_000
+
+
+def make_site(root: Path, n: int) -> None:
+    """bench/build_bench.py's site: the example's issuers and achievements, `n` awards."""
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    for folder in ("issuers", "achievements", "images"):
+        shutil.copytree(REPO / "content" / folder, root / "content" / folder)
+    achievements = sorted(p.stem for p in (root / "content" / "achievements").glob("*.yaml"))
+    awards = root / "content" / "awards"
+    awards.mkdir(parents=True)
+    rng = random.Random(7)
+    for start in range(0, n, PER_FILE):
+        lines = ["awards:"]
+        for i in range(start, min(n, start + PER_FILE)):
+            lines += [
+                f"  - name: Recipient {i:05d}",
+                f"    email: recipient{i:05d}@example.org",
+                f"    achievement: {rng.choice(achievements)}",
+                "    issued: 2026-03-01",
+                f"    narrative: Led workshop {i} and mentored {rng.randint(2, 30)} participants.",
+            ]
+        name = "cohort.yaml" if start == 0 else f"cohort-{start // PER_FILE + 1}.yaml"
+        (awards / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 RUNNER = """
 import json, resource, sys, time
