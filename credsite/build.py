@@ -169,6 +169,7 @@ def build(
     proofs = ProofCache(cache / "proofs.json" if use_cache else None)
     signed, result.signed = sign_credentials(site, unsigned, entries, keys, urls, proofs, report)
     issued = _issued(site, entries, signed, now, result)
+    del unsigned, signed  # kept as JSON bytes in `issued` from here: far less memory
 
     # 3. Every published file, streamed to the staging folder beside the output folder (an
     #    unchanged file is kept from the site in place, see website/output.py), then last checks.
@@ -376,7 +377,7 @@ def _issued(
             state = "expired"
         doc, detached = signed[award.key]
         issued.append(
-            Issued(award, entries[award.key], doc, json_bytes(doc), dates, state, detached)
+            Issued(award, entries[award.key], json_bytes(doc), dates, state, detached)
         )
         result.states[state] = result.states.get(state, 0) + 1
         if dates.valid_from > now:

@@ -431,10 +431,11 @@ def credential_context(
     if state in ("revoked", "suspended"):
         description = f"{state.capitalize()}. {description}"
     credential_url = urls.url(urls.credential_path(token, "json"))
+    document = item.document
     linkedin = None
     lcw = None
     if state in ("active", "expired"):
-        lcw = lcw_request_url(item.document)
+        lcw = lcw_request_url(document)
         if len(lcw) > LCW_LINK_LIMIT:
             lcw = None
         linkedin = linkedin_url(
@@ -451,13 +452,13 @@ def credential_context(
         "award": award,
         "achievement": achievement,
         "issuer": issuer,
-        "credential": item.document,
+        "credential": document,
         "credential_json": item.json_bytes.decode("utf-8"),
         "token": token,
         "state": state,
         "dates": dates,
         "status_reason": award.status_reason if publish_reasons else None,
-        "fields": result_fields(item.document),
+        "fields": result_fields(document),
         "files": {
             "json": urls.credential_path(token, "json"),
             "png": urls.credential_path(token, "png"),
