@@ -19,4 +19,5 @@ npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >&2
 
 PYTHON=${PYTHON:-$(command -v python || command -v python3)}
 export PYTHON
+node tests/browser/report.mjs   # credsite report from file://: charts, no network, axe-core, 360px, print
 exec node tests/browser/run.mjs

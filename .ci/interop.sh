@@ -8,6 +8,8 @@
 #   2. LearnCard's verifier, SpruceID didkit as WebAssembly (interop/didkit-verify.mjs): the proofs
 #      of every credential, baked image and status list exactly as published (status is only
 #      reported, not judged: see docs/interop.md, "LearnCard / didkit").
+# Both also verify every learner record (CLR 2.0, records/): its own proof and every credential
+# nested in it (Digital Bazaar: in full, and equal to the hosted one), hosted and baked.
 # Both always run; the exit status is 0 only if both verified everything.
 # The last two lines printed (stdout) are always `interop: N passed, M failed` and then
 # `didkit: N passed, M failed`; progress goes to stderr. A verifier that did not report (the run
@@ -41,6 +43,9 @@ node --test interop/test.mjs >&2 || { echo "interop: verifier self-tests failed"
 # (builds the example site itself, with credsite build --locked)
 node --test interop/test-didkit.mjs >&2 ||
     { echo "interop: didkit verifier self-tests failed" >&2; exit 1; }
+# (learner records through both verifiers; builds the example site too)
+node --test interop/test-records.mjs >&2 ||
+    { echo "interop: learner record self-tests failed" >&2; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/credsite-interop.XXXXXX")
 
@@ -58,6 +63,10 @@ BASE_URL=$(python -c 'import yaml; print(yaml.safe_load(open("site.yaml", encodi
 #   else, if the achievement sets no validity period (valid_for) -> valid
 # (an active award of an achievement with valid_for gets no expectation: its end date is derived.)
 # The award's token (credentials/<token>.json) comes from credsite.lock via award.lock_key.
+# A withdrawn or private award gets none: its JSON is not published, or only encrypted.
+# Pathway awards are the ones credsite works out from the content (credsite.issuing.pathways, as
+# the build does; never the verifier); with `clr: true`, every recipient with an active award that
+# is neither private nor withdrawn has a learner record (records/<token>.json, token from credsite.lock) whose expected status is valid.
 expectations=$(python - <<'EOF'
 import datetime as dt
 import sys
@@ -65,17 +74,23 @@ from pathlib import Path
 
 from credsite.content import config
 from credsite.content import model
+from credsite.issuing import clr, pathways
+from credsite.issuing.urls import Urls
 from credsite.state.lockfile import Lockfile
 
 root = Path(".")
 site = model.load(config.load(root))
-lock = Lockfile.load(root / site.config.lockfile)
+lock = Lockfile.load(root / site.config.lockfile, locked=True)
+urls = Urls(site.config.url, site.primary_issuer)
+awards = pathways.award_pathways(site, lock, urls, locked=True).awards
 now = dt.datetime.now(dt.timezone.utc)
 counts = {}
-for award in site.awards:
+for award in awards:
     entry = lock.awards.get(award.lock_key)
     if entry is None:
         sys.exit(f"interop: {award.location}: award not in credsite.lock")
+    if award.withdrawn or award.visibility == "private":
+        continue  # credentials/<token>.json is not published (withdrawn) or only encrypted
     if award.status in ("revoked", "suspended"):
         status = award.status
     elif award.expires is not None and award.expires < now:
@@ -88,8 +103,23 @@ for award in site.awards:
         continue
     counts[status] = counts.get(status, 0) + 1
     print(f"{entry.credential}={status}")
+records = 0
+if site.config.clr:
+    # a record holds the recipient's active credentials that are neither private nor withdrawn
+    # (a record is public); one with none of those has no record
+    shown = [a for a in awards if a.status == "active" and a.visibility != "private"]
+    for email in sorted({a.email for a in shown if not a.withdrawn}):
+        record = lock.clrs.get(clr.recipient_key(email))
+        if record is None:
+            sys.exit(f"interop: the learner record of {email} is not in credsite.lock")
+        print(f"{record.credential}=valid")
+        records += 1
 summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-print(f"interop: expecting {summary} (of {len(site.awards)} awards)", file=sys.stderr)
+print(
+    f"interop: expecting {summary} (of {len(awards)} awards, "
+    f"{len(awards) - len(site.awards)} of them pathway awards), {records} learner records valid",
+    file=sys.stderr,
+)
 EOF
 )
 

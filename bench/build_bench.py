@@ -1,27 +1,61 @@
-"""Benchmark: build a site of N synthetic awards and print time and credentials per second.
+"""Benchmark: build a site of N synthetic awards and print one table of figures.
 
-    python bench/build_bench.py            # N = 1000
-    python bench/build_bench.py -n 200
+    python bench/build_bench.py                   # N = 1000
+    python bench/build_bench.py -n 1000 -n 10000  # one row per N
+    python bench/build_bench.py -n 200 --no-node  # without the Node reference signer
 
-Prints the first (cold: signs everything) and a second, no-op build (signatures from the cache),
-and the average bytes published per credential. Not a test: figures vary with the machine.
+One row per N, in these columns:
+
+* awards: N synthetic awards on the example site's issuers and achievements;
+* clean build: seconds of a first build (no cache, no output, the lockfile minted) and
+  credentials per second;
+* Node signer: credentials per second of the reference signer, bench/node_sign.mjs: Digital
+  Bazaar's @digitalbazaar/vc with the eddsa-rdfc-2022 cryptosuite (the packages of interop/,
+  ``npm ci --prefix interop``), signing the same N credentials one after another, measured in
+  this run so the ratios are honest on any machine; "build/Node" is the clean build's rate over
+  it (the goal is at least 5 at 10,000 awards);
+* signing alone: credsite signing the same credentials (the eddsa-rdfc-2022 proof only, as
+  ``vc.proof.add_proofs``) in one process on one core, in credentials per second, cold shape
+  cache included; "sign/Node" is its ratio to the Node signer (goal: at least 3,000/s, 15x);
+  "plain" is the same without the RDFC-1.0 shape cache (pyld for every credential, on at most
+  500 of them), for comparison;
+* no-op and one-change rebuilds: seconds of a second build with nothing changed, and of a third
+  with one award's narrative edited;
+* peak RSS: the largest resident set of the clean build (its process or a pool worker), MiB
+  (``resource.getrusage`` ru_maxrss);
+* KiB/credential: everything published (the whole output folder) over the credentials.
+
+Every build and the Python signer run in fresh processes. Rates are wall-clock; under the table
+the two signers' rates per CPU-second are printed too (steadier on a busy machine). The Node
+signer's proofs are compared with credsite's (same key, document, verification method and
+``created``: Ed25519 is deterministic, so they must be equal byte for byte). Not a test: figures
+vary with the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import os
 import random
+import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
-
-from credsite.build import build
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+NODE_SIGNER = REPO / "bench" / "node_sign.mjs"
+BENCH_SEED = hashlib.sha256(b"credsite bench signing key").digest()
+PLAIN_SAMPLE = 500
 
 
 def make_site(root: Path, n: int) -> None:
+    root.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     for folder in ("issuers", "achievements", "images"):
         shutil.copytree(REPO / "content" / folder, root / "content" / folder)
@@ -41,31 +75,250 @@ def make_site(root: Path, n: int) -> None:
     (awards / "cohort.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def edit_one_award(root: Path) -> None:
+    cohort = root / "content" / "awards" / "cohort.yaml"
+    text = cohort.read_text(encoding="utf-8")
+    cohort.write_text(text.replace("Led workshop 0 ", "Led workshop 0 (edited) ", 1), "utf-8")
+
+
+# --- child processes ------------------------------------------------------------------------------
+
+
+def child_build(root: Path) -> None:
+    from credsite.build import build
+
+    started = time.perf_counter()
+    result = build(root)
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "credentials": result.credentials,
+                "signed": result.signed,
+                "rss_self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            }
+        )
+    )
+
+
+def child_sign(jobs_file: Path, proofs_file: Path, plain: bool) -> None:
+    from credsite.vc import jsonld
+    from credsite.vc import proof as vc_proof
+    from credsite.vc.keys import SigningKey
+
+    if plain:
+        vc_proof.canonicalize = jsonld.canonicalize_uncached  # type: ignore[assignment]
+    data = json.loads(jobs_file.read_text(encoding="utf-8"))
+    key = SigningKey.from_seed(bytes.fromhex(data["seed"]))
+    jobs = data["jobs"]
+    started, cpu = time.perf_counter(), time.process_time()
+    signed = [
+        vc_proof.add_proofs(
+            job["credential"],
+            key,
+            job["verificationMethod"],
+            job["created"],
+            cryptosuites=(vc_proof.RDFC,),
+        )
+        for job in jobs
+    ]
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    proofs_file.write_text(json.dumps([d["proof"][-1]["proofValue"] for d in signed]), "utf-8")
+    print(
+        json.dumps(
+            {
+                "signed": len(jobs),
+                "seconds": seconds,
+                "perSecond": len(jobs) / seconds,
+                "perCpuSecond": len(jobs) / cpu,
+            }
+        )
+    )
+
+
+def child_rusage(args: list[str]) -> None:
+    """Run ``args``, then print its JSON result with the peak RSS of its process tree: this
+    process has no other children, so RUSAGE_CHILDREN is that tree's largest process."""
+    result = run_json(args)
+    result["rss_tree_kib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(json.dumps(result))
+
+
+def run_json(args: list[str]) -> dict[str, Any]:
+    done = subprocess.run(args, check=False, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{' '.join(args)} failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run_child(*args: str) -> dict[str, Any]:
+    this = [sys.executable, str(Path(__file__).resolve())]
+    return run_json([*this, "--rusage", *this, *args])
+
+
+# --- one row ---------------------------------------------------------------------------------------
+
+
+def signing_jobs(site: Path) -> list[dict[str, Any]]:
+    """The built credentials without their proofs, each with its rdfc proof's VM and created."""
+    jobs = []
+    for path in sorted((site / "credentials").glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        proofs = document.pop("proof")
+        proofs = proofs if isinstance(proofs, list) else [proofs]
+        rdfc = next(p for p in proofs if p.get("cryptosuite") == "eddsa-rdfc-2022")
+        jobs.append(
+            {
+                "credential": document,
+                "verificationMethod": rdfc["verificationMethod"],
+                "created": rdfc["created"],
+            }
+        )
+    return jobs
+
+
+def contexts() -> dict[str, Any]:
+    from credsite.vc import jsonld
+
+    folder = Path(jsonld.__file__).parent / "contexts"
+    return {
+        url: json.loads((folder / name).read_text(encoding="utf-8"))
+        for url, name in jsonld.CONTEXT_FILES.items()
+    }
+
+
+def measure(n: int, node: bool, tmp: Path) -> tuple[dict[str, Any], list[str]]:
+    notes: list[str] = []
+    root = tmp / f"site-{n}"
+    make_site(root, n)
+    clean = run_child("--child-build", str(root))
+    noop = run_child("--child-build", str(root))
+    edit_one_award(root)
+    one = run_child("--child-build", str(root))
+    site = root / "_site"
+    published = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+    credentials = clean["credentials"]
+
+    jobs = signing_jobs(site)
+    jobs_file, plain_file = tmp / f"jobs-{n}.json", tmp / f"jobs-plain-{n}.json"
+    payload = {"seed": BENCH_SEED.hex(), "contexts": contexts(), "jobs": jobs}
+    jobs_file.write_text(json.dumps(payload), encoding="utf-8")
+    plain_file.write_text(json.dumps({**payload, "jobs": jobs[:PLAIN_SAMPLE]}), encoding="utf-8")
+    python_proofs, node_proofs = tmp / f"py-{n}.json", tmp / f"node-{n}.json"
+    sign = run_child("--child-sign", str(jobs_file), str(python_proofs))
+    plain = run_child("--child-sign", str(plain_file), str(tmp / "plain.json"), "--plain")
+    node_rate: float | None = None
+    cpu_rates = f"n={n}: per CPU-second, credsite signs {sign['perCpuSecond']:,.0f}/s"
+    if node:
+        signed = run_json(["node", str(NODE_SIGNER), str(jobs_file), str(node_proofs)])
+        node_rate = signed["perSecond"]
+        cpu_rates += f", the Node signer {signed['perCpuSecond']:,.0f}/s"
+        cpu_rates += f" ({sign['perCpuSecond'] / signed['perCpuSecond']:.1f}x)"
+        ours = json.loads(python_proofs.read_text(encoding="utf-8"))
+        theirs = json.loads(node_proofs.read_text(encoding="utf-8"))
+        same = sum(a == b for a, b in zip(ours, theirs, strict=True))
+        if same != len(ours):
+            notes.append(f"n={n}: only {same} of {len(ours)} Node proofs equal credsite's")
+        else:
+            notes.append(f"n={n}: all {same} Node proofValues equal credsite's, byte for byte")
+    notes.append(cpu_rates)
+    row = {
+        "awards": n,
+        "clean_s": clean["seconds"],
+        "clean_rate": credentials / clean["seconds"],
+        "node_rate": node_rate,
+        "sign_rate": sign["perSecond"],
+        "plain_rate": plain["perSecond"],
+        "noop_s": noop["seconds"],
+        "one_s": one["seconds"],
+        "rss_mib": max(clean["rss_tree_kib"], clean["rss_self_kib"]) / 1024,
+        "kib_per_credential": published / 1024 / max(1, credentials),
+    }
+    if noop["signed"] or one["signed"] > 1:
+        notes.append(f"n={n}: rebuilds signed {noop['signed']} and {one['signed']} documents")
+    return row, notes
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    def node(row: dict[str, Any], key: str) -> str:
+        rate = row["node_rate"]
+        if rate is None:
+            return "-"
+        return f"{rate:,.0f}" if key == "rate" else f"{row[key] / rate:.1f}x"
+
+    header = [
+        "awards",
+        "clean build s",
+        "credentials/s",
+        "Node signer /s",
+        "build/Node",
+        "signing alone /s",
+        "sign/Node",
+        "plain /s",
+        "no-op rebuild s",
+        "one-change rebuild s",
+        "peak RSS MiB",
+        "KiB/credential",
+    ]
+    lines = [header]
+    for row in rows:
+        lines.append(
+            [
+                f"{row['awards']:,}",
+                f"{row['clean_s']:.1f}",
+                f"{row['clean_rate']:,.0f}",
+                node(row, "rate"),
+                node(row, "clean_rate"),
+                f"{row['sign_rate']:,.0f}",
+                node(row, "sign_rate"),
+                f"{row['plain_rate']:,.0f}",
+                f"{row['noop_s']:.1f}",
+                f"{row['one_s']:.1f}",
+                f"{row['rss_mib']:,.0f}",
+                f"{row['kib_per_credential']:.1f}",
+            ]
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = []
+    for i, line in enumerate(lines):
+        out.append("| " + " | ".join(c.rjust(w) for c, w in zip(line, widths, strict=True)) + " |")
+        if i == 0:
+            out.append("|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|")
+    return "\n".join(out)
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--rusage":
+        child_rusage(sys.argv[2:])
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--child-build":
+        child_build(Path(sys.argv[2]))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--child-sign":
+        child_sign(Path(sys.argv[2]), Path(sys.argv[3]), plain="--plain" in sys.argv[4:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=1000, help="number of awards (default 1000)")
+    parser.add_argument(
+        "-n", type=int, action="append", help="number of awards (repeatable; default 1000)"
+    )
+    parser.add_argument("--no-node", action="store_true", help="skip the Node reference signer")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        make_site(root, args.n)
-        started = time.perf_counter()
-        first = build(root)
-        cold = time.perf_counter() - started
-        started = time.perf_counter()
-        second = build(root)
-        warm = time.perf_counter() - started
-        per_credential = sum(
-            p.stat().st_size for p in (root / "_site" / "credentials").iterdir()
-        ) / max(1, first.credentials)
-    print(f"awards: {args.n}")
-    print(
-        f"cold build: {cold:.1f} s, {first.credentials / cold:.0f} credentials/s, "
-        f"{first.signed} signed"
-    )
-    print(f"no-op rebuild: {warm:.1f} s, {second.signed} signed")
-    print(
-        f"published per credential (JSON + HTML + baked PNG + SVG): {per_credential / 1024:.1f} KiB"
-    )
+    sizes = args.n or [1000]
+    node = not args.no_node
+    if node and not (REPO / "interop" / "node_modules").is_dir():
+        parser.error("the Node signer needs `npm ci --prefix interop` (or pass --no-node)")
+    rows, notes = [], []
+    with tempfile.TemporaryDirectory(prefix="credsite-bench-") as tmp:
+        for n in sizes:
+            row, more = measure(n, node, Path(tmp))
+            rows.append(row)
+            notes += more
+    print(f"credsite bench: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(table(rows))
+    for note in notes:
+        print(note)
 
 
 if __name__ == "__main__":

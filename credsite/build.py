@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
+import os
 import random
 import time
 from collections.abc import Callable
@@ -18,16 +20,23 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
 from credsite import sitelock
-from credsite.cache import digest, fingerprint
+from credsite.cache import KeptMap, digest, fingerprint
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
-from credsite.issuing import identity, ob2, ob3, status
+from credsite.issuing import clr, identity, ob2, ob3, pathways, private, status
 from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, sign_credentials
 from credsite.issuing.urls import SITE_MARKER, Urls, detached_proof_path
 from credsite.media import artwork
-from credsite.state.keyfiles import IssuerKey, load_keys, published_keys
+from credsite.state.keyfiles import (
+    LINKS_SECRET_ENV,
+    LINKS_SECRET_FILE,
+    IssuerKey,
+    links_secret,
+    load_keys,
+    published_keys,
+)
 from credsite.state.lockfile import AwardEntry, Clock, Lockfile, system_clock
 from credsite.values import json_bytes, parse_datetime
 from credsite.vc import did as vc_did
@@ -36,6 +45,8 @@ from credsite.website import hosting, output, pages, secrets
 
 Progress = Callable[[str, int, int], None]
 CACHE_DIR = ".credsite-cache"
+SAID = "said.json"
+"""In the cache folder: the `once` warnings the last build said (only a cache: never output)."""
 
 
 @dataclass
@@ -47,11 +58,22 @@ class BuildResult:
     states: dict[str, int] = field(default_factory=dict)
     signed: int = 0
     """Documents signed in this build (the rest came from the signature cache)."""
+    records: int = 0
+    """Learner records (CLR 2.0) published, with `clr: true`."""
     minted: list[str] = field(default_factory=list)
+    pathway_awards: list[str] = field(default_factory=list)
+    """The pathway awards made in this build: 'Name: Pathway (issued YYYY-MM-DD)'."""
     warnings: list[Problem] = field(default_factory=list)
     """Located, each once, in the order they are printed (`credsite.errors.report_order`)."""
+    said_before: list[Problem] = field(default_factory=list)
+    """Those of `warnings` marked `once` that an earlier build said already, word for word (as
+    its cache remembers, in SAID): not printed again."""
     seconds: float = 0.0
     demo_key: bool = False
+    private: int = 0
+    """Credentials published encrypted (visibility: private)."""
+    withdrawn: int = 0
+    """Credentials withdrawn at their recipients' request (a notice is published instead)."""
     lockfile_written: bool = False
     written: int = 0
     """Files written in this build (the others were kept from the site in place)."""
@@ -123,6 +145,7 @@ def build(
         root,
         [config.content_dir, config.keys_dir, root / "themes", config.lockfile_path],
     )
+    _check_replaceable(config)
     options: dict[str, Any] = {"locked": locked, "clock": clock}
     if rng is not None:
         options["rng"] = rng
@@ -157,10 +180,20 @@ def build(
                 "url is caught before it re-issues every credential.",
             )
         )
+    sealed = _links_secret(config, site, locked=locked, record=record, result=result)
     prepared = artwork.prepare(site, cache / "images")
     report("content", 1, 1)
 
-    # 2. Mint (lockfile entries) and sign every credential.
+    # 2. Pathway awards (worked out from the others, minted like any award), then mint (lockfile
+    # entries) and sign every credential.
+    completed = pathways.award_pathways(site, lock, urls, locked=locked)
+    site.awards = completed.awards
+    result.warnings.extend(completed.warnings)
+    result.pathway_awards = [
+        f"{a.name}: {site.achievements[a.achievement].name}"
+        + (f" (issued {a.issued:%Y-%m-%d})" if a.issued else "")
+        for a in completed.new
+    ]
     entries = {a.key: lock.award(a.lock_key, a.key) for a in site.awards}
     fields = ob3.result_fields(site.awards)
     unsigned = {
@@ -169,43 +202,51 @@ def build(
     proofs = ProofCache(cache / "proofs.json" if use_cache else None)
     signed, result.signed = sign_credentials(site, unsigned, entries, keys, urls, proofs, report)
     issued = _issued(site, entries, signed, now, result)
+    learner_records, records_signed = clr.build_records(
+        site, issued, lock, keys, urls, proofs, report
+    )
+    result.signed += records_signed
+    result.records = len(learner_records)
     del unsigned, signed  # kept as JSON bytes in `issued` from here: far less memory
 
     # 3. Every published file, streamed to the staging folder beside the output folder (an
     #    unchanged file is kept from the site in place, see website/output.py), then last checks.
-    scanner = secrets.Scanner(_key_forms(keys))
+    #    A private credential's files are encrypted as they are added (`_seal`).
+    scanner = secrets.Scanner(_key_forms(keys, sealed if not result.demo_key else None))
     site_output = output.Output(
         config.output_dir,
         shown=config.output,
         # A preview (serve) builds into a new folder each time: nothing to keep from or for.
         manifest=_manifest(cache, config.output_dir) if use_cache and record else None,
         scan=scanner.scan,
+        seal=_seal(issued, urls, sealed) if sealed is not None else None,
     )
     try:
-        _publish(site_output, config, site, issued, lock, keys, urls, prepared, result,
-                 extra_head=extra_head, progress=report)  # fmt: skip
+        _publish(site_output, config, site, issued, learner_records, lock, keys, urls, prepared,
+                 result, cache=cache, extra_head=extra_head, sealed=sealed,
+                 progress=report)  # fmt: skip
+        report("render", 1, 1)
 
         # 4. Last checks, then write: the lockfile, then the site swapped in whole.
         sources = [config.content_dir, config.root / "themes", config.root / "site.yaml"]
         scanner.refuse(config.root, sources)
-        orphans = len({e.award for e in lock.awards.values()} - {a.lock_key for a in site.awards})
-        if orphans:
-            result.warnings.append(
-                Problem(
-                    Location(config.lockfile),
-                    f"{orphans} award(s) in {config.lockfile} are no longer in the content: "
-                    "copies their recipients hold still verify. To withdraw a credential, revoke "
-                    "it instead of deleting it.",
-                )
-            )
+        if orphans := _orphans(site, lock, outputs, config.lockfile):
+            result.warnings.append(orphans)
         result.warnings = report_order(result.warnings)
         if strict and result.warnings:
             raise StrictError(result.warnings)
+        said = KeptMap(cache / SAID, "1")
+        for warning in result.warnings:
+            if warning.once and not said.get(str(warning)):
+                said.put(str(warning), True)
+            elif warning.once:
+                result.said_before.append(warning)
         result.minted = list(lock.minted)
         records = {}
         if record and _changed(config.lockfile_path, text := lock.text().encode("utf-8")):
             records[config.lockfile_path] = text
         # The site, then the lockfile, then the swap: see website/output.py
+        _check_replaceable(config)  # again: a file may have been put there while this build ran
         committed = output.commit(site_output, records, progress=report)
     except BaseException:
         site_output.abort()
@@ -213,6 +254,7 @@ def build(
     result.lockfile_written = bool(committed.written)
     result.warnings.extend(Problem(Location(config.output), w) for w in committed.warnings)
     proofs.save()
+    said.save()
     result.files = site_output.files
     result.bytes = site_output.total_bytes()
     result.written = site_output.written
@@ -226,13 +268,16 @@ def _publish(
     config: site_config.SiteConfig,
     site: model.Site,
     issued: list[Issued],
+    learner_records: list[clr.Record],
     lock: Lockfile,
     keys: dict[str, IssuerKey],
     urls: Urls,
     prepared: artwork.Prepared,
     result: BuildResult,
     *,
+    cache: Path,
     extra_head: str,
+    sealed: bytes | None,
     progress: Progress,
 ) -> None:
     """Add every file of the site to `site_output`."""
@@ -246,6 +291,7 @@ def _publish(
     site_output.add(SITE_MARKER, b"")
     if config.headers:
         site_output.add(hosting.HEADERS_PATH, hosting.headers_file(config.url))
+    site_output.add(output.OUTPUT_MARKER, output.OUTPUT_MARKER_TEXT)
     for issuer in site.issuers.values():
         site_output.add_json(urls.issuer_path(issuer.slug), ob3.published_profile(issuer, urls))
     for achievement in site.achievements.values():
@@ -256,20 +302,39 @@ def _publish(
                 achievement, issuer, urls, config.language, result_fields.get(achievement.slug, ())
             ),
         )
-    for item in issued:
+    # A withdrawn award (taken down at its recipient's request) is signed and keeps its status
+    # entry, but neither its JSON, its detached proof nor its baked images are published: its
+    # page is a notice (website.pages).
+    published = [i for i in issued if not i.award.withdrawn]
+    result.withdrawn = len(issued) - len(published)
+    result.private = sum(1 for i in published if i.award.visibility == "private")
+    for item in published:
         path = urls.credential_path(item.entry.credential)
         site_output.add(path, item.json_bytes)
         site_output.add_json(detached_proof_path(path), item.detached_proof)
     artwork.publish(
         site_output,
         prepared,
-        [(i.entry.credential, i.json_bytes) for i in issued],
+        [(i.entry.credential, i.json_bytes) for i in published],
         urls,
-        {i.entry.credential: i.award.achievement for i in issued},
-        progress=_steps(progress, "images", len(issued)),
+        {i.entry.credential: i.award.achievement for i in published},
+        progress=_steps(progress, "images", len(published)),
+    )
+    for learner in learner_records:
+        path = urls.record_path(learner.token)
+        site_output.add(path, learner.json_bytes)
+        site_output.add_json(detached_proof_path(path), learner.detached_proof)
+    artwork.publish_records(
+        site_output,
+        artwork.record_badge(site, prepared, cache / "images"),
+        [(r.token, r.json_bytes) for r in learner_records],
+        urls,
     )
     if config.ob2:
-        ob2_files, ob2_warnings = ob2.files(site, issued, urls)
+        # A private or withdrawn award has no OB 2.0 output: OB 2.0 verifies by fetching an
+        # assertion hosted in clear, which holds the narrative and evidence.
+        ob2_issued = [i for i in published if i.award.visibility != "private"]
+        ob2_files, ob2_warnings = ob2.files(site, ob2_issued, urls)
         for path, data in ob2_files.items():
             site_output.add(path, data)
         if config.ob2_baked:
@@ -279,10 +344,10 @@ def _publish(
                     i.award.achievement,
                     ob2_files[ob2.assertion_path(i.entry.credential)],
                 )
-                for i in issued
+                for i in ob2_issued
             ]
             artwork.publish_ob2(
-                site_output, prepared, assertions, urls, progress=_steps(progress, "ob2", len(issued))
+                site_output, prepared, assertions, urls, progress=_steps(progress, "ob2", len(ob2_issued))
             )
         result.warnings.extend(ob2_warnings)
     pages.add_pages(
@@ -293,8 +358,9 @@ def _publish(
         demo_key=result.demo_key,
         extra_head=extra_head,
         keys_withdrawn=_keys_withdrawn(site, lock),
-        inputs=fingerprint(_published_keys(keys)),
+        inputs=fingerprint(_published_keys(keys), digest("links", sealed) if sealed else ""),
         progress=_steps(progress, "pages", len(issued)),
+        records=learner_records,
     )
 
 
@@ -319,6 +385,124 @@ def _published_keys(keys: dict[str, IssuerKey]) -> list[tuple[str, str]]:
     """The keys whose every form is refused in a published file: a file kept from an earlier
     build was scanned for the same keys (a new key, and every page is made and scanned again)."""
     return sorted((issuer, k.key.public_key_multibase) for issuer, k in keys.items() if not k.demo)
+
+
+ORPHANS_NAMED = 10
+"""How many awards the "no longer in the content" warning names."""
+
+
+def _orphans(
+    site: model.Site, lock: Lockfile, outputs: list[Path], lockfile: str
+) -> Problem | None:
+    """The awards the lockfile records and the content no longer has, named: the credential's
+    file and, from the previous output, its recipient and achievement (the lockfile itself knows
+    an award only by a digest of its id)."""
+    current = {a.lock_key for a in site.awards}
+    gone = sorted(
+        (e for e in lock.awards.values() if e.award not in current),
+        key=lambda e: (e.minted, e.credential),
+    )
+    if not gone:
+        return None
+    named = []
+    for entry in gone[:ORPHANS_NAMED]:
+        path = Urls.credential_path(entry.credential)
+        who = _published_subject(path, outputs)
+        named.append(f"{path} ({who})" if who else path)
+    if len(gone) > ORPHANS_NAMED:
+        named.append(f"and {len(gone) - ORPHANS_NAMED} more")
+    return Problem(
+        Location(lockfile),
+        f"{len(gone)} award(s) in {lockfile} are no longer in the content: {', '.join(named)}. "
+        "Copies their recipients hold still verify. To withdraw a credential, revoke it instead "
+        "of deleting it. If you changed an award's email or id, set its 'id' to the old one "
+        "(ACHIEVEMENT/OLD-EMAIL if it had none) and it keeps its credential.",
+    )
+
+
+def _published_subject(path: str, outputs: list[Path]) -> str:
+    """The recipient and achievement of the credential at `path` as a previous build published
+    it, or "" if no output holds it (read only if it is small, as a credential is)."""
+    for folder in outputs:
+        file = folder / path
+        try:
+            if file.stat().st_size > 1024 * 1024:
+                continue
+            subject = json.loads(file.read_bytes()).get("credentialSubject", {})
+            name = subject.get("name")
+            achievement = str(subject.get("achievement", {}).get("id", ""))
+        except (OSError, ValueError, AttributeError):
+            continue
+        slug = achievement.rsplit("/", 1)[-1].removesuffix(".json")
+        parts = [str(name)] if isinstance(name, str) and name else []
+        if slug:
+            parts.append(f"achievement {slug}")
+        return ", ".join(parts)
+    return ""
+
+
+def _check_replaceable(config: site_config.SiteConfig) -> None:
+    """The output folder is one credsite made (or empty): never delete a user's files."""
+    where = config.locations.get("output", Location("site.yaml"))
+    output.check_replaceable(config.output_dir, where, config.output)
+
+
+def _links_secret(
+    config: site_config.SiteConfig,
+    site: model.Site,
+    *,
+    locked: bool,
+    record: bool,
+    result: BuildResult,
+) -> bytes | None:
+    """The private-links secret, if any award is private (a new one is written to keys/ by the
+    first build that needs it; a preview without one uses a throwaway secret)."""
+    private = [a for a in site.awards if a.visibility == "private" and not a.withdrawn]
+    if not private:
+        return None
+    found = links_secret(config, create=record and not locked)
+    if found is None and not record:
+        return os.urandom(32)  # a preview: its links open only in this preview
+    if found is None:
+        raise CredsiteError(
+            f"{len(private)} award(s) are private, and neither ${LINKS_SECRET_ENV} nor "
+            f"{config.keys}/{LINKS_SECRET_FILE} holds the site's private-links secret: every "
+            "private credential's link key is derived from it. Restore the file from your "
+            "backup, or set the CI secret (a --locked build never creates one).",
+            private[0].location,
+        )
+    if found.created:
+        result.warnings.append(
+            Problem(
+                Location(found.source),
+                "created the site's private-links secret for its private awards: back it up and "
+                "never commit or publish it; without it the links already sent stop opening. "
+                f"In CI, give it as the secret {LINKS_SECRET_ENV}.",
+            )
+        )
+    return found.secret
+
+
+def _seal(issued: list[Issued], urls: Urls, secret: bytes) -> output.Seal:
+    """Each private credential's files, encrypted as they are added (issuing.private): its JSON,
+    detached proof, baked images and rendered page become NAME.enc; its page is the shell (pages),
+    the page itself being rendered to NAME.enc in clear and encrypted under NAME."""
+    paths: dict[str, tuple[str, str]] = {}
+    for item in issued:
+        if item.award.visibility != "private" or item.award.withdrawn:
+            continue
+        token = item.entry.credential
+        json_path = urls.credential_path(token)
+        names = [json_path, detached_proof_path(json_path)]
+        names += [urls.credential_path(token, suffix) for suffix in ("png", "svg")]
+        paths.update((name, (token, name)) for name in names)
+        page = urls.credential_path(token, "html")
+        paths[page + private.SUFFIX] = (token, page)  # rendered there in clear
+
+    def encrypt(token: str, name: str, plaintext: bytes) -> bytes:
+        return private.encrypt(secret, token, name, plaintext)
+
+    return output.Seal(paths, encrypt, digest("private-links secret", secret), private.SUFFIX)
 
 
 def _keys_withdrawn(site: model.Site, lock: Lockfile) -> dict[str, dt.datetime]:
@@ -380,7 +564,9 @@ def _issued(
             Issued(award, entries[award.key], json_bytes(doc), dates, state, detached)
         )
         result.states[state] = result.states.get(state, 0) + 1
-        if dates.valid_from > now:
+        # Only a date the award gives: one from the mint time (a moment ago, truncated to the
+        # second) is not in the future, however the second ticked over while this build ran.
+        if award.issued is not None and dates.valid_from > now:
             result.warnings.append(
                 Problem(
                     award.location,
@@ -407,9 +593,14 @@ def _check_statuses(site: model.Site) -> None:
     problems.raise_if_any()
 
 
-def _key_forms(keys: dict[str, IssuerKey]) -> list[secrets.Form]:
-    """Every form of every private key, which no published file may hold."""
+def _key_forms(
+    keys: dict[str, IssuerKey], links_secret: bytes | None = None
+) -> list[secrets.Form]:
+    """Every form of every private key, and of the private-links secret, which no published file
+    may hold."""
     forms = []
+    if links_secret is not None:
+        forms += secrets.key_forms(secrets.LINKS_SECRET, links_secret, b"")
     for issuer, issuer_key in sorted(keys.items()):
         if issuer_key.demo:
             continue  # the demo key is public by design

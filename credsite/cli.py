@@ -6,6 +6,7 @@ status 1 and no traceback; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import sys
@@ -98,8 +99,8 @@ site_option = click.option(
 )
 
 COMMAND_ORDER = (
-    "init", "serve", "build", "verify", "list", "roster", "revoke", "suspend", "reinstate",
-    "keys", "extract", "upgrade",
+    "init", "serve", "build", "verify", "list", "roster", "notify", "report", "revoke", "suspend",
+    "reinstate", "withdraw", "restore", "keys", "extract", "move", "upgrade",
 )  # fmt: skip
 """The order `credsite --help` lists commands in: the order a coordinator meets them."""
 
@@ -172,7 +173,9 @@ def build(
 
     Nothing is written unless the whole site builds: on any problem the previous output and
     credsite.lock are left exactly as they were. Warnings are printed once each, located like
-    errors; with --strict any warning is a problem too. A build refuses a url other than the one
+    errors (a note that stays true until the site changes only when it is new); with --strict any
+    warning is a problem too. The output folder is replaced only if credsite made it or it is
+    empty. A build refuses a url other than the one
     credsite.lock records (see 'credsite move'), and refuses to mint every credential anew when
     credsite.lock is lost but the site issued before (restore it; see --new-site).
     """
@@ -191,7 +194,8 @@ def build(
             new_site=new_site,
         )
     for warning in result.warnings:
-        print_problem("warning", warning)
+        if warning not in result.said_before:
+            print_problem("warning", warning)
     from credsite.commands import vendor
 
     if drift := vendor.drift(site_dir):
@@ -205,12 +209,22 @@ def build(
     if quiet:
         return
     states = ", ".join(f"{n} {state}" for state, n in sorted(result.states.items()))
+    if result.private:
+        states += f"; {result.private} private (encrypted)"
+    if result.withdrawn:
+        states += f"; {result.withdrawn} withdrawn (a notice only)"
     out.print(
-        f"Built {result.credentials} credentials ({states or 'none'}) into "
+        f"Built {result.credentials} credentials ({states or 'none'})"
+        + (f" and {result.records} learner records" if result.records else "")
+        + " into "
         f"{result.output_dir}: {result.files} files ({result.written} written, the others "
         f"unchanged), {result.bytes / 1024:.0f} KiB, {result.signed} signed, in "
         f"{result.seconds:.1f} s."
     )
+    if result.pathway_awards:
+        out.print(f"New pathway awards: {len(result.pathway_awards)}")
+        for line in result.pathway_awards:
+            out.print(f"  {escape(line)}", emoji=False)
     if result.minted:
         out.print(
             f"Recorded in credsite.lock: {len(result.minted)} new entr"
@@ -265,7 +279,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path")
 @click.option(
     "--site",
     "site",
@@ -273,8 +287,15 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
     help="The built site a single file belongs to (found automatically when inside it).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
-def verify(path: Path, site: Path | None, as_json: bool) -> None:
+@click.option(
+    "--key",
+    help="The key of a private credential (the part of its link after '#', or the whole link).",
+)
+def verify(path: str, site: Path | None, as_json: bool, key: str | None) -> None:
     """Verify a built site, a credential JSON or a baked PNG/SVG image.
+
+    A private credential: its full link (…/TOKEN.html#KEY, with --site FOLDER, default _site),
+    or one of its .enc files with --key.
 
     Checks every proof, the issuer's DID document, the status list (itself signed) and the
     validity dates, offline. Exit status 1 if anything fails; revoked, suspended and expired
@@ -284,10 +305,14 @@ def verify(path: Path, site: Path | None, as_json: bool) -> None:
     from credsite.commands import verify as verifysite
 
     with user_errors(), _progress(as_json) as progress:
-        if path.is_dir():
-            results = verifysite.verify_site(path, progress=progress)
+        if "://" in path or key is not None or path.endswith(".enc"):
+            results = verifysite.verify_private(path, key, site or _default_site(path))
+        elif not Path(path).exists():
+            raise click.BadParameter(f"{path} does not exist", param_hint="PATH")
+        elif Path(path).is_dir():
+            results = verifysite.verify_site(Path(path), progress=progress)
         else:
-            results = [verifysite.verify_path(path, site=site)]
+            results = [verifysite.verify_path(Path(path), site=site)]
     failed = [r for r in results if r.report.status == "failed"]
     if as_json:
         click.echo(
@@ -656,6 +681,273 @@ def roster(
     )
 
 
+def _interactive() -> bool:
+    """Whether a person can answer a question on stdin (not CI, not a pipe)."""
+    return sys.stdin.isatty()
+
+
+@cli.command()
+@site_option
+@click.option(
+    "--send/--dry-run",
+    default=False,
+    help="--dry-run (the default) writes one .eml file per message into the outbox for review "
+    "and sends nothing; --send sends them, after asking for confirmation.",
+)
+@click.option("--yes", is_flag=True, help="Send without asking (for scripts and CI).")
+@click.option(
+    "--outbox",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where --dry-run writes its .eml files. Default: .credsite-outbox/ in the site folder.",
+)
+@click.option(
+    "--expiring-within",
+    metavar="WINDOW",
+    help="Remind holders whose credentials expire within WINDOW (30d, 6w, 2m, 1y), once per "
+    "credential and window, instead of announcing new credentials.",
+)
+@click.option(
+    "--revoked",
+    is_flag=True,
+    help="Tell recipients of revoked credentials (once), instead of announcing new ones.",
+)
+@click.option(
+    "--mark-sent",
+    is_flag=True,
+    help="Record these messages as sent without sending them (recipients you told another way).",
+)
+@click.option("--achievement", metavar="ID", help="Only awards of this achievement.")
+@click.option(
+    "--file",
+    "award_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Only the awards of this award file.",
+)
+def notify(
+    site_dir: Path,
+    send: bool,
+    yes: bool,
+    outbox: Path | None,
+    expiring_within: str | None,
+    revoked: bool,
+    mark_sent: bool,
+    achievement: str | None,
+    award_file: Path | None,
+) -> None:
+    """Email recipients their credentials, once each.
+
+    One message per recipient not told yet: their name, the achievement, their page, the
+    LinkedIn and wallet links, and the baked badge attached. Reads the built site (run
+    'credsite build' first) and credsite.notified, the ledger of who was told what (salted hashes, no addresses): commit it, so that no clone or CI run tells
+    anyone twice. Without --send, writes the messages to .credsite-outbox/ for review and sends
+    nothing. The mail server is site.yaml's 'smtp:' section; the password comes only from the
+    environment variable CREDSITE_SMTP_PASSWORD. See docs/notify.md.
+    """
+    from credsite.commands import notify as notifier
+    from credsite.sitelock import site_lock
+
+    if send and mark_sent:
+        with user_errors():
+            raise CredsiteError("--send and --mark-sent: choose one")
+    with contextlib.ExitStack() as stack:
+        if send or mark_sent:  # one sender at a time: the second then plans from the new ledger
+            with user_errors():
+                stack.enter_context(site_lock(site_dir))
+        _notify(notifier, site_dir, send, yes, outbox, expiring_within, revoked, mark_sent,
+                achievement, award_file)  # fmt: skip
+
+
+def _notify(
+    notifier: Any,
+    site_dir: Path,
+    send: bool,
+    yes: bool,
+    outbox: Path | None,
+    expiring_within: str | None,
+    revoked: bool,
+    mark_sent: bool,
+    achievement: str | None,
+    award_file: Path | None,
+) -> None:
+    with user_errors():
+        found = notifier.plan(
+            site_dir,
+            expiring_within=expiring_within,
+            revoked=revoked,
+            achievement=achievement,
+            file=award_file,
+        )
+    _print_warnings(found.warnings)
+    count = len(found.notices)
+    skipped = f" ({found.told} told before, in {notifier.LEDGER_FILE})" if found.told else ""
+    if not count:
+        out.print(f"Nothing to send{skipped}.", markup=False, emoji=False)
+        return
+    messages = f"{count} message{'s' if count != 1 else ''}"
+    if not send and not mark_sent:
+        with user_errors():
+            folder = notifier.outbox_folder(found.config, outbox)
+            _, warnings = notifier.write_outbox(found, folder)
+        _print_warnings(warnings)
+        out.print(
+            f"Dry run: wrote {messages} to {folder}{skipped}; nothing was sent. Review them, "
+            "then send with 'credsite notify --send'.",
+            markup=False,
+            emoji=False,
+        )
+        return
+    action = "Record" if mark_sent else "Send"
+    question = (
+        f"Record {messages} as sent, without sending them?"
+        if mark_sent
+        else f"Send {messages} through {found.smtp.host}:{found.smtp.port} as "
+        f"{found.smtp.from_address}?"
+    )
+    if not yes:
+        if not _interactive():
+            with user_errors():
+                raise CredsiteError(
+                    f"{action.lower()}ing {messages} needs a confirmation and there is no "
+                    "terminal to ask on: add --yes"
+                )
+        if not click.confirm(question, default=False, err=True):
+            out.print("Nothing was sent.", markup=False, emoji=False)
+            return
+    if mark_sent:
+        with user_errors():
+            recorded = notifier.mark_sent(found)
+        out.print(
+            f"Recorded {recorded} message(s) as sent in {notifier.LEDGER_FILE}; commit it.",
+            markup=False,
+            emoji=False,
+        )
+        return
+
+    def progress(notice: Any, outcome: Any) -> None:
+        if outcome.sent:
+            out.print(f"sent: {notice.where} ({notice.kind})", markup=False, emoji=False)
+
+    with user_errors():
+        sender = notifier.sender_for(found)
+        result = notifier.send(found, sender, progress=progress)
+    for failure in result.failed:
+        print_problem("error", Problem(failure.notice.entry.award.location, str(failure)))
+    if result.stopped:
+        print_problem(
+            "error",
+            f"stopped with {result.unsent} message(s) not sent: {result.stopped}. Run "
+            "'credsite notify --send' again to send the rest",
+        )
+    out.print(
+        f"Sent {len(result.sent)} of {messages}{skipped}"
+        + (f"; {len(result.failed)} failed" if result.failed else "")
+        + (f". Recorded in {notifier.LEDGER_FILE}: commit it." if result.sent else "."),
+        markup=False,
+        emoji=False,
+    )
+    if result.failed or result.stopped:
+        sys.exit(1)
+
+
+@cli.command()
+@site_option
+@click.option(
+    "-o",
+    "--output",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write [default: credsite-report.html in the site folder, "
+    "credsite-report-public.html with --public]. Never inside the output folder.",
+)
+@click.option(
+    "--csv",
+    "csv_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write every table as a CSV file into this folder (new, empty, or written by an "
+    "earlier report, whose files are replaced).",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Only credentials issued on this day (YYYY-MM-DD) or later.",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Only credentials issued on this day (YYYY-MM-DD) or earlier.",
+)
+@click.option("--achievement", metavar="SLUG", help="Only this achievement's awards.")
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Aggregates only, for publishing: no names, no email addresses, no data-quality lists, "
+    "small counts hidden.",
+)
+@click.option(
+    "--min-count",
+    type=click.IntRange(1),
+    default=5,
+    show_default=True,
+    help="With --public: counts below this are shown as '<N' (1 hides nothing).",
+)
+def report(
+    site_dir: Path,
+    html_path: Path | None,
+    csv_dir: Path | None,
+    since: Any,
+    until: Any,
+    achievement: str | None,
+    public: bool,
+    min_count: int,
+) -> None:
+    """Write a programme report: a self-contained HTML file, and CSVs.
+
+    Counts credentials issued per month, achievement, issuer and award file; status and what
+    expires in the next 30 and 90 days; alignment coverage per framework; and data quality
+    (awards without narrative or evidence, achievements without image or criteria,
+    near-duplicate email addresses). Reads the content and credsite.lock only: never builds,
+    never writes credsite.lock. The private report names recipients; --public writes one that
+    can be published. The page opens from the file system and loads nothing from the network.
+    """
+    from credsite.report import facts, page
+
+    source = click.get_current_context().get_parameter_source("min_count")
+    if source is click.core.ParameterSource.COMMANDLINE and not public:
+        raise click.UsageError("--min-count applies to --public reports only")
+    if since and until and since > until:
+        raise click.UsageError("--since is after --until")
+    name = "credsite-report-public.html" if public else "credsite-report.html"
+    options = facts.Options(
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        achievement=achievement,
+        public=public,
+        min_count=min_count,
+    )
+    with user_errors():
+        written = page.write(site_dir, options, html_path or site_dir / name, csv_dir)
+    out.print(f"Wrote {written.html}", markup=False, emoji=False)
+    if written.csvs:
+        out.print(
+            f"Wrote {len(written.csvs)} CSV files into {csv_dir}", markup=False, emoji=False
+        )
+    if not public:
+        err.print(
+            "[yellow]note:[/] this report names recipients and their email addresses: keep it "
+            "private (do not publish or commit it); --public writes one without them.",
+            emoji=False,
+        )
+
+
+def _default_site(path: str) -> Path | None:
+    """For a private credential's link: ./_site when it is a built site (else --site is asked)."""
+    if "://" not in path:
+        return None
+    default = Path("_site")
+    return default if (default / "credentials").is_dir() else None
+
+
 def _change_status(site_dir: Path, credential: str, status: str, reason: str | None) -> None:
     import datetime as dt
 
@@ -707,6 +999,48 @@ def suspend(site_dir: Path, credential: str, reason: str | None) -> None:
 def reinstate(site_dir: Path, credential: str) -> None:
     """Lift a suspension (a revocation is permanent)."""
     _change_status(site_dir, credential, "active", None)
+
+
+@cli.command()
+@site_option
+@credential_argument
+@click.option("--undo", is_flag=True, help="Publish the credential again (same as 'restore').")
+def withdraw(site_dir: Path, credential: str, undo: bool) -> None:
+    """Take a credential down at its recipient's request (reversible).
+
+    CREDENTIAL is the award's id, its credential URL or token. Sets 'withdrawn: true' on the
+    award (YAML, comments and layout kept, or its spreadsheet row). At the next build its page
+    becomes a "withdrawn at the recipient's request" notice and its JSON and baked images are no
+    longer published; it is not revoked: copies the recipient holds keep verifying.
+    """
+    _withdraw(site_dir, credential, not undo)
+
+
+@cli.command()
+@site_option
+@credential_argument
+def restore(site_dir: Path, credential: str) -> None:
+    """Publish a withdrawn credential again (undoes 'withdraw')."""
+    _withdraw(site_dir, credential, False)
+
+
+def _withdraw(site_dir: Path, credential: str, withdrawn: bool) -> None:
+    from credsite.commands import status as edit
+
+    with user_errors():
+        change = edit.set_withdrawn(site_dir, credential, withdrawn)
+    if withdrawn:
+        message = (
+            f"{change.shown}: {change.key} is now withdrawn. Rebuild and publish: its page "
+            "becomes a notice, its JSON and images are taken down; it is not revoked "
+            f"(status stays {change.status}), so copies its recipient holds keep verifying."
+        )
+    else:
+        message = (
+            f"{change.shown}: {change.key} is published again. Rebuild and publish to put its "
+            "page, JSON and images back at the same addresses."
+        )
+    out.print(message, emoji=False, markup=False)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ with status 1; any other exception is a bug in credsite and keeps its traceback.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
@@ -53,6 +53,9 @@ class Problem:
 
     location: Location | None
     message: str
+    once: bool = field(default=False, compare=False)
+    """A warning that stays true until the site changes (what OB 2.0 cannot carry): a build says
+    it when it is new or its text changed, not every time (`--strict` still counts it)."""
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message

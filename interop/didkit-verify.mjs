@@ -12,8 +12,11 @@
 //
 // Verifies, exactly as published, every credentials/*.json, the credential
 // baked into every credentials/*.png (iTXt openbadgecredential) and
-// credentials/*.svg (openbadges:credential), and every status/*.json status
-// list credential, with `checks: ['proof']`. Prints `OK <file> ...` or
+// credentials/*.svg (openbadges:credential), every status/*.json status
+// list credential, and every learner record records/*.json and the record
+// baked into records/*.png (iTXt clrcredential) and records/*.svg
+// (clr:credential): its own proof, then the proof of every credential nested
+// in it, with `checks: ['proof']`. Prints `OK <file> ...` or
 // `FAIL <file> <reason>` per file, then `didkit: N passed, M failed`.
 // Exit code 1 if anything failed, 2 on a usage error.
 //
@@ -25,6 +28,12 @@
 // printed for information only, next to the status --expect-status gives.
 // --expect-status is otherwise only used to check the TOKEN is published.
 // See docs/interop.md, "LearnCard / didkit".
+//
+// The CLR 2.0.1 context: didkit 1.9.10 compiles in the older CLR 2.0 context
+// (https://purl.imsglobal.org/spec/clr/v2p0/context.json) but not
+// context-2.0.1.json, so resolveDocument serves it from credsite's bundled copy
+// (a data file, verbatim from 1EdTech's validator, sha256-pinned in
+// verify.mjs), the way a wallet would load it from its URL.
 //
 // --only-rdfc (diagnostic): keep only the eddsa-rdfc-2022 proof (as a single
 // proof object) of every credential and status list, including the lists
@@ -40,7 +49,8 @@ import {createRequire} from 'node:module';
 import {pathToFileURL} from 'node:url';
 
 import {getDidKitPlugin} from '@learncard/didkit-plugin';
-import {STATUSES, extractPng, extractSvg, urlToFile} from './verify.mjs';
+import {CLR_CONTEXT_URL, CLR_NAMESPACE, STATUSES, extractPng, extractSvg,
+  readClrContext, urlToFile} from './verify.mjs';
 
 const RDFC = 'eddsa-rdfc-2022';
 
@@ -92,8 +102,10 @@ export function makeFetch({siteDir, baseUrl, transform, log = []}) {
 
 // The plugin, instantiated from the bytes of the WASM file in the package,
 // and a minimal `learnCard` whose resolveDocument asks the contexts compiled
-// into the WASM first, then siteDir (URLs under baseUrl), else throws.
+// into the WASM first, then the CLR 2.0.1 context (see the header), then
+// siteDir (URLs under baseUrl), else throws.
 export async function loadDidKit({siteDir, baseUrl}) {
+  const bundled = new Map([[CLR_CONTEXT_URL, readClrContext()]]);
   const require = createRequire(import.meta.url);
   const wasmFile =
     require.resolve('@learncard/didkit-plugin/dist/didkit_wasm_bg.wasm');
@@ -105,6 +117,9 @@ export async function loadDidKit({siteDir, baseUrl}) {
         const doc = await plugin.context.resolveStaticDocument(learnCard, uri);
         if(doc) {
           return doc;
+        }
+        if(bundled.has(uri)) {
+          return structuredClone(bundled.get(uri));
         }
         let file;
         try {
@@ -300,12 +315,6 @@ export async function main(argv) {
     await check({rel: `credentials/${f}`, token,
       load: () => readJson(path.join(credDir, f))});
   }
-  for(const token of expect.keys()) {
-    if(!hosted.has(token)) {
-      report(`credentials/${token}.json`,
-        {ok: false, reason: 'not found (--expect-status)'});
-    }
-  }
   // baked images: the embedded credential, as embedded
   const images = files.filter(f => /\.(png|svg)$/.test(f));
   for(const f of images) {
@@ -316,11 +325,67 @@ export async function main(argv) {
         extractPng(buf) : extractSvg(buf.toString('utf8')));
     }});
   }
+  // learner records: the record's proof, then each nested credential's proof
+  const recDir = path.join(siteDir, 'records');
+  const recFiles = listJson(recDir);
+  const checkRecord = async ({rel, load, token}) => {
+    let record;
+    try {
+      record = load();
+    } catch(e) {
+      return report(rel, {ok: false, reason: errMsg(e)});
+    }
+    const parts = [{what: 'record', credential: record},
+      ...[].concat(record.credentialSubject?.verifiableCredential ?? [])
+        .map((vc, i) => ({what: `credential ${i + 1}`, credential: vc}))];
+    if(parts.length < 2) {
+      return report(rel, {ok: false, reason: 'the record holds no credential'});
+    }
+    for(const {what, credential} of parts) {
+      let r;
+      try {
+        r = await verifyProof({plugin, learnCard,
+          credential: onlyRdfc ? keepOnlyRdfc(credential) : credential});
+      } catch(e) {
+        r = {ok: false, reason: errMsg(e)};
+      }
+      if(!r.ok) {
+        return report(rel, {ok: false, reason: `${what}: ${r.reason}`});
+      }
+    }
+    const want = expect.get(token);
+    report(rel, {ok: true, info: `proof ok; ${parts.length - 1} nested ` +
+      `credential proof${parts.length === 2 ? '' : 's'} ok` +
+      `${want ? ` [expected ${want}]` : ''}`});
+  };
+  const recordTokens = new Set();
+  for(const f of recFiles.filter(f => f.endsWith('.json'))) {
+    const token = f.slice(0, -'.json'.length);
+    recordTokens.add(token);
+    await checkRecord({rel: `records/${f}`, token,
+      load: () => readJson(path.join(recDir, f))});
+  }
+  const recImages = recFiles.filter(f => /\.(png|svg)$/.test(f));
+  for(const f of recImages) {
+    const token = f.replace(/\.(png|svg)$/, '');
+    await checkRecord({rel: `records/${f}`, token, load: () => {
+      const buf = fs.readFileSync(path.join(recDir, f));
+      return JSON.parse(f.endsWith('.png') ? extractPng(buf, 'clrcredential') :
+        extractSvg(buf.toString('utf8'), CLR_NAMESPACE));
+    }});
+  }
+
   // status list credentials
   const lists = listJson(statusDir).filter(f => f.endsWith('.json'));
   for(const f of lists) {
     await check({rel: `status/${f}`, status: false,
       load: () => readJson(path.join(statusDir, f))});
+  }
+  for(const token of expect.keys()) {
+    if(!hosted.has(token) && !recordTokens.has(token)) {
+      report(`credentials/${token}.json`,
+        {ok: false, reason: 'not found (--expect-status)'});
+    }
   }
   if(passed + failed === 0) {
     report(siteDir, {ok: false,
@@ -329,7 +394,9 @@ export async function main(argv) {
   const nPng = images.filter(f => f.endsWith('.png')).length;
   console.log(`didkit: checked ${hosted.size} hosted, ${images.length} baked ` +
     `(${nPng} png, ${images.length - nPng} svg), ${lists.length} status ` +
-    `list${lists.length === 1 ? '' : 's'}`);
+    `list${lists.length === 1 ? '' : 's'}` +
+    (recFiles.length ? `, ${recordTokens.size} learner records with ` +
+      `${recImages.length} baked images` : ''));
   console.log('didkit: status above is informational, not judged (didkit ' +
     '1.9.10 reads status-list bits least-significant first; docs/interop.md)');
   console.log(`didkit: ${passed} passed, ${failed} failed`);

@@ -52,10 +52,14 @@ const CRED = fs.readdirSync(path.join(SITE, 'credentials')).sort();
 const HOSTED = CRED.filter(f => f.endsWith('.json'));
 const LISTS = fs.readdirSync(path.join(SITE, 'status'))
   .filter(f => f.endsWith('.json'));
+const RECORDS = fs.existsSync(path.join(SITE, 'records')) ?
+  fs.readdirSync(path.join(SITE, 'records'))
+    .filter(f => /\.(json|png|svg)$/.test(f)) : [];
 const TOTAL = CRED.filter(f => /\.(json|png|svg)$/.test(f)).length +
-  LISTS.length;
+  LISTS.length + RECORDS.length;
 // a small copy of the site for tampering: did.json, the status lists and the
-// first two awards (hosted JSON and baked images); SMALL files to verify
+// first two awards (hosted JSON and baked images), no learner records (see
+// interop/test-records.mjs); SMALL files to verify
 const KEEP = HOSTED.slice(0, 2).map(f => f.slice(0, -'.json'.length));
 const SMALL = CRED.filter(f => /\.(json|png|svg)$/.test(f) &&
   KEEP.includes(f.replace(/\.[a-z]+$/, ''))).length + LISTS.length;
@@ -64,7 +68,7 @@ const copy = () => {
   fs.cpSync(SITE, dir, {recursive: true, filter: src => {
     const rel = path.relative(SITE, src);
     const m = /^credentials[/\\]([^./\\]+)\.[a-z]+$/.exec(rel);
-    return !m || KEEP.includes(m[1]);
+    return !/^records([/\\]|$)/.test(rel) && (!m || KEEP.includes(m[1]));
   }});
   return dir;
 };

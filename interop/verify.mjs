@@ -4,11 +4,21 @@
 // read from SITE_DIR, contexts come from npm packages, anything else throws.
 //
 //   node interop/verify.mjs SITE_DIR BASE_URL [--expect-status TOKEN=STATUS ...]
-//                           [--ob-context FILE]
+//                           [--ob-context FILE] [--clr-context FILE]
 //
 // Prints `OK <file> status=<STATUS>` or `FAIL <file> <reason>` per
-// credentials/*.json and per baked credentials/*.png|*.svg, then
-// `interop: N passed, M failed`. Exit code 1 if anything failed.
+// credentials/*.json and per baked credentials/*.png|*.svg, and per learner
+// record records/*.json|*.png|*.svg, then `interop: N passed, M failed`.
+// Exit code 1 if anything failed.
+//
+// Learner records (CLR 2.0 ClrCredential): the record's own proof set and
+// detached proof, then every credential nested in it, in full (proofs, status,
+// dates), each of which must equal the hosted credential at its id. The CLR
+// 2.0.1 context is in no npm package: it is read from credsite's bundled copy
+// (credsite/vc/contexts/, a data file, verbatim from 1EdTech's validator) and
+// refused unless its sha256 is the one pinned below (CLR_CONTEXT_SHA256).
+// A record's STATUS is the worst of its own and its credentials', an expired
+// credential inside it counting as valid (a transcript keeps what was earned).
 //
 // Proofs: every proof of every proof set must verify, and each must contain
 // an eddsa-rdfc-2022 proof (REQUIRED_SUITES). Beside each hosted credential
@@ -27,9 +37,10 @@
 // credentials still get every proof and their status list checked in full:
 // the library is asked to verify them as of a moment inside their validity
 // window (its `now` option), while the real clock decides the reported status.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import {pathToFileURL} from 'node:url';
+import {fileURLToPath, pathToFileURL} from 'node:url';
 import {isDeepStrictEqual} from 'node:util';
 
 import * as vc from '@digitalbazaar/vc';
@@ -51,6 +62,14 @@ export const OB_CONTEXT_URL =
 export const REQUIRED_SUITES = ['eddsa-rdfc-2022'];
 export const DETACHED_SUITE = 'eddsa-jcs-2022';
 export const DETACHED_SUFFIX = '.jcs-proof.jsonld';
+export const CLR_CONTEXT_URL =
+  'https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json';
+export const CLR_CONTEXT_SHA256 =
+  '880f1902d4158f2f33ce06af41b90719977cd1ea337a9de2e41edb3ff5e543d6';
+export const CLR_CONTEXT_FILE = fileURLToPath(new URL(
+  '../credsite/vc/contexts/clr-v2p0-context-2.0.1.json', import.meta.url));
+export const OB_NAMESPACE = 'https://purl.imsglobal.org/ob/v3p0';
+export const CLR_NAMESPACE = 'https://purl.imsglobal.org/clr/v2p0';
 // every STATUS a credential can be reported with (and --expect-status takes)
 export const STATUSES =
   ['valid', 'revoked', 'suspended', 'expired', 'not-yet-valid'];
@@ -63,9 +82,21 @@ globalThis.fetch = async url => {
 
 // ---------------------------------------------------------------- contexts
 
-// All JSON-LD contexts, keyed by canonical URL, from their npm packages.
-// `obContextFile` (optional) replaces the OB 3.0.3 context with a local copy.
-export function loadContexts({obContextFile} = {}) {
+// The CLR 2.0.1 context from `file`, refused unless it is the pinned copy.
+export function readClrContext(file = CLR_CONTEXT_FILE) {
+  const bytes = fs.readFileSync(file);
+  const digest = crypto.createHash('sha256').update(bytes).digest('hex');
+  if(digest !== CLR_CONTEXT_SHA256) {
+    throw new Error(`${file}: sha256 ${digest} is not the CLR 2.0.1 context ` +
+      `(${CLR_CONTEXT_SHA256})`);
+  }
+  return JSON.parse(bytes.toString('utf8'));
+}
+
+// All JSON-LD contexts, keyed by canonical URL, from their npm packages (and
+// the CLR 2.0.1 context, see the header). `obContextFile` (optional) replaces
+// the OB 3.0.3 context with a local copy.
+export function loadContexts({obContextFile, clrContextFile} = {}) {
   const contexts = new Map([
     ...credentialsCtx.contexts, // VC v1 + v2
     ...dataIntegrityCtx.contexts, // DI v1 + v2
@@ -77,6 +108,7 @@ export function loadContexts({obContextFile} = {}) {
     obCtx.contexts.get(OB_CONTEXT_URL));
   contexts.set(obCtx.CONTEXT_URL_V3_EXTENSIONS,
     obCtx.contexts.get(obCtx.CONTEXT_URL_V3_EXTENSIONS));
+  contexts.set(CLR_CONTEXT_URL, readClrContext(clrContextFile));
   return contexts;
 }
 
@@ -399,11 +431,53 @@ export async function verifyOne({
   return {ok: true, status};
 }
 
+// A learner record (CLR 2.0): the record itself (verifyOne), then every
+// credential nested in it, which must equal the hosted one at its id
+// (`hostedById`: id -> credential) and verify in full. Returns {ok, status?,
+// reason?, count?}: the worst status of the record and its credentials, an
+// expired or not-yet-valid credential counting as valid.
+export async function verifyRecord({
+  record, hostedById, documentLoader, listCache, now = new Date(),
+  detached = false
+}) {
+  if(![].concat(record?.type).includes('ClrCredential')) {
+    return {ok: false, reason: 'not a ClrCredential'};
+  }
+  const outer = await verifyOne({credential: record, documentLoader, listCache,
+    now, detached});
+  if(!outer.ok) {
+    return {ok: false, reason: `record: ${outer.reason}`};
+  }
+  const nested = [].concat(record.credentialSubject?.verifiableCredential ?? []);
+  if(nested.length === 0) {
+    return {ok: false, reason: 'the record holds no credential'};
+  }
+  const statuses = new Set([outer.status]);
+  for(const [i, vc] of nested.entries()) {
+    const label = `credential ${i + 1} (${vc?.id})`;
+    if(!hostedById.has(vc?.id)) {
+      return {ok: false, reason: `${label} is not published on the site`};
+    }
+    if(!isDeepStrictEqual(vc, hostedById.get(vc.id))) {
+      return {ok: false, reason: `${label} differs from the hosted credential`};
+    }
+    const r = await verifyOne({credential: vc, documentLoader, listCache, now});
+    if(!r.ok) {
+      return {ok: false, reason: `${label}: ${r.reason}`};
+    }
+    statuses.add(['expired', 'not-yet-valid'].includes(r.status) ?
+      'valid' : r.status);
+  }
+  const status = STATUSES.slice(1).find(s => statuses.has(s)) || 'valid';
+  return {ok: true, status, count: nested.length};
+}
+
 // ---------------------------------------------------------------- images
 
-// OB 3.0 PNG: first iTXt chunk with keyword `openbadgecredential`,
-// uncompressed, text = credential JSON. Returns the text or throws.
-export function extractPng(buf) {
+// OB 3.0 PNG: first iTXt chunk with keyword `openbadgecredential` (a CLR 2.0
+// learner record: `clrcredential`), uncompressed, text = credential JSON.
+// Returns the text or throws.
+export function extractPng(buf, keyword = 'openbadgecredential') {
   const SIG = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
   if(!buf.subarray(0, 8).equals(SIG)) {
     throw new Error('not a PNG');
@@ -416,11 +490,11 @@ export function extractPng(buf) {
     off += 12 + len;
     if(type === 'iTXt') {
       const k = data.indexOf(0);
-      if(data.toString('latin1', 0, k) !== 'openbadgecredential') {
+      if(data.toString('latin1', 0, k) !== keyword) {
         continue;
       }
       if(data[k + 1] !== 0) {
-        throw new Error('iTXt openbadgecredential is compressed');
+        throw new Error(`iTXt ${keyword} is compressed`);
       }
       const lang = data.indexOf(0, k + 3);
       const tkw = data.indexOf(0, lang + 1);
@@ -431,18 +505,20 @@ export function extractPng(buf) {
     }
   }
   if(found.length !== 1) {
-    throw new Error(`${found.length} openbadgecredential iTXt chunks`);
+    throw new Error(`${found.length} ${keyword} iTXt chunks`);
   }
   return found[0];
 }
 
 // OB 3.0 SVG: <P:credential><![CDATA[ json ]]></P:credential> where P is
-// bound to https://purl.imsglobal.org/ob/v3p0. Returns the text or throws.
-export function extractSvg(text) {
-  const ns = /xmlns:([A-Za-z_][\w.-]*)\s*=\s*["']https:\/\/purl\.imsglobal\.org\/ob\/v3p0["']/
-    .exec(text);
+// bound to https://purl.imsglobal.org/ob/v3p0 (a CLR 2.0 learner record:
+// https://purl.imsglobal.org/clr/v2p0). Returns the text or throws.
+export function extractSvg(text, namespace = OB_NAMESPACE) {
+  const quoted = namespace.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const ns = new RegExp(
+    `xmlns:([A-Za-z_][\\w.-]*)\\s*=\\s*["']${quoted}["']`).exec(text);
   if(!ns) {
-    throw new Error('no xmlns for https://purl.imsglobal.org/ob/v3p0');
+    throw new Error(`no xmlns for ${namespace}`);
   }
   const p = ns[1];
   const re = new RegExp(`<${p}:credential(?:\\s[^>]*)?>\\s*<!\\[CDATA\\[` +
@@ -468,6 +544,8 @@ function parseArgs(argv) {
       args.expect.set(token, status);
     } else if(a === '--ob-context') {
       args.obContextFile = argv[++i];
+    } else if(a === '--clr-context') {
+      args.clrContextFile = argv[++i];
     } else if(a.startsWith('--')) {
       throw new Error(`unknown option ${a}`);
     } else {
@@ -476,7 +554,8 @@ function parseArgs(argv) {
   }
   if(args.positional.length !== 2) {
     throw new Error('usage: verify.mjs SITE_DIR BASE_URL ' +
-      '[--expect-status TOKEN=STATUS ...] [--ob-context FILE]\n' +
+      '[--expect-status TOKEN=STATUS ...] [--ob-context FILE] ' +
+      '[--clr-context FILE]\n' +
       `STATUS is one of ${STATUSES.join(', ')}`);
   }
   [args.siteDir, args.baseUrl] = args.positional;
@@ -487,9 +566,10 @@ function parseArgs(argv) {
 }
 
 export async function main(argv) {
-  const {siteDir, baseUrl, expect, obContextFile} = parseArgs(argv);
+  const {siteDir, baseUrl, expect, obContextFile, clrContextFile} =
+    parseArgs(argv);
   const documentLoader = makeDocumentLoader({
-    siteDir, baseUrl, contexts: loadContexts({obContextFile})
+    siteDir, baseUrl, contexts: loadContexts({obContextFile, clrContextFile})
   });
   const listCache = new Map();
   const credDir = path.join(siteDir, 'credentials');
@@ -534,12 +614,6 @@ export async function main(argv) {
     hosted.set(token, credential);
     report(rel, await check(credential, token, true));
   }
-  for(const token of expect.keys()) {
-    if(!hosted.has(token)) {
-      report(`credentials/${token}.json`,
-        {ok: false, reason: 'not found (--expect-status)'});
-    }
-  }
 
   // baked images: embedded credential must equal the hosted one and verify
   const images = files.filter(f => /\.(png|svg)$/.test(f));
@@ -567,6 +641,72 @@ export async function main(argv) {
   const nPng = images.filter(f => f.endsWith('.png')).length;
   console.log(`images: ${images.length} checked ` +
     `(${nPng} png, ${images.length - nPng} svg)`);
+
+  // learner records (CLR 2.0): each hosted record and its baked images
+  const hostedById = new Map([...hosted.values()].map(c => [c.id, c]));
+  const recDir = path.join(siteDir, 'records');
+  const recFiles = fs.existsSync(recDir) ? fs.readdirSync(recDir).sort() : [];
+  const records = new Map();
+  const checkRecord = async (record, token, detached) => {
+    let r;
+    try {
+      r = await verifyRecord({record, hostedById, documentLoader, listCache,
+        detached});
+    } catch(e) {
+      r = {ok: false, reason: errMsg(e)};
+    }
+    const want = expect.get(token);
+    if(r.ok && want && want !== r.status) {
+      r = {ok: false, reason: `expected status=${want}, got status=${r.status}`};
+    }
+    if(r.ok) {
+      r.status = `${r.status} (${r.count} credential${r.count === 1 ? '' : 's'})`;
+    }
+    return r;
+  };
+  for(const f of recFiles.filter(f => f.endsWith('.json'))) {
+    const token = f.slice(0, -'.json'.length);
+    let record;
+    try {
+      record = JSON.parse(fs.readFileSync(path.join(recDir, f), 'utf8'));
+    } catch(e) {
+      report(`records/${f}`, {ok: false, reason: `unreadable JSON: ${e.message}`});
+      continue;
+    }
+    records.set(token, record);
+    report(`records/${f}`, await checkRecord(record, token, true));
+  }
+  const recImages = recFiles.filter(f => /\.(png|svg)$/.test(f));
+  for(const f of recImages) {
+    const token = f.replace(/\.(png|svg)$/, '');
+    let r;
+    try {
+      const buf = fs.readFileSync(path.join(recDir, f));
+      const embedded = JSON.parse(f.endsWith('.png') ?
+        extractPng(buf, 'clrcredential') :
+        extractSvg(buf.toString('utf8'), CLR_NAMESPACE));
+      if(!records.has(token)) {
+        r = {ok: false, reason: `no hosted records/${token}.json`};
+      } else if(!isDeepStrictEqual(embedded, records.get(token))) {
+        r = {ok: false, reason: 'embedded record differs from hosted'};
+      } else {
+        r = await checkRecord(embedded, token, false);
+      }
+    } catch(e) {
+      r = {ok: false, reason: errMsg(e)};
+    }
+    report(`records/${f}`, r);
+  }
+  if(recFiles.length) {
+    console.log(`records: ${records.size} checked, with ${recImages.length} ` +
+      'baked images');
+  }
+  for(const token of expect.keys()) {
+    if(!hosted.has(token) && !records.has(token)) {
+      report(`credentials/${token}.json`,
+        {ok: false, reason: 'not found (--expect-status)'});
+    }
+  }
   console.log(`interop: ${passed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
 }

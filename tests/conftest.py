@@ -235,3 +235,17 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def example_output(example_site: Path) -> Path:
     return example_site / "_site"
+
+
+def all_awards(root: Path) -> list[Any]:
+    """Every award of a built site: its content's and the pathway awards the build made
+    (credsite.issuing.pathways), as the lockfile records them."""
+    from credsite.content import config, model
+    from credsite.issuing import pathways
+    from credsite.issuing.urls import Urls
+    from credsite.state.lockfile import Lockfile
+
+    site = model.load(config.load(root))
+    lock = Lockfile.load(root / site.config.lockfile, locked=True)
+    urls = Urls(site.config.url, site.primary_issuer)
+    return pathways.award_pathways(site, lock, urls, locked=True).awards

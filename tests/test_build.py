@@ -574,7 +574,7 @@ def test_example_credentials_match_the_ob3_schema(
     example_output: Path, ob_schema_validator
 ) -> None:
     documents = credential_files(example_output)
-    assert len(documents) == 17
+    assert len(documents) == 24  # 22 awards in the content, 2 pathway awards
     for name, doc in documents.items():
         errors = [
             f"{'/'.join(map(str, e.absolute_path))}: {e.message}"

@@ -131,9 +131,9 @@ def test_verify_site_reports_revoked_and_expired(example_output: Path) -> None:
         if line.strip().endswith((".json", ".png", ".svg"))
     ]
     statuses = {parts[1]: parts[0] for parts in lines if parts[1].startswith("credentials/")}
-    assert len(statuses) == 51  # JSON, PNG and SVG of 17 credentials
+    assert len(statuses) == 72  # JSON, PNG and SVG of 24 credentials (2 of them pathways)
     counts = {s: list(statuses.values()).count(s) for s in set(statuses.values())}
-    assert counts == {"verified": 45, "revoked": 3, "expired": 3}
+    assert counts == {"verified": 66, "revoked": 3, "expired": 3}
     assert "failed" not in text
 
 

@@ -1,6 +1,6 @@
 """The example site, built with a fixed clock, byte for byte against tests/golden/example/.
 
-Text files (.json, .html, .css, .nojekyll) are compared byte for byte; images only by name (their
+Text files (.json, .html, .css, .nojekyll, .credsite-output) are compared byte for byte; images only by name (their
 bytes belong to the image tests). After an intended change, regenerate and review the diff:
 
     python -m pytest tests/test_golden.py --update-golden
@@ -23,7 +23,10 @@ MAX_DIFF_LINES = 60
 
 
 def is_text(name: str) -> bool:
-    return name.endswith(TEXT_SUFFIXES) or name.rsplit("/", 1)[-1] == ".nojekyll"
+    return name.endswith(TEXT_SUFFIXES) or name.rsplit("/", 1)[-1] in (
+        ".nojekyll",
+        ".credsite-output",
+    )
 
 
 def write_golden(files: dict[str, bytes]) -> None:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageFont, PngImagePlugin
 
 from credsite.errors import CredsiteError
-from credsite.media import art
+from credsite.media import art, raster
 from credsite.media.art import render_badge, render_share_image
 from credsite.media.raster import load_image, svg_from_png
 from credsite.openbadges import image as image_format
@@ -282,8 +282,103 @@ def test_decompression_bomb_is_refused(size: tuple[int, int]) -> None:
 
 
 def test_too_many_bytes_is_refused() -> None:
-    with pytest.raises(ImageError, match="limit"):
-        load_image(b"\x89PNG\r\n\x1a\n" + b"\x00" * image_format.MAX_BYTES, "big.png")
+    with pytest.raises(ImageError, match=r"limit is 40\.0 MiB"):
+        load_image(b"\x89PNG\r\n\x1a\n" + b"\x00" * raster.MAX_FILE_BYTES, "big.png")
+    svg = f'<svg xmlns="{SVG_NS}"><!-- {"x" * image_format.MAX_BYTES} --></svg>'
+    with pytest.raises(ImageError, match=r"limit is 10\.0 MiB for an SVG"):
+        load_image(svg.encode(), "big.svg")
+
+
+def jpeg_bytes(size: tuple[int, int], **save: object) -> bytes:
+    """A JPEG photo: its left half red, its right half blue."""
+    image = Image.new("RGB", size, (200, 30, 30))
+    image.paste((20, 90, 200), (size[0] // 2, 0, *size))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85, **save)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def phone_photo() -> bytes:
+    """A 48-megapixel photo, as a phone takes it (8000x6000), upside down by its EXIF."""
+    exif = Image.Exif()
+    exif[0x0112] = 3  # Orientation: rotated 180 degrees
+    return jpeg_bytes((8000, 6000), exif=exif)
+
+
+def test_large_phone_photo_is_downscaled(phone_photo: bytes, monkeypatch) -> None:
+    decoded: list[tuple[int, int]] = []
+    real_load = Image.Image.load
+
+    def load(image: Image.Image):  # what the decoder is asked for
+        decoded.append(image.size)
+        return real_load(image)
+
+    monkeypatch.setattr(Image.Image, "load", load)
+    start = time.perf_counter()
+    result = load_image(phone_photo, "content/images/photo.jpg")
+    assert time.perf_counter() - start < 5
+    assert decoded and max(w * h for w, h in decoded) <= 2000 * 1500  # decoded at 1/4 scale
+    assert isinstance(result, PreparedPng) and (result.width, result.height) == (512, 512)
+    with Image.open(io.BytesIO(result.data)) as image:
+        rgba = image.convert("RGBA")
+    # 4:3 fitted into the square, turned upright (180 degrees): blue on the left, red on the right
+    assert rgba.getpixel((256, 20))[3] == 0
+    left, right = rgba.getpixel((60, 256)), rgba.getpixel((450, 256))
+    assert left[2] > 150 and left[0] < 60, left
+    assert right[0] > 150 and right[2] < 60, right
+    assert load_image(phone_photo, "again.jpg") == result
+
+
+def test_photo_within_the_old_limit_is_decoded_in_full(monkeypatch) -> None:
+    """A JPEG up to 4096x4096 is read exactly as before: its badge keeps its bytes."""
+    calls: list[object] = []
+    monkeypatch.setattr(Image.Image, "draft", lambda self, *args: calls.append(args))
+    load_image(jpeg_bytes((2000, 1500)), "photo.jpg")
+    assert calls == []
+
+
+def sof_patched(data: bytes, width: int, height: int) -> bytes:
+    """`data` (a JPEG) claiming another size in its frame header."""
+    at = data.index(b"\xff\xc0") + 5
+    return data[:at] + struct.pack(">HH", height, width) + data[at + 4 :]
+
+
+@pytest.mark.parametrize("size", [(60_000, 60_000), (16_385, 16_384)])
+def test_jpeg_claiming_too_many_pixels_is_refused(size: tuple[int, int]) -> None:
+    with pytest.raises(ImageError, match=r"the limit for a JPEG is 268,435,456 pixels") as info:
+        load_image(sof_patched(jpeg_bytes((16, 16)), *size), "content/huge.jpg")
+    assert str(info.value).startswith("content/huge.jpg: ")
+
+
+def test_small_jpeg_claiming_a_large_photo_costs_no_more_than_one() -> None:
+    """The decoder fills what the data lacks; reduced, that is quick and small."""
+    start = time.perf_counter()
+    result = load_image(sof_patched(jpeg_bytes((64, 64)), 16_000, 16_000), "content/short.jpg")
+    assert time.perf_counter() - start < 5
+    assert isinstance(result, PreparedPng) and (result.width, result.height) == (512, 512)
+
+
+@pytest.mark.parametrize("chunk", [b"iCCP", b"zTXt", b"iTXt"])
+def test_png_chunk_zip_bomb_is_refused(chunk: bytes) -> None:
+    bomb = zlib.compress(b"\x00" * (4 * 1024 * 1024), 9)  # 4 KiB that expand to 4 MiB
+    head = {b"iCCP": b"icc\x00\x00", b"zTXt": b"k\x00\x00", b"iTXt": b"k\x00\x01\x00\x00\x00"}
+    ihdr = struct.pack(">IIBBBBB", 16, 16, 8, 6, 0, 0, 0)
+    data = (
+        b"\x89PNG\r\n\x1a\n"
+        + raw_chunk(b"IHDR", ihdr)
+        + raw_chunk(chunk, head[chunk] + bomb)
+        + raw_chunk(b"IDAT", zlib.compress(b"\x00" * (16 * 65)))
+        + raw_chunk(b"IEND", b"")
+    )
+    with pytest.raises(ImageError, match="zip bomb") as info:
+        load_image(data, "content/bomb.png")
+    assert str(info.value).startswith("content/bomb.png: not a valid PNG image")
+
+
+def test_large_png_says_what_to_do() -> None:
+    with pytest.raises(ImageError, match="save a photo as JPEG"):
+        load_image(bomb_png(5000, 5000), "content/big.png")
 
 
 # -- raster normalisation --------------------------------------------------------------------------
@@ -405,7 +500,17 @@ HOSTILE_SVGS = {
     "animated href": (
         f'<svg xmlns="{SVG_NS}"><a><set attributeName="href" to="javascript:alert(1)"/></a></svg>'
     ),
-    "doctype": f'<!DOCTYPE svg><svg xmlns="{SVG_NS}"/>',
+    "doctype subset": f'<!DOCTYPE svg [<!ATTLIST svg x CDATA "1">]><svg xmlns="{SVG_NS}"/>',
+    "empty subset": f'<!DOCTYPE svg PUBLIC "a" "b" []><svg xmlns="{SVG_NS}"/>',
+    "illustrator cs entities": (
+        '<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+        '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd" [\n'
+        '\t<!ENTITY ns_extend "http://ns.adobe.com/Extensibility/1.0/">\n]>\n'
+        f'<svg xmlns="{SVG_NS}" xmlns:x="&ns_extend;"/>'
+    ),
+    "second doctype": f'<!DOCTYPE svg><!DOCTYPE svg [<!ENTITY a "b">]><svg xmlns="{SVG_NS}"/>',
+    "doctype after root": f'<svg xmlns="{SVG_NS}"><!DOCTYPE svg></svg>',
+    "undefined entity": f'<!DOCTYPE svg SYSTEM "x.dtd"><svg xmlns="{SVG_NS}">&nbsp;</svg>',
     "entity": (
         '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
         f'<svg xmlns="{SVG_NS}"><text>&b;</text></svg>'
@@ -425,6 +530,56 @@ def test_hostile_svg_is_refused_with_path(name: str) -> None:
         load_image(HOSTILE_SVGS[name].encode("utf-8"), "content/images/evil.svg")
     assert info.value.path == "content/images/evil.svg"
     assert str(info.value).startswith("content/images/evil.svg: ")
+
+
+ILLUSTRATOR_SVG = f"""<?xml version="1.0" encoding="utf-8"?>
+<!-- Generator: Adobe Illustrator 28.0.0, SVG Export Plug-In . SVG Version: 6.00 Build 0)  -->
+<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">
+<svg version="1.1" id="Layer_1" xmlns="{SVG_NS}" xmlns:xlink="http://www.w3.org/1999/xlink" x="0px"
+\t y="0px" viewBox="0 0 100 100" style="enable-background:new 0 0 100 100;" xml:space="preserve">
+<style type="text/css">
+\t.st0{{fill:#1F4E79;}}
+</style>
+<circle class="st0" cx="50" cy="50" r="40"/>
+</svg>
+"""
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"\n  '
+        '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">',
+        "<!DOCTYPE svg>",
+        "<!DOCTYPE svg SYSTEM 'http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd' >",
+    ],
+)
+def test_svg_with_a_harmless_doctype_is_accepted_without_it(doctype: str) -> None:
+    svg = load_svg(ILLUSTRATOR_SVG.replace(ILLUSTRATOR_SVG.splitlines()[2], doctype))
+    assert "DOCTYPE" not in svg.data.upper() and "svg11.dtd" not in svg.data
+    assert ET.fromstring(svg.data).find(f"{{{SVG_NS}}}circle").get("class") == "st0"
+    assert load_svg(svg.data) == svg
+    assert svg == load_svg(ILLUSTRATOR_SVG.replace(ILLUSTRATOR_SVG.splitlines()[2], ""))
+
+
+def test_svg_doctype_is_dropped_keeping_line_numbers() -> None:
+    broken = f'<!DOCTYPE svg PUBLIC "a"\n "b">\n<svg xmlns="{SVG_NS}">\n<g></svg>'
+    with pytest.raises(ImageError, match=r"line 4, column 6"):
+        load_svg(broken)
+
+
+def test_svg_entities_are_refused_with_what_to_do() -> None:
+    with pytest.raises(ImageError) as info:
+        load_svg(HOSTILE_SVGS["illustrator cs entities"], "content/images/logo.svg")
+    assert str(info.value).startswith("content/images/logo.svg: SVG declares an ENTITY")
+    assert "Export As > SVG" in str(info.value)
+
+
+def test_extracting_from_an_svg_with_a_doctype_stays_strict() -> None:
+    baked = bake_svg(load_svg(CLEAN_SVG), '{"a": 1}')
+    assert extract_svg(baked) == '{"a": 1}'
+    with pytest.raises(ImageError, match="DOCTYPE"):
+        extract_svg("<!DOCTYPE svg>" + baked)
 
 
 def test_existing_openbadges_elements_are_dropped() -> None:
@@ -723,3 +878,64 @@ def test_render_share_image(badge: tuple[PreparedPng, PreparedSvg]) -> None:
         assert image.size == (1200, 627)
     assert render_share_image(*args) == data
     assert {ctype for ctype, _ in chunks(data)} <= {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}
+
+
+# -- images as they come, in a build ---------------------------------------------------------------
+
+
+def test_site_with_a_phone_photo_and_an_illustrator_svg_builds(
+    make_site, phone_photo: bytes
+) -> None:
+    from conftest import MENTOR, TEAMWORK, build_site
+
+    root = make_site(
+        {
+            "content/images/photo.jpg": phone_photo,
+            "content/images/logo.svg": ILLUSTRATOR_SVG,
+            "content/achievements/teamwork.yaml": TEAMWORK + "image: images/photo.jpg\n",
+            "content/achievements/mentor.yaml": MENTOR + "image: images/logo.svg\n",
+        }
+    )
+    build_site(root)
+    with Image.open(root / "_site/images/achievements/teamwork.png") as image:
+        assert image.size == (512, 512)
+    svg = (root / "_site/images/achievements/mentor.svg").read_text(encoding="utf-8")
+    assert "DOCTYPE" not in svg and "st0" in svg
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("huge.png", bomb_png(100_000, 100_000), "a decompression bomb?"),
+        ("entities.svg", HOSTILE_SVGS["illustrator cs entities"].encode(), "declares an ENTITY"),
+    ],
+    ids=["png-100000x100000", "svg-entities"],
+)
+def test_hostile_image_stops_the_build_at_its_line(
+    make_site, name: str, data: bytes, message: str
+) -> None:
+    import subprocess
+    import sys
+
+    from conftest import TEAMWORK
+
+    root = make_site(
+        {
+            f"content/images/{name}": data,
+            "content/achievements/teamwork.yaml": TEAMWORK + f"image: images/{name}\n",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "credsite", "build"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert f"error: content/achievements/teamwork.yaml:4:8: content/images/{name}: " in (
+        result.stderr
+    )
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not (root / "_site").exists() and not (root / "credsite.lock").exists()

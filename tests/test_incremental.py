@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import AWARDS, SITE_YAML, build_site, tree, write_files
+from conftest import AWARDS, SITE_YAML, build_site, copy_example, tree, write_files
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -291,3 +291,42 @@ def test_fingerprint_ignores_where_content_was_read() -> None:
     assert fingerprint(award) == fingerprint(moved)  # an award above it was added
     assert fingerprint(award) != fingerprint(replace(award, name="Ada L."))
     assert fingerprint("a", "b") != fingerprint("ab") != fingerprint(["a", "b"])
+
+
+EXAMPLE_PRIVATE = "content/awards/contributors-and-mentors.yaml"
+
+
+def test_example_rebuilds_nothing_with_private_records_and_pathways(tmp_path: Path) -> None:
+    """The example site has private (encrypted) and withdrawn credentials, learner records and
+    pathway awards: a rebuild with nothing changed writes none of them."""
+    root = copy_example(tmp_path / "example")
+    first = build_site(root)
+    before = stats(root / "_site")
+    assert any(p.endswith(".html.enc") for p in before)  # a private credential, encrypted
+    assert any(p.startswith("records/") and p.endswith(".png") for p in before)  # CLR 2.0
+    second = build_site(root)
+    assert second.written == 0 and second.files == first.files
+    assert stats(root / "_site") == before
+
+
+def test_a_changed_private_credential_is_encrypted_again_and_only_it(tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "example")
+    build_site(root)
+    before = stats(root / "_site")
+    text = (root / EXAMPLE_PRIVATE).read_text()
+    assert "Joost mentored 2 incoming" in text
+    write_files(root, {EXAMPLE_PRIVATE: text.replace("Joost mentored 2", "Joost mentored two")})
+    build_site(root)
+    differ = changed(before, stats(root / "_site"))
+    tokens = {Path(p).name.split(".")[0] for p in differ}
+    assert len(tokens) == 1, differ
+    token = tokens.pop()
+    assert differ == {
+        f"credentials/{token}.{suffix}.enc"
+        for suffix in ("json", "jcs-proof.jsonld", "html", "png", "svg")
+    }  # the shell page names nobody: unchanged
+    # ... and the rebuilt site is the one a clean build makes
+    clean = tmp_path / "clean"
+    shutil.copytree(root, clean, ignore=shutil.ignore_patterns("_site", ".credsite-cache"))
+    build_site(clean)
+    assert tree(clean / "_site") == tree(root / "_site")

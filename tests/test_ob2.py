@@ -148,7 +148,8 @@ def test_badge_classes_and_issuers_have_the_required_fields(example_output: Path
     badges = ob2_documents(example_output, "badges")
     assert sorted(badges) == sorted(
         p.name.replace(".yaml", ".json")
-        for p in (example_output.parent / "content" / "achievements").glob("*.yaml")
+        for folder in ("achievements", "pathways")
+        for p in (example_output.parent / "content" / folder).glob("*.yaml")
     )
     for doc in badges.values():
         assert {"id", "type", "name", "description", "image", "criteria", "issuer"} <= set(doc)

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-from conftest import NOW, SITE_YAML, build_site, output_of, run_cli, tree
+from conftest import NOW, SITE_YAML, all_awards, build_site, output_of, run_cli, tree
 
 from credsite.commands import verify as verifysite
 from credsite.content import config, model
@@ -59,7 +59,7 @@ def email_variants(email: str) -> list[bytes]:
 
 def test_no_recipient_email_is_published(example_model: model.Site, example_files) -> None:
     emails = sorted({a.email for a in example_model.awards})
-    assert len(emails) == 17
+    assert len(emails) == 19
     for name, data in example_files.items():
         lower = data.lower()
         for email in emails:
@@ -88,6 +88,8 @@ def test_no_recipient_address_in_any_form(example_model: model.Site, example_fil
 def test_recipients_are_only_hashed(example_model: model.Site, example_output: Path) -> None:
     lock = Lockfile.load(example_output.parent / "credsite.lock")
     for award in example_model.awards:
+        if award.withdrawn or award.visibility == "private":
+            continue  # no JSON in clear: tests/test_withdraw.py, tests/test_private.py
         entry = lock.awards[award.lock_key]
         doc = (example_output / "credentials" / f"{entry.credential}.json").read_text()
         identity_hash = "sha256$" + hashlib.sha256((award.email + entry.salt).encode()).hexdigest()
@@ -110,10 +112,11 @@ def test_credential_names_are_random_tokens(
 ) -> None:
     lock = Lockfile.load(example_site / "credsite.lock")
     stems = {p.name.split(".", 1)[0] for p in (example_output / "credentials").iterdir()}
-    assert len(stems) == len(example_model.awards) == 17
+    awards = all_awards(example_site)  # the content's and the pathway awards
+    assert len(stems) == len(awards) == 26  # 17 + 2 (privacy) + 5 (pathway components) awards, 2 pathway awards
     assert all(TOKEN.fullmatch(s) for s in stems), stems
-    assert stems == {lock.awards[a.lock_key].credential for a in example_model.awards}
-    for award in example_model.awards:
+    assert stems == {lock.awards[a.lock_key].credential for a in awards}
+    for award in awards:
         token = lock.awards[award.lock_key].credential
         # not a digest of what identifies the recipient
         for source in (award.email, award.key, award.name, award.lock_key):

@@ -411,17 +411,18 @@ def test_every_file_credsite_does_not_read_gets_a_warning(make_site) -> None:
         "content/awards/old.xls: credsite does not read this file: an old Excel workbook: save "
         "it as an Excel Workbook (.xlsx) or as CSV UTF-8" + end,
         "content/badges/extra.yaml: credsite does not read this file: YAML files are read only "
-        "in issuers/, achievements/ and awards/: move it into the folder for what it describes"
-        + end,
+        "in issuers/, achievements/, pathways/ and awards/: move it into the folder for what it "
+        "describes" + end,
         "content/cohort.csv: credsite does not read this file: spreadsheets of awards are read "
         "only in content/awards/: move it there" + end,
         "content/handbook.pdf: credsite does not read this file: credsite reads YAML in "
-        "issuers/, achievements/ and awards/, spreadsheets in awards/, and the images those "
-        "files name" + end,
+        "issuers/, achievements/, pathways/ and awards/, spreadsheets in awards/, and the images "
+        "those files name" + end,
         "content/issuers/logo.pdf: credsite does not read this file: issuers are YAML files "
         "(.yaml)" + end,
         "content/notes.yaml: credsite does not read this file: YAML files are read only in "
-        "issuers/, achievements/ and awards/: move it into the folder for what it describes" + end,
+        "issuers/, achievements/, pathways/ and awards/: move it into the folder for what it "
+        "describes" + end,
     ]
     result = run_cli("build", "-q", "-C", str(root))
     assert result.exit_code == 0, output_of(result)

@@ -29,8 +29,8 @@ EXAMPLE_WARNINGS = [
     "ob2/issuers/northbridge.json has no email (OB 2.0 requires one; 1EdTech's OB 2.0 validator "
     "fails without it). Emails are not published unless asked: add 'publish_email: true' to "
     "content/issuers/northbridge.yaml to publish its 'email'",
-    "warning: site.yaml: OB 2.0 has no place for the recipient's name (16 awards), 'role' "
-    "(13 awards), 'fields' (16 awards), the achievement type (Achievement, Certificate, "
+    "warning: site.yaml: OB 2.0 has no place for the recipient's name (23 awards), 'role' "
+    "(14 awards), 'fields' (21 awards), the achievement type (Achievement, Certificate, "
     "MicroCredential): the ob2/ files leave these out; the OB 3.0 credentials and the pages "
     "keep them",
 ]
@@ -92,7 +92,7 @@ def test_strict_example_site_fails_and_writes_nothing(tmp_path: Path) -> None:
         assert "Traceback" not in run.stderr
         assert run.stderr.splitlines() == [
             EXAMPLE_WARNINGS[0],
-            EXAMPLE_WARNINGS[1].replace("name (16 awards)", "name (17 awards)"),
+            EXAMPLE_WARNINGS[1].replace("name (23 awards)", "name (24 awards)"),
             "2 warnings and --strict; nothing was written.",
         ]
         assert (tree(root / "_site"), (root / "credsite.lock").read_bytes()) == before
@@ -119,8 +119,11 @@ def test_strict_fails_on_a_lockfile_warning(make_site: Callable[..., Path]) -> N
     with pytest.raises(StrictError) as caught:
         build_site(root, strict=True)
     assert [str(p) for p in caught.value.problems] == [
-        "credsite.lock: 1 award(s) in credsite.lock are no longer in the content: copies their "
-        "recipients hold still verify. To withdraw a credential, revoke it instead of deleting it."
+        "credsite.lock: 1 award(s) in credsite.lock are no longer in the content: "
+        "credentials/jjmlpeo7nly5qmb6mhg4jo4gym.json (Grace Hopper, achievement mentor). Copies "
+        "their recipients hold still verify. To withdraw a credential, revoke it instead of "
+        "deleting it. If you changed an award's email or id, set its 'id' to the old one "
+        "(ACHIEVEMENT/OLD-EMAIL if it had none) and it keeps its credential."
     ]
     assert (tree(root / "_site"), (root / "credsite.lock").read_bytes()) == before
 

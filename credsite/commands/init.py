@@ -31,8 +31,9 @@ from credsite.state.keyfiles import env_name, write_key_file
 from credsite.vc.keys import SigningKey
 
 DEFAULT_TITLE = "Your Organisation - Credentials"
-DEFAULT_URL = "https://your-org.github.io/credentials/"
-"""A real https address, so a new site builds at once; the README says to change it first."""
+DEFAULT_URL = site_config.PLACEHOLDER_URL
+"""A real https address, so a new site builds at once; the README says to change it first, and
+every build warns until it is changed."""
 DEFAULT_ISSUER = "your-org"
 DEFAULT_ISSUER_NAME = "Your Organisation"
 KEPT_IN_TARGET = {".git"}

@@ -5,6 +5,9 @@ one `Entry` per award: the recipient, the achievement, the status a verifier wou
 once the award has been built, its page, JSON and LinkedIn "Add to profile" links. An award the
 lockfile does not know yet is "not yet issued": its links exist only after the next build.
 
+With ``clr: true``, each entry also has the address of its recipient's learner record (CLR 2.0),
+which nothing on the site links to: the roster is how the issuer gives it to them.
+
 `export` writes them as a CSV file for a mail merge. The roster holds recipients' email addresses,
 so it is private: it is never written into the output folder (published) nor into content/ (read
 as awards, and committed); outside them, a file git would commit gets a warning.
@@ -17,15 +20,17 @@ import datetime as dt
 import io
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from credsite.atomic import write_atomic
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem
+from credsite.issuing import clr, private
 from credsite.issuing.issued import award_dates
 from credsite.issuing.urls import Urls
+from credsite.state import keyfiles
 from credsite.state.lockfile import Lockfile
 from credsite.values import add_duration, format_datetime
 from credsite.website.pages import linkedin_url
@@ -37,7 +42,10 @@ COLUMNS = (
     "recipient", "email", "achievement", "achievement_id", "page_url", "json_url",
     "linkedin_url", "status", "issued", "expires",
 )  # fmt: skip
-"""The roster's columns, in order (mail-merge field names)."""
+"""The roster's columns, in order (mail-merge field names); with ``clr: true`` also
+`RECORD_COLUMN`."""
+RECORD_COLUMN = "record_url"
+"""The recipient's learner record page (``clr: true``), empty until it is built."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,8 @@ class Entry:
     json_url: str | None
     linkedin_url: str | None
     """Only for a credential a verifier accepts (active; expired still shows its history)."""
+    record_url: str | None = None
+    """The recipient's learner record page (``clr: true``), once built."""
 
     @property
     def source(self) -> str:
@@ -97,6 +107,8 @@ def entries(
         if shown is not None and award.location.path != shown:
             continue
         entry = _entry(award, site, lock, urls, now)
+        if config.clr and (record := lock.clrs.get(clr.recipient_key(award.email))):
+            entry = replace(entry, record_url=urls.url(urls.record_path(record.credential, "html")))
         wanted = NOT_ISSUED if status == "unissued" else status
         if wanted is None or entry.status == wanted:
             result.append(entry)
@@ -121,7 +133,17 @@ def _entry(
         state = "expired"
     token = recorded.credential
     page = urls.url(urls.credential_path(token, "html"))
+    json_url: str | None = urls.url(urls.credential_path(token, "json"))
     linkedin = None
+    if award.withdrawn:  # its page is a notice; nothing else is published
+        return Entry(award, achievement, state, dates.valid_from, dates.valid_until, token, page,
+                     None, None)  # fmt: skip
+    if award.visibility == "private":
+        # The full link: the key after '#' opens it (browsers never send it to the host). No
+        # LinkedIn link, which would publish the key on a public profile; no JSON in clear.
+        key = private.credential_key(_links_secret(site.config), token)
+        return Entry(award, achievement, state, dates.valid_from, dates.valid_until, token,
+                     f"{page}#{private.fragment(key)}", json_url, None)  # fmt: skip
     if state in ("active", "expired"):  # as the credential page offers it
         issuer = site.issuers[achievement.issuer]
         linkedin = linkedin_url(
@@ -134,7 +156,18 @@ def _entry(
             cert_id=token,
         )
     return Entry(award, achievement, state, dates.valid_from, dates.valid_until, token, page,
-                 urls.url(urls.credential_path(token, "json")), linkedin)  # fmt: skip
+                 json_url, linkedin)  # fmt: skip
+
+
+def _links_secret(config: site_config.SiteConfig) -> bytes:
+    found = keyfiles.links_secret(config, create=False)
+    if found is None:
+        raise CredsiteError(
+            f"private awards' links need the site's private-links secret ({config.keys}/"
+            f"{keyfiles.LINKS_SECRET_FILE} or ${keyfiles.LINKS_SECRET_ENV}), which the build "
+            "that first published them wrote: restore it from your backup"
+        )
+    return found.secret
 
 
 def _award_file(config: site_config.SiteConfig, site: model.Site, file: Path) -> str:
@@ -173,12 +206,14 @@ def csv_bytes(found: list[Entry]) -> bytes:
     """The roster as CSV: UTF-8 with a byte order mark and CRLF, as Excel and Word read it."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    records = any(e.record_url for e in found)
+    writer.writerow([*COLUMNS, RECORD_COLUMN] if records else COLUMNS)
     for e in found:
         writer.writerow([
             e.award.name, e.award.email, e.achievement.name, e.achievement.slug,
             e.page_url or "", e.json_url or "", e.linkedin_url or "", e.status,
             date_text(e.issued), date_text(e.expires),
+            *([e.record_url or ""] if records else []),
         ])  # fmt: skip
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 

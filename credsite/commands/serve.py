@@ -269,7 +269,8 @@ class Server:
             )
             return
         for warning in result.warnings:
-            self.log("warning", str(warning))
+            if warning not in result.said_before:  # said by an earlier preview, unchanged
+                self.log("warning", str(warning))
         states = ", ".join(f"{n} {state}" for state, n in sorted(result.states.items()))
         self.log(
             "info",

@@ -48,6 +48,7 @@ from credsite.atomic import write_atomic
 from credsite.content import config as site_config
 from credsite.content import model, spreadsheet, yamlsource
 from credsite.errors import CredsiteError, Location, Problems
+from credsite.issuing.pathways import automatic_award
 from credsite.issuing.urls import Urls
 from credsite.sitelock import site_lock
 from credsite.state.lockfile import Lockfile
@@ -119,6 +120,50 @@ def _set_status(
                   today if new != "active" else None)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """What `set_withdrawn` did, for the CLI to print."""
+
+    path: Path
+    shown: str
+    key: str
+    withdrawn: bool
+    status: str
+    """The award's status, unchanged: withdrawing never revokes."""
+
+
+def set_withdrawn(root: Path, credential: str, withdrawn: bool) -> Withdrawal:
+    """Withdraw an award at its recipient's request (`withdrawn: true`), or publish it again.
+
+    Edited like a status change: the award's YAML mapping (every other byte kept) or its
+    spreadsheet row (a `withdrawn` cell, the column added if missing). The status is not touched:
+    a withdrawn credential stays valid for the copies its recipient holds.
+    """
+    with site_lock(root):
+        config = site_config.load(root)
+        site = model.load(config)
+        lock = Lockfile.load(config.lockfile_path, config.lockfile)
+        site.awards = model.keep_recorded_keys(site.awards, lock.awards)
+        award = find_award(site, lock, credential)
+        if award.withdrawn == withdrawn:
+            state = "withdrawn" if withdrawn else "published (not withdrawn)"
+            raise CredsiteError(f"award '{award.key}' is already {state}", award.location)
+        shown = award.location.path
+        path = config.root / shown
+        if path.suffix.lower() in spreadsheet.SUFFIXES:
+            value = "true" if withdrawn else None
+            write_atomic(path, spreadsheet.set_cells(path, award.location, {"withdrawn": value}))
+        else:
+            edit_yaml(
+                path,
+                shown,
+                lambda data: _locate(data, award.key, shown),
+                {"withdrawn": True if withdrawn else None},
+                f"set 'withdrawn: true' of award '{award.key}' by hand",
+            )
+        return Withdrawal(path, shown, award.key, withdrawn, award.status)
+
+
 # -- finding the award ---------------------------------------------------------------------------
 
 
@@ -158,6 +203,15 @@ def find_award(site: model.Site, lock: Lockfile, credential: str) -> model.Award
             )
     award = by_lock_key.get(tokens[token])
     if award is None:
+        if (automatic := automatic_award(site, tokens[token])) is not None:
+            slug, email = automatic
+            raise CredsiteError(
+                f"credential {token} is the pathway award of '{slug}' that the build made for "
+                f"{email}: it has no line of its own to edit. To revoke or suspend it, write it "
+                f"in {site.config.content}/awards/ (achievement: {slug}, name, email: {email}) "
+                "with 'status', 'status_reason' and 'status_date' (see "
+                f"{site.config.content}/README.md, pathways/)"
+            )
         raise CredsiteError(
             f"credential {token} is recorded in {site.config.lockfile}, but its award is no longer "
             f"in {site.config.content}/ (deleted, or its achievement, email or id changed). "

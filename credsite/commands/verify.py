@@ -1,7 +1,11 @@
-"""Verify a built site, one credential file, or a baked image, offline.
+"""Verify a built site, one credential file, a learner record, or a baked image, offline.
 
 Maps the site's own URLs to files in a built folder so DID documents and status lists
 are read from what will be published; nothing is fetched from the network.
+
+A learner record (CLR 2.0 ``ClrCredential``, ``records/``) is checked as a credential (its own
+proof, issuer key and dates), then every credential nested in it in full (proofs, key, dates,
+status), each of which must also be the one the site publishes at its id.
 
 No file larger than `MAX_BYTES` (10 MiB) is read: it is refused from its size before reading (a
 credential is a few KiB, a baked badge well under a MiB). A PNG is read as a stream of chunks, so
@@ -11,6 +15,7 @@ only the text chunks that carry credentials are held in memory.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,18 +23,33 @@ from pathlib import Path
 from typing import Any
 
 from credsite.errors import CredsiteError
+from credsite.issuing import private
 from credsite.issuing.urls import (
     CREDENTIALS,
     DETACHED_PROOF_SUFFIX,
     OB2_ASSERTIONS,
+    RECORDS,
     SITE_MARKER,
     STATUS,
 )
 from credsite.openbadges import ob2, png, svg
-from credsite.openbadges.image import KEYWORD_OB3, MAX_BYTES, ImageError
+from credsite.openbadges.image import KEYWORD_CLR, KEYWORD_OB3, MAX_BYTES, ImageError
 from credsite.openbadges.png import PNG_SIGNATURE
 from credsite.vc.proof import JCS, RDFC, verify_proof
-from credsite.vc.verify import Check, Report, VerifyCache, resolve_key, verify_credential
+from credsite.vc.verify import (
+    EXPIRED,
+    FAILED,
+    NOT_YET_VALID,
+    PRECEDENCE,
+    VERIFIED,
+    Check,
+    Report,
+    VerifyCache,
+    resolve_key,
+    verify_credential,
+)
+
+CLR_TYPE = "ClrCredential"
 
 
 @dataclass(frozen=True)
@@ -46,8 +66,12 @@ class SiteFiles:
         self.base_url = base_url
         self.cache: VerifyCache = {}
         """Shared by every verification of one run: each DID document and list is checked once."""
+        self.opened: dict[str, Any] = {}
+        """URL -> document decrypted from the site's private files (`verify_private`)."""
 
     def __call__(self, url: str) -> Any:
+        if url in self.opened:
+            return self.opened[url]
         if not url.startswith(self.base_url):
             raise KeyError(f"{url} is not part of the site at {self.base_url}")
         relative = url[len(self.base_url) :].split("#", 1)[0]
@@ -111,16 +135,18 @@ def verify_site(
     results = []
     ob2_folder = folder / OB2_ASSERTIONS  # OB 2.0 hosted assertions and baked copies
     ob2_paths = sorted(ob2_folder.iterdir()) if ob2_folder.is_dir() else []
+    records = folder / RECORDS  # learner records (CLR 2.0) and their baked copies
+    record_paths = sorted(records.iterdir()) if records.is_dir() else []
     paths = [
         path
-        for path in [*sorted((folder / CREDENTIALS).iterdir()), *ob2_paths]
+        for path in [*sorted((folder / CREDENTIALS).iterdir()), *record_paths, *ob2_paths]
         if path.suffix in (".json", ".png", ".svg")
     ]
     proofs = [
         path
         for path in sorted(folder.rglob("*" + DETACHED_PROOF_SUFFIX))
-        if not path.relative_to(folder).as_posix().startswith(CREDENTIALS + "/")
-    ]  # a credential's detached proof is checked with the credential
+        if not path.relative_to(folder).as_posix().startswith((CREDENTIALS + "/", RECORDS + "/"))
+    ]  # a credential's or record's detached proof is checked with it
     total = len(paths) + len(proofs)
     every = max(1, total // 200)
     for done, path in enumerate(paths, 1):
@@ -154,12 +180,14 @@ def extract(path: Path) -> str:
         with path.open("rb") as stream:
             if stream.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE:
                 stream.seek(0)
-                texts = png.read_texts(stream, (KEYWORD_OB3, ob2.PNG_KEYWORD))
-                text = texts[KEYWORD_OB3] or texts[ob2.PNG_KEYWORD]
+                texts = png.read_texts(stream, (KEYWORD_OB3, KEYWORD_CLR, ob2.PNG_KEYWORD))
+                text = texts[KEYWORD_OB3] or texts[KEYWORD_CLR] or texts[ob2.PNG_KEYWORD]
             else:
                 stream.seek(0)
                 data = stream.read()
                 text = svg.extract_svg(data, 3)
+                if text is None:
+                    text = svg.extract_svg(data, "clr")  # a learner record (records/*.svg)
                 if text is None:
                     text = ob2.extract(data)  # an OB 2.0 assertion (ob2/assertions/*.svg)
     except OSError as exc:
@@ -169,7 +197,7 @@ def extract(path: Path) -> str:
     if text is None:
         raise CredsiteError(
             f"{path}: no Open Badges 3.0 credential is baked into this image, "
-            "nor an OB 2.0 assertion"
+            "nor a CLR 2.0 learner record or an OB 2.0 assertion"
         )
     return text
 
@@ -188,6 +216,8 @@ def _verify_path(path: Path, fetch: SiteFiles, now: dt.datetime, folder: Path) -
     except (OSError, ValueError, CredsiteError) as exc:
         return Report(str(path), [Check("read", False, str(exc))], "failed")
     report = verify_credential(document, fetch, now, fetch.cache)
+    if isinstance(document, dict) and CLR_TYPE in _types(document):
+        nested_checks(document, fetch, now, report)
     if path.suffix != ".json":
         _compare_with_hosted(document, text, fetch, report)
     else:
@@ -198,6 +228,60 @@ def _verify_path(path: Path, fetch: SiteFiles, now: dt.datetime, folder: Path) -
             if not all(check.ok for check in checks):
                 report.status = "failed"
     return report
+
+
+def _types(document: dict[str, Any]) -> list[Any]:
+    value = document.get("type")
+    return value if isinstance(value, list) else [value]
+
+
+def nested_checks(
+    document: dict[str, Any], fetch: SiteFiles, now: dt.datetime, report: Report
+) -> None:
+    """A learner record's credentials: each verified in full (proofs, key, dates, status) and
+    compared with the copy the site publishes at its id. The record fails if any fails, and is
+    reported revoked or suspended when one of its credentials is; one that expired is part of
+    the record (a transcript keeps what was earned) and is only reported."""
+    subject = document.get("credentialSubject")
+    nested = subject.get("verifiableCredential") if isinstance(subject, dict) else None
+    items = nested if isinstance(nested, list) else ([] if nested is None else [nested])
+    if not items:
+        report.checks.append(Check("credentials", False, "the learner record holds no credential"))
+        report.status = FAILED
+        return
+    statuses = [report.status]
+    for number, credential in enumerate(items, 1):
+        sub = verify_credential(credential, fetch, now, fetch.cache)
+        name = f"credential {number}"
+        if isinstance(credential, dict):
+            subject_of = credential.get("credentialSubject")
+            achievement = subject_of.get("achievement") if isinstance(subject_of, dict) else None
+            title = achievement.get("name") if isinstance(achievement, dict) else None
+            if isinstance(title, str):
+                name += f" ({title})"
+        failed = [c for c in sub.checks if not c.ok]
+        detail = f"{sub.id}: {sub.status}"
+        if sub.status == FAILED and failed:
+            detail += f" ({failed[0].name}: {failed[0].message})"
+        report.checks.append(Check(name, sub.status != FAILED, detail))
+        statuses.append(VERIFIED if sub.status in (EXPIRED, NOT_YET_VALID) else sub.status)
+        try:
+            hosted = fetch(sub.id) if sub.id else None
+        except (KeyError, OSError, ValueError):
+            hosted = None
+        same = hosted is not None and hosted == credential
+        report.checks.append(
+            Check(
+                f"{name} published",
+                same,
+                f"the site publishes it at {sub.id}"
+                if same
+                else f"it is not the credential the site publishes at {sub.id or '(no id)'}",
+            )
+        )
+        if not same:
+            statuses.append(FAILED)
+    report.status = next((s for s in PRECEDENCE if s in statuses), VERIFIED)
 
 
 def _read_json(path: Path) -> Any:
@@ -261,6 +345,16 @@ def _compare_with_hosted(document: Any, text: str, fetch: SiteFiles, report: Rep
         hosted = fetch(credential_id) if isinstance(credential_id, str) else None
     except KeyError:
         hosted = None
+    if hosted is None and isinstance(credential_id, str) and _withdrawn(credential_id, fetch):
+        report.checks.append(
+            Check(
+                "baked copy matches hosted credential",
+                True,
+                "not compared: the site no longer hosts it (withdrawn at the recipient's "
+                "request, not revoked); the copy stands on its proofs and status",
+            )
+        )
+        return
     same = hosted is not None and hosted == document
     report.checks.append(
         Check(
@@ -271,3 +365,127 @@ def _compare_with_hosted(document: Any, text: str, fetch: SiteFiles, report: Rep
     )
     if not same:
         report.status = "failed"
+
+
+WITHDRAWN_MARKER = b'data-credsite-withdrawn="true"'
+"""In the notice a withdrawn credential's page becomes (themes/default/templates/withdrawn.html)."""
+
+
+def _withdrawn(credential_id: str, fetch: SiteFiles) -> bool:
+    """Whether the site publishes the withdrawn notice in place of this credential."""
+    if not credential_id.startswith(fetch.base_url) or not credential_id.endswith(".json"):
+        return False
+    relative = credential_id[len(fetch.base_url) : -len(".json")] + ".html"
+    path = (fetch.folder / relative).resolve()
+    if not path.is_relative_to(fetch.folder.resolve()) or not path.is_file():
+        return False
+    try:
+        return WITHDRAWN_MARKER in read_limited(path)
+    except (OSError, CredsiteError):
+        return False
+
+
+# -- private credentials (visibility: private) ----------------------------------------------------
+
+
+def verify_private(
+    target: str, key: str | None, site: Path | None, now: dt.datetime | None = None
+) -> list[Verified]:
+    """A private credential, opened with its key: `target` is its full link (…/TOKEN.html#KEY,
+    read from the built folder `site`) or one of its files in a built folder (with `key`, the
+    link's fragment or the whole link). Checks its JSON as any credential, its detached proof,
+    and that each baked image holds that same credential."""
+    now = now or dt.datetime.now(dt.UTC)
+    if "://" in target:
+        if site is None:
+            raise CredsiteError(
+                "a link is checked against the built site: pass --site FOLDER (e.g. _site)"
+            )
+        folder = site
+        base = base_url_of(folder)
+        link, _, fragment_text = target.partition("#")
+        if key is None and not fragment_text:
+            raise CredsiteError(
+                "this link has no key (the part after '#'): a private credential opens only "
+                "with its full link, or give --key"
+            )
+        path_in_site = link.split("?", 1)[0]
+        if path_in_site.startswith(base):
+            path_in_site = path_in_site[len(base) :]
+        else:  # the same path served from elsewhere (a preview): match from credentials/
+            marker = "/" + CREDENTIALS + "/"
+            if marker not in path_in_site:
+                raise CredsiteError(f"{link} is not a credential address of the site at {base}")
+            path_in_site = CREDENTIALS + "/" + path_in_site.rsplit(marker, 1)[1]
+        key_text = key if key is not None else fragment_text
+    else:
+        file = Path(target)
+        found = site or find_site_folder(file.resolve())
+        if found is None:
+            raise CredsiteError(f"{target}: cannot find the built site it belongs to; pass --site")
+        folder = found
+        if key is None:
+            raise CredsiteError(f"{target}: a private credential's file opens only with --key")
+        base = base_url_of(folder)
+        path_in_site = file.resolve().relative_to(folder.resolve()).as_posix()
+        key_text = key
+    stem = path_in_site.removesuffix(private.SUFFIX)
+    for suffix in (DETACHED_PROOF_SUFFIX, ".json", ".html", ".png", ".svg"):
+        stem = stem.removesuffix(suffix)
+    try:
+        secret = private.key_from_fragment(key_text)
+    except private.PrivateError as exc:
+        raise CredsiteError(str(exc)) from None
+    fetch = SiteFiles(folder, base)
+
+    def opened(name: str) -> bytes | None:
+        blob_path = folder / (name + private.SUFFIX)
+        if not blob_path.is_file():
+            return None
+        try:
+            return private.decrypt(secret, name, read_limited(blob_path))
+        except private.PrivateError as exc:
+            raise CredsiteError(str(exc)) from None
+
+    json_name = stem + ".json"
+    data = opened(json_name)
+    if data is None:
+        raise CredsiteError(f"{json_name}{private.SUFFIX} is not in {folder}: not a private "
+                            "credential of this site")  # fmt: skip
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except ValueError as exc:
+        raise CredsiteError(f"{json_name}: not JSON ({exc})") from None
+    fetch.opened[base + json_name] = document
+    report = verify_credential(document, fetch, now, fetch.cache)
+    proof_data = opened(stem + DETACHED_PROOF_SUFFIX)
+    if proof_data is not None:
+        checks = detached_proof_checks(document, json.loads(proof_data.decode("utf-8")), fetch)
+        report.checks.extend(checks)
+        if not all(check.ok for check in checks):
+            report.status = "failed"
+    results = [Verified(json_name + private.SUFFIX, report)]
+    for suffix in (".png", ".svg"):
+        image = opened(stem + suffix)
+        if image is None:
+            continue
+        text = _extract_bytes(image, suffix)
+        baked = json.loads(text)
+        image_report = verify_credential(baked, fetch, now, fetch.cache)
+        _compare_with_hosted(baked, text, fetch, image_report)
+        results.append(Verified(stem + suffix + private.SUFFIX, image_report))
+    return results
+
+
+def _extract_bytes(data: bytes, suffix: str) -> str:
+    """The credential baked into an image given as bytes (a decrypted private image)."""
+    try:
+        if suffix == ".png":
+            text = png.read_texts(io.BytesIO(data), (KEYWORD_OB3,))[KEYWORD_OB3]
+        else:
+            text = svg.extract_svg(data, 3)
+    except ImageError as exc:
+        raise CredsiteError(exc.message) from None
+    if text is None:
+        raise CredsiteError(f"no Open Badges 3.0 credential is baked into this {suffix} image")
+    return text

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +17,8 @@ from credsite.content.yamlsource import Map
 from credsite.errors import ContentError, CredsiteError, Location, Problems
 
 SLUG = r"[a-z0-9][a-z0-9-]*"
+PLACEHOLDER_URL = "https://your-org.github.io/credentials/"
+"""The `url` that `credsite init` writes unless given one: a build warns while it is left."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,31 @@ class StatusSettings:
     credentials with two entries fail strict schema validators. Turning it on changes every credential."""
     publish_reasons: bool = True
     """Show the revocation reason on the credential page and in the OB 2.0 assertion."""
+
+
+SMTP_SECURITY = {"starttls": 587, "tls": 465, "none": 25}
+"""`smtp: security` values and the port each uses unless `port` is given."""
+SMTP_PASSWORD_VARIABLE = "CREDSITE_SMTP_PASSWORD"
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How `credsite notify --send` hands its emails to a mail server (docs/notify.md).
+
+    The password is never read from site.yaml: only from $CREDSITE_SMTP_PASSWORD."""
+
+    host: str
+    from_address: str
+    """The From header: an address, or ``Name <address>``."""
+    port: int = 587
+    username: str | None = None
+    """Log in with this user name and $CREDSITE_SMTP_PASSWORD; no login without it."""
+    security: str = "starttls"
+    """starttls (port 587), tls (implicit TLS, port 465) or none (only to this computer)."""
+    rate_per_minute: int = 30
+    """At most this many messages a minute (providers throttle or block faster senders)."""
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +93,17 @@ class SiteConfig:
     """List recipients on achievement pages. Off by default for privacy."""
     noindex: bool = True
     """Ask search engines not to index credential pages."""
+    visibility: str = "unlisted"
+    """The awards' visibility unless a cohort or an award says otherwise: `public` (listed on
+    achievement pages, indexable), `unlisted` (unguessable URL, noindex, never listed) or `private`
+    (published encrypted, the key only in the link's #fragment)."""
+    smtp: SmtpSettings | None = None
+    """The mail server `credsite notify --send` uses; None when site.yaml has no `smtp:`."""
+    locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+    """Where `url` and `output` are set: their values in site.yaml, or the -o option."""
+    clr: bool = False
+    """Publish a signed learner record (CLR 2.0) per recipient, holding all their credentials,
+    at an unguessable address. Off by default: it links one person's credentials together."""
 
     @property
     def output_dir(self) -> Path:
@@ -101,6 +140,9 @@ _KEYS = [
     "headers",
     "list_recipients",
     "noindex",
+    "visibility",
+    "smtp",
+    "clr",
 ]
 
 
@@ -137,7 +179,9 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         )
     out = read.str("output", "_site")
     _check_relative(out, read, "output")
-    out = output or out  # a folder given on the command line may be anywhere
+    locations = {key: read.loc(key) for key in ("url", "output") if key in data}
+    if output:  # a folder given on the command line may be anywhere
+        out, locations["output"] = output, Location(f"-o {output}")
     config = SiteConfig(
         root=root,
         title=read.str("title", ""),
@@ -157,12 +201,72 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         headers=read.bool("headers", False),
         list_recipients=read.bool("list_recipients", False),
         noindex=read.bool("noindex", True),
+        visibility=_visibility(read),
+        smtp=_read_smtp(read),
+        locations=locations,
+        clr=read.bool("clr", False),
     )
     if collect is not None:
         collect.extend(problems.items)
     elif problems:
         raise ContentError(problems.items)
     return config
+
+
+def _read_smtp(read: Reader) -> SmtpSettings | None:
+    """site.yaml's `smtp:` section; a `password:` in it is an error at its line."""
+    data = read.map("smtp")
+    if data is None:
+        return None
+    sread = Reader(data, read.problems, "smtp")
+    if "password" in data:
+        read.problems.add(
+            data.key_location("password"),
+            f"never write the SMTP password in site.yaml (it is committed): delete this line and "
+            f"set the environment variable {SMTP_PASSWORD_VARIABLE} (a CI secret in CI)",
+        )
+    keys = ["host", "port", "username", "from", "security", "rate_per_minute", "reply_to"]
+    sread.check_keys([*keys, "password"], required=["host", "from"])
+    security = sread.str("security", "starttls")
+    if security not in SMTP_SECURITY:
+        sread.error("security", f"'security' must be one of {', '.join(SMTP_SECURITY)}")
+        security = "starttls"
+    host = sread.str("host", "localhost")
+    username = sread.str("username", None)
+    if security == "none" and username and host.lower() not in LOOPBACK_HOSTS:
+        sread.error(
+            "security",
+            "'security: none' would send the password unencrypted: use starttls or tls "
+            "(none is only for a mail server on this computer)",
+        )
+    port = _positive_int(sread, "port", SMTP_SECURITY[security], 65535)
+    rate = _positive_int(sread, "rate_per_minute", 30, 100_000)
+    addresses = {}
+    for key in ("from", "reply_to"):
+        text = sread.str(key, None)
+        if text is not None and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", parseaddr(text)[1]):
+            sread.error(key, f"'{key}' must be an email address, or Name <address>: {text!r}")
+            text = None
+        addresses[key] = text
+    return SmtpSettings(
+        host=host,
+        from_address=addresses["from"] or "credsite@localhost",
+        port=port,
+        username=username,
+        security=security,
+        rate_per_minute=rate,
+        reply_to=addresses["reply_to"],
+    )
+
+
+def _positive_int(read: Reader, key: str, default: int, largest: int) -> int:
+    value = read.data.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= largest:
+        read.error(key, f"'{key}' must be a whole number from 1 to {largest}")
+        return default
+    return value
 
 
 def _check_site_url(url: str, read: Reader) -> str | None:
@@ -209,3 +313,16 @@ def check_site_url(text: str) -> str:
     if problems or url is None:
         raise CredsiteError(problems.items[0].message if problems else f"not a site url: {text!r}")
     return str(url)
+
+
+VISIBILITIES = ("public", "unlisted", "private")
+"""`visibility:` of a site, a cohort or an award (docs: content/README.md "Visibility")."""
+
+
+def _visibility(read: Reader) -> str:
+    value = read.str("visibility", "unlisted")
+    if value not in VISIBILITIES:
+        read.error("visibility", f"'visibility' must be one of {', '.join(VISIBILITIES)}, "
+                   f"got {value!r}")  # fmt: skip
+        return "unlisted"
+    return str(value)

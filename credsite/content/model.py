@@ -18,8 +18,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from credsite.content import pathways as pathway_rules
 from credsite.content import spreadsheet, yamlsource
-from credsite.content.config import SLUG, SiteConfig
+from credsite.content.config import PLACEHOLDER_URL, SLUG, VISIBILITIES, SiteConfig
 from credsite.content.fields import Reader
 from credsite.content.yamlsource import Map, Node, Seq
 from credsite.errors import CredsiteError, Location, Problem, Problems
@@ -156,6 +157,11 @@ class Award:
     status_location: Location | None = None
     legacy_key: str | None = None
     """The id as credsite read it before it kept text as written (`id: 007` was 7), if it differs."""
+    visibility: str = "unlisted"
+    """`public`, `unlisted` or `private`: the award's own, else its cohort's, else the site's."""
+    withdrawn: bool = False
+    """Taken down at the recipient's request (`credsite withdraw`): its page is a stub, its JSON
+    and baked images are not published, but it stays valid (its status bit is unchanged)."""
 
     @property
     def lock_key(self) -> str:
@@ -191,6 +197,8 @@ class Site:
     achievements: dict[str, Achievement] = field(default_factory=dict)
     awards: list[Award] = field(default_factory=list)
     primary_issuer: str = ""
+    pathways: dict[str, pathway_rules.Pathway] = field(default_factory=dict)
+    """Achievements completed by holding others (content/pathways/): their completion rules."""
     warnings: list[Problem] = field(default_factory=list)
     """Things read but perhaps not as meant, and files in content/ that credsite does not read."""
 
@@ -202,33 +210,43 @@ def load(config: SiteConfig) -> Site:
     content = config.content_dir
     if not content.is_dir():
         raise CredsiteError(f"content folder '{config.content}' does not exist")
+    warnings = Problems()
     issuer_files: dict[str, Path] = {}
     for path in _files(content / "issuers", (".yaml", ".yml")):
         if _unique_slug(path, issuer_files, "issuer", config, problems):
-            issuer = _load_issuer(path, config, problems)
+            issuer = _load_issuer(path, config, problems, warnings)
             if issuer:
                 site.issuers[issuer.slug] = issuer
     achievement_files: dict[str, Path] = {}
     for path in _files(content / "achievements", (".yaml", ".yml")):
         if _unique_slug(path, achievement_files, "achievement", config, problems):
-            achievement = _load_achievement(path, config, problems)
+            achievement = _load_achievement(path, config, problems, warnings)
             if achievement:
                 site.achievements[achievement.slug] = achievement
+    for path in _files(content / "pathways", (".yaml", ".yml")):
+        if _unique_slug(path, achievement_files, "achievement", config, problems):
+            _load_pathway(path, site, config, problems, warnings)
     awards: list[Award] = []
-    warnings = Problems()
     read = {*site_files(content / "issuers"), *site_files(content / "achievements")}
+    read.update(site_files(content / "pathways"))
     for path in _files(content / "awards", AWARD_SUFFIXES):
         read.add(path)
         if path.suffix.lower() in spreadsheet.SUFFIXES:
             awards.extend(_load_award_rows(path, config, problems, warnings))
         else:
-            awards.extend(_load_award_file(path, config, problems))
+            awards.extend(_load_award_file(path, config, problems, warnings))
     warnings.extend(_not_read(config, read))
+    warnings.extend(_placeholders(config, awards))
     site.warnings = sorted(warnings.items, key=lambda p: (p.location or Location(""), p.message))
     if not site.issuers:
         problems.add(Location(f"{config.content}/issuers"), "no issuer: add an issuer YAML file")
     site.primary_issuer = _primary_issuer(site, problems)
-    _cross_check(site, awards, problems)
+    # An issuer or achievement whose file failed is reported there, not again by each reference.
+    failed = (
+        set(issuer_files) - set(site.issuers),
+        set(achievement_files) - set(site.achievements),
+    )
+    _cross_check(site, awards, problems, failed)
     site.awards = sorted(awards, key=lambda a: a.key)
     problems.raise_if_any()
     return site
@@ -304,15 +322,15 @@ def _not_read(config: SiteConfig, read: set[Path]) -> list[Problem]:
             advice = f"spreadsheets of awards are read only in {awards}: move it there"
         elif suffix in YAML_SUFFIXES:
             advice = (
-                "YAML files are read only in issuers/, achievements/ and awards/: move it into "
-                "the folder for what it describes"
+                "YAML files are read only in issuers/, achievements/, pathways/ and awards/: "
+                "move it into the folder for what it describes"
             )
-        elif top in ("issuers", "achievements"):
+        elif top in ("issuers", "achievements", "pathways"):
             advice = f"{top} are YAML files (.yaml)"
         else:
             advice = (
-                "credsite reads YAML in issuers/, achievements/ and awards/, spreadsheets in "
-                "awards/, and the images those files name"
+                "credsite reads YAML in issuers/, achievements/, pathways/ and awards/, "
+                "spreadsheets in awards/, and the images those files name"
             )
         warnings.append(
             Problem(
@@ -347,7 +365,9 @@ def _shown(path: Path, config: SiteConfig) -> str:
         return str(path)
 
 
-def _read_yaml_map(path: Path, config: SiteConfig, problems: Problems, what: str) -> Map | None:
+def _read_yaml_map(
+    path: Path, config: SiteConfig, problems: Problems, what: str, warnings: Problems
+) -> Map | None:
     shown = _shown(path, config)
     try:
         data = yamlsource.load(path, shown)
@@ -357,7 +377,62 @@ def _read_yaml_map(path: Path, config: SiteConfig, problems: Problems, what: str
     if not isinstance(data, Map):
         problems.add(Location(shown, 1, 1), f"{what} file must be a mapping of fields")
         return None
+    warnings.extend(_sample_texts(data))
     return data
+
+
+# -- what `credsite init` writes for the coordinator to replace ---------------------------------------
+
+SAMPLE_AWARDS = {
+    ("Ada Example", "ada@example.org"),
+    ("Grace Example", "grace@example.org"),
+    ("Alan Example", "alan@example.org"),
+}
+"""(name, email) of the sample awards in credsite/commands/scaffold/content/awards/."""
+SAMPLE_ISSUER_URL = "https://example.org"
+SAMPLE_ISSUER_EMAIL = "badges@example.org"
+_SAMPLE_TEXT = re.compile(r"\bReplace this\b")
+
+
+def _sample_texts(data: Map | Seq) -> list[Problem]:
+    """A warning for each text of a YAML file that still says "Replace this ..."."""
+    found = []
+    if isinstance(data, Map):
+        items = [(value, data.value_location(key)) for key, value in data.items()]
+    else:
+        items = list(zip(data, data.item_locations, strict=True))
+    for value, where in items:
+        if isinstance(value, (Map, Seq)):
+            found += _sample_texts(value)
+        elif isinstance(value, str) and _SAMPLE_TEXT.search(value):
+            message = "sample text from `credsite init` ('Replace this ...'): write your own"
+            found.append(Problem(where, message))
+    return found
+
+
+def _placeholders(config: SiteConfig, awards: list[Award]) -> list[Problem]:
+    """The site's url and the sample awards, as `credsite init` wrote them."""
+    found = []
+    if config.url == PLACEHOLDER_URL:
+        found.append(
+            Problem(
+                config.locations.get("url", Location("site.yaml")),
+                f"'url' is still the placeholder {PLACEHOLDER_URL} that `credsite init` wrote: "
+                "set it to the address the site will be published at (for GitHub Pages "
+                "https://ORGANISATION.github.io/REPOSITORY/); every credential's id and the "
+                "issuer's identity are built from it",
+            )
+        )
+    for award in awards:
+        if (award.name, award.email) in SAMPLE_AWARDS:
+            found.append(
+                Problem(
+                    award.location,
+                    f"sample award from `credsite init` ({award.name}, {award.email}): replace "
+                    "it with your own awards or delete it before you publish",
+                )
+            )
+    return found
 
 
 def _slug(path: Path, config: SiteConfig, problems: Problems) -> str | None:
@@ -399,8 +474,10 @@ def _image(read: Reader, key: str, config: SiteConfig) -> ImageRef | None:
     return ImageRef(path, f"{config.content}/{name}", read.loc(key))
 
 
-def _load_issuer(path: Path, config: SiteConfig, problems: Problems) -> Issuer | None:
-    data = _read_yaml_map(path, config, problems, "issuer")
+def _load_issuer(
+    path: Path, config: SiteConfig, problems: Problems, warnings: Problems
+) -> Issuer | None:
+    data = _read_yaml_map(path, config, problems, "issuer", warnings)
     slug = _slug(path, config, problems)
     if data is None or slug is None:
         return None
@@ -412,6 +489,18 @@ def _load_issuer(path: Path, config: SiteConfig, problems: Problems) -> Issuer |
     publish_email = read.bool("publish_email", False)
     if publish_email and data.get("email") is None:
         read.error("publish_email", "'publish_email: true' needs the issuer's 'email'")
+    if str(data.get("url", "")).rstrip("/") == SAMPLE_ISSUER_URL:
+        warnings.add(
+            read.loc("url"),
+            f"the issuer's 'url' is still {SAMPLE_ISSUER_URL}, the sample `credsite init` wrote: "
+            "set it to your organisation's website",
+        )
+    if publish_email and data.get("email") == SAMPLE_ISSUER_EMAIL:
+        warnings.add(
+            read.loc("email"),
+            f"the issuer's 'email' is still {SAMPLE_ISSUER_EMAIL}, the sample `credsite init` "
+            "wrote, and 'publish_email: true' publishes it: set your organisation's address",
+        )
     primary, secondary = "#1f4e79", "#f2b705"
     colours = read.map("colors")
     if colours is not None:
@@ -434,8 +523,30 @@ def _load_issuer(path: Path, config: SiteConfig, problems: Problems) -> Issuer |
     )
 
 
-def _load_achievement(path: Path, config: SiteConfig, problems: Problems) -> Achievement | None:
-    data = _read_yaml_map(path, config, problems, "achievement")
+def _load_pathway(
+    path: Path, site: Site, config: SiteConfig, problems: Problems, warnings: Problems
+) -> None:
+    """A pathway file: the fields of an achievement, plus its completion rules."""
+    data = _read_yaml_map(path, config, problems, "pathway", warnings)
+    if data is None:
+        return
+    achievement = _load_achievement(path, config, problems, warnings, pathway_rules.KEYS, data)
+    rules = pathway_rules.read_rules(path.stem, data, problems)
+    if achievement is not None and rules is not None:
+        site.achievements[achievement.slug] = achievement
+        site.pathways[achievement.slug] = rules
+
+
+def _load_achievement(
+    path: Path,
+    config: SiteConfig,
+    problems: Problems,
+    warnings: Problems,
+    extra_keys: tuple[str, ...] = (),
+    data: Map | None = None,
+) -> Achievement | None:
+    if data is None:
+        data = _read_yaml_map(path, config, problems, "achievement", warnings)
     slug = _slug(path, config, problems)
     if data is None or slug is None:
         return None
@@ -451,6 +562,7 @@ def _load_achievement(path: Path, config: SiteConfig, problems: Problems) -> Ach
             "tags",
             "valid_for",
             "alignments",
+            *extra_keys,
         ],
         required=["name", "description", "criteria"],
     )
@@ -528,11 +640,15 @@ AWARD_FIELDS = [
     "status",
     "status_reason",
     "status_date",
+    "withdrawn",
+    "visibility",
 ]
-COHORT_DEFAULTS = ["achievement", "issued", "expires", "role", "fields"]
+COHORT_DEFAULTS = ["achievement", "issued", "expires", "role", "fields", "visibility"]
 
 
-def _load_award_file(path: Path, config: SiteConfig, problems: Problems) -> list[Award]:
+def _load_award_file(
+    path: Path, config: SiteConfig, problems: Problems, warnings: Problems
+) -> list[Award]:
     """One award (a mapping), a list of awards, or a cohort: shared fields plus `awards:`."""
     shown = _shown(path, config)
     try:
@@ -542,6 +658,8 @@ def _load_award_file(path: Path, config: SiteConfig, problems: Problems) -> list
         return []
     if data is None:
         return []
+    if isinstance(data, (Map, Seq)):
+        warnings.extend(_sample_texts(data))
     defaults: Map | None = None
     entries: list[tuple[Any, Location]]
     if isinstance(data, Seq):
@@ -564,7 +682,7 @@ def _load_award_file(path: Path, config: SiteConfig, problems: Problems) -> list
         if not isinstance(item, Map):
             problems.add(loc, "each award must be a mapping of fields")
             continue
-        award = read_award(item, defaults, problems)
+        award = read_award(item, defaults, problems, config.visibility)
         if award:
             awards.append(award)
     return awards
@@ -577,7 +695,7 @@ def _load_award_rows(
     awards = []
     for item, missing in spreadsheet.load_rows(path, _shown(path, config), problems, warnings):
         if not missing:
-            if award := read_award(item, None, problems):
+            if award := read_award(item, None, problems, config.visibility):
                 awards.append(award)
             continue
         # Check the rest of the row without repeating "award needs ..." for the empty cells
@@ -588,8 +706,11 @@ def _load_award_rows(
     return awards
 
 
-def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | None:
-    """Check one award mapping; cohort `defaults` fill fields the award leaves out."""
+def read_award(
+    item: Map, defaults: Map | None, problems: Problems, default_visibility: str = "unlisted"
+) -> Award | None:
+    """Check one award mapping; cohort `defaults` fill fields the award leaves out, and
+    `default_visibility` (the site's) the visibility neither gives."""
     read = Reader(item, problems, "award")
     read.check_keys(AWARD_FIELDS)
     dread = Reader(defaults, problems, "cohort") if defaults is not None else None
@@ -623,6 +744,7 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
             "status_reason" if "status_reason" in item else "status_date",
             "'status_reason' and 'status_date' need 'status: revoked' or 'suspended'",
         )
+    withdrawn = _withdrawn(read)
     fields_map = {**_fields(dread, problems), **_fields(read, problems)}
     explicit_id = read.str("id", None, pattern=AWARD_ID)
     key = explicit_id or f"{achievement}/{normalise_email(email)}"
@@ -649,7 +771,29 @@ def read_award(item: Map, defaults: Map | None, problems: Problems) -> Award | N
         achievement_location=(pick("achievement") or read).loc("achievement"),
         status_location=read.loc("status") if "status" in item else None,
         legacy_key=legacy_key,
+        withdrawn=withdrawn,
+        visibility=_award_visibility(pick("visibility"), default_visibility),
     )
+
+
+def _award_visibility(read: Reader | None, default: str) -> str:
+    """The award's `visibility`, or its cohort's (`read` is whichever gives it), or `default`."""
+    if read is None:
+        return default
+    value = read.str("visibility", default)
+    if value not in VISIBILITIES:
+        read.error("visibility", f"'visibility' must be one of {', '.join(VISIBILITIES)}, "
+                   f"got {value!r}")  # fmt: skip
+        return default
+    return str(value)
+
+
+def _withdrawn(read: Reader) -> bool:
+    """`withdrawn: true` (YAML) or a spreadsheet cell reading true/false (or empty)."""
+    value = read.data.get("withdrawn")
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", ""):
+        return value.strip().lower() == "true"
+    return read.bool("withdrawn", False)
 
 
 def _fields(read: Reader | None, problems: Problems) -> dict[str, str]:
@@ -712,7 +856,12 @@ def _primary_issuer(site: Site, problems: Problems) -> str:
     return next(iter(sorted(site.issuers)), "")
 
 
-def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
+def _cross_check(
+    site: Site, awards: list[Award], problems: Problems, failed: tuple[set[str], set[str]]
+) -> None:
+    """References between files; `failed` (issuer ids, achievement ids) are those whose file is
+    there but could not be read, already reported: references to them are not."""
+    failed_issuers, failed_achievements = failed
     for slug, achievement in list(site.achievements.items()):
         if not achievement.issuer:
             if len(site.issuers) == 1:
@@ -722,11 +871,20 @@ def _cross_check(site: Site, awards: list[Award], problems: Problems) -> None:
                     achievement.location,
                     f"achievement '{slug}' needs 'issuer' (the site has several issuers)",
                 )
-        elif achievement.issuer not in site.issuers:
+        elif achievement.issuer not in site.issuers and achievement.issuer not in failed_issuers:
             problems.add(achievement.location, _unknown("issuer", achievement.issuer, site.issuers))
+    pathway_rules.check(
+        site.pathways,
+        lambda slug: (
+            None if slug in site.achievements else unknown_achievement(slug, site.achievements)
+        ),
+        problems,
+    )
     seen: dict[str, Award] = {}
     for award in awards:
-        if award.achievement and award.achievement not in site.achievements:
+        if award.achievement in failed_achievements:
+            pass
+        elif award.achievement and award.achievement not in site.achievements:
             problems.add(
                 award.achievement_location or award.location,
                 unknown_achievement(award.achievement, site.achievements),

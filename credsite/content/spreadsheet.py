@@ -9,7 +9,7 @@ shows them. In a workbook as ``file.xlsx:Sheet1!B7``.
 
 Columns: ``name``, ``email`` and ``achievement`` are required; ``id``, ``issued``, ``expires``,
 ``narrative``, ``evidence`` (URLs separated by spaces or line breaks), ``role``, ``status``,
-``status_reason`` and ``status_date`` are the award's own fields; every other column is a
+``status_reason``, ``status_date`` and ``withdrawn`` (true/false) are the award's own fields; every other column is a
 per-recipient field (`Award.fields`), left out for a row whose cell is empty. Column names are
 case-insensitive; spaces and hyphens in them count as ``_`` (``Status reason`` = ``status_reason``).
 
@@ -41,7 +41,7 @@ REQUIRED = ("name", "email", "achievement")
 # listed here so that this module stays below model (docs/architecture.md).
 AWARD_COLUMNS = (
     "id", "achievement", "name", "email", "issued", "expires", "narrative", "role", "status",
-    "status_reason", "status_date",
+    "status_reason", "status_date", "withdrawn", "visibility",
 )  # fmt: skip
 DELIMITERS = ",;\t"
 

@@ -238,17 +238,100 @@ def parse(text: str, path: str) -> Any:
             Location(path, line, column),
         ) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = exc.problem or "invalid YAML"
-        if exc.context:
-            message = f"{message} ({exc.context})"
-        raise CredsiteError(f"YAML syntax error: {message}", _location(path, mark)) from None
+        raise _syntax_error(exc, text, path) from None
     except yaml.YAMLError as exc:
         raise CredsiteError(f"YAML syntax error: {exc}", Location(path)) from None
     if node is None:
         return None
     _check_shape(node, path)
     return _convert(node, path)
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> CredsiteError:
+    """A YAML syntax error where the mistake is: an unclosed quote where it opens.
+
+    PyYAML reports an unclosed quote at the end of the file ("found unexpected end of stream"),
+    or, when a later quote closes it, at the first line it cannot read after that quote.
+    """
+    quoted = _quoted_before(text, exc.problem_mark)
+    if quoted is not None:
+        start, end = quoted
+        quote = _character_at(text, start) or '"'
+        if start.line < end.line:
+            return CredsiteError(
+                f"YAML syntax error: this {quote} is not closed on its line, so the value runs "
+                f"on to line {end.line + 1}, where the next {quote} ends it and what follows "
+                f"cannot be read: close the value with {quote} on this line",
+                _location(path, start),
+            )
+        other = "'" if quote == '"' else '"'
+        inside = '\\"' if quote == '"' else "''"
+        return CredsiteError(
+            f"YAML syntax error: this value ends at the {quote} in column {end.column}, before "
+            f"the rest of it: to write {quote} inside a value, quote it with {other} instead, "
+            f"or write {quote} as {inside}",
+            _location(path, start),
+        )
+    if (
+        exc.context == "while scanning a quoted scalar"
+        and exc.context_mark is not None
+        and "end of stream" in (exc.problem or "")
+    ):
+        quote = _character_at(text, exc.context_mark) or '"'
+        return CredsiteError(
+            f"YAML syntax error: this {quote} is never closed: end the value with {quote}",
+            _location(path, exc.context_mark),
+        )
+    mark = exc.problem_mark or exc.context_mark
+    message = exc.problem or "invalid YAML"
+    if exc.context:
+        message = f"{message} ({exc.context})"
+    return CredsiteError(f"YAML syntax error: {message}", _location(path, mark))
+
+
+_KEY_OR_ITEM = re.compile(r"\s*(?:-\s|[^\s#'\"][^:#]*:(?:\s|$))")
+"""A line that starts a key (``email: ...``) or a list item (``- ...``)."""
+
+
+def _quoted_before(text: str, problem: yaml.Mark | None) -> tuple[yaml.Mark, yaml.Mark] | None:
+    """(start, end) of the quoted value a syntax error at `problem` comes from, if any:
+
+    * one that ran over lines holding keys or list items and ended on the line where parsing
+      failed (its opening quote was meant to be closed on its own line);
+    * one directly followed, on its line, by more text where parsing failed (a quote inside a
+      value quoted with the same quote: ``"He said "hi""``).
+    """
+    if problem is None:
+        return None
+    lines = text.split("\n")
+    try:
+        for token in yaml.scan(text, Loader=_COMPOSER):
+            start, end = token.start_mark, token.end_mark
+            if start.line > problem.line:
+                break
+            if (
+                not isinstance(token, yaml.ScalarToken)
+                or token.style not in ('"', "'")
+                or end.line != problem.line
+            ):
+                continue
+            if start.line < end.line and any(
+                _KEY_OR_ITEM.match(line) for line in lines[start.line + 1 : end.line + 1]
+            ):
+                return start, end
+            rest = lines[end.line][end.column :]
+            if start.line == end.line and rest[:1].isalnum() and end.column <= problem.column:
+                return start, end
+    except yaml.YAMLError:
+        pass
+    return None
+
+
+def _character_at(text: str, mark: yaml.Mark) -> str | None:
+    lines = text.split("\n")
+    if mark.line < len(lines) and mark.column < len(lines[mark.line]):
+        return lines[mark.line][mark.column]
+    return None
 
 
 def load(path: Path, display: str | None = None) -> Any:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from credsite.content.model import Achievement, Issuer, Site
+from credsite.content.model import Achievement, Alignment, Evidence, Issuer, Site
 from credsite.errors import Location, Problem, Problems
 from credsite.issuing.issued import Issued
 from credsite.issuing.ob3 import alignment_doc
@@ -120,7 +120,7 @@ def badge_class(achievement: Achievement, urls: Urls) -> dict[str, Any]:
     return doc
 
 
-def _ob2_alignment(alignment: Any) -> dict[str, Any]:
+def _ob2_alignment(alignment: Alignment) -> dict[str, Any]:
     """OB 2.0 AlignmentObject: the OB 3.0 fields, untyped."""
     return {k: v for k, v in alignment_doc(alignment).items() if k != "type"}
 
@@ -165,7 +165,7 @@ def assertion(item: Issued, site: Site, urls: Urls) -> dict[str, Any]:
     return doc
 
 
-def _evidence(evidence: Any) -> dict[str, Any]:
+def _evidence(evidence: Evidence) -> dict[str, Any]:
     doc: dict[str, Any] = {}
     if evidence.url:
         doc["id"] = evidence.url
@@ -277,6 +277,7 @@ def _left_out(site: Site, issued: list[Issued]) -> list[Problem]:
                 "OB 2.0 has no place for "
                 + ", ".join(parts)
                 + ": the ob2/ files leave these out; the OB 3.0 credentials and the pages keep them",
+                once=True,
             )
         )
     suspended = sum(1 for i in issued if i.award.status == "suspended")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from credsite.content.model import Achievement, Award, Issuer, Site
+from credsite.content.model import Achievement, Alignment, Award, Evidence, Issuer, Site
 from credsite.issuing.issued import award_dates
 from credsite.issuing.status import status_entries
 from credsite.issuing.urls import Urls
@@ -125,7 +125,7 @@ def achievement_doc(
     return doc
 
 
-def alignment_doc(alignment: Any) -> dict[str, Any]:
+def alignment_doc(alignment: Alignment) -> dict[str, Any]:
     """OB 3.0 Alignment (§B.1.5); OB 2.0 uses the same fields without `type`."""
     doc = {"type": ["Alignment"], "targetName": alignment.name, "targetUrl": alignment.url}
     for key, value in (
@@ -188,7 +188,7 @@ def unsigned_credential(
     return doc
 
 
-def _evidence(evidence: Any) -> dict[str, Any]:
+def _evidence(evidence: Evidence) -> dict[str, Any]:
     doc: dict[str, Any] = {"type": ["Evidence"]}
     if evidence.url:
         doc["id"] = evidence.url

@@ -12,6 +12,8 @@ from credsite.vc import did as vc_did
 
 CREDENTIALS = "credentials"
 """Folder of signed credentials, their pages and baked images (``TOKEN.json``, ``.html``, ...)."""
+RECORDS = "records"
+"""Folder of learner records (CLR 2.0, ``clr: true``): ``TOKEN.json``, ``.html``, ``.png``, ``.svg``."""
 STATUS = "status"
 """The primary issuer's status lists (further issuers: ``issuers/SLUG/status``)."""
 OB2_ASSERTIONS = "ob2/assertions"
@@ -57,6 +59,11 @@ class Urls:
     @staticmethod
     def credential_path(token: str, suffix: str = "json") -> str:
         return f"{CREDENTIALS}/{token}.{suffix}"
+
+    @staticmethod
+    def record_path(token: str, suffix: str = "json") -> str:
+        """A recipient's learner record (CLR 2.0) and its page and baked images."""
+        return f"{RECORDS}/{token}.{suffix}"
 
     @staticmethod
     def achievement_path(slug: str, suffix: str = "json") -> str:

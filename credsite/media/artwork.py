@@ -21,7 +21,14 @@ from credsite.errors import ContentError, Problems
 from credsite.issuing.urls import Urls
 from credsite.media import art, raster
 from credsite.openbadges import png, svg
-from credsite.openbadges.image import KEYWORD_OB2, KEYWORD_OB3, ImageError, PreparedPng, PreparedSvg
+from credsite.openbadges.image import (
+    KEYWORD_CLR,
+    KEYWORD_OB2,
+    KEYWORD_OB3,
+    ImageError,
+    PreparedPng,
+    PreparedSvg,
+)
 
 
 @dataclass
@@ -36,14 +43,16 @@ def _png_from_bytes(data: bytes) -> PreparedPng:
     return PreparedPng(data, width, height)
 
 
-def _load(
-    ref: ImageRef, cache: FileCache, problems: Problems
-) -> PreparedPng | PreparedSvg | None:
+def _load(ref: ImageRef, cache: FileCache, problems: Problems) -> PreparedPng | PreparedSvg | None:
     """Check and normalise a user's image, cached by the digest of its bytes."""
     try:
+        raster.check_size(ref.path.stat().st_size, ref.shown)  # before reading it
         data = ref.path.read_bytes()
     except OSError as exc:
         problems.add(ref.location, f"cannot read image {ref.shown}: {exc.strerror}")
+        return None
+    except ImageError as exc:
+        problems.add(ref.location, f"{ref.shown}: {exc.message}")
         return None
 
     def normalise() -> bytes:
@@ -211,5 +220,44 @@ def publish_ob2(
             progress(done)
 
 
-def _bake_svg(badge: PreparedSvg, text: str, version: int = 3, verify: str | None = None) -> bytes:
+def _bake_svg(
+    badge: PreparedSvg, text: str, version: int | str = 3, verify: str | None = None
+) -> bytes:
     return svg.bake_svg(badge, text, version=version, verify=verify).encode("utf-8")
+
+
+RECORD_BADGE = "Learner Record"
+"""What the drawn image of a learner record says (CLR 2.0 baked into it)."""
+
+
+def record_badge(
+    site: Site, prepared: Prepared, cache_dir: Path
+) -> tuple[PreparedPng, PreparedSvg] | None:
+    """The image learner records are baked into (``clr: true``): badge art saying "Learner
+    Record" in the primary issuer's colours, with its logo; drawn once, then cached."""
+    if not site.config.clr:
+        return None
+    issuer = site.issuers[site.primary_issuer]
+    cache = FileCache(cache_dir, art.cache_version())
+    return _drawn_badge(cache, RECORD_BADGE, issuer, prepared.logos.get(issuer.slug))
+
+
+def publish_records(
+    sink: Sink,
+    badge: tuple[PreparedPng, PreparedSvg] | None,
+    records: list[tuple[str, bytes]],
+    urls: Urls,
+) -> None:
+    """Bake each learner record (token, its JSON bytes) into a PNG (iTXt ``clrcredential``) and
+    an SVG (``<clr:credential>`` in ``https://purl.imsglobal.org/clr/v2p0``), CLR 2.0 baking."""
+    if badge is None:
+        return
+    badge_png, badge_svg = badge
+    made_from = fingerprint("CLR 2.0 baked", badge_png.data, badge_svg.data)
+    for token, record_json in records:
+        text = record_json.decode("utf-8")
+        inputs = digest(made_from, record_json)
+        bake_png = functools.partial(png.bake_png, badge_png, KEYWORD_CLR, text)
+        _baked(sink, urls.record_path(token, "png"), inputs, bake_png)
+        bake_svg = functools.partial(_bake_svg, badge_svg, text, "clr")
+        _baked(sink, urls.record_path(token, "svg"), inputs, bake_svg)

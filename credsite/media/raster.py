@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import warnings
 from typing import cast
 
-from PIL import Image, ImageChops, ImageFile, ImageOps
+from PIL import Image, ImageChops, ImageFile, ImageOps, JpegImagePlugin
 
 from credsite.openbadges.image import (
     MAX_BYTES,
@@ -25,13 +26,21 @@ from credsite.openbadges.png import PNG_SIGNATURE, iter_chunks, strip_chunks
 from credsite.openbadges.svg import decode_svg, sanitise_svg
 
 MAX_PIXELS = 4096 * 4096
+"""The most pixels decoded into memory: a PNG, GIF or WebP as declared, a JPEG once reduced."""
+MAX_PHOTO_PIXELS = 16384 * 16384
+"""The most pixels a JPEG may declare (268 megapixels: a 200 MP phone photo fits). One larger than
+`MAX_PIXELS` is decoded at 1/2, 1/4 or 1/8 of its size (the JPEG decoder's own scaling, Pillow's
+`draft`), so no more than `MAX_PIXELS` are ever in memory."""
+MAX_FILE_BYTES = 40 * 1024 * 1024
+"""The largest raster image file read (a 48 MP phone photo is 10 to 25 MiB); an SVG may have at
+most `MAX_BYTES` (10 MiB)."""
 BADGE_SIZE = 512
 
 # Pillow's own decompression-bomb guard: a warning above this many pixels (made an error below),
-# DecompressionBombError above twice as many.
+# DecompressionBombError above twice as many, checked from the header before anything is decoded
+# (for WebP before its decoder is made). A JPEG is opened past it and checked by `MAX_PHOTO_PIXELS`.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 ImageFile.LOAD_TRUNCATED_IMAGES = False
-
 
 
 def encode_png(image: Image.Image, tolerance: int = 0) -> PreparedPng:
@@ -100,15 +109,15 @@ def load_image(data: bytes, path: str) -> PreparedPng | PreparedSvg:
     """Check an image file's bytes and return it normalised.
 
     Rasters (PNG, JPEG, GIF, WebP; sniffed from the bytes, not the file name) are decoded with
-    Pillow under pixel and size limits, turned upright (EXIF), converted to sRGB RGBA, fitted into
-    a transparent 512x512 square and re-encoded as a PNG without metadata. SVG is parsed and
-    refused if it has a DOCTYPE, scripts, event handlers, foreignObject or references to anything
-    but same-document fragments and data:image/(png|jpeg|gif) URIs; it is re-serialised
-    deterministically and any existing ``openbadges:`` element is dropped.
+    Pillow under pixel and size limits (a large JPEG photo is decoded at a reduced scale),
+    turned upright (EXIF), converted to sRGB RGBA, fitted into a transparent 512x512 square and
+    re-encoded as a PNG without metadata. SVG is parsed and refused if it declares entities, has
+    scripts, event handlers, foreignObject or references to anything but same-document fragments
+    and data:image/(png|jpeg|gif) URIs (a DOCTYPE that only names a DTD is dropped); it is
+    re-serialised deterministically and any existing ``openbadges:`` element is dropped.
     """
     data = bytes(data)
-    if len(data) > MAX_BYTES:
-        raise ImageError(path, f"image is {len(data)} bytes; the limit is {MAX_BYTES} bytes")
+    check_size(len(data), path)
     if not data:
         raise ImageError(path, "image file is empty")
     kind = _sniff(data)
@@ -117,6 +126,10 @@ def load_image(data: bytes, path: str) -> PreparedPng | PreparedSvg:
     if kind == "SVGZ":
         raise ImageError(path, "compressed SVG (.svgz) is not supported; save it as plain SVG")
     if kind == "SVG":
+        if len(data) > MAX_BYTES:
+            raise ImageError(
+                path, f"SVG is {_mib(len(data))}; the limit is {_mib(MAX_BYTES)} for an SVG"
+            )
         return PreparedSvg(sanitise_svg(decode_svg(data, path), path))
     if kind == "PNG":
         for _ in iter_chunks(data, path):  # framing, every CRC, IHDR first, IEND present
@@ -124,34 +137,98 @@ def load_image(data: bytes, path: str) -> PreparedPng | PreparedSvg:
     return encode_png(fit_square(_decode_raster(data, kind, path), BADGE_SIZE))
 
 
+def check_size(size: int, path: str) -> None:
+    """Refuse an image file from its size in bytes (call it before reading the file)."""
+    if size > MAX_FILE_BYTES:
+        raise ImageError(
+            path,
+            f"image is {_mib(size)}; the limit is {_mib(MAX_FILE_BYTES)} (a photo: save a "
+            "smaller copy, a badge needs only 512x512 pixels)",
+        )
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
 def _decode_raster(data: bytes, kind: str, path: str) -> Image.Image:
     label = "WebP" if kind == "WEBP" else kind
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[kind]) as probe:
-                _check_dimensions(probe.size, path)
+            # Pillow checks the size an image declares when it opens it, before decoding: its
+            # warning is `_check_dimensions`'s limit (which says what to do), its error twice that.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with _open(data, kind) as probe:
+                _check_dimensions(probe.size, kind, path)
                 probe.verify()
-            image = Image.open(io.BytesIO(data), formats=[kind])
-            _check_dimensions(image.size, path)
+            image = _open(data, kind)
+            _check_dimensions(image.size, kind, path)
+            if image.width * image.height > MAX_PIXELS:  # a large JPEG photo
+                image.draft(None, _draft_size(image.size))
+                _check_dimensions(image.size, "decoded", path)
             image.seek(0)  # first frame of an animation
             image.load()
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageError(path, f"image too large (decompression bomb?): {exc}") from None
+        raise ImageError(
+            path,
+            f"image too large (a decompression bomb?): {exc} A badge needs only 512x512 pixels: "
+            "scale it down, or save a photo as JPEG",
+        ) from None
     except Exception as exc:  # Pillow raises many types for bad input
+        if "decompressed data too large" in str(exc).lower():  # a zip bomb in a PNG chunk
+            raise ImageError(
+                path,
+                f"not a valid {label} image: compressed data in it expands to more than "
+                "Pillow reads (a zip bomb?)",
+            ) from None
         raise ImageError(path, f"not a valid {label} image: {exc}") from None
     return _to_srgb_rgba(image)
 
 
-def _check_dimensions(size: tuple[int, int], path: str) -> None:
+def _open(data: bytes, kind: str) -> Image.Image:
+    """Open (read the header of) an image sniffed as `kind`.
+
+    A JPEG is opened without `Image.open`'s bomb guard, which would refuse a 48 MP photo from its
+    size alone: `_check_dimensions` bounds what it declares and `Image.draft` what is decoded."""
+    if kind == "JPEG":
+        return JpegImagePlugin.JpegImageFile(io.BytesIO(data))
+    return Image.open(io.BytesIO(data), formats=[kind])
+
+
+def _draft_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The size to ask the JPEG decoder for: twice the badge's on the longer side, so that it
+    scales down (by 2, 4 or 8) no further than the badge still has detail to show."""
+    width, height = size
+    scale = 2 * BADGE_SIZE / max(width, height)
+    return max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
+
+
+def _check_dimensions(size: tuple[int, int], kind: str, path: str) -> None:
+    """`kind`: "JPEG" (decoded reduced if need be), "decoded" (a JPEG, reduced), or another."""
     width, height = size
     if width <= 0 or height <= 0:
         raise ImageError(path, f"image has no pixels ({width}x{height})")
-    if width * height > MAX_PIXELS:
+    if kind == "JPEG":
+        if width * height > MAX_PHOTO_PIXELS:
+            raise ImageError(
+                path,
+                f"image is {width}x{height} pixels; the limit for a JPEG is "
+                f"{MAX_PHOTO_PIXELS:,} pixels (16384x16384)",
+            )
+    elif width * height > MAX_PIXELS:
+        if kind == "decoded":
+            raise ImageError(
+                path,
+                f"image is too long and thin to read: even reduced it is {width}x{height} pixels "
+                f"(the limit is {MAX_PIXELS:,}, 4096x4096); crop it",
+            )
         raise ImageError(
-            path, f"image is {width}x{height} pixels; the limit is {MAX_PIXELS} pixels (4096x4096)"
+            path,
+            f"image is {width}x{height} pixels; the limit is {MAX_PIXELS:,} pixels (4096x4096) "
+            "for a PNG, GIF or WebP: scale it down (a badge needs only 512x512), or save a photo "
+            "as JPEG, which is read at a reduced scale",
         )
 
 
@@ -199,7 +276,6 @@ def clear_transparent(image: Image.Image) -> Image.Image:
     return clean
 
 
-
 def svg_from_png(png: PreparedPng) -> PreparedSvg:
     """An SVG showing the PNG as a ``data:`` URI ``<image>`` (achievements with only a raster)."""
     encoded = base64.b64encode(png.data).decode("ascii")
@@ -209,5 +285,3 @@ def svg_from_png(png: PreparedPng) -> PreparedSvg:
         f' viewBox="0 0 {w} {h}"><image width="{w}" height="{h}"'
         f' xlink:href="data:image/png;base64,{encoded}"/></svg>'
     )
-
-

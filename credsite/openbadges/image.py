@@ -15,7 +15,11 @@ MAX_BYTES = 10 * 1024 * 1024
 
 KEYWORD_OB3 = "openbadgecredential"
 KEYWORD_OB2 = "openbadges"
+KEYWORD_CLR = "clrcredential"
+"""A CLR 2.0 learner record baked into a PNG (CLR 2.0 "Baked CLR")."""
 NS_OB3 = "https://purl.imsglobal.org/ob/v3p0"
+NS_CLR = "https://purl.imsglobal.org/clr/v2p0"
+"""A CLR 2.0 learner record baked into an SVG: ``<clr:credential>`` in this namespace."""
 NS_OB2 = "http://openbadges.org"
 NS_SVG = "http://www.w3.org/2000/svg"
 NS_XLINK = "http://www.w3.org/1999/xlink"

@@ -5,6 +5,8 @@
   (an empty element with ``verify="<JWS>"`` for VC-JWT); one per SVG.
 * OB 2.0: namespace ``http://openbadges.org`` with ``<openbadges:assertion verify="URL or JWS">``
   and an optional CDATA body; exactly one ``openbadges:`` element.
+* CLR 2.0 (``version="clr"``): ``xmlns:clr="https://purl.imsglobal.org/clr/v2p0"`` and
+  ``<clr:credential><![CDATA[json]]></clr:credential>``, a learner record.
 
 Standard library only (ElementTree with DOCTYPE and entities refused before parsing).
 """
@@ -13,11 +15,11 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from typing import Any, cast
 
 from credsite.openbadges.image import (
     MAX_BYTES,
+    NS_CLR,
     NS_MATHML,
     NS_OB2,
     NS_OB3,
@@ -49,7 +51,7 @@ _ANIMATION_ELEMENTS = {
     "animatecolor",
     "discard",
 }
-_OPENBADGES_NAMESPACES = (NS_OB3, NS_OB2)
+_OPENBADGES_NAMESPACES = (NS_OB3, NS_OB2, NS_CLR)
 _MAX_DEPTH = 256
 
 
@@ -105,18 +107,65 @@ def _check_css(value: str, what: str, path: str) -> None:
         _check_reference(target, what, path)
 
 
+# The prolog before a DOCTYPE: XML declaration, comments, processing instructions, white space.
+_PROLOG_RE = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.S)
+_QUOTED = r"""(?:"[^"]*"|'[^']*')"""
+# A DOCTYPE naming its DTD and nothing more (Illustrator, Inkscape and others write the SVG 1.1
+# one): no internal subset ``[...]``, so no ENTITY, ELEMENT or ATTLIST declaration.
+_HARMLESS_DOCTYPE_RE = re.compile(
+    rf"<!DOCTYPE\s+[A-Za-z_:][\w.:-]*(?:\s+(?:PUBLIC\s+{_QUOTED}\s+{_QUOTED}|SYSTEM\s+{_QUOTED}))?"
+    r"\s*>"
+)
+
+
+def drop_doctype(text: str, path: str) -> str:
+    """`text` without its DOCTYPE when that names a DTD and declares nothing itself.
+
+    Illustrator's default export begins ``<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"
+    "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">``: the DTD is never read (here or by a
+    browser), so the line is dropped (line breaks kept, so later line numbers stay right). A DOCTYPE
+    with an internal subset ``[...]`` (where entities are declared), or an ``<!ENTITY`` anywhere,
+    is refused: entities are how XML bombs and file-reading attacks work.
+    """
+    if re.search(r"<!ENTITY", text, re.IGNORECASE):
+        raise ImageError(
+            path,
+            "SVG declares an ENTITY, which is not allowed (entities can expand without limit or "
+            "read files): export the SVG again without them, e.g. from Illustrator with "
+            "File > Export > Export As > SVG",
+        )
+    prolog = _PROLOG_RE.match(text)
+    start = prolog.end() if prolog else 0
+    doctype = _HARMLESS_DOCTYPE_RE.match(text, start)
+    if doctype is not None:
+        newlines = "\n" * doctype.group().count("\n")
+        text = text[:start] + newlines + text[doctype.end() :]
+    if re.search(r"<!DOCTYPE", text, re.IGNORECASE):
+        raise ImageError(
+            path,
+            "SVG has a DOCTYPE with declarations of its own ([...]), which is not allowed: export "
+            "the SVG again without them, e.g. from Illustrator with File > Export > Export As > SVG",
+        )
+    return text
+
+
 def sanitise_svg(text: str, path: str) -> str:
-    """Parse, check and re-serialise SVG text; ``ImageError`` for anything unsafe."""
-    if re.search(r"<!DOCTYPE|<!ENTITY", text, re.IGNORECASE):
-        raise ImageError(path, "SVG has a DOCTYPE or ENTITY declaration, which is not allowed")
+    """Parse, check and re-serialise SVG text; ``ImageError`` for anything unsafe.
+
+    A DOCTYPE that only names a DTD is dropped (`drop_doctype`); entities are refused."""
+    text = drop_doctype(text, path)
     parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start-ns", "start"))
     prefixes: dict[str, str] = {}
     root: ET.Element | None = None
     try:
         parser.feed(text)
+        # Events first: they raise a syntax error where the parser found it; close() after an
+        # error would report the position again, wrongly (line numbers doubled).
+        events = list(parser.read_events())
         parser.close()
+        events += parser.read_events()
         # typeshed's event union also has 1-tuples; these events give (prefix, uri) or an Element
-        for event, item in cast("Iterator[tuple[str, Any]]", parser.read_events()):
+        for event, item in cast("list[tuple[str, Any]]", events):
             if event == "start-ns":
                 prefix, uri = item
                 prefixes.setdefault(uri, prefix)
@@ -201,7 +250,7 @@ def _serialise(root: ET.Element, source_prefixes: dict[str, str]) -> str:
     its prefix from the source (``xlink`` for XLink), declared once on the root element."""
     element_prefix: dict[str, str] = {NS_SVG: "", NS_XLINK: "xlink", NS_XML: "xml"}
     attr_prefix: dict[str, str] = {NS_XLINK: "xlink", NS_XML: "xml"}
-    taken = {"xlink", "xml", "xmlns", "openbadges", ""}
+    taken = {"xlink", "xml", "xmlns", "openbadges", "clr", ""}
     declared: dict[str, str] = {}  # prefix -> uri, except xml
 
     def allocate(uri: str, table: dict[str, str]) -> str:
@@ -269,8 +318,6 @@ def _serialise(root: ET.Element, source_prefixes: dict[str, str]) -> str:
     return "".join(body)
 
 
-
-
 # --------------------------------------------------------------------------------------------------
 # SVG baking: string splicing on a prepared SVG
 # --------------------------------------------------------------------------------------------------
@@ -336,7 +383,7 @@ def _cdata(text: str) -> str:
 
 
 def bake_svg(
-    svg: PreparedSvg | str, text: str, version: int = 3, *, verify: str | None = None
+    svg: PreparedSvg | str, text: str, version: int | str = 3, *, verify: str | None = None
 ) -> str:
     """Return the SVG with one ``openbadges:`` element directly after the ``<svg>`` start tag.
 
@@ -348,14 +395,17 @@ def bake_svg(
     An existing ``openbadges:`` element is replaced. ``"]]>"`` in ``text`` is split across CDATA
     sections; carriage returns and characters XML cannot carry raise ``ImageError``.
     """
+    prefix = "openbadges"
     if version == 3:
         namespace, element = NS_OB3, "credential"
+    elif version == "clr":
+        namespace, element, prefix = NS_CLR, "credential", "clr"
     elif version == 2:
         namespace, element = NS_OB2, "assertion"
         if not verify:
             raise ValueError("OB 2.0 SVG baking needs verify= (the hosted assertion URL or a JWS)")
     else:
-        raise ValueError(f"unknown Open Badges version {version!r} (expected 2 or 3)")
+        raise ValueError(f"unknown Open Badges version {version!r} (expected 2, 3 or 'clr')")
     for value, what in ((text, "text"), (verify or "", "verify")):
         bad = XML_ILLEGAL_RE.search(value)
         if bad:
@@ -368,11 +418,11 @@ def bake_svg(
         head, rest, self_closing = _split_svg(svg.data, trusted=True)
     else:
         head, rest, self_closing = _split_svg(svg, trusted=False)
-    start = f"<openbadges:{element}"
+    start = f"<{prefix}:{element}"
     if verify is not None:
         start += f' verify="{escape_attr(verify)}"'
-    baked = f"{start}>{_cdata(text)}</openbadges:{element}>" if text else f"{start}/>"
-    head += f' xmlns:openbadges="{namespace}">'
+    baked = f"{start}>{_cdata(text)}</{prefix}:{element}>" if text else f"{start}/>"
+    head += f' xmlns:{prefix}="{namespace}">'
     if self_closing:
         return head + baked + "</svg>" + rest
     return head + baked + rest
@@ -381,15 +431,15 @@ def bake_svg(
 _FIRST_ELEMENT_RE = re.compile(r"<[A-Za-z_]")
 
 
-def extract_svg(data: str | bytes, version: int = 3) -> str | None:
+def extract_svg(data: str | bytes, version: int | str = 3) -> str | None:
     """Return the baked credential (v3) or assertion (v2) of an SVG, or ``None``.
 
     The element's text (CDATA) is returned; an element with no text returns its ``verify`` attribute
     (VC-JWT for OB 3.0, hosted URL or JWS for OB 2.0).
     """
-    namespace = {3: NS_OB3, 2: NS_OB2}.get(version)
+    namespace = {3: NS_OB3, 2: NS_OB2, "clr": NS_CLR}.get(version)
     if namespace is None:
-        raise ValueError(f"unknown Open Badges version {version!r} (expected 2 or 3)")
+        raise ValueError(f"unknown Open Badges version {version!r} (expected 2, 3 or 'clr')")
     text = decode_svg(data, "<svg>") if isinstance(data, bytes) else data
     if len(text) > MAX_BYTES * 2:
         raise ImageError(None, "SVG too large")
@@ -404,12 +454,10 @@ def extract_svg(data: str | bytes, version: int = 3) -> str | None:
         root = ET.fromstring(text)
     except ET.ParseError as exc:
         raise ImageError(None, f"SVG is not well-formed XML: {exc}") from None
-    tag = f"{{{namespace}}}{'credential' if version == 3 else 'assertion'}"
+    tag = f"{{{namespace}}}{'assertion' if version == 2 else 'credential'}"
     element = root.find(f".//{tag}") if root.tag != tag else root
     if element is None:
         return None
     if element.text:
         return element.text
     return element.get("verify", "")
-
-

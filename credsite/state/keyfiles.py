@@ -12,6 +12,8 @@ compromised (`credsite keys compromised`) is never published in a DID document a
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import os
 import stat
@@ -226,3 +228,71 @@ def write_key_file(config: SiteConfig, issuer: str, key: SigningKey) -> Path:
     config.keys_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(path, text.encode("ascii"), mode=stat.S_IRUSR | stat.S_IWUSR)
     return path
+
+
+# -- the private-links secret (visibility: private) -----------------------------------------------
+
+LINKS_SECRET_FILE = "private-links.secret"
+LINKS_SECRET_ENV = "CREDSITE_PRIVATE_LINKS_SECRET"
+DEMO_LINKS_LABEL = (
+    b"credsite public demo private-links secret - anyone can open private credentials with it"
+)
+
+
+@dataclass(frozen=True)
+class LinksSecret:
+    """The site's secret from which each private credential's key is derived (issuing.private)."""
+
+    secret: bytes
+    source: str
+    demo: bool = False
+    created: bool = False
+    """Written by this call (a first private award): back it up like a signing key."""
+
+
+def links_secret(config: SiteConfig, *, create: bool) -> LinksSecret | None:
+    """The secret from $CREDSITE_PRIVATE_LINKS_SECRET or keys/private-links.secret (base64url of
+    32 bytes), else the public demo secret on a demo-key site, else a new one written to
+    keys/ (mode 0600) when `create`, else None."""
+    text = os.environ.get(LINKS_SECRET_ENV)
+    shown = "$" + LINKS_SECRET_ENV
+    path = config.keys_dir / LINKS_SECRET_FILE
+    if text is None and path.is_file():
+        shown = f"{config.keys}/{LINKS_SECRET_FILE}"
+        text = read_key_file(path, shown)
+    if text is not None:
+        return LinksSecret(_parse_links_secret(text, shown), shown)
+    if config.demo_key:
+        return LinksSecret(hashlib.sha256(DEMO_LINKS_LABEL).digest(), "demo secret", demo=True)
+    if not create:
+        return None
+    secret = os.urandom(32)
+    encoded = base64.urlsafe_b64encode(secret).rstrip(b"=").decode("ascii")
+    config.keys_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(
+        path,
+        (
+            "# credsite private-links secret: every private credential's key (the #part of its\n"
+            "# link) is derived from it. Never publish or commit it; back it up: without it the\n"
+            "# links already sent stop opening at the next build.\n" + encoded + "\n"
+        ).encode("ascii"),
+        mode=0o600,
+    )
+    return LinksSecret(secret, f"{config.keys}/{LINKS_SECRET_FILE}", created=True)
+
+
+def _parse_links_secret(text: str, shown: str) -> bytes:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    where = None if shown.startswith("$") else Location(shown)
+    try:
+        if len(lines) != 1:
+            raise ValueError
+        secret = base64.urlsafe_b64decode(lines[0] + "=" * (-len(lines[0]) % 4))
+    except (ValueError, binascii.Error):
+        secret = b""
+    if len(secret) != 32:
+        raise CredsiteError(
+            f"{'' if where else shown + ': '}expected one line: 32 random bytes in base64url",
+            where,
+        )
+    return secret

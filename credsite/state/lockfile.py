@@ -110,8 +110,34 @@ class CompromisedEntry:
     credential of the issuer is signed with a current key."""
 
 
+@dataclass(frozen=True)
+class ClrEntry:
+    """A recipient's learner record (CLR 2.0, `clr: true`): what never changes."""
+
+    recipient: str
+    """Digest of the recipient's normalised email (`credsite.issuing.clr.recipient_key`)."""
+    credential: str
+    """Random token that names the record's files: records/<token>.json."""
+    minted: str
+    salt: str
+    """Salt of the recipient's identity hash in the record."""
+
+
+@dataclass(frozen=True)
+class ClrUpdate:
+    """When a learner record last changed: its `validFrom` and proof `created`."""
+
+    recipient: str
+    digest: str
+    """sha256 of the record as signed, without `validFrom` and proof: a new one means a change."""
+    updated: str
+
+
 Identity = SiteEntry | IssuerEntry
-Entry = AwardEntry | KeyEntry | ListEntry | SiteEntry | IssuerEntry | CompromisedEntry
+Entry = (
+    AwardEntry | KeyEntry | ListEntry | SiteEntry | IssuerEntry | CompromisedEntry | ClrEntry
+    | ClrUpdate
+)  # fmt: skip
 KINDS: dict[str, type] = {
     "site": SiteEntry,
     "issuer": IssuerEntry,
@@ -119,6 +145,8 @@ KINDS: dict[str, type] = {
     "compromised": CompromisedEntry,
     "list": ListEntry,
     "award": AwardEntry,
+    "clr": ClrEntry,
+    "clr-update": ClrUpdate,
 }
 """Line types, in the order the file lists them."""
 
@@ -131,6 +159,8 @@ class Lockfile:
     sites: list[SiteEntry] = field(default_factory=list)
     issuers: list[IssuerEntry] = field(default_factory=list)
     compromised: list[CompromisedEntry] = field(default_factory=list)
+    clrs: dict[str, ClrEntry] = field(default_factory=dict)
+    clr_updates: dict[str, list[ClrUpdate]] = field(default_factory=dict)
     locked: bool = False
     clock: Clock = system_clock
     rng: random.Random = field(default_factory=secrets.SystemRandom)
@@ -151,6 +181,7 @@ class Lockfile:
         except (OSError, UnicodeDecodeError) as exc:
             raise CredsiteError(f"cannot read the lockfile: {exc}", Location(shown)) from None
         award_lines: dict[str, int] = {}
+        clr_lines: dict[str, int] = {}
         identity_lines: dict[Identity, int] = {}
         for number, line in enumerate(lines, 1):
             text = line.strip()
@@ -194,6 +225,22 @@ class Lockfile:
                     identity_lines[entry] = number
             elif isinstance(entry, CompromisedEntry):
                 lock._add_compromised(entry)
+            elif isinstance(entry, ClrEntry):
+                known_clr = lock.clrs.get(entry.recipient)
+                if known_clr is not None and known_clr != entry:
+                    problems.add(
+                        where,
+                        f"learner record {entry.recipient} was recorded twice with different "
+                        f"values (see line {clr_lines[entry.recipient]}): probably made on two "
+                        "branches; keep the line of the record already published",
+                    )
+                    continue
+                lock.clrs[entry.recipient] = entry
+                clr_lines[entry.recipient] = number
+            elif isinstance(entry, ClrUpdate):
+                updates = lock.clr_updates.setdefault(entry.recipient, [])
+                if entry not in updates:
+                    updates.append(entry)
             elif entry not in lock.lists.setdefault((entry.issuer, entry.list, entry.purpose), []):
                 lock.lists[(entry.issuer, entry.list, entry.purpose)].append(entry)
         owners: dict[tuple[int, int], str] = {}
@@ -251,6 +298,33 @@ class Lockfile:
         self._used.setdefault(list_number, set()).add(index)
         self.minted.append(f"award {description}")
         return entry
+
+    def clr(self, recipient: str, description: str) -> ClrEntry:
+        """A recipient's learner record (token, salt), recorded now if this is its first build."""
+        entry = self.clrs.get(recipient)
+        if entry is not None:
+            return entry
+        self._refuse_if_locked(f"a learner record for {description}")
+        token = base64.b32encode(self.rng.randbytes(16)).decode("ascii").rstrip("=").lower()
+        entry = ClrEntry(
+            recipient, token, format_datetime(self.clock()), self.rng.randbytes(16).hex()
+        )
+        self.clrs[recipient] = entry
+        self.minted.append(f"learner record of {description}")
+        return entry
+
+    def clr_updated(self, recipient: str, digest: str, description: str) -> str:
+        """When the learner record last changed: recorded now if `digest` is new (a changed
+        record is signed again, with this time as its validFrom; its URL stays)."""
+        for entry in self.clr_updates.get(recipient, []):
+            if entry.digest == digest:
+                self.clr_updates[recipient] = [entry]  # one line again after a union merge
+                return entry.updated
+        self._refuse_if_locked(f"the new state of the learner record of {description}")
+        entry = ClrUpdate(recipient, digest, format_datetime(self.clock()))
+        self.clr_updates[recipient] = [entry]
+        self.minted.append(f"learner record of {description} changed")
+        return entry.updated
 
     def recorded_indices(self, issuer: str, list_number: int, purpose: str) -> frozenset[int]:
         """Every index any record of the list has set (after a union merge: of both branches)."""
@@ -417,6 +491,11 @@ class Lockfile:
                 key=lambda e: (e.issuer, e.list, e.purpose),
             ),
             *sorted(self.awards.values(), key=lambda e: e.award),
+            *sorted(self.clrs.values(), key=lambda e: e.recipient),
+            *sorted(
+                (e for es in self.clr_updates.values() for e in es),
+                key=lambda e: (e.recipient, e.updated, e.digest),
+            ),
         ]
         return [_dump(e) for e in entries]
 

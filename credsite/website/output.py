@@ -43,10 +43,16 @@ from os import link as _hard_link  # bound here: a test that stops os.link aims 
 from pathlib import Path
 from typing import Any
 
-from credsite.cache import KeptMap
-from credsite.errors import CredsiteError
+from credsite.cache import KeptMap, digest
+from credsite.errors import CredsiteError, Location
 from credsite.values import json_bytes
 
+OUTPUT_MARKER = ".credsite-output"
+"""A file every build writes into its output folder: the folder is credsite's to replace."""
+OUTPUT_MARKER_TEXT = (
+    b"This folder is written by credsite build, which replaces it whole on every build:\n"
+    b"edit the site's content, not these files.\n"
+)
 MANIFEST_VERSION = "site manifest 1: inputs, sha256, size, inode, mtime_ns"
 DIGEST_LENGTH = 32
 """Hex digits of each digest kept in the manifest (128 bits: to tell versions of a file apart)."""
@@ -55,6 +61,21 @@ Scan = Callable[[str, bytes], None]
 """Looks at every file's bytes before it is published (`credsite.website.secrets.Scanner`)."""
 Progress = Callable[[str, int, int], None]
 """(stage, done, total), as `credsite.build.build` reports it."""
+
+
+@dataclass(frozen=True)
+class Seal:
+    """The files published encrypted (private credentials, `credsite.issuing.private`): each is
+    given to `Output.add` in clear under its own path and published as NAME + `suffix`."""
+
+    paths: dict[str, tuple[str, str]]
+    """Path as added -> (credential token, NAME it is encrypted under)."""
+    encrypt: Callable[[str, str, bytes], bytes]
+    """(token, name, plaintext) -> the published bytes (deterministic)."""
+    inputs: str
+    """What the encrypted bytes depend on besides the plaintext (a digest of the secret): part of
+    a sealed file's fingerprint, so a new secret makes every sealed file again."""
+    suffix: str = ".enc"
 
 
 class Output:
@@ -72,6 +93,7 @@ class Output:
         shown: str = "",
         manifest: Path | None = None,
         scan: Scan | None = None,
+        seal: Seal | None = None,
     ) -> None:
         self.target = target.absolute()
         self._target = str(self.target)
@@ -80,6 +102,7 @@ class Output:
         self._staging = str(self.staging)
         self.manifest = KeptMap(manifest, MANIFEST_VERSION)
         self.scan = scan
+        self.seal = seal
         self.records: dict[str, list[Any]] = {}
         """This build's files: path -> [inputs, sha256, size, inode, mtime_ns]."""
         self.linked: list[str] = []
@@ -93,12 +116,18 @@ class Output:
 
     def add(self, path: str, data: bytes | str, *, inputs: str = "", scan: bool = True) -> None:
         """Add one file. `inputs`: the fingerprint of what it was made from (see `keep`);
-        `scan=False` only for a file made of others that were scanned (a baked image)."""
-        self._check(path)
-        inputs = inputs[:DIGEST_LENGTH]
+        `scan=False` only for a file made of others that were scanned (a baked image). A path
+        `seal` names is scanned as given, then published encrypted (see `Seal`)."""
         raw = data.encode("utf-8") if isinstance(data, str) else data
         if scan and self.scan is not None:
             self.scan(path, raw)
+        sealed = self.seal.paths.get(path) if self.seal is not None else None
+        if sealed is not None and self.seal is not None:
+            token, name = sealed
+            path, inputs = name + self.seal.suffix, self._sealed_inputs(inputs)
+            raw = self.seal.encrypt(token, name, raw)
+        self._check(path)
+        inputs = inputs[:DIGEST_LENGTH]
         sha = hashlib.sha256(raw).hexdigest()[:DIGEST_LENGTH]
         previous = self._in_place(path)
         if previous is not None and previous[1] == sha:
@@ -112,6 +141,9 @@ class Output:
     def keep(self, path: str, inputs: str) -> bool:
         """Keep the file the site in place has at `path` if it was made from the same `inputs` (a
         `credsite.cache.fingerprint`): True, and the file need not be made again."""
+        sealed = self.seal.paths.get(path) if self.seal is not None else None
+        if sealed is not None and self.seal is not None:
+            path, inputs = sealed[1] + self.seal.suffix, self._sealed_inputs(inputs)
         self._check(path)
         inputs = inputs[:DIGEST_LENGTH]
         previous = self._in_place(path)
@@ -119,6 +151,10 @@ class Output:
             return False
         self._link(path, previous)
         return True
+
+    def _sealed_inputs(self, inputs: str) -> str:
+        assert self.seal is not None
+        return digest(inputs, self.seal.inputs) if inputs else ""
 
     @property
     def files(self) -> int:
@@ -261,6 +297,63 @@ def check_target(target: Path, site_root: Path, protected: list[Path]) -> None:
             raise CredsiteError(f"output folder {target} overlaps {path}")
     if (resolved / "site.yaml").exists():
         raise CredsiteError(f"output folder {target} holds a site.yaml: refusing to replace it")
+
+
+SHOWN_FILES = 5
+"""How many of the files a build would delete `check_replaceable` names."""
+_COUNTED_FILES = 100_000
+
+
+def check_replaceable(target: Path, location: Location | None, shown: str) -> None:
+    """Refuse to replace a folder credsite did not make: a build replaces its output whole.
+
+    Replaced: nothing, an empty folder, a folder holding `OUTPUT_MARKER` (written by every build),
+    or one shaped like the output of a credsite from before the marker (``.nojekyll``,
+    ``credentials/`` and ``did.json`` or ``.well-known/did.json``). Anything else holds files of
+    the user's, which the swap would delete: a `CredsiteError` at `location` (site.yaml's
+    ``output``, or the -o option) naming them.
+    """
+    if not os.path.lexists(target):
+        return
+    if not target.is_dir():
+        raise CredsiteError(
+            f"the output {shown} is a file, not a folder, and a build would replace it: choose "
+            "a new or empty folder",
+            location,
+        )
+    if (target / OUTPUT_MARKER).is_file() or _older_output(target):
+        return
+    files: list[str] = []
+    for folder, dirs, names in os.walk(target):  # symbolic links are listed, never followed
+        dirs.sort()
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        for name in sorted([*names, *links]):
+            files.append(Path(folder, name).relative_to(target).as_posix())
+        if len(files) > _COUNTED_FILES:
+            break
+    if not files:
+        return  # an empty folder (or only empty folders)
+    count = f"more than {_COUNTED_FILES:,}" if len(files) > _COUNTED_FILES else f"{len(files)}"
+    listed = ", ".join(f"{shown.rstrip('/')}/{name}" for name in files[:SHOWN_FILES])
+    if len(files) > SHOWN_FILES:
+        listed += f" and {len(files) - SHOWN_FILES if count.isdigit() else 'many'} more"
+    where = "pass -o" if location and location.path.startswith("-o") else "set 'output' to"
+    raise CredsiteError(
+        f"the output folder {shown} holds {count} file{'s' if count != '1' else ''} that "
+        f"credsite did not write ({listed}): a build replaces its output folder whole and would "
+        f"delete them: {where} a new or empty folder (such as _site), or move those files out "
+        "of it",
+        location,
+    )
+
+
+def _older_output(folder: Path) -> bool:
+    """The output of a credsite from before `OUTPUT_MARKER`, recognised by its shape."""
+    return (
+        (folder / ".nojekyll").is_file()
+        and (folder / "credentials").is_dir()
+        and ((folder / "did.json").is_file() or (folder / ".well-known" / "did.json").is_file())
+    )
 
 
 @dataclass

@@ -23,6 +23,8 @@ from urllib.parse import quote, urlencode
 from credsite.cache import digest, fingerprint
 from credsite.colour import WHITE, mix, readable_on, text_on
 from credsite.content.model import Achievement, Award, Issuer, Site
+from credsite.issuing import clr
+from credsite.issuing.clr import Record
 from credsite.issuing.issued import Issued
 from credsite.issuing.ob3 import VC_V2
 from credsite.issuing.ob3 import field_label as field_label  # re-exported: themes and tests use it
@@ -251,16 +253,19 @@ def add_pages(
     keys_withdrawn: dict[str, dt.datetime] | None = None,
     inputs: str = "",
     progress: Callable[[int], None] | None = None,
+    records: list[Record] | None = None,
 ) -> None:
     """Every HTML page and the theme's static files.
 
     `keys_withdrawn`: issuer -> when it last withdrew a compromised key (`credsite keys
     compromised`); copies of its credentials downloaded before then no longer verify.
     `progress(credential pages done)`.
+    `records`: the learner records (``clr: true``), each with a transcript page.
 
-    A credential page is made only when what it is made from changed since the site in place was
-    built (`Output.keep`): the credential and its award, the site's settings, issuers and
-    achievements, the theme, and `inputs` (what else the caller knows a page depends on).
+    A credential (or learner record) page is made only when what it is made from changed since
+    the site in place was built (`Output.keep`): the credential and its award, the site's
+    settings, issuers, achievements and pathways, the theme, and `inputs` (what else the caller
+    knows a page depends on).
     """
     config = site.config
     theme = render.load_theme(config)
@@ -272,6 +277,7 @@ def add_pages(
         config,
         site.issuers,
         site.achievements,
+        site.pathways,
         primary.slug if primary else None,
         demo_key,
         extra_head,
@@ -286,10 +292,16 @@ def add_pages(
         "extra_head": extra_head,
         "primary_issuer": primary,
         "type_label": type_label,
+        "noindex": config.noindex,
+        "pathways": site.pathways,
     }
     qr = QrCodes()
     by_achievement: dict[str, list[Issued]] = {}
     for item in issued:
+        if item.award.withdrawn or item.award.visibility == "private":
+            continue  # never listed
+        if item.award.visibility != "public" and not config.list_recipients:
+            continue  # unlisted: listed only on a site that still says `list_recipients: true`
         by_achievement.setdefault(item.award.achievement, []).append(item)
 
     def page(
@@ -298,7 +310,7 @@ def add_pages(
         """Render `template` to `path`, branded with the colours of `owner`."""
         full = {
             **common,
-            "page_url": urls.url(path),
+            "page_url": urls.url(context.pop("page_path", path)),
             "brand": brand(owner or primary),
             "home_url": context.pop("home_url", None),
             "og": None,
@@ -358,7 +370,10 @@ def add_pages(
             achievement=achievement,
             issuer=issuer,
             valid_for=duration_text(achievement.valid_for),
-            holders=by_achievement.get(achievement.slug, []) if config.list_recipients else [],
+            pathway=site.pathways.get(achievement.slug),
+            within=duration_text(p.within) if (p := site.pathways.get(achievement.slug)) else "",
+            counts_towards=counts_towards(site, achievement.slug),
+            holders=by_achievement.get(achievement.slug, []),
             og=OpenGraph(
                 title=f"{achievement.name} · {issuer.name}",
                 description=shorten(achievement.description),
@@ -374,13 +389,26 @@ def add_pages(
         path = urls.credential_path(item.entry.credential, "html")
         made_from = digest(site_inputs, item.json_bytes, fingerprint(item.award, item.entry,
                            item.dates, item.state, item.detached_proof))  # fmt: skip
-        if site_output.keep(path, made_from):
+        if item.award.withdrawn:  # a notice naming neither the recipient nor the achievement
+            if not site_output.keep(path, made_from):
+                page("withdrawn.html", path, primary, inputs=made_from)
+            continue
+        private = item.award.visibility == "private"
+        # A private credential's page is a shell that names nobody; the page itself goes to
+        # PATH.enc, which the site output encrypts as it is added (build._seal) and the shell
+        # decrypts with the link's #key.
+        if private and not site_output.keep(path, made_from):
+            page("private.html", path, primary, inputs=made_from,
+                 sealed_path=path.removesuffix(".html"))  # fmt: skip
+        target = path + (".enc" if private else "")
+        if site_output.keep(target, made_from):
             continue
         page(
             "credential.html",
-            path,
+            target,
             issuer,
             inputs=made_from,
+            page_path=path,
             **credential_context(
                 item,
                 achievement,
@@ -388,12 +416,90 @@ def add_pages(
                 urls,
                 config.status.publish_reasons,
                 qr,
-                ob2=config.ob2 and config.ob2_baked,
+                ob2=config.ob2 and config.ob2_baked and not private,  # none for private
                 key_withdrawn=(keys_withdrawn or {}).get(issuer.slug),
             ),
+            noindex=config.noindex and item.award.visibility != "public",
+        )
+    for record in records or []:
+        primary_issuer = site.issuers[site.primary_issuer]
+        path = urls.record_path(record.token, "html")
+        made_from = digest(site_inputs, record.json_bytes, fingerprint(record.name, record.entry,
+                           [(i.award, i.entry, i.dates, i.state) for i in record.credentials]))  # fmt: skip
+        if site_output.keep(path, made_from):
+            continue
+        page(
+            "record.html",
+            path,
+            primary_issuer,
+            inputs=made_from,
+            **record_context(record, site, urls, qr),
         )
     for path, data in static.items():
         site_output.add(path, data)
+
+
+def counts_towards(site: Site, slug: str) -> list[Achievement]:
+    """The pathways that name achievement `slug` among their requirements, by name."""
+    found = [
+        site.achievements[p]
+        for p, pathway in site.pathways.items()
+        if slug in pathway.component_slugs()
+    ]
+    return sorted(found, key=lambda a: (a.name, a.slug))
+
+
+def record_context(record: Record, site: Site, urls: Urls, qr: QrCodes) -> dict[str, Any]:
+    """The learner record page's variables (docs/themes.md "record.html")."""
+    rows = []
+    for index, item in enumerate(record.credentials):
+        achievement = site.achievements[item.award.achievement]
+        rows.append(
+            {
+                "index": index,
+                "item": item,
+                "achievement": achievement,
+                "issuer": site.issuers[achievement.issuer],
+                "dates": item.dates,
+                "state": item.state,
+                "page": urls.credential_path(item.entry.credential, "html"),
+                "pathway": achievement.slug in site.pathways,
+            }
+        )
+    # the signed associations, grouped by pathway: [(index of the first, [indices of each])]
+    links = record.document["credentialSubject"].get("association", [])
+    groups: dict[str, list[int]] = {}
+    for index, link in enumerate(links):
+        groups.setdefault(link["targetId"], []).append(index)
+    token = record.token
+    page_url = urls.url(urls.record_path(token, "html"))
+    updated = clr.updated(record)
+    return {
+        "record": record,
+        "credential": record.document,
+        "token": token,
+        "recipient": record.name,
+        "issuer": site.issuers[site.primary_issuer],
+        "rows": rows,
+        "pathway_groups": [(indices[0], indices) for indices in groups.values()],
+        "names": {a["id"]: a["name"] for a in record.document["credentialSubject"]["achievement"]},
+        "updated": updated,
+        "files": {
+            "json": urls.record_path(token, "json"),
+            "png": urls.record_path(token, "png"),
+            "svg": urls.record_path(token, "svg"),
+        },
+        "download_name": (slugify(record.name, ascii_only=False) or token) + "-learner-record.json",
+        "qr_svg": qr.svg(page_url, f"QR code: the address of this learner record, {page_url}"),
+        "og": OpenGraph(
+            title=f"Learner record of {record.name}",
+            description=shorten(
+                f"{len(rows)} credential{'' if len(rows) == 1 else 's'} of {record.name}, "
+                f"signed by {site.issuers[site.primary_issuer].name}."
+            ),
+            url=page_url,
+        ),
+    }
 
 
 def _share_image(achievement: Achievement, issuer: Issuer, urls: Urls) -> dict[str, Any]:

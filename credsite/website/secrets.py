@@ -28,6 +28,10 @@ class Form:
     needle: bytes
 
 
+LINKS_SECRET = "(private-links secret)"
+"""The `issuer` of the forms of the private-links secret (`key_forms(LINKS_SECRET, secret, b"")`)."""
+
+
 def key_forms(issuer: str, seed: bytes, public: bytes) -> list[Form]:
     """Byte strings any of which, found in a file, means the file holds this private key."""
     forms = [
@@ -86,6 +90,12 @@ class Scanner:
                 f"which would be published in {where}: remove it. If this file was ever shared "
                 f"or committed, make a new key: credsite keys generate --rotate {form.issuer}"
             )
+            if form.issuer == LINKS_SECRET:
+                message = (
+                    f"this is the site's private-links secret (as {form.form}), which would be "
+                    f"published in {where}: remove it. Anyone who has it can open every private "
+                    "credential of the site."
+                )
             places = [
                 Location(_shown(path, root), *position)
                 for path, data in texts

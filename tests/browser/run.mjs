@@ -221,6 +221,40 @@ test('an expired credential page says expired', async () => {
   await close(page);
 });
 
+/** The example's private credential and the key of its full link (credsite roster gives it). */
+function privateLink() {
+  const csv = execFileSync(PYTHON, ['-m', 'credsite', 'roster', '--export', '-'], {
+    cwd: join(dirname(sitePath), 'src'), stdio: ['ignore', 'pipe', 'ignore'],
+  }).toString();
+  const match = csv.match(/credentials\/([a-z2-7]+)\.html#([A-Za-z0-9_-]+)/);
+  if (!match) throw new Skip('the example site has no private credential');
+  return { token: match[1], key: match[2] };
+}
+
+test('a private credential opens with the key in its link and verifies; without it, it cannot open', async () => {
+  const { token, key } = privateLink();
+  const page = await newPage();
+  await page.goto(`${base}/site/credentials/${token}.html#${key}`);
+  await page.waitForSelector('[data-verification]', { timeout: VERIFY_TIMEOUT });  // once opened
+  const status = await verification(page);
+  const checks = await checksText(page);
+  assertEqual(status, 'verified', `verification result (checks: ${checks.join(' | ')})`);
+  assert(checks.some((c) => /signature matches/.test(c)), 'the signature check is listed');
+  assertEqual(page.errors.join('\n'), '', 'no script errors');
+  await page.screenshot({ path: shot('private-opened.png'), fullPage: true });
+  for (const [label, hash] of [['no key', ''], ['a wrong key', '#' + 'A'.repeat(43)], ['a truncated key', '#' + key.slice(0, 20)]]) {
+    await page.goto('about:blank');
+    await page.goto(`${base}/site/credentials/${token}.html${hash}`);
+    await page.waitForFunction(
+      () => document.querySelector('[data-private]')?.getAttribute('data-private') === 'failed',
+      null, { timeout: VERIFY_TIMEOUT });
+    const text = await page.textContent('[data-private-status]');
+    assert(/cannot be opened/.test(text || ''), `with ${label} the page says it cannot open: ${text}`);
+    assert(!(await page.$('[data-verification]')), `with ${label} no credential is shown`);
+  }
+  await close(page);
+});
+
 test('every credential page ends in the state the build gave it', async () => {
   const expected = { active: 'verified', revoked: 'revoked', suspended: 'suspended', expired: 'expired' };
   const page = await newPage();
@@ -265,7 +299,7 @@ async function expectFailed(path, why) {
 }
 
 test('a field value edited only in the page fails, naming the field', async () => {
-  await expectFailed(`tampered/credentials/${tampered.field}.html`, /“Cohort” field as “a value that was never signed” but the signed credential says “Spring 2026”/);
+  await expectFailed(`tampered/credentials/${tampered.field}.html`, /“[^”]+” field as “a value that was never signed” but the signed credential says “[^”]+”/);
 });
 
 test('a date edited only in the page fails', async () => {
@@ -437,6 +471,7 @@ test('every page type fits a 360px (and 320px) wide phone without sideways scrol
   // Measured once the page has settled: a credential page after its verification has filled in
   // the result and the list of checks (opened), since those change the side column's content.
   const paths = ['index.html', issuerPath, achievementPath, '404.html', 'credentials/no-such-credential.html'];
+  if (recordPath) paths.push(recordPath);
   for (const state of ['active', 'revoked', 'suspended', 'expired']) {
     if (Object.values(states).includes(state)) paths.push(`credentials/${tokenWith(state)}.html`);
   }
@@ -472,11 +507,12 @@ for (const [label, path] of [
   ['issuer', () => issuerPath],
   ['404', () => '404.html'],
   ['missing page (404.html served at a nested path)', () => 'credentials/no-such-credential.html'],
+  ['learner record', () => { needRecords(); return recordPath; }],
 ]) {
   test(`axe-core: no violations on the ${label} page`, async () => {
     const page = await newPage();
     await page.goto(`${base}/site/${path()}`);
-    if (label.startsWith('credential')) await verification(page);
+    if (label.startsWith('credential') || label === 'learner record') await verification(page);
     await axe(page, label);
     assertEqual(page.errors.filter((e) => !/404/.test(e)).join('\n'), '', 'no script errors');
     await close(page);
@@ -553,6 +589,65 @@ test('screenshots: credential page at 1280px and 390px, and the other page types
   await close(phone);
 });
 
+// -- learner records (CLR 2.0) ------------------------------------------------------------------
+
+function needRecords() {
+  if (!recordPath) throw new Skip('the example site publishes no learner records (clr: true)');
+}
+
+test('a learner record page verifies: its signature, then every credential in it', async () => {
+  needRecords();
+  const page = await newPage();
+  await page.goto(`${base}/site/${recordPath}`);
+  const status = await verification(page);
+  const checks = await checksText(page);
+  assertEqual(status, 'verified', `verification result (checks: ${checks.join(' | ')})`);
+  assert(checks.every((c) => c.startsWith('check-ok')), `every check passes: ${checks.join(' | ')}`);
+  const count = (await page.$$('.record-table tbody tr')).length;
+  assert(count >= 3, `the record lists its credentials (${count})`);
+  for (let i = 1; i <= count; i++) {
+    assert(checks.some((c) => c.includes(`credential ${i} is the one published at`)), `credential ${i} compared with the published one`);
+  }
+  assert(checks.some((c) => /not revoked/.test(c)), 'the credentials\' status lists are checked');
+  assert(checks.some((c) => /values this page shows as the credential/.test(c)), 'the page check ran');
+  assert(/Each of its \d+ credentials is signed by its issuer/.test(await page.textContent('.verification-detail')), 'the record summary');
+  assert(await page.isVisible('.record-pathways'), 'the pathway its credentials make is shown');
+  assertEqual(page.errors.join('\n'), '', 'no script errors');
+  await page.screenshot({ path: shot('record-desktop.png'), fullPage: true });
+  await close(page);
+});
+
+test('a learner record with a nested credential changed fails (its signature no longer matches)', async () => {
+  needRecords();
+  await expectFailed(`tampered/${tamperedRecord.json}`, /signature does not match/);
+});
+
+test('a learner record page showing another credential than the signed one fails, naming it', async () => {
+  needRecords();
+  await expectFailed(`tampered/${tamperedRecord.html}`, /achievement’s name of credential 1 as “Another Badge”/);
+});
+
+test('print view: a learner record prints on one A4 and one Letter page, with its QR code', async () => {
+  needRecords();
+  const page = await newPage({ viewport: { width: 794, height: 1123 } });
+  await page.goto(`${base}/site/${recordPath}`);
+  await verification(page);
+  await page.emulateMedia({ media: 'print' });
+  assert(!(await page.isVisible('.record-side')), 'the verification and download cards are hidden in print');
+  const qr = await page.$('.record-qr svg[role="img"][aria-label]');
+  assert(qr && (await qr.isVisible()), 'the QR code is printed, with a text alternative');
+  assert((await page.textContent('.record-qr figcaption')).includes(recordPath.replace(/\.html$/, '')), 'the page URL is printed beside it');
+  await axe(page, 'learner record in print');
+  await page.screenshot({ path: shot('record-print.png'), fullPage: true });
+  for (const format of ['A4', 'Letter']) {
+    const pdf = await page.pdf({ format, printBackground: true });
+    writeFileSync(shot(`record-${format}.pdf`), pdf);
+    const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page\b(?!s)/g) || []).length;
+    assertEqual(pages, 1, `${recordPath}: ${format} page count`);
+  }
+  await close(page);
+});
+
 test('no request leaves the site while pages load and verify', async () => {
   assertEqual(outside.join(', '), '', 'requests to other hosts');
 });
@@ -561,6 +656,8 @@ test('no request leaves the site while pages load and verify', async () => {
 
 let achievementPath;
 let issuerPath;
+let recordPath;
+let tamperedRecord;
 let sitePath;
 let siteUrl;
 let tampered;
@@ -636,6 +733,26 @@ async function main() {
     const proofJson = JSON.parse(readFileSync(listProof, 'utf8'));
     proofJson.created = '2020-01-01T00:00:00Z';
     writeFileSync(listProof, JSON.stringify(proofJson, null, 2));
+
+    // Learner records: the one with the most credentials; in the tampered copy, one record with
+    // a nested credential changed and another whose page shows another credential's name.
+    const recordsDir = join(site, 'records');
+    const records = existsSync(recordsDir)
+      ? readdirSync(recordsDir).filter((n) => n.endsWith('.json')).sort().map((n) => ({
+        name: n, doc: JSON.parse(readFileSync(join(recordsDir, n), 'utf8')),
+      })).sort((a, b) => b.doc.credentialSubject.verifiableCredential.length - a.doc.credentialSubject.verifiableCredential.length)
+      : [];
+    if (records.length >= 3) {
+      recordPath = `records/${records[0].name.replace(/\.json$/, '.html')}`;
+      const [, json, html] = records.map((r) => r.name.replace(/\.json$/, ''));
+      tamperedRecord = { json: `records/${json}.html`, html: `records/${html}.html` };
+      editJson(`records/${json}.json`, (doc) => { doc.credentialSubject.verifiableCredential[0].credentialSubject.name += ' Jr.'; });
+      const pageFile = join(copy, 'records', `${html}.html`);
+      const before = readFileSync(pageFile, 'utf8');
+      const after = before.replace(/(data-vc="credentialSubject\.verifiableCredential\.0\.credentialSubject\.achievement\.name">)[^<]*/, '$1Another Badge');
+      assert(after !== before, `${pageFile} shows its first credential's name`);
+      writeFileSync(pageFile, after);
+    }
 
     server = await serve({ '/site/': site, '/tampered/': copy, '/tampered-list/': listCopy });
     base = `http://127.0.0.1:${server.address().port}`;

@@ -52,6 +52,7 @@ def test_bundled_contexts_match_spec_copies(spec: Path) -> None:
         OB_CTX: "ob-v3p0-context-3.0.3.json",
         "https://w3id.org/security/data-integrity/v2": "data-integrity-v2.jsonld",
         "https://w3id.org/security/multikey/v1": "multikey-v1.jsonld",
+        "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json": "clr/clr-v2p0-context-2.0.1.json",
     }
     assert set(CONTEXT_FILES) == set(files)
     for url, name in files.items():

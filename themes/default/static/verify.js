@@ -16,6 +16,10 @@
  *  4. validFrom / validUntil against this computer's clock;
  *  5. the page itself: every element marked data-vc="<JSON path>" shows the signed value at that
  *     path (and with data-check-page="all", every signed value the page must show has one).
+ * A learner record (CLR 2.0 ClrCredential, records/<token>.json) gets 1, 2 and 4 for itself (it has
+ * no status of its own), then, for every credential nested in it: that it is the credential this
+ * site publishes at its id, and 2, 3 and 4 for it (an expired one is only noted: a transcript keeps
+ * what was earned); its page is marked data-check-page="record".
  * (The eddsa-rdfc-2022 proofValue needs a JSON-LD processor: `credsite verify`, the wallets and
  * the verifiers linked from the page check it.)
  *
@@ -388,14 +392,15 @@
       return failed ? null : list;
     }
 
-    async function checkStatusEntry(entry, issuer) {
-      var name = 'status';
+    async function checkStatusEntry(entry, issuer, label) {
+      label = label || '';
+      var name = label + 'status';
       if (!entry || typeof entry !== 'object') return add(name, false, 'a credentialStatus entry is not an object');
       if (entry.type !== 'BitstringStatusListEntry') return add(name, false, 'unsupported credentialStatus type ' + entry.type);
       var purpose = entry.statusPurpose;
       var outcome = { revocation: 'revoked', suspension: 'suspended' }[purpose];
       if (!outcome) return add(name, true, 'status purpose ' + purpose + ' is not checked here');
-      name = purpose;
+      name = label + purpose;
       var rawIndex = entry.statusListIndex;
       if (typeof rawIndex !== 'string' || !/^[0-9]+$/.test(rawIndex)) return add(name, false, 'statusListIndex is not a base-10 string');
       var index = parseInt(rawIndex, 10);
@@ -421,7 +426,45 @@
       return add(name, true, 'not ' + outcome + ' (bit ' + index + ' of the signed ' + purpose + ' list is clear)');
     }
 
+    /**
+     * The credentials nested in a learner record: each must be the one this site publishes at
+     * its id, and verify (proofs, key, dates, status) like a credential of its own.
+     */
+    async function checkNested(record) {
+      var nested = asList(record.credentialSubject && record.credentialSubject.verifiableCredential);
+      if (!nested.length) return add('credentials', false, 'the learner record holds no credential');
+      for (var i = 0; i < nested.length; i++) {
+        var vc = nested[i];
+        var label = 'credential ' + (i + 1) + ': ';
+        if (!vc || typeof vc !== 'object' || typeof vc.id !== 'string') {
+          add(label + 'credential', false, 'credential ' + (i + 1) + ' of the record has no id');
+          continue;
+        }
+        var hosted;
+        try { hosted = await fetchJson(vc.id); } catch (e) {
+          if (e instanceof Unsupported) throw e;
+          add(label + 'published', false, 'credential ' + (i + 1) + ' cannot be loaded from ' + localUrl(vc.id) + ': ' + e.message);
+          continue;
+        }
+        if (jcs(hosted) !== jcs(vc)) {
+          add(label + 'published', false, 'credential ' + (i + 1) + ' of the record is not the one published at ' + localUrl(vc.id));
+          continue;
+        }
+        add(label + 'published', true, 'credential ' + (i + 1) + ' is the one published at ' + localUrl(vc.id));
+        var nestedIssuer = issuerId(vc);
+        if (!nestedIssuer) {
+          add(label + 'issuer', false, 'credential ' + (i + 1) + ' names no issuer');
+          continue;
+        }
+        await checkProofs(label, vc, vc.id, nestedIssuer);
+        checkDates(label, vc, true, 'earlier', 'not-yet-valid');
+        var statuses = asList(vc.credentialStatus);
+        for (var j = 0; j < statuses.length; j++) await checkStatusEntry(statuses[j], nestedIssuer, label);
+      }
+    }
+
     var credential;
+    var isRecord = false;
     try {
       credential = await fetchJson(credentialUrl);
     } catch (e) {
@@ -448,6 +491,8 @@
           checkDates('', credential, true, 'expired', 'not-yet-valid');
           var entries = asList(credential.credentialStatus);
           for (var i = 0; i < entries.length; i++) await checkStatusEntry(entries[i], issuer);
+          isRecord = asList(credential.type).indexOf('ClrCredential') >= 0;
+          if (isRecord) await checkNested(credential);
         }
       }
     } catch (e) {
@@ -460,6 +505,7 @@
       status: status,
       checks: checks,
       credential: credential,
+      record: isRecord,
       base: base,
       onIssuerSite: base !== null && base === rootUrl
     };
@@ -608,6 +654,13 @@
   function quoteText(value) { return '\u201c' + (value.length > 80 ? value.slice(0, 79) + '\u2026' : value) + '\u201d'; }
 
   function pathName(doc, path) {
+    var inner = /^credentialSubject\.verifiableCredential\.([0-9]+)\.(.+)$/.exec(path);
+    if (inner) {
+      var nested = resolvePath(doc, 'credentialSubject.verifiableCredential.' + inner[1]);
+      return pathName(nested || {}, inner[2]) + ' of credential ' + (Number(inner[1]) + 1);
+    }
+    if (/^credentialSubject\.association\./.test(path)) return 'pathway';
+    if (path === 'name' && asList(doc.type).indexOf('ClrCredential') >= 0) return 'record\u2019s name';
     if (PATH_NAMES[path]) return PATH_NAMES[path];
     var result = /^credentialSubject\.result\.([0-9]+)\./.exec(path);
     if (result) {
@@ -680,6 +733,19 @@
     return paths;
   }
 
+  /** The signed values a learner record's page (data-check-page="record") must show. */
+  function recordPaths(record) {
+    var paths = ['name', 'validFrom', 'issuer.name'];
+    asList(resolvePath(record, 'credentialSubject.verifiableCredential')).forEach(function (vc, i) {
+      var at = 'credentialSubject.verifiableCredential.' + i + '.';
+      paths.push(at + 'credentialSubject.achievement.name', at + 'issuer.name', at + 'validFrom');
+    });
+    asList(resolvePath(record, 'credentialSubject.association')).forEach(function (a, i) {
+      paths.push('credentialSubject.association.' + i + '.sourceId.name');
+    });
+    return paths;
+  }
+
   /**
    * Compare every value the page shows as part of the credential with the verified JSON: any
    * difference fails the page, naming the field. Checks: data-vc (text; data-vc-format: date,
@@ -745,6 +811,13 @@
         fail('this page says the credential is ' + state + ', but the signed ' + (state === 'expired' ? 'dates say' : 'status list says') + ' it is not');
       }
     });
+    if (el.getAttribute('data-check-page') === 'record') {
+      recordPaths(cred).forEach(function (path) {
+        if (!document.querySelector('[data-vc="' + path + '"]')) {
+          fail('this page does not show the signed ' + pathName(cred, path));
+        }
+      });
+    }
     if (el.getAttribute('data-check-page') === 'all') {
       requiredPaths(cred).forEach(function (path) {
         if (!document.querySelector('[data-vc="' + path + '"]')) {
@@ -772,6 +845,21 @@
     var cred = result.credential || {};
     var issuerName = (cred.issuer && cred.issuer.name) || issuerId(cred) || 'the issuer';
     var firstFailure = result.checks.filter(function (c) { return !c.ok && !c.outcome; })[0];
+    if (result.record) {
+      var count = asList(cred.credentialSubject && cred.credentialSubject.verifiableCredential).length;
+      switch (result.status) {
+        case 'verified':
+          return 'Signed by ' + issuerName + ' on ' + formatDate(cred.validFrom) + ' and unchanged since. Each of its ' +
+            count + ' credential' + (count === 1 ? '' : 's') + ' is signed by its issuer, published on this site and not revoked.';
+        case 'revoked':
+        case 'suspended':
+          return 'The record\u2019s signature is genuine, but a credential in it has been ' + result.status + ' since.';
+        case 'not-yet-valid':
+          return 'The signature is genuine, but the record or a credential in it is only valid from a later date.';
+        case 'failed':
+          return 'Do not rely on this record: ' + (firstFailure ? firstFailure.message : 'a check failed') + '.';
+      }
+    }
     switch (result.status) {
       case 'verified':
         return 'Signed by ' + issuerName + ' and unchanged since it was issued on ' +

@@ -1,0 +1,206 @@
+"""Learner records: one signed CLR 2.0 ``ClrCredential`` per recipient (``clr: true``).
+
+A record holds every credential of one recipient (one normalised email) exactly as published,
+with its own proofs, the achievements they are for, and which of those achievements are part of
+which pathway (CLR ``association``, ``isPartOf``: component -> pathway). It is issued by the
+site's primary issuer at ``records/TOKEN.json``, TOKEN random and recorded once in credsite.lock
+(``clr`` line, with the salt of the recipient's identity hash), so nobody finds a person's record
+from one of their credentials.
+
+Re-signed only when it changes. credsite.lock records a digest of each record (``clr-update``:
+the document without ``validFrom`` and proof) and when it last changed, which is the record's
+``validFrom`` and its proof's ``created``. An unchanged record is byte-identical at every build; a
+changed one (a new award, a revocation, a re-signed credential) is signed again at the same URL,
+and a ``--locked`` build refuses to record that change, as for a status list.
+
+Which credentials: those whose award is active, expired ones included (a transcript keeps what
+was earned); revoked and suspended ones are left out, so revoking a credential changes the record;
+private and withdrawn ones too (a record is public: it must not disclose them).
+A recipient with none has no record. Shapes: CLR 2.0 (contexts VC v2, CLR 2.0.1, OB 3.0.3, the
+order the 1EdTech validator pins); ``partial`` is never written (the 2.0.1 context types it as
+``xsd:boolean`` without defining ``xsd``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from credsite.content.model import Site
+from credsite.issuing.issued import Issued
+from credsite.issuing.ob3 import OB_V3, VC_V2, profile
+from credsite.issuing.sign import (
+    PARALLEL_THRESHOLD,
+    ProofCache,
+    SignJob,
+    sign_job,
+    verification_method,
+)
+from credsite.issuing.urls import Urls
+from credsite.pool import parallel_map
+from credsite.state.keyfiles import IssuerKey
+from credsite.state.lockfile import ClrEntry, Lockfile
+from credsite.values import json_bytes, parse_datetime
+from credsite.vc.identity import identity_object
+
+CLR_V2 = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
+CONTEXTS = [VC_V2, CLR_V2, OB_V3]
+TYPES = ["VerifiableCredential", "ClrCredential"]
+PART_OF = "isPartOf"
+"""CLR 2.0 AssociationType: "the source achievement is a part of the target achievement"."""
+Progress = Callable[[str, int, int], None]
+
+
+def recipient_key(email: str) -> str:
+    """How credsite.lock names a recipient's record: a digest, so no email reaches the lockfile."""
+    return hashlib.sha256(f"clr:{email}".encode()).hexdigest()[:24]
+
+
+@dataclass
+class Record:
+    """One recipient's signed learner record."""
+
+    name: str
+    entry: ClrEntry
+    credentials: list[Issued]
+    """The credentials it holds, in its order (oldest first)."""
+    document: dict[str, Any]
+    json_bytes: bytes
+    detached_proof: dict[str, Any]
+
+    @property
+    def token(self) -> str:
+        return self.entry.credential
+
+
+def included(item: Issued) -> bool:
+    """Whether a credential belongs in its recipient's record: not revoked, not suspended, and
+    neither private (a record is published in clear: it would disclose it) nor withdrawn at the
+    recipient's request."""
+    return (
+        item.award.status == "active"
+        and item.award.visibility != "private"
+        and not item.award.withdrawn
+    )
+
+
+def associations(site: Site, achievement_ids: list[str], urls: Urls) -> list[dict[str, Any]]:
+    """CLR Associations among `achievement_ids`: each component of a pathway isPartOf it."""
+    present = set(achievement_ids)
+    found = []
+    for slug, pathway in sorted(site.pathways.items()):
+        target = urls.url(urls.achievement_path(slug))
+        if target not in present:
+            continue
+        for component in pathway.component_slugs():
+            source = urls.url(urls.achievement_path(component))
+            if source in present:
+                found.append(
+                    {
+                        "type": "Association",
+                        "associationType": PART_OF,
+                        "sourceId": source,
+                        "targetId": target,
+                    }
+                )
+    return sorted(found, key=lambda a: (a["targetId"], a["sourceId"]))
+
+
+def unsigned_record(
+    name: str, email: str, entry: ClrEntry, items: list[Issued], site: Site, urls: Urls
+) -> dict[str, Any]:
+    """The ClrCredential of one recipient, before proofs, with ``validFrom`` still None."""
+    achievements: dict[str, dict[str, Any]] = {}
+    for item in items:
+        achievement = item.document["credentialSubject"]["achievement"]
+        achievements.setdefault(achievement["id"], achievement)
+    subject: dict[str, Any] = {
+        "type": ["ClrSubject"],
+        "identifier": [identity_object(email, entry.salt)],
+        "verifiableCredential": [item.document for item in items],
+        "achievement": list(achievements.values()),
+    }
+    if links := associations(site, list(achievements), urls):
+        subject["association"] = links
+    return {
+        "@context": list(CONTEXTS),
+        "id": urls.url(urls.record_path(entry.credential)),
+        "type": list(TYPES),
+        "name": f"Learner record of {name}",
+        "issuer": profile(site.issuers[site.primary_issuer], urls),
+        "validFrom": None,
+        "credentialSubject": subject,
+    }
+
+
+def _order(item: Issued, site: Site) -> tuple[Any, ...]:
+    """Oldest first; on one day, a pathway after the credentials that completed it."""
+    return (item.dates.valid_from, item.award.achievement in site.pathways, item.document["id"])
+
+
+def digest(document: dict[str, Any]) -> str:
+    """What a change of the record is judged by: everything but validFrom and the proof."""
+    kept = {k: v for k, v in document.items() if k not in ("validFrom", "proof")}
+    text = json.dumps(kept, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def build_records(
+    site: Site,
+    issued: list[Issued],
+    lock: Lockfile,
+    keys: dict[str, IssuerKey],
+    urls: Urls,
+    cache: ProofCache,
+    report: Progress,
+) -> tuple[list[Record], int]:
+    """Every recipient's record, signed (cached like credentials), and how many were signed now."""
+    if not site.config.clr:
+        return [], 0
+    by_email: dict[str, list[Issued]] = {}
+    for item in issued:
+        if included(item):
+            by_email.setdefault(item.award.email, []).append(item)
+    issuer = site.primary_issuer
+    key = keys[issuer].key
+    vm = verification_method(issuer, key.public_key_multibase, urls)
+    unsigned: dict[str, tuple[str, ClrEntry, list[Issued], dict[str, Any]]] = {}
+    signed: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    jobs: list[SignJob] = []
+    for email in sorted(by_email):
+        items = sorted(by_email[email], key=lambda i: _order(i, site))
+        name = items[-1].award.name
+        recipient = recipient_key(email)
+        entry = lock.clr(recipient, name)
+        doc = unsigned_record(name, email, entry, items, site, urls)
+        doc["validFrom"] = lock.clr_updated(recipient, digest(doc), name)
+        unsigned[recipient] = (name, entry, items, doc)
+        created = doc["validFrom"]
+        cached = cache.get(doc, vm, created)
+        if isinstance(cached, dict) and "proof" in cached and "detached" in cached:
+            signed[recipient] = ({**doc, "proof": cached["proof"]}, cached["detached"])
+        else:
+            jobs.append((recipient, doc, key.secret_multibase(), vm, created))
+    total = len(unsigned)
+    done = total - len(jobs)
+    report("records", done, total)
+    for recipient, pair in parallel_map(sign_job, jobs, threshold=PARALLEL_THRESHOLD):
+        signed[recipient] = pair
+        done += 1
+        report("records", done, total)
+    for recipient, doc, _secret, job_vm, created in jobs:
+        document, detached = signed[recipient]
+        cache.put(doc, job_vm, created, {"proof": document["proof"], "detached": detached})
+    records = []
+    for recipient, (name, entry, items, _doc) in unsigned.items():
+        document, detached = signed[recipient]
+        records.append(Record(name, entry, items, document, json_bytes(document), detached))
+    return records, len(jobs)
+
+
+def updated(record: Record) -> Any:
+    """When the record last changed (its validFrom), as a datetime."""
+    return parse_datetime(record.document["validFrom"])

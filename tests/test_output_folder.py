@@ -1,0 +1,170 @@
+"""Never delete a user's files (issue 12): a build replaces only an output folder credsite made
+(it writes `.credsite-output` into it; an older credsite's output is known by its shape) or an
+empty one. Anything else stops the build at site.yaml's `output` (or the -o option), naming what
+would be lost: exit status 1, nothing written.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import SITE_YAML, build_site, tree
+
+from credsite.errors import CredsiteError, Location
+from credsite.website import output, pages
+
+DOCS_SITE_YAML = SITE_YAML + "output: docs\n"
+OUTPUT_AT = "site.yaml:4:9"
+
+
+def credsite(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m credsite ARGS`` in a fresh interpreter, without the developer's keys."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "credsite", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def refused(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The error lines of a build that must have stopped cleanly (exit 1, no traceback)."""
+    text = result.stdout + result.stderr
+    assert result.returncode == 1, text
+    assert "Traceback" not in text and "1 problem; nothing was written." in text, text
+    return [line for line in result.stderr.splitlines() if line.startswith("error:")]
+
+
+def nothing_written(root: Path, folder: str, before: dict[str, bytes]) -> None:
+    assert tree(root / folder) == before
+    assert not (root / "credsite.lock").exists()
+    assert not (root / f"{folder}.staging").exists() and not (root / f"{folder}.previous").exists()
+    assert not (root / ".credsite-cache" / "said.json").exists()
+
+
+def test_docs_folder_of_the_user_is_never_replaced(make_site: Callable[..., Path]) -> None:
+    root = make_site(
+        {
+            "site.yaml": DOCS_SITE_YAML,
+            "docs/architecture.md": "# How it works\n",
+            "docs/CNAME": "creds.example.org\n",
+        }
+    )
+    before = tree(root / "docs")
+    errors = refused(credsite("build", cwd=root))
+    assert errors == [
+        f"error: {OUTPUT_AT}: the output folder docs holds 2 files that credsite did not write "
+        "(docs/CNAME, docs/architecture.md): a build replaces its output folder whole and would "
+        "delete them: set 'output' to a new or empty folder (such as _site), or move those "
+        "files out of it"
+    ]
+    nothing_written(root, "docs", before)
+
+
+def test_output_option_is_checked_the_same_way(make_site: Callable[..., Path]) -> None:
+    root = make_site({f"docs/page-{n}.md": f"{n}\n" for n in range(7)})
+    (root / "docs" / "sub").mkdir()
+    (root / "docs" / "sub" / "deep.txt").write_text("x", encoding="utf-8")
+    before = tree(root / "docs")
+    errors = refused(credsite("build", "-o", "docs", cwd=root))
+    assert errors == [
+        "error: -o docs: the output folder docs holds 8 files that credsite did not write "
+        "(docs/page-0.md, docs/page-1.md, docs/page-2.md, docs/page-3.md, docs/page-4.md "
+        "and 3 more): a build replaces its output folder whole and would delete them: pass -o "
+        "a new or empty folder (such as _site), or move those files out of it"
+    ]
+    nothing_written(root, "docs", before)
+
+
+def test_a_file_where_the_output_folder_goes_is_refused(make_site: Callable[..., Path]) -> None:
+    root = make_site({"site.yaml": DOCS_SITE_YAML, "docs": "not a folder\n"})
+    errors = refused(credsite("build", cwd=root))
+    assert errors == [
+        f"error: {OUTPUT_AT}: the output docs is a file, not a folder, and a build would "
+        "replace it: choose a new or empty folder"
+    ]
+    assert (root / "docs").read_text(encoding="utf-8") == "not a folder\n"
+    assert not (root / "credsite.lock").exists()
+
+
+def test_empty_folder_is_used_and_marked(make_site: Callable[..., Path]) -> None:
+    root = make_site({"site.yaml": DOCS_SITE_YAML})
+    (root / "docs" / "empty" / "emptier").mkdir(parents=True)
+    build_site(root)
+    assert (root / "docs" / output.OUTPUT_MARKER).read_bytes() == output.OUTPUT_MARKER_TEXT
+    assert (root / "docs" / "index.html").is_file() and not (root / "docs" / "empty").exists()
+    build_site(root)  # its own output: replaced without a word
+    assert (root / "docs" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("did", ["did.json", ".well-known/did.json"])
+def test_output_of_an_older_credsite_is_recognised(
+    make_site: Callable[..., Path], did: str
+) -> None:
+    """Built before the marker existed: .nojekyll, credentials/ and a DID document."""
+    root = make_site()
+    build_site(root)
+    site = root / "_site"
+    (site / output.OUTPUT_MARKER).unlink()
+    if did != "did.json":
+        (site / ".well-known").mkdir()
+        (site / "did.json").rename(site / did)
+    result = credsite("build", "-q", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert (site / output.OUTPUT_MARKER).is_file() and (site / "did.json").is_file()
+
+
+def test_a_folder_only_partly_shaped_like_an_output_is_refused(
+    make_site: Callable[..., Path],
+) -> None:
+    root = make_site({"_site/.nojekyll": "", "_site/credentials/notes.txt": "mine\n"})
+    before = tree(root / "_site")
+    errors = refused(credsite("build", cwd=root))
+    assert errors[0].startswith(
+        "error: site.yaml: the output folder _site holds 2 files that credsite did not write "
+        "(_site/.nojekyll, _site/credentials/notes.txt)"
+    )
+    nothing_written(root, "_site", before)
+
+
+def test_symbolic_links_are_listed_not_followed(make_site: Callable[..., Path], tmp_path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious.txt").write_text("x", encoding="utf-8")
+    root = make_site({"site.yaml": DOCS_SITE_YAML})
+    (root / "docs").mkdir()
+    (root / "docs" / "linked").symlink_to(outside)
+    with pytest.raises(CredsiteError) as caught:
+        build_site(root)
+    (problem,) = caught.value.problems
+    assert problem.location == Location("site.yaml", 4, 9)
+    assert "holds 1 file that credsite did not write (docs/linked)" in problem.message
+    assert (outside / "precious.txt").is_file()
+
+
+def test_a_file_put_there_during_the_build_is_kept(
+    make_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked again just before the swap: a file saved into the folder while the build ran."""
+    root = make_site({"site.yaml": DOCS_SITE_YAML})
+    real = pages.add_pages
+
+    def add_pages(*args: object, **options: object) -> None:
+        (root / "docs").mkdir(exist_ok=True)
+        (root / "docs" / "CNAME").write_text("creds.example.org\n", encoding="utf-8")
+        real(*args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pages, "add_pages", add_pages)
+    with pytest.raises(CredsiteError, match=r"\(docs/CNAME\)"):
+        build_site(root)
+    assert tree(root / "docs") == {"CNAME": b"creds.example.org\n"}
+    assert not (root / "credsite.lock").exists()
