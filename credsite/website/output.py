@@ -37,7 +37,9 @@ import os
 import shutil
 import stat
 import sys
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from os import link as _hard_link  # bound here: a test that stops os.link aims at records
 from pathlib import Path
@@ -56,6 +58,12 @@ OUTPUT_MARKER_TEXT = (
 MANIFEST_VERSION = "site manifest 1: inputs, sha256, size, inode, mtime_ns"
 DIGEST_LENGTH = 32
 """Hex digits of each digest kept in the manifest (128 bits: to tell versions of a file apart)."""
+
+WRITERS = 4
+"""Threads writing staged files: the system calls release the GIL, so files are written while the
+build makes the next ones (creating a file costs about as much as rendering a small page)."""
+PENDING = 512
+"""Files at most handed to the writers and not yet written (bounds the memory they hold)."""
 
 Scan = Callable[[str, bytes], None]
 """Looks at every file's bytes before it is published (`credsite.website.secrets.Scanner`)."""
@@ -108,6 +116,8 @@ class Output:
         self.linked: list[str] = []
         """Files unchanged since the site in place: hard-linked from it when the site is staged."""
         self.written = 0
+        self._writers: ThreadPoolExecutor | None = None
+        self._pending: deque[tuple[str, Path, Future[os.stat_result | None]]] = deque()
         self._folders: set[str] = set()
         self._staged = False
         recover(self.target, self.shown)
@@ -191,17 +201,35 @@ class Output:
         self.linked.append(path)
 
     def _write(self, path: str, data: bytes, inputs: str, sha: str) -> None:
+        """Hand the file to the writer threads; its record is completed once it is written
+        (`_complete`), which every step that reads the staging folder waits for."""
         destination = Path(f"{self._staging}/{path}")
         try:
             self._folder(path.rpartition("/")[0])
-            info = write_file(destination, data) or os.lstat(destination)
         except OSError as exc:
             self.abort()
             raise _write_error(exc, f"cannot write the site to {self.shown}") from None
-        record = [inputs, sha, info.st_size, info.st_ino, info.st_mtime_ns]
-        self.records[path] = record
-        self.manifest.put(path, record)
+        self.records[path] = [inputs, sha, len(data), 0, 0]
         self.written += 1
+        if self._writers is None:
+            self._writers = ThreadPoolExecutor(WRITERS, thread_name_prefix="credsite-write")
+        self._pending.append((path, destination, self._writers.submit(write_file, destination, data)))
+        if len(self._pending) > PENDING:
+            self._complete(PENDING // 2)
+
+    def _complete(self, keep: int = 0) -> None:
+        """Wait for the writers until at most `keep` files are pending, recording each file's
+        inode and modification time; a failed write aborts the build with its message."""
+        while len(self._pending) > keep:
+            path, destination, future = self._pending.popleft()
+            try:
+                info = future.result() or os.lstat(destination)
+            except OSError as exc:
+                self.abort()
+                raise _write_error(exc, f"cannot write the site to {self.shown}") from None
+            record = self.records[path]
+            record[2:] = [info.st_size, info.st_ino, info.st_mtime_ns]
+            self.manifest.put(path, record)
 
     def _folder(self, folder: str) -> None:
         if not self._staged:
@@ -215,6 +243,7 @@ class Output:
 
     def unchanged(self) -> bool:
         """Every file is the one in place, and the output folder holds no other."""
+        self._complete()
         if self._staged or self.written or not self.target.is_dir():
             return False
         try:
@@ -224,6 +253,7 @@ class Output:
 
     def stage(self, progress: Progress | None = None) -> None:
         """Complete the staging folder: hard-link every unchanged file from the site in place."""
+        self._complete()
         total = len(self.linked)
         every = max(1, total // 200)
         try:
@@ -253,12 +283,23 @@ class Output:
 
     def abort(self) -> None:
         """Drop everything staged (the site in place is untouched)."""
+        pending, self._pending = self._pending, deque()
+        for _path, _destination, future in pending:
+            with contextlib.suppress(Exception):
+                future.result()  # a writer must not write into the folder removed next
+        if self._writers is not None:
+            self._writers.shutdown()
+            self._writers = None
         if self._staged:
             _remove_tree(self.staging)
             self._staged = False
             self._folders.clear()
 
     def save_manifest(self) -> None:
+        self._complete()
+        if self._writers is not None:
+            self._writers.shutdown()
+            self._writers = None
         self.manifest.save()
 
 
