@@ -10,6 +10,9 @@
 #      reported, not judged: see docs/interop.md, "LearnCard / didkit").
 # Both also verify every learner record (CLR 2.0, records/): its own proof and every credential
 # nested in it (Digital Bazaar: in full, and equal to the hosted one), hosted and baked.
+# Then the same for a benchmark site of 600 awards built from scratch (bench/scale_bench.py's
+# content; CREDSITE_INTEROP_AWARDS sets how many): every one of its credentials, baked images and
+# learner records, through both verifiers.
 # Both always run; the exit status is 0 only if both verified everything.
 # The last two lines printed (stdout) are always `interop: N passed, M failed` and then
 # `didkit: N passed, M failed`; progress goes to stderr. A verifier that did not report (the run
@@ -68,7 +71,8 @@ BASE_URL=$(python -c 'import yaml; print(yaml.safe_load(open("site.yaml", encodi
 # Pathway awards are the ones credsite works out from the content (credsite.issuing.pathways, as
 # the build does; never the verifier); with `clr: true`, every recipient with an active award that
 # is neither private nor withdrawn has a learner record (records/<token>.json, token from credsite.lock) whose expected status is valid.
-expectations=$(python - <<'EOF'
+expect() {  # expect SITE_ROOT: TOKEN=STATUS lines for the site in SITE_ROOT
+python - "$1" <<'EOF'
 import datetime as dt
 import sys
 from pathlib import Path
@@ -79,7 +83,7 @@ from credsite.issuing import clr, pathways
 from credsite.issuing.urls import Urls
 from credsite.state.lockfile import Lockfile
 
-root = Path(".")
+root = Path(sys.argv[1])
 site = model.load(config.load(root))
 lock = Lockfile.load(root / site.config.lockfile, locked=True)
 urls = Urls(site.config.url, site.primary_issuer)
@@ -132,7 +136,8 @@ print(
     file=sys.stderr,
 )
 EOF
-)
+}
+expectations=$(expect .)
 
 if ! grep -q '=revoked$' <<<"$expectations"; then
     echo "interop: no revoked award in content/: the revocation check would test nothing" >&2
@@ -144,18 +149,55 @@ while IFS= read -r line; do
     [[ -n "$line" ]] && args+=(--expect-status "$line")
 done <<<"$expectations"
 
-# Each verifier's report goes to stdout; its closing line is printed again by finish(), so the
-# last two lines are the two closing lines. Either verifier exiting non-zero fails the run.
-echo "interop: verifying $tmp/site as $BASE_URL (Digital Bazaar)" >&2
-status=0
-node interop/verify.mjs "$tmp/site" "$BASE_URL" "${args[@]}" >"$tmp/verify.out" || status=$?
-grep -v -E '^interop: [0-9]+ passed, [0-9]+ failed$' "$tmp/verify.out" || true
-db_line=$(grep -E '^interop: [0-9]+ passed, [0-9]+ failed$' "$tmp/verify.out" | tail -n 1 || true)
+# A benchmark site (bench/scale_bench.py's content: the example's issuers and achievements,
+# CREDSITE_INTEROP_AWARDS awards, 600 by default, each to its own recipient, so as many learner
+# records), built from scratch: every credential, baked image and learner record of it through
+# both verifiers too, so that what a large site publishes is checked, not only the example.
+bench_awards=${CREDSITE_INTEROP_AWARDS:-600}
+bench="$tmp/bench"
+echo "interop: building a benchmark site of $bench_awards awards into $bench" >&2
+python bench/scale_bench.py --make-site "$bench" -n "$bench_awards"
+credsite build -C "$bench" -q
+bench_expectations=$(expect "$bench")
+bench_args=()
+while IFS= read -r line; do
+    [[ -n "$line" ]] && bench_args+=(--expect-status "$line")
+done <<<"$bench_expectations"
 
-echo "interop: verifying $tmp/site as $BASE_URL (LearnCard didkit)" >&2
-node interop/didkit-verify.mjs "$tmp/site" "$BASE_URL" "${args[@]}" >"$tmp/didkit.out" || status=$?
-grep -v -E '^didkit: [0-9]+ passed, [0-9]+ failed$' "$tmp/didkit.out" || true
-didkit_line=$(grep -E '^didkit: [0-9]+ passed, [0-9]+ failed$' "$tmp/didkit.out" | tail -n 1 || true)
+# Each verifier's report goes to stdout; its closing line (the sum over both sites) is printed
+# again by finish(), so the last two lines are the two closing lines. Either verifier exiting
+# non-zero fails the run.
+closing() {  # closing NAME FILE...: the sum of the files' closing lines, as one closing line
+    local name=$1 passed=0 failed=0 line p f file
+    shift
+    for file in "$@"; do
+        line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed$" "$file" | tail -n 1 || true)
+        [[ -n "$line" ]] || return 0  # one run did not report: no closing line at all
+        read -r p f < <(sed -E 's/^[a-z]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/' <<<"$line")
+        passed=$((passed + p))
+        failed=$((failed + f))
+    done
+    echo "$name: $passed passed, $failed failed"
+}
+status=0
+for run in site bench; do
+    if [[ $run == site ]]; then
+        dir="$tmp/site" run_args=("${args[@]}")
+    else
+        dir="$bench/_site" run_args=("${bench_args[@]}")
+    fi
+    echo "interop: verifying $dir as $BASE_URL (Digital Bazaar)" >&2
+    node interop/verify.mjs "$dir" "$BASE_URL" "${run_args[@]}" >"$tmp/verify-$run.out" || status=$?
+    grep -v -E '^interop: [0-9]+ passed, [0-9]+ failed$' "$tmp/verify-$run.out" || true
+    grep -E '^interop: [0-9]+ passed, [0-9]+ failed$' "$tmp/verify-$run.out" | sed "s/^/($run) /" >&2 || true
+
+    echo "interop: verifying $dir as $BASE_URL (LearnCard didkit)" >&2
+    node interop/didkit-verify.mjs "$dir" "$BASE_URL" "${run_args[@]}" >"$tmp/didkit-$run.out" || status=$?
+    grep -v -E '^didkit: [0-9]+ passed, [0-9]+ failed$' "$tmp/didkit-$run.out" || true
+    grep -E '^didkit: [0-9]+ passed, [0-9]+ failed$' "$tmp/didkit-$run.out" | sed "s/^/($run) /" >&2 || true
+done
+db_line=$(closing interop "$tmp/verify-site.out" "$tmp/verify-bench.out")
+didkit_line=$(closing didkit "$tmp/didkit-site.out" "$tmp/didkit-bench.out")
 
 # a verifier that printed no closing line counts as failed (finish prints 0 passed, 1 failed)
 [[ -n "$db_line" && -n "$didkit_line" ]] || status=1

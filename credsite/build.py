@@ -1,8 +1,9 @@
 """The one build: gather and validate everything, then sign, then render, then write atomically.
 
-The CLI and ``serve`` are thin callers of `build`. Until the very end nothing is written:
-a problem anywhere (content, images, keys, templates, a --locked build that would mint, any
-warning with --strict) raises before the lockfile or the output folder is touched.
+The CLI and ``serve`` are thin callers of `build`. Until the very end nothing is written but the
+staging folder beside the output folder, which the site is streamed to: a problem anywhere
+(content, images, keys, templates, a --locked build that would mint, any warning with --strict)
+raises before the lockfile or the output folder is touched, and the staging folder is removed.
 """
 
 from __future__ import annotations
@@ -19,12 +20,19 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
 from credsite import sitelock
-from credsite.cache import KeptMap
+from credsite.cache import KeptMap, digest, fingerprint
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
 from credsite.issuing import clr, identity, ob2, ob3, pathways, private, status
-from credsite.issuing.endorsements import check_received, embedded, holders, sign_endorsements
+from credsite.issuing.endorsements import (
+    Endorsed,
+    ReceivedEndorsement,
+    check_received,
+    embedded,
+    holders,
+    sign_endorsements,
+)
 from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, sign_credentials
 from credsite.issuing.urls import SITE_MARKER, Urls, detached_proof_path
@@ -41,7 +49,7 @@ from credsite.state.lockfile import AwardEntry, Clock, Lockfile, system_clock
 from credsite.values import json_bytes, parse_datetime
 from credsite.vc import did as vc_did
 from credsite.vc.encoding import decode_multikey_secret
-from credsite.website import output, pages, secrets
+from credsite.website import hosting, output, pages, secrets
 
 Progress = Callable[[str, int, int], None]
 CACHE_DIR = ".credsite-cache"
@@ -75,7 +83,8 @@ class BuildResult:
     withdrawn: int = 0
     """Credentials withdrawn at their recipients' request (a notice is published instead)."""
     lockfile_written: bool = False
-    site_output: output.Output | None = None
+    written: int = 0
+    """Files written in this build (the others were kept from the site in place)."""
 
 
 P = ParamSpec("P")
@@ -217,9 +226,85 @@ def build(
     )
     result.signed += records_signed
     result.records = len(learner_records)
+    del unsigned, signed  # kept as JSON bytes in `issued` from here: far less memory
 
-    # 3. Every published file, in memory.
-    site_output = output.Output()
+    # 3. Every published file, streamed to the staging folder beside the output folder (an
+    #    unchanged file is kept from the site in place, see website/output.py), then last checks.
+    #    A private credential's files are encrypted as they are added (`_seal`).
+    scanner = secrets.Scanner(_key_forms(keys, sealed if not result.demo_key else None))
+    site_output = output.Output(
+        config.output_dir,
+        shown=config.output,
+        # A preview (serve) builds into a new folder each time: nothing to keep from or for.
+        manifest=_manifest(cache, config.output_dir) if use_cache and record else None,
+        scan=scanner.scan,
+        seal=_seal(issued, urls, sealed) if sealed is not None else None,
+    )
+    try:
+        _publish(site_output, config, site, issued, learner_records, lock, keys, urls, prepared,
+                 result, cache=cache, extra_head=extra_head, sealed=sealed, progress=report,
+                 fields=fields, endorsed=endorsed, received=received,
+                 endorsing=endorsing)  # fmt: skip
+        report("render", 1, 1)
+
+        # 4. Last checks, then write: the lockfile, then the site swapped in whole.
+        sources = [config.content_dir, config.root / "themes", config.root / "site.yaml"]
+        scanner.refuse(config.root, sources)
+        if orphans := _orphans(site, lock, outputs, config.lockfile):
+            result.warnings.append(orphans)
+        result.warnings = report_order(result.warnings)
+        if strict and result.warnings:
+            raise StrictError(result.warnings)
+        said = KeptMap(cache / SAID, "1")
+        for warning in result.warnings:
+            if warning.once and not said.get(str(warning)):
+                said.put(str(warning), True)
+            elif warning.once:
+                result.said_before.append(warning)
+        result.minted = list(lock.minted)
+        records = {}
+        if record and _changed(config.lockfile_path, text := lock.text().encode("utf-8")):
+            records[config.lockfile_path] = text
+        # The site, then the lockfile, then the swap: see website/output.py
+        _check_replaceable(config)  # again: a file may have been put there while this build ran
+        committed = output.commit(site_output, records, progress=report)
+    except BaseException:
+        site_output.abort()
+        raise
+    result.lockfile_written = bool(committed.written)
+    result.warnings.extend(Problem(Location(config.output), w) for w in committed.warnings)
+    proofs.save()
+    said.save()
+    result.files = site_output.files
+    result.bytes = site_output.total_bytes()
+    result.written = site_output.written
+    result.seconds = time.perf_counter() - started
+    report("write", 1, 1)
+    return result
+
+
+def _publish(
+    site_output: output.Output,
+    config: site_config.SiteConfig,
+    site: model.Site,
+    issued: list[Issued],
+    learner_records: list[clr.Record],
+    lock: Lockfile,
+    keys: dict[str, IssuerKey],
+    urls: Urls,
+    prepared: artwork.Prepared,
+    result: BuildResult,
+    *,
+    cache: Path,
+    extra_head: str,
+    sealed: bytes | None,
+    progress: Progress,
+    fields: dict[str, tuple[str, ...]],
+    endorsed: list[Endorsed],
+    received: list[ReceivedEndorsement],
+    endorsing: dict[str, list[dict[str, Any]]],
+) -> None:
+    """Add every file of the site to `site_output`."""
     lists = status.signed_lists(site, issued, lock, keys, urls, holders(endorsed))
     for path, document in lists.items():
         site_output.add_json(path, document)
@@ -228,6 +313,8 @@ def build(
         doc = vc_did.did_document(urls.did(issuer), published_keys(issuer, lock, keys[issuer]))
         site_output.add_json(urls.did_path(issuer), doc)
     site_output.add(SITE_MARKER, b"")
+    if config.headers:
+        site_output.add(hosting.HEADERS_PATH, hosting.headers_file(config.url))
     site_output.add(output.OUTPUT_MARKER, output.OUTPUT_MARKER_TEXT)
     for issuer in site.issuers.values():
         site_output.add_json(
@@ -263,18 +350,19 @@ def build(
         site_output.add(path, item.json_bytes)
         site_output.add_json(detached_proof_path(path), item.detached_proof)
     artwork.publish(
-        site_output.add,
+        site_output,
         prepared,
         [(i.entry.credential, i.json_bytes) for i in published],
         urls,
         {i.entry.credential: i.award.achievement for i in published},
+        progress=_steps(progress, "images", len(published)),
     )
     for learner in learner_records:
         path = urls.record_path(learner.token)
         site_output.add(path, learner.json_bytes)
         site_output.add_json(detached_proof_path(path), learner.detached_proof)
     artwork.publish_records(
-        site_output.add,
+        site_output,
         artwork.record_badge(site, prepared, cache / "images"),
         [(r.token, r.json_bytes) for r in learner_records],
         urls,
@@ -286,16 +374,18 @@ def build(
         ob2_files, ob2_warnings = ob2.files(site, ob2_issued, urls)
         for path, data in ob2_files.items():
             site_output.add(path, data)
-        assertions = [
-            (
-                i.entry.credential,
-                i.award.achievement,
-                ob2_files[ob2.assertion_path(i.entry.credential)],
+        if config.ob2_baked:
+            assertions = [
+                (
+                    i.entry.credential,
+                    i.award.achievement,
+                    ob2_files[ob2.assertion_path(i.entry.credential)],
+                )
+                for i in ob2_issued
+            ]
+            artwork.publish_ob2(
+                site_output, prepared, assertions, urls, progress=_steps(progress, "ob2", len(ob2_issued))
             )
-            for i in published
-            if i.award.visibility != "private"
-        ]
-        artwork.publish_ob2(site_output.add, prepared, assertions, urls)
         result.warnings.extend(ob2_warnings)
     pages.add_pages(
         site,
@@ -304,46 +394,36 @@ def build(
         site_output,
         demo_key=result.demo_key,
         extra_head=extra_head,
-        qr_cache=cache / "qr-codes.json" if use_cache else None,
         keys_withdrawn=_keys_withdrawn(site, lock),
+        inputs=fingerprint(_published_keys(keys), digest("links", sealed) if sealed else ""),
+        progress=_steps(progress, "pages", len(issued)),
         records=learner_records,
         endorsed=endorsed,
         received=received,
     )
-    if sealed is not None:
-        _seal_private(site_output, published, urls, sealed)
-    report("render", 1, 1)
 
-    # 4. Last checks, then write: the lockfile, then the site swapped in whole.
-    _refuse_secrets(site_output, keys, config, sealed if not result.demo_key else None)
-    if orphans := _orphans(site, lock, outputs, config.lockfile):
-        result.warnings.append(orphans)
-    result.warnings = report_order(result.warnings)
-    if strict and result.warnings:
-        raise StrictError(result.warnings)
-    said = KeptMap(cache / SAID, "1")
-    for warning in result.warnings:
-        if warning.once and not said.get(str(warning)):
-            said.put(str(warning), True)
-        elif warning.once:
-            result.said_before.append(warning)
-    result.minted = list(lock.minted)
-    records = {}
-    if record and _changed(config.lockfile_path, text := lock.text().encode("utf-8")):
-        records[config.lockfile_path] = text
-    # The site, then the lockfile, then the swap: see website/output.py
-    _check_replaceable(config)  # again: a file may have been put there while this build ran
-    committed = output.commit(site_output, config.output_dir, records, shown=config.output)
-    result.lockfile_written = bool(committed.written)
-    result.warnings.extend(Problem(Location(config.output), w) for w in committed.warnings)
-    proofs.save()
-    said.save()
-    result.files = len(site_output.files)
-    result.bytes = site_output.total_bytes()
-    result.site_output = site_output
-    result.seconds = time.perf_counter() - started
-    report("write", 1, 1)
-    return result
+
+def _steps(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
+    """`progress` for one stage of `total` items, called about 200 times at most."""
+    every = max(1, total // 200)
+
+    def step(done: int) -> None:
+        if done == total or done % every == 0:
+            progress(stage, done, total)
+
+    progress(stage, 0, total)
+    return step
+
+
+def _manifest(cache: Path, target: Path) -> Path:
+    """The cache file describing the site in place in `target` (one per output folder)."""
+    return cache / "sites" / f"{digest(str(target.absolute()))[:24]}.json"
+
+
+def _published_keys(keys: dict[str, IssuerKey]) -> list[tuple[str, str]]:
+    """The keys whose every form is refused in a published file: a file kept from an earlier
+    build was scanned for the same keys (a new key, and every page is made and scanned again)."""
+    return sorted((issuer, k.key.public_key_multibase) for issuer, k in keys.items() if not k.demo)
 
 
 ORPHANS_NAMED = 10
@@ -442,25 +522,26 @@ def _links_secret(
     return found.secret
 
 
-def _seal_private(
-    site_output: output.Output, published: list[Issued], urls: Urls, secret: bytes
-) -> None:
-    """Encrypt each private credential's files in place (issuing.private): its JSON, detached
-    proof, baked images and rendered page become NAME.enc; its page is the shell (pages)."""
-    for item in published:
-        if item.award.visibility != "private":
+def _seal(issued: list[Issued], urls: Urls, secret: bytes) -> output.Seal:
+    """Each private credential's files, encrypted as they are added (issuing.private): its JSON,
+    detached proof, baked images and rendered page become NAME.enc; its page is the shell (pages),
+    the page itself being rendered to NAME.enc in clear and encrypted under NAME."""
+    paths: dict[str, tuple[str, str]] = {}
+    for item in issued:
+        if item.award.visibility != "private" or item.award.withdrawn:
             continue
         token = item.entry.credential
         json_path = urls.credential_path(token)
         names = [json_path, detached_proof_path(json_path)]
         names += [urls.credential_path(token, suffix) for suffix in ("png", "svg")]
-        for name in names:
-            data = site_output.files.pop(name, None)
-            if data is not None:
-                site_output.files[name + private.SUFFIX] = private.encrypt(secret, token, name, data)
-        page = urls.credential_path(token, "html") + private.SUFFIX  # rendered there in clear
-        plain = site_output.files[page]
-        site_output.files[page] = private.encrypt(secret, token, page[: -len(private.SUFFIX)], plain)
+        paths.update((name, (token, name)) for name in names)
+        page = urls.credential_path(token, "html")
+        paths[page + private.SUFFIX] = (token, page)  # rendered there in clear
+
+    def encrypt(token: str, name: str, plaintext: bytes) -> bytes:
+        return private.encrypt(secret, token, name, plaintext)
+
+    return output.Seal(paths, encrypt, digest("private-links secret", secret), private.SUFFIX)
 
 
 def _keys_withdrawn(site: model.Site, lock: Lockfile) -> dict[str, dt.datetime]:
@@ -519,7 +600,7 @@ def _issued(
             state = "expired"
         doc, detached = signed[award.key]
         issued.append(
-            Issued(award, entries[award.key], doc, json_bytes(doc), dates, state, detached)
+            Issued(award, entries[award.key], json_bytes(doc), dates, state, detached)
         )
         result.states[state] = result.states.get(state, 0) + 1
         # Only a date the award gives: one from the mint time (a moment ago, truncated to the
@@ -551,14 +632,11 @@ def _check_statuses(site: model.Site) -> None:
     problems.raise_if_any()
 
 
-def _refuse_secrets(
-    site_output: output.Output,
-    keys: dict[str, IssuerKey],
-    config: site_config.SiteConfig,
-    links_secret: bytes | None = None,
-) -> None:
-    """Last guard: no form of any private key, nor of the private-links secret, may appear in a
-    published file (located error)."""
+def _key_forms(
+    keys: dict[str, IssuerKey], links_secret: bytes | None = None
+) -> list[secrets.Form]:
+    """Every form of every private key, and of the private-links secret, which no published file
+    may hold."""
     forms = []
     if links_secret is not None:
         forms += secrets.key_forms(secrets.LINKS_SECRET, links_secret, b"")
@@ -567,5 +645,4 @@ def _refuse_secrets(
             continue  # the demo key is public by design
         seed = decode_multikey_secret(issuer_key.key.secret_multibase())
         forms += secrets.key_forms(issuer, seed, issuer_key.key.public_key)
-    sources = [config.content_dir, config.root / "themes", config.root / "site.yaml"]
-    secrets.refuse_secrets(site_output.files, forms, config.root, sources)
+    return forms

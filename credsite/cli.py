@@ -18,7 +18,16 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
 
 from credsite import __version__
 from credsite.errors import CredsiteError, Problem, StrictError
@@ -209,8 +218,9 @@ def build(
         f"Built {result.credentials} credentials ({states or 'none'})"
         + (f" and {result.records} learner records" if result.records else "")
         + " into "
-        f"{result.output_dir}: {result.files} files, {result.bytes / 1024:.0f} KiB, "
-        f"{result.signed} signed, in {result.seconds:.1f} s."
+        f"{result.output_dir}: {result.files} files ({result.written} written, the others "
+        f"unchanged), {result.bytes / 1024:.0f} KiB, {result.signed} signed, in "
+        f"{result.seconds:.1f} s."
     )
     if result.pathway_awards:
         out.print(f"New pathway awards: {len(result.pathway_awards)}")
@@ -223,8 +233,30 @@ def build(
         )
 
 
+STAGES = {
+    "content": "Reading the content",
+    "sign": "Signing",
+    "images": "Baking images",
+    "ob2": "OB 2.0 images",
+    "pages": "Pages",
+    "stage": "Keeping unchanged files",
+    "write": "Writing",
+    "verify": "Verifying",
+}
+"""How each stage a command reports is shown (a stage not named here is shown as it is)."""
+
+
+class _Rate(ProgressColumn):
+    """Items per second, once there is a rate to show."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f}/s" if speed else "", style="progress.data.speed")
+
+
 @contextmanager
 def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A bar per stage of long work, with counts and rates, on stderr when it is a terminal."""
     if quiet or not err.is_terminal:
         yield None
         return
@@ -232,6 +264,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        _Rate(),
         TimeElapsedColumn(),
         console=err,
         transient=True,
@@ -240,7 +273,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
 
         def report(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
+                tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
         yield report
@@ -272,13 +305,13 @@ def verify(path: str, site: Path | None, as_json: bool, key: str | None) -> None
     """
     from credsite.commands import verify as verifysite
 
-    with user_errors():
+    with user_errors(), _progress(as_json) as progress:
         if "://" in path or key is not None or path.endswith(".enc"):
             results = verifysite.verify_private(path, key, site or _default_site(path))
         elif not Path(path).exists():
             raise click.BadParameter(f"{path} does not exist", param_hint="PATH")
         elif Path(path).is_dir():
-            results = verifysite.verify_site(Path(path))
+            results = verifysite.verify_site(Path(path), progress=progress)
         else:
             results = [verifysite.verify_path(Path(path), site=site)]
     failed = [r for r in results if r.report.status == "failed"]
@@ -510,7 +543,14 @@ def serve(site_dir: Path, port: int, host: str, open_browser: bool) -> None:
             webbrowser.open(server.url)
 
     with user_errors():
-        preview.serve(site_dir, host=host, port=port, log=log, on_ready=ready)
+        preview.serve(
+            site_dir,
+            host=host,
+            port=port,
+            log=log,
+            on_ready=ready,
+            progress=lambda: _progress(False),
+        )
 
 
 AWARD_STATES = ("active", "revoked", "suspended", "expired", "unissued")

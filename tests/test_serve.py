@@ -125,7 +125,7 @@ def test_edit_rebuilds_and_broken_edit_keeps_last_good_build(make_site, tmp_path
     # Nothing recorded and nothing written in the site (no lockfile, no _site, no cache).
     assert not (root / "credsite.lock").exists()
     assert not (root / "_site").exists()
-    for cache_file in ("proofs.json", "qr-codes.json"):  # its caches are temporary too
+    for cache_file in ("proofs.json", "sites"):  # its caches are temporary too
         assert not (root / ".credsite-cache" / cache_file).exists()
     after = site_files(root)
     assert after.keys() == before.keys()

@@ -398,7 +398,12 @@ def lcw_message(href: str) -> Any:
 
 
 def wallet_links(page: str) -> list[str]:
-    return [html.unescape(h) for h in re.findall(r'href="(https://lcw\.app/request\?[^"]*)"', page)]
+    """The "Add to Learner Credential Wallet" buttons: each links the credential's JSON, from which
+    the page's script makes the wallet link (the page does not carry the credential itself)."""
+    return [
+        html.unescape(h)
+        for h in re.findall(r'<a [^>]*href="([^"]*)"[^>]*data-vc-embedded="lcw"', page)
+    ]
 
 
 def test_add_to_learner_credential_wallet_link(example_output: Path) -> None:
@@ -409,10 +414,13 @@ def test_add_to_learner_credential_wallet_link(example_output: Path) -> None:
         state = re.search(r'data-status="([a-z-]+)"', page).group(1)  # type: ignore[union-attr]
         full = pages.lcw_request_url(doc)
         lengths[token] = len(full)
+        assert "lcw.app" not in page  # made in the browser, from the hosted JSON
         if state in ("revoked", "suspended") or len(full) > pages.LCW_LINK_LIMIT:
             assert links == [], token
             continue
-        assert links == [full]
+        assert links == [f"../credentials/{token}.json"]
+        assert f'data-json="credentials/{token}.json"' in page
+        # what the page's script makes of the hosted JSON (verify.js lcwRequestUrl does the same)
         assert lcw_message(full) == {
             "verifiablePresentation": {
                 "@context": ["https://www.w3.org/ns/credentials/v2"],

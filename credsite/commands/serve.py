@@ -34,6 +34,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -144,14 +145,15 @@ class Server:
         host = f"[{host}]" if ":" in str(host) else host
         return f"http://{host}:{self._httpd.server_address[1]}/"
 
-    def start(self) -> None:
-        """Build once, then serve and watch. A broken site still starts (its page shows why)."""
+    def start(self, progress: build_module.Progress | None = None) -> None:
+        """Build once (reporting to `progress`), then serve and watch. A broken site still starts
+        (its page shows why)."""
         if not (self.root / "site.yaml").is_file():
             site_config.load(self.root)  # raises the usual "no site.yaml ... credsite init" error
         self._tmp = Path(tempfile.mkdtemp(prefix="credsite-serve-"))
         try:
             self._httpd = _bind(self, self.host, self.port)
-            self._build_once()
+            self._build_once(progress)
             self._observer = Observer()
             self._observer.daemon = True
             self._update_watches()
@@ -238,7 +240,7 @@ class Server:
             self._build_once()
             self._update_watches()
 
-    def _build_once(self) -> None:
+    def _build_once(self, progress: build_module.Progress | None = None) -> None:
         assert self._tmp is not None
         self._serial += 1
         target = self._tmp / f"build-{self._serial}"
@@ -255,6 +257,7 @@ class Server:
                     "rng": random.Random(self._seed),
                     "extra_head": reload_script(self.epoch + 1),
                     "strict": False,  # a preview shows warnings; it never fails on them
+                    "progress": progress,
                 },
             )
         except CredsiteError as exc:
@@ -488,11 +491,18 @@ def serve(
     port: int = 8000,
     log: Log = _stderr_log,
     on_ready: Callable[[Server], None] | None = None,
+    progress: Callable[[], AbstractContextManager[build_module.Progress | None]] | None = None,
 ) -> None:
-    """Run a preview server until Ctrl-C (or SIGTERM), then remove its temporary folder."""
+    """Run a preview server until Ctrl-C (or SIGTERM), then remove its temporary folder.
+
+    `progress` opens what the first build (the long one) reports its progress to."""
     server = Server(root, host=host, port=port, log=log)
     log("info", f"Building a preview of {server.root} ...")
-    server.start()
+    if progress is None:
+        server.start()
+    else:
+        with progress() as report:
+            server.start(report)
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _interrupt)

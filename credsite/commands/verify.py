@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,10 +123,15 @@ def find_site_folder(path: Path) -> Path | None:
     return None
 
 
-def verify_site(folder: Path, now: dt.datetime | None = None) -> list[Verified]:
+def verify_site(
+    folder: Path,
+    now: dt.datetime | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[Verified]:
     """Every credential JSON and baked image in a built site, every endorsement signed on it
     (``endorsements/*.json``, with its detached proof and its endorser's status list), then the
-    detached proof of every other signed document (the status lists)."""
+    detached proof of every other signed document (the status lists).
+    `progress("verify", files done, files)`."""
     now = now or dt.datetime.now(dt.UTC)
     base = base_url_of(folder)
     fetch = SiteFiles(folder, base)
@@ -138,20 +144,32 @@ def verify_site(folder: Path, now: dt.datetime | None = None) -> list[Verified]:
     endorsements = [
         p for p in sorted(endorsement_folder.iterdir()) if p.suffix == ".json"
     ] if endorsement_folder.is_dir() else []  # fmt: skip
-    for path in [
-        *sorted((folder / CREDENTIALS).iterdir()), *record_paths, *endorsements, *ob2_paths
-    ]:
-        if path.suffix in (".json", ".png", ".svg"):
-            results.append(
-                Verified(
-                    path.relative_to(folder).as_posix(), _verify_path(path, fetch, now, folder)
-                )
-            )
-    for proof_path in sorted(folder.rglob("*" + DETACHED_PROOF_SUFFIX)):
+    paths = [
+        path
+        for path in [
+            *sorted((folder / CREDENTIALS).iterdir()), *record_paths, *endorsements, *ob2_paths
+        ]
+        if path.suffix in (".json", ".png", ".svg")
+    ]
+    checked_with = (CREDENTIALS + "/", RECORDS + "/", ENDORSEMENTS + "/")
+    proofs = [
+        path
+        for path in sorted(folder.rglob("*" + DETACHED_PROOF_SUFFIX))
+        if not path.relative_to(folder).as_posix().startswith(checked_with)
+    ]  # a credential's, record's or endorsement's detached proof is checked with it
+    total = len(paths) + len(proofs)
+    every = max(1, total // 200)
+    for done, path in enumerate(paths, 1):
+        results.append(
+            Verified(path.relative_to(folder).as_posix(), _verify_path(path, fetch, now, folder))
+        )
+        if progress is not None and (done % every == 0 or done == total):
+            progress("verify", done, total)
+    for done, proof_path in enumerate(proofs, len(paths) + 1):
         relative = proof_path.relative_to(folder).as_posix()
-        if relative.startswith((CREDENTIALS + "/", RECORDS + "/", ENDORSEMENTS + "/")):
-            continue  # checked with its credential, record or endorsement above
         results.append(Verified(relative, _verify_detached_only(proof_path, fetch)))
+        if progress is not None and (done % every == 0 or done == total):
+            progress("verify", done, total)
     return results
 
 

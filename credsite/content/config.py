@@ -83,6 +83,12 @@ class SiteConfig:
     status: StatusSettings = field(default_factory=StatusSettings)
     ob2: bool = True
     """Also publish Open Badges 2.0 hosted assertions."""
+    ob2_baked: bool = True
+    """With `ob2`, also publish each OB 2.0 assertion baked into a PNG and an SVG (about a third of
+    what a site publishes: turn it off for a large site, see README "Hosting a large site")."""
+    headers: bool = False
+    """Write `_headers` (Cloudflare Pages, Netlify): content types, and
+    ``Access-Control-Allow-Origin: *`` on the JSON so browser-based verifiers can fetch it."""
     list_recipients: bool = False
     """List recipients on achievement pages. Off by default for privacy."""
     noindex: bool = True
@@ -130,6 +136,8 @@ _KEYS = [
     "primary_issuer",
     "status",
     "ob2",
+    "ob2_baked",
+    "headers",
     "list_recipients",
     "noindex",
     "visibility",
@@ -189,6 +197,8 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         primary_issuer=read.str("primary_issuer", None, pattern=SLUG),
         status=status,
         ob2=read.bool("ob2", True),
+        ob2_baked=read.bool("ob2_baked", True),
+        headers=read.bool("headers", False),
         list_recipients=read.bool("list_recipients", False),
         noindex=read.bool("noindex", True),
         visibility=_visibility(read),

@@ -6,6 +6,7 @@ Pages, images and the OB 2.0 output are all made from `Issued` records (one mode
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,9 +38,16 @@ class Issued:
 
     award: Award
     entry: AwardEntry
-    document: dict[str, Any]
     json_bytes: bytes
+    """The signed credential as published (``credentials/TOKEN.json``)."""
     dates: Dates
     state: str  # active | revoked | suspended | expired
     detached_proof: dict[str, Any] | None = None
     """The credential's detached eddsa-jcs-2022 proof (``credentials/TOKEN.jcs-proof.jsonld``)."""
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The signed credential, read from `json_bytes` each time it is asked for: a site of many
+        thousands of credentials does not keep them all in memory as objects."""
+        document: dict[str, Any] = json.loads(self.json_bytes)
+        return document

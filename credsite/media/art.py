@@ -41,6 +41,8 @@ _FONT_FILES = {True: "DejaVuSans-Bold.ttf", False: "DejaVuSans.ttf"}
 _CAP_HEIGHT = 0.73  # DejaVu Sans capital height / em; centres text optically
 SVG_FONT_FAMILY = "'DejaVu Sans', Verdana, 'Segoe UI', Arial, 'Noto Sans CJK SC', sans-serif"
 _SUPERSAMPLE = 2
+_PALETTE_TOLERANCE = 48
+"""Drawn art is a palette PNG when no channel of any pixel moves further than this."""
 
 _NO_GLYPH = "\U0010fffd"  # a private-use character no font draws: it shows the "missing" glyph
 
@@ -78,7 +80,7 @@ def _face(text: str, bold: bool) -> str:
     return _font_path(bold)
 
 
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"  # 2: the logo in drawn SVG art is a palette PNG
 
 
 def cache_version() -> str:
@@ -359,7 +361,9 @@ class _Canvas:
         self.image.alpha_composite(big, (round(self._s(x)), round(self._s(y))))
         if not self.record_svg:
             return
-        small = encode_png(fit_square(logo, size * _SUPERSAMPLE))
+        # A palette PNG where that is close enough (as the drawn PNG art): every baked SVG copy
+        # carries it, so its size counts once per credential (a 3,800-colour logo: 8.9 KB as RGBA).
+        small = encode_png(fit_square(logo, size * _SUPERSAMPLE), tolerance=_PALETTE_TOLERANCE)
         encoded = base64.b64encode(small.data).decode("ascii")
         self.svg.append(
             f'<image x="{_n(x)}" y="{_n(y)}" width="{size}" height="{size}"'
@@ -448,7 +452,7 @@ def render_badge(
     for i, line in enumerate(text.lines):
         canvas.text(c, baseline + i * step, line, text, True, ink)
 
-    png = encode_png(clear_transparent(_downsample(canvas.image, size)), tolerance=48)
+    png = encode_png(clear_transparent(_downsample(canvas.image, size)), tolerance=_PALETTE_TOLERANCE)
     label = escape_attr(f"{name} — {issuer_name}")
     svg = (
         f'<svg xmlns="{NS_SVG}" xmlns:xlink="{NS_XLINK}" width="{BADGE_SIZE}" height="{BADGE_SIZE}"'

@@ -13,8 +13,9 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from credsite.cache import FileCache
+from credsite.cache import FileCache, digest, fingerprint
 from credsite.content.model import ImageRef, Issuer, Site
 from credsite.errors import ContentError, Problems
 from credsite.issuing.urls import Urls
@@ -144,43 +145,85 @@ def prepare(site: Site, cache_dir: Path) -> Prepared:
     return prepared
 
 
-Add = Callable[[str, bytes], None]
-"""Adds one file to the site being built (`credsite.website.output.Output.add`)."""
+class Sink(Protocol):
+    """The site being built (`credsite.website.output.Output`)."""
+
+    def add(self, path: str, data: bytes | str, *, inputs: str = "", scan: bool = True) -> None:
+        """Add a file; `inputs`: the fingerprint of what it was made from."""
+
+    def keep(self, path: str, inputs: str) -> bool:
+        """Keep the file an earlier build made from the same `inputs`, if there is one."""
+
+
+def _baked(sink: Sink, path: str, inputs: str, bake: Callable[[], bytes]) -> None:
+    """A baked copy: kept from the site in place when made from the same image and document,
+    else baked now. Not scanned for keys: it is the image and the document, each scanned."""
+    if not sink.keep(path, inputs):
+        sink.add(path, bake(), inputs=inputs, scan=False)
 
 
 def publish(
-    add: Add,
+    sink: Sink,
     prepared: Prepared,
     credentials: list[tuple[str, bytes]],
     urls: Urls,
     achievement_of: dict[str, str],
+    progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Add every image, and a baked PNG and SVG per credential (token, credential JSON bytes)."""
+    """Add every image, and a baked PNG and SVG per credential (token, credential JSON bytes);
+    `progress(credentials done)`."""
     for slug, logo in prepared.logos.items():
-        add(urls.issuer_image_path(slug), logo.data)
+        sink.add(urls.issuer_image_path(slug), logo.data)
+    badges = {}
     for slug, (badge_png, badge_svg) in prepared.badges.items():
-        add(urls.achievement_image_path(slug), badge_png.data)
-        add(urls.achievement_image_path(slug, "svg"), badge_svg.data.encode("utf-8"))
-        add(urls.share_image_path(slug), prepared.share[slug])
-    for token, credential_json in credentials:
-        badge_png, badge_svg = prepared.badges[achievement_of[token]]
+        sink.add(urls.achievement_image_path(slug), badge_png.data)
+        sink.add(urls.achievement_image_path(slug, "svg"), badge_svg.data.encode("utf-8"))
+        sink.add(urls.share_image_path(slug), prepared.share[slug])
+        badges[slug] = fingerprint("OB 3.0 baked", badge_png.data, badge_svg.data)
+    for done, (token, credential_json) in enumerate(credentials, 1):
+        slug = achievement_of[token]
+        badge_png, badge_svg = prepared.badges[slug]
         text = credential_json.decode("utf-8")
-        add(urls.credential_path(token, "png"), png.bake_png(badge_png, KEYWORD_OB3, text))
-        add(urls.credential_path(token, "svg"), svg.bake_svg(badge_svg, text).encode("utf-8"))
+        inputs = digest(badges[slug], credential_json)
+        bake_png = functools.partial(png.bake_png, badge_png, KEYWORD_OB3, text)
+        _baked(sink, urls.credential_path(token, "png"), inputs, bake_png)
+        bake_svg = functools.partial(_bake_svg, badge_svg, text)
+        _baked(sink, urls.credential_path(token, "svg"), inputs, bake_svg)
+        if progress is not None:
+            progress(done)
 
 
 def publish_ob2(
-    add: Add, prepared: Prepared, assertions: list[tuple[str, str, bytes]], urls: Urls
+    sink: Sink,
+    prepared: Prepared,
+    assertions: list[tuple[str, str, bytes]],
+    urls: Urls,
+    progress: Callable[[int], None] | None = None,
 ) -> None:
     """Bake each OB 2.0 hosted assertion (token, achievement slug, its JSON bytes) into a PNG
-    (iTXt ``openbadges``) and an SVG (``<openbadges:assertion verify="URL">``), OB 2.0 Baking."""
-    for token, achievement, assertion_json in assertions:
+    (iTXt ``openbadges``) and an SVG (``<openbadges:assertion verify="URL">``), OB 2.0 Baking;
+    `progress(assertions done)`."""
+    badges = {
+        slug: fingerprint("OB 2.0 baked", badge_png.data, badge_svg.data)
+        for slug, (badge_png, badge_svg) in prepared.badges.items()
+    }
+    for done, (token, achievement, assertion_json) in enumerate(assertions, 1):
         badge_png, badge_svg = prepared.badges[achievement]
         text = assertion_json.decode("utf-8")
         hosted = urls.url(urls.ob2_assertion_path(token))
-        add(urls.ob2_assertion_path(token, "png"), png.bake_png(badge_png, KEYWORD_OB2, text))
-        baked_svg = svg.bake_svg(badge_svg, text, version=2, verify=hosted)
-        add(urls.ob2_assertion_path(token, "svg"), baked_svg.encode("utf-8"))
+        inputs = digest(badges[achievement], hosted, assertion_json)
+        bake_png = functools.partial(png.bake_png, badge_png, KEYWORD_OB2, text)
+        _baked(sink, urls.ob2_assertion_path(token, "png"), inputs, bake_png)
+        bake_svg = functools.partial(_bake_svg, badge_svg, text, version=2, verify=hosted)
+        _baked(sink, urls.ob2_assertion_path(token, "svg"), inputs, bake_svg)
+        if progress is not None:
+            progress(done)
+
+
+def _bake_svg(
+    badge: PreparedSvg, text: str, version: int | str = 3, verify: str | None = None
+) -> bytes:
+    return svg.bake_svg(badge, text, version=version, verify=verify).encode("utf-8")
 
 
 RECORD_BADGE = "Learner Record"
@@ -200,7 +243,7 @@ def record_badge(
 
 
 def publish_records(
-    add: Add,
+    sink: Sink,
     badge: tuple[PreparedPng, PreparedSvg] | None,
     records: list[tuple[str, bytes]],
     urls: Urls,
@@ -210,7 +253,11 @@ def publish_records(
     if badge is None:
         return
     badge_png, badge_svg = badge
+    made_from = fingerprint("CLR 2.0 baked", badge_png.data, badge_svg.data)
     for token, record_json in records:
         text = record_json.decode("utf-8")
-        add(urls.record_path(token, "png"), png.bake_png(badge_png, KEYWORD_CLR, text))
-        add(urls.record_path(token, "svg"), svg.bake_svg(badge_svg, text, "clr").encode("utf-8"))
+        inputs = digest(made_from, record_json)
+        bake_png = functools.partial(png.bake_png, badge_png, KEYWORD_CLR, text)
+        _baked(sink, urls.record_path(token, "png"), inputs, bake_png)
+        bake_svg = functools.partial(_bake_svg, badge_svg, text, "clr")
+        _baked(sink, urls.record_path(token, "svg"), inputs, bake_svg)

@@ -1,8 +1,17 @@
-"""The built site in memory, and its all-or-nothing move onto disk.
+"""The built site, streamed file by file to a staging folder, and its all-or-nothing move onto disk.
 
-Nothing touches the output folder until every file exists in memory; then the whole site is
-written to ``<output>.staging`` beside it and swapped in, so a failed or interrupted build leaves
-the previous site exactly as it was (Lektor's per-artifact commit, done once for the whole site).
+Nothing touches the output folder until the whole site is staged: each file is written to
+``<output>.staging`` beside it as it is made (the site is never held in memory), then the staging
+folder is swapped in, so a failed or interrupted build leaves the previous site exactly as it was
+(Lektor's per-artifact commit, done once for the whole site).
+
+A build rewrites only what changed. The build cache keeps a manifest of the site in place: each
+file's SHA-256, size, inode and modification time, and for a file made from known inputs (a page, a
+baked image) the `credsite.cache.fingerprint` of those inputs. A file whose bytes (or inputs) are
+those the manifest records, and whose copy in the output folder is still the one the manifest
+describes, is hard-linked from there into the staging folder instead of being written (or even
+made): its bytes and modification time stay as they were. When every file is such a file and the
+output folder holds nothing else, there is nothing to swap and the site is left alone.
 
 `commit` also writes the files the site goes with (the lockfile) so that a site is never in place
 without them: first the site is staged (where a full disk or a read-only folder shows), then each
@@ -23,14 +32,20 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import hashlib
 import os
 import shutil
 import stat
 import sys
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from os import link as _hard_link  # bound here: a test that stops os.link aims at records
+from pathlib import Path
 from typing import Any
 
+from credsite.cache import KeptMap, digest
 from credsite.errors import CredsiteError, Location
 from credsite.values import json_bytes
 
@@ -40,27 +55,275 @@ OUTPUT_MARKER_TEXT = (
     b"This folder is written by credsite build, which replaces it whole on every build:\n"
     b"edit the site's content, not these files.\n"
 )
+MANIFEST_VERSION = "site manifest 1: inputs, sha256, size, inode, mtime_ns"
+DIGEST_LENGTH = 32
+"""Hex digits of each digest kept in the manifest (128 bits: to tell versions of a file apart)."""
+
+WRITERS = 4
+"""Threads writing staged files: the system calls release the GIL, so files are written while the
+build makes the next ones (creating a file costs about as much as rendering a small page)."""
+PENDING = 512
+"""Files at most handed to the writers and not yet written (bounds the memory they hold)."""
+
+Scan = Callable[[str, bytes], None]
+"""Looks at every file's bytes before it is published (`credsite.website.secrets.Scanner`)."""
+Progress = Callable[[str, int, int], None]
+"""(stage, done, total), as `credsite.build.build` reports it."""
+
+
+@dataclass(frozen=True)
+class Seal:
+    """The files published encrypted (private credentials, `credsite.issuing.private`): each is
+    given to `Output.add` in clear under its own path and published as NAME + `suffix`."""
+
+    paths: dict[str, tuple[str, str]]
+    """Path as added -> (credential token, NAME it is encrypted under)."""
+    encrypt: Callable[[str, str, bytes], bytes]
+    """(token, name, plaintext) -> the published bytes (deterministic)."""
+    inputs: str
+    """What the encrypted bytes depend on besides the plaintext (a digest of the secret): part of
+    a sealed file's fingerprint, so a new secret makes every sealed file again."""
+    suffix: str = ".enc"
 
 
 class Output:
-    """Site-relative POSIX path -> bytes; refuses a second write or a path leaving the site."""
+    """The site being built: site-relative POSIX path -> bytes, streamed to ``<target>.staging``.
 
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
+    Refuses a second write to a path or a path leaving the site. `manifest` is the cache file
+    describing the site in place (None: write every file); `scan` sees every added file's bytes.
+    Call `commit` to put the site in place, or `abort` to drop what was staged.
+    """
 
-    def add(self, path: str, data: bytes | str) -> None:
-        pure = PurePosixPath(path)
-        if pure.is_absolute() or ".." in pure.parts or not pure.parts:
-            raise ValueError(f"output path escapes the site: {path!r}")
-        if path in self.files:
-            raise ValueError(f"two outputs would be written to {path}")
-        self.files[path] = data.encode("utf-8") if isinstance(data, str) else data
+    def __init__(
+        self,
+        target: Path,
+        *,
+        shown: str = "",
+        manifest: Path | None = None,
+        scan: Scan | None = None,
+        seal: Seal | None = None,
+    ) -> None:
+        self.target = target.absolute()
+        self._target = str(self.target)
+        self.shown = shown or str(self.target)
+        self.staging = _beside(self.target, "staging")
+        self._staging = str(self.staging)
+        self.manifest = KeptMap(manifest, MANIFEST_VERSION)
+        self.scan = scan
+        self.seal = seal
+        self.records: dict[str, list[Any]] = {}
+        """This build's files: path -> [inputs, sha256, size, inode, mtime_ns]."""
+        self.linked: list[str] = []
+        """Files unchanged since the site in place: hard-linked from it when the site is staged."""
+        self.written = 0
+        self._writers: ThreadPoolExecutor | None = None
+        self._pending: deque[tuple[str, Path, Future[os.stat_result | None]]] = deque()
+        self._folders: set[str] = set()
+        self._staged = False
+        recover(self.target, self.shown)
+
+    # -- adding files ------------------------------------------------------------------------------
+
+    def add(self, path: str, data: bytes | str, *, inputs: str = "", scan: bool = True) -> None:
+        """Add one file. `inputs`: the fingerprint of what it was made from (see `keep`);
+        `scan=False` only for a file made of others that were scanned (a baked image). A path
+        `seal` names is scanned as given, then published encrypted (see `Seal`)."""
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        if scan and self.scan is not None:
+            self.scan(path, raw)
+        sealed = self.seal.paths.get(path) if self.seal is not None else None
+        if sealed is not None and self.seal is not None:
+            token, name = sealed
+            path, inputs = name + self.seal.suffix, self._sealed_inputs(inputs)
+            raw = self.seal.encrypt(token, name, raw)
+        self._check(path)
+        inputs = inputs[:DIGEST_LENGTH]
+        sha = hashlib.sha256(raw).hexdigest()[:DIGEST_LENGTH]
+        previous = self._in_place(path)
+        if previous is not None and previous[1] == sha:
+            self._link(path, [inputs, *previous[1:]])
+            return
+        self._write(path, raw, inputs, sha)
 
     def add_json(self, path: str, document: Any) -> None:
         self.add(path, json_bytes(document))
 
+    def keep(self, path: str, inputs: str) -> bool:
+        """Keep the file the site in place has at `path` if it was made from the same `inputs` (a
+        `credsite.cache.fingerprint`): True, and the file need not be made again."""
+        sealed = self.seal.paths.get(path) if self.seal is not None else None
+        if sealed is not None and self.seal is not None:
+            path, inputs = sealed[1] + self.seal.suffix, self._sealed_inputs(inputs)
+        self._check(path)
+        inputs = inputs[:DIGEST_LENGTH]
+        previous = self._in_place(path)
+        if previous is None or not inputs or previous[0] != inputs:
+            return False
+        self._link(path, previous)
+        return True
+
+    def _sealed_inputs(self, inputs: str) -> str:
+        assert self.seal is not None
+        return digest(inputs, self.seal.inputs) if inputs else ""
+
+    @property
+    def files(self) -> int:
+        return len(self.records)
+
     def total_bytes(self) -> int:
-        return sum(len(d) for d in self.files.values())
+        return sum(int(record[2]) for record in self.records.values())
+
+    def _check(self, path: str) -> None:
+        if path in self.records:
+            raise ValueError(f"two outputs would be written to {path}")
+        if path.startswith("/") or not _NOT_A_NAME.isdisjoint(path.split("/")):
+            raise ValueError(f"output path escapes the site: {path!r}")
+
+    def _in_place(self, path: str) -> list[Any] | None:
+        """The manifest's record of `path` if the site in place still has that very file."""
+        record = self.manifest.loaded.get(path)
+        if not isinstance(record, list) or len(record) != 5:
+            return None
+        try:
+            info = os.lstat(f"{self._target}/{path}")
+        except OSError:
+            return None
+        if (
+            not stat.S_ISREG(info.st_mode)
+            or [info.st_size, info.st_ino, info.st_mtime_ns] != record[2:]
+        ):
+            return None
+        return record
+
+    def _link(self, path: str, record: list[Any]) -> None:
+        self.records[path] = record
+        self.manifest.put(path, record)
+        self.linked.append(path)
+
+    def _write(self, path: str, data: bytes, inputs: str, sha: str) -> None:
+        """Hand the file to the writer threads; its record is completed once it is written
+        (`_complete`), which every step that reads the staging folder waits for."""
+        destination = Path(f"{self._staging}/{path}")
+        try:
+            self._folder(path.rpartition("/")[0])
+        except OSError as exc:
+            self.abort()
+            raise _write_error(exc, f"cannot write the site to {self.shown}") from None
+        self.records[path] = [inputs, sha, len(data), 0, 0]
+        self.written += 1
+        if self._writers is None:
+            self._writers = ThreadPoolExecutor(WRITERS, thread_name_prefix="credsite-write")
+        self._pending.append((path, destination, self._writers.submit(write_file, destination, data)))
+        if len(self._pending) > PENDING:
+            self._complete(PENDING // 2)
+
+    def _complete(self, keep: int = 0) -> None:
+        """Wait for the writers until at most `keep` files are pending, recording each file's
+        inode and modification time; a failed write aborts the build with its message."""
+        while len(self._pending) > keep:
+            path, destination, future = self._pending.popleft()
+            try:
+                info = future.result() or os.lstat(destination)
+            except OSError as exc:
+                self.abort()
+                raise _write_error(exc, f"cannot write the site to {self.shown}") from None
+            record = self.records[path]
+            record[2:] = [info.st_size, info.st_ino, info.st_mtime_ns]
+            self.manifest.put(path, record)
+
+    def _folder(self, folder: str) -> None:
+        if not self._staged:
+            self.staging.mkdir()
+            self._staged = True
+        if folder and folder not in self._folders:
+            os.makedirs(f"{self._staging}/{folder}", exist_ok=True)
+            self._folders.add(folder)
+
+    # -- putting it in place -------------------------------------------------------------------------
+
+    def unchanged(self) -> bool:
+        """Every file is the one in place, and the output folder holds no other."""
+        self._complete()
+        if self._staged or self.written or not self.target.is_dir():
+            return False
+        try:
+            return _files_under(self.target) == set(self.records)
+        except OSError:
+            return False  # a folder it cannot read: staging the whole site will say what is wrong
+
+    def stage(self, progress: Progress | None = None) -> None:
+        """Complete the staging folder: hard-link every unchanged file from the site in place."""
+        self._complete()
+        total = len(self.linked)
+        every = max(1, total // 200)
+        try:
+            self._folder("")
+            for done, path in enumerate(self.linked, 1):
+                self._folder(path.rpartition("/")[0])
+                self._stage_link(path)
+                if progress is not None and (done % every == 0 or done == total):
+                    progress("stage", done, total)
+        except OSError as exc:
+            self.abort()
+            raise _write_error(exc, f"cannot write the site to {self.shown}") from None
+        self.linked = []
+
+    def _stage_link(self, path: str) -> None:
+        source, destination = f"{self._target}/{path}", f"{self._staging}/{path}"
+        try:
+            _hard_link(source, destination, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+                raise
+            shutil.copy2(source, destination)  # no hard links here: a copy, same bytes and mtime
+            info = os.lstat(destination)
+            record = [*self.records[path][:3], info.st_ino, info.st_mtime_ns]
+            self.records[path] = record
+            self.manifest.put(path, record)
+
+    def abort(self) -> None:
+        """Drop everything staged (the site in place is untouched)."""
+        pending, self._pending = self._pending, deque()
+        for _path, _destination, future in pending:
+            with contextlib.suppress(Exception):
+                future.result()  # a writer must not write into the folder removed next
+        if self._writers is not None:
+            self._writers.shutdown()
+            self._writers = None
+        if self._staged:
+            _remove_tree(self.staging)
+            self._staged = False
+            self._folders.clear()
+
+    def save_manifest(self) -> None:
+        self._complete()
+        if self._writers is not None:
+            self._writers.shutdown()
+            self._writers = None
+        self.manifest.save()
+
+
+_NOT_A_NAME = frozenset(("", ".", ".."))
+"""Path segments no site path has (an empty one: ``a//b``, ``/a``, ``a/``)."""
+
+
+def _files_under(folder: Path) -> set[str]:
+    """Every file and symlink under `folder`, as site paths (a stray empty folder counts too)."""
+    found: set[str] = set()
+    pending = [(folder, "")]
+    while pending:
+        current, prefix = pending.pop()
+        with os.scandir(current) as entries:
+            empty = True
+            for entry in entries:
+                empty = False
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((Path(entry.path), f"{prefix}{entry.name}/"))
+                else:
+                    found.add(prefix + entry.name)
+            if empty and prefix:
+                found.add(prefix)
+    return found
 
 
 def check_target(target: Path, site_root: Path, protected: list[Path]) -> None:
@@ -140,41 +403,37 @@ class Committed:
 
     written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    changed: bool = True
+    """False when every file was the one in place: the site was left alone."""
 
 
 def commit(
-    output: Output, target: Path, records: dict[Path, bytes] | None = None, shown: str = ""
+    output: Output, records: dict[Path, bytes] | None = None, progress: Progress | None = None
 ) -> Committed:
-    """Write the site to ``<target>.staging``, write `records` (path -> bytes, only those that
-    change), then swap the site in for ``target``. A `CredsiteError` leaves everything as it was.
-    """
-    target = target.absolute()
-    shown = shown or str(target)
-    staging, previous = _beside(target, "staging"), _beside(target, "previous")
-    recover(target, shown)
-    try:
-        for rel, data in sorted(output.files.items()):
-            path = staging / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_file(path, data)
-    except OSError as exc:
-        _remove_tree(staging)
-        raise _write_error(exc, f"cannot write the site to {shown}") from None
+    """Stage the rest of the site, write `records` (path -> bytes, only those that change), then
+    swap the site in for the output folder; when no file changed, only write the records. A
+    `CredsiteError` leaves everything as it was."""
+    target, shown = output.target, output.shown
+    unchanged = output.unchanged()
+    if not unchanged:
+        output.stage(progress)
     done = Committed()
     backups: dict[Path, Path | None] = {}
     what = ""
+    old = None
     try:
         for link, data in (records or {}).items():
             what = f"cannot write {link.name}"
             path = link.resolve() if link.is_symlink() else link  # a symlink keeps pointing at it
             backups[path] = _replace_record(path, data)
             done.written.append(link)
-        what = f"cannot put the new site in place of {shown}"
-        old = _swap(staging, target, previous)
+        if not unchanged:
+            what = f"cannot put the new site in place of {shown}"
+            old = _swap(output.staging, target, _beside(target, "previous"))
     except BaseException as exc:
         for path, backup in reversed(backups.items()):
             _restore_record(path, backup)
-        _remove_tree(staging)
+        output.abort()
         if isinstance(exc, OSError):
             raise _write_error(exc, what) from None
         raise
@@ -187,12 +446,24 @@ def commit(
             f"the new site is in place, but the previous one could not be removed: "
             f"delete {old} by hand"
         )
+    output.save_manifest()
+    done.changed = not unchanged
     return done
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """One file of the staged site (a seam for tests that fill the disk)."""
-    path.write_bytes(data)
+def write_file(path: Path, data: bytes) -> os.stat_result | None:
+    """One new file of the staged site, and its status (a seam for tests that fill the disk).
+
+    Written with the system calls themselves: a site is thousands of small files, and Python's
+    buffered file objects would cost almost as much again."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
 
 
 def recover(target: Path, shown: str = "") -> None:

@@ -15,12 +15,12 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from credsite.cache import digest, fingerprint
 from credsite.colour import WHITE, mix, readable_on, text_on
 from credsite.content.frameworks import Alignment
 from credsite.content.model import Achievement, Award, Issuer, Site
@@ -440,20 +440,26 @@ def add_pages(
     *,
     demo_key: bool,
     extra_head: str = "",
-    qr_cache: Path | None = None,
     keys_withdrawn: dict[str, dt.datetime] | None = None,
+    inputs: str = "",
+    progress: Callable[[int], None] | None = None,
     records: list[Record] | None = None,
     endorsed: list[Endorsed] | None = None,
     received: list[ReceivedEndorsement] | None = None,
 ) -> None:
     """Every HTML page and the theme's static files.
 
-    `qr_cache` is the file QR drawings are kept in between builds (None: draw every time).
     `keys_withdrawn`: issuer -> when it last withdrew a compromised key (`credsite keys
     compromised`); copies of its credentials downloaded before then no longer verify.
+    `progress(credential pages done)`.
     `records`: the learner records (``clr: true``), each with a transcript page.
     `endorsed`: the site's signed endorsements (each gets a page; the pages of what they endorse
     show them).
+
+    A credential (or learner record) page is made only when what it is made from changed since
+    the site in place was built (`Output.keep`): the credential and its award, the site's
+    settings, issuers, achievements and pathways, the endorsements, the theme, and `inputs`
+    (what else the caller knows a page depends on).
     """
     endorsed = endorsed or []
     shown: list[AnyEndorsement] = [*endorsed, *(received or [])]
@@ -462,6 +468,20 @@ def add_pages(
     static = render.static_files(theme)
     primary = site.issuers.get(site.primary_issuer) or next(iter(site.issuers.values()), None)
     anchors = skill_anchors(site.achievements.values())
+    site_inputs = fingerprint(
+        inputs,
+        render.theme_digest(theme),
+        config,
+        site.issuers,
+        site.achievements,
+        site.pathways,
+        primary.slug if primary else None,
+        demo_key,
+        extra_head,
+        keys_withdrawn or {},
+        endorsed,  # a credential page shows the endorsements of it and of its achievement
+        received or [],
+    )
     common = {
         "site": config,
         "issuers": site.issuers,
@@ -475,16 +495,7 @@ def add_pages(
         "pathways": site.pathways,
         "skill_anchors": anchors,
     }
-    qr = QrCodes(qr_cache)
-    qr.prepare(
-        [
-            urls.url(urls.credential_path(i.entry.credential, suffix))
-            for i in issued
-            if not i.award.withdrawn
-            for suffix in ("html", "json")
-        ]
-        + [urls.url(urls.record_path(r.token, "html")) for r in records or []]
-    )
+    qr = QrCodes()
     by_achievement: dict[str, list[Issued]] = {}
     for item in issued:
         if item.award.withdrawn or item.award.visibility == "private":
@@ -493,7 +504,9 @@ def add_pages(
             continue  # unlisted: listed only on a site that still says `list_recipients: true`
         by_achievement.setdefault(item.award.achievement, []).append(item)
 
-    def page(template: str, path: str, owner: Issuer | None, /, **context: Any) -> None:
+    def page(
+        template: str, path: str, owner: Issuer | None, /, inputs: str = "", **context: Any
+    ) -> None:
         """Render `template` to `path`, branded with the colours of `owner`."""
         full = {
             **common,
@@ -506,7 +519,7 @@ def add_pages(
         }
         if full["home_url"] is None:
             full["home_url"] = "../" * path.count("/") + "index.html"
-        site_output.add(path, render.render(theme, template, path, full))
+        site_output.add(path, render.render(theme, template, path, full), inputs=inputs)
 
     page(
         "index.html",
@@ -584,21 +597,33 @@ def add_pages(
                 **_share_image(achievement, issuer, urls),
             ),
         )
-    for item in issued:
+    for done, item in enumerate(issued, 1):
+        if progress is not None:
+            progress(done)
         achievement = site.achievements[item.award.achievement]
         issuer = site.issuers[achievement.issuer]
         path = urls.credential_path(item.entry.credential, "html")
+        made_from = digest(site_inputs, item.json_bytes, fingerprint(item.award, item.entry,
+                           item.dates, item.state, item.detached_proof))  # fmt: skip
         if item.award.withdrawn:  # a notice naming neither the recipient nor the achievement
-            page("withdrawn.html", path, primary)
+            if not site_output.keep(path, made_from):
+                page("withdrawn.html", path, primary, inputs=made_from)
             continue
-        if item.award.visibility == "private":
-            # A shell that names nobody; the page itself goes to PATH.enc, which the build
-            # encrypts (build._seal_private) and the shell decrypts with the link's #key.
-            page("private.html", path, primary, sealed_path=path.removesuffix(".html"))
+        private = item.award.visibility == "private"
+        # A private credential's page is a shell that names nobody; the page itself goes to
+        # PATH.enc, which the site output encrypts as it is added (build._seal) and the shell
+        # decrypts with the link's #key.
+        if private and not site_output.keep(path, made_from):
+            page("private.html", path, primary, inputs=made_from,
+                 sealed_path=path.removesuffix(".html"))  # fmt: skip
+        target = path + (".enc" if private else "")
+        if site_output.keep(target, made_from):
+            continue
         page(
             "credential.html",
-            path + (".enc" if item.award.visibility == "private" else ""),
+            target,
             issuer,
+            inputs=made_from,
             page_path=path,
             **credential_context(
                 item,
@@ -607,7 +632,7 @@ def add_pages(
                 urls,
                 config.status.publish_reasons,
                 qr,
-                ob2=config.ob2 and item.award.visibility != "private",  # none for private
+                ob2=config.ob2 and config.ob2_baked and not private,  # none for private
                 key_withdrawn=(keys_withdrawn or {}).get(issuer.slug),
                 anchors=anchors,
                 endorsed=shown,
@@ -635,13 +660,18 @@ def add_pages(
         )
     for record in records or []:
         primary_issuer = site.issuers[site.primary_issuer]
+        path = urls.record_path(record.token, "html")
+        made_from = digest(site_inputs, record.json_bytes, fingerprint(record.name, record.entry,
+                           [(i.award, i.entry, i.dates, i.state) for i in record.credentials]))  # fmt: skip
+        if site_output.keep(path, made_from):
+            continue
         page(
             "record.html",
-            urls.record_path(record.token, "html"),
+            path,
             primary_issuer,
+            inputs=made_from,
             **record_context(record, site, urls, qr),
         )
-    qr.save()
     for path, data in static.items():
         site_output.add(path, data)
 
@@ -731,7 +761,8 @@ def credential_context(
     anchors: dict[str, str] | None = None,
     endorsed: list[AnyEndorsement] | None = None,
 ) -> dict[str, Any]:
-    """The credential page's variables (docs/themes.md "credential.html")."""
+    """The credential page's variables (docs/themes.md "credential.html"); `ob2`: the OB 2.0
+    baked images are published."""
     award: Award = item.award
     token = item.entry.credential
     path = urls.credential_path(token, "html")
@@ -745,10 +776,11 @@ def credential_context(
     if state in ("revoked", "suspended"):
         description = f"{state.capitalize()}. {description}"
     credential_url = urls.url(urls.credential_path(token, "json"))
+    document = item.document
     linkedin = None
     lcw = None
     if state in ("active", "expired"):
-        lcw = lcw_request_url(item.document)
+        lcw = lcw_request_url(document)
         if len(lcw) > LCW_LINK_LIMIT:
             lcw = None
         linkedin = linkedin_url(
@@ -765,15 +797,15 @@ def credential_context(
         "award": award,
         "achievement": achievement,
         "issuer": issuer,
-        "credential": item.document,
+        "credential": document,
         "credential_json": item.json_bytes.decode("utf-8"),
         "token": token,
         "state": state,
         "dates": dates,
         "status_reason": award.status_reason if publish_reasons else None,
-        "fields": result_fields(item.document),
-        "results": assessed_results(item.document),
-        "endorsements": credential_endorsements(item.document, endorsed or []),
+        "fields": result_fields(document),
+        "results": assessed_results(document),
+        "endorsements": credential_endorsements(document, endorsed or []),
         "skills": skill_groups(achievement, anchors or skill_anchors([achievement])),
         "files": {
             "json": urls.credential_path(token, "json"),
@@ -796,7 +828,7 @@ def credential_context(
         "credential_url": credential_url,
         "download_name": download_name(achievement.name, award.name, token),
         "lcw_url": lcw,
-        "wallet_qr_svg": (qr or QrCodes(None)).svg(
+        "wallet_qr_svg": (qr or QrCodes()).svg(
             credential_url,
             f"QR code for a wallet app: the address of this credential, {credential_url}",
         )
@@ -814,7 +846,7 @@ def credential_context(
                 "url": onedtech_validator_url(credential_url),
             },
         ],
-        "qr_svg": (qr or QrCodes(None)).svg(
+        "qr_svg": (qr or QrCodes()).svg(
             page_url, f"QR code: the address of this page, {page_url}"
         ),
         "og": OpenGraph(

@@ -20,6 +20,7 @@ import markdown as md
 import nh3
 from markupsafe import Markup
 
+from credsite.cache import digest
 from credsite.content.config import SiteConfig
 from credsite.errors import CredsiteError, Location, Problem
 from credsite.website import qr
@@ -190,6 +191,25 @@ def template_problem(theme: Theme, exc: BaseException) -> Problem | None:
     else:
         message = f"{type(exc).__name__}: {exc}"
     return Problem(location, message)
+
+
+def theme_digest(theme: Theme) -> str:
+    """A digest of every file of the theme's templates and static folders (a page made with the
+    same digest was made with the same theme)."""
+    parts: list[str | bytes] = []
+    for index, (folder, _shown) in enumerate(theme.template_dirs):
+        parts += _folder_parts(f"templates {index}", folder)
+    for index, folder in enumerate(theme.static_dirs):
+        parts += _folder_parts(f"static {index}", folder)
+    return digest(*parts)
+
+
+def _folder_parts(label: str, folder: Path) -> list[str | bytes]:
+    parts: list[str | bytes] = [label]
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    return parts
 
 
 def static_files(theme: Theme) -> dict[str, bytes]:

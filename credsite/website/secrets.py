@@ -57,50 +57,56 @@ def key_forms(issuer: str, seed: bytes, public: bytes) -> list[Form]:
     return list(unique.values())
 
 
-def refuse_secrets(
-    files: dict[str, bytes], forms: list[Form], root: Path, sources: Iterable[Path]
-) -> None:
-    """Raise a `ContentError` if any published file holds any form of a private key.
+class Scanner:
+    """Looks for every form of the keys in each file as it is added to the site
+    (`credsite.website.output.Output`), then refuses them all at once (`refuse`)."""
 
-    `sources` are the site's own files (content, themes, site.yaml) searched for the key to say
-    where it was pasted; `root` is the site folder they are shown relative to.
-    """
-    leaks: dict[str, list[tuple[Form, str]]] = {}
-    for path, data in files.items():
-        for form in forms:
+    def __init__(self, forms: list[Form]) -> None:
+        self.forms = forms
+        self.leaks: dict[str, list[tuple[Form, str]]] = {}
+
+    def scan(self, path: str, data: bytes) -> None:
+        for form in self.forms:
             if form.needle in data:
-                leaks.setdefault(form.needle.hex(), []).append((form, path))
-    if not leaks:
-        return
-    problems: list[Problem] = []
-    by_needle = {form.needle.hex(): form for form in forms}
-    texts = list(_read(sources))
-    for key, found in leaks.items():
-        form = by_needle[key]
-        outputs = sorted({path for _, path in found})
-        where = f"{outputs[0]}" + (f" and {len(outputs) - 1} more" if len(outputs) > 1 else "")
-        message = (
-            f"this is the private signing key of issuer '{form.issuer}' (as {form.form}), which "
-            f"would be published in {where}: remove it. If this file was ever shared or "
-            f"committed, make a new key: credsite keys generate --rotate {form.issuer}"
-        )
-        if form.issuer == LINKS_SECRET:
+                self.leaks.setdefault(form.needle.hex(), []).append((form, path))
+
+    def refuse(self, root: Path, sources: Iterable[Path]) -> None:
+        """Raise a `ContentError` if any file scanned holds any form of a private key.
+
+        `sources` are the site's own files (content, themes, site.yaml) searched for the key to say
+        where it was pasted; `root` is the site folder they are shown relative to.
+        """
+        if not self.leaks:
+            return
+        problems: list[Problem] = []
+        by_needle = {form.needle.hex(): form for form in self.forms}
+        texts = list(_read(sources))
+        for key, found in self.leaks.items():
+            form = by_needle[key]
+            outputs = sorted({path for _, path in found})
+            where = f"{outputs[0]}" + (f" and {len(outputs) - 1} more" if len(outputs) > 1 else "")
             message = (
-                f"this is the site's private-links secret (as {form.form}), which would be "
-                f"published in {where}: remove it. Anyone who has it can open every private "
-                "credential of the site."
+                f"this is the private signing key of issuer '{form.issuer}' (as {form.form}), "
+                f"which would be published in {where}: remove it. If this file was ever shared "
+                f"or committed, make a new key: credsite keys generate --rotate {form.issuer}"
             )
-        places = [
-            Location(_shown(path, root), *position)
-            for path, data in texts
-            for position in _positions(data, form.needle)
-        ]
-        if not places:
-            problems.append(
-                Problem(Location(outputs[0]), message.replace("this is", "it holds", 1))
-            )
-        problems.extend(Problem(place, message) for place in places)
-    raise ContentError(problems)
+            if form.issuer == LINKS_SECRET:
+                message = (
+                    f"this is the site's private-links secret (as {form.form}), which would be "
+                    f"published in {where}: remove it. Anyone who has it can open every private "
+                    "credential of the site."
+                )
+            places = [
+                Location(_shown(path, root), *position)
+                for path, data in texts
+                for position in _positions(data, form.needle)
+            ]
+            if not places:
+                problems.append(
+                    Problem(Location(outputs[0]), message.replace("this is", "it holds", 1))
+                )
+            problems.extend(Problem(place, message) for place in places)
+        raise ContentError(problems)
 
 
 def _read(sources: Iterable[Path]) -> Iterator[tuple[Path, bytes]]:

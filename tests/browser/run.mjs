@@ -364,10 +364,29 @@ test('a verified page says it compared what it shows, and the wallet link carrie
   const button = await page.$('[data-vc-embedded="lcw"]');
   const link = button && await button.getAttribute('href');
   if (link) {
+    assert(link.startsWith('https://lcw.app/request?request='), `the verified page made the wallet link: ${link.slice(0, 60)}`);
     const hosted = JSON.parse(readFileSync(join(sitePath, 'credentials', `${token}.json`), 'utf8'));
     const carried = await page.evaluate((href) => window.credsiteVerify.lcwCredential(href), link);
     assertEqual(JSON.stringify(carried), JSON.stringify(hosted), 'the credential in the wallet link');
   }
+  await close(page);
+});
+
+test('the wallet button, clicked before any check, makes the wallet link from the hosted JSON', async () => {
+  const token = Object.keys(states).sort().find((t) => states[t] === 'active'
+    && /data-vc-embedded="lcw"/.test(readFileSync(join(sitePath, 'credentials', `${t}.html`), 'utf8')));
+  if (!token) throw new Skip('no credential page with a wallet button');
+  const page = await newPage({ init: NO_ED25519 });
+  await page.goto(`${base}/site/credentials/${token}.html`);
+  assertEqual(await verification(page), 'unsupported', 'verification result');
+  assertEqual(await page.getAttribute('[data-vc-embedded="lcw"]', 'href'), `../credentials/${token}.json`, 'the button links the JSON');
+  const request = page.waitForRequest((r) => r.url().startsWith('https://lcw.app/'));
+  await page.click('[data-vc-embedded="lcw"]');
+  const url = (await request).url();
+  outside = outside.filter((u) => u !== url); // the one request that leaves: aborted
+  const message = JSON.parse(decodeURI(new URL(url).searchParams.get('request')));
+  const hosted = JSON.parse(readFileSync(join(sitePath, 'credentials', `${token}.json`), 'utf8'));
+  assertEqual(JSON.stringify(message.verifiablePresentation.verifiableCredential[0]), JSON.stringify(hosted), 'the credential in the wallet link');
   await close(page);
 });
 
@@ -836,7 +855,8 @@ async function main() {
     editJson(`credentials/${tampered.proof}.jcs-proof.jsonld`, (proof) => { proof.created = '2020-01-01T00:00:00Z'; });
     // the proof set wallets check now names another key (the page cannot check rdfc itself)
     editJson(`credentials/${tampered.proofSet}.json`, (doc) => { doc.proof[0].verificationMethod += 'x'; });
-    editHtml(tampered.wallet, /(href="https:\/\/lcw\.app\/request\?request=[^"]*?)(%22name%22%3A%22)/, '$1$2Not%20');
+    // the wallet button links another credential's JSON, from which the wallet link would be made
+    editHtml(tampered.wallet, /(data-vc-embedded="lcw" data-json="credentials\/)[a-z2-7]+/, '$1aaaaaaaaaaaaaaaaaaaaaaaaaa');
     const listCopy = join(work, 'tampered-list');
     cpSync(site, listCopy, { recursive: true });
     const listProof = join(listCopy, 'status', '1.jcs-proof.jsonld');

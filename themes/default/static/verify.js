@@ -730,6 +730,44 @@
     return asList(message.verifiablePresentation.verifiableCredential)[0];
   }
 
+  /**
+   * Learner Credential Wallet's link offering `cred` in an (unsigned) presentation, as
+   * credsite.website.pages.lcw_request_url makes it: LCW percent-decodes the parameter, then runs
+   * decodeURI over it again, so every "%" in the JSON is sent as "%25" first.
+   */
+  function lcwRequestUrl(cred) {
+    var message = { verifiablePresentation: {
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: ['VerifiablePresentation'],
+      verifiableCredential: [cred]
+    } };
+    return 'https://lcw.app/request?request=' + encodeURIComponent(JSON.stringify(message).replace(/%/g, '%25'));
+  }
+
+  function lastSegment(url) {
+    return String(url || '').replace(/[?#].*$/, '').replace(/^.*\//, '');
+  }
+
+  /**
+   * A wallet button that links the credential's JSON (the page does not carry the credential:
+   * the link is made here, from the hosted JSON). Made when the page's check has the verified
+   * credential (`checkPage`), or at the click, from the JSON fetched then; without JavaScript
+   * the button is a link to the JSON.
+   */
+  function lcwButtons() {
+    Array.prototype.forEach.call(document.querySelectorAll('a[data-vc-embedded="lcw"]'), function (node) {
+      node.addEventListener('click', function (event) {
+        var href = node.getAttribute('href') || '';
+        if (/^https:\/\/lcw\.app\//.test(href)) return;
+        event.preventDefault();
+        fetch(new URL(href, location.href).href, { cache: 'no-cache' })
+          .then(function (response) { if (!response.ok) throw new Error(String(response.status)); return response.json(); })
+          .then(function (cred) { location.href = lcwRequestUrl(cred); })
+          .catch(function () { location.href = href; });
+      });
+    });
+  }
+
   /** The signed values a page marked data-check-page="all" must show somewhere. */
   function requiredPaths(cred) {
     if (asList(cred.type).indexOf('EndorsementCredential') >= 0) {
@@ -826,8 +864,18 @@
     });
     Array.prototype.forEach.call(document.querySelectorAll('[data-vc-embedded="lcw"]'), function (node) {
       count++;
+      var href = node.getAttribute('href') || '';
+      if (!/^https:\/\/lcw\.app\//.test(href)) {
+        // the default theme's button links the credential's JSON: the wallet link is made from it
+        if (lastSegment(node.getAttribute('data-json') || href) !== lastSegment(cred.id)) {
+          fail('the \u201cAdd to Learner Credential Wallet\u201d link on this page does not carry the signed credential');
+        } else {
+          node.setAttribute('href', lcwRequestUrl(cred));
+        }
+        return;
+      }
       var embedded;
-      try { embedded = lcwCredential(node.getAttribute('href')); } catch (e) { embedded = null; }
+      try { embedded = lcwCredential(href); } catch (e) { embedded = null; }
       if (!embedded || jcs(embedded) !== jcs(cred)) {
         fail('the \u201cAdd to Learner Credential Wallet\u201d link on this page does not carry the signed credential');
       }
@@ -1086,9 +1134,11 @@
     words: words,
     typeLabel: typeLabel,
     lcwCredential: lcwCredential,
+    lcwRequestUrl: lcwRequestUrl,
     checkSupport: checkSupport
   };
 
+  lcwButtons();
   var el = document.querySelector('[data-verification][data-credential]');
   if (el) {
     window.credsiteVerification = run(el);

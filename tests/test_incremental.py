@@ -1,0 +1,332 @@
+"""Rebuilds write only what changed (issue 14): the output manifest, kept pages and baked images,
+the site left alone when nothing changed; and the switches for large sites (`ob2_baked`,
+`headers`), and progress."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import AWARDS, SITE_YAML, build_site, copy_example, tree, write_files
+from hypothesis import given
+from hypothesis import strategies as st
+
+from credsite import values
+from credsite.website import hosting, output
+
+AWARDS_FILE = "content/awards/awards.yaml"
+
+
+def stats(folder: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Every file: (inode, mtime_ns, bytes); the same inode and mtime mean it was not written."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            info = path.stat()
+            found[path.relative_to(folder).as_posix()] = (
+                info.st_ino,
+                info.st_mtime_ns,
+                path.read_bytes(),
+            )
+    return found
+
+
+def changed(
+    before: dict[str, tuple[int, int, bytes]], after: dict[str, tuple[int, int, bytes]]
+) -> set[str]:
+    return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+
+
+def test_a_rebuild_with_nothing_changed_writes_nothing(make_site: Callable[..., Path]) -> None:
+    root = make_site()
+    first = build_site(root)
+    assert first.written == first.files
+    before = stats(root / "_site")
+    folder = (root / "_site").stat().st_ino
+    second = build_site(root)
+    assert second.written == 0 and second.files == first.files and second.bytes == first.bytes
+    assert stats(root / "_site") == before  # every file: same bytes, inode and mtime
+    assert (root / "_site").stat().st_ino == folder  # not even swapped
+    assert not (root / "_site.staging").exists()
+
+
+def test_one_award_changed_rewrites_only_its_files(make_site: Callable[..., Path]) -> None:
+    root = make_site()
+    build_site(root)
+    before = stats(root / "_site")
+    write_files(root, {AWARDS_FILE: AWARDS.replace("name: Alan Turing", "name: Alan M. Turing")})
+    result = build_site(root)
+    differ = changed(before, stats(root / "_site"))
+    tokens = {Path(p).name.split(".")[0] for p in differ}
+    assert len(tokens) == 1, differ  # one credential's files, nothing else
+    token = tokens.pop()
+    assert differ == {
+        f"credentials/{token}.{suffix}"
+        for suffix in ("json", "jcs-proof.jsonld", "html", "png", "svg")
+    }  # not its OB 2.0 assertion, which has no place for the name
+    assert result.written == len(differ)
+    # ... and the rebuilt site is the one a clean build makes
+    clean = root.parent / "clean"
+    shutil.copytree(root, clean, ignore=shutil.ignore_patterns("_site", ".credsite-cache"))
+    build_site(clean)
+    assert tree(clean / "_site") == tree(root / "_site")
+
+
+def test_a_theme_change_makes_every_page_again(make_site: Callable[..., Path]) -> None:
+    root = make_site()
+    build_site(root)
+    from credsite.website import render
+
+    template = render.builtin_theme_dir() / "templates" / "credential.html"
+    text = template.read_text(encoding="utf-8")
+    write_files(
+        root,
+        {
+            "themes/default/templates/credential.html": text.replace(
+                "{% block main %}", "{% block main %}<!-- mine -->", 1
+            )
+        },
+    )
+    before = stats(root / "_site")
+    build_site(root)
+    after = stats(root / "_site")
+    pages = {p for p in after if p.startswith("credentials/") and p.endswith(".html")}
+    assert len(pages) == 3 and pages <= changed(before, after)
+    assert all(b"<!-- mine -->" in after[p][2] for p in pages)
+    assert not {p for p in changed(before, after) if p.endswith((".png", ".svg", ".json"))}
+
+
+def test_a_file_edited_or_added_in_the_output_is_put_right(make_site: Callable[..., Path]) -> None:
+    """The output folder is the build's: a file edited there (even keeping its size) is made
+    again, a stray file goes, as on a clean build."""
+    root = make_site()
+    build_site(root)
+    expected = tree(root / "_site")
+    page = next((root / "_site" / "credentials").glob("*.html"))
+    data = bytearray(page.read_bytes())
+    data[-10] ^= 1  # same size
+    page.write_bytes(bytes(data))
+    (root / "_site" / "stray.txt").write_text("mine")
+    (root / "_site" / "empty").mkdir()
+    build_site(root)
+    assert tree(root / "_site") == expected
+    assert not (root / "_site" / "empty").exists()
+
+
+def test_without_hard_links_unchanged_files_are_copied(
+    make_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_site()
+    build_site(root)
+    before = stats(root / "_site")
+
+    def no_links(source: Path, destination: Path, **options: object) -> None:
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(output, "_hard_link", no_links)
+    write_files(root, {AWARDS_FILE: AWARDS.replace("name: Alan Turing", "name: Alan M. Turing")})
+    build_site(root)
+    after = stats(root / "_site")
+    copied = {p for p in before.keys() & after.keys() if before[p][2] == after[p][2]}
+    assert copied and all(before[p][1] == after[p][1] for p in copied)  # same mtime (copy2)
+    assert build_site(root).written == 0  # the copies are recorded as the site in place
+
+
+def test_no_cache_writes_everything(make_site: Callable[..., Path]) -> None:
+    root = make_site()
+    build_site(root)
+    before = stats(root / "_site")
+    result = build_site(root, use_cache=False)
+    assert result.written == result.files
+    after = stats(root / "_site")
+    assert {p: v[2] for p, v in after.items()} == {p: v[2] for p, v in before.items()}
+
+
+def test_two_clean_builds_are_byte_identical(make_site: Callable[..., Path]) -> None:
+    one, two = make_site(name="one"), make_site(name="two")
+    build_site(one)
+    build_site(two)
+    assert tree(one / "_site") == tree(two / "_site")
+
+
+# -- switches for large sites ---------------------------------------------------------------------
+
+
+def test_ob2_baked_false_leaves_out_the_ob2_images(make_site: Callable[..., Path]) -> None:
+    root = make_site({"site.yaml": SITE_YAML + "ob2_baked: false\n"})
+    build_site(root)
+    assertions = sorted(p.name for p in (root / "_site" / "ob2" / "assertions").iterdir())
+    assert assertions and all(name.endswith(".json") for name in assertions)
+    for page in (root / "_site" / "credentials").glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "ob2/assertions/" not in html and "Open Badges 2.0 image" not in html
+
+
+def test_headers_file_for_cloudflare_pages_and_netlify(make_site: Callable[..., Path]) -> None:
+    root = make_site()
+    build_site(root)
+    assert not (root / "_site" / "_headers").exists()  # only when asked
+    write_files(root, {"site.yaml": SITE_YAML + "headers: true\n"})
+    build_site(root)
+    text = (root / "_site" / "_headers").read_text(encoding="utf-8")
+    rules = _parse_headers(text)
+    assert rules == {
+        "/creds/*.json": {
+            "Content-Type": "application/json",
+            "Access-Control-Allow-Origin": "*",
+        },
+        "/creds/*.jsonld": {
+            "Content-Type": "application/ld+json",
+            "Access-Control-Allow-Origin": "*",
+        },
+    }
+    # Every JSON file the site publishes matches exactly one rule, with its media type.
+    for path in (root / "_site").rglob("*"):
+        if path.suffix in (".json", ".jsonld"):
+            url = "/creds/" + path.relative_to(root / "_site").as_posix()
+            matched = [p for p in rules if _matches(p, url)]
+            assert len(matched) == 1, url
+            assert rules[matched[0]]["Content-Type"] == hosting.MEDIA_TYPES[path.suffix]
+    assert not [p for p in rules if _matches(p, "/creds/credentials/x.html")]
+
+
+def test_headers_file_for_a_site_at_the_root() -> None:
+    assert "\n/*.json\n" in hosting.headers_file("https://creds.example.org/")
+
+
+def _parse_headers(text: str) -> dict[str, dict[str, str]]:
+    """Read ``_headers`` as Cloudflare Pages and Netlify do: a URL pattern, then indented
+    ``Name: value`` lines; ``#`` starts a comment."""
+    rules: dict[str, dict[str, str]] = {}
+    current = None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[0] in " \t":
+            assert current is not None
+            name, value = line.strip().split(":", 1)
+            rules[current][name.strip()] = value.strip()
+        else:
+            current = line.strip()
+            rules[current] = {}
+    return rules
+
+
+def _matches(pattern: str, path: str) -> bool:
+    """A splat (``*``) matches any characters, ``/`` included (Cloudflare Pages, Netlify)."""
+    import re
+
+    return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), path) is not None
+
+
+# -- progress --------------------------------------------------------------------------------------
+
+
+def test_build_reports_progress_with_counts(make_site: Callable[..., Path]) -> None:
+    root = make_site()
+    seen: list[tuple[str, int, int]] = []
+    build_site(root, progress=lambda stage, done, total: seen.append((stage, done, total)))
+    last = {stage: (done, total) for stage, done, total in seen}
+    for stage in ("sign", "images", "ob2", "pages"):
+        assert last[stage] == (3, 3), stage
+    assert "stage" not in last  # a first build keeps nothing
+    seen.clear()
+    write_files(root, {AWARDS_FILE: AWARDS.replace("name: Alan Turing", "name: Alan M. Turing")})
+    result = build_site(root, progress=lambda stage, done, total: seen.append((stage, done, total)))
+    kept = result.files - result.written
+    assert kept > 0 and ("stage", kept, kept) in seen
+    assert [s for s, _, _ in seen][-1] == "write"
+
+
+# -- how JSON is written, and fingerprints ------------------------------------------------------------
+
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.tuples(inner, inner)
+    | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@given(_json)
+def test_json_bytes_is_json_dumps_indented(document: object) -> None:
+    expected = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    assert values.json_bytes(document) == expected
+
+
+def test_json_bytes_leaves_other_values_to_json_dumps() -> None:
+    for document in ({1: "a"}, {"a": {True: None}}, [Path("x")], {"nan": float("nan")}):
+        try:
+            expected = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        except TypeError:
+            with pytest.raises(TypeError):
+                values.json_bytes(document)
+        else:
+            assert values.json_bytes(document) == expected
+
+
+def test_fingerprint_ignores_where_content_was_read() -> None:
+    from dataclasses import replace
+
+    from credsite.cache import fingerprint
+    from credsite.content.model import Award
+    from credsite.errors import Location
+
+    award = Award(
+        key="a", achievement="x", name="Ada", email="a@example.org", issued=None, expires=None,
+        narrative=None, evidence=(), role=None, fields=(), status="active", status_reason=None,
+        status_date=None, location=Location("content/awards/a.yaml", 3, 3),
+    )  # fmt: skip
+    moved = replace(award, location=Location("content/awards/a.yaml", 9, 3))
+    assert fingerprint(award) == fingerprint(moved)  # an award above it was added
+    assert fingerprint(award) != fingerprint(replace(award, name="Ada L."))
+    assert fingerprint("a", "b") != fingerprint("ab") != fingerprint(["a", "b"])
+
+
+EXAMPLE_PRIVATE = "content/awards/contributors-and-mentors.yaml"
+
+
+def test_example_rebuilds_nothing_with_private_records_and_pathways(tmp_path: Path) -> None:
+    """The example site has private (encrypted) and withdrawn credentials, learner records and
+    pathway awards: a rebuild with nothing changed writes none of them."""
+    root = copy_example(tmp_path / "example")
+    first = build_site(root)
+    before = stats(root / "_site")
+    assert any(p.endswith(".html.enc") for p in before)  # a private credential, encrypted
+    assert any(p.startswith("records/") and p.endswith(".png") for p in before)  # CLR 2.0
+    second = build_site(root)
+    assert second.written == 0 and second.files == first.files
+    assert stats(root / "_site") == before
+
+
+def test_a_changed_private_credential_is_encrypted_again_and_only_it(tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "example")
+    build_site(root)
+    before = stats(root / "_site")
+    text = (root / EXAMPLE_PRIVATE).read_text()
+    assert "Joost mentored 2 incoming" in text
+    write_files(root, {EXAMPLE_PRIVATE: text.replace("Joost mentored 2", "Joost mentored two")})
+    build_site(root)
+    differ = changed(before, stats(root / "_site"))
+    tokens = {Path(p).name.split(".")[0] for p in differ}
+    assert len(tokens) == 1, differ
+    token = tokens.pop()
+    assert differ == {
+        f"credentials/{token}.{suffix}.enc"
+        for suffix in ("json", "jcs-proof.jsonld", "html", "png", "svg")
+    }  # the shell page names nobody: unchanged
+    # ... and the rebuilt site is the one a clean build makes
+    clean = tmp_path / "clean"
+    shutil.copytree(root, clean, ignore=shutil.ignore_patterns("_site", ".credsite-cache"))
+    build_site(clean)
+    assert tree(clean / "_site") == tree(root / "_site")
