@@ -152,7 +152,7 @@ def build(
     site.awards = model.keep_recorded_keys(site.awards, lock.awards)
     result = BuildResult(config.output_dir)
     result.warnings.extend(site.warnings)
-    urls = Urls(config.url, site.primary_issuer)
+    urls = Urls(config.url, site.primary_issuer, config.languages)
     # Where earlier builds of this site are: its own output folder and cache, and those of this
     # build if it records (a preview's temporary folders hold only its own earlier previews).
     own_output = root / site_config.load(root).output if output_dir else config.output_dir
@@ -205,8 +205,9 @@ def build(
     received = check_received(site, lock, urls, entries, now)  # offline, pinned DID documents
     endorsing = embedded(endorsed, received)
     fields = ob3.result_fields(site.awards)
+    captions = pages.captions(config)
     unsigned = {
-        a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, fields, endorsing)
+        a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, fields, endorsing, captions)
         for a in site.awards
     }
     signed, result.signed = sign_credentials(site, unsigned, entries, keys, urls, proofs, report)
@@ -235,19 +236,21 @@ def build(
             ob3.published_profile(issuer, urls, endorsing.get(urls.did(issuer.slug), ())),
         )
     for achievement in site.achievements.values():
-        issuer = site.issuers[achievement.issuer]
-        path = urls.achievement_path(achievement.slug)
-        site_output.add_json(
-            path,
-            ob3.published_achievement(
-                achievement,
-                issuer,
-                urls,
-                config.language,
-                fields.get(achievement.slug, ()),
-                endorsing.get(urls.url(path), ()),
-            ),
-        )
+        # One Achievement per language (OB 3.0 `inLanguage`), linked by `related`.
+        endorsing_it = endorsing.get(urls.url(urls.achievement_path(achievement.slug)), ())
+        for language in config.languages:
+            site_output.add_json(
+                urls.achievement_edition_path(achievement.slug, language),
+                ob3.published_achievement(
+                    model.localized(achievement, language),
+                    model.localized(site.issuers[achievement.issuer], language),
+                    urls,
+                    language,
+                    fields.get(achievement.slug, ()),
+                    endorsing_it,
+                    captions.get(language, ob3.CAPTION),
+                ),
+            )
     for endorsement in endorsed:
         path = urls.endorsement_path(endorsement.token)
         site_output.add(path, endorsement.json_bytes)

@@ -231,9 +231,12 @@ def plan(
 
 
 def recipient_language(award: model.Award, config: SiteConfig) -> str:
-    """The award's language if the content gives one, else the site's `language`."""
-    language = getattr(award, "language", None)  # an award field still to come (issue 17)
-    return language if isinstance(language, str) and language else config.language
+    """The award's language if the content gives one, else the site's first."""
+    return model.award_language(award, config)
+
+
+def entry_language(entry: roster.Entry, config: SiteConfig) -> str:
+    return recipient_language(entry.award, config)
 
 
 def choose_templates(
@@ -277,8 +280,8 @@ def _context(
     window: Window | None,
 ) -> dict[str, Any]:
     """What every email template receives (docs/notify.md lists it)."""
-    achievement = entry.achievement
-    issuer = site.issuers[achievement.issuer]
+    achievement = entry.achievement  # in the recipient's language (roster)
+    issuer = model.localized(site.issuers[achievement.issuer], entry_language(entry, config))
     assert entry.json_url is not None
     reason = entry.award.status_reason if config.status.publish_reasons else None
     private_ = entry.award.visibility == "private"

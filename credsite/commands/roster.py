@@ -99,7 +99,7 @@ def entries(
     if status is not None and status not in STATUSES:
         raise CredsiteError(f"--status must be one of {', '.join(STATUSES)}, got {status!r}")
     shown = _award_file(config, site, file) if file is not None else None
-    urls = Urls(config.url, site.primary_issuer)
+    urls = Urls(config.url, site.primary_issuer, config.languages)
     result = []
     for award in site.awards:
         if achievement is not None and award.achievement != achievement:
@@ -119,7 +119,8 @@ def entries(
 def _entry(
     award: model.Award, site: model.Site, lock: Lockfile, urls: Urls, now: dt.datetime
 ) -> Entry:
-    achievement = site.achievements[award.achievement]
+    language = model.award_language(award, site.config)
+    achievement = model.localized(site.achievements[award.achievement], language)
     recorded = lock.awards.get(award.lock_key)
     if recorded is None:
         issued = award.issued
@@ -145,7 +146,7 @@ def _entry(
         return Entry(award, achievement, state, dates.valid_from, dates.valid_until, token,
                      f"{page}#{private.fragment(key)}", json_url, None)  # fmt: skip
     if state in ("active", "expired"):  # as the credential page offers it
-        issuer = site.issuers[achievement.issuer]
+        issuer = model.localized(site.issuers[achievement.issuer], language)
         linkedin = linkedin_url(
             name=achievement.name,
             organization_id=issuer.linkedin_id,

@@ -99,7 +99,7 @@ def load(root: Path, options: Options, now: dt.datetime) -> Facts:
         # out on a second reading of the lockfile, so that nothing the report counts is minted
         # in passing (the lockfile is never written)
         scratch = Lockfile.load(config.lockfile_path, config.lockfile)
-        urls = Urls(config.url, site.primary_issuer)
+        urls = Urls(config.url, site.primary_issuer, config.languages)
         site.awards = award_pathways(site, scratch, urls, locked=True).awards
     facts = collect(site, lock, options, now)
     ledger_path = root / LEDGER_FILE
