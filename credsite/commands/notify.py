@@ -200,9 +200,14 @@ def plan(
         language = recipient_language(entry.award, config)
         used, text_name, html_name = choose_templates(available, kind, language, config)
         if used not in (language, language.split("-")[0]):
-            missing_languages.add(language)
+            # Another language's templates, in the recipient's words from the catalogs
+            if theme.has_catalog(language):
+                used = language
+            else:
+                missing_languages.add(language)
         document = documents[entry.award.key]
         context = _context(entry, site, config, kind, used, document, window)
+        context.update(theme.words(used).callables())
         subject, text = _render_text(theme, text_env, text_name, context)
         html = (
             _render_html(theme, html_name, {**context, "subject": subject}) if html_name else None
@@ -224,8 +229,9 @@ def plan(
         result.notices.append(notice)
     for language in sorted(missing_languages):
         result.warnings.append(
-            f"no email templates in '{language}': recipients in that language get them in the "
-            f"site's language or English (add themes/{config.theme}/templates/email/{language}/)"
+            f"no email templates or message catalog in '{language}': recipients in that "
+            "language get them in the site's language or English (add "
+            f"themes/{config.theme}/locale/{language}/LC_MESSAGES/messages.po, docs/themes.md)"
         )
     return result
 

@@ -112,6 +112,24 @@ def date_text(value: dt.datetime | dt.date | None, language: str) -> str:
     return format_date(day, "long", locale=locale)
 
 
+def date_form(language: str) -> dict[str, object]:
+    """How `date_text` writes a date in `language`, for verify.js to write signed dates the same
+    way: the CLDR pattern, the month names it uses, the era (AD) name."""
+    locale = _locale(language)
+    if locale.language == SOURCE_LANGUAGE:
+        pattern = ENGLISH_DATE
+    else:
+        pattern = locale.date_formats["long"].pattern
+    context = "stand-alone" if "L" in pattern else "format"
+    width = "wide" if "MMMM" in pattern or "LLLL" in pattern else "abbreviated"
+    months = locale.months[context][width]
+    return {
+        "pattern": pattern,
+        "months": [months[n] for n in range(1, 13)],
+        "era": locale.eras["abbreviated"][1],
+    }
+
+
 def language_name(language: str) -> str:
     """The language's own name for itself, as a language switch shows it: Français, ไทย."""
     locale = _locale(language)

@@ -425,7 +425,12 @@ def duration_text(amount: tuple[int, str] | None, words: render.Words | None = N
     return forms[unit]
 
 
-CAPTION = "%(achievement)s badge, issued by %(issuer)s"
+def N_(message: str) -> str:
+    """Marks `message` for the catalogs (Babel extracts it) where it is translated later."""
+    return message
+
+
+CAPTION = N_("%(achievement)s badge, issued by %(issuer)s")
 """An Achievement's image caption (issuing.ob3.CAPTION), as the theme's catalogs translate it."""
 
 
@@ -485,24 +490,30 @@ class Alternate:
 
 
 SCRIPT_WORDS = (
-    "Verified",
-    "Revoked",
-    "Suspended",
-    "Expired",
-    "Not yet valid",
-    "Not verified",
-    "Could not check here",
-    "Withdrawn",
-    "Signed by %(issuer)s and unchanged since it was issued on %(date)s.",
-    "The signature is genuine, but %(issuer)s has revoked this credential. It is no longer valid.",
-    "The signature is genuine, but %(issuer)s has suspended this credential. It is not valid "
-    "while suspended.",
-    "The signature is genuine, but the credential expired on %(date)s.",
-    "The signature is genuine, but the credential is only valid from %(date)s.",
-    "Do not rely on this credential: %(reason)s.",
-    "a check failed",
-    "Passed: ",
-    "Not passed: ",
+    N_("Verified"),
+    N_("Revoked"),
+    N_("Suspended"),
+    N_("Expired"),
+    N_("Not yet valid"),
+    N_("Not verified"),
+    N_("Could not check here"),
+    N_("Withdrawn"),
+    N_("Signed by %(issuer)s and unchanged since it was issued on %(date)s. Not revoked."),
+    N_(
+        "Signed by %(issuer)s and unchanged since it was issued on %(date)s. Not revoked; "
+        "valid until %(until)s."
+    ),
+    N_("The signature is genuine, but %(issuer)s has revoked this credential. It is no longer valid."),
+    N_(
+        "The signature is genuine, but %(issuer)s has suspended this credential. It is not "
+        "valid while suspended."
+    ),
+    N_("The signature is genuine, but the credential expired on %(date)s."),
+    N_("The signature is genuine, but the credential is only valid from %(date)s."),
+    N_("Do not rely on this credential: %(reason)s."),
+    N_("a check failed"),
+    N_("Passed: "),
+    N_("Not passed: "),
 )
 """What verify.js shows that it can say in the page's language: the page gives it these
 messages, translated, in a JSON object (``<script id="credsite-words">``); English is the
@@ -513,7 +524,8 @@ def script_words(words: render.Words) -> str | None:
     """The JSON object of `SCRIPT_WORDS` in `words`' language; None for English (the script's)."""
     if words.language.split("-")[0] == i18n.SOURCE_LANGUAGE:
         return None
-    table = {message: words.gettext(message) for message in SCRIPT_WORDS}
+    table: dict[str, Any] = {message: words.gettext(message) for message in SCRIPT_WORDS}
+    table["__date__"] = i18n.date_form(words.language)
     text = json.dumps(table, ensure_ascii=False, sort_keys=True)
     return text.replace("</", "<\\/")
 
@@ -938,9 +950,9 @@ def credential_context(
     )
     description = f"{description} {achievement.description}"
     if state == "revoked":
-        description = f"{words.gettext('Revoked.')} {description}"
+        description = words.gettext("Revoked.") + " " + description
     elif state == "suspended":
-        description = f"{words.gettext('Suspended.')} {description}"
+        description = words.gettext("Suspended.") + " " + description
     credential_url = urls.url(urls.credential_path(token, "json"))
     linkedin = None
     lcw = None

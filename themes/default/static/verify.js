@@ -523,17 +523,49 @@
     unsupported: 'Could not check here'
   };
   var ENDORSEMENT_HEADLINES = { revoked: 'Withdrawn' };
+
+  // The page's own language: the words a page in another language than English gives this script
+  // (<script type="application/json" id="credsite-words">, from the theme's message catalogs).
+  var WORDS = (function () {
+    var el = document.getElementById('credsite-words');
+    if (!el) return {};
+    try { return JSON.parse(el.textContent) || {}; } catch (e) { return {}; }
+  })();
+
+  /** `message` in the page's language, with each %(name)s replaced by values[name]. */
+  function t(message, values) {
+    var found = Object.prototype.hasOwnProperty.call(WORDS, message) ? WORDS[message] : null;
+    var text = typeof found === 'string' ? found : message;
+    return text.replace(/%\((\w+)\)s/g, function (m, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : m;
+    });
+  }
   var ICONS = { verified: '\u2713', revoked: '\u2715', suspended: '\u2715', failed: '\u2715', expired: '!', 'not-yet-valid': '!', unsupported: '?' };
 
   var MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
     'September', 'October', 'November', 'December'];
 
-  /** "10 July 2026", in UTC: the form the page itself uses. */
+  /** "10 July 2026", in UTC: the form the page itself uses (its language's, from the page). */
   function formatDate(value) {
-    var t = Date.parse(value);
-    if (isNaN(t)) return String(value);
-    var d = new Date(t);
-    return d.getUTCDate() + ' ' + MONTHS[d.getUTCMonth()] + ' ' + d.getUTCFullYear();
+    var time = Date.parse(value);
+    if (isNaN(time)) return String(value);
+    var d = new Date(time);
+    var form = WORDS.__date__;
+    if (!form || typeof form.pattern !== 'string') {
+      return d.getUTCDate() + ' ' + MONTHS[d.getUTCMonth()] + ' ' + d.getUTCFullYear();
+    }
+    // A CLDR date pattern (as Babel formats the page's dates): d, dd, MMMM/LLLL, y, G and 'text'.
+    return form.pattern.replace(/'([^']*)'|([A-Za-z])\2*/g, function (field, quoted) {
+      if (quoted !== undefined) return quoted === '' ? "'" : quoted;
+      var day = d.getUTCDate();
+      switch (field[0]) {
+        case 'd': return field.length > 1 && day < 10 ? '0' + day : String(day);
+        case 'M': case 'L': return form.months[d.getUTCMonth()];
+        case 'y': return String(d.getUTCFullYear());
+        case 'G': return form.era || '';
+        default: return field;
+      }
+    });
   }
 
   function text(value) { return typeof value === 'string' ? value.replace(/\s+/g, ' ').trim() : ''; }
@@ -906,21 +938,24 @@
           return 'The signature is genuine, but ' + issuerName + ' has withdrawn this endorsement.';
       }
     }
+    var values = { issuer: issuerName, date: formatDate(cred.validFrom) };
     switch (result.status) {
       case 'verified':
-        return 'Signed by ' + issuerName + ' and unchanged since it was issued on ' +
-          formatDate(cred.validFrom) + '. Not revoked' +
-          (cred.validUntil ? '; valid until ' + formatDate(cred.validUntil) : '') + '.';
+        if (cred.validUntil) {
+          values.until = formatDate(cred.validUntil);
+          return t('Signed by %(issuer)s and unchanged since it was issued on %(date)s. Not revoked; valid until %(until)s.', values);
+        }
+        return t('Signed by %(issuer)s and unchanged since it was issued on %(date)s. Not revoked.', values);
       case 'revoked':
-        return 'The signature is genuine, but ' + issuerName + ' has revoked this credential. It is no longer valid.';
+        return t('The signature is genuine, but %(issuer)s has revoked this credential. It is no longer valid.', values);
       case 'suspended':
-        return 'The signature is genuine, but ' + issuerName + ' has suspended this credential. It is not valid while suspended.';
+        return t('The signature is genuine, but %(issuer)s has suspended this credential. It is not valid while suspended.', values);
       case 'expired':
-        return 'The signature is genuine, but the credential expired on ' + formatDate(cred.validUntil) + '.';
+        return t('The signature is genuine, but the credential expired on %(date)s.', { date: formatDate(cred.validUntil) });
       case 'not-yet-valid':
-        return 'The signature is genuine, but the credential is only valid from ' + formatDate(cred.validFrom) + '.';
+        return t('The signature is genuine, but the credential is only valid from %(date)s.', values);
       default:
-        return 'Do not rely on this credential: ' + (firstFailure ? firstFailure.message : 'a check failed') + '.';
+        return t('Do not rely on this credential: %(reason)s.', { reason: firstFailure ? firstFailure.message : t('a check failed') });
     }
   }
 
@@ -933,7 +968,7 @@
     var detailEl = el.querySelector('.verification-detail');
     var headlines = el.getAttribute('data-kind') === 'endorsement' ? ENDORSEMENT_HEADLINES : HEADLINES;
     if (icon) icon.textContent = ICONS[status] || '';
-    if (label) label.textContent = headlines[status] || HEADLINES[status] || status;
+    if (label) label.textContent = t(headlines[status] || HEADLINES[status] || status);
     if (detailEl) {
       detailEl.textContent = '';
       if (Array.isArray(detail)) detail.forEach(function (part) { detailEl.appendChild(part); });
@@ -955,7 +990,7 @@
         var li = document.createElement('li');
         li.className = c.ok ? 'check-ok' : (c.outcome ? 'check-outcome' : 'check-failed');
         var span = document.createElement('span');
-        span.textContent = (c.ok ? 'Passed: ' : 'Not passed: ') + c.message;
+        span.textContent = (c.ok ? t('Passed: ') : t('Not passed: ')) + c.message;
         li.appendChild(span);
         list.appendChild(li);
       });
