@@ -105,7 +105,7 @@ def date_text(value: dt.datetime | dt.date | None, language: str) -> str:
     """A date for people, in `language` (Babel's long form; English keeps 22 November 2026)."""
     if value is None:
         return ""
-    day = value.date() if isinstance(value, dt.datetime) else value
+    day = dt.date(day=value.day, month=value.month, year=value.year)
     locale = _locale(language)
     if locale.language == SOURCE_LANGUAGE:
         return format_date(day, ENGLISH_DATE, locale=locale)
