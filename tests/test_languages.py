@@ -302,3 +302,26 @@ def test_dates_follow_the_language() -> None:
     assert i18n.date_text(day, "fr") == "10 juillet 2026"
     assert i18n.date_text(day, "es") == "10 de julio de 2026"
     assert i18n.language_name("th") == "ไทย"
+
+
+# -- emails -----------------------------------------------------------------------------------------
+
+
+def test_emails_follow_the_recipients_language_through_the_catalogs(
+    french_site: Path,
+) -> None:
+    from credsite.commands import notify
+
+    (french_site / "site.yaml").write_text(
+        SITE_YAML_FR + "smtp: {host: localhost, from: badges@example.org, security: none}\n"
+    )
+    found = notify.plan(french_site, now=NOW)
+    by_name = {n.entry.award.name: n for n in found.notices}
+    french, english = by_name["Alan Turing"], by_name["Ada Lovelace"]
+    assert french.language == "fr" and english.language == "en"
+    assert french.subject == "Votre titre : Travail d'équipe, délivré par Acme Learning"
+    assert french.text.startswith("Bonjour Alan Turing,\n\nAcme Learning vous a décerné Travail")
+    assert "le 2 mars 2026" in french.text
+    assert french.html is not None and '<html lang="fr">' in french.html
+    assert english.subject == "Your credential: Teamwork from Acme Learning"
+    assert found.warnings == []
