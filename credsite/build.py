@@ -179,6 +179,7 @@ def build(
                 "url is caught before it re-issues every credential.",
             )
         )
+    result.warnings.extend(pages.missing_catalogs(config))
     sealed = _links_secret(config, site, locked=locked, record=record, result=result)
     prepared = artwork.prepare(site, cache / "images")
     report("content", 1, 1)

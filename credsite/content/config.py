@@ -182,7 +182,7 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         )
     out = read.str("output", "_site")
     _check_relative(out, read, "output")
-    locations = {key: read.loc(key) for key in ("url", "output") if key in data}
+    locations = {key: read.loc(key) for key in ("url", "output", "languages", "language") if key in data}
     if output:  # a folder given on the command line may be anywhere
         out, locations["output"] = output, Location(f"-o {output}")
     languages = _languages(read)

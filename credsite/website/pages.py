@@ -25,6 +25,7 @@ from credsite.colour import WHITE, mix, readable_on, text_on
 from credsite.content.config import SiteConfig
 from credsite.content.frameworks import Alignment
 from credsite.content.model import Achievement, Award, Issuer, Site, award_language, localized
+from credsite.errors import Location, Problem
 from credsite.issuing import clr
 from credsite.issuing.clr import Record
 from credsite.issuing.endorsements import Endorsed, ReceivedEndorsement
@@ -446,6 +447,24 @@ def captions(config: SiteConfig) -> dict[str, str]:
             "issuer": "{issuer}",
         }
     return found
+
+
+def missing_catalogs(config: SiteConfig) -> list[Problem]:
+    """A warning for each of the site's languages its theme has no message catalog for (its
+    pages show the theme's words in English)."""
+    theme = render.load_theme(config)
+    return [
+        Problem(
+            config.locations.get("languages")
+            or config.locations.get("language")
+            or Location("site.yaml"),
+            f"the theme has no message catalog in '{language}': its pages show the theme's own "
+            f"words in English. Add themes/{config.theme}/locale/"
+            f"{i18n.gettext_name(language)}/LC_MESSAGES/messages.po (docs/themes.md \"Languages\")",
+        )
+        for language in config.languages
+        if not theme.has_catalog(language)
+    ]
 
 
 class PageUrls:
