@@ -331,3 +331,21 @@ def test_emails_follow_the_recipients_language_through_the_catalogs(
     assert french.html is not None and '<html lang="fr">' in french.html
     assert english.subject == "Your credential: Teamwork from Acme Learning"
     assert found.warnings == []
+
+
+def test_a_spreadsheet_column_gives_the_recipients_language(make_site: Callable[..., Path]) -> None:
+    csv = (
+        "achievement,name,email,issued,language\n"
+        "teamwork,Ada Lovelace,ada.lovelace@example.org,2026-03-01,\n"
+        "teamwork,Alan Turing,alan.turing@example.org,2026-03-02,fr\n"
+        "mentor,Grace Hopper,grace.hopper@example.org,2026-04-01,de\n"
+    )
+    root = make_site({**FRENCH, "content/awards/awards.yaml": None, "content/awards/a.csv": csv})
+    result = run_cli("build", "-C", str(root))
+    assert result.exit_code == 1
+    assert "content/awards/a.csv:4:5: unknown language 'de'" in output_of(result)
+    (root / "content/awards/a.csv").write_text(csv.replace(",de\n", ",\n"))
+    build_site(root)
+    out = root / "_site"
+    assert credential_of(out, "Alan Turing")["credentialSubject"]["achievement"]["inLanguage"] == "fr"
+    assert credential_of(out, "Ada Lovelace")["credentialSubject"]["achievement"]["inLanguage"] == "en"
