@@ -531,6 +531,11 @@ SCRIPT_WORDS = (
     N_("The signature is genuine, but the credential is only valid from %(date)s."),
     N_("Do not rely on this credential: %(reason)s."),
     N_("a check failed"),
+    N_("Not verified: %(reason)s."),
+    N_("Checked in your browser: %(endorser)s signed it with its own key, and has withdrawn it."),
+    N_("Checked in your browser: signed by %(endorser)s with its own key, unchanged, not withdrawn."),
+    N_("Checked in your browser: signed by %(endorser)s, but it has expired."),
+    N_("Checked in your browser: signed by %(endorser)s, but it is not valid yet."),
     N_("Passed: "),
     N_("Not passed: "),
 )

@@ -550,6 +550,10 @@ test('pages in each language link their editions (hreflang) and switch language'
   await page.waitForURL(/\/fr\/achievements\/faculty-coordinator\.html$/);
   assertEqual(await page.getAttribute('html', 'lang'), 'fr', 'the French edition');
   assertEqual((await page.textContent('h1')).trim(), 'Coordinateur pédagogique', 'its heading');
+  // its endorsement is checked like on the English page (its date written the French way), in French
+  const found = await endorsementChecks(page);
+  assert(found.length > 0 && found.every((e) => e.state === 'verified' && /^Vérifiée dans votre navigateur : signée par /.test(e.text)),
+    `endorsements on the French page: ${JSON.stringify(found)}`);
   await axe(page, 'the French achievement page');
   await close(page);
 });

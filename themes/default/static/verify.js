@@ -1083,16 +1083,18 @@
       var endorser = (cred && cred.issuer && cred.issuer.name) || 'the endorser';
       if (problems.length) {
         state = 'failed';
-        message = 'Not verified: ' + problems[0] + '.';
+        message = t('Not verified: %(reason)s.', { reason: problems[0] });
       } else if (withdrawn) {
         state = 'withdrawn';
-        message = 'Checked in your browser: ' + endorser + ' signed it with its own key, and has withdrawn it.';
+        message = t('Checked in your browser: %(endorser)s signed it with its own key, and has withdrawn it.', { endorser: endorser });
       } else if (result.status === 'verified') {
         state = 'verified';
-        message = 'Checked in your browser: signed by ' + endorser + ' with its own key, unchanged, not withdrawn.';
+        message = t('Checked in your browser: signed by %(endorser)s with its own key, unchanged, not withdrawn.', { endorser: endorser });
       } else {
         state = result.status;
-        message = 'Checked in your browser: signed by ' + endorser + ', but ' + (state === 'expired' ? 'it has expired.' : 'it is not valid yet.');
+        message = state === 'expired'
+          ? t('Checked in your browser: signed by %(endorser)s, but it has expired.', { endorser: endorser })
+          : t('Checked in your browser: signed by %(endorser)s, but it is not valid yet.', { endorser: endorser });
       }
     } catch (e) {
       state = e instanceof Unsupported ? 'unsupported' : 'failed';
