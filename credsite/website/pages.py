@@ -531,6 +531,10 @@ SCRIPT_WORDS = (
     N_("The signature is genuine, but the credential is only valid from %(date)s."),
     N_("Do not rely on this credential: %(reason)s."),
     N_("a check failed"),
+    N_(
+        "Checked with the files of the copy this page was opened from (%(copy)s), not at the "
+        "issuer’s own address (%(site)s)."
+    ),
     N_("Not verified: %(reason)s."),
     N_("Checked in your browser: %(endorser)s signed it with its own key, and has withdrawn it."),
     N_("Checked in your browser: signed by %(endorser)s with its own key, unchanged, not withdrawn."),

@@ -1026,8 +1026,8 @@
       if (result.credential && result.base !== null && result.status !== 'failed') checkPage(result, el);
       var note = null;
       if (result.base && !result.onIssuerSite) {
-        note = 'Checked with the files of the copy this page was opened from (' + rootUrl +
-          '), not at the issuer\u2019s own address (' + result.base + ').';
+        note = t('Checked with the files of the copy this page was opened from (%(copy)s), not at the issuer\u2019s own address (%(site)s).',
+          { copy: rootUrl, site: result.base });
       }
       show(el, result.status, describe(result), result.checks, note);
     } catch (e) {
