@@ -161,7 +161,7 @@ def build(
     site.awards = model.keep_recorded_keys(site.awards, lock.awards)
     result = BuildResult(config.output_dir)
     result.warnings.extend(site.warnings)
-    urls = Urls(config.url, site.primary_issuer)
+    urls = Urls(config.url, site.primary_issuer, config.languages)
     # Where earlier builds of this site are: its own output folder and cache, and those of this
     # build if it records (a preview's temporary folders hold only its own earlier previews).
     own_output = root / site_config.load(root).output if output_dir else config.output_dir
@@ -188,6 +188,7 @@ def build(
                 "url is caught before it re-issues every credential.",
             )
         )
+    result.warnings.extend(pages.missing_catalogs(config))
     sealed = _links_secret(config, site, locked=locked, record=record, result=result)
     prepared = artwork.prepare(site, cache / "images")
     report("content", 1, 1)
@@ -214,8 +215,9 @@ def build(
     received = check_received(site, lock, urls, entries, now)  # offline, pinned DID documents
     endorsing = embedded(endorsed, received)
     fields = ob3.result_fields(site.awards)
+    captions = pages.captions(config)
     unsigned = {
-        a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, fields, endorsing)
+        a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, fields, endorsing, captions)
         for a in site.awards
     }
     signed, result.signed = sign_credentials(site, unsigned, entries, keys, urls, proofs, report)
@@ -244,7 +246,7 @@ def build(
         _publish(site_output, config, site, issued, learner_records, lock, keys, urls, prepared,
                  result, cache=cache, extra_head=extra_head, sealed=sealed, progress=report,
                  fields=fields, endorsed=endorsed, received=received,
-                 endorsing=endorsing)  # fmt: skip
+                 endorsing=endorsing, captions=captions)  # fmt: skip
         report("render", 1, 1)
 
         # 4. Last checks, then write: the lockfile, then the site swapped in whole.
@@ -303,6 +305,7 @@ def _publish(
     endorsed: list[Endorsed],
     received: list[ReceivedEndorsement],
     endorsing: dict[str, list[dict[str, Any]]],
+    captions: dict[str, str],
 ) -> None:
     """Add every file of the site to `site_output`."""
     lists = status.signed_lists(site, issued, lock, keys, urls, holders(endorsed))
@@ -322,19 +325,21 @@ def _publish(
             ob3.published_profile(issuer, urls, endorsing.get(urls.did(issuer.slug), ())),
         )
     for achievement in site.achievements.values():
-        issuer = site.issuers[achievement.issuer]
-        path = urls.achievement_path(achievement.slug)
-        site_output.add_json(
-            path,
-            ob3.published_achievement(
-                achievement,
-                issuer,
-                urls,
-                config.language,
-                fields.get(achievement.slug, ()),
-                endorsing.get(urls.url(path), ()),
-            ),
-        )
+        # One Achievement per language (OB 3.0 `inLanguage`), linked by `related`.
+        endorsing_it = endorsing.get(urls.url(urls.achievement_path(achievement.slug)), ())
+        for language in config.languages:
+            site_output.add_json(
+                urls.achievement_edition_path(achievement.slug, language),
+                ob3.published_achievement(
+                    model.localized(achievement, language),
+                    model.localized(site.issuers[achievement.issuer], language),
+                    urls,
+                    language,
+                    fields.get(achievement.slug, ()),
+                    endorsing_it,
+                    captions.get(language, ob3.CAPTION),
+                ),
+            )
     for endorsement in endorsed:
         path = urls.endorsement_path(endorsement.token)
         site_output.add(path, endorsement.json_bytes)

@@ -87,7 +87,7 @@ def fingerprint(*values: Any) -> str:
     return digest(text)
 
 
-LIBRARIES = ("jinja2", "markdown", "markupsafe", "nh3", "segno", "pillow")
+LIBRARIES = ("jinja2", "markdown", "markupsafe", "nh3", "segno", "pillow", "babel")
 """The libraries whose versions decide the bytes of pages and images."""
 
 

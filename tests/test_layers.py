@@ -39,6 +39,7 @@ EXPECTED_OWNERS = {
     "ruamel": "commands.status",
     "PIL": "media",
     "jinja2": "website.render",
+    "babel": "website.i18n",
     "markdown": "website.render",
     "nh3": "website.render",
     "segno": "website.qr",

@@ -687,7 +687,7 @@ def test_a_site_template_overrides_the_theme_in_its_language(
     (root / "site.yaml").write_text(SITE_YAML + "language: de-AT\n" + smtp_yaml(server.port))
     fallback = notify.plan(root, now=NOW)
     assert fallback.notices[0].language == "en"
-    assert any("no email templates in 'de-AT'" in str(w) for w in fallback.warnings)
+    assert any("no email templates or message catalog in 'de-AT'" in str(w) for w in fallback.warnings)
     german = root / "themes/default/templates/email/de/awarded.txt"
     german.parent.mkdir()
     german.write_text('{% set subject = "Ihr Nachweis" %}\nHallo {{ recipient }}\n')

@@ -467,6 +467,11 @@ def test_wallet_qr_code_is_the_credential_json_url(example_output: Path) -> None
         svg = wallet.group(1)
         assert (
             f'aria-label="QR code for a wallet app: the address of this credential, {url}"' in svg
+            or (  # a French recipient's page
+                '<html lang="fr">' in page
+                and f'aria-label="Code QR pour une application de portefeuille : l’adresse de ce '
+                f'titre, {url}"' in svg
+            )
         )
         drawn = qr.drawing(url)
         assert re.sub(r"<svg [^>]*>", "", svg) == re.sub(r"<svg [^>]*>", "", drawn)

@@ -162,7 +162,7 @@ def _add(
             Location(shown),
         )
     lock = Lockfile.load(config.lockfile_path, config.lockfile)
-    urls = Urls(config.url, site.primary_issuer)
+    urls = Urls(config.url, site.primary_issuer, config.languages)
     subject_id = checked["credentialSubject"]["id"]
     target = received_target(subject_id, site, urls, _award_entries(site, lock))
     if target is None:
@@ -254,7 +254,7 @@ def endorse(
     endorser = endorser or site.primary_issuer
     if endorser not in site.issuers:
         raise CredsiteError(f"unknown issuer '{endorser}': the endorser is an issuer of this site")
-    urls = Urls(config.url, site.primary_issuer)
+    urls = Urls(config.url, site.primary_issuer, config.languages)
     target = target.strip()
     if not (is_http_url(target) or re.fullmatch(r"did:[a-z0-9]+:\S+", target)):
         raise CredsiteError(

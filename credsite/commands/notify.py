@@ -200,9 +200,14 @@ def plan(
         language = recipient_language(entry.award, config)
         used, text_name, html_name = choose_templates(available, kind, language, config)
         if used not in (language, language.split("-")[0]):
-            missing_languages.add(language)
+            # Another language's templates, in the recipient's words from the catalogs
+            if theme.has_catalog(language):
+                used = language
+            else:
+                missing_languages.add(language)
         document = documents[entry.award.key]
         context = _context(entry, site, config, kind, used, document, window)
+        context.update(theme.words(used).callables())
         subject, text = _render_text(theme, text_env, text_name, context)
         html = (
             _render_html(theme, html_name, {**context, "subject": subject}) if html_name else None
@@ -224,16 +229,20 @@ def plan(
         result.notices.append(notice)
     for language in sorted(missing_languages):
         result.warnings.append(
-            f"no email templates in '{language}': recipients in that language get them in the "
-            f"site's language or English (add themes/{config.theme}/templates/email/{language}/)"
+            f"no email templates or message catalog in '{language}': recipients in that "
+            "language get them in the site's language or English (add "
+            f"themes/{config.theme}/locale/{language}/LC_MESSAGES/messages.po, docs/themes.md)"
         )
     return result
 
 
 def recipient_language(award: model.Award, config: SiteConfig) -> str:
-    """The award's language if the content gives one, else the site's `language`."""
-    language = getattr(award, "language", None)  # an award field still to come (issue 17)
-    return language if isinstance(language, str) and language else config.language
+    """The award's language if the content gives one, else the site's first."""
+    return model.award_language(award, config)
+
+
+def entry_language(entry: roster.Entry, config: SiteConfig) -> str:
+    return recipient_language(entry.award, config)
 
 
 def choose_templates(
@@ -277,8 +286,8 @@ def _context(
     window: Window | None,
 ) -> dict[str, Any]:
     """What every email template receives (docs/notify.md lists it)."""
-    achievement = entry.achievement
-    issuer = site.issuers[achievement.issuer]
+    achievement = entry.achievement  # in the recipient's language (roster)
+    issuer = model.localized(site.issuers[achievement.issuer], entry_language(entry, config))
     assert entry.json_url is not None
     reason = entry.award.status_reason if config.status.publish_reasons else None
     private_ = entry.award.visibility == "private"

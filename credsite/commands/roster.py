@@ -92,7 +92,7 @@ def entries(
     config = site_config.load(root)
     site = model.load(config)
     lock = Lockfile.load(config.lockfile_path, config.lockfile)
-    urls = Urls(config.url, site.primary_issuer)
+    urls = Urls(config.url, site.primary_issuer, config.languages)
     # with the pathway awards the build gave (content/pathways/): listed, exported and notified
     # like the others, from a second reading of the lockfile (nothing is recorded in passing)
     scratch = Lockfile.load(config.lockfile_path, config.lockfile)
@@ -123,7 +123,8 @@ def entries(
 def _entry(
     award: model.Award, site: model.Site, lock: Lockfile, urls: Urls, now: dt.datetime
 ) -> Entry:
-    achievement = site.achievements[award.achievement]
+    language = model.award_language(award, site.config)
+    achievement = model.localized(site.achievements[award.achievement], language)
     recorded = lock.awards.get(award.lock_key)
     if recorded is None:
         issued = award.issued
@@ -149,7 +150,7 @@ def _entry(
         return Entry(award, achievement, state, dates.valid_from, dates.valid_until, token,
                      f"{page}#{private.fragment(key)}", json_url, None)  # fmt: skip
     if state in ("active", "expired"):  # as the credential page offers it
-        issuer = site.issuers[achievement.issuer]
+        issuer = model.localized(site.issuers[achievement.issuer], language)
         linkedin = linkedin_url(
             name=achievement.name,
             organization_id=issuer.linkedin_id,

@@ -175,7 +175,7 @@ def find_award(site: model.Site, lock: Lockfile, credential: str) -> model.Award
     by_key = {a.key: a for a in site.awards}
     by_lock_key = {a.lock_key: a for a in site.awards}
     tokens = {e.credential: e.award for e in lock.awards.values()}
-    urls = Urls(site.config.url, site.primary_issuer)
+    urls = Urls(site.config.url, site.primary_issuer, site.config.languages)
     example = urls.url(urls.credential_path("TOKEN"))
 
     if "://" in text:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from credsite.content import yamlsource
 from credsite.content.fields import Reader
-from credsite.content.yamlsource import Map
+from credsite.content.yamlsource import Map, Seq
 from credsite.errors import ContentError, CredsiteError, Location, Problems
 
 SLUG = r"[a-z0-9][a-z0-9-]*"
@@ -71,6 +71,10 @@ class SiteConfig:
     """Theme name: templates are looked up in themes/<theme>/ of the site, then the built-in default."""
     description: str = ""
     language: str = "en"
+    """The site's default language (BCP 47): the first of `languages`."""
+    languages: tuple[str, ...] = ()
+    """Every language the site publishes, the default first (`languages: [en, fr]`); a site that
+    gives only `language:` (or neither) has that one language."""
     content: str = "content"
     """Folder of issuers/, achievements/, awards/ (YAML, and CSV for awards)."""
     keys: str = "keys"
@@ -105,6 +109,12 @@ class SiteConfig:
     """Publish a signed learner record (CLR 2.0) per recipient, holding all their credentials,
     at an unguessable address. Off by default: it links one person's credentials together."""
 
+    def __post_init__(self) -> None:
+        if not self.languages:
+            object.__setattr__(self, "languages", (self.language,))
+        elif self.language != self.languages[0]:
+            object.__setattr__(self, "language", self.languages[0])
+
     @property
     def output_dir(self) -> Path:
         return self.root / self.output
@@ -129,6 +139,7 @@ _KEYS = [
     "theme",
     "description",
     "language",
+    "languages",
     "content",
     "keys",
     "lockfile",
@@ -179,9 +190,10 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         )
     out = read.str("output", "_site")
     _check_relative(out, read, "output")
-    locations = {key: read.loc(key) for key in ("url", "output") if key in data}
+    locations = {key: read.loc(key) for key in ("url", "output", "languages", "language") if key in data}
     if output:  # a folder given on the command line may be anywhere
         out, locations["output"] = output, Location(f"-o {output}")
+    languages = _languages(read)
     config = SiteConfig(
         root=root,
         title=read.str("title", ""),
@@ -189,7 +201,8 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         output=out,
         theme=read.str("theme", "default", pattern=SLUG),
         description=read.str("description", ""),
-        language=read.str("language", "en", pattern=r"[A-Za-z]{2,3}(-[A-Za-z0-9]+)*"),
+        language=languages[0],
+        languages=languages,
         content=read.str("content", "content"),
         keys=read.str("keys", "keys"),
         lockfile=read.str("lockfile", "credsite.lock"),
@@ -211,6 +224,54 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
     elif problems:
         raise ContentError(problems.items)
     return config
+
+
+LANGUAGE_TAG = r"[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?"
+"""A language tag as the OB 3.0 schema's `inLanguage` accepts it: en, fr, pt-BR, zh-Hant-TW."""
+RTL_LANGUAGES = ("ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb")
+"""Languages written right to left (their pages get dir="rtl")."""
+
+
+def text_direction(language: str) -> str:
+    """``rtl`` for a language written right to left, else ``ltr``."""
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+def _languages(read: Reader) -> tuple[str, ...]:
+    """`languages: [en, fr]` (the first is the default) or the older `language: en`."""
+    if "languages" in read.data and "language" in read.data:
+        read.problems.add(
+            read.data.key_location("language"),
+            "give either 'language' or 'languages', not both: 'languages: [en, fr]' lists every "
+            "language of the site, the default first",
+        )
+    if "languages" not in read.data:
+        one = read.str("language", "en", pattern=r"[A-Za-z]{2,3}(-[A-Za-z0-9]+)*")
+        return (str(one),)
+    seq = read.seq("languages")
+    if seq is None:
+        if read.data.get("languages") is not None:
+            return ("en",)
+        read.empty("languages")
+        return ("en",)
+    found: list[str] = []
+    for index, where in enumerate(seq.item_locations):
+        value = seq[index]
+        text = "" if value is None or isinstance(value, (Map, Seq)) else str(seq.text(index))
+        text = text.strip()
+        if not re.fullmatch(LANGUAGE_TAG, text):
+            read.problems.add(
+                where,
+                f"not a language tag: {text!r} (write it as en, fr, pt-BR or zh-Hant: lower-case "
+                "language, then an optional Script and REGION)",
+            )
+        elif text in found:
+            read.problems.add(where, f"language '{text}' is listed twice")
+        else:
+            found.append(text)
+    if not found and not read.problems.items:
+        read.problems.add(read.loc("languages"), "'languages' must list at least one language")
+    return tuple(found) or ("en",)
 
 
 def _read_smtp(read: Reader) -> SmtpSettings | None:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from credsite.content import assessment, endorsements, spreadsheet, yamlsource
 from credsite.content import pathways as pathway_rules
@@ -102,6 +102,8 @@ class Issuer:
     location: Location
     publish_email: bool = False
     """Show `email` in the OB 2.0 issuer profile (OB 2.0 requires it); off for privacy."""
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
+    """Language -> field -> text, for the site's other languages (`localized`)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ class Achievement:
     publish_results: bool = False
     """Put the declared results and each award's results into the credentials (personal data:
     off unless the achievement says so)."""
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
+    """Language -> field -> text, for the site's other languages (`localized`)."""
 
 
 @dataclass(frozen=True)
@@ -161,11 +165,79 @@ class Award:
     and baked images are not published, but it stays valid (its status bit is unchanged)."""
     results: tuple[AwardResult, ...] = ()
     """Its results for what the achievement assesses, checked against it, in declaration order."""
+    language: str = ""
+    """The recipient's language (`language: fr`), one of the site's; empty for the site's first.
+    Its credential, page and emails are in that language."""
 
     @property
     def lock_key(self) -> str:
         """How the lockfile names this award: a digest, so no email reaches the lockfile."""
         return _digest(self.key)
+
+
+Localizable = TypeVar("Localizable", Issuer, Achievement)
+
+TEXT_FIELDS = ("name", "description", "criteria")
+"""The texts of an issuer, achievement or pathway that may be given per language."""
+
+
+def localized(thing: Localizable, language: str) -> Localizable:
+    """`thing` with its texts in `language`; a text not given in it stays in the site's first."""
+    texts: dict[str, Any] | None = thing.translations.get(language)
+    return replace(thing, **texts) if texts else thing
+
+
+def award_language(award: Award, config: SiteConfig) -> str:
+    """The language of the award's credential, page and emails."""
+    return award.language or config.language
+
+
+def _text(
+    read: Reader,
+    key: str,
+    config: SiteConfig,
+    translations: dict[str, dict[str, str]],
+    warnings: Problems,
+    default: Any = "",
+    max_length: int | None = None,
+) -> Any:
+    """A text given once (the same in every language) or per language (`name: {en: .., fr: ..}`):
+    returns the site's first language's text and records the others in `translations`. A
+    language the site does not publish is an error; one it publishes but the map leaves out is a
+    warning (its pages and credentials use the first language's text)."""
+    value = read.data.get(key)
+    if not isinstance(value, Map):
+        return read.str(key, default, max_length=max_length)
+    languages = config.languages or (config.language,)
+    texts = Reader(value, read.problems, f"'{key}'")
+    for lang in value:
+        if lang not in languages:
+            read.problems.add(
+                value.key_location(lang),
+                f"'{key}' is given in '{lang}', which is not one of the site's languages "
+                f"({', '.join(languages)}): add it to 'languages' in site.yaml, or remove it",
+            )
+    first = languages[0]
+    if first not in value:
+        read.problems.add(
+            read.loc(key),
+            f"'{key}' needs a text in '{first}', the site's first language (the one every "
+            "missing translation falls back to)",
+        )
+        return default
+    result = texts.str(first, default, max_length=max_length)
+    for lang in languages[1:]:
+        if lang in value:
+            text = texts.str(lang, None, max_length=max_length)
+            if text is not None:
+                translations.setdefault(lang, {})[key] = text
+        else:
+            warnings.add(
+                read.loc(key),
+                f"'{key}' has no '{lang}' text: the '{lang}' pages and credentials show the "
+                f"'{first}' one",
+            )
+    return result
 
 
 def _digest(key: str) -> str:
@@ -511,6 +583,7 @@ def _load_issuer(
         ["name", "url", "email", "description", "image", "colors", "linkedin_id", "publish_email"],
         required=["name", "url"],
     )
+    translations: dict[str, dict[str, str]] = {}
     publish_email = read.bool("publish_email", False)
     if publish_email and data.get("email") is None:
         read.error("publish_email", "'publish_email: true' needs the issuer's 'email'")
@@ -535,16 +608,17 @@ def _load_issuer(
         secondary = cread.str("secondary", secondary, pattern=HEX_COLOUR)
     return Issuer(
         slug=slug,
-        name=read.str("name", "", max_length=MAX_NAME),
+        name=_text(read, "name", config, translations, warnings, max_length=MAX_NAME),
         url=read.url("url", ""),
         email=read.str("email", None, pattern=EMAIL),
-        description=read.str("description", ""),
+        description=_text(read, "description", config, translations, warnings),
         image=_image(read, "image", config),
         primary_colour=primary.lower(),
         secondary_colour=secondary.lower(),
         linkedin_id=read.str("linkedin_id", None, pattern=r"\d+"),
         location=data.location,
         publish_email=publish_email,
+        translations=translations,
     )
 
 
@@ -621,12 +695,13 @@ def _load_achievement(
         if alignment := read_alignment(item, loc, problems):
             alignments.append(alignment)
     issuer = read.str("issuer", "", pattern=SLUG)
+    translations: dict[str, dict[str, str]] = {}
     return Achievement(
         slug=slug,
         issuer=issuer,
-        name=read.str("name", "", max_length=MAX_NAME),
-        description=read.str("description", ""),
-        criteria=read.str("criteria", ""),
+        name=_text(read, "name", config, translations, warnings, max_length=MAX_NAME),
+        description=_text(read, "description", config, translations, warnings),
+        criteria=_text(read, "criteria", config, translations, warnings),
         image=_image(read, "image", config),
         achievement_type=achievement_type,
         tags=tuple(read.list_of_str("tags")),
@@ -635,6 +710,7 @@ def _load_achievement(
         location=read.loc("issuer") if "issuer" in data else data.location,
         results=assessment.read_specs(read),
         publish_results=read.bool("publish_results", False),
+        translations=translations,
     )
 
 
@@ -662,8 +738,11 @@ AWARD_FIELDS = [
     "withdrawn",
     "visibility",
     "results",
+    "language",
 ]
-COHORT_DEFAULTS = ["achievement", "issued", "expires", "role", "fields", "visibility", "results"]
+COHORT_DEFAULTS = [
+    "achievement", "issued", "expires", "role", "fields", "visibility", "results", "language"
+]  # fmt: skip
 
 
 def _load_award_file(
@@ -702,7 +781,7 @@ def _load_award_file(
         if not isinstance(item, Map):
             problems.add(loc, "each award must be a mapping of fields")
             continue
-        award = read_award(item, defaults, problems, config.visibility)
+        award = read_award(item, defaults, problems, config.visibility, config.languages)
         if award:
             awards.append(award)
     return awards
@@ -715,7 +794,7 @@ def _load_award_rows(
     awards = []
     for item, missing in spreadsheet.load_rows(path, _shown(path, config), problems, warnings):
         if not missing:
-            if award := read_award(item, None, problems, config.visibility):
+            if award := read_award(item, None, problems, config.visibility, config.languages):
                 awards.append(award)
             continue
         # Check the rest of the row without repeating "award needs ..." for the empty cells
@@ -727,10 +806,15 @@ def _load_award_rows(
 
 
 def read_award(
-    item: Map, defaults: Map | None, problems: Problems, default_visibility: str = "unlisted"
+    item: Map,
+    defaults: Map | None,
+    problems: Problems,
+    default_visibility: str = "unlisted",
+    languages: tuple[str, ...] = (),
 ) -> Award | None:
     """Check one award mapping; cohort `defaults` fill fields the award leaves out, and
-    `default_visibility` (the site's) the visibility neither gives."""
+    `default_visibility` (the site's) the visibility neither gives. `languages`: the site's (the
+    first is the default; an award's `language` must be one of them)."""
     read = Reader(item, problems, "award")
     read.check_keys(AWARD_FIELDS)
     dread = Reader(defaults, problems, "cohort") if defaults is not None else None
@@ -793,6 +877,7 @@ def read_award(
         legacy_key=legacy_key,
         withdrawn=withdrawn,
         visibility=_award_visibility(pick("visibility"), default_visibility),
+        language=_award_language(pick("language"), languages),
         results=assessment.merge(
             assessment.read_award_results(dread), assessment.read_award_results(read)
         ),
@@ -809,6 +894,23 @@ def _award_visibility(read: Reader | None, default: str) -> str:
                    f"got {value!r}")  # fmt: skip
         return default
     return str(value)
+
+
+def _award_language(read: Reader | None, languages: tuple[str, ...]) -> str:
+    """The award's `language` (or its cohort's), one of the site's; "" for the site's first."""
+    if read is None:
+        return ""
+    value = read.str("language", None)
+    if value is None:
+        return ""
+    if languages and value not in languages:
+        read.error(
+            "language",
+            f"unknown language '{value}': the site's languages are {', '.join(languages)} "
+            "(site.yaml 'languages')",
+        )
+        return ""
+    return "" if languages and value == languages[0] else str(value)
 
 
 def _withdrawn(read: Reader) -> bool:

@@ -43,7 +43,7 @@ REQUIRED = ("name", "email", "achievement")
 # listed here so that this module stays below model (docs/architecture.md).
 AWARD_COLUMNS = (
     "id", "achievement", "name", "email", "issued", "expires", "narrative", "role", "status",
-    "status_reason", "status_date", "withdrawn", "visibility",
+    "status_reason", "status_date", "withdrawn", "visibility", "language",
 )  # fmt: skip
 DELIMITERS = ",;\t"
 RESULT_PREFIX = "result:"

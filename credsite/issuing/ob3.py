@@ -13,7 +13,15 @@ from typing import Any
 
 from credsite.content.assessment import AwardResult, ResultSpec
 from credsite.content.frameworks import Alignment
-from credsite.content.model import Achievement, Award, Evidence, Issuer, Site
+from credsite.content.model import (
+    Achievement,
+    Award,
+    Evidence,
+    Issuer,
+    Site,
+    award_language,
+    localized,
+)
 from credsite.issuing.issued import award_dates
 from credsite.issuing.status import status_entries
 from credsite.issuing.urls import Urls
@@ -31,6 +39,23 @@ RESULT_TYPE = "Result"
 RESULT_FRAGMENT = "#result-"
 """A declared result's ResultDescription id: the achievement id + ``#result-<slug of its name>``."""
 LEVEL_INFIX = "-level-"
+CAPTION = "{achievement} badge, issued by {issuer}"
+"""The badge image's caption in an Achievement; `captions` gives it per language (the theme's
+message catalogs translate it: the build passes them in)."""
+
+
+def related_editions(slug: str, language: str, urls: Urls) -> list[dict[str, Any]]:
+    """OB 3.0 Related entries (§B.1.17) for the achievement's editions in the site's other
+    languages: their ids and `inLanguage`, in the order site.yaml lists the languages."""
+    return [
+        {
+            "id": urls.url(urls.achievement_edition_path(slug, other)),
+            "type": ["Related"],
+            "inLanguage": other,
+        }
+        for other in urls.languages
+        if other != language
+    ]
 
 
 def field_label(name: str) -> str:
@@ -164,31 +189,38 @@ def achievement_doc(
     language: str,
     field_names: Sequence[str] = (),
     endorsements: Sequence[dict[str, Any]] = (),
+    caption: str = CAPTION,
 ) -> dict[str, Any]:
     """OB 3.0 Achievement (§B.1.1); criteria narrative is Markdown, description plain text.
+
+    The edition in `language` (`achievement` and `issuer` are `model.localized` to it by the
+    caller): on a site with several languages its id is that edition's and `related` names the
+    others; `caption` (with ``{achievement}`` and ``{issuer}``) is its image's caption.
 
     `field_names`: the per-recipient fields its awards use, each declared as a ResultDescription
     (`result_fields`), so that every credential of the achievement embeds the same Achievement.
     `endorsements`: the signed EndorsementCredentials of it (`issuing.endorsements.embedded`).
     """
-    achievement_id = urls.url(urls.achievement_path(achievement.slug))
+    achievement_id = urls.url(urls.achievement_edition_path(achievement.slug, language))
     doc: dict[str, Any] = {
         "id": achievement_id,
         "type": ["Achievement"],
         "name": achievement.name,
         "description": achievement.description,
         "criteria": {
-            "id": urls.url(urls.achievement_path(achievement.slug, "html")),
+            "id": urls.url(urls.achievement_page_path(achievement.slug, language)),
             "narrative": achievement.criteria,
         },
         "image": {
             "id": urls.url(urls.achievement_image_path(achievement.slug)),
             "type": "Image",
-            "caption": f"{achievement.name} badge, issued by {issuer.name}",
+            "caption": caption.format(achievement=achievement.name, issuer=issuer.name),
         },
         "achievementType": achievement.achievement_type,
         "inLanguage": language,
     }
+    if related := related_editions(achievement.slug, language, urls):
+        doc["related"] = related
     if achievement.tags:
         doc["tag"] = list(achievement.tags)
     if achievement.alignments:
@@ -224,16 +256,22 @@ def unsigned_credential(
     urls: Urls,
     fields: dict[str, tuple[str, ...]] | None = None,
     endorsements: dict[str, list[dict[str, Any]]] | None = None,
+    captions: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The OpenBadgeCredential for one award, before proofs (OB 3.0 §B.1.3).
+
+    In the recipient's language (`model.award_language`): its `name`, issuer Profile and
+    embedded Achievement (that language's edition) are. `captions`: language -> image caption
+    (`CAPTION` where not given).
 
     Per-recipient fields become `result` values, each pointing at its ResultDescription in the
     embedded achievement. `fields` is `result_fields(site.awards)`, computed once by the caller
     (computed here when not given). `endorsements`: target id -> the signed endorsements to embed
     (of the achievement, in it; of this credential, in the credential's own `endorsement`).
     """
-    achievement = site.achievements[award.achievement]
-    issuer = site.issuers[achievement.issuer]
+    language = award_language(award, site.config)
+    achievement = localized(site.achievements[award.achievement], language)
+    issuer = localized(site.issuers[achievement.issuer], language)
     dates = award_dates(award, achievement, entry)
     if fields is None:
         fields = result_fields(site.awards)
@@ -242,9 +280,10 @@ def unsigned_credential(
         achievement,
         issuer,
         urls,
-        site.config.language,
+        language,
         fields.get(achievement.slug, ()),
         endorsements.get(urls.url(urls.achievement_path(achievement.slug)), ()),
+        (captions or {}).get(language, CAPTION),
     )
     subject: dict[str, Any] = {
         "type": ["AchievementSubject"],
@@ -298,9 +337,13 @@ def published_achievement(
     language: str,
     field_names: Sequence[str] = (),
     endorsements: Sequence[dict[str, Any]] = (),
+    caption: str = CAPTION,
 ) -> dict[str, Any]:
-    """The achievements/<slug>.json file: the Achievement, its creator and its contexts."""
-    doc = achievement_doc(achievement, issuer, urls, language, field_names, endorsements)
+    """The achievements/<slug>.json file (another language's: ``SLUG.LANG.json``): the
+    Achievement edition, its creator and its contexts."""
+    doc = achievement_doc(
+        achievement, issuer, urls, language, field_names, endorsements, caption
+    )
     return {"@context": list(CONTEXTS), **doc, "creator": profile(issuer, urls)}
 
 

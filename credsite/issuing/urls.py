@@ -38,11 +38,48 @@ def detached_proof_path(document_path: str) -> str:
 
 
 class Urls:
-    """Paths relative to the site root, and absolute URLs under `base`."""
+    """Paths relative to the site root, and absolute URLs under `base`.
 
-    def __init__(self, base: str, primary_issuer: str) -> None:
+    `languages`: the site's, the default first. The default language's documents and pages are
+    where a one-language site has them; another language's Achievement is ``SLUG.LANG.json``
+    beside it and its pages are under ``LANG/`` (`page_path`)."""
+
+    def __init__(self, base: str, primary_issuer: str, languages: tuple[str, ...] = ()) -> None:
         self.base = base
         self.primary_issuer = primary_issuer
+        self.languages = languages
+
+    @property
+    def default_language(self) -> str | None:
+        return self.languages[0] if self.languages else None
+
+    def is_default(self, language: str | None) -> bool:
+        return language is None or not self.languages or language == self.languages[0]
+
+    def page_path(self, path: str, language: str | None = None) -> str:
+        """A page of the site (``index.html``, ``achievements/SLUG.html``) in `language`: the
+        default language's at `path`, another's at ``LANG/path``."""
+        return path if self.is_default(language) else f"{language}/{path}"
+
+    def root_of(self, language: str | None) -> str:
+        """The relative path from a page in `language` back to its folder's level in the default
+        language (``../`` for ``LANG/``), for pages that link by relative paths."""
+        return "" if self.is_default(language) else "../"
+
+    def achievement_edition_path(self, slug: str, language: str | None = None) -> str:
+        """The Achievement document in `language` (OB 3.0 has one language per Achievement,
+        `inLanguage`, and `related` editions): the default's ``achievements/SLUG.json``, another's
+        ``achievements/SLUG.LANG.json``."""
+        if self.is_default(language):
+            return self.achievement_path(slug)
+        return f"achievements/{slug}.{language}.json"
+
+    def achievement_page_path(self, slug: str, language: str | None = None) -> str:
+        """The achievement's page in `language` (its criteria id in that edition)."""
+        return self.page_path(self.achievement_path(slug, "html"), language)
+
+    def issuer_page_path(self, slug: str, language: str | None = None) -> str:
+        return self.page_path(self.issuer_path(slug, "html"), language)
 
     def url(self, path: str) -> str:
         return self.base + path

@@ -123,7 +123,7 @@ def load(root: Path, options: Options, now: dt.datetime) -> Facts:
     assert site is not None
     lock = Lockfile.load(config.lockfile_path, config.lockfile)
     automatic: set[str] = set()
-    urls = Urls(config.url, site.primary_issuer)
+    urls = Urls(config.url, site.primary_issuer, config.languages)
     endorsements = endorsement_facts(site, lock, urls)
     if site.pathways:
         # the pathway awards the build would publish (only those already minted: locked), worked

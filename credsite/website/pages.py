@@ -22,8 +22,10 @@ from urllib.parse import quote, urlencode
 
 from credsite.cache import digest, fingerprint
 from credsite.colour import WHITE, mix, readable_on, text_on
+from credsite.content.config import SiteConfig
 from credsite.content.frameworks import Alignment
-from credsite.content.model import Achievement, Award, Issuer, Site
+from credsite.content.model import Achievement, Award, Issuer, Site, award_language, localized
+from credsite.errors import Location, Problem
 from credsite.issuing import clr
 from credsite.issuing.clr import Record
 from credsite.issuing.endorsements import Endorsed, ReceivedEndorsement
@@ -33,7 +35,7 @@ from credsite.issuing.ob3 import field_label as field_label  # re-exported: them
 from credsite.issuing.urls import Urls
 from credsite.media.art import SHARE_SIZE
 from credsite.values import slugify
-from credsite.website import render
+from credsite.website import i18n, render
 from credsite.website.output import Output
 from credsite.website.qr import QrCodes
 
@@ -408,11 +410,152 @@ def type_label(achievement_type: str) -> str:
     return " ".join([words[0], *(w.lower() for w in words[1:])])
 
 
-def duration_text(amount: tuple[int, str] | None) -> str:
+def duration_text(amount: tuple[int, str] | None, words: render.Words | None = None) -> str:
+    """``2 years``, in the page's language when given its `words`."""
     if amount is None:
         return ""
     n, unit = amount
-    return f"{n} {unit}{'' if n == 1 else 's'}"
+    if words is None:
+        return f"{n} {unit}{'' if n == 1 else 's'}"
+    forms = {
+        "day": words.ngettext("%(num)d day", "%(num)d days", n),
+        "week": words.ngettext("%(num)d week", "%(num)d weeks", n),
+        "month": words.ngettext("%(num)d month", "%(num)d months", n),
+        "year": words.ngettext("%(num)d year", "%(num)d years", n),
+    }
+    return forms[unit]
+
+
+def N_(message: str) -> str:
+    """Marks `message` for the catalogs (Babel extracts it) where it is translated later."""
+    return message
+
+
+CAPTION = N_("%(achievement)s badge, issued by %(issuer)s")
+"""An Achievement's image caption (issuing.ob3.CAPTION), as the theme's catalogs translate it."""
+
+
+def captions(config: SiteConfig) -> dict[str, str]:
+    """Language -> the image caption of Achievements in it, with ``{achievement}`` and
+    ``{issuer}`` (issuing.ob3 fills them in), from the theme's message catalogs."""
+    theme = render.load_theme(config)
+    found = {}
+    for language in config.languages:
+        text = theme.words(language).gettext(CAPTION)
+        found[language] = text.replace("{", "{{").replace("}", "}}") % {
+            "achievement": "{achievement}",
+            "issuer": "{issuer}",
+        }
+    return found
+
+
+def missing_catalogs(config: SiteConfig) -> list[Problem]:
+    """A warning for each of the site's languages its theme has no message catalog for (its
+    pages show the theme's words in English)."""
+    theme = render.load_theme(config)
+    return [
+        Problem(
+            config.locations.get("languages")
+            or config.locations.get("language")
+            or Location("site.yaml"),
+            f"the theme has no message catalog in '{language}': its pages show the theme's own "
+            f"words in English. Add themes/{config.theme}/locale/"
+            f"{i18n.gettext_name(language)}/LC_MESSAGES/messages.po (docs/themes.md \"Languages\")",
+        )
+        for language in config.languages
+        if not theme.has_catalog(language)
+    ]
+
+
+class PageUrls:
+    """`Urls` as the pages of one language use them: links to the site's pages and to
+    achievement documents lead to that language's editions; everything else is `Urls`'."""
+
+    def __init__(self, urls: Urls, language: str) -> None:
+        self._urls = urls
+        self.language = language
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._urls, name)
+
+    def achievement_path(self, slug: str, suffix: str = "json") -> str:
+        if suffix == "json":
+            return self._urls.achievement_edition_path(slug, self.language)
+        if suffix == "html":
+            return self._urls.achievement_page_path(slug, self.language)
+        return self._urls.achievement_path(slug, suffix)
+
+    def issuer_path(self, slug: str, suffix: str = "json") -> str:
+        if suffix == "html":
+            return self._urls.issuer_page_path(slug, self.language)
+        return self._urls.issuer_path(slug, suffix)
+
+    def page_path(self, path: str, language: str | None = None) -> str:
+        return self._urls.page_path(path, language or self.language)
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """One language edition of a page, for ``<link rel="alternate" hreflang>`` and the switch."""
+
+    language: str
+    name: str
+    """The language's name for itself: Français."""
+    url: str
+    """Absolute."""
+    href: str
+    """Relative to the page showing the link."""
+    current: bool
+
+
+SCRIPT_WORDS = (
+    N_("Verified"),
+    N_("Revoked"),
+    N_("Suspended"),
+    N_("Expired"),
+    N_("Not yet valid"),
+    N_("Not verified"),
+    N_("Could not check here"),
+    N_("Withdrawn"),
+    N_("Signed by %(issuer)s and unchanged since it was issued on %(date)s. Not revoked."),
+    N_(
+        "Signed by %(issuer)s and unchanged since it was issued on %(date)s. Not revoked; "
+        "valid until %(until)s."
+    ),
+    N_("The signature is genuine, but %(issuer)s has revoked this credential. It is no longer valid."),
+    N_(
+        "The signature is genuine, but %(issuer)s has suspended this credential. It is not "
+        "valid while suspended."
+    ),
+    N_("The signature is genuine, but the credential expired on %(date)s."),
+    N_("The signature is genuine, but the credential is only valid from %(date)s."),
+    N_("Do not rely on this credential: %(reason)s."),
+    N_("a check failed"),
+    N_(
+        "Checked with the files of the copy this page was opened from (%(copy)s), not at the "
+        "issuer’s own address (%(site)s)."
+    ),
+    N_("Not verified: %(reason)s."),
+    N_("Checked in your browser: %(endorser)s signed it with its own key, and has withdrawn it."),
+    N_("Checked in your browser: signed by %(endorser)s with its own key, unchanged, not withdrawn."),
+    N_("Checked in your browser: signed by %(endorser)s, but it has expired."),
+    N_("Checked in your browser: signed by %(endorser)s, but it is not valid yet."),
+    N_("Passed: "),
+    N_("Not passed: "),
+)
+"""What verify.js shows that it can say in the page's language: the page gives it these
+messages, translated, in a JSON object (``<script id="credsite-words">``); English is the
+script's own."""
+
+
+def script_words(words: render.Words) -> str | None:
+    """The JSON object of `SCRIPT_WORDS` in `words`' language; None for English (the script's)."""
+    if words.language.split("-")[0] == i18n.SOURCE_LANGUAGE:
+        return None
+    table: dict[str, Any] = {message: words.gettext(message) for message in SCRIPT_WORDS}
+    table["__date__"] = i18n.date_form(words.language)
+    text = json.dumps(table, ensure_ascii=False, sort_keys=True)
+    return text.replace("</", "<\\/")
 
 
 @dataclass(frozen=True)
@@ -504,13 +647,44 @@ def add_pages(
             continue  # unlisted: listed only on a site that still says `list_recipients: true`
         by_achievement.setdefault(item.award.achievement, []).append(item)
 
+    languages = config.languages or (config.language,)
+
     def page(
-        template: str, path: str, owner: Issuer | None, /, inputs: str = "", **context: Any
+        template: str,
+        path: str,
+        owner: Issuer | None,
+        /,
+        language: str = config.language,
+        editions: bool = False,
+        inputs: str = "",
+        **context: Any,
     ) -> None:
-        """Render `template` to `path`, branded with the colours of `owner`."""
+        """Render `template` to `path`, branded with the colours of `owner`, in `language`.
+
+        `editions`: the page has one edition per language of the site (the default's at `path`,
+        another's at ``LANG/path``), each linking the others (hreflang and the language switch)."""
+        out = urls.page_path(path, language) if editions else path
+        back = "../" * out.count("/")
+        words = theme.words(language)
+        alternates = []
+        if editions and len(languages) > 1:
+            alternates = [
+                Alternate(
+                    language=other,
+                    name=i18n.language_name(other),
+                    url=urls.url(urls.page_path(path, other)),
+                    href=back + urls.page_path(path, other),
+                    current=other == language,
+                )
+                for other in languages
+            ]
         full = {
             **common,
-            "page_url": urls.url(context.pop("page_path", path)),
+            **localized_common[language],
+            "language": language,
+            "words": words,
+            "alternates": alternates,
+            "page_url": urls.url(context.pop("page_path", out)),
             "brand": brand(owner or primary),
             "home_url": context.pop("home_url", None),
             "og": None,
@@ -518,21 +692,105 @@ def add_pages(
             **context,
         }
         if full["home_url"] is None:
-            full["home_url"] = "../" * path.count("/") + "index.html"
-        site_output.add(path, render.render(theme, template, path, full), inputs=inputs)
+            full["home_url"] = back + urls.page_path("index.html", language)
+        site_output.add(out, render.render(theme, template, out, full), inputs=inputs)
 
-    page(
-        "index.html",
-        "index.html",
-        primary,
-        credential_count=len(issued),
-        skills_index=skills_index(site.achievements, anchors),
-        og=OpenGraph(
-            title=config.title,
-            description=shorten(config.description or config.title),
-            url=urls.url("index.html"),
-        ),
-    )
+    localized_common: dict[str, dict[str, Any]] = {
+        language: {
+            "urls": PageUrls(urls, language) if len(languages) > 1 else urls,
+            "issuers": {k: localized(v, language) for k, v in site.issuers.items()},
+            "achievements": {k: localized(v, language) for k, v in site.achievements.items()},
+            "primary_issuer": localized(primary, language) if primary else None,
+            "script_words": script_words(theme.words(language)),
+        }
+        for language in languages
+    }
+    for language in languages:
+        words = theme.words(language)
+        achievements: dict[str, Achievement] = localized_common[language]["achievements"]
+        issuers: dict[str, Issuer] = localized_common[language]["issuers"]
+        page(
+            "index.html",
+            "index.html",
+            primary,
+            language=language,
+            editions=True,
+            credential_count=len(issued),
+            skills_index=skills_index(achievements, anchors),
+            og=OpenGraph(
+                title=config.title,
+                description=shorten(config.description or config.title),
+                url=urls.url(urls.page_path("index.html", language)),
+            ),
+        )
+        for issuer in issuers.values():
+            path = urls.issuer_path(issuer.slug, "html")
+            page(
+                "issuer.html",
+                path,
+                issuer,
+                language=language,
+                editions=True,
+                issuer=issuer,
+                did=urls.did(issuer.slug),
+                endorsements=[
+                    ShownEndorsement(e) for e in endorsements_of(shown, urls.did(issuer.slug))
+                ],
+                endorsements_given=[
+                    e
+                    for e in endorsed
+                    if e.endorser.slug == issuer.slug
+                    and not e.endorsement.withdrawn
+                    and e.endorsement.target_kind not in ("award", "url")
+                ],
+                issuer_achievements=[
+                    a for _, a in sorted(achievements.items()) if a.issuer == issuer.slug
+                ],
+                og=OpenGraph(
+                    title=issuer.name,
+                    description=shorten(
+                        issuer.description
+                        or words.gettext("Credentials issued by %(issuer)s", issuer=issuer.name)
+                    ),
+                    url=urls.url(urls.page_path(path, language)),
+                    image=urls.url(urls.issuer_image_path(issuer.slug)) if issuer.image else None,
+                    image_alt=words.gettext("%(issuer)s logo", issuer=issuer.name),
+                ),
+            )
+        for achievement in achievements.values():
+            issuer = issuers[achievement.issuer]
+            path = urls.achievement_path(achievement.slug, "html")
+            page(
+                "achievement.html",
+                path,
+                issuer,
+                language=language,
+                editions=True,
+                achievement=achievement,
+                issuer=issuer,
+                valid_for=duration_text(achievement.valid_for, words),
+                pathway=site.pathways.get(achievement.slug),
+                within=(
+                    duration_text(p.within, words)
+                    if (p := site.pathways.get(achievement.slug))
+                    else ""
+                ),
+                counts_towards=counts_towards(site, achievement.slug, achievements),
+                skills=skill_groups(achievement, anchors, achievements),
+                endorsements=[
+                    ShownEndorsement(e)
+                    for e in endorsements_of(
+                        shown, urls.url(urls.achievement_path(achievement.slug))
+                    )
+                ],
+                holders=by_achievement.get(achievement.slug, []),
+                og=OpenGraph(
+                    title=f"{achievement.name} · {issuer.name}",
+                    description=shorten(achievement.description),
+                    url=urls.url(urls.page_path(path, language)),
+                    **_share_image(achievement, issuer, urls, words),
+                ),
+            )
     # GitHub Pages serves 404.html at any missing path, so relative links would break there:
     # the page carries its stylesheet inline and links home with the absolute site URL.
     page(
@@ -542,79 +800,25 @@ def add_pages(
         home_url=config.url,
         inline_css=static.get("static/credsite.css", b"").decode("utf-8"),
     )
-    for issuer in site.issuers.values():
-        path = urls.issuer_path(issuer.slug, "html")
-        page(
-            "issuer.html",
-            path,
-            issuer,
-            issuer=issuer,
-            did=urls.did(issuer.slug),
-            endorsements=[
-                ShownEndorsement(e) for e in endorsements_of(shown, urls.did(issuer.slug))
-            ],
-            endorsements_given=[
-                e
-                for e in endorsed
-                if e.endorser.slug == issuer.slug
-                and not e.endorsement.withdrawn
-                and e.endorsement.target_kind not in ("award", "url")
-            ],
-            issuer_achievements=[
-                a for _, a in sorted(site.achievements.items()) if a.issuer == issuer.slug
-            ],
-            og=OpenGraph(
-                title=issuer.name,
-                description=shorten(issuer.description or f"Credentials issued by {issuer.name}"),
-                url=urls.url(path),
-                image=urls.url(urls.issuer_image_path(issuer.slug)) if issuer.image else None,
-                image_alt=f"{issuer.name} logo",
-            ),
-        )
-    for achievement in site.achievements.values():
-        issuer = site.issuers[achievement.issuer]
-        path = urls.achievement_path(achievement.slug, "html")
-        page(
-            "achievement.html",
-            path,
-            issuer,
-            achievement=achievement,
-            issuer=issuer,
-            valid_for=duration_text(achievement.valid_for),
-            pathway=site.pathways.get(achievement.slug),
-            within=duration_text(p.within) if (p := site.pathways.get(achievement.slug)) else "",
-            counts_towards=counts_towards(site, achievement.slug),
-            skills=skill_groups(achievement, anchors, site.achievements),
-            endorsements=[
-                ShownEndorsement(e)
-                for e in endorsements_of(shown, urls.url(urls.achievement_path(achievement.slug)))
-            ],
-            holders=by_achievement.get(achievement.slug, []),
-            og=OpenGraph(
-                title=f"{achievement.name} · {issuer.name}",
-                description=shorten(achievement.description),
-                url=urls.url(path),
-                **_share_image(achievement, issuer, urls),
-            ),
-        )
     for done, item in enumerate(issued, 1):
         if progress is not None:
             progress(done)
-        achievement = site.achievements[item.award.achievement]
-        issuer = site.issuers[achievement.issuer]
+        language = award_language(item.award, config)
+        achievement = localized(site.achievements[item.award.achievement], language)
+        issuer = localized(site.issuers[achievement.issuer], language)
         path = urls.credential_path(item.entry.credential, "html")
         made_from = digest(site_inputs, item.json_bytes, fingerprint(item.award, item.entry,
                            item.dates, item.state, item.detached_proof))  # fmt: skip
         if item.award.withdrawn:  # a notice naming neither the recipient nor the achievement
             if not site_output.keep(path, made_from):
-                page("withdrawn.html", path, primary, inputs=made_from)
+                page("withdrawn.html", path, primary, language=language, inputs=made_from)
             continue
         private = item.award.visibility == "private"
         # A private credential's page is a shell that names nobody; the page itself goes to
         # PATH.enc, which the site output encrypts as it is added (build._seal) and the shell
         # decrypts with the link's #key.
         if private and not site_output.keep(path, made_from):
-            page("private.html", path, primary, inputs=made_from,
+            page("private.html", path, primary, language=language, inputs=made_from,
                  sealed_path=path.removesuffix(".html"))  # fmt: skip
         target = path + (".enc" if private else "")
         if site_output.keep(target, made_from):
@@ -624,6 +828,7 @@ def add_pages(
             target,
             issuer,
             inputs=made_from,
+            language=language,
             page_path=path,
             **credential_context(
                 item,
@@ -636,6 +841,7 @@ def add_pages(
                 key_withdrawn=(keys_withdrawn or {}).get(issuer.slug),
                 anchors=anchors,
                 endorsed=shown,
+                words=theme.words(language),
             ),
             noindex=config.noindex and item.award.visibility != "public",
         )
@@ -676,10 +882,14 @@ def add_pages(
         site_output.add(path, data)
 
 
-def counts_towards(site: Site, slug: str) -> list[Achievement]:
-    """The pathways that name achievement `slug` among their requirements, by name."""
+def counts_towards(
+    site: Site, slug: str, achievements: dict[str, Achievement] | None = None
+) -> list[Achievement]:
+    """The pathways that name achievement `slug` among their requirements, by name (of
+    `achievements`: the site's, in the page's language)."""
+    achievements = achievements or site.achievements
     found = [
-        site.achievements[p]
+        achievements[p]
         for p, pathway in site.pathways.items()
         if slug in pathway.component_slugs()
     ]
@@ -739,10 +949,21 @@ def record_context(record: Record, site: Site, urls: Urls, qr: QrCodes) -> dict[
     }
 
 
-def _share_image(achievement: Achievement, issuer: Issuer, urls: Urls) -> dict[str, Any]:
+def _share_image(
+    achievement: Achievement, issuer: Issuer, urls: Urls, words: render.Words | None = None
+) -> dict[str, Any]:
+    alt = (
+        words.gettext(
+            "%(achievement)s: a credential from %(issuer)s",
+            achievement=achievement.name,
+            issuer=issuer.name,
+        )
+        if words
+        else f"{achievement.name}: a credential from {issuer.name}"
+    )
     return {
         "image": urls.url(urls.share_image_path(achievement.slug)),
-        "image_alt": f"{achievement.name}: a credential from {issuer.name}",
+        "image_alt": alt,
         "image_width": SHARE_IMAGE_SIZE[0],
         "image_height": SHARE_IMAGE_SIZE[1],
     }
@@ -760,21 +981,30 @@ def credential_context(
     key_withdrawn: dt.datetime | None = None,
     anchors: dict[str, str] | None = None,
     endorsed: list[AnyEndorsement] | None = None,
+    words: render.Words | None = None,
 ) -> dict[str, Any]:
-    """The credential page's variables (docs/themes.md "credential.html"); `ob2`: the OB 2.0
-    baked images are published."""
+    """The credential page's variables (docs/themes.md "credential.html"), in the language of
+    `words` (its recipient's: `achievement` and `issuer` are localized to it by the caller);
+    `ob2`: the OB 2.0 baked images are published."""
+    words = words or render.Words(i18n.SOURCE_LANGUAGE, i18n.translations([], i18n.SOURCE_LANGUAGE))
     award: Award = item.award
     token = item.entry.credential
     path = urls.credential_path(token, "html")
     page_url = urls.url(path)
     dates = item.dates
     state = item.state
-    description = (
-        f"{award.name} earned {achievement.name} from {issuer.name} on "
-        f"{render.human_date(dates.valid_from)}. {achievement.description}"
+    description = words.gettext(
+        "%(recipient)s earned %(achievement)s from %(issuer)s on %(date)s.",
+        recipient=award.name,
+        achievement=achievement.name,
+        issuer=issuer.name,
+        date=render.human_date(dates.valid_from, words.language),
     )
-    if state in ("revoked", "suspended"):
-        description = f"{state.capitalize()}. {description}"
+    description = f"{description} {achievement.description}"
+    if state == "revoked":
+        description = words.gettext("Revoked.") + " " + description
+    elif state == "suspended":
+        description = words.gettext("Suspended.") + " " + description
     credential_url = urls.url(urls.credential_path(token, "json"))
     document = item.document
     linkedin = None
@@ -830,7 +1060,10 @@ def credential_context(
         "lcw_url": lcw,
         "wallet_qr_svg": (qr or QrCodes()).svg(
             credential_url,
-            f"QR code for a wallet app: the address of this credential, {credential_url}",
+            words.gettext(
+                "QR code for a wallet app: the address of this credential, %(url)s",
+                url=credential_url,
+            ),
         )
         if state in ("active", "expired")
         else None,
@@ -841,19 +1074,19 @@ def credential_context(
                 "url": verifierplus_url(credential_url),
             },
             {
-                "name": "Open Badges 3.0 validator",
+                "name": words.gettext("Open Badges 3.0 validator"),
                 "by": "1EdTech",
                 "url": onedtech_validator_url(credential_url),
             },
         ],
         "qr_svg": (qr or QrCodes()).svg(
-            page_url, f"QR code: the address of this page, {page_url}"
+            page_url, words.gettext("QR code: the address of this page, %(url)s", url=page_url)
         ),
         "og": OpenGraph(
             title=f"{award.name}: {achievement.name}",
             description=shorten(description),
             url=page_url,
             type="article",
-            **_share_image(achievement, issuer, urls),
+            **_share_image(achievement, issuer, urls, words),
         ),
     }

@@ -21,9 +21,9 @@ import nh3
 from markupsafe import Markup
 
 from credsite.cache import digest
-from credsite.content.config import SiteConfig
+from credsite.content.config import SiteConfig, text_direction
 from credsite.errors import CredsiteError, Location, Problem
-from credsite.website import qr
+from credsite.website import i18n, qr
 
 _ALLOWED_TAGS = {
     "p",
@@ -76,10 +76,17 @@ def markdown_html(text: str | None) -> str:
     return nh3.clean(html, tags=_ALLOWED_TAGS, link_rel="noopener noreferrer nofollow")
 
 
-def human_date(value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    return f"{value.day} {value.strftime('%B %Y')}"
+def human_date(value: dt.datetime | None, language: str = i18n.SOURCE_LANGUAGE) -> str:
+    """A date for people in `language`: 22 November 2026, 22 novembre 2026."""
+    return i18n.date_text(value, language)
+
+
+@jinja2.pass_context
+def _date_filter(context: Any, value: dt.datetime | None) -> str:
+    """``{{ when | date }}`` in the page's language (its `language` variable)."""
+    site = context.get("site")
+    language = context.get("language") or (site.language if site else i18n.SOURCE_LANGUAGE)
+    return human_date(value, language)
 
 
 def iso_date(value: dt.datetime | None) -> str:
@@ -91,6 +98,46 @@ BUILTIN_SHOWN = "themes/default/templates"
 """How messages name the built-in theme's templates, wherever credsite is installed."""
 
 
+class Words:
+    """The theme's words in one language: `gettext` for code, and the callables that
+    ``{% trans %}`` and ``_()`` call in templates (Jinja2's i18n extension, new style: the
+    translation is autoescaped and ``%(name)s`` filled in from keyword arguments)."""
+
+    def __init__(self, language: str, translations: Any) -> None:
+        self.language = language
+        self.translations = translations
+        self.direction = text_direction(language)
+
+    def gettext(self, message: str, **variables: Any) -> str:
+        text = str(self.translations.gettext(message))
+        return text % variables if variables else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> str:
+        text = str(self.translations.ngettext(singular, plural, n))
+        return text % {"num": n, **variables}
+
+    def callables(self) -> dict[str, Any]:
+        translations = self.translations
+
+        @jinja2.pass_context
+        def gettext(context: Any, message: str, **variables: Any) -> str:
+            text: str = translations.gettext(message)
+            if context.eval_ctx.autoescape:
+                text = Markup(text)
+            return text % variables if variables else text
+
+        @jinja2.pass_context
+        def ngettext(
+            context: Any, singular: str, plural: str, n: int, **variables: Any
+        ) -> str:
+            text: str = translations.ngettext(singular, plural, n)
+            if context.eval_ctx.autoescape:
+                text = Markup(text)
+            return text % {"num": n, **variables}
+
+        return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
+
+
 @dataclass
 class Theme:
     """The Jinja2 environment for one site's theme."""
@@ -99,6 +146,18 @@ class Theme:
     static_dirs: list[Path]
     template_dirs: list[tuple[Path, str]] = field(default_factory=list)
     """Each template folder searched, in order, with how messages name it."""
+    theme_dirs: list[Path] = field(default_factory=list)
+    """The site's theme folder, then the built-in one: where `locale/` catalogs are found."""
+    _words: dict[str, Words] = field(default_factory=dict)
+
+    def words(self, language: str) -> Words:
+        """The theme's message catalog for `language` (compiled once per theme)."""
+        if language not in self._words:
+            self._words[language] = Words(language, i18n.translations(self.theme_dirs, language))
+        return self._words[language]
+
+    def has_catalog(self, language: str) -> bool:
+        return i18n.has_catalog(self.theme_dirs, language)
 
     def shown(self, filename: str | None) -> str | None:
         """A template file as messages name it (``themes/<theme>/templates/x.html``), or None."""
@@ -117,7 +176,8 @@ def load_theme(config: SiteConfig) -> Theme:
     shown: list[tuple[Path, str]] = []
     site_theme = config.root / "themes" / config.theme
     builtin = builtin_theme_dir()
-    for theme_dir in dict.fromkeys([site_theme, builtin]):
+    theme_dirs = list(dict.fromkeys([site_theme, builtin]))
+    for theme_dir in theme_dirs:
         if (theme_dir / "templates").is_dir():
             dirs.append(theme_dir / "templates")
             name = f"themes/{config.theme}/templates" if theme_dir == site_theme else BUILTIN_SHOWN
@@ -136,12 +196,15 @@ def load_theme(config: SiteConfig) -> Theme:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.policies["ext.i18n.trimmed"] = True  # {% trans %} text on one line, as extracted
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.filters["markdown"] = lambda text: Markup(markdown_html(text))
-    env.filters["date"] = human_date
+    env.filters["date"] = _date_filter
     env.filters["isodate"] = iso_date
     env.filters["qr"] = qr.qr_svg
-    return Theme(env, static, shown)
+    return Theme(env, static, shown, [d for d in theme_dirs if d.is_dir()])
 
 
 def render(theme: Theme, template: str, path: str, context: dict[str, Any]) -> str:
@@ -152,7 +215,17 @@ def render(theme: Theme, template: str, path: str, context: dict[str, Any]) -> s
     from: ``themes/default/templates/credential.html:12: 'nope' is undefined``.
     """
     depth = path.count("/")
-    full = {"root": "../" * depth, "page_path": path, **context}
+    site = context.get("site")
+    language = context.get("language") or (site.language if site else i18n.SOURCE_LANGUAGE)
+    words = theme.words(language)
+    full = {
+        "root": "../" * depth,
+        "page_path": path,
+        "language": language,
+        "direction": words.direction,
+        **words.callables(),
+        **context,
+    }
     try:
         return theme.env.get_template(template).render(full)
     except Exception as exc:
@@ -194,13 +267,16 @@ def template_problem(theme: Theme, exc: BaseException) -> Problem | None:
 
 
 def theme_digest(theme: Theme) -> str:
-    """A digest of every file of the theme's templates and static folders (a page made with the
-    same digest was made with the same theme)."""
+    """A digest of every file of the theme's templates, static and locale folders (a page made
+    with the same digest was made with the same theme and words)."""
     parts: list[str | bytes] = []
     for index, (folder, _shown) in enumerate(theme.template_dirs):
         parts += _folder_parts(f"templates {index}", folder)
     for index, folder in enumerate(theme.static_dirs):
         parts += _folder_parts(f"static {index}", folder)
+    for index, folder in enumerate(theme.theme_dirs):  # the message catalogs (locale/)
+        if (folder / "locale").is_dir():
+            parts += _folder_parts(f"locale {index}", folder / "locale")
     return digest(*parts)
 
 

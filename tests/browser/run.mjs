@@ -49,6 +49,33 @@ function buildSite(work) {
   return out;
 }
 
+/**
+ * A small site in Arabic (a right-to-left language), built into `work` the way buildSite builds
+ * the example: one issuer, one achievement, one award, the demo key.
+ */
+function buildArabicSite(work) {
+  const src = join(work, 'ar-src');
+  const files = {
+    'site.yaml': 'title: شهادات أكاديمية المرفأ\nurl: https://ar.example.org/badges/\ndemo_key: true\nlanguage: ar\n',
+    'content/issuers/harbour.yaml': 'name: أكاديمية المرفأ للتعلم المفتوح\nurl: https://harbour.example.org\n' +
+      'description: مؤسسة تعليمية تمنح شهادات رقمية موقعة لمن يتمون برامجها في التعاون الدولي والتعليم المفتوح.\n',
+    'content/achievements/mentor.yaml': 'name: مرشد الأقران في برامج التبادل الدولي\ntype: Badge\n' +
+      'description: يمنح لمن أرشد المشاركين الجدد في برامج التبادل طوال فترة التبادل كاملة، والتقى بهم بانتظام.\n' +
+      'criteria: |\n  - أرشد **ثلاثة مشاركين على الأقل** طوال فترة التبادل.\n  - التقى بكل منهم كل أسبوعين.\n',
+    'content/awards/mentors.yaml': '- achievement: mentor\n  name: ليلى عبد الرحمن الهاشمي\n  email: layla@example.org\n' +
+      '  issued: 2026-05-04\n  role: مرشدة أقران لفوج ربيع 2026\n  narrative: أرشدت ليلى خمسة مشاركين من ثلاث جامعات شريكة.\n',
+  };
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(src, name)), { recursive: true });
+    writeFileSync(join(src, name), text);
+  }
+  const out = join(work, 'ar-site');
+  execFileSync(PYTHON, ['-m', 'credsite', 'build', '-o', out, '-q'], {
+    cwd: src, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return out;
+}
+
 /** token -> state (active | revoked | suspended | expired), from each page's data-status. */
 function credentialStates(site) {
   const states = {};
@@ -284,7 +311,8 @@ test('a credential JSON with one field changed fails (the signature no longer ma
   assertEqual(await verification(page), 'failed', 'verification result');
   const checks = await checksText(page);
   assert(checks.some((c) => c.startsWith('check-failed') && /signature does not match/.test(c)), `a failed signature check: ${checks.join(' | ')}`);
-  assert(/Not verified/.test(await page.textContent('.verification-headline')), 'the headline says not verified');
+  // (in the page's language: a French recipient's page says "Non vérifié")
+  assert(/Not verified|Non vérifié/.test(await page.textContent('.verification-headline')), 'the headline says not verified');
   await close(page);
 });
 
@@ -305,7 +333,8 @@ async function expectFailed(path, why) {
   const checks = await checksText(page);
   assertEqual(status, 'failed', `verification result of ${path} (checks: ${checks.join(' | ')})`);
   assert(checks.some((c) => c.startsWith('check-failed') && why.test(c)), `a failed check matching ${why}: ${checks.join(' | ')}`);
-  assert(/Not verified/.test(await page.textContent('.verification-headline')), 'the headline says not verified');
+  // (in the page's language: a French recipient's page says "Non vérifié")
+  assert(/Not verified|Non vérifié/.test(await page.textContent('.verification-headline')), 'the headline says not verified');
   assertEqual(page.errors.join('\n'), '', 'no script errors');
   await close(page);
   return checks;
@@ -514,11 +543,78 @@ test('keyboard: the skip link comes first, shows on focus and moves to the conte
   await close(page);
 });
 
+test('a French recipient\'s credential page verifies and says so in French', async () => {
+  const token = frenchToken();
+  const page = await newPage();
+  await page.goto(`${base}/site/credentials/${token}.html`);
+  assertEqual(await verification(page), 'verified', 'the French credential page');
+  assertEqual(await page.getAttribute('html', 'lang'), 'fr', '<html lang>');
+  assertEqual(await page.textContent('.verification-label'), 'Vérifié', 'the headline');
+  const detail = await page.textContent('.verification-detail');
+  assert(/^Signé par .+ et inchangé depuis sa délivrance le \d+ [a-zéû]+ \d{4}\. Non révoqué/.test(detail),
+    `the summary is in French: ${detail}`);
+  const checks = await checksText(page);
+  assert(checks.length > 0 && checks.every((c) => c.startsWith('check-ok: Réussi : ')), `checks: ${checks.join(' | ')}`);
+  assertEqual(page.errors.length, 0, `page errors: ${page.errors.join('; ')}`);
+  await page.screenshot({ path: shot('credential-fr.png'), fullPage: true });
+  await close(page);
+});
+
+test('pages in each language link their editions (hreflang) and switch language', async () => {
+  const page = await newPage();
+  await page.goto(`${base}/site/achievements/faculty-coordinator.html`);
+  const alternates = await page.$$eval('link[rel=alternate][hreflang]', (links) => links.map((l) => l.hreflang));
+  assertEqual(alternates.join(' '), 'en fr x-default', 'hreflang alternates');
+  await page.click('.language-switch a[hreflang=fr]');
+  await page.waitForURL(/\/fr\/achievements\/faculty-coordinator\.html$/);
+  assertEqual(await page.getAttribute('html', 'lang'), 'fr', 'the French edition');
+  assertEqual((await page.textContent('h1')).trim(), 'Coordinateur pédagogique', 'its heading');
+  // its endorsement is checked like on the English page (its date written the French way), in French
+  const found = await endorsementChecks(page);
+  assert(found.length > 0 && found.every((e) => e.state === 'verified' && /^Vérifiée dans votre navigateur : signée par /.test(e.text)),
+    `endorsements on the French page: ${JSON.stringify(found)}`);
+  await axe(page, 'the French achievement page');
+  await close(page);
+});
+
+test('a right-to-left (Arabic) site: dir=rtl, verified, no sideways scrolling at 360px', async () => {
+  const page = await newPage({ viewport: { width: 360, height: 740 } });
+  for (const path of ['index.html', 'achievements/mentor.html', 'issuers/harbour.html', `credentials/${arabicToken}.html`]) {
+    await page.goto(`${base}/ar/${path}`);
+    assertEqual(await page.getAttribute('html', 'dir'), 'rtl', `${path}: <html dir>`);
+    assertEqual(await page.evaluate(() => getComputedStyle(document.body).direction), 'rtl', `${path}: CSS direction`);
+    if (await page.$('[data-verification]')) {
+      assertEqual(await verification(page), 'verified', `${path} verifies`);
+      await page.$$eval('details', (all) => all.forEach((d) => { if (!d.hidden) d.open = true; }));
+    }
+    const { scrollWidth, outside: off } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      // (the skip link waits off screen, on the reading side, until it is focused)
+      outside: [...document.querySelectorAll('body *:not(.skip)')]
+        .filter((el) => el.getClientRects().length && (el.getBoundingClientRect().left < -0.5 || el.getBoundingClientRect().right > 360.5))
+        .slice(0, 3).map((el) => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).trim().split(/\s+/).join('.') : '')),
+    }));
+    assert(scrollWidth <= 360 && off.length === 0, `${path} overflows at 360px (${scrollWidth}px): ${off.join(', ')}`);
+    if (path.startsWith('credentials/')) {
+      // the verification result's coloured edge is on the reading side: the right
+      const border = await page.evaluate(() => {
+        const style = getComputedStyle(document.querySelector('.verification'));
+        return [style.borderRightWidth, style.borderLeftWidth];
+      });
+      assertEqual(border.join(' '), '6px 1px', 'the verification edge on the right (border-inline-start)');
+      await page.screenshot({ path: shot('credential-ar-360.png'), fullPage: true });
+    }
+  }
+  assertEqual(page.errors.length, 0, `page errors: ${page.errors.join('; ')}`);
+  await close(page);
+});
+
 test('every page type fits a 360px (and 320px) wide phone without sideways scrolling', async () => {
   // Measured once the page has settled: a credential page after its verification has filled in
   // the result and the list of checks (opened), since those change the side column's content.
   const paths = ['index.html', issuerPath, achievementPath, '404.html', 'credentials/no-such-credential.html',
-    'issuers/northbridge.html', 'achievements/faculty-coordinator.html', `endorsements/${endorsed.achievement}.html`,
+    'issuers/northbridge.html', 'achievements/faculty-coordinator.html', 'fr/index.html',
+    'fr/achievements/faculty-coordinator.html', `credentials/${frenchToken()}.html`, `endorsements/${endorsed.achievement}.html`,
     `endorsements/${endorsed.withdrawn}.html`, `credentials/${endorsed.credential}.html`];
   if (recordPath) paths.push(recordPath);
   for (const state of ['active', 'revoked', 'suspended', 'expired']) {
@@ -787,6 +883,15 @@ let endorsed;
 let sitePath;
 let siteUrl;
 let tampered;
+let arabicToken;
+
+/** An active credential of a recipient whose language is French. */
+function frenchToken() {
+  const token = Object.keys(states).sort().find((t) => states[t] === 'active' &&
+    readFileSync(join(sitePath, 'credentials', `${t}.html`), 'utf8').includes('<html lang="fr"'));
+  if (!token) throw new Error('the example site has no active credential in French');
+  return token;
+}
 
 async function main() {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -911,7 +1016,10 @@ async function main() {
       writeFileSync(file, edited);
     }
 
-    server = await serve({ '/site/': site, '/tampered/': copy, '/tampered-list/': listCopy, '/tampered-endorsement/': endorsementCopy });
+    const arabic = buildArabicSite(work);
+    arabicToken = readdirSync(join(arabic, 'credentials')).find((n) => n.endsWith('.html')).slice(0, -5);
+
+    server = await serve({ '/site/': site, '/tampered/': copy, '/tampered-list/': listCopy, '/tampered-endorsement/': endorsementCopy, '/ar/': arabic });
     base = `http://127.0.0.1:${server.address().port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,

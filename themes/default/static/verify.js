@@ -523,17 +523,49 @@
     unsupported: 'Could not check here'
   };
   var ENDORSEMENT_HEADLINES = { revoked: 'Withdrawn' };
+
+  // The page's own language: the words a page in another language than English gives this script
+  // (<script type="application/json" id="credsite-words">, from the theme's message catalogs).
+  var WORDS = (function () {
+    var el = document.getElementById('credsite-words');
+    if (!el) return {};
+    try { return JSON.parse(el.textContent) || {}; } catch (e) { return {}; }
+  })();
+
+  /** `message` in the page's language, with each %(name)s replaced by values[name]. */
+  function t(message, values) {
+    var found = Object.prototype.hasOwnProperty.call(WORDS, message) ? WORDS[message] : null;
+    var text = typeof found === 'string' ? found : message;
+    return text.replace(/%\((\w+)\)s/g, function (m, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : m;
+    });
+  }
   var ICONS = { verified: '\u2713', revoked: '\u2715', suspended: '\u2715', failed: '\u2715', expired: '!', 'not-yet-valid': '!', unsupported: '?' };
 
   var MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
     'September', 'October', 'November', 'December'];
 
-  /** "10 July 2026", in UTC: the form the page itself uses. */
+  /** "10 July 2026", in UTC: the form the page itself uses (its language's, from the page). */
   function formatDate(value) {
-    var t = Date.parse(value);
-    if (isNaN(t)) return String(value);
-    var d = new Date(t);
-    return d.getUTCDate() + ' ' + MONTHS[d.getUTCMonth()] + ' ' + d.getUTCFullYear();
+    var time = Date.parse(value);
+    if (isNaN(time)) return String(value);
+    var d = new Date(time);
+    var form = WORDS.__date__;
+    if (!form || typeof form.pattern !== 'string') {
+      return d.getUTCDate() + ' ' + MONTHS[d.getUTCMonth()] + ' ' + d.getUTCFullYear();
+    }
+    // A CLDR date pattern (as Babel formats the page's dates): d, dd, MMMM/LLLL, y, G and 'text'.
+    return form.pattern.replace(/'([^']*)'|([A-Za-z])\2*/g, function (field, quoted) {
+      if (quoted !== undefined) return quoted === '' ? "'" : quoted;
+      var day = d.getUTCDate();
+      switch (field[0]) {
+        case 'd': return field.length > 1 && day < 10 ? '0' + day : String(day);
+        case 'M': case 'L': return form.months[d.getUTCMonth()];
+        case 'y': return String(d.getUTCFullYear());
+        case 'G': return form.era || '';
+        default: return field;
+      }
+    });
   }
 
   function text(value) { return typeof value === 'string' ? value.replace(/\s+/g, ' ').trim() : ''; }
@@ -954,21 +986,24 @@
           return 'The signature is genuine, but ' + issuerName + ' has withdrawn this endorsement.';
       }
     }
+    var values = { issuer: issuerName, date: formatDate(cred.validFrom) };
     switch (result.status) {
       case 'verified':
-        return 'Signed by ' + issuerName + ' and unchanged since it was issued on ' +
-          formatDate(cred.validFrom) + '. Not revoked' +
-          (cred.validUntil ? '; valid until ' + formatDate(cred.validUntil) : '') + '.';
+        if (cred.validUntil) {
+          values.until = formatDate(cred.validUntil);
+          return t('Signed by %(issuer)s and unchanged since it was issued on %(date)s. Not revoked; valid until %(until)s.', values);
+        }
+        return t('Signed by %(issuer)s and unchanged since it was issued on %(date)s. Not revoked.', values);
       case 'revoked':
-        return 'The signature is genuine, but ' + issuerName + ' has revoked this credential. It is no longer valid.';
+        return t('The signature is genuine, but %(issuer)s has revoked this credential. It is no longer valid.', values);
       case 'suspended':
-        return 'The signature is genuine, but ' + issuerName + ' has suspended this credential. It is not valid while suspended.';
+        return t('The signature is genuine, but %(issuer)s has suspended this credential. It is not valid while suspended.', values);
       case 'expired':
-        return 'The signature is genuine, but the credential expired on ' + formatDate(cred.validUntil) + '.';
+        return t('The signature is genuine, but the credential expired on %(date)s.', { date: formatDate(cred.validUntil) });
       case 'not-yet-valid':
-        return 'The signature is genuine, but the credential is only valid from ' + formatDate(cred.validFrom) + '.';
+        return t('The signature is genuine, but the credential is only valid from %(date)s.', values);
       default:
-        return 'Do not rely on this credential: ' + (firstFailure ? firstFailure.message : 'a check failed') + '.';
+        return t('Do not rely on this credential: %(reason)s.', { reason: firstFailure ? firstFailure.message : t('a check failed') });
     }
   }
 
@@ -981,7 +1016,7 @@
     var detailEl = el.querySelector('.verification-detail');
     var headlines = el.getAttribute('data-kind') === 'endorsement' ? ENDORSEMENT_HEADLINES : HEADLINES;
     if (icon) icon.textContent = ICONS[status] || '';
-    if (label) label.textContent = headlines[status] || HEADLINES[status] || status;
+    if (label) label.textContent = t(headlines[status] || HEADLINES[status] || status);
     if (detailEl) {
       detailEl.textContent = '';
       if (Array.isArray(detail)) detail.forEach(function (part) { detailEl.appendChild(part); });
@@ -1003,7 +1038,7 @@
         var li = document.createElement('li');
         li.className = c.ok ? 'check-ok' : (c.outcome ? 'check-outcome' : 'check-failed');
         var span = document.createElement('span');
-        span.textContent = (c.ok ? 'Passed: ' : 'Not passed: ') + c.message;
+        span.textContent = (c.ok ? t('Passed: ') : t('Not passed: ')) + c.message;
         li.appendChild(span);
         list.appendChild(li);
       });
@@ -1039,8 +1074,8 @@
       if (result.credential && result.base !== null && result.status !== 'failed') checkPage(result, el);
       var note = null;
       if (result.base && !result.onIssuerSite) {
-        note = 'Checked with the files of the copy this page was opened from (' + rootUrl +
-          '), not at the issuer\u2019s own address (' + result.base + ').';
+        note = t('Checked with the files of the copy this page was opened from (%(copy)s), not at the issuer\u2019s own address (%(site)s).',
+          { copy: rootUrl, site: result.base });
       }
       show(el, result.status, describe(result), result.checks, note);
     } catch (e) {
@@ -1096,16 +1131,18 @@
       var endorser = (cred && cred.issuer && cred.issuer.name) || 'the endorser';
       if (problems.length) {
         state = 'failed';
-        message = 'Not verified: ' + problems[0] + '.';
+        message = t('Not verified: %(reason)s.', { reason: problems[0] });
       } else if (withdrawn) {
         state = 'withdrawn';
-        message = 'Checked in your browser: ' + endorser + ' signed it with its own key, and has withdrawn it.';
+        message = t('Checked in your browser: %(endorser)s signed it with its own key, and has withdrawn it.', { endorser: endorser });
       } else if (result.status === 'verified') {
         state = 'verified';
-        message = 'Checked in your browser: signed by ' + endorser + ' with its own key, unchanged, not withdrawn.';
+        message = t('Checked in your browser: signed by %(endorser)s with its own key, unchanged, not withdrawn.', { endorser: endorser });
       } else {
         state = result.status;
-        message = 'Checked in your browser: signed by ' + endorser + ', but ' + (state === 'expired' ? 'it has expired.' : 'it is not valid yet.');
+        message = state === 'expired'
+          ? t('Checked in your browser: signed by %(endorser)s, but it has expired.', { endorser: endorser })
+          : t('Checked in your browser: signed by %(endorser)s, but it is not valid yet.', { endorser: endorser });
       }
     } catch (e) {
       state = e instanceof Unsupported ? 'unsupported' : 'failed';

@@ -1,0 +1,351 @@
+"""Sites in several languages (issue 17, "Languages"): site.yaml `languages`, texts per language
+with a located fallback warning, one OB 3.0 Achievement per language linked by `related`,
+credentials signed in the recipient's language, pages per language with hreflang alternates, and
+the theme's message catalogs (complete for en, fr, es, th)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import NOW, REPO, SITE_URL, VECTORS, build_site, diff_trees, output_of, run_cli, tree
+
+from credsite.commands import verify as verifysite
+from credsite.content import config as site_config
+from credsite.content import model
+from credsite.errors import CredsiteError
+from credsite.website import i18n
+
+SITE_YAML_FR = f"""\
+title: Test Credentials
+url: {SITE_URL}
+demo_key: true
+languages: [en, fr]
+"""
+TEAMWORK_FR = """\
+name:
+  en: Teamwork
+  fr: Travail d'équipe
+description:
+  en: Works well with others.
+  fr: Travaille bien avec les autres.
+criteria:
+  en: Be **kind** to your team.
+  fr: Être **bienveillant** avec son équipe.
+"""
+AWARDS_FR = """\
+- achievement: teamwork
+  name: Ada Lovelace
+  email: ada.lovelace@example.org
+  issued: 2026-03-01
+- achievement: teamwork
+  name: Alan Turing
+  email: alan.turing@example.org
+  issued: 2026-03-02
+  language: fr
+- achievement: mentor
+  name: Grace Hopper
+  email: grace.hopper@example.org
+  issued: 2026-04-01
+  language: fr
+"""
+FRENCH = {
+    "site.yaml": SITE_YAML_FR,
+    "content/achievements/teamwork.yaml": TEAMWORK_FR,
+    "content/awards/awards.yaml": AWARDS_FR,
+}
+LOCALE = REPO / "themes" / "default" / "locale"
+
+
+def achievement_validator() -> jsonschema.Draft201909Validator:
+    schema = json.loads((VECTORS / "ob-v3p0-achievementcredential-schema.json").read_text("utf-8"))
+    return jsonschema.Draft201909Validator(
+        {**schema["$defs"]["Achievement"], "$defs": schema["$defs"]},
+        format_checker=jsonschema.FormatChecker(),
+    )
+
+
+def credential_of(out: Path, name: str) -> dict:
+    for path in sorted((out / "credentials").glob("*.json")):
+        doc = json.loads(path.read_text("utf-8"))
+        if doc["credentialSubject"]["name"] == name:
+            return doc
+    raise AssertionError(name)
+
+
+@pytest.fixture
+def french_site(make_site: Callable[..., Path]) -> Path:
+    root = make_site(FRENCH)
+    build_site(root)
+    return root
+
+
+# -- site.yaml and content ------------------------------------------------------------------------
+
+
+def test_languages_key_and_the_older_language_key(make_site: Callable[..., Path]) -> None:
+    root = make_site(FRENCH)
+    config = site_config.load(root)
+    assert config.languages == ("en", "fr") and config.language == "en"
+    (root / "site.yaml").write_text(SITE_YAML_FR.replace("languages: [en, fr]", "language: fr"))
+    config = site_config.load(root)
+    assert config.languages == ("fr",) and config.language == "fr"
+
+
+def test_language_and_languages_together_is_an_error_at_its_line(
+    make_site: Callable[..., Path],
+) -> None:
+    root = make_site({"site.yaml": SITE_YAML_FR + "language: en\n"})
+    with pytest.raises(CredsiteError) as caught:
+        site_config.load(root)
+    assert "site.yaml:5:1: give either 'language' or 'languages'" in str(caught.value)
+
+
+def test_bad_language_tags_are_located(make_site: Callable[..., Path]) -> None:
+    root = make_site({"site.yaml": SITE_YAML_FR.replace("[en, fr]", "[en, French, en]")})
+    with pytest.raises(CredsiteError) as caught:
+        site_config.load(root)
+    text = str(caught.value)
+    assert "site.yaml:4:17: not a language tag: 'French'" in text
+    assert "site.yaml:4:25: language 'en' is listed twice" in text
+
+
+def test_unknown_languages_in_maps_and_awards_are_located_errors_all_at_once(
+    make_site: Callable[..., Path],
+) -> None:
+    root = make_site(
+        {
+            **FRENCH,
+            "content/achievements/teamwork.yaml": TEAMWORK_FR.replace("  fr: Travail", "  de: Team"),
+            "content/issuers/acme.yaml": "name: {fr: Acmé}\nurl: https://acme.example.org\n",
+            "content/awards/awards.yaml": AWARDS_FR.replace("language: fr\n", "language: es\n", 1),
+        }
+    )
+    result = run_cli("build", "-C", str(root))
+    text = output_of(result)
+    assert result.exit_code == 1
+    assert (
+        "content/achievements/teamwork.yaml:3:3: 'name' is given in 'de', which is not one of "
+        "the site's languages (en, fr)"
+    ) in text
+    assert "content/issuers/acme.yaml:1:7: 'name' needs a text in 'en'" in text
+    assert "content/awards/awards.yaml:9:13: unknown language 'es'" in text
+    assert not (root / "_site").exists() and not (root / "credsite.lock").exists()
+
+
+def test_a_missing_translation_falls_back_with_one_located_warning(
+    make_site: Callable[..., Path],
+) -> None:
+    teamwork = TEAMWORK_FR.replace("  fr: Être **bienveillant** avec son équipe.\n", "")
+    root = make_site({**FRENCH, "content/achievements/teamwork.yaml": teamwork})
+    result = build_site(root)
+    found = [str(w) for w in result.warnings if "has no 'fr' text" in str(w)]
+    assert found == [
+        "content/achievements/teamwork.yaml:8:3: 'criteria' has no 'fr' text: the 'fr' pages "
+        "and credentials show the 'en' one"
+    ]
+    french = credential_of(root / "_site", "Alan Turing")["credentialSubject"]["achievement"]
+    assert french["name"] == "Travail d'équipe"
+    assert french["criteria"]["narrative"] == "Be **kind** to your team."  # the fallback
+    strict = run_cli("build", "--strict", "-C", str(make_site(
+        {**FRENCH, "content/achievements/teamwork.yaml": teamwork}, name="strict"
+    )))  # fmt: skip
+    assert strict.exit_code == 1 and "has no 'fr' text" in output_of(strict)
+
+
+def test_localized_keeps_the_first_language_where_a_text_is_missing() -> None:
+    achievement = model.Achievement(
+        slug="a", issuer="i", name="Name", description="Desc", criteria="Crit", image=None,
+        achievement_type="Badge", tags=(), valid_for=None, alignments=(),
+        location=model.Location("a.yaml"), translations={"fr": {"name": "Nom"}},
+    )  # fmt: skip
+    french = model.localized(achievement, "fr")
+    assert (french.name, french.description) == ("Nom", "Desc")
+    assert model.localized(achievement, "es") is achievement
+
+
+# -- Open Badges 3.0 --------------------------------------------------------------------------------
+
+
+def test_one_achievement_per_language_valid_and_related_both_ways(french_site: Path) -> None:
+    out = french_site / "_site"
+    validator = achievement_validator()
+    english = json.loads((out / "achievements/teamwork.json").read_text("utf-8"))
+    french = json.loads((out / "achievements/teamwork.fr.json").read_text("utf-8"))
+    for doc in (english, french):
+        assert [e.message for e in validator.iter_errors(doc)] == []
+    base = SITE_URL + "achievements/"
+    assert (english["id"], english["inLanguage"]) == (base + "teamwork.json", "en")
+    assert (french["id"], french["inLanguage"]) == (base + "teamwork.fr.json", "fr")
+    assert english["related"] == [
+        {"id": base + "teamwork.fr.json", "type": ["Related"], "inLanguage": "fr"}
+    ]
+    assert french["related"] == [
+        {"id": base + "teamwork.json", "type": ["Related"], "inLanguage": "en"}
+    ]
+    assert (french["name"], french["description"]) == (
+        "Travail d'équipe", "Travaille bien avec les autres."
+    )  # fmt: skip
+    assert french["criteria"] == {
+        "id": SITE_URL + "fr/achievements/teamwork.html",
+        "narrative": "Être **bienveillant** avec son équipe.",
+    }
+    assert french["image"]["caption"] == "Badge Travail d'équipe, délivré par Acme Learning"
+    # an achievement given in one language only has a French edition too, with its texts
+    mentor = json.loads((out / "achievements/mentor.fr.json").read_text("utf-8"))
+    assert mentor["name"] == "Mentor" and mentor["inLanguage"] == "fr"
+
+
+def test_a_french_recipients_credential_embeds_the_french_edition_and_verifies(
+    french_site: Path,
+) -> None:
+    out = french_site / "_site"
+    doc = credential_of(out, "Alan Turing")
+    embedded = doc["credentialSubject"]["achievement"]
+    published = json.loads((out / "achievements/teamwork.fr.json").read_text("utf-8"))
+    assert embedded["id"] == published["id"] and embedded["inLanguage"] == "fr"
+    assert embedded["related"] == published["related"]
+    assert doc["name"] == "Travail d'équipe"
+    english = credential_of(out, "Ada Lovelace")
+    assert english["credentialSubject"]["achievement"]["id"] == SITE_URL + "achievements/teamwork.json"
+    assert english["name"] == "Teamwork"
+    reports = verifysite.verify_site(out, now=NOW)
+    assert {r.report.status for r in reports} == {"verified"}
+
+
+def test_a_one_language_site_is_unchanged_by_a_languages_list_of_one(
+    make_site: Callable[..., Path],
+) -> None:
+    old = make_site(name="old")
+    new = make_site({"site.yaml": SITE_YAML_FR.replace("languages: [en, fr]", "languages: [en]")},
+                    name="new")  # fmt: skip
+    build_site(old)
+    build_site(new)
+    assert diff_trees(tree(old / "_site"), tree(new / "_site")) == []
+    assert "related" not in json.loads((old / "_site/achievements/teamwork.json").read_text())
+    assert not (old / "_site/fr").exists()
+
+
+# -- pages ------------------------------------------------------------------------------------------
+
+
+def test_pages_per_language_with_hreflang_alternates_and_a_switch(french_site: Path) -> None:
+    out = french_site / "_site"
+    for path in ("index.html", "achievements/teamwork.html", "issuers/acme.html"):
+        english = (out / path).read_text("utf-8")
+        french = (out / "fr" / path).read_text("utf-8")
+        assert '<html lang="en">' in english and '<html lang="fr">' in french
+        for page in (english, french):
+            assert f'<link rel="alternate" hreflang="en" href="{SITE_URL}{path}">' in page
+            assert f'<link rel="alternate" hreflang="fr" href="{SITE_URL}fr/{path}">' in page
+            assert f'<link rel="alternate" hreflang="x-default" href="{SITE_URL}{path}">' in page
+            assert 'class="language-switch"' in page and ">Français</a>" in page
+        assert 'lang="fr" aria-current="page">Français</a>' in french
+    page = (out / "fr/achievements/teamwork.html").read_text("utf-8")
+    assert "<h1>Travail d&#39;équipe</h1>" in page and "Comment l’obtenir" in page
+    assert 'href="../../achievements/teamwork.fr.json"' in page
+
+
+def test_a_credential_page_is_in_its_recipients_language(french_site: Path) -> None:
+    out = french_site / "_site"
+    doc = credential_of(out, "Alan Turing")
+    page = (out / doc["id"].removeprefix(SITE_URL).replace(".json", ".html")).read_text("utf-8")
+    assert '<html lang="fr">' in page and "hreflang" not in page
+    assert "Délivré le" in page and "2 mars 2026" in page
+    assert "name=Travail%20d%27%C3%A9quipe" in page  # the LinkedIn link
+    assert '<meta property="og:description" content="Alan Turing a obtenu Travail' in page
+    words = json.loads(re.search(r'id="credsite-words">(.*?)</script>', page).group(1))
+    assert words["Verified"] == "Vérifié" and words["__date__"]["pattern"] == "d MMMM y"
+    assert 'href="../fr/achievements/teamwork.html"' in page
+
+
+def test_right_to_left_pages(make_site: Callable[..., Path]) -> None:
+    root = make_site({"site.yaml": SITE_YAML_FR.replace("languages: [en, fr]", "language: ar")})
+    result = build_site(root)
+    assert '<html lang="ar" dir="rtl">' in (root / "_site/index.html").read_text("utf-8")
+    # no Arabic catalog yet: the theme's words stay English, and the build says so, located
+    assert [str(w) for w in result.warnings if "message catalog" in str(w)] == [
+        "site.yaml:4:11: the theme has no message catalog in 'ar': its pages show the theme's "
+        "own words in English. Add themes/default/locale/ar/LC_MESSAGES/messages.po "
+        '(docs/themes.md "Languages")'
+    ]
+
+
+# -- catalogs ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es", "th"])
+def test_catalogs_are_complete(language: str) -> None:
+    check = i18n.check_catalog(
+        LOCALE / "messages.pot", i18n.catalog_path(REPO / "themes/default", language), language
+    )
+    assert check.untranslated == () and check.obsolete == ()
+
+
+def test_the_template_catalog_is_what_babel_extracts(tmp_path: Path) -> None:
+    from babel.messages import frontend
+
+    target = tmp_path / "messages.pot"
+    frontend.CommandLineInterface().run(
+        ["pybabel", "-q", "extract", "-F", str(REPO / "babel.cfg"), "-k", "N_",
+         "--no-location", "--omit-header", "--sort-output", "-o", str(target), str(REPO)]
+    )  # fmt: skip
+    def ids(path: Path) -> list[str]:
+        return re.findall(r'^msgid "(.*)"$', path.read_text("utf-8"), re.M)
+
+    assert ids(target) == ids(LOCALE / "messages.pot")
+
+
+def test_dates_follow_the_language() -> None:
+    import datetime as dt
+
+    day = dt.date(2026, 7, 10)
+    assert i18n.date_text(day, "en") == "10 July 2026"
+    assert i18n.date_text(day, "fr") == "10 juillet 2026"
+    assert i18n.date_text(day, "es") == "10 de julio de 2026"
+    assert i18n.language_name("th") == "ไทย"
+
+
+# -- emails -----------------------------------------------------------------------------------------
+
+
+def test_emails_follow_the_recipients_language_through_the_catalogs(
+    french_site: Path,
+) -> None:
+    from credsite.commands import notify
+
+    (french_site / "site.yaml").write_text(
+        SITE_YAML_FR + "smtp: {host: localhost, from: badges@example.org, security: none}\n"
+    )
+    found = notify.plan(french_site, now=NOW)
+    by_name = {n.entry.award.name: n for n in found.notices}
+    french, english = by_name["Alan Turing"], by_name["Ada Lovelace"]
+    assert french.language == "fr" and english.language == "en"
+    assert french.subject == "Votre titre : Travail d'équipe, délivré par Acme Learning"
+    assert french.text.startswith("Bonjour Alan Turing,\n\nAcme Learning vous a décerné Travail")
+    assert "le 2 mars 2026" in french.text
+    assert french.html is not None and '<html lang="fr">' in french.html
+    assert english.subject == "Your credential: Teamwork from Acme Learning"
+    assert found.warnings == []
+
+
+def test_a_spreadsheet_column_gives_the_recipients_language(make_site: Callable[..., Path]) -> None:
+    csv = (
+        "achievement,name,email,issued,language\n"
+        "teamwork,Ada Lovelace,ada.lovelace@example.org,2026-03-01,\n"
+        "teamwork,Alan Turing,alan.turing@example.org,2026-03-02,fr\n"
+        "mentor,Grace Hopper,grace.hopper@example.org,2026-04-01,de\n"
+    )
+    root = make_site({**FRENCH, "content/awards/awards.yaml": None, "content/awards/a.csv": csv})
+    result = run_cli("build", "-C", str(root))
+    assert result.exit_code == 1
+    assert "content/awards/a.csv:4:5: unknown language 'de'" in output_of(result)
+    (root / "content/awards/a.csv").write_text(csv.replace(",de\n", ",\n"))
+    build_site(root)
+    out = root / "_site"
+    assert credential_of(out, "Alan Turing")["credentialSubject"]["achievement"]["inLanguage"] == "fr"
+    assert credential_of(out, "Ada Lovelace")["credentialSubject"]["achievement"]["inLanguage"] == "en"
