@@ -65,7 +65,8 @@ BASE_URL=$(python -c 'import yaml; print(yaml.safe_load(open("site.yaml", encodi
 #   else `issued` after now            -> not-yet-valid
 #   else, if the achievement sets no validity period (valid_for) -> valid
 # (an active award of an achievement with valid_for gets no expectation: its end date is derived.)
-# The award's token (credentials/<token>.json) comes from credsite.lock via award.lock_key.
+# The award's token (credentials/<token>.json) comes from credsite.lock via award.lock_key; an
+# endorsement's (endorsements/<token>.json) via endorsement.lock_key.
 # A withdrawn or private award gets none: its JSON is not published, or only encrypted.
 # Pathway awards are the ones credsite works out from the content (credsite.issuing.pathways, as
 # the build does; never the verifier); with `clr: true`, every recipient with an active award that
@@ -107,6 +108,15 @@ for award in awards:
         continue
     counts[status] = counts.get(status, 0) + 1
     print(f"{entry.credential}={status}")
+# Endorsements written on the site (content/endorsements/*.yaml): `status: withdrawn` -> revoked
+# (the bit in the endorser's own status list), else valid (they have no end date).
+for endorsement in site.endorsements:
+    entry = lock.endorsements.get(endorsement.lock_key)
+    if entry is None:
+        sys.exit(f"interop: {endorsement.location}: endorsement not in credsite.lock")
+    status = "revoked" if endorsement.status == "withdrawn" else "valid"
+    counts[status] = counts.get(status, 0) + 1
+    print(f"{entry.credential}={status}")
 records = 0
 if site.config.clr:
     # a record holds the recipient's active credentials that are neither private nor withdrawn
@@ -121,7 +131,8 @@ if site.config.clr:
 summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
 print(
     f"interop: expecting {summary} (of {len(awards)} awards, "
-    f"{len(awards) - len(site.awards)} of them pathway awards), {records} learner records valid",
+    f"{len(awards) - len(site.awards)} of them pathway awards, and {len(site.endorsements)} "
+    f"endorsements), {records} learner records valid",
     file=sys.stderr,
 )
 EOF

@@ -3,6 +3,7 @@
     python bench/report_bench.py               # N = 10000
     python bench/report_bench.py -n 1000
     python bench/report_bench.py -n 1000 --site DIR   # keep the generated site in DIR
+    python bench/report_bench.py --no-pathways        # without the pathway cohort (below)
 
 Generates the content and a credsite.lock that records every award but a few (so nothing is
 built or signed: the report only reads), then times reading the site and the lockfile, making the
@@ -16,6 +17,31 @@ without a narrative when i % 10 == 3; with evidence when i % 3 == 0; not in cred
 i % 200 == 199. The addresses are unrelated hashes, except two planted typos per 250 awards:
 i % 250 == 7 repeats award i-1's address with a misspelt domain, i % 250 == 11 with one letter of
 the local part changed.
+
+With `pathways=True` (the benchmark's default; tests/test_report.py has a fixture of each), the
+site also has four modules (module-a .. module-d, issuer beta) and three pathways over them:
+certificate (all of a, b, c, within 1 year), diploma (all of certificate, d: a pathway requiring
+a pathway) and honours (all of a, b, c, d), and m = n // 10 learners in pathway-cohort.yaml
+(learner000@pathway.example.org ...), each with a narrative, whose modules follow r = p % 10,
+day 0 being 2025-06-01:
+
+    r 0  a day 0, b day 10, c day 20, d day 60       completes all three
+    r 1  a day 0, b day 15, c day 40, d day 60       completes all three
+    r 2  a day 0, b day 30, c day 60                 completes certificate
+    r 3  a day 0, b day 50, c day 80                 completes certificate
+    r 4  a day 0, b day 10
+    r 5  c day 0
+    r 6  a 2025-01-05, b and c 2026-02-10            more than a year apart: no certificate
+    r 7  a day 0, b day 10, c day 20 (c revoked)
+    r 8  d day 0
+    r 9  a day 0, b day 0 (expires day 5), c day 30  b expired before c: no certificate
+
+credsite.lock records every one of these awards, and the automatic pathway awards the build would
+make (80 for m = 100). So, as of 2026-03-15, for m = 100 (per pathway: completed, one, two,
+three or more components away, and the median days from the first credential that completes it):
+certificate 40, 40 (r 4, 6, 7, 9), 10 (r 5), 0, median 50 (days 20, 40, 60, 80, ten each);
+diploma 20, 30 (r 2, 3, 8), 0, 0, median 30 (from the certificate, day 20 or 40, to d, day 60);
+honours 20, 30 (r 2, 3, 6), 30 (r 4, 7, 9), 20 (r 5, 8), median 60.
 """
 
 from __future__ import annotations
@@ -155,9 +181,73 @@ def award_yaml(i: int) -> list[str]:
     return lines
 
 
-def make_site(root: Path, n: int) -> None:
-    """Write the generated site (content, site.yaml, credsite.lock) into `root`."""
-    for rel, text in FILES.items():
+MODULES = ["module-a", "module-b", "module-c", "module-d"]
+PATHWAY_FILES = {
+    **{
+        f"content/achievements/{slug}.yaml": f"issuer: beta\nname: Module {slug[-1].upper()}\n"
+        f"description: One module of the programme.\ncriteria: Pass module {slug[-1]}.\n"
+        for slug in MODULES
+    },
+    "content/pathways/certificate.yaml": """\
+issuer: beta
+name: Programme Certificate
+description: Three modules within a year.
+criteria: Pass modules A, B and C within a year.
+requires: [module-a, module-b, module-c]
+within: 1 year
+""",
+    "content/pathways/diploma.yaml": """\
+issuer: beta
+name: Programme Diploma
+description: The certificate and module D.
+criteria: Hold the certificate and pass module D.
+requires: [certificate, module-d]
+""",
+    "content/pathways/honours.yaml": """\
+issuer: beta
+name: Programme Honours
+description: Every module.
+criteria: Pass all four modules.
+requires: [module-a, module-b, module-c, module-d]
+""",
+}
+DAY0 = dt.date(2025, 6, 1)
+# r -> the modules of learner p with p % 10 == r: (module, issued, extra YAML lines)
+LEARNER_MODULES: dict[int, list[tuple[str, dt.date, list[str]]]] = {
+    0: [("module-a", DAY0, []), ("module-b", DAY0 + dt.timedelta(10), []),
+        ("module-c", DAY0 + dt.timedelta(20), []), ("module-d", DAY0 + dt.timedelta(60), [])],
+    1: [("module-a", DAY0, []), ("module-b", DAY0 + dt.timedelta(15), []),
+        ("module-c", DAY0 + dt.timedelta(40), []), ("module-d", DAY0 + dt.timedelta(60), [])],
+    2: [("module-a", DAY0, []), ("module-b", DAY0 + dt.timedelta(30), []),
+        ("module-c", DAY0 + dt.timedelta(60), [])],
+    3: [("module-a", DAY0, []), ("module-b", DAY0 + dt.timedelta(50), []),
+        ("module-c", DAY0 + dt.timedelta(80), [])],
+    4: [("module-a", DAY0, []), ("module-b", DAY0 + dt.timedelta(10), [])],
+    5: [("module-c", DAY0, [])],
+    6: [("module-a", dt.date(2025, 1, 5), []), ("module-b", dt.date(2026, 2, 10), []),
+        ("module-c", dt.date(2026, 2, 10), [])],
+    7: [("module-a", DAY0, []), ("module-b", DAY0 + dt.timedelta(10), []),
+        ("module-c", DAY0 + dt.timedelta(20),
+         ["    status: revoked", "    status_reason: Withdrawn", "    status_date: 2026-01-05"])],
+    8: [("module-d", DAY0, [])],
+    9: [("module-a", DAY0, []),
+        ("module-b", DAY0, [f"    expires: {(DAY0 + dt.timedelta(5)).isoformat()}"]),
+        ("module-c", DAY0 + dt.timedelta(30), [])],
+}  # fmt: skip
+# r -> the pathways learner p completes (their automatic awards, recorded in credsite.lock)
+COMPLETES = {0: ["certificate", "diploma", "honours"], 1: ["certificate", "diploma", "honours"],
+             2: ["certificate"], 3: ["certificate"]}  # fmt: skip
+
+
+def learner_email(p: int) -> str:
+    return f"learner{p:03d}@pathway.example.org"
+
+
+def make_site(root: Path, n: int, pathways: bool = False) -> None:
+    """Write the generated site (content, site.yaml, credsite.lock) into `root`; with `pathways`,
+    the modules, pathways and learners of the docstring too."""
+    files_ = {**FILES, **PATHWAY_FILES} if pathways else FILES
+    for rel, text in files_.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -166,14 +256,28 @@ def make_site(root: Path, n: int) -> None:
         files.setdefault(file_of(i, n), []).extend(award_yaml(i))
     awards = root / "content" / "awards"
     awards.mkdir(parents=True, exist_ok=True)
+    keys: list[str] = [f"{ACHIEVEMENTS[i % 4]}/{email(i)}" for i in range(n) if i % 200 != 199]
+    if pathways:
+        learners = []
+        for p in range(n // 10):
+            for module, day, extra in LEARNER_MODULES[p % 10]:
+                learners += [
+                    f"  - name: Learner {p}",
+                    f"    email: {learner_email(p)}",
+                    f"    achievement: {module}",
+                    f"    issued: {day.isoformat()}",
+                    f"    narrative: Passed {module} in the pathway cohort.",
+                    *extra,
+                ]
+                keys.append(f"{module}/{learner_email(p)}")
+            keys += [f"{slug}/{learner_email(p)}" for slug in COMPLETES.get(p % 10, [])]
+        files["pathway-cohort.yaml"] = learners
     for file, lines in files.items():
         text = "fields:\n  cohort: " + file.removesuffix(".yaml") + "\nawards:\n"
         (awards / file).write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
     lock = Lockfile(clock=lambda: MINTED, rng=random.Random(7))
-    for i in range(n):
-        if i % 200 != 199:
-            key = f"{ACHIEVEMENTS[i % 4]}/{email(i)}"
-            lock.award(hashlib.sha256(key.encode()).hexdigest()[:24], key)
+    for key in keys:
+        lock.award(hashlib.sha256(key.encode()).hexdigest()[:24], key)
     lock.save(root / "credsite.lock")
 
 
@@ -181,6 +285,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=10_000, help="number of awards (default 10000)")
     parser.add_argument("--site", type=Path, help="generate the site here and keep it")
+    parser.add_argument(
+        "--no-pathways",
+        dest="pathways",
+        action="store_false",
+        help="leave out the pathway cohort (modules, pathways and n // 10 learners)",
+    )
     args = parser.parse_args()
     temporary = None
     if args.site is None:
@@ -190,7 +300,7 @@ def main() -> None:
         root = args.site
         root.mkdir(parents=True, exist_ok=True)
     try:
-        make_site(root, args.n)
+        make_site(root, args.n, args.pathways)
         now = dt.datetime.now(dt.UTC)
         started = time.perf_counter()
         read = facts.load(root, facts.Options(), now)

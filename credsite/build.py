@@ -25,6 +25,14 @@ from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
 from credsite.issuing import clr, identity, ob2, ob3, pathways, private, status
+from credsite.issuing.endorsements import (
+    Endorsed,
+    ReceivedEndorsement,
+    check_received,
+    embedded,
+    holders,
+    sign_endorsements,
+)
 from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, sign_credentials
 from credsite.issuing.urls import SITE_MARKER, Urls, detached_proof_path
@@ -197,14 +205,23 @@ def build(
         for a in completed.new
     ]
     entries = {a.key: lock.award(a.lock_key, a.key) for a in site.awards}
-    fields = ob3.result_fields(site.awards)
+    endorsement_entries = {
+        e.key: lock.endorsement(e.lock_key, e.key) for e in site.endorsements
+    }
     proofs = ProofCache(cache / "proofs.json" if use_cache else None)
+    # Endorsements first: they are embedded, signed, in what they endorse.
+    endorsed, signed_endorsements = sign_endorsements(
+        site, endorsement_entries, entries, keys, urls, proofs
+    )
+    received = check_received(site, lock, urls, entries, now)  # offline, pinned DID documents
+    endorsing = embedded(endorsed, received)
+    fields = ob3.result_fields(site.awards)
     # A batch at a time, each signed credential kept as its JSON bytes: never every credential
     # in memory as objects at once.
     signed: dict[str, tuple[bytes, dict[str, Any]]] = {}
     for start in range(0, len(site.awards), SIGN_BATCH):
         batch = site.awards[start : start + SIGN_BATCH]
-        unsigned = {a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, fields)
+        unsigned = {a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, fields, endorsing)
                     for a in batch}  # fmt: skip
         documents, count = sign_credentials(site, unsigned, entries, keys, urls, proofs, report,
                                             awards=batch, done_before=start)  # fmt: skip
@@ -212,6 +229,7 @@ def build(
         for key, (document, detached) in documents.items():
             signed[key] = (json_bytes(document), detached)
         del unsigned, documents
+    result.signed += signed_endorsements
     issued = _issued(site, entries, signed, now, result)
     del signed
     learner_records, records_signed = clr.build_records(
@@ -234,8 +252,9 @@ def build(
     )
     try:
         _publish(site_output, config, site, issued, learner_records, lock, keys, urls, prepared,
-                 result, cache=cache, extra_head=extra_head, sealed=sealed,
-                 progress=report)  # fmt: skip
+                 result, cache=cache, extra_head=extra_head, sealed=sealed, progress=report,
+                 fields=fields, endorsed=endorsed, received=received,
+                 endorsing=endorsing)  # fmt: skip
         report("render", 1, 1)
 
         # 4. Last checks, then write: the lockfile, then the site swapped in whole.
@@ -290,10 +309,14 @@ def _publish(
     extra_head: str,
     sealed: bytes | None,
     progress: Progress,
+    fields: dict[str, tuple[str, ...]],
+    endorsed: list[Endorsed],
+    received: list[ReceivedEndorsement],
+    endorsing: dict[str, list[dict[str, Any]]],
 ) -> None:
     """Add every file of the site to `site_output`."""
-    result_fields = ob3.result_fields(site.awards)
-    for path, document in status.signed_lists(site, issued, lock, keys, urls).items():
+    lists = status.signed_lists(site, issued, lock, keys, urls, holders(endorsed))
+    for path, document in lists.items():
         site_output.add_json(path, document)
     issuer: str | model.Issuer  # a slug in the first loop below, then an Issuer
     for issuer in sorted(site.issuers):
@@ -304,15 +327,28 @@ def _publish(
         site_output.add(hosting.HEADERS_PATH, hosting.headers_file(config.url))
     site_output.add(output.OUTPUT_MARKER, output.OUTPUT_MARKER_TEXT)
     for issuer in site.issuers.values():
-        site_output.add_json(urls.issuer_path(issuer.slug), ob3.published_profile(issuer, urls))
+        site_output.add_json(
+            urls.issuer_path(issuer.slug),
+            ob3.published_profile(issuer, urls, endorsing.get(urls.did(issuer.slug), ())),
+        )
     for achievement in site.achievements.values():
         issuer = site.issuers[achievement.issuer]
+        path = urls.achievement_path(achievement.slug)
         site_output.add_json(
-            urls.achievement_path(achievement.slug),
+            path,
             ob3.published_achievement(
-                achievement, issuer, urls, config.language, result_fields.get(achievement.slug, ())
+                achievement,
+                issuer,
+                urls,
+                config.language,
+                fields.get(achievement.slug, ()),
+                endorsing.get(urls.url(path), ()),
             ),
         )
+    for endorsement in endorsed:
+        path = urls.endorsement_path(endorsement.token)
+        site_output.add(path, endorsement.json_bytes)
+        site_output.add_json(detached_proof_path(path), endorsement.detached_proof)
     # A withdrawn award (taken down at its recipient's request) is signed and keeps its status
     # entry, but neither its JSON, its detached proof nor its baked images are published: its
     # page is a notice (website.pages).
@@ -372,6 +408,8 @@ def _publish(
         inputs=fingerprint(_published_keys(keys), digest("links", sealed) if sealed else ""),
         progress=_steps(progress, "pages", len(issued)),
         records=learner_records,
+        endorsed=endorsed,
+        received=received,
     )
 
 

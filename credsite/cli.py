@@ -100,7 +100,8 @@ site_option = click.option(
 
 COMMAND_ORDER = (
     "init", "serve", "build", "verify", "list", "roster", "notify", "report", "revoke", "suspend",
-    "reinstate", "withdraw", "restore", "keys", "extract", "move", "upgrade",
+    "reinstate", "withdraw", "restore", "endorse", "endorsement", "keys", "extract", "move",
+    "upgrade",
 )  # fmt: skip
 """The order `credsite --help` lists commands in: the order a coordinator meets them."""
 
@@ -292,7 +293,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
     help="The key of a private credential (the part of its link after '#', or the whole link).",
 )
 def verify(path: str, site: Path | None, as_json: bool, key: str | None) -> None:
-    """Verify a built site, a credential JSON or a baked PNG/SVG image.
+    """Verify a built site, a credential JSON or a baked badge image.
 
     A private credential: its full link (…/TOKEN.html#KEY, with --site FOLDER, default _site),
     or one of its .enc files with --key.
@@ -411,7 +412,7 @@ def keys_compromised(site_dir: Path, issuer: str | None, public_key: str | None)
 @site_option
 @click.argument("new_url", metavar="NEW_URL")
 def move(site_dir: Path, new_url: str) -> None:
-    """Move the site to a new address (a new custom domain) on purpose.
+    """Move the site to a new address (a new domain) on purpose.
 
     Sets 'url' in site.yaml (comments and layout kept) and records the move in credsite.lock, so
     the next build re-issues every credential at NEW_URL under the new issuer DID, with the same
@@ -972,7 +973,7 @@ credential_argument = click.argument("credential")
 @credential_argument
 @click.option("--reason", help="Why, shown on the page unless status.publish_reasons is false.")
 def revoke(site_dir: Path, credential: str, reason: str | None) -> None:
-    """Revoke an award for good (by award id, credential URL or token).
+    """Revoke an award for good (by award id, credential URL, token).
 
     CREDENTIAL is the award's id, its credential URL or token. Edits the award's YAML (comments and layout kept) or its spreadsheet row (the status cells,
     added if missing), and flips its bit in the signed status list at the next build. Revocation
@@ -1041,6 +1042,112 @@ def _withdraw(site_dir: Path, credential: str, withdrawn: bool) -> None:
             "page, JSON and images back at the same addresses."
         )
     out.print(message, emoji=False, markup=False)
+@cli.group(cls=_Commands)
+def endorsement() -> None:
+    """Add endorsements signed on other sites to this one."""
+
+
+@endorsement.command("add")
+@site_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--fetch",
+    is_flag=True,
+    help="Fetch the endorser's did:web DID document once, without asking (it is then pinned in "
+    "credsite.lock; builds never fetch it).",
+)
+@click.option(
+    "--did-document",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The endorser's DID document as a file, instead of fetching it.",
+)
+@click.option("--as", "slug", metavar="NAME", help="The file name to store it under.")
+def endorsement_add(
+    site_dir: Path, file: Path, fetch: bool, did_document: Path | None, slug: str | None
+) -> None:
+    """Check a signed endorsement from elsewhere and add it to the site.
+
+    FILE is an Open Badges 3.0 EndorsementCredential (JSON, from any OB 3.0 tool) of one of this
+    site's achievements, issuers or credentials, signed under the endorser's did:web. credsite
+    gets the endorser's DID document once (with --fetch, or after asking; or --did-document),
+    verifies the signature and dates with it, records its SHA-256 in credsite.lock and stores
+    both files in content/endorsements/received/. Builds check it offline against that pinned
+    document and embed it in what it endorses.
+    """
+    from credsite.commands import endorse as endorsing
+
+    def ask(question: str) -> bool:
+        try:
+            return click.confirm(question, default=False, err=True)
+        except click.Abort:
+            return False
+
+    with user_errors():
+        added = endorsing.add(
+            site_dir, file, fetch=fetch, did_document=did_document, slug=slug, confirm=ask
+        )
+    for line in endorsing.describe_added(added):
+        out.print(line, markup=False, emoji=False)
+
+
+@cli.command()
+@site_option
+@click.argument("target")
+@click.option("--comment", required=True, help="What you say about it (Markdown).")
+@click.option(
+    "--endorser", metavar="ISSUER", help="The issuer that endorses (default: the primary issuer)."
+)
+@click.option("--name", help="The endorsement's title (default: 'ISSUER endorses TARGET').")
+@click.option("--id", "identifier", help="Its id and file name in content/endorsements/.")
+@click.option(
+    "--issued",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Its date, YYYY-MM-DD (default: today).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the signed JSON to send (default: endorsement-ID.json here).",
+)
+def endorse(
+    site_dir: Path,
+    target: str,
+    comment: str,
+    endorser: str | None,
+    name: str | None,
+    identifier: str | None,
+    issued: Any,
+    output: Path | None,
+) -> None:
+    """Sign an endorsement of something on another site.
+
+    TARGET is the id of what you endorse there: an achievement's or credential's URL (its JSON),
+    or an issuer's DID. Writes content/endorsements/ID.yaml, builds the site (so the endorsement
+    is signed with your issuer's key, recorded in credsite.lock, published at
+    endorsements/TOKEN.json and can be withdrawn through your status list) and writes the signed
+    JSON to send; the other site adds it with 'credsite endorsement add FILE'.
+    """
+    from credsite.commands import endorse as endorsing
+
+    with user_errors():
+        made = endorsing.endorse(
+            site_dir,
+            target,
+            comment,
+            endorser=endorser,
+            name=name,
+            identifier=identifier,
+            issued=issued.date() if issued is not None else None,
+            output=output,
+        )
+    out.print(
+        f"Signed: {made.yaml}, published at {made.url} once you publish the site.\n"
+        f"Send {made.output} to the site you endorse: it adds it with "
+        "'credsite endorsement add FILE'. Commit the YAML file and credsite.lock.",
+        markup=False,
+        emoji=False,
+    )
 
 
 def main() -> None:

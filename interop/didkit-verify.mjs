@@ -12,8 +12,10 @@
 //
 // Verifies, exactly as published, every credentials/*.json, the credential
 // baked into every credentials/*.png (iTXt openbadgecredential) and
-// credentials/*.svg (openbadges:credential), every status/*.json status
-// list credential, and every learner record records/*.json and the record
+// credentials/*.svg (openbadges:credential), every endorsements/*.json
+// (EndorsementCredentials of endorsers on the site), every status list
+// credential (status/*.json, and issuers/*/status/*.json of further issuers),
+// and every learner record records/*.json and the record
 // baked into records/*.png (iTXt clrcredential) and records/*.svg
 // (clr:credential): its own proof, then the proof of every credential nested
 // in it, with `checks: ['proof']`. Prints `OK <file> ...` or
@@ -315,6 +317,15 @@ export async function main(argv) {
     await check({rel: `credentials/${f}`, token,
       load: () => readJson(path.join(credDir, f))});
   }
+  // hosted endorsements, exactly as published (--expect-status may name them)
+  const endorsementDir = path.join(siteDir, 'endorsements');
+  const endorsements = listJson(endorsementDir).filter(f => f.endsWith('.json'));
+  for(const f of endorsements) {
+    const token = f.slice(0, -'.json'.length);
+    hosted.add(token);
+    await check({rel: `endorsements/${f}`, token,
+      load: () => readJson(path.join(endorsementDir, f))});
+  }
   // baked images: the embedded credential, as embedded
   const images = files.filter(f => /\.(png|svg)$/.test(f));
   for(const f of images) {
@@ -375,11 +386,19 @@ export async function main(argv) {
     }});
   }
 
-  // status list credentials
-  const lists = listJson(statusDir).filter(f => f.endsWith('.json'));
-  for(const f of lists) {
-    await check({rel: `status/${f}`, status: false,
-      load: () => readJson(path.join(statusDir, f))});
+  // status list credentials: the primary issuer's, then each further issuer's
+  const issuersDir = path.join(siteDir, 'issuers');
+  const listDirs = [['status', statusDir],
+    ...listJson(issuersDir).map(slug => [`issuers/${slug}/status`,
+      path.join(issuersDir, slug, 'status')])
+      .filter(([, dir]) => fs.existsSync(dir) && fs.statSync(dir).isDirectory())];
+  const lists = [];
+  for(const [rel, dir] of listDirs) {
+    for(const f of listJson(dir).filter(f => f.endsWith('.json'))) {
+      lists.push(f);
+      await check({rel: `${rel}/${f}`, status: false,
+        load: () => readJson(path.join(dir, f))});
+    }
   }
   for(const token of expect.keys()) {
     if(!hosted.has(token) && !recordTokens.has(token)) {
@@ -392,8 +411,10 @@ export async function main(argv) {
       reason: 'nothing to verify (no credentials/*.json, *.png, *.svg, status/*.json)'});
   }
   const nPng = images.filter(f => f.endsWith('.png')).length;
-  console.log(`didkit: checked ${hosted.size} hosted, ${images.length} baked ` +
-    `(${nPng} png, ${images.length - nPng} svg), ${lists.length} status ` +
+  console.log(`didkit: checked ${hosted.size - endorsements.length} hosted, ` +
+    `${images.length} baked ` +
+    `(${nPng} png, ${images.length - nPng} svg), ${endorsements.length} ` +
+    `endorsement${endorsements.length === 1 ? '' : 's'}, ${lists.length} status ` +
     `list${lists.length === 1 ? '' : 's'}` +
     (recFiles.length ? `, ${recordTokens.size} learner records with ` +
       `${recImages.length} baked images` : ''));

@@ -55,14 +55,22 @@ const LISTS = fs.readdirSync(path.join(SITE, 'status'))
 const RECORDS = fs.existsSync(path.join(SITE, 'records')) ?
   fs.readdirSync(path.join(SITE, 'records'))
     .filter(f => /\.(json|png|svg)$/.test(f)) : [];
+const jsonIn = rel => fs.existsSync(path.join(SITE, rel)) ?
+  fs.readdirSync(path.join(SITE, rel)).filter(f => f.endsWith('.json')) : [];
+// endorsements signed on the site, and the status lists of further issuers
+// (an endorser's own list): verified as published too, kept in every copy
+const OTHERS = jsonIn('endorsements').length +
+  fs.readdirSync(path.join(SITE, 'issuers'), {withFileTypes: true})
+    .filter(d => d.isDirectory())
+    .reduce((n, d) => n + jsonIn(`issuers/${d.name}/status`).length, 0);
 const TOTAL = CRED.filter(f => /\.(json|png|svg)$/.test(f)).length +
-  LISTS.length + RECORDS.length;
+  LISTS.length + RECORDS.length + OTHERS;
 // a small copy of the site for tampering: did.json, the status lists and the
 // first two awards (hosted JSON and baked images), no learner records (see
 // interop/test-records.mjs); SMALL files to verify
 const KEEP = HOSTED.slice(0, 2).map(f => f.slice(0, -'.json'.length));
 const SMALL = CRED.filter(f => /\.(json|png|svg)$/.test(f) &&
-  KEEP.includes(f.replace(/\.[a-z]+$/, ''))).length + LISTS.length;
+  KEEP.includes(f.replace(/\.[a-z]+$/, ''))).length + LISTS.length + OTHERS;
 const copy = () => {
   const dir = tmp();
   fs.cpSync(SITE, dir, {recursive: true, filter: src => {

@@ -7,8 +7,10 @@
 //                           [--ob-context FILE] [--clr-context FILE]
 //
 // Prints `OK <file> status=<STATUS>` or `FAIL <file> <reason>` per
-// credentials/*.json and per baked credentials/*.png|*.svg, and per learner
-// record records/*.json|*.png|*.svg, then `interop: N passed, M failed`.
+// credentials/*.json, per baked credentials/*.png|*.svg, per
+// endorsements/*.json (EndorsementCredentials signed by an endorser on the
+// site, each with its detached proof and its endorser's status list), and per
+// learner record records/*.json|*.png|*.svg, then `interop: N passed, M failed`.
 // Exit code 1 if anything failed.
 //
 // Learner records (CLR 2.0 ClrCredential): the record's own proof set and
@@ -599,20 +601,27 @@ export async function main(argv) {
     return r;
   };
 
-  // hosted credentials
+  // hosted credentials, then hosted endorsements (each with its detached
+  // proof; a withdrawn one is `revoked` in its endorser's status list)
   const hosted = new Map();
-  for(const f of files.filter(f => f.endsWith('.json'))) {
-    const token = f.slice(0, -'.json'.length);
-    const rel = `credentials/${f}`;
-    let credential;
-    try {
-      credential = JSON.parse(fs.readFileSync(path.join(credDir, f), 'utf8'));
-    } catch(e) {
-      report(rel, {ok: false, reason: `unreadable JSON: ${e.message}`});
-      continue;
+  const endorsementDir = path.join(siteDir, 'endorsements');
+  const endorsements = fs.existsSync(endorsementDir) ?
+    fs.readdirSync(endorsementDir).sort() : [];
+  for(const [folder, dir, names] of [['credentials', credDir, files],
+    ['endorsements', endorsementDir, endorsements]]) {
+    for(const f of names.filter(f => f.endsWith('.json'))) {
+      const token = f.slice(0, -'.json'.length);
+      const rel = `${folder}/${f}`;
+      let credential;
+      try {
+        credential = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+      } catch(e) {
+        report(rel, {ok: false, reason: `unreadable JSON: ${e.message}`});
+        continue;
+      }
+      hosted.set(token, credential);
+      report(rel, await check(credential, token, true));
     }
-    hosted.set(token, credential);
-    report(rel, await check(credential, token, true));
   }
 
   // baked images: embedded credential must equal the hosted one and verify

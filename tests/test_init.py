@@ -156,6 +156,10 @@ def test_options_fill_in_the_names(tmp_path: Path) -> None:
     assert (root / "keys/acme-lab.key").is_file()
     workflow = (root / ".github/workflows/credsite.yml").read_text()
     assert "CREDSITE_KEY_ACME_LAB: ${{ secrets.CREDSITE_KEY_ACME_LAB }}" in workflow
+    # private awards need the private-links secret in CI (docs/privacy.md); unset, it is empty
+    assert (
+        "CREDSITE_PRIVATE_LINKS_SECRET: ${{ secrets.CREDSITE_PRIVATE_LINKS_SECRET }}" in workflow
+    )
     assert "CREDSITE_KEY_ACME_LAB" in output_of(result)
 
 

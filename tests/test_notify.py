@@ -323,13 +323,16 @@ def test_a_permanent_failure_for_one_address_is_reported_and_the_rest_go_on(
         a for _, a in PEOPLE if a != "grace@example.org"
     )
     assert waits == []  # a 5xx is not retried
+    # the bounce is recorded (for the report), as a hash like any notice, not as told
+    kinds = [line["kind"] for line in ledger_lines(site)[1:]]
+    assert sorted(kinds) == ["awarded"] * 4 + ["refused:awarded"]
 
     server.mailbox.refused = set()  # fixed on the server's side: the next run sends only her
     again = send(site)
     assert again.exit_code == 0, output_of(again)
     assert "Sent 1 of 1 message (4 told before, in credsite.notified)." in again.stdout
     assert sorted(server.mailbox.recipients()) == sorted(a for _, a in PEOPLE)
-    assert len(ledger_lines(site)) == 1 + 5
+    assert len(ledger_lines(site)) == 1 + 5 + 1
 
 
 def test_a_temporary_failure_that_lasts_is_reported_and_sent_next_run(

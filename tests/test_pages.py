@@ -288,8 +288,18 @@ def test_noindex_can_be_switched_off(make_site) -> None:
 
 def test_no_page_lists_recipients_by_default(example_output: Path, example_site: Path) -> None:
     names = {doc["credentialSubject"]["name"] for _t, doc, _h in credentials(example_output)}
+    # The page of an endorsement of one credential links that credential: like the credential's
+    # own page, only the credential's page links it.
+    of_a_credential = {
+        f"endorsements/{path.stem}.html"
+        for path in (example_output / "endorsements").glob("*.json")
+        if json.loads(path.read_text(encoding="utf-8"))["credentialSubject"]["id"].startswith(
+            EXAMPLE_URL + "credentials/"
+        )
+    }
+    assert of_a_credential
     for name, html in html_pages(example_output).items():
-        if name.startswith(("credentials/", "records/")):
+        if name.startswith(("credentials/", "records/")) or name in of_a_credential:
             continue  # a credential's page, or a recipient's learner record (linked from nowhere)
         parser = Links()
         parser.feed(html)
@@ -297,6 +307,7 @@ def test_no_page_lists_recipients_by_default(example_output: Path, example_site:
             resolved = urljoin(EXAMPLE_URL + name, url)
             assert not resolved.startswith(EXAMPLE_URL + "credentials/"), (name, url)
             assert not resolved.startswith(EXAMPLE_URL + "records/"), (name, url)
+            assert resolved.removeprefix(EXAMPLE_URL) not in of_a_credential, (name, url)
         for person in names:
             assert person not in html, (name, person)
 

@@ -327,6 +327,41 @@ def test_completion_rules_nested_groups() -> None:
     assert completion(pathway, held, withdrawn=True) is not None
 
 
+def test_short_by_is_the_fewest_components_that_meet_the_rules() -> None:
+    """`Group.short_by` (the report's "components away") against trying every set of missing
+    components with `Group.met`, on random nested groups naming each component once."""
+    import itertools
+    import random
+
+    from credsite.content.pathways import Component, Group
+    from credsite.errors import Location
+
+    here = Location("p.yaml")
+    rng = random.Random(16)
+    names = iter(f"c{i}" for i in itertools.count())
+
+    def group(depth: int) -> Group:
+        items: list[Component | Group] = [
+            group(depth + 1) if depth < 2 and rng.random() < 0.3 else Component(next(names), here)
+            for _ in range(rng.randint(1, 4))
+        ]
+        return Group(rng.randint(1, len(items)), tuple(items), here)
+
+    for _ in range(300):
+        rules = group(0)
+        slugs = [c.slug for c in rules.components()]
+        held = {s for s in slugs if rng.random() < 0.4}
+        missing = [s for s in slugs if s not in held]
+        fewest = next(
+            k
+            for k in range(len(missing) + 1)
+            if any(rules.met((held | set(more)).__contains__) for more in
+                   itertools.combinations(missing, k))
+        )  # fmt: skip
+        assert rules.short_by(held.__contains__) == fewest
+        assert (fewest == 0) == rules.met(held.__contains__)
+
+
 # -- --locked ----------------------------------------------------------------------------------------
 
 

@@ -139,7 +139,9 @@ FILES = {
 }
 
 
-def test_a_real_site_creates_its_secret_once(tmp_path: Path) -> None:
+def test_a_real_site_creates_its_secret_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_files(tmp_path, {"site.yaml": SITE, **FILES})
     run_cli("keys", "generate", "-C", str(tmp_path))
     result = build_site(tmp_path)
@@ -150,9 +152,17 @@ def test_a_real_site_creates_its_secret_once(tmp_path: Path) -> None:
     assert not any(b"Ada" in d for d in first.values())
     build_site(tmp_path)
     assert tree(tmp_path / "_site") == first
+    secret = path.read_text()
     path.unlink()
     with pytest.raises(CredsiteError, match="private-links secret"):
         build_site(tmp_path, locked=True)
+    # CI: the workflow passes the repository secret; one that is not set arrives empty
+    monkeypatch.setenv(keyfiles.LINKS_SECRET_ENV, "")
+    with pytest.raises(CredsiteError, match="private-links secret"):
+        build_site(tmp_path, locked=True)
+    monkeypatch.setenv(keyfiles.LINKS_SECRET_ENV, secret.splitlines()[-1])
+    build_site(tmp_path, locked=True)
+    assert tree(tmp_path / "_site") == first and not path.exists()
 
 
 def test_notify_carries_the_full_link_and_skips_the_withdrawn(tmp_path: Path, link: str) -> None:

@@ -73,6 +73,15 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def generated_pathways(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same 1,000 awards, plus the bench's pathway cohort: 3 pathways, 100 learners."""
+    root = tmp_path_factory.mktemp("report") / "generated-pathways"
+    root.mkdir()
+    load_bench().make_site(root, 1000, pathways=True)
+    return root
+
+
 # -- the example site --------------------------------------------------------------------------------
 
 
@@ -83,7 +92,7 @@ def test_example_site_numbers(example: Path, tmp_path: Path) -> None:
         "Recipients (different email addresses)": ["19"],
         "Achievements awarded": ["5"],
         "Issuers": ["1"],
-        "Award files": ["5"],  # the pathway's awards come from content/pathways/
+        "Award files": ["4"],  # the pathway's automatic awards have no award file
     }
     assert body(folder, "per-achievement") == {
         "Exchange Participant": ["Northbridge Open Learning Alliance", "7"],
@@ -97,8 +106,8 @@ def test_example_site_numbers(example: Path, tmp_path: Path) -> None:
         "contributors-and-mentors.yaml": ["11"],
         "exchange-spring-2026.yaml": ["7"],
         "faculty-coordinators-2025-26.yaml": ["5"],
-        "content/pathways/global-educator.yaml": ["2"],
         "amara-nwosu.yaml": ["1"],
+        "Automatic pathway awards (content/pathways/)": ["2"],  # counted, not as a file
     }
     assert body(folder, "status") == {
         "Active": ["24"],
@@ -120,16 +129,33 @@ def test_example_site_numbers(example: Path, tmp_path: Path) -> None:
         "2026-09": "3",
         "2026-10": "1",
     }
-    assert body(folder, "frameworks") == {"ESCO": ["3 of 5", "6", "19"]}
+    assert body(folder, "frameworks") == {
+        "ESCO": ["3 of 5", "6", "19"],
+        "O*NET-SOC": ["1 of 5", "1", "6"],
+    }
     skills = body(folder, "skills")
     assert skills["demonstrate intercultural competence"] == [
         "ESCO",
         "Exchange Participant; Faculty Coordinator",
         "13",
     ]
-    assert body(folder, "alignment-coverage")["Peer Mentor"] == ["none"]
+    assert body(folder, "alignment-coverage")["Peer Mentor"] == ["none", "none"]  # ESCO, O*NET-SOC
+    # content/endorsements/: Harbour Polytechnic endorses Faculty Coordinator, one of its
+    # credentials and the issuer, and withdrew its endorsement of Peer Mentor; the Coastal Skills
+    # Council's endorsement of Exchange Participant was received from its own site
+    assert body(folder, "endorsed-achievements") == {
+        "Exchange Participant": ["Coastal Skills Council", "1", "0"],
+        "Faculty Coordinator": ["Harbour Polytechnic", "1", "1"],
+        "Northbridge Global Educator": ["none", "0", "0"],
+        "Open Curriculum Contributor": ["none", "0", "0"],
+        "Peer Mentor": ["none", "0", "0"],
+    }
+    assert body(folder, "endorsers") == {
+        "Coastal Skills Council": ["received", "1", "0", "0", "0", "0"],
+        "Harbour Polytechnic": ["this site", "1", "1", "1", "0", "1"],
+    }
     assert body(folder, "quality") == {
-        "Awards without a narrative": ["2"],  # the pathway awards: their evidence is the parts
+        "Awards without a narrative": ["0"],  # not the automatic pathway awards (noted)
         "Awards without evidence": ["14"],
         "Achievements without an image or criteria": ["4"],
         "Pairs of near-duplicate email addresses": ["0"],
@@ -148,9 +174,30 @@ def test_example_site_numbers(example: Path, tmp_path: Path) -> None:
         "Sofía Ramírez",
         "Tomás Herrera",
     ]
+    assert "2 automatic pathway award(s)" in text_of(html, "quality")
+    assert body(folder, "no-narrative") == {}
     assert body(folder, "expiring") == {
         "Within 30 days (by 2026-12-22)": ["0"],
         "In 31 to 90 days (by 2027-02-20)": ["0"],
+    }
+    # content/pathways/global-educator.yaml: Faculty Coordinator, Open Curriculum Contributor and
+    # one of Peer Mentor or Exchange Participant, within 2 years. Completed: Arjun Mehta (first
+    # credential 2026-05-14, completed 2026-07-15: 62 days) and Keiko Nakamura (2026-06-30 to
+    # 2026-09-18: 80 days). One away: Joost van den Berg (no mentor or exchange credential).
+    # Two away: the 14 others holding one credential that counts. Not counted: Sofía Ramírez
+    # (her Peer Mentor expired) and t.herrera@ (revoked): nothing of theirs counts.
+    assert body(folder, "pathway-global-educator") == {
+        "Three or more components away": ["0"],
+        "Two components away": ["14"],
+        "One component away": ["1"],
+        "Completed": ["2"],
+    }
+    assert body(folder, "pathways") == {
+        "Northbridge Global Educator": [
+            "all of: Faculty Coordinator, Open Curriculum Contributor, Supporting an exchange "
+            "(any of: Peer Mentor, Exchange Participant); within 2 years",
+            "71",  # the median of 62 and 80 days
+        ]
     }
     text = html.read_text(encoding="utf-8")
     assert "Faculty Coordinator" in text and "Joost van den Berg" in text
@@ -244,6 +291,106 @@ def test_generated_site_numbers(generated: Path, tmp_path: Path) -> None:
     assert len(rows(folder, "no-evidence")) == 1 + 666  # the CSV has every row ...
 
 
+FUNNEL = ("Three or more components away", "Two components away", "One component away", "Completed")
+
+
+def funnel_of(folder: Path, pathway: str) -> list[int]:
+    table = body(folder, f"pathway-{pathway}")
+    assert list(table) == list(FUNNEL)
+    return [int(table[stage][0]) for stage in FUNNEL]
+
+
+def test_generated_site_pathways(generated_pathways: Path, generated: Path, tmp_path: Path) -> None:
+    """The bench's pathway cohort (its docstring: which learner holds what) gives these."""
+    _, folder = report(generated_pathways, tmp_path, GENERATED_NOW)
+    # [three or more away, two away, one away, completed]
+    assert funnel_of(folder, "certificate") == [0, 10, 40, 40]
+    assert funnel_of(folder, "diploma") == [0, 0, 30, 20]
+    assert funnel_of(folder, "honours") == [20, 30, 30, 20]
+    assert body(folder, "pathways") == {
+        "Programme Certificate": ["all of: Module A, Module B, Module C; within 1 year", "50"],
+        "Programme Diploma": ["all of: Programme Certificate, Module D", "30"],
+        "Programme Honours": ["all of: Module A, Module B, Module C, Module D", "60"],
+    }
+    # the build's own pathway awards (award_pathways, as a --locked build) agree with the funnel
+    achievements = body(folder, "per-achievement")
+    assert achievements["Programme Certificate"][-1] == "40"
+    assert achievements["Programme Diploma"][-1] == "20"
+    assert achievements["Programme Honours"][-1] == "20"
+    files = body(folder, "per-award-file")
+    assert files["pathway-cohort.yaml"] == ["270"]
+    assert files["Automatic pathway awards (content/pathways/)"] == ["80"]
+    assert body(folder, "overview")["Award files"] == ["12"]  # 11 + pathway-cohort.yaml
+    # the learners all have a narrative, the automatic awards none: still the 100 of before
+    assert body(folder, "quality")["Awards without a narrative"] == ["100"]
+    assert len(rows(folder, "no-narrative")) == 1 + 100
+
+    # the same report in public: no count below 5, so nothing hidden
+    _, public = report(generated_pathways, tmp_path, GENERATED_NOW, public=True)
+    for pathway in ("certificate", "diploma", "honours"):
+        assert body(public, f"pathway-{pathway}") == body(folder, f"pathway-{pathway}")
+    assert body(public, "pathways") == body(folder, "pathways")
+
+    # a site without pathways has no pathway section, and no automatic-award row
+    _, plain = report(generated, tmp_path / "plain", GENERATED_NOW)
+    assert not (plain / "pathways.csv").exists()
+    assert "Automatic pathway awards (content/pathways/)" not in body(plain, "per-award-file")
+
+
+def test_pathway_funnel_filters(generated_pathways: Path, tmp_path: Path) -> None:
+    # completions from 2025-07-21 to 2025-08-31: the certificate's of r 2 (day 60) and r 3
+    # (day 80), median 70; r 0 and r 1 (days 20 and 40) are not counted at all. Diploma and
+    # honours are completed on day 60 (2025-07-31). How close the others are does not change.
+    since, until = dt.date(2025, 7, 21), dt.date(2025, 8, 31)
+    _, folder = report(generated_pathways, tmp_path, GENERATED_NOW, since=since, until=until)
+    assert funnel_of(folder, "certificate") == [0, 10, 40, 20]
+    assert funnel_of(folder, "diploma") == [0, 0, 30, 20]
+    assert funnel_of(folder, "honours") == [20, 30, 30, 20]
+    assert {k: v[-1] for k, v in body(folder, "pathways").items()} == {
+        "Programme Certificate": "70",
+        "Programme Diploma": "30",
+        "Programme Honours": "60",
+    }
+    _, folder = report(generated_pathways, tmp_path / "d", GENERATED_NOW, since=dt.date(2026, 1, 1))
+    assert [funnel_of(folder, p)[-1] for p in ("certificate", "diploma", "honours")] == [0, 0, 0]
+    assert {v[-1] for v in body(folder, "pathways").values()} == {""}  # no median of no one
+
+    # --achievement: that pathway, or the pathways it is a component of
+    _, folder = report(generated_pathways, tmp_path / "m", GENERATED_NOW, achievement="module-d")
+    assert sorted(body(folder, "pathways")) == ["Programme Diploma", "Programme Honours"]
+    assert not (folder / "pathway-certificate.csv").exists()
+    assert funnel_of(folder, "honours") == [20, 30, 30, 20]  # every component still counts
+    _, folder = report(
+        generated_pathways, tmp_path / "c", GENERATED_NOW, achievement="certificate"
+    )
+    assert sorted(body(folder, "pathways")) == ["Programme Certificate", "Programme Diploma"]
+    _, folder = report(generated_pathways, tmp_path / "t", GENERATED_NOW, achievement="team-lead")
+    assert not (folder / "pathways.csv").exists()
+    assert not any(p.name.startswith("pathway-") for p in folder.iterdir())
+
+
+def test_funnel_chart(generated_pathways: Path, example: Path, tmp_path: Path) -> None:
+    """Drawn by the bundled Vega-Lite from its table's cells: centred bars, no value axis."""
+    html, _ = report(generated_pathways, tmp_path, GENERATED_NOW)
+    spec = chart_specs(html.read_text(encoding="utf-8"))["chart-pathway-honours"]
+    assert [(row["c"], row["v"]) for row in spec["data"]["values"]] == list(
+        zip(FUNNEL, [20, 30, 30, 20], strict=True)
+    )
+    bars = spec["layer"][0]["encoding"]
+    assert bars["x"]["field"] == "left" and bars["x2"]["field"] == "right"
+    assert bars["x"]["axis"] is None
+    low, high = bars["x"]["scale"]["domain"]
+    assert low == -high and high > 30 / 2
+    html, _ = report(example, tmp_path, public=True)
+    spec = chart_specs(html.read_text(encoding="utf-8"))["chart-pathway-global-educator"]
+    assert [(row["v"], row["t"]) for row in spec["data"]["values"]] == [
+        (0, "0"),
+        (14, "14"),
+        (None, "<5"),  # hidden: no bar
+        (None, "<5"),
+    ]
+
+
 def test_long_lists_are_cut_in_the_html_only(generated: Path, tmp_path: Path) -> None:
     html, _ = report(generated, tmp_path, GENERATED_NOW)
     text = html.read_text(encoding="utf-8")
@@ -297,7 +444,7 @@ def personal_data(root: Path) -> list[str]:
     return sorted(found)
 
 
-@pytest.mark.parametrize("site", ["example", "generated"])
+@pytest.mark.parametrize("site", ["example", "generated", "generated_pathways"])
 def test_public_report_holds_no_personal_data(
     site: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
@@ -346,18 +493,32 @@ def test_public_report_suppresses_small_counts(
     # 1 + 1: two hidden counts that add up to 2 would each be 1, so a third is hidden
     assert body(folder, "status") == {"Active": ["≥5"], "Expired": ["<5"], "Revoked": ["<5"]}
     # a total over some hidden achievements but not all would give them away
-    assert body(folder, "frameworks") == {"ESCO": ["3 of 5", "6", "19"]}
+    assert body(folder, "frameworks") == {
+        "ESCO": ["3 of 5", "6", "19"],
+        "O*NET-SOC": ["1 of 5", "1", "6"],
+    }
     assert body(folder, "per-issuer") == {"Northbridge Open Learning Alliance": ["5", "26"]}
-    # files awarding fewer than 5 people are not named. One hidden count hides others, the
-    # smallest first, until it cannot be worked out: 17 - 6 = 1 + 5 + 5 would tell the 1, so
-    # all are hidden. Hidden counts go last, by name: the order tells nothing about them either.
-    # (19 - 7 = 12 = 1 + 5 + 6 or 2 + 5 + 5: the 7 can be shown, the small count stays unknown.)
+    # one recipient's credential was endorsed: in public, how many is hidden like any count
+    assert body(folder, "endorsers")["Harbour Polytechnic"] == ["this site", "1", "1", "<5", "0", "1"]
+    # files awarding fewer than 5 people are not named. Two small counts are hidden, the
+    # automatic pathway awards (2) and the other file (1): 26 - 23 = 3 = 1 + 2 or 2 + 1, so
+    # neither can be worked out and no other count needs hiding. Hidden counts go last, by
+    # name: the order tells nothing about them either.
     assert list(body(folder, "per-award-file").items()) == [
         ("contributors-and-mentors.yaml", ["11"]),
         ("exchange-spring-2026.yaml", ["7"]),
-        ("faculty-coordinators-2025-26.yaml", ["≥5"]),
-        ("Other award files (2)", ["<5"]),
+        ("faculty-coordinators-2025-26.yaml", ["5"]),
+        ("Automatic pathway awards (content/pathways/)", ["<5"]),
+        ("Other award files (1)", ["<5"]),
     ]
+    # the funnel: 1 + 2 = 3 = 2 + 1, neither follows; the median of two people is hidden
+    assert body(folder, "pathway-global-educator") == {
+        "Three or more components away": ["0"],
+        "Two components away": ["14"],
+        "One component away": ["<5"],
+        "Completed": ["<5"],
+    }
+    assert body(folder, "pathways")["Northbridge Global Educator"][-1] == "hidden"
     assert body(folder, "overview")["Credentials issued"] == ["26"]
 
     _, folder = report(generated, tmp_path / "gen", GENERATED_NOW, public=True)
@@ -399,6 +560,12 @@ def test_public_charts_show_no_hidden_count(example: Path, tmp_path: Path) -> No
         "Northbridge Global Educator",
         "Peer Mentor",
     ]
+
+
+def text_of(html: Path, table: str) -> str:
+    """The HTML of one table, from its element to the end of its box (its note included)."""
+    markup = html.read_text(encoding="utf-8")
+    return markup.split(f'id="table-{table}"', 1)[1].split('<div class="figure', 1)[0]
 
 
 def chart_specs(html: str) -> dict:
@@ -731,6 +898,7 @@ def test_delivery_counts_who_credsite_notify_told(tmp_path: Path) -> None:
     assert body(folder, "delivery") == {
         "By email (credsite notify --send)": ["0"],
         "Marked as told another way (--mark-sent)": ["0"],
+        "Refused by the recipient's mail server (bounced)": ["0"],
         "Not told yet": ["25"],  # 24 active + 1 expired; the revoked one is not counted
     }
     held = [
@@ -743,12 +911,18 @@ def test_delivery_counts_who_credsite_notify_told(tmp_path: Path) -> None:
         ledger.record("awarded", c.token, c.award.email, when=NOW)
     ledger.record("awarded", held[3].token, held[3].award.email.upper(), when=NOW, marked=True)
     ledger.record("expiring:30d", held[4].token, held[4].award.email, when=NOW)  # not "awarded"
+    ledger.record("refused:awarded", held[6].token, held[6].award.email, when=NOW)  # bounced
+    ledger.record("refused:awarded", held[7].token, held[7].award.email, when=NOW)  # then told
+    ledger.record("awarded", held[7].token, held[7].award.email, when=NOW)
     _, folder = report(root, tmp_path / "after")
     assert body(folder, "delivery") == {
-        "By email (credsite notify --send)": ["3"],
+        "By email (credsite notify --send)": ["4"],
         "Marked as told another way (--mark-sent)": ["1"],
-        "Not told yet": ["21"],
+        "Refused by the recipient's mail server (bounced)": ["1"],
+        "Not told yet": ["19"],
     }
     waiting = {(row[1], row[2]) for row in rows(folder, "not-told")[1:]}
     assert (held[0].award.email, held[0].achievement.name) not in waiting
     assert (held[5].award.email, held[5].achievement.name) in waiting
+    bounced = {(row[1], row[2]) for row in rows(folder, "bounced")[1:]}
+    assert bounced == {(held[6].award.email, held[6].achievement.name)}

@@ -276,3 +276,21 @@ def test_roster_warns_when_git_would_commit_it(built: Path) -> None:
     (built / ".gitignore").write_text("roster.csv\n", encoding="utf-8")
     again = run_cli("roster", "--export", "roster.csv", cwd=built)
     assert again.exit_code == 0 and "git" not in again.stderr
+
+
+def test_pathway_awards_are_listed_like_the_others(example_site: Path) -> None:
+    """The credentials a build gave for completed pathways (content/pathways/) are in the list,
+    the roster and so in what `credsite notify` tells, with their published page."""
+    lock = (example_site / "credsite.lock").read_bytes()
+    found = roster.entries(example_site, now=NOW).entries
+    pathway = [e for e in found if e.achievement.slug == "global-educator"]
+    assert sorted(e.award.name for e in pathway) == ["Arjun Mehta", "Keiko Nakamura"]
+    base = "https://northbridge-alliance.github.io/credentials/"
+    for entry in pathway:
+        assert entry.status == "active" and entry.page_url is not None
+        path = entry.page_url.removeprefix(base)
+        assert (example_site / "_site" / path).is_file(), path
+    assert (example_site / "credsite.lock").read_bytes() == lock  # nothing recorded in passing
+    listed = run_cli("list", "--achievement", "global-educator", "-C", str(example_site))
+    assert listed.exit_code == 0, output_of(listed)
+    assert "Arjun Mehta" in listed.stdout and "Keiko Nakamura" in listed.stdout

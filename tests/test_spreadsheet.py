@@ -213,7 +213,8 @@ def test_award_columns_are_the_models_award_fields() -> None:
     """spreadsheet lists the award fields itself (it sits below model): keep the two in step."""
     from credsite.content import model, spreadsheet
 
-    expected = set(model.AWARD_FIELDS) - {"fields", "evidence"}
+    # fields and evidence take structure; results come from `result:<name>` columns
+    expected = set(model.AWARD_FIELDS) - {"fields", "evidence", "results"}
     assert set(spreadsheet.AWARD_COLUMNS) == expected
 
 
@@ -411,17 +412,18 @@ def test_every_file_credsite_does_not_read_gets_a_warning(make_site) -> None:
         "content/awards/old.xls: credsite does not read this file: an old Excel workbook: save "
         "it as an Excel Workbook (.xlsx) or as CSV UTF-8" + end,
         "content/badges/extra.yaml: credsite does not read this file: YAML files are read only "
-        "in issuers/, achievements/, pathways/ and awards/: move it into the folder for what it "
-        "describes" + end,
+        "in issuers/, achievements/, pathways/, awards/ and endorsements/: move it into the "
+        "folder for what it describes" + end,
         "content/cohort.csv: credsite does not read this file: spreadsheets of awards are read "
         "only in content/awards/: move it there" + end,
         "content/handbook.pdf: credsite does not read this file: credsite reads YAML in "
-        "issuers/, achievements/, pathways/ and awards/, spreadsheets in awards/, and the images "
-        "those files name" + end,
+        "issuers/, achievements/, pathways/, awards/ and endorsements/, spreadsheets in awards/, "
+        "and the images those files name" + end,
         "content/issuers/logo.pdf: credsite does not read this file: issuers are YAML files "
         "(.yaml)" + end,
         "content/notes.yaml: credsite does not read this file: YAML files are read only in "
-        "issuers/, achievements/, pathways/ and awards/: move it into the folder for what it "
+        "issuers/, achievements/, pathways/, awards/ and endorsements/: move it into the folder "
+        "for what it "
         "describes" + end,
     ]
     result = run_cli("build", "-q", "-C", str(root))

@@ -189,13 +189,18 @@ def test_fields_are_signed_results(
         subject = doc["credentialSubject"]
         achievement = subject["achievement"]
         descriptions = {d["id"]: d for d in achievement.get("resultDescription", [])}
-        names = [d["name"] for d in achievement.get("resultDescription", [])]
+        names = [
+            d["name"] for d in achievement.get("resultDescription", []) if "#field-" in d["id"]
+        ]
         assert names == sorted(names)
         assert all(
             d["type"] == ["ResultDescription"] and d["resultType"] == "Result"
             for d in descriptions.values()
+            if "#field-" in d["id"]
         )
-        results = subject.get("result", [])
+        # fields first; then an assessed achievement's declared results (tests/test_results.py)
+        results = [r for r in subject.get("result", []) if "#field-" in r["resultDescription"]]
+        assert subject.get("result", [])[: len(results)] == results
         assert [(r["type"], r["value"]) for r in results] == [
             (["Result"], value) for _, value in award.fields
         ]
@@ -336,9 +341,14 @@ def test_every_value_the_page_shows_is_marked_and_signed(example_output: Path) -
         # everything signed that a reader needs is shown (what data-check-page="all" requires)
         subject = doc["credentialSubject"]
         wanted = {"credentialSubject.name", "credentialSubject.achievement.name", "validFrom"}
-        wanted |= {
-            f"credentialSubject.result.{i}.value" for i in range(len(subject.get("result", [])))
-        }
+        for i, result in enumerate(subject.get("result", [])):  # what each result has
+            for key, shown in (
+                ("value", "value"),
+                ("achievedLevel", "achievedLevel.name"),
+                ("status", "status"),
+            ):
+                if key in result:
+                    wanted.add(f"credentialSubject.result.{i}.{shown}")
         wanted |= {
             f"credentialSubject.result.{i}.resultDescription.name"
             for i in range(len(subject.get("result", [])))
@@ -365,6 +375,7 @@ def test_the_details_show_the_signed_results(example_output: Path) -> None:
                 r["value"],
             )
             for i, r in enumerate(doc["credentialSubject"].get("result", []))
+            if "#field-" in r["resultDescription"]  # assessed results: tests/test_results.py
         ]
         # once in the Details table, once on the printed certificate
         assert [(i, html.unescape(n), html.unescape(v)) for i, n, v in shown] == expected * 2

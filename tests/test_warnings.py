@@ -30,7 +30,8 @@ EXAMPLE_WARNINGS = [
     "fails without it). Emails are not published unless asked: add 'publish_email: true' to "
     "content/issuers/northbridge.yaml to publish its 'email'",
     "warning: site.yaml: OB 2.0 has no place for the recipient's name (23 awards), 'role' "
-    "(14 awards), 'fields' (21 awards), the achievement type (Achievement, Certificate, "
+    "(14 awards), 'fields' (21 awards), 'results' (3 awards), the achievement type (Achievement, "
+    "Certificate, "
     "MicroCredential): the ob2/ files leave these out; the OB 3.0 credentials and the pages "
     "keep them",
 ]

@@ -25,6 +25,10 @@ from credsite.commands import vendor
 from credsite.content import config
 
 SECRET = "CREDSITE_KEY_YOUR_ORG"
+# passed to every build: a site with private awards sets it (docs/privacy.md)
+LINKS_SECRET = {
+    "CREDSITE_PRIVATE_LINKS_SECRET": "${{ secrets.CREDSITE_PRIVATE_LINKS_SECRET }}"
+}
 # The current major release of each action, pinned by the commit its tag points to (checked
 # against the actions' own repositories, 2026-11; README.md, "Publishing on GitHub Pages").
 ACTIONS = {
@@ -76,7 +80,7 @@ def test_jobs_have_least_privilege(site: Path) -> None:
     assert build["environment"] == "credsite-signing"
     key_steps = [s for s in build["steps"] if "secrets." in str(s.get("env", ""))]
     assert [s["run"] for s in key_steps] == ["credsite build --locked -q"]
-    assert key_steps[0]["env"] == {SECRET: "${{ secrets." + SECRET + " }}"}
+    assert key_steps[0]["env"] == {SECRET: "${{ secrets." + SECRET + " }}", **LINKS_SECRET}
     # only the deploy job may publish, and it never sees the key
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert "secrets" not in str(deploy)
@@ -138,6 +142,7 @@ def test_more_issuers_get_one_secret_each() -> None:
     assert step["env"] == {
         "CREDSITE_KEY_A": "${{ secrets.CREDSITE_KEY_A }}",
         "CREDSITE_KEY_B": "${{ secrets.CREDSITE_KEY_B }}",
+        **LINKS_SECRET,
     }
     assert build["steps"][-1]["with"]["path"] == "docs"
     assert vendor.workflow_secrets(text) == ["CREDSITE_KEY_A", "CREDSITE_KEY_B"]
@@ -226,7 +231,7 @@ def run_step(step: dict, cwd: Path, venv: Path, wheels: Path, secrets: dict[str,
     }
     for name, value in (step.get("env") or {}).items():
         secret = re.fullmatch(r"\$\{\{ secrets\.(\w+) \}\}", value)
-        env[name] = secrets[secret[1]] if secret else value
+        env[name] = secrets.get(secret[1], "") if secret else value  # unset secrets are empty
     return subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
         cwd=cwd,

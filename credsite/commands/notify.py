@@ -42,7 +42,7 @@ from credsite.content.config import SMTP_PASSWORD_VARIABLE, SiteConfig, SmtpSett
 from credsite.errors import ContentError, CredsiteError, Location, Problem, Problems
 from credsite.issuing import private
 from credsite.issuing.urls import Urls
-from credsite.state.notified import FILE_NAME, Ledger
+from credsite.state.notified import FILE_NAME, REFUSED, Ledger
 from credsite.values import add_duration, format_datetime
 from credsite.vc.status import Bitstring
 from credsite.website import pages, render
@@ -597,7 +597,8 @@ def send(
 ) -> Sent:
     """Send each notice; the ledger records each the moment the server accepts it.
 
-    A permanent failure for one address is reported and the batch goes on; so is a temporary
+    A permanent failure for one address is reported, recorded as refused (`REFUSED`; it is still
+    tried again next run, as the server may accept it then) and the batch goes on; so is a temporary
     one that outlasts its retries. A server that cannot be reached stops the batch: what was
     sent is recorded, and the next run starts with the rest."""
     clock = clock or (lambda: dt.datetime.now(dt.UTC))
@@ -622,6 +623,14 @@ def send(
                 result.sent.append(notice)
             else:
                 result.failed.append(Failure(notice, outcome))
+                if outcome.permanent:  # a bounce at the server's door: the report counts it
+                    found.ledger.record(
+                        REFUSED + notice.ledger_kind,
+                        notice.token,
+                        notice.entry.award.email,
+                        notice.detail,
+                        when=clock(),
+                    )
             if progress is not None:
                 progress(notice, outcome)
     finally:

@@ -27,7 +27,7 @@ from credsite.atomic import write_atomic
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem
-from credsite.issuing import clr, private
+from credsite.issuing import clr, pathways, private
 from credsite.issuing.issued import award_dates
 from credsite.issuing.urls import Urls
 from credsite.state import keyfiles
@@ -92,6 +92,11 @@ def entries(
     config = site_config.load(root)
     site = model.load(config)
     lock = Lockfile.load(config.lockfile_path, config.lockfile)
+    urls = Urls(config.url, site.primary_issuer)
+    # with the pathway awards the build gave (content/pathways/): listed, exported and notified
+    # like the others, from a second reading of the lockfile (nothing is recorded in passing)
+    scratch = Lockfile.load(config.lockfile_path, config.lockfile)
+    site.awards, _ = pathways.recorded_awards(site, scratch, urls)
     if achievement is not None and achievement not in site.achievements:
         raise CredsiteError(
             f"--achievement: {model.unknown_achievement(achievement, site.achievements)}"
@@ -99,7 +104,6 @@ def entries(
     if status is not None and status not in STATUSES:
         raise CredsiteError(f"--status must be one of {', '.join(STATUSES)}, got {status!r}")
     shown = _award_file(config, site, file) if file is not None else None
-    urls = Urls(config.url, site.primary_issuer)
     result = []
     for award in site.awards:
         if achievement is not None and award.achievement != achievement:

@@ -27,6 +27,7 @@ from credsite.issuing import private
 from credsite.issuing.urls import (
     CREDENTIALS,
     DETACHED_PROOF_SUFFIX,
+    ENDORSEMENTS,
     OB2_ASSERTIONS,
     RECORDS,
     SITE_MARKER,
@@ -127,8 +128,10 @@ def verify_site(
     now: dt.datetime | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Verified]:
-    """Every credential JSON and baked image in a built site, then the detached proof of every
-    other signed document (the status lists). `progress("verify", files done, files)`."""
+    """Every credential JSON and baked image in a built site, every endorsement signed on it
+    (``endorsements/*.json``, with its detached proof and its endorser's status list), then the
+    detached proof of every other signed document (the status lists).
+    `progress("verify", files done, files)`."""
     now = now or dt.datetime.now(dt.UTC)
     base = base_url_of(folder)
     fetch = SiteFiles(folder, base)
@@ -137,16 +140,23 @@ def verify_site(
     ob2_paths = sorted(ob2_folder.iterdir()) if ob2_folder.is_dir() else []
     records = folder / RECORDS  # learner records (CLR 2.0) and their baked copies
     record_paths = sorted(records.iterdir()) if records.is_dir() else []
+    endorsement_folder = folder / ENDORSEMENTS
+    endorsements = [
+        p for p in sorted(endorsement_folder.iterdir()) if p.suffix == ".json"
+    ] if endorsement_folder.is_dir() else []  # fmt: skip
     paths = [
         path
-        for path in [*sorted((folder / CREDENTIALS).iterdir()), *record_paths, *ob2_paths]
+        for path in [
+            *sorted((folder / CREDENTIALS).iterdir()), *record_paths, *endorsements, *ob2_paths
+        ]
         if path.suffix in (".json", ".png", ".svg")
     ]
+    checked_with = (CREDENTIALS + "/", RECORDS + "/", ENDORSEMENTS + "/")
     proofs = [
         path
         for path in sorted(folder.rglob("*" + DETACHED_PROOF_SUFFIX))
-        if not path.relative_to(folder).as_posix().startswith((CREDENTIALS + "/", RECORDS + "/"))
-    ]  # a credential's or record's detached proof is checked with it
+        if not path.relative_to(folder).as_posix().startswith(checked_with)
+    ]  # a credential's, record's or endorsement's detached proof is checked with it
     total = len(paths) + len(proofs)
     every = max(1, total // 200)
     for done, path in enumerate(paths, 1):

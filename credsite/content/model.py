@@ -18,10 +18,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from credsite.content import assessment, endorsements, spreadsheet, yamlsource
 from credsite.content import pathways as pathway_rules
-from credsite.content import spreadsheet, yamlsource
+from credsite.content.assessment import AwardResult, ResultSpec
 from credsite.content.config import PLACEHOLDER_URL, SLUG, VISIBILITIES, SiteConfig
+from credsite.content.endorsements import Endorsement, Received
 from credsite.content.fields import Reader
+from credsite.content.frameworks import Alignment, read_alignment
 from credsite.content.yamlsource import Map, Node, Seq
 from credsite.errors import CredsiteError, Location, Problem, Problems
 from credsite.values import LATEST, add_duration, is_http_url, parse_duration
@@ -102,17 +105,6 @@ class Issuer:
 
 
 @dataclass(frozen=True)
-class Alignment:
-    """A link to a skill or competency in a framework (OB 3.0 Alignment)."""
-
-    name: str
-    url: str
-    framework: str | None = None
-    code: str | None = None
-    description: str | None = None
-
-
-@dataclass(frozen=True)
 class Achievement:
     slug: str
     issuer: str
@@ -125,6 +117,11 @@ class Achievement:
     valid_for: tuple[int, str] | None
     alignments: tuple[Alignment, ...]
     location: Location
+    results: tuple[ResultSpec, ...] = ()
+    """What it assesses (OB 3.0 ResultDescriptions), in the order declared."""
+    publish_results: bool = False
+    """Put the declared results and each award's results into the credentials (personal data:
+    off unless the achievement says so)."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +159,8 @@ class Award:
     withdrawn: bool = False
     """Taken down at the recipient's request (`credsite withdraw`): its page is a stub, its JSON
     and baked images are not published, but it stays valid (its status bit is unchanged)."""
+    results: tuple[AwardResult, ...] = ()
+    """Its results for what the achievement assesses, checked against it, in declaration order."""
 
     @property
     def lock_key(self) -> str:
@@ -199,6 +198,10 @@ class Site:
     primary_issuer: str = ""
     pathways: dict[str, pathway_rules.Pathway] = field(default_factory=dict)
     """Achievements completed by holding others (content/pathways/): their completion rules."""
+    endorsements: list[Endorsement] = field(default_factory=list)
+    """Endorsements written on this site (content/endorsements/*.yaml), by id."""
+    received: list[Received] = field(default_factory=list)
+    """Endorsements signed elsewhere (content/endorsements/received/), checked when signing."""
     warnings: list[Problem] = field(default_factory=list)
     """Things read but perhaps not as meant, and files in content/ that credsite does not read."""
 
@@ -235,6 +238,16 @@ def load(config: SiteConfig) -> Site:
             awards.extend(_load_award_rows(path, config, problems, warnings))
         else:
             awards.extend(_load_award_file(path, config, problems, warnings))
+    endorsement_folder = content / endorsements.FOLDER
+    endorsement_files = _files(endorsement_folder, YAML_SUFFIXES)
+    read.update(endorsement_files)
+    shown = f"{config.content}/{endorsements.FOLDER}"
+    site.endorsements = endorsements.load(endorsement_folder, shown, endorsement_files, problems)
+    received = endorsement_folder / endorsements.RECEIVED
+    read.update(endorsements.received_files(received))
+    site.received = endorsements.load_received(
+        received, f"{shown}/{endorsements.RECEIVED}", problems
+    )
     warnings.extend(_not_read(config, read))
     warnings.extend(_placeholders(config, awards))
     site.warnings = sorted(warnings.items, key=lambda p: (p.location or Location(""), p.message))
@@ -248,6 +261,11 @@ def load(config: SiteConfig) -> Site:
     )
     _cross_check(site, awards, problems, failed)
     site.awards = sorted(awards, key=lambda a: a.key)
+    site.endorsements = _check_endorsements(site, problems)
+    site.warnings = sorted(
+        [*site.warnings, *_unpublished_results(site)],
+        key=lambda p: (p.location or Location(""), p.message),
+    )
     problems.raise_if_any()
     return site
 
@@ -312,7 +330,13 @@ def _not_read(config: SiteConfig, read: set[Path]) -> list[Problem]:
         top = rel.parts[0] if len(rel.parts) > 1 else ""
         suffix = path.suffix.lower()
         awards = f"{config.content}/awards/"
-        if top == "awards":
+        if top == endorsements.FOLDER:
+            advice = (
+                "endorsements written on this site are YAML files (.yaml); one signed elsewhere "
+                "is added with 'credsite endorsement add FILE', which checks it and stores it in "
+                f"{endorsements.FOLDER}/{endorsements.RECEIVED}/"
+            )
+        elif top == "awards":
             advice = _SPREADSHEET_ADVICE.get(
                 suffix, "award files must be YAML (.yaml), CSV (.csv) or Excel (.xlsx)"
             )
@@ -322,14 +346,15 @@ def _not_read(config: SiteConfig, read: set[Path]) -> list[Problem]:
             advice = f"spreadsheets of awards are read only in {awards}: move it there"
         elif suffix in YAML_SUFFIXES:
             advice = (
-                "YAML files are read only in issuers/, achievements/, pathways/ and awards/: "
-                "move it into the folder for what it describes"
+                "YAML files are read only in issuers/, achievements/, pathways/, awards/ and "
+                "endorsements/: move it into the folder for what it describes"
             )
         elif top in ("issuers", "achievements", "pathways"):
             advice = f"{top} are YAML files (.yaml)"
         else:
             advice = (
-                "credsite reads YAML in issuers/, achievements/, pathways/ and awards/, "
+                "credsite reads YAML in issuers/, achievements/, pathways/, awards/ and "
+                "endorsements/, "
                 "spreadsheets in awards/, and the images those files name"
             )
         warnings.append(
@@ -563,6 +588,8 @@ def _load_achievement(
             "valid_for",
             "alignments",
             *extra_keys,
+            "results",
+            "publish_results",
         ],
         required=["name", "description", "criteria"],
     )
@@ -591,18 +618,8 @@ def _load_achievement(
             valid_for = None
     alignments = []
     for item, loc in _items(read, "alignments"):
-        if not isinstance(item, Map):
-            problems.add(loc, "each alignment must be a mapping with 'name' and 'url'")
-            continue
-        aread = Reader(item, problems, "alignment")
-        aread.check_keys(["name", "url", "framework", "code", "description"], ["name", "url"])
-        name, url = aread.str("name"), aread.url("url")
-        if name and url:
-            alignments.append(
-                Alignment(
-                    name, url, aread.str("framework"), aread.str("code"), aread.str("description")
-                )
-            )
+        if alignment := read_alignment(item, loc, problems):
+            alignments.append(alignment)
     issuer = read.str("issuer", "", pattern=SLUG)
     return Achievement(
         slug=slug,
@@ -616,6 +633,8 @@ def _load_achievement(
         valid_for=valid_for,
         alignments=tuple(alignments),
         location=read.loc("issuer") if "issuer" in data else data.location,
+        results=assessment.read_specs(read),
+        publish_results=read.bool("publish_results", False),
     )
 
 
@@ -642,8 +661,9 @@ AWARD_FIELDS = [
     "status_date",
     "withdrawn",
     "visibility",
+    "results",
 ]
-COHORT_DEFAULTS = ["achievement", "issued", "expires", "role", "fields", "visibility"]
+COHORT_DEFAULTS = ["achievement", "issued", "expires", "role", "fields", "visibility", "results"]
 
 
 def _load_award_file(
@@ -773,6 +793,9 @@ def read_award(
         legacy_key=legacy_key,
         withdrawn=withdrawn,
         visibility=_award_visibility(pick("visibility"), default_visibility),
+        results=assessment.merge(
+            assessment.read_award_results(dread), assessment.read_award_results(read)
+        ),
     )
 
 
@@ -881,7 +904,11 @@ def _cross_check(
         problems,
     )
     seen: dict[str, Award] = {}
-    for award in awards:
+    for number, award in enumerate(awards):
+        if award.achievement in site.achievements and (award.results or award.fields):
+            awards[number] = award = _check_results(
+                award, site.achievements[award.achievement], problems
+            )
         if award.achievement in failed_achievements:
             pass
         elif award.achievement and award.achievement not in site.achievements:
@@ -900,6 +927,110 @@ def _cross_check(
             )
         else:
             seen[award.key] = award
+
+
+def _check_endorsements(site: Site, problems: Problems) -> list[Endorsement]:
+    """Each endorsement's endorser and target exist, and no organisation endorses itself or what
+    it awards; an award named by 'ACHIEVEMENT/EMAIL' is found whatever the email's case."""
+    awards = {a.key: a for a in site.awards}
+    checked: dict[str, Endorsement] = {}
+    for endorsement in sorted(site.endorsements, key=lambda e: e.key):
+        if endorsement.key in checked:
+            problems.add(
+                endorsement.location,
+                f"endorsement '{endorsement.key}' is also defined at "
+                f"{checked[endorsement.key].location}: give one of them another 'id'",
+            )
+            continue
+        ok = True
+        if endorsement.endorser not in site.issuers:
+            problems.add(
+                endorsement.endorser_location,
+                _unknown("issuer", endorsement.endorser, site.issuers)
+                + ": an endorser on this site is an issuer (content/issuers/SLUG.yaml) with its "
+                "own signing key",
+            )
+            ok = False
+        kind, target = endorsement.target_kind, endorsement.target
+        owner = None
+        if kind == "url":
+            pass  # something on another site: credsite endorse
+        elif kind == "achievement":
+            if target in site.achievements:
+                owner = site.achievements[target].issuer
+            else:
+                problems.add(
+                    endorsement.target_location, unknown_achievement(target, site.achievements)
+                )
+                ok = False
+        elif kind == "issuer":
+            if target in site.issuers:
+                owner = target
+            else:
+                problems.add(endorsement.target_location, _unknown("issuer", target, site.issuers))
+                ok = False
+        else:
+            achievement, _, email = target.rpartition("/")
+            award = awards.get(target) or awards.get(f"{achievement}/{normalise_email(email)}")
+            if award is None:
+                problems.add(
+                    endorsement.target_location,
+                    f"unknown award '{target}': an award is named by its id, "
+                    "'ACHIEVEMENT/EMAIL' or the 'id' it gives",
+                )
+                ok = False
+            else:
+                owner = site.achievements[award.achievement].issuer
+                endorsement = replace(endorsement, target=award.key)
+        if ok and owner == endorsement.endorser:
+            problems.add(
+                endorsement.endorser_location,
+                f"issuer '{owner}' cannot endorse its own {kind}: an endorsement comes from "
+                "another organisation",
+            )
+            ok = False
+        checked[endorsement.key] = endorsement
+    return list(checked.values())
+
+
+def _unpublished_results(site: Site) -> list[Problem]:
+    """One warning per achievement whose awards give results it does not publish."""
+    counts: dict[str, int] = {}
+    for award in site.awards:
+        if award.results and award.achievement in site.achievements:
+            counts[award.achievement] = counts.get(award.achievement, 0) + 1
+    warnings = []
+    for slug, count in sorted(counts.items()):
+        achievement = site.achievements[slug]
+        if not achievement.publish_results:
+            warnings.append(
+                Problem(
+                    achievement.location,
+                    f"{count} award(s) of achievement '{slug}' give results, which are checked but "
+                    "not published: results are personal data, so an achievement publishes them "
+                    "only with 'publish_results: true' (content/README.md)",
+                )
+            )
+    return warnings
+
+
+def _check_results(award: Award, achievement: Achievement, problems: Problems) -> Award:
+    """The award's results checked against what its achievement declares; a field may not
+    share a declared result's name (it would read as that result on the page)."""
+    declared = {spec.slug: spec for spec in achievement.results}
+    for name, _ in award.fields:
+        if assessment.fold(name) in declared:
+            problems.add(
+                award.location,
+                f"field '{name}' has the name of a result achievement '{achievement.slug}' "
+                "declares: give it under 'results:' instead",
+            )
+    if not award.results:
+        return award
+    checked = assessment.check_results(
+        award.results, achievement.results, achievement.slug, problems
+    )
+    return replace(award, results=checked)
 
 
 def unknown_achievement(name: str, achievements: dict[str, Achievement]) -> str:

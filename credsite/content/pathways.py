@@ -81,6 +81,18 @@ class Group:
                     return True
         return count >= self.need
 
+    def short_by(self, held: Callable[[str], bool]) -> int:
+        """How many more of its components `held` (achievement id -> has it) needs to meet the
+        group: 0 exactly when `met(held)`. A nested group counts as the components it is short by.
+
+        Exact because `check` lets a pathway name each component once: the items share no
+        component, so the cheapest `need` of them are what is missing."""
+        costs = sorted(
+            item.short_by(held) if isinstance(item, Group) else 0 if held(item.slug) else 1
+            for item in self.items
+        )
+        return sum(costs[: self.need])
+
 
 @dataclass(frozen=True)
 class Pathway:

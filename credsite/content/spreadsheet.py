@@ -9,7 +9,9 @@ shows them. In a workbook as ``file.xlsx:Sheet1!B7``.
 
 Columns: ``name``, ``email`` and ``achievement`` are required; ``id``, ``issued``, ``expires``,
 ``narrative``, ``evidence`` (URLs separated by spaces or line breaks), ``role``, ``status``,
-``status_reason``, ``status_date`` and ``withdrawn`` (true/false) are the award's own fields; every other column is a
+``status_reason``, ``status_date`` and ``withdrawn`` (true/false) are the award's own fields; a
+``result:<name>`` column is the row's result for the achievement's declared result <name>; every
+other column is a
 per-recipient field (`Award.fields`), left out for a row whose cell is empty. Column names are
 case-insensitive; spaces and hyphens in them count as ``_`` (``Status reason`` = ``status_reason``).
 
@@ -44,6 +46,9 @@ AWARD_COLUMNS = (
     "status_reason", "status_date", "withdrawn", "visibility",
 )  # fmt: skip
 DELIMITERS = ",;\t"
+RESULT_PREFIX = "result:"
+"""A ``result:<name>`` column holds each row's result for the achievement's declared result
+<name> (its value, achieved level or status: content/README.md)."""
 
 
 Row = tuple[Map, tuple[str, ...]]
@@ -185,6 +190,7 @@ def _read_row(
     by_name = {name: index for index, name in columns.items()}
     item = Map(cell(by_name["achievement"]))
     fields: Map | None = None
+    results: Map | None = None
     missing = []
     for index, raw in enumerate(row):
         value = raw.replace("\r\n", "\n").replace("\r", "\n").strip()  # line breaks as in YAML
@@ -213,6 +219,11 @@ def _read_row(
             _put(item, name, seq, cell(index))
         elif name in AWARD_COLUMNS:
             _put(item, name, value, cell(index))
+        elif name.startswith(RESULT_PREFIX) and name[len(RESULT_PREFIX) :].strip("_"):
+            if results is None:
+                results = Map(cell(index))
+                _put(item, "results", results, cell(index))
+            _put(results, name[len(RESULT_PREFIX) :].strip("_"), value, cell(index))
         else:
             if fields is None:
                 fields = Map(cell(index))

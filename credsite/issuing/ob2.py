@@ -37,7 +37,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from credsite.content.model import Achievement, Alignment, Evidence, Issuer, Site
+from credsite.content.frameworks import Alignment
+from credsite.content.model import Achievement, Evidence, Issuer, Site
 from credsite.errors import Location, Problem, Problems
 from credsite.issuing.issued import Issued
 from credsite.issuing.ob3 import alignment_doc
@@ -121,8 +122,8 @@ def badge_class(achievement: Achievement, urls: Urls) -> dict[str, Any]:
 
 
 def _ob2_alignment(alignment: Alignment) -> dict[str, Any]:
-    """OB 2.0 AlignmentObject: the OB 3.0 fields, untyped."""
-    return {k: v for k, v in alignment_doc(alignment).items() if k != "type"}
+    """OB 2.0 AlignmentObject: the OB 3.0 fields, untyped (OB 2.0 has no `targetType`)."""
+    return {k: v for k, v in alignment_doc(alignment).items() if k not in ("type", "targetType")}
 
 
 def revocation(item: Issued, site: Site) -> tuple[bool, str | None]:
@@ -208,7 +209,10 @@ def files(site: Site, issued: list[Issued], urls: Urls) -> tuple[dict[str, bytes
     by_issuer: dict[str, list[Issued]] = {slug: [] for slug in site.issuers}
     for item in issued:
         by_issuer[site.achievements[item.award.achievement].issuer].append(item)
+    awarding = {achievement.issuer for achievement in site.achievements.values()}
     for slug, issuer in sorted(site.issuers.items()):
+        if slug not in awarding:
+            continue  # an endorser only (OB 2.0 endorsements are not published): no badge cites it
         out[issuer_path(slug)] = json_bytes(issuer_profile(issuer, urls))
         out[revocation_list_path(slug)] = json_bytes(
             revocation_list(issuer, by_issuer[slug], site, urls)
@@ -263,6 +267,10 @@ def _left_out(site: Site, issued: list[Issued]) -> list[Problem]:
     for what, count in (
         ("'role'", sum(1 for a in awards if a.role)),
         ("'fields'", sum(1 for a in awards if a.fields)),
+        (
+            "'results'",
+            sum(1 for a in awards if a.results and site.achievements[a.achievement].publish_results),
+        ),
     ):
         if count:
             parts.append(f"{what} ({count} award{'s' * (count != 1)})")

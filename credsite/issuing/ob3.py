@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from credsite.content.model import Achievement, Alignment, Award, Evidence, Issuer, Site
+from credsite.content.assessment import AwardResult, ResultSpec
+from credsite.content.frameworks import Alignment
+from credsite.content.model import Achievement, Award, Evidence, Issuer, Site
 from credsite.issuing.issued import award_dates
 from credsite.issuing.status import status_entries
 from credsite.issuing.urls import Urls
@@ -26,6 +28,9 @@ FIELD_FRAGMENT = "#field-"
 """A per-recipient field's ResultDescription id: the achievement id + ``#field-<slug of its name>``."""
 RESULT_TYPE = "Result"
 """The generic OB 3.0 ResultType (the schema's enum), for a field's free-text value."""
+RESULT_FRAGMENT = "#result-"
+"""A declared result's ResultDescription id: the achievement id + ``#result-<slug of its name>``."""
+LEVEL_INFIX = "-level-"
 
 
 def field_label(name: str) -> str:
@@ -71,6 +76,72 @@ def results(achievement_id: str, fields: Sequence[tuple[str, str]]) -> list[dict
     ]
 
 
+def declared_result_id(achievement_id: str, slug: str) -> str:
+    """A declared result's ResultDescription id: the achievement id + ``#result-<slug>``."""
+    return achievement_id + RESULT_FRAGMENT + slug
+
+
+def level_id(achievement_id: str, result_slug: str, level_slug: str) -> str:
+    """A rubric level's id: its result's id + ``-level-<slug>``."""
+    return declared_result_id(achievement_id, result_slug) + LEVEL_INFIX + level_slug
+
+
+def declared_descriptions(achievement_id: str, specs: Sequence[ResultSpec]) -> list[dict[str, Any]]:
+    """The achievement's declared results as OB 3.0 ResultDescriptions (§B.1.14), in order: grade
+    scales (`allowedValue`, low to high; `requiredValue`), rubrics (`rubricCriterionLevel` with
+    `points`; `requiredLevel`), ranges (`valueMin`, `valueMax`)."""
+    described = []
+    for spec in specs:
+        doc: dict[str, Any] = {
+            "id": declared_result_id(achievement_id, spec.slug),
+            "type": ["ResultDescription"],
+            "name": spec.name,
+            "resultType": spec.result_type,
+        }
+        if spec.allowed:
+            doc["allowedValue"] = list(spec.allowed)
+        if spec.required_value is not None:
+            doc["requiredValue"] = spec.required_value
+        if spec.levels:
+            doc["rubricCriterionLevel"] = [
+                {
+                    "id": level_id(achievement_id, spec.slug, level.slug),
+                    "type": ["RubricCriterionLevel"],
+                    "name": level.name,
+                    **({"description": level.description} if level.description else {}),
+                    **({"points": level.points} if level.points is not None else {}),
+                }
+                for level in spec.levels
+            ]
+        if spec.required_level is not None:
+            doc["requiredLevel"] = level_id(achievement_id, spec.slug, spec.required_level)
+        if spec.value_min is not None:
+            doc["valueMin"] = spec.value_min
+        if spec.value_max is not None:
+            doc["valueMax"] = spec.value_max
+        described.append(doc)
+    return described
+
+
+def declared_results(achievement_id: str, results: Sequence[AwardResult]) -> list[dict[str, Any]]:
+    """An award's checked results as OB 3.0 Results (§B.1.13): `value`, `achievedLevel` (the id of
+    the rubric level), `status`."""
+    docs = []
+    for result in results:
+        doc: dict[str, Any] = {
+            "type": ["Result"],
+            "resultDescription": declared_result_id(achievement_id, result.spec),
+        }
+        if result.level is not None:
+            doc["achievedLevel"] = level_id(achievement_id, result.spec, result.level)
+        if result.value is not None:
+            doc["value"] = result.value
+        if result.status is not None:
+            doc["status"] = result.status
+        docs.append(doc)
+    return docs
+
+
 def profile(issuer: Issuer, urls: Urls) -> dict[str, Any]:
     """The issuer as an embedded OB 3.0 Profile whose id is its did:web DID (OB 3.0 §B.2.7)."""
     doc: dict[str, Any] = {
@@ -92,11 +163,13 @@ def achievement_doc(
     urls: Urls,
     language: str,
     field_names: Sequence[str] = (),
+    endorsements: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """OB 3.0 Achievement (§B.1.1); criteria narrative is Markdown, description plain text.
 
     `field_names`: the per-recipient fields its awards use, each declared as a ResultDescription
     (`result_fields`), so that every credential of the achievement embeds the same Achievement.
+    `endorsements`: the signed EndorsementCredentials of it (`issuing.endorsements.embedded`).
     """
     achievement_id = urls.url(urls.achievement_path(achievement.slug))
     doc: dict[str, Any] = {
@@ -120,18 +193,24 @@ def achievement_doc(
         doc["tag"] = list(achievement.tags)
     if achievement.alignments:
         doc["alignment"] = [alignment_doc(a) for a in achievement.alignments]
-    if field_names:
-        doc["resultDescription"] = result_descriptions(achievement_id, field_names)
+    described = result_descriptions(achievement_id, field_names) if field_names else []
+    if achievement.publish_results:
+        described += declared_descriptions(achievement_id, achievement.results)
+    if described:
+        doc["resultDescription"] = described
+    if endorsements:
+        doc["endorsement"] = list(endorsements)
     return doc
 
 
 def alignment_doc(alignment: Alignment) -> dict[str, Any]:
-    """OB 3.0 Alignment (§B.1.5); OB 2.0 uses the same fields without `type`."""
+    """OB 3.0 Alignment (§B.1.5); OB 2.0 uses the same fields without `type` and `targetType`."""
     doc = {"type": ["Alignment"], "targetName": alignment.name, "targetUrl": alignment.url}
     for key, value in (
         ("targetFramework", alignment.framework),
         ("targetCode", alignment.code),
         ("targetDescription", alignment.description),
+        ("targetType", alignment.target_type),
     ):
         if value:
             doc[key] = value
@@ -144,20 +223,28 @@ def unsigned_credential(
     site: Site,
     urls: Urls,
     fields: dict[str, tuple[str, ...]] | None = None,
+    endorsements: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The OpenBadgeCredential for one award, before proofs (OB 3.0 §B.1.3).
 
     Per-recipient fields become `result` values, each pointing at its ResultDescription in the
     embedded achievement. `fields` is `result_fields(site.awards)`, computed once by the caller
-    (computed here when not given).
+    (computed here when not given). `endorsements`: target id -> the signed endorsements to embed
+    (of the achievement, in it; of this credential, in the credential's own `endorsement`).
     """
     achievement = site.achievements[award.achievement]
     issuer = site.issuers[achievement.issuer]
     dates = award_dates(award, achievement, entry)
     if fields is None:
         fields = result_fields(site.awards)
+    endorsements = endorsements or {}
     achievement_json = achievement_doc(
-        achievement, issuer, urls, site.config.language, fields.get(achievement.slug, ())
+        achievement,
+        issuer,
+        urls,
+        site.config.language,
+        fields.get(achievement.slug, ()),
+        endorsements.get(urls.url(urls.achievement_path(achievement.slug)), ()),
     )
     subject: dict[str, Any] = {
         "type": ["AchievementSubject"],
@@ -169,8 +256,12 @@ def unsigned_credential(
         subject["narrative"] = award.narrative
     if award.role:
         subject["role"] = award.role
-    if award.fields:
-        subject["result"] = results(achievement_json["id"], award.fields)
+    # fields first, so that result i of a credential without declared results is field i
+    achieved = results(achievement_json["id"], award.fields)
+    if achievement.publish_results:
+        achieved += declared_results(achievement_json["id"], award.results)
+    if achieved:
+        subject["result"] = achieved
     doc: dict[str, Any] = {
         "@context": list(CONTEXTS),
         "id": urls.url(urls.credential_path(entry.credential)),
@@ -184,6 +275,8 @@ def unsigned_credential(
     doc["credentialSubject"] = subject
     if award.evidence:
         doc["evidence"] = [_evidence(e) for e in award.evidence]
+    if own := endorsements.get(doc["id"]):
+        doc["endorsement"] = list(own)
     doc["credentialStatus"] = status_entries(issuer.slug, entry, urls, site.config)
     return doc
 
@@ -204,12 +297,20 @@ def published_achievement(
     urls: Urls,
     language: str,
     field_names: Sequence[str] = (),
+    endorsements: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """The achievements/<slug>.json file: the Achievement, its creator and its contexts."""
-    doc = achievement_doc(achievement, issuer, urls, language, field_names)
+    doc = achievement_doc(achievement, issuer, urls, language, field_names, endorsements)
     return {"@context": list(CONTEXTS), **doc, "creator": profile(issuer, urls)}
 
 
-def published_profile(issuer: Issuer, urls: Urls) -> dict[str, Any]:
-    """The issuers/<slug>.json file: the issuer Profile with its contexts."""
-    return {"@context": list(CONTEXTS), **profile(issuer, urls)}
+def published_profile(
+    issuer: Issuer, urls: Urls, endorsements: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """The issuers/<slug>.json file: the issuer Profile with its contexts, and the signed
+    endorsements of the issuer (only here: the Profile embedded in each credential as its
+    `issuer` carries none, which would re-sign and enlarge every credential of the issuer)."""
+    doc = {"@context": list(CONTEXTS), **profile(issuer, urls)}
+    if endorsements:
+        doc["endorsement"] = list(endorsements)
+    return doc

@@ -101,11 +101,7 @@ def completion(
     components = set(pathway.component_slugs())
     mine = [h for h in items if h.achievement in components]
     for moment in sorted({h.valid_from for h in mine}):
-        start = None
-        if pathway.within is not None:
-            amount, unit = pathway.within
-            start = _minus(moment, amount, unit)
-        counting = [h for h in mine if h.counts_at(moment, start, withdrawn)]
+        counting = _counting(pathway, mine, moment, withdrawn)
         held = {h.achievement for h in counting}
         if pathway.rules.met(held.__contains__):
             latest: dict[str, Held] = {}
@@ -114,6 +110,27 @@ def completion(
             ordered = sorted(latest.values(), key=lambda h: (h.valid_from, h.award.key))
             return Completion(moment, tuple(ordered))
     return None
+
+
+def counting_at(
+    pathway: Pathway, items: list[Held], moment: dt.datetime, *, withdrawn: bool = False
+) -> list[Held]:
+    """The credentials of `items` (one recipient's) that count towards `pathway` at `moment`:
+    of its components, issued by then, not expired, in its `within:` window ending then, and
+    (unless `withdrawn`) neither revoked nor suspended."""
+    components = set(pathway.component_slugs())
+    return _counting(pathway, [h for h in items if h.achievement in components], moment, withdrawn)
+
+
+def _counting(
+    pathway: Pathway, mine: list[Held], moment: dt.datetime, withdrawn: bool
+) -> list[Held]:
+    """Those of `mine` (credentials of the pathway's components) that count at `moment`."""
+    start = None
+    if pathway.within is not None:
+        amount, unit = pathway.within
+        start = _minus(moment, amount, unit)
+    return [h for h in mine if h.counts_at(moment, start, withdrawn)]
 
 
 def _minus(moment: dt.datetime, amount: int, unit: str) -> dt.datetime | None:
@@ -144,6 +161,17 @@ def evidence_of(counted: tuple[Held, ...], site: Site, urls: Urls) -> tuple[Evid
         )
         for h in counted
     )
+
+
+def recorded_awards(site: Site, scratch: Lockfile, urls: Urls) -> tuple[list[Award], set[str]]:
+    """The site's awards plus the automatic pathway awards a ``--locked`` build publishes (those
+    the lockfile records), and the keys of the latter: for commands that read and never build.
+
+    `scratch` is a lockfile read for this call only: entries for awards not built yet are made in
+    it in passing, so it must never be saved."""
+    written = {a.key for a in site.awards}
+    awards = award_pathways(site, scratch, urls, locked=True).awards
+    return awards, {a.key for a in awards} - written
 
 
 def award_pathways(site: Site, lock: Lockfile, urls: Urls, *, locked: bool = False) -> Outcome:

@@ -9,11 +9,13 @@ deleted, because recipients' copies still point at it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from credsite.content.config import SiteConfig
 from credsite.content.model import Site
-from credsite.errors import Problems
+from credsite.errors import Location, Problems
 from credsite.issuing.issued import Issued
 from credsite.issuing.sign import sign_document
 from credsite.issuing.urls import Urls, detached_proof_path
@@ -54,15 +56,60 @@ def status_list(
     )
 
 
+@dataclass(frozen=True)
+class Holder:
+    """What holds an entry of a status list: an award's credential, or an endorsement."""
+
+    issuer: str
+    list: int
+    index: int
+    status: str
+    """``active``, ``revoked`` (an endorsement: withdrawn) or ``suspended``."""
+    location: Location
+
+
+def award_holders(site: Site, issued: list[Issued]) -> list[Holder]:
+    return [
+        Holder(
+            site.achievements[item.award.achievement].issuer,
+            item.entry.list,
+            item.entry.index,
+            item.award.status,
+            item.award.status_location or item.award.location,
+        )
+        for item in issued
+    ]
+
+
+PERMANENT = {
+    False: "this award was revoked (credsite.lock records it) and revocation is permanent: set "
+    "'status: revoked' again. If the revocation was never published, restore credsite.lock from "
+    "git instead.",
+    True: "this endorsement was withdrawn (credsite.lock records it) and withdrawal is permanent: "
+    "set 'status: withdrawn' again. If the withdrawal was never published, restore "
+    "credsite.lock from git instead.",
+}
+
+
 def signed_lists(
-    site: Site, issued: list[Issued], lock: Lockfile, keys: dict[str, IssuerKey], urls: Urls
+    site: Site,
+    issued: list[Issued],
+    lock: Lockfile,
+    keys: dict[str, IssuerKey],
+    urls: Urls,
+    endorsements: Sequence[Holder] = (),
 ) -> dict[str, dict[str, Any]]:
     """Every status list to publish, signed, by site path, each followed by its detached
-    eddsa-jcs-2022 proof (``status/N.jcs-proof.jsonld``, what the credential page checks)."""
-    by_list: dict[tuple[str, int], list[Issued]] = {}
-    for item in issued:
-        issuer = site.achievements[item.award.achievement].issuer
-        by_list.setdefault((issuer, item.entry.list), []).append(item)
+    eddsa-jcs-2022 proof (``status/N.jcs-proof.jsonld``, what the credential page checks).
+
+    `endorsements`: the entries of endorsements written on this site, in their endorsers' lists
+    (withdrawn ones are ``revoked``)."""
+    by_list: dict[tuple[str, int], list[tuple[Holder, bool]]] = {}
+    for holder, is_endorsement in [
+        *((h, False) for h in award_holders(site, issued)),
+        *((h, True) for h in endorsements),
+    ]:
+        by_list.setdefault((holder.issuer, holder.list), []).append((holder, is_endorsement))
     for issuer, number, _purpose in lock.recorded_lists():
         if issuer in site.issuers:
             by_list.setdefault((issuer, number), [])
@@ -71,17 +118,12 @@ def signed_lists(
     for (issuer, number), items in sorted(by_list.items()):
         for purpose in purposes(site.config):
             status = STATUS_OF_PURPOSE[purpose]
-            indices = {item.entry.index for item in items if item.award.status == status}
+            indices = {holder.index for holder, _ in items if holder.status == status}
             if purpose == "revocation":
                 revoked_before = lock.recorded_indices(issuer, number, purpose)
-                for item in items:
-                    if item.entry.index in revoked_before and item.award.status != status:
-                        problems.add(
-                            item.award.status_location or item.award.location,
-                            "this award was revoked (credsite.lock records it) and revocation is "
-                            "permanent: set 'status: revoked' again. If the revocation was never "
-                            "published, restore credsite.lock from git instead.",
-                        )
+                for holder, is_endorsement in items:
+                    if holder.index in revoked_before and holder.status != status:
+                        problems.add(holder.location, PERMANENT[is_endorsement])
                 indices |= revoked_before
             bits = Bitstring()
             for index in indices:

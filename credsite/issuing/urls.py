@@ -14,6 +14,8 @@ CREDENTIALS = "credentials"
 """Folder of signed credentials, their pages and baked images (``TOKEN.json``, ``.html``, ...)."""
 RECORDS = "records"
 """Folder of learner records (CLR 2.0, ``clr: true``): ``TOKEN.json``, ``.html``, ``.png``, ``.svg``."""
+ENDORSEMENTS = "endorsements"
+"""Folder of the signed endorsements written on this site, their detached proofs and pages."""
 STATUS = "status"
 """The primary issuer's status lists (further issuers: ``issuers/SLUG/status``)."""
 OB2_ASSERTIONS = "ob2/assertions"
@@ -64,6 +66,11 @@ class Urls:
     def record_path(token: str, suffix: str = "json") -> str:
         """A recipient's learner record (CLR 2.0) and its page and baked images."""
         return f"{RECORDS}/{token}.{suffix}"
+
+    @staticmethod
+    def endorsement_path(token: str, suffix: str = "json") -> str:
+        """A signed EndorsementCredential (``json``), its page (``html``)."""
+        return f"{ENDORSEMENTS}/{token}.{suffix}"
 
     @staticmethod
     def achievement_path(slug: str, suffix: str = "json") -> str:

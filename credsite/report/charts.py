@@ -1,4 +1,5 @@
-"""Vega-Lite specifications of the report's charts, made from its tables.
+"""Vega-Lite specifications of the report's charts, made from its tables: bar charts, and funnels
+(a pathway's recipients by how close they are to completing it).
 
 Layer 2 (after report.tables). A chart is data plus a declarative Vega-Lite spec; the bundled
 Vega renderer (report/vendor/) draws it in the browser. Nothing here draws: the data values are the
@@ -33,6 +34,8 @@ class Chart:
     """Bars across (long labels such as achievement names); False: columns (months)."""
     colour: str | None = None
     """Column key to colour bars by (with a legend), e.g. the framework of a skill."""
+    funnel: bool = False
+    """A funnel: bars across, centred on one line, no value axis (each bar is labelled)."""
 
 
 def spec(chart: Chart, table: Table) -> dict[str, Any]:
@@ -53,6 +56,8 @@ def spec(chart: Chart, table: Table) -> dict[str, Any]:
         if chart.colour:
             row["g"] = text(colour)
         data.append(row)
+    if chart.funnel:
+        return _funnel(chart, data)
     across, along = ("y", "x") if chart.horizontal else ("x", "y")
     # long labels are cut (with "…"; the table has them whole), shorter on a phone
     category_axis: dict[str, Any] = {"labelLimit": {"expr": "containerSize()[0] < 480 ? 110 : 200"}}
@@ -105,34 +110,97 @@ def spec(chart: Chart, table: Table) -> dict[str, Any]:
         "height": height,
         "data": {"values": data},
         "transform": [{"calculate": "datum.v === null ? 0 : datum.v", "as": "at"}],
-        "encoding": {
-            across: {
-                "field": "c",
-                "type": "nominal",
-                "sort": None,
-                # every row, in the table's order: hidden counts keep their place, last
-                "scale": {"domain": [row["c"] for row in data]},
-                "title": None,
-                "axis": category_axis,
-            }
-        },
+        "encoding": {across: _categories(data, category_axis)},
         "layer": [bar, figures],
-        "config": {
-            "aria": False,
-            "font": FONT,
-            "background": "#ffffff",
-            "view": {"stroke": None},
-            "axis": {
-                "labelColor": INK,
-                "titleColor": INK,
-                "labelFontSize": 12,
-                "titleFontSize": 12,
-                "titleFontWeight": "normal",
-                "domainColor": MUTED,
-                "tickColor": MUTED,
-                "gridColor": "#dddddd",
+        "config": _config(),
+    }
+
+
+def _categories(data: list[dict[str, Any]], axis: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "field": "c",
+        "type": "nominal",
+        "sort": None,
+        # every row, in the table's order: hidden counts keep their place
+        "scale": {"domain": [row["c"] for row in data]},
+        "title": None,
+        "axis": axis,
+    }
+
+
+def _funnel(chart: Chart, data: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each row a bar centred on the same vertical line, its count written to its right; no value
+    axis (it would read negative on the left). A hidden count has no bar, its label at the centre."""
+    peak = max((row["v"] for row in data if row["v"] is not None), default=0) or 1
+    reach = peak / 2 * 1.5  # room beside the widest bar for its label
+    axis = {
+        "labelLimit": {"expr": "containerSize()[0] < 480 ? 110 : 200"},
+        "domain": False,  # no line far left of the centred bars
+        "ticks": False,
+    }
+    return {
+        "description": chart.description,
+        "width": "container",
+        "height": 36 * len(data) + 10,
+        "data": {"values": data},
+        "transform": [
+            {"calculate": "datum.v === null ? 0 : datum.v", "as": "at"},
+            {"calculate": "-datum.at / 2", "as": "left"},
+            {"calculate": "datum.at / 2", "as": "right"},
+        ],
+        "encoding": {"y": _categories(data, axis)},
+        "layer": [
+            {
+                "mark": {"type": "bar", "color": BAR, "aria": False},
+                "encoding": {
+                    "x": {
+                        "field": "left",
+                        "type": "quantitative",
+                        "scale": {"domain": [-reach, reach]},
+                        "axis": None,
+                    },
+                    "x2": {"field": "right"},
+                    "tooltip": [
+                        {"field": "c", "type": "nominal", "title": "Stage"},
+                        {"field": "t", "type": "nominal", "title": "Recipients"},
+                    ],
+                },
             },
-            "legend": {"labelColor": INK, "titleColor": INK, "labelFontSize": 12},
-            "text": {"fontSize": 12},
+            {
+                "mark": {
+                    "type": "text",
+                    "aria": False,
+                    "align": "left",
+                    "baseline": "middle",
+                    "dx": 4,
+                    "color": INK,
+                },
+                "encoding": {
+                    "x": {"field": "right", "type": "quantitative"},
+                    "text": {"field": "t", "type": "nominal"},
+                },
+            },
+        ],
+        "config": _config(),
+    }
+
+
+def _config() -> dict[str, Any]:
+    return {
+        "aria": False,
+        "font": FONT,
+        "background": "#ffffff",
+        "view": {"stroke": None},
+        "axis": {
+            "labelColor": INK,
+            "titleColor": INK,
+            "labelFontSize": 12,
+            "titleFontSize": 12,
+            "titleFontWeight": "normal",
+            "domainColor": MUTED,
+            "tickColor": MUTED,
+            "gridColor": "#dddddd",
         },
+        "legend": {"labelColor": INK, "titleColor": INK, "labelFontSize": 12},
+        "text": {"fontSize": 12},
     }

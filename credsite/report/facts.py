@@ -5,7 +5,9 @@ credsite.lock (`credsite.state.lockfile.Lockfile.load`); never writes the lockfi
 signs. An award's dates and status are computed as the build computes them
 (`credsite.issuing.issued.award_dates`; active becomes expired once `validUntil` has passed).
 An award credsite.lock does not record yet has not been issued: it is counted apart, with the
-dates the next build would give it.
+dates the next build would give it. Pathway awards are worked out as a ``--locked`` build works
+them out (`credsite.issuing.pathways.award_pathways`): the automatic ones credsite.lock records
+are counted, flagged `Credential.automatic`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Problems
 from credsite.issuing.issued import award_dates
-from credsite.issuing.pathways import award_pathways
+from credsite.issuing.pathways import Held, recorded_awards
 from credsite.issuing.urls import Urls
 from credsite.state.lockfile import AwardEntry, Lockfile
 from credsite.state.notified import FILE_NAME as LEDGER_FILE
@@ -60,6 +62,27 @@ class Credential:
     """credsite.lock records it: it has been built, signed and (if published) handed out."""
     token: str = ""
     """Its credential token (credsite.lock), empty until it is issued."""
+    automatic: bool = False
+    """An automatic pathway award: credsite made it from content/pathways/ (no award file, no
+    narrative); a pathway award written in content/awards/ is not automatic."""
+
+
+@dataclass(frozen=True)
+class EndorsementFact:
+    """One endorsement the site publishes or received (content/endorsements/)."""
+
+    endorser: str
+    """The endorser's name."""
+    kind: str
+    """What it endorses: ``achievement``, ``issuer``, ``credential`` (one recipient's), or
+    ``elsewhere`` (something on another site, signed here with `credsite endorse`)."""
+    target: str
+    """The name of the achievement (also for a credential: its achievement) or issuer."""
+    achievement: str | None
+    """The achievement's slug, for an endorsement of it or of one of its credentials."""
+    withdrawn: bool
+    received: bool
+    """Signed elsewhere and added with `credsite endorsement add`."""
 
 
 @dataclass
@@ -75,6 +98,11 @@ class Facts:
     """The achievements the report covers: all, or the one of --achievement."""
     ledger: Ledger | None = None
     """credsite.notified, who `credsite notify` told what; None when the site has none yet."""
+    endorsements: list[EndorsementFact] = field(default_factory=list)
+    """Endorsements of what the report covers (every one without --achievement)."""
+    holdings: dict[str, list[Held]] = field(default_factory=dict)
+    """Email -> every issued credential of that recipient, as the pathway rules see them, whatever
+    the filters (what counts towards a pathway does not depend on them)."""
 
     @property
     def everything(self) -> list[Credential]:
@@ -94,22 +122,41 @@ def load(root: Path, options: Options, now: dt.datetime) -> Facts:
     problems.raise_if_any()
     assert site is not None
     lock = Lockfile.load(config.lockfile_path, config.lockfile)
+    automatic: set[str] = set()
+    urls = Urls(config.url, site.primary_issuer)
+    endorsements = endorsement_facts(site, lock, urls)
     if site.pathways:
         # the pathway awards the build would publish (only those already minted: locked), worked
         # out on a second reading of the lockfile, so that nothing the report counts is minted
         # in passing (the lockfile is never written)
         scratch = Lockfile.load(config.lockfile_path, config.lockfile)
-        urls = Urls(config.url, site.primary_issuer)
-        site.awards = award_pathways(site, scratch, urls, locked=True).awards
-    facts = collect(site, lock, options, now)
+        site.awards, automatic = recorded_awards(site, scratch, urls)
+    facts = collect(site, lock, options, now, automatic)
+    facts.endorsements = [
+        e
+        for e in endorsements
+        if options.achievement is None
+        or e.achievement == options.achievement
+        or (
+            e.kind == "issuer"
+            and e.target == site.issuers[site.achievements[options.achievement].issuer].name
+        )
+    ]
     ledger_path = root / LEDGER_FILE
     if ledger_path.exists():
         facts.ledger = Ledger.load(ledger_path)
     return facts
 
 
-def collect(site: model.Site, lock: Lockfile, options: Options, now: dt.datetime) -> Facts:
-    """The credentials of `site` as `lock` records them, filtered by `options`."""
+def collect(
+    site: model.Site,
+    lock: Lockfile,
+    options: Options,
+    now: dt.datetime,
+    automatic: set[str] | frozenset[str] = frozenset(),
+) -> Facts:
+    """The credentials of `site` as `lock` records them, filtered by `options`; `automatic`: the
+    keys of the automatic pathway awards among `site.awards`."""
     if options.achievement is not None and options.achievement not in site.achievements:
         close = difflib.get_close_matches(options.achievement, list(site.achievements), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -122,13 +169,10 @@ def collect(site: model.Site, lock: Lockfile, options: Options, now: dt.datetime
     facts.achievements = [
         a for slug, a in sorted(site.achievements.items()) if options.achievement in (None, slug)
     ]
-    start = _day(options.since)
-    end = _day(options.until + dt.timedelta(days=1)) if options.until else None
+    start, end = period(options)
     provisional = format_datetime(now)
     awards_folder = f"{site.config.content}/awards/"
     for award in site.awards:
-        if options.achievement not in (None, award.achievement):
-            continue
         achievement = site.achievements[award.achievement]
         entry = lock.awards.get(award.lock_key)
         issued = entry is not None
@@ -136,6 +180,11 @@ def collect(site: model.Site, lock: Lockfile, options: Options, now: dt.datetime
             # what the next build would record: minted now
             entry = AwardEntry(award.lock_key, "", provisional, "", 0, 0)
         dates = award_dates(award, achievement, entry)
+        if issued and site.pathways:
+            held = Held(award, dates.valid_from, dates.valid_until, entry.credential)
+            facts.holdings.setdefault(award.email, []).append(held)
+        if options.achievement not in (None, award.achievement):
+            continue
         if (start and dates.valid_from < start) or (end and dates.valid_from >= end):
             continue
         state = award.status
@@ -151,10 +200,62 @@ def collect(site: model.Site, lock: Lockfile, options: Options, now: dt.datetime
             state,
             issued,
             entry.credential,
+            award.key in automatic,
         )
         (facts.credentials if issued else facts.pending).append(credential)
     return facts
 
 
+def period(options: Options) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """--since and --until as moments: from (inclusive), to (exclusive); None: unbounded."""
+    end = _day(options.until + dt.timedelta(days=1)) if options.until else None
+    return _day(options.since), end
+
+
 def _day(day: dt.date | None) -> dt.datetime | None:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC) if day else None
+
+
+def endorsement_facts(site: model.Site, lock: Lockfile, urls: Urls) -> list[EndorsementFact]:
+    """Every endorsement written on the site or received, with what it endorses by name."""
+    found: list[EndorsementFact] = []
+    awards = {a.key: a for a in site.awards}
+    for e in site.endorsements:
+        endorser = site.issuers[e.endorser].name if e.endorser in site.issuers else e.endorser
+        if e.target_kind == "achievement" and e.target in site.achievements:
+            kind, slug = "achievement", e.target
+        elif e.target_kind == "award" and e.target in awards:
+            kind, slug = "credential", awards[e.target].achievement
+        elif e.target_kind == "issuer" and e.target in site.issuers:
+            kind, slug = "issuer", None
+        else:
+            kind, slug = "elsewhere", None
+        name = (
+            site.issuers[e.target].name
+            if kind == "issuer"
+            else site.achievements[slug].name
+            if slug
+            else e.target
+        )
+        found.append(EndorsementFact(endorser, kind, name, slug, e.withdrawn, False))
+    entries = {a.key: lock.awards.get(a.lock_key) for a in site.awards}
+    for r in site.received:
+        document = r.document if isinstance(r.document, dict) else {}
+        issuer = document.get("issuer")
+        endorser = str(issuer.get("name") or issuer.get("id")) if isinstance(issuer, dict) else "?"
+        subject = document.get("credentialSubject")
+        target = str(subject.get("id", "")) if isinstance(subject, dict) else ""
+        kind, slug, name = "elsewhere", None, target
+        for a_slug, achievement in site.achievements.items():
+            if urls.url(urls.achievement_path(a_slug)) == target:
+                kind, slug, name = "achievement", a_slug, achievement.name
+        for i_slug, profile in site.issuers.items():
+            if urls.did(i_slug) == target:
+                kind, name = "issuer", profile.name
+        for award in site.awards:
+            entry = entries[award.key]
+            if entry and urls.url(urls.credential_path(entry.credential)) == target:
+                kind, slug = "credential", award.achievement
+                name = site.achievements[slug].name
+        found.append(EndorsementFact(endorser, kind, name, slug, False, True))
+    return found

@@ -323,9 +323,7 @@ def _footer(report: Report) -> str:
         "Charts are drawn in this page by a bundled copy of "
         f"{escape(versions)} (BSD-3-Clause licence); every chart has a table with its "
         "numbers beside it. The page loads nothing from the network.</p>\n"
-        "<p>Not shown yet: pathways (completions, recipients one or two components away, time "
-        "to completion), endorsements and delivery (notified, bounced), which need features "
-        "credsite does not have yet.</p>\n"
+        "<p>Not shown yet: endorsements, which credsite does not issue yet.</p>\n"
         "</footer>\n"
     )
 

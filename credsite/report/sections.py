@@ -3,8 +3,7 @@ says it faster).
 
 Layer 18 (after report.facts). A section is a function of the `Facts` returning a `Section` (or
 None when it has nothing to show, as the private-only ones in a public report). `SECTIONS` lists
-them in order: a later section (pathways, endorsements, delivery once credsite has them) is one
-more function there. `sections()` applies the public report's suppression to every table, once,
+them in order: a later section is one more function there. `sections()` applies the public report's suppression to every table, once,
 in one place.
 """
 
@@ -17,10 +16,11 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from credsite.content.model import Achievement
-from credsite.report import emails
+from credsite.report import emails, funnel
 from credsite.report.charts import Chart
-from credsite.report.facts import STATES, Credential, Facts
+from credsite.report.facts import STATES, Credential, EndorsementFact, Facts, period
 from credsite.report.tables import Cell, Column, Hidden, Table, suppress
+from credsite.state.notified import REFUSED
 
 LIST_ROWS = 200
 """A list of awards shows at most this many rows in the HTML; its CSV has them all."""
@@ -110,7 +110,7 @@ def _total(slugs: Iterable[str], counts: Counter[str], hidden: set[str]) -> Cell
 
 def overview(facts: Facts) -> Section:
     issued = facts.credentials
-    files = {c.source for c in issued}
+    files = {c.source for c in issued if not c.automatic}
     achievements = {c.achievement.slug for c in issued}
     issuers = {c.issuer.slug for c in issued}
     rows: list[list[Cell]] = [
@@ -248,10 +248,15 @@ def _per_achievement(facts: Facts) -> list[list[Cell]]:
     return [[a.name, facts.site.issuers[a.issuer].name, n] for a, n in _achievement_counts(facts)]
 
 
+AUTOMATIC = "Automatic pathway awards (content/pathways/)"
+"""The per-award-file row of the pathway awards credsite makes: they have no award file."""
+
+
 def _per_file(facts: Facts) -> Figure:
-    counts = Counter(c.source for c in facts.credentials)
+    written = [c for c in facts.credentials if not c.automatic]
+    counts = Counter(c.source for c in written)
     people: dict[str, set[str]] = defaultdict(set)
-    for c in facts.credentials:
+    for c in written:
         people[c.source].add(c.award.email)
     ordered = sorted(counts, key=lambda f: (-counts[f], f))
     folder = f"{facts.site.config.content}/awards/"
@@ -271,6 +276,12 @@ def _per_file(facts: Facts) -> Figure:
         )
     else:
         rows = [[f, counts[f]] for f in ordered]
+    if facts.site.pathways:
+        rows.append([AUTOMATIC, sum(c.automatic for c in facts.credentials)])
+        note += (
+            " The pathway awards credsite makes by itself have no award file: they are counted "
+            f"in the row '{AUTOMATIC}'."
+        )
     table = Table(
         "per-award-file",
         "Credentials per award file",
@@ -369,6 +380,122 @@ def _expiring(credentials: Iterable[Credential], limit: dt.datetime) -> list[Cre
     ]
 
 
+# -- pathways ----------------------------------------------------------------------------------------
+
+STAGES = (
+    ("further", "Three or more components away"),
+    ("two", "Two components away"),
+    ("one", "One component away"),
+    ("completed", "Completed"),
+)
+"""The funnel's rows, from the widest start to completion."""
+
+
+def pathways(facts: Facts) -> Section | None:
+    """Per pathway: who completed it, who is one, two, or more components away (a funnel), and the
+    median time from the first credential that completes it to completion (`report.funnel`)."""
+    site = facts.site
+    if not site.pathways:
+        return None
+    chosen = facts.options.achievement
+    slugs = sorted(
+        (
+            slug
+            for slug, pathway in site.pathways.items()
+            if chosen in (None, slug) or chosen in pathway.component_slugs()
+        ),
+        key=lambda slug: (site.achievements[slug].name, slug),
+    )
+    intro = [
+        f"For each pathway (content/pathways/), as of {facts.now:%Y-%m-%d}: how many recipients "
+        "completed it, and of those who hold at least one credential that counts towards it, "
+        "how many are one, two, or three or more components away from completing it (the "
+        "fewest more credentials that would complete it). One recipient is one email address. "
+        "Completed is what credsite build decides when it awards the pathway credential: its "
+        "rules met by credentials that count (issued, neither expired, revoked nor suspended, "
+        "and within its time window).",
+    ]
+    options = facts.options
+    if options.since or options.until:
+        intro.append(
+            "Only completions in the report's dates are counted (the others not at all); how "
+            "close the other recipients are is as of the report's date, whatever the dates."
+        )
+    if chosen is not None:
+        intro.append(
+            f"Pathways shown: '{chosen}' or those it is a component of. Their numbers cover "
+            "every component, not only this achievement."
+        )
+    if not slugs:
+        intro.append(f"No pathway is '{chosen}' or has it among its components.")
+        return Section("pathways", "Pathways", intro, [])
+    start, end = period(options)
+    found = [funnel.progress(site.pathways[s], facts.holdings, facts.now, start, end) for s in slugs]
+    names = {slug: a.name for slug, a in site.achievements.items()}
+    least = options.min_count if options.public else 1
+    summary: list[list[Cell]] = []
+    for progress in found:
+        pathway = progress.pathway
+        rules = funnel.describe(pathway.rules, names)
+        if pathway.within is not None:
+            amount, unit = pathway.within
+            rules += f"; within {amount} {unit}{'' if amount == 1 else 's'}"
+        median: Cell = None
+        if progress.completed and progress.completed < least:
+            median = INCLUDES_HIDDEN
+        elif (days := progress.median_days) is not None:
+            median = round(days) if abs(days - round(days)) < 0.05 else f"{days:.1f}"
+        summary.append([names[pathway.slug], rules, median])
+    note = (
+        "Median time to completion: over the recipients who completed the pathway, the days "
+        "from the first of the credentials that complete it (those the pathway credential links "
+        "to as its evidence) to the last one's issue date, which is the pathway credential's."
+    )
+    if options.public:
+        note += (
+            f" In this public report, “hidden”: fewer than {options.min_count} recipients "
+            "completed the pathway."
+        )
+    figures = [
+        Figure(
+            Table(
+                "pathways",
+                "Pathways and their median time to completion",
+                [
+                    Column("pathway", "Pathway"),
+                    Column("rules", "Completed by"),
+                    Column("median-days", "Median days to completion", "number"),
+                ],
+                summary,
+                note=note,
+            )
+        )
+    ]
+    for progress in found:
+        name = names[progress.pathway.slug]
+        figures.append(
+            Figure(
+                Table(
+                    f"pathway-{progress.pathway.slug}",
+                    f"{name}: recipients by how close they are to completing it",
+                    [Column("stage", "Stage"), _count("Recipients", "recipients")],
+                    [[label, getattr(progress, key)] for key, label in STAGES],
+                    partition=True,
+                    note="Components away: of the recipients who hold at least one credential "
+                    "that counts towards it and have not completed it.",
+                ),
+                Chart(
+                    "stage",
+                    "recipients",
+                    f"Funnel chart of the recipients of the pathway {name}: how many are three "
+                    "or more, two or one components away, and how many completed it.",
+                    funnel=True,
+                ),
+            )
+        )
+    return Section("pathways", "Pathways", intro, figures)
+
+
 # -- alignments -----------------------------------------------------------------------------------------
 
 
@@ -395,7 +522,6 @@ def alignments(facts: Facts) -> Section:
         "Alignments link an achievement to skills or competencies in a framework (its "
         "'alignments' in content/achievements/). An alignment's framework is its 'framework', or "
         "the host name of its URL when it names none.",
-        "Endorsements are not shown: credsite does not issue them yet.",
     ]
     if not names:
         intro.append(
@@ -487,6 +613,93 @@ def alignments(facts: Facts) -> Section:
     return Section("alignments", "Alignments", intro, figures)
 
 
+# -- endorsements -----------------------------------------------------------------------------------
+
+
+def endorsements(facts: Facts) -> Section:
+    """Which achievements (and issuers, and single credentials) others vouch for, and who."""
+    found = facts.endorsements
+    intro = [
+        "Endorsements are statements other organisations sign about an achievement, an issuer or "
+        "one recipient's credential (content/endorsements/, and those received with 'credsite "
+        "endorsement add'). A withdrawn endorsement is no longer embedded in what it endorsed.",
+    ]
+    if not found:
+        intro.append(
+            "Nothing is endorsed yet: an endorser (an issuer of the site with its own key, or "
+            "another site) can endorse an achievement, see content/README.md."
+        )
+    rows: list[list[Cell]] = []
+    for a in sorted(facts.achievements, key=lambda a: a.name):
+        of = [e for e in found if e.achievement == a.slug and not e.withdrawn]
+        whole = [e for e in of if e.kind == "achievement"]
+        rows.append(
+            [
+                a.name,
+                "; ".join(sorted({e.endorser for e in whole})) or "none",
+                len(whole),
+                sum(1 for e in of if e.kind == "credential"),
+            ]
+        )
+    figures = [
+        Figure(
+            Table(
+                "endorsed-achievements",
+                "Endorsements of each achievement",
+                [
+                    Column("achievement", "Achievement"),
+                    Column("endorsers", "Endorsed by"),
+                    Column("endorsements", "Endorsements of it", "number"),
+                    _count("Credentials endorsed one by one"),
+                ],
+                rows,
+                note="Withdrawn endorsements are not counted."
+                + _hidden_note(rows),
+            )
+        )
+    ]
+    by_endorser: dict[tuple[str, bool], list[EndorsementFact]] = defaultdict(list)
+    for e in found:
+        by_endorser[(e.endorser, e.received)].append(e)
+    endorser_rows: list[list[Cell]] = []
+    for (name, received), items in sorted(by_endorser.items()):
+        live = [e for e in items if not e.withdrawn]
+        endorser_rows.append(
+            [
+                name,
+                "received" if received else "this site",
+                sum(1 for e in live if e.kind == "achievement"),
+                sum(1 for e in live if e.kind == "issuer"),
+                sum(1 for e in live if e.kind == "credential"),
+                sum(1 for e in live if e.kind == "elsewhere"),
+                sum(1 for e in items if e.withdrawn),
+            ]
+        )
+    if endorser_rows:
+        figures.append(
+            Figure(
+                Table(
+                    "endorsers",
+                    "Endorsers",
+                    [
+                        Column("endorser", "Endorser"),
+                        Column("signed", "Signed on"),
+                        Column("achievements", "Achievements", "number"),
+                        Column("issuers", "Issuers", "number"),
+                        _count("Credentials"),
+                        Column("elsewhere", "On other sites", "number"),
+                        Column("withdrawn", "Withdrawn", "number"),
+                    ],
+                    endorser_rows,
+                    note="'this site': signed with the endorser's own key here; 'received': "
+                    "signed elsewhere and checked against the endorser's pinned DID document."
+                    + _hidden_note(endorser_rows),
+                )
+            )
+        )
+    return Section("endorsements", "Endorsements", intro, figures)
+
+
 # -- data quality (private report only) ---------------------------------------------------------------
 
 
@@ -494,7 +707,11 @@ def quality(facts: Facts) -> Section | None:
     if facts.options.public:
         return None
     awards = facts.everything
-    no_narrative = [c for c in awards if not (c.award.narrative or "").strip()]
+    # an automatic pathway award has no narrative by construction (its evidence is the
+    # credentials that complete it): not something to fix in the content
+    no_narrative = [
+        c for c in awards if not c.automatic and not (c.award.narrative or "").strip()
+    ]
     no_evidence = [c for c in awards if not c.award.evidence]
     achievement_rows: list[list[Cell]] = []
     for a in facts.achievements:
@@ -534,6 +751,13 @@ def quality(facts: Facts) -> Section | None:
                     ["Pairs of near-duplicate email addresses", len(pair_rows)],
                     ["Awards not issued yet", len(pending)],
                 ],
+                note=(
+                    f"Not counted as without a narrative: the {automatic} automatic pathway "
+                    "award(s), which credsite makes without one (their evidence is the "
+                    "credentials that complete the pathway)."
+                    if (automatic := sum(c.automatic for c in awards))
+                    else ""
+                ),
             )
         ),
         Figure(
@@ -627,10 +851,17 @@ def delivery(facts: Facts) -> Section:
     held = [c for c in facts.credentials if c.state in ("active", "expired")]
     told: list[Credential] = []
     marked: list[Credential] = []
+    refused: list[Credential] = []
     waiting: list[Credential] = []
+    ledger = facts.ledger
     for c in held:
-        found = facts.ledger.told("awarded", c.token, c.award.email) if facts.ledger else None
-        (waiting if found is None else marked if found.marked else told).append(c)
+        found = ledger.told("awarded", c.token, c.award.email) if ledger else None
+        if found is not None:
+            (marked if found.marked else told).append(c)
+        elif ledger and ledger.told(REFUSED + "awarded", c.token, c.award.email):
+            refused.append(c)
+        else:
+            waiting.append(c)
     figures = [
         Figure(
             Table(
@@ -640,12 +871,14 @@ def delivery(facts: Facts) -> Section:
                 [
                     ["By email (credsite notify --send)", len(told)],
                     ["Marked as told another way (--mark-sent)", len(marked)],
+                    ["Refused by the recipient's mail server (bounced)", len(refused)],
                     ["Not told yet", len(waiting)],
                 ],
                 partition=True,
-                note="Active and expired credentials; read from credsite.notified. A refused "
-                "address (a bounce) is reported by credsite notify when it happens and stays "
-                "'not told yet'.",
+                note="Active and expired credentials; read from credsite.notified. Bounced: the "
+                "recipient's mail server refused the message for good when credsite notify sent "
+                "it (a bounce that arrives later, by email, is not seen); the next run tries "
+                "again.",
             ),
             Chart(
                 "delivery",
@@ -658,6 +891,9 @@ def delivery(facts: Facts) -> Section:
         figures.append(
             Figure(_award_list("not-told", "Credentials whose recipient was not told yet", waiting))
         )
+        figures.append(
+            Figure(_award_list("bounced", "Credentials whose notice bounced", refused))
+        )
     intro = (
         ["No credsite.notified yet: nobody was told by credsite notify."]
         if facts.ledger is None
@@ -666,7 +902,15 @@ def delivery(facts: Facts) -> Section:
     return Section("delivery", "Delivery", intro, figures)
 
 
-SECTIONS: list[Maker] = [overview, issued, status, delivery, alignments, quality]
-"""The report's sections in order. Not yet: pathways (completions, a funnel of recipients one or
-two components away, median time to completion), which need a feature credsite does not have
-yet; it will be one function here."""
+SECTIONS: list[Maker] = [
+    overview,
+    issued,
+    status,
+    pathways,
+    delivery,
+    endorsements,
+    alignments,
+    quality,
+]
+"""The report's sections in order. Not yet: endorsements, which need a feature credsite does not
+have yet; it will be one function here."""

@@ -254,7 +254,8 @@ def links_secret(config: SiteConfig, *, create: bool) -> LinksSecret | None:
     """The secret from $CREDSITE_PRIVATE_LINKS_SECRET or keys/private-links.secret (base64url of
     32 bytes), else the public demo secret on a demo-key site, else a new one written to
     keys/ (mode 0600) when `create`, else None."""
-    text = os.environ.get(LINKS_SECRET_ENV)
+    # (a workflow passes an unset repository secret as an empty string)
+    text = os.environ.get(LINKS_SECRET_ENV, "").strip() or None
     shown = "$" + LINKS_SECRET_ENV
     path = config.keys_dir / LINKS_SECRET_FILE
     if text is None and path.is_file():

@@ -62,6 +62,34 @@ class AwardEntry:
 
 
 @dataclass(frozen=True)
+class EndorsementEntry:
+    """An endorsement written on this site (content/endorsements/): minted once, like an award."""
+
+    endorsement: str
+    """Digest of the endorsement's id (`Endorsement.lock_key`)."""
+    credential: str
+    """Random token that names its files: endorsements/<token>.json."""
+    minted: str
+    """When it was first built: proof `created`, and `validFrom` if it gives no `issued` date."""
+    list: int
+    index: int
+    """Its entry in the endorser's status list (set when it is withdrawn): from the same pool as
+    the awards' indices, so no index of a list number is ever given twice."""
+
+
+@dataclass(frozen=True)
+class PinEntry:
+    """The DID document of an endorser outside the site, pinned by `credsite endorsement add`:
+    the build checks received endorsements against this document, offline."""
+
+    did: str
+    sha256: str
+    """Hex SHA-256 of the document's bytes as stored under content/endorsements/received/."""
+    pinned: str
+    """When it was fetched (or given) and checked; the newest pin of a DID counts."""
+
+
+@dataclass(frozen=True)
 class KeyEntry:
     issuer: str
     publicKeyMultibase: str
@@ -136,7 +164,7 @@ class ClrUpdate:
 Identity = SiteEntry | IssuerEntry
 Entry = (
     AwardEntry | KeyEntry | ListEntry | SiteEntry | IssuerEntry | CompromisedEntry | ClrEntry
-    | ClrUpdate
+    | ClrUpdate | EndorsementEntry | PinEntry
 )  # fmt: skip
 KINDS: dict[str, type] = {
     "site": SiteEntry,
@@ -147,6 +175,8 @@ KINDS: dict[str, type] = {
     "award": AwardEntry,
     "clr": ClrEntry,
     "clr-update": ClrUpdate,
+    "endorsement": EndorsementEntry,
+    "pin": PinEntry,
 }
 """Line types, in the order the file lists them."""
 
@@ -154,6 +184,8 @@ KINDS: dict[str, type] = {
 @dataclass
 class Lockfile:
     awards: dict[str, AwardEntry] = field(default_factory=dict)
+    endorsements: dict[str, EndorsementEntry] = field(default_factory=dict)
+    pins: list[PinEntry] = field(default_factory=list)
     keys: list[KeyEntry] = field(default_factory=list)
     lists: dict[tuple[str, int, str], list[ListEntry]] = field(default_factory=dict)
     sites: list[SiteEntry] = field(default_factory=list)
@@ -200,7 +232,22 @@ class Lockfile:
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 problems.add(where, f"unreadable lockfile line: {exc}")
                 continue
-            if isinstance(entry, AwardEntry):
+            if isinstance(entry, PinEntry):
+                if entry not in lock.pins:
+                    lock.pins.append(entry)
+            elif isinstance(entry, EndorsementEntry):
+                seen = lock.endorsements.get(entry.endorsement)
+                if seen is not None and seen != entry:
+                    problems.add(
+                        where,
+                        f"endorsement {entry.endorsement} was recorded twice with different "
+                        f"values (see line {award_lines[entry.endorsement]}): probably built on "
+                        "two branches; keep the line of the endorsement already published",
+                    )
+                    continue
+                lock.endorsements[entry.endorsement] = entry
+                award_lines[entry.endorsement] = number
+            elif isinstance(entry, AwardEntry):
                 known = lock.awards.get(entry.award)
                 if known is not None and known != entry:
                     problems.add(
@@ -244,16 +291,20 @@ class Lockfile:
             elif entry not in lock.lists.setdefault((entry.issuer, entry.list, entry.purpose), []):
                 lock.lists[(entry.issuer, entry.list, entry.purpose)].append(entry)
         owners: dict[tuple[int, int], str] = {}
-        for entry in lock.awards.values():
-            slot = (entry.list, entry.index)
+        holders: list[tuple[str, int, int]] = [
+            *((e.award, e.list, e.index) for e in lock.awards.values()),
+            *((e.endorsement, e.list, e.index) for e in lock.endorsements.values()),
+        ]
+        for name, list_number, index in holders:
+            slot = (list_number, index)
             if slot in owners:
                 problems.add(
-                    Location(shown, award_lines[entry.award], 1),
-                    f"status index {entry.index} of list {entry.list} is recorded for two "
-                    f"awards ({owners[slot]} and {entry.award})",
+                    Location(shown, award_lines[name], 1),
+                    f"status index {index} of list {list_number} is recorded for two "
+                    f"awards or endorsements ({owners[slot]} and {name})",
                 )
-            owners[slot] = entry.award
-            lock._used.setdefault(entry.list, set()).add(entry.index)
+            owners[slot] = name
+            lock._used.setdefault(list_number, set()).add(index)
         groups: list[tuple[str, list[Identity], Callable[[Any], str]]] = [
             ("the site's url", list(lock.sites), lambda e: e.url)
         ]
@@ -325,6 +376,41 @@ class Lockfile:
         self.clr_updates[recipient] = [entry]
         self.minted.append(f"learner record of {description} changed")
         return entry.updated
+    def endorsement(self, lock_key: str, description: str) -> EndorsementEntry:
+        """The endorsement's recorded state, recording it now if this is its first build."""
+        entry = self.endorsements.get(lock_key)
+        if entry is not None:
+            return entry
+        self._refuse_if_locked(f"new endorsement {description}")
+        list_number, index = self._free_index()
+        token = base64.b32encode(self.rng.randbytes(16)).decode("ascii").rstrip("=").lower()
+        entry = EndorsementEntry(
+            endorsement=lock_key,
+            credential=token,
+            minted=format_datetime(self.clock()),
+            list=list_number,
+            index=index,
+        )
+        self.endorsements[lock_key] = entry
+        self._used.setdefault(list_number, set()).add(index)
+        self.minted.append(f"endorsement {description}")
+        return entry
+
+    def pinned(self, did: str) -> PinEntry | None:
+        """The newest pin of an outside endorser's DID document, if any."""
+        pins = [p for p in self.pins if p.did == did]
+        return max(pins, key=lambda p: (_time(p.pinned), p.sha256)) if pins else None
+
+    def record_pin(self, did: str, sha256: str) -> PinEntry:
+        """Pin a DID document (once per content: the same digest again changes nothing)."""
+        current = self.pinned(did)
+        if current is not None and current.sha256 == sha256:
+            return current
+        self._refuse_if_locked(f"the DID document of {did}")
+        entry = PinEntry(did, sha256, format_datetime(self.clock()))
+        self.pins.append(entry)
+        self.minted.append(f"the DID document of {did}")
+        return entry
 
     def recorded_indices(self, issuer: str, list_number: int, purpose: str) -> frozenset[int]:
         """Every index any record of the list has set (after a union merge: of both branches)."""
@@ -496,6 +582,8 @@ class Lockfile:
                 (e for es in self.clr_updates.values() for e in es),
                 key=lambda e: (e.recipient, e.updated, e.digest),
             ),
+            *sorted(self.endorsements.values(), key=lambda e: e.endorsement),
+            *sorted(self.pins, key=lambda p: (p.did, p.pinned, p.sha256)),
         ]
         return [_dump(e) for e in entries]
 
@@ -547,7 +635,7 @@ def _parse(data: dict[str, Any]) -> Entry:
     if cls is ListEntry and data.get("set") is not None:
         data["set"] = tuple(int(i) for i in data["set"])
     entry: Entry = cls(**data)
-    for name in ("minted", "added", "updated", "since"):
+    for name in ("minted", "added", "updated", "since", "pinned"):
         if hasattr(entry, name) and parse_datetime(getattr(entry, name)) is None:
             raise ValueError(f"bad time in '{name}'")
     return entry

@@ -10,7 +10,8 @@ No line holds an email address, a name or a credential token. A notice is record
     sha256(salt, kind, token, normalised email, detail)
 
 where `salt` is random and recorded in the file itself (the first ``salt`` line), `kind` is what
-the recipient was told (``awarded``, ``expiring:30d``, ``revoked``) and `detail` pins what the
+the recipient was told (``awarded``, ``expiring:30d``, ``revoked``; ``refused:awarded`` when their
+mail server refused it for good) and `detail` pins what the
 notice was about (for an expiry reminder, the expiry date, so a renewed credential is reminded
 again). Hashing the address too means a corrected address is told, and the old one is not
 counted as the new one. A union merge of two clones that each started a ledger can leave two
@@ -32,6 +33,10 @@ from credsite.values import format_datetime, parse_datetime
 from credsite.vc.identity import normalise_email
 
 FILE_NAME = "credsite.notified"
+REFUSED = "refused:"
+"""Prefix of the kind of a notice the recipient's mail server refused for good (a 5xx reply, a
+bounce at its door: ``refused:awarded``), recorded so that the report can count bounces. It does
+not count as told: the next run tries again."""
 HEADER = (
     "# credsite.notified: who `credsite notify` has told what, as salted hashes (no addresses).\n"
     "# Commit it, so that no clone and no CI run tells anyone twice; never edit or delete lines.\n"
@@ -49,7 +54,7 @@ class SentLine:
     key: str
     """``sha256$<hex>`` of the salt, kind, credential token, normalised address and detail."""
     kind: str
-    """What the recipient was told: awarded, expiring:<window>, revoked."""
+    """What the recipient was told: awarded, expiring:<window>, revoked; or refused:<kind>."""
     sent: str
     """When the mail server accepted the message (or when it was marked as sent)."""
     marked: bool = False

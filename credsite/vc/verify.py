@@ -376,13 +376,20 @@ def _load_status_list(
 
 
 def verify_credential(
-    document: dict[str, Any], fetch: Fetch, now: datetime, cache: VerifyCache | None = None
+    document: dict[str, Any],
+    fetch: Fetch,
+    now: datetime,
+    cache: VerifyCache | None = None,
+    *,
+    status: bool = True,
 ) -> Report:
     """Run every check on ``document`` and summarise: verified, revoked, suspended, expired,
     not-yet-valid or failed (in that precedence, reversed).
 
     Pass one `cache` dict to several calls (a whole site) to fetch and verify each DID document
-    and status list once; a status list is cached per issuer it was checked for.
+    and status list once; a status list is cached per issuer it was checked for. ``status=False``
+    leaves out the status entries (each gets a passing check saying it was not checked): for a
+    credential checked offline against a pinned DID document, whose status list is elsewhere.
     """
     if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
         raise TypeError("now must be a timezone-aware datetime")
@@ -393,14 +400,19 @@ def verify_credential(
     raw_id = document.get("id")
     doc_id = raw_id if isinstance(raw_id, str) else ""
     try:
-        _verify(run, document, fetch, now, {} if cache is None else cache)
+        _verify(run, document, fetch, now, {} if cache is None else cache, status)
     except Exception as exc:  # safety net: bad input must not escape as an exception
         run.add("internal", False, f"verification aborted: {type(exc).__name__}: {exc}")
     return Report(doc_id, run.checks, run.status())
 
 
 def _verify(
-    run: CheckRun, document: dict[str, Any], fetch: Fetch, now: datetime, cache: VerifyCache
+    run: CheckRun,
+    document: dict[str, Any],
+    fetch: Fetch,
+    now: datetime,
+    cache: VerifyCache,
+    status: bool = True,
 ) -> None:
     contexts = _as_list(document.get("@context"))
     types = _as_list(document.get("type"))
@@ -431,6 +443,9 @@ def _verify(
     _check_dates(run, "", document, now, required=any(t in types for t in OB_TYPES))
     for i, entry in enumerate(_as_list(document.get("credentialStatus"))):
         purpose = entry.get("statusPurpose") if isinstance(entry, dict) else None
+        if not status:
+            run.add(f"credentialStatus[{i}] {purpose or '?'}", True, "not checked (offline)")
+            continue
         _check_status_entry(
             run, f"credentialStatus[{i}] {purpose or '?'}", entry, issuer_id, fetch, now, cache
         )

@@ -15,18 +15,20 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from credsite.cache import digest, fingerprint
 from credsite.colour import WHITE, mix, readable_on, text_on
+from credsite.content.frameworks import Alignment
 from credsite.content.model import Achievement, Award, Issuer, Site
 from credsite.issuing import clr
 from credsite.issuing.clr import Record
+from credsite.issuing.endorsements import Endorsed, ReceivedEndorsement
 from credsite.issuing.issued import Issued
-from credsite.issuing.ob3 import VC_V2
+from credsite.issuing.ob3 import FIELD_FRAGMENT, VC_V2
 from credsite.issuing.ob3 import field_label as field_label  # re-exported: themes and tests use it
 from credsite.issuing.urls import Urls
 from credsite.media.art import SHARE_SIZE
@@ -181,15 +183,203 @@ def download_name(achievement_name: str, recipient_name: str, token: str) -> str
 
 
 def result_fields(credential: dict[str, Any]) -> list[tuple[str, str]]:
-    """The signed per-recipient fields as (label, value): each `result` of the credential with the
-    `name` of its ResultDescription, in the credential's order."""
+    """The signed per-recipient fields as (label, value): each `result` of the credential that is
+    a field (``#field-`` ResultDescription) with the `name` of its ResultDescription, in the
+    credential's order. Fields come first in `result`, so pair i is ``credentialSubject.result.i``."""
     subject = credential.get("credentialSubject", {})
     descriptions = subject.get("achievement", {}).get("resultDescription", [])
     names = {d.get("id"): d.get("name", "") for d in descriptions}
     return [
         (names.get(result.get("resultDescription"), ""), result.get("value", ""))
         for result in subject.get("result", [])
+        if FIELD_FRAGMENT in str(result.get("resultDescription", ""))
     ]
+
+
+@dataclass(frozen=True)
+class ShownResult:
+    """A declared result of a credential as its page shows it (every value from the signed JSON):
+    `index` is its place in ``credentialSubject.result``."""
+
+    index: int
+    label: str
+    value: str | None
+    level: str | None
+    points: str | None
+    status: str | None
+    value_max: str | None
+    required_level: str | None
+    required_value: str | None
+
+
+def assessed_results(credential: dict[str, Any]) -> list[ShownResult]:
+    """The credential's declared results (not its fields), in its order, with the names of the
+    achieved and required rubric levels and the ResultDescription's bounds."""
+    subject = credential.get("credentialSubject", {})
+    descriptions = {
+        d.get("id"): d for d in subject.get("achievement", {}).get("resultDescription", [])
+    }
+    levels = {
+        level.get("id"): level
+        for d in descriptions.values()
+        for level in d.get("rubricCriterionLevel", [])
+    }
+    shown = []
+    for index, result in enumerate(subject.get("result", [])):
+        rid = str(result.get("resultDescription", ""))
+        if FIELD_FRAGMENT in rid:
+            continue
+        described = descriptions.get(rid, {})
+        achieved = levels.get(result.get("achievedLevel"), {})
+        shown.append(
+            ShownResult(
+                index=index,
+                label=described.get("name", ""),
+                value=result.get("value"),
+                level=achieved.get("name"),
+                points=achieved.get("points"),
+                status=result.get("status"),
+                value_max=described.get("valueMax"),
+                required_level=levels.get(described.get("requiredLevel"), {}).get("name"),
+                required_value=described.get("requiredValue"),
+            )
+        )
+    return shown
+
+
+OTHER_FRAMEWORK = "Other skills"
+"""How pages head the alignments that name no framework."""
+
+
+@dataclass(frozen=True)
+class Skill:
+    """One alignment as pages show it: `index` is its place in the achievement's `alignment`
+    (the credential page marks `credentialSubject.achievement.alignment.<index>` as signed), and
+    `anchor` its id on the index page, shared by every achievement aligned to the same target."""
+
+    alignment: Alignment
+    index: int
+    anchor: str
+    others: tuple[Achievement, ...] = ()
+    """The site's other achievements aligned to the same target."""
+
+
+def skill_anchors(achievements: Iterable[Achievement]) -> dict[str, str]:
+    """targetUrl -> a page id (``skill-lead-a-team``), the same for every achievement that aligns
+    to it, distinct for distinct targets (a number is added to a repeated name)."""
+    targets: dict[str, Alignment] = {}
+    for achievement in sorted(achievements, key=lambda a: a.slug):
+        for alignment in achievement.alignments:
+            targets.setdefault(alignment.url, alignment)
+    anchors: dict[str, str] = {}
+    used: set[str] = set()
+    ordered = sorted(targets.values(), key=lambda a: (a.framework or "", a.name, a.url))
+    for number, alignment in enumerate(ordered, 1):
+        base = "skill-" + (slugify(alignment.name, ascii_only=False) or str(number))
+        anchor, n = base, 1
+        while anchor in used:
+            n += 1
+            anchor = f"{base}-{n}"
+        used.add(anchor)
+        anchors[alignment.url] = anchor
+    return anchors
+
+
+def skill_groups(
+    achievement: Achievement,
+    anchors: dict[str, str],
+    achievements: dict[str, Achievement] | None = None,
+) -> list[tuple[str, list[Skill]]]:
+    """The achievement's alignments grouped by framework, in the order they are written, each
+    with the other achievements of `achievements` aligned to the same target."""
+    groups: dict[str, list[Skill]] = {}
+    others = [a for _, a in sorted((achievements or {}).items()) if a.slug != achievement.slug]
+    for index, alignment in enumerate(achievement.alignments):
+        shared = tuple(a for a in others if any(o.url == alignment.url for o in a.alignments))
+        skill = Skill(alignment, index, anchors.get(alignment.url, ""), shared)
+        groups.setdefault(alignment.framework or OTHER_FRAMEWORK, []).append(skill)
+    return list(groups.items())
+
+
+@dataclass(frozen=True)
+class IndexedSkill:
+    """A skill on the index page: the achievements aligned to it, by slug."""
+
+    alignment: Alignment
+    anchor: str
+    achievements: tuple[str, ...]
+
+
+def skills_index(
+    achievements: dict[str, Achievement], anchors: dict[str, str]
+) -> list[tuple[str, list[IndexedSkill]]]:
+    """Every skill of the site, grouped by framework (frameworks and skills by name), each with
+    the achievements aligned to it."""
+    found: dict[str, tuple[Alignment, list[str]]] = {}
+    for slug, achievement in sorted(achievements.items()):
+        for alignment in achievement.alignments:
+            entry = found.setdefault(alignment.url, (alignment, []))
+            if slug not in entry[1]:
+                entry[1].append(slug)
+    groups: dict[str, list[IndexedSkill]] = {}
+    for url, (alignment, slugs) in found.items():
+        groups.setdefault(alignment.framework or OTHER_FRAMEWORK, []).append(
+            IndexedSkill(alignment, anchors[url], tuple(slugs))
+        )
+    return [
+        (framework, sorted(skills, key=lambda s: (s.alignment.name.casefold(), s.anchor)))
+        for framework, skills in sorted(
+            groups.items(), key=lambda item: (item[0] == OTHER_FRAMEWORK, item[0].casefold())
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class ShownEndorsement:
+    """An endorsement as a page shows it: `at` is where the page's credential embeds it
+    (``credentialSubject.achievement.endorsement.0``), so its shown values are marked as parts of
+    that credential; None on other pages, and for a withdrawn one (no longer embedded)."""
+
+    item: Endorsed | ReceivedEndorsement
+    at: str | None = None
+
+
+AnyEndorsement = Endorsed | ReceivedEndorsement
+
+
+def endorsements_of(endorsed: Iterable[AnyEndorsement], target_id: str) -> list[AnyEndorsement]:
+    """The endorsements of one achievement, issuer or credential: current ones first (oldest
+    first, as embedded), then the withdrawn ones."""
+    found = [e for e in endorsed if e.target_id == target_id]
+    return sorted(found, key=lambda e: (e.state == "withdrawn", e.valid_from, _id(e)))
+
+
+def _id(endorsement: AnyEndorsement) -> str:
+    value = endorsement.document.get("id")
+    return value if isinstance(value, str) else ""
+
+
+def credential_endorsements(
+    credential: dict[str, Any], endorsed: Iterable[AnyEndorsement]
+) -> list[ShownEndorsement]:
+    """The endorsements a credential page shows: those embedded in its achievement and in the
+    credential itself, each with its path in the credential, then the withdrawn ones."""
+    endorsed = list(endorsed)
+    achievement = credential.get("credentialSubject", {}).get("achievement", {})
+    embedded = [
+        (f"credentialSubject.achievement.endorsement.{i}", doc.get("id"))
+        for i, doc in enumerate(achievement.get("endorsement", []))
+    ] + [
+        (f"endorsement.{i}", doc.get("id"))
+        for i, doc in enumerate(credential.get("endorsement", []))
+    ]
+    by_id = {_id(e): e for e in endorsed}
+    shown = [ShownEndorsement(by_id[doc_id], at) for at, doc_id in embedded if doc_id in by_id]
+    targets = (achievement.get("id"), credential.get("id"))
+    shown += [
+        ShownEndorsement(e) for e in endorsed if e.state == "withdrawn" and e.target_id in targets
+    ]
+    return shown
 
 
 def shorten(text: str, limit: int = OG_DESCRIPTION_MAX) -> str:
@@ -254,6 +444,8 @@ def add_pages(
     inputs: str = "",
     progress: Callable[[int], None] | None = None,
     records: list[Record] | None = None,
+    endorsed: list[Endorsed] | None = None,
+    received: list[ReceivedEndorsement] | None = None,
 ) -> None:
     """Every HTML page and the theme's static files.
 
@@ -261,16 +453,21 @@ def add_pages(
     compromised`); copies of its credentials downloaded before then no longer verify.
     `progress(credential pages done)`.
     `records`: the learner records (``clr: true``), each with a transcript page.
+    `endorsed`: the site's signed endorsements (each gets a page; the pages of what they endorse
+    show them).
 
     A credential (or learner record) page is made only when what it is made from changed since
     the site in place was built (`Output.keep`): the credential and its award, the site's
-    settings, issuers, achievements and pathways, the theme, and `inputs` (what else the caller
-    knows a page depends on).
+    settings, issuers, achievements and pathways, the endorsements, the theme, and `inputs`
+    (what else the caller knows a page depends on).
     """
+    endorsed = endorsed or []
+    shown: list[AnyEndorsement] = [*endorsed, *(received or [])]
     config = site.config
     theme = render.load_theme(config)
     static = render.static_files(theme)
     primary = site.issuers.get(site.primary_issuer) or next(iter(site.issuers.values()), None)
+    anchors = skill_anchors(site.achievements.values())
     site_inputs = fingerprint(
         inputs,
         render.theme_digest(theme),
@@ -282,6 +479,8 @@ def add_pages(
         demo_key,
         extra_head,
         keys_withdrawn or {},
+        endorsed,  # a credential page shows the endorsements of it and of its achievement
+        received or [],
     )
     common = {
         "site": config,
@@ -294,6 +493,7 @@ def add_pages(
         "type_label": type_label,
         "noindex": config.noindex,
         "pathways": site.pathways,
+        "skill_anchors": anchors,
     }
     qr = QrCodes()
     by_achievement: dict[str, list[Issued]] = {}
@@ -326,6 +526,7 @@ def add_pages(
         "index.html",
         primary,
         credential_count=len(issued),
+        skills_index=skills_index(site.achievements, anchors),
         og=OpenGraph(
             title=config.title,
             description=shorten(config.description or config.title),
@@ -349,6 +550,16 @@ def add_pages(
             issuer,
             issuer=issuer,
             did=urls.did(issuer.slug),
+            endorsements=[
+                ShownEndorsement(e) for e in endorsements_of(shown, urls.did(issuer.slug))
+            ],
+            endorsements_given=[
+                e
+                for e in endorsed
+                if e.endorser.slug == issuer.slug
+                and not e.endorsement.withdrawn
+                and e.endorsement.target_kind not in ("award", "url")
+            ],
             issuer_achievements=[
                 a for _, a in sorted(site.achievements.items()) if a.issuer == issuer.slug
             ],
@@ -373,6 +584,11 @@ def add_pages(
             pathway=site.pathways.get(achievement.slug),
             within=duration_text(p.within) if (p := site.pathways.get(achievement.slug)) else "",
             counts_towards=counts_towards(site, achievement.slug),
+            skills=skill_groups(achievement, anchors, site.achievements),
+            endorsements=[
+                ShownEndorsement(e)
+                for e in endorsements_of(shown, urls.url(urls.achievement_path(achievement.slug)))
+            ],
             holders=by_achievement.get(achievement.slug, []),
             og=OpenGraph(
                 title=f"{achievement.name} · {issuer.name}",
@@ -418,8 +634,29 @@ def add_pages(
                 qr,
                 ob2=config.ob2 and config.ob2_baked and not private,  # none for private
                 key_withdrawn=(keys_withdrawn or {}).get(issuer.slug),
+                anchors=anchors,
+                endorsed=shown,
             ),
             noindex=config.noindex and item.award.visibility != "public",
+        )
+    for one in endorsed:
+        path = urls.endorsement_path(one.token, "html")
+        page(
+            "endorsement.html",
+            path,
+            one.endorser,
+            endorsed=one,
+            endorsement=one.endorsement,
+            endorser=one.endorser,
+            document=one.document,
+            state=one.state,
+            status_reason=one.endorsement.status_reason if config.status.publish_reasons else None,
+            files={"json": urls.endorsement_path(one.token)},
+            og=OpenGraph(
+                title=f"{one.endorser.name} endorses {one.target_name}",
+                description=shorten(one.endorsement.comment),
+                url=urls.url(path),
+            ),
         )
     for record in records or []:
         primary_issuer = site.issuers[site.primary_issuer]
@@ -522,6 +759,8 @@ def credential_context(
     *,
     ob2: bool = False,
     key_withdrawn: dt.datetime | None = None,
+    anchors: dict[str, str] | None = None,
+    endorsed: list[AnyEndorsement] | None = None,
 ) -> dict[str, Any]:
     """The credential page's variables (docs/themes.md "credential.html"); `ob2`: the OB 2.0
     baked images are published."""
@@ -566,6 +805,9 @@ def credential_context(
         "dates": dates,
         "status_reason": award.status_reason if publish_reasons else None,
         "fields": result_fields(document),
+        "results": assessed_results(document),
+        "endorsements": credential_endorsements(document, endorsed or []),
+        "skills": skill_groups(achievement, anchors or skill_anchors([achievement])),
         "files": {
             "json": urls.credential_path(token, "json"),
             "png": urls.credential_path(token, "png"),

@@ -45,7 +45,8 @@ function writeReports(work) {
   });
   run(example, ['-o', join(work, 'private.html')]);
   run(example, ['--public', '-o', join(work, 'public.html')]);
-  // A bigger site: 1,000 awards in 12 cohort files over 14 months (bench/report_bench.py).
+  // A bigger site: 1,000 awards in 12 cohort files over 14 months, and a pathway cohort of 100
+  // learners in three pathways: three funnel charts (bench/report_bench.py).
   const big = join(work, 'big');
   execFileSync(PYTHON, [join(REPO, 'bench', 'report_bench.py'), '-n', '1000', '--site', big], {
     stdio: ['ignore', 'ignore', 'inherit'],

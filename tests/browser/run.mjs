@@ -138,6 +138,19 @@ async function verification(page) {
   return page.getAttribute('[data-verification]', 'data-verification');
 }
 
+/** Each endorsement block's outcome ([data-endorsement-check]) once the page has checked them all. */
+async function endorsementChecks(page) {
+  await page.waitForFunction(() => window.credsiteEndorsements, null, { timeout: VERIFY_TIMEOUT });
+  return page.evaluate(async () => {
+    await window.credsiteEndorsements;
+    return [...document.querySelectorAll('[data-endorsement]')].map((b) => ({
+      state: b.getAttribute('data-endorsement-check'),
+      claimed: b.getAttribute('data-endorsement-state'),
+      text: b.querySelector('[data-endorsement-result]').textContent,
+    }));
+  });
+}
+
 async function checksText(page) {
   return page.$$eval('.verification-checks li', (items) => items.map((li) => `${li.className}: ${li.textContent}`));
 }
@@ -302,6 +315,17 @@ test('a field value edited only in the page fails, naming the field', async () =
   await expectFailed(`tampered/credentials/${tampered.field}.html`, /“[^”]+” field as “a value that was never signed” but the signed credential says “[^”]+”/);
 });
 
+test('an assessed result is shown and checked; its level edited only in the page fails, naming it', async () => {
+  const token = tampered.result;
+  const page = await newPage();
+  await page.goto(`${base}/site/credentials/${token}.html`);
+  assertEqual(await verification(page), 'verified', 'the untouched page');
+  const level = await page.textContent('#results-heading + dl [data-vc$=".achievedLevel.name"]');
+  assert(level && level.trim(), 'the achieved level is shown');
+  await close(page);
+  await expectFailed(`tampered/credentials/${token}.html`, /“Peer review” result level as “Exemplary beyond words” but the signed credential says/);
+});
+
 test('a date edited only in the page fails', async () => {
   await expectFailed(`tampered/credentials/${tampered.date}.html`, /issue date as .* but the signed credential says/);
 });
@@ -327,14 +351,18 @@ test('a changed detached proof of the status list fails the credential', async (
 });
 
 test('a verified page says it compared what it shows, and the wallet link carries the hosted JSON', async () => {
-  const token = tokenWith('active');
+  const withLink = Object.keys(states).sort().find((t) => states[t] === 'active' &&
+    /data-vc-embedded="lcw"/.test(readFileSync(join(sitePath, 'credentials', `${t}.html`), 'utf8')));
+  const token = withLink || tokenWith('active');
   const page = await newPage();
   await page.goto(`${base}/site/credentials/${token}.html`);
   assertEqual(await verification(page), 'verified', 'verification result');
   const checks = await checksText(page);
   assert(checks.some((c) => /check-ok: .*values this page shows as the credential .* are the signed ones/.test(c)), `the page check is listed: ${checks.join(' | ')}`);
   assert(checks.some((c) => /eddsa-rdfc-2022 proof \(what wallets check\) names the same key/.test(c)), 'the proof set check is listed');
-  const link = await page.getAttribute('[data-vc-embedded="lcw"]', 'href');
+  // (a credential longer than the 8,000-character link, e.g. one that embeds endorsements, has none)
+  const button = await page.$('[data-vc-embedded="lcw"]');
+  const link = button && await button.getAttribute('href');
   if (link) {
     assert(link.startsWith('https://lcw.app/request?request='), `the verified page made the wallet link: ${link.slice(0, 60)}`);
     const hosted = JSON.parse(readFileSync(join(sitePath, 'credentials', `${token}.json`), 'utf8'));
@@ -489,7 +517,9 @@ test('keyboard: the skip link comes first, shows on focus and moves to the conte
 test('every page type fits a 360px (and 320px) wide phone without sideways scrolling', async () => {
   // Measured once the page has settled: a credential page after its verification has filled in
   // the result and the list of checks (opened), since those change the side column's content.
-  const paths = ['index.html', issuerPath, achievementPath, '404.html', 'credentials/no-such-credential.html'];
+  const paths = ['index.html', issuerPath, achievementPath, '404.html', 'credentials/no-such-credential.html',
+    'issuers/northbridge.html', 'achievements/faculty-coordinator.html', `endorsements/${endorsed.achievement}.html`,
+    `endorsements/${endorsed.withdrawn}.html`, `credentials/${endorsed.credential}.html`];
   if (recordPath) paths.push(recordPath);
   for (const state of ['active', 'revoked', 'suspended', 'expired']) {
     if (Object.values(states).includes(state)) paths.push(`credentials/${tokenWith(state)}.html`);
@@ -667,6 +697,82 @@ test('print view: a learner record prints on one A4 and one Letter page, with it
   await close(page);
 });
 
+test('the home page filters the achievements by skill; the skills list and achievement pages link by anchor', async () => {
+  const page = await newPage({ viewport: { width: 320, height: 740 } });
+  await page.goto(`${base}/site/index.html`);
+  assert(await page.isVisible('[data-skill-filter] select'), 'the skill filter is shown with JavaScript');
+  const total = await page.$$eval('[data-skills]', (cards) => cards.length);
+  const option = await page.$eval('#skill-filter option[value^="skill-demonstrate-intercultural"]', (o) => o.value);
+  await page.selectOption('#skill-filter', option);
+  const shown = await page.$$eval('[data-skills]', (cards) => cards.filter((c) => !c.hidden).map((c) => c.querySelector('h3').textContent.trim()));
+  assertEqual(shown.join(', '), 'Exchange Participant, Faculty Coordinator', 'cards shown for the skill');
+  assert(/2 of \d+ achievements evidence/.test(await page.textContent('.skill-filter-status')), 'the count is announced');
+  await axe(page, 'index with a skill chosen at 320px');
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert(wide <= 320, `the filtered home page is ${wide}px wide at 320px`);
+  await page.selectOption('#skill-filter', '');
+  assertEqual(await page.$$eval('[data-skills]', (cards) => cards.filter((c) => !c.hidden).length), total, 'every card back');
+  // the achievement page groups skills by framework and links each to the home page's list
+  await page.goto(`${base}/site/achievements/faculty-coordinator.html`);
+  const frameworks = await page.$$eval('.skill-framework', (hs) => hs.map((h) => h.textContent.trim()));
+  assertEqual(frameworks.join(', '), 'ESCO, O*NET-SOC', 'framework headings');
+  assert(await page.evaluate(() => document.documentElement.scrollWidth) <= 320, 'the achievement page fits 320px');
+  await axe(page, 'achievement with skills at 320px');
+  await page.click('a.skill-more[href$="#skill-demonstrate-intercultural-competence"]');
+  await page.waitForURL(/index\.html#skill-demonstrate-intercultural-competence$/);
+  assert(await page.isVisible('#skill-demonstrate-intercultural-competence'), 'the skill is listed on the home page');
+  await close(page);
+});
+
+test('endorsements are checked in the browser on every page that shows them, and on their own pages', async () => {
+  const page = await newPage();
+  const expected = [
+    ['achievements/faculty-coordinator.html', 'verified'],
+    ['achievements/peer-mentor.html', 'withdrawn'],
+    ['issuers/northbridge.html', 'verified'],
+    [`credentials/${endorsed.credential}.html`, 'verified,verified'],
+  ];
+  for (const [path, states] of expected) {
+    await page.goto(`${base}/site/${path}`);
+    const found = await endorsementChecks(page);
+    assertEqual(found.map((b) => b.state).join(), states, `endorsements on ${path} (${found.map((b) => b.text).join(' | ')})`);
+    assertEqual(page.errors.join('\n'), '', `no script errors on ${path}`);
+    await axe(page, `${path} with its endorsements checked`);
+  }
+  // one received from another site: shown, and said to be checked when the site was built
+  await page.goto(`${base}/site/achievements/exchange-participant.html`);
+  assert(/From outside this site/.test(await page.textContent('[data-endorsement-received]')), 'the received endorsement is shown');
+  // the credential page itself still verifies, its embedded endorsements compared as signed values
+  await page.goto(`${base}/site/credentials/${endorsed.credential}.html`);
+  assertEqual(await verification(page), 'verified', 'the credential that embeds endorsements');
+  // each endorsement's own page: verified, or withdrawn (its endorser's list has the bit set)
+  for (const [token, status, headline] of [[endorsed.achievement, 'verified', 'Verified'], [endorsed.withdrawn, 'revoked', 'Withdrawn']]) {
+    await page.goto(`${base}/site/endorsements/${token}.html`);
+    assertEqual(await verification(page), status, `endorsements/${token}.html`);
+    assertEqual((await page.textContent('.verification-label')).trim(), headline, 'headline');
+    await axe(page, `endorsement page (${status})`);
+  }
+  await close(page);
+});
+
+test('a changed endorsement, or a changed endorsement on a page, fails where it is shown', async () => {
+  const page = await newPage();
+  // the hosted endorsement edited: its page and every block that shows it fail
+  await page.goto(`${base}/tampered-endorsement/endorsements/${endorsed.achievement}.html`);
+  assertEqual(await verification(page), 'failed', 'the changed endorsement\'s own page');
+  await page.goto(`${base}/tampered-endorsement/achievements/faculty-coordinator.html`);
+  const blocks = await endorsementChecks(page);
+  assertEqual(blocks[0].state, 'failed', `the achievement page's block: ${blocks[0].text}`);
+  // the statement edited only in a page
+  await page.goto(`${base}/tampered-endorsement/issuers/northbridge.html`);
+  const edited = await endorsementChecks(page);
+  assertEqual(edited[0].state, 'failed', 'the issuer page block');
+  assert(/endorsement’s statement as .* but the signed endorsement says/.test(edited[0].text), edited[0].text);
+  // the copy a credential embeds, edited in the page: the credential's own check names it
+  await expectFailed(`tampered-endorsement/credentials/${endorsed.credential}.html`, /endorsement by Harbour Polytechnic \(its statement\)/);
+  await close(page);
+});
+
 test('no request leaves the site while pages load and verify', async () => {
   assertEqual(outside.join(', '), '', 'requests to other hosts');
 });
@@ -677,6 +783,7 @@ let achievementPath;
 let issuerPath;
 let recordPath;
 let tamperedRecord;
+let endorsed;
 let sitePath;
 let siteUrl;
 let tampered;
@@ -724,7 +831,9 @@ async function main() {
       writeFileSync(file, changed);
     };
     const FIELD = /(<dd data-vc="credentialSubject\.result\.0\.value">)[^<]*/;
+    const RESULT_LEVEL = /(<span data-vc="credentialSubject\.result\.\d+\.achievedLevel\.name">)[^<]*/;
     tampered = {
+      result: pick('result', (h) => RESULT_LEVEL.test(h)),  // first: few credentials have one
       json: pick('json'),
       html: pick('html'),
       field: pick('field', (h) => FIELD.test(h)),
@@ -738,6 +847,7 @@ async function main() {
     editJson(`credentials/${tampered.json}.json`, (doc) => { doc.credentialSubject.achievement.name += ' (with honours)'; });
     editHtml(tampered.html, /(data-vc="credentialSubject\.name">)[^<]*/, '$1Someone Else');
     editHtml(tampered.field, FIELD, '$1a value that was never signed');
+    editHtml(tampered.result, RESULT_LEVEL, '$1Exemplary beyond words');
     // the shown date and its machine-readable twin, moved a year earlier
     editHtml(tampered.date, /(<time datetime=")(\d{4})(-[^"]*" data-vc="validFrom" data-vc-format="date">[^<]*?)(\d{4})</,
       (_, a, y1, b, y2) => `${a}${Number(y1) - 1}${b}${Number(y2) - 1}<`);
@@ -774,7 +884,34 @@ async function main() {
       writeFileSync(pageFile, after);
     }
 
-    server = await serve({ '/site/': site, '/tampered/': copy, '/tampered-list/': listCopy });
+
+    // Endorsements: the tokens of the one of an achievement, the withdrawn one, and a credential
+    // that embeds two (its achievement's and its own); a copy with the first one's hosted JSON
+    // changed, and the statement changed in the issuer page and in that credential's page.
+    const endorsementFiles = readdirSync(join(site, 'endorsements')).filter((n) => n.endsWith('.json'));
+    const endorsementOf = (test) => endorsementFiles.map((n) => [n.slice(0, -5), JSON.parse(readFileSync(join(site, 'endorsements', n), 'utf8'))])
+      .find(([, doc]) => test(doc));
+    endorsed = {
+      achievement: endorsementOf((doc) => doc.credentialSubject.id.endsWith('achievements/faculty-coordinator.json'))[0],
+      withdrawn: endorsementOf((doc) => doc.credentialSubject.id.endsWith('achievements/peer-mentor.json'))[0],
+      // (the example's own base URL ends in /credentials/: the credential is the last segment)
+      credential: endorsementOf((doc) => /\/credentials\/[a-z2-7]+\.json$/.test(doc.credentialSubject.id))[1].credentialSubject.id.replace(/^.*\/|\.json$/g, ''),
+    };
+    const endorsementCopy = join(work, 'tampered-endorsement');
+    cpSync(site, endorsementCopy, { recursive: true });
+    const endorsementFile = join(endorsementCopy, 'endorsements', `${endorsed.achievement}.json`);
+    const changed = JSON.parse(readFileSync(endorsementFile, 'utf8'));
+    changed.credentialSubject.endorsementComment += ' And we would hire them all.';
+    writeFileSync(endorsementFile, JSON.stringify(changed, null, 2));
+    for (const rel of ['issuers/northbridge.html', `credentials/${endorsed.credential}.html`]) {
+      const file = join(endorsementCopy, rel);
+      const html = readFileSync(file, 'utf8');
+      const edited = html.replace(/(class="markdown endorsement-comment"[^>]*>\s*<p>)/, '$1Unreservedly: ');
+      assert(edited !== html, `${rel} shows an endorsement statement`);
+      writeFileSync(file, edited);
+    }
+
+    server = await serve({ '/site/': site, '/tampered/': copy, '/tampered-list/': listCopy, '/tampered-endorsement/': endorsementCopy });
     base = `http://127.0.0.1:${server.address().port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -211,7 +211,16 @@ def test_example_site_credentials_and_status_lists() -> None:
     # two @context lists, each compiled with placeholders, then with proofPurpose pinned
     shapes = {jsonld._shape(without_proof(doc))[0] for doc in documents}
     assert len(shapes) < len(documents)
-    assert stats["compiled"] == len(shapes) + 2 * 2
+    # A shape that embeds signed endorsements is compiled twice: its endorsements' own proofs
+    # name did:web verification methods, IRIs expansion could change, so the second compile pins
+    # them (the same endorser's key for every credential of the shape).
+    endorsed = {
+        jsonld._shape(without_proof(doc))[0]
+        for doc in documents
+        if "endorsement" in doc
+        or "endorsement" in doc.get("credentialSubject", {}).get("achievement", {})
+    }
+    assert stats["compiled"] == len(shapes) + len(endorsed) + 2 * 2
 
 
 def test_example_site_proofs_verify_and_sign_alike(monkeypatch: pytest.MonkeyPatch) -> None:

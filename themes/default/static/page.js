@@ -53,6 +53,32 @@
     button.addEventListener('click', function () { window.print(); });
   });
 
+  // The index page's skill filter: shows only the achievement cards aligned to the chosen skill
+  // (each card lists its skills' anchors in data-skills). Without JavaScript the filter stays
+  // hidden and the "Skills" section below lists the achievements of every skill instead.
+  each('[data-skill-filter]', function (box) {
+    var select = box.querySelector('select');
+    var status = box.querySelector('[role="status"]');
+    var cards = document.querySelectorAll('[data-skills]');
+    if (!select || !cards.length) return;
+    box.hidden = false;
+    select.addEventListener('change', function () {
+      var skill = select.value;
+      var shown = 0;
+      Array.prototype.forEach.call(cards, function (card) {
+        var match = !skill || (' ' + card.getAttribute('data-skills') + ' ').indexOf(' ' + skill + ' ') >= 0;
+        card.hidden = !match;
+        if (match) shown++;
+      });
+      if (status) {
+        var name = select.options[select.selectedIndex].text;
+        status.textContent = skill
+          ? shown + ' of ' + cards.length + ' achievements evidence \u201c' + name + '\u201d.'
+          : 'All ' + cards.length + ' achievements are shown.';
+      }
+    });
+  });
+
   // verify.js uses modern JavaScript; where it could not even start, say so instead of
   // leaving "Checking…" on screen for ever.
   window.addEventListener('load', function () {

@@ -522,6 +522,7 @@
     failed: 'Not verified',
     unsupported: 'Could not check here'
   };
+  var ENDORSEMENT_HEADLINES = { revoked: 'Withdrawn' };
   var ICONS = { verified: '\u2713', revoked: '\u2715', suspended: '\u2715', failed: '\u2715', expired: '!', 'not-yet-valid': '!', unsupported: '?' };
 
   var MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
@@ -564,7 +565,9 @@
     'issuer.url': 'issuer\u2019s web address',
     validFrom: 'issue date',
     validUntil: 'expiry date',
-    id: 'credential\u2019s address'
+    id: 'credential\u2019s address',
+    'credentialSubject.endorsementComment': 'endorsement\u2019s statement',
+    'credentialSubject.id': 'endorsed achievement, issuer or credential'
   };
 
   /** "MasterDegree" -> "Master degree", as the page's type_label does. */
@@ -665,7 +668,16 @@
     var result = /^credentialSubject\.result\.([0-9]+)\./.exec(path);
     if (result) {
       var label = resolvePath(doc, 'credentialSubject.result.' + result[1] + '.resultDescription.name');
-      return (typeof label === 'string' ? '\u201c' + label + '\u201d' : 'result ' + result[1]) + ' field';
+      var described = resolvePath(doc, 'credentialSubject.result.' + result[1] + '.resultDescription');
+      // per-recipient fields are results too (#field-...); declared results are the assessed ones
+      var kind = typeof described === 'string' && described.indexOf('#field-') >= 0 ? ' field' : ' result';
+      var what = /\.(achievedLevel|requiredLevel)\./.test(path) ? ' level' : /\.status$/.test(path) ? ' status' : '';
+      return (typeof label === 'string' ? '\u201c' + label + '\u201d' : 'result ' + result[1]) + kind + what;
+    }
+    if (/(^|\.)endorsement\.[0-9]+\./.test(path)) {
+      var endorser = resolvePath(doc, path.replace(/(endorsement\.[0-9]+)\..*$/, '$1.issuer.name'));
+      return 'endorsement' + (typeof endorser === 'string' ? ' by ' + endorser : '') +
+        (/endorsementComment$/.test(path) ? ' (its statement)' : /issuer\.name$/.test(path) ? ' (its endorser\u2019s name)' : '');
     }
     if (/^evidence\./.test(path)) return 'evidence';
     if (/alignment\./.test(path)) return 'skill';
@@ -758,12 +770,33 @@
 
   /** The signed values a page marked data-check-page="all" must show somewhere. */
   function requiredPaths(cred) {
+    if (asList(cred.type).indexOf('EndorsementCredential') >= 0) {
+      // an endorsement's page: who says it, when, about what, and what they say
+      var said = ['issuer.name', 'validFrom', 'credentialSubject.id'];
+      if (resolvePath(cred, 'credentialSubject.endorsementComment') !== undefined) said.push('credentialSubject.endorsementComment');
+      return said;
+    }
     var paths = ['credentialSubject.name', 'credentialSubject.achievement.name', 'validFrom'];
+    // every endorsement the credential embeds (of its achievement, of itself): who, and what they say
+    [['credentialSubject.achievement.endorsement', resolvePath(cred, 'credentialSubject.achievement.endorsement')],
+      ['endorsement', cred.endorsement]].forEach(function (pair) {
+      asList(pair[1]).forEach(function (e, i) {
+        paths.push(pair[0] + '.' + i + '.issuer.name');
+        if (e && e.credentialSubject && e.credentialSubject.endorsementComment !== undefined) {
+          paths.push(pair[0] + '.' + i + '.credentialSubject.endorsementComment');
+        }
+      });
+    });
     ['issuer.name', 'validUntil', 'credentialSubject.role', 'credentialSubject.narrative',
       'credentialSubject.achievement.description', 'credentialSubject.achievement.criteria.narrative'
     ].forEach(function (p) { if (resolvePath(cred, p) !== undefined) paths.push(p); });
+    // every result: its label, and whichever of its value, achieved level and status it has
     asList(resolvePath(cred, 'credentialSubject.result')).forEach(function (r, i) {
-      paths.push('credentialSubject.result.' + i + '.value', 'credentialSubject.result.' + i + '.resultDescription.name');
+      var at = 'credentialSubject.result.' + i + '.';
+      paths.push(at + 'resultDescription.name');
+      if (r && r.value !== undefined) paths.push(at + 'value');
+      if (r && r.achievedLevel !== undefined) paths.push(at + 'achievedLevel.name');
+      if (r && r.status !== undefined) paths.push(at + 'status');
     });
     asList(resolvePath(cred, 'credentialSubject.achievement.alignment')).forEach(function (a, i) {
       paths.push('credentialSubject.achievement.alignment.' + i + '.targetName');
@@ -889,6 +922,10 @@
     }
   }
 
+  function isEndorsement(cred) {
+    return !!cred && asList(cred.type).indexOf('EndorsementCredential') >= 0;
+  }
+
   function describe(result) {
     var cred = result.credential || {};
     var issuerName = (cred.issuer && cred.issuer.name) || issuerId(cred) || 'the issuer';
@@ -906,6 +943,15 @@
           return 'The signature is genuine, but the record or a credential in it is only valid from a later date.';
         case 'failed':
           return 'Do not rely on this record: ' + (firstFailure ? firstFailure.message : 'a check failed') + '.';
+      }
+    }
+    if (isEndorsement(cred)) {
+      switch (result.status) {
+        case 'verified':
+          return 'Signed by ' + issuerName + ' with its own key and unchanged since ' +
+            formatDate(cred.validFrom) + '. Not withdrawn.';
+        case 'revoked':
+          return 'The signature is genuine, but ' + issuerName + ' has withdrawn this endorsement.';
       }
     }
     switch (result.status) {
@@ -933,8 +979,9 @@
     var label = el.querySelector('.verification-label');
     var icon = el.querySelector('.verification-icon');
     var detailEl = el.querySelector('.verification-detail');
+    var headlines = el.getAttribute('data-kind') === 'endorsement' ? ENDORSEMENT_HEADLINES : HEADLINES;
     if (icon) icon.textContent = ICONS[status] || '';
-    if (label) label.textContent = HEADLINES[status] || status;
+    if (label) label.textContent = headlines[status] || HEADLINES[status] || status;
     if (detailEl) {
       detailEl.textContent = '';
       if (Array.isArray(detail)) detail.forEach(function (part) { detailEl.appendChild(part); });
@@ -1005,6 +1052,72 @@
     }
   }
 
+  // -- endorsements shown on a page -------------------------------------------------------------
+
+  /**
+   * Check one endorsement a page shows (<li data-endorsement="endorsements/TOKEN.json">): its
+   * hosted JSON is verified like a credential (the detached eddsa-jcs-2022 proof with the
+   * endorser's key from its own DID document, the proof set naming that key, the endorser's status
+   * list, the dates); the state the page gives it (data-endorsement-state: active or withdrawn) must
+   * be what the endorser's list says; every element marked data-ve="PATH" must show the value at
+   * PATH in it; and on a credential page (data-endorsement-in, data-endorsement-at) the copy the
+   * credential embeds must be exactly the hosted one. The outcome goes to data-endorsement-check:
+   * verified, withdrawn, expired, not-yet-valid, failed or unsupported.
+   */
+  async function checkEndorsement(block) {
+    var out = block.querySelector('[data-endorsement-result]');
+    var rootUrl = new URL(block.getAttribute('data-root') || './', location.href).href;
+    var path = block.getAttribute('data-endorsement');
+    var state;
+    var message;
+    try {
+      await checkSupport();
+      var result = await verifyCredential(rootUrl + path, path, rootUrl, Date.now());
+      var cred = result.credential;
+      var problems = result.checks.filter(function (c) { return !c.ok && !c.outcome; }).map(function (c) { return c.message; });
+      var withdrawn = result.checks.some(function (c) { return c.outcome === 'revoked'; });
+      var claimed = block.getAttribute('data-endorsement-state') || 'active';
+      if (!problems.length && cred) {
+        if (claimed === 'withdrawn' && !withdrawn) problems.push('this page says it was withdrawn, but the endorser\u2019s signed status list says it was not');
+        if (claimed !== 'withdrawn' && withdrawn) problems.push('the endorser has withdrawn it (its signed status list says so), but this page shows it as current');
+        Array.prototype.forEach.call(block.querySelectorAll('[data-ve]'), function (node) {
+          var at = node.getAttribute('data-ve');
+          var r = shows(node, resolvePath(cred, at), node.getAttribute('data-ve-format') || '');
+          if (!r.ok) problems.push('this page shows the ' + (PATH_NAMES[at] || at).replace('issuer\u2019s', 'endorser\u2019s') + ' as ' + quoteText(r.shown) + ' but the signed endorsement says ' + quoteText(r.expected));
+        });
+        var inPath = block.getAttribute('data-endorsement-in');
+        if (inPath) {
+          var response = await fetch(rootUrl + inPath, { cache: 'no-cache', credentials: 'omit' });
+          var outer = response.ok ? await response.json() : null;
+          var copy = outer ? resolvePath(outer, block.getAttribute('data-endorsement-at')) : undefined;
+          if (!copy || jcs(copy) !== jcs(cred)) problems.push('the copy this credential embeds is not the endorsement its endorser signed');
+        }
+      }
+      var endorser = (cred && cred.issuer && cred.issuer.name) || 'the endorser';
+      if (problems.length) {
+        state = 'failed';
+        message = 'Not verified: ' + problems[0] + '.';
+      } else if (withdrawn) {
+        state = 'withdrawn';
+        message = 'Checked in your browser: ' + endorser + ' signed it with its own key, and has withdrawn it.';
+      } else if (result.status === 'verified') {
+        state = 'verified';
+        message = 'Checked in your browser: signed by ' + endorser + ' with its own key, unchanged, not withdrawn.';
+      } else {
+        state = result.status;
+        message = 'Checked in your browser: signed by ' + endorser + ', but ' + (state === 'expired' ? 'it has expired.' : 'it is not valid yet.');
+      }
+    } catch (e) {
+      state = e instanceof Unsupported ? 'unsupported' : 'failed';
+      message = e instanceof Unsupported
+        ? 'Could not be checked in this browser (' + e.message + '); the link below leads to the signed endorsement.'
+        : 'Not verified: the check stopped with an error: ' + (e && e.message) + '.';
+    }
+    block.setAttribute('data-endorsement-check', state);
+    if (out) out.textContent = message;
+    return state;
+  }
+
   // For tests and other scripts: the pure parts, and the verifier itself.
   window.credsiteVerify = {
     jcs: jcs,
@@ -1014,6 +1127,7 @@
     didDocumentUrl: didDocumentUrl,
     verifyJcsProof: verifyJcsProof,
     verifyCredential: verifyCredential,
+    checkEndorsement: checkEndorsement,
     detachedProofUrl: detachedProofUrl,
     resolvePath: resolvePath,
     markdownWords: markdownWords,
@@ -1028,5 +1142,9 @@
   var el = document.querySelector('[data-verification][data-credential]');
   if (el) {
     window.credsiteVerification = run(el);
+  }
+  var endorsements = document.querySelectorAll('[data-endorsement]');
+  if (endorsements.length) {
+    window.credsiteEndorsements = Promise.all(Array.prototype.map.call(endorsements, checkEndorsement));
   }
 })();
