@@ -53,6 +53,8 @@ from credsite.website import hosting, output, pages, secrets
 
 Progress = Callable[[str, int, int], None]
 CACHE_DIR = ".credsite-cache"
+SIGN_BATCH = 5_000
+"""Credentials made and signed together (a batch's documents are dropped once it is signed)."""
 SAID = "said.json"
 """In the cache folder: the `once` warnings the last build said (only a cache: never output)."""
 
@@ -216,19 +218,29 @@ def build(
     endorsing = embedded(endorsed, received)
     fields = ob3.result_fields(site.awards)
     captions = pages.captions(config)
-    unsigned = {
-        a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, fields, endorsing, captions)
-        for a in site.awards
-    }
-    signed, result.signed = sign_credentials(site, unsigned, entries, keys, urls, proofs, report)
+    # A batch at a time, each signed credential kept as its JSON bytes: never every credential
+    # in memory as objects at once.
+    signed: dict[str, tuple[bytes, dict[str, Any]]] = {}
+    for start in range(0, len(site.awards), SIGN_BATCH):
+        batch = site.awards[start : start + SIGN_BATCH]
+        unsigned = {
+            a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, fields, endorsing, captions)
+            for a in batch
+        }
+        documents, count = sign_credentials(site, unsigned, entries, keys, urls, proofs, report,
+                                            awards=batch, done_before=start)  # fmt: skip
+        result.signed += count
+        for key, (document, detached) in documents.items():
+            signed[key] = (json_bytes(document), detached)
+        del unsigned, documents
     result.signed += signed_endorsements
     issued = _issued(site, entries, signed, now, result)
+    del signed
     learner_records, records_signed = clr.build_records(
         site, issued, lock, keys, urls, proofs, report
     )
     result.signed += records_signed
     result.records = len(learner_records)
-    del unsigned, signed  # kept as JSON bytes in `issued` from here: far less memory
 
     # 3. Every published file, streamed to the staging folder beside the output folder (an
     #    unchanged file is kept from the site in place, see website/output.py), then last checks.
@@ -585,7 +597,7 @@ def _load_content(root: Path, output_dir: str | None) -> tuple[site_config.SiteC
 def _issued(
     site: model.Site,
     entries: dict[str, AwardEntry],
-    signed: dict[str, tuple[dict[str, Any], dict[str, Any]]],
+    signed: dict[str, tuple[bytes, dict[str, Any]]],
     now: dt.datetime,
     result: BuildResult,
 ) -> list[Issued]:
@@ -603,10 +615,8 @@ def _issued(
         state = award.status
         if state == "active" and dates.valid_until is not None and dates.valid_until <= now:
             state = "expired"
-        doc, detached = signed[award.key]
-        issued.append(
-            Issued(award, entries[award.key], json_bytes(doc), dates, state, detached)
-        )
+        credential_json, detached = signed[award.key]
+        issued.append(Issued(award, entries[award.key], credential_json, dates, state, detached))
         result.states[state] = result.states.get(state, 0) + 1
         # Only a date the award gives: one from the mint time (a moment ago, truncated to the
         # second) is not in the future, however the second ticked over while this build ran.

@@ -67,13 +67,21 @@ class Record:
     entry: ClrEntry
     credentials: list[Issued]
     """The credentials it holds, in its order (oldest first)."""
-    document: dict[str, Any]
     json_bytes: bytes
+    """The signed record as published (``records/TOKEN.json``)."""
     detached_proof: dict[str, Any]
 
     @property
     def token(self) -> str:
         return self.entry.credential
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The signed record, read from `json_bytes` each time it is asked for: a site of many
+        thousands of recipients does not keep every record (and the credentials nested in it)
+        in memory as objects."""
+        document: dict[str, Any] = json.loads(self.json_bytes)
+        return document
 
 
 def included(item: Issued) -> bool:
@@ -148,6 +156,10 @@ def digest(document: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+SIGN_BATCH = 5_000
+"""Records signed together: each batch's unsigned documents are dropped once it is signed."""
+
+
 def build_records(
     site: Site,
     issued: list[Issued],
@@ -167,9 +179,28 @@ def build_records(
     issuer = site.primary_issuer
     key = keys[issuer].key
     vm = verification_method(issuer, key.public_key_multibase, urls)
-    unsigned: dict[str, tuple[str, ClrEntry, list[Issued], dict[str, Any]]] = {}
-    signed: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    made: dict[str, Record | None] = {}
+    """Every record, in the order of the recipients' emails (None: not signed yet)."""
+    pending: dict[str, tuple[str, ClrEntry, list[Issued], dict[str, Any]]] = {}
     jobs: list[SignJob] = []
+    signed_now = 0
+    done = 0
+    total = len(by_email)
+
+    def sign_pending() -> None:
+        """Sign the records waiting (in worker processes), then keep only their JSON bytes."""
+        nonlocal signed_now, done
+        for recipient, (document, detached) in parallel_map(
+            sign_job, jobs, threshold=PARALLEL_THRESHOLD
+        ):
+            name, entry, items, doc = pending.pop(recipient)
+            cache.put(doc, vm, doc["validFrom"], {"proof": document["proof"], "detached": detached})
+            made[recipient] = Record(name, entry, items, json_bytes(document), detached)
+            signed_now += 1
+            done += 1
+            report("records", done, total)
+        jobs.clear()
+
     for email in sorted(by_email):
         items = sorted(by_email[email], key=lambda i: _order(i, site))
         name = items[-1].award.name
@@ -177,28 +208,22 @@ def build_records(
         entry = lock.clr(recipient, name)
         doc = unsigned_record(name, email, entry, items, site, urls)
         doc["validFrom"] = lock.clr_updated(recipient, digest(doc), name)
-        unsigned[recipient] = (name, entry, items, doc)
         created = doc["validFrom"]
         cached = cache.get(doc, vm, created)
         if isinstance(cached, dict) and "proof" in cached and "detached" in cached:
-            signed[recipient] = ({**doc, "proof": cached["proof"]}, cached["detached"])
-        else:
-            jobs.append((recipient, doc, key.secret_multibase(), vm, created))
-    total = len(unsigned)
-    done = total - len(jobs)
+            document = {**doc, "proof": cached["proof"]}
+            made[recipient] = Record(name, entry, items, json_bytes(document), cached["detached"])
+            done += 1
+            continue
+        made[recipient] = None
+        pending[recipient] = (name, entry, items, doc)
+        jobs.append((recipient, doc, key.secret_multibase(), vm, created))
+        if len(jobs) >= SIGN_BATCH:
+            sign_pending()  # a batch at a time: never every unsigned record in memory at once
     report("records", done, total)
-    for recipient, pair in parallel_map(sign_job, jobs, threshold=PARALLEL_THRESHOLD):
-        signed[recipient] = pair
-        done += 1
-        report("records", done, total)
-    for recipient, doc, _secret, job_vm, created in jobs:
-        document, detached = signed[recipient]
-        cache.put(doc, job_vm, created, {"proof": document["proof"], "detached": detached})
-    records = []
-    for recipient, (name, entry, items, _doc) in unsigned.items():
-        document, detached = signed[recipient]
-        records.append(Record(name, entry, items, document, json_bytes(document), detached))
-    return records, len(jobs)
+    sign_pending()
+    records = [record for record in made.values() if record is not None]
+    return records, signed_now
 
 
 def updated(record: Record) -> Any:

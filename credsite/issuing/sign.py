@@ -23,7 +23,7 @@ from typing import Any
 
 from credsite import __version__
 from credsite.cache import KeptMap, digest
-from credsite.content.model import Site
+from credsite.content.model import Award, Site
 from credsite.issuing.urls import Urls
 from credsite.pool import parallel_map
 from credsite.state.keyfiles import IssuerKey
@@ -84,12 +84,18 @@ def sign_credentials(
     urls: Urls,
     cache: ProofCache,
     report: Progress,
+    *,
+    awards: list[Award] | None = None,
+    done_before: int = 0,
 ) -> tuple[dict[str, Signed], int]:
     """Every award's credential signed by its issuer's key (`created` = the minting time), with
-    its detached proof, and how many were signed now rather than taken from the cache."""
+    its detached proof, and how many were signed now rather than taken from the cache.
+
+    `awards`: only these (a batch of `site.awards`, after `done_before` others: for progress)."""
     jobs: list[SignJob] = []
     signed: dict[str, Signed] = {}
-    for award in site.awards:
+    awards = site.awards if awards is None else awards
+    for award in awards:
         issuer = site.achievements[award.achievement].issuer
         key = keys[issuer].key
         vm = verification_method(issuer, key.public_key_multibase, urls)
@@ -101,7 +107,7 @@ def sign_credentials(
         else:
             jobs.append((award.key, doc, key.secret_multibase(), vm, created))
     total = len(site.awards)
-    done = total - len(jobs)
+    done = done_before + len(awards) - len(jobs)
     report("sign", done, total)
     for award_key, pair in parallel_map(sign_job, jobs, threshold=PARALLEL_THRESHOLD):
         signed[award_key] = pair

@@ -898,6 +898,7 @@ def counts_towards(
 
 def record_context(record: Record, site: Site, urls: Urls, qr: QrCodes) -> dict[str, Any]:
     """The learner record page's variables (docs/themes.md "record.html")."""
+    document = record.document  # parsed from its JSON bytes once
     rows = []
     for index, item in enumerate(record.credentials):
         achievement = site.achievements[item.award.achievement]
@@ -914,7 +915,7 @@ def record_context(record: Record, site: Site, urls: Urls, qr: QrCodes) -> dict[
             }
         )
     # the signed associations, grouped by pathway: [(index of the first, [indices of each])]
-    links = record.document["credentialSubject"].get("association", [])
+    links = document["credentialSubject"].get("association", [])
     groups: dict[str, list[int]] = {}
     for index, link in enumerate(links):
         groups.setdefault(link["targetId"], []).append(index)
@@ -923,13 +924,13 @@ def record_context(record: Record, site: Site, urls: Urls, qr: QrCodes) -> dict[
     updated = clr.updated(record)
     return {
         "record": record,
-        "credential": record.document,
+        "credential": document,
         "token": token,
         "recipient": record.name,
         "issuer": site.issuers[site.primary_issuer],
         "rows": rows,
         "pathway_groups": [(indices[0], indices) for indices in groups.values()],
-        "names": {a["id"]: a["name"] for a in record.document["credentialSubject"]["achievement"]},
+        "names": {a["id"]: a["name"] for a in document["credentialSubject"]["achievement"]},
         "updated": updated,
         "files": {
             "json": urls.record_path(token, "json"),
