@@ -12,6 +12,8 @@ import hashlib
 import os
 import random
 import shutil
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -109,6 +111,23 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 def output_of(result: Result) -> str:
     """stdout and stderr of a CliRunner result (click 8.2+ keeps them apart)."""
     return result.stdout + result.stderr
+
+def run_fresh(
+    *args: str, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -m credsite ARGS`` in a fresh interpreter, without the developer's keys: what a
+    user's shell runs (no state shared with the test process)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "credsite", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
 
 
 # -- small sites -------------------------------------------------------------------------------------

@@ -5,15 +5,12 @@ errors; pages group skills by framework and the index filters achievements by sk
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import VECTORS, build_site, tree
+from conftest import VECTORS, build_site, run_fresh, tree
 
 from credsite.content import frameworks, yamlsource
 from credsite.errors import Location, Problems
@@ -238,18 +235,6 @@ def test_credential_pages_mark_every_shown_alignment_value_as_signed(example_out
 # -- bad input: a located error, exit 1, nothing written ---------------------------------------------
 
 
-def credsite(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
-    return subprocess.run(
-        [sys.executable, "-m", "credsite", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
 
 def test_an_alignment_that_is_not_a_uri_fails_the_build_and_writes_nothing(make_site) -> None:
     root = make_site()
@@ -261,7 +246,7 @@ def test_an_alignment_that_is_not_a_uri_fails_the_build_and_writes_nothing(make_
         "  - name: Software Developers\n    onet: 15-1252\n",
         encoding="utf-8",
     )
-    result = credsite("build", "-q", cwd=root)
+    result = run_fresh("build", "-q", cwd=root)
     text = result.stdout + result.stderr
     assert result.returncode == 1, text
     assert "error: content/achievements/teamwork.yaml:6:10: 'url' must be an http(s) URL" in text

@@ -31,6 +31,7 @@ from conftest import (
     SITE_YAML,
     TEAMWORK,
     build_site,
+    run_fresh,
     tree,
     write_files,
 )
@@ -45,21 +46,6 @@ FAST = 10.0
 """Seconds a failing build may take, interpreter start included (the issue asks for 1-2 s of
 work; a loaded CI machine gets slack, a hang does not)."""
 
-
-def credsite(
-    *args: str, cwd: Path | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess:
-    """Run ``python -m credsite ARGS`` in a fresh interpreter, without the developer's keys."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
-    return subprocess.run(
-        [sys.executable, "-m", "credsite", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def snapshot(root: Path) -> tuple[dict[str, bytes], bytes]:
@@ -322,7 +308,7 @@ def test_failing_build_is_located_fast_and_changes_nothing(
     before = snapshot(root)
     write_files(root, files)
     started = time.monotonic()
-    result = credsite("build", "-C", str(root), "-q", timeout=60)
+    result = run_fresh("build", "-C", str(root), "-q", timeout=60)
     assert time.monotonic() - started < FAST, "the build must fail fast"
     assert_failed_cleanly(root, result, expected, before)
 
@@ -485,7 +471,7 @@ def test_private_key_in_any_form_is_refused_where_it_was_pasted(
     build_site(root)
     before = snapshot(root)
     write_files(root, files())
-    result = credsite("build", "-C", str(root), "-q")
+    result = run_fresh("build", "-C", str(root), "-q")
     assert_failed_cleanly(root, result, [f"{where}"], before)
     text = result.stdout + result.stderr
     assert "private signing key of issuer 'acme'" in text
@@ -605,7 +591,7 @@ def test_a_waiting_build_says_so_and_goes_on_when_the_other_ends(
     fd = _hold(root)
     threading.Timer(2.0, os.close, [fd]).start()
     started = time.monotonic()
-    result = credsite("build", "-C", str(root), "-q")
+    result = run_fresh("build", "-C", str(root), "-q")
     assert result.returncode == 0, result.stderr
     assert time.monotonic() - started >= 1.5
     assert "another credsite command is running in" in result.stderr
@@ -727,7 +713,7 @@ def test_kill_9_at_any_step_loses_nothing(make_site: Callable[..., Path], point:
     else:
         assert tree(root / "_site") == site_before
     # ... and the next build completes or restores the swap, and re-mints nothing recorded.
-    result = credsite("build", "-C", str(root), "-q")
+    result = run_fresh("build", "-C", str(root), "-q")
     assert result.returncode == 0, result.stdout + result.stderr
     assert recorded <= tokens_recorded(root)
     assert tokens_published(root) == tokens_recorded(root)
@@ -762,7 +748,7 @@ def test_next_build_finishes_an_interrupted_swap(
     else:
         shutil.copytree(site, staging)  # after RENAME_EXCHANGE the old site is named staging
     write_files(root, {AWARDS_FILE: "- broken: yes\n"})
-    result = credsite("build", "-C", str(root), "-q")
+    result = run_fresh("build", "-C", str(root), "-q")
     assert_failed_cleanly(root, result, [f"{AWARDS_FILE}:1:3: unknown field 'broken'"], before)
 
 
@@ -870,12 +856,12 @@ def test_a_real_full_disk(make_site: Callable[..., Path], small_disk: Path) -> N
     write_files(root, {AWARDS_FILE: AWARDS + MANY_AWARDS})
     free = shutil.disk_usage(small_disk).free
     (small_disk / "filler").write_bytes(b"\0" * (free - 64 * 1024))  # 64 KiB left
-    result = credsite("build", "-C", str(root), "-q")
+    result = run_fresh("build", "-C", str(root), "-q")
     assert_failed_cleanly(
         root, result, ["cannot write the site to _site: No space left on device"], before
     )
     (small_disk / "filler").unlink()
-    result = credsite("build", "-C", str(root), "-q")
+    result = run_fresh("build", "-C", str(root), "-q")
     assert result.returncode == 0, result.stderr
     assert len(tokens_published(root)) == 15 and tokens_published(root) == tokens_recorded(root)
 

@@ -10,15 +10,13 @@ nothing written.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import AWARDS, MENTOR, NOW, build_site, fixed_clock, tree, write_files
+from conftest import AWARDS, MENTOR, NOW, build_site, fixed_clock, run_fresh, tree, write_files
 
 from credsite import build as build_module
 from credsite.commands import init as scaffold
@@ -27,19 +25,6 @@ from credsite.errors import CredsiteError
 
 AWARDS_FILE = "content/awards/awards.yaml"
 
-
-def credsite(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """``python -m credsite ARGS`` in a fresh interpreter, without the developer's keys."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
-    return subprocess.run(
-        [sys.executable, "-m", "credsite", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def lines(text: str, label: str) -> list[str]:
@@ -98,7 +83,7 @@ def test_quote_mistake_is_reported_where_the_quote_opens(text: str, expected: st
 
 def test_unclosed_quote_stops_the_build_once_at_its_line(make_site: Callable[..., Path]) -> None:
     root = make_site({AWARDS_FILE: QUOTE_CASES[0][1]})
-    errors = assert_refused(credsite("build", cwd=root), root)
+    errors = assert_refused(run_fresh("build", cwd=root), root)
     assert errors == [f"{AWARDS_FILE}:{QUOTE_CASES[0][2]}"]
 
 
@@ -124,7 +109,7 @@ def test_awards_of_an_achievement_that_failed_are_not_reported_again(
             + "- achievement: mentr\n  name: X\n  email: x@example.org\n",
         }
     )
-    errors = assert_refused(credsite("build", cwd=root), root)
+    errors = assert_refused(run_fresh("build", cwd=root), root)
     assert errors == [
         'content/achievements/mentor.yaml:1:7: YAML syntax error: this " is never closed: '
         'end the value with "',
@@ -193,13 +178,13 @@ def test_placeholders_of_a_new_site_warn_located(new_site: Path) -> None:
 def test_placeholders_warn_on_every_build_and_fail_strict(new_site: Path, tmp_path: Path) -> None:
     root = tmp_path / "site"
     shutil.copytree(new_site, root)  # copy2: the key file keeps its mode
-    strict = credsite("build", "--strict", cwd=root)
+    strict = run_fresh("build", "--strict", cwd=root)
     assert strict.returncode == 1 and "Traceback" not in strict.stderr, strict.stderr
     assert set(PLACEHOLDERS) <= set(lines(strict.stderr, "warning"))
     assert "warnings and --strict; nothing was written." in strict.stderr
     assert not (root / "_site").exists() and not (root / "credsite.lock").exists()
     for _ in range(2):  # every build, not once
-        result = credsite("build", "-q", cwd=root)
+        result = run_fresh("build", "-q", cwd=root)
         assert result.returncode == 0, result.stderr
         assert set(PLACEHOLDERS) <= set(lines(result.stderr, "warning"))
 
@@ -239,26 +224,26 @@ OB2_NOTE = "warning: site.yaml: OB 2.0 has no place for the recipient's name"
 
 def test_ob2_note_is_said_once_until_it_changes(make_site: Callable[..., Path]) -> None:
     root = make_site()
-    first = credsite("build", "-q", cwd=root)
+    first = run_fresh("build", "-q", cwd=root)
     assert first.returncode == 0, first.stderr
     assert first.stderr.count(OB2_NOTE) == 1
     other = "warning: content/issuers/acme.yaml: the OB 2.0 issuer profile"
     assert other in first.stderr
-    second = credsite("build", "-q", cwd=root)
+    second = run_fresh("build", "-q", cwd=root)
     assert second.returncode == 0, second.stderr
     assert OB2_NOTE not in second.stderr  # said before, word for word
     assert other in second.stderr  # a warning to act on is said every time
     # --strict still counts it (and says it): CI wants to know
-    strict = credsite("build", "-q", "--strict", cwd=root)
+    strict = run_fresh("build", "-q", "--strict", cwd=root)
     assert strict.returncode == 1 and OB2_NOTE in strict.stderr
     # changed (one more award): said again, once
     write_files(
         root,
         {AWARDS_FILE: AWARDS + "- achievement: teamwork\n  name: N\n  email: n@example.org\n"},
     )
-    third = credsite("build", "-q", cwd=root)
+    third = run_fresh("build", "-q", cwd=root)
     assert "name (4 awards)" in third.stderr and third.stderr.count(OB2_NOTE) == 1
-    assert OB2_NOTE not in credsite("build", "-q", cwd=root).stderr
+    assert OB2_NOTE not in run_fresh("build", "-q", cwd=root).stderr
 
 
 def test_said_once_is_only_a_cache(make_site: Callable[..., Path]) -> None:

@@ -6,14 +6,12 @@ would be lost: exit status 1, nothing written.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SITE_YAML, build_site, tree
+from conftest import SITE_YAML, build_site, run_fresh, tree
 
 from credsite.errors import CredsiteError, Location
 from credsite.website import output, pages
@@ -21,19 +19,6 @@ from credsite.website import output, pages
 DOCS_SITE_YAML = SITE_YAML + "output: docs\n"
 OUTPUT_AT = "site.yaml:4:9"
 
-
-def credsite(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """``python -m credsite ARGS`` in a fresh interpreter, without the developer's keys."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
-    return subprocess.run(
-        [sys.executable, "-m", "credsite", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def refused(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -60,7 +45,7 @@ def test_docs_folder_of_the_user_is_never_replaced(make_site: Callable[..., Path
         }
     )
     before = tree(root / "docs")
-    errors = refused(credsite("build", cwd=root))
+    errors = refused(run_fresh("build", cwd=root))
     assert errors == [
         f"error: {OUTPUT_AT}: the output folder docs holds 2 files that credsite did not write "
         "(docs/CNAME, docs/architecture.md): a build replaces its output folder whole and would "
@@ -75,7 +60,7 @@ def test_output_option_is_checked_the_same_way(make_site: Callable[..., Path]) -
     (root / "docs" / "sub").mkdir()
     (root / "docs" / "sub" / "deep.txt").write_text("x", encoding="utf-8")
     before = tree(root / "docs")
-    errors = refused(credsite("build", "-o", "docs", cwd=root))
+    errors = refused(run_fresh("build", "-o", "docs", cwd=root))
     assert errors == [
         "error: -o docs: the output folder docs holds 8 files that credsite did not write "
         "(docs/page-0.md, docs/page-1.md, docs/page-2.md, docs/page-3.md, docs/page-4.md "
@@ -87,7 +72,7 @@ def test_output_option_is_checked_the_same_way(make_site: Callable[..., Path]) -
 
 def test_a_file_where_the_output_folder_goes_is_refused(make_site: Callable[..., Path]) -> None:
     root = make_site({"site.yaml": DOCS_SITE_YAML, "docs": "not a folder\n"})
-    errors = refused(credsite("build", cwd=root))
+    errors = refused(run_fresh("build", cwd=root))
     assert errors == [
         f"error: {OUTPUT_AT}: the output docs is a file, not a folder, and a build would "
         "replace it: choose a new or empty folder"
@@ -118,7 +103,7 @@ def test_output_of_an_older_credsite_is_recognised(
     if did != "did.json":
         (site / ".well-known").mkdir()
         (site / "did.json").rename(site / did)
-    result = credsite("build", "-q", cwd=root)
+    result = run_fresh("build", "-q", cwd=root)
     assert result.returncode == 0, result.stderr
     assert (site / output.OUTPUT_MARKER).is_file() and (site / "did.json").is_file()
 
@@ -128,7 +113,7 @@ def test_a_folder_only_partly_shaped_like_an_output_is_refused(
 ) -> None:
     root = make_site({"_site/.nojekyll": "", "_site/credentials/notes.txt": "mine\n"})
     before = tree(root / "_site")
-    errors = refused(credsite("build", cwd=root))
+    errors = refused(run_fresh("build", cwd=root))
     assert errors[0].startswith(
         "error: site.yaml: the output folder _site holds 2 files that credsite did not write "
         "(_site/.nojekyll, _site/credentials/notes.txt)"

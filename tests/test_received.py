@@ -9,14 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW, SITE_URL, build_site, output_of, run_cli, tree
+from conftest import NOW, SITE_URL, build_site, output_of, run_cli, run_fresh, tree
 
 from credsite.commands import endorse as endorsing
 from credsite.state.lockfile import Lockfile
@@ -234,18 +231,6 @@ def added(site: Path, tmp_path: Path) -> Path:
     return site
 
 
-def credsite(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
-    return subprocess.run(
-        [sys.executable, "-m", "credsite", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
 
 @pytest.mark.parametrize(
     ("edit", "message"),
@@ -287,7 +272,7 @@ def test_the_build_refuses_a_changed_received_endorsement_offline(
     edit(added)
     before = tree(added / "_site")
     lock = (added / "credsite.lock").read_bytes()
-    result = credsite("build", "-q", cwd=added)
+    result = run_fresh("build", "-q", cwd=added)
     text = result.stdout + result.stderr
     assert result.returncode == 1, text
     assert message in text, text
@@ -372,7 +357,7 @@ def test_a_forged_endorsement_is_refused_in_a_fresh_interpreter(site: Path, tmp_
     did_file = tmp_path / "did.json"
     did_file.write_bytes(did_document())
     before = snapshot(site)
-    result = credsite("endorsement", "add", str(file), "--did-document", str(did_file), cwd=site)
+    result = run_fresh("endorsement", "add", str(file), "--did-document", str(did_file), cwd=site)
     text = result.stdout + result.stderr
     assert result.returncode == 1, text
     assert f"error: {file}: this endorsement does not check" in text
