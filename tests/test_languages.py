@@ -12,7 +12,18 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import NOW, REPO, SITE_URL, VECTORS, build_site, diff_trees, output_of, run_cli, tree
+from conftest import (
+    MENTOR,
+    NOW,
+    REPO,
+    SITE_URL,
+    VECTORS,
+    build_site,
+    diff_trees,
+    output_of,
+    run_cli,
+    tree,
+)
 
 from credsite.commands import verify as verifysite
 from credsite.content import config as site_config
@@ -349,3 +360,99 @@ def test_a_spreadsheet_column_gives_the_recipients_language(make_site: Callable[
     out = root / "_site"
     assert credential_of(out, "Alan Turing")["credentialSubject"]["achievement"]["inLanguage"] == "fr"
     assert credential_of(out, "Ada Lovelace")["credentialSubject"]["achievement"]["inLanguage"] == "en"
+
+
+# -- learner records and endorsement pages ----------------------------------------------------------
+
+PARTNER = """\
+name: Partner College
+url: https://partner.example.edu
+"""
+ENDORSES_TEAMWORK = """\
+endorser: partner
+target:
+  achievement: teamwork
+comment: We **recognise** this badge.
+issued: 2026-05-01
+"""
+MIXED_AWARDS = """\
+- achievement: mentor
+  name: Ada Lovelace
+  email: ada.lovelace@example.org
+  issued: 2026-04-02
+  language: fr
+"""
+
+
+@pytest.fixture
+def french_records_site(make_site: Callable[..., Path]) -> Path:
+    root = make_site(
+        {
+            **FRENCH,
+            "site.yaml": SITE_YAML_FR + "primary_issuer: acme\nclr: true\n",
+            "content/awards/more.yaml": MIXED_AWARDS,  # Ada: one English award, one French
+            "content/issuers/partner.yaml": PARTNER,
+            "content/achievements/teamwork.yaml": TEAMWORK_FR + "issuer: acme\n",
+            "content/achievements/mentor.yaml": MENTOR + "issuer: acme\n",
+            "content/endorsements/teamwork.yaml": ENDORSES_TEAMWORK,
+        }
+    )
+    build_site(root)
+    return root
+
+
+def record_page(out: Path, name: str) -> str:
+    for path in sorted((out / "records").glob("*.html")):
+        page = path.read_text("utf-8")
+        if f'data-vc="name">Learner record of {name}</h1>' in page:
+            return page
+    raise AssertionError(name)
+
+
+def test_a_french_recipients_learner_record_page_is_in_french(french_records_site: Path) -> None:
+    out = french_records_site / "_site"
+    page = record_page(out, "Alan Turing")
+    assert '<html lang="fr">' in page and "hreflang" not in page
+    assert "<title>Relevé d’apprentissage de Alan Turing · " in page
+    assert '<th scope="col">Délivré par</th>' in page and "Sans expiration" in page
+    assert ">2 mars 2026</time>" in page  # the credential's date, as the French page writes it
+    # each row names what its credential signed: the French edition of the achievement
+    doc = json.loads(
+        (out / re.search(r'data-credential="(records/[a-z0-9]+\.json)"', page).group(1)).read_text(
+            "utf-8"
+        )
+    )
+    signed = doc["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]
+    assert signed["achievement"]["name"] == "Travail d'équipe"
+    assert 'achievement.name">Travail d&#39;équipe</a>' in page
+    assert "Learner record ·" not in page and "Print transcript" not in page
+    # awards in two languages: the site's first language
+    mixed = record_page(out, "Ada Lovelace")
+    assert '<html lang="en">' in mixed and "<title>Learner record of Ada Lovelace · " in mixed
+    assert 'achievement.name">Teamwork</a>' in mixed  # Ada's English credential
+    assert "Print transcript" in mixed
+
+
+def test_an_endorsement_page_has_an_edition_per_language_from_the_catalogs(
+    french_records_site: Path,
+) -> None:
+    out = french_records_site / "_site"
+    (english_path,) = sorted((out / "endorsements").glob("*.html"))
+    english = english_path.read_text("utf-8")
+    french = (out / "fr/endorsements" / english_path.name).read_text("utf-8")
+    assert '<html lang="fr">' in french and 'hreflang="fr"' in english
+    fr = i18n.translations([REPO / "themes/default"], "fr")
+    for message in ("Endorsement", "Verification", "What was checked"):
+        assert f">{fr.gettext(message)}<" in french and f">{message}<" in english
+    for message in ("What it endorses", "Check it yourself"):
+        assert f">{fr.pgettext('endorsement', message)}</h2>" in french
+        assert f">{message}</h2>" in english
+    assert "Ce qu’elle recommande" in french and "La vérifier vous-même" in french
+    assert ">Signée le <time" in french and ">1 mai 2026</time>" in french
+    assert "Check it yourself" not in french and "Signed <time" not in french
+    # what it endorses: the achievement's French edition, by its French name
+    assert '<a href="../../fr/achievements/teamwork.html">Travail d&#39;équipe</a>' in french
+    assert '<a href="../achievements/teamwork.html">Teamwork</a>' in english
+    # the French achievement page links the French edition of the endorsement
+    achievement = (out / "fr/achievements/teamwork.html").read_text("utf-8")
+    assert f'href="../../fr/endorsements/{english_path.name}"' in achievement

@@ -289,16 +289,20 @@ def test_noindex_can_be_switched_off(make_site) -> None:
 def test_no_page_lists_recipients_by_default(example_output: Path, example_site: Path) -> None:
     names = {doc["credentialSubject"]["name"] for _t, doc, _h in credentials(example_output)}
     # The page of an endorsement of one credential links that credential: like the credential's
-    # own page, only the credential's page links it.
+    # own page, only the credential's page links it (and its editions in other languages, each
+    # other).
+    pages = html_pages(example_output)
     of_a_credential = {
-        f"endorsements/{path.stem}.html"
+        name
         for path in (example_output / "endorsements").glob("*.json")
         if json.loads(path.read_text(encoding="utf-8"))["credentialSubject"]["id"].startswith(
             EXAMPLE_URL + "credentials/"
         )
+        for name in pages
+        if name.endswith(f"endorsements/{path.stem}.html")
     }
-    assert of_a_credential
-    for name, html in html_pages(example_output).items():
+    assert "fr/endorsements/" in " ".join(of_a_credential)
+    for name, html in pages.items():
         if name.startswith(("credentials/", "records/")) or name in of_a_credential:
             continue  # a credential's page, or a recipient's learner record (linked from nowhere)
         parser = Links()

@@ -490,6 +490,10 @@ class PageUrls:
             return self._urls.issuer_page_path(slug, self.language)
         return self._urls.issuer_path(slug, suffix)
 
+    def endorsement_path(self, token: str, suffix: str = "json") -> str:
+        path = self._urls.endorsement_path(token, suffix)
+        return self._urls.page_path(path, self.language) if suffix == "html" else path
+
     def page_path(self, path: str, language: str | None = None) -> str:
         return self._urls.page_path(path, language or self.language)
 
@@ -846,24 +850,50 @@ def add_pages(
             noindex=config.noindex and item.award.visibility != "public",
         )
     for one in endorsed:
+        # The signed endorsement is in one language (its endorser's texts as given, the site's
+        # first language's); the page around it has an edition per language of the site.
         path = urls.endorsement_path(one.token, "html")
-        page(
-            "endorsement.html",
-            path,
-            one.endorser,
-            endorsed=one,
-            endorsement=one.endorsement,
-            endorser=one.endorser,
-            document=one.document,
-            state=one.state,
-            status_reason=one.endorsement.status_reason if config.status.publish_reasons else None,
-            files={"json": urls.endorsement_path(one.token)},
-            og=OpenGraph(
-                title=f"{one.endorser.name} endorses {one.target_name}",
-                description=shorten(one.endorsement.comment),
-                url=urls.url(path),
-            ),
-        )
+        for language in languages:
+            words = theme.words(language)
+            # an achievement's or issuer's page and name in `language` (its edition there)
+            kind, target = one.endorsement.target_kind, one.endorsement.target
+            target_page, target_name = one.target_page, one.target_name
+            if kind in ("achievement", "issuer"):
+                target_page = urls.page_path(target_page, language)
+                target_name = localized_common[language][f"{kind}s"][target].name
+            elif kind == "award":  # as issuing.endorsements names it, in `language`
+                award = next(a for a in site.awards if a.key == target)
+                target_name = words.gettext(
+                    "a %(achievement)s credential",
+                    achievement=localized_common[language]["achievements"][award.achievement].name,
+                )
+            page(
+                "endorsement.html",
+                path,
+                one.endorser,
+                language=language,
+                editions=True,
+                endorsed=one,
+                target_page=target_page,
+                target_name=target_name,
+                endorsement=one.endorsement,
+                endorser=one.endorser,
+                document=one.document,
+                state=one.state,
+                status_reason=(
+                    one.endorsement.status_reason if config.status.publish_reasons else None
+                ),
+                files={"json": urls.endorsement_path(one.token)},
+                og=OpenGraph(
+                    title=words.gettext(
+                        "%(endorser)s endorses %(endorsed)s",
+                        endorser=one.endorser.name,
+                        endorsed=target_name,
+                    ),
+                    description=shorten(one.endorsement.comment),
+                    url=urls.url(urls.page_path(path, language)),
+                ),
+            )
     for record in records or []:
         primary_issuer = site.issuers[site.primary_issuer]
         path = urls.record_path(record.token, "html")
@@ -871,12 +901,14 @@ def add_pages(
                            [(i.award, i.entry, i.dates, i.state) for i in record.credentials]))  # fmt: skip
         if site_output.keep(path, made_from):
             continue
+        language = record_language(record, config)
         page(
             "record.html",
             path,
             primary_issuer,
             inputs=made_from,
-            **record_context(record, site, urls, qr),
+            language=language,
+            **record_context(record, site, urls, qr, theme.words(language)),
         )
     for path, data in static.items():
         site_output.add(path, data)
@@ -896,18 +928,32 @@ def counts_towards(
     return sorted(found, key=lambda a: (a.name, a.slug))
 
 
-def record_context(record: Record, site: Site, urls: Urls, qr: QrCodes) -> dict[str, Any]:
-    """The learner record page's variables (docs/themes.md "record.html")."""
+def record_language(record: Record, config: SiteConfig) -> str:
+    """The language of a learner record's page: its recipient's, the language of their awards
+    when they all agree, else the site's first language."""
+    found = {award_language(item.award, config) for item in record.credentials}
+    return found.pop() if len(found) == 1 else config.language
+
+
+def record_context(
+    record: Record, site: Site, urls: Urls, qr: QrCodes, words: render.Words | None = None
+) -> dict[str, Any]:
+    """The learner record page's variables (docs/themes.md "record.html"), in the language of
+    `words`. Each row names its achievement and issuer in its own credential's language (what
+    that credential signed); the record itself is signed by the site's primary issuer as given
+    in the site's first language."""
+    words = words or render.Words(i18n.SOURCE_LANGUAGE, i18n.translations([], i18n.SOURCE_LANGUAGE))
     document = record.document  # parsed from its JSON bytes once
     rows = []
     for index, item in enumerate(record.credentials):
-        achievement = site.achievements[item.award.achievement]
+        language = award_language(item.award, site.config)
+        achievement = localized(site.achievements[item.award.achievement], language)
         rows.append(
             {
                 "index": index,
                 "item": item,
                 "achievement": achievement,
-                "issuer": site.issuers[achievement.issuer],
+                "issuer": localized(site.issuers[achievement.issuer], language),
                 "dates": item.dates,
                 "state": item.state,
                 "page": urls.credential_path(item.entry.credential, "html"),
@@ -922,12 +968,13 @@ def record_context(record: Record, site: Site, urls: Urls, qr: QrCodes) -> dict[
     token = record.token
     page_url = urls.url(urls.record_path(token, "html"))
     updated = clr.updated(record)
+    issuer = site.issuers[site.primary_issuer]
     return {
         "record": record,
         "credential": document,
         "token": token,
         "recipient": record.name,
-        "issuer": site.issuers[site.primary_issuer],
+        "issuer": issuer,
         "rows": rows,
         "pathway_groups": [(indices[0], indices) for indices in groups.values()],
         "names": {a["id"]: a["name"] for a in document["credentialSubject"]["achievement"]},
@@ -938,12 +985,22 @@ def record_context(record: Record, site: Site, urls: Urls, qr: QrCodes) -> dict[
             "svg": urls.record_path(token, "svg"),
         },
         "download_name": (slugify(record.name, ascii_only=False) or token) + "-learner-record.json",
-        "qr_svg": qr.svg(page_url, f"QR code: the address of this learner record, {page_url}"),
+        "qr_svg": qr.svg(
+            page_url,
+            words.gettext(
+                "QR code: the address of this learner record, %(url)s", url=page_url
+            ),
+        ),
         "og": OpenGraph(
-            title=f"Learner record of {record.name}",
+            title=words.gettext("Learner record of %(recipient)s", recipient=record.name),
             description=shorten(
-                f"{len(rows)} credential{'' if len(rows) == 1 else 's'} of {record.name}, "
-                f"signed by {site.issuers[site.primary_issuer].name}."
+                words.ngettext(
+                    "%(num)d credential of %(recipient)s, signed by %(issuer)s.",
+                    "%(num)d credentials of %(recipient)s, signed by %(issuer)s.",
+                    len(rows),
+                    recipient=record.name,
+                    issuer=issuer.name,
+                )
             ),
             url=page_url,
         ),

@@ -135,7 +135,14 @@ class Words:
                 text = Markup(text)
             return text % {"num": n, **variables}
 
-        return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
+        @jinja2.pass_context
+        def pgettext(context: Any, message_context: str, message: str, **variables: Any) -> str:
+            text: str = translations.pgettext(message_context, message)
+            if context.eval_ctx.autoescape:
+                text = Markup(text)
+            return text % variables if variables else text
+
+        return {"gettext": gettext, "ngettext": ngettext, "pgettext": pgettext, "_": gettext}
 
 
 @dataclass

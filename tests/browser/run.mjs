@@ -762,6 +762,24 @@ test('a learner record page verifies: its signature, then every credential in it
   await close(page);
 });
 
+test('a French recipient\'s learner record page, and an endorsement\'s French edition, verify in French', async () => {
+  needRecords();
+  const recordsDir = join(sitePath, 'records');
+  const french = readdirSync(recordsDir).filter((n) => n.endsWith('.html')).sort()
+    .find((n) => readFileSync(join(recordsDir, n), 'utf8').includes('<html lang="fr"'));
+  assert(french, 'the example site has a learner record in French');
+  const page = await newPage();
+  await page.goto(`${base}/site/records/${french}`);
+  const checks = await checksText(page);
+  assertEqual(await verification(page), 'verified', `records/${french} (checks: ${checks.join(' | ')})`);
+  assertEqual((await page.textContent('.verification-label')).trim(), 'Vérifié', 'the headline');
+  await page.goto(`${base}/site/fr/endorsements/${endorsed.achievement}.html`);
+  assertEqual(await verification(page), 'verified', `fr/endorsements/${endorsed.achievement}.html`);
+  assertEqual(await page.getAttribute('html', 'lang'), 'fr', '<html lang>');
+  assertEqual(page.errors.join('\n'), '', 'no script errors');
+  await close(page);
+});
+
 test('a learner record with a nested credential changed fails (its signature no longer matches)', async () => {
   needRecords();
   await expectFailed(`tampered/${tamperedRecord.json}`, /signature does not match/);
