@@ -272,6 +272,23 @@ def test_a_credential_page_is_in_its_recipients_language(french_site: Path) -> N
     words = json.loads(re.search(r'id="credsite-words">(.*?)</script>', page).group(1))
     assert words["Verified"] == "Vérifié" and words["__date__"]["pattern"] == "d MMMM y"
     assert 'href="../fr/achievements/teamwork.html"' in page
+    # the kind of achievement in French, and verify.js given the same word to check it against
+    kind = re.search(r'data-vc="credentialSubject.achievement.achievementType"[^>]*>([^<]*)<', page)
+    assert kind and kind.group(1) == "Badge" == words["Badge"], kind
+    assert words["Certificate"] == "Certificat" and words["Micro-credential"] == "Microcertification"
+
+
+def test_type_labels_follow_the_page_language() -> None:
+    from credsite.website import i18n, render
+    from credsite.website.pages import TYPE_WORDS, type_label
+
+    french = render.Words("fr", i18n.translations([REPO / "themes/default"], "fr"))
+    assert type_label("MicroCredential", french) == "Microcertification"
+    assert type_label("Certificate", french) == "Certificat"
+    assert type_label("RubricCriterionLevel", french) == "Niveau de la grille"
+    assert type_label("ext:Workshop", french) == "Workshop"  # as written
+    assert type_label("MicroCredential") == "Micro-credential"
+    assert len(set(TYPE_WORDS)) == 50  # 31 achievement types, 7 statuses, 12 result types
 
 
 def test_right_to_left_pages(make_site: Callable[..., Path]) -> None:

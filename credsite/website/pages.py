@@ -401,13 +401,18 @@ _TYPE_LABELS = {
 }
 
 
-def type_label(achievement_type: str) -> str:
-    """``MasterDegree`` -> ``Master degree``; ``ext:Workshop`` -> ``Workshop``."""
+def type_label(achievement_type: str, words: render.Words | None = None) -> str:
+    """``MasterDegree`` -> ``Master degree``; ``ext:Workshop`` -> ``Workshop``; in the page's
+    language when given its `words` (an `ext:` type as written)."""
     if achievement_type in _TYPE_LABELS:
-        return _TYPE_LABELS[achievement_type]
-    name = achievement_type.removeprefix("ext:")
-    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name) or [name]
-    return " ".join([words[0], *(w.lower() for w in words[1:])])
+        label = _TYPE_LABELS[achievement_type]
+    else:
+        name = achievement_type.removeprefix("ext:")
+        found = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name) or [name]
+        label = " ".join([found[0], *(w.lower() for w in found[1:])])
+    if words is None or achievement_type.startswith("ext:"):
+        return label
+    return words.gettext(label)
 
 
 def duration_text(amount: tuple[int, str] | None, words: render.Words | None = None) -> str:
@@ -512,6 +517,28 @@ class Alternate:
     current: bool
 
 
+TYPE_WORDS = (
+    # OB 3.0 AchievementType (§B.3.1), ResultStatusType and ResultType, as `type_label` writes
+    # them: translated in the theme's catalogs, and given to verify.js (which checks a shown
+    # label against the signed value) with the other `SCRIPT_WORDS`. An `ext:` type is shown as
+    # written.
+    N_("Achievement"), N_("Apprenticeship certificate"), N_("Assessment"), N_("Assignment"),
+    N_("Associate degree"), N_("Award"), N_("Badge"), N_("Bachelor degree"), N_("Certificate"),
+    N_("Certificate of completion"), N_("Certification"), N_("Community service"),
+    N_("Competency"), N_("Course"), N_("Co-curricular"), N_("Degree"), N_("Diploma"),
+    N_("Doctoral degree"), N_("Fieldwork"), N_("General Education Development"),
+    N_("Journeyman certificate"), N_("Learning program"), N_("License"), N_("Membership"),
+    N_("Professional doctorate"), N_("Quality assurance credential"), N_("Master certificate"),
+    N_("Master degree"), N_("Micro-credential"), N_("Research doctorate"),
+    N_("Secondary school diploma"),
+    N_("Completed"), N_("Enrolled"), N_("Failed"), N_("In progress"), N_("On hold"),
+    N_("Provisional"), N_("Withdrew"),
+    N_("Grade point average"), N_("Letter grade"), N_("Percent"), N_("Performance level"),
+    N_("Predicted score"), N_("Raw score"), N_("Result"), N_("Rubric criterion"),
+    N_("Rubric criterion level"), N_("Rubric score"), N_("Scaled score"), N_("Status"),
+)  # fmt: skip
+
+
 SCRIPT_WORDS = (
     N_("Verified"),
     N_("Revoked"),
@@ -556,7 +583,9 @@ def script_words(words: render.Words) -> str | None:
     """The JSON object of `SCRIPT_WORDS` in `words`' language; None for English (the script's)."""
     if words.language.split("-")[0] == i18n.SOURCE_LANGUAGE:
         return None
-    table: dict[str, Any] = {message: words.gettext(message) for message in SCRIPT_WORDS}
+    table: dict[str, Any] = {
+        message: words.gettext(message) for message in (*SCRIPT_WORDS, *TYPE_WORDS)
+    }
     table["__date__"] = i18n.date_form(words.language)
     text = json.dumps(table, ensure_ascii=False, sort_keys=True)
     return text.replace("</", "<\\/")
@@ -687,6 +716,7 @@ def add_pages(
             **localized_common[language],
             "language": language,
             "words": words,
+            "type_label": functools.partial(type_label, words=words),
             "alternates": alternates,
             "page_url": urls.url(context.pop("page_path", out)),
             "brand": brand(owner or primary),

@@ -602,13 +602,15 @@
     'credentialSubject.id': 'endorsed achievement, issuer or credential'
   };
 
-  /** "MasterDegree" -> "Master degree", as the page's type_label does. */
+  /** "MasterDegree" -> "Master degree", in the page's language, as the page's type_label does
+   * (an ext: type as written). */
   function typeLabel(value) {
     if (typeof value !== 'string') return '';
-    if (TYPE_LABELS[value]) return TYPE_LABELS[value];
+    if (TYPE_LABELS[value]) return t(TYPE_LABELS[value]);
     var name = value.replace(/^ext:/, '');
     var words = name.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+/g) || [name];
-    return [words[0]].concat(words.slice(1).map(function (w) { return w.toLowerCase(); })).join(' ');
+    var label = [words[0]].concat(words.slice(1).map(function (w) { return w.toLowerCase(); })).join(' ');
+    return /^ext:/.test(value) ? label : t(label);
   }
 
   /** "2026-07-10", in UTC: the page's <time datetime>. */
