@@ -21,7 +21,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from credsite.content.endorsements import Endorsement, Received
 from credsite.content.model import Issuer, Site
@@ -292,21 +292,36 @@ def _pinned(url: str, pinned_url: str, did_document: dict[str, Any]) -> dict[str
     return did_document
 
 
+class Target(NamedTuple):
+    """What a received endorsement endorses on this site."""
+
+    id: str
+    name: str
+    page: str
+    """Its page's site path."""
+    kind: str
+    """``achievement``, ``issuer`` or ``credential``."""
+    achievement: str | None
+    """The achievement's slug (of the credential's achievement for a credential)."""
+
+
 def received_target(
     target_id: str, site: Site, urls: Urls, awards: dict[str, AwardEntry]
-) -> tuple[str, str, str] | None:
-    """(id, name, page path) of this site's achievement, issuer or credential with `target_id`."""
+) -> Target | None:
+    """This site's achievement, issuer or credential with `target_id`, if any."""
     for slug, achievement in site.achievements.items():
         if urls.url(urls.achievement_path(slug)) == target_id:
-            return target_id, achievement.name, urls.achievement_path(slug, "html")
+            page = urls.achievement_path(slug, "html")
+            return Target(target_id, achievement.name, page, "achievement", slug)
     for slug, issuer in site.issuers.items():
         if urls.did(slug) == target_id:
-            return target_id, issuer.name, urls.issuer_path(slug, "html")
+            return Target(target_id, issuer.name, urls.issuer_path(slug, "html"), "issuer", None)
     for award in site.awards:
         entry = awards.get(award.key)
         if entry is not None and urls.url(urls.credential_path(entry.credential)) == target_id:
             name = f"a {site.achievements[award.achievement].name} credential"
-            return target_id, name, urls.credential_path(entry.credential, "html")
+            page = urls.credential_path(entry.credential, "html")
+            return Target(target_id, name, page, "credential", award.achievement)
     return None
 
 

@@ -1,6 +1,6 @@
 """What the report counts: every award of the content with its dates and status, read only.
 
-Layer 17 (after issuing.pathways). Reads site.yaml, the content (`credsite.content.model.load`) and
+Layer 20 (after issuing.pathways and issuing.endorsements). Reads site.yaml, the content (`credsite.content.model.load`) and
 credsite.lock (`credsite.state.lockfile.Lockfile.load`); never writes the lockfile, never builds or
 signs. An award's dates and status are computed as the build computes them
 (`credsite.issuing.issued.award_dates`; active becomes expired once `validUntil` has passed).
@@ -20,6 +20,7 @@ from pathlib import Path
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Problems
+from credsite.issuing.endorsements import received_target
 from credsite.issuing.issued import award_dates
 from credsite.issuing.pathways import Held, recorded_awards
 from credsite.issuing.urls import Urls
@@ -238,24 +239,18 @@ def endorsement_facts(site: model.Site, lock: Lockfile, urls: Urls) -> list[Endo
             else e.target
         )
         found.append(EndorsementFact(endorser, kind, name, slug, e.withdrawn, False))
-    entries = {a.key: lock.awards.get(a.lock_key) for a in site.awards}
+    entries = {a.key: entry for a in site.awards if (entry := lock.awards.get(a.lock_key)) is not None}
     for r in site.received:
         document = r.document if isinstance(r.document, dict) else {}
         issuer = document.get("issuer")
         endorser = str(issuer.get("name") or issuer.get("id")) if isinstance(issuer, dict) else "?"
         subject = document.get("credentialSubject")
-        target = str(subject.get("id", "")) if isinstance(subject, dict) else ""
-        kind, slug, name = "elsewhere", None, target
-        for a_slug, achievement in site.achievements.items():
-            if urls.url(urls.achievement_path(a_slug)) == target:
-                kind, slug, name = "achievement", a_slug, achievement.name
-        for i_slug, profile in site.issuers.items():
-            if urls.did(i_slug) == target:
-                kind, name = "issuer", profile.name
-        for award in site.awards:
-            entry = entries[award.key]
-            if entry and urls.url(urls.credential_path(entry.credential)) == target:
-                kind, slug = "credential", award.achievement
-                name = site.achievements[slug].name
-        found.append(EndorsementFact(endorser, kind, name, slug, False, True))
+        target_id = str(subject.get("id", "")) if isinstance(subject, dict) else ""
+        target = received_target(target_id, site, urls, entries)
+        if target is None:
+            found.append(EndorsementFact(endorser, "elsewhere", target_id, None, False, True))
+            continue
+        slug = target.achievement
+        name = site.achievements[slug].name if slug else target.name
+        found.append(EndorsementFact(endorser, target.kind, name, slug, False, True))
     return found

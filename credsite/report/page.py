@@ -1,6 +1,6 @@
 """The report as one self-contained HTML file, and its tables as CSV files.
 
-Layer 19 (after report.sections). The HTML inlines everything it needs: its CSS, the chart specs
+Layer 22 (after report.sections). The HTML inlines everything it needs: its CSS, the chart specs
 and the bundled Vega, Vega-Lite and vega-embed builds (report/vendor/, see its README). Its
 Content-Security-Policy allows those scripts by hash and nothing else: no request leaves the page,
 not even for a font, so it opens from the file system and from an e-mail attachment alike. Without

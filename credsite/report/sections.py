@@ -1,7 +1,7 @@
 """What the report shows: its sections, each a few figures (a table, with a chart where a picture
 says it faster).
 
-Layer 18 (after report.facts). A section is a function of the `Facts` returning a `Section` (or
+Layer 21 (after report.facts). A section is a function of the `Facts` returning a `Section` (or
 None when it has nothing to show, as the private-only ones in a public report). `SECTIONS` lists
 them in order: a later section is one more function there. `sections()` applies the public report's suppression to every table, once,
 in one place.
