@@ -352,20 +352,24 @@ def _publish(
                     captions.get(language, ob3.CAPTION),
                 ),
             )
-    for endorsement in endorsed:
-        path = urls.endorsement_path(endorsement.token)
-        site_output.add(path, endorsement.json_bytes)
-        site_output.add_json(detached_proof_path(path), endorsement.detached_proof)
+    hosted: list[tuple[str, bytes, dict[str, Any] | None]] = [
+        (urls.endorsement_path(e.token), e.json_bytes, e.detached_proof) for e in endorsed
+    ]
     # A withdrawn award (taken down at its recipient's request) is signed and keeps its status
     # entry, but neither its JSON, its detached proof nor its baked images are published: its
     # page is a notice (website.pages).
     published = [i for i in issued if not i.award.withdrawn]
     result.withdrawn = len(issued) - len(published)
     result.private = sum(1 for i in published if i.award.visibility == "private")
-    for item in published:
-        path = urls.credential_path(item.entry.credential)
-        site_output.add(path, item.json_bytes)
-        site_output.add_json(detached_proof_path(path), item.detached_proof)
+    hosted += [
+        (urls.credential_path(i.entry.credential), i.json_bytes, i.detached_proof)
+        for i in published
+    ]
+    hosted += [(urls.record_path(r.token), r.json_bytes, r.detached_proof) for r in learner_records]
+    for path, data, detached in hosted:  # each signed document with its detached proof
+        site_output.add(path, data)
+        site_output.add_json(detached_proof_path(path), detached)
+    del hosted
     artwork.publish(
         site_output,
         prepared,
@@ -374,10 +378,6 @@ def _publish(
         {i.entry.credential: i.award.achievement for i in published},
         progress=_steps(progress, "images", len(published)),
     )
-    for learner in learner_records:
-        path = urls.record_path(learner.token)
-        site_output.add(path, learner.json_bytes)
-        site_output.add_json(detached_proof_path(path), learner.detached_proof)
     artwork.publish_records(
         site_output,
         artwork.record_badge(site, prepared, cache / "images"),

@@ -218,3 +218,10 @@ def slugify(text: str, *, ascii_only: bool = True) -> str:
     if ascii_only:
         slug = "".join(c if c.isascii() else "".join(f"%{b:02X}" for b in c.encode()) for c in slug)
     return slug
+
+
+def script_json(value: object) -> str:
+    """Compact JSON safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` (a text could
+    hold ``</script>`` or ``<!--``), each written as its ``\\u`` escape."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

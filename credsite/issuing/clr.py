@@ -121,14 +121,15 @@ def unsigned_record(
     name: str, email: str, entry: ClrEntry, items: list[Issued], site: Site, urls: Urls
 ) -> dict[str, Any]:
     """The ClrCredential of one recipient, before proofs, with ``validFrom`` still None."""
+    documents = [item.document for item in items]  # each parsed from its JSON bytes once
     achievements: dict[str, dict[str, Any]] = {}
-    for item in items:
-        achievement = item.document["credentialSubject"]["achievement"]
+    for document in documents:
+        achievement = document["credentialSubject"]["achievement"]
         achievements.setdefault(achievement["id"], achievement)
     subject: dict[str, Any] = {
         "type": ["ClrSubject"],
         "identifier": [identity_object(email, entry.salt)],
-        "verifiableCredential": [item.document for item in items],
+        "verifiableCredential": documents,
         "achievement": list(achievements.values()),
     }
     if links := associations(site, list(achievements), urls):

@@ -15,7 +15,6 @@ import datetime as dt
 import functools
 import hashlib
 import io
-import json
 import re
 from dataclasses import dataclass, field
 from html import escape
@@ -30,6 +29,7 @@ from credsite.report import charts, facts
 from credsite.report.facts import Facts, Options
 from credsite.report.sections import Figure, Section, sections
 from credsite.report.tables import Table, text
+from credsite.values import script_json
 
 VENDOR = Path(__file__).parent / "vendor"
 SCRIPTS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
@@ -185,7 +185,7 @@ def html(report: Report) -> str:
     nav = "".join(
         f'<li><a href="#{escape(s.id)}">{escape(s.title)}</a></li>' for s in report.sections
     )
-    spec_json = _script_json(specs)
+    spec_json = script_json(specs)
     return (
         "<!doctype html>\n"
         # the report's own words are English (the content's may not be)
@@ -323,7 +323,6 @@ def _footer(report: Report) -> str:
         "Charts are drawn in this page by a bundled copy of "
         f"{escape(versions)} (BSD-3-Clause licence); every chart has a table with its "
         "numbers beside it. The page loads nothing from the network.</p>\n"
-        "<p>Not shown yet: endorsements, which credsite does not issue yet.</p>\n"
         "</footer>\n"
     )
 
@@ -344,10 +343,6 @@ def _hash(script: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
-def _script_json(value: object) -> str:
-    """JSON safe inside <script>: no '<', '>' or '&' (a name could hold '</script>')."""
-    text_ = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text_.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 # -- CSV --------------------------------------------------------------------------------------------------

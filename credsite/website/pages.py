@@ -34,7 +34,7 @@ from credsite.issuing.ob3 import FIELD_FRAGMENT, VC_V2
 from credsite.issuing.ob3 import field_label as field_label  # re-exported: themes and tests use it
 from credsite.issuing.urls import Urls
 from credsite.media.art import SHARE_SIZE
-from credsite.values import slugify
+from credsite.values import script_json, slugify
 from credsite.website import i18n, render
 from credsite.website.output import Output
 from credsite.website.qr import QrCodes
@@ -587,8 +587,7 @@ def script_words(words: render.Words) -> str | None:
         message: words.gettext(message) for message in (*SCRIPT_WORDS, *TYPE_WORDS)
     }
     table["__date__"] = i18n.date_form(words.language)
-    text = json.dumps(table, ensure_ascii=False, sort_keys=True)
-    return text.replace("</", "<\\/")
+    return script_json(dict(sorted(table.items())))
 
 
 @dataclass(frozen=True)
