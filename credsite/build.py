@@ -49,7 +49,7 @@ from credsite.state.lockfile import AwardEntry, Clock, Lockfile, system_clock
 from credsite.values import json_bytes, parse_datetime
 from credsite.vc import did as vc_did
 from credsite.vc.encoding import decode_multikey_secret
-from credsite.website import hosting, output, pages, secrets
+from credsite.website import hosting, i18n, output, pages, secrets
 
 Progress = Callable[[str, int, int], None]
 CACHE_DIR = ".credsite-cache"
@@ -584,6 +584,15 @@ def _load_content(root: Path, output_dir: str | None) -> tuple[site_config.SiteC
     """site.yaml and the content, with the problems of both reported together."""
     problems = Problems()
     config = site_config.load(root, output=output_dir, problems=problems)
+    unknown = [language for language in config.languages if not i18n.is_known(language)]
+    for language in unknown:
+        problems.add(
+            config.locations.get("languages") or config.locations.get("language"),
+            f"unknown language '{language}': give a BCP 47 language tag (en, fr, es, th, "
+            "pt-BR, ...)",
+        )
+    if unknown:  # not also at every text and award given in the language meant
+        problems.raise_if_any()
     site = None
     try:
         site = model.load(config)

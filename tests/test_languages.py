@@ -473,3 +473,20 @@ def test_an_endorsement_page_has_an_edition_per_language_from_the_catalogs(
     # the French achievement page links the French edition of the endorsement
     achievement = (out / "fr/achievements/teamwork.html").read_text("utf-8")
     assert f'href="../../fr/endorsements/{english_path.name}"' in achievement
+
+
+def test_a_misspelt_site_language_is_one_error_at_site_yaml(
+    make_site: Callable[..., Path],
+) -> None:
+    """`fx` for `fr`: said once where it was typed, not at every French text (which would then
+    name `fr` as the unknown one); nothing written."""
+    root = make_site(FRENCH)
+    build_site(root)
+    before = tree(root / "_site"), (root / "credsite.lock").read_bytes()
+    (root / "site.yaml").write_text(SITE_YAML_FR.replace("languages: [en, fr]", "languages: [en, fx]"))
+    result = run_cli("build", "-q", "-C", str(root))
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith("error: site.yaml:"), errors
+    assert "unknown language 'fx'" in errors[0]
+    assert (tree(root / "_site"), (root / "credsite.lock").read_bytes()) == before

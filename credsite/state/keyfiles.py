@@ -161,7 +161,7 @@ def load_keys(
                 problems.append(
                     f"issuer '{issuer}': the lockfile records that its credentials were signed with "
                     f"{usable[-1]}, but {config.keys}/{issuer}.key is missing and "
-                    f"${env_name(issuer)} is not set. Restore the key from your backup or CI "
+                    f"${env_name(issuer)} is not set (or empty). Restore the key from your backup or CI "
                     "secret; do not generate a new one, or every published credential breaks."
                 )
             elif real:

@@ -92,6 +92,16 @@ def has_catalog(theme_dirs: Iterable[Path], language: str) -> bool:
     )
 
 
+def is_known(language: str) -> bool:
+    """Whether CLDR (Babel's data) knows `language` or the language it narrows (``pt-BR``: pt):
+    ``fx``, a typo, is not a language."""
+    try:
+        Locale.parse(gettext_name(candidates(language)[-1]))
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
 def _locale(language: str) -> Locale:
     for tag in candidates(language):
         try:
