@@ -264,6 +264,49 @@ def test_json_bytes_is_json_dumps_indented(document: object) -> None:
     assert values.json_bytes(document) == expected
 
 
+def test_json_bytes_matches_json_dumps_on_numbers_orjson_spells_otherwise() -> None:
+    import random
+    import struct
+
+    rng = random.Random(14)
+    floats = [10.0**e for e in range(-30, 30)] + [5e-324, 1e-4, 9.99e-5, -0.0, 0.1, 1e16]
+    floats += [struct.unpack("<d", rng.randbytes(8))[0] for _ in range(20000)]
+    numbers: list[object] = [*floats, 2**63 - 1, 2**63, 2**64, -(2**63) - 1, 10**30]
+    for number in numbers:
+        document = {"value": number, "text": "null 1e-5 0.00001"}
+        expected = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        assert values.json_bytes(document) == expected, number
+        plain = {"value": number}
+        expected = (json.dumps(plain, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        assert values.json_bytes(plain) == expected, number
+
+
+def test_json_bytes_writes_what_json_dumps_refuses_only_as_json_dumps_would() -> None:
+    import dataclasses
+    import datetime as dt
+    import enum
+
+    class Colour(enum.StrEnum):
+        RED = "red"
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    class Word(str):
+        pass
+
+    for value in (Colour.RED, Word("w"), dt.date(2026, 1, 1), Point(1), {"a": {1, 2}}):
+        document = {"v": value}
+        try:
+            expected = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
+        except TypeError:
+            with pytest.raises(TypeError):
+                values.json_bytes(document)
+        else:
+            assert values.json_bytes(document) == expected, value
+
+
 def test_json_bytes_leaves_other_values_to_json_dumps() -> None:
     for document in ({1: "a"}, {"a": {True: None}}, [Path("x")], {"nan": float("nan")}):
         try:

@@ -440,6 +440,19 @@ def test_lcw_link_survives_percent_signs_and_reserved_characters() -> None:
     assert lcw_message(href)["verifiablePresentation"]["verifiableCredential"] == [credential]
 
 
+@pytest.mark.parametrize(
+    "name", ["plain", "100% & more: a+b=c #1 / ok? 50%25", "Zoë Ñúñez 学习者 🎓", "x" * 3000]
+)
+def test_lcw_link_fits_measures_the_link_it_does_not_build(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    credential = {"type": ["VerifiableCredential"], "name": name, "n": 1}
+    length = len(pages.lcw_request_url(credential))
+    for limit in (length - 1, length, length + 1):
+        monkeypatch.setattr(pages, "LCW_LINK_LIMIT", limit)
+        assert pages.lcw_link_fits(credential) is (length <= limit), (name, limit)
+
+
 def test_too_long_a_credential_falls_back_to_its_json_url(
     make_site, monkeypatch: pytest.MonkeyPatch
 ) -> None:

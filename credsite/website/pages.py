@@ -156,6 +156,10 @@ def lcw_request_url(credential: dict[str, Any]) -> str:
     ``verifiableCredential`` items the holder is asked to accept. Because of the second decoding,
     every ``%`` in the JSON is sent as ``%25`` first.
     """
+    return LCW_REQUEST + "?request=" + quote(_lcw_message(credential).replace("%", "%25"), safe="")
+
+
+def _lcw_message(credential: dict[str, Any]) -> str:
     message = {
         "verifiablePresentation": {
             "@context": [VC_V2],
@@ -163,8 +167,21 @@ def lcw_request_url(credential: dict[str, Any]) -> str:
             "verifiableCredential": [credential],
         }
     }
-    text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
-    return LCW_REQUEST + "?request=" + quote(text.replace("%", "%25"), safe="")
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+_UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+
+
+def lcw_link_fits(credential: dict[str, Any]) -> bool:
+    """Whether `lcw_request_url(credential)` is at most `LCW_LINK_LIMIT` characters, measured
+    without building it: the page only needs to know (the browser builds the link, verify.js).
+    `quote` writes each byte outside `_UNRESERVED` as three characters, and a ``%`` first becomes
+    ``%25`` (five characters in all)."""
+    data = _lcw_message(credential).encode("utf-8")
+    escaped = len(data.translate(None, _UNRESERVED))
+    length = len(LCW_REQUEST) + len("?request=") + len(data) + 2 * escaped + 2 * data.count(b"%")
+    return length <= LCW_LINK_LIMIT
 
 
 def verifierplus_url(credential_url: str) -> str:
@@ -1095,11 +1112,9 @@ def credential_context(
     credential_url = urls.url(urls.credential_path(token, "json"))
     document = item.document
     linkedin = None
-    lcw = None
+    lcw = False
     if state in ("active", "expired"):
-        lcw = lcw_request_url(document)
-        if len(lcw) > LCW_LINK_LIMIT:
-            lcw = None
+        lcw = lcw_link_fits(document)
         linkedin = linkedin_url(
             name=achievement.name,
             organization_id=issuer.linkedin_id,
