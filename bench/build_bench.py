@@ -23,7 +23,11 @@ One row per N, in these columns:
   with one award's narrative edited;
 * peak RSS: the largest resident set of the clean build (its process or a pool worker), MiB
   (``resource.getrusage`` ru_maxrss);
-* KiB/credential: everything published (the whole output folder) over the credentials.
+* KiB/credential: everything published (the whole output folder) over the credentials;
+* files alone: seconds to create as many files of the same sizes in a new folder on the same
+  disk, the way the build writes them (``credsite.website.output.write_file`` on its writer
+  threads) and nothing else: the least any build of this site can take on this machine. Under
+  the table, the credentials per second that alone allows.
 
 Every build and the Python signer run in fresh processes. Rates are wall-clock; under the table
 the two signers' rates per CPU-second are printed too (steadier on a busy machine). The Node
@@ -104,6 +108,28 @@ def child_build(root: Path) -> None:
             }
         )
     )
+
+
+def child_write(site: Path, into: Path) -> None:
+    """Create as many files as `site` holds, of the same sizes, as the build creates them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from credsite.website.output import WRITERS, write_file
+
+    sizes = [p.stat().st_size for p in site.rglob("*") if p.is_file()]
+    data = os.urandom(max(sizes, default=0))
+    folders = [into / f"{i:03d}" for i in range(max(1, len(sizes) // 2000))]
+    started = time.perf_counter()
+    for folder in folders:
+        folder.mkdir(parents=True)
+    with ThreadPoolExecutor(WRITERS) as writers:
+        list(
+            writers.map(
+                lambda job: write_file(folders[job[0] % len(folders)] / str(job[0]), data[: job[1]]),
+                enumerate(sizes),
+            )
+        )
+    print(json.dumps({"seconds": time.perf_counter() - started, "files": len(sizes)}))
 
 
 def child_sign(jobs_file: Path, proofs_file: Path, plain: bool) -> None:
@@ -208,6 +234,13 @@ def measure(
     site = root / "_site"
     published = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
     credentials = clean["credentials"]
+    files_alone = run_child("--child-write", str(site), str(root / "files-alone"))
+    shutil.rmtree(root / "files-alone")
+    notes.append(
+        f"n={n}: the site is {files_alone['files']:,} files; creating them alone takes "
+        f"{files_alone['seconds']:.1f} s: at most "
+        f"{credentials / files_alone['seconds']:,.0f} credentials/s on this disk"
+    )
 
     jobs = signing_jobs(site)
     jobs_file, plain_file = tmp / f"jobs-{n}.json", tmp / f"jobs-plain-{n}.json"
@@ -249,6 +282,7 @@ def measure(
         "one_s": one["seconds"],
         "rss_mib": max(clean["rss_tree_kib"], clean["rss_self_kib"]) / 1024,
         "kib_per_credential": published / 1024 / max(1, credentials),
+        "files_alone_s": files_alone["seconds"],
     }
     if noop["signed"] or one["signed"] > 1:
         notes.append(f"n={n}: rebuilds signed {noop['signed']} and {one['signed']} documents")
@@ -275,6 +309,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         "one-change rebuild s",
         "peak RSS MiB",
         "KiB/credential",
+        "files alone s",
     ]
     lines = [header]
     for row in rows:
@@ -292,6 +327,7 @@ def table(rows: list[dict[str, Any]]) -> str:
                 f"{row['one_s']:.1f}",
                 f"{row['rss_mib']:,.0f}",
                 f"{row['kib_per_credential']:.1f}",
+                f"{row['files_alone_s']:.1f}",
             ]
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
@@ -309,6 +345,9 @@ def main() -> None:
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--child-build":
         child_build(Path(sys.argv[2]))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--child-write":
+        child_write(Path(sys.argv[2]), Path(sys.argv[3]))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--child-sign":
         child_sign(Path(sys.argv[2]), Path(sys.argv[3]), plain="--plain" in sys.argv[4:])
