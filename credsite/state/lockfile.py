@@ -28,6 +28,7 @@ from typing import Any
 
 from credsite.atomic import write_atomic
 from credsite.errors import ContentError, CredsiteError, Location, Problems
+from credsite.state import jsonl
 from credsite.values import format_datetime, parse_datetime
 from credsite.vc.status import MIN_ENTRIES
 
@@ -208,30 +209,11 @@ class Lockfile:
         if not path.exists():
             return lock
         problems = Problems()
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CredsiteError(f"cannot read the lockfile: {exc}", Location(shown)) from None
         award_lines: dict[str, int] = {}
         clr_lines: dict[str, int] = {}
         identity_lines: dict[Identity, int] = {}
-        for number, line in enumerate(lines, 1):
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
+        for number, entry in jsonl.entries(path, shown, "lockfile", _parse, problems):
             where = Location(shown, number, 1)
-            if text.startswith(("<<<<<<<", "=======", ">>>>>>>")):
-                problems.add(
-                    where,
-                    "merge conflict marker: keep the lines of both sides "
-                    "(the lockfile is merged with merge=union, see .gitattributes)",
-                )
-                continue
-            try:
-                entry = _parse(json.loads(text))
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                problems.add(where, f"unreadable lockfile line: {exc}")
-                continue
             if isinstance(entry, PinEntry):
                 if entry not in lock.pins:
                     lock.pins.append(entry)

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from credsite.atomic import write_atomic
-from credsite.errors import ContentError, CredsiteError, Location, Problems
+from credsite.errors import ContentError, Problems
+from credsite.state import jsonl
 from credsite.values import format_datetime, parse_datetime
 from credsite.vc.identity import normalise_email
 
@@ -74,27 +75,9 @@ class Ledger:
         ledger = cls(path)
         if not path.exists():
             return ledger
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CredsiteError(f"cannot read the ledger: {exc}", Location(shown)) from None
         problems = Problems()
-        for number, line in enumerate(lines, 1):
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
-            where = Location(shown, number, 1)
-            if text.startswith(("<<<<<<<", "=======", ">>>>>>>")):
-                problems.add(
-                    where,
-                    "merge conflict marker: keep the lines of both sides (the ledger is merged "
-                    "with merge=union, see .gitattributes)",
-                )
-                continue
-            try:
-                ledger._add(_parse(json.loads(text)))
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                problems.add(where, f"unreadable ledger line: {exc}")
+        for _number, entry in jsonl.entries(path, shown, "ledger", _parse, problems):
+            ledger._add(entry)
         if problems:
             raise ContentError(problems.items)
         return ledger

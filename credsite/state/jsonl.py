@@ -1,0 +1,47 @@
+"""Reading the append-only record files a site commits: the lockfile and the notification ledger.
+
+Each is one JSON value per line, merged by git with ``merge=union`` (see the site's
+``.gitattributes``): blank lines and ``#`` comments are skipped, and a merge conflict marker left by
+a merge without the union driver is a located problem, as is a line that does not parse.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from credsite.errors import CredsiteError, Location, Problems
+
+Entry = TypeVar("Entry")
+
+
+def entries(
+    path: Path, shown: str, what: str, parse: Callable[[Any], Entry], problems: Problems
+) -> Iterator[tuple[int, Entry]]:
+    """(line number, `parse` of its JSON) for each line of `path`, which must exist; `what` names
+    the file in messages ("lockfile", "ledger"). A line that cannot be read is added to
+    `problems` and skipped; a file that cannot be read at all is a `CredsiteError`."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CredsiteError(f"cannot read the {what}: {exc}", Location(shown)) from None
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        where = Location(shown, number, 1)
+        if text.startswith(("<<<<<<<", "=======", ">>>>>>>")):
+            problems.add(
+                where,
+                f"merge conflict marker: keep the lines of both sides (the {what} is merged "
+                "with merge=union, see .gitattributes)",
+            )
+            continue
+        try:
+            entry = parse(json.loads(text))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            problems.add(where, f"unreadable {what} line: {exc}")
+            continue
+        yield number, entry
