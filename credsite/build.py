@@ -205,7 +205,7 @@ def build(
         + (f" (issued {a.issued:%Y-%m-%d})" if a.issued else "")
         for a in completed.new
     ]
-    entries = {a.key: lock.award(a.lock_key, a.key) for a in site.awards}
+    entries = lock.award_entries(site.awards)
     endorsement_entries = {
         e.key: lock.endorsement(e.lock_key, e.key) for e in site.endorsements
     }

@@ -36,7 +36,7 @@ from credsite.errors import CredsiteError, Location
 from credsite.issuing.endorsements import endorser_did, received_target, verify_received
 from credsite.issuing.urls import Urls
 from credsite.sitelock import site_lock
-from credsite.state.lockfile import AwardEntry, Lockfile
+from credsite.state.lockfile import Lockfile
 from credsite.values import is_http_url, slugify
 from credsite.vc import did as vc_did
 
@@ -89,10 +89,6 @@ def _json(data: bytes, shown: str) -> object:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise CredsiteError(f"not a JSON document: {exc}", Location(shown)) from None
-
-
-def _award_entries(site: model.Site, lock: Lockfile) -> dict[str, AwardEntry]:
-    return {a.key: lock.awards[a.lock_key] for a in site.awards if a.lock_key in lock.awards}
 
 
 def add(
@@ -164,7 +160,7 @@ def _add(
     lock = Lockfile.load(config.lockfile_path, config.lockfile)
     urls = Urls(config.url, site.primary_issuer, config.languages)
     subject_id = checked["credentialSubject"]["id"]
-    target = received_target(subject_id, site, urls, _award_entries(site, lock))
+    target = received_target(subject_id, site, urls, lock.award_entries(site.awards, mint=False))
     if target is None:
         raise CredsiteError(
             f"it endorses {subject_id}, which is no achievement, issuer or credential of this "

@@ -184,7 +184,7 @@ def award_pathways(site: Site, lock: Lockfile, urls: Urls, *, locked: bool = Fal
         outcome.awards = list(site.awards)
         return outcome
     problems = Problems()
-    entries: dict[str, AwardEntry] = {a.key: lock.award(a.lock_key, a.key) for a in site.awards}
+    entries = lock.award_entries(site.awards)
     by_email: dict[str, list[Held]] = {}
     for award in site.awards:
         by_email.setdefault(award.email, []).append(_held(award, entries[award.key], site))

@@ -239,7 +239,7 @@ def endorsement_facts(site: model.Site, lock: Lockfile, urls: Urls) -> list[Endo
             else e.target
         )
         found.append(EndorsementFact(endorser, kind, name, slug, e.withdrawn, False))
-    entries = {a.key: entry for a in site.awards if (entry := lock.awards.get(a.lock_key)) is not None}
+    entries = lock.award_entries(site.awards, mint=False)
     for r in site.received:
         document = r.document if isinstance(r.document, dict) else {}
         issuer = document.get("issuer")

@@ -24,7 +24,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from credsite.atomic import write_atomic
 from credsite.errors import ContentError, CredsiteError, Location, Problems
@@ -42,6 +42,16 @@ Clock = Callable[[], dt.datetime]
 
 def system_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+class Keyed(Protocol):
+    """An award as the lockfile knows it (`credsite.content.model.Award`)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def lock_key(self) -> str: ...
 
 
 class LockedError(CredsiteError):
@@ -310,6 +320,13 @@ class Lockfile:
         return lock
 
     # -- recording -----------------------------------------------------------------------------
+
+    def award_entries(self, awards: Iterable[Keyed], *, mint: bool = True) -> dict[str, AwardEntry]:
+        """Award key -> its recorded entry, for `awards` (content's Award); each new one recorded
+        now with `mint`, else left out (what the report and `credsite endorse` see)."""
+        if mint:
+            return {a.key: self.award(a.lock_key, a.key) for a in awards}
+        return {a.key: entry for a in awards if (entry := self.awards.get(a.lock_key)) is not None}
 
     def award(self, lock_key: str, description: str) -> AwardEntry:
         """The award's recorded state, recording it now if this is its first build."""
