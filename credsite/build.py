@@ -49,7 +49,7 @@ from credsite.state.lockfile import AwardEntry, Clock, Lockfile, system_clock
 from credsite.values import json_bytes, parse_datetime
 from credsite.vc import did as vc_did
 from credsite.vc.encoding import decode_multikey_secret
-from credsite.website import hosting, i18n, output, pages, secrets
+from credsite.website import hosting, i18n, output, pages, render, secrets
 
 Progress = Callable[[str, int, int], None]
 CACHE_DIR = ".credsite-cache"
@@ -190,7 +190,8 @@ def build(
                 "url is caught before it re-issues every credential.",
             )
         )
-    result.warnings.extend(pages.missing_catalogs(config))
+    theme = render.load_theme(config)  # once: captions, the catalogs' warnings, the pages
+    result.warnings.extend(pages.missing_catalogs(config, theme))
     sealed = _links_secret(config, site, locked=locked, record=record, result=result)
     prepared = artwork.prepare(site, cache / "images")
     report("content", 1, 1)
@@ -217,7 +218,7 @@ def build(
     received = check_received(site, lock, urls, entries, now)  # offline, pinned DID documents
     endorsing = embedded(endorsed, received)
     fields = ob3.result_fields(site.awards)
-    captions = pages.captions(config)
+    captions = pages.captions(config, theme)
     # A batch at a time, each signed credential kept as its JSON bytes: never every credential
     # in memory as objects at once.
     signed: dict[str, tuple[bytes, dict[str, Any]]] = {}
@@ -258,7 +259,7 @@ def build(
         _publish(site_output, config, site, issued, learner_records, lock, keys, urls, prepared,
                  result, cache=cache, extra_head=extra_head, sealed=sealed, progress=report,
                  fields=fields, endorsed=endorsed, received=received,
-                 endorsing=endorsing, captions=captions)  # fmt: skip
+                 endorsing=endorsing, captions=captions, theme=theme)  # fmt: skip
         report("render", 1, 1)
 
         # 4. Last checks, then write: the lockfile, then the site swapped in whole.
@@ -318,6 +319,7 @@ def _publish(
     received: list[ReceivedEndorsement],
     endorsing: dict[str, list[dict[str, Any]]],
     captions: dict[str, str],
+    theme: render.Theme,
 ) -> None:
     """Add every file of the site to `site_output`."""
     lists = status.signed_lists(site, issued, lock, keys, urls, holders(endorsed))
@@ -406,6 +408,7 @@ def _publish(
         result.warnings.extend(ob2_warnings)
     pages.add_pages(
         site,
+        theme,
         issued,
         urls,
         site_output,

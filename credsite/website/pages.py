@@ -457,10 +457,9 @@ CAPTION = N_("%(achievement)s badge, issued by %(issuer)s")
 """An Achievement's image caption (issuing.ob3.CAPTION), as the theme's catalogs translate it."""
 
 
-def captions(config: SiteConfig) -> dict[str, str]:
+def captions(config: SiteConfig, theme: render.Theme) -> dict[str, str]:
     """Language -> the image caption of Achievements in it, with ``{achievement}`` and
     ``{issuer}`` (issuing.ob3 fills them in), from the theme's message catalogs."""
-    theme = render.load_theme(config)
     found = {}
     for language in config.languages:
         text = theme.words(language).gettext(CAPTION)
@@ -471,10 +470,9 @@ def captions(config: SiteConfig) -> dict[str, str]:
     return found
 
 
-def missing_catalogs(config: SiteConfig) -> list[Problem]:
+def missing_catalogs(config: SiteConfig, theme: render.Theme) -> list[Problem]:
     """A warning for each of the site's languages its theme has no message catalog for (its
     pages show the theme's words in English)."""
-    theme = render.load_theme(config)
     return [
         Problem(
             config.locations.get("languages")
@@ -626,6 +624,7 @@ class OpenGraph:
 
 def add_pages(
     site: Site,
+    theme: render.Theme,
     issued: list[Issued],
     urls: Urls,
     site_output: Output,
@@ -656,7 +655,6 @@ def add_pages(
     endorsed = endorsed or []
     shown: list[AnyEndorsement] = [*endorsed, *(received or [])]
     config = site.config
-    theme = render.load_theme(config)
     static = render.static_files(theme)
     primary = site.issuers.get(site.primary_issuer) or next(iter(site.issuers.values()), None)
     anchors = skill_anchors(site.achievements.values())
