@@ -490,3 +490,178 @@ def test_a_misspelt_site_language_is_one_error_at_site_yaml(
     assert len(errors) == 1 and errors[0].startswith("error: site.yaml:"), errors
     assert "unknown language 'fx'" in errors[0]
     assert (tree(root / "_site"), (root / "credsite.lock").read_bytes()) == before
+
+
+# -- results, rubrics, alignments, pathway groups and the site's title, per language ------------
+
+ASSESSED_FR = """\
+name:
+  en: Teamwork
+  fr: Travail d'équipe
+description: Works well with others.
+criteria: Be **kind** to your team.
+publish_results: true
+results:
+  - name:
+      en: Final grade
+      fr: Note finale
+    allowed: [C, B, A]
+  - name:
+      en: Collaboration
+      fr: Collaboration en équipe
+    levels:
+      - name: {en: Developing, fr: En progrès}
+        points: 1
+        description: {en: Sometimes helps, fr: Aide parfois}
+      - name: {en: Proficient, fr: Confirmé}
+        points: 2
+        description: {en: Always helps}
+    required_level: Developing
+alignments:
+  - name: {en: lead a team, fr: diriger une équipe}
+    esco: http://data.europa.eu/esco/skill/1f1d2ff8-c4c1-45cc-9812-6a7ee84a73cb
+    description:
+      en: Guide a group of people.
+      fr: Guider un groupe de personnes.
+"""
+ASSESSED_AWARDS = """\
+- achievement: teamwork
+  name: Ada Lovelace
+  email: ada.lovelace@example.org
+  issued: 2026-03-01
+  results: {Final grade: A, Collaboration: Proficient}
+- achievement: teamwork
+  name: Alan Turing
+  email: alan.turing@example.org
+  issued: 2026-03-02
+  language: fr
+  results: {Final grade: B, Collaboration: Developing}
+"""
+PATHWAY_FR = """\
+name: Team leader
+description: Leads teams.
+criteria: Hold both badges.
+requires:
+  - teamwork
+  - any: [mentor]
+    name: {en: Mentoring, fr: Tutorat}
+"""
+TITLED_FR = SITE_YAML_FR.replace(
+    "title: Test Credentials\n",
+    "title: {en: Test Credentials, fr: Attestations de test}\n"
+    "description:\n  en: Badges of a test site.\n  fr: Les badges d'un site de test.\n",
+)
+TRANSLATED = {
+    **FRENCH,
+    "site.yaml": TITLED_FR,
+    "content/achievements/teamwork.yaml": ASSESSED_FR,
+    "content/awards/awards.yaml": ASSESSED_AWARDS,
+    "content/pathways/team-leader.yaml": PATHWAY_FR,
+}
+
+
+@pytest.fixture
+def translated_site(make_site: Callable[..., Path]) -> tuple[Path, list[str]]:
+    root = make_site(TRANSLATED)
+    result = build_site(root)
+    return root, [str(w) for w in result.warnings]
+
+
+def test_results_rubrics_and_alignments_are_signed_in_the_recipients_language(
+    translated_site: tuple[Path, list[str]],
+) -> None:
+    root, warnings = translated_site
+    out = root / "_site"
+    assert [w for w in warnings if "text" in w] == [
+        "content/achievements/teamwork.yaml:21:22: 'description' has no 'fr' text: the 'fr' "
+        "pages and credentials show the 'en' one"
+    ]
+    french = credential_of(out, "Alan Turing")["credentialSubject"]
+    english = credential_of(out, "Ada Lovelace")["credentialSubject"]
+    fr_grade, fr_rubric = french["achievement"]["resultDescription"]
+    en_grade, en_rubric = english["achievement"]["resultDescription"]
+    assert (en_grade["name"], fr_grade["name"]) == ("Final grade", "Note finale")
+    assert (en_rubric["name"], fr_rubric["name"]) == ("Collaboration", "Collaboration en équipe")
+    assert [(lv["name"], lv["description"]) for lv in fr_rubric["rubricCriterionLevel"]] == [
+        ("En progrès", "Aide parfois"), ("Confirmé", "Always helps")  # the fallback
+    ]  # fmt: skip
+    assert [lv["name"] for lv in en_rubric["rubricCriterionLevel"]] == ["Developing", "Proficient"]
+    # ids come from the first language's names: the same in every edition
+    assert fr_rubric["id"].endswith("teamwork.fr.json#result-collaboration")
+    assert fr_rubric["requiredLevel"].endswith("#result-collaboration-level-developing")
+    assert french["result"][1]["achievedLevel"] == fr_rubric["rubricCriterionLevel"][0]["id"]
+    (fr_align,), (en_align,) = french["achievement"]["alignment"], english["achievement"]["alignment"]
+    assert (fr_align["targetName"], fr_align["targetDescription"]) == (
+        "diriger une équipe", "Guider un groupe de personnes."
+    )  # fmt: skip
+    assert (en_align["targetName"], en_align["targetDescription"]) == (
+        "lead a team", "Guide a group of people."
+    )  # fmt: skip
+    assert fr_align["targetUrl"] == en_align["targetUrl"]
+    published = json.loads((out / "achievements/teamwork.fr.json").read_text("utf-8"))
+    assert [e.message for e in achievement_validator().iter_errors(published)] == []
+    assert published["resultDescription"] == french["achievement"]["resultDescription"]
+    reports = verifysite.verify_site(out, now=NOW)
+    assert {r.report.status for r in reports} == {"verified"}
+
+
+def test_pages_in_a_language_show_its_results_groups_alignments_and_title(
+    translated_site: tuple[Path, list[str]],
+) -> None:
+    out = translated_site[0] / "_site"
+    french = (out / "fr/achievements/teamwork.html").read_text("utf-8")
+    english = (out / "achievements/teamwork.html").read_text("utf-8")
+    for text in ("<dt>Note finale</dt>", "<strong>En progrès</strong>", "Aide parfois",
+                 ">diriger une équipe</a>", "Guider un groupe de personnes.",
+                 "· Attestations de test</title>"):  # fmt: skip
+        assert text in french and text not in english, text
+    for text in ("<dt>Final grade</dt>", "<strong>Developing</strong>", ">lead a team</a>",
+                 "· Test Credentials</title>"):  # fmt: skip
+        assert text in english and text not in french, text
+    pathway = (out / "fr/achievements/team-leader.html").read_text("utf-8")
+    assert '<p class="pathway-group-name">Tutorat</p>' in pathway
+    assert '<p class="pathway-group-name">Mentoring</p>' in (
+        out / "achievements/team-leader.html"
+    ).read_text("utf-8")
+    index = (out / "fr/index.html").read_text("utf-8")
+    assert "<h1>Attestations de test</h1>" in index
+    assert '<meta property="og:description" content="Les badges d&#39;un site de test.">' in index
+    assert "<h1>Test Credentials</h1>" in (out / "index.html").read_text("utf-8")
+    # the French recipient's credential page: the results as signed, in French
+    doc = credential_of(out, "Alan Turing")
+    page = (out / doc["id"].removeprefix(SITE_URL).replace(".json", ".html")).read_text("utf-8")
+    assert "Note finale" in page and "En progrès" in page and "Final grade" not in page
+    assert "· Attestations de test</title>" in page
+
+
+def test_per_language_texts_in_results_groups_alignments_and_site_yaml_are_checked(
+    make_site: Callable[..., Path],
+) -> None:
+    teamwork = ASSESSED_FR.replace("fr: Aide parfois", "de: Hilft manchmal").replace(
+        "name: {en: lead a team, fr: diriger une équipe}", "name: {fr: diriger une équipe}"
+    )
+    pathway = PATHWAY_FR.replace("{en: Mentoring, fr: Tutorat}", "{en: Mentoring, es: Tutoría}")
+    site_yaml = TITLED_FR.replace("fr: Attestations de test", "it: Attestati")
+    root = make_site({**TRANSLATED, "site.yaml": site_yaml,
+                      "content/achievements/teamwork.yaml": teamwork,
+                      "content/pathways/team-leader.yaml": pathway})  # fmt: skip
+    result = run_cli("build", "-q", "-C", str(root))
+    text = output_of(result)
+    assert result.exit_code == 1
+    for message in (
+        "site.yaml:1:31: 'title' is given in 'it', which is not one of the site's languages",
+        "content/achievements/teamwork.yaml:18:44: 'description' is given in 'de', which is not",
+        "content/achievements/teamwork.yaml:24:11: 'name' needs a text in 'en', the site's first",
+        "content/pathways/team-leader.yaml:7:27: 'name' is given in 'es', which is not one of",
+    ):
+        assert message in text, text
+    assert not (root / "_site").exists() and not (root / "credsite.lock").exists()
+
+
+def test_a_missing_title_translation_is_a_located_warning(make_site: Callable[..., Path]) -> None:
+    site_yaml = TITLED_FR.replace(", fr: Attestations de test}", "}")
+    root = make_site({**FRENCH, "site.yaml": site_yaml})
+    result = build_site(root)
+    assert "site.yaml:1:8: 'title' has no 'fr' text: the 'fr' pages and credentials show the " \
+        "'en' one" in [str(w) for w in result.warnings]  # fmt: skip
+    assert "<h1>Test Credentials</h1>" in (root / "_site/fr/index.html").read_text("utf-8")

@@ -25,6 +25,7 @@ from credsite.colour import WHITE, mix, readable_on, text_on
 from credsite.content.config import SiteConfig
 from credsite.content.frameworks import Alignment
 from credsite.content.model import Achievement, Award, Issuer, Site, award_language, localized
+from credsite.content.pathways import Pathway
 from credsite.errors import Location, Problem
 from credsite.issuing import clr
 from credsite.issuing.clr import Record
@@ -730,7 +731,9 @@ def add_pages(
 
     localized_common: dict[str, dict[str, Any]] = {
         language: {
+            "site": localized(config, language),
             "urls": PageUrls(urls, language) if len(languages) > 1 else urls,
+            "pathways": {k: localized(v, language) for k, v in site.pathways.items()},
             "issuers": {k: localized(v, language) for k, v in site.issuers.items()},
             "achievements": {k: localized(v, language) for k, v in site.achievements.items()},
             "primary_issuer": localized(primary, language) if primary else None,
@@ -742,6 +745,8 @@ def add_pages(
         words = theme.words(language)
         achievements: dict[str, Achievement] = localized_common[language]["achievements"]
         issuers: dict[str, Issuer] = localized_common[language]["issuers"]
+        pathways: dict[str, Pathway] = localized_common[language]["pathways"]
+        shown_site: SiteConfig = localized_common[language]["site"]
         page(
             "index.html",
             "index.html",
@@ -751,8 +756,8 @@ def add_pages(
             credential_count=len(issued),
             skills_index=skills_index(achievements, anchors),
             og=OpenGraph(
-                title=config.title,
-                description=shorten(config.description or config.title),
+                title=shown_site.title,
+                description=shorten(shown_site.description or shown_site.title),
                 url=urls.url(urls.page_path("index.html", language)),
             ),
         )
@@ -802,11 +807,9 @@ def add_pages(
                 achievement=achievement,
                 issuer=issuer,
                 valid_for=duration_text(achievement.valid_for, words),
-                pathway=site.pathways.get(achievement.slug),
+                pathway=pathways.get(achievement.slug),
                 within=(
-                    duration_text(p.within, words)
-                    if (p := site.pathways.get(achievement.slug))
-                    else ""
+                    duration_text(p.within, words) if (p := pathways.get(achievement.slug)) else ""
                 ),
                 counts_towards=counts_towards(site, achievement.slug, achievements),
                 skills=skill_groups(achievement, anchors, achievements),
