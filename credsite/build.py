@@ -350,6 +350,7 @@ def _publish(
                     fields.get(achievement.slug, ()),
                     endorsing_it,
                     captions.get(language, ob3.CAPTION),
+                    model.art_edition(site, achievement.slug, language),
                 ),
             )
     hosted: list[tuple[str, bytes, dict[str, Any] | None]] = [
@@ -375,7 +376,8 @@ def _publish(
         prepared,
         [(i.entry.credential, i.json_bytes) for i in published],
         urls,
-        {i.entry.credential: i.award.achievement for i in published},
+        # each credential baked into the badge of its recipient's language
+        {i.entry.credential: artwork.badge_key(site, i.award) for i in published},
         progress=_steps(progress, "images", len(published)),
     )
     artwork.publish_records(

@@ -665,3 +665,88 @@ def test_a_missing_title_translation_is_a_located_warning(make_site: Callable[..
     assert "site.yaml:1:8: 'title' has no 'fr' text: the 'fr' pages and credentials show the " \
         "'en' one" in [str(w) for w in result.warnings]  # fmt: skip
     assert "<h1>Test Credentials</h1>" in (root / "_site/fr/index.html").read_text("utf-8")
+
+
+# -- badge art and share cards per language -------------------------------------------------------
+
+
+def test_badge_art_and_share_cards_are_drawn_in_each_language_whose_words_differ(
+    french_site: Path,
+) -> None:
+    from credsite.openbadges.image import KEYWORD_OB3, PreparedPng
+    from credsite.openbadges.png import bake_png, extract_png
+
+    out = french_site / "_site"
+    images = out / "images"
+    english, french = (images / "achievements/teamwork.png").read_bytes(), (
+        images / "achievements/teamwork.fr.png"
+    ).read_bytes()
+    assert english != french
+    drawn = (images / "achievements/teamwork.fr.svg").read_text("utf-8")
+    assert "<title>Travail d'équipe</title>" in drawn
+    assert "Teamwork" not in drawn
+    assert (images / "share/teamwork.png").read_bytes() != (
+        images / "share/teamwork.fr.png"
+    ).read_bytes()
+    # 'Mentor' says the same in both languages: one drawing, which the French pages show too
+    assert not list(images.rglob("mentor.fr.*"))
+    assert sorted(p.name for p in (images / "achievements").iterdir()) == [
+        "mentor.png", "mentor.svg", "teamwork.fr.png", "teamwork.fr.svg",
+        "teamwork.png", "teamwork.svg",
+    ]  # fmt: skip
+    base = SITE_URL + "images/"
+    edition = json.loads((out / "achievements/teamwork.fr.json").read_text("utf-8"))
+    assert edition["image"]["id"] == base + "achievements/teamwork.fr.png"
+    first = json.loads((out / "achievements/teamwork.json").read_text("utf-8"))
+    assert first["image"]["id"] == base + "achievements/teamwork.png"
+    mentor = json.loads((out / "achievements/mentor.fr.json").read_text("utf-8"))
+    assert mentor["image"]["id"] == base + "achievements/mentor.png"
+    # the French recipient's credential: baked into the French badge, its page's card French
+    doc = credential_of(out, "Alan Turing")
+    assert doc["credentialSubject"]["achievement"]["image"]["id"] == edition["image"]["id"]
+    token = doc["id"].removeprefix(SITE_URL + "credentials/").removesuffix(".json")
+    baked = (out / "credentials" / f"{token}.png").read_bytes()
+    text = extract_png(baked)
+    assert text is not None
+    assert baked == bake_png(PreparedPng(french, 512, 512), KEYWORD_OB3, text)
+    page = (out / "credentials" / f"{token}.html").read_text("utf-8")
+    assert f'<meta property="og:image" content="{base}share/teamwork.fr.png">' in page
+    ada = credential_of(out, "Ada Lovelace")
+    ada_token = ada["id"].removeprefix(SITE_URL + "credentials/").removesuffix(".json")
+    text = extract_png((out / "credentials" / f"{ada_token}.png").read_bytes())
+    assert text is not None
+    assert (out / "credentials" / f"{ada_token}.png").read_bytes() == bake_png(
+        PreparedPng(english, 512, 512), KEYWORD_OB3, text
+    )
+    # the pages in French show the French drawing; the English ones the English
+    fr_page = (out / "fr/achievements/teamwork.html").read_text("utf-8")
+    assert 'src="../../images/achievements/teamwork.fr.png"' in fr_page
+    assert f'<meta property="og:image" content="{base}share/teamwork.fr.png">' in fr_page
+    en_page = (out / "achievements/teamwork.html").read_text("utf-8")
+    assert 'src="../images/achievements/teamwork.png"' in en_page
+    assert f'<meta property="og:image" content="{base}share/teamwork.png">' in en_page
+    assert 'src="../images/achievements/teamwork.fr.png"' in (out / "fr/index.html").read_text()
+    assert 'src="../../images/achievements/mentor.png"' in (
+        out / "fr/achievements/mentor.html"
+    ).read_text("utf-8")
+    assert {r.report.status for r in verifysite.verify_site(out, now=NOW)} == {"verified"}
+
+
+def test_a_given_raster_badge_is_one_image_but_share_cards_follow_the_language(
+    make_site: Callable[..., Path],
+) -> None:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 40, 40)).save(buffer, "PNG")
+    teamwork = TEAMWORK_FR + "image: badge.png\n"
+    root = make_site({**FRENCH, "content/achievements/teamwork.yaml": teamwork,
+                      "content/badge.png": buffer.getvalue()})  # fmt: skip
+    build_site(root)
+    images = root / "_site/images"
+    assert not (images / "achievements/teamwork.fr.png").exists()
+    assert (images / "share/teamwork.fr.png").is_file()
+    edition = json.loads((root / "_site/achievements/teamwork.fr.json").read_text("utf-8"))
+    assert edition["image"]["id"] == SITE_URL + "images/achievements/teamwork.png"

@@ -188,6 +188,35 @@ def award_language(award: Award, config: SiteConfig) -> str:
     return award.language or config.language
 
 
+def art_edition(site: Site, slug: str, language: str, *, share: bool = False) -> str:
+    """Which drawing of achievement `slug`'s art the site shows in `language`: "" for the site's
+    first language's (at ``images/achievements/SLUG.png``), or `language` for its own
+    (``SLUG.LANG.png``), drawn only where what the art says differs: the achievement's name or
+    its issuer's. `share`: of the share card (always drawn) rather than of the badge (drawn
+    unless the achievement gives a raster image, which says the same in every language).
+
+    A site in one language, and texts the same in every language, have one drawing each."""
+    first = site.config.language
+    achievement = site.achievements[slug]
+    if language == first or not (share or _drawn(achievement)):
+        return ""
+    if _art_texts(site, achievement, language) == _art_texts(site, achievement, first):
+        return ""
+    return language
+
+
+def _drawn(achievement: Achievement) -> bool:
+    """Whether the achievement's badge PNG is drawn (no image, or an SVG one, which no
+    rasteriser here turns into a PNG)."""
+    return achievement.image is None or achievement.image.path.suffix.lower() == ".svg"
+
+
+def _art_texts(site: Site, achievement: Achievement, language: str) -> tuple[str, str]:
+    """What the drawn badge and share card of `achievement` say in `language`."""
+    issuer = site.issuers[achievement.issuer]
+    return localized(achievement, language).name, localized(issuer, language).name
+
+
 def _languages(config: SiteConfig, warnings: Problems) -> Languages:
     return Languages(config.languages or (config.language,), warnings)
 
