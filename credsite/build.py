@@ -237,7 +237,7 @@ def build(
     issued = _issued(site, entries, signed, now, result)
     del signed
     learner_records, records_signed = clr.build_records(
-        site, issued, lock, keys, urls, proofs, report
+        site, issued, lock, keys, urls, proofs, report, pages.record_names(config)
     )
     result.signed += records_signed
     result.records = len(learner_records)

@@ -419,9 +419,10 @@ def french_records_site(make_site: Callable[..., Path]) -> Path:
 
 
 def record_page(out: Path, name: str) -> str:
+    """The record page whose heading (the record's signed name) names `name`."""
     for path in sorted((out / "records").glob("*.html")):
         page = path.read_text("utf-8")
-        if f'data-vc="name">Learner record of {name}</h1>' in page:
+        if re.search(rf'data-vc="name">[^<]* {re.escape(name)}</h1>', page):
             return page
     raise AssertionError(name)
 
@@ -443,9 +444,14 @@ def test_a_french_recipients_learner_record_page_is_in_french(french_records_sit
     assert signed["achievement"]["name"] == "Travail d'équipe"
     assert 'achievement.name">Travail d&#39;équipe</a>' in page
     assert "Learner record ·" not in page and "Print transcript" not in page
+    # the record is signed in its recipient's language, through the catalogs
+    assert doc["name"] == "Relevé d’apprentissage de Alan Turing"
+    assert 'data-vc="name">Relevé d’apprentissage de Alan Turing</h1>' in page
+    assert {r.report.status for r in verifysite.verify_site(out, now=NOW)} == {"verified"}
     # awards in two languages: the site's first language
     mixed = record_page(out, "Ada Lovelace")
     assert '<html lang="en">' in mixed and "<title>Learner record of Ada Lovelace · " in mixed
+    assert 'data-vc="name">Learner record of Ada Lovelace</h1>' in mixed
     assert 'achievement.name">Teamwork</a>' in mixed  # Ada's English credential
     assert "Print transcript" in mixed
 

@@ -463,6 +463,17 @@ def captions(config: SiteConfig) -> dict[str, str]:
     return found
 
 
+RECORD_NAME = N_("Learner record of %(recipient)s")
+"""A learner record's signed name (issuing.clr.RECORD_NAME), as the catalogs translate it."""
+
+
+def record_names(config: SiteConfig) -> dict[str, str]:
+    """Language -> a learner record's name, with ``%(recipient)s`` (issuing.clr fills it in),
+    from the theme's message catalogs."""
+    theme = render.load_theme(config)
+    return {language: theme.words(language).gettext(RECORD_NAME) for language in config.languages}
+
+
 def missing_catalogs(config: SiteConfig) -> list[Problem]:
     """A warning for each of the site's languages its theme has no message catalog for (its
     pages show the theme's words in English)."""
@@ -995,8 +1006,7 @@ def counts_towards(
 def record_language(record: Record, config: SiteConfig) -> str:
     """The language of a learner record's page: its recipient's, the language of their awards
     when they all agree, else the site's first language."""
-    found = {award_language(item.award, config) for item in record.credentials}
-    return found.pop() if len(found) == 1 else config.language
+    return clr.record_language(record.credentials, config)
 
 
 def record_context(
@@ -1056,7 +1066,7 @@ def record_context(
             ),
         ),
         "og": OpenGraph(
-            title=words.gettext("Learner record of %(recipient)s", recipient=record.name),
+            title=words.gettext(RECORD_NAME, recipient=record.name),
             description=shorten(
                 words.ngettext(
                     "%(num)d credential of %(recipient)s, signed by %(issuer)s.",
