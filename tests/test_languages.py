@@ -1,7 +1,7 @@
 """Sites in several languages (issue 17, "Languages"): site.yaml `languages`, texts per language
 with a located fallback warning, one OB 3.0 Achievement per language linked by `related`,
 credentials signed in the recipient's language, pages per language with hreflang alternates, and
-the theme's message catalogs (complete for en, fr, es, th)."""
+the theme's message catalogs (complete for en, fr, es, th, ar)."""
 
 from __future__ import annotations
 
@@ -294,24 +294,54 @@ def test_type_labels_follow_the_page_language() -> None:
 def test_right_to_left_pages(make_site: Callable[..., Path]) -> None:
     root = make_site({"site.yaml": SITE_YAML_FR.replace("languages: [en, fr]", "language: ar")})
     result = build_site(root)
-    assert '<html lang="ar" dir="rtl">' in (root / "_site/index.html").read_text("utf-8")
-    # no Arabic catalog yet: the theme's words stay English, and the build says so, located
-    assert [str(w) for w in result.warnings if "message catalog" in str(w)] == [
-        "site.yaml:4:11: the theme has no message catalog in 'ar': its pages show the theme's "
-        "own words in English. Add themes/default/locale/ar/LC_MESSAGES/messages.po "
-        '(docs/themes.md "Languages")'
-    ]
+    index = (root / "_site/index.html").read_text("utf-8")
+    assert '<html lang="ar" dir="rtl">' in index
+    # the Arabic catalog: the theme's words in Arabic, and no warning
+    assert [str(w) for w in result.warnings if "message catalog" in str(w)] == []
+    assert "انتقل إلى المحتوى" in index and "Skip to content" not in index
+    doc = credential_of(root / "_site", "Alan Turing")
+    page = (root / "_site" / doc["id"].removeprefix(SITE_URL).replace(".json", ".html")).read_text(
+        "utf-8"
+    )
+    assert '<html lang="ar" dir="rtl">' in page and "تاريخ الإصدار" in page
+    assert "2 مارس 2026" in page  # the date as Babel writes it in Arabic
+    words = json.loads(re.search(r'id="credsite-words">(.*?)</script>', page).group(1))
+    assert words["Verified"] == "تم التحقق" and words["__date__"]["months"][2] == "مارس"
+
+
+def test_arabic_plurals_have_their_six_forms() -> None:
+    arabic = i18n.translations([REPO / "themes/default"], "ar")
+    days = {n: arabic.ngettext("%(num)d day", "%(num)d days", n) % {"num": n}
+            for n in (0, 1, 2, 3, 11, 100)}  # fmt: skip
+    assert days == {0: "0 يوم", 1: "يوم واحد", 2: "يومان", 3: "3 أيام", 11: "11 يومًا",
+                    100: "100 يوم"}  # fmt: skip
+
+
+def test_a_catalog_with_wrong_plural_forms_is_caught(tmp_path: Path) -> None:
+    po = tmp_path / "messages.po"
+    pot = tmp_path / "messages.pot"
+    pot.write_text('msgid "%(num)d day"\nmsgid_plural "%(num)d days"\nmsgstr[0] ""\nmsgstr[1] ""\n')
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Language: ar\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n'
+        '"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "%(num)d day"\nmsgid_plural "%(num)d days"\nmsgstr[0] "a"\nmsgstr[1] "b"\n',
+        encoding="utf-8",
+    )
+    check = i18n.check_catalog(pot, po, "ar")
+    assert check.untranslated == () and len(check.plurals) == 2
+    assert "CLDR's rule for ar is 'nplurals=6;" in check.plurals[0]
+    assert check.plurals[1] == "'%(num)d day' has 2 forms"
 
 
 # -- catalogs ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("language", ["en", "fr", "es", "th"])
+@pytest.mark.parametrize("language", ["en", "fr", "es", "th", "ar"])
 def test_catalogs_are_complete(language: str) -> None:
     check = i18n.check_catalog(
         LOCALE / "messages.pot", i18n.catalog_path(REPO / "themes/default", language), language
     )
-    assert check.untranslated == () and check.obsolete == ()
+    assert check.untranslated == () and check.obsolete == () and check.plurals == ()
 
 
 def test_the_template_catalog_is_what_babel_extracts(tmp_path: Path) -> None:
