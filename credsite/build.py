@@ -238,7 +238,7 @@ def build(
     issued = _issued(site, entries, signed, now, result)
     del signed
     learner_records, records_signed = clr.build_records(
-        site, issued, lock, keys, urls, proofs, report
+        site, issued, lock, keys, urls, proofs, report, pages.record_names(config, theme)
     )
     result.signed += records_signed
     result.records = len(learner_records)
@@ -352,6 +352,7 @@ def _publish(
                     fields.get(achievement.slug, ()),
                     endorsing_it,
                     captions.get(language, ob3.CAPTION),
+                    model.art_edition(site, achievement.slug, language),
                 ),
             )
     hosted: list[tuple[str, bytes, dict[str, Any] | None]] = [
@@ -377,7 +378,8 @@ def _publish(
         prepared,
         [(i.entry.credential, i.json_bytes) for i in published],
         urls,
-        {i.entry.credential: i.award.achievement for i in published},
+        # each credential baked into the badge of its recipient's language
+        {i.entry.credential: artwork.badge_key(site, i.award) for i in published},
         progress=_steps(progress, "images", len(published)),
     )
     artwork.publish_records(

@@ -13,6 +13,7 @@ import pytest
 from conftest import VECTORS, build_site, run_fresh, tree
 
 from credsite.content import frameworks, yamlsource
+from credsite.content.fields import Languages
 from credsite.errors import Location, Problems
 from credsite.issuing.ob3 import alignment_doc
 
@@ -29,7 +30,8 @@ def read(text: str, tmp_path: Path) -> tuple[frameworks.Alignment | None, list[s
     path.write_text(text, encoding="utf-8")
     item = yamlsource.load(path, "a.yaml")
     problems = Problems()
-    found = frameworks.read_alignment(item, Location("a.yaml", 1, 1), problems)
+    languages = Languages(("en",), Problems())
+    found = frameworks.read_alignment(item, Location("a.yaml", 1, 1), problems, languages)
     return found, [str(p) for p in problems.items]
 
 

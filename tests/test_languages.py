@@ -1,7 +1,7 @@
 """Sites in several languages (issue 17, "Languages"): site.yaml `languages`, texts per language
 with a located fallback warning, one OB 3.0 Achievement per language linked by `related`,
 credentials signed in the recipient's language, pages per language with hreflang alternates, and
-the theme's message catalogs (complete for en, fr, es, th)."""
+the theme's message catalogs (complete for en, fr, es, th, ar)."""
 
 from __future__ import annotations
 
@@ -294,24 +294,54 @@ def test_type_labels_follow_the_page_language() -> None:
 def test_right_to_left_pages(make_site: Callable[..., Path]) -> None:
     root = make_site({"site.yaml": SITE_YAML_FR.replace("languages: [en, fr]", "language: ar")})
     result = build_site(root)
-    assert '<html lang="ar" dir="rtl">' in (root / "_site/index.html").read_text("utf-8")
-    # no Arabic catalog yet: the theme's words stay English, and the build says so, located
-    assert [str(w) for w in result.warnings if "message catalog" in str(w)] == [
-        "site.yaml:4:11: the theme has no message catalog in 'ar': its pages show the theme's "
-        "own words in English. Add themes/default/locale/ar/LC_MESSAGES/messages.po "
-        '(docs/themes.md "Languages")'
-    ]
+    index = (root / "_site/index.html").read_text("utf-8")
+    assert '<html lang="ar" dir="rtl">' in index
+    # the Arabic catalog: the theme's words in Arabic, and no warning
+    assert [str(w) for w in result.warnings if "message catalog" in str(w)] == []
+    assert "انتقل إلى المحتوى" in index and "Skip to content" not in index
+    doc = credential_of(root / "_site", "Alan Turing")
+    page = (root / "_site" / doc["id"].removeprefix(SITE_URL).replace(".json", ".html")).read_text(
+        "utf-8"
+    )
+    assert '<html lang="ar" dir="rtl">' in page and "تاريخ الإصدار" in page
+    assert "2 مارس 2026" in page  # the date as Babel writes it in Arabic
+    words = json.loads(re.search(r'id="credsite-words">(.*?)</script>', page).group(1))
+    assert words["Verified"] == "تم التحقق" and words["__date__"]["months"][2] == "مارس"
+
+
+def test_arabic_plurals_have_their_six_forms() -> None:
+    arabic = i18n.translations([REPO / "themes/default"], "ar")
+    days = {n: arabic.ngettext("%(num)d day", "%(num)d days", n) % {"num": n}
+            for n in (0, 1, 2, 3, 11, 100)}  # fmt: skip
+    assert days == {0: "0 يوم", 1: "يوم واحد", 2: "يومان", 3: "3 أيام", 11: "11 يومًا",
+                    100: "100 يوم"}  # fmt: skip
+
+
+def test_a_catalog_with_wrong_plural_forms_is_caught(tmp_path: Path) -> None:
+    po = tmp_path / "messages.po"
+    pot = tmp_path / "messages.pot"
+    pot.write_text('msgid "%(num)d day"\nmsgid_plural "%(num)d days"\nmsgstr[0] ""\nmsgstr[1] ""\n')
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Language: ar\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n'
+        '"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "%(num)d day"\nmsgid_plural "%(num)d days"\nmsgstr[0] "a"\nmsgstr[1] "b"\n',
+        encoding="utf-8",
+    )
+    check = i18n.check_catalog(pot, po, "ar")
+    assert check.untranslated == () and len(check.plurals) == 2
+    assert "CLDR's rule for ar is 'nplurals=6;" in check.plurals[0]
+    assert check.plurals[1] == "'%(num)d day' has 2 forms"
 
 
 # -- catalogs ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("language", ["en", "fr", "es", "th"])
+@pytest.mark.parametrize("language", ["en", "fr", "es", "th", "ar"])
 def test_catalogs_are_complete(language: str) -> None:
     check = i18n.check_catalog(
         LOCALE / "messages.pot", i18n.catalog_path(REPO / "themes/default", language), language
     )
-    assert check.untranslated == () and check.obsolete == ()
+    assert check.untranslated == () and check.obsolete == () and check.plurals == ()
 
 
 def test_the_template_catalog_is_what_babel_extracts(tmp_path: Path) -> None:
@@ -419,9 +449,10 @@ def french_records_site(make_site: Callable[..., Path]) -> Path:
 
 
 def record_page(out: Path, name: str) -> str:
+    """The record page whose heading (the record's signed name) names `name`."""
     for path in sorted((out / "records").glob("*.html")):
         page = path.read_text("utf-8")
-        if f'data-vc="name">Learner record of {name}</h1>' in page:
+        if re.search(rf'data-vc="name">[^<]* {re.escape(name)}</h1>', page):
             return page
     raise AssertionError(name)
 
@@ -443,9 +474,14 @@ def test_a_french_recipients_learner_record_page_is_in_french(french_records_sit
     assert signed["achievement"]["name"] == "Travail d'équipe"
     assert 'achievement.name">Travail d&#39;équipe</a>' in page
     assert "Learner record ·" not in page and "Print transcript" not in page
+    # the record is signed in its recipient's language, through the catalogs
+    assert doc["name"] == "Relevé d’apprentissage de Alan Turing"
+    assert 'data-vc="name">Relevé d’apprentissage de Alan Turing</h1>' in page
+    assert {r.report.status for r in verifysite.verify_site(out, now=NOW)} == {"verified"}
     # awards in two languages: the site's first language
     mixed = record_page(out, "Ada Lovelace")
     assert '<html lang="en">' in mixed and "<title>Learner record of Ada Lovelace · " in mixed
+    assert 'data-vc="name">Learner record of Ada Lovelace</h1>' in mixed
     assert 'achievement.name">Teamwork</a>' in mixed  # Ada's English credential
     assert "Print transcript" in mixed
 
@@ -490,3 +526,263 @@ def test_a_misspelt_site_language_is_one_error_at_site_yaml(
     assert len(errors) == 1 and errors[0].startswith("error: site.yaml:"), errors
     assert "unknown language 'fx'" in errors[0]
     assert (tree(root / "_site"), (root / "credsite.lock").read_bytes()) == before
+
+
+# -- results, rubrics, alignments, pathway groups and the site's title, per language ------------
+
+ASSESSED_FR = """\
+name:
+  en: Teamwork
+  fr: Travail d'équipe
+description: Works well with others.
+criteria: Be **kind** to your team.
+publish_results: true
+results:
+  - name:
+      en: Final grade
+      fr: Note finale
+    allowed: [C, B, A]
+  - name:
+      en: Collaboration
+      fr: Collaboration en équipe
+    levels:
+      - name: {en: Developing, fr: En progrès}
+        points: 1
+        description: {en: Sometimes helps, fr: Aide parfois}
+      - name: {en: Proficient, fr: Confirmé}
+        points: 2
+        description: {en: Always helps}
+    required_level: Developing
+alignments:
+  - name: {en: lead a team, fr: diriger une équipe}
+    esco: http://data.europa.eu/esco/skill/1f1d2ff8-c4c1-45cc-9812-6a7ee84a73cb
+    description:
+      en: Guide a group of people.
+      fr: Guider un groupe de personnes.
+"""
+ASSESSED_AWARDS = """\
+- achievement: teamwork
+  name: Ada Lovelace
+  email: ada.lovelace@example.org
+  issued: 2026-03-01
+  results: {Final grade: A, Collaboration: Proficient}
+- achievement: teamwork
+  name: Alan Turing
+  email: alan.turing@example.org
+  issued: 2026-03-02
+  language: fr
+  results: {Final grade: B, Collaboration: Developing}
+"""
+PATHWAY_FR = """\
+name: Team leader
+description: Leads teams.
+criteria: Hold both badges.
+requires:
+  - teamwork
+  - any: [mentor]
+    name: {en: Mentoring, fr: Tutorat}
+"""
+TITLED_FR = SITE_YAML_FR.replace(
+    "title: Test Credentials\n",
+    "title: {en: Test Credentials, fr: Attestations de test}\n"
+    "description:\n  en: Badges of a test site.\n  fr: Les badges d'un site de test.\n",
+)
+TRANSLATED = {
+    **FRENCH,
+    "site.yaml": TITLED_FR,
+    "content/achievements/teamwork.yaml": ASSESSED_FR,
+    "content/awards/awards.yaml": ASSESSED_AWARDS,
+    "content/pathways/team-leader.yaml": PATHWAY_FR,
+}
+
+
+@pytest.fixture
+def translated_site(make_site: Callable[..., Path]) -> tuple[Path, list[str]]:
+    root = make_site(TRANSLATED)
+    result = build_site(root)
+    return root, [str(w) for w in result.warnings]
+
+
+def test_results_rubrics_and_alignments_are_signed_in_the_recipients_language(
+    translated_site: tuple[Path, list[str]],
+) -> None:
+    root, warnings = translated_site
+    out = root / "_site"
+    assert [w for w in warnings if "text" in w] == [
+        "content/achievements/teamwork.yaml:21:22: 'description' has no 'fr' text: the 'fr' "
+        "pages and credentials show the 'en' one"
+    ]
+    french = credential_of(out, "Alan Turing")["credentialSubject"]
+    english = credential_of(out, "Ada Lovelace")["credentialSubject"]
+    fr_grade, fr_rubric = french["achievement"]["resultDescription"]
+    en_grade, en_rubric = english["achievement"]["resultDescription"]
+    assert (en_grade["name"], fr_grade["name"]) == ("Final grade", "Note finale")
+    assert (en_rubric["name"], fr_rubric["name"]) == ("Collaboration", "Collaboration en équipe")
+    assert [(lv["name"], lv["description"]) for lv in fr_rubric["rubricCriterionLevel"]] == [
+        ("En progrès", "Aide parfois"), ("Confirmé", "Always helps")  # the fallback
+    ]  # fmt: skip
+    assert [lv["name"] for lv in en_rubric["rubricCriterionLevel"]] == ["Developing", "Proficient"]
+    # ids come from the first language's names: the same in every edition
+    assert fr_rubric["id"].endswith("teamwork.fr.json#result-collaboration")
+    assert fr_rubric["requiredLevel"].endswith("#result-collaboration-level-developing")
+    assert french["result"][1]["achievedLevel"] == fr_rubric["rubricCriterionLevel"][0]["id"]
+    (fr_align,), (en_align,) = french["achievement"]["alignment"], english["achievement"]["alignment"]
+    assert (fr_align["targetName"], fr_align["targetDescription"]) == (
+        "diriger une équipe", "Guider un groupe de personnes."
+    )  # fmt: skip
+    assert (en_align["targetName"], en_align["targetDescription"]) == (
+        "lead a team", "Guide a group of people."
+    )  # fmt: skip
+    assert fr_align["targetUrl"] == en_align["targetUrl"]
+    published = json.loads((out / "achievements/teamwork.fr.json").read_text("utf-8"))
+    assert [e.message for e in achievement_validator().iter_errors(published)] == []
+    assert published["resultDescription"] == french["achievement"]["resultDescription"]
+    reports = verifysite.verify_site(out, now=NOW)
+    assert {r.report.status for r in reports} == {"verified"}
+
+
+def test_pages_in_a_language_show_its_results_groups_alignments_and_title(
+    translated_site: tuple[Path, list[str]],
+) -> None:
+    out = translated_site[0] / "_site"
+    french = (out / "fr/achievements/teamwork.html").read_text("utf-8")
+    english = (out / "achievements/teamwork.html").read_text("utf-8")
+    for text in ("<dt>Note finale</dt>", "<strong>En progrès</strong>", "Aide parfois",
+                 ">diriger une équipe</a>", "Guider un groupe de personnes.",
+                 "· Attestations de test</title>"):  # fmt: skip
+        assert text in french and text not in english, text
+    for text in ("<dt>Final grade</dt>", "<strong>Developing</strong>", ">lead a team</a>",
+                 "· Test Credentials</title>"):  # fmt: skip
+        assert text in english and text not in french, text
+    pathway = (out / "fr/achievements/team-leader.html").read_text("utf-8")
+    assert '<p class="pathway-group-name">Tutorat</p>' in pathway
+    assert '<p class="pathway-group-name">Mentoring</p>' in (
+        out / "achievements/team-leader.html"
+    ).read_text("utf-8")
+    index = (out / "fr/index.html").read_text("utf-8")
+    assert "<h1>Attestations de test</h1>" in index
+    assert '<meta property="og:description" content="Les badges d&#39;un site de test.">' in index
+    assert "<h1>Test Credentials</h1>" in (out / "index.html").read_text("utf-8")
+    # the French recipient's credential page: the results as signed, in French
+    doc = credential_of(out, "Alan Turing")
+    page = (out / doc["id"].removeprefix(SITE_URL).replace(".json", ".html")).read_text("utf-8")
+    assert "Note finale" in page and "En progrès" in page and "Final grade" not in page
+    assert "· Attestations de test</title>" in page
+
+
+def test_per_language_texts_in_results_groups_alignments_and_site_yaml_are_checked(
+    make_site: Callable[..., Path],
+) -> None:
+    teamwork = ASSESSED_FR.replace("fr: Aide parfois", "de: Hilft manchmal").replace(
+        "name: {en: lead a team, fr: diriger une équipe}", "name: {fr: diriger une équipe}"
+    )
+    pathway = PATHWAY_FR.replace("{en: Mentoring, fr: Tutorat}", "{en: Mentoring, es: Tutoría}")
+    site_yaml = TITLED_FR.replace("fr: Attestations de test", "it: Attestati")
+    root = make_site({**TRANSLATED, "site.yaml": site_yaml,
+                      "content/achievements/teamwork.yaml": teamwork,
+                      "content/pathways/team-leader.yaml": pathway})  # fmt: skip
+    result = run_cli("build", "-q", "-C", str(root))
+    text = output_of(result)
+    assert result.exit_code == 1
+    for message in (
+        "site.yaml:1:31: 'title' is given in 'it', which is not one of the site's languages",
+        "content/achievements/teamwork.yaml:18:44: 'description' is given in 'de', which is not",
+        "content/achievements/teamwork.yaml:24:11: 'name' needs a text in 'en', the site's first",
+        "content/pathways/team-leader.yaml:7:27: 'name' is given in 'es', which is not one of",
+    ):
+        assert message in text, text
+    assert not (root / "_site").exists() and not (root / "credsite.lock").exists()
+
+
+def test_a_missing_title_translation_is_a_located_warning(make_site: Callable[..., Path]) -> None:
+    site_yaml = TITLED_FR.replace(", fr: Attestations de test}", "}")
+    root = make_site({**FRENCH, "site.yaml": site_yaml})
+    result = build_site(root)
+    assert "site.yaml:1:8: 'title' has no 'fr' text: the 'fr' pages and credentials show the " \
+        "'en' one" in [str(w) for w in result.warnings]  # fmt: skip
+    assert "<h1>Test Credentials</h1>" in (root / "_site/fr/index.html").read_text("utf-8")
+
+
+# -- badge art and share cards per language -------------------------------------------------------
+
+
+def test_badge_art_and_share_cards_are_drawn_in_each_language_whose_words_differ(
+    french_site: Path,
+) -> None:
+    from credsite.openbadges.image import KEYWORD_OB3, PreparedPng
+    from credsite.openbadges.png import bake_png, extract_png
+
+    out = french_site / "_site"
+    images = out / "images"
+    english, french = (images / "achievements/teamwork.png").read_bytes(), (
+        images / "achievements/teamwork.fr.png"
+    ).read_bytes()
+    assert english != french
+    drawn = (images / "achievements/teamwork.fr.svg").read_text("utf-8")
+    assert "<title>Travail d'équipe</title>" in drawn
+    assert "Teamwork" not in drawn
+    assert (images / "share/teamwork.png").read_bytes() != (
+        images / "share/teamwork.fr.png"
+    ).read_bytes()
+    # 'Mentor' says the same in both languages: one drawing, which the French pages show too
+    assert not list(images.rglob("mentor.fr.*"))
+    assert sorted(p.name for p in (images / "achievements").iterdir()) == [
+        "mentor.png", "mentor.svg", "teamwork.fr.png", "teamwork.fr.svg",
+        "teamwork.png", "teamwork.svg",
+    ]  # fmt: skip
+    base = SITE_URL + "images/"
+    edition = json.loads((out / "achievements/teamwork.fr.json").read_text("utf-8"))
+    assert edition["image"]["id"] == base + "achievements/teamwork.fr.png"
+    first = json.loads((out / "achievements/teamwork.json").read_text("utf-8"))
+    assert first["image"]["id"] == base + "achievements/teamwork.png"
+    mentor = json.loads((out / "achievements/mentor.fr.json").read_text("utf-8"))
+    assert mentor["image"]["id"] == base + "achievements/mentor.png"
+    # the French recipient's credential: baked into the French badge, its page's card French
+    doc = credential_of(out, "Alan Turing")
+    assert doc["credentialSubject"]["achievement"]["image"]["id"] == edition["image"]["id"]
+    token = doc["id"].removeprefix(SITE_URL + "credentials/").removesuffix(".json")
+    baked = (out / "credentials" / f"{token}.png").read_bytes()
+    text = extract_png(baked)
+    assert text is not None
+    assert baked == bake_png(PreparedPng(french, 512, 512), KEYWORD_OB3, text)
+    page = (out / "credentials" / f"{token}.html").read_text("utf-8")
+    assert f'<meta property="og:image" content="{base}share/teamwork.fr.png">' in page
+    ada = credential_of(out, "Ada Lovelace")
+    ada_token = ada["id"].removeprefix(SITE_URL + "credentials/").removesuffix(".json")
+    text = extract_png((out / "credentials" / f"{ada_token}.png").read_bytes())
+    assert text is not None
+    assert (out / "credentials" / f"{ada_token}.png").read_bytes() == bake_png(
+        PreparedPng(english, 512, 512), KEYWORD_OB3, text
+    )
+    # the pages in French show the French drawing; the English ones the English
+    fr_page = (out / "fr/achievements/teamwork.html").read_text("utf-8")
+    assert 'src="../../images/achievements/teamwork.fr.png"' in fr_page
+    assert f'<meta property="og:image" content="{base}share/teamwork.fr.png">' in fr_page
+    en_page = (out / "achievements/teamwork.html").read_text("utf-8")
+    assert 'src="../images/achievements/teamwork.png"' in en_page
+    assert f'<meta property="og:image" content="{base}share/teamwork.png">' in en_page
+    assert 'src="../images/achievements/teamwork.fr.png"' in (out / "fr/index.html").read_text()
+    assert 'src="../../images/achievements/mentor.png"' in (
+        out / "fr/achievements/mentor.html"
+    ).read_text("utf-8")
+    assert {r.report.status for r in verifysite.verify_site(out, now=NOW)} == {"verified"}
+
+
+def test_a_given_raster_badge_is_one_image_but_share_cards_follow_the_language(
+    make_site: Callable[..., Path],
+) -> None:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 40, 40)).save(buffer, "PNG")
+    teamwork = TEAMWORK_FR + "image: badge.png\n"
+    root = make_site({**FRENCH, "content/achievements/teamwork.yaml": teamwork,
+                      "content/badge.png": buffer.getvalue()})  # fmt: skip
+    build_site(root)
+    images = root / "_site/images"
+    assert not (images / "achievements/teamwork.fr.png").exists()
+    assert (images / "share/teamwork.fr.png").is_file()
+    edition = json.loads((root / "_site/achievements/teamwork.fr.json").read_text("utf-8"))
+    assert edition["image"]["id"] == SITE_URL + "images/achievements/teamwork.png"

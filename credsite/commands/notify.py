@@ -294,7 +294,7 @@ def _context(
     return {
         "kind": kind,
         "language": language,
-        "site": config,
+        "site": model.localized(config, entry_language(entry, config)),
         "recipient": entry.award.name,
         "award": entry.award,
         "achievement": achievement,

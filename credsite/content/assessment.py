@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from credsite.content.fields import Reader
+from credsite.content.fields import Languages, Reader, Translations
 from credsite.content.yamlsource import Map, Node
 from credsite.errors import Location, Problems
 from credsite.values import slugify
@@ -67,6 +67,8 @@ class RubricLevel:
     slug: str
     points: str | None = None
     description: str | None = None
+    translations: Translations = field(default_factory=dict, compare=False)
+    """Its name and description in the site's other languages (`fields.localized`)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,9 @@ class ResultSpec:
     """The slug of the level required to pass."""
     value_min: str | None = None
     value_max: str | None = None
+    translations: Translations = field(default_factory=dict, compare=False)
+    """Its name in the site's other languages (`fields.localized`); its `slug`, which awards
+    and ids use, is always the first language's name's."""
 
     def level(self, name: str) -> RubricLevel | None:
         key = fold(name)
@@ -136,8 +141,9 @@ def _number(text: str) -> Decimal:
 # -- the declaration (achievement) ---------------------------------------------------------------
 
 
-def read_specs(read: Reader) -> tuple[ResultSpec, ...]:
-    """The achievement's ``results:`` list."""
+def read_specs(read: Reader, languages: Languages) -> tuple[ResultSpec, ...]:
+    """The achievement's ``results:`` list; names (and levels' descriptions) may be given per
+    language (`Reader.text`)."""
     seq = read.seq("results")
     if seq is None:
         return ()
@@ -149,7 +155,7 @@ def read_specs(read: Reader) -> tuple[ResultSpec, ...]:
                 location, "each result must be a mapping with a 'name' (and a 'type', ...)"
             )
             continue
-        spec = _read_spec(Reader(item, read.problems, "result"))
+        spec = _read_spec(Reader(item, read.problems, "result"), languages)
         if spec is None:
             continue
         if spec.slug in seen:
@@ -164,10 +170,11 @@ def read_specs(read: Reader) -> tuple[ResultSpec, ...]:
     return tuple(specs)
 
 
-def _read_spec(read: Reader) -> ResultSpec | None:
+def _read_spec(read: Reader, languages: Languages) -> ResultSpec | None:
     read.check_keys(SPEC_KEYS, required=["name"])
-    name = read.str("name", max_length=200)
-    levels = _read_levels(read)
+    translations: Translations = {}
+    name = read.text("name", languages, translations, None, max_length=200)
+    levels = _read_levels(read, languages)
     default_type = "RubricCriterionLevel" if levels else "Result"
     result_type = read.str("type", default_type)
     if result_type not in RESULT_TYPES and not re.fullmatch(EXTENSION, result_type):
@@ -227,10 +234,11 @@ def _read_spec(read: Reader) -> ResultSpec | None:
         required_level=required_level,
         value_min=value_min,
         value_max=value_max,
+        translations=translations,
     )
 
 
-def _read_levels(read: Reader) -> tuple[RubricLevel, ...]:
+def _read_levels(read: Reader, languages: Languages) -> tuple[RubricLevel, ...]:
     seq = read.seq("levels")
     if seq is None:
         return ()
@@ -247,7 +255,8 @@ def _read_levels(read: Reader) -> tuple[RubricLevel, ...]:
             item.value_locations["name"] = location
         lread = Reader(item, read.problems, "level")
         lread.check_keys(LEVEL_KEYS, required=["name"])
-        name = lread.str("name", max_length=200)
+        translations: Translations = {}
+        name = lread.text("name", languages, translations, None, max_length=200)
         points = lread.str("points")
         if points is not None and not _is_number(points):
             lread.error("points", f"'points' must be a number, got {points!r}")
@@ -258,7 +267,8 @@ def _read_levels(read: Reader) -> tuple[RubricLevel, ...]:
         if any(level.slug == slug for level in levels):
             lread.error("name", f"level '{name}' is listed twice")
             continue
-        levels.append(RubricLevel(name, slug, points, lread.str("description")))
+        description = lread.text("description", languages, translations, None)
+        levels.append(RubricLevel(name, slug, points, description, translations))
     return tuple(levels)
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from credsite.content import yamlsource
-from credsite.content.fields import Reader
+from credsite.content.fields import Languages, Reader, Translations
 from credsite.content.yamlsource import Map, Seq
-from credsite.errors import ContentError, CredsiteError, Location, Problems
+from credsite.errors import ContentError, CredsiteError, Location, Problem, Problems
 
 SLUG = r"[a-z0-9][a-z0-9-]*"
 PLACEHOLDER_URL = "https://your-org.github.io/credentials/"
@@ -61,7 +61,8 @@ class SiteConfig:
     root: Path
     """The folder holding site.yaml; every other path is relative to it."""
     title: str
-    """The site's name, shown on every page."""
+    """The site's name, shown on every page; may be given per language (`title: {en: .., fr:
+    ..}`, like `description`): `translations`, shown through `fields.localized`."""
     url: str
     """Public base URL the site is served from, ending in '/'. Every credential id and the issuer's
     did:web DID derive from it, so changing it later changes every credential."""
@@ -108,6 +109,11 @@ class SiteConfig:
     clr: bool = False
     """Publish a signed learner record (CLR 2.0) per recipient, holding all their credentials,
     at an unguessable address. Off by default: it links one person's credentials together."""
+    translations: Translations = field(default_factory=dict, compare=False)
+    """`title` and `description` in the site's other languages (`fields.localized`)."""
+    warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
+    """What site.yaml gives that may not be as meant (a title with no text in a language of the
+    site): `model.load` reports them with the content's."""
 
     def __post_init__(self) -> None:
         if not self.languages:
@@ -194,13 +200,15 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
     if output:  # a folder given on the command line may be anywhere
         out, locations["output"] = output, Location(f"-o {output}")
     languages = _languages(read)
+    texts = Languages(languages, Problems())
+    translations: Translations = {}
     config = SiteConfig(
         root=root,
-        title=read.str("title", ""),
+        title=read.text("title", texts, translations),
         url=url or "https://invalid.example/",
         output=out,
         theme=read.str("theme", "default", pattern=SLUG),
-        description=read.str("description", ""),
+        description=read.text("description", texts, translations),
         language=languages[0],
         languages=languages,
         content=read.str("content", "content"),
@@ -218,6 +226,8 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         smtp=_read_smtp(read),
         locations=locations,
         clr=read.bool("clr", False),
+        translations=translations,
+        warnings=tuple(texts.warnings.items),
     )
     if collect is not None:
         collect.extend(problems.items)

@@ -7,10 +7,11 @@ every problem in every file is collected and reported at once, each at its line 
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import difflib
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from credsite.content.yamlsource import Map, Node, Seq
 from credsite.errors import Location, Problems
@@ -19,6 +20,47 @@ from credsite.values import EARLIEST, LATEST, is_http_url, parse_datetime
 DATE_RANGE = f"{EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}"
 
 MISSING: Any = object()
+
+Translations = dict[str, dict[str, str]]
+"""Language -> field -> text: a thing's texts in the site's other languages (`localized`)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Languages:
+    """What `Reader.text` needs to read a text given per language: the site's languages (the
+    first is the one every missing translation falls back to) and where to warn of one missing."""
+
+    codes: tuple[str, ...]
+    warnings: Problems
+
+
+Localizable = TypeVar("Localizable")
+"""A dataclass with a `translations` field (`Translations`), holding perhaps others."""
+
+
+def localized(thing: Localizable, language: str) -> Localizable:
+    """`thing` with its texts in `language`, and so are the things it holds (an achievement's
+    results and their levels, its alignments, a pathway's nested groups); a text not given in
+    `language` stays in the site's first. `thing` itself when nothing changes."""
+    texts: dict[str, Any] = dict(getattr(thing, "translations", {}).get(language, {}))
+    for item in dataclasses.fields(thing):  # type: ignore[arg-type]
+        value = getattr(thing, item.name)
+        if _localizable(value):
+            if (shown := localized(value, language)) is not value:
+                texts[item.name] = shown
+        elif isinstance(value, tuple) and any(_localizable(part) for part in value):
+            parts = tuple(localized(p, language) if _localizable(p) else p for p in value)
+            if any(new is not old for new, old in zip(parts, value, strict=True)):
+                texts[item.name] = parts
+    return dataclasses.replace(thing, **texts) if texts else thing  # type: ignore[type-var]
+
+
+def _localizable(value: Any) -> bool:
+    return (
+        dataclasses.is_dataclass(value)
+        and not isinstance(value, type)
+        and hasattr(value, "translations")
+    )
 
 
 class Reader:
@@ -83,6 +125,53 @@ class Reader:
             self.error(key, f"'{key}' is not valid: {text!r}")
             return default
         return text
+
+    def text(
+        self,
+        key: builtins.str,
+        languages: Languages,
+        translations: Translations,
+        default: Any = "",
+        max_length: int | None = None,
+    ) -> Any:
+        """A text given once (the same in every language) or per language (`name: {en: .., fr:
+        ..}`): returns the site's first language's text and records the others in
+        `translations`. A language the site does not publish is an error; one it publishes but
+        the map leaves out is a warning (its pages and credentials use the first language's
+        text). The one reading of every text that may be given per language."""
+        value = self.data.get(key)
+        if not isinstance(value, Map):
+            return self.str(key, default, max_length=max_length)
+        codes = languages.codes
+        texts = Reader(value, self.problems, f"'{key}'")
+        for lang in value:
+            if lang not in codes:
+                self.problems.add(
+                    value.key_location(lang),
+                    f"'{key}' is given in '{lang}', which is not one of the site's languages "
+                    f"({', '.join(codes)}): add it to 'languages' in site.yaml, or remove it",
+                )
+        first = codes[0]
+        if first not in value:
+            self.problems.add(
+                self.loc(key),
+                f"'{key}' needs a text in '{first}', the site's first language (the one every "
+                "missing translation falls back to)",
+            )
+            return default
+        result = texts.str(first, default, max_length=max_length)
+        for lang in codes[1:]:
+            if lang in value:
+                text = texts.str(lang, None, max_length=max_length)
+                if text is not None:
+                    translations.setdefault(lang, {})[key] = text
+            else:
+                languages.warnings.add(
+                    self.loc(key),
+                    f"'{key}' has no '{lang}' text: the '{lang}' pages and credentials show the "
+                    f"'{first}' one",
+                )
+        return result
 
     def bool(self, key: builtins.str, default: bool) -> bool:
         value = self.data.get(key, MISSING)

@@ -19,10 +19,10 @@ writes the URL, code, framework name and ``targetType``:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from credsite.content.fields import Reader
+from credsite.content.fields import Languages, Reader, Translations
 from credsite.content.yamlsource import Map
 from credsite.errors import Location, Problems
 from credsite.values import is_http_url
@@ -71,14 +71,19 @@ class Alignment:
     code: str | None = None
     description: str | None = None
     target_type: str | None = None
+    translations: Translations = field(default_factory=dict, compare=False)
+    """Its name and description in the site's other languages (`fields.localized`)."""
 
 
 def is_target_type(value: str) -> bool:
     return value in TARGET_TYPES or re.fullmatch(EXTENSION, value) is not None
 
 
-def read_alignment(item: Any, location: Location, problems: Problems) -> Alignment | None:
-    """One item of `alignments`, in the plain or a helper form; problems are located."""
+def read_alignment(
+    item: Any, location: Location, problems: Problems, languages: Languages
+) -> Alignment | None:
+    """One item of `alignments`, in the plain or a helper form; problems are located. Its
+    `name` and `description` may be given per language (`Reader.text`)."""
     if not isinstance(item, Map):
         problems.add(
             location,
@@ -88,6 +93,7 @@ def read_alignment(item: Any, location: Location, problems: Problems) -> Alignme
         return None
     helpers = [key for key in FRAMEWORKS if key in item]
     read = Reader(item, problems, "alignment")
+    translations: Translations = {}
     if len(helpers) > 1 or (helpers and "url" in item):
         given = [*helpers, *(["url"] if "url" in item else [])]
         problems.add(
@@ -97,26 +103,28 @@ def read_alignment(item: Any, location: Location, problems: Problems) -> Alignme
         return None
     if not helpers:
         read.check_keys(PLAIN_KEYS, required=["name", "url"])
-        name, url = read.str("name"), read.url("url")
+        name = read.text("name", languages, translations, None)
+        url = read.url("url")
         target_type = read.str("type")
         if target_type is not None and not is_target_type(target_type):
             read.error("type", _bad_type(target_type))
             return None
         if not (name and url):
             return None
-        return Alignment(
-            name, url, read.str("framework"), read.str("code"), read.str("description"), target_type
-        )
+        description = read.text("description", languages, translations, None)
+        return Alignment(name, url, read.str("framework"), read.str("code"), description,
+                         target_type, translations)  # fmt: skip
     key = helpers[0]
     extra = ("code",) if key == "case" else ()
     read.check_keys([key, *HELPER_KEYS, *extra], required=["name"])
     target = {"esco": _esco, "onet": _onet, "case": _case, "ctdl": _ctdl}[key](read)
-    name = read.str("name")
+    name = read.text("name", languages, translations, None)
+    description = read.text("description", languages, translations, None)
     if target is None or name is None:
         return None
     url, code, target_type = target
     framework = read.str("framework", FRAMEWORKS[key])
-    return Alignment(name, url, framework, code, read.str("description"), target_type)
+    return Alignment(name, url, framework, code, description, target_type, translations)
 
 
 def _bad_type(value: str) -> str:

@@ -16,14 +16,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from credsite.content import assessment, endorsements, spreadsheet, yamlsource
 from credsite.content import pathways as pathway_rules
 from credsite.content.assessment import AwardResult, ResultSpec
 from credsite.content.config import PLACEHOLDER_URL, SLUG, VISIBILITIES, SiteConfig
 from credsite.content.endorsements import Endorsement, Received
-from credsite.content.fields import Reader
+from credsite.content.fields import Languages, Reader, Translations
+from credsite.content.fields import localized as localized
 from credsite.content.frameworks import Alignment, read_alignment
 from credsite.content.yamlsource import Map, Node, Seq
 from credsite.errors import CredsiteError, Location, Problem, Problems
@@ -102,7 +103,7 @@ class Issuer:
     location: Location
     publish_email: bool = False
     """Show `email` in the OB 2.0 issuer profile (OB 2.0 requires it); off for privacy."""
-    translations: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
+    translations: Translations = field(default_factory=dict, compare=False)
     """Language -> field -> text, for the site's other languages (`localized`)."""
 
 
@@ -124,7 +125,7 @@ class Achievement:
     publish_results: bool = False
     """Put the declared results and each award's results into the credentials (personal data:
     off unless the achievement says so)."""
-    translations: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
+    translations: Translations = field(default_factory=dict, compare=False)
     """Language -> field -> text, for the site's other languages (`localized`)."""
 
 
@@ -175,16 +176,11 @@ class Award:
         return _digest(self.key)
 
 
-Localizable = TypeVar("Localizable", Issuer, Achievement)
-
 TEXT_FIELDS = ("name", "description", "criteria")
-"""The texts of an issuer, achievement or pathway that may be given per language."""
-
-
-def localized(thing: Localizable, language: str) -> Localizable:
-    """`thing` with its texts in `language`; a text not given in it stays in the site's first."""
-    texts: dict[str, Any] | None = thing.translations.get(language)
-    return replace(thing, **texts) if texts else thing
+"""The texts of an issuer, achievement or pathway that may be given per language (and, in an
+achievement, the names of its results and rubric levels, the levels' descriptions, its
+alignments' names and descriptions; a pathway's group names; site.yaml's title and
+description): each read by `Reader.text`, shown through `localized`."""
 
 
 def award_language(award: Award, config: SiteConfig) -> str:
@@ -192,52 +188,37 @@ def award_language(award: Award, config: SiteConfig) -> str:
     return award.language or config.language
 
 
-def _text(
-    read: Reader,
-    key: str,
-    config: SiteConfig,
-    translations: dict[str, dict[str, str]],
-    warnings: Problems,
-    default: Any = "",
-    max_length: int | None = None,
-) -> Any:
-    """A text given once (the same in every language) or per language (`name: {en: .., fr: ..}`):
-    returns the site's first language's text and records the others in `translations`. A
-    language the site does not publish is an error; one it publishes but the map leaves out is a
-    warning (its pages and credentials use the first language's text)."""
-    value = read.data.get(key)
-    if not isinstance(value, Map):
-        return read.str(key, default, max_length=max_length)
-    languages = config.languages or (config.language,)
-    texts = Reader(value, read.problems, f"'{key}'")
-    for lang in value:
-        if lang not in languages:
-            read.problems.add(
-                value.key_location(lang),
-                f"'{key}' is given in '{lang}', which is not one of the site's languages "
-                f"({', '.join(languages)}): add it to 'languages' in site.yaml, or remove it",
-            )
-    first = languages[0]
-    if first not in value:
-        read.problems.add(
-            read.loc(key),
-            f"'{key}' needs a text in '{first}', the site's first language (the one every "
-            "missing translation falls back to)",
-        )
-        return default
-    result = texts.str(first, default, max_length=max_length)
-    for lang in languages[1:]:
-        if lang in value:
-            text = texts.str(lang, None, max_length=max_length)
-            if text is not None:
-                translations.setdefault(lang, {})[key] = text
-        else:
-            warnings.add(
-                read.loc(key),
-                f"'{key}' has no '{lang}' text: the '{lang}' pages and credentials show the "
-                f"'{first}' one",
-            )
-    return result
+def art_edition(site: Site, slug: str, language: str, *, share: bool = False) -> str:
+    """Which drawing of achievement `slug`'s art the site shows in `language`: "" for the site's
+    first language's (at ``images/achievements/SLUG.png``), or `language` for its own
+    (``SLUG.LANG.png``), drawn only where what the art says differs: the achievement's name or
+    its issuer's. `share`: of the share card (always drawn) rather than of the badge (drawn
+    unless the achievement gives a raster image, which says the same in every language).
+
+    A site in one language, and texts the same in every language, have one drawing each."""
+    first = site.config.language
+    achievement = site.achievements[slug]
+    if language == first or not (share or _drawn(achievement)):
+        return ""
+    if _art_texts(site, achievement, language) == _art_texts(site, achievement, first):
+        return ""
+    return language
+
+
+def _drawn(achievement: Achievement) -> bool:
+    """Whether the achievement's badge PNG is drawn (no image, or an SVG one, which no
+    rasteriser here turns into a PNG)."""
+    return achievement.image is None or achievement.image.path.suffix.lower() == ".svg"
+
+
+def _art_texts(site: Site, achievement: Achievement, language: str) -> tuple[str, str]:
+    """What the drawn badge and share card of `achievement` say in `language`."""
+    issuer = site.issuers[achievement.issuer]
+    return localized(achievement, language).name, localized(issuer, language).name
+
+
+def _languages(config: SiteConfig, warnings: Problems) -> Languages:
+    return Languages(config.languages or (config.language,), warnings)
 
 
 def _digest(key: str) -> str:
@@ -320,6 +301,7 @@ def load(config: SiteConfig) -> Site:
     site.received = endorsements.load_received(
         received, f"{shown}/{endorsements.RECEIVED}", problems
     )
+    warnings.extend(config.warnings)  # site.yaml's (a title missing a language)
     warnings.extend(_not_read(config, read))
     warnings.extend(_placeholders(config, awards))
     site.warnings = sorted(warnings.items, key=lambda p: (p.location or Location(""), p.message))
@@ -583,7 +565,7 @@ def _load_issuer(
         ["name", "url", "email", "description", "image", "colors", "linkedin_id", "publish_email"],
         required=["name", "url"],
     )
-    translations: dict[str, dict[str, str]] = {}
+    translations: Translations = {}
     publish_email = read.bool("publish_email", False)
     if publish_email and data.get("email") is None:
         read.error("publish_email", "'publish_email: true' needs the issuer's 'email'")
@@ -599,6 +581,7 @@ def _load_issuer(
             f"the issuer's 'email' is still {SAMPLE_ISSUER_EMAIL}, the sample `credsite init` "
             "wrote, and 'publish_email: true' publishes it: set your organisation's address",
         )
+    languages = _languages(config, warnings)
     primary, secondary = "#1f4e79", "#f2b705"
     colours = read.map("colors")
     if colours is not None:
@@ -608,10 +591,10 @@ def _load_issuer(
         secondary = cread.str("secondary", secondary, pattern=HEX_COLOUR)
     return Issuer(
         slug=slug,
-        name=_text(read, "name", config, translations, warnings, max_length=MAX_NAME),
+        name=read.text("name", languages, translations, max_length=MAX_NAME),
         url=read.url("url", ""),
         email=read.str("email", None, pattern=EMAIL),
-        description=_text(read, "description", config, translations, warnings),
+        description=read.text("description", languages, translations),
         image=_image(read, "image", config),
         primary_colour=primary.lower(),
         secondary_colour=secondary.lower(),
@@ -630,7 +613,7 @@ def _load_pathway(
     if data is None:
         return
     achievement = _load_achievement(path, config, problems, warnings, pathway_rules.KEYS, data)
-    rules = pathway_rules.read_rules(path.stem, data, problems)
+    rules = pathway_rules.read_rules(path.stem, data, problems, _languages(config, warnings))
     if achievement is not None and rules is not None:
         site.achievements[achievement.slug] = achievement
         site.pathways[achievement.slug] = rules
@@ -690,25 +673,26 @@ def _load_achievement(
                 f"'valid_for' must be between 1 day and 100 years, got {text!r}",
             )
             valid_for = None
+    languages = _languages(config, warnings)
     alignments = []
     for item, loc in _items(read, "alignments"):
-        if alignment := read_alignment(item, loc, problems):
+        if alignment := read_alignment(item, loc, problems, languages):
             alignments.append(alignment)
     issuer = read.str("issuer", "", pattern=SLUG)
-    translations: dict[str, dict[str, str]] = {}
+    translations: Translations = {}
     return Achievement(
         slug=slug,
         issuer=issuer,
-        name=_text(read, "name", config, translations, warnings, max_length=MAX_NAME),
-        description=_text(read, "description", config, translations, warnings),
-        criteria=_text(read, "criteria", config, translations, warnings),
+        name=read.text("name", languages, translations, max_length=MAX_NAME),
+        description=read.text("description", languages, translations),
+        criteria=read.text("criteria", languages, translations),
         image=_image(read, "image", config),
         achievement_type=achievement_type,
         tags=tuple(read.list_of_str("tags")),
         valid_for=valid_for,
         alignments=tuple(alignments),
         location=read.loc("issuer") if "issuer" in data else data.location,
-        results=assessment.read_specs(read),
+        results=assessment.read_specs(read, languages),
         publish_results=read.bool("publish_results", False),
         translations=translations,
     )

@@ -25,10 +25,10 @@ who completes a pathway.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from credsite.content.fields import Reader
+from credsite.content.fields import Languages, Reader, Translations
 from credsite.content.yamlsource import Map, Seq
 from credsite.errors import Location, Problems
 from credsite.values import parse_duration
@@ -58,6 +58,8 @@ class Group:
     location: Location
     name: str | None = None
     need_location: Location | None = None
+    translations: Translations = field(default_factory=dict, compare=False)
+    """Its name in the site's other languages (`fields.localized`)."""
 
     @property
     def every(self) -> bool:
@@ -108,9 +110,10 @@ class Pathway:
         return list(dict.fromkeys(c.slug for c in self.rules.components()))
 
 
-def read_rules(slug: str, data: Map, problems: Problems) -> Pathway | None:
+def read_rules(slug: str, data: Map, problems: Problems, languages: Languages) -> Pathway | None:
     """The ``requires:`` and ``within:`` of the pathway file `data` (its achievement fields are
-    read by `content.model`); None when they are missing or malformed (the problems say why)."""
+    read by `content.model`); None when they are missing or malformed (the problems say why). A
+    group's `name` may be given per language (`Reader.text`)."""
     read = Reader(data, problems, "pathway")
     if "requires" not in data:
         problems.add(
@@ -120,7 +123,7 @@ def read_rules(slug: str, data: Map, problems: Problems) -> Pathway | None:
         )
         return None
     where = read.loc("requires")
-    rules = _group_or_list(data["requires"], where, problems, top=True)
+    rules = _group_or_list(data["requires"], where, problems, languages, top=True)
     within = None
     if (text := read.str("within")) is not None:
         within = parse_duration(text)
@@ -136,14 +139,16 @@ def read_rules(slug: str, data: Map, problems: Problems) -> Pathway | None:
     return Pathway(slug, rules, within, where, read.loc("within") if "within" in data else None)
 
 
-def _group_or_list(value: Any, where: Location, problems: Problems, top: bool) -> Group | None:
+def _group_or_list(
+    value: Any, where: Location, problems: Problems, languages: Languages, top: bool
+) -> Group | None:
     if isinstance(value, Seq):
-        items = _items(value, problems)
+        items = _items(value, problems, languages)
         if items is None:
             return None
         return Group(len(items), tuple(items), where)
     if isinstance(value, Map):
-        return _group(value, problems)
+        return _group(value, problems, languages)
     what = "'requires'" if top else "a group"
     problems.add(
         where,
@@ -153,7 +158,7 @@ def _group_or_list(value: Any, where: Location, problems: Problems, top: bool) -
     return None
 
 
-def _group(data: Map, problems: Problems) -> Group | None:
+def _group(data: Map, problems: Problems, languages: Languages) -> Group | None:
     read = Reader(data, problems, "group")
     read.check_keys(GROUP_KEYS)
     lists = [key for key in ("all", "any", "of") if key in data]
@@ -176,14 +181,15 @@ def _group(data: Map, problems: Problems) -> Group | None:
         if key in data and data[key] is None:
             read.error(key, f"'{key}' is empty: list the achievements of the group")
         return None
-    items = _items(seq, problems)
+    items = _items(seq, problems, languages)
     if items is None:
         return None
-    name = read.str("name")
+    translations: Translations = {}
+    name = read.text("name", languages, translations, None)
     if key == "all":
-        return Group(len(items), tuple(items), data.location, name)
+        return Group(len(items), tuple(items), data.location, name, translations=translations)
     if key == "any":
-        return Group(1, tuple(items), data.location, name)
+        return Group(1, tuple(items), data.location, name, translations=translations)
     need = data["at_least"]
     if isinstance(need, bool) or not isinstance(need, int):
         read.error("at_least", f"'at_least' must be a whole number, got {data.text('at_least')!r}")
@@ -198,10 +204,10 @@ def _group(data: Map, problems: Problems) -> Group | None:
             f"item{'' if len(items) == 1 else 's'})",
         )
         return None
-    return Group(need, tuple(items), data.location, name, read.loc("at_least"))
+    return Group(need, tuple(items), data.location, name, read.loc("at_least"), translations)
 
 
-def _items(seq: Seq, problems: Problems) -> list[Component | Group] | None:
+def _items(seq: Seq, problems: Problems, languages: Languages) -> list[Component | Group] | None:
     if not seq:
         problems.add(seq.location, "the list is empty: name at least one achievement")
         return None
@@ -212,7 +218,7 @@ def _items(seq: Seq, problems: Problems) -> list[Component | Group] | None:
     ok = True
     for index, (value, where) in enumerate(zip(seq, seq.item_locations, strict=True)):
         if isinstance(value, (Map, Seq)):
-            group = _group_or_list(value, where, problems, top=False)
+            group = _group_or_list(value, where, problems, languages, top=False)
             if group is None:
                 ok = False
             else:

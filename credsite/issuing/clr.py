@@ -29,7 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from credsite.content.model import Site
+from credsite.content.config import SiteConfig
+from credsite.content.model import Site, award_language
 from credsite.issuing.issued import Issued
 from credsite.issuing.ob3 import OB_V3, VC_V2, profile
 from credsite.issuing.sign import (
@@ -52,6 +53,9 @@ TYPES = ["VerifiableCredential", "ClrCredential"]
 PART_OF = "isPartOf"
 """CLR 2.0 AssociationType: "the source achievement is a part of the target achievement"."""
 Progress = Callable[[str, int, int], None]
+RECORD_NAME = "Learner record of %(recipient)s"
+"""A record's signed `name`; `build_records` is given it per language (the theme's message
+catalogs translate it: the build passes them in)."""
 
 
 def recipient_key(email: str) -> str:
@@ -117,10 +121,26 @@ def associations(site: Site, achievement_ids: list[str], urls: Urls) -> list[dic
     return sorted(found, key=lambda a: (a["targetId"], a["sourceId"]))
 
 
+def record_language(items: list[Issued], config: SiteConfig) -> str:
+    """The language of a learner record (its signed name and its page): its recipient's, the
+    language of their awards when they all agree, else the site's first language."""
+    found = {award_language(item.award, config) for item in items}
+    return found.pop() if len(found) == 1 else config.language
+
+
 def unsigned_record(
-    name: str, email: str, entry: ClrEntry, items: list[Issued], site: Site, urls: Urls
+    name: str,
+    email: str,
+    entry: ClrEntry,
+    items: list[Issued],
+    site: Site,
+    urls: Urls,
+    names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The ClrCredential of one recipient, before proofs, with ``validFrom`` still None."""
+    """The ClrCredential of one recipient, before proofs, with ``validFrom`` still None; its
+    name in the record's language (`record_language`), `names`: language -> `RECORD_NAME` as
+    the catalogs translate it."""
+    title = (names or {}).get(record_language(items, site.config), RECORD_NAME)
     documents = [item.document for item in items]  # each parsed from its JSON bytes once
     achievements: dict[str, dict[str, Any]] = {}
     for document in documents:
@@ -138,7 +158,7 @@ def unsigned_record(
         "@context": list(CONTEXTS),
         "id": urls.url(urls.record_path(entry.credential)),
         "type": list(TYPES),
-        "name": f"Learner record of {name}",
+        "name": title % {"recipient": name},
         "issuer": profile(site.issuers[site.primary_issuer], urls),
         "validFrom": None,
         "credentialSubject": subject,
@@ -169,8 +189,10 @@ def build_records(
     urls: Urls,
     cache: ProofCache,
     report: Progress,
+    names: dict[str, str] | None = None,
 ) -> tuple[list[Record], int]:
-    """Every recipient's record, signed (cached like credentials), and how many were signed now."""
+    """Every recipient's record, signed (cached like credentials), and how many were signed now.
+    `names`: language -> the record's name (`RECORD_NAME` translated)."""
     if not site.config.clr:
         return [], 0
     by_email: dict[str, list[Issued]] = {}
@@ -207,7 +229,7 @@ def build_records(
         name = items[-1].award.name
         recipient = recipient_key(email)
         entry = lock.clr(recipient, name)
-        doc = unsigned_record(name, email, entry, items, site, urls)
+        doc = unsigned_record(name, email, entry, items, site, urls, names)
         doc["validFrom"] = lock.clr_updated(recipient, digest(doc), name)
         created = doc["validFrom"]
         cached = cache.get(doc, vm, created)

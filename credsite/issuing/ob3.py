@@ -19,6 +19,7 @@ from credsite.content.model import (
     Evidence,
     Issuer,
     Site,
+    art_edition,
     award_language,
     localized,
 )
@@ -190,12 +191,14 @@ def achievement_doc(
     field_names: Sequence[str] = (),
     endorsements: Sequence[dict[str, Any]] = (),
     caption: str = CAPTION,
+    art: str = "",
 ) -> dict[str, Any]:
     """OB 3.0 Achievement (§B.1.1); criteria narrative is Markdown, description plain text.
 
     The edition in `language` (`achievement` and `issuer` are `model.localized` to it by the
     caller): on a site with several languages its id is that edition's and `related` names the
-    others; `caption` (with ``{achievement}`` and ``{issuer}``) is its image's caption.
+    others; `caption` (with ``{achievement}`` and ``{issuer}``) is its image's caption; `art`
+    the edition of its badge image (`model.art_edition`: "" for the first language's).
 
     `field_names`: the per-recipient fields its awards use, each declared as a ResultDescription
     (`result_fields`), so that every credential of the achievement embeds the same Achievement.
@@ -212,7 +215,7 @@ def achievement_doc(
             "narrative": achievement.criteria,
         },
         "image": {
-            "id": urls.url(urls.achievement_image_path(achievement.slug)),
+            "id": urls.url(urls.achievement_image_path(achievement.slug, "png", art)),
             "type": "Image",
             "caption": caption.format(achievement=achievement.name, issuer=issuer.name),
         },
@@ -284,6 +287,7 @@ def unsigned_credential(
         fields.get(achievement.slug, ()),
         endorsements.get(urls.url(urls.achievement_path(achievement.slug)), ()),
         (captions or {}).get(language, CAPTION),
+        art_edition(site, achievement.slug, language),
     )
     subject: dict[str, Any] = {
         "type": ["AchievementSubject"],
@@ -338,11 +342,12 @@ def published_achievement(
     field_names: Sequence[str] = (),
     endorsements: Sequence[dict[str, Any]] = (),
     caption: str = CAPTION,
+    art: str = "",
 ) -> dict[str, Any]:
     """The achievements/<slug>.json file (another language's: ``SLUG.LANG.json``): the
     Achievement edition, its creator and its contexts."""
     doc = achievement_doc(
-        achievement, issuer, urls, language, field_names, endorsements, caption
+        achievement, issuer, urls, language, field_names, endorsements, caption, art
     )
     return {"@context": list(CONTEXTS), **doc, "creator": profile(issuer, urls)}
 

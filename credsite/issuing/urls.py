@@ -118,17 +118,19 @@ class Urls:
         return f"issuers/{slug}.{suffix}"
 
     @staticmethod
-    def achievement_image_path(slug: str, suffix: str = "png") -> str:
-        return f"images/achievements/{slug}.{suffix}"
+    def achievement_image_path(slug: str, suffix: str = "png", edition: str = "") -> str:
+        """The achievement's badge; `edition`: a language whose badge says other words than the
+        first language's (`model.art_edition`), ``SLUG.LANG.png``."""
+        return f"images/achievements/{slug}{'.' + edition if edition else ''}.{suffix}"
 
     @staticmethod
     def issuer_image_path(slug: str) -> str:
         return f"images/issuers/{slug}.png"
 
     @staticmethod
-    def share_image_path(slug: str) -> str:
-        """The 1200x627 Open Graph card of an achievement."""
-        return f"images/share/{slug}.png"
+    def share_image_path(slug: str, edition: str = "") -> str:
+        """The 1200x627 Open Graph card of an achievement (`edition` as for the badge)."""
+        return f"images/share/{slug}{'.' + edition if edition else ''}.png"
 
     def status_list_path(self, issuer: str, number: int, purpose: str) -> str:
         """Each issuer signs its own lists: verifiers require list issuer == credential issuer."""

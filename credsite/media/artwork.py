@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Protocol
 
 from credsite.cache import FileCache, digest, fingerprint
-from credsite.content.model import ImageRef, Issuer, Site
+from credsite.content.model import (
+    Award,
+    ImageRef,
+    Issuer,
+    Site,
+    art_edition,
+    award_language,
+    localized,
+)
 from credsite.errors import ContentError, Problems
 from credsite.issuing.urls import Urls
 from credsite.media import art, raster
@@ -30,12 +38,21 @@ from credsite.openbadges.image import (
     PreparedSvg,
 )
 
+ArtKey = tuple[str, str]
+"""An achievement's slug and the edition of its art (`model.art_edition`: "" for the site's first
+language's, else a language whose art says other words)."""
+
 
 @dataclass
 class Prepared:
     logos: dict[str, PreparedPng] = field(default_factory=dict)
-    badges: dict[str, tuple[PreparedPng, PreparedSvg]] = field(default_factory=dict)
-    share: dict[str, bytes] = field(default_factory=dict)
+    badges: dict[ArtKey, tuple[PreparedPng, PreparedSvg]] = field(default_factory=dict)
+    share: dict[ArtKey, bytes] = field(default_factory=dict)
+
+
+def badge_key(site: Site, award: Award) -> ArtKey:
+    """The badge a credential is baked into: its achievement's, in its recipient's language."""
+    return award.achievement, art_edition(site, award.achievement, award_language(award, site.config))
 
 
 def _png_from_bytes(data: bytes) -> PreparedPng:
@@ -109,37 +126,44 @@ def prepare(site: Site, cache_dir: Path) -> Prepared:
                 "raster image (PNG or JPEG), the one format every wallet displays",
             )
     for slug, achievement in sorted(site.achievements.items()):
-        issuer = site.issuers.get(achievement.issuer)
-        if issuer is None:
+        if achievement.issuer not in site.issuers:
             continue
         loaded = _load(achievement.image, cache, problems) if achievement.image else None
-        if isinstance(loaded, PreparedPng):
-            badge = (loaded, raster.svg_from_png(loaded))
-        else:
-            # No image, or an SVG: the PNG is drawn (no SVG rasteriser here); a given SVG is kept.
-            badge = _drawn_badge(cache, achievement.name, issuer, prepared.logos.get(issuer.slug))
-            if isinstance(loaded, PreparedSvg):
-                badge = (badge[0], loaded)
-        prepared.badges[slug] = badge
-        share_key = (
-            "share",
-            achievement.name,
-            issuer.name,
-            issuer.primary_colour,
-            issuer.secondary_colour,
-            badge[0].data,
-        )
-        prepared.share[slug] = cache.get_or_make(
-            share_key,
-            functools.partial(
-                art.render_share_image,
-                achievement.name,
-                issuer.name,
-                badge[0],
-                issuer.primary_colour,
-                issuer.secondary_colour,
-            ),
-        )
+        # Drawn in the site's first language, and again in each language whose art would say
+        # other words (`model.art_edition`): a site in one language draws each once.
+        for language in site.config.languages:
+            key = (slug, art_edition(site, slug, language))
+            share_key = (slug, art_edition(site, slug, language, share=True))
+            if key in prepared.badges and share_key in prepared.share:
+                continue
+            shown = localized(achievement, language)
+            issuer = localized(site.issuers[achievement.issuer], language)
+            if key not in prepared.badges:
+                if isinstance(loaded, PreparedPng):
+                    badge = (loaded, raster.svg_from_png(loaded))
+                else:
+                    # No image, or an SVG: the PNG is drawn (no SVG rasteriser here); a given
+                    # SVG is kept.
+                    logo = prepared.logos.get(issuer.slug)
+                    badge = _drawn_badge(cache, shown.name, issuer, logo)
+                    if isinstance(loaded, PreparedSvg):
+                        badge = (badge[0], loaded)
+                prepared.badges[key] = badge
+            if share_key not in prepared.share:
+                badge_png = prepared.badges[key][0]
+                card = ("share", shown.name, issuer.name, issuer.primary_colour,
+                        issuer.secondary_colour, badge_png.data)  # fmt: skip
+                prepared.share[share_key] = cache.get_or_make(
+                    card,
+                    functools.partial(
+                        art.render_share_image,
+                        shown.name,
+                        issuer.name,
+                        badge_png,
+                        issuer.primary_colour,
+                        issuer.secondary_colour,
+                    ),
+                )
     if problems:
         raise ContentError(problems.items)
     return prepared
@@ -167,24 +191,26 @@ def publish(
     prepared: Prepared,
     credentials: list[tuple[str, bytes]],
     urls: Urls,
-    achievement_of: dict[str, str],
+    badge_of: dict[str, ArtKey],
     progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Add every image, and a baked PNG and SVG per credential (token, credential JSON bytes);
-    `progress(credentials done)`."""
+    """Add every image, and a baked PNG and SVG per credential (token, credential JSON bytes)
+    into the badge `badge_of[token]` (`badge_key`); `progress(credentials done)`."""
     for slug, logo in prepared.logos.items():
         sink.add(urls.issuer_image_path(slug), logo.data)
     badges = {}
-    for slug, (badge_png, badge_svg) in prepared.badges.items():
-        sink.add(urls.achievement_image_path(slug), badge_png.data)
-        sink.add(urls.achievement_image_path(slug, "svg"), badge_svg.data.encode("utf-8"))
-        sink.add(urls.share_image_path(slug), prepared.share[slug])
-        badges[slug] = fingerprint("OB 3.0 baked", badge_png.data, badge_svg.data)
+    for (slug, edition), (badge_png, badge_svg) in prepared.badges.items():
+        sink.add(urls.achievement_image_path(slug, "png", edition), badge_png.data)
+        svg_path = urls.achievement_image_path(slug, "svg", edition)
+        sink.add(svg_path, badge_svg.data.encode("utf-8"))
+        badges[slug, edition] = fingerprint("OB 3.0 baked", badge_png.data, badge_svg.data)
+    for (slug, edition), card in prepared.share.items():
+        sink.add(urls.share_image_path(slug, edition), card)
     for done, (token, credential_json) in enumerate(credentials, 1):
-        slug = achievement_of[token]
-        badge_png, badge_svg = prepared.badges[slug]
+        key = badge_of[token]
+        badge_png, badge_svg = prepared.badges[key]
         text = credential_json.decode("utf-8")
-        inputs = digest(badges[slug], credential_json)
+        inputs = digest(badges[key], credential_json)
         bake_png = functools.partial(png.bake_png, badge_png, KEYWORD_OB3, text)
         _baked(sink, urls.credential_path(token, "png"), inputs, bake_png)
         bake_svg = functools.partial(_bake_svg, badge_svg, text)
@@ -202,13 +228,15 @@ def publish_ob2(
 ) -> None:
     """Bake each OB 2.0 hosted assertion (token, achievement slug, its JSON bytes) into a PNG
     (iTXt ``openbadges``) and an SVG (``<openbadges:assertion verify="URL">``), OB 2.0 Baking;
-    `progress(assertions done)`."""
+    `progress(assertions done)`. OB 2.0 has one BadgeClass per achievement, in the site's first
+    language: its badge is that language's."""
     badges = {
         slug: fingerprint("OB 2.0 baked", badge_png.data, badge_svg.data)
-        for slug, (badge_png, badge_svg) in prepared.badges.items()
+        for (slug, edition), (badge_png, badge_svg) in prepared.badges.items()
+        if not edition
     }
     for done, (token, achievement, assertion_json) in enumerate(assertions, 1):
-        badge_png, badge_svg = prepared.badges[achievement]
+        badge_png, badge_svg = prepared.badges[achievement, ""]
         text = assertion_json.decode("utf-8")
         hosted = urls.url(urls.ob2_assertion_path(token))
         inputs = digest(badges[achievement], hosted, assertion_json)

@@ -21,6 +21,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
@@ -154,10 +155,14 @@ class CatalogCheck:
     language: str
     untranslated: tuple[str, ...]
     obsolete: tuple[str, ...]
+    plurals: tuple[str, ...] = ()
+    """What is wrong with its plural forms: a Plural-Forms header other than CLDR's rule for
+    the language (as Babel writes it), or a message with another number of forms."""
 
 
 def check_catalog(pot: Path, po: Path, language: str) -> CatalogCheck:
-    """Every msgid of `pot` translated in `po` (not fuzzy), and nothing `po` has that `pot` lacks."""
+    """Every msgid of `pot` translated in `po` (not fuzzy), nothing `po` has that `pot` lacks,
+    and the language's plural forms: its header's rule and as many forms in each message."""
     with pot.open("rb") as handle:
         template = read_po(handle)
     with po.open("rb") as handle:
@@ -175,4 +180,17 @@ def check_catalog(pot: Path, po: Path, language: str) -> CatalogCheck:
         if found is None or found.fuzzy or not all(strings):
             untranslated.append(str(message.id))
     obsolete = [str(m.id) for m in catalog if m.id and m.id not in wanted]
-    return CatalogCheck(language, tuple(untranslated), tuple(obsolete))
+    plurals = []
+    rule = get_plural(gettext_name(language))
+    expected = str(rule)
+    header = dict(catalog.mime_headers).get("Plural-Forms", "")
+    if header.strip().rstrip(";") != expected.rstrip(";"):
+        plurals.append(f"Plural-Forms is {header!r}, CLDR's rule for {language} is {expected!r}")
+    plurals += [
+        f"{message.id[0]!r} has {len(message.string)} forms"
+        for message in catalog
+        if message.id
+        and isinstance(message.string, tuple)
+        and len(message.string) != rule.num_plurals
+    ]
+    return CatalogCheck(language, tuple(untranslated), tuple(obsolete), tuple(plurals))

@@ -24,7 +24,16 @@ from credsite.cache import digest, fingerprint
 from credsite.colour import WHITE, mix, readable_on, text_on
 from credsite.content.config import SiteConfig
 from credsite.content.frameworks import Alignment
-from credsite.content.model import Achievement, Award, Issuer, Site, award_language, localized
+from credsite.content.model import (
+    Achievement,
+    Award,
+    Issuer,
+    Site,
+    art_edition,
+    award_language,
+    localized,
+)
+from credsite.content.pathways import Pathway
 from credsite.errors import Location, Problem
 from credsite.issuing import clr
 from credsite.issuing.clr import Record
@@ -470,6 +479,16 @@ def captions(config: SiteConfig, theme: render.Theme) -> dict[str, str]:
     return found
 
 
+RECORD_NAME = N_("Learner record of %(recipient)s")
+"""A learner record's signed name (issuing.clr.RECORD_NAME), as the catalogs translate it."""
+
+
+def record_names(config: SiteConfig, theme: render.Theme) -> dict[str, str]:
+    """Language -> a learner record's name, with ``%(recipient)s`` (issuing.clr fills it in),
+    from the theme's message catalogs."""
+    return {language: theme.words(language).gettext(RECORD_NAME) for language in config.languages}
+
+
 def missing_catalogs(config: SiteConfig, theme: render.Theme) -> list[Problem]:
     """A warning for each of the site's languages its theme has no message catalog for (its
     pages show the theme's words in English)."""
@@ -489,11 +508,21 @@ def missing_catalogs(config: SiteConfig, theme: render.Theme) -> list[Problem]:
 
 class PageUrls:
     """`Urls` as the pages of one language use them: links to the site's pages and to
-    achievement documents lead to that language's editions; everything else is `Urls`'."""
+    achievement documents lead to that language's editions, badge images and share cards to
+    the drawing in that language (`art`: slug -> `model.art_edition`, where it is not the first
+    language's); everything else is `Urls`'."""
 
-    def __init__(self, urls: Urls, language: str) -> None:
+    def __init__(
+        self,
+        urls: Urls,
+        language: str,
+        art: dict[str, str] | None = None,
+        share: dict[str, str] | None = None,
+    ) -> None:
         self._urls = urls
         self.language = language
+        self.art = art or {}
+        self.share = share or {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._urls, name)
@@ -504,6 +533,16 @@ class PageUrls:
         if suffix == "html":
             return self._urls.achievement_page_path(slug, self.language)
         return self._urls.achievement_path(slug, suffix)
+
+    def achievement_image_path(
+        self, slug: str, suffix: str = "png", edition: str | None = None
+    ) -> str:
+        edition = self.art.get(slug, "") if edition is None else edition
+        return self._urls.achievement_image_path(slug, suffix, edition)
+
+    def share_image_path(self, slug: str, edition: str | None = None) -> str:
+        edition = self.share.get(slug, "") if edition is None else edition
+        return self._urls.share_image_path(slug, edition)
 
     def issuer_path(self, slug: str, suffix: str = "json") -> str:
         if suffix == "html":
@@ -745,7 +784,11 @@ def add_pages(
 
     localized_common: dict[str, dict[str, Any]] = {
         language: {
-            "urls": PageUrls(urls, language) if len(languages) > 1 else urls,
+            "site": localized(config, language),
+            "urls": PageUrls(urls, language, *art_editions(site, language))
+            if len(languages) > 1
+            else urls,
+            "pathways": {k: localized(v, language) for k, v in site.pathways.items()},
             "issuers": {k: localized(v, language) for k, v in site.issuers.items()},
             "achievements": {k: localized(v, language) for k, v in site.achievements.items()},
             "primary_issuer": localized(primary, language) if primary else None,
@@ -757,6 +800,8 @@ def add_pages(
         words = theme.words(language)
         achievements: dict[str, Achievement] = localized_common[language]["achievements"]
         issuers: dict[str, Issuer] = localized_common[language]["issuers"]
+        pathways: dict[str, Pathway] = localized_common[language]["pathways"]
+        shown_site: SiteConfig = localized_common[language]["site"]
         page(
             "index.html",
             "index.html",
@@ -766,8 +811,8 @@ def add_pages(
             credential_count=len(issued),
             skills_index=skills_index(achievements, anchors),
             og=OpenGraph(
-                title=config.title,
-                description=shorten(config.description or config.title),
+                title=shown_site.title,
+                description=shorten(shown_site.description or shown_site.title),
                 url=urls.url(urls.page_path("index.html", language)),
             ),
         )
@@ -817,11 +862,9 @@ def add_pages(
                 achievement=achievement,
                 issuer=issuer,
                 valid_for=duration_text(achievement.valid_for, words),
-                pathway=site.pathways.get(achievement.slug),
+                pathway=pathways.get(achievement.slug),
                 within=(
-                    duration_text(p.within, words)
-                    if (p := site.pathways.get(achievement.slug))
-                    else ""
+                    duration_text(p.within, words) if (p := pathways.get(achievement.slug)) else ""
                 ),
                 counts_towards=counts_towards(site, achievement.slug, achievements),
                 skills=skill_groups(achievement, anchors, achievements),
@@ -836,9 +879,10 @@ def add_pages(
                     title=f"{achievement.name} · {issuer.name}",
                     description=shorten(achievement.description),
                     url=urls.url(urls.page_path(path, language)),
-                    **_share_image(achievement, issuer, urls, words),
+                    **_share_image(achievement, issuer, urls, words,
+                                   art_edition(site, achievement.slug, language, share=True)),
                 ),
-            )
+            )  # fmt: skip
     # GitHub Pages serves 404.html at any missing path, so relative links would break there:
     # the page carries its stylesheet inline and links home with the absolute site URL.
     page(
@@ -890,6 +934,7 @@ def add_pages(
                 anchors=anchors,
                 endorsed=shown,
                 words=theme.words(language),
+                share=art_edition(site, achievement.slug, language, share=True),
             ),
             noindex=config.noindex and item.award.visibility != "public",
         )
@@ -975,8 +1020,7 @@ def counts_towards(
 def record_language(record: Record, config: SiteConfig) -> str:
     """The language of a learner record's page: its recipient's, the language of their awards
     when they all agree, else the site's first language."""
-    found = {award_language(item.award, config) for item in record.credentials}
-    return found.pop() if len(found) == 1 else config.language
+    return clr.record_language(record.credentials, config)
 
 
 def record_context(
@@ -1036,7 +1080,7 @@ def record_context(
             ),
         ),
         "og": OpenGraph(
-            title=words.gettext("Learner record of %(recipient)s", recipient=record.name),
+            title=words.gettext(RECORD_NAME, recipient=record.name),
             description=shorten(
                 words.ngettext(
                     "%(num)d credential of %(recipient)s, signed by %(issuer)s.",
@@ -1051,9 +1095,26 @@ def record_context(
     }
 
 
+def art_editions(site: Site, language: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The achievements whose badge, and whose share card, `language`'s pages show in a drawing
+    of their own (slug -> `model.art_edition`): those whose art says other words there."""
+    badges, cards = {}, {}
+    for slug in site.achievements:
+        if edition := art_edition(site, slug, language):
+            badges[slug] = edition
+        if edition := art_edition(site, slug, language, share=True):
+            cards[slug] = edition
+    return badges, cards
+
+
 def _share_image(
-    achievement: Achievement, issuer: Issuer, urls: Urls, words: render.Words | None = None
+    achievement: Achievement,
+    issuer: Issuer,
+    urls: Urls,
+    words: render.Words | None = None,
+    edition: str = "",
 ) -> dict[str, Any]:
+    """The Open Graph image: the achievement's share card (`edition`: `model.art_edition`)."""
     alt = (
         words.gettext(
             "%(achievement)s: a credential from %(issuer)s",
@@ -1064,7 +1125,7 @@ def _share_image(
         else f"{achievement.name}: a credential from {issuer.name}"
     )
     return {
-        "image": urls.url(urls.share_image_path(achievement.slug)),
+        "image": urls.url(urls.share_image_path(achievement.slug, edition)),
         "image_alt": alt,
         "image_width": SHARE_IMAGE_SIZE[0],
         "image_height": SHARE_IMAGE_SIZE[1],
@@ -1084,10 +1145,12 @@ def credential_context(
     anchors: dict[str, str] | None = None,
     endorsed: list[AnyEndorsement] | None = None,
     words: render.Words | None = None,
+    share: str = "",
 ) -> dict[str, Any]:
     """The credential page's variables (docs/themes.md "credential.html"), in the language of
     `words` (its recipient's: `achievement` and `issuer` are localized to it by the caller);
-    `ob2`: the OB 2.0 baked images are published."""
+    `ob2`: the OB 2.0 baked images are published; `share`: the edition of the share card its
+    Open Graph image is (`model.art_edition`)."""
     words = words or render.Words(i18n.SOURCE_LANGUAGE, i18n.translations([], i18n.SOURCE_LANGUAGE))
     award: Award = item.award
     token = item.entry.credential
@@ -1187,6 +1250,6 @@ def credential_context(
             description=shorten(description),
             url=page_url,
             type="article",
-            **_share_image(achievement, issuer, urls, words),
+            **_share_image(achievement, issuer, urls, words, share),
         ),
     }
