@@ -515,6 +515,10 @@ test('copy link copies the page address; print and LinkedIn buttons are there', 
   for (const suffix of ['png', 'svg', 'json']) {
     assert(await page.$(`a[download][href$="${token}.${suffix}"]`), `a ${suffix} download`);
   }
+  // The OB 2.0 PNG and SVG links share one line ("... PNG · SVG"), the separator not alone on one
+  const tops = await page.$$eval('a[download][href*="ob2/assertions/"]', (links) =>
+    links.map((a) => Math.round(a.getBoundingClientRect().bottom)));
+  assert(tops.length === 2 && tops[0] === tops[1], `OB 2.0 PNG and SVG links on one line, got bottoms ${tops}`);
   await close(page);
 });
 
