@@ -384,8 +384,13 @@ def _publish(
     )
     artwork.publish_records(
         site_output,
-        artwork.record_badge(site, prepared, cache / "images"),
-        [(r.token, r.json_bytes) for r in learner_records],
+        artwork.record_badges(
+            site, prepared, cache / "images", pages.record_badge_words(config, theme)
+        ),
+        [
+            (r.token, r.json_bytes, clr.record_language(r.credentials, config))
+            for r in learner_records
+        ],
         urls,
     )
     if config.ob2:

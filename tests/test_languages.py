@@ -29,6 +29,7 @@ from credsite.commands import verify as verifysite
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError
+from credsite.openbadges import svg
 from credsite.website import i18n
 
 SITE_YAML_FR = f"""\
@@ -484,6 +485,15 @@ def test_a_french_recipients_learner_record_page_is_in_french(french_records_sit
     assert 'data-vc="name">Learner record of Ada Lovelace</h1>' in mixed
     assert 'achievement.name">Teamwork</a>' in mixed  # Ada's English credential
     assert "Print transcript" in mixed
+    # each record is baked into the image of its language, which says "Learner Record" in it
+    for record, says, not_says in ((page, "Relevé", "Learner Record"), (mixed, "Learner Record", "Relevé")):
+        token = re.search(r'data-credential="records/([a-z0-9]+)\.json"', record).group(1)  # type: ignore[union-attr]
+        baked = (out / "records" / f"{token}.svg").read_text("utf-8")
+        drawn = baked.split("<clr:credential", 1)[0] + baked.rsplit("</clr:credential>", 1)[-1]
+        assert says in drawn and not_says not in drawn, token
+        assert json.loads(svg.extract_svg(baked, "clr") or "")["name"] in (
+            "Relevé d’apprentissage de Alan Turing", "Learner record of Ada Lovelace"
+        )
 
 
 def test_an_endorsement_page_has_an_edition_per_language_from_the_catalogs(

@@ -255,36 +255,52 @@ def _bake_svg(
 
 
 RECORD_BADGE = "Learner Record"
-"""What the drawn image of a learner record says (CLR 2.0 baked into it)."""
+"""What the drawn image of a learner record says (CLR 2.0 baked into it), where no catalog says
+it otherwise."""
+
+RecordBadges = dict[str, tuple[PreparedPng, PreparedSvg]]
+"""Language -> the image learner records in that language are baked into."""
 
 
-def record_badge(
-    site: Site, prepared: Prepared, cache_dir: Path
-) -> tuple[PreparedPng, PreparedSvg] | None:
-    """The image learner records are baked into (``clr: true``): badge art saying "Learner
-    Record" in the primary issuer's colours, with its logo; drawn once, then cached."""
+def record_badges(
+    site: Site, prepared: Prepared, cache_dir: Path, words: dict[str, str]
+) -> RecordBadges:
+    """The images learner records are baked into (``clr: true``; none without): badge art in
+    the primary issuer's colours, with its logo, saying `words` (language -> "Learner Record" in
+    it) and the issuer's name in that language; each drawn once, then cached (the same words
+    and name in two languages: the same drawing)."""
     if not site.config.clr:
-        return None
-    issuer = site.issuers[site.primary_issuer]
+        return {}
     cache = FileCache(cache_dir, art.cache_version())
-    return _drawn_badge(cache, RECORD_BADGE, issuer, prepared.logos.get(issuer.slug))
+    logo = prepared.logos.get(site.primary_issuer)
+    return {
+        language: _drawn_badge(
+            cache,
+            words.get(language, RECORD_BADGE),
+            localized(site.issuers[site.primary_issuer], language),
+            logo,
+        )
+        for language in site.config.languages
+    }
 
 
 def publish_records(
     sink: Sink,
-    badge: tuple[PreparedPng, PreparedSvg] | None,
-    records: list[tuple[str, bytes]],
+    badges: RecordBadges,
+    records: list[tuple[str, bytes, str]],
     urls: Urls,
 ) -> None:
-    """Bake each learner record (token, its JSON bytes) into a PNG (iTXt ``clrcredential``) and
-    an SVG (``<clr:credential>`` in ``https://purl.imsglobal.org/clr/v2p0``), CLR 2.0 baking."""
-    if badge is None:
-        return
-    badge_png, badge_svg = badge
-    made_from = fingerprint("CLR 2.0 baked", badge_png.data, badge_svg.data)
-    for token, record_json in records:
+    """Bake each learner record (token, its JSON bytes, its language) into a PNG (iTXt
+    ``clrcredential``) and an SVG (``<clr:credential>`` in
+    ``https://purl.imsglobal.org/clr/v2p0``), CLR 2.0 baking: the image of its language."""
+    made_from = {
+        language: fingerprint("CLR 2.0 baked", badge_png.data, badge_svg.data)
+        for language, (badge_png, badge_svg) in badges.items()
+    }
+    for token, record_json, language in records:
+        badge_png, badge_svg = badges[language]
         text = record_json.decode("utf-8")
-        inputs = digest(made_from, record_json)
+        inputs = digest(made_from[language], record_json)
         bake_png = functools.partial(png.bake_png, badge_png, KEYWORD_CLR, text)
         _baked(sink, urls.record_path(token, "png"), inputs, bake_png)
         bake_svg = functools.partial(_bake_svg, badge_svg, text, "clr")

@@ -483,10 +483,23 @@ RECORD_NAME = N_("Learner record of %(recipient)s")
 """A learner record's signed name (issuing.clr.RECORD_NAME), as the catalogs translate it."""
 
 
+RECORD_BADGE = N_("Learner Record")
+"""What the drawn image learner records are baked into says (media.artwork.RECORD_BADGE)."""
+
+
 def record_names(config: SiteConfig, theme: render.Theme) -> dict[str, str]:
     """Language -> a learner record's name, with ``%(recipient)s`` (issuing.clr fills it in),
     from the theme's message catalogs."""
-    return {language: theme.words(language).gettext(RECORD_NAME) for language in config.languages}
+    return _in_each_language(config, theme, RECORD_NAME)
+
+
+def record_badge_words(config: SiteConfig, theme: render.Theme) -> dict[str, str]:
+    """Language -> what the image a learner record is baked into says, from the catalogs."""
+    return _in_each_language(config, theme, RECORD_BADGE)
+
+
+def _in_each_language(config: SiteConfig, theme: render.Theme, message: str) -> dict[str, str]:
+    return {language: theme.words(language).gettext(message) for language in config.languages}
 
 
 def missing_catalogs(config: SiteConfig, theme: render.Theme) -> list[Problem]:
