@@ -123,7 +123,7 @@ def json_bytes(document: Any) -> bytes:
         data = orjson.dumps(document, option=_ORJSON)
     except (TypeError, RecursionError):  # orjson.JSONEncodeError is a TypeError
         data = None
-    if data is not None and _NOT_ORJSON.search(data) is None:
+    if data is not None and not _maybe_otherwise(data):
         return data
     try:
         text = _indented(document)
@@ -141,8 +141,18 @@ _ORJSON = (
 )
 """orjson's options: json.dumps's layout; what json.dumps would not write as plain JSON (a
 dataclass, a date, a subclass such as an Enum) raises (no ``default``) instead of being written."""
-_NOT_ORJSON = re.compile(rb"[0-9]e-|0\.0000|null")
-"""Output orjson may have written otherwise than json.dumps (see `json_bytes`)."""
+def _maybe_otherwise(data: bytes) -> bool:
+    """Whether orjson may have written `data` otherwise than json.dumps (see `json_bytes`):
+    ``null``, ``0.0000`` or ``e-`` after a digit anywhere (substring searches: a regular
+    expression over every credential cost as much as writing it)."""
+    if b"null" in data or b"0.0000" in data:
+        return True
+    at = data.find(b"e-")
+    while at > 0:
+        if 0x30 <= data[at - 1] <= 0x39:
+            return True
+        at = data.find(b"e-", at + 2)
+    return False
 
 
 class _NotPlain(Exception):
