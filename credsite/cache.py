@@ -31,6 +31,7 @@ from typing import Any
 
 from credsite.atomic import write_atomic
 from credsite.errors import Location
+from credsite.values import compact_json_bytes
 
 
 def digest(*parts: str | bytes) -> str:
@@ -83,8 +84,7 @@ def fingerprint(*values: Any) -> str:
     """SHA-256 hex of `values` (strings, numbers, bytes, dates, paths, dataclasses, mappings and
     sequences of them) and of the code that turns them into files: a file made from the same
     fingerprint by an earlier build is the same file."""
-    text = json.dumps([code_version(), *(_plain(v) for v in values)], ensure_ascii=False)
-    return digest(text)
+    return digest(compact_json_bytes([code_version(), *(_plain(v) for v in values)]))
 
 
 LIBRARIES = ("jinja2", "markdown", "markupsafe", "nh3", "segno", "pillow", "babel")

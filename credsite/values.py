@@ -132,13 +132,10 @@ def json_bytes(document: Any) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-_ORJSON = (
-    orjson.OPT_INDENT_2
-    | orjson.OPT_APPEND_NEWLINE
-    | orjson.OPT_PASSTHROUGH_DATACLASS
-    | orjson.OPT_PASSTHROUGH_DATETIME
-    | orjson.OPT_PASSTHROUGH_SUBCLASS
+_ORJSON_COMPACT = (
+    orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
 )
+_ORJSON = _ORJSON_COMPACT | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
 """orjson's options: json.dumps's layout; what json.dumps would not write as plain JSON (a
 dataclass, a date, a subclass such as an Enum) raises (no ``default``) instead of being written."""
 def _maybe_otherwise(data: bytes) -> bool:
@@ -153,6 +150,22 @@ def _maybe_otherwise(data: bytes) -> bool:
             return True
         at = data.find(b"e-", at + 2)
     return False
+
+
+def compact_json_bytes(value: Any, *, sort_keys: bool = False) -> bytes:
+    """Exactly ``json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+    sort_keys=sort_keys)`` in UTF-8: what digests and cache keys are taken of (a learner record's
+    digest is recorded in the lockfile, so these bytes must never change). orjson writes it as
+    `json_bytes` does, keys sorted by their UTF-8 bytes, which is the order of their code points."""
+    try:
+        options = _ORJSON_COMPACT | (orjson.OPT_SORT_KEYS if sort_keys else 0)
+        data = orjson.dumps(value, option=options)
+    except (TypeError, RecursionError):
+        data = None
+    if data is not None and not _maybe_otherwise(data):
+        return data
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
+    return text.encode("utf-8")
 
 
 class _NotPlain(Exception):

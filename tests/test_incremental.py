@@ -264,6 +264,22 @@ def test_json_bytes_is_json_dumps_indented(document: object) -> None:
     assert values.json_bytes(document) == expected
 
 
+@given(_json, st.booleans())
+def test_compact_json_bytes_is_json_dumps_compact(document: object, sort_keys: bool) -> None:
+    expected = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
+    assert values.compact_json_bytes(document, sort_keys=sort_keys) == expected.encode("utf-8")
+
+
+def test_compact_json_bytes_sorts_keys_by_code_point_as_json_dumps_does() -> None:
+    document = {"é": 1, "z": 2, "\U0001f393": 3, "\uffff": 4, "A": 5, "a": [1.5, {"y": 0, "b": 1}]}
+    assert values.compact_json_bytes(document, sort_keys=True).startswith(b'{"A":5,"a":[1.5,{"b"')
+    for sort_keys in (False, True):
+        expected = json.dumps(
+            document, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys
+        ).encode("utf-8")
+        assert values.compact_json_bytes(document, sort_keys=sort_keys) == expected
+
+
 def test_json_bytes_matches_json_dumps_on_numbers_orjson_spells_otherwise() -> None:
     import random
     import struct
@@ -279,6 +295,8 @@ def test_json_bytes_matches_json_dumps_on_numbers_orjson_spells_otherwise() -> N
         plain = {"value": number}
         expected = (json.dumps(plain, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
         assert values.json_bytes(plain) == expected, number
+        compact = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        assert values.compact_json_bytes(document, sort_keys=True) == compact.encode(), number
 
 
 def test_json_bytes_writes_what_json_dumps_refuses_only_as_json_dumps_would() -> None:

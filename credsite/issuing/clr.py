@@ -44,7 +44,7 @@ from credsite.issuing.urls import Urls
 from credsite.pool import parallel_map
 from credsite.state.keyfiles import IssuerKey
 from credsite.state.lockfile import ClrEntry, Lockfile
-from credsite.values import json_bytes, parse_datetime
+from credsite.values import compact_json_bytes, json_bytes, parse_datetime
 from credsite.vc.identity import identity_object
 
 CLR_V2 = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
@@ -173,8 +173,7 @@ def _order(item: Issued, site: Site) -> tuple[Any, ...]:
 def digest(document: dict[str, Any]) -> str:
     """What a change of the record is judged by: everything but validFrom and the proof."""
     kept = {k: v for k, v in document.items() if k not in ("validFrom", "proof")}
-    text = json.dumps(kept, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(compact_json_bytes(kept, sort_keys=True)).hexdigest()
 
 
 SIGN_BATCH = 5_000

@@ -16,7 +16,6 @@ and a no-op rebuild signs nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from credsite.issuing.urls import Urls
 from credsite.pool import parallel_map
 from credsite.state.keyfiles import IssuerKey
 from credsite.state.lockfile import AwardEntry
+from credsite.values import compact_json_bytes
 from credsite.vc import did as vc_did
 from credsite.vc import proof as vc_proof
 from credsite.vc.keys import SigningKey
@@ -60,11 +60,12 @@ class ProofCache:
     def __init__(self, path: Path | None) -> None:
         # "rdfc+detached-jcs": entries are {"proof": [...], "detached": {...}}; older caches held
         # the proof set [rdfc, jcs] and must never be reused.
-        self.kept = KeptMap(path, f"credsite {__version__} rdfc+detached-jcs")
+        # "compact keys": keyed by the digest of the compact JSON (earlier: json.dumps's spacing)
+        self.kept = KeptMap(path, f"credsite {__version__} rdfc+detached-jcs, compact keys")
 
     @staticmethod
     def _key(doc: Document, vm: str, created: str) -> str:
-        return digest(json.dumps([doc, vm, created], sort_keys=True, ensure_ascii=False))
+        return digest(compact_json_bytes([doc, vm, created], sort_keys=True))
 
     def get(self, doc: Document, vm: str, created: str) -> Any:
         return self.kept.get(self._key(doc, vm, created))
