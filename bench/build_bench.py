@@ -24,10 +24,10 @@ One row per N, in these columns:
 * peak RSS: the largest resident set of the clean build (its process or a pool worker), MiB
   (``resource.getrusage`` ru_maxrss);
 * KiB/credential: everything published (the whole output folder) over the credentials;
-* files alone: seconds to create as many files of the same sizes in a new folder on the same
-  disk, the way the build writes them (``credsite.website.output.write_file`` on its writer
-  threads) and nothing else: the least any build of this site can take on this machine. Under
-  the table, the credentials per second that alone allows.
+* files alone: seconds to create the site's files again in a new folder beside it (same paths,
+  same sizes) with the build's own writer (``credsite.website.output.write_file`` on as many
+  threads) and nothing else: what creating the files costs on this disk, which no build of this
+  site avoids. Under the table, the credentials per second that alone would allow.
 
 Every build and the Python signer run in fresh processes. Rates are wall-clock; under the table
 the two signers' rates per CPU-second are printed too (steadier on a busy machine). The Node
@@ -111,25 +111,20 @@ def child_build(root: Path) -> None:
 
 
 def child_write(site: Path, into: Path) -> None:
-    """Create as many files as `site` holds, of the same sizes, as the build creates them."""
+    """Create every file of `site` again under `into`: same paths, same sizes, through
+    ``credsite.website.output.write_file`` on as many threads as the build, and nothing else."""
     from concurrent.futures import ThreadPoolExecutor
 
     from credsite.website.output import WRITERS, write_file
 
-    sizes = [p.stat().st_size for p in site.rglob("*") if p.is_file()]
-    data = os.urandom(max(sizes, default=0))
-    folders = [into / f"{i:03d}" for i in range(max(1, len(sizes) // 2000))]
+    files = [(p.relative_to(site), p.stat().st_size) for p in site.rglob("*") if p.is_file()]
+    data = os.urandom(max((size for _, size in files), default=0))
     started = time.perf_counter()
-    for folder in folders:
-        folder.mkdir(parents=True)
+    for folder in sorted({path.parent for path, _ in files}):
+        (into / folder).mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(WRITERS) as writers:
-        list(
-            writers.map(
-                lambda job: write_file(folders[job[0] % len(folders)] / str(job[0]), data[: job[1]]),
-                enumerate(sizes),
-            )
-        )
-    print(json.dumps({"seconds": time.perf_counter() - started, "files": len(sizes)}))
+        list(writers.map(lambda job: write_file(into / job[0], data[: job[1]]), files))
+    print(json.dumps({"seconds": time.perf_counter() - started, "files": len(files)}))
 
 
 def child_sign(jobs_file: Path, proofs_file: Path, plain: bool) -> None:

@@ -1,6 +1,7 @@
 """Plain value forms shared by reading, issuing and verifying: URLs, dateTimeStamps, durations.
 
-No third-party imports: `credsite verify` uses these without the authoring stack.
+One third-party import, orjson (`json_bytes`, `compact_json_bytes`): `credsite verify` uses these
+without the authoring stack.
 """
 
 from __future__ import annotations
@@ -112,8 +113,10 @@ def json_bytes(document: Any) -> bytes:
     Exactly ``json.dumps(document, indent=2, ensure_ascii=False)`` and a line break. orjson
     writes it (about 5 times faster than `_indented`, itself 2.5 times faster than the standard
     library's pure-Python indented JSON) for plain JSON data: str keys; str, int up to 64 bits,
-    float, bool, None, list, tuple, dict, none of them a subclass. Anything else raises there and
-    goes to `_indented`, which hands what is not plain to ``json.dumps``. orjson spells a float
+    float, bool, None, list, tuple, dict, none of them a subclass. A dataclass, a date or a
+    subclass raises there and goes to `_indented`, which hands what is not plain to
+    ``json.dumps``; a plain Enum or a UUID orjson writes as its value, where json.dumps raises
+    (credsite's documents hold neither). orjson spells a float
     below 1e-4 differently (``1e-7``, ``0.00001``; Python ``1e-07``, ``1e-05``), so output that
     may hold one (``e-`` after a digit, or ``0.0000``, even inside a string) is written by
     `_indented` too, and so is output holding ``null`` anywhere: orjson writes NaN and the
@@ -136,8 +139,10 @@ _ORJSON_COMPACT = (
     orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
 )
 _ORJSON = _ORJSON_COMPACT | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
-"""orjson's options: json.dumps's layout; what json.dumps would not write as plain JSON (a
-dataclass, a date, a subclass such as an Enum) raises (no ``default``) instead of being written."""
+"""orjson's options: json.dumps's layout; a dataclass, a date or a subclass (a StrEnum) raises
+(no ``default``) instead of being written."""
+
+
 def _maybe_otherwise(data: bytes) -> bool:
     """Whether orjson may have written `data` otherwise than json.dumps (see `json_bytes`):
     ``null``, ``0.0000`` or ``e-`` after a digit anywhere (substring searches: a regular

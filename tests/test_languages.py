@@ -337,6 +337,24 @@ def test_a_catalog_with_wrong_plural_forms_is_caught(tmp_path: Path) -> None:
 # -- catalogs ---------------------------------------------------------------------------------------
 
 
+def test_a_site_catalog_whose_translation_has_other_placeholders_is_a_located_error(
+    make_site: Callable[..., Path],
+) -> None:
+    catalog = (
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Learner record of %(recipient)s"\nmsgstr "Relevé de %(nom)s"\n'
+    )
+    root = make_site({**FRENCH, "themes/default/locale/fr/LC_MESSAGES/messages.po": catalog})
+    result = run_cli("build", "-q", "-C", str(root))
+    text = output_of(result)
+    assert result.exit_code == 1 and "Traceback" not in text, text
+    assert (
+        "locale/fr/LC_MESSAGES/messages.po:5:1: the translation of 'Learner record of "
+        "%(recipient)s' does not fit it: unknown named placeholder 'nom'" in text
+    ), text
+    assert not (root / "_site").exists() and not (root / "credsite.lock").exists()
+
+
 @pytest.mark.parametrize("language", ["en", "fr", "es", "th", "ar"])
 def test_catalogs_are_complete(language: str) -> None:
     check = i18n.check_catalog(
@@ -486,14 +504,15 @@ def test_a_french_recipients_learner_record_page_is_in_french(french_records_sit
     assert 'achievement.name">Teamwork</a>' in mixed  # Ada's English credential
     assert "Print transcript" in mixed
     # each record is baked into the image of its language, which says "Learner Record" in it
-    for record, says, not_says in ((page, "Relevé", "Learner Record"), (mixed, "Learner Record", "Relevé")):
+    for record, says, not_says, name in (
+        (page, "Relevé", "Learner Record", "Relevé d’apprentissage de Alan Turing"),
+        (mixed, "Learner Record", "Relevé", "Learner record of Ada Lovelace"),
+    ):
         token = re.search(r'data-credential="records/([a-z0-9]+)\.json"', record).group(1)  # type: ignore[union-attr]
         baked = (out / "records" / f"{token}.svg").read_text("utf-8")
         drawn = baked.split("<clr:credential", 1)[0] + baked.rsplit("</clr:credential>", 1)[-1]
         assert says in drawn and not_says not in drawn, token
-        assert json.loads(svg.extract_svg(baked, "clr") or "")["name"] in (
-            "Relevé d’apprentissage de Alan Turing", "Learner record of Ada Lovelace"
-        )
+        assert json.loads(svg.extract_svg(baked, "clr") or "")["name"] == name
 
 
 def test_an_endorsement_page_has_an_edition_per_language_from_the_catalogs(
@@ -702,6 +721,30 @@ def test_per_language_texts_in_results_groups_alignments_and_site_yaml_are_check
     ):
         assert message in text, text
     assert not (root / "_site").exists() and not (root / "credsite.lock").exists()
+
+
+def test_an_empty_text_in_a_language_map_is_no_text(make_site: Callable[..., Path]) -> None:
+    """`en: ~` is the first language's text left out (a located error, not a result, level or
+    alignment silently dropped); `fr: ~` a translation left out (the usual warning)."""
+    teamwork = ASSESSED_FR.replace("      en: Final grade\n", "      en: ~\n").replace(
+        "{en: lead a team, fr: diriger une équipe}", "{en: , fr: diriger une équipe}"
+    )
+    root = make_site({**TRANSLATED, "content/achievements/teamwork.yaml": teamwork})
+    result = run_cli("build", "-q", "-C", str(root))
+    text = output_of(result)
+    assert result.exit_code == 1 and "Traceback" not in text
+    for message in (
+        "content/achievements/teamwork.yaml:9:11: 'name' needs a text in 'en', the site's first",
+        "content/achievements/teamwork.yaml:24:16: 'name' needs a text in 'en', the site's first",
+    ):
+        assert message in text, text
+    assert not (root / "_site").exists() and not (root / "credsite.lock").exists()
+    translated = ASSESSED_FR.replace("      fr: Note finale\n", "      fr: ~\n")
+    root = make_site({**TRANSLATED, "content/achievements/teamwork.yaml": translated}, name="fr")
+    warnings = [str(w) for w in build_site(root).warnings]
+    assert any(
+        w.startswith("content/achievements/teamwork.yaml:9:7: 'name' has no 'fr' text") for w in warnings
+    ), warnings
 
 
 def test_a_missing_title_translation_is_a_located_warning(make_site: Callable[..., Path]) -> None:

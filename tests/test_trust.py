@@ -453,6 +453,16 @@ def test_lcw_link_fits_measures_the_link_it_does_not_build(
         assert pages.lcw_link_fits(credential) is (length <= limit), (name, limit)
 
 
+def test_a_theme_printing_lcw_url_gets_the_wallet_link() -> None:
+    import jinja2
+
+    credential = {"type": ["VerifiableCredential"], "name": "A & B <c> 100%"}
+    link = pages.WalletLink(credential)
+    template = jinja2.Environment(autoescape=True).from_string('<a href="{{ lcw_url }}">')
+    assert template.render(lcw_url=link) == f'<a href="{pages.lcw_request_url(credential)}">'
+    assert lcw_message(str(link))["verifiablePresentation"]["verifiableCredential"] == [credential]
+
+
 def test_too_long_a_credential_falls_back_to_its_json_url(
     make_site, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -152,16 +152,16 @@ class Reader:
                     f"({', '.join(codes)}): add it to 'languages' in site.yaml, or remove it",
                 )
         first = codes[0]
-        if first not in value:
+        if value.get(first) is None:  # left out, or given empty (`en: ~`, `en:`)
             self.problems.add(
-                self.loc(key),
+                value.value_location(first) if first in value else self.loc(key),
                 f"'{key}' needs a text in '{first}', the site's first language (the one every "
                 "missing translation falls back to)",
             )
             return default
         result = texts.str(first, default, max_length=max_length)
         for lang in codes[1:]:
-            if lang in value:
+            if value.get(lang) is not None:
                 text = texts.str(lang, None, max_length=max_length)
                 if text is not None:
                     translations.setdefault(lang, {})[key] = text

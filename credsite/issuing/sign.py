@@ -61,7 +61,7 @@ class ProofCache:
         # "rdfc+detached-jcs": entries are {"proof": [...], "detached": {...}}; older caches held
         # the proof set [rdfc, jcs] and must never be reused.
         # "compact keys": keyed by the digest of the compact JSON (earlier: json.dumps's spacing)
-        self.kept = KeptMap(path, f"credsite {__version__} rdfc+detached-jcs, compact keys")
+        self.kept = KeptMap(path, f"credsite {__version__} compact keys, rdfc+detached-jcs")
 
     @staticmethod
     def _key(doc: Document, vm: str, created: str) -> str:

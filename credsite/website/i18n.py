@@ -25,6 +25,8 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from credsite.errors import ContentError, Location, Problems
+
 DOMAIN = "messages"
 LOCALE_FOLDER = "locale"
 SOURCE_LANGUAGE = "en"
@@ -51,12 +53,31 @@ def candidates(language: str) -> list[str]:
 
 @functools.lru_cache(maxsize=64)
 def _mo_bytes(path: Path, mtime: float) -> bytes:
-    """One .po file compiled in memory (cached by file and modification time)."""
+    """One .po file compiled in memory (cached by file and modification time). A translation
+    whose placeholders are not its message's (``%(nom)s`` for ``%(recipient)s``) is a located
+    error here, not a failure in the middle of rendering a page (Babel's catalog checks)."""
     with path.open("rb") as handle:
         catalog = read_po(handle, domain=DOMAIN)
+    problems = Problems()
+    for message, errors in catalog.check():
+        for error in errors:
+            problems.add(
+                Location(_shown(path), message.lineno or 1, 1),
+                f"the translation of {message.id!r} does not fit it: {error}",
+            )
+    if problems:
+        raise ContentError(problems.items)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     return buffer.getvalue()
+
+
+def _shown(path: Path) -> str:
+    """`path` as messages show it: relative to the folder credsite runs in, where it is under it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _compiled(path: Path) -> Translations:

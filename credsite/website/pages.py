@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
+import html
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -43,7 +43,7 @@ from credsite.issuing.ob3 import FIELD_FRAGMENT, VC_V2
 from credsite.issuing.ob3 import field_label as field_label  # re-exported: themes and tests use it
 from credsite.issuing.urls import Urls
 from credsite.media.art import SHARE_SIZE
-from credsite.values import script_json, slugify
+from credsite.values import compact_json_bytes, script_json, slugify
 from credsite.website import i18n, render
 from credsite.website.output import Output
 from credsite.website.qr import QrCodes
@@ -176,7 +176,22 @@ def _lcw_message(credential: dict[str, Any]) -> str:
             "verifiableCredential": [credential],
         }
     }
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    return compact_json_bytes(message).decode("utf-8")
+
+
+class WalletLink:
+    """A page's ``lcw_url``: `lcw_request_url` of its credential, made only if a template prints
+    it. The default theme only asks whether there is one (verify.js makes the link in the
+    browser from the hosted JSON), and making it for every page was a sixth of their time."""
+
+    def __init__(self, credential: dict[str, Any]) -> None:
+        self.credential = credential
+
+    def __str__(self) -> str:
+        return lcw_request_url(self.credential)
+
+    def __html__(self) -> str:
+        return html.escape(str(self))
 
 
 _UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
@@ -1186,9 +1201,9 @@ def credential_context(
     credential_url = urls.url(urls.credential_path(token, "json"))
     document = item.document
     linkedin = None
-    lcw = False
+    lcw = None
     if state in ("active", "expired"):
-        lcw = lcw_link_fits(document)
+        lcw = WalletLink(document) if lcw_link_fits(document) else None
         linkedin = linkedin_url(
             name=achievement.name,
             organization_id=issuer.linkedin_id,
