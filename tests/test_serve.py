@@ -212,6 +212,9 @@ def test_cli_serve_prints_the_url_and_stops_on_ctrl_c(make_site) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # Ctrl-C as in a terminal, even when these tests run in the background (`pytest &`),
+        # where the shell has the processes it starts ignore SIGINT and they would inherit that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         url = None
