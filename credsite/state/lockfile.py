@@ -222,35 +222,33 @@ class Lockfile:
         award_lines: dict[str, int] = {}
         clr_lines: dict[str, int] = {}
         identity_lines: dict[Identity, int] = {}
+
+        def once(table: dict[str, Any], lines: dict[str, int], key: str, entry: object,
+                 number: int, what: str, made: str, published: str) -> None:  # fmt: skip
+            """Record `entry` under `key` in `table` unless a line recorded it otherwise: a line
+            each build writes once, which two branches may have written differently."""
+            known = table.get(key)
+            if known is not None and known != entry:
+                problems.add(
+                    Location(shown, number, 1),
+                    f"{what} was recorded twice with different values (see line {lines[key]}): "
+                    f"probably {made} on two branches; keep the line of the {published} already "
+                    "published",
+                )
+                return
+            table[key] = entry
+            lines[key] = number
+
         for number, entry in jsonl.entries(path, shown, "lockfile", _parse, problems):
-            where = Location(shown, number, 1)
             if isinstance(entry, PinEntry):
                 if entry not in lock.pins:
                     lock.pins.append(entry)
             elif isinstance(entry, EndorsementEntry):
-                seen = lock.endorsements.get(entry.endorsement)
-                if seen is not None and seen != entry:
-                    problems.add(
-                        where,
-                        f"endorsement {entry.endorsement} was recorded twice with different "
-                        f"values (see line {award_lines[entry.endorsement]}): probably built on "
-                        "two branches; keep the line of the endorsement already published",
-                    )
-                    continue
-                lock.endorsements[entry.endorsement] = entry
-                award_lines[entry.endorsement] = number
+                once(lock.endorsements, award_lines, entry.endorsement, entry, number,
+                     f"endorsement {entry.endorsement}", "built", "endorsement")  # fmt: skip
             elif isinstance(entry, AwardEntry):
-                known = lock.awards.get(entry.award)
-                if known is not None and known != entry:
-                    problems.add(
-                        where,
-                        f"award {entry.award} was recorded twice with different "
-                        f"values (see line {award_lines[entry.award]}): probably issued on "
-                        "two branches; keep the line of the credential already published",
-                    )
-                    continue
-                lock.awards[entry.award] = entry
-                award_lines[entry.award] = number
+                once(lock.awards, award_lines, entry.award, entry, number,
+                     f"award {entry.award}", "issued", "credential")  # fmt: skip
             elif isinstance(entry, KeyEntry):
                 if entry not in lock.keys:
                     lock.keys.append(entry)
@@ -265,17 +263,8 @@ class Lockfile:
             elif isinstance(entry, CompromisedEntry):
                 lock._add_compromised(entry)
             elif isinstance(entry, ClrEntry):
-                known_clr = lock.clrs.get(entry.recipient)
-                if known_clr is not None and known_clr != entry:
-                    problems.add(
-                        where,
-                        f"learner record {entry.recipient} was recorded twice with different "
-                        f"values (see line {clr_lines[entry.recipient]}): probably made on two "
-                        "branches; keep the line of the record already published",
-                    )
-                    continue
-                lock.clrs[entry.recipient] = entry
-                clr_lines[entry.recipient] = number
+                once(lock.clrs, clr_lines, entry.recipient, entry, number,
+                     f"learner record {entry.recipient}", "made", "record")  # fmt: skip
             elif isinstance(entry, ClrUpdate):
                 updates = lock.clr_updates.setdefault(entry.recipient, [])
                 if entry not in updates:
