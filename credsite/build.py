@@ -222,10 +222,13 @@ def build(
     # A batch at a time, each signed credential kept as its JSON bytes: never every credential
     # in memory as objects at once.
     signed: dict[str, tuple[bytes, dict[str, Any]]] = {}
+    shared: dict[tuple[str, str], ob3.SharedParts] = {}  # each achievement's, per language
     for start in range(0, len(site.awards), SIGN_BATCH):
         batch = site.awards[start : start + SIGN_BATCH]
         unsigned = {
-            a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, fields, endorsing, captions)
+            a.key: ob3.unsigned_credential(
+                a, entries[a.key], site, urls, fields, endorsing, captions, shared
+            )
             for a in batch
         }
         documents, count = sign_credentials(site, unsigned, entries, keys, urls, proofs, report,

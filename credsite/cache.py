@@ -31,7 +31,7 @@ from typing import Any
 
 from credsite.atomic import write_atomic
 from credsite.errors import Location
-from credsite.values import compact_json_bytes
+from credsite.values import cache_json_bytes
 
 
 def digest(*parts: str | bytes) -> str:
@@ -84,7 +84,7 @@ def fingerprint(*values: Any) -> str:
     """SHA-256 hex of `values` (strings, numbers, bytes, dates, paths, dataclasses, mappings and
     sequences of them) and of the code that turns them into files: a file made from the same
     fingerprint by an earlier build is the same file."""
-    return digest(compact_json_bytes([code_version(), *(_plain(v) for v in values)]))
+    return digest(cache_json_bytes([code_version(), *(_plain(v) for v in values)]))
 
 
 LIBRARIES = ("jinja2", "markdown", "markupsafe", "nh3", "segno", "pillow", "babel")
@@ -142,7 +142,7 @@ class KeptMap:
         if path is None:
             return
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_bytes())
             if isinstance(data, dict) and data.get("version") == version:
                 entries = data.get("entries")
                 self.loaded = dict(entries) if isinstance(entries, dict) else {}
@@ -165,6 +165,7 @@ class KeptMap:
     def save(self) -> None:
         if self.path is None or self.used == self.loaded:
             return
+        # Entries sorted by key, each value as it was put (a proof's keys in their order).
         data = {"version": self.version, "entries": dict(sorted(self.used.items()))}
         with contextlib.suppress(OSError):
-            write_atomic(self.path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+            write_atomic(self.path, cache_json_bytes(data))

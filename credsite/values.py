@@ -173,6 +173,21 @@ def compact_json_bytes(value: Any, *, sort_keys: bool = False) -> bytes:
     return text.encode("utf-8")
 
 
+def cache_json_bytes(value: Any, *, sort_keys: bool = False) -> bytes:
+    """Compact JSON for what only credsite reads back: cache files and the values fingerprints
+    are taken of (never published, signed or recorded). orjson as it is, without
+    `compact_json_bytes`'s search for what json.dumps would spell otherwise: a fingerprint's
+    values hold many nulls, each of which sent the whole value to json.dumps."""
+    options = _ORJSON_COMPACT | (orjson.OPT_SORT_KEYS if sort_keys else 0)
+    try:
+        return orjson.dumps(value, option=options)
+    except (TypeError, RecursionError):
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
+        return text.encode("utf-8")
+
+
+
+
 class _NotPlain(Exception):
     """A value `_indented` leaves to ``json.dumps``."""
 

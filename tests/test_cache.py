@@ -71,6 +71,24 @@ def test_kept_map_keeps_only_what_a_build_used(tmp_path: Path) -> None:
     assert json.loads(path.read_text())["entries"] == {"a": "A"}
 
 
+def test_kept_map_gives_back_each_value_with_its_keys_in_their_order(tmp_path: Path) -> None:
+    """A cached proof is published as read back: its keys must keep the order they were put in
+    (only the entries are sorted, by key), and a bad UTF-8 file is no cache, not an error."""
+    path = tmp_path / "map.json"
+    kept = KeptMap(path, "1")
+    proof = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", "created": "x"}
+    kept.put("z", [proof, {"b": 1, "a": 2}])
+    kept.put("a", None)
+    kept.put("m", {"big": 2**70, "n": -0.5})
+    kept.save()
+    again = KeptMap(path, "1")
+    assert list(again.loaded) == ["a", "m", "z"]
+    assert [list(v) for v in again.get("z")] == [list(proof), ["b", "a"]]
+    assert again.get("m") == {"big": 2**70, "n": -0.5}
+    path.write_bytes(b"{\"version\":\"1\",\"entries\":{\"\xff\":1}}")
+    assert KeptMap(path, "1").loaded == {}
+
+
 def test_kept_map_ignores_another_version_and_corrupt_files(tmp_path: Path) -> None:
     path = tmp_path / "map.json"
     kept = KeptMap(path, "1")

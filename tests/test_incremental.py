@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import AWARDS, SITE_YAML, build_site, copy_example, tree, write_files
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from credsite import values
@@ -268,6 +268,16 @@ def test_json_bytes_is_json_dumps_indented(document: object) -> None:
 def test_compact_json_bytes_is_json_dumps_compact(document: object, sort_keys: bool) -> None:
     expected = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
     assert values.compact_json_bytes(document, sort_keys=sort_keys) == expected.encode("utf-8")
+
+
+@given(_json)
+def test_cache_json_bytes_reads_back_as_written(document: object) -> None:
+    """What caches and fingerprints are written as: compact JSON, orjson's where it writes the
+    value (json.dumps's where it refuses: integers past 64 bits, lone surrogates)."""
+    text = json.dumps(document)
+    assume("NaN" not in text and "Infinity" not in text)  # orjson writes those as null
+    data = values.cache_json_bytes(document)
+    assert b"\n" not in data and json.loads(data) == json.loads(text)
 
 
 def test_compact_json_bytes_sorts_keys_by_code_point_as_json_dumps_does() -> None:

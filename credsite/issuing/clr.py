@@ -165,9 +165,11 @@ def unsigned_record(
     }
 
 
-def _order(item: Issued, site: Site) -> tuple[Any, ...]:
-    """Oldest first; on one day, a pathway after the credentials that completed it."""
-    return (item.dates.valid_from, item.award.achievement in site.pathways, item.document["id"])
+def _order(item: Issued, site: Site, urls: Urls) -> tuple[Any, ...]:
+    """Oldest first; on one day, a pathway after the credentials that completed it, then by
+    the credential's id (`unsigned_credential`'s, without reading the credential back)."""
+    credential_id = urls.url(urls.credential_path(item.entry.credential))
+    return (item.dates.valid_from, item.award.achievement in site.pathways, credential_id)
 
 
 def digest(document: dict[str, Any]) -> str:
@@ -203,7 +205,7 @@ def build_records(
     vm = verification_method(issuer, key.public_key_multibase, urls)
     made: dict[str, Record | None] = {}
     """Every record, in the order of the recipients' emails (None: not signed yet)."""
-    pending: dict[str, tuple[str, ClrEntry, list[Issued], dict[str, Any]]] = {}
+    pending: dict[str, tuple[str, ClrEntry, list[Issued], dict[str, Any], str]] = {}
     jobs: list[SignJob] = []
     signed_now = 0
     done = 0
@@ -215,8 +217,9 @@ def build_records(
         for recipient, (document, detached) in parallel_map(
             sign_job, jobs, threshold=PARALLEL_THRESHOLD
         ):
-            name, entry, items, doc = pending.pop(recipient)
-            cache.put(doc, vm, doc["validFrom"], {"proof": document["proof"], "detached": detached})
+            name, entry, items, doc, content = pending.pop(recipient)
+            cache.put(doc, vm, doc["validFrom"], {"proof": document["proof"], "detached": detached},
+                      content=content)  # fmt: skip
             made[recipient] = Record(name, entry, items, json_bytes(document), detached)
             signed_now += 1
             done += 1
@@ -224,21 +227,22 @@ def build_records(
         jobs.clear()
 
     for email in sorted(by_email):
-        items = sorted(by_email[email], key=lambda i: _order(i, site))
+        items = sorted(by_email[email], key=lambda i: _order(i, site, urls))
         name = items[-1].award.name
         recipient = recipient_key(email)
         entry = lock.clr(recipient, name)
         doc = unsigned_record(name, email, entry, items, site, urls, names)
-        doc["validFrom"] = lock.clr_updated(recipient, digest(doc), name)
+        content = digest(doc)
+        doc["validFrom"] = lock.clr_updated(recipient, content, name)
         created = doc["validFrom"]
-        cached = cache.get(doc, vm, created)
+        cached = cache.get(doc, vm, created, content=content)
         if isinstance(cached, dict) and "proof" in cached and "detached" in cached:
             document = {**doc, "proof": cached["proof"]}
             made[recipient] = Record(name, entry, items, json_bytes(document), cached["detached"])
             done += 1
             continue
         made[recipient] = None
-        pending[recipient] = (name, entry, items, doc)
+        pending[recipient] = (name, entry, items, doc, content)
         jobs.append((recipient, doc, key.secret_multibase(), vm, created))
         if len(jobs) >= SIGN_BATCH:
             sign_pending()  # a batch at a time: never every unsigned record in memory at once

@@ -9,6 +9,7 @@ objects); see https://www.imsglobal.org/spec/ob/v3p0/ §B.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from credsite.content.assessment import AwardResult, ResultSpec
@@ -252,6 +253,18 @@ def alignment_doc(alignment: Alignment) -> dict[str, Any]:
     return doc
 
 
+@dataclass(frozen=True)
+class SharedParts:
+    """What every credential of one achievement in one language embeds alike: worked out once
+    per build (`unsigned_credential`'s `shared`), and never changed once made, since every such
+    credential holds these very objects until it is written."""
+
+    achievement: Achievement
+    issuer: Issuer
+    achievement_json: dict[str, Any]
+    issuer_json: dict[str, Any]
+
+
 def unsigned_credential(
     award: Award,
     entry: AwardEntry,
@@ -260,6 +273,7 @@ def unsigned_credential(
     fields: dict[str, tuple[str, ...]] | None = None,
     endorsements: dict[str, list[dict[str, Any]]] | None = None,
     captions: dict[str, str] | None = None,
+    shared: dict[tuple[str, str], SharedParts] | None = None,
 ) -> dict[str, Any]:
     """The OpenBadgeCredential for one award, before proofs (OB 3.0 §B.1.3).
 
@@ -271,24 +285,32 @@ def unsigned_credential(
     embedded achievement. `fields` is `result_fields(site.awards)`, computed once by the caller
     (computed here when not given). `endorsements`: target id -> the signed endorsements to embed
     (of the achievement, in it; of this credential, in the credential's own `endorsement`).
+    `shared`: (achievement, language) -> its `SharedParts`, filled as they are first made (a
+    caller making many credentials passes one dict for all of them).
     """
     language = award_language(award, site.config)
-    achievement = localized(site.achievements[award.achievement], language)
-    issuer = localized(site.issuers[achievement.issuer], language)
-    dates = award_dates(award, achievement, entry)
     if fields is None:
         fields = result_fields(site.awards)
     endorsements = endorsements or {}
-    achievement_json = achievement_doc(
-        achievement,
-        issuer,
-        urls,
-        language,
-        fields.get(achievement.slug, ()),
-        endorsements.get(urls.url(urls.achievement_path(achievement.slug)), ()),
-        (captions or {}).get(language, CAPTION),
-        art_edition(site, achievement.slug, language),
-    )
+    parts = (shared or {}).get((award.achievement, language))
+    if parts is None:
+        achievement = localized(site.achievements[award.achievement], language)
+        issuer = localized(site.issuers[achievement.issuer], language)
+        achievement_json = achievement_doc(
+            achievement,
+            issuer,
+            urls,
+            language,
+            fields.get(achievement.slug, ()),
+            endorsements.get(urls.url(urls.achievement_path(achievement.slug)), ()),
+            (captions or {}).get(language, CAPTION),
+            art_edition(site, achievement.slug, language),
+        )
+        parts = SharedParts(achievement, issuer, achievement_json, profile(issuer, urls))
+        if shared is not None:
+            shared[(award.achievement, language)] = parts
+    achievement, issuer, achievement_json = parts.achievement, parts.issuer, parts.achievement_json
+    dates = award_dates(award, achievement, entry)
     subject: dict[str, Any] = {
         "type": ["AchievementSubject"],
         "name": award.name,
@@ -310,7 +332,7 @@ def unsigned_credential(
         "id": urls.url(urls.credential_path(entry.credential)),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": achievement.name,
-        "issuer": profile(issuer, urls),
+        "issuer": parts.issuer_json,
         "validFrom": format_datetime(dates.valid_from),
     }
     if dates.valid_until is not None:

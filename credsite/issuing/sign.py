@@ -64,14 +64,21 @@ class ProofCache:
         self.kept = KeptMap(path, f"credsite {__version__} compact keys, rdfc+detached-jcs")
 
     @staticmethod
-    def _key(doc: Document, vm: str, created: str) -> str:
+    def _key(doc: Document, vm: str, created: str, content: str | None) -> str:
+        if content is not None:
+            return digest("content", content, vm, created)
         return digest(compact_json_bytes([doc, vm, created], sort_keys=True))
 
-    def get(self, doc: Document, vm: str, created: str) -> Any:
-        return self.kept.get(self._key(doc, vm, created))
+    def get(self, doc: Document, vm: str, created: str, *, content: str | None = None) -> Any:
+        """The proofs of `doc` (signed by `vm` at `created`), or None. `content`: a digest the
+        caller already took of everything `doc` holds but `created` (a learner record's
+        `clr.digest`), so that the document is not written out again to find its proofs."""
+        return self.kept.get(self._key(doc, vm, created, content))
 
-    def put(self, doc: Document, vm: str, created: str, proof: Any) -> None:
-        self.kept.put(self._key(doc, vm, created), proof)
+    def put(
+        self, doc: Document, vm: str, created: str, proof: Any, *, content: str | None = None
+    ) -> None:
+        self.kept.put(self._key(doc, vm, created, content), proof)
 
     def save(self) -> None:
         self.kept.save()

@@ -48,6 +48,7 @@ class Urls:
         self.base = base
         self.primary_issuer = primary_issuer
         self.languages = languages
+        self._dids: dict[str, str] = {}
 
     @property
     def default_language(self) -> str | None:
@@ -85,9 +86,12 @@ class Urls:
         return self.base + path
 
     def did(self, issuer: str) -> str:
-        if issuer == self.primary_issuer:
-            return vc_did.did_web_from_url(self.base)
-        return vc_did.did_web_from_url(self.url(f"issuers/{issuer}/"))
+        """The issuer's did:web (worked out once per issuer: every credential names it)."""
+        found = self._dids.get(issuer)
+        if found is None:
+            url = self.base if issuer == self.primary_issuer else self.url(f"issuers/{issuer}/")
+            found = self._dids[issuer] = vc_did.did_web_from_url(url)
+        return found
 
     def did_path(self, issuer: str) -> str:
         """Where the DID document lives, relative to the site root (did:web §3.2 Read)."""
