@@ -117,7 +117,9 @@ class Output:
         """Files unchanged since the site in place: hard-linked from it when the site is staged."""
         self.written = 0
         self._writers: ThreadPoolExecutor | None = None
-        self._pending: deque[tuple[str, Path, Future[os.stat_result | None]]] = deque()
+        self._pending: deque[tuple[str, Path, Future[tuple[os.stat_result | None, str | None]]]] = (
+            deque()
+        )
         self._folders: set[str] = set()
         self._staged = False
         recover(self.target, self.shown)
@@ -138,9 +140,12 @@ class Output:
             raw = self.seal.encrypt(token, name, raw)
         self._check(path)
         inputs = inputs[:DIGEST_LENGTH]
-        sha = hashlib.sha256(raw).hexdigest()[:DIGEST_LENGTH]
         previous = self._in_place(path)
-        if previous is not None and previous[1] == sha:
+        if previous is None:  # nothing to compare with: the writer thread hashes it (`_write`)
+            self._write(path, raw, inputs, None)
+            return
+        sha = _sha(raw)
+        if previous[1] == sha:
             self._link(path, [inputs, *previous[1:]])
             return
         self._write(path, raw, inputs, sha)
@@ -200,9 +205,11 @@ class Output:
         self.manifest.put(path, record)
         self.linked.append(path)
 
-    def _write(self, path: str, data: bytes, inputs: str, sha: str) -> None:
+    def _write(self, path: str, data: bytes, inputs: str, sha: str | None) -> None:
         """Hand the file to the writer threads; its record is completed once it is written
-        (`_complete`), which every step that reads the staging folder waits for."""
+        (`_complete`), which every step that reads the staging folder waits for. `sha`: None
+        to have the writer hash the bytes too (SHA-256 lets go of the GIL on large data, so a
+        clean build hashes its site while it makes the next files)."""
         destination = Path(f"{self._staging}/{path}")
         try:
             self._folder(path.rpartition("/")[0])
@@ -213,7 +220,8 @@ class Output:
         self.written += 1
         if self._writers is None:
             self._writers = ThreadPoolExecutor(WRITERS, thread_name_prefix="credsite-write")
-        self._pending.append((path, destination, self._writers.submit(write_file, destination, data)))
+        job = self._writers.submit(_write_and_hash, destination, data, sha is None)
+        self._pending.append((path, destination, job))
         if len(self._pending) > PENDING:
             self._complete(PENDING // 2)
 
@@ -223,11 +231,13 @@ class Output:
         while len(self._pending) > keep:
             path, destination, future = self._pending.popleft()
             try:
-                info = future.result() or os.lstat(destination)
+                info, sha = future.result()
+                info = info or os.lstat(destination)
             except OSError as exc:
                 self.abort()
                 raise _write_error(exc, f"cannot write the site to {self.shown}") from None
             record = self.records[path]
+            record[1] = sha or record[1]
             record[2:] = [info.st_size, info.st_ino, info.st_mtime_ns]
             self.manifest.put(path, record)
 
@@ -449,6 +459,18 @@ def commit(
     output.save_manifest()
     done.changed = not unchanged
     return done
+
+
+def _sha(data: bytes) -> str:
+    """A file's digest as the manifest keeps it."""
+    return hashlib.sha256(data).hexdigest()[:DIGEST_LENGTH]
+
+
+def _write_and_hash(
+    path: Path, data: bytes, hash_it: bool
+) -> tuple[os.stat_result | None, str | None]:
+    """On a writer thread: `write_file`, and the bytes' `_sha` if `hash_it`."""
+    return write_file(path, data), _sha(data) if hash_it else None
 
 
 def write_file(path: Path, data: bytes) -> os.stat_result | None:
