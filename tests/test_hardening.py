@@ -64,8 +64,8 @@ def assert_failed_cleanly(
         assert f"error: {message}" in text, text
     assert "Traceback" not in text, text
     assert snapshot(root) == before
-    assert not (root / "_site.staging").exists()
-    assert not (root / "_site.previous").exists()
+    for leftover in ("_site.staging", "_site.previous", "_site.replaced", "_site.journal"):
+        assert not (root / leftover).exists(), leftover
 
 
 def published(root: Path) -> list[dict]:
@@ -662,6 +662,32 @@ elif point == "after-the-exchange":
         die()
 
     output.exchange = exchange
+elif point == "patch-journal-written":
+    real_write_atomic = output.write_atomic
+
+    def write_atomic(path, data, mode=None):
+        real_write_atomic(path, data, mode)
+        if path.name == "_site.journal":
+            die()
+
+    output.write_atomic = write_atomic
+elif point in ("patch-one-file-moved", "patch-every-file-moved"):
+    real_replace = os.replace
+
+    def replace(source, destination):
+        real_replace(source, destination)
+        if point == "patch-one-file-moved" and "_site.staging" in str(source):
+            die()
+
+    os.replace = replace
+    real_sync = output._sync_folder
+
+    def sync_folder(folder):
+        if point == "patch-every-file-moved" and folder.name == "_site":
+            die()
+        real_sync(folder)
+
+    output._sync_folder = sync_folder
 elif point == "lockfile-backup-linked":
     real_link = os.link
 
@@ -718,9 +744,117 @@ def test_kill_9_at_any_step_loses_nothing(make_site: Callable[..., Path], point:
     assert recorded <= tokens_recorded(root)
     assert tokens_published(root) == tokens_recorded(root)
     assert len(tokens_published(root)) == 15
-    leftovers = {"_site.staging", "_site.previous", ".credsite.lock.previous"}
+    leftovers = {"_site.staging", "_site.previous", "_site.replaced", "_site.journal",
+                 ".credsite.lock.previous"}  # fmt: skip
     assert not leftovers & {p.name for p in root.iterdir()}
     assert not list(root.glob(".credsite.lock.*.tmp"))
+
+
+SMALL_CHANGE = AWARDS.replace("name: Alan Turing", "name: Alan M. Turing") + (
+    "- achievement: teamwork\n  name: Person 0\n  email: person0@example.org\n"
+)
+"""One award edited and one added, of three."""
+
+
+def test_a_small_change_is_moved_into_the_site_in_place(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    """One award edited and one added in a larger site: their few files are moved into the site in place (no
+    second copy of the site staged and swapped in), the others stay the very files they were,
+    and the site is what a fresh build makes."""
+    root = make_site()
+    build_site(root)
+    site = root / "_site"
+    kept = next(p for p in (site / "credentials").glob("*.json") if "Grace" in p.read_text())
+    folder_inode, kept_inode = site.stat().st_ino, kept.stat().st_ino
+    lock_before = (root / "credsite.lock").read_bytes()
+    write_files(root, {AWARDS_FILE: SMALL_CHANGE})
+    result = build_site(root)
+    assert 0 < result.written < result.files - result.written
+    assert site.stat().st_ino == folder_inode  # not swapped
+    assert kept.stat().st_ino == kept_inode
+    assert any("Alan M. Turing" in p.read_text() for p in (site / "credentials").glob("*.json"))
+    assert (root / "credsite.lock").read_bytes() != lock_before  # one award minted
+    for leftover in ("_site.staging", "_site.previous", "_site.replaced", "_site.journal"):
+        assert not (root / leftover).exists(), leftover
+    fresh = tmp_path / "fresh"
+    build_site(root, record=False, output_dir=str(fresh))
+    assert tree(site) == tree(fresh)
+    assert build_site(root).written == 0  # the manifest describes the files moved in
+
+
+PATCH_KILL_POINTS = ["patch-journal-written", "patch-one-file-moved", "patch-every-file-moved"]
+
+
+@pytest.mark.parametrize("point", PATCH_KILL_POINTS)
+def test_kill_9_while_a_small_change_is_moved_in_loses_nothing(
+    make_site: Callable[..., Path], point: str, tmp_path: Path
+) -> None:
+    """Killed while moving a small change's files into the site: the journal beside it names
+    them, and the next build (any command that locks the site) puts the old files back before
+    it builds, so no mix of old and new files is ever what a build starts from."""
+    from credsite.website import output
+
+    root = make_site()
+    build_site(root)
+    site_before = tree(root / "_site")
+    write_files(root, {AWARDS_FILE: SMALL_CHANGE})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLER, point, str(root)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert killed.returncode == -9, killed.stderr
+    assert (root / "_site.journal").is_file() and (root / "_site.replaced").is_dir()
+    if point != "patch-journal-written":
+        assert tree(root / "_site") != site_before  # a mix: what the journal is there to undo
+    with sitelock.site_lock(root):
+        output.recover(root / "_site")
+    assert tree(root / "_site") == site_before
+    assert not {"_site.journal", "_site.replaced", "_site.staging"} & {
+        p.name for p in root.iterdir()
+    }
+    result = run_fresh("build", "-C", str(root), "-q")
+    assert result.returncode == 0, result.stdout + result.stderr
+    fresh = tmp_path / "fresh"
+    build_site(root, record=False, output_dir=str(fresh))
+    assert tree(root / "_site") == tree(fresh)
+
+
+def test_a_failed_move_of_a_small_change_puts_everything_back(
+    make_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second file moved into the site fails (a read-only folder, say): the first is taken
+    out again, the lockfile restored, and the error says nothing changed."""
+    from credsite.website import output
+
+    root = make_site()
+    build_site(root)
+    before = snapshot(root)
+    write_files(root, {AWARDS_FILE: SMALL_CHANGE})
+    real_replace, moved = os.replace, [0]
+
+    def replace(source: Any, destination: Any) -> None:
+        if "_site.staging" in str(source):
+            moved[0] += 1
+            if moved[0] == 2:
+                raise OSError(13, os.strerror(13))
+        real_replace(source, destination)
+
+    monkeypatch.setattr(output.os, "replace", replace)
+    with pytest.raises(CredsiteError) as raised:
+        build_site(root)
+    assert moved[0] == 2
+    assert "cannot put the new files in place in _site: Permission denied" in str(raised.value)
+    assert "Nothing was changed" in str(raised.value)
+    monkeypatch.undo()
+    assert snapshot(root) == before
+    for leftover in ("_site.staging", "_site.previous", "_site.replaced", "_site.journal"):
+        assert not (root / leftover).exists(), leftover
 
 
 @pytest.mark.parametrize(
@@ -827,7 +961,8 @@ def test_write_failures_are_messages_and_change_nothing(
     assert message in str(raised.value)
     assert "Nothing was changed" in str(raised.value)
     assert snapshot(root) == before  # the lockfile too: it is written only with its site
-    leftovers = {"_site.staging", "_site.previous", ".credsite.lock.previous"}
+    leftovers = {"_site.staging", "_site.previous", "_site.replaced", "_site.journal",
+                 ".credsite.lock.previous"}  # fmt: skip
     assert not leftovers & {p.name for p in root.iterdir()}
     assert not list(root.glob(".credsite.lock.*.tmp"))
 

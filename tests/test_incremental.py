@@ -238,6 +238,13 @@ def test_build_reports_progress_with_counts(make_site: Callable[..., Path]) -> N
     seen.clear()
     write_files(root, {AWARDS_FILE: AWARDS.replace("name: Alan Turing", "name: Alan M. Turing")})
     result = build_site(root, progress=lambda stage, done, total: seen.append((stage, done, total)))
+    assert 0 < result.written < result.files - result.written
+    assert "stage" not in {s for s, _, _ in seen}  # a small change: its files moved in place
+    assert [s for s, _, _ in seen][-1] == "write"
+    seen.clear()
+    without_grace = AWARDS.split("- achievement: mentor")[0]  # its files are removed: a swap
+    write_files(root, {AWARDS_FILE: without_grace})
+    result = build_site(root, progress=lambda stage, done, total: seen.append((stage, done, total)))
     kept = result.files - result.written
     assert kept > 0 and ("stage", kept, kept) in seen
     assert [s for s, _, _ in seen][-1] == "write"

@@ -25,6 +25,13 @@ The swap is one atomic ``renameat2(RENAME_EXCHANGE)`` on Linux; elsewhere (or on
 without it) two renames through ``<output>.previous``. `recover`, run by every build before it
 writes, completes an interrupted swap: ``<output>`` missing but ``<output>.previous`` there means
 the process died between the two renames, and the previous site is put back.
+
+A small change is not swapped in: staging every unchanged file of a large site (a hard link each)
+and removing the old site cost more than the rest of such a rebuild. When fewer files were
+written than kept, and nothing in place must go, `_patch` moves the written files into the site
+in place instead: their old versions are first linked into ``<output>.replaced`` and named in
+``<output>.journal``, which `recover` reads to put them back if the process died half-way, so
+the next build again starts from the previous site whole.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import contextlib
 import ctypes
 import errno
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -45,6 +53,7 @@ from os import link as _hard_link  # bound here: a test that stops os.link aims 
 from pathlib import Path
 from typing import Any
 
+from credsite.atomic import write_atomic
 from credsite.cache import KeptMap, digest
 from credsite.errors import CredsiteError, Location
 from credsite.values import json_bytes
@@ -115,6 +124,8 @@ class Output:
         """This build's files: path -> [inputs, sha256, size, inode, mtime_ns]."""
         self.linked: list[str] = []
         """Files unchanged since the site in place: hard-linked from it when the site is staged."""
+        self.new: list[str] = []
+        """Files written in this build (to the staging folder)."""
         self.written = 0
         self._writers: ThreadPoolExecutor | None = None
         self._pending: deque[tuple[str, Path, Future[tuple[os.stat_result | None, str | None]]]] = (
@@ -218,6 +229,7 @@ class Output:
             raise _write_error(exc, f"cannot write the site to {self.shown}") from None
         self.records[path] = [inputs, sha, len(data), 0, 0]
         self.written += 1
+        self.new.append(path)
         if self._writers is None:
             self._writers = ThreadPoolExecutor(WRITERS, thread_name_prefix="credsite-write")
         job = self._writers.submit(_write_and_hash, destination, data, sha is None)
@@ -260,6 +272,27 @@ class Output:
             return _files_under(self.target) == set(self.records)
         except OSError:
             return False  # a folder it cannot read: staging the whole site will say what is wrong
+
+    def patch_plan(self) -> list[str] | None:
+        """The files to move into the site in place, when that is all a change needs (`_patch`):
+        fewer files were written than kept, the site in place holds no file this build does not
+        make (nothing to delete), and every written file's folder is there already. None: stage
+        the whole site and swap it in."""
+        self._complete()
+        if not self._staged or len(self.new) > len(self.linked):
+            return None
+        if not self.target.is_dir() or self.target.is_symlink():
+            return None
+        try:
+            if not _files_under(self.target) <= self.records.keys():
+                return None
+        except OSError:
+            return None
+        for path in self.new:
+            folder = path.rpartition("/")[0]
+            if folder and not stat.S_ISDIR(_lstat_mode(f"{self._target}/{folder}")):
+                return None
+        return list(self.new)
 
     def stage(self, progress: Progress | None = None) -> None:
         """Complete the staging folder: hard-link every unchanged file from the site in place."""
@@ -425,7 +458,10 @@ def commit(
     `CredsiteError` leaves everything as it was."""
     target, shown = output.target, output.shown
     unchanged = output.unchanged()
-    if not unchanged:
+    plan = None if unchanged else output.patch_plan()
+    if plan is not None and not _backed_up(target, plan):
+        plan = None  # no hard links here: stage the whole site (copies) and swap it in
+    if not unchanged and plan is None:
         output.stage(progress)
     done = Committed()
     backups: dict[Path, Path | None] = {}
@@ -437,10 +473,17 @@ def commit(
             path = link.resolve() if link.is_symlink() else link  # a symlink keeps pointing at it
             backups[path] = _replace_record(path, data)
             done.written.append(link)
-        if not unchanged:
+        if plan is not None:
+            what = f"cannot put the new files in place in {shown}"
+            _patch(output.staging, target, plan)
+        elif not unchanged:
             what = f"cannot put the new site in place of {shown}"
             old = _swap(output.staging, target, _beside(target, "previous"))
     except BaseException as exc:
+        if plan is not None:
+            with contextlib.suppress(OSError, ValueError):  # else the next build's `recover` does
+                _roll_back(target)
+                _remove_tree(_beside(target, "replaced"))
         for path, backup in reversed(backups.items()):
             _restore_record(path, backup)
         output.abort()
@@ -451,6 +494,9 @@ def commit(
         if backup is not None:
             with contextlib.suppress(OSError):
                 backup.unlink()
+    if plan is not None:
+        _remove_tree(output.staging)  # its folders, emptied by the moves
+        old = _beside(target, "replaced")  # the replaced files' old versions
     if old is not None and not _remove_tree(old):
         done.warnings.append(
             f"the new site is in place, but the previous one could not be removed: "
@@ -492,9 +538,18 @@ def recover(target: Path, shown: str = "") -> None:
     """Finish what an interrupted build left beside ``target`` (call with the site locked)."""
     target = target.absolute()
     staging, previous = _beside(target, "staging"), _beside(target, "previous")
+    replaced = _beside(target, "replaced")
+    try:
+        _roll_back(target)  # killed while moving a few new files in (`_patch`): the old ones back
+    except (OSError, ValueError) as exc:
+        raise CredsiteError(
+            f"cannot undo the unfinished change of {shown or target} that "
+            f"{_beside(target, 'journal')} describes ({exc}): delete {target}, "
+            f"{_beside(target, 'journal')} and {replaced}, and build again"
+        ) from None
     if not os.path.lexists(target) and previous.is_dir():
         os.rename(previous, target)  # killed between the two renames: the previous site is back
-    for leftover in (staging, previous):
+    for leftover in (staging, previous, replaced):
         if os.path.lexists(leftover) and not _remove_tree(leftover):
             raise CredsiteError(
                 f"cannot remove {leftover}, left by an earlier build: delete it by hand "
@@ -585,6 +640,72 @@ def _sync_folder(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+# -- a small change: its files moved in, with a journal to undo it -----------------------------------
+
+
+def _lstat_mode(path: str) -> int:
+    try:
+        return os.lstat(path).st_mode
+    except OSError:
+        return 0
+
+
+def _backed_up(target: Path, paths: list[str]) -> bool:
+    """Hard-link the site's current version of each of `paths` (those it has) into
+    ``<target>.replaced``, for `_patch`; False (and nothing kept) where the file system cannot."""
+    previous = _beside(target, "replaced")
+    try:
+        for path in paths:
+            source = f"{target}/{path}"
+            if not os.path.lexists(source):
+                continue
+            os.makedirs(f"{previous}/{path.rpartition('/')[0]}", exist_ok=True)
+            _hard_link(source, f"{previous}/{path}", follow_symlinks=False)
+    except OSError:
+        _remove_tree(previous)
+        return False
+    return True
+
+
+def _patch(staging: Path, target: Path, paths: list[str]) -> None:
+    """Move each of `paths` from `staging` into `target`, replacing the version there.
+
+    A rebuild that changed a few files of a large site does this rather than staging every file
+    to swap the whole site in. First ``<target>.journal`` names the files (`_backed_up` has
+    linked their old versions into ``<target>.replaced``); until it is removed, `_roll_back`
+    (which `recover` runs at the start of every build) puts the old versions back and removes
+    the new files, so a build killed half-way leaves the previous site, as a swap does."""
+    previous = _beside(target, "replaced")
+    replaced = [path for path in paths if os.path.lexists(f"{previous}/{path}")]
+    journal = _beside(target, "journal")
+    write_atomic(journal, json_bytes({"replaced": replaced, "added": sorted(set(paths) - set(replaced))}))
+    _sync_folder(journal.parent)
+    for path in paths:
+        os.replace(f"{staging}/{path}", f"{target}/{path}")
+    _sync_folder(target)
+    journal.unlink()
+    _sync_folder(journal.parent)
+
+
+def _roll_back(target: Path) -> None:
+    """Undo a `_patch` that did not finish (nothing if ``<target>.journal`` is not there)."""
+    journal = _beside(target, "journal")
+    try:
+        data = journal.read_bytes()
+    except FileNotFoundError:
+        return
+    plan = json.loads(data)
+    previous = _beside(target, "replaced")
+    for path in plan["replaced"]:
+        if os.path.lexists(f"{previous}/{path}"):
+            os.replace(f"{previous}/{path}", f"{target}/{path}")
+    for path in plan["added"]:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"{target}/{path}")
+    journal.unlink()
+    _sync_folder(journal.parent)
 
 
 # -- the swap ------------------------------------------------------------------------------------------
