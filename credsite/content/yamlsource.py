@@ -92,8 +92,9 @@ def _scalar_value(node: yaml.ScalarNode) -> Any:
         _SCALAR_LOADER.recursive_objects.clear()
 
 
-def _convert(node: yaml.Node, path: str) -> Any:
-    location = _location(path, node.start_mark)
+def _convert(node: yaml.Node, path: str, location: Location | None = None) -> Any:
+    """`node` as Map, Seq and values; `location`: where it starts, if the caller has it."""
+    location = location or _location(path, node.start_mark)
     if isinstance(node, yaml.MappingNode):
         result = Map(location)
         for key_node, value_node in node.value:
@@ -103,24 +104,29 @@ def _convert(node: yaml.Node, path: str) -> Any:
             key_loc = _location(path, key_node.start_mark)
             if key in result:
                 raise CredsiteError(f"duplicate key '{key}'", key_loc)
-            result[key] = _convert(value_node, path)
+            value_loc = _location(path, value_node.start_mark)
+            result[key] = _convert(value_node, path, value_loc)
             result.key_locations[key] = key_loc
-            result.value_locations[key] = _location(path, value_node.start_mark)
+            result.value_locations[key] = value_loc
             if (text := _source_text(value_node, result[key])) is not None:
                 result.texts[key] = text
         return result
     if isinstance(node, yaml.SequenceNode):
         seq = Seq(location)
         for item in node.value:
-            seq.append(_convert(item, path))
-            seq.item_locations.append(_location(path, item.start_mark))
+            item_loc = _location(path, item.start_mark)
+            seq.append(_convert(item, path, item_loc))
+            seq.item_locations.append(item_loc)
             if (text := _source_text(item, seq[-1])) is not None:
                 seq.item_texts[len(seq) - 1] = text
         return seq
     assert isinstance(node, yaml.ScalarNode)
-    if node.tag not in _SAFE_TAGS:
+    if node.tag == _STR:
+        value: Any = node.value  # what SafeConstructor makes of a text, without its overhead
+    elif node.tag not in _SAFE_TAGS:
         raise CredsiteError(f"unsupported YAML tag {node.tag}", location)
-    value = _scalar_value(node)
+    else:
+        value = _scalar_value(node)
     if isinstance(value, str) and (bad := UNPUBLISHABLE.search(value)):
         raise CredsiteError(
             f"character U+{ord(bad.group()):04X} cannot be published (a control character or "
@@ -152,8 +158,9 @@ def _source_text(node: yaml.Node, value: Any) -> str | None:
     return None
 
 
+_STR = "tag:yaml.org,2002:str"
 _SAFE_TAGS = {
-    "tag:yaml.org,2002:str",
+    _STR,
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool",

@@ -920,15 +920,22 @@ def add_pages(
         home_url=config.url,
         inline_css=static.get("static/credsite.css", b"").decode("utf-8"),
     )
+    awarded: dict[str, str] = {}
     for done, item in enumerate(issued, 1):
         if progress is not None:
             progress(done)
         language = award_language(item.award, config)
-        achievement = localized(site.achievements[item.award.achievement], language)
-        issuer = localized(site.issuers[achievement.issuer], language)
+        if language in localized_common:  # an award's language is one of the site's
+            achievement = localized_common[language]["achievements"][item.award.achievement]
+            issuer = localized_common[language]["issuers"][achievement.issuer]
+        else:
+            achievement = localized(site.achievements[item.award.achievement], language)
+            issuer = localized(site.issuers[achievement.issuer], language)
         path = urls.credential_path(item.entry.credential, "html")
-        made_from = digest(site_inputs, item.json_bytes, fingerprint(item.award, item.entry,
-                           item.dates, item.state, item.detached_proof))  # fmt: skip
+        # what a credential page and its recipient's record page are made from, of the award
+        awarded[item.entry.credential] = fingerprint(item.award, item.entry, item.dates, item.state)
+        made_from = digest(site_inputs, item.json_bytes, awarded[item.entry.credential],
+                           fingerprint(item.detached_proof))  # fmt: skip
         if item.award.withdrawn:  # a notice naming neither the recipient nor the achievement
             if not site_output.keep(path, made_from):
                 page("withdrawn.html", path, primary, language=language, inputs=made_from)
@@ -1014,8 +1021,8 @@ def add_pages(
     for record in records or []:
         primary_issuer = site.issuers[site.primary_issuer]
         path = urls.record_path(record.token, "html")
-        made_from = digest(site_inputs, record.json_bytes, fingerprint(record.name, record.entry,
-                           [(i.award, i.entry, i.dates, i.state) for i in record.credentials]))  # fmt: skip
+        made_from = digest(site_inputs, record.json_bytes, fingerprint(record.name, record.entry),
+                           *(awarded[i.entry.credential] for i in record.credentials))  # fmt: skip
         if site_output.keep(path, made_from):
             continue
         language = record_language(record, config)
