@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -98,7 +99,7 @@ def transform(
     if cryptosuite == RDFC:
         return canonicalize(unsecured, extra_contexts).encode("utf-8")
     if cryptosuite == JCS:
-        return rfc8785.dumps(unsecured)
+        return jcs(unsecured)
     raise ProofError(f"unsupported cryptosuite {cryptosuite!r}")
 
 
@@ -124,7 +125,50 @@ def canonical_proof_config(
     if cryptosuite == RDFC:
         config["@context"] = document.get("@context")
         return canonicalize(config, extra_contexts).encode("utf-8")
-    return rfc8785.dumps(config)
+    return jcs(config)
+
+
+def jcs(value: Any) -> bytes:
+    """RFC 8785 JSON Canonicalization Scheme of `value`.
+
+    Where they are the same bytes, the standard library's C encoder writes it (compact, keys
+    sorted), several times faster than the rfc8785 package: JSON of strings, booleans, null,
+    integers within 2**53 (JCS writes numbers as ECMAScript does, and refuses larger integers)
+    and keys without characters past U+FFFF (JCS sorts keys by UTF-16 code units, Python by
+    code points: the two orders differ only there). Anything else, floats included, is left
+    to rfc8785, errors and all."""
+    try:
+        plain = _jcs_plain(value)
+    except RecursionError:
+        plain = False
+    if plain:
+        try:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+            return text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, which rfc8785 refuses in its own words
+            pass
+    return rfc8785.dumps(value)
+
+
+_SAFE_INTEGER = 2**53 - 1
+"""The largest integer JCS writes (RFC 8785 §3.2.2.3: beyond it, IEEE 754 doubles are not exact)."""
+
+
+def _jcs_plain(value: Any) -> bool:
+    """Whether `jcs` may write `value` as sorted compact JSON (see there)."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return bool(-_SAFE_INTEGER <= value <= _SAFE_INTEGER)
+    if kind is dict:
+        return all(
+            type(key) is str and (key.isascii() or max(key) <= "\uffff") and _jcs_plain(item)
+            for key, item in value.items()
+        )
+    if kind is list:
+        return all(_jcs_plain(item) for item in value)
+    return False
 
 
 def hash_data(canonical_config: bytes, transformed: bytes) -> bytes:

@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from credsite.vc.encoding import base58btc_encode, multibase_base58btc
 from credsite.vc.keys import SigningKey
@@ -19,6 +22,7 @@ from credsite.vc.proof import (
     canonical_proof_config,
     create_proof,
     hash_data,
+    jcs,
     proof_options,
     transform,
     verify_proof,
@@ -146,6 +150,40 @@ def test_jcs_vector_step_by_step(vectors: Path, w3c_key: SigningKey) -> None:
     assert list(proof) == list(signed["proof"])  # same key order as the vector
     ok, reason = verify_proof(signed, signed["proof"], w3c_key.public_key)
     assert ok, reason
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),  # lone surrogates and characters past U+FFFF included
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=5),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400)
+@given(_json_values)
+def test_jcs_writes_what_rfc8785_writes_or_refuses_the_same(value: object) -> None:
+    """`jcs` takes a faster writer where the bytes are the same: any JSON value gives rfc8785's
+    bytes, or the same error (unsafe integers, lone surrogates)."""
+    try:
+        expected: bytes | type[Exception] = rfc8785.dumps(value)
+    except Exception as exc:  # whichever rfc8785 raises, jcs must raise too
+        expected = type(exc)
+    if isinstance(expected, bytes):
+        assert jcs(value) == expected
+    else:
+        with pytest.raises(expected):
+            jcs(value)
+
+
+def test_jcs_sorts_keys_by_utf16_code_units() -> None:
+    """RFC 8785 §3.2.3: U+E000 sorts after U+1F600 (a surrogate pair, 0xD83D...) in UTF-16."""
+    value = {"\ue000": 1, "\U0001f600": 2, "a": [{"z": None, "b": True}], "n": 2**53 - 1}
+    assert jcs(value) == rfc8785.dumps(value)
+    assert jcs(value).startswith(b'{"a":[{"b":true,"z":null}],"n":9007199254740991,"\xf0')
 
 
 def test_jcs_proof_context_must_prefix_document_context(vectors: Path, w3c_key: SigningKey) -> None:
