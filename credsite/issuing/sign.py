@@ -16,6 +16,7 @@ and a no-op rebuild signs nothing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -132,7 +133,14 @@ def sign_credentials(
 def sign_job(job: SignJob) -> tuple[str, Signed]:
     """One credential's proofs; a module-level function so worker processes can run it."""
     award_key, doc, secret, vm, created = job
-    return award_key, _sign(doc, SigningKey.from_secret_multibase(secret), vm, created)
+    return award_key, _sign(doc, _signing_key(secret), vm, created)
+
+
+@functools.lru_cache(maxsize=16)
+def _signing_key(secret: str) -> SigningKey:
+    """The key a job names by its secret, decoded once per process (a site has few keys; each
+    decoding took 44 µs, as long as a third of the detached proof)."""
+    return SigningKey.from_secret_multibase(secret)
 
 
 def _sign(doc: Document, key: SigningKey, vm: str, created: str) -> Signed:
