@@ -417,3 +417,25 @@ def test_lockfile_record_lines_round_trip_and_merge(tmp_path: Path) -> None:
         Lockfile.load(path)
     with pytest.raises(LockedError):
         Lockfile(locked=True).clr("r2", "Bob")
+
+
+def test_signing_in_worker_processes_makes_the_same_site(
+    clr_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Credentials and learner records signed in the process pool (a large site's way) are the
+    very bytes signed in the build's own process (a small site's, and the golden output's):
+    workers send back only the proofs, which the build puts into the documents."""
+    import shutil
+
+    from credsite.issuing import sign
+
+    root = clr_site()
+    build_site(root)
+    in_process = tree(root / "_site")
+    shutil.rmtree(root / "_site")
+    shutil.rmtree(root / ".credsite-cache")  # no proof cached: every document signed again
+    monkeypatch.setattr(sign, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(clr, "PARALLEL_THRESHOLD", 1)
+    result = build_site(root)
+    assert result.signed >= result.credentials + result.records > 0
+    assert tree(root / "_site") == in_process

@@ -214,12 +214,13 @@ def build_records(
     def sign_pending() -> None:
         """Sign the records waiting (in worker processes), then keep only their JSON bytes."""
         nonlocal signed_now, done
-        for recipient, (document, detached) in parallel_map(
+        for recipient, (proof_set, detached) in parallel_map(
             sign_job, jobs, threshold=PARALLEL_THRESHOLD
         ):
             name, entry, items, doc, content = pending.pop(recipient)
-            cache.put(doc, vm, doc["validFrom"], {"proof": document["proof"], "detached": detached},
+            cache.put(doc, vm, doc["validFrom"], {"proof": proof_set, "detached": detached},
                       content=content)  # fmt: skip
+            document = {**doc, "proof": proof_set}
             made[recipient] = Record(name, entry, items, json_bytes(document), detached)
             signed_now += 1
             done += 1

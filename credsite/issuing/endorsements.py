@@ -152,10 +152,11 @@ def sign_endorsements(
         if isinstance(cached, dict) and "proof" in cached and "detached" in cached:
             document, detached = {**doc, "proof": cached["proof"]}, cached["detached"]
         else:
-            _, (document, detached) = sign_job(
+            _, (proof_set, detached) = sign_job(
                 (endorsement.key, doc, key.secret_multibase(), vm, entry.minted)
             )
-            cache.put(doc, vm, entry.minted, {"proof": document["proof"], "detached": detached})
+            document = {**doc, "proof": proof_set}
+            cache.put(doc, vm, entry.minted, {"proof": proof_set, "detached": detached})
             count += 1
         valid_from = parse_datetime(doc["validFrom"])
         assert valid_from is not None

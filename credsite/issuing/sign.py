@@ -47,6 +47,8 @@ Document = dict[str, Any]
 SignJob = tuple[str, Document, str, str, str]  # key, unsigned document, secret, vm, created
 Signed = tuple[Document, Document]
 """A signed document (with its proof set) and its detached eddsa-jcs-2022 proof."""
+Proofs = tuple[list[Document], Document]
+"""An unsigned document's proof set and its detached proof (`sign_job`)."""
 
 
 def verification_method(issuer: str, public_key_multibase: str, urls: Urls) -> str:
@@ -118,8 +120,10 @@ def sign_credentials(
     total = len(site.awards)
     done = done_before + len(awards) - len(jobs)
     report("sign", done, total)
-    for award_key, pair in parallel_map(sign_job, jobs, threshold=PARALLEL_THRESHOLD):
-        signed[award_key] = pair
+    for award_key, (proof_set, detached) in parallel_map(
+        sign_job, jobs, threshold=PARALLEL_THRESHOLD
+    ):
+        signed[award_key] = ({**unsigned[award_key], "proof": proof_set}, detached)
         done += 1
         report("sign", done, total)
     for award_key, _doc, _secret, vm, created in jobs:
@@ -130,10 +134,13 @@ def sign_credentials(
     return signed, len(jobs)
 
 
-def sign_job(job: SignJob) -> tuple[str, Signed]:
-    """One credential's proofs; a module-level function so worker processes can run it."""
+def sign_job(job: SignJob) -> tuple[str, Proofs]:
+    """One document's proofs (not the document: a worker process sends back only what it
+    made); a module-level function so worker processes can run it."""
     award_key, doc, secret, vm, created = job
-    return award_key, _sign(doc, _signing_key(secret), vm, created)
+    key = _signing_key(secret)
+    proof_set = [vc_proof.create_proof(doc, key, vm, created, suite) for suite in HOSTED_SUITES]
+    return award_key, (proof_set, vc_proof.create_proof(doc, key, vm, created, DETACHED_SUITE))
 
 
 @functools.lru_cache(maxsize=16)
