@@ -9,7 +9,7 @@ import pytest
 
 from credsite.cache import FileCache, KeptMap
 from credsite.media import art
-from credsite.pool import parallel_map
+from credsite.pool import parallel_map, parallel_map_shared
 
 
 def test_file_cache(tmp_path: Path) -> None:
@@ -109,3 +109,14 @@ def _square(n: int) -> int:
 def test_parallel_map_keeps_job_order(threshold: int) -> None:
     jobs = list(range(60))
     assert list(parallel_map(_square, jobs, threshold=threshold)) == [n * n for n in jobs]
+
+
+def _shifted_square(shift: int, n: int) -> int:
+    return (n + shift) ** 2
+
+
+@pytest.mark.parametrize("threshold", [1, 1000])
+def test_parallel_map_shared_gives_every_job_the_shared_value(threshold: int) -> None:
+    jobs = list(range(200))
+    found = parallel_map_shared(_shifted_square, 7, jobs, threshold=threshold)
+    assert list(found) == [(n + 7) ** 2 for n in jobs]
