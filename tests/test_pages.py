@@ -10,20 +10,25 @@ import datetime as dt
 import json
 import random
 import re
+import shutil
 import string
 import struct
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 import segno
-from conftest import SITE_URL, build_site
+from conftest import SITE_URL, build_site, copy_example, diff_trees, tree
 from hypothesis import given
 from hypothesis import strategies as st
 
+from credsite import build as build_module
 from credsite.colour import WHITE, contrast
-from credsite.website import pages, qr
+from credsite.errors import CredsiteError
+from credsite.website import pages, qr, render
 from credsite.website.pages import INK
 
 EXAMPLE_URL = "https://northbridge-alliance.github.io/credentials/"
@@ -576,3 +581,52 @@ def test_a_site_overrides_one_template_and_keeps_the_rest(make_site) -> None:
         assert 'name="robots"' in html  # still the built-in base.html around it
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "custom-issuer" not in index  # other pages keep the built-in templates
+
+
+# -- rendered in worker processes ------------------------------------------------------------------
+
+
+def test_pages_rendered_by_worker_processes_are_the_same(
+    example_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The credential and learner-record pages of the example (two languages; private, withdrawn
+    and revoked credentials; learner records; endorsements), rendered by the process pool, are
+    byte for byte those the build renders itself; this process renders none of them."""
+    root = copy_example(tmp_path / "example")
+    images = build_module.CACHE_DIR + "/images"
+    shutil.copytree(example_site / images, root / images)  # drawn once already; pages only
+    rendered_here: list[object] = []
+    credential_page, record_page = pages.PageMaker.credential_page, pages.PageMaker.record_page
+
+    def here(render: Callable[[pages.PageMaker, Any], bytes]) -> Callable[..., bytes]:
+        def spy(maker: pages.PageMaker, job: Any) -> bytes:
+            rendered_here.append(job)
+            return render(maker, job)
+
+        return spy
+
+    # Worker processes import their own credsite: these spies see only this process's pages.
+    monkeypatch.setattr(pages.PageMaker, "credential_page", here(credential_page))
+    monkeypatch.setattr(pages.PageMaker, "record_page", here(record_page))
+    monkeypatch.setattr(pages, "PARALLEL_THRESHOLD", 1)
+    build_site(root)
+    assert rendered_here == []
+    assert list((root / "_site" / "records").glob("*.html"))
+    assert diff_trees(tree(example_site / "_site"), tree(root / "_site")) == []
+
+
+def test_a_template_mistake_in_a_worker_process_is_located(
+    make_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error in a page a worker renders reaches the build as the same located problem."""
+    template = (render.builtin_theme_dir() / "templates" / "credential.html").read_text()
+    assert "{{ achievement.name }}" in template
+    line = template[: template.index("{{ achievement.name }}")].count("\n") + 1
+    broken = template.replace("{{ achievement.name }}", "{{ nope }}", 1)
+    root = make_site({"themes/default/templates/credential.html": broken})
+    monkeypatch.setattr(pages, "PARALLEL_THRESHOLD", 1)
+    with pytest.raises(CredsiteError) as raised:
+        build_site(root)
+    assert str(raised.value) == (
+        f"themes/default/templates/credential.html:{line}: 'nope' is undefined"
+    )

@@ -11,6 +11,7 @@ with text colours that meet WCAG 2.2 AA.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import html
@@ -34,7 +35,7 @@ from credsite.content.model import (
     localized,
 )
 from credsite.content.pathways import Pathway
-from credsite.errors import Location, Problem
+from credsite.errors import CredsiteError, Location, Problem
 from credsite.issuing import clr
 from credsite.issuing.clr import Record
 from credsite.issuing.endorsements import Endorsed, ReceivedEndorsement
@@ -43,6 +44,7 @@ from credsite.issuing.ob3 import FIELD_FRAGMENT, VC_V2
 from credsite.issuing.ob3 import field_label as field_label  # re-exported: themes and tests use it
 from credsite.issuing.urls import Urls
 from credsite.media.art import SHARE_SIZE
+from credsite.pool import parallel_map_shared
 from credsite.values import compact_json_bytes, script_json, slugify
 from credsite.website import i18n, render
 from credsite.website.output import Output
@@ -553,6 +555,8 @@ class PageUrls:
         self.share = share or {}
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_urls":
+            raise AttributeError(name)  # not while unpickling: `_urls` is not set yet
         return getattr(self._urls, name)
 
     def achievement_path(self, slug: str, suffix: str = "json") -> str:
@@ -688,6 +692,181 @@ class OpenGraph:
 
 # -- pages -----------------------------------------------------------------------------------------
 
+PARALLEL_THRESHOLD = 400
+"""Below this many credential and learner-record pages to make, the build renders them itself
+sooner than worker processes start (each imports credsite and loads the theme)."""
+
+
+@dataclass(frozen=True)
+class CredentialPage:
+    """A credential page to render: `path` is its address, `target` the file it is added as
+    (``PATH.enc`` for a private credential, which the site output encrypts)."""
+
+    item: Issued
+    path: str
+    target: str
+
+
+PageJob = CredentialPage | Record
+"""A page a worker process renders: a credential's, or a learner record's."""
+
+
+class PageMaker:
+    """Renders the pages of one build: its theme and what every page is given.
+
+    Credential and learner-record pages, thousands on a large site, are rendered in worker
+    processes (`render_page`), each sent this once: it pickles without the theme (a Jinja2
+    environment does not pickle), which each worker loads again from the site's settings and
+    uses only if its `render.theme_digest` is the build's."""
+
+    def __init__(
+        self,
+        theme: render.Theme,
+        theme_digest: str,
+        site: Site,
+        urls: Urls,
+        common: dict[str, Any],
+        localized_common: dict[str, dict[str, Any]],
+        primary: Issuer | None,
+        *,
+        endorsements: list[AnyEndorsement],
+        keys_withdrawn: dict[str, dt.datetime],
+    ) -> None:
+        self._theme: render.Theme | None = theme
+        self.theme_digest = theme_digest
+        self.site = site
+        """The site's settings, issuers, achievements and pathways; its awards are not needed."""
+        self.urls = urls
+        self.common = common
+        """Every page's variables."""
+        self.localized_common = localized_common
+        """Every page's variables in each language of the site."""
+        self.primary = primary
+        self.endorsements = endorsements
+        self.keys_withdrawn = keys_withdrawn
+        self.qr = QrCodes()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_theme": None}
+
+    @property
+    def theme(self) -> render.Theme:
+        if self._theme is None:
+            theme = render.load_theme(self.site.config)
+            if render.theme_digest(theme) != self.theme_digest:
+                raise CredsiteError(
+                    f"the theme ('{self.site.config.theme}') changed while the site was being "
+                    "built: build again"
+                )
+            self._theme = theme
+        return self._theme
+
+    def render(
+        self,
+        template: str,
+        path: str,
+        owner: Issuer | None,
+        /,
+        language: str | None = None,
+        editions: bool = False,
+        **context: Any,
+    ) -> tuple[str, bytes]:
+        """The page `template` makes for `path`, branded with the colours of `owner`, in
+        `language` (the site's first by default), and the path it is published at.
+
+        `editions`: the page has one edition per language of the site (the default's at `path`,
+        another's at ``LANG/path``), each linking the others (hreflang and the language switch)."""
+        urls = self.urls
+        language = language or self.site.config.language
+        languages = self.site.config.languages or (self.site.config.language,)
+        out = urls.page_path(path, language) if editions else path
+        back = "../" * out.count("/")
+        words = self.theme.words(language)
+        alternates = []
+        if editions and len(languages) > 1:
+            alternates = [
+                Alternate(
+                    language=other,
+                    name=i18n.language_name(other),
+                    url=urls.url(urls.page_path(path, other)),
+                    href=back + urls.page_path(path, other),
+                    current=other == language,
+                )
+                for other in languages
+            ]
+        full = {
+            **self.common,
+            **self.localized_common[language],
+            "language": language,
+            "words": words,
+            "type_label": functools.partial(type_label, words=words),
+            "alternates": alternates,
+            "page_url": urls.url(context.pop("page_path", out)),
+            "brand": brand(owner or self.primary),
+            "home_url": context.pop("home_url", None),
+            "og": None,
+            "inline_css": None,
+            **context,
+        }
+        if full["home_url"] is None:
+            full["home_url"] = back + urls.page_path("index.html", language)
+        return out, render.render(self.theme, template, out, full).encode("utf-8")
+
+    def credential_page(self, job: CredentialPage) -> bytes:
+        """A credential's page, in its recipient's language."""
+        site, item = self.site, job.item
+        config = site.config
+        language = award_language(item.award, config)
+        if language in self.localized_common:  # an award's language is one of the site's
+            achievement = self.localized_common[language]["achievements"][item.award.achievement]
+            issuer = self.localized_common[language]["issuers"][achievement.issuer]
+        else:
+            achievement = localized(site.achievements[item.award.achievement], language)
+            issuer = localized(site.issuers[achievement.issuer], language)
+        private = item.award.visibility == "private"
+        return self.render(
+            "credential.html",
+            job.target,
+            issuer,
+            language=language,
+            page_path=job.path,
+            **credential_context(
+                item,
+                achievement,
+                issuer,
+                self.urls,
+                config.status.publish_reasons,
+                self.qr,
+                ob2=config.ob2 and config.ob2_baked and not private,  # none for private
+                key_withdrawn=self.keys_withdrawn.get(issuer.slug),
+                anchors=self.common["skill_anchors"],
+                endorsed=self.endorsements,
+                words=self.theme.words(language),
+                share=art_edition(site, achievement.slug, language, share=True),
+            ),
+            noindex=config.noindex and item.award.visibility != "public",
+        )[1]
+
+    def record_page(self, record: Record) -> bytes:
+        """A learner record's page, in its recipient's language."""
+        site = self.site
+        language = record_language(record, site.config)
+        return self.render(
+            "record.html",
+            self.urls.record_path(record.token, "html"),
+            site.issuers[site.primary_issuer],
+            language=language,
+            **record_context(record, site, self.urls, self.qr, self.theme.words(language)),
+        )[1]
+
+
+def render_page(maker: PageMaker, job: PageJob) -> bytes:
+    """One credential or learner-record page; a module-level function so that worker processes
+    can run it (`pool.parallel_map_shared`)."""
+    if isinstance(job, CredentialPage):
+        return maker.credential_page(job)
+    return maker.record_page(job)
+
 
 def add_pages(
     site: Site,
@@ -717,7 +896,8 @@ def add_pages(
     A credential (or learner record) page is made only when what it is made from changed since
     the site in place was built (`Output.keep`): the credential and its award, the site's
     settings, issuers, achievements and pathways, the endorsements, the theme, and `inputs`
-    (what else the caller knows a page depends on).
+    (what else the caller knows a page depends on). Those pages are rendered by worker
+    processes when there are `PARALLEL_THRESHOLD` or more of them.
     """
     endorsed = endorsed or []
     shown: list[AnyEndorsement] = [*endorsed, *(received or [])]
@@ -725,9 +905,10 @@ def add_pages(
     static = render.static_files(theme)
     primary = site.issuers.get(site.primary_issuer) or next(iter(site.issuers.values()), None)
     anchors = skill_anchors(site.achievements.values())
+    theme_digest = render.theme_digest(theme)
     site_inputs = fingerprint(
         inputs,
-        render.theme_digest(theme),
+        theme_digest,
         config,
         site.issuers,
         site.achievements,
@@ -752,7 +933,6 @@ def add_pages(
         "pathways": site.pathways,
         "skill_anchors": anchors,
     }
-    qr = QrCodes()
     by_achievement: dict[str, list[Issued]] = {}
     for item in issued:
         if item.award.withdrawn or item.award.visibility == "private":
@@ -762,53 +942,6 @@ def add_pages(
         by_achievement.setdefault(item.award.achievement, []).append(item)
 
     languages = config.languages or (config.language,)
-
-    def page(
-        template: str,
-        path: str,
-        owner: Issuer | None,
-        /,
-        language: str = config.language,
-        editions: bool = False,
-        inputs: str = "",
-        **context: Any,
-    ) -> None:
-        """Render `template` to `path`, branded with the colours of `owner`, in `language`.
-
-        `editions`: the page has one edition per language of the site (the default's at `path`,
-        another's at ``LANG/path``), each linking the others (hreflang and the language switch)."""
-        out = urls.page_path(path, language) if editions else path
-        back = "../" * out.count("/")
-        words = theme.words(language)
-        alternates = []
-        if editions and len(languages) > 1:
-            alternates = [
-                Alternate(
-                    language=other,
-                    name=i18n.language_name(other),
-                    url=urls.url(urls.page_path(path, other)),
-                    href=back + urls.page_path(path, other),
-                    current=other == language,
-                )
-                for other in languages
-            ]
-        full = {
-            **common,
-            **localized_common[language],
-            "language": language,
-            "words": words,
-            "type_label": functools.partial(type_label, words=words),
-            "alternates": alternates,
-            "page_url": urls.url(context.pop("page_path", out)),
-            "brand": brand(owner or primary),
-            "home_url": context.pop("home_url", None),
-            "og": None,
-            "inline_css": None,
-            **context,
-        }
-        if full["home_url"] is None:
-            full["home_url"] = back + urls.page_path("index.html", language)
-        site_output.add(out, render.render(theme, template, out, full), inputs=inputs)
 
     localized_common: dict[str, dict[str, Any]] = {
         language: {
@@ -824,6 +957,29 @@ def add_pages(
         }
         for language in languages
     }
+    maker = PageMaker(
+        theme,
+        theme_digest,
+        Site(
+            config,
+            issuers=site.issuers,
+            achievements=site.achievements,
+            primary_issuer=site.primary_issuer,
+            pathways=site.pathways,
+        ),  # not its awards: each worker process is sent this once
+        urls,
+        common,
+        localized_common,
+        primary,
+        endorsements=shown,
+        keys_withdrawn=keys_withdrawn or {},
+    )
+
+    def page(
+        template: str, path: str, owner: Issuer | None, /, inputs: str = "", **options: Any
+    ) -> None:
+        site_output.add(*maker.render(template, path, owner, **options), inputs=inputs)
+
     for language in languages:
         words = theme.words(language)
         achievements: dict[str, Achievement] = localized_common[language]["achievements"]
@@ -920,17 +1076,13 @@ def add_pages(
         home_url=config.url,
         inline_css=static.get("static/credsite.css", b"").decode("utf-8"),
     )
+    # Which credential and learner-record pages must be made is decided first; they are rendered
+    # after (by worker processes when there are many), and added in the order of `jobs`.
+    jobs: list[PageJob] = []
+    credential_targets: list[tuple[str, str] | None] = []  # per credential: (path, inputs) of a job
     awarded: dict[str, str] = {}
-    for done, item in enumerate(issued, 1):
-        if progress is not None:
-            progress(done)
+    for item in issued:
         language = award_language(item.award, config)
-        if language in localized_common:  # an award's language is one of the site's
-            achievement = localized_common[language]["achievements"][item.award.achievement]
-            issuer = localized_common[language]["issuers"][achievement.issuer]
-        else:
-            achievement = localized(site.achievements[item.award.achievement], language)
-            issuer = localized(site.issuers[achievement.issuer], language)
         path = urls.credential_path(item.entry.credential, "html")
         # what a credential page and its recipient's record page are made from, of the award
         awarded[item.entry.credential] = fingerprint(item.award, item.entry, item.dates, item.state)
@@ -939,6 +1091,7 @@ def add_pages(
         if item.award.withdrawn:  # a notice naming neither the recipient nor the achievement
             if not site_output.keep(path, made_from):
                 page("withdrawn.html", path, primary, language=language, inputs=made_from)
+            credential_targets.append(None)
             continue
         private = item.award.visibility == "private"
         # A private credential's page is a shell that names nobody; the page itself goes to
@@ -949,30 +1102,10 @@ def add_pages(
                  sealed_path=path.removesuffix(".html"))  # fmt: skip
         target = path + (".enc" if private else "")
         if site_output.keep(target, made_from):
+            credential_targets.append(None)
             continue
-        page(
-            "credential.html",
-            target,
-            issuer,
-            inputs=made_from,
-            language=language,
-            page_path=path,
-            **credential_context(
-                item,
-                achievement,
-                issuer,
-                urls,
-                config.status.publish_reasons,
-                qr,
-                ob2=config.ob2 and config.ob2_baked and not private,  # none for private
-                key_withdrawn=(keys_withdrawn or {}).get(issuer.slug),
-                anchors=anchors,
-                endorsed=shown,
-                words=theme.words(language),
-                share=art_edition(site, achievement.slug, language, share=True),
-            ),
-            noindex=config.noindex and item.award.visibility != "public",
-        )
+        jobs.append(CredentialPage(item, path, target))
+        credential_targets.append((target, made_from))
     for one in endorsed:
         # The signed endorsement is in one language (its endorser's texts as given, the site's
         # first language's); the page around it has an edition per language of the site.
@@ -1018,22 +1151,24 @@ def add_pages(
                     url=urls.url(urls.page_path(path, language)),
                 ),
             )
+    record_targets: list[tuple[str, str]] = []
     for record in records or []:
-        primary_issuer = site.issuers[site.primary_issuer]
         path = urls.record_path(record.token, "html")
         made_from = digest(site_inputs, record.json_bytes, fingerprint(record.name, record.entry),
                            *(awarded[i.entry.credential] for i in record.credentials))  # fmt: skip
-        if site_output.keep(path, made_from):
-            continue
-        language = record_language(record, config)
-        page(
-            "record.html",
-            path,
-            primary_issuer,
-            inputs=made_from,
-            language=language,
-            **record_context(record, site, urls, qr, theme.words(language)),
-        )
+        if not site_output.keep(path, made_from):
+            jobs.append(record)
+            record_targets.append((path, made_from))
+    rendered = parallel_map_shared(render_page, maker, jobs, threshold=PARALLEL_THRESHOLD)
+    with contextlib.closing(rendered):  # the pool stops here, also if adding a page fails
+        for done, planned in enumerate(credential_targets, 1):
+            if planned is not None:
+                target, made_from = planned
+                site_output.add(target, next(rendered), inputs=made_from)
+            if progress is not None:
+                progress(done)
+        for path, made_from in record_targets:
+            site_output.add(path, next(rendered), inputs=made_from)
     for path, data in static.items():
         site_output.add(path, data)
 
