@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
-from credsite import sitelock
+from credsite import pool, sitelock
 from credsite.cache import KeptMap, digest, fingerprint
 from credsite.content import config as site_config
 from credsite.content import model
@@ -96,11 +96,13 @@ def _locked(function: Callable[Concatenate[Path, P], BuildResult]) -> Callable[
     Concatenate[Path, P], BuildResult
 ]:
     """Run a build holding the site's lock: exclusive, or shared for a preview (`record=False`,
-    which writes nothing in the site). An interrupted earlier build is completed first."""
+    which writes nothing in the site), and one pool of worker processes (`pool.session`). An
+    interrupted earlier build is completed first."""
 
     def locked(root: Path, /, *args: P.args, **options: P.kwargs) -> BuildResult:
         record = bool(options.get("record", True))
-        with sitelock.site_lock(root, shared=not record):
+        # One pool of worker processes for the whole build (signing, learner records, pages).
+        with sitelock.site_lock(root, shared=not record), pool.session():
             if record:
                 _recover(root, options.get("output_dir"))  # type: ignore[arg-type]
             return function(root, *args, **options)

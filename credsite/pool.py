@@ -4,16 +4,25 @@ forkserver, not fork: safe when the build runs on a thread (``credsite serve``).
 in job order, so output never depends on scheduling.
 
 `parallel_map_shared` also gives every job one read-only value (a build's settings, a theme):
-it is pickled once per worker process rather than once per job.
+each worker process unpickles it once, not once per job.
+
+Inside `session()` (a build) every map shares one pool, started when it is first needed: its
+workers start, import credsite and warm their caches (the JSON-LD contexts, each credential
+shape's canonical form, the theme) once per build rather than once per map. Outside a session
+each map starts its own workers and stops them when it is done.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import multiprocessing
 import os
+import pickle
+import threading
 from collections import deque
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -30,8 +39,28 @@ CHUNKS_AHEAD = 2
 every worker busy, few enough that results the caller has not taken yet (rendered pages, say)
 are never more than a few chunks in memory."""
 
-_worker_task: list[Callable[[Any], Any]] = []
-"""In a worker process: the function its jobs run, with the shared value bound (`_start_worker`)."""
+_session = threading.local()
+"""This thread's session: `active`, and its `pool` once started (a build runs on one thread)."""
+_worker_tasks: dict[bytes, Callable[[Any], Any]] = {}
+"""In a worker process: the function its current map runs, with the shared value bound, by the
+digest of what it was unpickled from (`_run_chunk_in_worker`)."""
+
+
+@contextlib.contextmanager
+def session() -> Iterator[None]:
+    """Let every map in the block, on this thread, share one pool of workers (nested: the outer
+    session's); the workers are stopped when the block ends."""
+    if getattr(_session, "active", False):
+        yield
+        return
+    _session.active, _session.pool = True, None
+    try:
+        yield
+    finally:
+        pool: ProcessPoolExecutor | None = _session.pool
+        _session.active, _session.pool = False, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def parallel_map(
@@ -49,9 +78,9 @@ def parallel_map_shared(
     *,
     threshold: int,
 ) -> Generator[Result, None, None]:
-    """`function(shared, job)` for each of `jobs`, in order, as `parallel_map`: `shared` is sent
-    to each worker process once, when it starts, and must be picklable (it may hold what is not
-    by pickling only how to make it again: see ``__getstate__``)."""
+    """`function(shared, job)` for each of `jobs`, in order, as `parallel_map`: `shared` must be
+    picklable (it may hold what is not by pickling only how to make it again: see
+    ``__getstate__``); each worker unpickles it once."""
     jobs = list(jobs)
     cores = os.cpu_count() or 1
     if len(jobs) < threshold or cores < 2:
@@ -59,33 +88,45 @@ def parallel_map_shared(
         return
     workers = min(cores, MAX_WORKERS)
     chunk = max(1, min(MAX_CHUNK, len(jobs) // (workers * 4)))
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(function, shared),
-    ) as pool:
-        pending: deque[Future[list[Result]]] = deque()
-        try:
-            for start in range(0, len(jobs), chunk):
-                pending.append(pool.submit(_run_chunk_in_worker, jobs[start : start + chunk]))
-                if len(pending) > workers * CHUNKS_AHEAD:
-                    yield from pending.popleft().result()
-            while pending:
+    # Sent with every chunk (a pool of a session may run other maps' chunks in between), but
+    # pickled here once, and unpickled once per worker: it is known by its digest.
+    task = pickle.dumps((function, shared), protocol=pickle.HIGHEST_PROTOCOL)
+    key = hashlib.sha256(task).digest()
+    pool, own = _pool(workers)
+    pending: deque[Future[list[Result]]] = deque()
+    try:
+        for start in range(0, len(jobs), chunk):
+            part = jobs[start : start + chunk]
+            pending.append(pool.submit(_run_chunk_in_worker, key, task, part))
+            if len(pending) > workers * CHUNKS_AHEAD:
                 yield from pending.popleft().result()
-        finally:  # the caller stopped early, or a job failed: start no more of them
-            for future in pending:
-                future.cancel()
+        while pending:
+            yield from pending.popleft().result()
+    finally:  # the caller stopped early, or a job failed: start no more of them
+        for future in pending:
+            future.cancel()
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _pool(workers: int) -> tuple[ProcessPoolExecutor, bool]:
+    """The session's pool (started now if need be), or a pool of this map's own (True)."""
+    context = multiprocessing.get_context("forkserver")
+    if not getattr(_session, "active", False):
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context), True
+    if _session.pool is None:
+        _session.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return _session.pool, False
 
 
 def _call(function: Callable[[Job], Result], job: Job) -> Result:
     return function(job)
 
 
-def _start_worker(function: Callable[[Any, Any], Any], shared: Any) -> None:
-    _worker_task.append(functools.partial(function, shared))
-
-
-def _run_chunk_in_worker(jobs: list[Any]) -> list[Any]:
-    return [_worker_task[-1](job) for job in jobs]
+def _run_chunk_in_worker(key: bytes, task: bytes, jobs: list[Any]) -> list[Any]:
+    run = _worker_tasks.get(key)
+    if run is None:
+        function, shared = pickle.loads(task)  # pickled by this build a moment ago
+        _worker_tasks.clear()  # a worker runs one map at a time: keep that one's task only
+        run = _worker_tasks[key] = functools.partial(function, shared)
+    return [run(job) for job in jobs]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -120,3 +122,27 @@ def test_parallel_map_shared_gives_every_job_the_shared_value(threshold: int) ->
     jobs = list(range(200))
     found = parallel_map_shared(_shifted_square, 7, jobs, threshold=threshold)
     assert list(found) == [(n + 7) ** 2 for n in jobs]
+
+
+def _worker_pid(shift: int, n: int) -> tuple[int, int]:
+    time.sleep(0.002)  # long enough that every worker gets chunks
+    return os.getpid(), n + shift
+
+
+def test_a_session_keeps_one_pool_of_workers_for_every_map() -> None:
+    """A build's maps (signing, records, pages) share the workers a session starts, each map
+    with its own shared value, and the session stops them when it ends."""
+    from credsite import pool
+
+    workers = min(os.cpu_count() or 1, pool.MAX_WORKERS)
+    with pool.session():
+        first = list(parallel_map_shared(_worker_pid, 1, range(80), threshold=1))
+        second = list(parallel_map_shared(_worker_pid, 2, range(80), threshold=1))
+        with pool.session():  # nested: the same pool
+            third = list(parallel_map_shared(_worker_pid, 3, range(80), threshold=1))
+        assert [n for _, n in second] == [n + 2 for n in range(80)]
+        assert [n for _, n in third] == [n + 3 for n in range(80)]
+    pids = {pid for pid, _ in first + second + third}
+    assert len(pids) <= workers  # not a new pool per map
+    assert os.getpid() not in pids or workers == 1
+    assert pool._session.pool is None  # stopped with the session
