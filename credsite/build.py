@@ -34,7 +34,7 @@ from credsite.issuing.endorsements import (
     sign_endorsements,
 )
 from credsite.issuing.issued import Issued, award_dates
-from credsite.issuing.sign import ProofCache, sign_credentials
+from credsite.issuing.sign import ProofCache, forget_signing_keys, sign_credentials
 from credsite.issuing.urls import SITE_MARKER, Urls, detached_proof_path
 from credsite.media import artwork
 from credsite.state.keyfiles import (
@@ -247,6 +247,7 @@ def build(
     )
     result.signed += records_signed
     result.records = len(learner_records)
+    forget_signing_keys()  # every document that signs with them is signed
 
     # 3. Every published file, streamed to the staging folder beside the output folder (an
     #    unchanged file is kept from the site in place, see website/output.py), then last checks.
@@ -267,7 +268,8 @@ def build(
                  endorsing=endorsing, captions=captions, theme=theme)  # fmt: skip
         report("render", 1, 1)
 
-        # 4. Last checks, then write: the lockfile, then the site swapped in whole.
+        # 4. Last checks, then write: the lockfile, then the site (swapped in, or a small change
+        #    moved in).
         sources = [config.content_dir, config.root / "themes", config.root / "site.yaml"]
         scanner.refuse(config.root, sources)
         if orphans := _orphans(site, lock, outputs, config.lockfile):
@@ -285,7 +287,7 @@ def build(
         records = {}
         if record and _changed(config.lockfile_path, text := lock.text().encode("utf-8")):
             records[config.lockfile_path] = text
-        # The site, then the lockfile, then the swap: see website/output.py
+        # The site staged, then the lockfile, then the swap or the moves: see website/output.py
         _check_replaceable(config)  # again: a file may have been put there while this build ran
         committed = output.commit(site_output, records, progress=report)
     except BaseException:

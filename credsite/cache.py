@@ -22,6 +22,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import math
 import struct
 import sys
 from collections.abc import Callable
@@ -49,8 +50,10 @@ def _plain(value: Any) -> Any:
     """`value` as JSON-able data, for `fingerprint`: dataclasses field by field (but not where in
     the content they were read: a `Location` is left out), mappings in their order."""
     kind = type(value)
-    if kind is str or kind is int or kind is bool or kind is float or value is None:
+    if kind is str or kind is int or kind is bool or value is None:
         return value
+    if kind is float:  # orjson writes NaN and the infinities as null, which None is
+        return value if math.isfinite(value) else ["float", repr(value)]
     names = _FIELDS.get(kind)
     if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
         names = _FIELDS[kind] = tuple(item.name for item in dataclasses.fields(value))

@@ -626,3 +626,46 @@ def test_bare_domain_site_publishes_well_known_did(make_site: Callable[..., Path
     did_doc = json.loads((out / ".well-known/did.json").read_text(encoding="utf-8"))
     assert did_doc["id"] == "did:web:badges.example.org"
     assert {r.report.status for r in verifysite.verify_site(out, now=NOW)} == {"verified"}
+
+
+def test_credentials_of_one_achievement_share_its_parts_and_signing_changes_none(
+    make_site: Callable[..., Path],
+) -> None:
+    """The embedded Achievement and issuer Profile are made once per achievement and language
+    and the very same objects go into each of its credentials (`ob3.SharedParts`): signing,
+    in process as a small site does, must change nothing of them, or every credential of the
+    achievement would be changed with it."""
+    import copy
+
+    from credsite.build import _load_content
+    from credsite.issuing import ob3, sign
+    from credsite.issuing.urls import Urls
+    from credsite.state.keyfiles import load_keys
+
+    root = make_site()
+    build_site(root)
+    site_config, site = _load_content(root, None)
+    lock = lockfile.Lockfile.load(site_config.lockfile_path)
+    urls = Urls(site_config.url, site.primary_issuer, site_config.languages)
+    entries = lock.award_entries(site.awards, mint=False)
+    teamwork = [a for a in site.awards if a.achievement == "teamwork"]
+    assert len(teamwork) == 2
+    shared: dict[tuple[str, str], ob3.SharedParts] = {}
+    unsigned = {
+        a.key: ob3.unsigned_credential(a, entries[a.key], site, urls, shared=shared)
+        for a in teamwork
+    }
+    first, second = (d["credentialSubject"]["achievement"] for d in unsigned.values())
+    assert first is second and len(shared) == 1
+    before = copy.deepcopy(unsigned)
+    keys = load_keys(site_config, sorted(site.issuers), site.primary_issuer, lock)
+    signed, count = sign.sign_credentials(
+        site, unsigned, entries, keys, urls, sign.ProofCache(None), lambda *a: None,
+        awards=teamwork,
+    )  # fmt: skip
+    assert count == 2 and unsigned == before
+    published = {
+        p.stem: json.loads(p.read_text()) for p in (root / "_site" / "credentials").glob("*.json")
+    }
+    for award in teamwork:
+        assert signed[award.key][0] == published[entries[award.key].credential]

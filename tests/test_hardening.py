@@ -680,14 +680,14 @@ elif point in ("patch-one-file-moved", "patch-every-file-moved"):
             die()
 
     os.replace = replace
-    real_sync = output._sync_folder
+    real_sync = output._sync_folders
 
-    def sync_folder(folder):
-        if point == "patch-every-file-moved" and folder.name == "_site":
-            die()
-        real_sync(folder)
+    def sync_folders(root, paths):
+        if point == "patch-every-file-moved" and root.name == "_site":
+            die()  # every file moved, the journal not yet removed
+        real_sync(root, paths)
 
-    output._sync_folder = sync_folder
+    output._sync_folders = sync_folders
 elif point == "lockfile-backup-linked":
     real_link = os.link
 
@@ -820,6 +820,49 @@ def test_kill_9_while_a_small_change_is_moved_in_loses_nothing(
     }
     result = run_fresh("build", "-C", str(root), "-q")
     assert result.returncode == 0, result.stdout + result.stderr
+    fresh = tmp_path / "fresh"
+    build_site(root, record=False, output_dir=str(fresh))
+    assert tree(root / "_site") == tree(fresh)
+
+
+@pytest.mark.parametrize(
+    "journal", [b"{}", b"[]", b"{not json", b'{"replaced": ["../outside"], "added": []}']
+)
+def test_a_journal_credsite_did_not_write_is_a_message_and_touches_nothing(
+    make_site: Callable[..., Path], journal: bytes
+) -> None:
+    from credsite.website import output
+
+    root = make_site()
+    build_site(root)
+    (root / "outside").write_text("mine")
+    before = tree(root / "_site")
+    (root / "_site.journal").write_bytes(journal)
+    with pytest.raises(CredsiteError, match="cannot undo the unfinished change"):
+        output.recover(root / "_site")
+    assert tree(root / "_site") == before and (root / "outside").read_text() == "mine"
+
+
+def test_a_site_deleted_after_a_killed_move_is_built_again_whole(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Killed while moving files in, then the site deleted by hand: the journal has nothing to
+    put back, and the next build drops it with the old versions and writes the whole site."""
+    import shutil
+
+    root = make_site()
+    build_site(root)
+    write_files(root, {AWARDS_FILE: SMALL_CHANGE})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLER, "patch-one-file-moved", str(root)],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert killed.returncode == -9, killed.stderr
+    shutil.rmtree(root / "_site")
+    result = run_fresh("build", "-C", str(root), "-q")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not {"_site.journal", "_site.replaced"} & {p.name for p in root.iterdir()}
     fresh = tmp_path / "fresh"
     build_site(root, record=False, output_dir=str(fresh))
     assert tree(root / "_site") == tree(fresh)

@@ -16,7 +16,7 @@ from conftest import AWARDS, SITE_YAML, build_site, copy_example, tree, write_fi
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from credsite import values
+from credsite import cache, values
 from credsite.website import hosting, output
 
 AWARDS_FILE = "content/awards/awards.yaml"
@@ -408,3 +408,11 @@ def test_a_changed_private_credential_is_encrypted_again_and_only_it(tmp_path: P
     shutil.copytree(root, clean, ignore=shutil.ignore_patterns("_site", ".credsite-cache"))
     build_site(clean)
     assert tree(clean / "_site") == tree(root / "_site")
+
+
+def test_fingerprints_tell_every_value_apart() -> None:
+    """Fingerprints are written by orjson, which writes NaN and the infinities as null: a value
+    that changes from None to NaN (a YAML `.nan`) must still change what a page is made from."""
+    values_seen = [None, float("nan"), float("inf"), float("-inf"), 0.0, "null", [None], 2**70]
+    found = {cache.fingerprint(value) for value in values_seen}
+    assert len(found) == len(values_seen)

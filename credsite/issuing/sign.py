@@ -146,8 +146,14 @@ def sign_job(job: SignJob) -> tuple[str, Proofs]:
 @functools.lru_cache(maxsize=16)
 def _signing_key(secret: str) -> SigningKey:
     """The key a job names by its secret, decoded once per process (a site has few keys; each
-    decoding took 44 µs, as long as a third of the detached proof)."""
+    decoding took 44 µs, as long as a third of the detached proof). `forget_signing_keys` empties
+    it once a build's documents are signed: a worker process ends with its build, the build's
+    own process (``credsite serve``) need not keep them."""
     return SigningKey.from_secret_multibase(secret)
+
+
+def forget_signing_keys() -> None:
+    _signing_key.cache_clear()
 
 
 def _sign(doc: Document, key: SigningKey, vm: str, created: str) -> Signed:

@@ -3,7 +3,8 @@
 Nothing touches the output folder until the whole site is staged: each file is written to
 ``<output>.staging`` beside it as it is made (the site is never held in memory), then the staging
 folder is swapped in, so a failed or interrupted build leaves the previous site exactly as it was
-(Lektor's per-artifact commit, done once for the whole site).
+(Lektor's per-artifact commit, done once for the whole site). A small change is moved in file by
+file instead, with a journal that the next build rolls back by if this one is killed (below).
 
 A build rewrites only what changed. The build cache keeps a manifest of the site in place: each
 file's SHA-256, size, inode and modification time, and for a file made from known inputs (a page, a
@@ -454,8 +455,10 @@ def commit(
     output: Output, records: dict[Path, bytes] | None = None, progress: Progress | None = None
 ) -> Committed:
     """Stage the rest of the site, write `records` (path -> bytes, only those that change), then
-    swap the site in for the output folder; when no file changed, only write the records. A
-    `CredsiteError` leaves everything as it was."""
+    swap the site in for the output folder, or move a small change's files into it (`_patch`);
+    when no file changed, only write the records. A `CredsiteError` leaves everything as it was,
+    unless it says otherwise (a move that failed and could not be undone at once: the next build
+    undoes it)."""
     target, shown = output.target, output.shown
     unchanged = output.unchanged()
     plan = None if unchanged else output.patch_plan()
@@ -480,13 +483,22 @@ def commit(
             what = f"cannot put the new site in place of {shown}"
             old = _swap(output.staging, target, _beside(target, "previous"))
     except BaseException as exc:
+        rolled_back = True
         if plan is not None:
-            with contextlib.suppress(OSError, ValueError):  # else the next build's `recover` does
+            try:
                 _roll_back(target)
                 _remove_tree(_beside(target, "replaced"))
+            except (OSError, ValueError):
+                rolled_back = False  # the journal stays: the next build's `recover` puts it back
         for path, backup in reversed(backups.items()):
             _restore_record(path, backup)
         output.abort()
+        if isinstance(exc, OSError) and not rolled_back:
+            raise CredsiteError(
+                f"{what}: {exc.strerror or exc}. Some files of {shown} are new and some old "
+                f"until the next build, which puts the previous ones back "
+                f"({_beside(target, 'journal')} names them); the lockfile is as it was"
+            ) from None
         if isinstance(exc, OSError):
             raise _write_error(exc, what) from None
         raise
@@ -494,8 +506,9 @@ def commit(
         if backup is not None:
             with contextlib.suppress(OSError):
                 backup.unlink()
+    if plan is not None and not _remove_tree(output.staging):  # its folders, emptied by the moves
+        done.warnings.append(f"the new files are in place, but delete {output.staging} by hand")
     if plan is not None:
-        _remove_tree(output.staging)  # its folders, emptied by the moves
         old = _beside(target, "replaced")  # the replaced files' old versions
     if old is not None and not _remove_tree(old):
         done.warnings.append(
@@ -539,6 +552,9 @@ def recover(target: Path, shown: str = "") -> None:
     target = target.absolute()
     staging, previous = _beside(target, "staging"), _beside(target, "previous")
     replaced = _beside(target, "replaced")
+    for leftover_tmp in target.parent.glob(f".{target.name}.journal.*.tmp"):
+        with contextlib.suppress(OSError):  # killed while writing the journal (write_atomic)
+            leftover_tmp.unlink()
     try:
         _roll_back(target)  # killed while moving a few new files in (`_patch`): the old ones back
     except (OSError, ValueError) as exc:
@@ -655,16 +671,16 @@ def _lstat_mode(path: str) -> int:
 def _backed_up(target: Path, paths: list[str]) -> bool:
     """Hard-link the site's current version of each of `paths` (those it has) into
     ``<target>.replaced``, for `_patch`; False (and nothing kept) where the file system cannot."""
-    previous = _beside(target, "replaced")
+    replaced = _beside(target, "replaced")
     try:
         for path in paths:
             source = f"{target}/{path}"
             if not os.path.lexists(source):
                 continue
-            os.makedirs(f"{previous}/{path.rpartition('/')[0]}", exist_ok=True)
-            _hard_link(source, f"{previous}/{path}", follow_symlinks=False)
+            os.makedirs(f"{replaced}/{path.rpartition('/')[0]}", exist_ok=True)
+            _hard_link(source, f"{replaced}/{path}", follow_symlinks=False)
     except OSError:
-        _remove_tree(previous)
+        _remove_tree(replaced)
         return False
     return True
 
@@ -676,36 +692,67 @@ def _patch(staging: Path, target: Path, paths: list[str]) -> None:
     to swap the whole site in. First ``<target>.journal`` names the files (`_backed_up` has
     linked their old versions into ``<target>.replaced``); until it is removed, `_roll_back`
     (which `recover` runs at the start of every build) puts the old versions back and removes
-    the new files, so a build killed half-way leaves the previous site, as a swap does."""
-    previous = _beside(target, "replaced")
-    replaced = [path for path in paths if os.path.lexists(f"{previous}/{path}")]
+    the new files, so a build killed half-way leaves the previous site, as a swap does. Pages
+    are moved last, so that while the files move, a page links only to files already there."""
+    replaced = _beside(target, "replaced")
+    old = [path for path in paths if os.path.lexists(f"{replaced}/{path}")]
+    _sync_folders(replaced, old)  # the old versions are on disk before the journal names them
     journal = _beside(target, "journal")
-    write_atomic(journal, json_bytes({"replaced": replaced, "added": sorted(set(paths) - set(replaced))}))
+    plan = {"replaced": old, "added": sorted(set(paths) - set(old))}
+    write_atomic(journal, json_bytes(plan))
     _sync_folder(journal.parent)
-    for path in paths:
+    for path in sorted(paths, key=lambda path: (path.endswith(".html"), path)):
         os.replace(f"{staging}/{path}", f"{target}/{path}")
-    _sync_folder(target)
+    _sync_folders(target, paths)  # the moves are on disk before the journal goes
     journal.unlink()
     _sync_folder(journal.parent)
 
 
+def _sync_folders(root: Path, paths: list[str]) -> None:
+    """fsync each folder under `root` that holds one of `paths` (a few: the site's folders)."""
+    for folder in sorted({path.rpartition("/")[0] for path in paths}):
+        _sync_folder(root / folder)
+
+
+def _journal_paths(plan: Any, name: str) -> list[str]:
+    """The site paths a journal lists under `name`; ValueError if it is not one `_patch` wrote
+    (or names a path outside the site)."""
+    paths = plan.get(name) if isinstance(plan, dict) else None
+    if not isinstance(paths, list):
+        raise ValueError(f"no list of {name} files")
+    for path in paths:
+        if not isinstance(path, str) or path.startswith("/") or not _NOT_A_NAME.isdisjoint(
+            path.split("/")
+        ):
+            raise ValueError(f"not a path of the site: {path!r}")
+    return paths
+
+
 def _roll_back(target: Path) -> None:
-    """Undo a `_patch` that did not finish (nothing if ``<target>.journal`` is not there)."""
+    """Undo a `_patch` that did not finish (nothing if ``<target>.journal`` is not there).
+
+    If the site itself is gone (deleted by hand after the build was killed), there is nothing to
+    put back: the journal and the old versions are dropped, and the next build writes the whole
+    site. Raises ValueError on a journal that is not one `_patch` wrote."""
     journal = _beside(target, "journal")
     try:
         data = journal.read_bytes()
     except FileNotFoundError:
         return
-    plan = json.loads(data)
-    previous = _beside(target, "replaced")
-    for path in plan["replaced"]:
-        if os.path.lexists(f"{previous}/{path}"):
-            os.replace(f"{previous}/{path}", f"{target}/{path}")
-    for path in plan["added"]:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(f"{target}/{path}")
+    replaced = _beside(target, "replaced")
+    if os.path.isdir(target) and not os.path.islink(target):
+        plan = json.loads(data)
+        old, added = _journal_paths(plan, "replaced"), _journal_paths(plan, "added")
+        for path in old:
+            if os.path.lexists(f"{replaced}/{path}"):
+                os.replace(f"{replaced}/{path}", f"{target}/{path}")
+        for path in added:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{target}/{path}")
+        _sync_folders(target, [*old, *added])
     journal.unlink()
     _sync_folder(journal.parent)
+    _remove_tree(replaced)
 
 
 # -- the swap ------------------------------------------------------------------------------------------

@@ -715,7 +715,7 @@ class PageMaker:
     """Renders the pages of one build: its theme and what every page is given.
 
     Credential and learner-record pages, thousands on a large site, are rendered in worker
-    processes (`render_page`), each sent this once: it pickles without the theme (a Jinja2
+    processes (`render_page`), each unpickling this once: it pickles without the theme (a Jinja2
     environment does not pickle), which each worker loads again from the site's settings and
     uses only if its `render.theme_digest` is the build's."""
 
