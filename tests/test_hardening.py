@@ -702,6 +702,19 @@ from credsite.cli import main
 sys.argv = ["credsite", "build", "-C", site, "-q"]
 main()
 """
+def build_killed_at(point: str, root: Path) -> subprocess.CompletedProcess[str]:
+    """``credsite build`` of `root` in a fresh interpreter that SIGKILLs itself at `point`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
+    return subprocess.run(
+        [sys.executable, "-c", KILLER, point, str(root)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 KILL_POINTS = [
     "while-staging",
     "lockfile-backup-linked",
@@ -717,15 +730,7 @@ def test_kill_9_at_any_step_loses_nothing(make_site: Callable[..., Path], point:
     build_site(root)
     site_before = tree(root / "_site")
     write_files(root, {AWARDS_FILE: AWARDS + MANY_AWARDS})  # the next build mints 12 awards
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLER, point, str(root)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    killed = build_killed_at(point, root)
     if "no RENAME_EXCHANGE here" in killed.stderr:
         pytest.skip("this system has no renameat2(RENAME_EXCHANGE)")
     assert killed.returncode == -9, killed.stderr
@@ -799,15 +804,7 @@ def test_kill_9_while_a_small_change_is_moved_in_loses_nothing(
     build_site(root)
     site_before = tree(root / "_site")
     write_files(root, {AWARDS_FILE: SMALL_CHANGE})
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLER, point, str(root)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    killed = build_killed_at(point, root)
     assert killed.returncode == -9, killed.stderr
     assert (root / "_site.journal").is_file() and (root / "_site.replaced").is_dir()
     if point != "patch-journal-written":
@@ -853,11 +850,7 @@ def test_a_site_deleted_after_a_killed_move_is_built_again_whole(
     root = make_site()
     build_site(root)
     write_files(root, {AWARDS_FILE: SMALL_CHANGE})
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLER, "patch-one-file-moved", str(root)],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    killed = build_killed_at("patch-one-file-moved", root)
     assert killed.returncode == -9, killed.stderr
     shutil.rmtree(root / "_site")
     result = run_fresh("build", "-C", str(root), "-q")
