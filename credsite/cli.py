@@ -304,6 +304,7 @@ def verify(path: str, site: Path | None, as_json: bool, key: str | None) -> None
     baked images are checked too: the hosted copy, badge class, issuer, scope and revocation.
     """
     from credsite.commands import verify as verifysite
+    from credsite.website.output import unfinished_change
 
     with user_errors(), _progress(as_json) as progress:
         if "://" in path or key is not None or path.endswith(".enc"):
@@ -312,6 +313,16 @@ def verify(path: str, site: Path | None, as_json: bool, key: str | None) -> None
             raise click.BadParameter(f"{path} does not exist", param_hint="PATH")
         elif Path(path).is_dir():
             results = verifysite.verify_site(Path(path), progress=progress)
+            if journal := unfinished_change(Path(path)):
+                err.print(
+                    "[yellow]warning:[/]",
+                    escape(
+                        f"{journal}: a build was stopped while it moved new files into {path}, "
+                        "so some of its files are new and some old: run credsite build, which "
+                        "puts the old ones back first"
+                    ),
+                    emoji=False,
+                )
         else:
             results = [verifysite.verify_path(Path(path), site=site)]
     failed = [r for r in results if r.report.status == "failed"]

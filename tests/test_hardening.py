@@ -809,6 +809,8 @@ def test_kill_9_while_a_small_change_is_moved_in_loses_nothing(
     assert (root / "_site.journal").is_file() and (root / "_site.replaced").is_dir()
     if point != "patch-journal-written":
         assert tree(root / "_site") != site_before  # a mix: what the journal is there to undo
+    checked = run_fresh("verify", str(root / "_site"))
+    assert "a build was stopped while it moved new files into" in checked.stderr
     with sitelock.site_lock(root):
         output.recover(root / "_site")
     assert tree(root / "_site") == site_before

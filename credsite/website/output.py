@@ -573,6 +573,13 @@ def recover(target: Path, shown: str = "") -> None:
             )
 
 
+def unfinished_change(target: Path) -> Path | None:
+    """The journal of a small change a killed build left half moved into `target` (some files
+    new, some old, until the next build rolls it back), or None."""
+    journal = _beside(target.absolute(), "journal")
+    return journal if journal.is_file() else None
+
+
 def _beside(target: Path, suffix: str) -> Path:
     return target.with_name(f"{target.name}.{suffix}")
 
