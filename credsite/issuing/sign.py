@@ -138,9 +138,7 @@ def sign_job(job: SignJob) -> tuple[str, Proofs]:
     """One document's proofs (not the document: a worker process sends back only what it
     made); a module-level function so worker processes can run it."""
     award_key, doc, secret, vm, created = job
-    key = _signing_key(secret)
-    proof_set = [vc_proof.create_proof(doc, key, vm, created, suite) for suite in HOSTED_SUITES]
-    return award_key, (proof_set, vc_proof.create_proof(doc, key, vm, created, DETACHED_SUITE))
+    return award_key, _proofs(doc, _signing_key(secret), vm, created)
 
 
 @functools.lru_cache(maxsize=16)
@@ -156,13 +154,15 @@ def forget_signing_keys() -> None:
     _signing_key.cache_clear()
 
 
-def _sign(doc: Document, key: SigningKey, vm: str, created: str) -> Signed:
-    hosted = vc_proof.add_proofs(doc, key, vm, created, cryptosuites=HOSTED_SUITES)
-    detached = vc_proof.create_proof(doc, key, vm, created, DETACHED_SUITE)
-    return hosted, detached
+def _proofs(doc: Document, key: SigningKey, vm: str, created: str) -> Proofs:
+    """The proof set of an unsigned document (one proof per hosted suite) and its detached
+    proof: what every signed document of the site is given."""
+    proof_set = [vc_proof.create_proof(doc, key, vm, created, suite) for suite in HOSTED_SUITES]
+    return proof_set, vc_proof.create_proof(doc, key, vm, created, DETACHED_SUITE)
 
 
 def sign_document(doc: Document, issuer: str, key: IssuerKey, urls: Urls, created: str) -> Signed:
     """One document (a status list) signed by an issuer's current key, and its detached proof."""
     vm = verification_method(issuer, key.key.public_key_multibase, urls)
-    return _sign(doc, key.key, vm, created)
+    proof_set, detached = _proofs(doc, key.key, vm, created)
+    return {**doc, "proof": proof_set}, detached

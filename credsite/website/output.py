@@ -127,7 +127,6 @@ class Output:
         """Files unchanged since the site in place: hard-linked from it when the site is staged."""
         self.new: list[str] = []
         """Files written in this build (to the staging folder)."""
-        self.written = 0
         self._writers: ThreadPoolExecutor | None = None
         self._pending: deque[tuple[str, Path, Future[tuple[os.stat_result | None, str | None]]]] = (
             deque()
@@ -184,6 +183,11 @@ class Output:
         return digest(inputs, self.seal.inputs) if inputs else ""
 
     @property
+    def written(self) -> int:
+        """Files written in this build (the others are kept from the site in place)."""
+        return len(self.new)
+
+    @property
     def files(self) -> int:
         return len(self.records)
 
@@ -229,7 +233,6 @@ class Output:
             self.abort()
             raise _write_error(exc, f"cannot write the site to {self.shown}") from None
         self.records[path] = [inputs, sha, len(data), 0, 0]
-        self.written += 1
         self.new.append(path)
         if self._writers is None:
             self._writers = ThreadPoolExecutor(WRITERS, thread_name_prefix="credsite-write")
@@ -462,7 +465,8 @@ def commit(
     target, shown = output.target, output.shown
     unchanged = output.unchanged()
     plan = None if unchanged else output.patch_plan()
-    if plan is not None and not _backed_up(target, plan):
+    old_versions = _backed_up(target, plan) if plan is not None else None
+    if old_versions is None:
         plan = None  # no hard links here: stage the whole site (copies) and swap it in
     if not unchanged and plan is None:
         output.stage(progress)
@@ -478,7 +482,7 @@ def commit(
             done.written.append(link)
         if plan is not None:
             what = f"cannot put the new files in place in {shown}"
-            _patch(output.staging, target, plan)
+            _patch(output.staging, target, plan, old_versions or [])
         elif not unchanged:
             what = f"cannot put the new site in place of {shown}"
             old = _swap(output.staging, target, _beside(target, "previous"))
@@ -675,24 +679,23 @@ def _lstat_mode(path: str) -> int:
         return 0
 
 
-def _backed_up(target: Path, paths: list[str]) -> bool:
+def _backed_up(target: Path, paths: list[str]) -> list[str] | None:
     """Hard-link the site's current version of each of `paths` (those it has) into
-    ``<target>.replaced``, for `_patch`; False (and nothing kept) where the file system cannot."""
+    ``<target>.replaced``, for `_patch`: those paths; None (and nothing kept) where the file
+    system cannot."""
     replaced = _beside(target, "replaced")
+    old = [path for path in paths if os.path.lexists(f"{target}/{path}")]
     try:
-        for path in paths:
-            source = f"{target}/{path}"
-            if not os.path.lexists(source):
-                continue
+        for path in old:
             os.makedirs(f"{replaced}/{path.rpartition('/')[0]}", exist_ok=True)
-            _hard_link(source, f"{replaced}/{path}", follow_symlinks=False)
+            _hard_link(f"{target}/{path}", f"{replaced}/{path}", follow_symlinks=False)
     except OSError:
         _remove_tree(replaced)
-        return False
-    return True
+        return None
+    return old
 
 
-def _patch(staging: Path, target: Path, paths: list[str]) -> None:
+def _patch(staging: Path, target: Path, paths: list[str], old: list[str]) -> None:
     """Move each of `paths` from `staging` into `target`, replacing the version there.
 
     A rebuild that changed a few files of a large site does this rather than staging every file
@@ -700,10 +703,9 @@ def _patch(staging: Path, target: Path, paths: list[str]) -> None:
     linked their old versions into ``<target>.replaced``); until it is removed, `_roll_back`
     (which `recover` runs at the start of every build) puts the old versions back and removes
     the new files, so a build killed half-way leaves the previous site, as a swap does. Pages
-    are moved last, so that while the files move, a page links only to files already there."""
-    replaced = _beside(target, "replaced")
-    old = [path for path in paths if os.path.lexists(f"{replaced}/{path}")]
-    _sync_folders(replaced, old)  # the old versions are on disk before the journal names them
+    are moved last, so that while the files move, a page links only to files already there.
+    `old`: those of `paths` the site had, whose old versions `_backed_up` linked."""
+    _sync_folders(_beside(target, "replaced"), old)  # the old versions are on disk before the journal names them
     journal = _beside(target, "journal")
     plan = {"replaced": old, "added": sorted(set(paths) - set(old))}
     write_atomic(journal, json_bytes(plan))
