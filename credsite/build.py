@@ -328,20 +328,38 @@ def _publish(
     captions: dict[str, str],
     theme: render.Theme,
 ) -> None:
-    """Add every file of the site to `site_output`."""
+    """Add every file of the site to `site_output`: the credential and learner-record pages are
+    started first (rendered by worker processes on a large site), and added as they are made
+    while the rest is written and baked (`pages.PagesInProgress`)."""
+    published = [i for i in issued if not i.award.withdrawn]
+    sink = pages.start_pages(
+        site,
+        theme,
+        issued,
+        urls,
+        site_output,
+        demo_key=result.demo_key,
+        extra_head=extra_head,
+        keys_withdrawn=_keys_withdrawn(site, lock),
+        inputs=fingerprint(_published_keys(keys), digest("links", sealed) if sealed else ""),
+        progress=_steps(progress, "pages", len(issued)),
+        records=learner_records,
+        endorsed=endorsed,
+        received=received,
+    )
     lists = status.signed_lists(site, issued, lock, keys, urls, holders(endorsed))
     for path, document in lists.items():
-        site_output.add_json(path, document)
+        sink.add_json(path, document)
     issuer: str | model.Issuer  # a slug in the first loop below, then an Issuer
     for issuer in sorted(site.issuers):
         doc = vc_did.did_document(urls.did(issuer), published_keys(issuer, lock, keys[issuer]))
-        site_output.add_json(urls.did_path(issuer), doc)
-    site_output.add(SITE_MARKER, b"")
+        sink.add_json(urls.did_path(issuer), doc)
+    sink.add(SITE_MARKER, b"")
     if config.headers:
-        site_output.add(hosting.HEADERS_PATH, hosting.headers_file(config.url))
-    site_output.add(output.OUTPUT_MARKER, output.OUTPUT_MARKER_TEXT)
+        sink.add(hosting.HEADERS_PATH, hosting.headers_file(config.url))
+    sink.add(output.OUTPUT_MARKER, output.OUTPUT_MARKER_TEXT)
     for issuer in site.issuers.values():
-        site_output.add_json(
+        sink.add_json(
             urls.issuer_path(issuer.slug),
             ob3.published_profile(issuer, urls, endorsing.get(urls.did(issuer.slug), ())),
         )
@@ -349,7 +367,7 @@ def _publish(
         # One Achievement per language (OB 3.0 `inLanguage`), linked by `related`.
         endorsing_it = endorsing.get(urls.url(urls.achievement_path(achievement.slug)), ())
         for language in config.languages:
-            site_output.add_json(
+            sink.add_json(
                 urls.achievement_edition_path(achievement.slug, language),
                 ob3.published_achievement(
                     model.localized(achievement, language),
@@ -368,7 +386,6 @@ def _publish(
     # A withdrawn award (taken down at its recipient's request) is signed and keeps its status
     # entry, but neither its JSON, its detached proof nor its baked images are published: its
     # page is a notice (website.pages).
-    published = [i for i in issued if not i.award.withdrawn]
     result.withdrawn = len(issued) - len(published)
     result.private = sum(1 for i in published if i.award.visibility == "private")
     hosted += [
@@ -377,11 +394,11 @@ def _publish(
     ]
     hosted += [(urls.record_path(r.token), r.json_bytes, r.detached_proof) for r in learner_records]
     for path, data, detached in hosted:  # each signed document with its detached proof
-        site_output.add(path, data)
-        site_output.add_json(detached_proof_path(path), detached)
+        sink.add(path, data)
+        sink.add_json(detached_proof_path(path), detached)
     del hosted
     artwork.publish(
-        site_output,
+        sink,
         prepared,
         [(i.entry.credential, i.json_bytes) for i in published],
         urls,
@@ -390,7 +407,7 @@ def _publish(
         progress=_steps(progress, "images", len(published)),
     )
     artwork.publish_records(
-        site_output,
+        sink,
         artwork.record_badges(
             site, prepared, cache / "images", pages.record_badge_words(config, theme)
         ),
@@ -406,7 +423,7 @@ def _publish(
         ob2_issued = [i for i in published if i.award.visibility != "private"]
         ob2_files, ob2_warnings = ob2.files(site, ob2_issued, urls)
         for path, data in ob2_files.items():
-            site_output.add(path, data)
+            sink.add(path, data)
         if config.ob2_baked:
             assertions = [
                 (
@@ -417,24 +434,10 @@ def _publish(
                 for i in ob2_issued
             ]
             artwork.publish_ob2(
-                site_output, prepared, assertions, urls, progress=_steps(progress, "ob2", len(ob2_issued))
+                sink, prepared, assertions, urls, progress=_steps(progress, "ob2", len(ob2_issued))
             )
         result.warnings.extend(ob2_warnings)
-    pages.add_pages(
-        site,
-        theme,
-        issued,
-        urls,
-        site_output,
-        demo_key=result.demo_key,
-        extra_head=extra_head,
-        keys_withdrawn=_keys_withdrawn(site, lock),
-        inputs=fingerprint(_published_keys(keys), digest("links", sealed) if sealed else ""),
-        progress=_steps(progress, "pages", len(issued)),
-        records=learner_records,
-        endorsed=endorsed,
-        received=received,
-    )
+    sink.finish()
 
 
 def _steps(progress: Progress, stage: str, total: int) -> Callable[[int], None]:

@@ -22,7 +22,7 @@ import os
 import pickle
 import threading
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -65,7 +65,7 @@ def session() -> Iterator[None]:
 
 def parallel_map(
     function: Callable[[Job], Result], jobs: Iterable[Job], *, threshold: int
-) -> Generator[Result, None, None]:
+) -> InOrder[Result]:
     """`map(function, jobs)`, spread over worker processes when there are at least `threshold`
     jobs and more than one core (starting workers costs more than a few small jobs)."""
     return parallel_map_shared(_call, function, jobs, threshold=threshold)
@@ -77,15 +77,14 @@ def parallel_map_shared(
     jobs: Iterable[Job],
     *,
     threshold: int,
-) -> Generator[Result, None, None]:
+) -> InOrder[Result]:
     """`function(shared, job)` for each of `jobs`, in order, as `parallel_map`: `shared` must be
     picklable (it may hold what is not by pickling only how to make it again: see
     ``__getstate__``); each worker unpickles it once."""
     jobs = list(jobs)
     cores = os.cpu_count() or 1
     if len(jobs) < threshold or cores < 2:
-        yield from map(functools.partial(function, shared), jobs)
-        return
+        return InOrder(map(functools.partial(function, shared), jobs))
     workers = min(cores, MAX_WORKERS)
     chunk = max(1, min(MAX_CHUNK, len(jobs) // (workers * 4)))
     # Sent with every chunk (a pool of a session may run other maps' chunks in between), but
@@ -93,20 +92,72 @@ def parallel_map_shared(
     task = pickle.dumps((function, shared), protocol=pickle.HIGHEST_PROTOCOL)
     key = hashlib.sha256(task).digest()
     pool, own = _pool(workers)
-    pending: deque[Future[list[Result]]] = deque()
-    try:
-        for start in range(0, len(jobs), chunk):
-            part = jobs[start : start + chunk]
-            pending.append(pool.submit(_run_chunk_in_worker, key, task, part))
-            if len(pending) > workers * CHUNKS_AHEAD:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
-    finally:  # the caller stopped early, or a job failed: start no more of them
-        for future in pending:
+    chunks = (jobs[start : start + chunk] for start in range(0, len(jobs), chunk))
+    submitted = (pool.submit(_run_chunk_in_worker, key, task, part) for part in chunks)
+    return InOrder(None, submitted, workers * CHUNKS_AHEAD + 1, pool if own else None)
+
+
+class InOrder(Iterator[Result]):
+    """The results of a map, in job order: computed as they are taken (in this process), or
+    by the pool's workers a few chunks ahead of the caller (`CHUNKS_AHEAD`).
+
+    `ready` says whether the next result can be taken without waiting, so that a caller with
+    other work to do takes results as the workers make them (the build bakes images while the
+    workers render pages). `close` stops it early: no more chunks start."""
+
+    def __init__(
+        self,
+        results: Iterator[Result] | None,
+        chunks: Iterator[Future[list[Result]]] | None = None,
+        ahead: int = 0,
+        own_pool: ProcessPoolExecutor | None = None,
+    ) -> None:
+        self._results = results
+        self._chunks = chunks
+        self._ahead = ahead
+        self._own_pool = own_pool
+        self._pending: deque[Future[list[Result]]] = deque()
+        self._taken: deque[Result] = deque()
+        self._top_up()
+
+    def _top_up(self) -> None:
+        while self._chunks is not None and len(self._pending) < self._ahead:
+            future = next(self._chunks, None)
+            if future is None:
+                self._chunks = None
+                break
+            self._pending.append(future)
+
+    def ready(self) -> bool:
+        """The next result is made: taking it does not wait (always False in this process,
+        where results are made as they are taken)."""
+        return bool(self._taken) or bool(self._pending and self._pending[0].done())
+
+    def __next__(self) -> Result:
+        if self._results is not None:
+            return next(self._results)
+        try:
+            while not self._taken:
+                if not self._pending:
+                    raise StopIteration
+                self._taken.extend(self._pending.popleft().result())
+                self._top_up()
+        except BaseException:  # done, or a job failed: start no more of them
+            self.close()
+            raise
+        return self._taken.popleft()
+
+    def close(self) -> None:
+        """Stop: cancel the chunks not started (the caller stopped early, or a job failed)."""
+        self._chunks = None
+        for future in self._pending:
             future.cancel()
-        if own:
-            pool.shutdown(wait=True, cancel_futures=True)
+        self._pending.clear()
+        if self._own_pool is not None:
+            self._own_pool.shutdown(wait=True, cancel_futures=True)
+            self._own_pool = None
+
+    __del__ = close  # dropped unfinished (its caller failed): as a generator's ``finally`` did
 
 
 def _pool(workers: int) -> tuple[ProcessPoolExecutor, bool]:

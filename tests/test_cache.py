@@ -129,6 +129,42 @@ def _worker_pid(shift: int, n: int) -> tuple[int, int]:
     return os.getpid(), n + shift
 
 
+def _slow_or_failing(_shared: None, n: int) -> int:
+    if n == 30:
+        raise ValueError("job 30 fails")
+    time.sleep(0.001)
+    return n
+
+
+def test_results_made_by_workers_are_ready_before_they_are_taken() -> None:
+    """`ready` lets the build take rendered pages between its other work without waiting:
+    False in this process (a result is made as it is taken), True once the workers have made
+    the next one; a job that fails raises where its result is taken, and no more start."""
+    from credsite import pool
+
+    in_process = parallel_map_shared(_shifted_square, 1, range(5), threshold=1000)
+    assert not in_process.ready()
+    assert list(in_process) == [1, 4, 9, 16, 25]
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: every map runs in this process")
+    with pool.session():
+        made = parallel_map_shared(_shifted_square, 1, range(50), threshold=1)
+        deadline = time.monotonic() + 60
+        while not made.ready():
+            assert time.monotonic() < deadline, "the workers made nothing in a minute"
+            time.sleep(0.01)
+        assert next(made) == 1  # taken without waiting, in order
+        assert list(made) == [(n + 1) ** 2 for n in range(1, 50)]
+        assert not made.ready()  # all taken
+        failing = parallel_map_shared(_slow_or_failing, None, range(400), threshold=1)
+        taken = []
+        with pytest.raises(ValueError, match="job 30 fails"):
+            for n in failing:
+                taken.append(n)
+        assert taken == list(range(len(taken))) and len(taken) < 30  # its chunk's are lost
+        assert not failing.ready() and list(failing) == []  # stopped: nothing more to take
+
+
 def test_a_session_keeps_one_pool_of_workers_for_every_map() -> None:
     """A build's maps (signing, records, pages) share the workers a session starts, each map
     with its own shared value, and the session stops them when it ends."""

@@ -141,14 +141,14 @@ def test_a_file_put_there_during_the_build_is_kept(
 ) -> None:
     """Checked again just before the swap: a file saved into the folder while the build ran."""
     root = make_site({"site.yaml": DOCS_SITE_YAML})
-    real = pages.add_pages
+    real = pages.start_pages
 
-    def add_pages(*args: object, **options: object) -> None:
+    def start_pages(*args: object, **options: object) -> pages.PagesInProgress:
         (root / "docs").mkdir(exist_ok=True)
         (root / "docs" / "CNAME").write_text("creds.example.org\n", encoding="utf-8")
-        real(*args, **options)  # type: ignore[arg-type]
+        return real(*args, **options)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pages, "add_pages", add_pages)
+    monkeypatch.setattr(pages, "start_pages", start_pages)
     with pytest.raises(CredsiteError, match=r"\(docs/CNAME\)"):
         build_site(root)
     assert tree(root / "docs") == {"CNAME": b"creds.example.org\n"}

@@ -630,3 +630,58 @@ def test_a_template_mistake_in_a_worker_process_is_located(
     assert str(raised.value) == (
         f"themes/default/templates/credential.html:{line}: 'nope' is undefined"
     )
+
+
+class _Rendered:
+    """Pages a stand-in pool has made (`made`) and not yet handed over, in order."""
+
+    def __init__(self, pages: list[bytes]) -> None:
+        self.pages, self.made, self.closed = pages, 0, False
+
+    def ready(self) -> bool:
+        return self.made > 0
+
+    def __next__(self) -> bytes:
+        self.made = max(0, self.made - 1)
+        return self.pages.pop(0)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class _Added:
+    """A stand-in site output: what was added, in order."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def add(self, path: str, data: bytes | str, *, inputs: str = "", scan: bool = True) -> None:
+        self.paths.append(path)
+
+    def add_json(self, path: str, document: Any) -> None:
+        self.paths.append(path)
+
+    def keep(self, path: str, inputs: str) -> bool:
+        return False
+
+
+def test_pages_are_added_as_they_are_made_between_the_other_files() -> None:
+    """While the workers render pages, each file the build adds through `PagesInProgress`
+    also adds the pages already made, in order and without waiting; `finish` waits for the
+    rest, then adds the theme's static files. Progress counts the credential pages."""
+    rendered, added, progress = _Rendered([b"a", b"b", b"record"]), _Added(), []
+    planned = [("a.html", "1"), None, ("b.html", "2"), ("record.html", "3")]
+    sink = pages.PagesInProgress(
+        added, rendered, planned, 3, {"static/x.css": b""}, progress.append  # type: ignore[arg-type]
+    )
+    sink.add("first.json", b"{}")
+    assert added.paths == ["first.json"] and progress == []  # nothing made yet: no wait
+    rendered.made = 1
+    sink.add_json("second.json", {})
+    # a.html was made; the credential without a page to make (None) follows; b.html is not made
+    assert added.paths == ["first.json", "second.json", "a.html"] and progress == [1, 2]
+    assert not sink.keep("third.png", "4")
+    assert added.paths[-1] == "a.html"
+    sink.finish()
+    assert added.paths[3:] == ["b.html", "record.html", "static/x.css"]
+    assert progress == [1, 2, 3] and rendered.closed

@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 import html
 import re
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +45,7 @@ from credsite.issuing.ob3 import FIELD_FRAGMENT, VC_V2
 from credsite.issuing.ob3 import field_label as field_label  # re-exported: themes and tests use it
 from credsite.issuing.urls import Urls
 from credsite.media.art import SHARE_SIZE
-from credsite.pool import parallel_map_shared
+from credsite.pool import InOrder, parallel_map_shared
 from credsite.values import compact_json_bytes, script_json, slugify
 from credsite.website import i18n, render
 from credsite.website.output import Output
@@ -868,7 +869,7 @@ def render_page(maker: PageMaker, job: PageJob) -> bytes:
     return maker.record_page(job)
 
 
-def add_pages(
+def start_pages(
     site: Site,
     theme: render.Theme,
     issued: list[Issued],
@@ -883,8 +884,9 @@ def add_pages(
     records: list[Record] | None = None,
     endorsed: list[Endorsed] | None = None,
     received: list[ReceivedEndorsement] | None = None,
-) -> None:
-    """Every HTML page and the theme's static files.
+) -> PagesInProgress:
+    """Every HTML page and the theme's static files: the site's own pages added now, the
+    credential and learner-record pages as they are rendered (`PagesInProgress`).
 
     `keys_withdrawn`: issuer -> when it last withdrew a compromised key (`credsite keys
     compromised`); copies of its credentials downloaded before then no longer verify.
@@ -1159,18 +1161,72 @@ def add_pages(
         if not site_output.keep(path, made_from):
             jobs.append(record)
             record_targets.append((path, made_from))
+    planned = [*credential_targets, *record_targets]
     rendered = parallel_map_shared(render_page, maker, jobs, threshold=PARALLEL_THRESHOLD)
-    with contextlib.closing(rendered):  # the pool stops here, also if adding a page fails
-        for done, planned in enumerate(credential_targets, 1):
-            if planned is not None:
-                target, made_from = planned
-                site_output.add(target, next(rendered), inputs=made_from)
-            if progress is not None:
-                progress(done)
-        for path, made_from in record_targets:
-            site_output.add(path, next(rendered), inputs=made_from)
-    for path, data in static.items():
-        site_output.add(path, data)
+    return PagesInProgress(site_output, rendered, planned, len(credential_targets), static,
+                           progress)  # fmt: skip
+
+
+class PagesInProgress:
+    """The credential and learner-record pages being rendered (by worker processes on a large
+    site, a few chunks ahead), each added to the site in order once made.
+
+    The build adds its other files through it (`add`, `add_json`, `keep`, as to the site): after
+    each, the pages rendered meanwhile are added too, so the workers render pages while the
+    build writes and bakes the rest. Then `finish`."""
+
+    def __init__(
+        self,
+        site_output: Output,
+        rendered: InOrder[bytes],
+        planned: list[tuple[str, str] | None],
+        credentials: int,
+        static: dict[str, bytes],
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self._output = site_output
+        self._rendered = rendered
+        self._planned = deque(planned)
+        """Per credential, then per learner record to make: (path, inputs), or None (kept)."""
+        self._credentials = credentials
+        self._static = static
+        self._progress = progress
+        self._done = 0
+
+    def add(self, path: str, data: bytes | str, *, inputs: str = "", scan: bool = True) -> None:
+        self._output.add(path, data, inputs=inputs, scan=scan)
+        self.add_ready()
+
+    def add_json(self, path: str, document: Any) -> None:
+        self._output.add_json(path, document)
+        self.add_ready()
+
+    def keep(self, path: str, inputs: str) -> bool:
+        kept = self._output.keep(path, inputs)
+        self.add_ready()
+        return kept
+
+    def add_ready(self) -> None:
+        """Add the pages already rendered, in order, without waiting for any."""
+        while self._planned and (self._planned[0] is None or self._rendered.ready()):
+            self._add_next()
+
+    def finish(self) -> None:
+        """Add every page left (waiting for them), then the theme's static files."""
+        with contextlib.closing(self._rendered):  # the pool stops here, also if adding fails
+            while self._planned:
+                self._add_next()
+        for path, data in self._static.items():
+            self._output.add(path, data)
+
+    def _add_next(self) -> None:
+        planned = self._planned.popleft()
+        if planned is not None:
+            target, made_from = planned
+            self._output.add(target, next(self._rendered), inputs=made_from)
+        self._done += 1
+        if self._progress is not None and self._done <= self._credentials:
+            self._progress(self._done)
 
 
 def counts_towards(

@@ -204,6 +204,9 @@ def load_theme(config: SiteConfig) -> Theme:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
+        # Each build loads its theme again (a worker process, once per theme digest): within
+        # one, a template is read once, not checked for changes at every page (a stat each).
+        auto_reload=False,
     )
     env.policies["ext.i18n.trimmed"] = True  # {% trans %} text on one line, as extracted
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
