@@ -963,7 +963,7 @@ def _fail(error: int, after: int = 0) -> Callable[..., None]:
             raise OSError(error, os.strerror(error))
         from credsite.website import output
 
-        output.Path.write_bytes(args[0], args[1])
+        output.Path(args[0]).write_bytes(args[1])
 
     return fail
 

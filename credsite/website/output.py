@@ -74,11 +74,17 @@ WRITERS = 4
 build makes the next ones (creating a file costs about as much as rendering a small page)."""
 PENDING = 512
 """Files at most handed to the writers and not yet written (bounds the memory they hold)."""
+WRITE_BATCH = 32
+"""Files handed to a writer thread at once: handing one over (a future, a lock, waking the
+thread) costs the build about as much as making a small file, and a site is many of them."""
 
 Scan = Callable[[str, bytes], None]
 """Looks at every file's bytes before it is published (`credsite.website.secrets.Scanner`)."""
 Progress = Callable[[str, int, int], None]
 """(stage, done, total), as `credsite.build.build` reports it."""
+
+Written = tuple[os.stat_result | None, str | None]
+"""A file a writer thread wrote: its status (None: look it up), and its `_sha` if asked for."""
 
 
 @dataclass(frozen=True)
@@ -128,9 +134,11 @@ class Output:
         self.new: list[str] = []
         """Files written in this build (to the staging folder)."""
         self._writers: ThreadPoolExecutor | None = None
-        self._pending: deque[tuple[str, Path, Future[tuple[os.stat_result | None, str | None]]]] = (
-            deque()
-        )
+        self._batch: list[tuple[str, str, bytes, bool]] = []
+        """Files not yet handed to the writers: (path, where it is staged, bytes, hash it)."""
+        self._pending: deque[tuple[list[tuple[str, str]], Future[list[Written]]]] = deque()
+        """Batches handed to the writers: ((path, where it is staged) each, the future)."""
+        self._pending_files = 0
         self._folders: set[str] = set()
         self._staged = False
         recover(self.target, self.shown)
@@ -226,7 +234,6 @@ class Output:
         (`_complete`), which every step that reads the staging folder waits for. `sha`: None
         to have the writer hash the bytes too (SHA-256 lets go of the GIL on large data, so a
         clean build hashes its site while it makes the next files)."""
-        destination = Path(f"{self._staging}/{path}")
         try:
             self._folder(path.rpartition("/")[0])
         except OSError as exc:
@@ -234,28 +241,43 @@ class Output:
             raise _write_error(exc, f"cannot write the site to {self.shown}") from None
         self.records[path] = [inputs, sha, len(data), 0, 0]
         self.new.append(path)
+        self._batch.append((path, f"{self._staging}/{path}", data, sha is None))
+        if len(self._batch) >= WRITE_BATCH:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Give the files batched so far to a writer thread (`WRITE_BATCH`)."""
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
         if self._writers is None:
             self._writers = ThreadPoolExecutor(WRITERS, thread_name_prefix="credsite-write")
-        job = self._writers.submit(_write_and_hash, destination, data, sha is None)
-        self._pending.append((path, destination, job))
-        if len(self._pending) > PENDING:
+        jobs = [(destination, data, hash_it) for _, destination, data, hash_it in batch]
+        future = self._writers.submit(_write_and_hash, jobs)
+        self._pending.append(([(path, destination) for path, destination, _, _ in batch], future))
+        self._pending_files += len(batch)
+        if self._pending_files > PENDING:
             self._complete(PENDING // 2)
 
     def _complete(self, keep: int = 0) -> None:
-        """Wait for the writers until at most `keep` files are pending, recording each file's
-        inode and modification time; a failed write aborts the build with its message."""
-        while len(self._pending) > keep:
-            path, destination, future = self._pending.popleft()
+        """Wait for the writers until at most `keep` files are pending (handing over the files
+        batched first), recording each file's inode and modification time; a failed write
+        aborts the build with its message."""
+        self._hand_over()
+        while self._pending and self._pending_files > keep:
+            files, future = self._pending.popleft()
+            self._pending_files -= len(files)
             try:
-                info, sha = future.result()
-                info = info or os.lstat(destination)
+                written = future.result()
+                for (path, destination), (info, sha) in zip(files, written, strict=True):
+                    info = info or os.lstat(destination)
+                    record = self.records[path]
+                    record[1] = sha or record[1]
+                    record[2:] = [info.st_size, info.st_ino, info.st_mtime_ns]
+                    self.manifest.put(path, record)
             except OSError as exc:
                 self.abort()
                 raise _write_error(exc, f"cannot write the site to {self.shown}") from None
-            record = self.records[path]
-            record[1] = sha or record[1]
-            record[2:] = [info.st_size, info.st_ino, info.st_mtime_ns]
-            self.manifest.put(path, record)
 
     def _folder(self, folder: str) -> None:
         if not self._staged:
@@ -330,8 +352,9 @@ class Output:
 
     def abort(self) -> None:
         """Drop everything staged (the site in place is untouched)."""
-        pending, self._pending = self._pending, deque()
-        for _path, _destination, future in pending:
+        pending, self._pending, self._batch = self._pending, deque(), []
+        self._pending_files = 0
+        for _files, future in pending:
             with contextlib.suppress(Exception):
                 future.result()  # a writer must not write into the folder removed next
         if self._writers is not None:
@@ -529,14 +552,13 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:DIGEST_LENGTH]
 
 
-def _write_and_hash(
-    path: Path, data: bytes, hash_it: bool
-) -> tuple[os.stat_result | None, str | None]:
-    """On a writer thread: `write_file`, and the bytes' `_sha` if `hash_it`."""
-    return write_file(path, data), _sha(data) if hash_it else None
+def _write_and_hash(jobs: list[tuple[str, bytes, bool]]) -> list[Written]:
+    """On a writer thread: `write_file` for each (path, bytes, hash it), and the bytes' `_sha`
+    if asked for (SHA-256 lets go of the GIL)."""
+    return [(write_file(path, data), _sha(data) if hash_it else None) for path, data, hash_it in jobs]
 
 
-def write_file(path: Path, data: bytes) -> os.stat_result | None:
+def write_file(path: str | Path, data: bytes) -> os.stat_result | None:
     """One new file of the staged site, and its status (a seam for tests that fill the disk).
 
     Written with the system calls themselves: a site is thousands of small files, and Python's
