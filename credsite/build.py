@@ -256,8 +256,8 @@ def build(
     site_output = output.Output(
         config.output_dir,
         shown=config.output,
-        # A preview (serve) builds into a new folder each time: nothing to keep from or for.
-        manifest=_manifest(cache, config.output_dir) if use_cache and record else None,
+        # One per output folder, in the build's cache (a preview's: serve's own temporary one).
+        manifest=_manifest(cache, config.output_dir) if use_cache else None,
         scan=scanner.scan,
         seal=_seal(issued, urls, sealed) if sealed is not None else None,
     )

@@ -131,6 +131,44 @@ def test_edit_rebuilds_and_broken_edit_keeps_last_good_build(make_site, tmp_path
     assert after.keys() == before.keys()
 
 
+def test_a_rebuild_makes_only_what_the_edit_changed(make_site) -> None:
+    """Every preview builds into the same folder with its own build cache: after an edit to one
+    award's narrative, the rebuild signs that award's credential again and writes only its
+    files (its JSON, proof, page, baked images and OB 2.0 copies); the rest is kept. The pages on disk are the
+    site's own (the reload script is added as each page is served, with the build's number)."""
+    root = make_site({AWARDS_FILE: ADA_FIRST})
+    with serve.Server(root, port=0, log=lambda *m: None) as server:
+        first = server.last_result
+        assert first is not None and first.written == first.files
+        path = page_with(server, "First version of the story.")
+        assert server.current is not None
+        on_disk = (server.current / path).read_text(encoding="utf-8")
+        assert serve.EPOCH_PATH not in on_disk
+        status, served = get(server.url + path)
+        assert status == 200 and served == serve.with_reload(on_disk.encode(), 1).decode()
+        builds = server.builds
+        write_files(root, {AWARDS_FILE: ADA_FIRST.replace("First", "Second")})
+        assert server.wait_for_build(WAIT, since=builds)
+        second = server.last_result
+        assert second is not None and second is not first and server.error is None
+        assert second.files == first.files
+        assert second.signed == 1
+        assert 0 < second.written <= 8 < second.files
+        status, served = get(server.url + path)
+        assert "Second version of the story." in served
+        assert f"var epoch = {epoch(server)['epoch']}," in served
+
+
+def test_the_reload_script_goes_at_the_end_of_the_head() -> None:
+    page = b"<!doctype html><html><head><title>t</title></head><body>b</body></html>"
+    script = serve.reload_script(7).encode()
+    assert serve.with_reload(page, 7) == page.replace(b"</head>", script + b"</head>")
+    upper = page.replace(b"</head>", b"</HEAD>")
+    assert serve.with_reload(upper, 7) == upper.replace(b"</HEAD>", script + b"</HEAD>")
+    # no head (a theme's own page): at the end, never before the doctype (quirks mode)
+    assert serve.with_reload(b"<p>x</p>", 7) == b"<p>x</p>" + script
+
+
 def test_lockfile_is_never_written(make_site, tmp_path: Path) -> None:
     root = make_site()
     build_site(root, output_dir=str(tmp_path / "published"))

@@ -12,18 +12,25 @@ random source seeded once per session and a clock fixed at its start keep those 
 rebuild to the next, so a preview page of a new award keeps its address while you edit it. They
 change when ``credsite build`` records the award for real.
 
-How the page reloads (MkDocs' livereload idea, without a websocket): every page gets a small
-script that polls ``/.credsite/epoch``, answered by the server itself (it is not a file in the
-output). The answer is the number of the last good build and the text of the last build's
-errors, if any. A new number reloads the page; errors are shown over the page, which stays the
-last good build.
+Every preview builds into the same folder with a build cache of its own, so a rebuild after an
+edit makes, signs and writes only what the edit changed, as ``credsite build`` does: on a site of
+thousands of awards, seconds rather than a whole build.
+
+How the page reloads (MkDocs' livereload idea, without a websocket): the server adds a small
+script to every page as it serves it (the built pages are the site's own, the same from one
+build to the next); the script polls ``/.credsite/epoch``, answered by the server itself (it is
+not a file in the output). The answer is the number of the last good build and the text of the
+last build's errors, if any. A number other than the one the page was served with reloads the
+page; errors are shown over the page, which stays the last good build.
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.server
+import io
 import json
+import os
 import random
 import secrets
 import shutil
@@ -118,13 +125,13 @@ class Server:
         self.builds = 0
         """Builds finished, good or not."""
         self.current: Path | None = None
-        """The folder being served: the output of the last good build."""
+        """The folder being served: the output of the last good build (every build writes
+        the same folder, each file kept, moved in or swapped in as `credsite build` does)."""
         self.last_result: build_module.BuildResult | None = None
         self._cond = threading.Condition()
         self._pending = False
         self._last_change = 0.0
         self._stopping = False
-        self._serial = 0
         self._seed = secrets.randbits(64)
         started = system_clock()
         self._clock = lambda: started
@@ -242,8 +249,7 @@ class Server:
 
     def _build_once(self, progress: build_module.Progress | None = None) -> None:
         assert self._tmp is not None
-        self._serial += 1
-        target = self._tmp / f"build-{self._serial}"
+        target = self._tmp / "site"
         try:
             result = build_module.build(
                 self.root,
@@ -255,7 +261,6 @@ class Server:
                     "record": False,
                     "locked": False,
                     "rng": random.Random(self._seed),
-                    "extra_head": reload_script(self.epoch + 1),
                     "strict": False,  # a preview shows warnings; it never fails on them
                     "progress": progress,
                 },
@@ -278,16 +283,12 @@ class Server:
             f"{result.signed} signed, in {result.seconds:.1f} s.",
         )
         with self._cond:
-            previous, self.current = self.current, target
+            self.current = target
             self.epoch += 1
             self.error = None
             self.last_result = result
             self.builds += 1
             self._cond.notify_all()
-        # Keep the previous build for requests still reading it; remove anything older.
-        for path in self._tmp.iterdir():
-            if path not in (target, previous, self._tmp / "cache"):
-                shutil.rmtree(path, ignore_errors=True)
 
     def _failed(self, text: str, count: int) -> None:
         for line in text.splitlines():
@@ -413,10 +414,30 @@ class _RequestHandler(http.server.SimpleHTTPRequestHandler):
             return
         super().do_HEAD()
 
+    def send_head(self) -> Any:
+        """A page (``.html``, or a folder's ``index.html``) with the reload script added, as
+        `_RequestHandler.do_GET` sends it; anything else as the standard handler does."""
+        found = self.translate_path(self.path)
+        if os.path.isdir(found) and self.path.split("?", 1)[0].endswith("/"):
+            found = os.path.join(found, "index.html")
+        if not found.endswith(".html") or not os.path.isfile(found):
+            return super().send_head()
+        try:
+            data = with_reload(Path(found).read_bytes(), self.server.preview.epoch)
+        except OSError:  # replaced by a rebuild a moment ago
+            self.send_error(404)
+            return None
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        return io.BytesIO(data)
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = self.server.preview.current and self.server.preview.current / "404.html"
         if code == 404 and page and page.is_file() and self.command == "GET":
-            self._send(404, "text/html; charset=utf-8", page.read_text(encoding="utf-8"))
+            data = with_reload(page.read_bytes(), self.server.preview.epoch)
+            self._send(404, "text/html; charset=utf-8", data.decode("utf-8", "replace"))
             return
         super().send_error(code, message, explain)
 
@@ -449,8 +470,19 @@ def _waiting_page(preview: Server) -> str:
 
 
 def reload_script(epoch: int) -> str:
-    """What `serve` injects into every page's head: poll the epoch, reload, show errors."""
+    """What `serve` adds to every page's head as it serves it: poll the epoch, reload, show
+    errors."""
     return _SCRIPT.replace("EPOCH", str(int(epoch))).replace("URL", EPOCH_PATH)
+
+
+def with_reload(page: bytes, epoch: int) -> bytes:
+    """`page` with `reload_script` at the end of its head (at the end of the page, if a theme's
+    page has no ``</head>``: the script waits for the page either way)."""
+    script = reload_script(epoch).encode("utf-8")
+    head_end = page.lower().find(b"</head>")
+    if head_end < 0:
+        return page + script
+    return page[:head_end] + script + page[head_end:]
 
 
 _SCRIPT = """<script>
