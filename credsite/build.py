@@ -96,8 +96,9 @@ def _locked(function: Callable[Concatenate[Path, P], BuildResult]) -> Callable[
     Concatenate[Path, P], BuildResult
 ]:
     """Run a build holding the site's lock: exclusive, or shared for a preview (`record=False`,
-    which writes nothing in the site), and one pool of worker processes (`pool.session`). An
-    interrupted earlier build is completed first."""
+    which writes neither the lockfile nor the site's output; serve gives it a cache folder of its
+    own too), and one pool of worker processes (`pool.session`). An interrupted earlier build is
+    completed first."""
 
     def locked(root: Path, /, *args: P.args, **options: P.kwargs) -> BuildResult:
         record = bool(options.get("record", True))
@@ -138,6 +139,7 @@ def build(
     cache_dir: Path | None = None,
     extra_head: str = "",
     new_site: bool = False,
+    preview_secret: bytes | None = None,
 ) -> BuildResult:
     """Build the site in `root`; `record=False` (preview) never writes the lockfile.
 
@@ -145,6 +147,9 @@ def build(
 
     `new_site` declares a genuinely new start: the build may mint every credential although the
     site shows signs of having issued before (a previous output, git history, keys, the cache).
+
+    `preview_secret`: the private-links secret a preview uses where the site has none here (serve
+    keeps one per session, so that a rebuild keeps the pages and links it made); None: a new one.
     """
     started = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
@@ -194,7 +199,8 @@ def build(
         )
     theme = render.load_theme(config)  # once: captions, the catalogs' warnings, the pages
     result.warnings.extend(pages.missing_catalogs(config, theme))
-    sealed = _links_secret(config, site, locked=locked, record=record, result=result)
+    sealed = _links_secret(config, site, locked=locked, record=record, result=result,
+                           preview_secret=preview_secret)  # fmt: skip
     prepared = artwork.prepare(site, cache / "images")
     report("content", 1, 1)
 
@@ -331,7 +337,14 @@ def _publish(
     """Add every file of the site to `site_output`: the credential and learner-record pages are
     started first (rendered by worker processes on a large site), and added as they are made
     while the rest is written and baked (`pages.PagesInProgress`)."""
+    # A withdrawn award (taken down at its recipient's request) is signed and keeps its status
+    # entry, but neither its JSON, its detached proof nor its baked images are published: its
+    # page is a notice (website.pages).
     published = [i for i in issued if not i.award.withdrawn]
+    result.withdrawn = len(issued) - len(published)
+    result.private = sum(1 for i in published if i.award.visibility == "private")
+    # Before any page is rendered: a status change the lists refuse is the user's to mend.
+    lists = status.signed_lists(site, issued, lock, keys, urls, holders(endorsed))
     sink = pages.start_pages(
         site,
         theme,
@@ -347,7 +360,40 @@ def _publish(
         endorsed=endorsed,
         received=received,
     )
-    lists = status.signed_lists(site, issued, lock, keys, urls, holders(endorsed))
+    try:
+        _publish_the_rest(sink, lists, config, site, published, learner_records, lock, keys,
+                          urls, prepared, result, cache=cache, progress=progress, fields=fields,
+                          endorsed=endorsed, endorsing=endorsing, captions=captions,
+                          theme=theme)  # fmt: skip
+    except BaseException:
+        sink.close()  # no more pages rendered for a build that failed
+        raise
+    sink.finish()
+
+
+def _publish_the_rest(
+    sink: pages.PagesInProgress,
+    lists: dict[str, dict[str, Any]],
+    config: site_config.SiteConfig,
+    site: model.Site,
+    published: list[Issued],
+    learner_records: list[clr.Record],
+    lock: Lockfile,
+    keys: dict[str, IssuerKey],
+    urls: Urls,
+    prepared: artwork.Prepared,
+    result: BuildResult,
+    *,
+    cache: Path,
+    progress: Progress,
+    fields: dict[str, tuple[str, ...]],
+    endorsed: list[Endorsed],
+    endorsing: dict[str, list[dict[str, Any]]],
+    captions: dict[str, str],
+    theme: render.Theme,
+) -> None:
+    """Every file but the pages (`lists`: the signed status lists), added through `sink` while
+    the pages are rendered."""
     for path, document in lists.items():
         sink.add_json(path, document)
     issuer: str | model.Issuer  # a slug in the first loop below, then an Issuer
@@ -383,11 +429,6 @@ def _publish(
     hosted: list[tuple[str, bytes, dict[str, Any] | None]] = [
         (urls.endorsement_path(e.token), e.json_bytes, e.detached_proof) for e in endorsed
     ]
-    # A withdrawn award (taken down at its recipient's request) is signed and keeps its status
-    # entry, but neither its JSON, its detached proof nor its baked images are published: its
-    # page is a notice (website.pages).
-    result.withdrawn = len(issued) - len(published)
-    result.private = sum(1 for i in published if i.award.visibility == "private")
     hosted += [
         (urls.credential_path(i.entry.credential), i.json_bytes, i.detached_proof)
         for i in published
@@ -437,7 +478,6 @@ def _publish(
                 sink, prepared, assertions, urls, progress=_steps(progress, "ob2", len(ob2_issued))
             )
         result.warnings.extend(ob2_warnings)
-    sink.finish()
 
 
 def _steps(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
@@ -530,15 +570,17 @@ def _links_secret(
     locked: bool,
     record: bool,
     result: BuildResult,
+    preview_secret: bytes | None = None,
 ) -> bytes | None:
     """The private-links secret, if any award is private (a new one is written to keys/ by the
-    first build that needs it; a preview without one uses a throwaway secret)."""
+    first build that needs it; a preview without one uses a throwaway secret: `preview_secret`,
+    or a new one)."""
     private = [a for a in site.awards if a.visibility == "private" and not a.withdrawn]
     if not private:
         return None
     found = links_secret(config, create=record and not locked)
     if found is None and not record:
-        return os.urandom(32)  # a preview: its links open only in this preview
+        return preview_secret or os.urandom(32)  # a preview's links open only in the preview
     if found is None:
         raise CredsiteError(
             f"{len(private)} award(s) are private, and neither ${LINKS_SECRET_ENV} nor "

@@ -103,7 +103,8 @@ class InOrder(Iterator[Result]):
 
     `ready` says whether the next result can be taken without waiting, so that a caller with
     other work to do takes results as the workers make them (the build bakes images while the
-    workers render pages). `close` stops it early: no more chunks start."""
+    workers render pages). `close` stops it early: no more chunks start, and no more results
+    are given. Used by the thread that made it."""
 
     def __init__(
         self,
@@ -149,6 +150,8 @@ class InOrder(Iterator[Result]):
 
     def close(self) -> None:
         """Stop: cancel the chunks not started (the caller stopped early, or a job failed)."""
+        self._results = iter(())
+        self._taken.clear()
         self._chunks = None
         for future in self._pending:
             future.cancel()

@@ -136,6 +136,12 @@ def _slow_or_failing(_shared: None, n: int) -> int:
     return n
 
 
+def _first_slow(_shared: None, n: int) -> int:
+    if n == 0:
+        time.sleep(1.5)
+    return n
+
+
 def test_results_made_by_workers_are_ready_before_they_are_taken() -> None:
     """`ready` lets the build take rendered pages between its other work without waiting:
     False in this process (a result is made as it is taken), True once the workers have made
@@ -148,6 +154,9 @@ def test_results_made_by_workers_are_ready_before_they_are_taken() -> None:
     if (os.cpu_count() or 1) < 2:
         pytest.skip("one core: every map runs in this process")
     with pool.session():
+        slow = parallel_map_shared(_first_slow, None, range(50), threshold=1)
+        assert not slow.ready()  # the first chunk takes a second and a half
+        assert list(slow) == list(range(50))
         made = parallel_map_shared(_shifted_square, 1, range(50), threshold=1)
         deadline = time.monotonic() + 60
         while not made.ready():
@@ -163,6 +172,7 @@ def test_results_made_by_workers_are_ready_before_they_are_taken() -> None:
                 taken.append(n)
         assert taken == list(range(len(taken))) and len(taken) < 30  # its chunk's are lost
         assert not failing.ready() and list(failing) == []  # stopped: nothing more to take
+        assert not failing._pending  # every chunk not started was cancelled
 
 
 def test_a_session_keeps_one_pool_of_workers_for_every_map() -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import AWARDS, build_site, tree, write_files
+from conftest import AWARDS, SITE_YAML, build_site, run_cli, tree, write_files
 from watchdog.events import FileClosedNoWriteEvent, FileModifiedEvent, FileMovedEvent
 
 import credsite
@@ -24,6 +24,7 @@ from credsite import sitelock
 from credsite.build import CACHE_DIR
 from credsite.commands import serve
 from credsite.errors import CredsiteError
+from credsite.state.keyfiles import LINKS_SECRET_ENV, LINKS_SECRET_FILE
 
 WAIT = 10.0
 """Upper bound for a rebuild to show (the usual is well under a second): a busy CI is slow."""
@@ -157,6 +158,31 @@ def test_a_rebuild_makes_only_what_the_edit_changed(make_site) -> None:
         status, served = get(server.url + path)
         assert "Second version of the story." in served
         assert f"var epoch = {epoch(server)['epoch']}," in served
+
+
+def test_a_preview_keeps_its_private_credentials_from_one_rebuild_to_the_next(
+    make_site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site with a key of its own and no private-links secret here (CI keeps it): a preview
+    encrypts private credentials with a throwaway secret, the same in every rebuild of the
+    session, so an edit elsewhere keeps their files (and the preview links keep opening)."""
+    monkeypatch.delenv(LINKS_SECRET_ENV, raising=False)
+    private = ADA_FIRST.replace(
+        "  email: grace.hopper@example.org\n",
+        "  email: grace.hopper@example.org\n  visibility: private\n",
+    )
+    root = make_site({"site.yaml": SITE_YAML.replace("demo_key: true\n", ""), AWARDS_FILE: private})
+    assert run_cli("keys", "generate", "-C", str(root)).exit_code == 0
+    with serve.Server(root, port=0, log=lambda *m: None) as server:
+        assert server.error is None and server.current is not None
+        sealed = {f: f.read_bytes() for f in server.current.rglob("*.enc")}
+        assert sealed  # Grace's credential, encrypted with the preview's secret
+        builds = server.builds
+        write_files(root, {AWARDS_FILE: private.replace("First", "Second")})
+        assert server.wait_for_build(WAIT, since=builds)
+        assert server.last_result is not None and server.last_result.private == 1
+        assert {f: f.read_bytes() for f in server.current.rglob("*.enc")} == sealed
+    assert not (root / "keys" / LINKS_SECRET_FILE).exists()  # a preview never makes one
 
 
 def test_the_reload_script_goes_at_the_end_of_the_head() -> None:

@@ -1,9 +1,8 @@
 """`credsite serve`: build into a temporary folder, serve it on localhost, rebuild on every change.
 
 Owns watchdog. The preview is the real `build.build` (there is no second build path),
-called with ``record=False`` so the lockfile is never written, and with an output folder inside a
-temporary folder, so the site's own output is never touched. The one thing a build writes in the
-site folder is its cache (``.credsite-cache/``), which is what makes a rebuild sign nothing new.
+called with ``record=False`` so the lockfile is never written, and with an output folder and a
+build cache inside a temporary folder, so nothing in the site folder is written.
 Each rebuild holds the site's lock shared (`credsite.sitelock`, taken by `build.build` itself):
 previews never wait for each other, and never read the site while a build or a revoke changes it.
 
@@ -133,6 +132,10 @@ class Server:
         self._last_change = 0.0
         self._stopping = False
         self._seed = secrets.randbits(64)
+        self._preview_secret = secrets.token_bytes(32)
+        """The private-links secret of the session's previews where the site has none here: the
+        same in every rebuild, so that a rebuild keeps the pages it made and a private
+        credential's preview link keeps opening."""
         started = system_clock()
         self._clock = lambda: started
         self._tmp: Path | None = None
@@ -259,6 +262,7 @@ class Server:
                     "output_dir": str(target),
                     "cache_dir": self._tmp / "cache",
                     "record": False,
+                    "preview_secret": self._preview_secret,
                     "locked": False,
                     "rng": random.Random(self._seed),
                     "strict": False,  # a preview shows warnings; it never fails on them
@@ -395,7 +399,7 @@ class _RequestHandler(http.server.SimpleHTTPRequestHandler):
     server: _HTTPServer
 
     def __init__(self, request: Any, client_address: Any, server: _HTTPServer) -> None:
-        # The folder is chosen per request: a rebuild switches folders between two requests.
+        # None until the first good build
         folder = server.preview.current or server.preview.root / "nonexistent"
         super().__init__(request, client_address, server, directory=str(folder))
 
@@ -428,25 +432,26 @@ class _RequestHandler(http.server.SimpleHTTPRequestHandler):
             self.send_error(404)
             return None
         self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Type", self.guess_type(found))
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         return io.BytesIO(data)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = self.server.preview.current and self.server.preview.current / "404.html"
-        if code == 404 and page and page.is_file() and self.command == "GET":
-            data = with_reload(page.read_bytes(), self.server.preview.epoch)
-            self._send(404, "text/html; charset=utf-8", data.decode("utf-8", "replace"))
-            return
+        if code == 404 and page and self.command == "GET":
+            with contextlib.suppress(OSError):  # none, or replaced by a rebuild a moment ago
+                data = with_reload(page.read_bytes(), self.server.preview.epoch)
+                self._send(404, self.guess_type(str(page)), data)
+                return
         super().send_error(code, message, explain)
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
-    def _send(self, code: int, content_type: str, text: str) -> None:
-        data = text.encode("utf-8")
+    def _send(self, code: int, content_type: str, text: str | bytes) -> None:
+        data = text.encode("utf-8") if isinstance(text, str) else text
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))

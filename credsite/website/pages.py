@@ -885,8 +885,9 @@ def start_pages(
     endorsed: list[Endorsed] | None = None,
     received: list[ReceivedEndorsement] | None = None,
 ) -> PagesInProgress:
-    """Every HTML page and the theme's static files: the site's own pages added now, the
-    credential and learner-record pages as they are rendered (`PagesInProgress`).
+    """Every HTML page and the theme's static files: the site's own pages (index, issuers,
+    achievements, endorsements, 404) added now; the credential and learner-record pages, then the
+    static files, through the `PagesInProgress` returned.
 
     `keys_withdrawn`: issuer -> when it last withdrew a compromised key (`credsite keys
     compromised`); copies of its credentials downloaded before then no longer verify.
@@ -1210,6 +1211,10 @@ class PagesInProgress:
         """Add the pages already rendered, in order, without waiting for any."""
         while self._planned and (self._planned[0] is None or self._rendered.ready()):
             self._add_next()
+
+    def close(self) -> None:
+        """Render no more pages (the build failed)."""
+        self._rendered.close()
 
     def finish(self) -> None:
         """Add every page left (waiting for them), then the theme's static files."""

@@ -81,7 +81,8 @@ class Scanner:
         problems: list[Problem] = []
         by_needle = {form.needle.hex(): form for form in self.forms}
         texts = list(_read(sources))
-        for key, found in self.leaks.items():
+        # in the order of the forms (the files were scanned in an order the pool's timing sets)
+        for key, found in sorted(self.leaks.items(), key=lambda leak: list(by_needle).index(leak[0])):
             form = by_needle[key]
             outputs = sorted({path for _, path in found})
             where = f"{outputs[0]}" + (f" and {len(outputs) - 1} more" if len(outputs) > 1 else "")
