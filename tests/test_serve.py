@@ -158,6 +158,10 @@ def test_a_rebuild_makes_only_what_the_edit_changed(make_site) -> None:
         status, served = get(server.url + path)
         assert "Second version of the story." in served
         assert f"var epoch = {epoch(server)['epoch']}," in served
+        # a page missing for a moment (a rebuild swapping the folder): it still reloads itself
+        (server.current / "404.html").unlink()
+        status, served = get(server.url + "no/such/page.html")
+        assert status == 404 and serve.EPOCH_PATH in served
 
 
 def test_a_preview_keeps_its_private_credentials_from_one_rebuild_to_the_next(

@@ -440,10 +440,12 @@ class _RequestHandler(http.server.SimpleHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = self.server.preview.current and self.server.preview.current / "404.html"
         if code == 404 and page and self.command == "GET":
-            with contextlib.suppress(OSError):  # none, or replaced by a rebuild a moment ago
-                data = with_reload(page.read_bytes(), self.server.preview.epoch)
-                self._send(404, self.guess_type(str(page)), data)
-                return
+            try:  # none, or replaced by a rebuild a moment ago: a page that reloads all the same
+                data = page.read_bytes()
+            except OSError:
+                data = b"<!doctype html><title>Not found</title><p>Not found.</p>"
+            self._send(404, self.guess_type(str(page)), with_reload(data, self.server.preview.epoch))
+            return
         super().send_error(code, message, explain)
 
     def end_headers(self) -> None:
