@@ -8,13 +8,15 @@ raises before the lockfile or the output folder is touched, and the staging fold
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
 import json
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
@@ -103,13 +105,34 @@ def _locked(function: Callable[Concatenate[Path, P], BuildResult]) -> Callable[
     def locked(root: Path, /, *args: P.args, **options: P.kwargs) -> BuildResult:
         record = bool(options.get("record", True))
         # One pool of worker processes for the whole build (signing, learner records, pages).
-        with sitelock.site_lock(root, shared=not record), pool.session():
+        with sitelock.site_lock(root, shared=not record), pool.session(), _young_cycles_only():
             if record:
                 _recover(root, options.get("output_dir"))  # type: ignore[arg-type]
             return function(root, *args, **options)
 
     functools.update_wrapper(locked, function)
     return locked
+
+
+@contextlib.contextmanager
+def _young_cycles_only() -> Iterator[None]:
+    """Python's cycle collector without its full collections for the build, as it was after.
+
+    A build holds hundreds of thousands of objects for its whole length (the site's manifest, its
+    credentials) and makes almost no reference cycles among them: at 10,000 awards the full
+    collections walked every object 11 times to free 16, a fifth of a rebuild that changes
+    nothing. The collections of young objects go on: they free the cycles that rendering a page
+    leaves (without them, 35 KiB per page rendered in this process)."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(threshold[0], threshold[1], FULL_COLLECTIONS_NEVER)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
+FULL_COLLECTIONS_NEVER = 1 << 30
+"""The third threshold of `gc.set_threshold` (young collections between full ones): never."""
 
 
 def _recover(root: Path, output_dir: str | None) -> None:

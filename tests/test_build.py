@@ -669,3 +669,29 @@ def test_credentials_of_one_achievement_share_its_parts_and_signing_changes_none
     }
     for award in teamwork:
         assert signed[award.key][0] == published[entries[award.key].credential]
+
+
+def test_the_build_makes_no_full_cycle_collections(make_site: Callable[..., Path]) -> None:
+    """A build holds its site's objects for its whole length: Python's full cycle collections,
+    which walk every object, are off while it runs (the young ones go on), and the collector is
+    as it was after."""
+    import gc
+
+    root = make_site()
+    collections: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    before = gc.get_threshold()
+    gc.set_threshold(10, 1, 1)  # a full collection every few hundred objects, were it on
+    gc.callbacks.append(seen)
+    try:
+        build_site(root)
+        during = list(collections)
+        assert gc.get_threshold() == (10, 1, 1)
+    finally:
+        gc.callbacks.remove(seen)
+        gc.set_threshold(*before)
+    assert during and 2 not in during  # young collections only
