@@ -383,124 +383,92 @@ def _publish(
         endorsed=endorsed,
         received=received,
     )
-    try:
-        _publish_the_rest(sink, lists, config, site, published, learner_records, lock, keys,
-                          urls, prepared, result, cache=cache, progress=progress, fields=fields,
-                          endorsed=endorsed, endorsing=endorsing, captions=captions,
-                          theme=theme)  # fmt: skip
-    except BaseException:
-        sink.close()  # no more pages rendered for a build that failed
-        raise
-    sink.finish()
-
-
-def _publish_the_rest(
-    sink: pages.PagesInProgress,
-    lists: dict[str, dict[str, Any]],
-    config: site_config.SiteConfig,
-    site: model.Site,
-    published: list[Issued],
-    learner_records: list[clr.Record],
-    lock: Lockfile,
-    keys: dict[str, IssuerKey],
-    urls: Urls,
-    prepared: artwork.Prepared,
-    result: BuildResult,
-    *,
-    cache: Path,
-    progress: Progress,
-    fields: dict[str, tuple[str, ...]],
-    endorsed: list[Endorsed],
-    endorsing: dict[str, list[dict[str, Any]]],
-    captions: dict[str, str],
-    theme: render.Theme,
-) -> None:
-    """Every file but the pages (`lists`: the signed status lists), added through `sink` while
-    the pages are rendered."""
-    for path, document in lists.items():
-        sink.add_json(path, document)
-    issuer: str | model.Issuer  # a slug in the first loop below, then an Issuer
-    for issuer in sorted(site.issuers):
-        doc = vc_did.did_document(urls.did(issuer), published_keys(issuer, lock, keys[issuer]))
-        sink.add_json(urls.did_path(issuer), doc)
-    sink.add(SITE_MARKER, b"")
-    if config.headers:
-        sink.add(hosting.HEADERS_PATH, hosting.headers_file(config.url))
-    sink.add(output.OUTPUT_MARKER, output.OUTPUT_MARKER_TEXT)
-    for issuer in site.issuers.values():
-        sink.add_json(
-            urls.issuer_path(issuer.slug),
-            ob3.published_profile(issuer, urls, endorsing.get(urls.did(issuer.slug), ())),
-        )
-    for achievement in site.achievements.values():
-        # One Achievement per language (OB 3.0 `inLanguage`), linked by `related`.
-        endorsing_it = endorsing.get(urls.url(urls.achievement_path(achievement.slug)), ())
-        for language in config.languages:
+    with contextlib.closing(sink):  # no more pages are rendered if publishing fails
+        for path, document in lists.items():
+            sink.add_json(path, document)
+        issuer: str | model.Issuer  # a slug in the first loop below, then an Issuer
+        for issuer in sorted(site.issuers):
+            doc = vc_did.did_document(urls.did(issuer), published_keys(issuer, lock, keys[issuer]))
+            sink.add_json(urls.did_path(issuer), doc)
+        sink.add(SITE_MARKER, b"")
+        if config.headers:
+            sink.add(hosting.HEADERS_PATH, hosting.headers_file(config.url))
+        sink.add(output.OUTPUT_MARKER, output.OUTPUT_MARKER_TEXT)
+        for issuer in site.issuers.values():
             sink.add_json(
-                urls.achievement_edition_path(achievement.slug, language),
-                ob3.published_achievement(
-                    model.localized(achievement, language),
-                    model.localized(site.issuers[achievement.issuer], language),
-                    urls,
-                    language,
-                    fields.get(achievement.slug, ()),
-                    endorsing_it,
-                    captions.get(language, ob3.CAPTION),
-                    model.art_edition(site, achievement.slug, language),
-                ),
+                urls.issuer_path(issuer.slug),
+                ob3.published_profile(issuer, urls, endorsing.get(urls.did(issuer.slug), ())),
             )
-    hosted: list[tuple[str, bytes, dict[str, Any] | None]] = [
-        (urls.endorsement_path(e.token), e.json_bytes, e.detached_proof) for e in endorsed
-    ]
-    hosted += [
-        (urls.credential_path(i.entry.credential), i.json_bytes, i.detached_proof)
-        for i in published
-    ]
-    hosted += [(urls.record_path(r.token), r.json_bytes, r.detached_proof) for r in learner_records]
-    for path, data, detached in hosted:  # each signed document with its detached proof
-        sink.add(path, data)
-        sink.add_json(detached_proof_path(path), detached)
-    del hosted
-    artwork.publish(
-        sink,
-        prepared,
-        [(i.entry.credential, i.json_bytes) for i in published],
-        urls,
-        # each credential baked into the badge of its recipient's language
-        {i.entry.credential: artwork.badge_key(site, i.award) for i in published},
-        progress=_steps(progress, "images", len(published)),
-    )
-    artwork.publish_records(
-        sink,
-        artwork.record_badges(
-            site, prepared, cache / "images", pages.record_badge_words(config, theme)
-        ),
-        [
-            (r.token, r.json_bytes, clr.record_language(r.credentials, config))
-            for r in learner_records
-        ],
-        urls,
-    )
-    if config.ob2:
-        # A private or withdrawn award has no OB 2.0 output: OB 2.0 verifies by fetching an
-        # assertion hosted in clear, which holds the narrative and evidence.
-        ob2_issued = [i for i in published if i.award.visibility != "private"]
-        ob2_files, ob2_warnings = ob2.files(site, ob2_issued, urls)
-        for path, data in ob2_files.items():
-            sink.add(path, data)
-        if config.ob2_baked:
-            assertions = [
-                (
-                    i.entry.credential,
-                    i.award.achievement,
-                    ob2_files[ob2.assertion_path(i.entry.credential)],
+        for achievement in site.achievements.values():
+            # One Achievement per language (OB 3.0 `inLanguage`), linked by `related`.
+            endorsing_it = endorsing.get(urls.url(urls.achievement_path(achievement.slug)), ())
+            for language in config.languages:
+                sink.add_json(
+                    urls.achievement_edition_path(achievement.slug, language),
+                    ob3.published_achievement(
+                        model.localized(achievement, language),
+                        model.localized(site.issuers[achievement.issuer], language),
+                        urls,
+                        language,
+                        fields.get(achievement.slug, ()),
+                        endorsing_it,
+                        captions.get(language, ob3.CAPTION),
+                        model.art_edition(site, achievement.slug, language),
+                    ),
                 )
-                for i in ob2_issued
-            ]
-            artwork.publish_ob2(
-                sink, prepared, assertions, urls, progress=_steps(progress, "ob2", len(ob2_issued))
-            )
-        result.warnings.extend(ob2_warnings)
+        hosted: list[tuple[str, bytes, dict[str, Any] | None]] = [
+            (urls.endorsement_path(e.token), e.json_bytes, e.detached_proof) for e in endorsed
+        ]
+        hosted += [
+            (urls.credential_path(i.entry.credential), i.json_bytes, i.detached_proof)
+            for i in published
+        ]
+        hosted += [(urls.record_path(r.token), r.json_bytes, r.detached_proof) for r in learner_records]
+        for path, data, detached in hosted:  # each signed document with its detached proof
+            sink.add(path, data)
+            sink.add_json(detached_proof_path(path), detached)
+        del hosted
+        artwork.publish(
+            sink,
+            prepared,
+            [(i.entry.credential, i.json_bytes) for i in published],
+            urls,
+            # each credential baked into the badge of its recipient's language
+            {i.entry.credential: artwork.badge_key(site, i.award) for i in published},
+            progress=_steps(progress, "images", len(published)),
+        )
+        artwork.publish_records(
+            sink,
+            artwork.record_badges(
+                site, prepared, cache / "images", pages.record_badge_words(config, theme)
+            ),
+            [
+                (r.token, r.json_bytes, clr.record_language(r.credentials, config))
+                for r in learner_records
+            ],
+            urls,
+        )
+        if config.ob2:
+            # A private or withdrawn award has no OB 2.0 output: OB 2.0 verifies by fetching an
+            # assertion hosted in clear, which holds the narrative and evidence.
+            ob2_issued = [i for i in published if i.award.visibility != "private"]
+            ob2_files, ob2_warnings = ob2.files(site, ob2_issued, urls)
+            for path, data in ob2_files.items():
+                sink.add(path, data)
+            if config.ob2_baked:
+                assertions = [
+                    (
+                        i.entry.credential,
+                        i.award.achievement,
+                        ob2_files[ob2.assertion_path(i.entry.credential)],
+                    )
+                    for i in ob2_issued
+                ]
+                artwork.publish_ob2(
+                    sink, prepared, assertions, urls, progress=_steps(progress, "ob2", len(ob2_issued))
+                )
+            result.warnings.extend(ob2_warnings)
+        sink.finish()
 
 
 def _steps(progress: Progress, stage: str, total: int) -> Callable[[int], None]:

@@ -685,3 +685,30 @@ def test_pages_are_added_as_they_are_made_between_the_other_files() -> None:
     sink.finish()
     assert added.paths[3:] == ["b.html", "record.html", "static/x.css"]
     assert progress == [1, 2, 3] and rendered.closed
+
+
+def test_a_failure_while_pages_render_stops_them(
+    make_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build adds its other files while the pages render: if one of them fails, the pages
+    still to render are stopped (`PagesInProgress.close`) and the build's error is the one
+    raised."""
+    from credsite.media import artwork
+
+    closed: list[bool] = []
+    close = pages.PagesInProgress.close
+
+    def spy(self: pages.PagesInProgress) -> None:
+        closed.append(bool(self._planned))  # pages were still to come
+        close(self)
+
+    def fail(*args: object, **options: object) -> None:
+        raise CredsiteError("baking failed")
+
+    monkeypatch.setattr(pages.PagesInProgress, "close", spy)
+    monkeypatch.setattr(artwork, "publish", fail)
+    root = make_site()
+    with pytest.raises(CredsiteError, match="baking failed"):
+        build_site(root)
+    assert closed == [True]
+    assert not (root / "_site").exists()

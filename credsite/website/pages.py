@@ -1213,7 +1213,7 @@ class PagesInProgress:
             self._add_next()
 
     def close(self) -> None:
-        """Render no more pages (the build failed)."""
+        """Render no more pages: the build failed (after `finish`, nothing is left to stop)."""
         self._rendered.close()
 
     def finish(self) -> None:
