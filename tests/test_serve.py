@@ -98,9 +98,12 @@ def test_edit_rebuilds_and_broken_edit_keeps_last_good_build(make_site, tmp_path
         assert serve.EPOCH_PATH in html  # the reload script is in every page
         assert server.current is not None and not server.current.is_relative_to(root)
 
-        # An edit is served at the same address within a second or so.
+        # An edit is served at the same address within a second or so. The new files are in
+        # place a moment before the build returns and the epoch moves, so wait for both.
         write_files(root, {AWARDS_FILE: ADA_FIRST.replace("First", "Second")})
-        assert eventually(lambda: "Second version" in get(server.url + path)[1])
+        assert eventually(
+            lambda: epoch(server)["epoch"] >= 2 and "Second version" in get(server.url + path)[1]
+        )
         good = epoch(server)
         assert good["epoch"] >= 2 and good["error"] is None
 
@@ -118,7 +121,9 @@ def test_edit_rebuilds_and_broken_edit_keeps_last_good_build(make_site, tmp_path
 
         # Fixed: a new good build, no error.
         write_files(root, {AWARDS_FILE: ADA_FIRST.replace("First", "Third")})
-        assert eventually(lambda: "Third version" in get(server.url + path)[1])
+        assert eventually(
+            lambda: epoch(server)["error"] is None and "Third version" in get(server.url + path)[1]
+        )
         fixed = epoch(server)
         assert fixed["epoch"] > good["epoch"] and fixed["error"] is None
         temporary = server.current.parent
