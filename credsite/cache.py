@@ -21,7 +21,6 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import json
 import math
 import struct
 import sys
@@ -32,7 +31,7 @@ from typing import Any
 
 from credsite.atomic import write_atomic
 from credsite.errors import Location
-from credsite.values import cache_json_bytes
+from credsite.values import cache_json_bytes, read_cache_json
 
 
 def digest(*parts: str | bytes) -> str:
@@ -145,7 +144,7 @@ class KeptMap:
         if path is None:
             return
         try:
-            data = json.loads(path.read_bytes())
+            data = read_cache_json(path.read_bytes())
             if isinstance(data, dict) and data.get("version") == version:
                 entries = data.get("entries")
                 self.loaded = dict(entries) if isinstance(entries, dict) else {}

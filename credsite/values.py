@@ -145,16 +145,20 @@ _ORJSON = _ORJSON_COMPACT | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
 
 def _maybe_otherwise(data: bytes) -> bool:
     """Whether orjson may have written `data` otherwise than json.dumps (see `json_bytes`):
-    ``null``, ``0.0000`` or ``e-`` after a digit anywhere (substring searches: a regular
-    expression over every credential cost as much as writing it)."""
+    ``null``, ``0.0000`` or ``e-`` between digits anywhere. Substring searches, and for the
+    last a pattern that starts with its literal ``e-`` (which the regular expression engine
+    looks for as fast as `bytes.find`): a pattern starting with a digit class cost as much as
+    writing the credential, and URLs hold many an ``e-`` (``northbridge-alliance``)."""
     if b"null" in data or b"0.0000" in data:
         return True
-    at = data.find(b"e-")
-    while at > 0:
-        if 0x30 <= data[at - 1] <= 0x39:
-            return True
-        at = data.find(b"e-", at + 2)
-    return False
+    return any(
+        at > 0 and 0x30 <= data[at - 1] <= 0x39
+        for at in (found.start() for found in _EXPONENT.finditer(data))
+    )
+
+
+_EXPONENT = re.compile(rb"e-[0-9]")
+"""How orjson and json.dumps both write a negative exponent: ``e-`` and its first digit."""
 
 
 def compact_json_bytes(value: Any, *, sort_keys: bool = False) -> bytes:
@@ -171,6 +175,13 @@ def compact_json_bytes(value: Any, *, sort_keys: bool = False) -> bytes:
         return data
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
     return text.encode("utf-8")
+
+
+def read_cache_json(data: bytes) -> Any:
+    """What `cache_json_bytes` wrote, read back by orjson (three times as fast as the standard
+    library on the manifest of a large site). Only for credsite's own cache files: orjson reads an
+    integer past 64 bits as a float, and a cache holds none. Raises ValueError if unreadable."""
+    return orjson.loads(data)
 
 
 def cache_json_bytes(value: Any, *, sort_keys: bool = False) -> bytes:
