@@ -59,6 +59,9 @@ SIGN_BATCH = 5_000
 """Credentials made and signed together (a batch's documents are dropped once it is signed)."""
 SAID = "said.json"
 """In the cache folder: the `once` warnings the last build said (only a cache: never output)."""
+RECORD_CONTENTS = "records.json"
+"""In the cache folder: each learner record's digest by what it is made from
+(`clr.build_records`)."""
 
 
 @dataclass
@@ -271,9 +274,11 @@ def build(
     result.signed += signed_endorsements
     issued = _issued(site, entries, signed, now, result)
     del signed
+    record_contents = KeptMap(cache / RECORD_CONTENTS if use_cache else None, "1")
     learner_records, records_signed = clr.build_records(
-        site, issued, lock, keys, urls, proofs, report, pages.record_names(config, theme)
-    )
+        site, issued, lock, keys, urls, proofs, report, pages.record_names(config, theme),
+        contents=record_contents,
+    )  # fmt: skip
     result.signed += records_signed
     result.records = len(learner_records)
     forget_signing_keys()  # every document that signs with them is signed
@@ -325,6 +330,7 @@ def build(
     result.lockfile_written = bool(committed.written)
     result.warnings.extend(Problem(Location(config.output), w) for w in committed.warnings)
     proofs.save()
+    record_contents.save()
     said.save()
     result.files = site_output.files
     result.bytes = site_output.total_bytes()
@@ -332,6 +338,11 @@ def build(
     result.seconds = time.perf_counter() - started
     report("write", 1, 1)
     return result
+
+
+def _json_of(record: clr.Record) -> Callable[[], bytes]:
+    """The record's JSON, made only if it is asked for (a baked image made again)."""
+    return lambda: record.json_bytes
 
 
 def _publish(
@@ -423,11 +434,15 @@ def _publish(
             (urls.credential_path(i.entry.credential), i.json_bytes, i.detached_proof)
             for i in published
         ]
-        hosted += [(urls.record_path(r.token), r.json_bytes, r.detached_proof) for r in learner_records]
         for path, data, detached in hosted:  # each signed document with its detached proof
             sink.add(path, data)
             sink.add_json(detached_proof_path(path), detached)
         del hosted
+        for record in learner_records:  # kept by what it is made from: not written out again
+            path = urls.record_path(record.token)
+            if not sink.keep(path, record.inputs):
+                sink.add(path, record.json_bytes, inputs=record.inputs)
+            sink.add_json(detached_proof_path(path), record.detached_proof)
         artwork.publish(
             sink,
             prepared,
@@ -443,7 +458,7 @@ def _publish(
                 site, prepared, cache / "images", pages.record_badge_words(config, theme)
             ),
             [
-                (r.token, r.json_bytes, clr.record_language(r.credentials, config))
+                (r.token, r.inputs, _json_of(r), clr.record_language(r.credentials, config))
                 for r in learner_records
             ],
             urls,

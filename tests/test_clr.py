@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import (
+    ISSUER,
     NOW,
     SITE_URL,
     SITE_YAML,
@@ -216,6 +217,94 @@ def test_rebuilds_are_identical_and_an_unrelated_award_changes_no_other_record(
     assert bob["validFrom"] == "2026-11-24T12:00:00Z"
     assert bob["proof"][0]["created"] == bob["validFrom"]
     assert records(root)["Ada Lovelace"] == before["Ada Lovelace"]
+
+
+def test_an_unchanged_record_is_not_written_out_again(
+    clr_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild finds each record unchanged by what it is made from (`Record.inputs`) and keeps
+    its files without writing the record out; a change the awards do not show (the issuer's
+    name, signed into every record) makes and signs every record again; a baked image deleted
+    from the site is made again from the record, byte for byte."""
+    root = clr_site()
+    build_site(root)
+    first = tree(root / "_site" / "records")
+    made: list[str] = []
+    unsigned_record = clr.unsigned_record
+
+    def counted(name: str, *args: object, **options: object) -> dict:
+        made.append(name)
+        return unsigned_record(name, *args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(clr, "unsigned_record", counted)
+    result = build_site(root)
+    assert made == [] and result.written == 0 and result.signed == 0
+    assert tree(root / "_site" / "records") == first
+
+    baked = sorted((root / "_site" / "records").glob("*.png"))
+    assert len(baked) == 2
+    baked[0].unlink()
+    result = build_site(root)
+    assert len(made) == 1 and result.signed == 0  # written out for its image, not signed
+    assert tree(root / "_site" / "records") == first
+
+    made.clear()
+    write_files(root, {"content/issuers/acme.yaml": ISSUER.replace("Acme", "Acme Academy")})
+    result = build_site(root)
+    assert sorted(made) == ["Ada Lovelace", "Bob Byte"] and result.signed >= 2
+    for doc in records(root).values():
+        assert doc["issuer"]["name"] == "Acme Academy Learning"
+
+    # What only the records are made from: their name, as the theme's catalogs translate it.
+    from credsite.website import pages
+
+    made.clear()
+    monkeypatch.setattr(pages, "record_names", lambda config, theme: {
+        language: "Transcript of %(recipient)s" for language in config.languages
+    })  # fmt: skip
+    result = build_site(root)
+    assert sorted(made) == ["Ada Lovelace", "Bob Byte"] and result.signed == 2
+    assert sorted(doc["name"] for doc in records(root).values()) == [
+        "Transcript of Ada Lovelace",
+        "Transcript of Bob Byte",
+    ]
+
+
+def test_a_record_whose_inputs_missed_a_change_stops_the_build(
+    clr_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Were a record to change while what `build_records` judges it by did not (an input left
+    out: a bug), the record's files are not made from a digest that no longer holds: making the
+    record again fails loudly instead."""
+    root = clr_site()
+    build_site(root)
+    unsigned_record = clr.unsigned_record
+
+    def changed(*args: object, **options: object) -> dict:
+        doc = unsigned_record(*args, **options)  # type: ignore[arg-type]
+        return {**doc, "name": doc["name"] + " (changed)"}
+
+    monkeypatch.setattr(clr, "unsigned_record", changed)
+    next((root / "_site" / "records").glob("*.svg")).unlink()
+    with pytest.raises(RuntimeError, match="credsite bug: a learner record changed"):
+        build_site(root)
+
+
+def test_a_record_sent_to_a_worker_process_is_made_first() -> None:
+    """Pages are rendered by worker processes: a record is pickled with its JSON made, never with
+    the function that makes it (which holds the whole site)."""
+    import pickle
+
+    calls: list[int] = []
+
+    def make() -> bytes:
+        calls.append(1)
+        return b"{}"
+
+    record = clr.Record("Ada", None, [], "inputs", {}, make=make)  # type: ignore[arg-type]
+    copy = pickle.loads(pickle.dumps(record))
+    assert copy.made == b"{}" and copy.make is None and calls == [1]
+    assert record.json_bytes == b"{}" and calls == [1]  # made once
 
 
 def test_a_revoked_credential_leaves_the_record(clr_site: Callable[..., Path]) -> None:

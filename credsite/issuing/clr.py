@@ -23,12 +23,14 @@ order the 1EdTech validator pins); ``partial`` is never written (the 2.0.1 conte
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from credsite.cache import KeptMap, fingerprint
 from credsite.content.config import SiteConfig
 from credsite.content.model import Site, award_language
 from credsite.issuing.issued import Issued
@@ -65,19 +67,38 @@ def recipient_key(email: str) -> str:
 
 @dataclass
 class Record:
-    """One recipient's signed learner record."""
+    """One recipient's signed learner record.
+
+    Its JSON is made when first asked for (`json_bytes`): a rebuild that keeps the record's
+    files (by `inputs`) never writes the record out again."""
 
     name: str
     entry: ClrEntry
     credentials: list[Issued]
     """The credentials it holds, in its order (oldest first)."""
-    json_bytes: bytes
-    """The signed record as published (``records/TOKEN.json``)."""
+    inputs: str
+    """A fingerprint of everything the signed record is made from, its proofs included (see
+    `build_records`): its JSON, page and baked images are kept from the site in place by it."""
     detached_proof: dict[str, Any]
+    made: bytes | None = None
+    """The signed record as published (``records/TOKEN.json``), once made."""
+    make: Callable[[], bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def token(self) -> str:
         return self.entry.credential
+
+    @property
+    def json_bytes(self) -> bytes:
+        """The signed record as published (``records/TOKEN.json``)."""
+        if self.made is None:
+            assert self.make is not None
+            self.made, self.make = self.make(), None
+        return self.made
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent to a worker process (its page) made, without the function that makes it."""
+        return {**self.__dict__, "made": self.json_bytes, "make": None}
 
     @property
     def document(self) -> dict[str, Any]:
@@ -191,9 +212,16 @@ def build_records(
     cache: ProofCache,
     report: Progress,
     names: dict[str, str] | None = None,
+    contents: KeptMap | None = None,
 ) -> tuple[list[Record], int]:
     """Every recipient's record, signed (cached like credentials), and how many were signed now.
-    `names`: language -> the record's name (`RECORD_NAME` translated)."""
+    `names`: language -> the record's name (`RECORD_NAME` translated).
+
+    `contents`: the `digest` of each record by a fingerprint of what it is made from (its
+    recipient, lockfile entry, credentials as issued and published, and the site's settings,
+    issuers, achievements and pathways). A record whose inputs an earlier build saw, whose
+    digest the lockfile holds and whose proofs are cached is not written out at all unless a
+    file of it must be made again (`Record.json_bytes`, which checks the digest)."""
     if not site.config.clr:
         return [], 0
     by_email: dict[str, list[Issued]] = {}
@@ -203,9 +231,13 @@ def build_records(
     issuer = site.primary_issuer
     key = keys[issuer].key
     vm = verification_method(issuer, key.public_key_multibase, urls)
+    site_inputs = fingerprint(
+        site.config, issuer, site.issuers, site.achievements, site.pathways,
+        urls.base, urls.primary_issuer, urls.languages, names or {},
+    )  # fmt: skip
     made: dict[str, Record | None] = {}
     """Every record, in the order of the recipients' emails (None: not signed yet)."""
-    pending: dict[str, tuple[str, ClrEntry, list[Issued], dict[str, Any], str]] = {}
+    pending: dict[str, tuple[str, ClrEntry, list[Issued], dict[str, Any], str, str]] = {}
     jobs: list[SignJob] = []
     signed_now = 0
     done = 0
@@ -217,11 +249,14 @@ def build_records(
         for recipient, (proof_set, detached) in parallel_map(
             sign_job, jobs, threshold=PARALLEL_THRESHOLD
         ):
-            name, entry, items, doc, content = pending.pop(recipient)
+            name, entry, items, doc, content, inputs = pending.pop(recipient)
             cache.put(doc, vm, doc["validFrom"], {"proof": proof_set, "detached": detached},
                       content=content)  # fmt: skip
             document = {**doc, "proof": proof_set}
-            made[recipient] = Record(name, entry, items, json_bytes(document), detached)
+            made[recipient] = Record(
+                name, entry, items, _signed_inputs(inputs, doc["validFrom"], proof_set, detached),
+                detached, made=json_bytes(document),
+            )  # fmt: skip
             signed_now += 1
             done += 1
             report("records", done, total)
@@ -232,18 +267,43 @@ def build_records(
         name = items[-1].award.name
         recipient = recipient_key(email)
         entry = lock.clr(recipient, name)
+        inputs = fingerprint(
+            site_inputs, name, email, entry, [(item.inputs, item.json_bytes) for item in items]
+        )
+        known = contents.get(inputs) if contents is not None else None
+        created = lock.clr_recorded(recipient, known) if isinstance(known, str) else None
+        cached: Any = cache.get(None, vm, created, content=known) if known and created else None
+        if known and created and _proofs(cached):
+            lock.clr_updated(recipient, known, name)  # as below: one line again after a merge
+            made_again = functools.partial(
+                _record_bytes, name, email, entry, items, site, urls, names, created,
+                cached["proof"], known,
+            )  # fmt: skip
+            made[recipient] = Record(
+                name, entry, items, _signed_inputs(inputs, created, cached["proof"],
+                                                   cached["detached"]),
+                cached["detached"], make=made_again,
+            )  # fmt: skip
+            done += 1
+            continue
         doc = unsigned_record(name, email, entry, items, site, urls, names)
         content = digest(doc)
+        if contents is not None:
+            contents.put(inputs, content)
         doc["validFrom"] = lock.clr_updated(recipient, content, name)
         created = doc["validFrom"]
         cached = cache.get(doc, vm, created, content=content)
-        if isinstance(cached, dict) and "proof" in cached and "detached" in cached:
+        if _proofs(cached):
             document = {**doc, "proof": cached["proof"]}
-            made[recipient] = Record(name, entry, items, json_bytes(document), cached["detached"])
+            made[recipient] = Record(
+                name, entry, items, _signed_inputs(inputs, created, cached["proof"],
+                                                   cached["detached"]),
+                cached["detached"], made=json_bytes(document),
+            )  # fmt: skip
             done += 1
             continue
         made[recipient] = None
-        pending[recipient] = (name, entry, items, doc, content)
+        pending[recipient] = (name, entry, items, doc, content, inputs)
         jobs.append((recipient, doc, key.secret_multibase(), vm, created))
         if len(jobs) >= SIGN_BATCH:
             sign_pending()  # a batch at a time: never every unsigned record in memory at once
@@ -251,6 +311,40 @@ def build_records(
     sign_pending()
     records = [record for record in made.values() if record is not None]
     return records, signed_now
+
+
+def _proofs(cached: Any) -> bool:
+    """Whether a proof cache entry holds a record's proof set and detached proof."""
+    return isinstance(cached, dict) and "proof" in cached and "detached" in cached
+
+
+def _signed_inputs(inputs: str, created: str, proof: Any, detached: Any) -> str:
+    """`Record.inputs`: what the record is made from, and its proofs."""
+    return fingerprint(inputs, created, proof, detached)
+
+
+def _record_bytes(
+    name: str,
+    email: str,
+    entry: ClrEntry,
+    items: list[Issued],
+    site: Site,
+    urls: Urls,
+    names: dict[str, str] | None,
+    created: str,
+    proof: list[dict[str, Any]],
+    content: str,
+) -> bytes:
+    """A record found unchanged by its inputs, written out: it must have the digest the earlier
+    build recorded for those inputs (else credsite judged a change by too few inputs: a bug)."""
+    doc = unsigned_record(name, email, entry, items, site, urls, names)
+    if digest(doc) != content:
+        raise RuntimeError(
+            "credsite bug: a learner record changed although what it is made from did not "
+            "(delete the .credsite-cache folder and build again)"
+        )
+    doc["validFrom"] = created
+    return json_bytes({**doc, "proof": proof})
 
 
 def updated(record: Record) -> Any:

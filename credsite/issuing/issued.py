@@ -6,10 +6,12 @@ Pages, images and the OB 2.0 output are all made from `Issued` records (one mode
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
 
+from credsite.cache import fingerprint
 from credsite.content.model import Achievement, Award
 from credsite.state.lockfile import AwardEntry
 from credsite.values import add_duration, parse_datetime
@@ -44,6 +46,12 @@ class Issued:
     state: str  # active | revoked | suspended | expired
     detached_proof: dict[str, Any] | None = None
     """The credential's detached eddsa-jcs-2022 proof (``credentials/TOKEN.jcs-proof.jsonld``)."""
+
+    @functools.cached_property
+    def inputs(self) -> str:
+        """A fingerprint of the award as issued (its content, lockfile entry, dates and state):
+        with `json_bytes`, what its page and its recipient's learner record are made from."""
+        return fingerprint(self.award, self.entry, self.dates, self.state)
 
     @property
     def document(self) -> dict[str, Any]:

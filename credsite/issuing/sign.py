@@ -67,12 +67,15 @@ class ProofCache:
         self.kept = KeptMap(path, f"credsite {__version__} compact keys, rdfc+detached-jcs")
 
     @staticmethod
-    def _key(doc: Document, vm: str, created: str, content: str | None) -> str:
+    def _key(doc: Document | None, vm: str, created: str, content: str | None) -> str:
         if content is not None:
             return digest("content", content, vm, created)
+        assert doc is not None
         return digest(compact_json_bytes([doc, vm, created], sort_keys=True))
 
-    def get(self, doc: Document, vm: str, created: str, *, content: str | None = None) -> Any:
+    def get(
+        self, doc: Document | None, vm: str, created: str, *, content: str | None = None
+    ) -> Any:
         """The proofs of `doc` (signed by `vm` at `created`), or None. `content`: a digest the
         caller already took of everything `doc` holds but `created` (a learner record's
         `clr.digest`), so that the document is not written out again to find its proofs."""

@@ -287,21 +287,26 @@ def record_badges(
 def publish_records(
     sink: Sink,
     badges: RecordBadges,
-    records: list[tuple[str, bytes, str]],
+    records: list[tuple[str, str, Callable[[], bytes], str]],
     urls: Urls,
 ) -> None:
-    """Bake each learner record (token, its JSON bytes, its language) into a PNG (iTXt
-    ``clrcredential``) and an SVG (``<clr:credential>`` in
-    ``https://purl.imsglobal.org/clr/v2p0``), CLR 2.0 baking: the image of its language."""
+    """Bake each learner record (token, a fingerprint of what it is made from, its JSON bytes
+    when asked for, its language) into a PNG (iTXt ``clrcredential``) and an SVG
+    (``<clr:credential>`` in ``https://purl.imsglobal.org/clr/v2p0``), CLR 2.0 baking: the image
+    of its language."""
     made_from = {
         language: fingerprint("CLR 2.0 baked", badge_png.data, badge_svg.data)
         for language, (badge_png, badge_svg) in badges.items()
     }
-    for token, record_json, language in records:
+    for token, record_inputs, record_json, language in records:
         badge_png, badge_svg = badges[language]
-        text = record_json.decode("utf-8")
-        inputs = digest(made_from[language], record_json)
-        bake_png = functools.partial(png.bake_png, badge_png, KEYWORD_CLR, text)
+        inputs = digest(made_from[language], record_inputs)
+
+        def bake_png(badge: PreparedPng = badge_png, text: Callable[[], bytes] = record_json) -> bytes:
+            return png.bake_png(badge, KEYWORD_CLR, text().decode("utf-8"))
+
+        def bake_svg(badge: PreparedSvg = badge_svg, text: Callable[[], bytes] = record_json) -> bytes:
+            return _bake_svg(badge, text().decode("utf-8"), "clr")
+
         _baked(sink, urls.record_path(token, "png"), inputs, bake_png)
-        bake_svg = functools.partial(_bake_svg, badge_svg, text, "clr")
         _baked(sink, urls.record_path(token, "svg"), inputs, bake_svg)

@@ -354,6 +354,13 @@ class Lockfile:
         self.minted.append(f"learner record of {description}")
         return entry
 
+    def clr_recorded(self, recipient: str, digest: str) -> str | None:
+        """When the learner record became what `digest` describes, if the lockfile says so."""
+        for entry in self.clr_updates.get(recipient, []):
+            if entry.digest == digest:
+                return entry.updated
+        return None
+
     def clr_updated(self, recipient: str, digest: str, description: str) -> str:
         """When the learner record last changed: recorded now if `digest` is new (a changed
         record is signed again, with this time as its validFrom; its URL stays)."""

@@ -1083,13 +1083,10 @@ def start_pages(
     # after (by worker processes when there are many), and added in the order of `jobs`.
     jobs: list[PageJob] = []
     credential_targets: list[tuple[str, str] | None] = []  # per credential: (path, inputs) of a job
-    awarded: dict[str, str] = {}
     for item in issued:
         language = award_language(item.award, config)
         path = urls.credential_path(item.entry.credential, "html")
-        # what a credential page and its recipient's record page are made from, of the award
-        awarded[item.entry.credential] = fingerprint(item.award, item.entry, item.dates, item.state)
-        made_from = digest(site_inputs, item.json_bytes, awarded[item.entry.credential],
+        made_from = digest(site_inputs, item.json_bytes, item.inputs,
                            fingerprint(item.detached_proof))  # fmt: skip
         if item.award.withdrawn:  # a notice naming neither the recipient nor the achievement
             if not site_output.keep(path, made_from):
@@ -1157,8 +1154,7 @@ def start_pages(
     record_targets: list[tuple[str, str]] = []
     for record in records or []:
         path = urls.record_path(record.token, "html")
-        made_from = digest(site_inputs, record.json_bytes, fingerprint(record.name, record.entry),
-                           *(awarded[i.entry.credential] for i in record.credentials))  # fmt: skip
+        made_from = digest(site_inputs, record.inputs)  # the record's credentials included
         if not site_output.keep(path, made_from):
             jobs.append(record)
             record_targets.append((path, made_from))
