@@ -379,6 +379,8 @@ def _publish(
     result.private = sum(1 for i in published if i.award.visibility == "private")
     # Before any page is rendered: a status change the lists refuse is the user's to mend.
     lists = status.signed_lists(site, issued, lock, keys, urls, holders(endorsed))
+    # What besides its own inputs decides whether a file is scanned again for key material.
+    keys_inputs = fingerprint(_published_keys(keys), digest("links", sealed) if sealed else "")
     sink = pages.start_pages(
         site,
         theme,
@@ -388,7 +390,7 @@ def _publish(
         demo_key=result.demo_key,
         extra_head=extra_head,
         keys_withdrawn=_keys_withdrawn(site, lock),
-        inputs=fingerprint(_published_keys(keys), digest("links", sealed) if sealed else ""),
+        inputs=keys_inputs,
         progress=_steps(progress, "pages", len(issued)),
         records=learner_records,
         endorsed=endorsed,
@@ -440,8 +442,9 @@ def _publish(
         del hosted
         for record in learner_records:  # kept by what it is made from: not written out again
             path = urls.record_path(record.token)
-            if not sink.keep(path, record.inputs):
-                sink.add(path, record.json_bytes, inputs=record.inputs)
+            kept_by = digest(record.inputs, keys_inputs)  # scanned again under new keys
+            if not sink.keep(path, kept_by):
+                sink.add(path, record.json_bytes, inputs=kept_by)
             sink.add_json(detached_proof_path(path), record.detached_proof)
         artwork.publish(
             sink,

@@ -270,6 +270,54 @@ def test_an_unchanged_record_is_not_written_out_again(
     ]
 
 
+def test_a_kept_record_after_a_union_merge_writes_one_line_again(
+    clr_site: Callable[..., Path],
+) -> None:
+    """Two branches each recorded a change of a record, and git's union merge kept both lines:
+    a rebuild that keeps the record writes the lockfile with the current line only."""
+    root = clr_site()
+    build_site(root)
+    lock_path = root / "credsite.lock"
+    before = lock_path.read_text(encoding="utf-8")
+    line = next(text for text in before.splitlines() if '"clr-update"' in text)
+    other = json.loads(line) | {"digest": "0" * 64, "updated": "2026-11-23T00:00:00Z"}
+    lock_path.write_text(before + json.dumps(other) + "\n", encoding="utf-8")
+    result = build_site(root)
+    assert result.signed == 0 and result.lockfile_written
+    assert lock_path.read_text(encoding="utf-8") == before
+
+
+def test_a_new_key_signs_every_record_and_bakes_it_again(make_site: Callable[..., Path]) -> None:
+    """The records' issuer (the primary) rotates its key, the credentials' issuer does not:
+    every record is signed again, its content unchanged, and its JSON and baked images hold the
+    new proof (none kept with the old one)."""
+    by_beta = {path: "issuer: beta\n" + text for path, text in THREE.items()}
+    root = make_site({
+        "site.yaml": SITE_YAML.replace("demo_key: true\n", "")
+        + "clr: true\nprimary_issuer: acme\n",
+        "content/issuers/beta.yaml": "name: Beta Guild\nurl: https://beta.example.org\n",
+        **by_beta, "content/pathways/craft.yaml": "issuer: beta\n" + PATHWAY,
+        AWARDS_FILE: AWARDS,
+        "content/achievements/mentor.yaml": None, "content/achievements/teamwork.yaml": None,
+    })  # fmt: skip
+    assert run_cli("keys", "generate", "-C", str(root)).exit_code == 0
+    build_site(root)
+    credentials = tree(root / "_site" / "credentials")
+    old = {doc["proof"][0]["verificationMethod"] for doc in records(root).values()}
+    assert run_cli("keys", "generate", "--rotate", "acme", "-C", str(root)).exit_code == 0
+    later = NOW.replace(day=23)
+    result = build_site(root, now=later, clock=lambda: later)
+    assert result.signed == 2  # the two records; the credentials are Beta's
+    assert tree(root / "_site" / "credentials") == credentials
+    new = {doc["proof"][0]["verificationMethod"] for doc in records(root).values()}
+    assert len(old) == len(new) == 1 and old != new
+    (method,) = new
+    for image in sorted((root / "_site" / "records").glob("*.svg")):
+        assert method in image.read_text(encoding="utf-8"), image.name
+    for image in sorted((root / "_site" / "records").glob("*.png")):
+        assert method in (png.extract_png(image.read_bytes(), "clrcredential") or ""), image.name
+
+
 def test_a_record_whose_inputs_missed_a_change_stops_the_build(
     clr_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -91,10 +91,17 @@ class Record:
     @property
     def json_bytes(self) -> bytes:
         """The signed record as published (``records/TOKEN.json``)."""
-        if self.made is None:
-            assert self.make is not None
-            self.made, self.make = self.make(), None
-        return self.made
+        made = self.with_json().made
+        assert made is not None
+        return made
+
+    def with_json(self) -> Record:
+        """This record, its JSON made now if it was not (the page of a record is sent to a
+        worker process from the pool's own thread: made before, on the build's)."""
+        make = self.make
+        if make is not None:  # made at most twice were two threads to ask at once, never lost
+            self.made, self.make = make(), None
+        return self
 
     def __getstate__(self) -> dict[str, Any]:
         """Sent to a worker process (its page) made, without the function that makes it."""

@@ -1156,7 +1156,7 @@ def start_pages(
         path = urls.record_path(record.token, "html")
         made_from = digest(site_inputs, record.inputs)  # the record's credentials included
         if not site_output.keep(path, made_from):
-            jobs.append(record)
+            jobs.append(record.with_json())
             record_targets.append((path, made_from))
     planned = [*credential_targets, *record_targets]
     rendered = parallel_map_shared(render_page, maker, jobs, threshold=PARALLEL_THRESHOLD)
