@@ -282,10 +282,10 @@ def build_records(
         cached: Any = cache.get(None, vm, created, content=known) if known and created else None
         if known and created and _proofs(cached):
             lock.clr_updated(recipient, known, name)  # as below: one line again after a merge
-            made_again = functools.partial(
-                _record_bytes, name, email, entry, items, site, urls, names, created,
-                cached["proof"], known,
-            )  # fmt: skip
+            unsigned = functools.partial(
+                unsigned_record, name, email, entry, items, site, urls, names
+            )
+            made_again = functools.partial(_record_bytes, unsigned, created, cached["proof"], known)
             made[recipient] = Record(
                 name, entry, items, _signed_inputs(inputs, created, cached["proof"],
                                                    cached["detached"]),
@@ -331,20 +331,11 @@ def _signed_inputs(inputs: str, created: str, proof: Any, detached: Any) -> str:
 
 
 def _record_bytes(
-    name: str,
-    email: str,
-    entry: ClrEntry,
-    items: list[Issued],
-    site: Site,
-    urls: Urls,
-    names: dict[str, str] | None,
-    created: str,
-    proof: list[dict[str, Any]],
-    content: str,
+    unsigned: Callable[[], dict[str, Any]], created: str, proof: list[dict[str, Any]], content: str
 ) -> bytes:
     """A record found unchanged by its inputs, written out: it must have the digest the earlier
     build recorded for those inputs (else credsite judged a change by too few inputs: a bug)."""
-    doc = unsigned_record(name, email, entry, items, site, urls, names)
+    doc = unsigned()
     if digest(doc) != content:
         raise RuntimeError(
             "credsite bug: a learner record changed although what it is made from did not "
