@@ -151,10 +151,11 @@ def _maybe_otherwise(data: bytes) -> bool:
     writing the credential, and URLs hold many an ``e-`` (``northbridge-alliance``)."""
     if b"null" in data or b"0.0000" in data:
         return True
-    return any(
-        at > 0 and 0x30 <= data[at - 1] <= 0x39
-        for at in (found.start() for found in _EXPONENT.finditer(data))
-    )
+    for found in _EXPONENT.finditer(data):
+        at = found.start()
+        if at > 0 and 0x30 <= data[at - 1] <= 0x39:
+            return True
+    return False
 
 
 _EXPONENT = re.compile(rb"e-[0-9]")

@@ -257,13 +257,10 @@ def build_records(
             sign_job, jobs, threshold=PARALLEL_THRESHOLD
         ):
             name, entry, items, doc, content, inputs = pending.pop(recipient)
-            cache.put(doc, vm, doc["validFrom"], {"proof": proof_set, "detached": detached},
-                      content=content)  # fmt: skip
-            document = {**doc, "proof": proof_set}
-            made[recipient] = Record(
-                name, entry, items, _signed_inputs(inputs, doc["validFrom"], proof_set, detached),
-                detached, made=json_bytes(document),
-            )  # fmt: skip
+            proofs = {"proof": proof_set, "detached": detached}
+            cache.put(doc, vm, doc["validFrom"], proofs, content=content)
+            made[recipient] = _signed(name, entry, items, inputs, doc["validFrom"], proofs,
+                                      made=json_bytes({**doc, "proof": proof_set}))  # fmt: skip
             signed_now += 1
             done += 1
             report("records", done, total)
@@ -286,11 +283,7 @@ def build_records(
                 unsigned_record, name, email, entry, items, site, urls, names
             )
             made_again = functools.partial(_record_bytes, unsigned, created, cached["proof"], known)
-            made[recipient] = Record(
-                name, entry, items, _signed_inputs(inputs, created, cached["proof"],
-                                                   cached["detached"]),
-                cached["detached"], make=made_again,
-            )  # fmt: skip
+            made[recipient] = _signed(name, entry, items, inputs, created, cached, make=made_again)
             done += 1
             continue
         doc = unsigned_record(name, email, entry, items, site, urls, names)
@@ -301,12 +294,8 @@ def build_records(
         created = doc["validFrom"]
         cached = cache.get(doc, vm, created, content=content)
         if _proofs(cached):
-            document = {**doc, "proof": cached["proof"]}
-            made[recipient] = Record(
-                name, entry, items, _signed_inputs(inputs, created, cached["proof"],
-                                                   cached["detached"]),
-                cached["detached"], made=json_bytes(document),
-            )  # fmt: skip
+            made[recipient] = _signed(name, entry, items, inputs, created, cached,
+                                      made=json_bytes({**doc, "proof": cached["proof"]}))  # fmt: skip
             done += 1
             continue
         made[recipient] = None
@@ -325,9 +314,21 @@ def _proofs(cached: Any) -> bool:
     return isinstance(cached, dict) and "proof" in cached and "detached" in cached
 
 
-def _signed_inputs(inputs: str, created: str, proof: Any, detached: Any) -> str:
-    """`Record.inputs`: what the record is made from, and its proofs."""
-    return fingerprint(inputs, created, proof, detached)
+def _signed(
+    name: str,
+    entry: ClrEntry,
+    items: list[Issued],
+    inputs: str,
+    created: str,
+    proofs: dict[str, Any],
+    *,
+    made: bytes | None = None,
+    make: Callable[[], bytes] | None = None,
+) -> Record:
+    """A signed record: its `Record.inputs` are what it is made from (`inputs`), when it last
+    changed, and its `proofs` (a proof cache entry: the proof set and the detached proof)."""
+    signed_inputs = fingerprint(inputs, created, proofs["proof"], proofs["detached"])
+    return Record(name, entry, items, signed_inputs, proofs["detached"], made=made, make=make)
 
 
 def _record_bytes(

@@ -301,12 +301,15 @@ def publish_records(
     for token, record_inputs, record_json, language in records:
         badge_png, badge_svg = badges[language]
         inputs = digest(made_from[language], record_inputs)
-
-        def bake_png(badge: PreparedPng = badge_png, text: Callable[[], bytes] = record_json) -> bytes:
-            return png.bake_png(badge, KEYWORD_CLR, text().decode("utf-8"))
-
-        def bake_svg(badge: PreparedSvg = badge_svg, text: Callable[[], bytes] = record_json) -> bytes:
-            return _bake_svg(badge, text().decode("utf-8"), "clr")
-
+        bake_png = functools.partial(_record_png, badge_png, record_json)
         _baked(sink, urls.record_path(token, "png"), inputs, bake_png)
+        bake_svg = functools.partial(_record_svg, badge_svg, record_json)
         _baked(sink, urls.record_path(token, "svg"), inputs, bake_svg)
+
+
+def _record_png(badge: PreparedPng, record_json: Callable[[], bytes]) -> bytes:
+    return png.bake_png(badge, KEYWORD_CLR, record_json().decode("utf-8"))
+
+
+def _record_svg(badge: PreparedSvg, record_json: Callable[[], bytes]) -> bytes:
+    return _bake_svg(badge, record_json().decode("utf-8"), "clr")

@@ -82,8 +82,10 @@ class Scanner:
         by_needle = {form.needle.hex(): form for form in self.forms}
         texts = list(_read(sources))
         # in the order of the forms (the files were scanned in an order the pool's timing sets)
-        for key, found in sorted(self.leaks.items(), key=lambda leak: list(by_needle).index(leak[0])):
-            form = by_needle[key]
+        for key, form in by_needle.items():
+            found = self.leaks.get(key)
+            if not found:
+                continue
             outputs = sorted({path for _, path in found})
             where = f"{outputs[0]}" + (f" and {len(outputs) - 1} more" if len(outputs) > 1 else "")
             message = (
