@@ -291,6 +291,17 @@ def test_bad_endorsements_are_located_errors(make_site, text: str, message: str)
     assert any(message in e for e in found), found
 
 
+def test_an_awards_file_that_cannot_be_read_is_the_one_error(make_site) -> None:
+    """A mistake in an awards file is reported there; the endorsement of an award it held is not
+    reported again as naming an unknown award."""
+    root = make_site(files(e=OF_AWARD))
+    awards = root / "content/awards/awards.yaml"
+    awards.write_text(awards.read_text(encoding="utf-8") + "- issued:  [2026\n")
+    found = errors(root)
+    assert len(found) == 1 and "content/awards/awards.yaml:" in found[0], found
+    assert "YAML syntax error" in found[0]
+
+
 def test_an_endorsement_of_an_unknown_target_fails_the_build_and_writes_nothing(
     make_site,
 ) -> None:

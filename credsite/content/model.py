@@ -285,12 +285,15 @@ def load(config: SiteConfig) -> Site:
     awards: list[Award] = []
     read = {*site_files(content / "issuers"), *site_files(content / "achievements")}
     read.update(site_files(content / "pathways"))
+    before_awards = len(problems.items)
     for path in _files(content / "awards", AWARD_SUFFIXES):
         read.add(path)
         if path.suffix.lower() in spreadsheet.SUFFIXES:
             awards.extend(_load_award_rows(path, config, problems, warnings))
         else:
             awards.extend(_load_award_file(path, config, problems, warnings))
+    # An award left out by a problem in its file is reported there, not again by an endorsement.
+    awards_incomplete = len(problems.items) > before_awards
     endorsement_folder = content / endorsements.FOLDER
     endorsement_files = _files(endorsement_folder, YAML_SUFFIXES)
     read.update(endorsement_files)
@@ -315,7 +318,7 @@ def load(config: SiteConfig) -> Site:
     )
     _cross_check(site, awards, problems, failed)
     site.awards = sorted(awards, key=lambda a: a.key)
-    site.endorsements = _check_endorsements(site, problems)
+    site.endorsements = _check_endorsements(site, problems, awards_incomplete)
     site.warnings = sorted(
         [*site.warnings, *_unpublished_results(site)],
         key=lambda p: (p.location or Location(""), p.message),
@@ -1015,9 +1018,13 @@ def _cross_check(
             seen[award.key] = award
 
 
-def _check_endorsements(site: Site, problems: Problems) -> list[Endorsement]:
+def _check_endorsements(
+    site: Site, problems: Problems, awards_incomplete: bool
+) -> list[Endorsement]:
     """Each endorsement's endorser and target exist, and no organisation endorses itself or what
-    it awards; an award named by 'ACHIEVEMENT/EMAIL' is found whatever the email's case."""
+    it awards; an award named by 'ACHIEVEMENT/EMAIL' is found whatever the email's case.
+    `awards_incomplete`: an awards file had a problem, so an award not found may be one it
+    left out (not reported again here)."""
     awards = {a.key: a for a in site.awards}
     checked: dict[str, Endorsement] = {}
     for endorsement in sorted(site.endorsements, key=lambda e: e.key):
@@ -1059,11 +1066,12 @@ def _check_endorsements(site: Site, problems: Problems) -> list[Endorsement]:
             achievement, _, email = target.rpartition("/")
             award = awards.get(target) or awards.get(f"{achievement}/{normalise_email(email)}")
             if award is None:
-                problems.add(
-                    endorsement.target_location,
-                    f"unknown award '{target}': an award is named by its id, "
-                    "'ACHIEVEMENT/EMAIL' or the 'id' it gives",
-                )
+                if not awards_incomplete:
+                    problems.add(
+                        endorsement.target_location,
+                        f"unknown award '{target}': an award is named by its id, "
+                        "'ACHIEVEMENT/EMAIL' or the 'id' it gives",
+                    )
                 ok = False
             else:
                 owner = site.achievements[award.achievement].issuer
