@@ -141,7 +141,7 @@ def next_steps(created: Created) -> list[str]:
         f"{vendor.FOLDER}/; `credsite upgrade` moves the site to a newer credsite.",
         "Next:",
         f"  cd {created.root}",
-        "  credsite serve          preview at http://127.0.0.1:8000/, reloading as you edit",
+        "  credsite serve         preview at http://127.0.0.1:8000/, reloading as you edit",
         "  edit site.yaml         set 'url' to where the site will be published, first of all",
         "  edit content/          replace the samples (content/README.md explains every field)",
         "  credsite build         sign and write _site/; commit everything, credsite.lock too",
