@@ -502,8 +502,13 @@ def _steps(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
 
 
 def _manifest(cache: Path, target: Path) -> Path:
-    """The cache file describing the site in place in `target` (one per output folder)."""
-    return cache / "sites" / f"{digest(str(target.absolute()))[:24]}.json"
+    """The cache file describing the site in place in `target` (one per output folder), named by
+    its path from the site's folder where it is inside it: a site moved whole keeps it (the
+    manifest still checks each file's inode and mtime)."""
+    where = target.absolute()
+    if where.is_relative_to(cache.parent.absolute()):
+        where = where.relative_to(cache.parent.absolute())
+    return cache / "sites" / f"{digest(where.as_posix())[:24]}.json"
 
 
 def _published_keys(keys: dict[str, IssuerKey]) -> list[tuple[str, str]]:

@@ -47,7 +47,8 @@ def digest(*parts: str | bytes) -> str:
 
 def _plain(value: Any) -> Any:
     """`value` as JSON-able data, for `fingerprint`: dataclasses field by field (but not where in
-    the content they were read: a `Location` is left out), mappings in their order."""
+    the content they were read: a `Location` is left out, as is a field marked
+    `metadata={"fingerprint": False}`), mappings in their order."""
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
@@ -55,7 +56,11 @@ def _plain(value: Any) -> Any:
         return value if math.isfinite(value) else ["float", repr(value)]
     names = _FIELDS.get(kind)
     if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = _FIELDS[kind] = tuple(item.name for item in dataclasses.fields(value))
+        names = _FIELDS[kind] = tuple(
+            item.name
+            for item in dataclasses.fields(value)
+            if item.metadata.get("fingerprint", True)
+        )
     if names is not None:
         fields = {}
         for name in names:

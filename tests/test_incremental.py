@@ -10,6 +10,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import AWARDS, SITE_YAML, build_site, copy_example, tree, write_files
@@ -416,3 +417,45 @@ def test_fingerprints_tell_every_value_apart() -> None:
     values_seen = [None, float("nan"), float("inf"), float("-inf"), 0.0, "null", [None], 2**70]
     found = {cache.fingerprint(value) for value in values_seen}
     assert len(found) == len(values_seen)
+
+
+def test_a_site_moved_or_built_by_another_path_keeps_its_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the site's folder is, and whether it is named `.` or by its full path, is not what
+    it says: a rebuild of the example moved elsewhere (its cache with it), or run from inside it,
+    makes no learner record and renders no more pages than a rebuild in place (the few site
+    pages, never the credentials'), and writes nothing."""
+    from credsite.issuing import clr
+    from credsite.website import render
+
+    root = copy_example(tmp_path / "example")
+    first = build_site(root)
+    before = stats(root / "_site")
+    made: list[object] = []
+    unsigned_record = clr.unsigned_record
+    render_page = render.render
+
+    def counted_record(*args: Any, **options: Any) -> Any:
+        made.append(args[0])
+        return unsigned_record(*args, **options)
+
+    def counted_page(theme: Any, template: str, path: str, context: Any) -> str:
+        made.append(path)
+        return render_page(theme, template, path, context)
+
+    monkeypatch.setattr(clr, "unsigned_record", counted_record)
+    monkeypatch.setattr(render, "render", counted_page)
+    build_site(root)
+    in_place = sorted(map(str, made))
+    assert in_place and not any(p.startswith(("credentials/", "records/")) for p in in_place)
+
+    moved = tmp_path / "elsewhere" / "example"
+    moved.parent.mkdir()
+    root.rename(moved)
+    for where in (moved, Path(".")):
+        made.clear()
+        monkeypatch.chdir(moved)
+        again = build_site(where)
+        assert (again.signed, again.written, sorted(map(str, made))) == (0, 0, in_place)
+        assert again.files == first.files and stats(moved / "_site") == before

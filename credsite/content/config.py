@@ -58,8 +58,10 @@ class SmtpSettings:
 
 @dataclass(frozen=True)
 class SiteConfig:
-    root: Path
-    """The folder holding site.yaml; every other path is relative to it."""
+    root: Path = field(metadata={"fingerprint": False})
+    """The folder holding site.yaml; every other path is relative to it. Where the site is, not
+    what it says: left out of the build cache's fingerprints, so that a site moved, cloned
+    elsewhere or built as `.` rather than by its full path keeps its cache."""
     title: str
     """The site's name, shown on every page; may be given per language (`title: {en: .., fr:
     ..}`, like `description`): `translations`, shown through `fields.localized`."""

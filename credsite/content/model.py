@@ -84,7 +84,8 @@ ACHIEVEMENT_TYPES = [
 class ImageRef:
     """An image file in the site's content, and how to name it in messages."""
 
-    path: Path
+    path: Path = field(metadata={"fingerprint": False})
+    """Where the site's folder is: fingerprints take `shown`, the path from it (as SiteConfig.root)."""
     shown: str
     location: Location
 
