@@ -93,6 +93,18 @@ class BuildResult:
     written: int = 0
     """Files written in this build (the others were kept from the site in place)."""
 
+    def what_was_built(self) -> str:
+        """'26 credentials (24 active, 2 revoked; 3 private (encrypted)) and 16 learner
+        records': the summary `build` prints and `serve` logs."""
+        states = ", ".join(f"{n} {state}" for state, n in sorted(self.states.items()))
+        if self.private:
+            states += f"; {self.private} private (encrypted)"
+        if self.withdrawn:
+            states += f"; {self.withdrawn} withdrawn (a notice only)"
+        return f"{self.credentials} credentials ({states or 'none'})" + (
+            f" and {self.records} learner records" if self.records else ""
+        )
+
 
 P = ParamSpec("P")
 

@@ -209,18 +209,10 @@ def build(
         )
     if quiet:
         return
-    states = ", ".join(f"{n} {state}" for state, n in sorted(result.states.items()))
-    if result.private:
-        states += f"; {result.private} private (encrypted)"
-    if result.withdrawn:
-        states += f"; {result.withdrawn} withdrawn (a notice only)"
     out.print(
-        f"Built {result.credentials} credentials ({states or 'none'})"
-        + (f" and {result.records} learner records" if result.records else "")
-        + " into "
-        f"{result.output_dir}: {result.files} files ({result.written} written, the others "
-        f"unchanged), {result.bytes / 1024:.0f} KiB, {result.signed} signed, in "
-        f"{result.seconds:.1f} s."
+        f"Built {result.what_was_built()} into {result.output_dir}: {result.files} files "
+        f"({result.written} written, the others unchanged), {result.bytes / 1024:.0f} KiB, "
+        f"{result.signed} signed, in {result.seconds:.1f} s."
     )
     if result.pathway_awards:
         out.print(f"New pathway awards: {len(result.pathway_awards)}")

@@ -180,10 +180,18 @@ def test_a_preview_keeps_its_private_credentials_from_one_rebuild_to_the_next(
         "  email: grace.hopper@example.org\n",
         "  email: grace.hopper@example.org\n  visibility: private\n",
     )
-    root = make_site({"site.yaml": SITE_YAML.replace("demo_key: true\n", ""), AWARDS_FILE: private})
+    site_yaml = SITE_YAML.replace("demo_key: true\n", "") + "clr: true\n"
+    root = make_site({"site.yaml": site_yaml, AWARDS_FILE: private})
     assert run_cli("keys", "generate", "-C", str(root)).exit_code == 0
-    with serve.Server(root, port=0, log=lambda *m: None) as server:
+    logged: list[tuple[str, str]] = []
+    with serve.Server(root, port=0, log=lambda *m: logged.append(m)) as server:
         assert server.error is None and server.current is not None
+        # what `credsite build` says it built, private credentials and records too
+        assert any(
+            text.startswith("Built 3 credentials (3 active; 1 private (encrypted)) and 2 learner "
+                            "records, ")
+            for _, text in logged
+        ), logged  # fmt: skip
         sealed = {f: f.read_bytes() for f in server.current.rglob("*.enc")}
         assert sealed  # Grace's credential, encrypted with the preview's secret
         builds = server.builds

@@ -280,11 +280,9 @@ class Server:
         for warning in result.warnings:
             if warning not in result.said_before:  # said by an earlier preview, unchanged
                 self.log("warning", str(warning))
-        states = ", ".join(f"{n} {state}" for state, n in sorted(result.states.items()))
         self.log(
             "info",
-            f"Built {result.credentials} credentials ({states or 'none'}), "
-            f"{result.signed} signed, in {result.seconds:.1f} s.",
+            f"Built {result.what_was_built()}, {result.signed} signed, in {result.seconds:.1f} s.",
         )
         with self._cond:
             self.current = target
