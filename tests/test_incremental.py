@@ -288,6 +288,24 @@ def test_cache_json_bytes_reads_back_as_written(document: object) -> None:
     assert b"\n" not in data and json.loads(data) == json.loads(text)
 
 
+def test_published_json_takes_the_memory_of_its_length() -> None:
+    """A large site holds every credential's JSON at once: orjson's spare room (4 KiB at least
+    for a small document) is not kept with it."""
+    import tracemalloc
+
+    documents = [{"id": f"urn:uuid:{n}", "name": "Ada"} for n in range(200)]
+    for make in (values.json_bytes, values.compact_json_bytes):
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            held = [make(document) for document in documents]
+            used = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        length = sum(len(data) for data in held)
+        assert used < length + 200 * 100, (make.__name__, used, length)
+
+
 def test_compact_json_bytes_sorts_keys_by_code_point_as_json_dumps_does() -> None:
     document = {"é": 1, "z": 2, "\U0001f393": 3, "\uffff": 4, "A": 5, "a": [1.5, {"y": 0, "b": 1}]}
     assert values.compact_json_bytes(document, sort_keys=True).startswith(b'{"A":5,"a":[1.5,{"b"')
