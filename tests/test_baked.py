@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from credsite.build import build
 from credsite.cli import cli
@@ -83,3 +85,14 @@ def test_image_without_credential_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "no Open Badges 3.0 credential is baked into this image" in result.output
     assert "Traceback" not in result.output
+
+
+@given(st.lists(st.sampled_from(
+    ["a", "é", "\t", "\n", "\r", "\x00", "\x08", "\x0b", "\x1f", " ", "\x7f", "\x85", "\ud7ff",
+     "\ud800", "\udfff", "\ue000", "\ufffd", "\ufffe", "\uffff", "\U00010000", "]]>", "\u2028"]
+)).map("".join))  # fmt: skip
+def test_the_quick_check_for_what_xml_cannot_carry_is_the_regular_expression(text: str) -> None:
+    from credsite.openbadges.svg import XML_ILLEGAL_RE, _xml_illegal
+
+    found, expected = _xml_illegal(text), XML_ILLEGAL_RE.search(text)
+    assert (found and found.span()) == (expected and expected.span())

@@ -330,6 +330,27 @@ _OB_ELEMENT_START_RE = re.compile(
 )
 XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\r]")
 _OB_PREFIX_RE = re.compile(r"<openbadges:|\sopenbadges:[^\s=>]+\s*=")
+_C0_ILLEGAL = bytes([*range(0x09), 0x0B, 0x0C, 0x0D, *range(0x0E, 0x20)])
+"""The control characters among `XML_ILLEGAL_RE`'s, as UTF-8 bytes."""
+
+
+def _xml_illegal(text: str) -> re.Match[str] | None:
+    """``XML_ILLEGAL_RE.search(text)``, answered without it for text holding none of them (a
+    credential's JSON always): the regular expression took 65 µs on a 12 KB learner record, half
+    the time of baking it into an SVG. The text's UTF-8 bytes are searched instead, for the
+    control characters and for U+FFFE and U+FFFF (EF BF BE, EF BF BF); text that has a lone
+    surrogate has no UTF-8 bytes, and goes to the regular expression."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return XML_ILLEGAL_RE.search(text)
+    if (
+        len(data.translate(None, _C0_ILLEGAL)) == len(data)
+        and b"\xef\xbf\xbe" not in data
+        and b"\xef\xbf\xbf" not in data
+    ):
+        return None
+    return XML_ILLEGAL_RE.search(text)
 
 
 def _skip_ob_element(svg: str, pos: int) -> int | None:
@@ -407,7 +428,7 @@ def bake_svg(
     else:
         raise ValueError(f"unknown Open Badges version {version!r} (expected 2, 3 or 'clr')")
     for value, what in ((text, "text"), (verify or "", "verify")):
-        bad = XML_ILLEGAL_RE.search(value)
+        bad = _xml_illegal(value)
         if bad:
             raise ImageError(
                 None,
