@@ -392,7 +392,7 @@ def _svg(matrix: Matrix, border: int = 2) -> str:
 
     Only a row's first stroke depends on the rows above it; the later ones, a move along the
     row and a length, are looked up by their modules (`_NEXT_MOVES`): a Python statement per
-    stroke was a sixth of the time it takes to render a credential page."""
+    stroke took a seventh of the time it takes to render a credential page."""
     size = len(matrix)
     width = size + 2 * border
     parts: list[str] = []
