@@ -300,6 +300,11 @@ def test_an_awards_file_that_cannot_be_read_is_the_one_error(make_site) -> None:
     found = errors(root)
     assert len(found) == 1 and "content/awards/awards.yaml:" in found[0], found
     assert "YAML syntax error" in found[0]
+    # ... but an endorsement of an award that file never named is still reported, at once
+    (root / "content/endorsements/e.yaml").write_text(OF_AWARD.replace("Ada.Lovelace", "Ada.Byron"))
+    found = errors(root)
+    assert len(found) == 2 and "YAML syntax error" in found[0], found
+    assert "e.yaml:3:10: unknown award 'teamwork/Ada.Byron@example.org'" in found[1], found
 
 
 def test_an_endorsement_of_an_unknown_target_fails_the_build_and_writes_nothing(

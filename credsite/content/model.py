@@ -286,15 +286,16 @@ def load(config: SiteConfig) -> Site:
     awards: list[Award] = []
     read = {*site_files(content / "issuers"), *site_files(content / "achievements")}
     read.update(site_files(content / "pathways"))
-    before_awards = len(problems.items)
+    failed_award_files: list[Path] = []
     for path in _files(content / "awards", AWARD_SUFFIXES):
         read.add(path)
+        before = len(problems.items)
         if path.suffix.lower() in spreadsheet.SUFFIXES:
             awards.extend(_load_award_rows(path, config, problems, warnings))
         else:
             awards.extend(_load_award_file(path, config, problems, warnings))
-    # An award left out by a problem in its file is reported there, not again by an endorsement.
-    awards_incomplete = len(problems.items) > before_awards
+        if len(problems.items) > before:
+            failed_award_files.append(path)
     endorsement_folder = content / endorsements.FOLDER
     endorsement_files = _files(endorsement_folder, YAML_SUFFIXES)
     read.update(endorsement_files)
@@ -319,7 +320,7 @@ def load(config: SiteConfig) -> Site:
     )
     _cross_check(site, awards, problems, failed)
     site.awards = sorted(awards, key=lambda a: a.key)
-    site.endorsements = _check_endorsements(site, problems, awards_incomplete)
+    site.endorsements = _check_endorsements(site, problems, failed_award_files)
     site.warnings = sorted(
         [*site.warnings, *_unpublished_results(site)],
         key=lambda p: (p.location or Location(""), p.message),
@@ -1019,13 +1020,26 @@ def _cross_check(
             seen[award.key] = award
 
 
+def _in_failed_file(email: str, failed_award_files: list[Path]) -> bool:
+    """Whether `email` is written in one of the awards files that had a problem (as text: in a
+    spreadsheet's compressed cells it is not found, and the award is reported unknown too)."""
+    wanted = email.casefold()
+    for path in failed_award_files:
+        try:
+            if wanted and wanted in path.read_text("utf-8", errors="replace").casefold():
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def _check_endorsements(
-    site: Site, problems: Problems, awards_incomplete: bool
+    site: Site, problems: Problems, failed_award_files: list[Path]
 ) -> list[Endorsement]:
     """Each endorsement's endorser and target exist, and no organisation endorses itself or what
     it awards; an award named by 'ACHIEVEMENT/EMAIL' is found whatever the email's case.
-    `awards_incomplete`: an awards file had a problem, so an award not found may be one it
-    left out (not reported again here)."""
+    An award not found whose email is in an awards file that had a problem may be one that
+    problem left out: the problem is reported there, not again here."""
     awards = {a.key: a for a in site.awards}
     checked: dict[str, Endorsement] = {}
     for endorsement in sorted(site.endorsements, key=lambda e: e.key):
@@ -1067,7 +1081,7 @@ def _check_endorsements(
             achievement, _, email = target.rpartition("/")
             award = awards.get(target) or awards.get(f"{achievement}/{normalise_email(email)}")
             if award is None:
-                if not awards_incomplete:
+                if not _in_failed_file(email, failed_award_files):
                     problems.add(
                         endorsement.target_location,
                         f"unknown award '{target}': an award is named by its id, "
