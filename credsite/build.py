@@ -517,9 +517,9 @@ def _manifest(cache: Path, target: Path) -> Path:
     """The cache file describing the site in place in `target` (one per output folder), named by
     its path from the site's folder where it is inside it: a site moved whole keeps it (the
     manifest still checks each file's inode and mtime)."""
-    where = target.absolute()
-    if where.is_relative_to(cache.parent.absolute()):
-        where = where.relative_to(cache.parent.absolute())
+    where, site = target.absolute(), cache.parent.absolute()
+    if where.is_relative_to(site):
+        where = where.relative_to(site)
     return cache / "sites" / f"{digest(where.as_posix())[:24]}.json"
 
 
