@@ -105,6 +105,19 @@ ERROR_CASES: list[tuple[str, dict[str, str | bytes | None], list[str]]] = [
         ],
     ),
     (
+        "explicit-timestamp-tag-on-text",  # PyYAML's own constructor raised AttributeError
+        {AWARDS_FILE: ONE_AWARD + "  issued: !!timestamp soon\n"},
+        [
+            f"{AWARDS_FILE}:4:11: 'issued' must be a date like 2026-03-01 or a date-time with a "
+            "time zone like 2026-03-01T09:00:00Z, got 'soon'"
+        ],
+    ),
+    (
+        "explicit-timestamp-tag-on-wide-digits",  # not the resolver's digits: not a date
+        {AWARDS_FILE: ONE_AWARD + "  issued: !!timestamp \uff12\uff10\uff12\uff16-03-01\n"},
+        [f"{AWARDS_FILE}:4:11: 'issued' must be a date like 2026-03-01"],
+    ),
+    (
         "bad-date-no-zone",
         {AWARDS_FILE: ONE_AWARD + "  issued: 2026-03-01 09:00:00\n"},
         [f"{AWARDS_FILE}:4:11: 'issued' must be a date like 2026-03-01"],

@@ -153,3 +153,18 @@ def test_a_file_put_there_during_the_build_is_kept(
         build_site(root)
     assert tree(root / "docs") == {"CNAME": b"creds.example.org\n"}
     assert not (root / "credsite.lock").exists()
+
+
+def test_no_output_path_leaves_the_site_or_is_written_twice(tmp_path: Path) -> None:
+    """Refused whatever was added before (`Output._check` remembers the folders it let
+    through): a path from the root, an empty, ``.`` or ``..`` segment, or a path given twice."""
+    site = output.Output(tmp_path / "_site")
+    for fine in ("index.html", "credentials/a.json", "credentials/a/b.json"):
+        site.add(fine, b"x")
+    for bad in ("/index.html", "/credentials/b.json", "//b", "credentials//b", "credentials/",
+                "credentials/..", "credentials/../b", "credentials/./b", "../b", ".", "", "/"):  # fmt: skip
+        with pytest.raises(ValueError, match="escapes the site"):
+            site.add(bad, b"x")
+    with pytest.raises(ValueError, match=r"two outputs would be written to credentials/a\.json"):
+        site.add("credentials/a.json", b"y")
+    site.abort()

@@ -7,6 +7,7 @@ Only the safe YAML subset is accepted: no tags that construct Python objects.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -78,13 +79,24 @@ _SCALAR_LOADER = yaml.SafeLoader("")
 
 
 def _scalar_value(node: yaml.ScalarNode) -> Any:
+    text = node.value
+    if node.tag == _TIMESTAMP and len(text) == 10 and text[4] == text[7] == "-":
+        year, month, day = text[:4], text[5:7], text[8:]
+        if text.isascii() and (year + month + day).isdigit():
+            # A plain date, as most awards give one (YYYY-MM-DD): what SafeConstructor makes
+            # of it, without its regular expression (a tenth of a large awards file's reading).
+            try:
+                return dt.date(int(year), int(month), int(day))
+            except ValueError:
+                return text  # 2026-13-01: as below
     # SafeConstructor resolves the implicit tag (int, bool, date, timestamp, ...) for us.
     try:
         return _SCALAR_LOADER.construct_object(node, deep=True)
-    except ValueError:
-        # Looks like a date but is not one (2026-13-01, 2026-02-30): keep the text, so the
+    except (ValueError, AttributeError, KeyError):
+        # Looks like a date but is not one (2026-13-01, 2026-02-30), or an explicit tag on a
+        # value that is not of its type (!!timestamp soon, !!bool maybe): keep the text, so the
         # field's own check reports it at its line and column instead of a traceback.
-        return node.value
+        return text
     finally:
         # The loader caches every node it constructs; scalars need no cache, and keeping one
         # would hold every node of every file parsed in this process.
@@ -159,13 +171,14 @@ def _source_text(node: yaml.Node, value: Any) -> str | None:
 
 
 _STR = "tag:yaml.org,2002:str"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _SAFE_TAGS = {
     _STR,
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:timestamp",
+    _TIMESTAMP,
 }
 
 

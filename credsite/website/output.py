@@ -140,6 +140,8 @@ class Output:
         """Batches handed to the writers: ((path, where it is staged) each, the future)."""
         self._pending_files = 0
         self._folders: set[str] = set()
+        self._checked: set[str] = set()
+        """Folders `_check` found in the site (a path's file name is checked every time)."""
         self._staged = False
         recover(self.target, self.shown)
 
@@ -205,21 +207,29 @@ class Output:
     def _check(self, path: str) -> None:
         if path in self.records:
             raise ValueError(f"two outputs would be written to {path}")
-        if path.startswith("/") or not _NOT_A_NAME.isdisjoint(path.split("/")):
+        # A site's files share a few folders: each folder is checked once (`_checked`).
+        folder, slash, name = path.rpartition("/")
+        if name in _NOT_A_NAME or (
+            slash and folder not in self._checked and not _NOT_A_NAME.isdisjoint(folder.split("/"))
+        ):
             raise ValueError(f"output path escapes the site: {path!r}")
+        if slash:
+            self._checked.add(folder)
 
     def _in_place(self, path: str) -> list[Any] | None:
         """The manifest's record of `path` if the site in place still has that very file."""
         record = self.manifest.loaded.get(path)
-        if not isinstance(record, list) or len(record) != 5:
+        if type(record) is not list or len(record) != 5:
             return None
         try:
             info = os.lstat(f"{self._target}/{path}")
         except OSError:
             return None
         if (
-            not stat.S_ISREG(info.st_mode)
-            or [info.st_size, info.st_ino, info.st_mtime_ns] != record[2:]
+            info.st_size != record[2]
+            or info.st_ino != record[3]
+            or info.st_mtime_ns != record[4]
+            or not stat.S_ISREG(info.st_mode)
         ):
             return None
         return record
