@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -313,3 +314,63 @@ def test_cli_serve_prints_the_url_and_stops_on_ctrl_c(make_site) -> None:
             process.kill()
             process.wait()
     assert not (root / "_site").exists() and not (root / "credsite.lock").exists()
+
+
+def test_a_killed_previews_folder_is_removed_by_the_next(tmp_path: Path) -> None:
+    """Only this user's preview folders whose serve is gone: a running preview's folder (its
+    session file locked), one being started and a folder without a session file stay."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    running, running_fd = serve.session_folder(tmp)
+    killed, killed_fd = serve.session_folder(tmp)
+    (killed / "site").mkdir()
+    (killed / "site" / "index.html").write_text("old", encoding="utf-8")
+    os.close(killed_fd)  # what the kernel does when its process is killed
+    starting = tmp / f"{serve.SESSION_PREFIX}starting"
+    starting.mkdir()
+    (starting / f"{serve.SESSION_FILE}.starting").write_text("", encoding="utf-8")
+    older = tmp / f"{serve.SESSION_PREFIX}older"  # a credsite before session files
+    older.mkdir()
+    (tmp / f"{serve.SESSION_PREFIX}file").write_text("not a folder", encoding="utf-8")
+    mine, mine_fd = serve.session_folder(tmp)
+    try:
+        assert not killed.exists()
+        assert running.is_dir() and starting.is_dir() and older.is_dir() and mine.is_dir()
+        assert (tmp / f"{serve.SESSION_PREFIX}file").is_file()
+        assert serve.remove_abandoned(tmp) == []  # every session left is held
+    finally:
+        os.close(running_fd)
+        os.close(mine_fd)
+    assert sorted(serve.remove_abandoned(tmp)) == sorted([running, mine])
+
+
+def test_serve_killed_with_kill_9_leaves_nothing_after_the_next_serve(
+    make_site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_site()
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(Path(credsite.__file__).parents[1])}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "credsite", "serve", "--port", "0", "-C", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "http://127.0.0.1:" in line:
+                break
+        (left,) = tmp.glob(f"{serve.SESSION_PREFIX}*")
+        assert (left / "site" / "index.html").is_file()
+    finally:
+        process.kill()
+        process.wait()
+    assert left.is_dir()  # kill -9: nothing could clean up
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    with serve.Server(root, port=0):
+        assert not left.exists()
+        (mine,) = tmp.glob(f"{serve.SESSION_PREFIX}*")
+    assert not mine.exists()

@@ -26,6 +26,7 @@ page; errors are shown over the page, which stays the last good build.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import http.server
 import io
 import json
@@ -35,6 +36,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import tempfile
 import threading
 import time
@@ -73,6 +75,63 @@ _TEMP_SUFFIXES = (
 _TEMP_NAMES = ("4913", ".DS_Store", "Thumbs.db")
 _WATCHED_TYPES = ("created", "modified", "deleted", "moved")
 """Not 'opened' or 'closed_no_write': the build reads every file, which must not rebuild again."""
+
+SESSION_PREFIX = "credsite-serve-"
+"""The temporary folders of previews: ``$TMPDIR/credsite-serve-XXXXXXXX``."""
+SESSION_FILE = ".session"
+"""In a preview's temporary folder: locked (`fcntl.flock`) by its serve for as long as it runs.
+The kernel lets go of the lock when the process ends, even on kill -9, so the next serve can
+tell the folders of previews that were killed (their lock free) and remove them."""
+
+
+def session_folder(tmp: Path | None = None) -> tuple[Path, int]:
+    """A new temporary folder for a preview and its `SESSION_FILE`, open and locked; the folders
+    killed previews left in `tmp` (the system's temporary folder) are removed first."""
+    tmp = Path(tmp or tempfile.gettempdir())
+    remove_abandoned(tmp)
+    folder = Path(tempfile.mkdtemp(prefix=SESSION_PREFIX, dir=tmp))
+    # Locked before it has its name: another serve never finds it there unlocked.
+    starting = folder / f"{SESSION_FILE}.starting"
+    fd = os.open(starting, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.rename(starting, folder / SESSION_FILE)
+    except OSError:
+        os.close(fd)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder, fd
+
+
+def remove_abandoned(tmp: Path) -> list[Path]:
+    """Remove the preview folders in `tmp` whose serve is no longer running: this user's
+    folders whose `SESSION_FILE` nobody holds locked. A folder without one (from a credsite
+    before it, or another program's) is left alone. Returns those removed."""
+    removed: list[Path] = []
+    try:
+        candidates = sorted(tmp.glob(SESSION_PREFIX + "*"))
+    except OSError:
+        return removed
+    for folder in candidates:
+        try:
+            info = os.lstat(folder)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            fd = os.open(folder / SESSION_FILE, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue  # its serve is running
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        finally:
+            os.close(fd)
+    return removed
+
 
 Log = Callable[[str, str], None]
 """log(level, message); level is 'info', 'warning' or 'error'."""
@@ -139,6 +198,8 @@ class Server:
         started = system_clock()
         self._clock = lambda: started
         self._tmp: Path | None = None
+        self._session: int | None = None
+        """The open `SESSION_FILE` of `_tmp`, locked for as long as this preview runs."""
         self._httpd: http.server.ThreadingHTTPServer | None = None
         self._observer: Any = None
         self._watches: dict[Path, Any] = {}
@@ -160,7 +221,7 @@ class Server:
         (its page shows why)."""
         if not (self.root / "site.yaml").is_file():
             site_config.load(self.root)  # raises the usual "no site.yaml ... credsite init" error
-        self._tmp = Path(tempfile.mkdtemp(prefix="credsite-serve-"))
+        self._tmp, self._session = session_folder()
         try:
             self._httpd = _bind(self, self.host, self.port)
             self._build_once(progress)
@@ -197,6 +258,10 @@ class Server:
         self._threads = []
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+        if self._session is not None:
+            os.close(self._session)  # its lock with it
+            self._session = None
 
     def __enter__(self) -> Server:
         self.start()
