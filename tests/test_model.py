@@ -138,7 +138,29 @@ ERROR_CASES: list[tuple[str, dict[str, str | bytes | None], list[str]]] = [
     (
         "missing-image",
         {"content/achievements/teamwork.yaml": TEAMWORK + "image: images/nope.png\n"},
-        ["content/achievements/teamwork.yaml:4:8: image file not found: content/images/nope.png"],
+        ["content/achievements/teamwork.yaml:4:8: image file not found: content/images/nope.png\n"],
+    ),
+    (
+        "misspelt-image",  # the closest image file in the content folder is named
+        {
+            "content/achievements/teamwork.yaml": TEAMWORK + "image: images/Team-Work.PNG\n",
+            "content/images/teamwork.png": b"\x89PNG\r\n\x1a\n",  # only its name matters here
+        },
+        [
+            "content/achievements/teamwork.yaml:4:8: image file not found: "
+            "content/images/Team-Work.PNG (did you mean 'images/teamwork.png'?)"
+        ],
+    ),
+    (
+        "image-in-another-folder",  # its name found in another folder
+        {
+            "content/achievements/teamwork.yaml": TEAMWORK + "image: logos/team-badge.png\n",
+            "content/art/badges/team-badge.png": b"\x89PNG\r\n\x1a\n",  # only its name matters here
+        },
+        [
+            "content/achievements/teamwork.yaml:4:8: image file not found: "
+            "content/logos/team-badge.png (did you mean 'art/badges/team-badge.png'?)"
+        ],
     ),
     (
         "bad-status",

@@ -10,6 +10,7 @@ OB 2.0 outputs are built from.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -550,12 +551,36 @@ def _image(read: Reader, key: str, config: SiteConfig) -> ImageRef | None:
         read.error(key, f"'{key}' must be inside the site folder")
         return None
     if not path.is_file():
-        read.error(key, f"image file not found: {config.content}/{name}")
+        hint = _close_image(config.content_dir, name)
+        read.error(key, f"image file not found: {config.content}/{name}{hint}")
         return None
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         read.error(key, f"'{key}' must be a PNG, JPEG, GIF, WebP or SVG file")
         return None
     return ImageRef(path, f"{config.content}/{name}", read.loc(key))
+
+
+IMAGES_LOOKED_AT = 2_000
+"""The most image files `_close_image` compares a missing one with."""
+
+
+def _close_image(content: Path, name: str) -> str:
+    """`` (did you mean 'images/logo.png'?)``: the image file in the content folder whose path
+    is closest to `name` (a typo, a wrong case or extension), or ""."""
+    import difflib
+
+    found: list[str] = []
+    with contextlib.suppress(OSError):
+        for path in content.rglob("*"):
+            if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
+                found.append(path.relative_to(content).as_posix())
+                if len(found) >= IMAGES_LOOKED_AT:
+                    break
+    close = difflib.get_close_matches(name, found, n=1, cutoff=0.6)
+    if not close:  # the file name alone, wherever it is (a wrong folder)
+        by_name = {Path(f).name.lower(): f for f in reversed(found)}
+        close = [by_name[n] for n in difflib.get_close_matches(Path(name).name.lower(), by_name, n=1)]
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _load_issuer(
