@@ -22,6 +22,7 @@ import datetime as dt
 import functools
 import hashlib
 import math
+import operator
 import struct
 import sys
 from collections.abc import Callable
@@ -52,22 +53,39 @@ def _plain(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in value]
+    if kind is dict:
+        return [[_plain(k), _plain(v)] for k, v in value.items()]
     if kind is float:  # orjson writes NaN and the infinities as null, which None is
         return value if math.isfinite(value) else ["float", repr(value)]
-    names = _FIELDS.get(kind)
-    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = _FIELDS[kind] = tuple(
+    fields = _FIELDS.get(kind)
+    if fields is None and kind not in _NOT_DATACLASSES:
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            _NOT_DATACLASSES.add(kind)
+            return _plain_other(value)
+        names = tuple(
             item.name
             for item in dataclasses.fields(value)
             if item.metadata.get("fingerprint", True)
         )
-    if names is not None:
-        fields = {}
-        for name in names:
-            part = getattr(value, name)
-            if not isinstance(part, Location):
-                fields[name] = _plain(part)
-        return [kind.__name__, fields]
+        fields = _FIELDS[kind] = (names, operator.attrgetter(*names) if names else None)
+    if fields is not None:
+        names, get = fields
+        parts = () if get is None else get(value) if len(names) > 1 else (get(value),)
+        return [
+            kind.__name__,
+            {
+                name: _plain(part)
+                for name, part in zip(names, parts, strict=True)
+                if not isinstance(part, Location)
+            },
+        ]
+    return _plain_other(value)
+
+
+def _plain_other(value: Any) -> Any:
+    """`_plain` of what is neither a dataclass nor of a plain JSON type itself."""
     if isinstance(value, dict):
         return [[_plain(k), _plain(v)] for k, v in value.items()]
     if isinstance(value, (list, tuple)):
@@ -83,8 +101,10 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot fingerprint a {type(value).__name__}")
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-"""The field names of each dataclass `_plain` met."""
+_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], Any] | None]] = {}
+"""The fields of each dataclass `_plain` met: their names, and a getter of their values."""
+_NOT_DATACLASSES: set[type] = set()
+"""The other types `_plain` met (a `Map`, a date)."""
 
 
 def fingerprint(*values: Any) -> str:
@@ -92,6 +112,13 @@ def fingerprint(*values: Any) -> str:
     sequences of them) and of the code that turns them into files: a file made from the same
     fingerprint by an earlier build is the same file."""
     return digest(cache_json_bytes([code_version(), *(_plain(v) for v in values)]))
+
+
+def json_fingerprint(document: Any) -> str:
+    """A `fingerprint` of plain JSON data (a signed document's proof: text, integers, lists and
+    objects, never a float, date or dataclass to tell apart), written by orjson whole instead
+    of walked value by value (a learner record's proofs, at each of a site's records)."""
+    return digest(code_version(), cache_json_bytes(document))
 
 
 LIBRARIES = ("jinja2", "markdown", "markupsafe", "nh3", "segno", "pillow", "babel")

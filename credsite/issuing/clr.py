@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from credsite.cache import KeptMap, fingerprint
+from credsite.cache import KeptMap, fingerprint, json_fingerprint
 from credsite.content.config import SiteConfig
 from credsite.content.model import Site, award_language
 from credsite.issuing.issued import Issued
@@ -327,7 +327,7 @@ def _signed(
 ) -> Record:
     """A signed record: its `Record.inputs` are what it is made from (`inputs`), when it last
     changed, and its `proofs` (a proof cache entry: the proof set and the detached proof)."""
-    signed_inputs = fingerprint(inputs, created, proofs["proof"], proofs["detached"])
+    signed_inputs = fingerprint(inputs, created, json_fingerprint([proofs["proof"], proofs["detached"]]))
     return Record(name, entry, items, signed_inputs, proofs["detached"], made=made, make=make)
 
 
