@@ -21,6 +21,7 @@ import orjson
 def is_http_url(text: str) -> bool:
     try:
         parts = urlsplit(text)
+        parts.port  # noqa: B018  (raises ValueError on a port out of range or not a number)
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in text
@@ -71,7 +72,7 @@ def format_datetime(value: dt.datetime) -> str:
     )
 
 
-_DURATION = re.compile(r"(?P<n>\d+)\s*(?P<unit>years?|months?|weeks?|days?)")
+_DURATION = re.compile(r"(?P<n>[0-9]+)\s*(?P<unit>years?|months?|weeks?|days?)", re.ASCII)
 
 
 def parse_duration(text: str) -> tuple[int, str] | None:

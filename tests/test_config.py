@@ -121,6 +121,11 @@ def test_every_problem_reported_at_once(tmp_path: Path) -> None:
         ),
         ("https://user:pw@example.org/", "'url' must not contain a user name or password"),
         ("example.org/creds", "'url' must be an http(s) URL, got 'example.org/creds'"),
+        (  # urllib's ValueError at the DID, a traceback
+            "https://example.org:99999/",
+            "'url' must be an http(s) URL, got 'https://example.org:99999/'",
+        ),
+        ("https://example.org:abc/", "'url' must be an http(s) URL, got 'https://example.org:abc/'"),
     ],
 )
 def test_bad_site_url_via_cli(tmp_path: Path, url: str, message: str) -> None:

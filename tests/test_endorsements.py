@@ -307,6 +307,32 @@ def test_an_awards_file_that_cannot_be_read_is_the_one_error(make_site) -> None:
     assert "e.yaml:3:10: unknown award 'teamwork/Ada.Byron@example.org'" in found[1], found
 
 
+def test_an_endorsement_file_named_in_another_encoding_is_an_error(make_site) -> None:
+    """Its name is its id, published and recorded (a UnicodeEncodeError, a traceback)."""
+    root = make_site()
+    folder = os.fsencode(root / "content" / "endorsements")
+    os.makedirs(folder, exist_ok=True)
+    with open(folder + b"/caf\xe9.yaml", "w", encoding="utf-8") as file:
+        file.write(OF_ACHIEVEMENT)
+    assert errors(root) == [
+        "content/endorsements/caf?.yaml: this file's name is not UTF-8 text (it was saved "
+        "under another encoding): rename it, with letters, digits and '-'"
+    ]
+
+
+def test_an_endorsement_of_an_award_whose_achievement_is_gone_is_reported_at_the_award(
+    make_site,
+) -> None:
+    """The award names an achievement that no longer exists (a KeyError, a traceback): that is
+    the error, once, at the award."""
+    root = make_site(files(e=OF_AWARD))
+    (root / "content/achievements/teamwork.yaml").unlink()
+    found = errors(root)
+    assert found and all("Traceback" not in e for e in found), found
+    assert any("unknown achievement 'teamwork'" in e and "awards.yaml" in e for e in found), found
+    assert not any("e.yaml" in e for e in found), found
+
+
 def test_an_endorsement_of_an_unknown_target_fails_the_build_and_writes_nothing(
     make_site,
 ) -> None:

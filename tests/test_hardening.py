@@ -31,6 +31,8 @@ from conftest import (
     SITE_YAML,
     TEAMWORK,
     build_site,
+    output_of,
+    run_cli,
     run_fresh,
     tree,
     write_files,
@@ -136,6 +138,33 @@ def test_yaml_keeps_source_text_of_retyped_scalars() -> None:
     assert data["c"] is None and data.text("c") is None
     assert data.text("d") == "text"
     assert "0012" in data  # keys are always text as written
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ('!!int ""', ""),  # PyYAML's constructor raised IndexError
+        ('!!float ""', ""),
+        ("0x" + "F" * 4_000, "0x" + "F" * 4_000),  # 16,000 bits: 4,817 digits in decimal
+        ("9" * 5_000, "9" * 5_000),  # more digits than Python reads as a number
+        ("1" + ":0" * 3_000, "1" + ":0" * 3_000),  # base 60
+    ],
+)
+def test_numbers_python_cannot_handle_stay_text(written: str, kept: str) -> None:
+    """Kept as typed, for the field's own check to report (a traceback where a field wrote it
+    out: ValueError, integer string conversion exceeds the limit)."""
+    data = yamlsource.parse(f"a: {written}\nb: 0x{'F' * 100}\n", "t")
+    assert data["a"] == kept
+    assert data["b"] == 16**100 - 1  # a large number Python does write out stays a number
+
+
+def test_a_merge_key_is_refused_where_it_is_written() -> None:
+    """At the ``<<`` key, saying what it is (it was "mapping keys must be plain text" at the
+    mapping's first line)."""
+    with pytest.raises(CredsiteError) as caught:
+        yamlsource.parse("base: &b {x: 1}\nitem:\n  y: 2\n  <<: *b\n", "t.yaml")
+    (problem,) = caught.value.problems
+    assert str(problem).startswith("t.yaml:4:3: merge keys (<<) are not supported")
 
 
 def test_award_id_misread_before_keeps_its_credential(make_site: Callable[..., Path]) -> None:
@@ -1196,3 +1225,30 @@ def test_png_text_is_read_as_a_stream() -> None:
     texts = png_format.read_texts(Counting(data), ["openbadgecredential", "openbadges"])
     assert texts == {"openbadgecredential": "{}", "openbadges": None}
     assert Counting.largest <= 1 << 16
+
+
+@pytest.mark.parametrize("kind", ["pipe", "broken link", "link loop", "folder"])
+def test_an_unreadable_content_entry_is_an_error_not_skipped(
+    make_site: Callable[..., Path], kind: str
+) -> None:
+    """A file credsite reads that is not a file: skipped, it took its awards off the site
+    without a word (a build of the rest, exit 0)."""
+    root = make_site()
+    awards = root / "content" / "awards"
+    entry = awards / "more.yaml"
+    if kind == "pipe":
+        os.mkfifo(entry)
+    elif kind == "broken link":
+        entry.symlink_to(awards / "nowhere.yaml")
+    elif kind == "link loop":
+        entry.symlink_to(entry)
+    else:
+        entry.mkdir()
+    result = run_cli("build", "-C", str(root))
+    text = output_of(result)
+    what = {"pipe": "not a file (a pipe or a device)", "broken link": "a symbolic link to nothing",
+            "link loop": "a loop of symbolic links", "folder": "a folder"}[kind]  # fmt: skip
+    assert result.exit_code == 1, text
+    assert f"error: content/awards/more.yaml: cannot read more.yaml: it is {what}." in text
+    assert "Traceback" not in text
+    assert not (root / "_site").exists() and not (root / "credsite.lock").exists()

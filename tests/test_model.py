@@ -198,9 +198,30 @@ ERROR_CASES: list[tuple[str, dict[str, str | bytes | None], list[str]]] = [
         ],
     ),
     (
+        "too-many-fields",  # a thousand took 20 s to sign (pyld compares a property's values)
+        {AWARDS_FILE: ONE_AWARD + "  fields: {" + ", ".join(f"f{i}: {i}" for i in range(101)) + "}\n"},
+        [f"{AWARDS_FILE}:4:11: an award has at most 100 fields, this one 101: put a long list"],
+    ),
+    (
+        "too-many-fields-with-its-cohort",
+        {
+            AWARDS_FILE: "achievement: teamwork\nfields: {"
+            + ", ".join(f"c{i}: {i}" for i in range(60))
+            + "}\nawards:\n  - name: Ada\n    email: ada@example.org\n    fields: {"
+            + ", ".join(f"f{i}: {i}" for i in range(60))
+            + "}\n"
+        },
+        [f"{AWARDS_FILE}:6:13: an award has at most 100 fields, this one 120 with its cohort's"],
+    ),
+    (
         "bad-evidence",
         {AWARDS_FILE: ONE_AWARD + "  evidence:\n    - not a url\n"},
         [f"{AWARDS_FILE}:5:7: evidence must be an http(s) URL, got 'not a url'"],
+    ),
+    (
+        "evidence-port-out-of-range",  # was published as it was, a link no browser opens
+        {AWARDS_FILE: ONE_AWARD + "  evidence:\n    - https://example.org:99999/work\n"},
+        [f"{AWARDS_FILE}:5:7: evidence must be an http(s) URL, got 'https://example.org:99999/work'"],
     ),
     (
         "unknown-achievement-type",

@@ -121,6 +121,11 @@ def problems_of(root: Path, **options) -> list[str]:
             "craft.yaml:6:3: unknown field 'within' in group",
         ),
         ("requires: [coding]\nwithin: soon\n", "craft.yaml:5:9: 'within' must be like '2 years'"),
+        (  # Arabic-Indic and full-width digits were read as 2 years
+            "requires: [coding]\nwithin: \u0662 years\n",
+            "craft.yaml:5:9: 'within' must be like '2 years'",
+        ),
+        ("requires: [coding]\nwithin: \uff12 years\n", "craft.yaml:5:9: 'within' must be like '2 years'"),
         ("requires: [Coding Craft]\n", "unknown achievement 'Coding Craft'"),
         ("", "content/pathways/craft.yaml:1:1: pathway needs 'requires'"),
     ],

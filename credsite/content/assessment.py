@@ -53,7 +53,7 @@ RESULT_STATUSES = (
 )
 """``ResultStatusType`` of the OB 3.0 JSON Schema."""
 EXTENSION = r"ext:[A-Za-z0-9._-]+"
-NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)"
+NUMBER = r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 SPEC_KEYS = ("name", "type", "allowed", "required", "levels", "required_level", "min", "max")
 LEVEL_KEYS = ("name", "points", "description")
 RESULT_KEYS = ("value", "level", "status")

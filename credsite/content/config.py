@@ -370,6 +370,13 @@ def _check_relative(value: str, read: Reader, key: str) -> None:
     p = Path(value)
     if p.is_absolute() or ".." in p.parts or value in (".", ""):
         read.error(key, f"'{key}' must be a folder inside the site, got {value!r}")
+    elif any(len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES for part in p.parts):
+        read.error(key, f"'{key}' has a folder name longer than {MAX_NAME_BYTES} bytes, which "
+                        "file systems refuse")  # fmt: skip
+
+
+MAX_NAME_BYTES = 255
+"""The longest file or folder name Linux, macOS and Windows file systems take."""
 
 
 def check_site_url(text: str) -> str:

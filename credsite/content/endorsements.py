@@ -113,10 +113,27 @@ def load(folder: Path, shown: str, files: list[Path], problems: Problems) -> lis
             )
             continue
         key = path.relative_to(folder).with_suffix("").as_posix()
+        if not _is_text(key):  # its id is published and recorded: it must be text
+            problems.add(
+                Location(display.encode("utf-8", "replace").decode("utf-8")),
+                "this file's name is not UTF-8 text (it was saved under another encoding): "
+                "rename it, with letters, digits and '-'",
+            )
+            continue
         endorsement = _read(data, key, problems)
         if endorsement is not None:
             endorsements.append(endorsement)
     return endorsements
+
+
+def _is_text(name: str) -> bool:
+    """Whether a file name Python read from the disk is UTF-8 (else it holds the lone
+    surrogates of ``surrogateescape``, which no JSON or lockfile line can carry)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _read(data: Map, key: str, problems: Problems) -> Endorsement | None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -269,6 +271,7 @@ def load(config: SiteConfig) -> Site:
     if not content.is_dir():
         raise CredsiteError(f"content folder '{config.content}' does not exist")
     warnings = Problems()
+    _unreadable(config, problems)
     issuer_files: dict[str, Path] = {}
     for path in _files(content / "issuers", (".yaml", ".yml")):
         if _unique_slug(path, issuer_files, "issuer", config, problems):
@@ -344,6 +347,50 @@ def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
         and p.suffix.lower() in suffixes
         and not p.name.startswith((".", "_", "~$"))  # drafts, hidden files, Office lock files
     )
+
+
+_READ_FOLDERS = {
+    "issuers": YAML_SUFFIXES,
+    "achievements": YAML_SUFFIXES,
+    "pathways": YAML_SUFFIXES,
+    "awards": AWARD_SUFFIXES,
+    endorsements.FOLDER: YAML_SUFFIXES,
+}
+"""The content folders `load` reads, and the files it reads in each (`_files`)."""
+
+
+def _unreadable(config: SiteConfig, problems: Problems) -> None:
+    """A problem for each entry of a folder `load` reads that is named like a file it reads but
+    is not one: a folder so named, a broken symbolic link or a loop of them, a pipe. Skipped
+    without a word, it would take what it held (awards, a pathway) off the site."""
+    for folder, suffixes in _READ_FOLDERS.items():
+        top = config.content_dir / folder
+        try:
+            found = sorted(top.rglob("*")) if top.is_dir() else []
+        except OSError:
+            found = []
+        for path in found:
+            if path.suffix.lower() not in suffixes or path.name.startswith((".", "_", "~$")):
+                continue
+            try:
+                mode = path.stat().st_mode
+            except (OSError, RuntimeError) as exc:
+                errno_ = getattr(exc, "errno", None)
+                what = (
+                    "a loop of symbolic links" if errno_ == errno.ELOOP or isinstance(exc, RuntimeError)
+                    else "a symbolic link to nothing" if path.is_symlink()
+                    else f"unreadable: {getattr(exc, 'strerror', None) or exc}"
+                )  # fmt: skip
+            else:
+                if stat.S_ISREG(mode):
+                    continue
+                what = "a folder" if stat.S_ISDIR(mode) else "not a file (a pipe or a device)"
+            shown = f"{config.content}/{path.relative_to(config.content_dir).as_posix()}"
+            problems.add(
+                Location(shown),
+                f"cannot read {path.name}: it is {what}. Put the file itself here, or rename "
+                "it to start with '_' to leave it out",
+            )
 
 
 def site_files(folder: Path) -> list[Path]:
@@ -546,11 +593,16 @@ def _image(read: Reader, key: str, config: SiteConfig) -> ImageRef | None:
     if is_http_url(name):
         read.error(key, f"'{key}' must be a file in the site's content folder, not a URL")
         return None
-    path = (config.content_dir / name).resolve()
+    try:
+        path = (config.content_dir / name).resolve()
+        found = path.is_file()
+    except (OSError, RuntimeError):  # a name too long for the system, a loop of symlinks
+        read.error(key, f"image file not found: {config.content}/{name}")
+        return None
     if not path.is_relative_to(config.root.resolve()):
         read.error(key, f"'{key}' must be inside the site folder")
         return None
-    if not path.is_file():
+    if not found:
         hint = _close_image(config.content_dir, name)
         read.error(key, f"image file not found: {config.content}/{name}{hint}")
         return None
@@ -628,7 +680,7 @@ def _load_issuer(
         image=_image(read, "image", config),
         primary_colour=primary.lower(),
         secondary_colour=secondary.lower(),
-        linkedin_id=read.str("linkedin_id", None, pattern=r"\d+"),
+        linkedin_id=read.str("linkedin_id", None, pattern=r"[0-9]+"),
         location=data.location,
         publish_email=publish_email,
         translations=translations,
@@ -864,6 +916,13 @@ def read_award(
         )
     withdrawn = _withdrawn(read)
     fields_map = {**_fields(dread, problems), **_fields(read, problems)}
+    if len(fields_map) > MAX_FIELDS:  # each within it, but not with its cohort's
+        problems.add(
+            read.loc("fields"),
+            f"an award has at most {MAX_FIELDS} fields, this one {len(fields_map)} with its "
+            "cohort's",
+        )
+        fields_map = {}
     explicit_id = read.str("id", None, pattern=AWARD_ID)
     key = explicit_id or f"{achievement}/{normalise_email(email)}"
     legacy_key = None
@@ -935,11 +994,24 @@ def _withdrawn(read: Reader) -> bool:
     return read.bool("withdrawn", False)
 
 
+MAX_FIELDS = 100
+"""The most per-recipient fields an award may give: each is a value of the signed credential,
+and JSON-LD expansion (pyld, signing each new shape of credential) compares a property's
+values with each other, so a thousand fields took 20 seconds to sign."""
+
+
 def _fields(read: Reader | None, problems: Problems) -> dict[str, str]:
     if read is None:
         return {}
     fields = read.map("fields")
     if fields is None:
+        return {}
+    if len(fields) > MAX_FIELDS:
+        problems.add(
+            fields.location,
+            f"an award has at most {MAX_FIELDS} fields, this one {len(fields)}: put a long list "
+            "(a transcript's grades, say) in its narrative or evidence",
+        )
         return {}
     result = {}
     for key, value in fields.items():
@@ -1113,6 +1185,8 @@ def _check_endorsements(
                         "'ACHIEVEMENT/EMAIL' or the 'id' it gives",
                     )
                 ok = False
+            elif award.achievement not in site.achievements:
+                ok = False  # the award's unknown achievement is reported at the award
             else:
                 owner = site.achievements[award.achievement].issuer
                 endorsement = replace(endorsement, target=award.key)

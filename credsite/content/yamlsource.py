@@ -91,12 +91,16 @@ def _scalar_value(node: yaml.ScalarNode) -> Any:
                 return text  # 2026-13-01: as below
     # SafeConstructor resolves the implicit tag (int, bool, date, timestamp, ...) for us.
     try:
-        return _SCALAR_LOADER.construct_object(node, deep=True)
-    except (ValueError, AttributeError, KeyError):
+        value = _SCALAR_LOADER.construct_object(node, deep=True)
+    except (ValueError, AttributeError, KeyError, IndexError):
         # Looks like a date but is not one (2026-13-01, 2026-02-30), or an explicit tag on a
-        # value that is not of its type (!!timestamp soon, !!bool maybe): keep the text, so the
-        # field's own check reports it at its line and column instead of a traceback.
+        # value that is not of its type (!!timestamp soon, !!bool maybe, !!int ""): keep the
+        # text, so the field's own check reports it at its line and column, not a traceback.
         return text
+    else:
+        if type(value) is int and value.bit_length() > MAX_INT_BITS:
+            return text  # 0xFFF...F: an integer Python will not write out in decimal
+        return value
     finally:
         # The loader caches every node it constructs; scalars need no cache, and keeping one
         # would hold every node of every file parsed in this process.
@@ -110,6 +114,12 @@ def _convert(node: yaml.Node, path: str, location: Location | None = None) -> An
     if isinstance(node, yaml.MappingNode):
         result = Map(location)
         for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _MERGE:
+                raise CredsiteError(
+                    "merge keys (<<) are not supported: write the values out, or give the "
+                    "shared ones once at the top of a cohort file",
+                    _location(path, key_node.start_mark),
+                )
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SAFE_TAGS:
                 raise CredsiteError("mapping keys must be plain text", location)
             key = key_node.value  # as written: a key `0012` or `yes` is that text
@@ -172,6 +182,7 @@ def _source_text(node: yaml.Node, value: Any) -> str | None:
 
 _STR = "tag:yaml.org,2002:str"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MERGE = "tag:yaml.org,2002:merge"
 _SAFE_TAGS = {
     _STR,
     "tag:yaml.org,2002:int",
@@ -182,6 +193,10 @@ _SAFE_TAGS = {
 }
 
 
+MAX_INT_BITS = 4_000 * 3
+"""The largest integer read as a number (about 3,600 digits): Python refuses to write one of more
+than 4,300 digits in decimal (``sys.get_int_max_str_digits``), which a hexadecimal or base-60
+number in YAML can reach in a few thousand characters; a larger one is kept as its text."""
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """The largest YAML (or CSV) file read: about 50,000 awards; split larger lists into files."""
 MAX_VALUES = 1_000_000

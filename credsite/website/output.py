@@ -408,16 +408,31 @@ def _files_under(folder: Path) -> set[str]:
 
 def check_target(target: Path, site_root: Path, protected: list[Path]) -> None:
     """Refuse output folders whose replacement would destroy the user's own files."""
-    resolved = target.resolve()
-    root = site_root.resolve()
+    resolved = _resolved(target)
+    root = _resolved(site_root)
     if resolved == root or root.is_relative_to(resolved):
         raise CredsiteError(f"output folder {target} would replace the site itself")
     for path in protected:
-        p = path.resolve()
+        p = _resolved(path)
         if resolved == p or p.is_relative_to(resolved) or resolved.is_relative_to(p):
             raise CredsiteError(f"output folder {target} overlaps {path}")
-    if (resolved / "site.yaml").exists():
+    try:
+        holds_site = (resolved / "site.yaml").exists()
+    except OSError as exc:
+        raise CredsiteError(f"cannot use the output folder {target}: {exc.strerror}") from None
+    if holds_site:
         raise CredsiteError(f"output folder {target} holds a site.yaml: refusing to replace it")
+
+
+def _resolved(path: Path) -> Path:
+    """`path` with its symbolic links followed; a loop of them, or a name the system refuses
+    (longer than 255 bytes), is a `CredsiteError` naming it."""
+    try:
+        return path.resolve()
+    except RuntimeError:  # Python 3.11's Path.resolve on a loop (3.13 raises OSError ELOOP)
+        raise CredsiteError(f"{path} is a loop of symbolic links") from None
+    except OSError as exc:
+        raise CredsiteError(f"cannot use {path}: {exc.strerror or exc}") from None
 
 
 SHOWN_FILES = 5
