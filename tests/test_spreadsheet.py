@@ -7,10 +7,11 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import build_site, output_of, run_cli
+from conftest import build_site, output_of, run_cli, run_fresh
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -353,6 +354,90 @@ def test_xlsx_that_is_not_a_workbook(make_site) -> None:
     (problem,) = problems_of(root)
     assert problem.startswith(f"{XLSX}: cannot read this workbook")
     assert "save it as an Excel Workbook (.xlsx)" in problem
+
+
+UNREADABLE = f"{XLSX}:Sheet1: cannot read this workbook ("
+D2 = '<c r="D2" t="n"><v>40</v></c>'
+
+
+def edited_workbook(old: str, new: str | None) -> bytes:
+    """An awards workbook whose sheet XML was edited by hand: `old` replaced by `new`, or the
+    XML cut off at `old` when `new` is None."""
+    data = workbook([["name", "email", "achievement", "hours", "issued"],
+                     ["Ada", "ada@example.org", "teamwork", 40, "2026-03-01"]])  # fmt: skip
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            part = source.read(name).decode()
+            if name == "xl/worksheets/sheet1.xml":
+                assert old in part
+                part = part[: part.index(old)] if new is None else part.replace(old, new)
+            target.writestr(name, part)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param('<c r="E2" t="inlineStr"><is><t>2026-03-01</t></is></c>',
+                     '<c r="E2" t="d"><v>nonsense</v></c>', UNREADABLE, id="bad-date"),
+        pytest.param(D2, '<c t="n"><v>abc</v></c>', UNREADABLE, id="bad-number"),
+        pytest.param(D2, '<c t="n"><v>NaN</v></c>', UNREADABLE, id="nan"),
+        pytest.param(D2, '<c t="n"><v>INF</v></c>', UNREADABLE, id="inf"),
+        pytest.param('r="D2"', 'r="ZZZZZZ99999999"', UNREADABLE, id="bad-column"),
+        pytest.param('<row r="2">', '<row r="x">', UNREADABLE, id="bad-row"),
+        pytest.param(D2, '<c t="s"><v>9999</v></c>', UNREADABLE, id="no-shared-string"),
+        pytest.param(D2, '<c t="s"><v>-1</v></c>', UNREADABLE, id="negative-shared-string"),
+        pytest.param(D2, '<c t="s"><v>x</v></c>', UNREADABLE, id="bad-shared-string"),
+        pytest.param(D2, '<c r="D2" s="9"><v>40</v></c>', UNREADABLE, id="no-style"),
+        pytest.param('<row r="2">', None, UNREADABLE, id="cut-short"),
+        pytest.param('<row r="2">', '<row r="0">',
+                     UNREADABLE + "a row numbered 0 after row 1): ", id="row-0"),
+        pytest.param('<row r="2">', '<row r="1">',
+                     UNREADABLE + "a row numbered 1 after row 1): ", id="row-twice"),
+        pytest.param('<row r="2">', '<row r="2000000">',
+                     UNREADABLE + "a row numbered 2000000 after row 1): ", id="row-too-far"),
+        pytest.param(D2, '<c r="Z2" t="n"><v>40</v></c><c r="D2" t="n"><v>40</v></c>',
+                     UNREADABLE + "cell D2 is not after column Z of its row): ",
+                     id="cells-out-of-order"),
+        pytest.param("<v>40</v>", "<v>1e999</v>", f"{XLSX}:Sheet1!D2: this cell holds a number "
+                     "too large to read: correct it, or empty the cell", id="1e999"),
+    ],
+)  # fmt: skip
+def test_xlsx_edited_by_hand_is_reported_not_a_traceback(make_site, old, new, expected) -> None:
+    root = csv_site(make_site, "", **{CSV: None, XLSX: edited_workbook(old, new)})
+    result = run_cli("build", "-C", str(root))
+    text = output_of(result)
+    assert result.exit_code == 1, text
+    assert f"error: {expected}" in text
+    if expected.startswith(UNREADABLE):
+        assert "save it as an Excel Workbook (.xlsx), or as CSV UTF-8" in text
+    assert "Traceback" not in text
+    assert not (root / "_site").exists() and not (root / "credsite.lock").exists()
+
+
+def test_xlsx_is_read_through_openpyxl_alone_where_its_parser_is_elsewhere(
+    make_site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sheet's rows are read by openpyxl's own row parser (3.1), which another openpyxl may
+    name otherwise: then by its public `iter_rows`, giving the same award."""
+    import openpyxl.worksheet._reader
+
+    root = csv_site(make_site, "", **{CSV: None, XLSX: edited_workbook(D2, D2)})
+    expected = load(root).awards
+    monkeypatch.delattr(openpyxl.worksheet._reader, "WorkSheetParser")
+    assert load(root).awards == expected and expected[0].fields
+
+
+def test_xlsx_date_out_of_range_prints_no_openpyxl_warning(make_site) -> None:
+    data = workbook([["name", "email", "achievement", "joined"],
+                     ["Ada", "ada@example.org", "teamwork", 1e10]],
+                    formats={"D2": "yyyy-mm-dd"})  # fmt: skip
+    root = csv_site(make_site, "", **{CSV: None, XLSX: data})
+    result = run_fresh("build", "-C", str(root))  # a fresh interpreter: pytest records warnings
+    assert result.returncode == 1, result.stderr
+    assert f"error: {XLSX}:Sheet1!D2: this cell shows the error #VALUE!" in result.stderr
+    assert "Warning" not in result.stderr and "openpyxl" not in result.stderr, result.stderr
 
 
 def test_xlsx_and_csv_give_the_same_award(make_site) -> None:

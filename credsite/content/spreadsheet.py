@@ -29,11 +29,13 @@ import csv
 import datetime as dt
 import difflib
 import io
+import math
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from warnings import catch_warnings, simplefilter
 
 from credsite.content.yamlsource import MAX_FILE_BYTES, UNPUBLISHABLE, Map, Seq
 from credsite.errors import CredsiteError, Location, Problems, column_letters
@@ -247,6 +249,19 @@ def _put(target: Map, key: str, value: object, location: Location) -> None:
 
 _RESAVE = "open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx)"
 
+_UNREADABLE = (zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, SyntaxError)
+"""What openpyxl and its XML parser raise for a workbook they cannot read, when it is opened or
+when a sheet is read (lazily, row by row): not a zip (an encrypted workbook is one), a part
+missing, XML cut short (ElementTree's ParseError is a SyntaxError), a value, coordinate, row
+number, shared-string or style index openpyxl cannot parse or find."""
+
+_LAST_ROW = 1_048_576  # Excel's; openpyxl would fill any gap up to a row number with empty rows
+
+
+def _unreadable(problems: Problems, where: Location, exc: Exception, advice: str = "") -> None:
+    detail = f" ({exc})" if str(exc) else ""
+    problems.add(where, f"cannot read this workbook{detail}: {_RESAVE}{advice}, or as CSV UTF-8")
+
 
 def _open_workbook(path: Path, shown: str, problems: Problems, *, data_only: bool) -> Any:
     """The workbook read-only (streamed), or None with a problem; the caller closes it."""
@@ -256,55 +271,87 @@ def _open_workbook(path: Path, shown: str, problems: Problems, *, data_only: boo
         return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     except OSError as exc:
         problems.add(Location(shown), f"cannot read file: {exc.strerror or exc}")
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, SyntaxError) as exc:
-        # not a zip (an encrypted workbook is one), a part missing, XML openpyxl cannot parse
-        detail = f" ({exc})" if str(exc) else ""
-        problems.add(Location(shown), f"cannot read this workbook{detail}: {_RESAVE} "
-                     "(without a password), or as CSV UTF-8")  # fmt: skip
+    except _UNREADABLE as exc:
+        _unreadable(problems, Location(shown), exc, " (without a password)")
     return None
+
+
+def _sheet_rows(sheet: Any) -> Iterator[list[Any]]:
+    """A read-only sheet's rows from row 1, a row the file leaves out as an empty one, each as its
+    cells (openpyxl's `ReadOnlyCell`, `EMPTY_CELL` where the row has none).
+
+    What openpyxl's own `iter_rows` does, but for what it passes over silently: a row numbered 0
+    or not after the row before it (which it drops), cells not in column order (it drops those
+    right of the row's last cell in the file), a row number beyond Excel's last row (it would
+    yield empty rows up to it). Each raises ValueError here, and the XML is read as the rows are: every
+    exception of `_UNREADABLE` may come from iterating.
+    """
+    from openpyxl.cell.read_only import EMPTY_CELL, ReadOnlyCell
+
+    book = sheet.parent
+    try:  # openpyxl's own parts (3.1): another version may name them otherwise
+        from openpyxl.worksheet._reader import WorkSheetParser
+
+        options = {
+            "data_only": book.data_only,
+            "epoch": book.epoch,
+            "date_formats": book._date_formats,
+            "timedelta_formats": book._timedelta_formats,
+        }
+        source, shared = sheet._get_source, sheet._shared_strings
+    except (ImportError, AttributeError):
+        sheet.reset_dimensions()  # some programs record a wrong size; read what is there
+        yield from (list(row) for row in sheet.iter_rows())
+        return
+    with source() as opened:  # as ReadOnlyWorksheet._cells_by_row reads it
+        parser = WorkSheetParser(opened, shared, **options)
+        previous = 0
+        for number, cells in parser.parse():
+            if not previous < number <= _LAST_ROW:
+                where = f"after row {previous}" if previous else "as the first row"
+                raise ValueError(f"a row numbered {number} {where}")
+            yield from ([] for _ in range(previous + 1, number))
+            previous = number
+            row: list[Any] = []
+            for cell in cells:
+                column = cell["column"]
+                if column <= len(row):
+                    raise ValueError(f"cell {column_letters(column)}{number} is not after "
+                                     f"column {column_letters(len(row))} of its row")  # fmt: skip
+                row += [EMPTY_CELL] * (column - 1 - len(row))
+                row.append(ReadOnlyCell(sheet, **cell))
+            yield row
 
 
 def _workbook_rows(
     path: Path, shown: str, problems: Problems, warnings: Problems
 ) -> tuple[list[list[str]], Cell] | None:
     """The first visible sheet's rows as the text each cell shows; other sheets are warned about."""
-    book = _open_workbook(path, shown, problems, data_only=False)
-    if book is None:
-        return None
-    try:
-        visible = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
-        if not visible:
-            problems.add(Location(shown), "this workbook has no visible sheet to read")
+    with catch_warnings():
+        # openpyxl warns about what it does not keep (credsite reads cells only), and about a
+        # date out of range, which it reads as the error #VALUE!, reported at its cell below
+        simplefilter("ignore")
+        read = _read_first_sheet(path, shown, problems, warnings)
+        if read is None:
             return None
-        sheet = visible[0]
-        for other in visible[1:]:
-            if _has_values(other):
-                warnings.add(
-                    Location(shown, sheet=other.title),
-                    f"this sheet is not read: credsite reads only a workbook's first sheet "
-                    f"('{sheet.title}'). Move its awards there, or into a workbook of their own",
-                )
-        sheet.reset_dimensions()  # some programs record a wrong size; read what is there
-        raw = [list(row) for row in sheet.iter_rows()]
-        title = sheet.title
-    finally:
-        book.close()
+        title, raw = read
+        formulas = {
+            (number, index)
+            for number, row in enumerate(raw, start=1)
+            for index, (_, data_type, _) in enumerate(row)
+            if data_type == "f"
+        }
+        saved = _saved_results(path, shown, title, formulas, problems) if formulas else {}
+    if saved is None:
+        return None
 
     def at(number: int, index: int) -> Location:
         return Location(shown, number, index + 1, sheet=title)
 
-    formulas = {
-        (number, index)
-        for number, row in enumerate(raw, start=1)
-        for index, cell in enumerate(row)
-        if cell.data_type == "f"
-    }
-    saved = _saved_results(path, shown, title, formulas, problems) if formulas else {}
     rows = []
     for number, row in enumerate(raw, start=1):
         texts = []
-        for index, cell in enumerate(row):
-            value, data_type = cell.value, cell.data_type
+        for index, (value, data_type, number_format) in enumerate(row):
             if (number, index) in formulas:
                 value = saved.get((number, index))
                 if value is None:
@@ -318,9 +365,49 @@ def _workbook_rows(
                              "correct it, or empty the cell")  # fmt: skip
                 texts.append("")
                 continue
-            texts.append(cell_text(value, getattr(cell, "number_format", None)))
+            if isinstance(value, float) and not math.isfinite(value):  # 1e999 in the file
+                problems.add(at(number, index), "this cell holds a number too large to read: "
+                             "correct it, or empty the cell")  # fmt: skip
+                texts.append("")
+                continue
+            texts.append(cell_text(value, number_format))
         rows.append(texts)
     return rows, at
+
+
+def _read_first_sheet(
+    path: Path, shown: str, problems: Problems, warnings: Problems
+) -> tuple[str, list[list[tuple[Any, str, str | None]]]] | None:
+    """The first visible sheet's title and cells as (value, data type, number format)."""
+    book = _open_workbook(path, shown, problems, data_only=False)
+    if book is None:
+        return None
+    where = Location(shown)
+    try:
+        visible = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
+        if not visible:
+            problems.add(Location(shown), "this workbook has no visible sheet to read")
+            return None
+        sheet = visible[0]
+        for other in visible[1:]:
+            where = Location(shown, sheet=other.title)
+            if _has_values(other):
+                warnings.add(
+                    Location(shown, sheet=other.title),
+                    f"this sheet is not read: credsite reads only a workbook's first sheet "
+                    f"('{sheet.title}'). Move its awards there, or into a workbook of their own",
+                )
+        where = Location(shown, sheet=sheet.title)
+        raw = [
+            [(cell.value, cell.data_type, cell.number_format) for cell in row]
+            for row in _sheet_rows(sheet)
+        ]
+        return sheet.title, raw
+    except _UNREADABLE as exc:
+        _unreadable(problems, where, exc)
+        return None
+    finally:
+        book.close()
 
 
 _ERRORS = frozenset(
@@ -329,29 +416,30 @@ _ERRORS = frozenset(
 
 
 def _has_values(sheet: Any) -> bool:
-    sheet.reset_dimensions()
     return any(
-        value is not None and str(value).strip() for row in sheet.iter_rows(values_only=True)
-        for value in row
+        cell.value is not None and str(cell.value).strip() for row in _sheet_rows(sheet)
+        for cell in row
     )  # fmt: skip
 
 
 def _saved_results(
     path: Path, shown: str, title: str, wanted: set[tuple[int, int]], problems: Problems
-) -> dict[tuple[int, int], Any]:
-    """The results the spreadsheet program saved for the formula cells `wanted`."""
+) -> dict[tuple[int, int], Any] | None:
+    """The results the spreadsheet program saved for the formula cells `wanted`; None when the
+    workbook cannot be read a second time (a problem is added)."""
     book = _open_workbook(path, shown, problems, data_only=True)
     if book is None:
-        return {}
+        return None
     try:
-        sheet = book[title]
-        sheet.reset_dimensions()
         return {
-            (number, index): value
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-            for index, value in enumerate(row)
+            (number, index): cell.value
+            for number, row in enumerate(_sheet_rows(book[title]), start=1)
+            for index, cell in enumerate(row)
             if (number, index) in wanted
         }
+    except _UNREADABLE as exc:
+        _unreadable(problems, Location(shown, sheet=title), exc)
+        return None
     finally:
         book.close()
 
@@ -577,7 +665,10 @@ def _workbook_edit(path: Path, where: Location, values: dict[str, Any]) -> bytes
                        f"does not keep ({shown})")  # fmt: skip
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        book = openpyxl.load_workbook(io.BytesIO(original), rich_text=True)
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(original), rich_text=True)
+        except _UNREADABLE:  # every sheet, hidden ones too, which a build does not read
+            raise _by_hand(where, values, "this workbook cannot be read") from None
     if caught:  # openpyxl says what it cannot keep ("... extension is not supported ...")
         raise _by_hand(where, values, f"openpyxl would change this workbook: {caught[0].message}")
     if any(
