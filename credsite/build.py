@@ -62,6 +62,14 @@ SAID = "said.json"
 RECORD_CONTENTS = "records.json"
 """In the cache folder: each learner record's digest by what it is made from
 (`clr.build_records`)."""
+PROOFS = "proofs.json"
+"""In the cache folder: the proofs signed, by a digest of what they sign (`ProofCache`)."""
+IMAGES = "images"
+"""In the cache folder: normalised images and drawn art (`artwork.prepare`)."""
+SHAREABLE_CACHE = (PROOFS, RECORD_CONTENTS, IMAGES)
+"""The parts of a site's cache any build of the site may start from (a preview's too): each
+entry is keyed by exactly what it was made from. The output manifest is not one of them: it
+describes one output folder."""
 
 
 @dataclass
@@ -239,7 +247,7 @@ def build(
     result.warnings.extend(pages.missing_catalogs(config, theme))
     sealed = _links_secret(config, site, locked=locked, record=record, result=result,
                            preview_secret=preview_secret)  # fmt: skip
-    prepared = artwork.prepare(site, cache / "images")
+    prepared = artwork.prepare(site, cache / IMAGES)
     report("content", 1, 1)
 
     # 2. Pathway awards (worked out from the others, minted like any award), then mint (lockfile
@@ -256,7 +264,7 @@ def build(
     endorsement_entries = {
         e.key: lock.endorsement(e.lock_key, e.key) for e in site.endorsements
     }
-    proofs = ProofCache(cache / "proofs.json" if use_cache else None)
+    proofs = ProofCache(cache / PROOFS if use_cache else None)
     # Endorsements first: they are embedded, signed, in what they endorse.
     endorsed, signed_endorsements = sign_endorsements(
         site, endorsement_entries, entries, keys, urls, proofs
@@ -470,7 +478,7 @@ def _publish(
         artwork.publish_records(
             sink,
             artwork.record_badges(
-                site, prepared, cache / "images", pages.record_badge_words(config, theme)
+                site, prepared, cache / IMAGES, pages.record_badge_words(config, theme)
             ),
             [
                 (r.token, r.inputs, _json_of(r), clr.record_language(r.credentials, config))

@@ -374,3 +374,32 @@ def test_serve_killed_with_kill_9_leaves_nothing_after_the_next_serve(
         assert not left.exists()
         (mine,) = tmp.glob(f"{serve.SESSION_PREFIX}*")
     assert not mine.exists()
+
+
+def test_a_preview_starts_from_the_sites_cache_and_never_writes_it(make_site) -> None:
+    """Its first build after `credsite build` signs nothing and draws no art (each of which is
+    kept by what it is made from); the site's cache is left as it was, byte for byte."""
+
+    def cache_files(folder: Path) -> dict[str, tuple[bytes, int]]:
+        return {
+            p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+        }
+
+    root = make_site()
+    assert build_site(root).signed == 3
+    site_cache = root / CACHE_DIR
+    before = cache_files(site_cache)
+    assert any(name.startswith("images/") for name in before)
+    with serve.Server(root, port=0, log=lambda *m: None) as server:
+        first = server.last_result
+        assert first is not None and first.signed == 0 and server.error is None
+        assert server._tmp is not None
+        preview_images = {p.name for p in (server._tmp / "cache" / "images").iterdir()}
+        assert preview_images == {p.name for p in (site_cache / "images").iterdir()}  # none new
+        write_files(root, {AWARDS_FILE: AWARDS.replace("Ada", "Adah", 1)})
+        builds = server.builds
+        assert server.wait_for_build(WAIT, since=builds)
+        assert server.last_result is not None and server.last_result.signed == 1
+    assert cache_files(site_cache) == before
