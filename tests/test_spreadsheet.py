@@ -162,6 +162,24 @@ def test_every_bad_row_is_reported_at_its_cell(make_site) -> None:
     ]
 
 
+def test_a_quote_never_closed_is_reported_at_its_cell(make_site) -> None:
+    """csv.reader reads the rest of the file into the cell: every row after it was lost, and
+    the error was 'unknown achievement' at another cell."""
+    data = (
+        "name,email,achievement\n"
+        'Ada Lovelace,ada@example.org,"teamwork\n'
+        "Alan Turing,alan@example.org,teamwork\n"
+    )
+    assert problems_of(csv_site(make_site, data)) == [
+        f'{CSV}:2:3: the quote (") that opens this cell is never closed, so the rest of the file '
+        'is read into it: close it with ", or write a quote inside a quoted cell as ""'
+    ]
+    # a quote inside a cell that is not quoted is text, as before
+    fine = 'name,email,achievement,notes\nAda Lovelace,ada@example.org,teamwork,5" screen\n'
+    site = load(make_site({"content/awards/awards.yaml": None, CSV: fine}, name="fine"))
+    assert site.awards[0].fields == (("notes", '5" screen'),)
+
+
 def test_missing_and_duplicate_columns_are_reported_on_the_header_row(make_site) -> None:
     root = csv_site(make_site, "Name,e-mail,achievement,Name\nAda,ada@example.org,teamwork,A\n")
     assert problems_of(root) == [

@@ -13,7 +13,9 @@ change when ``credsite build`` records the award for real.
 
 Every preview builds into the same folder with a build cache of its own, so a rebuild after an
 edit makes, signs and writes only what the edit changed, as ``credsite build`` does: on a site of
-thousands of awards, seconds rather than a whole build.
+thousands of awards, seconds rather than a whole build. That cache starts as a copy (hard links)
+of the shareable part of the site's own (`seed_cache`): the first preview after a build signs and
+draws nothing that build did.
 
 How the page reloads (MkDocs' livereload idea, without a websocket): the server adds a small
 script to every page as it serves it (the built pages are the site's own, the same from one

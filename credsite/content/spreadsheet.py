@@ -105,7 +105,26 @@ def _csv_rows(path: Path, shown: str, problems: Problems) -> tuple[list[list[str
     except csv.Error as exc:
         problems.add(Location(shown, reader.line_num), f"not a valid CSV file: {exc}")
         return None
+    if rows and _quote_left_open(text):
+        problems.add(
+            Location(shown, len(rows), len(rows[-1])),
+            'the quote (") that opens this cell is never closed, so the rest of the file is '
+            'read into it: close it with ", or write a quote inside a quoted cell as ""',
+        )
+        return None
     return rows, lambda number, index: Location(shown, number, index + 1)
+
+
+def _quote_left_open(text: str) -> bool:
+    """Whether a quoted cell runs to the end of the file (which `csv.reader` reads into it
+    without a word: a missing closing quote took every row after it)."""
+    strict = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    try:
+        for _ in strict:
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _read_text(path: Path, shown: str, problems: Problems) -> str | None:
