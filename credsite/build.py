@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
 from credsite import pool, sitelock
-from credsite.cache import KeptMap, digest, fingerprint
+from credsite.atomic import write_atomic
+from credsite.cache import KeptMap, digest, fingerprint, seed
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
@@ -48,7 +49,7 @@ from credsite.state.keyfiles import (
     published_keys,
 )
 from credsite.state.lockfile import AwardEntry, Clock, Lockfile, system_clock
-from credsite.values import json_bytes, parse_datetime
+from credsite.values import json_bytes, parse_datetime, read_cache_json
 from credsite.vc import did as vc_did
 from credsite.vc.encoding import decode_multikey_secret
 from credsite.website import hosting, i18n, output, pages, render, secrets
@@ -529,6 +530,31 @@ def _manifest(cache: Path, target: Path) -> Path:
     if where.is_relative_to(site):
         where = where.relative_to(site)
     return cache / "sites" / f"{digest(where.as_posix())[:24]}.json"
+
+
+def seed_preview(root: Path, output_dir: Path, cache_dir: Path) -> None:
+    """Start a preview (`credsite serve`, building into `output_dir` with the cache `cache_dir`)
+    from the site's last build, so that its first build makes, signs and draws only what differs
+    from it: the shareable part of the site's cache (`SHAREABLE_CACHE`), and its output folder
+    and that folder's manifest, each file a hard link (where the file system allows it; else the
+    preview makes every page). Nothing of the site is written: a build replaces a file of its
+    output or cache, never writes into one."""
+    site_cache = root / CACHE_DIR
+    seed(site_cache, cache_dir, SHAREABLE_CACHE)
+    try:
+        config = site_config.load(root, problems=Problems())
+    except CredsiteError:
+        return  # the preview's build reports it
+    manifest = _manifest(site_cache, config.output_dir)
+    try:
+        data = manifest.read_bytes()
+        entries = read_cache_json(data)["entries"]
+        paths = [path for path in entries if isinstance(path, str)]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no build yet, or a manifest of another credsite: the preview makes everything
+    if output.link_site(config.output_dir, output_dir, paths):
+        with contextlib.suppress(OSError):
+            write_atomic(_manifest(cache_dir, output_dir), data)
 
 
 def _published_keys(keys: dict[str, IssuerKey]) -> list[tuple[str, str]]:

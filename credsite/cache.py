@@ -23,6 +23,8 @@ import functools
 import hashlib
 import math
 import operator
+import os
+import shutil
 import struct
 import sys
 from collections.abc import Callable
@@ -139,6 +141,30 @@ def code_version() -> str:
     for path in sorted(package.rglob("*.py")):
         parts += [path.relative_to(package).as_posix(), path.read_bytes()]
     return digest(*parts)
+
+
+def seed(source: Path, target: Path, names: tuple[str, ...]) -> None:
+    """Start the cache folder `target` from the parts `names` (files or folders) of the cache
+    folder `source`: hard links where the file system allows them, else copies. `source` is
+    never written (a cache file is replaced, never written into); a part that cannot be read is
+    left out, to be made again."""
+    for name in names:
+        part, copy = source / name, target / name
+        try:
+            if part.is_dir():
+                shutil.copytree(part, copy, copy_function=_link_or_copy, dirs_exist_ok=True)
+            elif part.is_file():
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                _link_or_copy(part, copy)
+        except (OSError, shutil.Error):
+            continue
+
+
+def _link_or_copy(source: str | Path, copy: str | Path) -> None:
+    try:
+        os.link(source, copy)
+    except OSError:
+        shutil.copy2(source, copy)
 
 
 class FileCache:

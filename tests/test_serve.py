@@ -3,6 +3,7 @@ served, nothing recorded or written in the site; and the signature cache a rebui
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -376,30 +377,54 @@ def test_serve_killed_with_kill_9_leaves_nothing_after_the_next_serve(
     assert not mine.exists()
 
 
-def test_a_preview_starts_from_the_sites_cache_and_never_writes_it(make_site) -> None:
-    """Its first build after `credsite build` signs nothing and draws no art (each of which is
-    kept by what it is made from); the site's cache is left as it was, byte for byte."""
+def files_with_times(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
-    def cache_files(folder: Path) -> dict[str, tuple[bytes, int]]:
-        return {
-            p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*"))
-            if p.is_file()
-        }
 
+def test_a_preview_starts_from_the_sites_last_build_and_never_writes_it(make_site) -> None:
+    """Its first build after `credsite build` makes, signs and draws nothing (its output folder
+    and cache start as hard links to the site's); an edit then makes only what it changed, in
+    the preview alone: the site's output and cache are left as they were, byte for byte."""
     root = make_site()
     assert build_site(root).signed == 3
-    site_cache = root / CACHE_DIR
-    before = cache_files(site_cache)
-    assert any(name.startswith("images/") for name in before)
+    site_cache, site_output = root / CACHE_DIR, root / "_site"
+    before = files_with_times(site_cache), files_with_times(site_output)
+    assert any(name.startswith("images/") for name in before[0])
     with serve.Server(root, port=0, log=lambda *m: None) as server:
         first = server.last_result
-        assert first is not None and first.signed == 0 and server.error is None
+        assert first is not None and server.error is None
+        assert first.signed == 0 and first.written == 0 and first.files == len(before[1])
         assert server._tmp is not None
         preview_images = {p.name for p in (server._tmp / "cache" / "images").iterdir()}
         assert preview_images == {p.name for p in (site_cache / "images").iterdir()}  # none new
-        write_files(root, {AWARDS_FILE: AWARDS.replace("Ada", "Adah", 1)})
         builds = server.builds
+        write_files(root, {AWARDS_FILE: AWARDS.replace("Ada", "Adah", 1)})
         assert server.wait_for_build(WAIT, since=builds)
-        assert server.last_result is not None and server.last_result.signed == 1
-    assert cache_files(site_cache) == before
+        second = server.last_result
+        assert second is not None and second.signed == 1 and 0 < second.written < second.files
+        page_with(server, "Adah Lovelace")  # the edit is in the preview
+    assert (files_with_times(site_cache), files_with_times(site_output)) == before
+
+
+def test_a_preview_on_another_file_system_makes_every_file(
+    make_site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No hard link can be made: the preview builds its own site whole, as before."""
+    from credsite.website import output
+
+    def cross_device(*args: object, **options: object) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    root = make_site()
+    build_site(root)
+    before = files_with_times(root / "_site")
+    monkeypatch.setattr(output, "_hard_link", cross_device)
+    with serve.Server(root, port=0, log=lambda *m: None) as server:
+        first = server.last_result
+        assert first is not None and server.error is None and first.signed == 0
+        assert first.written == first.files == len(before)
+    assert files_with_times(root / "_site") == before

@@ -13,9 +13,9 @@ change when ``credsite build`` records the award for real.
 
 Every preview builds into the same folder with a build cache of its own, so a rebuild after an
 edit makes, signs and writes only what the edit changed, as ``credsite build`` does: on a site of
-thousands of awards, seconds rather than a whole build. That cache starts as a copy (hard links)
-of the shareable part of the site's own (`seed_cache`): the first preview after a build signs and
-draws nothing that build did.
+thousands of awards, seconds rather than a whole build. The preview starts from the site's last build
+(`build.seed_preview`: its output folder and the shareable part of its cache, hard-linked): the
+first preview after a build makes, signs and draws only what differs from it.
 
 How the page reloads (MkDocs' livereload idea, without a websocket): the server adds a small
 script to every page as it serves it (the built pages are the site's own, the same from one
@@ -103,31 +103,6 @@ def session_folder(tmp: Path | None = None) -> tuple[Path, int]:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return folder, fd
-
-
-def seed_cache(site_cache: Path, preview_cache: Path) -> None:
-    """Start a preview's own cache from the site's (`build.SHAREABLE_CACHE`: its proofs, learner
-    records and drawn art), so that its first build signs and draws only what changed since the
-    site's last build. Hard links where the file system allows them, else copies; the site's
-    cache is never written (a build replaces a cache file, never writes into one). A part that
-    cannot be read is left out: the preview makes it."""
-    for name in build_module.SHAREABLE_CACHE:
-        source, copy = site_cache / name, preview_cache / name
-        try:
-            if source.is_dir():
-                shutil.copytree(source, copy, copy_function=_link_or_copy, dirs_exist_ok=True)
-            elif source.is_file():
-                copy.parent.mkdir(parents=True, exist_ok=True)
-                _link_or_copy(source, copy)
-        except (OSError, shutil.Error):
-            continue
-
-
-def _link_or_copy(source: str | Path, copy: str | Path) -> None:
-    try:
-        os.link(source, copy, follow_symlinks=True)
-    except OSError:
-        shutil.copy2(source, copy)
 
 
 def remove_abandoned(tmp: Path) -> list[Path]:
@@ -249,7 +224,7 @@ class Server:
         if not (self.root / "site.yaml").is_file():
             site_config.load(self.root)  # raises the usual "no site.yaml ... credsite init" error
         self._tmp, self._session = session_folder()
-        seed_cache(self.root / build_module.CACHE_DIR, self._tmp / "cache")
+        build_module.seed_preview(self.root, self._tmp / "site", self._tmp / "cache")
         try:
             self._httpd = _bind(self, self.host, self.port)
             self._build_once(progress)

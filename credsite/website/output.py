@@ -383,6 +383,36 @@ class Output:
         self.manifest.save()
 
 
+def link_site(source: Path, target: Path, paths: list[str]) -> bool:
+    """Make the new folder `target` hold the files `paths` of the site in `source`, each a hard
+    link to it (what a preview starts from: `credsite.build.seed_preview`); a file missing there
+    is left out. False, and nothing left, where a link cannot be made (another file system).
+    Safe because a build never writes into a file of the site in place, only replaces it."""
+    try:
+        target.mkdir(parents=True)
+    except OSError:
+        return False
+    folders: set[str] = set()
+    try:
+        for path in paths:
+            folder, _, name = path.rpartition("/")
+            if name in _NOT_A_NAME or path.startswith("/") or (
+                folder and not _NOT_A_NAME.isdisjoint(folder.split("/"))
+            ):
+                continue  # not a site path: the manifest was not written by a build
+            if folder and folder not in folders:
+                os.makedirs(target / folder, exist_ok=True)
+                folders.add(folder)
+            try:
+                _hard_link(source / path, target / path, follow_symlinks=False)
+            except FileNotFoundError:
+                continue  # deleted from the site since: the preview makes it
+    except OSError:
+        _remove_tree(target)
+        return False
+    return True
+
+
 _NOT_A_NAME = frozenset(("", ".", ".."))
 """Path segments no site path has (an empty one: ``a//b``, ``/a``, ``a/``)."""
 
