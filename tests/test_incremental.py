@@ -479,3 +479,10 @@ def test_a_site_moved_or_built_by_another_path_keeps_its_cache(
         again = build_site(where)
         assert (again.signed, again.written, sorted(map(str, made))) == (0, 0, in_place)
         assert again.files == first.files and stats(moved / "_site") == before
+    # Nor where site.yaml sets its folders, nor on which line: a comment added at its top moves
+    # every setting down a line (their locations were in the fingerprints of every page).
+    site_yaml = moved / "site.yaml"
+    site_yaml.write_text("# the site's settings\n" + site_yaml.read_text(encoding="utf-8"))
+    made.clear()
+    again = build_site(moved)
+    assert (again.signed, again.written, sorted(map(str, made))) == (0, 0, in_place)

@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import AWARDS, SITE_YAML, build_site, run_cli, tree, write_files
@@ -385,19 +386,33 @@ def files_with_times(folder: Path) -> dict[str, tuple[bytes, int]]:
     }
 
 
-def test_a_preview_starts_from_the_sites_last_build_and_never_writes_it(make_site) -> None:
+def test_a_preview_starts_from_the_sites_last_build_and_never_writes_it(
+    make_site, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Its first build after `credsite build` makes, signs and draws nothing (its output folder
     and cache start as hard links to the site's); an edit then makes only what it changed, in
     the preview alone: the site's output and cache are left as they were, byte for byte."""
+    from credsite.website import render
+
     root = make_site()
     assert build_site(root).signed == 3
     site_cache, site_output = root / CACHE_DIR, root / "_site"
     before = files_with_times(site_cache), files_with_times(site_output)
     assert any(name.startswith("images/") for name in before[0])
+    rendered: list[str] = []
+    render_page = render.render
+
+    def counted(theme: Any, template: str, path: str, context: Any) -> str:
+        rendered.append(path)
+        return render_page(theme, template, path, context)
+
+    monkeypatch.setattr(render, "render", counted)
     with serve.Server(root, port=0, log=lambda *m: None) as server:
         first = server.last_result
         assert first is not None and server.error is None
         assert first.signed == 0 and first.written == 0 and first.files == len(before[1])
+        # not even made again to the same bytes: its own output folder is not what a page says
+        assert rendered and not any(p.startswith("credentials/") for p in rendered), rendered
         assert server._tmp is not None
         preview_images = {p.name for p in (server._tmp / "cache" / "images").iterdir()}
         assert preview_images == {p.name for p in (site_cache / "images").iterdir()}  # none new

@@ -68,8 +68,9 @@ class SiteConfig:
     url: str
     """Public base URL the site is served from, ending in '/'. Every credential id and the issuer's
     did:web DID derive from it, so changing it later changes every credential."""
-    output: str = "_site"
-    """Output folder."""
+    output: str = field(default="_site", metadata={"fingerprint": False})
+    """Output folder. Like the other folders below, where files go, not what they say: left out
+    of fingerprints (a preview builds into a folder of its own and keeps the site's pages)."""
     theme: str = "default"
     """Theme name: templates are looked up in themes/<theme>/ of the site, then the built-in default."""
     description: str = ""
@@ -78,11 +79,11 @@ class SiteConfig:
     languages: tuple[str, ...] = ()
     """Every language the site publishes, the default first (`languages: [en, fr]`); a site that
     gives only `language:` (or neither) has that one language."""
-    content: str = "content"
+    content: str = field(default="content", metadata={"fingerprint": False})
     """Folder of issuers/, achievements/, awards/ (YAML, and CSV for awards)."""
-    keys: str = "keys"
+    keys: str = field(default="keys", metadata={"fingerprint": False})
     """Folder of signing keys (never published, never committed)."""
-    lockfile: str = "credsite.lock"
+    lockfile: str = field(default="credsite.lock", metadata={"fingerprint": False})
     demo_key: bool = False
     """Sign with credsite's public demo key. Only for examples and tests: anyone can forge with it."""
     primary_issuer: str | None = None
@@ -104,16 +105,20 @@ class SiteConfig:
     """The awards' visibility unless a cohort or an award says otherwise: `public` (listed on
     achievement pages, indexable), `unlisted` (unguessable URL, noindex, never listed) or `private`
     (published encrypted, the key only in the link's #fragment)."""
-    smtp: SmtpSettings | None = None
+    smtp: SmtpSettings | None = field(default=None, metadata={"fingerprint": False})
     """The mail server `credsite notify --send` uses; None when site.yaml has no `smtp:`."""
-    locations: dict[str, Location] = field(default_factory=dict, compare=False, repr=False)
+    locations: dict[str, Location] = field(
+        default_factory=dict, compare=False, repr=False, metadata={"fingerprint": False}
+    )
     """Where `url` and `output` are set: their values in site.yaml, or the -o option."""
     clr: bool = False
     """Publish a signed learner record (CLR 2.0) per recipient, holding all their credentials,
     at an unguessable address. Off by default: it links one person's credentials together."""
     translations: Translations = field(default_factory=dict, compare=False)
     """`title` and `description` in the site's other languages (`fields.localized`)."""
-    warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
+    warnings: tuple[Problem, ...] = field(
+        default=(), compare=False, repr=False, metadata={"fingerprint": False}
+    )
     """What site.yaml gives that may not be as meant (a title with no text in a language of the
     site): `model.load` reports them with the content's."""
 
