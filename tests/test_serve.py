@@ -287,15 +287,23 @@ def test_not_a_site(tmp_path: Path) -> None:
         serve.Server(tmp_path, port=0).start()
 
 
-def test_cli_serve_prints_the_url_and_stops_on_ctrl_c(make_site) -> None:
-    root = make_site()
-    env = {**os.environ, "PYTHONPATH": str(Path(credsite.__file__).parents[1])}
-    process = subprocess.Popen(
+def cli_serve(root: Path, env: dict[str, str] | None = None, **options: Any) -> Any:
+    """`credsite serve --port 0` on `root` in a process of its own (stdout piped, as text);
+    `env`: variables to set besides this one's."""
+    return subprocess.Popen(
         [sys.executable, "-m", "credsite", "serve", "--port", "0", "-C", str(root)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env={**os.environ, "PYTHONPATH": str(Path(credsite.__file__).parents[1]), **(env or {})},
+        **options,
+    )
+
+
+def test_cli_serve_prints_the_url_and_stops_on_ctrl_c(make_site) -> None:
+    root = make_site()
+    process = cli_serve(
+        root,
+        stderr=subprocess.PIPE,
         # Ctrl-C as in a terminal, even when these tests run in the background (`pytest &`),
         # where the shell has the processes it starts ignore SIGINT and they would inherit that
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
@@ -352,14 +360,7 @@ def test_serve_killed_with_kill_9_leaves_nothing_after_the_next_serve(
     root = make_site()
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(Path(credsite.__file__).parents[1])}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "credsite", "serve", "--port", "0", "-C", str(root)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
+    process = cli_serve(root, stderr=subprocess.DEVNULL, env={"TMPDIR": str(tmp)})
     try:
         assert process.stdout is not None
         for line in process.stdout:
