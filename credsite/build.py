@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
 from credsite import pool, sitelock
-from credsite.atomic import write_atomic
 from credsite.cache import KeptMap, digest, fingerprint, seed
 from credsite.content import config as site_config
 from credsite.content import model
@@ -49,7 +48,7 @@ from credsite.state.keyfiles import (
     published_keys,
 )
 from credsite.state.lockfile import AwardEntry, Clock, Lockfile, system_clock
-from credsite.values import json_bytes, parse_datetime, read_cache_json
+from credsite.values import json_bytes, parse_datetime
 from credsite.vc import did as vc_did
 from credsite.vc.encoding import decode_multikey_secret
 from credsite.website import hosting, i18n, output, pages, render, secrets
@@ -545,16 +544,14 @@ def seed_preview(root: Path, output_dir: Path, cache_dir: Path) -> None:
         config = site_config.load(root, problems=Problems())
     except CredsiteError:
         return  # the preview's build reports it
-    manifest = _manifest(site_cache, config.output_dir)
-    try:
-        data = manifest.read_bytes()
-        entries = read_cache_json(data)["entries"]
-        paths = [path for path in entries if isinstance(path, str)]
-    except (OSError, ValueError, KeyError, TypeError):
+    manifest = KeptMap(_manifest(site_cache, config.output_dir), output.MANIFEST_VERSION)
+    if not manifest.loaded:
         return  # no build yet, or a manifest of another credsite: the preview makes everything
-    if output.link_site(config.output_dir, output_dir, paths):
-        with contextlib.suppress(OSError):
-            write_atomic(_manifest(cache_dir, output_dir), data)
+    if output.link_site(config.output_dir, output_dir, list(manifest.loaded)):
+        preview = KeptMap(_manifest(cache_dir, output_dir), output.MANIFEST_VERSION)
+        for path, record in manifest.loaded.items():
+            preview.put(path, record)  # hard links: the same inodes and times
+        preview.save()
 
 
 def _published_keys(keys: dict[str, IssuerKey]) -> list[tuple[str, str]]:

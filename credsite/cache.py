@@ -167,8 +167,23 @@ def _link_or_copy(source: str | Path, copy: str | Path) -> None:
         shutil.copy2(source, copy)
 
 
+def _sealed(data: bytes) -> bytes:
+    """A cache file's bytes: the SHA-256 of `data` on a line of its own, then `data`. A file
+    whose bytes were changed since (a disk error, a hand edit) is not taken for the cache's
+    (`_unsealed`): a proof changed by one character was published, its signature broken."""
+    return hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data
+
+
+def _unsealed(data: bytes) -> bytes | None:
+    """What `_sealed` wrote, if the file is whole and unchanged; else None (made again)."""
+    head, newline, rest = data.partition(b"\n")
+    if not newline or len(head) != 64 or hashlib.sha256(rest).hexdigest().encode("ascii") != head:
+        return None
+    return rest
+
+
 class FileCache:
-    """Bytes made once and read back on later builds: a file per key under `dir`."""
+    """Bytes made once and read back on later builds: a file per key under `dir`, `_sealed`."""
 
     def __init__(self, dir: Path, version: str) -> None:
         self.dir = Path(dir)
@@ -180,15 +195,36 @@ class FileCache:
     def get_or_make(self, key_parts: tuple[str | bytes, ...], make: Callable[[], bytes]) -> bytes:
         target = self.path_for(key_parts)
         with contextlib.suppress(OSError):
-            return target.read_bytes()
+            kept = _unsealed(target.read_bytes())
+            if kept is not None:
+                return kept
         data = make()
         with contextlib.suppress(OSError):  # a read-only cache folder still builds
-            write_atomic(target, data)
+            write_atomic(target, _sealed(data))
         return data
 
 
+def kept_entries(path: Path) -> int:
+    """How many entries the `KeptMap` file at `path` holds, whichever credsite wrote it (one from
+    before `_sealed` too): a sign that the site was built before (`identity.history_signs`)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return 0
+    for data in (_unsealed(raw), raw):
+        try:
+            value = read_cache_json(data) if data is not None else None
+        except ValueError:
+            continue
+        entries = value.get("entries") if isinstance(value, dict) else None
+        if isinstance(entries, dict):
+            return len(entries)
+    return 0
+
+
 class KeptMap:
-    """A JSON object of string keys, loaded at the start of a build and saved at its end.
+    """A JSON object of string keys, loaded at the start of a build and saved at its end
+    (`_sealed`: a file changed since is an empty map).
 
     `path=None` keeps nothing (``--no-cache``). Entries are valid only for the `version` they were
     saved with; `save` writes only what this build used.
@@ -202,7 +238,7 @@ class KeptMap:
         if path is None:
             return
         try:
-            data = read_cache_json(path.read_bytes())
+            data = read_cache_json(_unsealed(path.read_bytes()) or b"")
             if isinstance(data, dict) and data.get("version") == version:
                 entries = data.get("entries")
                 self.loaded = dict(entries) if isinstance(entries, dict) else {}
@@ -228,4 +264,4 @@ class KeptMap:
         # Entries sorted by key, each value as it was put (a proof's keys in their order).
         data = {"version": self.version, "entries": dict(sorted(self.used.items()))}
         with contextlib.suppress(OSError):
-            write_atomic(self.path, cache_json_bytes(data))
+            write_atomic(self.path, _sealed(cache_json_bytes(data)))

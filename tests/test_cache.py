@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -70,7 +69,7 @@ def test_kept_map_keeps_only_what_a_build_used(tmp_path: Path) -> None:
     second = KeptMap(path, "1")
     assert second.get("a") == "A" and "b" in second
     second.save()  # only "a" was used
-    assert json.loads(path.read_text())["entries"] == {"a": "A"}
+    assert KeptMap(path, "1").loaded == {"a": "A"}
 
 
 def test_kept_map_gives_back_each_value_with_its_keys_in_their_order(tmp_path: Path) -> None:
@@ -192,3 +191,54 @@ def test_a_session_keeps_one_pool_of_workers_for_every_map() -> None:
     assert len(pids) <= workers  # not a new pool per map
     assert os.getpid() not in pids or workers == 1
     assert pool._session.pool is None  # stopped with the session
+
+
+def test_a_cache_file_changed_since_it_was_written_is_not_used(make_site) -> None:
+    """One character of a cached proof changed (a disk error, a hand edit) was published: a
+    credential whose signature failed, its learner record signing it in. Each cache file
+    carries its digest: such a file is no cache, and the site is built as from none (same
+    bytes, every document signed again, the art drawn again, no traceback)."""
+    from conftest import build_site, tree
+
+    from credsite.build import CACHE_DIR
+
+    root = make_site()
+    first = build_site(root)
+    site = tree(root / "_site")
+    proofs = root / CACHE_DIR / "proofs.json"
+    data = proofs.read_bytes()
+    at = data.index(b'"proofValue":"z') + len(b'"proofValue":"z')
+    flipped = b"A" if data[at : at + 1] != b"A" else b"B"
+    proofs.write_bytes(data[:at] + flipped + data[at + 1 :])
+    for image in (root / CACHE_DIR / "images").iterdir():
+        image.write_bytes(image.read_bytes()[:40])  # a PNG cut short: struct.error before
+    again = build_site(root)
+    assert again.signed == first.signed and again.written == 0
+    assert tree(root / "_site") == site
+
+
+def test_a_sealed_file_is_read_back_only_whole(tmp_path: Path) -> None:
+    cache = FileCache(tmp_path, "1")
+    assert cache.get_or_make(("k",), lambda: b"drawn") == b"drawn"
+    (stored,) = tmp_path.iterdir()
+    assert stored.read_bytes().endswith(b"\ndrawn")
+    stored.write_bytes(stored.read_bytes().replace(b"drawn", b"drawm"))
+    assert cache.get_or_make(("k",), lambda: b"drawn again") == b"drawn again"
+    assert cache.get_or_make(("k",), lambda: b"never") == b"drawn again"
+
+
+def test_kept_entries_counts_a_cache_file_of_any_credsite(tmp_path: Path) -> None:
+    """A sign of earlier builds (identity.history_signs): a proof cache from before the digest
+    line counts too; a damaged one counts nothing."""
+    from credsite.cache import kept_entries
+
+    old = tmp_path / "old.json"
+    old.write_text('{"version": "0.1", "entries": {"a": 1, "b": 2}}', encoding="utf-8")
+    new = KeptMap(tmp_path / "new.json", "2")
+    for key in "abc":
+        new.put(key, key)
+    new.save()
+    assert (kept_entries(old), kept_entries(tmp_path / "new.json")) == (2, 3)
+    assert kept_entries(tmp_path / "missing.json") == 0
+    (tmp_path / "bad.json").write_bytes(b"\x00garbage")
+    assert kept_entries(tmp_path / "bad.json") == 0

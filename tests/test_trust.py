@@ -24,9 +24,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import pytest
 from conftest import REPO, SITE_URL, VECTORS, all_awards, build_site
 
+from credsite.cache import KeptMap
 from credsite.commands import verify as verifysite
 from credsite.content import model
 from credsite.issuing import ob3, urls
+from credsite.issuing.sign import ProofCache
 from credsite.issuing.urls import DETACHED_PROOF_SUFFIX, detached_proof_path
 from credsite.state.lockfile import Lockfile
 from credsite.values import slugify
@@ -148,11 +150,14 @@ def test_a_proof_cache_of_another_shape_is_never_reused(make_site, tmp_path: Pat
     build_site(root)
     first = {p.name: p.read_bytes() for p in (root / "_site" / "credentials").iterdir()}
     cache_file = root / ".credsite-cache" / "proofs.json"
-    cache = load(cache_file)
-    assert cache["version"].endswith("rdfc+detached-jcs")
+    cache = ProofCache(cache_file).kept
+    assert cache.version.endswith("rdfc+detached-jcs") and cache.loaded
     # what an older build kept: the proof set [rdfc, jcs] and nothing detached
-    cache["entries"] = {k: [v["proof"][0], v["detached"]] for k, v in cache["entries"].items()}
-    cache_file.write_text(json.dumps(cache), encoding="utf-8")
+    older = KeptMap(cache_file, cache.version)
+    for key, value in cache.loaded.items():
+        older.put(key, [value["proof"][0], value["detached"]])
+    older.save()
+    assert KeptMap(cache_file, cache.version).loaded == older.used
     result = build_site(root)
     assert result.signed == 3
     assert {p.name: p.read_bytes() for p in (root / "_site" / "credentials").iterdir()} == first

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from credsite.cache import kept_entries
 from credsite.content import yamlsource
 from credsite.content.config import SiteConfig
 from credsite.content.model import Site
@@ -235,7 +236,7 @@ def history_signs(
     if git:
         signs.append(git)
     for cache in dict.fromkeys(p.resolve() for p in caches):
-        count = _cached_proofs(cache / "proofs.json")
+        count = kept_entries(cache / "proofs.json")
         if count:
             signs.append(
                 Sign(
@@ -278,12 +279,6 @@ def _published_keys(folder: Path) -> dict[str, str]:
                 if isinstance(key, str):
                     found.setdefault(key, path.relative_to(folder).as_posix())
     return found
-
-
-def _cached_proofs(path: Path) -> int:
-    data = _read_json(path)
-    entries = data.get("entries") if isinstance(data, dict) else None
-    return len(entries) if isinstance(entries, dict) else 0
 
 
 def _git(root: Path, *args: str) -> str | None:
