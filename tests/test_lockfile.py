@@ -106,9 +106,47 @@ def test_locked_refuses_to_record() -> None:
     ("line", "message"),
     [
         ("not json", "credsite.lock:3:1: unreadable lockfile line"),
-        ('{"type":"award","award":"x"}', "credsite.lock:3:1: unreadable lockfile line"),
+        (  # was "AwardEntry.__init__() missing 5 required positional arguments"
+            '{"type":"award","award":"x"}',
+            "credsite.lock:3:1: unreadable lockfile line: a line of type 'award' needs "
+            "'credential', 'minted', 'salt', 'list', 'index'",
+        ),
         ('{"type":"banana"}', "unknown line type 'banana' (written by a newer credsite?"),
-        ("[1, 2]", "credsite.lock:3:1: unreadable lockfile line"),
+        (  # was "'str' object cannot be interpreted as an integer"
+            "[1, 2]",
+            "credsite.lock:3:1: unreadable lockfile line: each line must be a JSON object ({...})",
+        ),
+        (  # was "invalid literal for int()"
+            '{"type":"list","issuer":"a","list":0,"purpose":"revocation","set":["x"]}',
+            "unreadable lockfile line: 'set' must be a list of whole numbers from 0, got [\"x\"]",
+        ),
+        (  # read as it was before
+            '{"type":"list","issuer":"a","list":0,"purpose":"revocation","set":[-1]}',
+            "unreadable lockfile line: 'set' must be a list of whole numbers from 0, got [-1]",
+        ),
+        (
+            '{"type":"list","issuer":"a","list":0,"purpose":"zzz","set":[1],'
+            '"updated":"2026-01-01T00:00:00Z"}',
+            "unreadable lockfile line: 'purpose' must be revocation or suspension, got 'zzz'",
+        ),
+        (
+            '{"type":"pin","did":"did:web:a.example","sha256":"nothex",'
+            '"pinned":"2026-01-01T00:00:00Z"}',
+            "unreadable lockfile line: 'sha256' must be 64 hexadecimal digits, got 'nothex'",
+        ),
+        (
+            '{"type":"clr-update","recipient":"r","updated":"2026-01-01T00:00:00Z","digest":null}',
+            "unreadable lockfile line: 'digest' must be text, got null",
+        ),
+        (
+            '{"type":"award","award":"a","credential":"c","minted":"2026-01-01T00:00:00Z",'
+            '"salt":"s","list":true,"index":0}',
+            "unreadable lockfile line: 'list' must be a whole number from 0, got true",
+        ),
+        (
+            '{"type":"site","url":"https://a.example/","since":"2026-01-01T00:00:00Z","x":1}',
+            "unknown field 'x' in a line of type 'site' (written by a newer credsite?",
+        ),
         (
             '{"type":"site","url":"https://a.example/","since":"soon"}',
             "credsite.lock:3:1: unreadable lockfile line: bad time in 'since'",

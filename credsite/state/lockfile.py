@@ -20,9 +20,10 @@ import base64
 import datetime as dt
 import json
 import random
+import re
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -626,15 +627,56 @@ def _dump(entry: Entry) -> str:
     return json.dumps({"type": kind, **values}, ensure_ascii=False, separators=(",", ":"))
 
 
-def _parse(data: dict[str, Any]) -> Entry:
-    kind = data.pop("type")
+_VALUE_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "str": ("text", lambda v: isinstance(v, str)),
+    "str | None": ("text", lambda v: v is None or isinstance(v, str)),
+    "int": ("a whole number from 0", lambda v: type(v) is int and v >= 0),
+    "tuple[int, ...] | None": (
+        "a list of whole numbers from 0",
+        lambda v: v is None or (isinstance(v, list) and all(type(i) is int and i >= 0 for i in v)),
+    ),
+}
+"""What each field type of a line (its annotation, as written) must hold: name, check."""
+_FIELD_KINDS = {
+    cls: {f.name: _VALUE_KINDS[str(f.type)] for f in fields(cls)} for cls in KINDS.values()
+}
+_REQUIRED = {
+    cls: [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
+    for cls in KINDS.values()
+}
+
+
+def _parse(data: Any) -> Entry:
+    """A line's entry; ValueError saying what is wrong with it, in the file's own words."""
+    if not isinstance(data, dict):
+        raise ValueError("each line must be a JSON object ({...})")
+    kind = data.pop("type", None)
     if kind not in KINDS:
         raise ValueError(f"unknown line type {kind!r} (written by a newer credsite? upgrade it)")
     cls = KINDS[kind]
+    if missing := [name for name in _REQUIRED[cls] if name not in data]:
+        raise ValueError(f"a line of type '{kind}' needs {', '.join(repr(m) for m in missing)}")
+    for name, value in data.items():
+        if name not in _FIELD_KINDS[cls]:
+            raise ValueError(
+                f"unknown field {name!r} in a line of type '{kind}' (written by a newer "
+                "credsite? upgrade it)"
+            )
+        what, check = _FIELD_KINDS[cls][name]
+        if not check(value):
+            raise ValueError(f"'{name}' must be {what}, got {json.dumps(value)[:80]}")
     if cls is ListEntry and data.get("set") is not None:
-        data["set"] = tuple(int(i) for i in data["set"])
+        data["set"] = tuple(data["set"])
     entry: Entry = cls(**data)
     for name in ("minted", "added", "updated", "since", "pinned"):
         if hasattr(entry, name) and parse_datetime(getattr(entry, name)) is None:
             raise ValueError(f"bad time in '{name}'")
+    if isinstance(entry, ListEntry) and entry.purpose not in LIST_PURPOSES:
+        raise ValueError(f"'purpose' must be {' or '.join(LIST_PURPOSES)}, got {entry.purpose!r}")
+    if isinstance(entry, PinEntry) and not re.fullmatch("[0-9a-f]{64}", entry.sha256):
+        raise ValueError(f"'sha256' must be 64 hexadecimal digits, got {entry.sha256[:80]!r}")
     return entry
+
+
+LIST_PURPOSES = ("revocation", "suspension")
+"""The status lists a site keeps (`credsite.issuing.status`)."""
