@@ -148,6 +148,9 @@ def test_yaml_keeps_source_text_of_retyped_scalars() -> None:
         ("0x" + "F" * 4_000, "0x" + "F" * 4_000),  # 16,000 bits: 4,817 digits in decimal
         ("9" * 5_000, "9" * 5_000),  # more digits than Python reads as a number
         ("1" + ":0" * 3_000, "1" + ":0" * 3_000),  # base 60
+        # PyYAML builds a base-60 number in quadratic time (10 MiB of it: half an hour)
+        ("1" + ":0" * 30, "1" + ":0" * 30),
+        ("1" + ":0" * 30 + ".5", "1" + ":0" * 30 + ".5"),
     ],
 )
 def test_numbers_python_cannot_handle_stay_text(written: str, kept: str) -> None:

@@ -4,6 +4,7 @@ served, nothing recorded or written in the site; and the signature cache a rebui
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import re
@@ -336,22 +337,28 @@ def test_a_killed_previews_folder_is_removed_by_the_next(tmp_path: Path) -> None
     (killed / "site").mkdir()
     (killed / "site" / "index.html").write_text("old", encoding="utf-8")
     os.close(killed_fd)  # what the kernel does when its process is killed
-    starting = tmp / f"{serve.SESSION_PREFIX}starting"
+    starting = tmp / f"{serve.SESSION_PREFIX}starting"  # locked as session_folder locks it
     starting.mkdir()
-    (starting / f"{serve.SESSION_FILE}.starting").write_text("", encoding="utf-8")
+    starting_fd = os.open(starting / f"{serve.SESSION_FILE}.starting", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(starting_fd, fcntl.LOCK_EX)
+    killed_starting = tmp / f"{serve.SESSION_PREFIX}killed-starting"  # its lock gone with it
+    killed_starting.mkdir()
+    (killed_starting / f"{serve.SESSION_FILE}.starting").write_text("", encoding="utf-8")
+    (killed_starting / "site").mkdir()
     older = tmp / f"{serve.SESSION_PREFIX}older"  # a credsite before session files
     older.mkdir()
     (tmp / f"{serve.SESSION_PREFIX}file").write_text("not a folder", encoding="utf-8")
     mine, mine_fd = serve.session_folder(tmp)
     try:
-        assert not killed.exists()
+        assert not killed.exists() and not killed_starting.exists()
         assert running.is_dir() and starting.is_dir() and older.is_dir() and mine.is_dir()
         assert (tmp / f"{serve.SESSION_PREFIX}file").is_file()
         assert serve.remove_abandoned(tmp) == []  # every session left is held
     finally:
         os.close(running_fd)
         os.close(mine_fd)
-    assert sorted(serve.remove_abandoned(tmp)) == sorted([running, mine])
+        os.close(starting_fd)
+    assert sorted(serve.remove_abandoned(tmp)) == sorted([running, mine, starting])
 
 
 def test_serve_killed_with_kill_9_leaves_nothing_after_the_next_serve(

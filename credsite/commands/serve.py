@@ -54,6 +54,7 @@ from watchdog.observers import Observer
 from credsite import build as build_module
 from credsite.content import config as site_config
 from credsite.errors import CredsiteError
+from credsite.sitelock import site_lock
 from credsite.state.lockfile import system_clock
 
 EPOCH_PATH = "/.credsite/epoch"
@@ -86,6 +87,9 @@ The kernel lets go of the lock when the process ends, even on kill -9, so the ne
 tell the folders of previews that were killed (their lock free) and remove them."""
 
 
+_SESSION_NAMES = (SESSION_FILE, f"{SESSION_FILE}.starting")
+
+
 def session_folder(tmp: Path | None = None) -> tuple[Path, int]:
     """A new temporary folder for a preview and its `SESSION_FILE`, open and locked; the folders
     killed previews left in `tmp` (the system's temporary folder) are removed first."""
@@ -100,9 +104,24 @@ def session_folder(tmp: Path | None = None) -> tuple[Path, int]:
         os.rename(starting, folder / SESSION_FILE)
     except OSError:
         os.close(fd)
-        shutil.rmtree(folder, ignore_errors=True)
+        remove_session(folder)
         raise
     return folder, fd
+
+
+def remove_session(folder: Path) -> None:
+    """Remove a preview's folder, its session file last: a removal cut short (the process
+    killed) leaves a folder the next serve still knows for a preview's and removes."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if entry.name in _SESSION_NAMES:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def remove_abandoned(tmp: Path) -> list[Path]:
@@ -117,21 +136,25 @@ def remove_abandoned(tmp: Path) -> list[Path]:
     for folder in candidates:
         try:
             info = os.lstat(folder)
-            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-                continue
-            fd = os.open(folder / SESSION_FILE, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
         except OSError:
             continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            continue  # its serve is running
-        try:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-        finally:
-            os.close(fd)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            continue
+        for name in _SESSION_NAMES:  # its session file, or the one it was starting with
+            try:
+                fd = os.open(folder / name, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                break  # its serve is running (or starting)
+            else:
+                remove_session(folder)
+                removed.append(folder)
+                break
+            finally:
+                os.close(fd)
     return removed
 
 
@@ -224,9 +247,10 @@ class Server:
         if not (self.root / "site.yaml").is_file():
             site_config.load(self.root)  # raises the usual "no site.yaml ... credsite init" error
         self._tmp, self._session = session_folder()
-        build_module.seed_preview(self.root, self._tmp / "site", self._tmp / "cache")
         try:
             self._httpd = _bind(self, self.host, self.port)
+            with site_lock(self.root, shared=True):  # not while a build changes them
+                build_module.seed_preview(self.root, self._tmp / "site", self._tmp / "cache")
             self._build_once(progress)
             self._observer = Observer()
             self._observer.daemon = True
@@ -260,7 +284,7 @@ class Server:
             thread.join(timeout=30)  # a build in progress finishes first
         self._threads = []
         if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+            remove_session(self._tmp)
             self._tmp = None
         if self._session is not None:
             os.close(self._session)  # its lock with it

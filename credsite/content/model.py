@@ -994,7 +994,7 @@ def _withdrawn(read: Reader) -> bool:
     return read.bool("withdrawn", False)
 
 
-MAX_FIELDS = 100
+MAX_FIELDS = 250
 """The most per-recipient fields an award may give: each is a value of the signed credential,
 and JSON-LD expansion (pyld, signing each new shape of credential) compares a property's
 values with each other, so a thousand fields took 20 seconds to sign."""

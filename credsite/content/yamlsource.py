@@ -89,6 +89,8 @@ def _scalar_value(node: yaml.ScalarNode) -> Any:
                 return dt.date(int(year), int(month), int(day))
             except ValueError:
                 return text  # 2026-13-01: as below
+    if node.tag in _NUMBER_TAGS and (len(text) > MAX_NUMBER_TEXT or text.count(":") > 20):
+        return text  # PyYAML builds a base-60 number in quadratic time: never a number anyway
     # SafeConstructor resolves the implicit tag (int, bool, date, timestamp, ...) for us.
     try:
         value = _SCALAR_LOADER.construct_object(node, deep=True)
@@ -183,6 +185,7 @@ def _source_text(node: yaml.Node, value: Any) -> str | None:
 _STR = "tag:yaml.org,2002:str"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _SAFE_TAGS = {
     _STR,
     "tag:yaml.org,2002:int",
@@ -193,6 +196,8 @@ _SAFE_TAGS = {
 }
 
 
+MAX_NUMBER_TEXT = 5_000
+"""The longest text read as a number (Python writes no integer of more than 4,300 digits)."""
 MAX_INT_BITS = 4_000 * 3
 """The largest integer read as a number (about 3,600 digits): Python refuses to write one of more
 than 4,300 digits in decimal (``sys.get_int_max_str_digits``), which a hexadecimal or base-60

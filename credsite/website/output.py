@@ -396,7 +396,7 @@ def link_site(source: Path, target: Path, paths: list[str]) -> bool:
     try:
         for path in paths:
             folder, _, name = path.rpartition("/")
-            if name in _NOT_A_NAME or path.startswith("/") or (
+            if name in _NOT_A_NAME or path.startswith("/") or "\0" in path or (
                 folder and not _NOT_A_NAME.isdisjoint(folder.split("/"))
             ):
                 continue  # not a site path: the manifest was not written by a build
