@@ -7,15 +7,18 @@ fetching goes through a map of URLs."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW, SITE_URL, build_site, output_of, run_cli, run_fresh, tree
+from conftest import NOW, SITE_URL, build_site, fixed_clock, output_of, run_cli, run_fresh, tree
 
 from credsite.commands import endorse as endorsing
+from credsite.errors import CredsiteError
 from credsite.state.lockfile import Lockfile
 from credsite.vc import did as vc_did
 from credsite.vc import proof as vc_proof
@@ -42,13 +45,14 @@ def endorsement(
     valid_until: str | None = None,
     valid_from: str = "2026-10-01T00:00:00Z",
     comment: str = "The Council recognises this badge.",
+    identifier: str | None = "https://council.example.org/endorsements/1.json",
 ) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "@context": [
             "https://www.w3.org/ns/credentials/v2",
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
         ],
-        "id": "https://council.example.org/endorsements/1.json",
+        **({"id": identifier} if identifier is not None else {}),
         "type": ["VerifiableCredential", "EndorsementCredential"],
         "name": "Endorsement by the Council",
         "issuer": {"id": did, "type": ["Profile"], "name": "The Council"},
@@ -77,8 +81,9 @@ def site(make_site) -> Path:
     return root
 
 
-def snapshot(root: Path) -> tuple[dict[str, bytes], bytes]:
-    return tree(root / "content"), (root / "credsite.lock").read_bytes()
+def snapshot(root: Path) -> tuple[dict[str, bytes], bytes, dict[str, bytes]]:
+    """The site's content, lockfile and output, byte for byte."""
+    return tree(root / "content"), (root / "credsite.lock").read_bytes(), tree(root / "_site")
 
 
 def test_add_with_a_given_did_document_pins_it_and_the_build_embeds_it(
@@ -202,6 +207,27 @@ def run_cli_input(site: Path, args: list[str], answer: str) -> Any:
             did_document(),
             "its issuer is not a did:web DID",
         ),
+        # did:web DIDs that name no site: a DID URL, a host that is no host name, a '..' path
+        (
+            endorsement(did="did:web:../../etc"),
+            did_document(),
+            "its issuer is not a did:web DID of a site ('did:web:../../etc'): credsite checks",
+        ),
+        (
+            endorsement(did="did:web:..:..:etc"),
+            did_document(),
+            "its issuer is not a did:web DID of a site ('did:web:..:..:etc')",
+        ),
+        (
+            endorsement(did="did:web:council.example.org:..:x"),
+            did_document(),
+            "its issuer is not a did:web DID of a site ('did:web:council.example.org:..:x')",
+        ),
+        (
+            endorsement(did="did:web:council.example.org#key"),
+            did_document(),
+            "its issuer is not a did:web DID of a site ('did:web:council.example.org#key')",
+        ),
     ],
 )
 def test_add_refuses_a_forged_expired_or_foreign_endorsement_and_writes_nothing(
@@ -230,6 +256,100 @@ def added(site: Path, tmp_path: Path) -> Path:
     build_site(site)
     return site
 
+
+def add_cli(site: Path, file: Path, did_file: Path, *args: str) -> Any:
+    return run_cli(
+        "endorsement", "add", str(file), "--did-document", str(did_file), *args, "-C", str(site)
+    )
+
+
+def refused(result: Any, message: str) -> None:
+    text = output_of(result)
+    assert result.exit_code == 1, text
+    assert message in text, text
+    assert "Traceback" not in text
+
+
+@pytest.mark.parametrize("with_id", [True, False])
+def test_add_refuses_an_endorsement_the_site_holds_already(
+    site: Path, tmp_path: Path, with_id: bool
+) -> None:
+    doc = endorsement() if with_id else endorsement(identifier=None)
+    file = write_json(tmp_path / "endorsement.json", doc)
+    did_file = tmp_path / "did.json"
+    did_file.write_bytes(did_document())
+    endorsing.add(site, file, did_document=did_file, slug="council", now=NOW)
+    build_site(site)
+    before = snapshot(site)
+    shown = " (id 'https://council.example.org/endorsements/1.json')" if with_id else ""
+    # a copy of it (under the name it would get, or another) is no new endorsement
+    copy = tmp_path / "copy.json"
+    copy.write_bytes(file.read_bytes())
+    for args in ((), ("--as", "con")):
+        refused(
+            add_cli(site, copy, did_file, *args),
+            f"error: {copy}: this endorsement{shown} is in the site already: "
+            f"{RECEIVED}/council.json holds it. Nothing was added",
+        )
+        assert snapshot(site) == before
+    # the very file again under its own name is no copy: it is checked again, nothing changes
+    result = add_cli(site, file, did_file, "--as", "council")
+    assert result.exit_code == 0, output_of(result)
+    assert snapshot(site) == before
+
+
+def test_the_build_refuses_an_endorsement_stored_twice(added: Path) -> None:
+    received = added / RECEIVED
+    for suffix in (".json", ".did.json"):
+        (received / f"twice{suffix}").write_bytes((received / f"council{suffix}").read_bytes())
+    before = snapshot(added)
+    result = run_fresh("build", "-q", cwd=added)
+    text = result.stdout + result.stderr
+    assert result.returncode == 1, text
+    assert (
+        f"error: {RECEIVED}/twice.json: the same endorsement as {RECEIVED}/council.json (id "
+        "'https://council.example.org/endorsements/1.json'): it would be embedded twice" in text
+    ), text
+    assert "Traceback" not in text
+    assert snapshot(added) == before
+
+
+def test_add_refuses_a_name_too_long_for_a_file(site: Path, tmp_path: Path) -> None:
+    file = write_json(tmp_path / "endorsement.json", endorsement())
+    did_file = tmp_path / "did.json"
+    did_file.write_bytes(did_document())
+    before = snapshot(site)
+    refused(
+        add_cli(site, file, did_file, "--as", "a" * 300),
+        "error: --as 'aaaaaaaaaaaaaaaaaaaa'... is 300 characters long: at most 100 are allowed "
+        "(it becomes the file name content/endorsements/received/NAME.json)",
+    )
+    assert snapshot(site) == before
+    result = add_cli(site, file, did_file, "--as", "a" * 100)  # the longest name allowed
+    assert result.exit_code == 0, output_of(result)
+
+
+def test_add_that_cannot_write_the_lockfile_puts_everything_back(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = write_json(tmp_path / "endorsement.json", endorsement())
+    did_file = tmp_path / "did.json"
+    did_file.write_bytes(did_document())
+    before = snapshot(site)
+    write = endorsing.write_atomic
+
+    def full_disk(path: Path, data: bytes, mode: int | None = None) -> None:
+        if path.name == "credsite.lock":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        write(path, data, mode)
+
+    monkeypatch.setattr(endorsing, "write_atomic", full_disk)
+    refused(
+        add_cli(site, file, did_file),
+        "error: cannot write credsite.lock: No space left on device. Nothing was added",
+    )
+    assert snapshot(site) == before
+    assert not (site / RECEIVED).exists()
 
 
 @pytest.mark.parametrize(
@@ -375,3 +495,81 @@ def test_the_examples_received_endorsement(example_output: Path, example_site: P
         (example_output / "achievements/exchange-participant.json").read_text()
     )
     assert doc in achievement["endorsement"]
+
+
+OTHER_SITE = "https://o3.example/achievements/a.json"
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("file/x.json", "file is a file, not a folder"),
+        ("file/deeper/x.json", "file is a file, not a folder"),
+        ("/dev/null", "-o /dev/null is not a regular file (a device, a pipe or a socket)"),
+        ("SITE/credsite.lock", "credsite.lock is the site's credsite.lock: give another file"),
+        ("SITE/_site/x.json", "_site/x.json is in the site's _site/, which credsite writes"),
+        ("SITE/content/x.json", "content/x.json is in the site's content/, which credsite"),
+        ("a" * 300 + ".json", ": cannot write it: File name too long"),
+    ],
+)
+def test_endorse_refuses_an_output_it_cannot_write_before_writing_anything(
+    site: Path, tmp_path: Path, output: str, message: str
+) -> None:
+    (tmp_path / "file").write_text("a file, not a folder\n")
+    given = output.startswith(("SITE", "/"))
+    path = output.replace("SITE", str(site)) if given else str(tmp_path / output)
+    before = snapshot(site)
+    result = run_cli("endorse", OTHER_SITE, "--comment", "Good.", "-o", path, "-C", str(site))
+    refused(result, f"error: -o {path}")
+    refused(result, message)
+    assert snapshot(site) == before
+    assert (tmp_path / "file").read_text() == "a file, not a folder\n"
+    # nothing was left behind: the same endorsement is made with an output that can be written
+    good = tmp_path / "new" / "folder" / "sent.json"
+    result = run_cli("endorse", OTHER_SITE, "--comment", "Good.", "-o", str(good), "-C", str(site))
+    assert result.exit_code == 0, output_of(result)
+    assert json.loads(good.read_text())["credentialSubject"]["id"] == OTHER_SITE
+
+
+def test_endorse_refuses_an_id_too_long_for_a_file(site: Path) -> None:
+    before = snapshot(site)
+    result = run_cli(
+        "endorse", OTHER_SITE, "--comment", "Good.", "--id", "a" * 300, "-C", str(site)
+    )
+    refused(
+        result,
+        "error: --id 'aaaaaaaaaaaaaaaaaaaa'... is 300 characters long: at most 100 are allowed "
+        "(it becomes the file name content/endorsements/ID.yaml)",
+    )
+    assert snapshot(site) == before
+
+
+def test_endorse_that_cannot_write_its_output_takes_the_endorsement_back(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = snapshot(site)
+    out = tmp_path / "out" / "sent.json"
+    write = endorsing.write_atomic
+
+    def full_disk(path: Path, data: bytes, mode: int | None = None) -> None:
+        if path == out:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        write(path, data, mode)
+
+    monkeypatch.setattr(endorsing, "write_atomic", full_disk)
+    with pytest.raises(CredsiteError) as caught:
+        endorsing.endorse(
+            site,
+            OTHER_SITE,
+            "Good.",
+            output=out,
+            build_options={"clock": fixed_clock(), "now": NOW, "rng": random.Random(2)},
+        )
+    message = str(caught.value.problems[0])
+    assert (
+        f"-o {out}: cannot write it: No space left on device. The endorsement is not made "
+        "(content/endorsements/endorses-o3-example-achievements-a-json.yaml removed, "
+        "credsite.lock put back, the site built again without it)" in message
+    ), message
+    assert snapshot(site) == before
+    assert not out.parent.exists()

@@ -16,11 +16,13 @@ list) and copies the signed JSON to a file to send to that site.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import re
-import shutil
+import stat
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -33,7 +35,14 @@ from credsite.content import config as site_config
 from credsite.content import endorsements as content_endorsements
 from credsite.content import model
 from credsite.errors import CredsiteError, Location
-from credsite.issuing.endorsements import endorser_did, received_target, verify_received
+from credsite.issuing.endorsements import (
+    endorser_did,
+    received_target,
+    shown_id,
+    shown_issuer,
+    stored_key,
+    verify_received,
+)
 from credsite.issuing.urls import Urls
 from credsite.sitelock import site_lock
 from credsite.state.lockfile import Lockfile
@@ -121,18 +130,25 @@ def _add(
     now: dt.datetime | None,
 ) -> Added:
     now = now or dt.datetime.now(dt.UTC)
+    if slug is not None:
+        _check_name("--as", slug, "content/endorsements/received/NAME.json")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
+            raise CredsiteError(f"--as {slug!r}: use lower-case letters, digits and '-'")
     config = site_config.load(root)
     site = model.load(config)
     shown = str(file)
     raw = _read(file, "the endorsement")
     document = _json(raw, shown)
     did = endorser_did(document)
-    if did is None:
+    if did is None or not isinstance(document, dict):
         raise CredsiteError(
-            "its issuer is not a did:web DID: credsite checks received endorsements against the "
-            "endorser's did:web DID document",
+            f"its issuer is not a did:web DID of a site{shown_issuer(document)}: credsite checks "
+            "received endorsements against the endorser's did:web DID document",
             Location(shown),
         )
+    folder = config.content_dir / content_endorsements.FOLDER / content_endorsements.RECEIVED
+    slug = slug or _default_slug(document, did, raw)
+    _refuse_stored(site.received, folder, document, raw, slug, shown)
     url = vc_did.did_document_url(did)
     if did_document is not None:
         did_bytes = _read(did_document, "the DID document")
@@ -167,17 +183,9 @@ def _add(
             f"site ({config.url})",
             Location(shown),
         )
-    folder = config.content_dir / content_endorsements.FOLDER / content_endorsements.RECEIVED
-    issuer = checked.get("issuer")
-    name = issuer.get("name") if isinstance(issuer, dict) else None
-    endorser = name if isinstance(name, str) and name else did
-    digest_of_id = hashlib.sha256(str(checked.get("id", raw)).encode()).hexdigest()[:8]
-    readable = re.sub(r"[^a-z0-9-]+", "", slugify(endorser))[:60].strip("-")
-    slug = slug or f"{readable or 'endorsement'}-{digest_of_id}"
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
-        raise CredsiteError(f"--as {slug!r}: use lower-case letters, digits and '-'")
+    endorser = _endorser_name(checked, did)
     target_path = folder / f"{slug}.json"
-    if target_path.exists() and target_path.read_bytes() != raw:
+    if target_path.exists() and not _same_bytes(target_path, raw):
         raise CredsiteError(
             f"{target_path.relative_to(root)} holds another endorsement: choose a name with --as",
         )
@@ -197,12 +205,19 @@ def _add(
             siblings.append(folder / f"{other.slug}{content_endorsements.DID_SUFFIX}")
     previous = lock.pinned(did)
     lock.record_pin(did, sha256)
-    folder.mkdir(parents=True, exist_ok=True)
     written = [target_path, folder / f"{slug}{content_endorsements.DID_SUFFIX}", *siblings]
-    write_atomic(target_path, raw)
-    for path in written[1:]:
-        write_atomic(path, did_bytes)
-    lock.save(config.lockfile_path)
+    try:
+        _write_all(
+            {
+                target_path: raw,
+                **{path: did_bytes for path in written[1:]},
+                config.lockfile_path: lock.text().encode("utf-8"),  # last: it pins what is stored
+            }
+        )
+    except _NotWritten as exc:
+        raise CredsiteError(
+            f"cannot write {_relative(exc.path, root)}: {exc.reason}. Nothing was added"
+        ) from None
     return Added(
         slug=slug,
         endorser=endorser,
@@ -212,6 +227,103 @@ def _add(
         files=tuple(p.relative_to(root).as_posix() for p in written),
         changed_pin=previous is not None and previous.sha256 != sha256,
     )
+
+
+class _NotWritten(Exception):
+    """A file `_write_all` could not write (those before it were put back)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def _write_all(files: dict[Path, bytes], mode: int | None = None) -> None:
+    """Write `files` in order, each atomically (a new one with `mode`, else 0600; one there keeps
+    its own); if one cannot be written, put back those written before it and the folders made
+    for them (nothing changed), and raise `_NotWritten`."""
+    folder = next(iter(files)).parent
+    missing = [f for f in (folder, *folder.parents) if not f.exists()]  # deepest first
+    kept: dict[Path, bytes | None] = {}  # what each file written held before
+    current = folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for current, data in files.items():
+            kept[current] = current.read_bytes() if current.is_file() else None
+            if kept[current] != data:
+                write_atomic(current, data, mode if kept[current] is None else None)
+    except OSError as exc:
+        for path, old in kept.items():
+            with contextlib.suppress(OSError):
+                if old is None:
+                    path.unlink(missing_ok=True)
+                elif old != files[path]:
+                    write_atomic(path, old)
+        for made in missing:
+            with contextlib.suppress(OSError):
+                made.rmdir()
+        raise _NotWritten(current, exc.strerror or str(exc)) from None
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _check_name(option: str, name: str, where: str) -> None:
+    """Refuse a name given for a file (`--as`, `--id`) longer than an issuer's or an
+    achievement's may be (`model.MAX_SLUG`), as the file system would."""
+    if len(name) > model.MAX_SLUG:
+        raise CredsiteError(
+            f"{option} {name[:20]!r}... is {len(name)} characters long: at most "
+            f"{model.MAX_SLUG} are allowed (it becomes the file name {where})"
+        )
+
+
+def _endorser_name(document: dict[str, object], did: str) -> str:
+    issuer = document.get("issuer")
+    name = issuer.get("name") if isinstance(issuer, dict) else None
+    return name if isinstance(name, str) and name else did
+
+
+def _default_slug(document: dict[str, object], did: str, raw: bytes) -> str:
+    """ENDORSER-DIGEST: the endorser's name and 8 hex digits of the endorsement's id."""
+    digest_of_id = hashlib.sha256(str(document.get("id", raw)).encode()).hexdigest()[:8]
+    readable = re.sub(r"[^a-z0-9-]+", "", slugify(_endorser_name(document, did)))[:60]
+    return f"{readable.strip('-') or 'endorsement'}-{digest_of_id}"
+
+
+def _refuse_stored(
+    received: list[content_endorsements.Received],
+    folder: Path,
+    document: dict[str, object],
+    raw: bytes,
+    slug: str,
+    shown: str,
+) -> None:
+    """Refuse an endorsement the site holds already: one with the same ``id`` (or, without one,
+    the same JSON) in content/endorsements/received/. Adding the very file again under its own
+    name is no copy: it checks it again against the DID document given (a new pin)."""
+    key = stored_key(document)
+    for other in received:
+        if stored_key(other.document) != key:
+            continue
+        if other.slug == slug and _same_bytes(folder / f"{slug}.json", raw):
+            continue
+        raise CredsiteError(
+            f"this endorsement{shown_id(document)} is in the site already: {other.shown} holds "
+            "it. Nothing was added",
+            Location(shown),
+        )
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
 
 
 # -- endorsing something on another site --------------------------------------------------------------
@@ -245,6 +357,23 @@ def endorse(
     build_options: dict[str, object] | None = None,
 ) -> Endorsement:
     """Sign, as this site's issuer, an endorsement of `target` on another site."""
+    with site_lock(root):  # re-entrant: the build takes it too
+        return _endorse(
+            root, target, comment, endorser, name, identifier, issued, output, build_options or {}
+        )
+
+
+def _endorse(
+    root: Path,
+    target: str,
+    comment: str,
+    endorser: str | None,
+    name: str | None,
+    identifier: str | None,
+    issued: dt.date | None,
+    output: Path | None,
+    build_options: dict[str, object],
+) -> Endorsement:
     config = site_config.load(root)
     site = model.load(config)
     endorser = endorser or site.primary_issuer
@@ -268,6 +397,7 @@ def endorse(
         raise CredsiteError("--comment is empty: say what you endorse and why")
     folder = config.content_dir / content_endorsements.FOLDER
     identifier = identifier or "endorses-" + (slugify(target.split("://", 1)[-1])[:80] or "target")
+    _check_name("--id", identifier, "content/endorsements/ID.yaml")
     if not re.fullmatch(content_endorsements.ENDORSEMENT_ID, identifier) or "/" in identifier:
         raise CredsiteError(f"--id {identifier!r}: use letters, digits, '.', '_' and '-'")
     path = folder / f"{identifier}.yaml"
@@ -275,6 +405,8 @@ def endorse(
         raise CredsiteError(
             f"{path.relative_to(root)} exists already: choose another --id (or edit that file)"
         )
+    output = output or Path(f"endorsement-{identifier}.json")
+    _check_output(output, root, config)  # before anything is written
     day = issued or dt.date.today()
     lines = [
         "# Made by `credsite endorse`: an endorsement of something on another site, signed with",
@@ -287,10 +419,13 @@ def endorse(
     ]
     if name:
         lines.append(f"name: {_yaml_text(name)}")
-    folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    lock_before = _bytes_or_none(config.lockfile_path)
     try:
-        result = build(root, **(build_options or {}))  # type: ignore[arg-type]
+        _write_all({path: ("\n".join(lines) + "\n").encode("utf-8")})
+    except _NotWritten as exc:
+        raise CredsiteError(f"cannot write {_relative(exc.path, root)}: {exc.reason}") from None
+    try:
+        result = build(root, **build_options)  # type: ignore[arg-type]
     except BaseException:
         path.unlink(missing_ok=True)  # nothing written: the build wrote nothing either
         raise
@@ -298,14 +433,112 @@ def endorse(
     made = next(e for e in model.load(config).endorsements if e.key == identifier)
     token = lock.endorsements[made.lock_key].credential
     hosted = result.output_dir / urls.endorsement_path(token)
-    output = output or Path(f"endorsement-{identifier}.json")
-    shutil.copyfile(hosted, output)
+    try:
+        _write_all({output: hosted.read_bytes()}, _new_file_mode())  # as `cp` would
+    except (_NotWritten, OSError) as exc:
+        # Take the endorsement back: its file and the lockfile as they were, the site built again
+        # without it (the same files as before: the lockfile fixes every token and date).
+        reason = exc.reason if isinstance(exc, _NotWritten) else exc.strerror
+        undone = _take_back(root, path, config, lock_before, build_options)
+        raise CredsiteError(
+            f"-o {output}: cannot write it: {reason}. The endorsement is not made ({undone})"
+        ) from None
     return Endorsement(
         yaml=path.relative_to(root).as_posix(),
         url=urls.url(urls.endorsement_path(token)),
         output=output,
         result=result,
     )
+
+
+def _take_back(
+    root: Path,
+    path: Path,
+    config: site_config.SiteConfig,
+    lock_before: bytes | None,
+    build_options: dict[str, object],
+) -> str:
+    """Undo `endorse` after its build: the endorsement's file removed, the lockfile as it was,
+    the site built again without it (the same files as before: the lockfile fixes every token
+    and date). What was done, to say."""
+    shown = _relative(path, root)
+    try:
+        path.unlink(missing_ok=True)
+        if lock_before is None:
+            config.lockfile_path.unlink(missing_ok=True)
+        else:
+            write_atomic(config.lockfile_path, lock_before)
+    except OSError as exc:
+        return (
+            f"but {shown} and {config.lockfile} could not be put back: {exc.strerror}; delete "
+            f"{shown}, restore {config.lockfile} from git and run 'credsite build'"
+        )
+    try:
+        build(root, **build_options)  # type: ignore[arg-type]
+    except (CredsiteError, OSError):
+        return (
+            f"{shown} removed, {config.lockfile} put back; {config.output}/ holds it until the "
+            "next 'credsite build'"
+        )
+    return f"{shown} removed, {config.lockfile} put back, the site built again without it"
+
+
+def _new_file_mode() -> int:
+    """0666 less the process's umask: the mode `open` gives a new file."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _bytes_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CredsiteError(f"{path}: cannot read it: {exc.strerror}") from None
+
+
+def _check_output(output: Path, root: Path, config: site_config.SiteConfig) -> None:
+    """Refuse an -o that cannot be written, before anything is: a folder, a device (anything but
+    a regular file), a file of the site, a path through a file, a folder that cannot be written."""
+    shown = f"-o {output}"
+    try:
+        mode: int | None = os.stat(output).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None  # a file on the way is found below
+    except OSError as exc:
+        raise CredsiteError(f"{shown}: cannot write it: {exc.strerror}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise CredsiteError(f"{shown} is a folder: give the name of the file to write")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise CredsiteError(
+            f"{shown} is not a regular file (a device, a pipe or a socket): give the name of a "
+            "file to write"
+        )
+    resolved = output.resolve()
+    for file in (config.lockfile_path, root / "site.yaml"):
+        if resolved == file.resolve():
+            raise CredsiteError(f"{shown} is the site's {file.name}: give another file")
+    for folder in (config.content_dir, config.output_dir, config.keys_dir, root / "themes"):
+        if folder.resolve() in resolved.parents:
+            raise CredsiteError(
+                f"{shown} is in the site's {_relative(folder, root)}/, which credsite writes "
+                "or reads: give a file outside it"
+            )
+    existing = output.absolute().parent  # the nearest folder above it that exists
+    while True:
+        try:
+            mode = os.stat(existing).st_mode
+            break
+        except (FileNotFoundError, NotADirectoryError):
+            existing = existing.parent
+        except OSError as exc:
+            raise CredsiteError(f"{shown}: cannot write it: {exc.strerror}") from None
+    if not stat.S_ISDIR(mode):
+        raise CredsiteError(f"{shown}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CredsiteError(f"{shown}: cannot write in {existing}: permission denied")
 
 
 def describe_added(added: Added) -> list[str]:

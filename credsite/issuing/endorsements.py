@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -248,11 +249,50 @@ class ReceivedEndorsement:
         return parse_datetime(self.pin.pinned)
 
 
-def endorser_did(document: Any) -> str | None:
-    """The did:web DID of an endorsement's issuer, if it has one."""
+def issuer_id(document: Any) -> object:
+    """An endorsement's ``issuer``: its ``id`` if it is an object, else itself (None if none)."""
     issuer = document.get("issuer") if isinstance(document, dict) else None
-    did = issuer.get("id") if isinstance(issuer, dict) else issuer
-    return did if isinstance(did, str) and did.startswith("did:web:") else None
+    return issuer.get("id") if isinstance(issuer, dict) else issuer
+
+
+def endorser_did(document: Any) -> str | None:
+    """The did:web DID of an endorsement's issuer, if it has one that names a site
+    (`is_site_did`)."""
+    did = issuer_id(document)
+    return did if isinstance(did, str) and is_site_did(did) else None
+
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*(?:%3[Aa][0-9]{{1,5}})?")
+
+
+def is_site_did(did: str) -> bool:
+    """Whether `did` is the did:web DID of a site: ``did:web:HOST`` (a host name, maybe a
+    ``%3A`` port) and path segments, none empty, ``.`` or ``..``, with no ``/``, ``?`` or ``#``:
+    a DID whose document is at an https URL of that host (`did.did_document_url`)."""
+    try:
+        vc_did.did_document_url(did)
+    except ValueError:
+        return False
+    host, *segments = did[len("did:web:") :].split(":")
+    return bool(_HOST.fullmatch(host)) and not any(s in (".", "..") for s in segments)
+
+
+def stored_key(document: Any) -> str:
+    """What tells received endorsements apart: the ``id`` (a JSON string, as any id), or the
+    whole document as canonical JSON if it has none."""
+    value = document.get("id") if isinstance(document, dict) else None
+    if value is not None:
+        return "id " + json.dumps(value, sort_keys=True)
+    return "document " + json.dumps(document, sort_keys=True)
+
+
+def shown_id(document: Any) -> str:
+    """`` (id 'https://...')`` as a message shows an endorsement's id, or nothing."""
+    value = document.get("id") if isinstance(document, dict) else None
+    if not isinstance(value, str):
+        return ""
+    return f" (id {value!r})" if len(value) <= 200 else f" (id {value[:200]!r}...)"
 
 
 def verify_received(
@@ -273,8 +313,8 @@ def verify_received(
     did = endorser_did(document)
     if did is None:
         return [
-            "its issuer is not a did:web DID: credsite pins the endorser's did:web DID document "
-            "and checks received endorsements against it"
+            f"its issuer is not a did:web DID of a site{shown_issuer(document)}: credsite pins "
+            "the endorser's did:web DID document and checks received endorsements against it"
         ], document
     if not isinstance(did_document, dict) or did_document.get("id") != did:
         found = did_document.get("id") if isinstance(did_document, dict) else None
@@ -285,6 +325,15 @@ def verify_received(
     if not problems and report.status != "verified":
         problems = [report.status]
     return problems, document
+
+
+def shown_issuer(document: Any) -> str:
+    """`` ('did:...')``: the issuer's id as a message shows it (quoted, its first 200 characters),
+    or nothing if it has none."""
+    value = issuer_id(document)
+    if not isinstance(value, str):
+        return ""
+    return f" ({value!r})" if len(value) <= 200 else f" ({value[:200]!r}...)"
 
 
 def _pinned(url: str, pinned_url: str, did_document: dict[str, Any]) -> dict[str, Any]:
@@ -334,8 +383,17 @@ def check_received(
     this site. Any failure is a located error (the build stops)."""
     problems = Problems()
     checked = []
+    stored: dict[str, Received] = {}  # each endorsement's id (or JSON) -> the file holding it
     for received in site.received:
         where = received.location
+        same = stored.setdefault(stored_key(received.document), received)
+        if same is not received:
+            problems.add(
+                where,
+                f"the same endorsement as {same.shown}{shown_id(received.document)}: it would be "
+                "embedded twice; delete this file and its .did.json",
+            )
+            continue
         did = endorser_did(received.document)
         pin = lock.pinned(did) if did else None
         if did is not None and pin is None:
