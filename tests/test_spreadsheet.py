@@ -617,3 +617,22 @@ def test_set_cells_in_csv_keeps_every_other_byte(
         rows[number - 2][:3]
     )
     assert body[len(before + terminator) if before else 0 :].startswith(out.getvalue() + delimiter)
+
+
+def test_a_damaged_sheet_that_is_not_read_is_only_warned_about(make_site) -> None:
+    """The awards are on the first sheet; a second sheet openpyxl cannot read in order (hand
+    edited) is not the awards', and was made the workbook's error."""
+    data = workbook([["name", "email", "achievement"], ["Ada", "ada@example.org", "teamwork"]],
+                    more={"Notes": [[" "], ["b"]]})  # fmt: skip
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            part = source.read(name).decode()
+            if name == "xl/worksheets/sheet2.xml":
+                assert '<row r="1"' in part
+                part = part.replace('<row r="1"', '<row r="5"', 1).replace('r="A1"', 'r="A5"')
+            target.writestr(name, part)
+    root = csv_site(make_site, "", **{CSV: None, XLSX: out.getvalue()})
+    site = load(root)
+    assert [a.name for a in site.awards] == ["Ada"]
+    assert any("this sheet is not read" in w.message for w in site.warnings)

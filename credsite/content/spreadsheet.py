@@ -435,10 +435,15 @@ _ERRORS = frozenset(
 
 
 def _has_values(sheet: Any) -> bool:
-    return any(
-        cell.value is not None and str(cell.value).strip() for row in _sheet_rows(sheet)
-        for cell in row
-    )  # fmt: skip
+    """Whether a sheet that is not read holds anything (it is warned about); one that cannot be
+    read counts as holding something, and is only warned about: it is not the awards' sheet."""
+    try:
+        return any(
+            cell.value is not None and str(cell.value).strip() for row in _sheet_rows(sheet)
+            for cell in row
+        )  # fmt: skip
+    except _UNREADABLE:
+        return True
 
 
 def _saved_results(
