@@ -126,6 +126,23 @@ def test_every_problem_reported_at_once(tmp_path: Path) -> None:
             "'url' must be an http(s) URL, got 'https://example.org:99999/'",
         ),
         ("https://example.org:abc/", "'url' must be an http(s) URL, got 'https://example.org:abc/'"),
+        # did:web:example.org:.. and the like: a DID and ids where the site is not
+        ("https://example.org/../", "'url' must not have '.' or '..' in its path"),
+        ("https://example.org/creds/./", "'url' must not have '.' or '..' in its path"),
+        ("https://example.org/a/%2E%2e/creds/", "'url' must not have '.' or '..' in its path"),
+        (
+            f"https://{'a' * 64}.example.org/",
+            "'url' must have at most 63 characters between the dots of its host name (DNS allows "
+            "no more), got 64",
+        ),
+        (
+            f"https://{'abcdefghi.' * 25}example/",
+            "'url' must have a host name of at most 253 characters (DNS allows no more), got 257",
+        ),
+        (
+            "https://ü.example/",
+            "'url' must give its host name in ASCII: write it in its xn-- form, xn--tda.example",
+        ),
     ],
 )
 def test_bad_site_url_via_cli(tmp_path: Path, url: str, message: str) -> None:
@@ -136,6 +153,14 @@ def test_bad_site_url_via_cli(tmp_path: Path, url: str, message: str) -> None:
     assert f"site.yaml:2:6: {message}" in text
     assert "Traceback" not in text
     assert not (tmp_path / "_site").exists()
+
+
+def test_the_longest_host_names_and_xn_forms_are_fine(tmp_path: Path) -> None:
+    longest = f"{'a' * 63}.{'b' * 63}.{'c' * 63}.{'d' * 61}"  # 253 characters
+    for url in (f"https://{longest}/", "https://xn--tda.example/creds/", "https://a.example/.well/"):
+        cfg = config.load(write_site_yaml(tmp_path, f"title: T\nurl: {url}\n"))
+        assert cfg.url == url
+        assert config.check_site_url(url) == url
 
 
 def test_http_is_refused_even_for_localhost(tmp_path: Path) -> None:

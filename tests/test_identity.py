@@ -21,6 +21,7 @@ from conftest import (
     SITE_YAML,
     TEAMWORK,
     build_site,
+    copy_example,
     diff_trees,
     fixed_clock,
     output_of,
@@ -462,6 +463,10 @@ def test_move_of_a_site_that_issued_nothing_only_edits_site_yaml(
         ("https://192.0.2.1/", "did:web does not allow IP addresses"),
         ("not a url", "must be an http(s) URL"),
         (SITE_URL, f"the site is already at {SITE_URL}"),
+        ("https://credentials.acme.example/../", "must not have '.' or '..' in its path"),
+        (f"https://{'a' * 300}.example/", "must have a host name of at most 253 characters"),
+        (f"https://{'a' * 64}.example/", "at most 63 characters between the dots of its host"),
+        ("https://ü.example/", "write it in its xn-- form, xn--tda.example"),
     ],
 )
 def test_move_refuses_a_bad_url(make_site: Callable[..., Path], url: str, message: str) -> None:
@@ -479,3 +484,31 @@ def test_move_refuses_a_bad_url(make_site: Callable[..., Path], url: str, messag
 def test_move_outside_a_site(tmp_path: Path) -> None:
     result = run_cli("move", NEW_URL, "-C", str(tmp_path))
     assert result.exit_code == 1 and "no site.yaml" in output_of(result)
+
+
+def test_move_warns_of_each_received_endorsement_of_the_old_address(tmp_path: Path) -> None:
+    """The example holds an endorsement signed elsewhere of its achievement at its url: after a
+    move the build refused it ("which is no achievement ... of this site") and move said nothing."""
+    root = copy_example(tmp_path / "example")
+    received = root / "content/endorsements/received"
+    old = "https://northbridge-alliance.github.io/credentials/"
+    result = run_cli("move", NEW_URL, "-C", str(root))
+    text = " ".join(output_of(result).split())
+    assert result.exit_code == 0, text
+    assert "Traceback" not in text
+    assert (
+        "warning: content/endorsements/received/coastal-skills-council-exchange.json: it "
+        f"endorses {old}achievements/exchange-participant.json, at the old address, which "
+        f"becomes {NEW_URL}achievements/exchange-participant.json: builds will refuse this "
+        "endorsement" in text
+    )
+    assert (
+        f"Ask its endorser (Coastal Skills Council) to endorse {NEW_URL}achievements/"
+        "exchange-participant.json and add that with 'credsite endorsement add FILE'" in text
+    )
+    assert text.count("warning:") == 1  # its DID document is not an endorsement
+    assert Lockfile.load(root / "credsite.lock").site_url() == NEW_URL
+    # as the warning says: without it, the moved site builds
+    for path in received.glob("coastal-skills-council-exchange*.json"):
+        path.rename(tmp_path / path.name)
+    build_site(root)

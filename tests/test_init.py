@@ -15,6 +15,7 @@ from conftest import REPO, output_of, run_cli
 from credsite.commands import init as scaffold
 from credsite.commands.verify import verify_site
 from credsite.content import config
+from credsite.content.model import MAX_SLUG
 from credsite.errors import CredsiteError
 
 BASE_URL = scaffold.DEFAULT_URL
@@ -169,10 +170,78 @@ def test_options_fill_in_the_names(tmp_path: Path) -> None:
         ("--url", "http://example.org/", "must be the https:// address"),
         ("--issuer", "Acme Lab", "must be lower-case letters"),
         ("--title", "  ", "must not be empty"),
+        ("--url", "https://acme.example/a/../", "'url' must not have '.' or '..' in its path"),
+        ("--url", "https://ü.example/", "write it in its xn-- form, xn--tda.example"),
     ],
 )
 def test_bad_options(tmp_path: Path, option: str, value: str, message: str) -> None:
     result = run_cli("init", str(tmp_path / "site"), option, value)
     assert result.exit_code == 1
-    assert message in output_of(result)
-    assert not (tmp_path / "site").exists()
+    assert message in output_of(result) and "Traceback" not in output_of(result)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_refused_title_leaves_nothing_behind(tmp_path: Path) -> None:
+    """A title the site cannot publish was found only after every file was written, which
+    stayed: "nothing was written" was untrue, and the next init refused the folder as not empty."""
+    result = run_cli("init", str(tmp_path / "x"), "--title", "a\x01")
+    text = output_of(result)
+    assert result.exit_code == 1 and "Traceback" not in text
+    assert "the site title must not hold the character U+0001" in text
+    assert "nothing was written" in text
+    assert list(tmp_path.iterdir()) == []
+    again = run_cli("init", str(tmp_path / "x"), "--title", "a")
+    assert again.exit_code == 0, output_of(again)
+
+
+@pytest.mark.parametrize("where", ["new/deeper", "clone"])
+def test_a_failure_while_writing_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """Whatever stops init half-way (here the key file), the site was written into a folder of
+    its own, removed: a new target is not made (nor its parents), a clone keeps only its .git."""
+    (tmp_path / "clone" / ".git").mkdir(parents=True)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+
+    def fail(*args: object) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(scaffold, "write_key_file", fail)
+    result = run_cli("init", str(tmp_path / where))
+    text = output_of(result)
+    assert result.exit_code == 1 and "Traceback" not in text
+    assert f"cannot create the site in {tmp_path / where}: No space left on device" in text
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_an_issuer_id_the_build_would_refuse_is_refused(tmp_path: Path) -> None:
+    """The build takes issuer file names of at most `model.MAX_SLUG` characters: init took any,
+    and the site it made never built."""
+    result = run_cli("init", str(tmp_path / "x"), "--issuer", "a" * (MAX_SLUG + 50))
+    text = output_of(result)
+    assert result.exit_code == 1 and "Traceback" not in text
+    assert f"is {MAX_SLUG + 50} characters long: at most {MAX_SLUG} are allowed" in text
+    assert list(tmp_path.iterdir()) == []
+    longest = run_cli("init", str(tmp_path / "x"), "--issuer", "a" * MAX_SLUG)
+    assert longest.exit_code == 0, output_of(longest)
+    built = run_cli("build", "-C", str(tmp_path / "x"), "-q")
+    assert built.exit_code == 0, output_of(built)
+
+
+def test_a_target_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    for target, message in [
+        (tmp_path / "notes.txt/site", f"cannot create {tmp_path}/notes.txt/site: "
+                                       f"{tmp_path}/notes.txt is not a folder"),
+        (tmp_path / "notes.txt/a/b", f"{tmp_path}/notes.txt is not a folder"),
+        (Path("/proc/credsite-site"), "cannot create /proc/credsite-site: "),
+    ]:  # fmt: skip
+        if not Path("/proc/self").exists() and target.parts[1] == "proc":
+            continue  # no procfs (macOS): a folder nobody may make one in
+        result = run_cli("init", str(target))
+        text = output_of(result)
+        assert result.exit_code == 1 and "Traceback" not in text, text
+        assert message in text
+        assert not target.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    assert (tmp_path / "notes.txt").read_text() == "mine"

@@ -658,6 +658,27 @@ def test_expiring_within_reminds_once_per_credential_and_window(
         notify.plan(root, expiring_within="soon", now=march)
 
 
+@pytest.mark.parametrize("window", ["8000y", "101 years", "1201m", "999999999999999999999d"])
+def test_expiring_within_is_refused_beyond_100_years(
+    make_site: Callable[..., Path], window: str
+) -> None:
+    """A window past the year 9999 was an OverflowError traceback ("date out of range")."""
+    root = make_site(
+        {"site.yaml": SITE_YAML + smtp_yaml(2525), "content/awards/awards.yaml": EXPIRING}
+    )
+    build_site(root)
+    message = f"--expiring-within must be between 1 day and 100 years, got {window!r}"
+    result = run_cli("notify", "--expiring-within", window, cwd=root)
+    text = output_of(result)
+    assert result.exit_code == 1 and "Traceback" not in text
+    assert message in text and "nothing was written" in text
+    assert not (root / notify.OUTBOX).exists() and not (root / FILE_NAME).exists()
+    march = dt.datetime(2027, 3, 10, tzinfo=dt.UTC)  # before an expiry: the window is computed
+    with pytest.raises(CredsiteError, match="between 1 day and 100 years"):
+        notify.plan(root, expiring_within=window, now=march)
+    assert notify.plan(root, expiring_within="100y", now=march).notices != []
+
+
 # -- templates -------------------------------------------------------------------------------------
 
 

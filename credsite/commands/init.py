@@ -4,7 +4,9 @@ Copies the template files in ``credsite/commands/scaffold/`` (a sample issuer, a
 awards, commented site.yaml, READMEs, .gitignore, .gitattributes, the GitHub Actions workflow),
 filling in a few names, vendors the running credsite into ``.credsite/`` with its dependencies
 pinned by hash (`credsite.commands.vendor`: what the workflow installs), then creates the issuer's
-signing key in ``keys/`` (git-ignored).
+signing key in ``keys/`` (git-ignored). Every option is checked first, and the site is written
+into a folder of its own that is put in place only once it loads (`_staging`): a failed init
+leaves nothing behind.
 
 Template files are stored without their leading dot (``dot-gitignore`` -> ``.gitignore``,
 ``dot-github/`` -> ``.github/``) so they do not act as this repository's own git or GitHub
@@ -15,7 +17,12 @@ are replaced.
 from __future__ import annotations
 
 import json
+import os
 import re
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -26,6 +33,8 @@ from credsite import __version__
 from credsite.commands import vendor
 from credsite.content import config as site_config
 from credsite.content.config import SLUG
+from credsite.content.model import MAX_SLUG
+from credsite.content.yamlsource import UNPUBLISHABLE
 from credsite.errors import CredsiteError
 from credsite.state.keyfiles import env_name, write_key_file
 from credsite.vc.keys import SigningKey
@@ -71,14 +80,15 @@ def init(
     site is still created, without ``.credsite/requirements.txt`` (`Created.pin_problem` says
     why, and `credsite upgrade` writes it later)."""
     url = _check_url(url)
-    if not re.fullmatch(SLUG, issuer):
-        raise CredsiteError(
-            f"issuer id {issuer!r} must be lower-case letters, digits and '-' (it becomes part "
-            "of web addresses)"
-        )
+    _check_issuer(issuer)
     title = " ".join(title.split())
     if not title:
         raise CredsiteError("the site title must not be empty")
+    if bad := UNPUBLISHABLE.search(title):
+        raise CredsiteError(
+            f"the site title must not hold the character U+{ord(bad.group()):04X} (a control "
+            "character or a Unicode non-character, which XML and HTML do not carry): remove it"
+        )
     _check_target(target)
     wheel = vendor.running_wheel()
     pins: tuple[vendor.Pin, ...] | None = None
@@ -97,20 +107,22 @@ def init(
         "__ISSUER__": issuer,
         "__VERSION__": __version__,
     }
-    written = []
-    for relative, template in _templates():
-        path = target / _fill(relative, values)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = template.read_bytes().decode("utf-8")
-        if relative == vendor.WORKFLOW:
-            text = vendor.render_workflow(text, [env_name(issuer)], "_site")
-        path.write_bytes(_fill(text, values).encode("utf-8"))
-        written.append(path.relative_to(target).as_posix())
-    written += vendor.write(target, wheel, pins)
-    config = site_config.load(target)  # the site must be valid as created
-    key = SigningKey.generate()
-    key_path = write_key_file(config, issuer, key)
-    written.append(key_path.relative_to(target).as_posix())
+    with _staging(target) as staging:  # put in place only once all is written and checked
+        written = []
+        for relative, template in _templates():
+            path = staging / _fill(relative, values)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            text = template.read_bytes().decode("utf-8")
+            if relative == vendor.WORKFLOW:
+                text = vendor.render_workflow(text, [env_name(issuer)], "_site")
+            path.write_bytes(_fill(text, values).encode("utf-8"))
+            written.append(path.relative_to(staging).as_posix())
+        written += vendor.write(staging, wheel, pins)
+        config = site_config.load(staging)  # the site must be valid as created
+        key = SigningKey.generate()
+        key_file = write_key_file(config, issuer, key).relative_to(staging)
+        written.append(key_file.as_posix())
+    key_path = target / key_file
     return Created(
         root=target,
         files=sorted(written),
@@ -193,17 +205,93 @@ def _check_url(url: str) -> str:
         raise CredsiteError(
             f"--url must be the https:// address the site will be published at, got {url!r}"
         )
+    try:
+        site_config.check_site_url(url)  # what site.yaml's url must be: refused before writing
+    except CredsiteError as exc:
+        raise CredsiteError(f"--url {url}: {exc.problems[0].message}") from None
     return url if url.endswith("/") else url + "/"
 
 
+def _check_issuer(issuer: str) -> None:
+    """The issuer id as the build takes an issuer's file name (`model.MAX_SLUG`, `SLUG`)."""
+    if len(issuer) > MAX_SLUG:
+        raise CredsiteError(
+            f"issuer id {issuer[:20] + '...'!r} is {len(issuer)} characters long: at most "
+            f"{MAX_SLUG} are allowed (it becomes the id in URLs and file names)"
+        )
+    if not re.fullmatch(SLUG, issuer):
+        raise CredsiteError(
+            f"issuer id {issuer!r} must be lower-case letters, digits and '-' (it becomes part "
+            "of web addresses)"
+        )
+
+
 def _check_target(target: Path) -> None:
-    if target.exists() and not target.is_dir():
+    if os.path.lexists(target) and not os.path.isdir(target):
         raise CredsiteError(f"{target} exists and is not a folder")
-    if target.is_dir():
-        present = sorted(p.name for p in target.iterdir() if p.name not in KEPT_IN_TARGET)
+    if os.path.isdir(target):
+        try:
+            present = sorted(p.name for p in target.iterdir() if p.name not in KEPT_IN_TARGET)
+        except OSError as exc:
+            raise CredsiteError(f"cannot read {target}: {exc.strerror or exc}") from None
         if present:
             shown = ", ".join(present[:5]) + (", ..." if len(present) > 5 else "")
             raise CredsiteError(
                 f"{target} is not empty ({shown}): credsite init creates a new site in a new or "
                 "empty folder and never overwrites files. Choose another folder."
             )
+    elif not os.path.isdir(above := _nearest_existing(target)):
+        raise CredsiteError(f"cannot create {target}: {above} is not a folder")
+
+
+def _nearest_existing(target: Path) -> Path:
+    """What exists nearest above `target`: where a new target folder is made."""
+    above = target.absolute().parent
+    while not os.path.lexists(above) and above != above.parent:
+        above = above.parent
+    return above
+
+
+@contextmanager
+def _staging(target: Path) -> Iterator[Path]:
+    """A new folder to write the site into, put in place when the block ends: renamed to
+    `target` (a new folder), or its files moved into `target` (an empty folder, a fresh clone).
+    On any failure it is removed with all it holds and what was put in place is taken back, so
+    a failed init leaves nothing behind (and `init` can be run again)."""
+    into = os.path.isdir(target)
+    home = target if into else _nearest_existing(target)
+    staging = home / f".credsite-init-{secrets.token_hex(6)}"
+    try:
+        staging.mkdir()  # the usual permissions (umask), which the renamed folder keeps
+    except OSError as exc:
+        raise CredsiteError(f"cannot create {target}: {exc.strerror or exc}") from None
+    placed: list[tuple[Path, Path]] = []
+    made: list[Path] = []
+    try:
+        try:
+            yield staging
+            if into:
+                for entry in sorted(staging.iterdir()):
+                    if os.path.lexists(target / entry.name):
+                        raise CredsiteError(f"{target / entry.name} appeared meanwhile: not replaced")
+                    entry.rename(target / entry.name)
+                    placed.append((target / entry.name, entry))
+                staging.rmdir()
+            else:
+                for folder in reversed(target.absolute().parents):
+                    if not os.path.lexists(folder):
+                        folder.mkdir()
+                        made.append(folder)
+                staging.rename(target)
+        except OSError as exc:
+            raise CredsiteError(
+                f"cannot create the site in {target}: {exc.strerror or exc}"
+            ) from None
+    except BaseException:
+        with suppress(OSError):
+            for now, before in reversed(placed):
+                now.rename(before)
+            for folder in reversed(made):
+                folder.rmdir()
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

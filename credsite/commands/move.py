@@ -6,6 +6,9 @@ it sets ``url`` in site.yaml (comments and layout kept, with the edit helper of
 `credsite.commands.status`), records the move in credsite.lock as new lines (the old URL and DIDs
 stay on record), and says what recipients' copies will and will not do afterwards. The next build
 re-signs every credential at the new address, with the same tokens, dates and status indices.
+An endorsement received from another site (content/endorsements/received/) names what it endorses
+by its id at the old address, under its endorser's signature: the build no longer finds it there,
+so `move` warns of each (`_stale`), saying what the endorser must endorse instead.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from pathlib import Path
 
 from credsite.commands.status import edit_yaml
 from credsite.content import config as site_config
-from credsite.errors import CredsiteError, Location
+from credsite.content import endorsements
+from credsite.errors import CredsiteError, Location, Problems
 from credsite.issuing.identity import previous_output_url
 from credsite.issuing.urls import Urls
 from credsite.sitelock import site_lock
@@ -39,6 +43,8 @@ class Moved:
     """A status-list URL of the old site, for the explanation."""
     output: str | None = None
     """The output folder, if it holds the site built at the old address."""
+    stale: tuple[str, ...] = ()
+    """A warning for each received endorsement of something at the old address (`_stale`)."""
 
 
 def move(root: Path, new_url: str) -> Moved:
@@ -61,6 +67,7 @@ def _move(root: Path, new_url: str) -> Moved:
         return Moved(old, url, True, False, len(lock.awards))
     dids = {issuer: (did, _moved_did(issuer, did, old, url)) for issuer, did in
             lock.recorded_issuers().items()}  # fmt: skip
+    stale = _stale(config, [old, config.url], url)
     site_yaml_changed = config.url != url
     if site_yaml_changed:
         _set_url(config, url)
@@ -79,6 +86,7 @@ def _move(root: Path, new_url: str) -> Moved:
         dids,
         example,
         config.output if config.output_dir.is_dir() else None,
+        stale,
     )
 
 
@@ -105,9 +113,49 @@ def _moved_did(issuer: str, did: str, old: str, new: str) -> str:
     )
 
 
+def _stale(config: site_config.SiteConfig, olds: list[str], new: str) -> tuple[str, ...]:
+    """A warning for each endorsement received from another site (content/endorsements/received/)
+    of an achievement, credential or issuer at an old address of this site: the build matches
+    what it endorses by its id, which the move changes, so it refuses it until the endorser
+    signs one for the new id (the old one's signature covers the old id: it cannot be edited)."""
+    folder = config.content_dir / endorsements.FOLDER / endorsements.RECEIVED
+    shown = f"{config.content}/{endorsements.FOLDER}/{endorsements.RECEIVED}"
+    renamed: list[tuple[str, str]] = []  # (old id or prefix, new): URLs, the DIDs and below
+    for old in dict.fromkeys(olds):
+        if old != new:
+            old_did, new_did = did_web_from_url(old), did_web_from_url(new)
+            renamed += [(old, new), (old_did, new_did), (old_did + ":", new_did + ":")]
+    warnings = []
+    for received in endorsements.load_received(folder, shown, Problems()):  # unreadable: build's
+        document = received.document if isinstance(received.document, dict) else {}
+        subject = document.get("credentialSubject")
+        target = subject.get("id") if isinstance(subject, dict) else None
+        if not isinstance(target, str):
+            continue
+        moved_to = next(
+            (after + target[len(before) :] for before, after in renamed
+             if target == before or (before.endswith(("/", ":")) and target.startswith(before))),
+            None,
+        )  # fmt: skip
+        if moved_to is None:
+            continue
+        issuer = document.get("issuer")
+        name = issuer.get("name") if isinstance(issuer, dict) else None
+        label = " ".join(name.split())[:100] if isinstance(name, str) else ""
+        endorser = f"its endorser ({label})" if label else "its endorser"
+        warnings.append(
+            f"{received.shown}: it endorses {target}, at the old address, which becomes "
+            f"{moved_to}: builds will refuse this endorsement (its endorser's signature covers "
+            f"the old id). Ask {endorser} to endorse {moved_to} and add that with 'credsite "
+            f"endorsement add FILE'; until then, move {received.slug}.json and "
+            f"{received.slug}{endorsements.DID_SUFFIX} out of {shown}/ for the site to build"
+        )
+    return tuple(warnings)
+
+
 def explain(moved: Moved) -> list[str]:
     """What to tell the user: what changed, what to do next, what recipients' copies will do."""
-    lines: list[str] = []
+    lines = [f"warning: {warning}" for warning in moved.stale]
     if not moved.recorded:
         if moved.old == moved.new:
             return [
@@ -115,8 +163,9 @@ def explain(moved: Moved) -> list[str]:
                 "were issued at. Nothing else changed."
             ]
         return [
+            *lines,
             f"site.yaml: url is now {moved.new} (was {moved.old}). Nothing was issued yet, so "
-            "nothing else changes: the first build issues every credential there."
+            "nothing else changes: the first build issues every credential there.",
         ]
     lines.append(
         f"Moved the site from {moved.old} to {moved.new}: "

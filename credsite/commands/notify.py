@@ -77,12 +77,17 @@ class Window:
 
 def parse_window(text: str) -> Window:
     match = _WINDOW.fullmatch(text.strip().lower())
-    if match is None or int(match["n"]) == 0:
+    digits = match["n"].lstrip("0") if match is not None else ""
+    n = int(digits or "0") if len(digits) <= 9 else None  # None: huge (int() refuses 4,300 digits)
+    if match is None or n == 0:
         raise CredsiteError(
             f"--expiring-within: give a length such as 30d, 6w, 2m or 1y, got {text!r}"
         )
     unit = {"d": "day", "w": "week", "m": "month", "y": "year"}[match["unit"][0]]
-    n = int(match["n"])
+    if n is None or n > model.MAX_VALID_FOR[unit]:  # the longest 'valid_for'
+        raise CredsiteError(
+            f"--expiring-within must be between 1 day and 100 years, got {text.strip()!r}"
+        )
     return Window((n, unit), f"{n}{unit[0]}")
 
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from credsite.content import yamlsource
 from credsite.content.fields import Languages, Reader, Translations
@@ -69,8 +69,9 @@ class SiteConfig:
     """Public base URL the site is served from, ending in '/'. Every credential id and the issuer's
     did:web DID derive from it, so changing it later changes every credential."""
     output: str = field(default="_site", metadata={"fingerprint": False})
-    """Output folder. Like the other folders below, where files go, not what they say: left out
-    of fingerprints (a preview builds into a folder of its own and keeps the site's pages)."""
+    """Output folder: where the files go, not what they say. Left out of fingerprints, as is
+    `locations`: a preview builds into a folder of its own and keeps the site's pages, and a
+    comment at the top of site.yaml moves no page."""
     theme: str = "default"
     """Theme name: templates are looked up in themes/<theme>/ of the site, then the built-in default."""
     description: str = ""
@@ -79,11 +80,11 @@ class SiteConfig:
     languages: tuple[str, ...] = ()
     """Every language the site publishes, the default first (`languages: [en, fr]`); a site that
     gives only `language:` (or neither) has that one language."""
-    content: str = field(default="content", metadata={"fingerprint": False})
+    content: str = "content"
     """Folder of issuers/, achievements/, awards/ (YAML, and CSV for awards)."""
-    keys: str = field(default="keys", metadata={"fingerprint": False})
+    keys: str = "keys"
     """Folder of signing keys (never published, never committed)."""
-    lockfile: str = field(default="credsite.lock", metadata={"fingerprint": False})
+    lockfile: str = "credsite.lock"
     demo_key: bool = False
     """Sign with credsite's public demo key. Only for examples and tests: anyone can forge with it."""
     primary_issuer: str | None = None
@@ -105,7 +106,7 @@ class SiteConfig:
     """The awards' visibility unless a cohort or an award says otherwise: `public` (listed on
     achievement pages, indexable), `unlisted` (unguessable URL, noindex, never listed) or `private`
     (published encrypted, the key only in the link's #fragment)."""
-    smtp: SmtpSettings | None = field(default=None, metadata={"fingerprint": False})
+    smtp: SmtpSettings | None = None
     """The mail server `credsite notify --send` uses; None when site.yaml has no `smtp:`."""
     locations: dict[str, Location] = field(
         default_factory=dict, compare=False, repr=False, metadata={"fingerprint": False}
@@ -116,9 +117,7 @@ class SiteConfig:
     at an unguessable address. Off by default: it links one person's credentials together."""
     translations: Translations = field(default_factory=dict, compare=False)
     """`title` and `description` in the site's other languages (`fields.localized`)."""
-    warnings: tuple[Problem, ...] = field(
-        default=(), compare=False, repr=False, metadata={"fingerprint": False}
-    )
+    warnings: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
     """What site.yaml gives that may not be as meant (a title with no text in a language of the
     site): `model.load` reports them with the content's."""
 
@@ -366,6 +365,38 @@ def _check_site_url(url: str, read: Reader) -> str | None:
             "(credsite serve previews any site on localhost as it is)",
         )
         return None
+    if not host.isascii():
+        try:
+            ascii_form = ", " + host.encode("idna").decode("ascii")
+        except UnicodeError:  # a part too long for IDNA too: the length check says so once fixed
+            ascii_form = ""
+        read.error(
+            "url",
+            f"'url' must give its host name in ASCII: write it in its xn-- form{ascii_form} "
+            "(did:web DIDs take no other)",
+        )
+        return None
+    if len(host.removesuffix(".")) > MAX_HOST:
+        read.error(
+            "url",
+            f"'url' must have a host name of at most {MAX_HOST} characters (DNS allows no "
+            f"more), got {len(host.removesuffix('.'))}",
+        )
+        return None
+    if (longest := max(len(label) for label in host.split("."))) > MAX_LABEL:
+        read.error(
+            "url",
+            f"'url' must have at most {MAX_LABEL} characters between the dots of its host name "
+            f"(DNS allows no more), got {longest}",
+        )
+        return None
+    if any(unquote(segment) in (".", "..") for segment in parts.path.split("/")):
+        read.error(
+            "url",
+            "'url' must not have '.' or '..' in its path: browsers resolve them away, so the "
+            "site would not be where its ids and did:web DIDs say",
+        )
+        return None
     # Host names are case-insensitive and did:web writes them in lower case: so do the ids.
     url = parts._replace(netloc=parts.netloc.lower()).geturl()
     return url if url.endswith("/") else url + "/"
@@ -382,6 +413,10 @@ def _check_relative(value: str, read: Reader, key: str) -> None:
 
 MAX_NAME_BYTES = 255
 """The longest file or folder name Linux, macOS and Windows file systems take."""
+MAX_HOST = 253
+"""The longest host name DNS carries (RFC 1035 section 2.3.4, written without its final dot)."""
+MAX_LABEL = 63
+"""The longest part of a host name between dots (RFC 1035 section 2.3.4)."""
 
 
 def check_site_url(text: str) -> str:
