@@ -130,6 +130,7 @@ def test_every_problem_reported_at_once(tmp_path: Path) -> None:
         ("https://example.org/../", "'url' must not have '.' or '..' in its path"),
         ("https://example.org/creds/./", "'url' must not have '.' or '..' in its path"),
         ("https://example.org/a/%2E%2e/creds/", "'url' must not have '.' or '..' in its path"),
+        ("https://example.org/a//creds/", "'url' must not have an empty part (//) in its path"),
         (
             f"https://{'a' * 64}.example.org/",
             "'url' must have at most 63 characters between the dots of its host name (DNS allows "

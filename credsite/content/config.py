@@ -397,6 +397,13 @@ def _check_site_url(url: str, read: Reader) -> str | None:
             "site would not be where its ids and did:web DIDs say",
         )
         return None
+    if "//" in parts.path:
+        read.error(
+            "url",
+            "'url' must not have an empty part (//) in its path: its did:web DID leaves it out, "
+            "so the DID would not be where the site is",
+        )
+        return None
     # Host names are case-insensitive and did:web writes them in lower case: so do the ids.
     url = parts._replace(netloc=parts.netloc.lower()).geturl()
     return url if url.endswith("/") else url + "/"
