@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,8 +40,18 @@ LABELS = {"error": "[bold red]error:[/]", "warning": "[yellow]warning:[/]"}
 
 
 def print_problem(label: str, problem: Problem | str) -> None:
-    """``error: path:line:col: message`` (or ``warning: ...``) on stderr, the text unstyled."""
-    err.print(LABELS[label], escape(str(problem)), emoji=False)
+    """``error: path:line:col: message`` (or ``warning: ...``) on stderr, the text unstyled and
+    its control characters shown as escapes: a message may quote what the user typed (an id
+    holding ESC [31m recoloured the terminal)."""
+    err.print(LABELS[label], escape(str(problem).translate(_SHOWN_CONTROLS)), emoji=False)
+
+
+_SHOWN_CONTROLS = {
+    code: f"\\x{code:02x}"
+    for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))
+    if chr(code) not in "\t\n"
+}
+"""The control characters a message cannot print as they are (lines and tabs it may hold)."""
 
 
 @contextmanager
@@ -298,6 +309,10 @@ def verify(path: str, site: Path | None, as_json: bool, key: str | None) -> None
     from credsite.commands import verify as verifysite
     from credsite.website.output import unfinished_change
 
+    if not path:
+        raise click.BadParameter(
+            "is empty: give a built site folder, a credential file or a link", param_hint="PATH"
+        )
     with user_errors(), _progress(as_json) as progress:
         if "://" in path or key is not None or path.endswith(".enc"):
             results = verifysite.verify_private(path, key, site or _default_site(path))
@@ -586,6 +601,22 @@ def award_filters(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def _echo_data(text: str) -> None:
+    """What '-' asks for on standard output (roster --export -, report -o -). A write that fails
+    (a full disk) is a message; a reader that stopped (| head) ends the command quietly."""
+    try:
+        click.echo(text, nl=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+            # nothing more can reach it: keep Python's exit from complaining about the pipe
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except OSError as exc:
+        print_problem("error", f"cannot write to standard output: {exc.strerror or exc}")
+        sys.exit(1)
+
+
 def _print_warnings(warnings: list[Any]) -> None:
     for warning in warnings:
         err.print(f"[yellow]warning:[/] {escape(str(warning))}", emoji=False)
@@ -672,7 +703,7 @@ def roster(
         found = awards.entries(site_dir, achievement=achievement, status=status, file=award_file)
         if str(target) == "-":
             _print_warnings(found.warnings)
-            click.echo(awards.csv_bytes(found.entries).decode("utf-8-sig"), nl=False)
+            _echo_data(awards.csv_bytes(found.entries).decode("utf-8-sig"))
             return
         warnings = awards.export(found, target)
     _print_warnings([*found.warnings, *warnings])
@@ -860,9 +891,9 @@ def _notify(
     "-o",
     "--output",
     "html_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The HTML file to write [default: credsite-report.html in the site folder, "
-    "credsite-report-public.html with --public]. Never inside the output folder.",
+    type=click.Path(dir_okay=False, path_type=Path, allow_dash=True),
+    help="The HTML file to write ('-' prints it) [default: credsite-report.html in the site "
+    "folder, credsite-report-public.html with --public]. Never inside the output folder.",
 )
 @click.option(
     "--csv",
@@ -929,11 +960,17 @@ def report(
         public=public,
         min_count=min_count,
     )
+    printed = html_path is not None and str(html_path) == "-"  # as 'roster --export -'
     with user_errors():
-        written = page.write(site_dir, options, html_path or site_dir / name, csv_dir)
-    out.print(f"Wrote {written.html}", markup=False, emoji=False)
+        written = page.write(
+            site_dir, options, None if printed else html_path or site_dir / name, csv_dir
+        )
+    if written.html is None and written.report is not None:
+        _echo_data(page.html(written.report))
+    else:
+        out.print(f"Wrote {written.html}", markup=False, emoji=False)
     if written.csvs:
-        out.print(
+        (err if printed else out).print(
             f"Wrote {len(written.csvs)} CSV files into {csv_dir}", markup=False, emoji=False
         )
     if not public:

@@ -287,3 +287,13 @@ def test_no_site_yaml_here_or_above(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"no site.yaml in {tmp_path / 'a' / 'b'} or any folder above it" in result.stderr
     assert "Traceback" not in output_of(result)
+
+
+def test_what_the_user_typed_is_shown_without_its_control_characters(make_site) -> None:
+    """An id holding ESC [31m recoloured the terminal when its error quoted it."""
+    root = make_site()
+    result = run_cli("revoke", "-C", str(root), "nobody\x1b[31m\x01")
+    text = output_of(result)
+    assert result.exit_code == 1, text
+    assert "\x1b" not in text and "\x01" not in text
+    assert "nobody\\x1b[31m\\x01" in text

@@ -1191,7 +1191,7 @@ def test_verify_refuses_huge_files_before_reading_them(make_site: Callable[..., 
 
     result, peak = _measured("extract", str(huge))
     assert result.returncode == 1 and peak < 200
-    assert "is larger than the 10 MiB credsite verify reads" in result.stderr
+    assert "is larger than the 10 MiB credsite extract reads" in result.stderr
     result, peak = _measured("verify", str(credentials / "liar.png"))
     assert result.returncode == 1 and peak < 200
     assert "larger than 10 MiB" in result.stdout + result.stderr

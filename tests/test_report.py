@@ -14,9 +14,12 @@ import datetime as dt
 import hashlib
 import importlib.util
 import json
+import os
 import random
 import re
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -926,3 +929,113 @@ def test_delivery_counts_who_credsite_notify_told(tmp_path: Path) -> None:
     assert (held[5].award.email, held[5].achievement.name) in waiting
     bounced = {(row[1], row[2]) for row in rows(folder, "bounced")[1:]}
     assert bounced == {(held[6].award.email, held[6].achievement.name)}
+
+
+# -- destinations that are not files, and the last day there is -------------------------------------
+
+
+def null_device(path: Path) -> Path:
+    """A character device like /dev/null at `path` (never the real /dev); the test is skipped
+    where mknod is not allowed."""
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except OSError as exc:
+        pytest.skip(f"cannot make a device here: {exc}")
+    return path
+
+
+def what_it_is(path: Path) -> tuple[int, int]:
+    found = os.lstat(path)
+    return found.st_mode, found.st_rdev
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "symlink to a device"])
+def test_report_never_replaces_a_device_or_fifo(example: Path, tmp_path: Path, kind: str) -> None:
+    if kind == "fifo":
+        target = tmp_path / "report.html"
+        os.mkfifo(target)
+        real, what = target, "a FIFO (named pipe)"
+    else:
+        real = null_device(tmp_path / "null")
+        target = real if kind == "device" else tmp_path / "report.html"
+        if kind != "device":
+            target.symlink_to(real)
+        what = "a character device"
+    before = what_it_is(real), what_it_is(target)
+    result = run_cli("report", "-o", str(target), cwd=example)
+    assert result.exit_code == 1, output_of(result)
+    assert result.stderr.startswith(
+        f"error: {target}: is {what}, not a file: writing the report would replace it"
+    ), result.stderr
+    assert "Traceback" not in output_of(result)
+    assert (what_it_is(real), what_it_is(target)) == before
+
+
+def test_report_csv_folder_with_a_fifo_is_refused_before_anything_is_written(
+    example: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "csv"
+    page.write(example, facts.Options(), tmp_path / "first.html", folder, NOW)
+    (folder / "overview.csv").unlink()
+    os.mkfifo(folder / "overview.csv")
+    result = run_cli("report", "-o", str(tmp_path / "r.html"), "--csv", str(folder), cwd=example)
+    assert result.exit_code == 1, output_of(result)
+    assert f"error: {folder / 'overview.csv'}: is a FIFO (named pipe), not a file" in result.stderr
+    assert stat.S_ISFIFO(os.lstat(folder / "overview.csv").st_mode)
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_to_standard_output(example: Path) -> None:
+    result = run_cli("report", "-o", "-", "--public", cwd=example)
+    assert result.exit_code == 0, output_of(result)
+    assert result.stdout.startswith("<!doctype html>") and result.stdout.endswith("</html>\n")
+    assert "Wrote" not in result.stdout
+    assert not (example / "-").exists()
+
+
+def test_report_to_a_full_standard_output(example: Path, tmp_path: Path) -> None:
+    try:
+        os.mknod(tmp_path / "full", stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    except OSError as exc:
+        pytest.skip(f"cannot make a device here: {exc}")
+    with (tmp_path / "full").open("wb") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "credsite", "report", "-o", "-"],
+            cwd=example,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 1, result.stderr
+    assert "error: cannot write to standard output: No space left on device" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("option", ["-o", "--csv"])
+def test_report_under_a_file_is_an_error(example: Path, tmp_path: Path, option: str) -> None:
+    plain = tmp_path / "plain"
+    plain.write_text("mine", encoding="utf-8")
+    others = ["-o", str(tmp_path / "r.html")] if option == "--csv" else []
+    result = run_cli("report", option, str(plain / "sub" / "x"), *others, cwd=example)
+    assert result.exit_code == 1, output_of(result)
+    assert f"{plain / 'sub' / 'x'}: {plain} is a file, not a folder" in result.stderr
+    assert "Traceback" not in output_of(result)
+    assert plain.read_text(encoding="utf-8") == "mine" and not (tmp_path / "r.html").exists()
+
+
+def test_until_the_last_day_there_is(example: Path, tmp_path: Path) -> None:
+    assert facts.period(facts.Options(until=dt.date.max)) == (None, None)
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert facts.period(facts.Options(since=dt.date(2026, 1, 1), until=dt.date.max)) == (
+        start,
+        None,
+    )
+    out = tmp_path / "r.html"
+    result = run_cli("report", "--until", "9999-12-31", "--public", "-o", str(out), cwd=example)
+    assert result.exit_code == 0, output_of(result)
+    assert "to 9999-12-31" in out.read_text(encoding="utf-8")
+    _, everything = report(example, tmp_path / "all")
+    _, until_end = report(example, tmp_path / "end", until=dt.date.max)
+    assert body(until_end, "overview") == body(everything, "overview")

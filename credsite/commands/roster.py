@@ -18,7 +18,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import shutil
+import stat
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -238,10 +240,26 @@ def export(roster: Roster, target: Path) -> list[str]:
                 "addresses. Write it outside the site, e.g. --export ~/roster.csv",
                 Location(str(target)),
             )
-    if where.is_dir():
-        raise CredsiteError("is a folder: give a file name, e.g. roster.csv", Location(str(target)))
+    shown = Location(str(target))
+    try:
+        mode: int | None = os.stat(where).st_mode  # a symlink is followed, as writing follows it
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None
+    except OSError as exc:
+        raise CredsiteError(f"cannot write the roster there: {exc.strerror}", shown) from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise CredsiteError("is a folder: give a file name, e.g. roster.csv", shown)
+    if mode is not None and not stat.S_ISREG(mode):
+        # writing replaces the file: it would replace the device (as root, even /dev/null)
+        raise CredsiteError(
+            f"is {_kind(mode)}, not a file: writing the roster would replace it; give the name "
+            "of a new or regular file (or '-' to print it)",
+            shown,
+        )
+    if where.parent.exists() and not where.parent.is_dir():
+        raise CredsiteError(f"{where.parent} is a file, not a folder", shown)
     if not where.parent.is_dir():
-        raise CredsiteError(f"folder {where.parent} does not exist", Location(str(target)))
+        raise CredsiteError(f"folder {where.parent} does not exist", shown)
     warnings = []
     repo = _git_would_commit(where)
     if repo is not None:
@@ -250,8 +268,22 @@ def export(roster: Roster, target: Path) -> list[str]:
             "publish recipients' email addresses to everyone who can read the repository. Add it "
             "to .gitignore, or write it outside the repository"
         )
-    write_atomic(where, csv_bytes(roster.entries), mode=0o600)
+    try:
+        write_atomic(where, csv_bytes(roster.entries), mode=0o600)
+    except OSError as exc:
+        raise CredsiteError(f"cannot write the roster: {exc.strerror or exc}", shown) from None
     return warnings
+
+
+def _kind(mode: int) -> str:
+    """What a file that is not a regular file or a folder is."""
+    kinds = (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
 
 
 def _git_would_commit(path: Path) -> Path | None:

@@ -7,9 +7,10 @@ A learner record (CLR 2.0 ``ClrCredential``, ``records/``) is checked as a crede
 proof, issuer key and dates), then every credential nested in it in full (proofs, key, dates,
 status), each of which must also be the one the site publishes at its id.
 
-No file larger than `MAX_BYTES` (10 MiB) is read: it is refused from its size before reading (a
-credential is a few KiB, a baked badge well under a MiB). A PNG is read as a stream of chunks, so
-only the text chunks that carry credentials are held in memory.
+Every file is read through `read_file`: only a regular file (a symlink is followed), checked on
+the opened descriptor, and never more than `MAX_BYTES` (10 MiB) of it, so a device, a FIFO or a
+huge file is a message, never a hang (a credential is a few KiB, a baked badge well under a MiB).
+A PNG is then read chunk by chunk, so only the text chunks that carry credentials are decoded.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from credsite.errors import CredsiteError
+from credsite.errors import CredsiteError, Location
 from credsite.issuing import private
 from credsite.issuing.urls import (
     CREDENTIALS,
@@ -74,27 +77,93 @@ class SiteFiles:
         if url in self.opened:
             return self.opened[url]
         if not url.startswith(self.base_url):
-            raise KeyError(f"{url} is not part of the site at {self.base_url}")
+            raise NotInSite(
+                f"it is outside the site at {self.base_url} (built in {self.folder}), and "
+                "credsite verify fetches nothing from the network"
+            )
         relative = url[len(self.base_url) :].split("#", 1)[0]
         path = (self.folder / relative).resolve()
         if not path.is_relative_to(self.folder.resolve()) or not path.is_file():
-            raise KeyError(f"{url} is not in the built site ({relative} missing)")
-        return json.loads(read_limited(path).decode("utf-8"))
+            raise NotInSite(f"the built site {self.folder} has no file {relative}")
+        try:
+            data = read_file(path)
+        except CredsiteError as exc:  # callers take a KeyError for "cannot fetch it"
+            raise NotInSite(str(exc)) from None
+        return json.loads(data.decode("utf-8"))
 
 
-def read_limited(path: Path) -> bytes:
-    """The file's bytes, unless it is larger than `MAX_BYTES` (checked before reading)."""
-    check_size(path)
-    return path.read_bytes()
+class NotInSite(KeyError):
+    """A URL `SiteFiles` cannot serve; ``str()`` is the sentence (a KeyError's is its repr)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
-def check_size(path: Path) -> None:
-    size = path.stat().st_size
-    if size > MAX_BYTES:
+KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a file of this mode is when it is not a regular file; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in KINDS if test(mode)), "not a regular file")
+
+
+def check_regular(path: Path, command: str = "credsite verify") -> None:
+    """Refuse, before opening it, a path that is not a regular file (a symlink is followed)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise CredsiteError(exc.strerror or str(exc), Location(str(path))) from None
+    kind = _not_regular(mode)
+    if kind is not None:
         raise CredsiteError(
-            f"{path}: {size:,} bytes is larger than the {MAX_BYTES // (1024 * 1024)} MiB "
-            "credsite verify reads"
+            f"is {kind}, not a file: {command} reads only regular files", Location(str(path))
         )
+
+
+def read_file(path: Path, command: str = "credsite verify") -> bytes:
+    """The bytes of a file a user named, for `command` (as messages name it).
+
+    Only a regular file is read (a symlink is followed): a folder, FIFO, device or socket is
+    refused from `fstat` on the opened descriptor, so a file swapped after a check cannot slip
+    through. Opened non-blocking, so a FIFO with no writer does not hang the open. At most
+    `MAX_BYTES` + 1 bytes are read: more is refused, whatever the file's size says."""
+    shown = Location(str(path))
+    limit = f"the {MAX_BYTES // (1024 * 1024)} MiB {command} reads"
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    except OSError as exc:
+        raise CredsiteError(exc.strerror or str(exc), shown) from None
+    try:
+        status = os.fstat(descriptor)
+        kind = _not_regular(status.st_mode)
+        if kind is not None:
+            raise CredsiteError(f"is {kind}, not a file: {command} reads only regular files", shown)
+        if status.st_size > MAX_BYTES:
+            raise CredsiteError(f"{status.st_size:,} bytes is larger than {limit}", shown)
+        chunks = []
+        left = MAX_BYTES + 1
+        while left > 0:
+            chunk = os.read(descriptor, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise CredsiteError(exc.strerror or str(exc), shown) from None
+    finally:
+        os.close(descriptor)
+    data = b"".join(chunks)
+    if len(data) > MAX_BYTES:
+        raise CredsiteError(f"is larger than {limit} (it grew while it was read)", shown)
+    return data
 
 
 def base_url_of(folder: Path) -> str:
@@ -104,7 +173,7 @@ def base_url_of(folder: Path) -> str:
     for pattern in (f"{folder}/*.json" for folder in folders):
         for path in sorted(folder.glob(pattern)):
             try:
-                document_id = json.loads(read_limited(path).decode("utf-8")).get("id", "")
+                document_id = json.loads(read_file(path).decode("utf-8")).get("id", "")
             except (OSError, ValueError, AttributeError, CredsiteError):
                 continue
             suffix = path.relative_to(folder).as_posix()
@@ -176,6 +245,7 @@ def verify_site(
 def verify_path(path: Path, now: dt.datetime | None = None, site: Path | None = None) -> Verified:
     """One credential file (.json) or baked image (.png, .svg), resolved against its site folder."""
     now = now or dt.datetime.now(dt.UTC)
+    check_regular(path)  # a device or FIFO is a message, before its site is looked for
     folder = site or find_site_folder(path.resolve())
     if folder is None:
         raise CredsiteError(f"{path}: cannot find the built site it belongs to; pass --site FOLDER")
@@ -185,45 +255,107 @@ def verify_path(path: Path, now: dt.datetime | None = None, site: Path | None = 
 
 def extract(path: Path) -> str:
     """The credential JSON baked into a PNG or SVG image (or else its OB 2.0 assertion)."""
+    return _baked_text(path, read_file(path, "credsite extract"))
+
+
+def _baked_text(path: Path, data: bytes) -> str:
+    """The credential baked into image bytes read from `path` (or else its OB 2.0 assertion):
+    a PNG from its signature, an SVG from its name or its first character ('<')."""
+    shown = Location(str(path))
+    suffix = path.suffix.lower()
     try:
-        check_size(path)
-        with path.open("rb") as stream:
-            if stream.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE:
-                stream.seek(0)
-                texts = png.read_texts(stream, (KEYWORD_OB3, KEYWORD_CLR, ob2.PNG_KEYWORD))
-                text = texts[KEYWORD_OB3] or texts[KEYWORD_CLR] or texts[ob2.PNG_KEYWORD]
-            else:
-                stream.seek(0)
-                data = stream.read()
-                text = svg.extract_svg(data, 3)
-                if text is None:
-                    text = svg.extract_svg(data, "clr")  # a learner record (records/*.svg)
-                if text is None:
-                    text = ob2.extract(data)  # an OB 2.0 assertion (ob2/assertions/*.svg)
-    except OSError as exc:
-        raise CredsiteError(f"{path}: {exc.strerror}") from None
+        if data.startswith(PNG_SIGNATURE):
+            texts = png.read_texts(io.BytesIO(data), (KEYWORD_OB3, KEYWORD_CLR, ob2.PNG_KEYWORD))
+            text = texts[KEYWORD_OB3] or texts[KEYWORD_CLR] or texts[ob2.PNG_KEYWORD]
+        elif suffix == ".png":
+            raise CredsiteError("not a PNG image: it does not start with the PNG signature", shown)
+        elif suffix != ".svg" and not _looks_like_xml(data):
+            raise CredsiteError("neither a PNG nor an SVG image", shown)
+        else:
+            text = svg.extract_svg(data, 3)
+            if text is None:
+                text = svg.extract_svg(data, "clr")  # a learner record (records/*.svg)
+            if text is None:
+                text = ob2.extract(data)  # an OB 2.0 assertion (ob2/assertions/*.svg)
     except ImageError as exc:
-        raise CredsiteError(f"{path}: {exc.message}") from None
+        raise CredsiteError(exc.message, shown) from None
     if text is None:
         raise CredsiteError(
-            f"{path}: no Open Badges 3.0 credential is baked into this image, "
-            "nor a CLR 2.0 learner record or an OB 2.0 assertion"
+            "no Open Badges 3.0 credential is baked into this image, "
+            "nor a CLR 2.0 learner record or an OB 2.0 assertion",
+            shown,
         )
     return text
 
 
+def _looks_like_xml(data: bytes) -> bool:
+    """Whether `data` starts as XML text does: '<' after a byte order mark and white space."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
+        return True
+    return data.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
+
+
+def _json_document(path: Path, data: bytes) -> tuple[str, Any]:
+    """The text of a .json file and the document it holds; not JSON is a located error."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CredsiteError(
+            f"not JSON: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})",
+            Location(str(path)),
+        ) from None
+    return text, _parse(path, text, "not JSON")
+
+
+def _parse(path: Path, text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CredsiteError(
+            f"{what}: {exc.msg}", Location(str(path), exc.lineno, exc.colno)
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise CredsiteError(f"{what}: {exc}", Location(str(path))) from None
+
+
+def _ob2_report(path: Path, data: bytes, fetch: SiteFiles, now: dt.datetime) -> Report | None:
+    """`ob2.verify_file` on bytes already read: the OB 2.0 report of an assertion (.json) or
+    baked image, or None if the file holds no OB 2.0 assertion (or an OB 3.0 credential too)."""
+    try:
+        if path.suffix != ".json" and data.startswith(PNG_SIGNATURE):
+            texts = png.read_texts(io.BytesIO(data), (KEYWORD_OB3, ob2.PNG_KEYWORD))
+            if texts[KEYWORD_OB3] is not None:
+                return None
+            text = texts[ob2.PNG_KEYWORD]
+        elif path.suffix == ".json":
+            document = json.loads(data.decode("utf-8"))
+            return ob2.verify_assertion(document, fetch, now) if ob2.is_ob2(document) else None
+        else:
+            if svg.extract_svg(data, 3) is not None:
+                return None
+            text = ob2.extract(data)
+    except (ValueError, RecursionError):  # an ImageError is a ValueError
+        return None  # the OB 3.0 path reports it
+    if text is None:
+        return None
+    return ob2.verify_baked(text, fetch, now)
+
+
 def _verify_path(path: Path, fetch: SiteFiles, now: dt.datetime, folder: Path) -> Report:
     try:
-        check_size(path)
-    except (OSError, CredsiteError) as exc:
+        data = read_file(path)
+    except CredsiteError as exc:
         return Report(str(path), [Check("read", False, str(exc))], "failed")
-    ob2_report = ob2.verify_file(path, fetch, now)  # None unless the file holds OB 2.0
+    ob2_report = _ob2_report(path, data, fetch, now)  # None unless the file holds OB 2.0
     if ob2_report is not None:
         return ob2_report
     try:
-        text = read_limited(path).decode("utf-8") if path.suffix == ".json" else extract(path)
-        document = json.loads(text)
-    except (OSError, ValueError, CredsiteError) as exc:
+        if path.suffix == ".json":
+            text, document = _json_document(path, data)
+        else:
+            text = _baked_text(path, data)
+            document = _parse(path, text, "the baked credential is not JSON")
+    except (ValueError, CredsiteError) as exc:
         return Report(str(path), [Check("read", False, str(exc))], "failed")
     report = verify_credential(document, fetch, now, fetch.cache)
     if isinstance(document, dict) and CLR_TYPE in _types(document):
@@ -296,8 +428,8 @@ def nested_checks(
 
 def _read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        return json.loads(read_file(path).decode("utf-8"))
+    except (ValueError, RecursionError, CredsiteError) as exc:
         return exc
 
 
@@ -390,7 +522,7 @@ def _withdrawn(credential_id: str, fetch: SiteFiles) -> bool:
     if not path.is_relative_to(fetch.folder.resolve()) or not path.is_file():
         return False
     try:
-        return WITHDRAWN_MARKER in read_limited(path)
+        return WITHDRAWN_MARKER in read_file(path)
     except (OSError, CredsiteError):
         return False
 
@@ -406,6 +538,8 @@ def verify_private(
     link's fragment or the whole link). Checks its JSON as any credential, its detached proof,
     and that each baked image holds that same credential."""
     now = now or dt.datetime.now(dt.UTC)
+    if key is not None:  # checked first: a bad key is the message, whatever the target
+        _secret(key, "--key: ")
     if "://" in target:
         if site is None:
             raise CredsiteError(
@@ -430,6 +564,12 @@ def verify_private(
         key_text = key if key is not None else fragment_text
     else:
         file = Path(target)
+        if file.is_dir():
+            raise CredsiteError(
+                "is a folder: --key opens one private credential: give its link or one of its "
+                f"files ({CREDENTIALS}/TOKEN.json{private.SUFFIX})",
+                Location(target),
+            )
         found = site or find_site_folder(file.resolve())
         if found is None:
             raise CredsiteError(f"{target}: cannot find the built site it belongs to; pass --site")
@@ -437,15 +577,18 @@ def verify_private(
         if key is None:
             raise CredsiteError(f"{target}: a private credential's file opens only with --key")
         base = base_url_of(folder)
+        if not file.resolve().is_relative_to(folder.resolve()):
+            raise CredsiteError(
+                f"not in the built site {folder}: a private credential's files are read where "
+                "the site publishes them",
+                Location(target),
+            )
         path_in_site = file.resolve().relative_to(folder.resolve()).as_posix()
         key_text = key
     stem = path_in_site.removesuffix(private.SUFFIX)
     for suffix in (DETACHED_PROOF_SUFFIX, ".json", ".html", ".png", ".svg"):
         stem = stem.removesuffix(suffix)
-    try:
-        secret = private.key_from_fragment(key_text)
-    except private.PrivateError as exc:
-        raise CredsiteError(str(exc)) from None
+    secret = _secret(key_text)
     fetch = SiteFiles(folder, base)
 
     def opened(name: str) -> bytes | None:
@@ -453,7 +596,7 @@ def verify_private(
         if not blob_path.is_file():
             return None
         try:
-            return private.decrypt(secret, name, read_limited(blob_path))
+            return private.decrypt(secret, name, read_file(blob_path))
         except private.PrivateError as exc:
             raise CredsiteError(str(exc)) from None
 
@@ -485,6 +628,14 @@ def verify_private(
         _compare_with_hosted(baked, text, fetch, image_report)
         results.append(Verified(stem + suffix + private.SUFFIX, image_report))
     return results
+
+
+def _secret(key_text: str, prefix: str = "") -> bytes:
+    """The key of a private credential, from a link's fragment (or the whole link)."""
+    try:
+        return private.key_from_fragment(key_text)
+    except private.PrivateError as exc:
+        raise CredsiteError(f"{prefix}not a valid key: {exc}") from None
 
 
 def _extract_bytes(data: bytes, suffix: str) -> str:

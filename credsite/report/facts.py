@@ -208,8 +208,10 @@ def collect(
 
 
 def period(options: Options) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """--since and --until as moments: from (inclusive), to (exclusive); None: unbounded."""
-    end = _day(options.until + dt.timedelta(days=1)) if options.until else None
+    """--since and --until as moments: from (inclusive), to (exclusive); None: unbounded
+    (--until 9999-12-31, the last day there is, has no next day: it bounds nothing)."""
+    until = options.until
+    end = _day(until + dt.timedelta(days=1)) if until and until < dt.date.max else None
     return _day(options.since), end
 
 

@@ -15,7 +15,9 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -399,15 +401,69 @@ def check_destination(path: Path, config: site_config.SiteConfig, what: str) -> 
             raise CredsiteError(f"{what} would overwrite {own.name}", shown)
 
 
+KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def check_file_target(path: Path, what: str) -> None:
+    """Refuse to write `what` (the report, a CSV file) at `path` unless it is a new file or a
+    regular one (a symlink to one is followed): writing replaces the file, so it would replace a
+    device, a FIFO or a socket (as root, /dev/null itself). Its folder must be a folder, or one
+    the write can make."""
+    location = Location(str(path))
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        _check_folder_of(path, location)
+        return
+    except OSError as exc:
+        raise CredsiteError(f"cannot write {what} there: {exc.strerror}", location) from None
+    if stat.S_ISDIR(mode):
+        raise CredsiteError(f"is a folder: give {what}'s file name", location)
+    if not stat.S_ISREG(mode):
+        kind = next((kind for test, kind in KINDS if test(mode)), "not a regular file")
+        raise CredsiteError(
+            f"is {kind}, not a file: writing {what} would replace it; give the name of a new "
+            "or regular file",
+            location,
+        )
+
+
+def _check_folder_of(path: Path, location: Location) -> None:
+    """The nearest existing folder above `path` must be a folder (the others are made)."""
+    for parent in path.absolute().parents:
+        try:
+            mode = os.stat(parent).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as exc:
+            raise CredsiteError(f"cannot reach {parent}: {exc.strerror}", location) from None
+        if not stat.S_ISDIR(mode):
+            raise CredsiteError(f"{parent} is a file, not a folder", location)
+        return
+
+
+def _write(path: Path, data: bytes, mode: int) -> None:
+    try:
+        write_atomic(path, data, mode)
+    except OSError as exc:
+        raise CredsiteError(
+            f"cannot write it: {exc.strerror or exc}", Location(str(path))
+        ) from None
+
+
 def write_html(report: Report, path: Path) -> None:
-    if path.is_dir():
-        raise CredsiteError("-o names a folder: give the report's file name", Location(str(path)))
+    check_file_target(path, "the report")
     mode = PUBLIC_MODE if report.facts.options.public else PRIVATE_MODE
-    write_atomic(path, html(report).encode("utf-8"), mode)
+    _write(path, html(report).encode("utf-8"), mode)
 
 
-def write_csvs(report: Report, folder: Path) -> list[Path]:
-    """Every table as `folder/TABLE.csv` (UTF-8 with a byte-order mark, for spreadsheets).
+def csv_folder(folder: Path) -> list[str]:
+    """Check the --csv folder before anything is written; the files an earlier report wrote.
 
     The folder must be new, empty, or written by an earlier report (its CSV_MARKER lists the
     files it wrote: they are replaced, so a public report's folder keeps no private CSV)."""
@@ -418,27 +474,51 @@ def write_csvs(report: Report, folder: Path) -> list[Path]:
     earlier: list[str] = []
     if folder.is_dir():
         if marker.is_file():
-            earlier = _marker_files(marker.read_text(encoding="utf-8"))
+            try:
+                earlier = _marker_files(marker.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise CredsiteError(
+                    f"cannot read it: {exc.strerror}", Location(str(marker))
+                ) from None
+            except ValueError:
+                raise CredsiteError(
+                    "not UTF-8 text: not a list credsite report wrote", Location(str(marker))
+                ) from None
         elif any(folder.iterdir()):
             raise CredsiteError(
                 "--csv folder holds other files: give a new or empty folder (or one an "
                 "earlier credsite report wrote)",
                 shown,
             )
+        for child in sorted(folder.iterdir()):  # what the report replaces: files only
+            if re.fullmatch(r"[a-z0-9-]+\.csv", child.name):
+                check_file_target(child, "the CSV file")
+    else:
+        _check_folder_of(folder / CSV_MARKER, shown)
+    return earlier
+
+
+def write_csvs(report: Report, folder: Path) -> list[Path]:
+    """Every table as `folder/TABLE.csv` (UTF-8 with a byte-order mark, for spreadsheets),
+    into a folder `csv_folder` accepts."""
+    earlier = csv_folder(folder)
+    marker = folder / CSV_MARKER
     public = report.facts.options.public
     mode = PUBLIC_MODE if public else PRIVATE_MODE
     tables = report.tables
     names = [f"{t.id}.csv" for t in tables]
+    for name in names:
+        check_file_target(folder / name, "the CSV file")
     for name in earlier:
         if name not in names and re.fullmatch(r"[a-z0-9-]+\.csv", name):
             (folder / name).unlink(missing_ok=True)
     written = []
     for table, name in zip(tables, names, strict=True):
         path = folder / name
-        write_atomic(path, csv_text(table).encode("utf-8-sig"), mode)
+        _write(path, csv_text(table).encode("utf-8-sig"), mode)
         written.append(path)
     kind = "public (aggregates only)" if public else "PRIVATE (names and email addresses)"
-    write_atomic(
+    _write(
         marker,
         (
             f"Written by credsite report, {kind}, {report.generated:%Y-%m-%d %H:%M} UTC.\n"
@@ -456,7 +536,8 @@ def _marker_files(text_: str) -> list[str]:
 
 @dataclass
 class Written:
-    html: Path
+    html: Path | None
+    """None: not written (`write` was given no file; the caller prints `html(report)`)."""
     csvs: list[Path] = field(default_factory=list)
     report: Report | None = None
 
@@ -464,19 +545,26 @@ class Written:
 def write(
     root: Path,
     options: Options,
-    html_path: Path,
+    html_path: Path | None,
     csv_dir: Path | None = None,
     now: dt.datetime | None = None,
 ) -> Written:
-    """`credsite report`: read the site in `root`, write the HTML report (and the CSVs)."""
+    """`credsite report`: read the site in `root`, write the HTML report (and the CSVs).
+
+    `html_path` None writes no HTML file (`credsite report -o -` prints it). Every destination
+    is checked before the site is read, so a refused one leaves everything as it was."""
     now = now or dt.datetime.now(dt.UTC)
     config = site_config.load(root)
-    check_destination(html_path, config, "the report")
+    if html_path is not None:
+        check_destination(html_path, config, "the report")
+        check_file_target(html_path, "the report")
     if csv_dir is not None:
         check_destination(csv_dir, config, "the CSV folder")
+        csv_folder(csv_dir)
     found = facts.load(root, options, now)
     report = Report(found, sections(found), config.title, now)
-    write_html(report, html_path)
+    if html_path is not None:
+        write_html(report, html_path)
     written = Written(html_path, report=report)
     if csv_dir is not None:
         written.csvs = write_csvs(report, csv_dir)
