@@ -12,6 +12,7 @@ import hashlib
 import os
 import random
 import shutil
+import stat
 import subprocess
 import sys
 import textwrap
@@ -113,20 +114,63 @@ def output_of(result: Result) -> str:
     return result.stdout + result.stderr
 
 def run_fresh(
-    *args: str, cwd: Path | None = None, timeout: float = 120
+    *args: str, cwd: Path | None = None, timeout: float = 120, **options: Any
 ) -> subprocess.CompletedProcess[str]:
     """``python -m credsite ARGS`` in a fresh interpreter, without the developer's keys: what a
-    user's shell runs (no state shared with the test process)."""
+    user's shell runs (no state shared with the test process). Its output is captured unless
+    `options` give a `stdout`; other `options` go to `subprocess.run`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
+    if "stdout" in options:
+        options.setdefault("stderr", subprocess.PIPE)
+    else:
+        options["capture_output"] = True
     return subprocess.run(
         [sys.executable, "-m", "credsite", *args],
         cwd=cwd,
         env=env,
-        capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
+        **options,
     )
+
+
+MEMORY_DEVICES = {"null": 3, "zero": 5, "full": 7}
+"""The minor numbers of the memory devices (major 1) a test makes its own copies of."""
+
+
+def memory_device(path: Path, name: str) -> Path:
+    """A character device like /dev/NAME (null, zero, full) at `path`, never the real /dev;
+    the test is skipped where devices cannot be made."""
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, MEMORY_DEVICES[name]))
+    except OSError as exc:
+        pytest.skip(f"cannot make a device here: {exc}")
+    return path
+
+
+NOT_FILES = ["device", "fifo", "symlink to a device"]
+"""What a test gives a command to write to that it must not replace (`not_a_file`)."""
+
+
+def not_a_file(tmp_path: Path, name: str, kind: str) -> tuple[Path, Path, str]:
+    """(what it really is, the path named `name` given to the command, how credsite says what
+    it is) for a `kind` of `NOT_FILES`: a FIFO, a /dev/null of the test's own, or a symlink to
+    one."""
+    if kind == "fifo":
+        os.mkfifo(tmp_path / name)
+        return tmp_path / name, tmp_path / name, "a FIFO (named pipe)"
+    real = memory_device(tmp_path / "null", "null")
+    if kind == "device":
+        return real, real, "a character device"
+    (tmp_path / name).symlink_to(real)
+    return real, tmp_path / name, "a character device"
+
+
+def run_to_full_stdout(*args: str, cwd: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m credsite ARGS`` with its standard output on a full disk (a /dev/full)."""
+    with memory_device(tmp_path / "full", "full").open("wb") as full:
+        return run_fresh(*args, cwd=cwd, stdout=full)
 
 
 

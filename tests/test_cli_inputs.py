@@ -12,30 +12,22 @@ from __future__ import annotations
 import base64
 import os
 import resource
-import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import output_of, run_cli
+from conftest import memory_device, output_of, run_cli, run_fresh
 
 from credsite.commands import verify as verifysite
 from credsite.errors import CredsiteError
 from credsite.openbadges.image import MAX_BYTES
 
-ZERO = 5
-"""The minor number of the zero device (major 1)."""
 NOT_A_FILE = "not a file: credsite {} reads only regular files"
 
 
 def zero_device(path: Path) -> Path:
-    """A character device like /dev/zero at `path`; the test is skipped if mknod is refused."""
-    try:
-        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, ZERO))
-    except (PermissionError, OSError) as exc:
-        pytest.skip(f"cannot make a device here: {exc}")
-    return path
+    return memory_device(path, "zero")
 
 
 def fifo(path: Path) -> Path:
@@ -50,17 +42,8 @@ def _limited() -> None:
 
 def run_limited(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """``python -m credsite ARGS`` with 1 GiB of memory, failing the test if it does not end."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
     try:
-        return subprocess.run(
-            [sys.executable, "-m", "credsite", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            preexec_fn=_limited,
-        )
+        return run_fresh(*args, timeout=timeout, preexec_fn=_limited)
     except subprocess.TimeoutExpired:
         pytest.fail(f"credsite {' '.join(args)} did not end within {timeout} s")
 

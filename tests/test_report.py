@@ -18,12 +18,19 @@ import os
 import random
 import re
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import NOW, REPO, copy_example, output_of, run_cli
+from conftest import (
+    NOT_FILES,
+    NOW,
+    REPO,
+    copy_example,
+    not_a_file,
+    output_of,
+    run_cli,
+    run_to_full_stdout,
+)
 
 from credsite.content import config as site_config
 from credsite.content import model
@@ -934,33 +941,14 @@ def test_delivery_counts_who_credsite_notify_told(tmp_path: Path) -> None:
 # -- destinations that are not files, and the last day there is -------------------------------------
 
 
-def null_device(path: Path) -> Path:
-    """A character device like /dev/null at `path` (never the real /dev); the test is skipped
-    where mknod is not allowed."""
-    try:
-        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
-    except OSError as exc:
-        pytest.skip(f"cannot make a device here: {exc}")
-    return path
-
-
 def what_it_is(path: Path) -> tuple[int, int]:
     found = os.lstat(path)
     return found.st_mode, found.st_rdev
 
 
-@pytest.mark.parametrize("kind", ["device", "fifo", "symlink to a device"])
+@pytest.mark.parametrize("kind", NOT_FILES)
 def test_report_never_replaces_a_device_or_fifo(example: Path, tmp_path: Path, kind: str) -> None:
-    if kind == "fifo":
-        target = tmp_path / "report.html"
-        os.mkfifo(target)
-        real, what = target, "a FIFO (named pipe)"
-    else:
-        real = null_device(tmp_path / "null")
-        target = real if kind == "device" else tmp_path / "report.html"
-        if kind != "device":
-            target.symlink_to(real)
-        what = "a character device"
+    real, target, what = not_a_file(tmp_path, "report.html", kind)
     before = what_it_is(real), what_it_is(target)
     result = run_cli("report", "-o", str(target), cwd=example)
     assert result.exit_code == 1, output_of(result)
@@ -994,20 +982,7 @@ def test_report_to_standard_output(example: Path) -> None:
 
 
 def test_report_to_a_full_standard_output(example: Path, tmp_path: Path) -> None:
-    try:
-        os.mknod(tmp_path / "full", stat.S_IFCHR | 0o666, os.makedev(1, 7))
-    except OSError as exc:
-        pytest.skip(f"cannot make a device here: {exc}")
-    with (tmp_path / "full").open("wb") as full:
-        result = subprocess.run(
-            [sys.executable, "-m", "credsite", "report", "-o", "-"],
-            cwd=example,
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+    result = run_to_full_stdout("report", "-o", "-", cwd=example, tmp_path=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "error: cannot write to standard output: No space left on device" in result.stderr
     assert "Traceback" not in result.stderr

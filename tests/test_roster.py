@@ -11,14 +11,22 @@ import datetime as dt
 import html
 import os
 import shutil
-import stat
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import NOW, SITE_URL, build_site, output_of, run_cli, tree
+from conftest import (
+    NOT_FILES,
+    NOW,
+    SITE_URL,
+    build_site,
+    not_a_file,
+    output_of,
+    run_cli,
+    run_to_full_stdout,
+    tree,
+)
 
 from credsite.commands import roster
 from credsite.state.lockfile import Lockfile
@@ -299,28 +307,9 @@ def test_pathway_awards_are_listed_like_the_others(example_site: Path) -> None:
     assert "Arjun Mehta" in listed.stdout and "Keiko Nakamura" in listed.stdout
 
 
-def _device(path: Path, minor: int) -> Path:
-    """A character device (1, minor: 3 null, 7 full) in tmp_path, never the real /dev; the test
-    is skipped where mknod is not allowed."""
-    try:
-        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, minor))
-    except OSError as exc:
-        pytest.skip(f"cannot make a device here: {exc}")
-    return path
-
-
-@pytest.mark.parametrize("kind", ["device", "fifo", "symlink to a device"])
+@pytest.mark.parametrize("kind", NOT_FILES)
 def test_roster_never_replaces_a_device_or_fifo(built: Path, tmp_path: Path, kind: str) -> None:
-    if kind == "fifo":
-        real = target = tmp_path / "roster.csv"
-        os.mkfifo(target)
-        what = "a FIFO (named pipe)"
-    else:
-        real = _device(tmp_path / "null", 3)
-        target = real if kind == "device" else tmp_path / "roster.csv"
-        if kind != "device":
-            target.symlink_to(real)
-        what = "a character device"
+    real, target, what = not_a_file(tmp_path, "roster.csv", kind)
     before = [(os.lstat(p).st_mode, os.lstat(p).st_rdev) for p in (real, target)]
     result = run_cli("roster", "--export", str(target), cwd=built)
     assert result.exit_code == 1, output_of(result)
@@ -341,17 +330,7 @@ def test_roster_under_a_file_is_an_error(built: Path, tmp_path: Path) -> None:
 
 
 def test_roster_to_a_full_standard_output(built: Path, tmp_path: Path) -> None:
-    full = _device(tmp_path / "full", 7)
-    with full.open("wb") as stdout:
-        result = subprocess.run(
-            [sys.executable, "-m", "credsite", "roster", "--export", "-"],
-            cwd=built,
-            stdout=stdout,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+    result = run_to_full_stdout("roster", "--export", "-", cwd=built, tmp_path=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "error: cannot write to standard output: No space left on device" in result.stderr
     assert "Traceback" not in result.stderr
