@@ -153,7 +153,7 @@ def test_a_credential_of_another_site_is_explained_in_words(
     result = run_cli("verify", "--site", str(example_output), str(tmp_path / "other.json"))
     text = output_of(result)
     assert result.exit_code == 1, text
-    assert "KeyError" not in text and "'https://" not in text
+    assert "KeyError" not in text and "NotInSite" not in text and "'https://" not in text
     assert f"it is outside the site at {base} (built in {example_output})" in text
     assert "credsite verify fetches nothing from the network" in text
 

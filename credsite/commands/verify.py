@@ -47,6 +47,7 @@ from credsite.vc.verify import (
     PRECEDENCE,
     VERIFIED,
     Check,
+    NotFetched,
     Report,
     VerifyCache,
     resolve_key,
@@ -92,11 +93,8 @@ class SiteFiles:
         return json.loads(data.decode("utf-8"))
 
 
-class NotInSite(KeyError):
-    """A URL `SiteFiles` cannot serve; ``str()`` is the sentence (a KeyError's is its repr)."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
+class NotInSite(NotFetched, KeyError):
+    """A URL `SiteFiles` cannot serve (a KeyError to who looks it up as in a mapping)."""
 
 
 KINDS = (

@@ -28,6 +28,16 @@ from .proof import DATETIME_STAMP, verify_proof
 from .status import MIN_ENTRIES, StatusListError, decode_for_verification
 
 Fetch = Callable[[str], dict[str, Any]]
+"""Gives the JSON at a URL; raises when it cannot (`NotFetched` with a sentence saying why)."""
+
+
+class NotFetched(LookupError):
+    """What a `Fetch` raises for a URL it has nothing at: ``str()`` is a sentence, shown as it is
+    (another exception is shown with its type's name)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
 VerifyCache = dict[str | tuple[str, str, str | None], Any]
 """Kept across calls: DID document URL -> ``(document or None, error)``, and
 ``("status", list URL, issuer id)`` -> the verified status list credential or None."""
@@ -116,6 +126,8 @@ def _issuer_id(document: dict[str, Any]) -> str | None:
 def _fetch(fetch: Fetch, url: str) -> tuple[dict[str, Any] | None, str]:
     try:
         result = fetch(url)
+    except NotFetched as exc:
+        return None, f"cannot fetch {url}: {exc}"
     except Exception as exc:  # fetch is caller-supplied: any failure is "not found"
         return None, f"cannot fetch {url}: {type(exc).__name__}: {exc}"
     if not isinstance(result, dict):
