@@ -536,7 +536,7 @@ def upgrade(site_dir: Path, workflow: bool) -> None:
     help="Port to serve on; 0 picks a free one.",
 )
 @click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address to serve on (this computer)."
+    "--host", default="127.0.0.1", show_default=True, help="Address to serve on (127.0.0.1: this computer alone; another is warned about)."
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
 def serve(site_dir: Path, port: int, host: str, open_browser: bool) -> None:

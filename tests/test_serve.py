@@ -283,6 +283,17 @@ def test_busy_port_is_a_user_error(make_site) -> None:
             serve.Server(root, port=port, log=lambda *m: None).start()
 
 
+def test_serving_beyond_this_computer_is_said(make_site) -> None:
+    """--host 0.0.0.0 (or '') lets anyone who reaches the machine open the preview."""
+    root = make_site()
+    for host, warned in (("127.0.0.1", False), ("localhost", False), ("0.0.0.0", True), ("", True)):
+        logged: list[tuple[str, str]] = []
+        with serve.Server(root, host=host, port=0, log=lambda *m, into=logged: into.append(m)):
+            pass
+        said = [m for level, m in logged if level == "warning" and "not on this computer" in m]
+        assert bool(said) is warned, (host, logged)
+
+
 def test_not_a_site(tmp_path: Path) -> None:
     with pytest.raises(CredsiteError, match=r"no site\.yaml"):
         serve.Server(tmp_path, port=0).start()

@@ -31,6 +31,7 @@ import contextlib
 import fcntl
 import http.server
 import io
+import ipaddress
 import json
 import os
 import random
@@ -482,7 +483,21 @@ def _bind(preview: Server, host: str, port: int) -> _HTTPServer:
         hint = ": try another port, or --port 0 for any free one" if port else ""
         raise CredsiteError(f"cannot serve on {host}:{port}: {exc.strerror}{hint}") from None
     httpd.preview = preview
+    if not _loopback(str(httpd.server_address[0])):
+        preview.log(
+            "warning",
+            f"serving on {host or 'every address'}, not on this computer alone: anyone who can "
+            "reach it can open the preview, its credentials and learner records (give no "
+            "--host to serve on 127.0.0.1)",
+        )
     return httpd
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.partition("%")[0]).is_loopback
+    except ValueError:
+        return False
 
 
 class _RequestHandler(http.server.SimpleHTTPRequestHandler):
