@@ -11,6 +11,52 @@ import stat
 import tempfile
 from pathlib import Path
 
+FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def file_kind(mode: int) -> str | None:
+    """What a file of this `st_mode` is when it is not a regular file (None for one), as
+    messages about a path a user gave name it."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in FILE_KINDS if test(mode)), "not a regular file")
+
+
+def unwritable(path: Path, what: str) -> str | None:
+    """Why `write_atomic` must not write `what` at `path` (a user's -o, --export), or None.
+
+    It replaces the file there, so `path` must be new or a regular file (a symlink to one is
+    followed): over a device it replaced the device, as root /dev/null itself. The nearest
+    folder above it that exists must be a folder (the others are made)."""
+    try:
+        kind = file_kind(os.stat(path).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        kind = None
+    except OSError as exc:
+        return f"cannot write {what} there: {exc.strerror}"
+    if kind == "a folder":
+        return f"is a folder: give {what}'s file name"
+    if kind is not None:
+        return (
+            f"is {kind}, not a file: writing {what} would replace it; give the name of a new or "
+            "regular file"
+        )
+    for parent in path.absolute().parents:
+        try:
+            mode = os.stat(parent).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as exc:
+            return f"cannot reach {parent}: {exc.strerror}"
+        return None if stat.S_ISDIR(mode) else f"{parent} is a file, not a folder"
+    return None
+
 
 def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
     """Write a file so that readers see the old or the new content, never half of one.

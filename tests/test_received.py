@@ -505,11 +505,11 @@ OTHER_SITE = "https://o3.example/achievements/a.json"
     [
         ("file/x.json", "file is a file, not a folder"),
         ("file/deeper/x.json", "file is a file, not a folder"),
-        ("/dev/null", "-o /dev/null is not a regular file (a device, a pipe or a socket)"),
+        ("/dev/null", "-o /dev/null: is a character device, not a file: writing the endorsement"),
         ("SITE/credsite.lock", "credsite.lock is the site's credsite.lock: give another file"),
         ("SITE/_site/x.json", "_site/x.json is in the site's _site/, which credsite writes"),
         ("SITE/content/x.json", "content/x.json is in the site's content/, which credsite"),
-        ("a" * 300 + ".json", ": cannot write it: File name too long"),
+        ("a" * 300 + ".json", ": cannot write the endorsement there: File name too long"),
     ],
 )
 def test_endorse_refuses_an_output_it_cannot_write_before_writing_anything(

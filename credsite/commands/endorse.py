@@ -22,14 +22,13 @@ import hashlib
 import json
 import os
 import re
-import stat
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from credsite.atomic import write_atomic
+from credsite.atomic import unwritable, write_atomic
 from credsite.build import BuildResult, build
 from credsite.content import config as site_config
 from credsite.content import endorsements as content_endorsements
@@ -503,19 +502,8 @@ def _check_output(output: Path, root: Path, config: site_config.SiteConfig) -> N
     """Refuse an -o that cannot be written, before anything is: a folder, a device (anything but
     a regular file), a file of the site, a path through a file, a folder that cannot be written."""
     shown = f"-o {output}"
-    try:
-        mode: int | None = os.stat(output).st_mode
-    except (FileNotFoundError, NotADirectoryError):
-        mode = None  # a file on the way is found below
-    except OSError as exc:
-        raise CredsiteError(f"{shown}: cannot write it: {exc.strerror}") from None
-    if mode is not None and stat.S_ISDIR(mode):
-        raise CredsiteError(f"{shown} is a folder: give the name of the file to write")
-    if mode is not None and not stat.S_ISREG(mode):
-        raise CredsiteError(
-            f"{shown} is not a regular file (a device, a pipe or a socket): give the name of a "
-            "file to write"
-        )
+    if problem := unwritable(output, "the endorsement"):
+        raise CredsiteError(f"{shown}: {problem}")
     resolved = output.resolve()
     for file in (config.lockfile_path, root / "site.yaml"):
         if resolved == file.resolve():
@@ -526,17 +514,7 @@ def _check_output(output: Path, root: Path, config: site_config.SiteConfig) -> N
                 f"{shown} is in the site's {_relative(folder, root)}/, which credsite writes "
                 "or reads: give a file outside it"
             )
-    existing = output.absolute().parent  # the nearest folder above it that exists
-    while True:
-        try:
-            mode = os.stat(existing).st_mode
-            break
-        except (FileNotFoundError, NotADirectoryError):
-            existing = existing.parent
-        except OSError as exc:
-            raise CredsiteError(f"{shown}: cannot write it: {exc.strerror}") from None
-    if not stat.S_ISDIR(mode):
-        raise CredsiteError(f"{shown}: {existing} is a file, not a folder")
+    existing = next(p for p in output.absolute().parents if p.is_dir())  # `unwritable` checked
     if not os.access(existing, os.W_OK | os.X_OK):
         raise CredsiteError(f"{shown}: cannot write in {existing}: permission denied")
 

@@ -18,14 +18,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import shutil
-import stat
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from credsite.atomic import write_atomic
+from credsite.atomic import unwritable, write_atomic
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem
@@ -241,23 +239,10 @@ def export(roster: Roster, target: Path) -> list[str]:
                 Location(str(target)),
             )
     shown = Location(str(target))
-    try:
-        mode: int | None = os.stat(where).st_mode  # a symlink is followed, as writing follows it
-    except (FileNotFoundError, NotADirectoryError):
-        mode = None
-    except OSError as exc:
-        raise CredsiteError(f"cannot write the roster there: {exc.strerror}", shown) from None
-    if mode is not None and stat.S_ISDIR(mode):
+    if where.is_dir():
         raise CredsiteError("is a folder: give a file name, e.g. roster.csv", shown)
-    if mode is not None and not stat.S_ISREG(mode):
-        # writing replaces the file: it would replace the device (as root, even /dev/null)
-        raise CredsiteError(
-            f"is {_kind(mode)}, not a file: writing the roster would replace it; give the name "
-            "of a new or regular file (or '-' to print it)",
-            shown,
-        )
-    if where.parent.exists() and not where.parent.is_dir():
-        raise CredsiteError(f"{where.parent} is a file, not a folder", shown)
+    if problem := unwritable(where, "the roster"):
+        raise CredsiteError(problem, shown)
     if not where.parent.is_dir():
         raise CredsiteError(f"folder {where.parent} does not exist", shown)
     warnings = []
@@ -273,17 +258,6 @@ def export(roster: Roster, target: Path) -> list[str]:
     except OSError as exc:
         raise CredsiteError(f"cannot write the roster: {exc.strerror or exc}", shown) from None
     return warnings
-
-
-def _kind(mode: int) -> str:
-    """What a file that is not a regular file or a folder is."""
-    kinds = (
-        (stat.S_ISFIFO, "a FIFO (named pipe)"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    )
-    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
 
 
 def _git_would_commit(path: Path) -> Path | None:

@@ -19,12 +19,12 @@ import datetime as dt
 import io
 import json
 import os
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from credsite.atomic import file_kind
 from credsite.errors import CredsiteError, Location
 from credsite.issuing import private
 from credsite.issuing.urls import (
@@ -97,29 +97,13 @@ class NotInSite(NotFetched, KeyError):
     """A URL `SiteFiles` cannot serve (a KeyError to who looks it up as in a mapping)."""
 
 
-KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _not_regular(mode: int) -> str | None:
-    """What a file of this mode is when it is not a regular file; None for a regular file."""
-    if stat.S_ISREG(mode):
-        return None
-    return next((kind for test, kind in KINDS if test(mode)), "not a regular file")
-
-
 def check_regular(path: Path, command: str = "credsite verify") -> None:
     """Refuse, before opening it, a path that is not a regular file (a symlink is followed)."""
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
         raise CredsiteError(exc.strerror or str(exc), Location(str(path))) from None
-    kind = _not_regular(mode)
+    kind = file_kind(mode)
     if kind is not None:
         raise CredsiteError(
             f"is {kind}, not a file: {command} reads only regular files", Location(str(path))
@@ -141,7 +125,7 @@ def read_file(path: Path, command: str = "credsite verify") -> bytes:
         raise CredsiteError(exc.strerror or str(exc), shown) from None
     try:
         status = os.fstat(descriptor)
-        kind = _not_regular(status.st_mode)
+        kind = file_kind(status.st_mode)
         if kind is not None:
             raise CredsiteError(f"is {kind}, not a file: {command} reads only regular files", shown)
         if status.st_size > MAX_BYTES:

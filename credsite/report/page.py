@@ -15,15 +15,13 @@ import datetime as dt
 import functools
 import hashlib
 import io
-import os
 import re
-import stat
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
 from credsite import __version__
-from credsite.atomic import write_atomic
+from credsite.atomic import unwritable, write_atomic
 from credsite.content import config as site_config
 from credsite.errors import CredsiteError, Location
 from credsite.issuing.urls import CREDENTIALS, SITE_MARKER
@@ -401,50 +399,10 @@ def check_destination(path: Path, config: site_config.SiteConfig, what: str) -> 
             raise CredsiteError(f"{what} would overwrite {own.name}", shown)
 
 
-KINDS = (
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
 def check_file_target(path: Path, what: str) -> None:
-    """Refuse to write `what` (the report, a CSV file) at `path` unless it is a new file or a
-    regular one (a symlink to one is followed): writing replaces the file, so it would replace a
-    device, a FIFO or a socket (as root, /dev/null itself). Its folder must be a folder, or one
-    the write can make."""
-    location = Location(str(path))
-    try:
-        mode = os.stat(path).st_mode
-    except (FileNotFoundError, NotADirectoryError):
-        _check_folder_of(path, location)
-        return
-    except OSError as exc:
-        raise CredsiteError(f"cannot write {what} there: {exc.strerror}", location) from None
-    if stat.S_ISDIR(mode):
-        raise CredsiteError(f"is a folder: give {what}'s file name", location)
-    if not stat.S_ISREG(mode):
-        kind = next((kind for test, kind in KINDS if test(mode)), "not a regular file")
-        raise CredsiteError(
-            f"is {kind}, not a file: writing {what} would replace it; give the name of a new "
-            "or regular file",
-            location,
-        )
-
-
-def _check_folder_of(path: Path, location: Location) -> None:
-    """The nearest existing folder above `path` must be a folder (the others are made)."""
-    for parent in path.absolute().parents:
-        try:
-            mode = os.stat(parent).st_mode
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        except OSError as exc:
-            raise CredsiteError(f"cannot reach {parent}: {exc.strerror}", location) from None
-        if not stat.S_ISDIR(mode):
-            raise CredsiteError(f"{parent} is a file, not a folder", location)
-        return
+    """Refuse to write `what` (the report, a CSV file) at `path` (`atomic.unwritable`)."""
+    if problem := unwritable(path, what):
+        raise CredsiteError(problem, Location(str(path)))
 
 
 def _write(path: Path, data: bytes, mode: int) -> None:
@@ -493,8 +451,8 @@ def csv_folder(folder: Path) -> list[str]:
         for child in sorted(folder.iterdir()):  # what the report replaces: files only
             if re.fullmatch(r"[a-z0-9-]+\.csv", child.name):
                 check_file_target(child, "the CSV file")
-    else:
-        _check_folder_of(folder / CSV_MARKER, shown)
+    elif problem := unwritable(folder / CSV_MARKER, "the CSV folder"):
+        raise CredsiteError(problem, shown)
     return earlier
 
 
