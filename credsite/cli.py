@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -33,10 +33,22 @@ from rich.text import Text
 from credsite import __version__
 from credsite.errors import CredsiteError, Problem, StrictError
 
+if TYPE_CHECKING:
+    from credsite.build import BuildResult
+
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 LABELS = {"error": "[bold red]error:[/]", "warning": "[yellow]warning:[/]"}
+
+
+def _written(result: BuildResult) -> str:
+    """'all written', '12 written, the others unchanged' or 'none written: unchanged'."""
+    if result.written == result.files:
+        return "all written"
+    if not result.written:
+        return "none written: unchanged"
+    return f"{result.written} written, the others unchanged"
 
 
 def print_problem(label: str, problem: Problem | str) -> None:
@@ -222,7 +234,7 @@ def build(
         return
     out.print(
         f"Built {result.what_was_built()} into {result.output_dir}: {result.files} files "
-        f"({result.written} written, the others unchanged), {result.bytes / 1024:.0f} KiB, "
+        f"({_written(result)}), {result.bytes / 1024:.0f} KiB, "
         f"{result.signed} signed, in {result.seconds:.1f} s."
     )
     if result.pathway_awards:

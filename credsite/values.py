@@ -21,10 +21,26 @@ import orjson
 def is_http_url(text: str) -> bool:
     try:
         parts = urlsplit(text)
-        parts.port  # noqa: B018  (raises ValueError on a port out of range or not a number)
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in text
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and " " not in text
+        and not has_bad_port(text)
+    )
+
+
+def has_bad_port(text: str) -> bool:
+    """Whether the URL `text` gives a port that is not a number from 1 to 65535."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False  # not a URL at all: said otherwise
+    try:
+        return parts.port == 0
+    except ValueError:  # out of range, or not a number
+        return True
 
 
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)

@@ -92,13 +92,14 @@ def test_build_reports_what_it_did(make_site: Callable[..., Path]) -> None:
     result = run_cli("build", "-C", str(root))
     assert result.exit_code == 0, output_of(result)
     assert "Built 3 credentials (3 active) into" in result.stdout
-    assert "3 signed" in result.stdout
+    assert "3 signed" in result.stdout and "(all written)" in result.stdout
     # 3 awards + key + list + the site's url + the issuer's DID
     assert "Recorded in credsite.lock: 7 new entries; commit it." in result.stdout
     assert "PUBLIC demo key" in result.stderr
     again = run_cli("build", "-C", str(root))
     assert again.exit_code == 0
     assert "0 signed" in again.stdout and "Recorded" not in again.stdout
+    assert "(none written: unchanged)" in again.stdout
     quiet = run_cli("build", "-q", "-C", str(root))
     assert quiet.exit_code == 0 and quiet.stdout == "" and "demo key" not in quiet.stderr
 

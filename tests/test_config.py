@@ -123,9 +123,10 @@ def test_every_problem_reported_at_once(tmp_path: Path) -> None:
         ("example.org/creds", "'url' must be an http(s) URL, got 'example.org/creds'"),
         (  # urllib's ValueError at the DID, a traceback
             "https://example.org:99999/",
-            "'url' must be an http(s) URL, got 'https://example.org:99999/'",
+            "'url' has a port that is not a number from 1 to 65535: 'https://example.org:99999/'",
         ),
-        ("https://example.org:abc/", "'url' must be an http(s) URL, got 'https://example.org:abc/'"),
+        ("https://example.org:abc/", "'url' has a port that is not a number from 1 to 65535"),
+        ("https://example.org:0/", "'url' has a port that is not a number from 1 to 65535"),
         # did:web:example.org:.. and the like: a DID and ids where the site is not
         ("https://example.org/../", "'url' must not have '.' or '..' in its path"),
         ("https://example.org/creds/./", "'url' must not have '.' or '..' in its path"),

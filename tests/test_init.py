@@ -162,6 +162,8 @@ def test_options_fill_in_the_names(tmp_path: Path) -> None:
         "CREDSITE_PRIVATE_LINKS_SECRET: ${{ secrets.CREDSITE_PRIVATE_LINKS_SECRET }}" in workflow
     )
     assert "CREDSITE_KEY_ACME_LAB" in output_of(result)
+    assert "set 'url'" not in output_of(result)  # given: not asked for again
+    assert "set 'url'" in output_of(run_cli("init", str(tmp_path / "placeholder")))
 
 
 @pytest.mark.parametrize(

@@ -288,8 +288,8 @@ def test_serving_beyond_this_computer_is_said(make_site) -> None:
     root = make_site()
     for host, warned in (("127.0.0.1", False), ("localhost", False), ("0.0.0.0", True), ("", True)):
         logged: list[tuple[str, str]] = []
-        with serve.Server(root, host=host, port=0, log=lambda *m, into=logged: into.append(m)):
-            pass
+        with serve.Server(root, host=host, port=0, log=lambda *m, into=logged: into.append(m)) as s:
+            assert s.url.startswith("http://127.0.0.1:")  # an address this computer opens
         said = [m for level, m in logged if level == "warning" and "not on this computer" in m]
         assert bool(said) is warned, (host, logged)
 

@@ -64,6 +64,8 @@ class Created:
     pins: tuple[vendor.Pin, ...] | None
     pin_problem: str | None = None
     """Why .credsite/requirements.txt could not be written (pins is None), e.g. offline."""
+    url: str = DEFAULT_URL
+    """The site's url as site.yaml now gives it (the placeholder unless --url gave one)."""
 
 
 def init(
@@ -133,6 +135,7 @@ def init(
         wheel=wheel,
         pins=pins,
         pin_problem=pin_problem,
+        url=url,
     )
 
 
@@ -154,7 +157,11 @@ def next_steps(created: Created) -> list[str]:
         "Next:",
         f"  cd {created.root}",
         "  credsite serve         preview at http://127.0.0.1:8000/, reloading as you edit",
-        "  edit site.yaml         set 'url' to where the site will be published, first of all",
+        *(
+            ["  edit site.yaml         set 'url' to where the site will be published, first of all"]
+            if created.url == DEFAULT_URL
+            else []
+        ),
         "  edit content/          replace the samples (content/README.md explains every field)",
         "  credsite build         sign and write _site/; commit everything, credsite.lock too",
         f"On GitHub: Settings > Pages > Source 'GitHub Actions', and a repository secret "

@@ -239,6 +239,8 @@ class Server:
         if self._httpd is None:
             raise RuntimeError("the server is not started")
         host = str(self._httpd.server_address[0])
+        if host in ("0.0.0.0", "::"):  # every address: this computer opens it at its own
+            host = "127.0.0.1" if host == "0.0.0.0" else "::1"
         host = f"[{host}]" if ":" in str(host) else host
         return f"http://{host}:{self._httpd.server_address[1]}/"
 

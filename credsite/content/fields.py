@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from credsite.content.yamlsource import Map, Node, Seq
 from credsite.errors import Location, Problems
-from credsite.values import EARLIEST, LATEST, is_http_url, parse_datetime
+from credsite.values import EARLIEST, LATEST, has_bad_port, is_http_url, parse_datetime
 
 DATE_RANGE = f"{EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}"
 
@@ -185,6 +185,9 @@ class Reader:
     def url(self, key: builtins.str, default: Any = None) -> Any:
         text = self.str(key)
         if text is None:
+            return default
+        if has_bad_port(text):
+            self.error(key, f"'{key}' has a port that is not a number from 1 to 65535: {text!r}")
             return default
         if not is_http_url(text):
             self.error(key, f"'{key}' must be an http(s) URL, got {text!r}")
