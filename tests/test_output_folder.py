@@ -168,3 +168,32 @@ def test_no_output_path_leaves_the_site_or_is_written_twice(tmp_path: Path) -> N
     with pytest.raises(ValueError, match=r"two outputs would be written to credentials/a\.json"):
         site.add("credentials/a.json", b"y")
     site.abort()
+
+
+@pytest.mark.parametrize("files", [10, output.REMOVE_IN_PARALLEL + 10])
+def test_removing_a_replaced_site_never_follows_links_and_copes_with_read_only_folders(
+    tmp_path: Path, files: int
+) -> None:
+    """A replaced site is removed on many threads when it is large: every file goes, a read-only
+    folder in it as well, and what a symlink in it points at stays."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine")
+    site = tmp_path / "old-site"
+    for number in range(files):
+        folder = site / f"folder-{number % 7}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{number}.html").write_text(str(number))
+    (site / "link-to-folder").symlink_to(outside)
+    (site / "link-to-file").symlink_to(outside / "keep.txt")
+    locked = site / "read-only"
+    locked.mkdir()
+    (locked / "inside.json").write_text("{}")
+    locked.chmod(0o500)
+    try:
+        assert output._remove_tree(site)
+    finally:
+        if locked.exists():
+            locked.chmod(0o700)
+    assert not site.exists()
+    assert (outside / "keep.txt").read_text() == "mine"

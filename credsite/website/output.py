@@ -77,6 +77,12 @@ PENDING = 512
 WRITE_BATCH = 32
 """Files handed to a writer thread at once: handing one over (a future, a lock, waking the
 thread) costs the build about as much as making a small file, and a site is many of them."""
+REMOVERS = 16
+"""Threads removing a replaced site's files. Where the file system gives freed blocks back to the
+disk as it goes (ext4 mounted `discard`, as on many cloud disks) each removal waits on the disk;
+many at once overlap. 130,000 files of a 10,000-award site: 12.9 s on one thread, 3.6-4.7 s on
+16 (a 2-core VM). Fewer files than `REMOVE_IN_PARALLEL`: one thread."""
+REMOVE_IN_PARALLEL = 2000
 
 Scan = Callable[[str, bytes], None]
 """Looks at every file's bytes before it is published (`credsite.website.secrets.Scanner`)."""
@@ -908,12 +914,29 @@ def _remove_tree(path: Path) -> bool:
             path.unlink()
         return not os.path.lexists(path)
     with contextlib.suppress(OSError):
-        shutil.rmtree(path)
+        _remove_files(path)
+        shutil.rmtree(path)  # the folders, and any file left
     if os.path.lexists(path):
         with contextlib.suppress(OSError):
             _make_writable(path)
             shutil.rmtree(path)
     return not os.path.lexists(path)
+
+
+def _remove_files(folder: Path) -> None:
+    """Remove the files under `folder` (not following symlinks), on `REMOVERS` threads if there
+    are many; a file that cannot be removed is left for `shutil.rmtree` to report."""
+    files = [os.path.join(top, name) for top, _, names in os.walk(folder) for name in names]
+    if len(files) < REMOVE_IN_PARALLEL:
+        return
+    with ThreadPoolExecutor(REMOVERS, thread_name_prefix="credsite-remove") as removers:
+        list(removers.map(_unlink_all, [files[i::REMOVERS] for i in range(REMOVERS)]))
+
+
+def _unlink_all(paths: list[str]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def _make_writable(folder: Path) -> None:
