@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -15,6 +16,7 @@ from conftest import AWARDS, NOW, build_site, fixed_clock, output_of, run_cli, t
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from credsite import values
 from credsite.errors import ContentError, CredsiteError
 from credsite.state import lockfile
 from credsite.state.lockfile import (
@@ -156,6 +158,23 @@ def test_locked_refuses_to_record() -> None:
             "credsite.lock:3:1: unreadable lockfile line: bad time in 'added'",
         ),
         ("<<<<<<< HEAD", "credsite.lock:3:1: merge conflict marker: keep the lines of both sides"),
+        (  # the number as written (orjson would have read it as 1.8446744073709552e+19)
+            '{"type":"award","award":"a","credential":"c","minted":"2026-01-01T00:00:00Z",'
+            '"salt":"s","list":0,"index":18446744073709551616}',
+            "unreadable lockfile line: 'index' must be below 131072 (a status list's size), got "
+            "18446744073709551616",
+        ),
+        (  # the standard library reads NaN, which is no whole number either
+            '{"type":"award","award":"a","credential":"c","minted":"2026-01-01T00:00:00Z",'
+            '"salt":"s","list":0,"index":NaN}',
+            "unreadable lockfile line: 'index' must be a whole number from 0, got NaN",
+        ),
+        ('{"type":"site","url":"\\ud800"', "credsite.lock:3:1: unreadable lockfile line"),
+        (  # was read, and made a status list of 2**17 + 1 places
+            '{"type":"list","issuer":"a","list":0,"purpose":"revocation","set":[131072]}',
+            "unreadable lockfile line: 'set' must be below 131072 (a status list's size), got "
+            "[131072]",
+        ),
     ],
 )
 def test_bad_lines_are_located(tmp_path: Path, line: str, message: str) -> None:
@@ -475,3 +494,27 @@ def test_a_union_merge_of_a_moved_and_an_unmoved_branch_is_the_moved_site(tmp_pa
     assert lock.compromised_keys("acme") == {"z6Mk1": "2026-02-01T00:00:00Z"}  # the first one
     assert lock.text().count('"type":"site"') == 2
     assert lock.text().count('"type":"compromised"') == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":1,"a":2}',
+        '{"n":18446744073709551616,"m":-9223372036854775809,"f":1.5e-7,"z":-0.0}',
+        '"\\ud83d\\ude00 \\u00e9 \\u2028"',
+        "[NaN, Infinity, -Infinity]",
+        '{"big": 1e400}',
+        '[1, 2.0, true, null, "x"]',
+    ],
+)
+def test_lines_are_read_as_the_standard_library_reads_them(text: str) -> None:
+    """Lockfile and ledger lines are read by orjson where it reads them the same: the same
+    values, number types included, as json.loads."""
+    assert repr(values.read_json(text)) == repr(json.loads(text))
+
+
+def test_written_lines_are_the_standard_librarys() -> None:
+    entry = lockfile.AwardEntry("ä\u2028\x7f\"", "c", "2026-01-01T00:00:00Z", "s", 0, 3)
+    expected = json.dumps({"type": "award", **dataclasses.asdict(entry)}, ensure_ascii=False,
+                          separators=(",", ":"))  # fmt: skip
+    assert lockfile._dump(entry) == expected

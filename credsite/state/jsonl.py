@@ -7,12 +7,12 @@ a merge without the union driver is a located problem, as is a line that does no
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 from credsite.errors import CredsiteError, Location, Problems
+from credsite.values import read_json
 
 Entry = TypeVar("Entry")
 
@@ -40,7 +40,7 @@ def entries(
             )
             continue
         try:
-            entry = parse(json.loads(text))
+            entry = parse(read_json(text))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             problems.add(where, f"unreadable {what} line: {exc}")
             continue

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from credsite.atomic import write_atomic
 from credsite.errors import ContentError, CredsiteError, Location, Problems
 from credsite.state import jsonl
-from credsite.values import format_datetime, parse_datetime
+from credsite.values import compact_json_bytes, format_datetime, parse_datetime
 from credsite.vc.status import MIN_ENTRIES
 
 HEADER = (
@@ -624,7 +624,7 @@ def _dump(entry: Entry) -> str:
     # Each entry's fields are strings, numbers and a tuple of numbers: read as they are (asdict
     # copies them deeply, which took half of writing a lockfile of 10,000 awards).
     values = {k: v for k in _FIELD_NAMES[type(entry)] if (v := getattr(entry, k)) is not None}
-    return json.dumps({"type": kind, **values}, ensure_ascii=False, separators=(",", ":"))
+    return compact_json_bytes({"type": kind, **values}).decode("utf-8")
 
 
 _VALUE_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
@@ -665,6 +665,15 @@ def _parse(data: Any) -> Entry:
         what, check = _FIELD_KINDS[cls][name]
         if not check(value):
             raise ValueError(f"'{name}' must be {what}, got {json.dumps(value)[:80]}")
+    for name in ("index", "set"):  # a status list's places: 0 to LIST_SIZE - 1
+        places = data.get(name)
+        if (isinstance(places, int) and places >= LIST_SIZE) or (
+            isinstance(places, list) and any(i >= LIST_SIZE for i in places)
+        ):
+            raise ValueError(
+                f"'{name}' must be below {LIST_SIZE} (a status list's size), got "
+                f"{json.dumps(places)[:80]}"
+            )
     if cls is ListEntry and data.get("set") is not None:
         data["set"] = tuple(data["set"])
     entry: Entry = cls(**data)

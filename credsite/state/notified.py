@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,7 @@ from pathlib import Path
 from credsite.atomic import write_atomic
 from credsite.errors import ContentError, Problems
 from credsite.state import jsonl
-from credsite.values import format_datetime, parse_datetime
+from credsite.values import compact_json_bytes, format_datetime, parse_datetime
 from credsite.vc.identity import normalise_email
 
 FILE_NAME = "credsite.notified"
@@ -153,7 +152,7 @@ def _fields(entry: SentLine) -> dict[str, object]:
 
 
 def _dump(kind: str, fields: dict[str, object]) -> str:
-    return json.dumps({"type": kind, **fields}, ensure_ascii=False, separators=(",", ":"))
+    return compact_json_bytes({"type": kind, **fields}).decode("utf-8")
 
 
 def _parse(data: dict[str, object]) -> SaltLine | SentLine:
