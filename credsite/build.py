@@ -39,6 +39,7 @@ from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, forget_signing_keys, sign_credentials
 from credsite.issuing.urls import SITE_MARKER, Urls, detached_proof_path
 from credsite.media import artwork
+from credsite.spill import Spill, Spilled
 from credsite.state.keyfiles import (
     LINKS_SECRET_ENV,
     LINKS_SECRET_FILE,
@@ -275,7 +276,9 @@ def build(
     captions = pages.captions(config, theme)
     # A batch at a time, each signed credential kept as its JSON bytes: never every credential
     # in memory as objects at once.
-    signed: dict[str, tuple[bytes, dict[str, Any]]] = {}
+    # Each signed document's JSON is held in a temporary file, not in memory (`Spill`).
+    spill = Spill(config.output_dir.parent)
+    signed: dict[str, tuple[Spilled, dict[str, Any]]] = {}
     shared: dict[tuple[str, str], ob3.SharedParts] = {}  # each achievement's, per language
     for start in range(0, len(site.awards), SIGN_BATCH):
         batch = site.awards[start : start + SIGN_BATCH]
@@ -289,7 +292,7 @@ def build(
                                             awards=batch, done_before=start)  # fmt: skip
         result.signed += count
         for key, (document, detached) in documents.items():
-            signed[key] = (json_bytes(document), detached)
+            signed[key] = (spill.put(json_bytes(document)), detached)
         del unsigned, documents
     result.signed += signed_endorsements
     issued = _issued(site, entries, signed, now, result)
@@ -297,7 +300,7 @@ def build(
     record_contents = KeptMap(cache / RECORD_CONTENTS if use_cache else None, "1")
     learner_records, records_signed = clr.build_records(
         site, issued, lock, keys, urls, proofs, report, pages.record_names(config, theme),
-        contents=record_contents,
+        contents=record_contents, spill=spill,
     )  # fmt: skip
     result.signed += records_signed
     result.records = len(learner_records)
@@ -355,14 +358,16 @@ def build(
     result.files = site_output.files
     result.bytes = site_output.total_bytes()
     result.written = site_output.written
+    spill.close()
     result.seconds = time.perf_counter() - started
     report("write", 1, 1)
     return result
 
 
-def _json_of(record: clr.Record) -> Callable[[], bytes]:
-    """The record's JSON, made only if it is asked for (a baked image made again)."""
-    return lambda: record.json_bytes
+def _json_of(document: clr.Record | Issued) -> Callable[[], bytes]:
+    """A signed document's JSON, made or read back only if it is asked for (a baked image made
+    again)."""
+    return lambda: document.json_bytes
 
 
 def _publish(
@@ -449,17 +454,16 @@ def _publish(
                         model.art_edition(site, achievement.slug, language),
                     ),
                 )
-        hosted: list[tuple[str, bytes, dict[str, Any] | None]] = [
-            (urls.endorsement_path(e.token), e.json_bytes, e.detached_proof) for e in endorsed
-        ]
-        hosted += [
-            (urls.credential_path(i.entry.credential), i.json_bytes, i.detached_proof)
-            for i in published
-        ]
-        for path, data, detached in hosted:  # each signed document with its detached proof
-            sink.add(path, data)
-            sink.add_json(detached_proof_path(path), detached)
-        del hosted
+        for one in endorsed:  # each signed document with its detached proof
+            path = urls.endorsement_path(one.token)
+            sink.add(path, one.json_bytes)
+            sink.add_json(detached_proof_path(path), one.detached_proof)
+        for item in published:  # kept by its digest: not read back from the spill
+            path = urls.credential_path(item.entry.credential)
+            kept_by = digest(item.json_digest, keys_inputs)  # scanned again under new keys
+            if not sink.keep(path, kept_by):
+                sink.add(path, item.json_bytes, inputs=kept_by)
+            sink.add_json(detached_proof_path(path), item.detached_proof)
         for record in learner_records:  # kept by what it is made from: not written out again
             path = urls.record_path(record.token)
             kept_by = digest(record.inputs, keys_inputs)  # scanned again under new keys
@@ -469,7 +473,7 @@ def _publish(
         artwork.publish(
             sink,
             prepared,
-            [(i.entry.credential, i.json_bytes) for i in published],
+            [(i.entry.credential, i.json_digest, _json_of(i)) for i in published],
             urls,
             # each credential baked into the badge of its recipient's language
             {i.entry.credential: artwork.badge_key(site, i.award) for i in published},
@@ -725,7 +729,7 @@ def _load_content(root: Path, output_dir: str | None) -> tuple[site_config.SiteC
 def _issued(
     site: model.Site,
     entries: dict[str, AwardEntry],
-    signed: dict[str, tuple[bytes, dict[str, Any]]],
+    signed: dict[str, tuple[Spilled, dict[str, Any]]],
     now: dt.datetime,
     result: BuildResult,
 ) -> list[Issued]:

@@ -29,6 +29,7 @@ from credsite.commands import verify as verifysite
 from credsite.errors import CredsiteError
 from credsite.issuing import clr
 from credsite.openbadges import png, svg
+from credsite.spill import Spill
 from credsite.state.lockfile import LockedError, Lockfile
 
 CLR_CONTEXTS = [
@@ -349,10 +350,12 @@ def test_a_record_sent_to_a_worker_process_is_made_first() -> None:
         calls.append(1)
         return b"{}"
 
-    record = clr.Record("Ada", None, [], "inputs", {}, make=make)  # type: ignore[arg-type]
-    copy = pickle.loads(pickle.dumps(record))
-    assert copy.made == b"{}" and copy.make is None and calls == [1]
-    assert record.json_bytes == b"{}" and calls == [1]  # made once
+    with Spill() as spill:
+        record = clr.Record("Ada", None, [], "inputs", {}, make=make, spill=spill)  # type: ignore[arg-type]
+        copy = pickle.loads(pickle.dumps(record))
+        assert record.json_bytes == b"{}" and calls == [1]  # made once, held in the spill
+    # the copy holds its JSON itself: the build's temporary file is closed now
+    assert copy.json_bytes == b"{}" and copy.make is None and copy.spill is None
 
 
 def test_a_revoked_credential_leaves_the_record(clr_site: Callable[..., Path]) -> None:

@@ -271,7 +271,7 @@ def test_each_package_imports_only_packages_below_it() -> None:
     """The package order of docs/architecture.md "Packages", on top of the row order."""
     order = ["vc", "openbadges", "content", "state", "issuing", "media", "website", "build",
              "commands", "report", "cli", "__main__"]  # fmt: skip
-    foundation = {"", "errors", "values", "atomic", "cache", "pool", "colour", "sitelock"}
+    foundation = {"", "errors", "values", "atomic", "cache", "pool", "colour", "sitelock", "spill"}
     upward = sorted(
         (imp.importer, imp.imported, imp.line)
         for imp in all_imports()

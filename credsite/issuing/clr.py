@@ -44,6 +44,7 @@ from credsite.issuing.sign import (
 )
 from credsite.issuing.urls import Urls
 from credsite.pool import parallel_map
+from credsite.spill import Spill, Spilled, in_memory
 from credsite.state.keyfiles import IssuerKey
 from credsite.state.lockfile import ClrEntry, Lockfile
 from credsite.values import compact_json_bytes, json_bytes, parse_datetime
@@ -70,7 +71,8 @@ class Record:
     """One recipient's signed learner record.
 
     Its JSON is made when first asked for (`json_bytes`): a rebuild that keeps the record's
-    files (by `inputs`) never writes the record out again."""
+    files (by `inputs`) never writes the record out again. Once made it is held in the build's
+    `Spill`, out of memory."""
 
     name: str
     entry: ClrEntry
@@ -80,9 +82,11 @@ class Record:
     """A fingerprint of everything the signed record is made from, its proofs included (see
     `build_records`): its JSON, page and baked images are kept from the site in place by it."""
     detached_proof: dict[str, Any]
-    made: bytes | None = None
+    made: Spilled | None = None
     """The signed record as published (``records/TOKEN.json``), once made."""
     make: Callable[[], bytes] | None = field(default=None, repr=False, compare=False)
+    spill: Spill | None = field(default=None, repr=False, compare=False)
+    """Where its JSON is held once made (None: in memory)."""
 
     @property
     def token(self) -> str:
@@ -93,19 +97,20 @@ class Record:
         """The signed record as published (``records/TOKEN.json``)."""
         made = self.with_json().made
         assert made is not None
-        return made
+        return made.read()
 
     def with_json(self) -> Record:
         """This record, its JSON made now if it was not (the page of a record is sent to a
         worker process from the pool's own thread: made before, on the build's)."""
         make = self.make
         if make is not None:  # made at most twice were two threads to ask at once, never lost
-            self.made, self.make = make(), None
+            self.made, self.make = _held(make(), self.spill), None
         return self
 
     def __getstate__(self) -> dict[str, Any]:
-        """Sent to a worker process (its page) made, without the function that makes it."""
-        return {**self.__dict__, "made": self.json_bytes, "make": None}
+        """Sent to a worker process (its page) made, without the function that makes it and
+        the build's temporary file (its JSON goes as bytes, `Spilled.__reduce__`)."""
+        return {**self.__dict__, "made": self.with_json().made, "make": None, "spill": None}
 
     @property
     def document(self) -> dict[str, Any]:
@@ -220,6 +225,7 @@ def build_records(
     report: Progress,
     names: dict[str, str] | None = None,
     contents: KeptMap | None = None,
+    spill: Spill | None = None,
 ) -> tuple[list[Record], int]:
     """Every recipient's record, signed (cached like credentials), and how many were signed now.
     `names`: language -> the record's name (`RECORD_NAME` translated).
@@ -228,7 +234,8 @@ def build_records(
     recipient, lockfile entry, credentials as issued and published, and the site's settings,
     issuers, achievements and pathways). A record whose inputs an earlier build saw, whose
     digest the lockfile holds and whose proofs are cached is not written out at all unless a
-    file of it must be made again (`Record.json_bytes`, which checks the digest)."""
+    file of it must be made again (`Record.json_bytes`, which checks the digest). `spill`: where
+    each record's JSON is held once made (None: in memory)."""
     if not site.config.clr:
         return [], 0
     by_email: dict[str, list[Issued]] = {}
@@ -260,7 +267,7 @@ def build_records(
             proofs = {"proof": proof_set, "detached": detached}
             cache.put(doc, vm, doc["validFrom"], proofs, content=content)
             made[recipient] = _signed(name, entry, items, inputs, doc["validFrom"], proofs,
-                                      made=json_bytes({**doc, "proof": proof_set}))  # fmt: skip
+                                      made=json_bytes({**doc, "proof": proof_set}), spill=spill)  # fmt: skip
             signed_now += 1
             done += 1
             report("records", done, total)
@@ -272,7 +279,7 @@ def build_records(
         recipient = recipient_key(email)
         entry = lock.clr(recipient, name)
         inputs = fingerprint(
-            site_inputs, name, email, entry, [(item.inputs, item.json_bytes) for item in items]
+            site_inputs, name, email, entry, [(item.inputs, item.json_digest) for item in items]
         )
         known = contents.get(inputs) if contents is not None else None
         created = lock.clr_recorded(recipient, known) if isinstance(known, str) else None
@@ -283,7 +290,8 @@ def build_records(
                 unsigned_record, name, email, entry, items, site, urls, names
             )
             made_again = functools.partial(_record_bytes, unsigned, created, cached["proof"], known)
-            made[recipient] = _signed(name, entry, items, inputs, created, cached, make=made_again)
+            made[recipient] = _signed(name, entry, items, inputs, created, cached, make=made_again,
+                                      spill=spill)  # fmt: skip
             done += 1
             continue
         doc = unsigned_record(name, email, entry, items, site, urls, names)
@@ -295,7 +303,7 @@ def build_records(
         cached = cache.get(doc, vm, created, content=content)
         if _proofs(cached):
             made[recipient] = _signed(name, entry, items, inputs, created, cached,
-                                      made=json_bytes({**doc, "proof": cached["proof"]}))  # fmt: skip
+                                      made=json_bytes({**doc, "proof": cached["proof"]}), spill=spill)  # fmt: skip
             done += 1
             continue
         made[recipient] = None
@@ -307,6 +315,10 @@ def build_records(
     sign_pending()
     records = [record for record in made.values() if record is not None]
     return records, signed_now
+
+
+def _held(data: bytes, spill: Spill | None) -> Spilled:
+    return spill.put(data) if spill is not None else in_memory(data)
 
 
 def _proofs(cached: Any) -> bool:
@@ -324,11 +336,13 @@ def _signed(
     *,
     made: bytes | None = None,
     make: Callable[[], bytes] | None = None,
+    spill: Spill | None = None,
 ) -> Record:
     """A signed record: its `Record.inputs` are what it is made from (`inputs`), when it last
     changed, and its `proofs` (a proof cache entry: the proof set and the detached proof)."""
     signed_inputs = fingerprint(inputs, created, json_fingerprint([proofs["proof"], proofs["detached"]]))
-    return Record(name, entry, items, signed_inputs, proofs["detached"], made=made, make=make)
+    held = _held(made, spill) if made is not None else None
+    return Record(name, entry, items, signed_inputs, proofs["detached"], held, make, spill)
 
 
 def _record_bytes(

@@ -13,6 +13,7 @@ from typing import Any
 
 from credsite.cache import fingerprint
 from credsite.content.model import Achievement, Award
+from credsite.spill import Spilled
 from credsite.state.lockfile import AwardEntry
 from credsite.values import add_duration, parse_datetime
 
@@ -40,8 +41,8 @@ class Issued:
 
     award: Award
     entry: AwardEntry
-    json_bytes: bytes
-    """The signed credential as published (``credentials/TOKEN.json``)."""
+    signed: Spilled
+    """The signed credential as published (``credentials/TOKEN.json``): see `json_bytes`."""
     dates: Dates
     state: str  # active | revoked | suspended | expired
     detached_proof: dict[str, Any] | None = None
@@ -52,6 +53,17 @@ class Issued:
         """A fingerprint of the award as issued (its content, lockfile entry, dates and state):
         with `json_bytes`, what its page and its recipient's learner record are made from."""
         return fingerprint(self.award, self.entry, self.dates, self.state)
+
+    @property
+    def json_bytes(self) -> bytes:
+        """The signed credential as published, read back from where the build holds it."""
+        return self.signed.read()
+
+    @property
+    def json_digest(self) -> str:
+        """SHA-256 hex of `json_bytes`, taken when it was made: what files made from it are kept
+        by, without reading it back."""
+        return self.signed.digest
 
     @property
     def document(self) -> dict[str, Any]:

@@ -189,13 +189,14 @@ def _baked(sink: Sink, path: str, inputs: str, bake: Callable[[], bytes]) -> Non
 def publish(
     sink: Sink,
     prepared: Prepared,
-    credentials: list[tuple[str, bytes]],
+    credentials: list[tuple[str, str, Callable[[], bytes]]],
     urls: Urls,
     badge_of: dict[str, ArtKey],
     progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Add every image, and a baked PNG and SVG per credential (token, credential JSON bytes)
-    into the badge `badge_of[token]` (`badge_key`); `progress(credentials done)`."""
+    """Add every image, and a baked PNG and SVG per credential (token, the SHA-256 of its JSON,
+    its JSON bytes when asked for: only to bake it again) into the badge `badge_of[token]`
+    (`badge_key`); `progress(credentials done)`."""
     for slug, logo in prepared.logos.items():
         sink.add(urls.issuer_image_path(slug), logo.data)
     badges = {}
@@ -206,14 +207,13 @@ def publish(
         badges[slug, edition] = fingerprint("OB 3.0 baked", badge_png.data, badge_svg.data)
     for (slug, edition), card in prepared.share.items():
         sink.add(urls.share_image_path(slug, edition), card)
-    for done, (token, credential_json) in enumerate(credentials, 1):
+    for done, (token, credential_digest, credential_json) in enumerate(credentials, 1):
         key = badge_of[token]
         badge_png, badge_svg = prepared.badges[key]
-        text = credential_json.decode("utf-8")
-        inputs = digest(badges[key], credential_json)
-        bake_png = functools.partial(png.bake_png, badge_png, KEYWORD_OB3, text)
+        inputs = digest(badges[key], credential_digest)
+        bake_png = functools.partial(_png_of, badge_png, KEYWORD_OB3, credential_json)
         _baked(sink, urls.credential_path(token, "png"), inputs, bake_png)
-        bake_svg = functools.partial(_bake_svg, badge_svg, text)
+        bake_svg = functools.partial(_svg_of, badge_svg, credential_json, 3)
         _baked(sink, urls.credential_path(token, "svg"), inputs, bake_svg)
         if progress is not None:
             progress(done)
@@ -301,15 +301,16 @@ def publish_records(
     for token, record_inputs, record_json, language in records:
         badge_png, badge_svg = badges[language]
         inputs = digest(made_from[language], record_inputs)
-        bake_png = functools.partial(_record_png, badge_png, record_json)
+        bake_png = functools.partial(_png_of, badge_png, KEYWORD_CLR, record_json)
         _baked(sink, urls.record_path(token, "png"), inputs, bake_png)
-        bake_svg = functools.partial(_record_svg, badge_svg, record_json)
+        bake_svg = functools.partial(_svg_of, badge_svg, record_json, "clr")
         _baked(sink, urls.record_path(token, "svg"), inputs, bake_svg)
 
 
-def _record_png(badge: PreparedPng, record_json: Callable[[], bytes]) -> bytes:
-    return png.bake_png(badge, KEYWORD_CLR, record_json().decode("utf-8"))
+def _png_of(badge: PreparedPng, keyword: str, document_json: Callable[[], bytes]) -> bytes:
+    """`badge` with a signed document baked in, its JSON made or read back now."""
+    return png.bake_png(badge, keyword, document_json().decode("utf-8"))
 
 
-def _record_svg(badge: PreparedSvg, record_json: Callable[[], bytes]) -> bytes:
-    return _bake_svg(badge, record_json().decode("utf-8"), "clr")
+def _svg_of(badge: PreparedSvg, document_json: Callable[[], bytes], version: int | str) -> bytes:
+    return _bake_svg(badge, document_json().decode("utf-8"), version)

@@ -1086,7 +1086,7 @@ def start_pages(
     for item in issued:
         language = award_language(item.award, config)
         path = urls.credential_path(item.entry.credential, "html")
-        made_from = digest(site_inputs, item.json_bytes, item.inputs,
+        made_from = digest(site_inputs, item.json_digest, item.inputs,
                            json_fingerprint(item.detached_proof))  # fmt: skip
         if item.award.withdrawn:  # a notice naming neither the recipient nor the achievement
             if not site_output.keep(path, made_from):

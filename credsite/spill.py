@@ -1,0 +1,101 @@
+"""What a build holds from one step to a later one, kept out of memory: every signed
+credential's and learner record's JSON.
+
+A build signs every credential and record before it publishes any (the status lists, the learner
+records and the pages need them all), and publishing reads each several times (its file, page and
+baked images). Held in memory, that JSON was half of what a build held: about 1.6 GB at 100,000
+awards. It is written instead, as it is made, to one unnamed temporary file (gone when the build
+ends, however it ends), and read back when a file is made of it; what a rebuild keeps is compared
+by the digest taken as it was written (`Spilled.digest`), without reading it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from credsite.errors import CredsiteError
+
+
+class Spill:
+    """One unnamed temporary file that bytes are added to and read back from (`put`)."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        """In `folder` (beside the output folder: on its disk, not in a memory-backed /tmp)
+        where it can be made there, else in the system's temporary folder."""
+        try:
+            # closed by `close`, or with the build that made it
+            self._file = tempfile.TemporaryFile(dir=folder, prefix=".credsite-spill-")  # noqa: SIM115
+        except OSError:
+            self._file = tempfile.TemporaryFile(prefix="credsite-spill-")  # noqa: SIM115
+        self._end = 0
+        self._lock = threading.Lock()  # a record's JSON may be made on the pages' thread
+
+    def put(self, data: bytes) -> Spilled:
+        """`data`, written to the file: read it back with `Spilled.read`."""
+        with self._lock:
+            offset = self._end
+            view = memoryview(data)
+            try:
+                while view:  # a short write is carried on
+                    at = offset + len(data) - len(view)
+                    view = view[os.pwrite(self._file.fileno(), view, at) :]
+            except OSError as exc:
+                raise CredsiteError(
+                    f"cannot hold the signed documents in a temporary file: {exc.strerror or exc}"
+                ) from None
+            self._end += len(data)
+        return Spilled(self, offset, len(data), _digest(data))
+
+    def read(self, offset: int, length: int) -> bytes:
+        parts = []
+        while length:
+            part = os.pread(self._file.fileno(), length, offset)
+            if not part:
+                raise CredsiteError("the build's temporary file of signed documents was cut short")
+            parts.append(part)
+            offset, length = offset + len(part), length - len(part)
+        return b"".join(parts)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Spill:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+class Spilled:
+    """Bytes held by a `Spill` (or, sent to a worker process, in memory)."""
+
+    __slots__ = ("_data", "_offset", "_spill", "digest", "length")
+
+    def __init__(self, spill: Spill | None, offset: int, length: int, digest: str,
+                 data: bytes | None = None) -> None:  # fmt: skip
+        self._spill, self._offset, self.length, self._data = spill, offset, length, data
+        self.digest = digest
+        """SHA-256 hex of the bytes: what a rebuild compares (a file made from them is kept)."""
+
+    def read(self) -> bytes:
+        if self._data is not None:
+            return self._data
+        assert self._spill is not None
+        return self._spill.read(self._offset, self.length)
+
+    def __reduce__(self) -> tuple[object, tuple[bytes, str]]:
+        """Pickled (for a worker process, which cannot read the build's file) as its bytes."""
+        return (in_memory, (self.read(), self.digest))
+
+
+def in_memory(data: bytes, digest: str | None = None) -> Spilled:
+    """Bytes held in memory as a `Spilled` is (a document that was never spilled, in a test)."""
+    return Spilled(None, 0, len(data), digest or _digest(data), data)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,65 @@
+"""The build holds signed JSON in a temporary file (credsite.spill), not in memory."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import threading
+from pathlib import Path
+
+import pytest
+
+from credsite.errors import CredsiteError
+from credsite.spill import Spill, in_memory
+
+
+def test_bytes_come_back_as_they_were_put(tmp_path: Path) -> None:
+    pieces = [os.urandom(size) for size in (0, 1, 4095, 4096, 70_000)] + ["é🙂".encode()]
+    with Spill(tmp_path) as spill:
+        held = [spill.put(piece) for piece in pieces]
+        assert [h.read() for h in reversed(held)] == list(reversed(pieces))
+        assert [h.digest for h in held] == [hashlib.sha256(p).hexdigest() for p in pieces]
+    assert list(tmp_path.iterdir()) == []  # an unnamed file: nothing to clean up, even after kill -9
+
+
+def test_threads_putting_at_once_never_overlap(tmp_path: Path) -> None:
+    """A learner record's JSON may be made on the pages' thread while the build adds others."""
+    with Spill(tmp_path) as spill:
+        results: dict[bytes, object] = {}
+
+        def put_many(mark: int) -> None:
+            for number in range(300):
+                data = bytes([mark]) * (number + 1)
+                results[data] = spill.put(data)
+
+        threads = [threading.Thread(target=put_many, args=(m,)) for m in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert all(held.read() == data for data, held in results.items())  # type: ignore[attr-defined]
+
+
+def test_what_goes_to_a_worker_process_holds_its_bytes(tmp_path: Path) -> None:
+    with Spill(tmp_path) as spill:
+        held = spill.put(b'{"a": 1}')
+        copy = pickle.loads(pickle.dumps(held))
+    assert copy.read() == b'{"a": 1}' and copy.digest == held.digest  # the file is closed now
+    assert in_memory(b"x").read() == b"x"
+
+
+def test_a_folder_it_cannot_use_falls_back_to_the_system_temporary_folder(tmp_path: Path) -> None:
+    with Spill(tmp_path / "missing") as spill:
+        assert spill.put(b"kept").read() == b"kept"
+
+
+def test_a_full_disk_is_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*_: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    with Spill(tmp_path) as spill:
+        monkeypatch.setattr(os, "pwrite", full)
+        with pytest.raises(CredsiteError, match="cannot hold the signed documents in a temporary "
+                           "file: No space left on device"):  # fmt: skip
+            spill.put(b"data")
