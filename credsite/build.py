@@ -497,15 +497,17 @@ def _publish(
             ob2_files, ob2_warnings = ob2.files(site, ob2_issued, urls)
             for path, data in ob2_files.items():
                 sink.add(path, data)
+            # Each hosted assertion kept by what it is made from: not made again.
+            inputs = digest(ob2.assertion_inputs(site, urls), keys_inputs)
+            assertions: list[tuple[str, str, str, Callable[[], bytes]]] = []
+            for item in ob2_issued:
+                path = ob2.assertion_path(item.entry.credential)
+                made_from = digest(inputs, item.inputs)
+                made = functools.partial(ob2.assertion_json, item, site, urls)
+                if not sink.keep(path, made_from):
+                    sink.add(path, made(), inputs=made_from)
+                assertions.append((item.entry.credential, item.award.achievement, made_from, made))
             if config.ob2_baked:
-                assertions = [
-                    (
-                        i.entry.credential,
-                        i.award.achievement,
-                        ob2_files[ob2.assertion_path(i.entry.credential)],
-                    )
-                    for i in ob2_issued
-                ]
                 artwork.publish_ob2(
                     sink, prepared, assertions, urls, progress=_steps(progress, "ob2", len(ob2_issued))
                 )

@@ -78,6 +78,30 @@ def test_one_award_changed_rewrites_only_its_files(make_site: Callable[..., Path
     assert tree(clean / "_site") == tree(root / "_site")
 
 
+def test_a_changed_narrative_makes_the_ob2_assertion_and_its_baked_copies_again(
+    make_site: Callable[..., Path],
+) -> None:
+    """An OB 2.0 assertion is kept by what it is made from, not made and compared: a narrative
+    (which it holds) makes it again, with its baked PNG and SVG, as a clean build would."""
+    root = make_site()
+    build_site(root)
+    before = stats(root / "_site")
+    edited = AWARDS.replace(
+        "  name: Alan Turing\n", "  name: Alan Turing\n  narrative: Broke the Enigma cipher.\n"
+    )
+    write_files(root, {AWARDS_FILE: edited})
+    build_site(root)
+    after = stats(root / "_site")
+    differ = {p for p in changed(before, after) if p.startswith("ob2/")}
+    token = Path(next(iter(differ))).name.split(".")[0]
+    assert differ == {f"ob2/assertions/{token}.{suffix}" for suffix in ("json", "png", "svg")}
+    assert all(b"Broke the Enigma cipher." in after[p][2] for p in differ)
+    clean = root.parent / "clean"
+    shutil.copytree(root, clean, ignore=shutil.ignore_patterns("_site", ".credsite-cache"))
+    build_site(clean)
+    assert tree(clean / "_site") == tree(root / "_site")
+
+
 def test_a_theme_change_makes_every_page_again(make_site: Callable[..., Path]) -> None:
     root = make_site()
     build_site(root)

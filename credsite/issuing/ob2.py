@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from credsite.cache import fingerprint
 from credsite.content.frameworks import Alignment
 from credsite.content.model import Achievement, Evidence, Issuer, Site
 from credsite.errors import Location, Problem, Problems
@@ -198,11 +199,21 @@ def revocation_list(issuer: Issuer, items: list[Issued], site: Site, urls: Urls)
 # -- publishing --------------------------------------------------------------------------------------
 
 
-def files(site: Site, issued: list[Issued], urls: Urls) -> tuple[dict[str, bytes], list[Problem]]:
-    """Every OB 2.0 JSON file by site path, and the build warnings (each said once, located).
+def assertion_inputs(site: Site, urls: Urls) -> str:
+    """What every hosted assertion is made from besides its award as issued (`Issued.inputs`):
+    with it, what the build keeps an assertion's files by (`assertion` reads no more)."""
+    return fingerprint("OB 2.0 assertion", site.config.status.publish_reasons, urls.base)
 
-    The baked copies of the assertions are made from these bytes by `credsite.media.artwork`.
-    """
+
+def assertion_json(item: Issued, site: Site, urls: Urls) -> bytes:
+    """The hosted assertion's JSON, as published."""
+    return json_bytes(assertion(item, site, urls))
+
+
+def files(site: Site, issued: list[Issued], urls: Urls) -> tuple[dict[str, bytes], list[Problem]]:
+    """Every OB 2.0 JSON file by site path but the hosted assertions (`assertion_json`, made
+    only where the site in place has none made from the same inputs), and the build warnings
+    (each said once, located)."""
     _check_paths(site)
     out: dict[str, bytes] = {}
     warnings: list[Problem] = []
@@ -234,8 +245,6 @@ def files(site: Site, issued: list[Issued], urls: Urls) -> tuple[dict[str, bytes
             )
     for slug, achievement in sorted(site.achievements.items()):
         out[badge_path(slug)] = json_bytes(badge_class(achievement, urls))
-    for item in issued:
-        out[assertion_path(item.entry.credential)] = json_bytes(assertion(item, site, urls))
     warnings.extend(_left_out(site, issued))
     return out, warnings
 

@@ -222,11 +222,12 @@ def publish(
 def publish_ob2(
     sink: Sink,
     prepared: Prepared,
-    assertions: list[tuple[str, str, bytes]],
+    assertions: list[tuple[str, str, str, Callable[[], bytes]]],
     urls: Urls,
     progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Bake each OB 2.0 hosted assertion (token, achievement slug, its JSON bytes) into a PNG
+    """Bake each OB 2.0 hosted assertion (token, achievement slug, a fingerprint of what it is
+    made from, its JSON bytes when asked for) into a PNG
     (iTXt ``openbadges``) and an SVG (``<openbadges:assertion verify="URL">``), OB 2.0 Baking;
     `progress(assertions done)`. OB 2.0 has one BadgeClass per achievement, in the site's first
     language: its badge is that language's."""
@@ -235,14 +236,13 @@ def publish_ob2(
         for (slug, edition), (badge_png, badge_svg) in prepared.badges.items()
         if not edition
     }
-    for done, (token, achievement, assertion_json) in enumerate(assertions, 1):
+    for done, (token, achievement, made_from, assertion_json) in enumerate(assertions, 1):
         badge_png, badge_svg = prepared.badges[achievement, ""]
-        text = assertion_json.decode("utf-8")
         hosted = urls.url(urls.ob2_assertion_path(token))
-        inputs = digest(badges[achievement], hosted, assertion_json)
-        bake_png = functools.partial(png.bake_png, badge_png, KEYWORD_OB2, text)
+        inputs = digest(badges[achievement], hosted, made_from)
+        bake_png = functools.partial(_png_of, badge_png, KEYWORD_OB2, assertion_json)
         _baked(sink, urls.ob2_assertion_path(token, "png"), inputs, bake_png)
-        bake_svg = functools.partial(_bake_svg, badge_svg, text, version=2, verify=hosted)
+        bake_svg = functools.partial(_svg_of, badge_svg, assertion_json, 2, hosted)
         _baked(sink, urls.ob2_assertion_path(token, "svg"), inputs, bake_svg)
         if progress is not None:
             progress(done)
@@ -312,5 +312,10 @@ def _png_of(badge: PreparedPng, keyword: str, document_json: Callable[[], bytes]
     return png.bake_png(badge, keyword, document_json().decode("utf-8"))
 
 
-def _svg_of(badge: PreparedSvg, document_json: Callable[[], bytes], version: int | str) -> bytes:
-    return _bake_svg(badge, document_json().decode("utf-8"), version)
+def _svg_of(
+    badge: PreparedSvg,
+    document_json: Callable[[], bytes],
+    version: int | str,
+    verify: str | None = None,
+) -> bytes:
+    return _bake_svg(badge, document_json().decode("utf-8"), version, verify)
