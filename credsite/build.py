@@ -274,9 +274,8 @@ def build(
     endorsing = embedded(endorsed, received)
     fields = ob3.result_fields(site.awards)
     captions = pages.captions(config, theme)
-    # A batch at a time, each signed credential kept as its JSON bytes: never every credential
-    # in memory as objects at once.
-    # Each signed document's JSON is held in a temporary file, not in memory (`Spill`).
+    # A batch at a time, each signed credential's JSON then held in a temporary file (`Spill`):
+    # never every credential in memory at once.
     spill = Spill(config.output_dir.parent)
     signed: dict[str, tuple[Spilled, dict[str, Any]]] = {}
     shared: dict[tuple[str, str], ob3.SharedParts] = {}  # each achievement's, per language
@@ -370,6 +369,14 @@ def _json_of(document: clr.Record | Issued) -> Callable[[], bytes]:
     return lambda: document.json_bytes
 
 
+def _kept_or_made(sink: pages.PagesInProgress, path: str, inputs: str,
+                  made: Callable[[], bytes]) -> None:  # fmt: skip
+    """The file the site in place has at `path` if it was made from the same `inputs`, else
+    `made()`, added now."""
+    if not sink.keep(path, inputs):
+        sink.add(path, made(), inputs=inputs)
+
+
 def _publish(
     site_output: output.Output,
     config: site_config.SiteConfig,
@@ -458,17 +465,15 @@ def _publish(
             path = urls.endorsement_path(one.token)
             sink.add(path, one.json_bytes)
             sink.add_json(detached_proof_path(path), one.detached_proof)
-        for item in published:  # kept by its digest: not read back from the spill
+        # Kept by what each is made from (and the keys: scanned again under new ones), not
+        # read back from the spill or written out again.
+        for item in published:
             path = urls.credential_path(item.entry.credential)
-            kept_by = digest(item.json_digest, keys_inputs)  # scanned again under new keys
-            if not sink.keep(path, kept_by):
-                sink.add(path, item.json_bytes, inputs=kept_by)
+            _kept_or_made(sink, path, digest(item.json_digest, keys_inputs), _json_of(item))
             sink.add_json(detached_proof_path(path), item.detached_proof)
-        for record in learner_records:  # kept by what it is made from: not written out again
+        for record in learner_records:
             path = urls.record_path(record.token)
-            kept_by = digest(record.inputs, keys_inputs)  # scanned again under new keys
-            if not sink.keep(path, kept_by):
-                sink.add(path, record.json_bytes, inputs=kept_by)
+            _kept_or_made(sink, path, digest(record.inputs, keys_inputs), _json_of(record))
             sink.add_json(detached_proof_path(path), record.detached_proof)
         artwork.publish(
             sink,
@@ -501,11 +506,9 @@ def _publish(
             inputs = digest(ob2.assertion_inputs(site, urls), keys_inputs)
             assertions: list[tuple[str, str, str, Callable[[], bytes]]] = []
             for item in ob2_issued:
-                path = ob2.assertion_path(item.entry.credential)
                 made_from = digest(inputs, item.inputs)
                 made = functools.partial(ob2.assertion_json, item, site, urls)
-                if not sink.keep(path, made_from):
-                    sink.add(path, made(), inputs=made_from)
+                _kept_or_made(sink, ob2.assertion_path(item.entry.credential), made_from, made)
                 assertions.append((item.entry.credential, item.award.achievement, made_from, made))
             if config.ob2_baked:
                 artwork.publish_ob2(
