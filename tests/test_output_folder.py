@@ -70,6 +70,17 @@ def test_output_option_is_checked_the_same_way(make_site: Callable[..., Path]) -
     nothing_written(root, "docs", before)
 
 
+@pytest.mark.parametrize("given", ["", "  "])
+def test_an_empty_output_option_is_refused_not_taken_for_the_default(
+    make_site: Callable[..., Path], given: str
+) -> None:
+    """`-o ""` (an unset shell variable, say) wrote the site to site.yaml's folder unasked."""
+    root = make_site()
+    errors = refused(run_fresh("build", "-o", given, cwd=root))
+    assert errors == ["error: -o: -o was given no folder: name the folder to write the site to"]
+    assert not (root / "_site").exists() and not (root / "credsite.lock").exists()
+
+
 def test_a_file_where_the_output_folder_goes_is_refused(make_site: Callable[..., Path]) -> None:
     root = make_site({"site.yaml": DOCS_SITE_YAML, "docs": "not a folder\n"})
     errors = refused(run_fresh("build", cwd=root))

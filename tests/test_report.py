@@ -409,6 +409,36 @@ def test_long_lists_are_cut_in_the_html_only(generated: Path, tmp_path: Path) ->
     assert "Showing the first 200 of 666 rows" in text
 
 
+def test_months_asked_for_within_the_sites_are_all_shown(example: Path, tmp_path: Path) -> None:
+    """A year's report shows its twelve months, those before the year's first credential too."""
+    _, folder = report(example, tmp_path, since=dt.date(2025, 1, 1), until=dt.date(2025, 12, 31))
+    months = body(folder, "issued-by-month")
+    assert list(months) == [f"2025-{m:02d}" for m in range(1, 13)]
+    assert months["2025-01"] == ["0"]
+
+
+def test_months_stop_at_the_credentials_and_today_however_wide_the_range(
+    generated: Path, tmp_path: Path
+) -> None:
+    """`--since 0001-01-01 --until 9999-12-31` (everything) drew 119,988 empty months, a 10 MB
+    report: the month table spans only the months that can hold a credential; within them, the
+    months asked for."""
+    since, until = dt.date(1, 1, 1), dt.date(9999, 12, 31)
+    _, folder = report(generated, tmp_path, GENERATED_NOW, since=since, until=until)
+    months = list(body(folder, "issued-by-month"))
+    assert months[0] == "2025-01" and months[-1] == f"{GENERATED_NOW:%Y-%m}"
+    assert body(folder, "overview")["Credentials issued"] == ["995"]
+    # a range before the site's first credential starts at it
+    _, folder = report(generated, tmp_path / "a", GENERATED_NOW, since=dt.date(2024, 11, 1),
+                       until=dt.date(2025, 3, 31), achievement="team-lead")  # fmt: skip
+    months = body(folder, "issued-by-month")
+    assert next(iter(months)) == "2025-01" and list(months)[-1] == "2025-03"
+    # nothing matches: no months at all
+    _, folder = report(generated, tmp_path / "b", GENERATED_NOW, since=dt.date(1, 1, 1),
+                       until=dt.date(2024, 1, 1))  # fmt: skip
+    assert body(folder, "issued-by-month") == {}
+
+
 def test_filters(generated: Path, tmp_path: Path) -> None:
     _, folder = report(generated, tmp_path, GENERATED_NOW, achievement="team-lead")
     assert body(folder, "overview")["Credentials issued"] == ["250"]

@@ -203,7 +203,9 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
     out = read.str("output", "_site")
     _check_relative(out, read, "output")
     locations = {key: read.loc(key) for key in ("url", "output", "languages", "language") if key in data}
-    if output:  # a folder given on the command line may be anywhere
+    if output is not None and not output.strip():  # `-o ""`: not the default folder unasked
+        problems.add(Location("-o"), "-o was given no folder: name the folder to write the site to")
+    elif output:  # a folder given on the command line may be anywhere
         out, locations["output"] = output, Location(f"-o {output}")
     languages = _languages(read)
     texts = Languages(languages, Problems())

@@ -104,6 +104,8 @@ class Facts:
     holdings: dict[str, list[Held]] = field(default_factory=dict)
     """Email -> every issued credential of that recipient, as the pathway rules see them, whatever
     the filters (what counts towards a pathway does not depend on them)."""
+    issued_days: tuple[dt.date, dt.date] | None = None
+    """The first and last issue dates of the site's issued credentials, whatever the filters."""
 
     @property
     def everything(self) -> list[Credential]:
@@ -184,6 +186,10 @@ def collect(
         if issued and site.pathways:
             held = Held(award, dates.valid_from, dates.valid_until, entry.credential)
             facts.holdings.setdefault(award.email, []).append(held)
+        if issued:
+            day = dates.valid_from.date()
+            span = facts.issued_days or (day, day)
+            facts.issued_days = (min(span[0], day), max(span[1], day))
         if options.achievement not in (None, award.achievement):
             continue
         if (start and dates.valid_from < start) or (end and dates.valid_from >= end):

@@ -224,9 +224,16 @@ def _months(start: dt.date, end: dt.date) -> list[str]:
 def _by_month(facts: Facts) -> Figure:
     counts = Counter(f"{c.valid_from:%Y-%m}" for c in facts.credentials)
     days = [c.valid_from.date() for c in facts.credentials]
-    start = facts.options.since or (min(days) if days else None)
-    end = facts.options.until or (max(days) if days else None)
-    months = _months(start, end) if start and end else []
+    months: list[str] = []
+    if days and facts.issued_days:
+        # The months asked for (--since, --until), but none before the site's first credential
+        # or after the later of its last one and today: `--until 9999-12-31` drew 95,000 empty
+        # months. Without --since or --until: the credentials' own first and last months.
+        earliest, latest = facts.issued_days[0], max(facts.issued_days[1], facts.now.date())
+        since, until = facts.options.since, facts.options.until
+        start = max(since, earliest) if since else min(days)
+        end = min(until, latest) if until else max(days)
+        months = _months(start, end)
     table = Table(
         "issued-by-month",
         "Credentials issued per month",
