@@ -276,91 +276,90 @@ def build(
     captions = pages.captions(config, theme)
     # A batch at a time, each signed credential's JSON then held in a temporary file (`Spill`):
     # never every credential in memory at once.
-    spill = Spill(config.output_dir.parent)
-    signed: dict[str, tuple[Spilled, dict[str, Any]]] = {}
-    shared: dict[tuple[str, str], ob3.SharedParts] = {}  # each achievement's, per language
-    for start in range(0, len(site.awards), SIGN_BATCH):
-        batch = site.awards[start : start + SIGN_BATCH]
-        unsigned = {
-            a.key: ob3.unsigned_credential(
-                a, entries[a.key], site, urls, fields, endorsing, captions, shared
-            )
-            for a in batch
-        }
-        documents, count = sign_credentials(site, unsigned, entries, keys, urls, proofs, report,
-                                            awards=batch, done_before=start)  # fmt: skip
-        result.signed += count
-        for key, (document, detached) in documents.items():
-            signed[key] = (spill.put(json_bytes(document)), detached)
-        del unsigned, documents
-    result.signed += signed_endorsements
-    issued = _issued(site, entries, signed, now, result)
-    del signed
-    record_contents = KeptMap(cache / RECORD_CONTENTS if use_cache else None, "1")
-    learner_records, records_signed = clr.build_records(
-        site, issued, lock, keys, urls, proofs, report, pages.record_names(config, theme),
-        contents=record_contents, spill=spill,
-    )  # fmt: skip
-    result.signed += records_signed
-    result.records = len(learner_records)
-    forget_signing_keys()  # every document that signs with them is signed
+    with Spill(config.output_dir.parent) as spill:  # closed however the build ends
+        signed: dict[str, tuple[Spilled, dict[str, Any]]] = {}
+        shared: dict[tuple[str, str], ob3.SharedParts] = {}  # each achievement's, per language
+        for start in range(0, len(site.awards), SIGN_BATCH):
+            batch = site.awards[start : start + SIGN_BATCH]
+            unsigned = {
+                a.key: ob3.unsigned_credential(
+                    a, entries[a.key], site, urls, fields, endorsing, captions, shared
+                )
+                for a in batch
+            }
+            documents, count = sign_credentials(site, unsigned, entries, keys, urls, proofs, report,
+                                                awards=batch, done_before=start)  # fmt: skip
+            result.signed += count
+            for key, (document, detached) in documents.items():
+                signed[key] = (spill.put(json_bytes(document)), detached)
+            del unsigned, documents
+        result.signed += signed_endorsements
+        issued = _issued(site, entries, signed, now, result)
+        del signed
+        record_contents = KeptMap(cache / RECORD_CONTENTS if use_cache else None, "1")
+        learner_records, records_signed = clr.build_records(
+            site, issued, lock, keys, urls, proofs, report, pages.record_names(config, theme),
+            contents=record_contents, spill=spill,
+        )  # fmt: skip
+        result.signed += records_signed
+        result.records = len(learner_records)
+        forget_signing_keys()  # every document that signs with them is signed
 
-    # 3. Every published file, streamed to the staging folder beside the output folder (an
-    #    unchanged file is kept from the site in place, see website/output.py), then last checks.
-    #    A private credential's files are encrypted as they are added (`_seal`).
-    scanner = secrets.Scanner(_key_forms(keys, sealed if not result.demo_key else None))
-    site_output = output.Output(
-        config.output_dir,
-        shown=config.output,
-        # One per output folder, in the build's cache (a preview's: serve's own temporary one).
-        manifest=_manifest(cache, config.output_dir) if use_cache else None,
-        scan=scanner.scan,
-        seal=_seal(issued, urls, sealed) if sealed is not None else None,
-    )
-    try:
-        _publish(site_output, config, site, issued, learner_records, lock, keys, urls, prepared,
-                 result, cache=cache, extra_head=extra_head, sealed=sealed, progress=report,
-                 fields=fields, endorsed=endorsed, received=received,
-                 endorsing=endorsing, captions=captions, theme=theme)  # fmt: skip
-        report("render", 1, 1)
+        # 3. Every published file, streamed to the staging folder beside the output folder (an
+        #    unchanged file is kept from the site in place, see website/output.py), then last checks.
+        #    A private credential's files are encrypted as they are added (`_seal`).
+        scanner = secrets.Scanner(_key_forms(keys, sealed if not result.demo_key else None))
+        site_output = output.Output(
+            config.output_dir,
+            shown=config.output,
+            # One per output folder, in the build's cache (a preview's: serve's own temporary one).
+            manifest=_manifest(cache, config.output_dir) if use_cache else None,
+            scan=scanner.scan,
+            seal=_seal(issued, urls, sealed) if sealed is not None else None,
+        )
+        try:
+            _publish(site_output, config, site, issued, learner_records, lock, keys, urls, prepared,
+                     result, cache=cache, extra_head=extra_head, sealed=sealed, progress=report,
+                     fields=fields, endorsed=endorsed, received=received,
+                     endorsing=endorsing, captions=captions, theme=theme)  # fmt: skip
+            report("render", 1, 1)
 
-        # 4. Last checks, then write: the lockfile, then the site (swapped in, or a small change
-        #    moved in).
-        sources = [config.content_dir, config.root / "themes", config.root / "site.yaml"]
-        scanner.refuse(config.root, sources)
-        if orphans := _orphans(site, lock, outputs, config.lockfile):
-            result.warnings.append(orphans)
-        result.warnings = report_order(result.warnings)
-        if strict and result.warnings:
-            raise StrictError(result.warnings)
-        said = KeptMap(cache / SAID, "1")
-        for warning in result.warnings:
-            if warning.once and not said.get(str(warning)):
-                said.put(str(warning), True)
-            elif warning.once:
-                result.said_before.append(warning)
-        result.minted = list(lock.minted)
-        records = {}
-        if record and _changed(config.lockfile_path, text := lock.text().encode("utf-8")):
-            records[config.lockfile_path] = text
-        # The site staged, then the lockfile, then the swap or the moves: see website/output.py
-        _check_replaceable(config)  # again: a file may have been put there while this build ran
-        committed = output.commit(site_output, records, progress=report)
-    except BaseException:
-        site_output.abort()
-        raise
-    result.lockfile_written = bool(committed.written)
-    result.warnings.extend(Problem(Location(config.output), w) for w in committed.warnings)
-    proofs.save()
-    record_contents.save()
-    said.save()
-    result.files = site_output.files
-    result.bytes = site_output.total_bytes()
-    result.written = site_output.written
-    spill.close()
-    result.seconds = time.perf_counter() - started
-    report("write", 1, 1)
-    return result
+            # 4. Last checks, then write: the lockfile, then the site (swapped in, or a small change
+            #    moved in).
+            sources = [config.content_dir, config.root / "themes", config.root / "site.yaml"]
+            scanner.refuse(config.root, sources)
+            if orphans := _orphans(site, lock, outputs, config.lockfile):
+                result.warnings.append(orphans)
+            result.warnings = report_order(result.warnings)
+            if strict and result.warnings:
+                raise StrictError(result.warnings)
+            said = KeptMap(cache / SAID, "1")
+            for warning in result.warnings:
+                if warning.once and not said.get(str(warning)):
+                    said.put(str(warning), True)
+                elif warning.once:
+                    result.said_before.append(warning)
+            result.minted = list(lock.minted)
+            records = {}
+            if record and _changed(config.lockfile_path, text := lock.text().encode("utf-8")):
+                records[config.lockfile_path] = text
+            # The site staged, then the lockfile, then the swap or the moves: see website/output.py
+            _check_replaceable(config)  # again: a file may have been put there while this build ran
+            committed = output.commit(site_output, records, progress=report)
+        except BaseException:
+            site_output.abort()
+            raise
+        result.lockfile_written = bool(committed.written)
+        result.warnings.extend(Problem(Location(config.output), w) for w in committed.warnings)
+        proofs.save()
+        record_contents.save()
+        said.save()
+        result.files = site_output.files
+        result.bytes = site_output.total_bytes()
+        result.written = site_output.written
+        result.seconds = time.perf_counter() - started
+        report("write", 1, 1)
+        return result
 
 
 def _json_of(document: clr.Record | Issued) -> Callable[[], bytes]:
@@ -507,9 +506,9 @@ def _publish(
             assertions: list[tuple[str, str, str, Callable[[], bytes]]] = []
             for item in ob2_issued:
                 made_from = digest(inputs, item.inputs)
-                made = functools.partial(ob2.assertion_json, item, site, urls)
-                _kept_or_made(sink, ob2.assertion_path(item.entry.credential), made_from, made)
-                assertions.append((item.entry.credential, item.award.achievement, made_from, made))
+                make = functools.partial(ob2.assertion_json, item, site, urls)
+                _kept_or_made(sink, ob2.assertion_path(item.entry.credential), made_from, make)
+                assertions.append((item.entry.credential, item.award.achievement, made_from, make))
             if config.ob2_baked:
                 artwork.publish_ob2(
                     sink, prepared, assertions, urls, progress=_steps(progress, "ob2", len(ob2_issued))
@@ -752,8 +751,8 @@ def _issued(
         state = award.status
         if state == "active" and dates.valid_until is not None and dates.valid_until <= now:
             state = "expired"
-        credential_json, detached = signed[award.key]
-        issued.append(Issued(award, entries[award.key], credential_json, dates, state, detached))
+        signed_json, detached = signed[award.key]
+        issued.append(Issued(award, entries[award.key], signed_json, dates, state, detached))
         result.states[state] = result.states.get(state, 0) + 1
         # Only a date the award gives: one from the mint time (a moment ago, truncated to the
         # second) is not in the future, however the second ticked over while this build ran.

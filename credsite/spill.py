@@ -51,9 +51,13 @@ class Spill:
         return Spilled(self, offset, len(data), _digest(data))
 
     def read(self, offset: int, length: int) -> bytes:
+        try:
+            fd = self._file.fileno()
+        except ValueError:  # closed: the build that held it ended (a page job still being sent)
+            raise CredsiteError("the build holding this document has ended") from None
         parts = []
         while length:
-            part = os.pread(self._file.fileno(), length, offset)
+            part = os.pread(fd, length, offset)
             if not part:
                 raise CredsiteError("the build's temporary file of signed documents was cut short")
             parts.append(part)
@@ -90,6 +94,11 @@ class Spilled:
     def __reduce__(self) -> tuple[object, tuple[bytes, str]]:
         """Pickled (for a worker process, which cannot read the build's file) as its bytes."""
         return (in_memory, (self.read(), self.digest))
+
+
+def hold(data: bytes, spill: Spill | None) -> Spilled:
+    """`data` held by `spill`, or in memory where there is none."""
+    return spill.put(data) if spill is not None else in_memory(data)
 
 
 def in_memory(data: bytes, digest: str | None = None) -> Spilled:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import AWARDS, build_site, write_files
 
-from credsite.errors import CredsiteError
-from credsite.spill import Spill, in_memory
+from credsite.errors import CredsiteError, StrictError
+from credsite.spill import Spill, hold, in_memory
 
 
 def test_bytes_come_back_as_they_were_put(tmp_path: Path) -> None:
@@ -63,3 +66,39 @@ def test_a_full_disk_is_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         with pytest.raises(CredsiteError, match="cannot hold the signed documents in a temporary "
                            "file: No space left on device"):  # fmt: skip
             spill.put(b"data")
+
+
+def test_reading_after_the_build_ended_is_a_message_not_another_files_bytes(tmp_path: Path) -> None:
+    """A page job still being sent when a failed build closes its spill reads nothing else."""
+    spill = Spill(tmp_path)
+    held = spill.put(b"signed")
+    spill.close()
+    with pytest.raises(CredsiteError, match="the build holding this document has ended"):
+        held.read()
+    assert hold(b"x", None).read() == b"x"
+
+
+def _spill_files() -> list[str]:
+    folder = Path("/proc/self/fd")
+    found = []
+    for fd in folder.iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if "credsite-spill" in target or ("(deleted)" in target and "/#" in target):
+                found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_a_build_that_fails_after_signing_lets_go_of_its_spill(
+    make_site: Callable[..., Path],
+) -> None:
+    """A failed build closes its temporary file (`credsite serve` builds again and again in one
+    process): none is left open, as after one that succeeds."""
+    root = make_site()
+    build_site(root)
+    before = _spill_files()
+    write_files(root, {"content/awards/awards.yaml": AWARDS.split("- achievement: mentor")[0]})
+    with pytest.raises(StrictError):  # after every credential is signed and published
+        build_site(root, strict=True)
+    assert _spill_files() == before

@@ -44,7 +44,7 @@ from credsite.issuing.sign import (
 )
 from credsite.issuing.urls import Urls
 from credsite.pool import parallel_map
-from credsite.spill import Spill, Spilled, in_memory
+from credsite.spill import Spill, Spilled, hold
 from credsite.state.keyfiles import IssuerKey
 from credsite.state.lockfile import ClrEntry, Lockfile
 from credsite.values import compact_json_bytes, json_bytes, parse_datetime
@@ -104,7 +104,7 @@ class Record:
         worker process from the pool's own thread: made before, on the build's)."""
         make = self.make
         if make is not None:  # made at most twice were two threads to ask at once, never lost
-            self.made, self.make = _held(make(), self.spill), None
+            self.made, self.make = hold(make(), self.spill), None
         return self
 
     def __getstate__(self) -> dict[str, Any]:
@@ -317,10 +317,6 @@ def build_records(
     return records, signed_now
 
 
-def _held(data: bytes, spill: Spill | None) -> Spilled:
-    return spill.put(data) if spill is not None else in_memory(data)
-
-
 def _proofs(cached: Any) -> bool:
     """Whether a proof cache entry holds a record's proof set and detached proof."""
     return isinstance(cached, dict) and "proof" in cached and "detached" in cached
@@ -341,7 +337,7 @@ def _signed(
     """A signed record: its `Record.inputs` are what it is made from (`inputs`), when it last
     changed, and its `proofs` (a proof cache entry: the proof set and the detached proof)."""
     signed_inputs = fingerprint(inputs, created, json_fingerprint([proofs["proof"], proofs["detached"]]))
-    held = _held(made, spill) if made is not None else None
+    held = hold(made, spill) if made is not None else None
     return Record(name, entry, items, signed_inputs, proofs["detached"], held, make, spill)
 
 

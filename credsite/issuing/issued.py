@@ -41,7 +41,7 @@ class Issued:
 
     award: Award
     entry: AwardEntry
-    signed: Spilled
+    signed_json: Spilled
     """The signed credential as published (``credentials/TOKEN.json``): see `json_bytes`."""
     dates: Dates
     state: str  # active | revoked | suspended | expired
@@ -57,13 +57,13 @@ class Issued:
     @property
     def json_bytes(self) -> bytes:
         """The signed credential as published, read back from where the build holds it."""
-        return self.signed.read()
+        return self.signed_json.read()
 
     @property
     def json_digest(self) -> str:
         """SHA-256 hex of `json_bytes`, taken when it was made: what files made from it are kept
         by, without reading it back."""
-        return self.signed.digest
+        return self.signed_json.digest
 
     @property
     def document(self) -> dict[str, Any]:

@@ -139,7 +139,10 @@ def revocation(item: Issued, site: Site) -> tuple[bool, str | None]:
 
 
 def assertion(item: Issued, site: Site, urls: Urls) -> dict[str, Any]:
-    """The hosted Assertion for one award, or the reduced revoked body."""
+    """The hosted Assertion for one award, or the reduced revoked body.
+
+    A rebuild keeps it by `Issued.inputs` and `assertion_inputs`: whatever else of the site it
+    comes to read must go into `assertion_inputs`, or a change to it would not be published."""
     token = item.entry.credential
     award = item.award
     doc: dict[str, Any] = {

@@ -213,7 +213,7 @@ def publish(
         inputs = digest(badges[key], credential_digest)
         bake_png = functools.partial(_png_of, badge_png, KEYWORD_OB3, credential_json)
         _baked(sink, urls.credential_path(token, "png"), inputs, bake_png)
-        bake_svg = functools.partial(_svg_of, badge_svg, credential_json, 3)
+        bake_svg = functools.partial(_svg_of, badge_svg, credential_json, version=3)
         _baked(sink, urls.credential_path(token, "svg"), inputs, bake_svg)
         if progress is not None:
             progress(done)
@@ -242,7 +242,7 @@ def publish_ob2(
         inputs = digest(badges[achievement], hosted, made_from)
         bake_png = functools.partial(_png_of, badge_png, KEYWORD_OB2, assertion_json)
         _baked(sink, urls.ob2_assertion_path(token, "png"), inputs, bake_png)
-        bake_svg = functools.partial(_svg_of, badge_svg, assertion_json, 2, hosted)
+        bake_svg = functools.partial(_svg_of, badge_svg, assertion_json, version=2, verify=hosted)
         _baked(sink, urls.ob2_assertion_path(token, "svg"), inputs, bake_svg)
         if progress is not None:
             progress(done)
@@ -303,7 +303,7 @@ def publish_records(
         inputs = digest(made_from[language], record_inputs)
         bake_png = functools.partial(_png_of, badge_png, KEYWORD_CLR, record_json)
         _baked(sink, urls.record_path(token, "png"), inputs, bake_png)
-        bake_svg = functools.partial(_svg_of, badge_svg, record_json, "clr")
+        bake_svg = functools.partial(_svg_of, badge_svg, record_json, version="clr")
         _baked(sink, urls.record_path(token, "svg"), inputs, bake_svg)
 
 
@@ -315,6 +315,7 @@ def _png_of(badge: PreparedPng, keyword: str, document_json: Callable[[], bytes]
 def _svg_of(
     badge: PreparedSvg,
     document_json: Callable[[], bytes],
+    *,
     version: int | str,
     verify: str | None = None,
 ) -> bytes:
