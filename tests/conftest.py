@@ -167,6 +167,26 @@ def not_a_file(tmp_path: Path, name: str, kind: str) -> tuple[Path, Path, str]:
     return real, tmp_path / name, "a character device"
 
 
+def refuses_to_replace(
+    tmp_path: Path, kind: str, name: str, command: list[str], cwd: Path, writing: str
+) -> None:
+    """`command` (its output option last, the path appended) given a `kind` of `NOT_FILES`:
+    exit 1 with "writing `writing` would replace it", and the device or FIFO left as it was."""
+    real, target, what = not_a_file(tmp_path, name, kind)
+
+    def status() -> list[tuple[int, int]]:
+        return [(os.lstat(p).st_mode, os.lstat(p).st_rdev) for p in (real, target)]
+
+    before = status()
+    result = run_cli(*command, str(target), cwd=cwd)
+    assert result.exit_code == 1, output_of(result)
+    assert result.stderr.startswith(
+        f"error: {target}: is {what}, not a file: writing {writing} would replace it"
+    ), result.stderr
+    assert "Traceback" not in output_of(result)
+    assert status() == before
+
+
 def run_to_full_stdout(*args: str, cwd: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """``python -m credsite ARGS`` with its standard output on a full disk (a /dev/full)."""
     with memory_device(tmp_path / "full", "full").open("wb") as full:

@@ -208,26 +208,19 @@ def run_cli_input(site: Path, args: list[str], answer: str) -> Any:
             "its issuer is not a did:web DID",
         ),
         # did:web DIDs that name no site: a DID URL, a host that is no host name, a '..' path
-        (
-            endorsement(did="did:web:../../etc"),
-            did_document(),
-            "its issuer is not a did:web DID of a site ('did:web:../../etc'): credsite checks",
-        ),
-        (
-            endorsement(did="did:web:..:..:etc"),
-            did_document(),
-            "its issuer is not a did:web DID of a site ('did:web:..:..:etc')",
-        ),
-        (
-            endorsement(did="did:web:council.example.org:..:x"),
-            did_document(),
-            "its issuer is not a did:web DID of a site ('did:web:council.example.org:..:x')",
-        ),
-        (
-            endorsement(did="did:web:council.example.org#key"),
-            did_document(),
-            "its issuer is not a did:web DID of a site ('did:web:council.example.org#key')",
-        ),
+        *[
+            (
+                endorsement(did=did),
+                did_document(),
+                f"its issuer is not a did:web DID of a site ('{did}'): credsite checks",
+            )
+            for did in (
+                "did:web:../../etc",
+                "did:web:..:..:etc",
+                "did:web:council.example.org:..:x",
+                "did:web:council.example.org#key",
+            )
+        ],
     ],
 )
 def test_add_refuses_a_forged_expired_or_foreign_endorsement_and_writes_nothing(

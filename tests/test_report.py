@@ -26,8 +26,8 @@ from conftest import (
     NOW,
     REPO,
     copy_example,
-    not_a_file,
     output_of,
+    refuses_to_replace,
     run_cli,
     run_to_full_stdout,
 )
@@ -971,22 +971,9 @@ def test_delivery_counts_who_credsite_notify_told(tmp_path: Path) -> None:
 # -- destinations that are not files, and the last day there is -------------------------------------
 
 
-def what_it_is(path: Path) -> tuple[int, int]:
-    found = os.lstat(path)
-    return found.st_mode, found.st_rdev
-
-
 @pytest.mark.parametrize("kind", NOT_FILES)
 def test_report_never_replaces_a_device_or_fifo(example: Path, tmp_path: Path, kind: str) -> None:
-    real, target, what = not_a_file(tmp_path, "report.html", kind)
-    before = what_it_is(real), what_it_is(target)
-    result = run_cli("report", "-o", str(target), cwd=example)
-    assert result.exit_code == 1, output_of(result)
-    assert result.stderr.startswith(
-        f"error: {target}: is {what}, not a file: writing the report would replace it"
-    ), result.stderr
-    assert "Traceback" not in output_of(result)
-    assert (what_it_is(real), what_it_is(target)) == before
+    refuses_to_replace(tmp_path, kind, "report.html", ["report", "-o"], example, "the report")
 
 
 def test_report_csv_folder_with_a_fifo_is_refused_before_anything_is_written(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import html
-import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -21,8 +20,8 @@ from conftest import (
     NOW,
     SITE_URL,
     build_site,
-    not_a_file,
     output_of,
+    refuses_to_replace,
     run_cli,
     run_to_full_stdout,
     tree,
@@ -309,15 +308,7 @@ def test_pathway_awards_are_listed_like_the_others(example_site: Path) -> None:
 
 @pytest.mark.parametrize("kind", NOT_FILES)
 def test_roster_never_replaces_a_device_or_fifo(built: Path, tmp_path: Path, kind: str) -> None:
-    real, target, what = not_a_file(tmp_path, "roster.csv", kind)
-    before = [(os.lstat(p).st_mode, os.lstat(p).st_rdev) for p in (real, target)]
-    result = run_cli("roster", "--export", str(target), cwd=built)
-    assert result.exit_code == 1, output_of(result)
-    assert result.stderr.startswith(
-        f"error: {target}: is {what}, not a file: writing the roster would replace it"
-    ), result.stderr
-    assert "Traceback" not in output_of(result)
-    assert [(os.lstat(p).st_mode, os.lstat(p).st_rdev) for p in (real, target)] == before
+    refuses_to_replace(tmp_path, kind, "roster.csv", ["roster", "--export"], built, "the roster")
 
 
 def test_roster_under_a_file_is_an_error(built: Path, tmp_path: Path) -> None:
