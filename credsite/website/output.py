@@ -925,9 +925,11 @@ def _remove_tree(path: Path) -> bool:
 
 def _remove_files(folder: Path) -> None:
     """Remove the files under `folder` (not following symlinks), on `REMOVERS` threads if there
-    are many; a file that cannot be removed is left for `shutil.rmtree` to report."""
+    are many; a file that cannot be removed is left for `shutil.rmtree`, which then removes the
+    folders."""
     files = [os.path.join(top, name) for top, _, names in os.walk(folder) for name in names]
     if len(files) < REMOVE_IN_PARALLEL:
+        _unlink_all(files)
         return
     with ThreadPoolExecutor(REMOVERS, thread_name_prefix="credsite-remove") as removers:
         list(removers.map(_unlink_all, [files[i::REMOVERS] for i in range(REMOVERS)]))
