@@ -29,6 +29,11 @@ One row per N, in these columns:
   threads) and nothing else: what creating the files costs on this disk, which no build of this
   site avoids. Under the table, the credentials per second that alone would allow.
 
+Under the table too: the CPU-seconds the clean build used, its whole process tree (worker
+processes, writer threads, the kernel's time creating files), and the credentials per second
+that allows on this machine's CPUs however the work is scheduled: where that is near the clean
+build's rate, the build is bound by its CPU work, not by waiting.
+
 Every build and the Python signer run in fresh processes. Rates are wall-clock; under the table
 the two signers' rates per CPU-second are printed too (steadier on a busy machine). The Node
 signer's proofs are compared with credsite's (same key, document, verification method and
@@ -39,6 +44,7 @@ vary with the machine.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import hashlib
 import json
 import os
@@ -162,11 +168,36 @@ def child_sign(jobs_file: Path, proofs_file: Path, plain: bool) -> None:
     )
 
 
+PR_SET_CHILD_SUBREAPER = 36
+"""prctl(2) option (Linux): orphans of this process's descendants become its children."""
+
+
+def adopt_orphans() -> bool:
+    """Become the subreaper of the tree (Linux), so that the build's pool workers, children of
+    Python's forkserver, which outlives the build's own process by a moment, are reaped here
+    and counted in RUSAGE_CHILDREN; False where that cannot be done."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
 def child_rusage(args: list[str]) -> None:
-    """Run ``args``, then print its JSON result with the peak RSS of its process tree: this
-    process has no other children, so RUSAGE_CHILDREN is that tree's largest process."""
+    """Run ``args``, then print its JSON result with the peak RSS of its process tree and the
+    CPU time the whole tree used (worker processes and writer threads too; None where the
+    workers cannot be counted): this process has no other children, so RUSAGE_CHILDREN is
+    that tree once every process of it is reaped."""
+    whole_tree = adopt_orphans()
     result = run_json(args)
-    result["rss_tree_kib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    while whole_tree:
+        try:
+            os.wait()  # the forkserver and its workers, ending once the build's process has
+        except ChildProcessError:
+            break
+    tree = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["rss_tree_kib"] = tree.ru_maxrss
+    result["cpu_tree_s"] = {"user": tree.ru_utime, "system": tree.ru_stime} if whole_tree else None
     print(json.dumps(result))
 
 
@@ -236,6 +267,15 @@ def measure(
         f"{files_alone['seconds']:.1f} s: at most "
         f"{credentials / files_alone['seconds']:,.0f} credentials/s on this disk"
     )
+
+    if cpu := clean["cpu_tree_s"]:
+        used = cpu["user"] + cpu["system"]
+        cores = os.cpu_count() or 1
+        notes.append(
+            f"n={n}: the clean build used {used:.1f} CPU-seconds (user {cpu['user']:.1f}, "
+            f"system {cpu['system']:.1f}): on {cores} CPUs, at most "
+            f"{credentials * cores / used:,.0f} credentials/s however it is scheduled"
+        )
 
     jobs = signing_jobs(site)
     jobs_file, plain_file = tmp / f"jobs-{n}.json", tmp / f"jobs-plain-{n}.json"
