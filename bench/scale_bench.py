@@ -15,6 +15,10 @@ own recipient. Under the table, the bytes published per credential by kind of fi
 Not a test: figures vary with the machine and its load, so compare runs made in the same
 conditions, and ratios rather than seconds. ``--node-sample`` signs only that many credentials
 with the Node signer (a rate per credential; at 200/s, 100,000 would take most of an hour).
+On a disk that gives freed blocks back as it goes (ext4 mounted ``discard``, usual on cloud VMs),
+a build started within a minute or so of deleting a large site (an earlier run's) was seen to
+take up to twice as long, nearly all of it the kernel's time creating files: leave a pause, or
+compare the "files alone" column, which is measured in the same conditions.
 """
 
 from __future__ import annotations
