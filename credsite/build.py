@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
 from credsite import pool, sitelock
+from credsite.atomic import write_atomic
 from credsite.cache import KeptMap, digest, fingerprint, seed
 from credsite.content import config as site_config
 from credsite.content import model
@@ -354,6 +355,8 @@ def build(
         proofs.save()
         record_contents.save()
         said.save()
+        if record and use_cache:
+            _forget_other_outputs(cache, config.output_dir)
         result.files = site_output.files
         result.bytes = site_output.total_bytes()
         result.written = site_output.written
@@ -532,11 +535,53 @@ def _steps(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
 def _manifest(cache: Path, target: Path) -> Path:
     """The cache file describing the site in place in `target` (one per output folder), named by
     its path from the site's folder where it is inside it: a site moved whole keeps it (the
-    manifest still checks each file's inode and mtime)."""
+    manifest still checks each file's inode and mtime). Beside it, `FOLDER_SUFFIX` names the
+    folder (`_forget_other_outputs`)."""
+    where = _where(cache, target)
+    return cache / MANIFESTS / f"{digest(where.as_posix())[:24]}.json"
+
+
+MANIFESTS = "sites"
+"""In the cache folder: the manifest of each output folder built (`_manifest`)."""
+FOLDER_SUFFIX = ".folder"
+"""Beside a manifest: the output folder it describes, as `_where` gives it (UTF-8 text)."""
+
+
+def _where(cache: Path, target: Path) -> Path:
+    """`target` from the site's folder where it is inside it, else its absolute path."""
     where, site = target.absolute(), cache.parent.absolute()
-    if where.is_relative_to(site):
-        where = where.relative_to(site)
-    return cache / "sites" / f"{digest(where.as_posix())[:24]}.json"
+    return where.relative_to(site) if where.is_relative_to(site) else where
+
+
+def _forget_other_outputs(cache: Path, target: Path) -> None:
+    """Name `target` beside its manifest, and remove the manifests of output folders that no
+    longer hold a site (moved, deleted, an ``-o`` folder once tried): each is as large as the
+    site's file list (about 1.9 KB per award), and nothing else would ever remove it. Only a
+    cache: a manifest removed wrongly costs its folder's next build the time to write every
+    file again, and one written by an earlier credsite, which names no folder, is of no use to
+    this one (its code is in every fingerprint)."""
+    folder, own = cache / MANIFESTS, _manifest(cache, target)
+    named, name = own.with_suffix(FOLDER_SUFFIX), _where(cache, target).as_posix().encode("utf-8")
+    with contextlib.suppress(OSError):
+        if not named.is_file() or named.read_bytes() != name:
+            write_atomic(named, name)
+    try:
+        names = [entry.name for entry in os.scandir(folder) if entry.name.endswith(".json")]
+    except OSError:
+        return
+    for other in names:
+        if other == own.name:
+            continue
+        manifest = folder / other
+        try:
+            where = Path(manifest.with_suffix(FOLDER_SUFFIX).read_text(encoding="utf-8"))
+            site_there = (cache.parent / where / output.OUTPUT_MARKER).is_file()
+        except (OSError, UnicodeDecodeError, ValueError):
+            site_there = False
+        if not site_there:
+            for stale in (manifest, manifest.with_suffix(FOLDER_SUFFIX)):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
 
 
 def seed_preview(root: Path, output_dir: Path, cache_dir: Path) -> None:

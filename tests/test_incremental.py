@@ -56,6 +56,36 @@ def test_a_rebuild_with_nothing_changed_writes_nothing(make_site: Callable[..., 
     assert not (root / "_site.staging").exists()
 
 
+def test_manifests_of_folders_that_hold_no_site_are_forgotten(
+    make_site: Callable[..., Path],
+) -> None:
+    """Each output folder built has a manifest in the cache (the size of its file list): those
+    of folders deleted since, or of a credsite that named no folder, go at the next build."""
+    root = make_site()
+    manifests = root / ".credsite-cache" / "sites"
+    build_site(root)
+    build_site(root, output_dir="tried")
+    elsewhere = root.parent / "elsewhere"
+    build_site(root, output_dir=str(elsewhere))
+    names = {p.name: p.read_text(encoding="utf-8") for p in manifests.glob("*.folder")}
+    assert sorted(names.values()) == sorted(["_site", "tried", elsewhere.as_posix()])
+    assert len(list(manifests.glob("*.json"))) == 3
+    older = manifests / ("0" * 24 + ".json")  # an earlier credsite's: it named no folder
+    older.write_bytes(b"{}")
+    shutil.rmtree(root / "tried")
+    build_site(root)
+    assert sorted(p.read_text(encoding="utf-8") for p in manifests.glob("*.folder")) == sorted(
+        ["_site", elsewhere.as_posix()]
+    )
+    assert len(list(manifests.glob("*.json"))) == 2 and not older.exists()
+    # The folder still holding a site keeps its manifest: its next build writes nothing.
+    assert build_site(root, output_dir=str(elsewhere)).written == 0
+    # A folder that no longer holds a site (its marker gone) is forgotten too.
+    (elsewhere / output.OUTPUT_MARKER).unlink()
+    build_site(root)
+    assert [p.read_text(encoding="utf-8") for p in manifests.glob("*.folder")] == ["_site"]
+
+
 def test_one_award_changed_rewrites_only_its_files(make_site: Callable[..., Path]) -> None:
     root = make_site()
     build_site(root)
