@@ -70,7 +70,7 @@ def make_site(root: Path, n: int) -> None:
     """The example site's settings, issuers and achievements with `n` generated awards, and a
     key of its own for each issuer, as a real site has: the example signs with the public demo
     key, which the build does not search its output for (a real key is searched for in every
-    published file, in all its forms: about a twentieth of a clean build's CPU time)."""
+    published file, in all its forms: 0.55 s of a 13.1 s clean build at 2,000 awards)."""
     from credsite.commands import keys
 
     root.mkdir(parents=True, exist_ok=True)
