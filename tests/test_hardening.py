@@ -170,6 +170,29 @@ def test_a_merge_key_is_refused_where_it_is_written() -> None:
     assert str(problem).startswith("t.yaml:4:3: merge keys (<<) are not supported")
 
 
+@pytest.mark.parametrize("alias", [False, True])
+def test_limits_hold_in_a_file_with_aliases_and_in_one_without(
+    alias: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file without ``*`` is checked as it is converted (`yamlsource._Limits`), one with an
+    alias by its own walk first: both refuse too many values and too deep a nesting, at the
+    value where the limit is passed, and both read the same file within the limits the same."""
+    monkeypatch.setattr(yamlsource, "MAX_VALUES", 16)  # as many as `fits` holds, keys too
+    extra = "z: &z 1\nw: *z\n" if alias else "z: 1\nw: 1\n"
+    fits = yamlsource.parse(extra + "a: [1, 2, 3]\nb: {c: [x, y]}\n", "t.yaml")
+    assert fits["a"] == [1, 2, 3] and fits["b"] == {"c": ["x", "y"]}
+    with pytest.raises(CredsiteError) as caught:
+        yamlsource.parse(extra + "a: [" + ", ".join(["1"] * 20) + "]\n", "t.yaml")
+    (problem,) = caught.value.problems
+    assert "more than 16 values" in str(problem) and str(problem).startswith("t.yaml:")
+    nested = "a: " + "[" * (yamlsource.MAX_DEPTH + 5) + "]" * (yamlsource.MAX_DEPTH + 5) + "\n"
+    monkeypatch.setattr(yamlsource, "MAX_VALUES", 1_000)
+    with pytest.raises(CredsiteError) as caught:
+        yamlsource.parse(extra + nested, "t.yaml")
+    (problem,) = caught.value.problems
+    assert str(problem).startswith("t.yaml:3:") and "nested more than" in str(problem)
+
+
 def test_award_id_misread_before_keeps_its_credential(make_site: Callable[..., Path]) -> None:
     """`id: 007` was read as 7: the lockfile knows the award by that id, and still does."""
     root = make_site({AWARDS_FILE: ONE_AWARD + "  id: '7'\n"})
