@@ -23,7 +23,7 @@ from typing import Any, Concatenate, ParamSpec
 
 from credsite import pool, sitelock
 from credsite.atomic import write_atomic
-from credsite.cache import KeptMap, digest, fingerprint, seed
+from credsite.cache import KeptMap, digest, fingerprint, json_fingerprint, seed
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
@@ -371,6 +371,19 @@ def _json_of(document: clr.Record | Issued) -> Callable[[], bytes]:
     return lambda: document.json_bytes
 
 
+def _detached(sink: pages.PagesInProgress, path: str, proof: dict[str, Any] | None,
+              *made_from: str) -> None:  # fmt: skip
+    """The detached proof of the document at `path`, kept by what it is made from (the document
+    and the proof's own values) rather than written out, scanned and hashed again: two of a
+    site's thirteen files per award."""
+    inputs = digest(DETACHED, json_fingerprint(proof), *made_from)
+    _kept_or_made(sink, detached_proof_path(path), inputs, lambda: json_bytes(proof))
+
+
+DETACHED = "detached proof"
+"""What a detached proof's inputs start with (`_detached`): no other file's inputs are equal."""
+
+
 def _kept_or_made(sink: pages.PagesInProgress, path: str, inputs: str,
                   made: Callable[[], bytes]) -> None:  # fmt: skip
     """The file the site in place has at `path` if it was made from the same `inputs`, else
@@ -472,11 +485,11 @@ def _publish(
         for item in published:
             path = urls.credential_path(item.entry.credential)
             _kept_or_made(sink, path, digest(item.json_digest, keys_inputs), _json_of(item))
-            sink.add_json(detached_proof_path(path), item.detached_proof)
+            _detached(sink, path, item.detached_proof, item.json_digest, keys_inputs)
         for record in learner_records:
             path = urls.record_path(record.token)
             _kept_or_made(sink, path, digest(record.inputs, keys_inputs), _json_of(record))
-            sink.add_json(detached_proof_path(path), record.detached_proof)
+            _detached(sink, path, record.detached_proof, record.inputs, keys_inputs)
         artwork.publish(
             sink,
             prepared,
