@@ -23,7 +23,7 @@ from typing import Any, Concatenate, ParamSpec
 
 from credsite import pool, sitelock
 from credsite.atomic import write_atomic
-from credsite.cache import KeptMap, digest, fingerprint, json_fingerprint, seed
+from credsite.cache import KeptMap, digest, fingerprint, seed
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
@@ -371,13 +371,11 @@ def _json_of(document: clr.Record | Issued) -> Callable[[], bytes]:
     return lambda: document.json_bytes
 
 
-def _detached(sink: pages.PagesInProgress, path: str, proof: dict[str, Any] | None,
-              *made_from: str) -> None:  # fmt: skip
-    """The detached proof of the document at `path`, kept by what it is made from (the document
-    and the proof's own values) rather than written out, scanned and hashed again: two of a
-    site's thirteen files per award."""
-    inputs = digest(DETACHED, json_fingerprint(proof), *made_from)
-    _kept_or_made(sink, detached_proof_path(path), inputs, lambda: json_bytes(proof))
+def _detached(sink: pages.PagesInProgress, path: str, proof: bytes, *made_from: str) -> None:
+    """The detached proof of the document at `path` (its published bytes), kept by what it is
+    made from rather than scanned and hashed again: two of a site's thirteen files per award."""
+    inputs = digest(DETACHED, proof, *made_from)
+    _kept_or_made(sink, detached_proof_path(path), inputs, lambda: proof)
 
 
 DETACHED = "detached proof"
@@ -485,11 +483,11 @@ def _publish(
         for item in published:
             path = urls.credential_path(item.entry.credential)
             _kept_or_made(sink, path, digest(item.json_digest, keys_inputs), _json_of(item))
-            _detached(sink, path, item.detached_proof, item.json_digest, keys_inputs)
+            _detached(sink, path, item.detached_json, item.json_digest, keys_inputs)
         for record in learner_records:
             path = urls.record_path(record.token)
             _kept_or_made(sink, path, digest(record.inputs, keys_inputs), _json_of(record))
-            _detached(sink, path, record.detached_proof, record.inputs, keys_inputs)
+            _detached(sink, path, record.detached_json, record.inputs, keys_inputs)
         artwork.publish(
             sink,
             prepared,
@@ -810,7 +808,9 @@ def _issued(
         if state == "active" and dates.valid_until is not None and dates.valid_until <= now:
             state = "expired"
         signed_json, detached = signed[award.key]
-        issued.append(Issued(award, entries[award.key], signed_json, dates, state, detached))
+        issued.append(
+            Issued(award, entries[award.key], signed_json, dates, state, json_bytes(detached))
+        )
         result.states[state] = result.states.get(state, 0) + 1
         # Only a date the award gives: one from the mint time (a moment ago, truncated to the
         # second) is not in the future, however the second ticked over while this build ran.

@@ -351,7 +351,7 @@ def test_a_record_sent_to_a_worker_process_is_made_first() -> None:
         return b"{}"
 
     with Spill() as spill:
-        record = clr.Record("Ada", None, [], "inputs", {}, make=make, spill=spill)  # type: ignore[arg-type]
+        record = clr.Record("Ada", None, [], "inputs", b"{}\n", make=make, spill=spill)  # type: ignore[arg-type]
         copy = pickle.loads(pickle.dumps(record))
         assert record.json_bytes == b"{}" and calls == [1]  # made once, held in the spill
     # the copy holds its JSON itself: the build's temporary file is closed now

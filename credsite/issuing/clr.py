@@ -81,7 +81,8 @@ class Record:
     inputs: str
     """A fingerprint of everything the signed record is made from, its proofs included (see
     `build_records`): its JSON, page and baked images are kept from the site in place by it."""
-    detached_proof: dict[str, Any]
+    detached_json: bytes
+    """Its detached eddsa-jcs-2022 proof as published (``records/TOKEN.jcs-proof.jsonld``)."""
     made: Spilled | None = None
     """The signed record as published (``records/TOKEN.json``), once made."""
     make: Callable[[], bytes] | None = field(default=None, repr=False, compare=False)
@@ -338,7 +339,8 @@ def _signed(
     changed, and its `proofs` (a proof cache entry: the proof set and the detached proof)."""
     signed_inputs = fingerprint(inputs, created, json_fingerprint([proofs["proof"], proofs["detached"]]))
     held = hold(made, spill) if made is not None else None
-    return Record(name, entry, items, signed_inputs, proofs["detached"], held, make, spill)
+    detached = json_bytes(proofs["detached"])
+    return Record(name, entry, items, signed_inputs, detached, held, make, spill)
 
 
 def _record_bytes(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from credsite.cache import digest, fingerprint, json_fingerprint
+from credsite.cache import digest, fingerprint
 from credsite.colour import WHITE, mix, readable_on, text_on
 from credsite.content.config import SiteConfig
 from credsite.content.frameworks import Alignment
@@ -1086,8 +1086,7 @@ def start_pages(
     for item in issued:
         language = award_language(item.award, config)
         path = urls.credential_path(item.entry.credential, "html")
-        made_from = digest(site_inputs, item.json_digest, item.inputs,
-                           json_fingerprint(item.detached_proof))  # fmt: skip
+        made_from = digest(site_inputs, item.json_digest, item.inputs, item.detached_json)
         if item.award.withdrawn:  # a notice naming neither the recipient nor the achievement
             if not site_output.keep(path, made_from):
                 page("withdrawn.html", path, primary, language=language, inputs=made_from)
