@@ -58,8 +58,9 @@ def unwritable(path: Path, what: str) -> str | None:
     return None
 
 
-def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write a file so that readers see the old or the new content, never half of one.
+def write_atomic(path: Path, data: bytes | list[bytes], mode: int | None = None) -> None:
+    """Write a file so that readers see the old or the new content, never half of one. `data`:
+    its bytes, or its parts in order (a large file written without joining them first).
 
     The file gets `mode` if given, else keeps an existing file's permissions (a new one is 0600
     until chmod: mkstemp), and a symlink keeps pointing at the replaced file.
@@ -71,7 +72,7 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            handle.writelines([data] if isinstance(data, bytes) else data)
             handle.flush()
             os.fsync(handle.fileno())
         if mode is not None:

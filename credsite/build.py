@@ -608,13 +608,14 @@ def seed_preview(root: Path, output_dir: Path, cache_dir: Path) -> None:
         config = site_config.load(root, problems=Problems())
     except CredsiteError:
         return  # the preview's build reports it
-    manifest = KeptMap(_manifest(site_cache, config.output_dir), output.MANIFEST_VERSION)
+    where = _manifest(site_cache, config.output_dir)
+    manifest = KeptMap(where, output.MANIFEST_VERSION, compact=True)
     if not manifest.loaded:
         return  # no build yet, or a manifest of another credsite: the preview makes everything
     if output.link_site(config.output_dir, output_dir, list(manifest.loaded)):
-        preview = KeptMap(_manifest(cache_dir, output_dir), output.MANIFEST_VERSION)
+        preview = KeptMap(_manifest(cache_dir, output_dir), output.MANIFEST_VERSION, compact=True)
         for path, record in manifest.loaded.items():
-            preview.put(path, record)  # hard links: the same inodes and times
+            preview.put_json(path, record)  # hard links: the same inodes and times
         preview.save()
 
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from credsite.atomic import write_atomic
 from credsite.errors import Location
-from credsite.values import cache_json_bytes, read_cache_json
+from credsite.values import cache_json_bytes, exact, read_cache_json
 
 
 def digest(*parts: str | bytes) -> str:
@@ -176,10 +176,16 @@ def _link_or_copy(source: str | Path, copy: str | Path) -> None:
 
 
 def _sealed(data: bytes) -> bytes:
-    """A cache file's bytes: the SHA-256 of `data` on a line of its own, then `data`. A file
-    whose bytes were changed since (a disk error, a hand edit) is not taken for the cache's
-    (`_unsealed`): a proof changed by one character was published, its signature broken."""
-    return hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data
+    """A cache file's bytes: the SHA-256 of `data` on a line of its own (`_seal`), then `data`.
+    A file whose bytes were changed since (a disk error, a hand edit) is not taken for the
+    cache's (`_unsealed`): a proof changed by one character was published, its signature
+    broken."""
+    return _seal(data) + data
+
+
+def _seal(data: bytes) -> bytes:
+    """The line `_sealed` puts before `data`."""
+    return hashlib.sha256(data).hexdigest().encode("ascii") + b"\n"
 
 
 def _unsealed(data: bytes) -> bytes | None:
@@ -238,18 +244,29 @@ class KeptMap:
     saved with; `save` writes only what this build used.
     """
 
-    def __init__(self, path: Path | None, version: str) -> None:
+    def __init__(self, path: Path | None, version: str, *, compact: bool = False) -> None:
         self.path = path
         self.version = version
+        self.compact = compact
+        """Hold each value as its JSON bytes, read at each `get`: a signed document's proofs
+        take a third of the memory as bytes that they take as Python objects (3.2 KB per
+        entry), and a large site's proof cache holds two per award."""
         self.loaded: dict[str, Any] = {}
         self.used: dict[str, Any] = {}
         if path is None:
             return
         try:
-            data = read_cache_json(_unsealed(path.read_bytes()) or b"")
+            raw = _unsealed(path.read_bytes()) or b""
+            lines = _entry_lines(raw, version) if compact else None
+            if lines is not None:
+                self.loaded = lines
+                return
+            data = read_cache_json(raw)
             if isinstance(data, dict) and data.get("version") == version:
                 entries = data.get("entries")
                 self.loaded = dict(entries) if isinstance(entries, dict) else {}
+                if compact:
+                    self.loaded = {k: exact(cache_json_bytes(v)) for k, v in self.loaded.items()}
         except (OSError, ValueError):
             pass  # no cache yet, or an unreadable one
 
@@ -258,18 +275,60 @@ class KeptMap:
         value = self.used.get(key, self.loaded.get(key))
         if value is not None:
             self.used[key] = value
+            if self.compact:
+                return read_cache_json(value)
         return value
 
     def __contains__(self, key: str) -> bool:
         return key in self.used or key in self.loaded
 
     def put(self, key: str, value: Any) -> None:
-        self.used[key] = value
+        self.used[key] = exact(cache_json_bytes(value)) if self.compact else value
+
+    def put_json(self, key: str, data: bytes) -> None:
+        """`put` of a compact map, the value given as the JSON bytes `get` reads (made by
+        `cache_json_bytes`, held as given: one copy of a value the caller holds too)."""
+        assert self.compact
+        self.used[key] = data
 
     def save(self) -> None:
         if self.path is None or self.used == self.loaded:
             return
         # Entries sorted by key, each value as it was put (a proof's keys in their order).
-        data = {"version": self.version, "entries": dict(sorted(self.used.items()))}
+        if self.compact:  # the same JSON, an entry per line (`_entry_lines`), joined once
+            parts = [cache_json_bytes({"version": self.version})[:-1] + b',"entries":{\n']
+            for key, value in sorted(self.used.items()):
+                parts += (exact(cache_json_bytes(key)), b":", value, b",\n")  # orjson: 4 KiB each
+            parts[-1 if len(parts) > 1 else 1 :] = [b"\n}}"]
+            data = b"".join(parts)
+            del parts
+        else:
+            data = cache_json_bytes({"version": self.version, "entries": dict(sorted(self.used.items()))})
         with contextlib.suppress(OSError):
-            write_atomic(self.path, _sealed(cache_json_bytes(data)))
+            write_atomic(self.path, [_seal(data), data])  # not copied into one
+
+
+def _entry_lines(raw: bytes, version: str) -> dict[str, bytes] | None:
+    """A compact `KeptMap`'s entries as it wrote them, each value's JSON bytes, without reading
+    the values (each line ``"key":value,``); None if the file is not laid out so (a key holding
+    a quote or backslash, another version's file): then the whole file is read as JSON."""
+    lines = raw.split(b"\n")
+    head = cache_json_bytes({"version": version})[:-1] + b',"entries":{'
+    if len(lines) < 2 or lines[0] != head or lines[-1] != b"}}":
+        return None
+    entries: dict[str, bytes] = {}
+    last = len(lines) - 2
+    for number, line in enumerate(lines[1:-1], 1):
+        end = line.find(b'":', 1)
+        value = line[end + 2 : -1 if number < last else None]
+        key = line[1:end]
+        if (
+            not line.startswith(b'"') or end < 0 or b"\\" in key or not value
+            or (number < last and not line.endswith(b","))
+        ):  # fmt: skip
+            return None
+        try:
+            entries[key.decode("utf-8")] = value
+        except UnicodeDecodeError:
+            return None
+    return entries

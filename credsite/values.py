@@ -144,7 +144,7 @@ def json_bytes(document: Any) -> bytes:
     except (TypeError, RecursionError):  # orjson.JSONEncodeError is a TypeError
         data = None
     if data is not None and not _maybe_otherwise(data):
-        return _exact(data)
+        return exact(data)
     try:
         text = _indented(document)
     except (_NotPlain, RecursionError):
@@ -175,7 +175,7 @@ def _maybe_otherwise(data: bytes) -> bool:
     return False
 
 
-def _exact(data: bytes) -> bytes:
+def exact(data: bytes) -> bytes:
     """`data` in memory of its own size. orjson leaves the room it wrote into with what it
     returns (at least 4 KiB, and up to twice the length): a large site holds every credential's
     and record's JSON at once, so without this a third to a half of them was room never used."""
@@ -197,7 +197,7 @@ def compact_json_bytes(value: Any, *, sort_keys: bool = False) -> bytes:
     except (TypeError, RecursionError):
         data = None
     if data is not None and not _maybe_otherwise(data):
-        return _exact(data)
+        return exact(data)
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
     return text.encode("utf-8")
 

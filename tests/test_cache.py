@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
 
 import pytest
 
+from credsite import cache
 from credsite.cache import FileCache, KeptMap
 from credsite.media import art
 from credsite.pool import parallel_map, parallel_map_shared
@@ -242,3 +244,41 @@ def test_kept_entries_counts_a_cache_file_of_any_credsite(tmp_path: Path) -> Non
     assert kept_entries(tmp_path / "missing.json") == 0
     (tmp_path / "bad.json").write_bytes(b"\x00garbage")
     assert kept_entries(tmp_path / "bad.json") == 0
+
+
+@pytest.mark.parametrize("key", ["plain", 'a "quoted" key', "back\\slash", "é:ü", "a\":b"])
+def test_a_compact_kept_map_gives_back_what_was_put(tmp_path: Path, key: str) -> None:
+    """A compact map holds each value as JSON bytes and writes an entry per line: read back
+    line by line, or (a key the lines cannot carry, a file of a map that was not compact) as
+    the JSON it still is, it gives the same values, keys in their order, as a plain map."""
+    path = tmp_path / "map.json"
+    proof = {"type": "DataIntegrityProof", "proofValue": "z" * 80, "n": [1, None, True]}
+    values = {key: [proof, {"b": 1, "a": 2}], "m": "text", "a": 0, "z": {"": []}}
+    kept = KeptMap(path, "1", compact=True)
+    for name, value in values.items():
+        kept.put(name, value)
+    kept.save()
+    raw = path.read_bytes()
+    assert json.loads(raw.partition(b"\n")[2])["entries"] == values  # still one JSON document
+    read_by_lines = cache._entry_lines(raw.partition(b"\n")[2], "1")
+    assert (read_by_lines is not None) == (key in ("plain", "é:ü"))
+    again = KeptMap(path, "1", compact=True)
+    assert sorted(again.loaded) == sorted(values)
+    assert all(isinstance(v, bytes) for v in again.loaded.values())
+    for name, value in values.items():
+        got = again.get(name)
+        assert got == value and json.dumps(got) == json.dumps(value)
+    assert KeptMap(path, "1").loaded == values  # a plain map reads the same file
+    assert KeptMap(path, "2", compact=True).loaded == {}
+    plain = KeptMap(tmp_path / "plain.json", "1")
+    for name, value in values.items():
+        plain.put(name, value)
+    plain.save()
+    assert {k: KeptMap(tmp_path / "plain.json", "1", compact=True).get(k) for k in values} == values
+    second = KeptMap(path, "1", compact=True)
+    second.get("m")
+    second.save()  # only "m" was used: the file holds one line of entries
+    assert KeptMap(path, "1", compact=True).loaded == {"m": b'"text"'}
+    empty = KeptMap(path, "1", compact=True)
+    empty.save()
+    assert KeptMap(path, "1", compact=True).loaded == {}

@@ -56,6 +56,26 @@ def test_a_rebuild_with_nothing_changed_writes_nothing(make_site: Callable[..., 
     assert not (root / "_site.staging").exists()
 
 
+def test_a_manifest_as_an_earlier_credsite_wrote_it_still_keeps_every_file(
+    make_site: Callable[..., Path],
+) -> None:
+    """The manifest is written an entry per line and held as each entry's bytes; one written
+    as a single JSON object (an earlier credsite, the same version string) is read whole
+    instead: the next build still keeps every file, writing none."""
+    root = make_site()
+    first = build_site(root)
+    (manifest,) = (root / ".credsite-cache" / "sites").glob("*.json")
+    entries = json.loads(manifest.read_bytes().partition(b"\n")[2])["entries"]
+    assert len(entries) == first.files and manifest.read_bytes().count(b"\n") == first.files + 2
+    whole = json.dumps({"version": output.MANIFEST_VERSION, "entries": entries}).encode()
+    manifest.write_bytes(cache._sealed(whole))
+    before = stats(root / "_site")
+    second = build_site(root)
+    assert second.written == 0 and second.bytes == first.bytes
+    assert stats(root / "_site") == before
+    assert json.loads(manifest.read_bytes().partition(b"\n")[2])["entries"] == entries
+
+
 def test_manifests_of_folders_that_hold_no_site_are_forgotten(
     make_site: Callable[..., Path],
 ) -> None:

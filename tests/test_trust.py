@@ -154,7 +154,8 @@ def test_a_proof_cache_of_another_shape_is_never_reused(make_site, tmp_path: Pat
     assert cache.version.endswith("rdfc+detached-jcs") and cache.loaded
     # what an older build kept: the proof set [rdfc, jcs] and nothing detached
     older = KeptMap(cache_file, cache.version)
-    for key, value in cache.loaded.items():
+    for key in cache.loaded:
+        value = cache.get(key)
         older.put(key, [value["proof"][0], value["detached"]])
     older.save()
     assert KeptMap(cache_file, cache.version).loaded == older.used

@@ -64,7 +64,9 @@ class ProofCache:
         # "rdfc+detached-jcs": entries are {"proof": [...], "detached": {...}}; older caches held
         # the proof set [rdfc, jcs] and must never be reused.
         # "compact keys": keyed by the digest of the compact JSON (earlier: json.dumps's spacing)
-        self.kept = KeptMap(path, f"credsite {__version__} compact keys, rdfc+detached-jcs")
+        self.kept = KeptMap(
+            path, f"credsite {__version__} compact keys, rdfc+detached-jcs", compact=True
+        )
 
     @staticmethod
     def _key(doc: Document | None, vm: str, created: str, content: str | None) -> str:
