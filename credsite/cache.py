@@ -253,6 +253,9 @@ class KeptMap:
         entry), and a large site's proof cache holds two per award."""
         self.loaded: dict[str, Any] = {}
         self.used: dict[str, Any] = {}
+        self._taken = self._put_back = 0
+        self._changed = False
+        """`take`n entries, those of them `put_back`, and whether anything else was put."""
         if path is None:
             return
         try:
@@ -290,9 +293,29 @@ class KeptMap:
         `cache_json_bytes`, held as given: one copy of a value the caller holds too)."""
         assert self.compact
         self.used[key] = data
+        self._changed = True
+
+    def take(self, key: str) -> Any:
+        """The loaded value of `key` (as held: JSON bytes in a compact map), no longer held as
+        loaded: for a map each of whose entries is looked at once and then `put_back` or
+        replaced (the output manifest: a large site's paths are not held twice)."""
+        value = self.loaded.pop(key, None)
+        if value is not None:
+            self._taken += 1
+        return value
+
+    def put_back(self, key: str, value: Any) -> None:
+        """Use the value `take` gave for `key`, unchanged."""
+        self.used[key] = value
+        self._put_back += 1
 
     def save(self) -> None:
-        if self.path is None or self.used == self.loaded:
+        if self.path is None:
+            return
+        if self._taken:  # unchanged: every entry taken and put back, nothing else put
+            if not self._changed and not self.loaded and self._put_back == self._taken:
+                return
+        elif self.used == self.loaded:
             return
         # Entries sorted by key, each value as it was put (a proof's keys in their order).
         if self.compact:  # the same JSON, an entry per line (`_entry_lines`), joined once

@@ -49,9 +49,11 @@ def test_a_rebuild_with_nothing_changed_writes_nothing(make_site: Callable[..., 
     assert first.written == first.files
     before = stats(root / "_site")
     folder = (root / "_site").stat().st_ino
+    caches = stats(root / ".credsite-cache")  # the manifest, the proofs: not written again
     second = build_site(root)
     assert second.written == 0 and second.files == first.files and second.bytes == first.bytes
     assert stats(root / "_site") == before  # every file: same bytes, inode and mtime
+    assert stats(root / ".credsite-cache") == caches
     assert (root / "_site").stat().st_ino == folder  # not even swapped
     assert not (root / "_site.staging").exists()
 

@@ -171,16 +171,18 @@ class Output:
             raw = self.seal.encrypt(token, name, raw)
         self._check(path)
         inputs = inputs[:DIGEST_LENGTH]
-        in_place = self._in_place(path)
+        in_place = self._in_place(path, take=True)
         if in_place is None:  # nothing to compare with: the writer thread hashes it (`_write`)
             self._write(path, raw, inputs, None)
             return
         sha = _sha(raw)
-        previous = in_place[0]
-        if previous[1] == sha:
+        previous, packed = in_place
+        if previous[1] == sha and previous[0] == inputs:
+            self._link(path, packed, previous[2], as_taken=True)
+        elif previous[1] == sha:
             self._link(path, _packed([inputs, *previous[1:]]), previous[2])
-            return
-        self._write(path, raw, inputs, sha)
+        else:
+            self._write(path, raw, inputs, sha)
 
     def add_json(self, path: str, document: Any) -> None:
         self.add(path, json_bytes(document))
@@ -193,10 +195,11 @@ class Output:
             path, inputs = sealed[1] + self.seal.suffix, self._sealed_inputs(inputs)
         self._check(path)
         inputs = inputs[:DIGEST_LENGTH]
-        in_place = self._in_place(path)
+        in_place = self._in_place(path, take=False)
         if in_place is None or not inputs or in_place[0][0] != inputs:
-            return False
-        self._link(path, in_place[1], in_place[0][2])
+            return False  # left in the manifest for `add` to compare the bytes made with
+        self.manifest.take(path)
+        self._link(path, in_place[1], in_place[0][2], as_taken=True)
         return True
 
     def _sealed_inputs(self, inputs: str) -> str:
@@ -227,10 +230,10 @@ class Output:
         if slash:
             self._checked.add(folder)
 
-    def _in_place(self, path: str) -> tuple[list[Any], bytes] | None:
+    def _in_place(self, path: str, *, take: bool) -> tuple[list[Any], bytes] | None:
         """The manifest's record of `path`, read and as kept, if the site in place still has
-        that very file."""
-        packed = self.manifest.loaded.get(path)
+        that very file; `take`: the manifest gives it up (`KeptMap.take`)."""
+        packed = self.manifest.take(path) if take else self.manifest.loaded.get(path)
         if not isinstance(packed, bytes):
             return None
         try:
@@ -252,9 +255,13 @@ class Output:
             return None
         return record, packed
 
-    def _link(self, path: str, packed: bytes, size: int) -> None:
+    def _link(self, path: str, packed: bytes, size: int, *, as_taken: bool = False) -> None:
+        """Keep the file in place; `as_taken`: with the manifest's entry as it was."""
         self.records[path] = packed
-        self.manifest.put_json(path, packed)
+        if as_taken:
+            self.manifest.put_back(path, packed)
+        else:
+            self.manifest.put_json(path, packed)
         self.linked.append(path)
         self._bytes += size
 
