@@ -169,6 +169,25 @@ def _recover(root: Path, output_dir: str | None) -> None:
         return  # the build reports it
     output.recover(config.output_dir, config.output)
     output.recover_record(config.lockfile_path)
+    for other in _other_outputs(root / CACHE_DIR, config.output_dir):
+        # A build to another folder (``-o``) killed half-way: its leftovers (a staging folder
+        # as large as the site) went only at that folder's next build. The site's lock is held.
+        with contextlib.suppress(CredsiteError, OSError):
+            output.check_target(other, root, [config.content_dir, config.keys_dir])
+            output.recover(other)
+
+
+def _other_outputs(cache: Path, target: Path) -> list[Path]:
+    """The output folders besides `target` that the site's manifests name (`FOLDER_SUFFIX`)."""
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(cache / MANIFESTS):
+            if entry.name.endswith(FOLDER_SUFFIX):
+                with contextlib.suppress(OSError, UnicodeDecodeError, ValueError):
+                    folder = (cache.parent / Path(entry.path).read_text(encoding="utf-8"))
+                    if folder.absolute() != target.absolute():
+                        found.append(folder)
+    return sorted(found)
 
 
 @_locked

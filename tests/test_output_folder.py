@@ -208,3 +208,23 @@ def test_removing_a_replaced_site_never_follows_links_and_copes_with_read_only_f
             locked.chmod(0o700)
     assert not site.exists()
     assert (outside / "keep.txt").read_text() == "mine"
+
+
+def test_what_a_killed_build_left_beside_another_output_folder_goes_at_the_next_build(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A build to ``-o`` killed half-way leaves its staging folder (as large as the site), or
+    the site moved aside: the next build of the site, to whichever folder, tidies it as that
+    folder's own next build would (the site's lock is held), and leaves the folder's site be."""
+    root = make_site()
+    elsewhere = tmp_path / "elsewhere"
+    build_site(root, output_dir="tried")
+    build_site(root, output_dir=str(elsewhere))
+    tried, there = tree(root / "tried"), tree(elsewhere)
+    staging = root / "tried.staging"
+    (staging / "credentials").mkdir(parents=True)
+    (staging / "credentials" / "half.json").write_text("{", encoding="utf-8")
+    elsewhere.rename(tmp_path / "elsewhere.previous")  # killed between the two renames
+    build_site(root)
+    assert not staging.exists() and tree(root / "tried") == tried
+    assert not (tmp_path / "elsewhere.previous").exists() and tree(elsewhere) == there
