@@ -31,10 +31,9 @@ def entries(
         text = line.strip()
         if not text or text.startswith("#"):
             continue
-        where = Location(shown, number, 1)
         if text.startswith(("<<<<<<<", "=======", ">>>>>>>")):
             problems.add(
-                where,
+                Location(shown, number, 1),
                 f"merge conflict marker: keep the lines of both sides (the {what} is merged "
                 "with merge=union, see .gitattributes)",
             )
@@ -42,6 +41,6 @@ def entries(
         try:
             entry = parse(read_json(text))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            problems.add(where, f"unreadable {what} line: {exc}")
+            problems.add(Location(shown, number, 1), f"unreadable {what} line: {exc}")
             continue
         yield number, entry
