@@ -172,21 +172,28 @@ def _recover(root: Path, output_dir: str | None) -> None:
     for other in _other_outputs(root / CACHE_DIR, config.output_dir):
         # A build to another folder (``-o``) killed half-way: its leftovers (a staging folder
         # as large as the site) went only at that folder's next build. The site's lock is held.
-        with contextlib.suppress(CredsiteError, OSError):
+        with contextlib.suppress(CredsiteError, OSError, ValueError):
             output.check_target(other, root, [config.content_dir, config.keys_dir])
             output.recover(other)
 
 
 def _other_outputs(cache: Path, target: Path) -> list[Path]:
-    """The output folders besides `target` that the site's manifests name (`FOLDER_SUFFIX`)."""
+    """The output folders besides `target` that the site's manifests name (`FOLDER_SUFFIX`) and
+    that hold a site credsite made, or whose site a killed build moved aside: a folder deleted
+    since, whose name the user gave to folders of their own, is left alone."""
     found = []
     with contextlib.suppress(OSError):
         for entry in os.scandir(cache / MANIFESTS):
-            if entry.name.endswith(FOLDER_SUFFIX):
-                with contextlib.suppress(OSError, UnicodeDecodeError, ValueError):
-                    folder = (cache.parent / Path(entry.path).read_text(encoding="utf-8"))
-                    if folder.absolute() != target.absolute():
-                        found.append(folder)
+            if not entry.name.endswith(FOLDER_SUFFIX):
+                continue
+            with contextlib.suppress(OSError, UnicodeDecodeError, ValueError):
+                folder = cache.parent / Path(entry.path).read_text(encoding="utf-8")
+                aside = folder.with_name(f"{folder.name}.previous")
+                if folder.absolute() != target.absolute() and (
+                    (folder / output.OUTPUT_MARKER).is_file()
+                    or (aside / output.OUTPUT_MARKER).is_file()
+                ):
+                    found.append(folder)
     return sorted(found)
 
 

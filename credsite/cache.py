@@ -287,6 +287,7 @@ class KeptMap:
 
     def put(self, key: str, value: Any) -> None:
         self.used[key] = exact(cache_json_bytes(value)) if self.compact else value
+        self._changed = True
 
     def put_json(self, key: str, data: bytes) -> None:
         """`put` of a compact map, the value given as the JSON bytes `get` reads (made by
@@ -305,7 +306,9 @@ class KeptMap:
         return value
 
     def put_back(self, key: str, value: Any) -> None:
-        """Use the value `take` gave for `key`, unchanged."""
+        """Use the value `take` gave for `key`, unchanged (once per key taken)."""
+        if key in self.used:
+            self._changed = True  # put twice: not what was taken
         self.used[key] = value
         self._put_back += 1
 

@@ -6,6 +6,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -282,3 +283,41 @@ def test_a_compact_kept_map_gives_back_what_was_put(tmp_path: Path, key: str) ->
     empty = KeptMap(path, "1", compact=True)
     empty.save()
     assert KeptMap(path, "1", compact=True).loaded == {}
+
+
+def test_a_map_whose_entries_are_taken_is_saved_unless_each_was_put_back_once(
+    tmp_path: Path,
+) -> None:
+    """`take` and `put_back` (the output manifest): saved only if something differs from the
+    file: an entry not taken (gone), a value put, a key put back twice."""
+    path = tmp_path / "map.json"
+    first = KeptMap(path, "1", compact=True)
+    for key in "abc":
+        first.put(key, [key])
+    first.save()
+    written = path.stat().st_mtime_ns, path.read_bytes()
+
+    def again(*steps: tuple[str, str]) -> dict[str, Any]:
+        kept = KeptMap(path, "1", compact=True)
+        for step, key in steps:
+            if step == "take":
+                taken[key] = kept.take(key)
+            elif step == "back":
+                kept.put_back(key, taken[key])
+            else:
+                kept.put(key, [key, "new"])
+        os.utime(path, ns=(0, 0))
+        kept.save()
+        saved = path.stat().st_mtime_ns != 0
+        state = {k: KeptMap(path, "1", compact=True).get(k) for k in "abcd"}
+        path.write_bytes(written[1])
+        return {"saved": saved, **state}
+
+    taken: dict[str, Any] = {}
+    every = [("take", k) for k in "abc"] + [("back", k) for k in "abc"]
+    assert again(*every) == {"saved": False, "a": ["a"], "b": ["b"], "c": ["c"], "d": None}
+    two = [("take", "a"), ("take", "b"), ("back", "a"), ("back", "b")]
+    assert again(*two) == {"saved": True, "a": ["a"], "b": ["b"], "c": None, "d": None}
+    assert again(*every[:-1]) == {"saved": True, "a": ["a"], "b": ["b"], "c": None, "d": None}
+    assert again(*every, ("put", "d"))["d"] == ["d", "new"]
+    assert again(*every[:3], ("back", "a"), ("back", "a"), ("back", "b"))["saved"]

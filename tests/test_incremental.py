@@ -58,6 +58,25 @@ def test_a_rebuild_with_nothing_changed_writes_nothing(make_site: Callable[..., 
     assert not (root / "_site.staging").exists()
 
 
+def manifest_paths(root: Path) -> set[str]:
+    """The files the manifest of `_site` describes."""
+    (manifest,) = (root / ".credsite-cache" / "sites").glob("*.json")
+    return set(json.loads(manifest.read_bytes().partition(b"\n")[2])["entries"])
+
+
+def test_an_award_taken_out_leaves_no_entry_in_the_manifest(make_site: Callable[..., Path]) -> None:
+    """Every other file is kept; the manifest is written again without the files that went."""
+    root = make_site()
+    build_site(root)
+    first = set(tree(root / "_site"))
+    assert manifest_paths(root) == first
+    awards = AWARDS.split("\n- ")
+    write_files(root, {AWARDS_FILE: "\n- ".join(awards[:-1]) + "\n"})
+    result = build_site(root)
+    assert result.files < len(first) and set(tree(root / "_site")) < first
+    assert manifest_paths(root) == set(tree(root / "_site"))
+
+
 def test_a_manifest_as_an_earlier_credsite_wrote_it_still_keeps_every_file(
     make_site: Callable[..., Path],
 ) -> None:
@@ -123,6 +142,9 @@ def test_one_award_changed_rewrites_only_its_files(make_site: Callable[..., Path
         for suffix in ("json", "jcs-proof.jsonld", "html", "png", "svg")
     }  # not its OB 2.0 assertion, which has no place for the name
     assert result.written == len(differ)
+    # ... the manifest records what was written: the next build writes nothing
+    assert manifest_paths(root) == set(tree(root / "_site"))
+    assert build_site(root).written == 0
     # ... and the rebuilt site is the one a clean build makes
     clean = root.parent / "clean"
     shutil.copytree(root, clean, ignore=shutil.ignore_patterns("_site", ".credsite-cache"))

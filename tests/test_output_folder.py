@@ -6,6 +6,7 @@ would be lost: exit status 1, nothing written.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -228,3 +229,13 @@ def test_what_a_killed_build_left_beside_another_output_folder_goes_at_the_next_
     build_site(root)
     assert not staging.exists() and tree(root / "tried") == tried
     assert not (tmp_path / "elsewhere.previous").exists() and tree(elsewhere) == there
+    # A folder deleted since, whose names the user gave to folders of their own, is left be;
+    # a name the cache cannot hold (a NUL byte: a corrupt cache) is no error.
+    shutil.rmtree(root / "tried")
+    for own in ("tried.previous", "tried.staging"):
+        (root / own).mkdir()
+        (root / own / "mine.txt").write_text("mine\n", encoding="utf-8")
+    (root / ".credsite-cache" / "sites" / ("1" * 24 + ".folder")).write_text("a\0b")
+    build_site(root)
+    assert not (root / "tried").exists()
+    assert all(tree(root / own) == {"mine.txt": b"mine\n"} for own in ("tried.previous", "tried.staging"))
