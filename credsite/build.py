@@ -178,23 +178,41 @@ def _recover(root: Path, output_dir: str | None) -> None:
 
 
 def _other_outputs(cache: Path, target: Path) -> list[Path]:
-    """The output folders besides `target` that the site's manifests name (`FOLDER_SUFFIX`) and
-    that hold a site credsite made, or whose site a killed build moved aside: a folder deleted
-    since, whose name the user gave to folders of their own, is left alone."""
-    found = []
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(cache / MANIFESTS):
-            if not entry.name.endswith(FOLDER_SUFFIX):
-                continue
-            with contextlib.suppress(OSError, UnicodeDecodeError, ValueError):
-                folder = cache.parent / Path(entry.path).read_text(encoding="utf-8")
-                aside = folder.with_name(f"{folder.name}.previous")
-                if folder.absolute() != target.absolute() and (
-                    (folder / output.OUTPUT_MARKER).is_file()
-                    or (aside / output.OUTPUT_MARKER).is_file()
-                ):
-                    found.append(folder)
-    return sorted(found)
+    """The output folders besides `target` that the site's manifests name and that hold a site
+    credsite made, or whose site a killed build moved aside: a folder deleted since, whose name
+    the user gave to folders of their own, is left alone."""
+    return sorted(
+        folder
+        for _, folder in _named_outputs(cache)
+        if folder is not None
+        and folder.absolute() != target.absolute()
+        and (_holds_site(folder) or _holds_site(folder.with_name(f"{folder.name}.previous")))
+    )
+
+
+def _named_outputs(cache: Path) -> list[tuple[Path, Path | None]]:
+    """Each manifest in the cache, with the output folder its `FOLDER_SUFFIX` file names (None:
+    it names none, or none that can be a path)."""
+    try:
+        manifests = [Path(e.path) for e in os.scandir(cache / MANIFESTS) if e.name.endswith(".json")]
+    except OSError:
+        return []
+    named: list[tuple[Path, Path | None]] = []
+    for manifest in manifests:
+        try:
+            where = manifest.with_suffix(FOLDER_SUFFIX).read_text(encoding="utf-8")
+            named.append((manifest, cache.parent / where if "\0" not in where else None))
+        except (OSError, UnicodeDecodeError):
+            named.append((manifest, None))
+    return named
+
+
+def _holds_site(folder: Path) -> bool:
+    """Whether `folder` holds a site credsite wrote (`output.OUTPUT_MARKER`)."""
+    try:
+        return (folder / output.OUTPUT_MARKER).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 @_locked
@@ -597,25 +615,13 @@ def _forget_other_outputs(cache: Path, target: Path) -> None:
     cache: a manifest removed wrongly costs its folder's next build the time to write every
     file again, and one written by an earlier credsite, which names no folder, is of no use to
     this one (its code is in every fingerprint)."""
-    folder, own = cache / MANIFESTS, _manifest(cache, target)
+    own = _manifest(cache, target)
     named, name = own.with_suffix(FOLDER_SUFFIX), _where(cache, target).as_posix().encode("utf-8")
     with contextlib.suppress(OSError):
         if not named.is_file() or named.read_bytes() != name:
             write_atomic(named, name)
-    try:
-        names = [entry.name for entry in os.scandir(folder) if entry.name.endswith(".json")]
-    except OSError:
-        return
-    for other in names:
-        if other == own.name:
-            continue
-        manifest = folder / other
-        try:
-            where = Path(manifest.with_suffix(FOLDER_SUFFIX).read_text(encoding="utf-8"))
-            site_there = (cache.parent / where / output.OUTPUT_MARKER).is_file()
-        except (OSError, UnicodeDecodeError, ValueError):
-            site_there = False
-        if not site_there:
+    for manifest, where in _named_outputs(cache):
+        if manifest != own and not (where is not None and _holds_site(where)):
             for stale in (manifest, manifest.with_suffix(FOLDER_SUFFIX)):
                 with contextlib.suppress(OSError):
                     stale.unlink()

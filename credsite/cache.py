@@ -34,7 +34,7 @@ from typing import Any
 
 from credsite.atomic import write_atomic
 from credsite.errors import Location
-from credsite.values import cache_json_bytes, exact, read_cache_json
+from credsite.values import cache_json_bytes, read_cache_json
 
 
 def digest(*parts: str | bytes) -> str:
@@ -269,7 +269,7 @@ class KeptMap:
                 entries = data.get("entries")
                 self.loaded = dict(entries) if isinstance(entries, dict) else {}
                 if compact:
-                    self.loaded = {k: exact(cache_json_bytes(v)) for k, v in self.loaded.items()}
+                    self.loaded = {k: cache_json_bytes(v) for k, v in self.loaded.items()}
         except (OSError, ValueError):
             pass  # no cache yet, or an unreadable one
 
@@ -286,7 +286,7 @@ class KeptMap:
         return key in self.used or key in self.loaded
 
     def put(self, key: str, value: Any) -> None:
-        self.used[key] = exact(cache_json_bytes(value)) if self.compact else value
+        self.used[key] = cache_json_bytes(value) if self.compact else value
         self._changed = True
 
     def put_json(self, key: str, data: bytes) -> None:
@@ -322,9 +322,9 @@ class KeptMap:
             return
         # Entries sorted by key, each value as it was put (a proof's keys in their order).
         if self.compact:  # the same JSON, an entry per line (`_entry_lines`), joined once
-            parts = [cache_json_bytes({"version": self.version})[:-1] + b',"entries":{\n']
+            parts = [_compact_head(self.version) + b"\n"]
             for key, value in sorted(self.used.items()):
-                parts += (exact(cache_json_bytes(key)), b":", value, b",\n")  # orjson: 4 KiB each
+                parts += (cache_json_bytes(key), b":", value, b",\n")
             parts[-1 if len(parts) > 1 else 1 :] = [b"\n}}"]
             data = b"".join(parts)
             del parts
@@ -334,13 +334,17 @@ class KeptMap:
             write_atomic(self.path, [_seal(data), data])  # not copied into one
 
 
+def _compact_head(version: str) -> bytes:
+    """The first line of a compact `KeptMap`'s file."""
+    return cache_json_bytes({"version": version})[:-1] + b',"entries":{'
+
+
 def _entry_lines(raw: bytes, version: str) -> dict[str, bytes] | None:
     """A compact `KeptMap`'s entries as it wrote them, each value's JSON bytes, without reading
     the values (each line ``"key":value,``); None if the file is not laid out so (a key holding
     a quote or backslash, another version's file): then the whole file is read as JSON."""
     lines = raw.split(b"\n")
-    head = cache_json_bytes({"version": version})[:-1] + b',"entries":{'
-    if len(lines) < 2 or lines[0] != head or lines[-1] != b"}}":
+    if len(lines) < 2 or lines[0] != _compact_head(version) or lines[-1] != b"}}":
         return None
     entries: dict[str, bytes] = {}
     last = len(lines) - 2

@@ -240,7 +240,7 @@ def cache_json_bytes(value: Any, *, sort_keys: bool = False) -> bytes:
     values hold many nulls, each of which sent the whole value to json.dumps."""
     options = _ORJSON_COMPACT | (orjson.OPT_SORT_KEYS if sort_keys else 0)
     try:
-        return orjson.dumps(value, option=options)
+        return exact(orjson.dumps(value, option=options))  # a cache holds many: no spare room
     except (TypeError, RecursionError):
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
         return text.encode("utf-8")

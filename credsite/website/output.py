@@ -57,7 +57,7 @@ from typing import Any
 from credsite.atomic import write_atomic
 from credsite.cache import KeptMap, digest
 from credsite.errors import CredsiteError, Location
-from credsite.values import cache_json_bytes, exact, json_bytes, read_cache_json
+from credsite.values import cache_json_bytes, json_bytes, read_cache_json
 
 OUTPUT_MARKER = ".credsite-output"
 """A file every build writes into its output folder: the folder is credsite's to replace."""
@@ -632,7 +632,7 @@ def commit(
 
 def _packed(record: list[Any]) -> bytes:
     """A manifest record as the manifest and `Output.records` hold it: its JSON bytes."""
-    return exact(cache_json_bytes(record))
+    return cache_json_bytes(record)
 
 
 def _sha(data: bytes) -> str:
