@@ -532,14 +532,15 @@ def _publish(
             path = urls.record_path(record.token)
             _kept_or_made(sink, path, digest(record.inputs, keys_inputs), _json_of(record))
             _detached(sink, path, record.detached_json, record.inputs, keys_inputs)
+        baked = [] if config.bake_in_browser else published  # else by the pages' links
         artwork.publish(
             sink,
             prepared,
-            [(i.entry.credential, i.json_digest, _json_of(i)) for i in published],
+            [(i.entry.credential, i.json_digest, _json_of(i)) for i in baked],
             urls,
             # each credential baked into the badge of its recipient's language
-            {i.entry.credential: artwork.badge_key(site, i.award) for i in published},
-            progress=_steps(progress, "images", len(published)),
+            {i.entry.credential: artwork.badge_key(site, i.award) for i in baked},
+            progress=_steps(progress, "images", len(baked)),
         )
         artwork.publish_records(
             sink,
@@ -551,6 +552,7 @@ def _publish(
                 for r in learner_records
             ],
             urls,
+            in_browser=config.bake_in_browser,
         )
         if config.ob2:
             # A private or withdrawn award has no OB 2.0 output: OB 2.0 verifies by fetching an
@@ -567,7 +569,7 @@ def _publish(
                 make = functools.partial(ob2.assertion_json, item, site, urls)
                 _kept_or_made(sink, ob2.assertion_path(item.entry.credential), made_from, make)
                 assertions.append((item.entry.credential, item.award.achievement, made_from, make))
-            if config.ob2_baked:
+            if config.ob2_baked and not config.bake_in_browser:
                 artwork.publish_ob2(
                     sink, prepared, assertions, urls, progress=_steps(progress, "ob2", len(ob2_issued))
                 )

@@ -95,6 +95,11 @@ class SiteConfig:
     ob2_baked: bool = True
     """With `ob2`, also publish each OB 2.0 assertion baked into a PNG and an SVG (about a third of
     what a site publishes: turn it off for a large site, see README "Hosting a large site")."""
+    bake_in_browser: bool = False
+    """Publish no baked image per credential, OB 2.0 assertion or learner record: the page's
+    download links bake the signed JSON into the shared badge image in the visitor's browser,
+    byte for byte the file a build would have published (OB 3.0 §5.3 "Baked Badge"). Most of
+    what a site publishes per credential: on for a large site (README "Hosting a large site")."""
     headers: bool = False
     """Write `_headers` (Cloudflare Pages, Netlify): content types, and
     ``Access-Control-Allow-Origin: *`` on the JSON so browser-based verifiers can fetch it."""
@@ -160,6 +165,7 @@ _KEYS = [
     "status",
     "ob2",
     "ob2_baked",
+    "bake_in_browser",
     "headers",
     "list_recipients",
     "noindex",
@@ -227,6 +233,7 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         status=status,
         ob2=read.bool("ob2", True),
         ob2_baked=read.bool("ob2_baked", True),
+        bake_in_browser=read.bool("bake_in_browser", False),
         headers=read.bool("headers", False),
         list_recipients=read.bool("list_recipients", False),
         noindex=read.bool("noindex", True),

@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from credsite.cache import fingerprint
+from credsite.cache import digest, fingerprint
 from credsite.content.frameworks import Alignment
 from credsite.content.model import Achievement, Evidence, Issuer, Site
 from credsite.errors import Location, Problem, Problems
@@ -162,7 +162,8 @@ def assertion(item: Issued, site: Site, urls: Urls) -> dict[str, Any]:
     doc["issuedOn"] = format_datetime(item.dates.valid_from)
     if item.dates.valid_until is not None:
         doc["expires"] = format_datetime(item.dates.valid_until)
-    doc["image"] = urls.url(assertion_path(token, "png"))
+    if not site.config.bake_in_browser:  # else no baked image is hosted (OB 2.0: optional)
+        doc["image"] = urls.url(assertion_path(token, "png"))
     if award.narrative:
         doc["narrative"] = award.narrative
     if award.evidence:
@@ -205,7 +206,8 @@ def revocation_list(issuer: Issuer, items: list[Issued], site: Site, urls: Urls)
 def assertion_inputs(site: Site, urls: Urls) -> str:
     """What every hosted assertion is made from besides its award as issued (`Issued.inputs`):
     with it, what the build keeps an assertion's files by (`assertion` reads no more)."""
-    return fingerprint("OB 2.0 assertion", site.config.status.publish_reasons, urls.base)
+    made_from = fingerprint("OB 2.0 assertion", site.config.status.publish_reasons, urls.base)
+    return digest(made_from, "no image") if site.config.bake_in_browser else made_from
 
 
 def assertion_json(item: Issued, site: Site, urls: Urls) -> bytes:

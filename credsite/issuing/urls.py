@@ -128,6 +128,12 @@ class Urls:
         return f"images/achievements/{slug}{'.' + edition if edition else ''}.{suffix}"
 
     @staticmethod
+    def record_image_path(language: str, suffix: str = "png") -> str:
+        """The image learner records in `language` are baked into, published for a browser to
+        bake them (``bake_in_browser``)."""
+        return f"images/records/{language}.{suffix}"
+
+    @staticmethod
     def issuer_image_path(slug: str) -> str:
         return f"images/issuers/{slug}.png"
 

@@ -196,7 +196,8 @@ def publish(
 ) -> None:
     """Add every image, and a baked PNG and SVG per credential (token, the SHA-256 of its JSON,
     its JSON bytes when asked for: only to bake it again) into the badge `badge_of[token]`
-    (`badge_key`); `progress(credentials done)`."""
+    (`badge_key`); `progress(credentials done)`. Pass no `credentials` where the browser bakes
+    them (``bake_in_browser``): the badges it bakes them into are added all the same."""
     for slug, logo in prepared.logos.items():
         sink.add(urls.issuer_image_path(slug), logo.data)
     badges = {}
@@ -289,11 +290,19 @@ def publish_records(
     badges: RecordBadges,
     records: list[tuple[str, str, Callable[[], bytes], str]],
     urls: Urls,
+    *,
+    in_browser: bool = False,
 ) -> None:
     """Bake each learner record (token, a fingerprint of what it is made from, its JSON bytes
     when asked for, its language) into a PNG (iTXt ``clrcredential``) and an SVG
     (``<clr:credential>`` in ``https://purl.imsglobal.org/clr/v2p0``), CLR 2.0 baking: the image
-    of its language."""
+    of its language. `in_browser` (``bake_in_browser``): publish each language's image instead,
+    for the record's page to bake it into."""
+    if in_browser:
+        for language, (badge_png, badge_svg) in badges.items():
+            sink.add(urls.record_image_path(language, "png"), badge_png.data)
+            sink.add(urls.record_image_path(language, "svg"), badge_svg.data.encode("utf-8"))
+        return
     made_from = {
         language: fingerprint("CLR 2.0 baked", badge_png.data, badge_svg.data)
         for language, (badge_png, badge_svg) in badges.items()

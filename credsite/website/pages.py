@@ -844,6 +844,9 @@ class PageMaker:
                 endorsed=self.endorsements,
                 words=self.theme.words(language),
                 share=art_edition(site, achievement.slug, language, share=True),
+                bake_into=art_edition(site, achievement.slug, language)
+                if config.bake_in_browser
+                else None,
             ),
             noindex=config.noindex and item.award.visibility != "public",
         )[1]
@@ -1295,9 +1298,16 @@ def record_context(
         "updated": updated,
         "files": {
             "json": urls.record_path(token, "json"),
-            "png": urls.record_path(token, "png"),
-            "svg": urls.record_path(token, "svg"),
+            **(
+                {  # the image of its language, which the page's links bake the record into
+                    suffix: urls.record_image_path(record_language(record, site.config), suffix)
+                    for suffix in ("png", "svg")
+                }
+                if site.config.bake_in_browser
+                else {suffix: urls.record_path(token, suffix) for suffix in ("png", "svg")}
+            ),
         },
+        "bake": site.config.bake_in_browser,
         "download_name": (slugify(record.name, ascii_only=False) or token) + "-learner-record.json",
         "qr_svg": qr.svg(
             page_url,
@@ -1358,6 +1368,21 @@ def _share_image(
     }
 
 
+def _images(
+    baked_path: Callable[[str, str], str], token: str, slug: str, bake_into: str | None
+) -> dict[str, str]:
+    """A credential's image files ("png", "svg", and "json" for the document baked into them):
+    its baked copies, or with `bake_into` (``bake_in_browser``) the achievement's badges of that
+    edition, which the page's links bake `json` into."""
+    if bake_into is None:
+        return {suffix: baked_path(token, suffix) for suffix in ("png", "svg")}
+    return {
+        "png": Urls.achievement_image_path(slug, "png", bake_into),
+        "svg": Urls.achievement_image_path(slug, "svg", bake_into),
+        "json": baked_path(token, "json"),
+    }
+
+
 def credential_context(
     item: Issued,
     achievement: Achievement,
@@ -1372,11 +1397,14 @@ def credential_context(
     endorsed: list[AnyEndorsement] | None = None,
     words: render.Words | None = None,
     share: str = "",
+    bake_into: str | None = None,
 ) -> dict[str, Any]:
     """The credential page's variables (docs/themes.md "credential.html"), in the language of
     `words` (its recipient's: `achievement` and `issuer` are localized to it by the caller);
     `ob2`: the OB 2.0 baked images are published; `share`: the edition of the share card its
-    Open Graph image is (`model.art_edition`)."""
+    Open Graph image is (`model.art_edition`); `bake_into`: with ``bake_in_browser``, the
+    edition of the achievement's badge the page's links bake the credential into (`files`
+    then name the badges, OB 2.0's in the first language, and `bake` is true)."""
     words = words or render.Words(i18n.SOURCE_LANGUAGE, i18n.translations([], i18n.SOURCE_LANGUAGE))
     award: Award = item.award
     token = item.entry.credential
@@ -1428,17 +1456,22 @@ def credential_context(
         "skills": skill_groups(achievement, anchors or skill_anchors([achievement])),
         "files": {
             "json": urls.credential_path(token, "json"),
-            "png": urls.credential_path(token, "png"),
-            "svg": urls.credential_path(token, "svg"),
+            **_images(urls.credential_path, token, achievement.slug, bake_into),
             **(
                 {
-                    "ob2_png": urls.ob2_assertion_path(token, "png"),
-                    "ob2_svg": urls.ob2_assertion_path(token, "svg"),
+                    f"ob2_{suffix}": path
+                    for suffix, path in _images(
+                        urls.ob2_assertion_path,
+                        token,
+                        achievement.slug,
+                        None if bake_into is None else "",
+                    ).items()
                 }
                 if ob2
                 else {}
             ),
         },
+        "bake": bake_into is not None,
         "linkedin_url": linkedin,
         # signed before the issuer withdrew a compromised key: earlier downloads no longer verify
         "download_again_before": (
