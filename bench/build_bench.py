@@ -66,18 +66,20 @@ PER_FILE = 10_000
 """Awards per content file (a content file holds at most 10 MiB)."""
 
 
-def make_site(root: Path, n: int) -> None:
+def make_site(root: Path, n: int, settings_added: str = "") -> None:
     """The example site's settings, issuers and achievements with `n` generated awards, and a
     key of its own for each issuer, as a real site has: the example signs with the public demo
     key, which the build does not search its output for (a real key is searched for in every
-    published file, in all its forms: 0.55 s of a 13.1 s clean build at 2,000 awards)."""
+    published file, in all its forms: 0.55 s of a 13.1 s clean build at 2,000 awards).
+    `settings_added`: lines added to site.yaml (``bake_in_browser: true\n``)."""
     from credsite.commands import keys
 
     root.mkdir(parents=True, exist_ok=True)
     settings = (REPO / "site.yaml").read_text(encoding="utf-8")
     if "\ndemo_key: true\n" not in settings:
         sys.exit("bench: the example's site.yaml no longer says 'demo_key: true' on a line")
-    (root / "site.yaml").write_text(settings.replace("\ndemo_key: true\n", "\n"), "utf-8")
+    settings = settings.replace("\ndemo_key: true\n", "\n") + settings_added
+    (root / "site.yaml").write_text(settings, "utf-8")
     for folder in ("issuers", "achievements", "images"):
         shutil.copytree(REPO / "content" / folder, root / "content" / folder)
     achievements = sorted(p.stem for p in (root / "content" / "achievements").glob("*.yaml"))
@@ -256,13 +258,14 @@ def contexts() -> dict[str, Any]:
 
 
 def measure(
-    n: int, node: bool, tmp: Path, node_sample: int | None = None
+    n: int, node: bool, tmp: Path, node_sample: int | None = None, settings_added: str = ""
 ) -> tuple[dict[str, Any], list[str]]:
     """One row; `node_sample`: the Node signer signs only the first so many credentials (its rate
-    is per credential: a sample keeps a 100,000-award run from taking most of an hour)."""
+    is per credential: a sample keeps a 100,000-award run from taking most of an hour);
+    `settings_added`: lines added to the site's site.yaml (`make_site`)."""
     notes: list[str] = []
     root = tmp / f"site-{n}"
-    make_site(root, n)
+    make_site(root, n, settings_added)
     clean = run_child("--child-build", str(root))
     noop = run_child("--child-build", str(root))
     edit_one_award(root)

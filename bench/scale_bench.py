@@ -3,6 +3,7 @@
     python bench/scale_bench.py -n 10000
     python bench/scale_bench.py -n 100000 --node-sample 10000
     python bench/scale_bench.py --make-site DIR -n 600   # only write the site (CI's interop run)
+    python bench/scale_bench.py -n 10000 --bake-in-browser   # site.yaml bake_in_browser: true
 
 The table is bench/build_bench.py's (one row per N): awards, clean build seconds and credentials
 per second, the Node reference signer's credentials per second and the ratio, credsite signing
@@ -59,10 +60,16 @@ def main() -> None:
     parser.add_argument("--no-node", action="store_true", help="skip the Node reference signer")
     parser.add_argument("--node-sample", type=int, help="credentials the Node signer signs")
     parser.add_argument("--make-site", type=Path, help="only write the site's content here")
+    parser.add_argument(
+        "--bake-in-browser",
+        action="store_true",
+        help="the site bakes in the browser (site.yaml bake_in_browser: no baked file per credential)",
+    )
     args = parser.parse_args()
     sizes = args.n or [1000]
+    added = "bake_in_browser: true\n" if args.bake_in_browser else ""
     if args.make_site:
-        build_bench.make_site(args.make_site, sizes[0])
+        build_bench.make_site(args.make_site, sizes[0], added)
         return
     node = not args.no_node
     if node and not (build_bench.REPO / "interop" / "node_modules").is_dir():
@@ -70,7 +77,9 @@ def main() -> None:
     rows, notes, kinds = [], [], []
     with tempfile.TemporaryDirectory(prefix="credsite-scale-") as tmp:
         for n in sizes:
-            row, more = build_bench.measure(n, node, Path(tmp), node_sample=args.node_sample)
+            row, more = build_bench.measure(
+                n, node, Path(tmp), node_sample=args.node_sample, settings_added=added
+            )
             rows.append(row)
             notes += more
             site = Path(tmp) / f"site-{n}" / "_site"

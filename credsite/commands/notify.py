@@ -8,7 +8,9 @@ template mistake or a stale build stops the run with nothing sent:
 * what: ``awarded`` (an active credential), ``expiring`` (`--expiring-within`: an active
   credential whose validUntil falls within the window) or ``revoked`` (`--revoked`);
 * with what: the built site (`site.yaml: output`), which must hold each credential as the content
-  and credsite.lock describe it now: the badge attached is its baked ``credentials/TOKEN.png``.
+  and credsite.lock describe it now: the badge attached is its baked ``credentials/TOKEN.png``
+  (with ``bake_in_browser``, the credential baked here into the badge it names, as its page's
+  download link bakes it).
 
 Then either `write_outbox` (the default, ``--dry-run``: one ``.eml`` file per message, nothing
 sent) or `send` (``--send``: through `credsite.commands.mail`, each notice recorded in the ledger
@@ -42,6 +44,8 @@ from credsite.content.config import SMTP_PASSWORD_VARIABLE, SiteConfig, SmtpSett
 from credsite.errors import ContentError, CredsiteError, Location, Problem, Problems
 from credsite.issuing import private
 from credsite.issuing.urls import Urls
+from credsite.openbadges import png
+from credsite.openbadges.image import KEYWORD_OB3
 from credsite.state.notified import FILE_NAME, REFUSED, Ledger
 from credsite.values import add_duration, format_datetime
 from credsite.vc.status import Bitstring
@@ -111,7 +115,8 @@ class Notice:
     """The built baked PNG, attached."""
     badge_name: str
     badge_data: bytes | None = None
-    """The badge decrypted, for a private credential (its `badge` is published encrypted)."""
+    """The badge as attached where the built site holds no file of it: a private credential's
+    decrypted (its `badge` is published encrypted), or with ``bake_in_browser`` baked here."""
 
     @property
     def token(self) -> str:
@@ -385,15 +390,23 @@ def check_built(
         try:
             if entry.award.visibility == "private":  # opened with its link's key
                 assert entry.page_url is not None
-                document = json.loads(_open_private(out, entry, "json"))
-                if badges is not None:
+                data = _open_private(out, entry, "json")
+                if badges is not None and not config.bake_in_browser:
                     badges[entry.award.key] = _open_private(out, entry, "png")
             else:
-                document = json.loads(path.read_text(encoding="utf-8"))
+                data = path.read_bytes()
+            document = json.loads(data)
         except (OSError, ValueError):
             problems.add(where, f"this award is not in the built site ({config.output}/): {stale}")
             continue
-        if entry.award.visibility != "private" and not (
+        if config.bake_in_browser:  # the site publishes the badge, not the credential baked in
+            baked = _baked_badge(config, document, data)
+            if baked is None:
+                problems.add(where, f"its badge image is not in {config.output}/: {stale}")
+                continue
+            if badges is not None:
+                badges[entry.award.key] = baked
+        elif entry.award.visibility != "private" and not (
             out / Urls.credential_path(entry.token, "png")
         ).is_file():
             problems.add(where, f"its baked badge image is not in {config.output}/: {stale}")
@@ -423,6 +436,20 @@ def check_built(
     if problems:
         raise ContentError(problems.items)
     return documents
+
+
+def _baked_badge(config: SiteConfig, document: dict[str, Any], data: bytes) -> bytes | None:
+    """The credential `document` (its JSON bytes `data`) baked into the badge it names, as its
+    page's download link bakes it (``bake_in_browser``); None if the built site lacks it."""
+    achievement = document.get("credentialSubject", {}).get("achievement", {})
+    image = achievement.get("image", {}).get("id") if isinstance(achievement, dict) else None
+    if not isinstance(image, str) or not image.startswith(config.url):
+        return None
+    try:
+        badge = (config.output_dir / image.removeprefix(config.url)).read_bytes()
+        return png.bake_png(badge, KEYWORD_OB3, data.decode("utf-8"))
+    except (OSError, ValueError):  # ImageError too: a corrupt or missing badge
+        return None
 
 
 def _open_private(out: Path, entry: roster.Entry, suffix: str) -> bytes:

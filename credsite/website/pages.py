@@ -909,6 +909,8 @@ def start_pages(
     shown: list[AnyEndorsement] = [*endorsed, *(received or [])]
     config = site.config
     static = render.static_files(theme)
+    if not config.bake_in_browser:  # the one script only that switch's pages load
+        static.pop(BAKE_SCRIPT, None)
     primary = site.issuers.get(site.primary_issuer) or next(iter(site.issuers.values()), None)
     anchors = skill_anchors(site.achievements.values())
     theme_digest = render.theme_digest(theme)
@@ -1366,6 +1368,10 @@ def _share_image(
         "image_width": SHARE_IMAGE_SIZE[0],
         "image_height": SHARE_IMAGE_SIZE[1],
     }
+
+
+BAKE_SCRIPT = "static/bake.js"
+"""The theme's script that bakes a page's document into its image (``bake_in_browser``)."""
 
 
 def _images(

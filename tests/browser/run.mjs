@@ -8,7 +8,7 @@
 // Prints one line per test and closes with "N passed, M failed" (", K skipped" when some are).
 
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
@@ -36,13 +36,19 @@ function assertEqual(actual, expected, message) {
 
 // -- the site -----------------------------------------------------------------------------------
 
-function buildSite(work) {
-  const src = join(work, 'src');
+/**
+ * The example site (the repository's site.yaml, content and lockfile: the same tokens and signed
+ * JSON at every build), built into `work`/`name` from `work`/src (`name`-src for another name);
+ * `settings`: lines appended to its site.yaml, e.g. 'bake_in_browser: true'.
+ */
+function buildSite(work, { name = 'site', settings = '' } = {}) {
+  const src = join(work, name === 'site' ? 'src' : `${name}-src`);
   mkdirSync(src, { recursive: true });
-  for (const name of ['site.yaml', 'content', 'credsite.lock']) {
-    cpSync(join(REPO, name), join(src, name), { recursive: true });
+  for (const file of ['site.yaml', 'content', 'credsite.lock']) {
+    cpSync(join(REPO, file), join(src, file), { recursive: true });
   }
-  const out = join(work, 'site');
+  if (settings) appendFileSync(join(src, 'site.yaml'), `\n${settings}\n`);
+  const out = join(work, name);
   execFileSync(PYTHON, ['-m', 'credsite', 'build', '-o', out, '-q'], {
     cwd: src, stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -128,6 +134,7 @@ let outside = [];
 
 async function newPage(options = {}) {
   const context = await browser.newContext({
+    javaScriptEnabled: options.javaScript !== false,
     viewport: options.viewport || { width: 1280, height: 900 },
     deviceScaleFactor: options.scale || 1,
     reducedMotion: 'reduce',
@@ -891,6 +898,195 @@ test('a changed endorsement, or a changed endorsement on a page, fails where it 
   await close(page);
 });
 
+// -- images baked in the browser (site.yaml bake_in_browser) ------------------------------------
+//
+// /baked/ is the example built with `bake_in_browser: true`: it publishes no baked images, and its
+// pages' download links ([data-bake]) bake the signed JSON into the shared badge (static/bake.js).
+// From the same lockfile, the OB 3.0 and CLR images must be the very bytes /site/ publishes.
+
+/** A PNG's chunks: [{ type, data, crc, start, end }] (`start`/`end`: the whole chunk's bytes). */
+function pngChunks(png) {
+  assert(png.subarray(0, 8).equals(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10])), 'a PNG signature');
+  const chunks = [];
+  for (let at = 8; at < png.length;) {
+    const length = png.readUInt32BE(at);
+    chunks.push({
+      type: png.toString('latin1', at + 4, at + 8), data: png.subarray(at + 8, at + 8 + length),
+      crc: png.readUInt32BE(at + 8 + length), body: png.subarray(at + 4, at + 8 + length), start: at, end: at + 12 + length,
+    });
+    at += 12 + length;
+  }
+  return chunks;
+}
+
+function crc32(bytes) {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** The text (bytes) of a PNG's uncompressed iTXt chunk `keyword`, checked, and the PNG without it. */
+function pngText(png, keyword) {
+  const found = pngChunks(png).filter((c) => c.type === 'iTXt' && c.data.toString('latin1', 0, c.data.indexOf(0)) === keyword);
+  assertEqual(found.length, 1, `iTXt "${keyword}" chunks`);
+  const [chunk] = found;
+  assertEqual(chunk.crc, crc32(chunk.body), `the iTXt "${keyword}" chunk's CRC`);
+  let at = keyword.length + 1;
+  assertEqual(`${chunk.data[at]},${chunk.data[at + 1]}`, '0,0', 'compression flag and method (uncompressed)');
+  at = chunk.data.indexOf(0, at + 2) + 1;  // after the language tag
+  at = chunk.data.indexOf(0, at) + 1;  // after the translated keyword
+  return { text: chunk.data.subarray(at), rest: Buffer.concat([png.subarray(0, chunk.start), png.subarray(chunk.end)]) };
+}
+
+/** Click the link `selector` on `page`: the download its click starts ({ name, bytes }), once the link says it is baked. */
+async function bakedDownload(page, selector) {
+  const started = page.waitForEvent('download', { timeout: VERIFY_TIMEOUT });
+  await page.click(selector);
+  const download = await started;
+  const failure = await download.failure();
+  assertEqual(failure, null, `the download of ${selector} failed`);
+  const name = download.suggestedFilename();
+  await page.waitForFunction((s) => document.querySelector(s).getAttribute('data-baked'), selector, { timeout: VERIFY_TIMEOUT });
+  assertEqual(await page.getAttribute(selector, 'data-baked'), name, `${selector}: data-baked`);
+  return { name, bytes: readFileSync(await download.path()) };
+}
+
+/** `made` (a download) is byte for byte `expected` (a file the default build published). */
+function assertSameBytes(made, expected, label) {
+  const want = readFileSync(expected);
+  if (made.equals(want)) return;
+  let at = 0;
+  while (at < made.length && made[at] === want[at]) at++;
+  throw new Error(`${label}: ${made.length} bytes baked in the browser, ${want.length} published by the build; first difference at byte ${at}`);
+}
+
+/** The [data-bake] link of `kind` and `suffix` on the page. */
+const bakeLink = (kind, suffix) => `a[data-bake="${kind}"][href$=".${suffix}"]`;
+
+/** The active credentials of the baked site whose pages bake an OB 2.0 image too: the first,
+ * and the first whose badge is another language's edition (its recipient's), if any. */
+function bakedCredentials() {
+  const page = (t) => readFileSync(join(bakedPath, 'credentials', `${t}.html`), 'utf8');
+  const tokens = Object.keys(states).filter((t) => states[t] === 'active' && page(t).includes('data-bake="ob2"')).sort();
+  assert(tokens.length, 'an active credential page with baked-download links');
+  const edition = tokens.find((t) => /href="[^"]*\/images\/achievements\/[^"/]+\.[A-Za-z-]+\.png" download data-bake="ob3"/.test(page(t)));
+  return edition && edition !== tokens[0] ? [tokens[0], edition] : [tokens[0]];
+}
+
+test('bake_in_browser: a credential page bakes its PNG and SVG in the browser, the bytes the build publishes', async () => {
+  const page = await newPage();
+  for (const token of bakedCredentials()) {
+    for (const file of ['png', 'svg']) assert(!existsSync(join(bakedPath, 'credentials', `${token}.${file}`)), `no credentials/${token}.${file} published`);
+    await page.goto(`${base}/baked/credentials/${token}.html`);
+    for (const [kind, suffix] of [['ob3', 'png'], ['ob3', 'svg'], ['ob2', 'png'], ['ob2', 'svg']]) {
+      const link = bakeLink(kind, suffix);
+      assertEqual(await page.$eval(link, (a) => a.closest('li').hidden), false, `credentials/${token}.html: bake.js unhid the ${kind} ${suffix} item`);
+      assert(await page.isVisible(link), `credentials/${token}.html: the ${kind} ${suffix} link is shown`);
+    }
+    for (const suffix of ['png', 'svg']) {
+      const { name, bytes } = await bakedDownload(page, bakeLink('ob3', suffix));
+      assertEqual(name, `${token}.${suffix}`, 'the download\'s name');
+      assertSameBytes(bytes, join(sitePath, 'credentials', `${token}.${suffix}`), `credentials/${token}.${suffix}`);
+    }
+    assertEqual(page.errors.join('\n'), '', 'no script errors');
+  }
+  await close(page);
+});
+
+test('bake_in_browser: the OB 2.0 PNG and SVG carry the assertion as served, in the badge image', async () => {
+  const [token] = bakedCredentials();
+  const page = await newPage();
+  await page.goto(`${base}/baked/credentials/${token}.html`);
+  const assertion = readFileSync(join(bakedPath, 'ob2', 'assertions', `${token}.json`));  // what the server sends
+  const id = JSON.parse(assertion.toString('utf8')).id;
+  assert(id && id.endsWith(`ob2/assertions/${token}.json`), `the assertion's id is its hosted URL: ${id}`);
+  const png = await bakedDownload(page, bakeLink('ob2', 'png'));
+  assertEqual(png.name, `${token}.png`, 'the PNG download\'s name');
+  const { text, rest } = pngText(png.bytes, 'openbadges');
+  assert(text.equals(assertion), `the iTXt "openbadges" text is the assertion JSON as served (${text.length} vs ${assertion.length} bytes)`);
+  const art = await page.getAttribute(bakeLink('ob2', 'png'), 'href');
+  assertSameBytes(rest, join(bakedPath, 'credentials', art), 'the PNG without its iTXt chunk (the badge image)');
+  const svg = await bakedDownload(page, bakeLink('ob2', 'svg'));
+  assertEqual(svg.name, `${token}.svg`, 'the SVG download\'s name');
+  const made = svg.bytes.toString('utf8');
+  const element = `<openbadges:assertion verify="${id}"><![CDATA[${assertion.toString('utf8').split(']]>').join(']]]]><![CDATA[>')}]]></openbadges:assertion>`;
+  assert(made.includes(element), `the SVG holds <openbadges:assertion verify="${id}"> with the JSON in CDATA: ${made.slice(0, 300)}`);
+  const badge = readFileSync(join(bakedPath, 'credentials', await page.getAttribute(bakeLink('ob2', 'svg'), 'href')), 'utf8');
+  assertEqual(made.replace(element, '').replace(' xmlns:openbadges="http://openbadges.org"', ''), badge, 'the SVG without the assertion (the badge image)');
+  assertEqual(page.errors.join('\n'), '', 'no script errors');
+  await close(page);
+});
+
+test('bake_in_browser: a learner record page bakes its PNG and SVG, the bytes the build publishes', async () => {
+  needRecords();
+  const token = recordPath.replace(/^records\/|\.html$/g, '');
+  const page = await newPage();
+  await page.goto(`${base}/baked/${recordPath}`);
+  for (const suffix of ['png', 'svg']) {
+    assert(!existsSync(join(bakedPath, 'records', `${token}.${suffix}`)), `no records/${token}.${suffix} published`);
+    assertEqual(await page.$eval(bakeLink('clr', suffix), (a) => a.closest('li').hidden), false, `bake.js unhid the ${suffix} item`);
+    assert(await page.isVisible(bakeLink('clr', suffix)), `the learner record's ${suffix} link is shown`);
+    const { name, bytes } = await bakedDownload(page, bakeLink('clr', suffix));
+    assertEqual(name, `${token}.${suffix}`, 'the download\'s name');
+    assertSameBytes(bytes, join(sitePath, 'records', `${token}.${suffix}`), `records/${token}.${suffix}`);
+  }
+  assertEqual(page.errors.join('\n'), '', 'no script errors');
+  await close(page);
+});
+
+test('bake_in_browser: without JavaScript the baked-image links stay hidden, the JSON links shown', async () => {
+  const [token] = bakedCredentials();
+  const page = await newPage({ javaScript: false });
+  const pages = [[`credentials/${token}.html`, `.downloads a[href$="credentials/${token}.json"]`]];
+  if (recordPath) pages.push([recordPath, `.downloads a[href$="${recordPath.replace(/\.html$/, '.json')}"]`]);
+  for (const [path, json] of pages) {
+    await page.goto(`${base}/baked/${path}`);
+    const links = await page.$$('a[data-bake]');
+    assert(links.length >= 2, `${path} has baked-image links (${links.length})`);
+    for (const link of links) {
+      const item = await link.evaluate((a) => {
+        const li = a.closest('li');
+        return { hidden: li.hidden, display: getComputedStyle(li).display, text: li.innerText.trim().replace(/\s+/g, ' ').slice(0, 60) };
+      });
+      assert(item.hidden, `${path}: the item "${item.text}" has the hidden attribute`);
+      assert(!(await link.isVisible()), `${path}: the hidden item "${item.text}" is shown without JavaScript (its CSS display: ${item.display})`);
+    }
+    assert(await page.isVisible(json), `${path}: the JSON download is shown`);
+  }
+  await close(page);
+});
+
+test('bake_in_browser: a private credential bakes the decrypted JSON, the bytes of the build\'s encrypted PNG', async () => {
+  const { token, key } = privateLink();
+  const page = await newPage();
+  // the default build's baked PNG, as its page decrypts it (private.js answers fetches of its files)
+  await page.goto(`${base}/site/credentials/${token}.html#${key}`);
+  await page.waitForSelector('[data-verification]', { timeout: VERIFY_TIMEOUT });
+  const fetched = (path) => page.evaluate(async (url) => {
+    const response = await fetch(url);
+    return response.ok ? [...new Uint8Array(await response.arrayBuffer())] : null;
+  }, path);
+  const published = await fetched(`../credentials/${token}.png`);
+  assert(published, `the default build's credentials/${token}.png.enc opens`);
+  await page.goto('about:blank');
+  await page.goto(`${base}/baked/credentials/${token}.html#${key}`);
+  await page.waitForSelector('[data-verification]', { timeout: VERIFY_TIMEOUT });  // once opened
+  assert(!existsSync(join(bakedPath, 'credentials', `${token}.png.enc`)), 'no encrypted PNG published');
+  await page.waitForSelector(bakeLink('ob3', 'png'), { state: 'visible', timeout: VERIFY_TIMEOUT });
+  const json = await fetched(`../credentials/${token}.json`);
+  assert(json, 'the page answers the credential JSON');
+  const { name, bytes } = await bakedDownload(page, bakeLink('ob3', 'png'));
+  assertEqual(name, `${token}.png`, 'the download\'s name');
+  assert(pngText(bytes, 'openbadgecredential').text.equals(Buffer.from(json)), 'the iTXt "openbadgecredential" text is the decrypted JSON');
+  assert(bytes.equals(Buffer.from(published)), `the baked PNG is the default build's (${bytes.length} vs ${published.length} bytes)`);
+  // (private.js asks for TOKEN.png.enc and TOKEN.svg.enc too, which this build does not publish: two 404s)
+  assertEqual(page.errors.filter((e) => !/status of 404/.test(e)).join('\n'), '', 'no script errors');
+  await close(page);
+});
+
 test('no request leaves the site while pages load and verify', async () => {
   assertEqual(outside.join(', '), '', 'requests to other hosts');
 });
@@ -906,6 +1102,7 @@ let sitePath;
 let siteUrl;
 let tampered;
 let arabicToken;
+let bakedPath;
 
 /** An active credential of a recipient whose language is French. */
 function frenchToken() {
@@ -1041,7 +1238,13 @@ async function main() {
     const arabic = buildArabicSite(work);
     arabicToken = readdirSync(join(arabic, 'credentials')).find((n) => n.endsWith('.html')).slice(0, -5);
 
-    server = await serve({ '/site/': site, '/tampered/': copy, '/tampered-list/': listCopy, '/tampered-endorsement/': endorsementCopy, '/ar/': arabic });
+    // The example again with bake_in_browser: its pages' links bake the images in the browser.
+    bakedPath = buildSite(work, { name: 'baked', settings: 'bake_in_browser: true' });
+
+    server = await serve({
+      '/site/': site, '/tampered/': copy, '/tampered-list/': listCopy, '/tampered-endorsement/': endorsementCopy,
+      '/ar/': arabic, '/baked/': bakedPath,
+    });
     base = `http://127.0.0.1:${server.address().port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -1,0 +1,149 @@
+"""`bake_in_browser: true` (issue 14, a site that fits its host): no baked image is published per
+credential, OB 2.0 assertion or learner record; the pages' download links bake the signed JSON
+into the shared badge in the browser (themes/default/static/bake.js), and must give the very bytes
+the build would have published. The example site is built both ways; tests/js/bake_all.mjs runs
+bake.js in Node as the pages run it (the click itself is tested in Chromium: tests/browser)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import NOW, REPO, SITE_YAML, build_site, copy_example, diff_trees, tree
+
+from credsite.commands import notify, roster
+from credsite.content import config as site_config
+from credsite.issuing import private
+from credsite.openbadges import png, svg
+from credsite.openbadges.image import KEYWORD_OB2, KEYWORD_OB3
+from credsite.website import pages as pages_module
+
+BAKED = ("credentials", "ob2/assertions", "records")
+"""The folders whose per-document images the build bakes (unless the browser does)."""
+
+
+def baked_images(site: Path) -> set[str]:
+    """Every per-document baked image the site publishes (private ones encrypted)."""
+    return {
+        path.relative_to(site).as_posix()
+        for folder in BAKED
+        for path in (site / folder).glob("*")
+        if path.name.removesuffix(private.SUFFIX).endswith((".png", ".svg"))
+    }
+
+
+@pytest.fixture(scope="module")
+def in_browser(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example site built with `bake_in_browser: true` (the same lockfile as `example_site`)."""
+    root = copy_example(tmp_path_factory.mktemp("bake") / "example")
+    with (root / "site.yaml").open("a", encoding="utf-8") as file:
+        file.write("\nbake_in_browser: true\n")
+    build_site(root)
+    return root
+
+
+def test_no_baked_image_is_published_and_nothing_signed_changes(
+    example_site: Path, in_browser: Path
+) -> None:
+    hosted, browser = tree(example_site / "_site"), tree(in_browser / "_site")
+    assert not baked_images(in_browser / "_site")
+    baked = baked_images(example_site / "_site")
+    credentials = [p for p in hosted if p.startswith("credentials/") and ".json." in p + "."]
+    assert len([p for p in baked if p.startswith("credentials/")]) == 2 * len(credentials) > 0
+    # The learner records' images, once per language, for the browser to bake them into.
+    added = {f"images/records/{language}.{suffix}" for language in ("en", "fr")
+             for suffix in ("png", "svg")}  # fmt: skip
+    pages = {p for p in hosted if p.endswith((".html", ".html.enc"))}
+    ob2 = {p for p in hosted if p.startswith("ob2/assertions/") and p.endswith(".json")}
+    differ = set(diff_trees(hosted, browser))
+    assert baked | added | {pages_module.BAKE_SCRIPT} <= differ
+    # else only pages (their download links) and OB 2.0 assertions (below)
+    assert differ - baked - added - {pages_module.BAKE_SCRIPT} <= pages | ob2
+    # What recipients hold is the same: credentials, records, proofs, status lists, DIDs.
+    for path, data in hosted.items():
+        if path.endswith((".json", ".jsonld")) and not path.startswith("ob2/assertions/"):
+            assert browser[path] == data, path
+    # OB 2.0 assertions lose only their image (optional in OB 2.0): none is hosted.
+    for path in ob2:
+        was, now = json.loads(hosted[path]), json.loads(browser[path])
+        assert "image" not in now and {k: v for k, v in was.items() if k != "image"} == now
+
+
+def test_the_browser_bakes_the_bytes_the_build_would(
+    example_site: Path, in_browser: Path, tmp_path: Path
+) -> None:
+    node = shutil.which("node")
+    assert node, "Node.js runs bake.js here (CI installs it: .ci/lib.sh ensure_node)"
+    lines = subprocess.run(
+        [node, str(REPO / "tests" / "js" / "bake_all.mjs"), str(in_browser / "_site"), str(tmp_path)],
+        check=True, capture_output=True, text=True, timeout=120,
+    ).stdout.splitlines()  # fmt: skip
+    made = {path: (kind, image) for kind, path, image in (line.split() for line in lines)}
+    hosted = example_site / "_site"
+    public = {p for p in baked_images(hosted) if not p.endswith(private.SUFFIX)}
+    assert set(made) == public  # every baked image the build publishes, and no other
+    site = in_browser / "_site"
+    for path, (kind, image) in made.items():
+        baked = (tmp_path / path).read_bytes()
+        if kind != "ob2":  # the same credential or record: the very file the build publishes
+            assert baked == (hosted / path).read_bytes(), path
+            continue
+        # OB 2.0: this site's assertion (no image), baked as the build bakes it
+        document = (site / path).with_suffix(".json").read_text(encoding="utf-8")
+        badge = (site / image).read_bytes()
+        if path.endswith(".png"):
+            assert baked == png.bake_png(badge, KEYWORD_OB2, document), path
+        else:
+            verify = json.loads(document)["id"]
+            expected = svg.bake_svg(badge.decode("utf-8"), document, 2, verify=verify)
+            assert baked.decode("utf-8") == expected, path
+            assert svg.extract_svg(baked, 2) == document
+    assert {kind for kind, _ in made.values()} == {"ob3", "ob2", "clr"}
+
+
+def test_notify_attaches_the_badge_the_page_would_bake(
+    example_site: Path, in_browser: Path
+) -> None:
+    config = site_config.load(in_browser)
+    entries = [
+        e
+        for e in roster.entries(in_browser, now=NOW).entries
+        if e.token is not None and not e.award.withdrawn  # as notify chooses them
+    ]
+    badges: dict[str, bytes] = {}
+    notify.check_built(config, entries, badges)
+    assert len(badges) == len(entries) == 25
+    hosted = example_site / "_site"
+    for entry in entries:
+        assert entry.token is not None
+        name = f"credentials/{entry.token}.png"
+        if entry.award.visibility == "private":
+            assert entry.page_url is not None
+            expected = private.decrypt(
+                private.key_from_fragment(entry.page_url),
+                name,
+                (hosted / (name + private.SUFFIX)).read_bytes(),
+            )
+        else:
+            expected = (hosted / name).read_bytes()
+        assert badges[entry.award.key] == expected, entry.source
+        assert png.extract_png(badges[entry.award.key], KEYWORD_OB3) is not None
+
+
+def test_turned_on_then_off_the_site_is_as_before(make_site: Callable[..., Path]) -> None:
+    root = make_site()
+    build_site(root)
+    before = tree(root / "_site")
+    assert baked_images(root / "_site")
+    (root / "site.yaml").write_text(SITE_YAML + "bake_in_browser: true\n", encoding="utf-8")
+    build_site(root)
+    assert not baked_images(root / "_site")
+    page = next((root / "_site" / "credentials").glob("*.html")).read_text(encoding="utf-8")
+    assert 'data-bake="ob3"' in page and "static/bake.js" in page
+    (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+    build_site(root)
+    assert diff_trees(before, tree(root / "_site")) == []
