@@ -148,7 +148,10 @@
 
   Array.prototype.forEach.call(document.querySelectorAll('[data-bake]'), function (link) {
     var item = link.closest ? link.closest('li') : null;
-    if (item) item.hidden = false;
+    if (item) {
+      item.hidden = false;
+      item.style.display = '';
+    }
     link.addEventListener('click', function (event) {
       event.preventDefault();
       bake(link).then(function (name) {
