@@ -465,6 +465,8 @@ def _publish(
     # page is a notice (website.pages).
     published = [i for i in issued if not i.award.withdrawn]
     result.withdrawn = len(issued) - len(published)
+    if config.bake_in_browser:
+        result.warnings.extend(_baked_images_dropped(site_output, published, urls))
     result.private = sum(1 for i in published if i.award.visibility == "private")
     # Before any page is rendered: a status change the lists refuse is the user's to mend.
     lists = status.signed_lists(site, issued, lock, keys, urls, holders(endorsed))
@@ -569,12 +571,36 @@ def _publish(
                 make = functools.partial(ob2.assertion_json, item, site, urls)
                 _kept_or_made(sink, ob2.assertion_path(item.entry.credential), made_from, make)
                 assertions.append((item.entry.credential, item.award.achievement, made_from, make))
-            if config.ob2_baked and not config.bake_in_browser:
+            if config.hosts_ob2_images:
                 artwork.publish_ob2(
                     sink, prepared, assertions, urls, progress=_steps(progress, "ob2", len(ob2_issued))
                 )
             result.warnings.extend(ob2_warnings)
         sink.finish()
+
+
+def _baked_images_dropped(
+    site_output: output.Output, published: list[Issued], urls: Urls
+) -> list[Problem]:
+    """What ``bake_in_browser`` takes down, said once: the baked images of these credentials
+    that the site in place publishes (an earlier build's without the switch). Links to them
+    that recipients shared stop working; their pages' links bake the same files instead."""
+    folder = site_output.target
+    found = sum(
+        1
+        for item in published
+        for name in (urls.credential_path(item.entry.credential, "png"),)
+        if os.path.lexists(folder / name) or os.path.lexists(folder / (name + private.SUFFIX))
+    )
+    if not found:
+        return []
+    message = (
+        f"bake_in_browser: {found} credential(s) had baked images (TOKEN.png, .svg) at their own "
+        f"addresses in {site_output.shown}; this build takes them down (and OB 2.0's and learner "
+        "records'), so links to them that were shared stop working. Each page's download links "
+        "bake the same files in the browser. Leave the switch off to keep them."
+    )
+    return [Problem(Location("site.yaml"), message)]
 
 
 def _steps(progress: Progress, stage: str, total: int) -> Callable[[int], None]:

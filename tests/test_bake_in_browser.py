@@ -13,7 +13,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import NOW, REPO, SITE_YAML, build_site, copy_example, diff_trees, tree
+from conftest import (
+    AWARDS,
+    NOW,
+    REPO,
+    SITE_YAML,
+    TEAMWORK,
+    build_site,
+    copy_example,
+    diff_trees,
+    tree,
+)
 
 from credsite.commands import notify, roster
 from credsite.content import config as site_config
@@ -73,36 +83,88 @@ def test_no_baked_image_is_published_and_nothing_signed_changes(
         assert "image" not in now and {k: v for k, v in was.items() if k != "image"} == now
 
 
-def test_the_browser_bakes_the_bytes_the_build_would(
-    example_site: Path, in_browser: Path, tmp_path: Path
-) -> None:
+def bake_all(site: Path, out: Path) -> dict[str, tuple[str, str]]:
+    """tests/js/bake_all.mjs on `site`: each image it baked into `out` (its path in the site)
+    -> (kind of baking, the badge it baked into)."""
     node = shutil.which("node")
     assert node, "Node.js runs bake.js here (CI installs it: .ci/lib.sh ensure_node)"
     lines = subprocess.run(
-        [node, str(REPO / "tests" / "js" / "bake_all.mjs"), str(in_browser / "_site"), str(tmp_path)],
+        [node, str(REPO / "tests" / "js" / "bake_all.mjs"), str(site), str(out)],
         check=True, capture_output=True, text=True, timeout=120,
     ).stdout.splitlines()  # fmt: skip
-    made = {path: (kind, image) for kind, path, image in (line.split() for line in lines)}
-    hosted = example_site / "_site"
+    return {path: (kind, image) for kind, path, image in (line.split() for line in lines)}
+
+
+def same_as_the_build(root: Path, hosted: Path, out: Path) -> set[str]:
+    """Bake every image of the site built at `root` with `bake_in_browser` as its pages would,
+    and check each: the very file the build publishes at `hosted` (the same content built
+    without the switch), or for OB 2.0, whose assertions then differ (no image), this site's
+    assertion baked as the build bakes (`artwork.publish_ob2`: the badge in the site's first
+    language, verify= the hosted assertion's address). The kinds of baking met."""
+    made = bake_all(root / "_site", out)
     public = {p for p in baked_images(hosted) if not p.endswith(private.SUFFIX)}
     assert set(made) == public  # every baked image the build publishes, and no other
-    site = in_browser / "_site"
+    site, url = root / "_site", site_config.load(root).url
+    achievement = {
+        e.token: e.award.achievement for e in roster.entries(root, now=NOW).entries if e.token
+    }
     for path, (kind, image) in made.items():
-        baked = (tmp_path / path).read_bytes()
+        baked = (out / path).read_bytes()
         if kind != "ob2":  # the same credential or record: the very file the build publishes
             assert baked == (hosted / path).read_bytes(), path
             continue
-        # OB 2.0: this site's assertion (no image), baked as the build bakes it
-        document = (site / path).with_suffix(".json").read_text(encoding="utf-8")
+        token, suffix = path.removeprefix("ob2/assertions/").split(".")
+        assert image == f"images/achievements/{achievement[token]}.{suffix}", path
         badge = (site / image).read_bytes()
-        if path.endswith(".png"):
+        document = (site / path).with_suffix(".json").read_text(encoding="utf-8")
+        if suffix == "png":
             assert baked == png.bake_png(badge, KEYWORD_OB2, document), path
         else:
-            verify = json.loads(document)["id"]
-            expected = svg.bake_svg(badge.decode("utf-8"), document, 2, verify=verify)
+            hosted_at = f"{url}ob2/assertions/{token}.json"
+            expected = svg.bake_svg(badge.decode("utf-8"), document, 2, verify=hosted_at)
             assert baked.decode("utf-8") == expected, path
             assert svg.extract_svg(baked, 2) == document
-    assert {kind for kind, _ in made.values()} == {"ob3", "ob2", "clr"}
+    return {kind for kind, _ in made.values()}
+
+
+def test_the_browser_bakes_the_bytes_the_build_would(
+    example_site: Path, in_browser: Path, tmp_path: Path
+) -> None:
+    kinds = same_as_the_build(in_browser, example_site / "_site", tmp_path)
+    assert kinds == {"ob3", "ob2", "clr"}
+
+
+def test_a_badge_of_its_own_in_svg_and_text_that_ends_cdata(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    """An achievement's own SVG badge (its start tag spread over lines), and narratives holding
+    "]]>" (which ends CDATA), astral and non-ASCII characters: still the build's bytes."""
+    badge = (
+        '<svg xmlns="http://www.w3.org/2000/svg"\n     viewBox="0 0 10 10"\n     width="10" '
+        'height="10"  ><title>A &gt; B</title><rect width="10" height="10" fill="#0b5d5e"/></svg>'
+    )
+    files: dict[str, str | bytes | None] = {
+        "content/images/teamwork.svg": badge,
+        "content/achievements/teamwork.yaml": TEAMWORK + "image: images/teamwork.svg\n",
+        "content/awards/awards.yaml": AWARDS.replace(
+            "issued: 2026-03-01", "issued: 2026-03-01\n  narrative: 'a ]]> b <![CDATA[ c 🎓 é'"
+        ),
+    }
+    hosted = make_site({**files, "site.yaml": SITE_YAML + "clr: true\n"}, name="hosted")
+    build_site(hosted)
+    browser = make_site(
+        {**files, "site.yaml": SITE_YAML + "clr: true\nbake_in_browser: true\n"}, name="browser"
+    )
+    shutil.copy2(hosted / "credsite.lock", browser / "credsite.lock")  # the same credentials
+    build_site(browser)
+    kinds = same_as_the_build(browser, hosted / "_site", tmp_path / "baked")
+    assert kinds == {"ob3", "ob2", "clr"}
+    texts = [
+        png.extract_png((tmp_path / "baked" / p).read_bytes(), KEYWORD_OB3)
+        for p in baked_images(hosted / "_site")
+        if p.startswith("credentials/") and p.endswith(".png")
+    ]
+    assert any(t is not None and "a ]]> b <![CDATA[ c 🎓 é" in t for t in texts)
 
 
 def test_notify_attaches_the_badge_the_page_would_bake(
@@ -140,8 +202,10 @@ def test_turned_on_then_off_the_site_is_as_before(make_site: Callable[..., Path]
     before = tree(root / "_site")
     assert baked_images(root / "_site")
     (root / "site.yaml").write_text(SITE_YAML + "bake_in_browser: true\n", encoding="utf-8")
-    build_site(root)
+    taken_down = [w.message for w in build_site(root).warnings if "bake_in_browser" in w.message]
+    assert len(taken_down) == 1 and "3 credential(s) had baked images" in taken_down[0]
     assert not baked_images(root / "_site")
+    assert not [w for w in build_site(root).warnings if "bake_in_browser" in w.message]  # once
     page = next((root / "_site" / "credentials").glob("*.html")).read_text(encoding="utf-8")
     assert 'data-bake="ob3"' in page and "static/bake.js" in page
     (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")

@@ -261,6 +261,9 @@ def test_ob2_baked_false_leaves_out_the_ob2_images(make_site: Callable[..., Path
     build_site(root)
     assertions = sorted(p.name for p in (root / "_site" / "ob2" / "assertions").iterdir())
     assert assertions and all(name.endswith(".json") for name in assertions)
+    for name in assertions:  # naming no image the site does not publish (optional in OB 2.0)
+        document = json.loads((root / "_site" / "ob2" / "assertions" / name).read_bytes())
+        assert "image" not in document and document["type"] == "Assertion"
     for page in (root / "_site" / "credentials").glob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "ob2/assertions/" not in html and "Open Badges 2.0 image" not in html

@@ -133,6 +133,11 @@ class SiteConfig:
             object.__setattr__(self, "language", self.languages[0])
 
     @property
+    def hosts_ob2_images(self) -> bool:
+        """The build publishes each OB 2.0 assertion baked into a PNG and an SVG (its `image`)."""
+        return self.ob2 and self.ob2_baked and not self.bake_in_browser
+
+    @property
     def output_dir(self) -> Path:
         return self.root / self.output
 

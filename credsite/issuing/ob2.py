@@ -12,7 +12,9 @@ Published under the site's ``url``::
     ob2/badges/SLUG.json                BadgeClass per achievement
     ob2/assertions/TOKEN.json           Assertion per award (same token as credentials/TOKEN.json)
     ob2/assertions/TOKEN.png, .svg      the assertion baked in (iTXt ``openbadges``,
-                                        ``<openbadges:assertion verify="URL">``; OB 2.0 Baking)
+                                        ``<openbadges:assertion verify="URL">``; OB 2.0 Baking),
+                                        its ``image``; neither with ``ob2_baked: false`` or
+                                        ``bake_in_browser: true``
 
 Choices the spec leaves open, and why:
 
@@ -162,7 +164,7 @@ def assertion(item: Issued, site: Site, urls: Urls) -> dict[str, Any]:
     doc["issuedOn"] = format_datetime(item.dates.valid_from)
     if item.dates.valid_until is not None:
         doc["expires"] = format_datetime(item.dates.valid_until)
-    if not site.config.bake_in_browser:  # else no baked image is hosted (OB 2.0: optional)
+    if site.config.hosts_ob2_images:  # else no image of it is hosted (OB 2.0: optional)
         doc["image"] = urls.url(assertion_path(token, "png"))
     if award.narrative:
         doc["narrative"] = award.narrative
@@ -207,7 +209,7 @@ def assertion_inputs(site: Site, urls: Urls) -> str:
     """What every hosted assertion is made from besides its award as issued (`Issued.inputs`):
     with it, what the build keeps an assertion's files by (`assertion` reads no more)."""
     made_from = fingerprint("OB 2.0 assertion", site.config.status.publish_reasons, urls.base)
-    return digest(made_from, "no image") if site.config.bake_in_browser else made_from
+    return made_from if site.config.hosts_ob2_images else digest(made_from, "no image")
 
 
 def assertion_json(item: Issued, site: Site, urls: Urls) -> bytes:

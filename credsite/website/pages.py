@@ -44,12 +44,17 @@ from credsite.issuing.issued import Issued
 from credsite.issuing.ob3 import FIELD_FRAGMENT, VC_V2
 from credsite.issuing.ob3 import field_label as field_label  # re-exported: themes and tests use it
 from credsite.issuing.urls import Urls
+from credsite.media import artwork
 from credsite.media.art import SHARE_SIZE
 from credsite.pool import InOrder, parallel_map_shared
 from credsite.values import compact_json_bytes, script_json, slugify
 from credsite.website import i18n, render
 from credsite.website.output import Output
 from credsite.website.qr import QrCodes
+
+BAKE_SCRIPT = "static/bake.js"
+"""The theme's script that bakes a page's document into its image (``bake_in_browser``): not
+published without that switch."""
 
 SHARE_IMAGE_SIZE = SHARE_SIZE
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
@@ -844,9 +849,7 @@ class PageMaker:
                 endorsed=self.endorsements,
                 words=self.theme.words(language),
                 share=art_edition(site, achievement.slug, language, share=True),
-                bake_into=art_edition(site, achievement.slug, language)
-                if config.bake_in_browser
-                else None,
+                bake_into=artwork.badge_key(site, item.award) if config.bake_in_browser else None,
             ),
             noindex=config.noindex and item.award.visibility != "public",
         )[1]
@@ -1301,15 +1304,19 @@ def record_context(
         "files": {
             "json": urls.record_path(token, "json"),
             **(
-                {  # the image of its language, which the page's links bake the record into
-                    suffix: urls.record_image_path(record_language(record, site.config), suffix)
-                    for suffix in ("png", "svg")
-                }
+                {}
                 if site.config.bake_in_browser
                 else {suffix: urls.record_path(token, suffix) for suffix in ("png", "svg")}
             ),
         },
-        "bake": site.config.bake_in_browser,
+        "bake": (
+            {  # the image of its language, which the page's links bake the record into
+                suffix: urls.record_image_path(record_language(record, site.config), suffix)
+                for suffix in ("png", "svg")
+            }
+            if site.config.bake_in_browser
+            else None
+        ),
         "download_name": (slugify(record.name, ascii_only=False) or token) + "-learner-record.json",
         "qr_svg": qr.svg(
             page_url,
@@ -1370,23 +1377,29 @@ def _share_image(
     }
 
 
-BAKE_SCRIPT = "static/bake.js"
-"""The theme's script that bakes a page's document into its image (``bake_in_browser``)."""
-
-
-def _images(
-    baked_path: Callable[[str, str], str], token: str, slug: str, bake_into: str | None
-) -> dict[str, str]:
-    """A credential's image files ("png", "svg", and "json" for the document baked into them):
-    its baked copies, or with `bake_into` (``bake_in_browser``) the achievement's badges of that
-    edition, which the page's links bake `json` into."""
+def _credential_images(
+    urls: Urls, token: str, ob2: bool, bake_into: tuple[str, str] | None
+) -> dict[str, Any]:
+    """`files` (the credential's JSON, and its baked images where the build publishes them),
+    `bake` (with ``bake_in_browser``: the badges its page bakes it into, and the OB 2.0
+    assertion's JSON), `badge_image` (the image shown) and `ob2_images` (OB 2.0 images
+    offered)."""
+    files = {"json": urls.credential_path(token, "json")}
+    bake: dict[str, str] | None = None
     if bake_into is None:
-        return {suffix: baked_path(token, suffix) for suffix in ("png", "svg")}
-    return {
-        "png": Urls.achievement_image_path(slug, "png", bake_into),
-        "svg": Urls.achievement_image_path(slug, "svg", bake_into),
-        "json": baked_path(token, "json"),
-    }
+        for suffix in ("png", "svg"):
+            files[suffix] = urls.credential_path(token, suffix)
+            if ob2:
+                files["ob2_" + suffix] = urls.ob2_assertion_path(token, suffix)
+    else:
+        slug, edition = bake_into
+        bake = {suffix: urls.achievement_image_path(slug, suffix, edition) for suffix in ("png", "svg")}
+        if ob2:
+            for suffix in ("png", "svg"):
+                bake["ob2_" + suffix] = urls.achievement_image_path(slug, suffix)
+            bake["ob2_json"] = urls.ob2_assertion_path(token, "json")
+    badge_image = files["png"] if bake is None else bake["png"]
+    return {"files": files, "bake": bake, "badge_image": badge_image, "ob2_images": ob2}
 
 
 def credential_context(
@@ -1403,14 +1416,14 @@ def credential_context(
     endorsed: list[AnyEndorsement] | None = None,
     words: render.Words | None = None,
     share: str = "",
-    bake_into: str | None = None,
+    bake_into: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """The credential page's variables (docs/themes.md "credential.html"), in the language of
     `words` (its recipient's: `achievement` and `issuer` are localized to it by the caller);
-    `ob2`: the OB 2.0 baked images are published; `share`: the edition of the share card its
-    Open Graph image is (`model.art_edition`); `bake_into`: with ``bake_in_browser``, the
-    edition of the achievement's badge the page's links bake the credential into (`files`
-    then name the badges, OB 2.0's in the first language, and `bake` is true)."""
+    `ob2`: the OB 2.0 baked images are offered; `share`: the edition of the share card its
+    Open Graph image is (`model.art_edition`); `bake_into`: with ``bake_in_browser``, the badge
+    the page's links bake the credential into (`artwork.badge_key`): then `files` names no
+    image, `bake` the badges (OB 2.0's in the site's first language, as `publish_ob2` bakes)."""
     words = words or render.Words(i18n.SOURCE_LANGUAGE, i18n.translations([], i18n.SOURCE_LANGUAGE))
     award: Award = item.award
     token = item.entry.credential
@@ -1460,24 +1473,7 @@ def credential_context(
         "results": assessed_results(document),
         "endorsements": credential_endorsements(document, endorsed or []),
         "skills": skill_groups(achievement, anchors or skill_anchors([achievement])),
-        "files": {
-            "json": urls.credential_path(token, "json"),
-            **_images(urls.credential_path, token, achievement.slug, bake_into),
-            **(
-                {
-                    f"ob2_{suffix}": path
-                    for suffix, path in _images(
-                        urls.ob2_assertion_path,
-                        token,
-                        achievement.slug,
-                        None if bake_into is None else "",
-                    ).items()
-                }
-                if ob2
-                else {}
-            ),
-        },
-        "bake": bake_into is not None,
+        **_credential_images(urls, token, ob2, bake_into),
         "linkedin_url": linkedin,
         # signed before the issuer withdrew a compromised key: earlier downloads no longer verify
         "download_again_before": (

@@ -963,8 +963,17 @@ function assertSameBytes(made, expected, label) {
   throw new Error(`${label}: ${made.length} bytes baked in the browser, ${want.length} published by the build; first difference at byte ${at}`);
 }
 
-/** The [data-bake] link of `kind` and `suffix` on the page. */
-const bakeLink = (kind, suffix) => `a[data-bake="${kind}"][href$=".${suffix}"]`;
+/** The [data-bake] link of `kind` and `suffix` on the page, once bake.js has baked it (its href
+ * is then the baked image, and data-baked its download's name). */
+const bakeLink = (kind, suffix) => `a[data-bake="${kind}"][data-baked$=".${suffix}"]`;
+
+/** The badge a link of `kind` and `suffix` bakes into: its href in the page as published. */
+function bakeSource(path, kind, suffix) {
+  const html = readFileSync(join(bakedPath, path), 'utf8');
+  const [, href] = html.match(new RegExp(`<a href="([^"]+\\.${suffix})" download data-bake="${kind}"`)) || [];
+  assert(href, `${path}: a ${kind} ${suffix} link`);
+  return normalize(join(dirname(path), href));
+}
 
 /** The active credentials of the baked site whose pages bake an OB 2.0 image too: the first,
  * and the first whose badge is another language's edition (its recipient's), if any. */
@@ -983,7 +992,9 @@ test('bake_in_browser: a credential page bakes its PNG and SVG in the browser, t
     await page.goto(`${base}/baked/credentials/${token}.html`);
     for (const [kind, suffix] of [['ob3', 'png'], ['ob3', 'svg'], ['ob2', 'png'], ['ob2', 'svg']]) {
       const link = bakeLink(kind, suffix);
+      await page.waitForSelector(link, { state: 'visible', timeout: VERIFY_TIMEOUT });
       assertEqual(await page.$eval(link, (a) => a.closest('li').hidden), false, `credentials/${token}.html: bake.js unhid the ${kind} ${suffix} item`);
+      assert((await page.getAttribute(link, 'href')).startsWith('blob:'), `credentials/${token}.html: the ${kind} ${suffix} link is the baked image`);
       assert(await page.isVisible(link), `credentials/${token}.html: the ${kind} ${suffix} link is shown`);
     }
     for (const suffix of ['png', 'svg']) {
@@ -1007,14 +1018,15 @@ test('bake_in_browser: the OB 2.0 PNG and SVG carry the assertion as served, in 
   assertEqual(png.name, `${token}.png`, 'the PNG download\'s name');
   const { text, rest } = pngText(png.bytes, 'openbadges');
   assert(text.equals(assertion), `the iTXt "openbadges" text is the assertion JSON as served (${text.length} vs ${assertion.length} bytes)`);
-  const art = await page.getAttribute(bakeLink('ob2', 'png'), 'href');
-  assertSameBytes(rest, join(bakedPath, 'credentials', art), 'the PNG without its iTXt chunk (the badge image)');
+  const art = bakeSource(`credentials/${token}.html`, 'ob2', 'png');
+  assert(/^images\/achievements\/[^./]+\.png$/.test(art), `OB 2.0 bakes into the badge in the site's first language: ${art}`);
+  assertSameBytes(rest, join(bakedPath, art), 'the PNG without its iTXt chunk (the badge image)');
   const svg = await bakedDownload(page, bakeLink('ob2', 'svg'));
   assertEqual(svg.name, `${token}.svg`, 'the SVG download\'s name');
   const made = svg.bytes.toString('utf8');
   const element = `<openbadges:assertion verify="${id}"><![CDATA[${assertion.toString('utf8').split(']]>').join(']]]]><![CDATA[>')}]]></openbadges:assertion>`;
   assert(made.includes(element), `the SVG holds <openbadges:assertion verify="${id}"> with the JSON in CDATA: ${made.slice(0, 300)}`);
-  const badge = readFileSync(join(bakedPath, 'credentials', await page.getAttribute(bakeLink('ob2', 'svg'), 'href')), 'utf8');
+  const badge = readFileSync(join(bakedPath, bakeSource(`credentials/${token}.html`, 'ob2', 'svg')), 'utf8');
   assertEqual(made.replace(element, '').replace(' xmlns:openbadges="http://openbadges.org"', ''), badge, 'the SVG without the assertion (the badge image)');
   assertEqual(page.errors.join('\n'), '', 'no script errors');
   await close(page);
@@ -1027,6 +1039,7 @@ test('bake_in_browser: a learner record page bakes its PNG and SVG, the bytes th
   await page.goto(`${base}/baked/${recordPath}`);
   for (const suffix of ['png', 'svg']) {
     assert(!existsSync(join(bakedPath, 'records', `${token}.${suffix}`)), `no records/${token}.${suffix} published`);
+    await page.waitForSelector(bakeLink('clr', suffix), { state: 'visible', timeout: VERIFY_TIMEOUT });
     assertEqual(await page.$eval(bakeLink('clr', suffix), (a) => a.closest('li').hidden), false, `bake.js unhid the ${suffix} item`);
     assert(await page.isVisible(bakeLink('clr', suffix)), `the learner record's ${suffix} link is shown`);
     const { name, bytes } = await bakedDownload(page, bakeLink('clr', suffix));

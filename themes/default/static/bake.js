@@ -1,9 +1,10 @@
 /* credsite baked images made in the visitor's browser (site.yaml `bake_in_browser`): a large
- * site publishes no baked PNG and SVG per credential, OB 2.0 assertion and learner record; each
- * download link ([data-bake]) fetches the signed document and the badge image it names and
- * bakes the one into the other exactly as the build does (credsite/openbadges/png.py bake_png,
- * svg.py bake_svg): the same bytes the build would have published, the document's bytes as
- * fetched. OB 3.0 §5.3 "Baked Badge", OB 2.0 "Baking", CLR 2.0 "Baked CLR".
+ * site publishes no baked PNG and SVG per credential, OB 2.0 assertion and learner record. As
+ * the page loads, each download link ([data-bake]) fetches the signed document and the badge
+ * image it names and bakes the one into the other exactly as the build does
+ * (credsite/openbadges/png.py bake_png, svg.py bake_svg): the same bytes the build would have
+ * published, the document's bytes as fetched. Then the link's href is that image and its item is
+ * shown. OB 3.0 §5.3 "Baked Badge", OB 2.0 "Baking", CLR 2.0 "Baked CLR".
  * Links stay hidden where the browser cannot do it (no fetch, TextEncoder or Blob URLs).
  * Plain ES5 apart from those, as page.js. In Node, `require` gives the two baking functions. */
 (function (root) {
@@ -113,53 +114,39 @@
     });
   }
 
-  function say(link, text) {
-    var card = link.closest ? link.closest('section') : null;
-    var status = card && card.querySelector('[role="status"]');
-    if (status) status.textContent = text;
-  }
-
+  /** Bake `link`'s document into its image; then its href is the baked image (so a click, a
+   * middle-click or "Save link as" all give it) and its download name TOKEN.png (.svg). */
   function bake(link) {
     var kind = link.getAttribute('data-bake');
-    var document_ = link.getAttribute('data-bake-document');
+    var source = link.getAttribute('data-bake-document');
     var art = link.getAttribute('href');
     var svg = /\.svg$/.test(art);
-    return Promise.all([fetched(art), fetched(document_)]).then(function (both) {
-      var image = new Uint8Array(both[0]);
+    return Promise.all([fetched(art), fetched(source)]).then(function (both) {
       var text = new Uint8Array(both[1]);
       var json = new TextDecoder('utf-8', { fatal: true }).decode(text);
-      var verify = kind === 'ob2' ? JSON.parse(json).id : undefined;
       var data = svg
-        ? new TextEncoder().encode(bakeSvg(new TextDecoder('utf-8', { fatal: true }).decode(image), kind, json, verify))
-        : bakePng(image, kind, text);
-      var name = document_.split('/').pop().replace(/\.json$/, svg ? '.svg' : '.png');
-      var url = URL.createObjectURL(new Blob([data], { type: svg ? 'image/svg+xml' : 'image/png' }));
-      var save = document.createElement('a');
-      save.href = url;
-      save.download = name;
-      save.hidden = true;
-      document.body.appendChild(save);
-      save.click();
-      document.body.removeChild(save);
-      window.setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
-      return name;
+        ? new TextEncoder().encode(bakeSvg(new TextDecoder('utf-8', { fatal: true }).decode(both[0]),
+          kind, json, kind === 'ob2' ? JSON.parse(json).id : undefined))
+        : bakePng(new Uint8Array(both[0]), kind, text);
+      var name = source.split('/').pop().replace(/\.json$/, svg ? '.svg' : '.png');
+      link.href = URL.createObjectURL(new Blob([data], { type: svg ? 'image/svg+xml' : 'image/png' }));
+      link.setAttribute('download', name);
+      link.setAttribute('data-baked', name);
     });
   }
 
+  // Each item is shown once every link in it is baked; one that cannot be (an image or document
+  // missing, a network error) stays hidden: the page's JSON download is the same signed document.
+  var items = [];
   Array.prototype.forEach.call(document.querySelectorAll('[data-bake]'), function (link) {
     var item = link.closest ? link.closest('li') : null;
-    if (item) {
+    if (item && items.indexOf(item) < 0) items.push(item);
+  });
+  items.forEach(function (item) {
+    var links = Array.prototype.slice.call(item.querySelectorAll('[data-bake]'));
+    Promise.all(links.map(bake)).then(function () {
       item.hidden = false;
       item.style.display = '';
-    }
-    link.addEventListener('click', function (event) {
-      event.preventDefault();
-      bake(link).then(function (name) {
-        link.setAttribute('data-baked', name);
-      }, function () {
-        say(link, 'Could not make the image here. Download the JSON file instead: it is the ' +
-          'same signed document.');
-      });
-    });
+    }, function () { /* left hidden */ });
   });
 })(typeof window !== 'undefined' ? window : globalThis);
