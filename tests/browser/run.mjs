@@ -967,6 +967,23 @@ function assertSameBytes(made, expected, label) {
  * is then the baked image, and data-baked its download's name). */
 const bakeLink = (kind, suffix) => `a[data-bake="${kind}"][data-baked$=".${suffix}"]`;
 
+/** The `kind` `suffix` link on `page` (at `where`) is shown once baked, its href the baked image. */
+async function shownBaked(page, kind, suffix, where) {
+  const link = bakeLink(kind, suffix);
+  await page.waitForSelector(link, { state: 'visible', timeout: VERIFY_TIMEOUT });
+  assertEqual(await page.$eval(link, (a) => a.closest('li').hidden), false, `${where}: bake.js unhid the ${kind} ${suffix} item`);
+  assert((await page.getAttribute(link, 'href')).startsWith('blob:'), `${where}: the ${kind} ${suffix} link is the baked image`);
+}
+
+/** The `kind` `suffix` link on the page of `stem` (credentials/TOKEN) downloads the default
+ * build's `stem`.`suffix`, byte for byte, named TOKEN.`suffix`. */
+async function bakedAsBuilt(page, kind, suffix, stem) {
+  await shownBaked(page, kind, suffix, `${stem}.html`);
+  const { name, bytes } = await bakedDownload(page, bakeLink(kind, suffix));
+  assertEqual(name, `${stem.split('/').pop()}.${suffix}`, 'the download\'s name');
+  assertSameBytes(bytes, join(sitePath, `${stem}.${suffix}`), `${stem}.${suffix}`);
+}
+
 /** The badge a link of `kind` and `suffix` bakes into: its href in the page as published. */
 function bakeSource(path, kind, suffix) {
   const html = readFileSync(join(bakedPath, path), 'utf8');
@@ -990,18 +1007,8 @@ test('bake_in_browser: a credential page bakes its PNG and SVG in the browser, t
   for (const token of bakedCredentials()) {
     for (const file of ['png', 'svg']) assert(!existsSync(join(bakedPath, 'credentials', `${token}.${file}`)), `no credentials/${token}.${file} published`);
     await page.goto(`${base}/baked/credentials/${token}.html`);
-    for (const [kind, suffix] of [['ob3', 'png'], ['ob3', 'svg'], ['ob2', 'png'], ['ob2', 'svg']]) {
-      const link = bakeLink(kind, suffix);
-      await page.waitForSelector(link, { state: 'visible', timeout: VERIFY_TIMEOUT });
-      assertEqual(await page.$eval(link, (a) => a.closest('li').hidden), false, `credentials/${token}.html: bake.js unhid the ${kind} ${suffix} item`);
-      assert((await page.getAttribute(link, 'href')).startsWith('blob:'), `credentials/${token}.html: the ${kind} ${suffix} link is the baked image`);
-      assert(await page.isVisible(link), `credentials/${token}.html: the ${kind} ${suffix} link is shown`);
-    }
-    for (const suffix of ['png', 'svg']) {
-      const { name, bytes } = await bakedDownload(page, bakeLink('ob3', suffix));
-      assertEqual(name, `${token}.${suffix}`, 'the download\'s name');
-      assertSameBytes(bytes, join(sitePath, 'credentials', `${token}.${suffix}`), `credentials/${token}.${suffix}`);
-    }
+    for (const suffix of ['png', 'svg']) await shownBaked(page, 'ob2', suffix, `credentials/${token}.html`);
+    for (const suffix of ['png', 'svg']) await bakedAsBuilt(page, 'ob3', suffix, `credentials/${token}`);
     assertEqual(page.errors.join('\n'), '', 'no script errors');
   }
   await close(page);
@@ -1039,12 +1046,7 @@ test('bake_in_browser: a learner record page bakes its PNG and SVG, the bytes th
   await page.goto(`${base}/baked/${recordPath}`);
   for (const suffix of ['png', 'svg']) {
     assert(!existsSync(join(bakedPath, 'records', `${token}.${suffix}`)), `no records/${token}.${suffix} published`);
-    await page.waitForSelector(bakeLink('clr', suffix), { state: 'visible', timeout: VERIFY_TIMEOUT });
-    assertEqual(await page.$eval(bakeLink('clr', suffix), (a) => a.closest('li').hidden), false, `bake.js unhid the ${suffix} item`);
-    assert(await page.isVisible(bakeLink('clr', suffix)), `the learner record's ${suffix} link is shown`);
-    const { name, bytes } = await bakedDownload(page, bakeLink('clr', suffix));
-    assertEqual(name, `${token}.${suffix}`, 'the download\'s name');
-    assertSameBytes(bytes, join(sitePath, 'records', `${token}.${suffix}`), `records/${token}.${suffix}`);
+    await bakedAsBuilt(page, 'clr', suffix, `records/${token}`);
   }
   assertEqual(page.errors.join('\n'), '', 'no script errors');
   await close(page);
