@@ -466,7 +466,7 @@ def _publish(
     published = [i for i in issued if not i.award.withdrawn]
     result.withdrawn = len(issued) - len(published)
     if config.bake_in_browser:
-        result.warnings.extend(_baked_images_dropped(site_output, published, urls))
+        result.warnings.extend(_baked_images_dropped(site_output, published, urls, config))
     result.private = sum(1 for i in published if i.award.visibility == "private")
     # Before any page is rendered: a status change the lists refuse is the user's to mend.
     lists = status.signed_lists(site, issued, lock, keys, urls, holders(endorsed))
@@ -580,7 +580,10 @@ def _publish(
 
 
 def _baked_images_dropped(
-    site_output: output.Output, published: list[Issued], urls: Urls
+    site_output: output.Output,
+    published: list[Issued],
+    urls: Urls,
+    config: site_config.SiteConfig,
 ) -> list[Problem]:
     """What ``bake_in_browser`` takes down, said once: the baked images of these credentials
     that the site in place publishes (an earlier build's without the switch). Links to them
@@ -600,7 +603,7 @@ def _baked_images_dropped(
         "records'), so links to them that were shared stop working. Each page's download links "
         "bake the same files in the browser. Leave the switch off to keep them."
     )
-    return [Problem(Location("site.yaml"), message)]
+    return [Problem(config.locations.get("bake_in_browser", Location("site.yaml")), message)]
 
 
 def _steps(progress: Progress, stage: str, total: int) -> Callable[[int], None]:

@@ -202,8 +202,9 @@ def test_turned_on_then_off_the_site_is_as_before(make_site: Callable[..., Path]
     before = tree(root / "_site")
     assert baked_images(root / "_site")
     (root / "site.yaml").write_text(SITE_YAML + "bake_in_browser: true\n", encoding="utf-8")
-    taken_down = [w.message for w in build_site(root).warnings if "bake_in_browser" in w.message]
-    assert len(taken_down) == 1 and "3 credential(s) had baked images" in taken_down[0]
+    taken_down = [w for w in build_site(root).warnings if "bake_in_browser" in w.message]
+    assert len(taken_down) == 1 and "3 credential(s) had baked images" in taken_down[0].message
+    assert str(taken_down[0].location) == "site.yaml:4:18"  # the switch's value
     assert not baked_images(root / "_site")
     assert not [w for w in build_site(root).warnings if "bake_in_browser" in w.message]  # once
     page = next((root / "_site" / "credentials").glob("*.html")).read_text(encoding="utf-8")

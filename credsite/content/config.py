@@ -116,7 +116,8 @@ class SiteConfig:
     locations: dict[str, Location] = field(
         default_factory=dict, compare=False, repr=False, metadata={"fingerprint": False}
     )
-    """Where `url` and `output` are set: their values in site.yaml, or the -o option."""
+    """Where `url`, `output`, `languages`/`language` and `bake_in_browser` are set: their values
+    in site.yaml, or the -o option."""
     clr: bool = False
     """Publish a signed learner record (CLR 2.0) per recipient, holding all their credentials,
     at an unguessable address. Off by default: it links one person's credentials together."""
@@ -213,7 +214,8 @@ def load(root: Path, *, output: str | None = None, problems: Problems | None = N
         )
     out = read.str("output", "_site")
     _check_relative(out, read, "output")
-    locations = {key: read.loc(key) for key in ("url", "output", "languages", "language") if key in data}
+    located = ("url", "output", "languages", "language", "bake_in_browser")
+    locations = {key: read.loc(key) for key in located if key in data}
     if output is not None and not output.strip():  # `-o ""`: not the default folder unasked
         problems.add(Location("-o"), "-o was given no folder: name the folder to write the site to")
     elif output:  # a folder given on the command line may be anywhere
