@@ -534,15 +534,15 @@ def _publish(
             path = urls.record_path(record.token)
             _kept_or_made(sink, path, digest(record.inputs, keys_inputs), _json_of(record))
             _detached(sink, path, record.detached_json, record.inputs, keys_inputs)
-        baked = [] if config.bake_in_browser else published  # else by the pages' links
         artwork.publish(
             sink,
             prepared,
-            [(i.entry.credential, i.json_digest, _json_of(i)) for i in baked],
+            [(i.entry.credential, i.json_digest, _json_of(i)) for i in published],
             urls,
             # each credential baked into the badge of its recipient's language
-            {i.entry.credential: artwork.badge_key(site, i.award) for i in baked},
-            progress=_steps(progress, "images", len(baked)),
+            {i.entry.credential: artwork.badge_key(site, i.award) for i in published},
+            progress=_steps(progress, "images", 0 if config.bake_in_browser else len(published)),
+            in_browser=config.bake_in_browser,  # else by the pages' links
         )
         artwork.publish_records(
             sink,
@@ -588,12 +588,9 @@ def _baked_images_dropped(
     """What ``bake_in_browser`` takes down, said once: the baked images of these credentials
     that the site in place publishes (an earlier build's without the switch). Links to them
     that recipients shared stop working; their pages' links bake the same files instead."""
-    folder = site_output.target
+    baked = [site_output.target / urls.credential_path(i.entry.credential, "png") for i in published]
     found = sum(
-        1
-        for item in published
-        for name in (urls.credential_path(item.entry.credential, "png"),)
-        if os.path.lexists(folder / name) or os.path.lexists(folder / (name + private.SUFFIX))
+        1 for p in baked if os.path.lexists(p) or os.path.lexists(f"{p}{private.SUFFIX}")
     )
     if not found:
         return []

@@ -193,11 +193,13 @@ def publish(
     urls: Urls,
     badge_of: dict[str, ArtKey],
     progress: Callable[[int], None] | None = None,
+    *,
+    in_browser: bool = False,
 ) -> None:
     """Add every image, and a baked PNG and SVG per credential (token, the SHA-256 of its JSON,
     its JSON bytes when asked for: only to bake it again) into the badge `badge_of[token]`
-    (`badge_key`); `progress(credentials done)`. Pass no `credentials` where the browser bakes
-    them (``bake_in_browser``): the badges it bakes them into are added all the same."""
+    (`badge_key`); `progress(credentials done)`. `in_browser` (``bake_in_browser``): only the
+    images, the badges included, which the credentials' pages bake them into."""
     for slug, logo in prepared.logos.items():
         sink.add(urls.issuer_image_path(slug), logo.data)
     badges = {}
@@ -208,6 +210,8 @@ def publish(
         badges[slug, edition] = fingerprint("OB 3.0 baked", badge_png.data, badge_svg.data)
     for (slug, edition), card in prepared.share.items():
         sink.add(urls.share_image_path(slug, edition), card)
+    if in_browser:
+        return
     for done, (token, credential_digest, credential_json) in enumerate(credentials, 1):
         key = badge_of[token]
         badge_png, badge_svg = prepared.badges[key]

@@ -1301,22 +1301,7 @@ def record_context(
         "pathway_groups": [(indices[0], indices) for indices in groups.values()],
         "names": {a["id"]: a["name"] for a in document["credentialSubject"]["achievement"]},
         "updated": updated,
-        "files": {
-            "json": urls.record_path(token, "json"),
-            **(
-                {}
-                if site.config.bake_in_browser
-                else {suffix: urls.record_path(token, suffix) for suffix in ("png", "svg")}
-            ),
-        },
-        "bake": (
-            {  # the image of its language, which the page's links bake the record into
-                suffix: urls.record_image_path(record_language(record, site.config), suffix)
-                for suffix in ("png", "svg")
-            }
-            if site.config.bake_in_browser
-            else None
-        ),
+        **_record_images(urls, record, site.config),
         "download_name": (slugify(record.name, ascii_only=False) or token) + "-learner-record.json",
         "qr_svg": qr.svg(
             page_url,
@@ -1375,6 +1360,18 @@ def _share_image(
         "image_width": SHARE_IMAGE_SIZE[0],
         "image_height": SHARE_IMAGE_SIZE[1],
     }
+
+
+def _record_images(urls: Urls, record: Record, config: SiteConfig) -> dict[str, Any]:
+    """`files` (the record's JSON, and its baked images where the build publishes them) and
+    `bake` (with ``bake_in_browser``: the image of its language its page bakes it into)."""
+    files = {"json": urls.record_path(record.token, "json")}
+    if not config.bake_in_browser:
+        files.update((suffix, urls.record_path(record.token, suffix)) for suffix in ("png", "svg"))
+        return {"files": files, "bake": None}
+    language = record_language(record, config)
+    bake = {suffix: urls.record_image_path(language, suffix) for suffix in ("png", "svg")}
+    return {"files": files, "bake": bake}
 
 
 def _credential_images(
