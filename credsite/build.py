@@ -259,6 +259,7 @@ def build(
     if rng is not None:
         options["rng"] = rng
     lock = Lockfile.load(config.lockfile_path, config.lockfile, **options)
+    recorded_before = set(lock.awards)  # published by earlier builds (`_bake_in_browser`)
     site.awards = model.keep_recorded_keys(site.awards, lock.awards)
     result = BuildResult(config.output_dir)
     result.warnings.extend(site.warnings)
@@ -341,6 +342,7 @@ def build(
         result.signed += signed_endorsements
         issued = _issued(site, entries, signed, now, result)
         del signed
+        result.warnings.extend(_bake_in_browser(config, lock, issued, recorded_before))
         record_contents = KeptMap(cache / RECORD_CONTENTS if use_cache else None, "1")
         learner_records, records_signed = clr.build_records(
             site, issued, lock, keys, urls, proofs, report, pages.record_names(config, theme),
@@ -465,8 +467,6 @@ def _publish(
     # page is a notice (website.pages).
     published = [i for i in issued if not i.award.withdrawn]
     result.withdrawn = len(issued) - len(published)
-    if config.bake_in_browser:
-        result.warnings.extend(_baked_images_dropped(site_output, published, urls, config))
     result.private = sum(1 for i in published if i.award.visibility == "private")
     # Before any page is rendered: a status change the lists refuse is the user's to mend.
     lists = status.signed_lists(site, issued, lock, keys, urls, holders(endorsed))
@@ -579,28 +579,26 @@ def _publish(
         sink.finish()
 
 
-def _baked_images_dropped(
-    site_output: output.Output,
-    published: list[Issued],
-    urls: Urls,
-    config: site_config.SiteConfig,
+def _bake_in_browser(
+    config: site_config.SiteConfig, lock: Lockfile, issued: list[Issued], recorded_before: set[str]
 ) -> list[Problem]:
-    """What ``bake_in_browser`` takes down, said once: the baked images of these credentials
-    that the site in place publishes (an earlier build's without the switch). Links to them
-    that recipients shared stop working; their pages' links bake the same files instead."""
-    baked = [site_output.target / urls.credential_path(i.entry.credential, "png") for i in published]
-    found = sum(
-        1 for p in baked if os.path.lexists(p) or os.path.lexists(f"{p}{private.SUFFIX}")
-    )
-    if not found:
-        return []
+    """Record ``bake_in_browser`` in the lockfile as this build publishes the site, and say
+    what turning it on takes down: the baked images (TOKEN.png, .svg) that earlier builds
+    published at their own addresses for the credentials the lockfile recorded before, links to
+    which recipients may have shared. Said by the build that records the switch (a --locked one
+    refuses), whatever its output folder holds: a CI build from a fresh checkout has none."""
+    where = config.locations.get("bake_in_browser", Location("site.yaml"))
+    taken_down = sum(
+        1 for i in issued if not i.award.withdrawn and i.entry.award in recorded_before
+    ) if config.bake_in_browser and lock.bake_in_browser is None else 0  # fmt: skip
     message = (
-        f"bake_in_browser: {found} credential(s) had baked images (TOKEN.png, .svg) at their own "
-        f"addresses in {site_output.shown}; this build takes them down (and OB 2.0's and learner "
+        f"bake_in_browser: {taken_down} credential(s) were published with baked images (TOKEN.png, "
+        ".svg) at their own addresses; this build takes them down (and OB 2.0's and learner "
         "records'), so links to them that were shared stop working. Each page's download links "
         "bake the same files in the browser. Leave the switch off to keep them."
     )
-    return [Problem(config.locations.get("bake_in_browser", Location("site.yaml")), message)]
+    lock.record_bake_in_browser(config.bake_in_browser, f"{message} " if taken_down else "", where)
+    return [Problem(where, message)] if taken_down else []
 
 
 def _steps(progress: Progress, stage: str, total: int) -> Callable[[int], None]:

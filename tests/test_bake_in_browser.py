@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import (
@@ -22,6 +23,8 @@ from conftest import (
     build_site,
     copy_example,
     diff_trees,
+    output_of,
+    run_cli,
     tree,
 )
 
@@ -196,19 +199,71 @@ def test_notify_attaches_the_badge_the_page_would_bake(
         assert png.extract_png(badges[entry.award.key], KEYWORD_OB3) is not None
 
 
+def taken_down(result: Any) -> list[Any]:
+    """The build's warnings about baked images it takes down."""
+    return [w for w in result.warnings if "bake_in_browser" in w.message]
+
+
+def switch(root: Path, on: bool) -> None:
+    text = SITE_YAML + ("bake_in_browser: true\n" if on else "")
+    (root / "site.yaml").write_text(text, encoding="utf-8")
+
+
 def test_turned_on_then_off_the_site_is_as_before(make_site: Callable[..., Path]) -> None:
     root = make_site()
     build_site(root)
-    before = tree(root / "_site")
+    before, lock_before = tree(root / "_site"), (root / "credsite.lock").read_bytes()
     assert baked_images(root / "_site")
-    (root / "site.yaml").write_text(SITE_YAML + "bake_in_browser: true\n", encoding="utf-8")
-    taken_down = [w for w in build_site(root).warnings if "bake_in_browser" in w.message]
-    assert len(taken_down) == 1 and "3 credential(s) had baked images" in taken_down[0].message
-    assert str(taken_down[0].location) == "site.yaml:4:18"  # the switch's value
+    switch(root, on=True)
+    said = taken_down(build_site(root))
+    assert len(said) == 1 and "3 credential(s) were published with baked images" in said[0].message
+    assert str(said[0].location) == "site.yaml:4:18"  # the switch's value
     assert not baked_images(root / "_site")
-    assert not [w for w in build_site(root).warnings if "bake_in_browser" in w.message]  # once
+    assert '{"type":"bake-in-browser"' in (root / "credsite.lock").read_text(encoding="utf-8")
+    assert not taken_down(build_site(root))  # once: the lockfile records the switch
     page = next((root / "_site" / "credentials").glob("*.html")).read_text(encoding="utf-8")
     assert 'data-bake="ob3"' in page and "static/bake.js" in page
-    (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+    switch(root, on=False)
     build_site(root)
     assert diff_trees(before, tree(root / "_site")) == []
+    assert (root / "credsite.lock").read_bytes() == lock_before  # the line goes with the switch
+    switch(root, on=True)  # the images were published again while it was off
+    assert len(taken_down(build_site(root))) == 1
+
+
+def test_the_take_down_is_seen_from_the_lockfile_alone(make_site: Callable[..., Path]) -> None:
+    """A CI build from a fresh checkout has no output folder to look at: the lockfile says the
+    site was published with baked images, so --locked refuses to take them down, at the switch,
+    writing nothing; a build without --locked says what it takes down and records it."""
+    root = make_site()
+    build_site(root)
+    shutil.rmtree(root / "_site")
+    shutil.rmtree(root / ".credsite-cache")
+    lock_before = (root / "credsite.lock").read_bytes()
+    switch(root, on=True)
+    result = run_cli("build", "--locked", "-q", "-C", str(root))
+    text = output_of(result)
+    assert result.exit_code == 1 and "Traceback" not in text
+    assert "site.yaml:4:18: --locked: bake_in_browser is on in site.yaml" in text
+    assert "3 credential(s) were published with baked images" in text
+    assert (root / "credsite.lock").read_bytes() == lock_before and not (root / "_site").exists()
+    said = taken_down(build_site(root))
+    assert len(said) == 1 and "3 credential(s)" in said[0].message
+    assert run_cli("build", "--locked", "-q", "-C", str(root)).exit_code == 0  # recorded now
+    switch(root, on=False)  # back off: recorded too, so that a later switch is seen again
+    result = run_cli("build", "--locked", "-q", "-C", str(root))
+    assert result.exit_code == 1 and "bake_in_browser is off in site.yaml" in output_of(result)
+
+
+def test_a_site_that_starts_with_the_switch_on_is_told_nothing(
+    make_site: Callable[..., Path],
+) -> None:
+    root = make_site()
+    switch(root, on=True)
+    assert not taken_down(build_site(root))  # every credential is new: none was published baked
+    assert '{"type":"bake-in-browser"' in (root / "credsite.lock").read_text(encoding="utf-8")
+    assert not baked_images(root / "_site")
+    more = AWARDS + "- achievement: mentor\n  name: Edsger Dijkstra\n  email: ed@example.org\n"
+    (root / "content" / "awards" / "awards.yaml").write_text(more, encoding="utf-8")
+    result = build_site(root)
+    assert not taken_down(result) and result.signed >= 1  # a new award later: never baked

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credsite import values
-from credsite.errors import ContentError, CredsiteError
+from credsite.errors import ContentError, CredsiteError, Location
 from credsite.state import lockfile
 from credsite.state.lockfile import (
     AwardEntry,
@@ -494,6 +494,33 @@ def test_a_union_merge_of_a_moved_and_an_unmoved_branch_is_the_moved_site(tmp_pa
     assert lock.compromised_keys("acme") == {"z6Mk1": "2026-02-01T00:00:00Z"}  # the first one
     assert lock.text().count('"type":"site"') == 2
     assert lock.text().count('"type":"compromised"') == 1
+
+
+def test_bake_in_browser_is_one_line_kept_while_the_switch_is_on(tmp_path: Path) -> None:
+    """`bake-in-browser`: recorded when the switch goes on, dropped when it goes off; a union
+    merge of two branches that each turned it on keeps the earlier; --locked refuses a change."""
+    times = iter(dt.datetime(2026, 1, d, tzinfo=dt.UTC) for d in range(1, 10))
+    lock = Lockfile(clock=lambda: next(times), rng=random.Random(0))
+    lock.award("a" * 24, "one")
+    assert lock.record_bake_in_browser(True, "")
+    assert not lock.record_bake_in_browser(True, "")  # recorded once
+    assert lock.minted == ["award one", "bake_in_browser: true"]
+    path = tmp_path / "credsite.lock"
+    lock.save(path)
+    text = path.read_text(encoding="utf-8")
+    assert '{"type":"bake-in-browser","since":"2026-01-02T00:00:00Z"}' in text
+    merged = text + '{"type":"bake-in-browser","since":"2026-01-01T12:00:00Z"}\n'
+    path.write_text(merged, encoding="utf-8")
+    loaded = Lockfile.load(path, locked=True)
+    assert loaded.bake_in_browser == lockfile.BakeInBrowserEntry("2026-01-01T12:00:00Z")
+    assert loaded.text().count('"type":"bake-in-browser"') == 1
+    assert not loaded.record_bake_in_browser(True, "")  # no change: fine under --locked
+    with pytest.raises(LockedError, match=r"bake_in_browser is off in site\.yaml") as info:
+        loaded.record_bake_in_browser(False, "", Location("site.yaml", 4, 18))
+    assert str(info.value).startswith("site.yaml:4:18: --locked")
+    unlocked = Lockfile.load(path)
+    assert unlocked.record_bake_in_browser(False, "")
+    assert "bake-in-browser" not in unlocked.text()
 
 
 @pytest.mark.parametrize(

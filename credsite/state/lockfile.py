@@ -173,14 +173,26 @@ class ClrUpdate:
     updated: str
 
 
+@dataclass(frozen=True)
+class BakeInBrowserEntry:
+    """The site publishes no baked image of its own per credential (site.yaml `bake_in_browser:
+    true`): its pages bake them in the visitor's browser. Without this line, every credential the
+    lockfile records was published with its baked images at their own addresses, which turning
+    the switch on takes down: the build that records the line says so, and a --locked build
+    refuses to (a CI build from a fresh checkout cannot see what the site in place holds)."""
+
+    since: str
+
+
 Identity = SiteEntry | IssuerEntry
 Entry = (
     AwardEntry | KeyEntry | ListEntry | SiteEntry | IssuerEntry | CompromisedEntry | ClrEntry
-    | ClrUpdate | EndorsementEntry | PinEntry
+    | ClrUpdate | EndorsementEntry | PinEntry | BakeInBrowserEntry
 )  # fmt: skip
 KINDS: dict[str, type] = {
     "site": SiteEntry,
     "issuer": IssuerEntry,
+    "bake-in-browser": BakeInBrowserEntry,
     "key": KeyEntry,
     "compromised": CompromisedEntry,
     "list": ListEntry,
@@ -207,6 +219,7 @@ class Lockfile:
     compromised: list[CompromisedEntry] = field(default_factory=list)
     clrs: dict[str, ClrEntry] = field(default_factory=dict)
     clr_updates: dict[str, list[ClrUpdate]] = field(default_factory=dict)
+    bake_in_browser: BakeInBrowserEntry | None = None
     locked: bool = False
     clock: Clock = system_clock
     rng: random.Random = field(default_factory=secrets.SystemRandom)
@@ -272,6 +285,10 @@ class Lockfile:
                 updates = lock.clr_updates.setdefault(entry.recipient, [])
                 if entry not in updates:
                     updates.append(entry)
+            elif isinstance(entry, BakeInBrowserEntry):  # two branches that each turned it on
+                known = lock.bake_in_browser
+                if known is None or _time(entry.since) < _time(known.since):
+                    lock.bake_in_browser = entry
             elif entry not in lock.lists.setdefault((entry.issuer, entry.list, entry.purpose), []):
                 lock.lists[(entry.issuer, entry.list, entry.purpose)].append(entry)
         owners: dict[tuple[int, int], str] = {}
@@ -513,6 +530,23 @@ class Lockfile:
                 self.issuers.append(IssuerEntry(issuer, did, since, old))
                 self.minted.append(f"the DID of issuer '{issuer}'")
 
+    def record_bake_in_browser(self, on: bool, why: str, where: Location | None = None) -> bool:
+        """Record whether the site bakes its images in the browser (`BakeInBrowserEntry`), as the
+        build about to publish it does; True if that changed. Under --locked a change is refused
+        at `where` (`why`: what the message adds)."""
+        if on == (self.bake_in_browser is not None):
+            return False
+        if self.locked:
+            raise LockedError(
+                f"--locked: bake_in_browser is {'on' if on else 'off'} in site.yaml, and "
+                f"credsite.lock records it {'off' if on else 'on'}. {why}Build without --locked "
+                "(locally) and commit credsite.lock.",
+                where,
+            )
+        self.bake_in_browser = BakeInBrowserEntry(format_datetime(self.clock())) if on else None
+        self.minted.append(f"bake_in_browser: {'true' if on else 'false'}")
+        return True
+
     # -- compromised keys --------------------------------------------------------------------------
 
     def compromised_keys(self, issuer: str) -> dict[str, str]:
@@ -568,6 +602,7 @@ class Lockfile:
         entries: Iterable[Entry] = [
             *sorted(self.sites, key=lambda e: (e.since, e.url, e.previous or "")),
             *sorted(self.issuers, key=lambda e: (e.issuer, e.since, e.did, e.previous or "")),
+            *([self.bake_in_browser] if self.bake_in_browser else []),
             *sorted(self.keys, key=lambda k: (k.issuer, k.added, k.publicKeyMultibase)),
             *sorted(self.compromised, key=lambda c: (c.issuer, c.since, c.publicKeyMultibase)),
             *sorted(
