@@ -592,13 +592,13 @@ def _bake_in_browser(
         1 for i in issued if not i.award.withdrawn and i.entry.award in recorded_before
     ) if config.bake_in_browser and lock.bake_in_browser is None else 0  # fmt: skip
     message = (
-        f"bake_in_browser: {taken_down} credential(s) were published with baked images (TOKEN.png, "
-        ".svg) at their own addresses; this build takes them down (and OB 2.0's and learner "
-        "records'), so links to them that were shared stop working. Each page's download links "
-        "bake the same files in the browser. Leave the switch off to keep them."
+        f"{taken_down} credential(s) were published with baked images (TOKEN.png, .svg) at their "
+        "own addresses; this build takes them down (and OB 2.0's and learner records'), so links "
+        "to them that were shared stop working. Each page's download links bake the same files "
+        "in the browser. Leave the switch off to keep them."
     )
     lock.record_bake_in_browser(config.bake_in_browser, f"{message} " if taken_down else "", where)
-    return [Problem(where, message)] if taken_down else []
+    return [Problem(where, f"bake_in_browser: {message}")] if taken_down else []
 
 
 def _steps(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
