@@ -64,10 +64,23 @@
 
     var page;
     try { page = await open('.html'); } catch (e) { return fail(CANNOT_OPEN); }
+    var doc = new DOMParser().parseFromString(new TextDecoder().decode(page), 'text/html');
+    var linked = {};  // what the page links to: its baked images only where the build made them
+    doc.querySelectorAll('[href], [src]').forEach(function (node) {
+      ['href', 'src'].forEach(function (name) {
+        var value = node.getAttribute(name);
+        if (!value) return;
+        var url = new URL(value, location.href);
+        url.hash = '';
+        linked[url.href] = true;
+      });
+    });
     var files = {};
     var types = { '.json': 'application/json', '.jcs-proof.jsonld': 'application/json',
       '.png': 'image/png', '.svg': 'image/svg+xml' };
+    var images = { '.png': true, '.svg': true };
     for (var suffix in types) {
+      if (images[suffix] && !linked[rootUrl + path + suffix]) continue;  // bake_in_browser: none
       try { files[suffix] = await open(suffix); } catch (e) { /* not published */ }
     }
     // verify.js fetches TOKEN.json and its detached proof: answer with the decrypted files.
@@ -91,7 +104,6 @@
     window.credsitePrivate = { status: 'opened' };
     // The page's links to and images of its own files (not published in clear) point at the
     // decrypted copies instead, before the page is shown.
-    var doc = new DOMParser().parseFromString(new TextDecoder().decode(page), 'text/html');
     doc.querySelectorAll('[href], [src]').forEach(function (node) {
       ['href', 'src'].forEach(function (name) {
         var value = node.getAttribute(name);
