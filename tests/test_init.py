@@ -81,19 +81,32 @@ def test_new_site_builds_and_verifies(built_site: Path) -> None:
             assert secret.encode() not in path.read_bytes(), path
 
 
-def test_new_site_passes_the_independent_verifier(built_site: Path) -> None:
+def test_new_site_passes_the_independent_verifier(built_site: Path, tmp_path: Path) -> None:
+    """A new site bakes in the browser (`bake_in_browser: true`): its credentials, and the
+    images its pages' links bake (tests/js/bake_all.mjs runs the page's bake.js), pass."""
     if not (REPO / "interop" / "node_modules").is_dir():
         pytest.skip("interop/node_modules is missing: run 'npm ci --prefix interop' to enable")
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not on PATH")
+    assert config.load(built_site).bake_in_browser
+    assert not list((built_site / "_site" / "credentials").glob("*.png"))
+    site = shutil.copytree(built_site / "_site", tmp_path / "with-images")
+    baked = subprocess.run(
+        [node, str(REPO / "tests" / "js" / "bake_all.mjs"), str(site), str(site)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert baked.returncode == 0, baked.stderr
     run = subprocess.run(
-        [node, str(REPO / "interop" / "verify.mjs"), str(built_site / "_site"), BASE_URL],
+        [node, str(REPO / "interop" / "verify.mjs"), str(site), BASE_URL],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+    assert "images: 6 checked (3 png, 3 svg)" in run.stdout, run.stdout
     assert "interop: 9 passed, 0 failed" in run.stdout
 
 
