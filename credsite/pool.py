@@ -24,7 +24,10 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
+
+from credsite.errors import CredsiteError
 
 Job = TypeVar("Job")
 Result = TypeVar("Result")
@@ -123,7 +126,11 @@ class InOrder(Iterator[Result]):
 
     def _top_up(self) -> None:
         while self._chunks is not None and len(self._pending) < self._ahead:
-            future = next(self._chunks, None)
+            try:
+                future = next(self._chunks, None)
+            except BrokenProcessPool:  # a worker ended before: the pool takes no more work
+                self.close()
+                raise WorkerLost() from None
             if future is None:
                 self._chunks = None
                 break
@@ -143,6 +150,9 @@ class InOrder(Iterator[Result]):
                     raise StopIteration
                 self._taken.extend(self._pending.popleft().result())
                 self._top_up()
+        except BrokenProcessPool:
+            self.close()
+            raise WorkerLost() from None
         except BaseException:  # done, or a job failed: start no more of them
             self.close()
             raise
@@ -161,6 +171,19 @@ class InOrder(Iterator[Result]):
             self._own_pool = None
 
     __del__ = close  # dropped unfinished (its caller failed): as a generator's ``finally`` did
+
+
+class WorkerLost(CredsiteError):
+    """A worker process ended without giving back its results: killed (by a user, or by the
+    system for lack of memory) or crashed. The build stops like any other failed build."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a worker process of this command ended before its work was done (it was killed, "
+            "perhaps by the system for lack of memory): nothing was written. Run it again; a "
+            "site of many thousands of awards needs the memory README's 'Hosting a large site' "
+            "gives"
+        )
 
 
 def _pool(workers: int) -> tuple[ProcessPoolExecutor, bool]:

@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -768,6 +769,64 @@ def build_killed_at(point: str, root: Path) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+def _descendants(pid: int) -> list[tuple[int, int]]:
+    """(pid, depth) of every process below `pid` (its children at depth 1), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat_line = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat_line.rsplit(")", 1)[1].split()[1])
+            parents.setdefault(parent, []).append(int(entry))
+    found, layer = [], [(pid, 0)]
+    while layer:
+        found += layer
+        layer = [(child, depth + 1) for p, depth in layer for child in parents.get(p, [])]
+    return found[1:]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_worker_killed_mid_build_is_an_error_not_a_traceback(
+    make_site: Callable[..., Path],
+) -> None:
+    """A pool worker killed (by the system for lack of memory, say) while the build signs: the
+    build stops with a message, exit 1, and the site in place and its lockfile are untouched."""
+    root = make_site()
+    build_site(root)
+    before = snapshot(root)
+    many = "".join(
+        f"- achievement: teamwork\n  name: Person {n}\n  email: p{n}@example.org\n"
+        for n in range(120)  # more than signing's PARALLEL_THRESHOLD: signed by workers
+    )
+    write_files(root, {AWARDS_FILE: AWARDS + many})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
+    build = subprocess.Popen(
+        [sys.executable, "-m", "credsite", "build", "-C", str(root), "-q"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and build.poll() is None and time.monotonic() < deadline:
+        # the forkserver is a child of the build, the pool's workers its children
+        workers = [pid for pid, depth in _descendants(build.pid) if depth == 2]
+        if workers:
+            os.kill(workers[0], signal.SIGKILL)
+            killed = workers[0]
+        time.sleep(0.005)
+    stdout, stderr = build.communicate(timeout=120)
+    assert killed is not None, f"no worker process was seen: {stderr}"
+    assert build.returncode == 1, stdout + stderr
+    assert "Traceback" not in stdout + stderr
+    assert "a worker process of this command ended before its work was done" in stderr
+    assert "nothing was written" in stderr
+    assert snapshot(root) == before
 
 
 KILL_POINTS = [
