@@ -38,7 +38,7 @@ from credsite.issuing.endorsements import (
 )
 from credsite.issuing.issued import Issued, award_dates
 from credsite.issuing.sign import ProofCache, forget_signing_keys, sign_credentials
-from credsite.issuing.urls import SITE_MARKER, Urls, detached_proof_path
+from credsite.issuing.urls import CREDENTIALS, SITE_MARKER, Urls, detached_proof_path
 from credsite.media import artwork
 from credsite.spill import Spill, Spilled
 from credsite.state.keyfiles import (
@@ -259,8 +259,8 @@ def build(
     if rng is not None:
         options["rng"] = rng
     lock = Lockfile.load(config.lockfile_path, config.lockfile, **options)
-    recorded_before = set(lock.awards)  # published by earlier builds (`_bake_in_browser`)
     site.awards = model.keep_recorded_keys(site.awards, lock.awards)
+    recorded_before = dict(lock.awards)  # published by earlier builds (`_bake_in_browser`)
     result = BuildResult(config.output_dir)
     result.warnings.extend(site.warnings)
     urls = Urls(config.url, site.primary_issuer, config.languages)
@@ -307,6 +307,9 @@ def build(
         + (f" (issued {a.issued:%Y-%m-%d})" if a.issued else "")
         for a in completed.new
     ]
+    result.warnings.extend(
+        _bake_in_browser(config, site, lock, recorded_before, own_output, record=record)
+    )  # before anything is signed: a --locked build refuses here
     entries = lock.award_entries(site.awards)
     endorsement_entries = {
         e.key: lock.endorsement(e.lock_key, e.key) for e in site.endorsements
@@ -342,7 +345,6 @@ def build(
         result.signed += signed_endorsements
         issued = _issued(site, entries, signed, now, result)
         del signed
-        result.warnings.extend(_bake_in_browser(config, lock, issued, recorded_before))
         record_contents = KeptMap(cache / RECORD_CONTENTS if use_cache else None, "1")
         learner_records, records_signed = clr.build_records(
             site, issued, lock, keys, urls, proofs, report, pages.record_names(config, theme),
@@ -580,25 +582,60 @@ def _publish(
 
 
 def _bake_in_browser(
-    config: site_config.SiteConfig, lock: Lockfile, issued: list[Issued], recorded_before: set[str]
+    config: site_config.SiteConfig,
+    site: model.Site,
+    lock: Lockfile,
+    recorded_before: dict[str, AwardEntry],
+    own_output: Path,
+    *,
+    record: bool,
 ) -> list[Problem]:
-    """Record ``bake_in_browser`` in the lockfile as this build publishes the site, and say
-    what turning it on takes down: the baked images (TOKEN.png, .svg) that earlier builds
-    published at their own addresses for the credentials the lockfile recorded before, links to
-    which recipients may have shared. Said by the build that records the switch (a --locked one
-    refuses), whatever its output folder holds: a CI build from a fresh checkout has none."""
+    """Record ``bake_in_browser`` in the lockfile as this build has it, and say what turning it
+    on takes down: the baked images (TOKEN.png, .svg) published at their own addresses, links to
+    which recipients may have shared. Turned on now: every credential the lockfile recorded
+    before (not withdrawn) was published with them; a --locked build refuses, whatever its output
+    folder holds (a CI build from a fresh checkout has none). On already: those the site in
+    place still has (a merge of a branch that issued while it was off); the lockfile cannot
+    tell."""
+    if not config.bake_in_browser:
+        lock.record_bake_in_browser(False, "", config.locations.get("bake_in_browser"))
+        return []
+    issued_before = [
+        recorded_before[a.lock_key].credential
+        for a in site.awards
+        if not a.withdrawn and a.lock_key in recorded_before
+    ]
+    turned_on = not lock.bakes_in_browser()
+    taken_down = len(issued_before) if turned_on else _baked_in_place(own_output, issued_before)
     where = config.locations.get("bake_in_browser", Location("site.yaml"))
-    taken_down = sum(
-        1 for i in issued if not i.award.withdrawn and i.entry.award in recorded_before
-    ) if config.bake_in_browser and lock.bake_in_browser is None else 0  # fmt: skip
-    message = (
+    what = (
         f"{taken_down} credential(s) were published with baked images (TOKEN.png, .svg) at their "
-        "own addresses; this build takes them down (and OB 2.0's and learner records'), so links "
-        "to them that were shared stop working. Each page's download links bake the same files "
-        "in the browser. Leave the switch off to keep them."
+        "own addresses, with those of their OB 2.0 assertions and learner records"
     )
-    lock.record_bake_in_browser(config.bake_in_browser, f"{message} " if taken_down else "", where)
-    return [Problem(where, f"bake_in_browser: {message}")] if taken_down else []
+    lock.record_bake_in_browser(True, f": {what}, which building takes down" if taken_down else "",
+                                where)  # fmt: skip
+    if not taken_down:
+        return []
+    return [
+        Problem(
+            where,
+            f"bake_in_browser: {what}; {'this build takes' if record else 'building takes'} them "
+            "down, so links to them that were shared stop working (each page's download links "
+            "bake the same files in the browser). To publish them again, set 'bake_in_browser: "
+            "false' and build.",
+        )
+    ]
+
+
+def _baked_in_place(folder: Path, tokens: list[str]) -> int:
+    """How many of these credentials have a baked image in the site in place in `folder`."""
+    try:
+        names = {entry.name for entry in os.scandir(folder / CREDENTIALS)}
+    except OSError:
+        return 0
+    return sum(
+        1 for token in tokens if f"{token}.png" in names or f"{token}.png{private.SUFFIX}" in names
+    )
 
 
 def _steps(progress: Progress, stage: str, total: int) -> Callable[[int], None]:

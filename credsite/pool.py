@@ -179,10 +179,9 @@ class WorkerLost(CredsiteError):
 
     def __init__(self) -> None:
         super().__init__(
-            "a worker process of this command ended before its work was done (it was killed, "
-            "perhaps by the system for lack of memory): nothing was written. Run it again; a "
-            "site of many thousands of awards needs the memory README's 'Hosting a large site' "
-            "gives"
+            "a worker process of this command ended before its work was done: it was killed or "
+            "it crashed. Run the command again. If the system ran out of memory, see "
+            "'Hosting a large site' in credsite's README for the memory a large site needs"
         )
 
 

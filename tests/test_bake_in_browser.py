@@ -226,7 +226,10 @@ def test_turned_on_then_off_the_site_is_as_before(make_site: Callable[..., Path]
     switch(root, on=False)
     build_site(root)
     assert diff_trees(before, tree(root / "_site")) == []
-    assert (root / "credsite.lock").read_bytes() == lock_before  # the line goes with the switch
+    lines = (root / "credsite.lock").read_text(encoding="utf-8").splitlines(keepends=True)
+    baking = [line for line in lines if '"type":"bake-in-browser"' in line]
+    assert ['"on":true' in b for b in baking] == [True, False]  # added, never removed
+    assert "".join(line for line in lines if line not in baking).encode() == lock_before
     switch(root, on=True)  # the images were published again while it was off
     assert len(taken_down(build_site(root))) == 1
 
@@ -253,6 +256,31 @@ def test_the_take_down_is_seen_from_the_lockfile_alone(make_site: Callable[..., 
     switch(root, on=False)  # back off: recorded too, so that a later switch is seen again
     result = run_cli("build", "--locked", "-q", "-C", str(root))
     assert result.exit_code == 1 and "bake_in_browser is off in site.yaml" in output_of(result)
+
+
+def test_images_a_merge_brought_back_are_said_from_the_site_in_place(
+    make_site: Callable[..., Path],
+) -> None:
+    """A branch that issued while the switch was off, merged into one that turned it on: the
+    lockfile says on, yet the site in place has baked images of credentials issued on the other
+    branch. The build says so, from the output folder (a fresh checkout cannot see them)."""
+    root = make_site()
+    switch(root, on=True)
+    build_site(root)
+    lock_on = (root / "credsite.lock").read_text(encoding="utf-8")
+    switch(root, on=False)  # the other branch: no line of its own, the site built with images
+    (root / "credsite.lock").write_text(
+        "".join(line for line in lock_on.splitlines(True) if "bake-in-browser" not in line),
+        encoding="utf-8",
+    )
+    build_site(root)
+    assert baked_images(root / "_site")
+    (root / "credsite.lock").write_text(lock_on, encoding="utf-8")  # merged: on again
+    switch(root, on=True)
+    said = taken_down(build_site(root))
+    assert len(said) == 1 and "3 credential(s) were published" in said[0].message
+    assert not baked_images(root / "_site")
+    assert not taken_down(build_site(root))
 
 
 def test_a_site_that_starts_with_the_switch_on_is_told_nothing(

@@ -496,31 +496,43 @@ def test_a_union_merge_of_a_moved_and_an_unmoved_branch_is_the_moved_site(tmp_pa
     assert lock.text().count('"type":"compromised"') == 1
 
 
-def test_bake_in_browser_is_one_line_kept_while_the_switch_is_on(tmp_path: Path) -> None:
-    """`bake-in-browser`: recorded when the switch goes on, dropped when it goes off; a union
-    merge of two branches that each turned it on keeps the earlier; --locked refuses a change."""
+def test_bake_in_browser_lines_are_added_and_the_newest_counts(tmp_path: Path) -> None:
+    """`bake-in-browser`: a line each time the switch changes, never removed, so a union merge
+    keeps every branch's and the newest says how it is; --locked refuses a change."""
     times = iter(dt.datetime(2026, 1, d, tzinfo=dt.UTC) for d in range(1, 10))
     lock = Lockfile(clock=lambda: next(times), rng=random.Random(0))
     lock.award("a" * 24, "one")
+    assert not lock.bakes_in_browser() and not lock.record_bake_in_browser(False, "")  # off
     assert lock.record_bake_in_browser(True, "")
     assert not lock.record_bake_in_browser(True, "")  # recorded once
     assert lock.minted == ["award one", "bake_in_browser: true"]
     path = tmp_path / "credsite.lock"
     lock.save(path)
     text = path.read_text(encoding="utf-8")
-    assert '{"type":"bake-in-browser","since":"2026-01-02T00:00:00Z"}' in text
-    merged = text + '{"type":"bake-in-browser","since":"2026-01-01T12:00:00Z"}\n'
+    assert '{"type":"bake-in-browser","on":true,"since":"2026-01-02T00:00:00Z"}' in text
+    # a union merge with a branch that turned it off later, and one that turned it on earlier
+    merged = text + (
+        '{"type":"bake-in-browser","on":false,"since":"2026-01-03T00:00:00Z"}\n'
+        '{"type":"bake-in-browser","on":true,"since":"2026-01-01T12:00:00Z"}\n'
+    )
     path.write_text(merged, encoding="utf-8")
     loaded = Lockfile.load(path, locked=True)
-    assert loaded.bake_in_browser == lockfile.BakeInBrowserEntry("2026-01-01T12:00:00Z")
-    assert loaded.text().count('"type":"bake-in-browser"') == 1
-    assert not loaded.record_bake_in_browser(True, "")  # no change: fine under --locked
-    with pytest.raises(LockedError, match=r"bake_in_browser is off in site\.yaml") as info:
-        loaded.record_bake_in_browser(False, "", Location("site.yaml", 4, 18))
+    assert not loaded.bakes_in_browser()  # the newest line
+    assert loaded.text().count('"type":"bake-in-browser"') == 3
+    assert not loaded.record_bake_in_browser(False, "")  # no change: fine under --locked
+    with pytest.raises(LockedError, match=r"bake_in_browser is on in site\.yaml") as info:
+        loaded.record_bake_in_browser(True, "", Location("site.yaml", 4, 18))
     assert str(info.value).startswith("site.yaml:4:18: --locked")
-    unlocked = Lockfile.load(path)
-    assert unlocked.record_bake_in_browser(False, "")
-    assert "bake-in-browser" not in unlocked.text()
+    clock = iter([dt.datetime(2026, 1, 3, tzinfo=dt.UTC)])  # the same second as the newest
+    unlocked = Lockfile.load(path, clock=lambda: next(clock))
+    assert unlocked.record_bake_in_browser(True, "") and unlocked.bakes_in_browser()
+    assert '"on":true,"since":"2026-01-03T00:00:01Z"' in unlocked.text()  # strictly newest
+    tie = merged + '{"type":"bake-in-browser","on":true,"since":"2026-01-03T00:00:00Z"}\n'
+    path.write_text(tie, encoding="utf-8")
+    assert not Lockfile.load(path).bakes_in_browser()  # two branches at once: off, said again
+    path.write_text(text.replace('"on":true', '"on":"yes"'), encoding="utf-8")
+    with pytest.raises(ContentError, match="'on' must be true or false"):
+        Lockfile.load(path)
 
 
 @pytest.mark.parametrize(

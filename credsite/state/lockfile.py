@@ -175,12 +175,15 @@ class ClrUpdate:
 
 @dataclass(frozen=True)
 class BakeInBrowserEntry:
-    """The site publishes no baked image of its own per credential (site.yaml `bake_in_browser:
-    true`): its pages bake them in the visitor's browser. Without this line, every credential the
-    lockfile records was published with its baked images at their own addresses, which turning
-    the switch on takes down: the build that records the line says so, and a --locked build
-    refuses to (a CI build from a fresh checkout cannot see what the site in place holds)."""
+    """site.yaml `bake_in_browser` as of `since`, recorded when a build changes it (the newest
+    line counts; none: off, as every site was before the switch). While it is on the site
+    publishes no baked image of its own per credential: its pages bake them in the browser. So
+    when it goes on, every credential issued before was published with baked images at their own
+    addresses, which it takes down: the build that records the line says how many, and a --locked
+    build refuses to (a CI build from a fresh checkout has no output folder to look at). Lines are
+    added, never removed, so a union merge keeps each branch's and the newest wins."""
 
+    on: bool
     since: str
 
 
@@ -219,7 +222,7 @@ class Lockfile:
     compromised: list[CompromisedEntry] = field(default_factory=list)
     clrs: dict[str, ClrEntry] = field(default_factory=dict)
     clr_updates: dict[str, list[ClrUpdate]] = field(default_factory=dict)
-    bake_in_browser: BakeInBrowserEntry | None = None
+    baking: list[BakeInBrowserEntry] = field(default_factory=list)
     locked: bool = False
     clock: Clock = system_clock
     rng: random.Random = field(default_factory=secrets.SystemRandom)
@@ -285,10 +288,9 @@ class Lockfile:
                 updates = lock.clr_updates.setdefault(entry.recipient, [])
                 if entry not in updates:
                     updates.append(entry)
-            elif isinstance(entry, BakeInBrowserEntry):  # two branches that each turned it on
-                known = lock.bake_in_browser
-                if known is None or _time(entry.since) < _time(known.since):
-                    lock.bake_in_browser = entry
+            elif isinstance(entry, BakeInBrowserEntry):
+                if entry not in lock.baking:
+                    lock.baking.append(entry)
             elif entry not in lock.lists.setdefault((entry.issuer, entry.list, entry.purpose), []):
                 lock.lists[(entry.issuer, entry.list, entry.purpose)].append(entry)
         owners: dict[tuple[int, int], str] = {}
@@ -530,20 +532,32 @@ class Lockfile:
                 self.issuers.append(IssuerEntry(issuer, did, since, old))
                 self.minted.append(f"the DID of issuer '{issuer}'")
 
+    def bakes_in_browser(self) -> bool:
+        """`bake_in_browser` as last recorded (the newest line; two of the same moment from two
+        branches that disagree: off, so that turning it on is said again)."""
+        if not self.baking:
+            return False
+        latest = max(_time(e.since) for e in self.baking)
+        return all(e.on for e in self.baking if _time(e.since) == latest)
+
     def record_bake_in_browser(self, on: bool, why: str, where: Location | None = None) -> bool:
-        """Record whether the site bakes its images in the browser (`BakeInBrowserEntry`), as the
-        build about to publish it does; True if that changed. Under --locked a change is refused
-        at `where` (`why`: what the message adds)."""
-        if on == (self.bake_in_browser is not None):
+        """Record `bake_in_browser` as the build about to publish the site has it (a new line
+        after the others); True if it changed. Under --locked a change is refused at `where`
+        (`why`: what the message adds)."""
+        if on == self.bakes_in_browser():
             return False
         if self.locked:
             raise LockedError(
                 f"--locked: bake_in_browser is {'on' if on else 'off'} in site.yaml, and "
-                f"credsite.lock records it {'off' if on else 'on'}. {why}Build without --locked "
+                f"credsite.lock records it {'off' if on else 'on'}{why}. Build without --locked "
                 "(locally) and commit credsite.lock.",
                 where,
             )
-        self.bake_in_browser = BakeInBrowserEntry(format_datetime(self.clock())) if on else None
+        now = self.clock()
+        latest = max((_time(e.since) for e in self.baking), default=None)
+        if latest is not None and now <= latest:  # strictly newest, even within a second
+            now = latest + dt.timedelta(seconds=1)
+        self.baking.append(BakeInBrowserEntry(on, format_datetime(now)))
         self.minted.append(f"bake_in_browser: {'true' if on else 'false'}")
         return True
 
@@ -602,7 +616,7 @@ class Lockfile:
         entries: Iterable[Entry] = [
             *sorted(self.sites, key=lambda e: (e.since, e.url, e.previous or "")),
             *sorted(self.issuers, key=lambda e: (e.issuer, e.since, e.did, e.previous or "")),
-            *([self.bake_in_browser] if self.bake_in_browser else []),
+            *sorted(self.baking, key=lambda e: (e.since, e.on)),
             *sorted(self.keys, key=lambda k: (k.issuer, k.added, k.publicKeyMultibase)),
             *sorted(self.compromised, key=lambda c: (c.issuer, c.since, c.publicKeyMultibase)),
             *sorted(
@@ -663,6 +677,7 @@ def _dump(entry: Entry) -> str:
 
 
 _VALUE_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "bool": ("true or false", lambda v: type(v) is bool),
     "str": ("text", lambda v: isinstance(v, str)),
     "str | None": ("text", lambda v: v is None or isinstance(v, str)),
     "int": ("a whole number from 0", lambda v: type(v) is int and v >= 0),

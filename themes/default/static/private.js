@@ -65,16 +65,18 @@
     var page;
     try { page = await open('.html'); } catch (e) { return fail(CANNOT_OPEN); }
     var doc = new DOMParser().parseFromString(new TextDecoder().decode(page), 'text/html');
-    var linked = {};  // what the page links to: its baked images only where the build made them
+    var links = [];  // [element, attribute, address without its #fragment] of each link and image
     doc.querySelectorAll('[href], [src]').forEach(function (node) {
       ['href', 'src'].forEach(function (name) {
         var value = node.getAttribute(name);
         if (!value) return;
         var url = new URL(value, location.href);
         url.hash = '';
-        linked[url.href] = true;
+        links.push([node, name, url.href]);
       });
     });
+    var linked = {};  // what the page links to: its baked images only where the build made them
+    links.forEach(function (link) { linked[link[2]] = true; });
     var files = {};
     var types = { '.json': 'application/json', '.jcs-proof.jsonld': 'application/json',
       '.png': 'image/png', '.svg': 'image/svg+xml' };
@@ -104,14 +106,8 @@
     window.credsitePrivate = { status: 'opened' };
     // The page's links to and images of its own files (not published in clear) point at the
     // decrypted copies instead, before the page is shown.
-    doc.querySelectorAll('[href], [src]').forEach(function (node) {
-      ['href', 'src'].forEach(function (name) {
-        var value = node.getAttribute(name);
-        if (!value) return;
-        var url = new URL(value, location.href);
-        url.hash = '';
-        if (blobUrls[url.href]) node.setAttribute(name, blobUrls[url.href]);
-      });
+    links.forEach(function (link) {
+      if (blobUrls[link[2]]) link[0].setAttribute(link[1], blobUrls[link[2]]);
     });
     document.open();
     document.write('<!doctype html>\n' + doc.documentElement.outerHTML);
