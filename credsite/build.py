@@ -600,16 +600,18 @@ def _bake_in_browser(
     if not config.bake_in_browser:
         lock.record_bake_in_browser(False, "", config.locations.get("bake_in_browser"))
         return []
-    issued_before = [
-        recorded_before[a.lock_key].credential
-        for a in site.awards
-        if not a.withdrawn and a.lock_key in recorded_before
-    ]
     turned_on = not lock.bakes_in_browser()
-    taken_down = len(issued_before) if turned_on else _baked_in_place(own_output, issued_before)
+    in_place = set() if turned_on else _baked_in_place(own_output)  # usually none: said already
+    taken_down = sum(
+        1
+        for a in site.awards
+        if not a.withdrawn
+        and (entry := recorded_before.get(a.lock_key)) is not None
+        and (turned_on or entry.credential in in_place)
+    ) if turned_on or in_place else 0  # fmt: skip
     where = config.locations.get("bake_in_browser", Location("site.yaml"))
     what = (
-        f"{taken_down} credential(s) were published with baked images (TOKEN.png, .svg) at their "
+        f"{taken_down:,} credential(s) were published with baked images (TOKEN.png, .svg) at their "
         "own addresses, with those of their OB 2.0 assertions and learner records"
     )
     lock.record_bake_in_browser(True, f": {what}, which building takes down" if taken_down else "",
@@ -627,15 +629,18 @@ def _bake_in_browser(
     ]
 
 
-def _baked_in_place(folder: Path, tokens: list[str]) -> int:
-    """How many of these credentials have a baked image in the site in place in `folder`."""
+def _baked_in_place(folder: Path) -> set[str]:
+    """The tokens of the credentials whose baked PNG (or its encrypted copy) the site in place in
+    `folder` has."""
+    suffixes = (".png", f".png{private.SUFFIX}")
     try:
-        names = {entry.name for entry in os.scandir(folder / CREDENTIALS)}
+        return {
+            entry.name.split(".", 1)[0]
+            for entry in os.scandir(folder / CREDENTIALS)
+            if entry.name.endswith(suffixes)
+        }
     except OSError:
-        return 0
-    return sum(
-        1 for token in tokens if f"{token}.png" in names or f"{token}.png{private.SUFFIX}" in names
-    )
+        return set()
 
 
 def _steps(progress: Progress, stage: str, total: int) -> Callable[[int], None]:

@@ -517,12 +517,7 @@ class Lockfile:
         self._refuse_if_locked(f"the move to {url}")
         # strictly after every identity line, so that the newest line is the current one even
         # for two moves within a second (A -> B -> A)
-        identity_lines: list[Identity] = [*self.sites, *self.issuers]
-        latest = max((_time(e.since) for e in identity_lines), default=None)
-        now = self.clock()
-        if latest is not None and now <= latest:
-            now = latest + dt.timedelta(seconds=1)
-        since = format_datetime(now)
+        since = self._since_after([*self.sites, *self.issuers])
         if previous != url:
             self.sites.append(SiteEntry(url, since, previous))
             self.minted.append(f"the site's url {url}")
@@ -553,13 +548,18 @@ class Lockfile:
                 "(locally) and commit credsite.lock.",
                 where,
             )
-        now = self.clock()
-        latest = max((_time(e.since) for e in self.baking), default=None)
-        if latest is not None and now <= latest:  # strictly newest, even within a second
-            now = latest + dt.timedelta(seconds=1)
-        self.baking.append(BakeInBrowserEntry(on, format_datetime(now)))
+        self.baking.append(BakeInBrowserEntry(on, self._since_after(self.baking)))
         self.minted.append(f"bake_in_browser: {'true' if on else 'false'}")
         return True
+
+    def _since_after(self, entries: Iterable[Identity | BakeInBrowserEntry]) -> str:
+        """Now, or a second after the newest of `entries` if that is not earlier: a line added
+        is the newest of its kind even within a second, as "the newest counts" needs."""
+        now = self.clock()
+        latest = max((_time(e.since) for e in entries), default=None)
+        if latest is not None and now <= latest:
+            now = latest + dt.timedelta(seconds=1)
+        return format_datetime(now)
 
     # -- compromised keys --------------------------------------------------------------------------
 
