@@ -187,12 +187,43 @@ class WorkerLost(CredsiteError):
 
 def _pool(workers: int) -> tuple[ProcessPoolExecutor, bool]:
     """The session's pool (started now if need be), or a pool of this map's own (True)."""
-    context = multiprocessing.get_context("forkserver")
     if not getattr(_session, "active", False):
-        return ProcessPoolExecutor(max_workers=workers, mp_context=context), True
+        return _new_pool(workers), True
     if _session.pool is None:
-        _session.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        _session.pool = _new_pool(workers)
     return _session.pool, False
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes that end with this process, however it ends (`_end_with_parent`)."""
+    global _alive
+    context = multiprocessing.get_context("forkserver")
+    if _alive is None:
+        _alive = context.Pipe(duplex=False)
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_end_with_parent,
+        initargs=(_alive[0],),
+    )
+
+
+_alive: tuple[Any, Any] | None = None
+"""A pipe whose writing end only this process holds, for as long as it lives: its workers read
+the other end, which ends when this process does (`_end_with_parent`)."""
+
+
+def _end_with_parent(alive: Any) -> None:
+    """In each worker process: end it when the process that started the pool has ended. A build
+    killed with SIGKILL cannot stop its pool, whose workers would otherwise wait for work for
+    good (with the forkserver and the resource tracker beside them)."""
+
+    def wait() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            alive.recv()  # nothing is ever sent: returns or fails only at the end of the pipe
+        os._exit(1)
+
+    threading.Thread(target=wait, name="credsite-parent-watch", daemon=True).start()
 
 
 def _call(function: Callable[[Job], Result], job: Job) -> Result:

@@ -829,6 +829,53 @@ def test_a_worker_killed_mid_build_is_an_error_not_a_traceback(
     assert snapshot(root) == before
 
 
+def _running(pid: int) -> bool:
+    """Whether process `pid` still runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_build_killed_with_its_workers_running_leaves_no_process_behind(
+    make_site: Callable[..., Path],
+) -> None:
+    """kill -9 of a build cannot stop its pool: the workers (and the forkserver and resource
+    tracker beside them) end by themselves once it is gone, not wait for work for good."""
+    root = make_site()
+    many = "".join(
+        f"- achievement: teamwork\n  name: Person {n}\n  email: p{n}@example.org\n"
+        for n in range(300)
+    )
+    write_files(root, {AWARDS_FILE: AWARDS + many})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
+    build = subprocess.Popen(
+        [sys.executable, "-m", "credsite", "build", "-C", str(root), "-q"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    helpers: list[int] = []
+    deadline = time.monotonic() + 60
+    while build.poll() is None and time.monotonic() < deadline:
+        found = _descendants(build.pid)
+        if any(depth == 2 for _, depth in found):  # the pool's workers have started
+            helpers = [pid for pid, _ in found]
+            break
+        time.sleep(0.005)
+    build.kill()
+    build.wait()
+    assert helpers, "the build ended before its pool started"
+    deadline = time.monotonic() + 20
+    while any(_running(pid) for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in helpers if _running(pid)]
+    for pid in left:  # not to leave them to the next test
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], f"{len(left)} of {len(helpers)} processes of the killed build still run"
+
+
 KILL_POINTS = [
     "while-staging",
     "lockfile-backup-linked",
