@@ -610,9 +610,13 @@ def _bake_in_browser(
         and (turned_on or entry.credential in in_place)
     ) if turned_on or in_place else 0  # fmt: skip
     where = config.locations.get("bake_in_browser", Location("site.yaml"))
+    also = [
+        *(["their OB 2.0 assertions"] if config.ob2 and config.ob2_baked else []),
+        *(["the learner records"] if config.clr else []),
+    ]
     what = (
         f"{taken_down:,} credential(s) were published with baked images (TOKEN.png, .svg) at their "
-        "own addresses, with those of their OB 2.0 assertions and learner records"
+        f"own addresses{', as were those of ' + ' and '.join(also) if also else ''}"
     )
     lock.record_bake_in_browser(True, f": {what}, which building takes down" if taken_down else "",
                                 where)  # fmt: skip
