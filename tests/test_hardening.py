@@ -789,6 +789,24 @@ def _descendants(pid: int) -> list[tuple[int, int]]:
     return found[1:]
 
 
+def _build_with_workers(root: Path, awards: int) -> subprocess.Popen[str]:
+    """``credsite build`` of `root` with `awards` more awards, started in a fresh interpreter
+    (enough awards that worker processes sign them), its output captured."""
+    many = "".join(
+        f"- achievement: teamwork\n  name: Person {n}\n  email: p{n}@example.org\n"
+        for n in range(awards)
+    )
+    write_files(root, {AWARDS_FILE: AWARDS + many})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "credsite", "build", "-C", str(root), "-q"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_a_worker_killed_mid_build_is_an_error_not_a_traceback(
     make_site: Callable[..., Path],
@@ -798,19 +816,7 @@ def test_a_worker_killed_mid_build_is_an_error_not_a_traceback(
     root = make_site()
     build_site(root)
     before = snapshot(root)
-    many = "".join(
-        f"- achievement: teamwork\n  name: Person {n}\n  email: p{n}@example.org\n"
-        for n in range(120)  # more than signing's PARALLEL_THRESHOLD: signed by workers
-    )
-    write_files(root, {AWARDS_FILE: AWARDS + many})
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
-    build = subprocess.Popen(
-        [sys.executable, "-m", "credsite", "build", "-C", str(root), "-q"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    build = _build_with_workers(root, 120)  # more than signing's PARALLEL_THRESHOLD
     killed = None
     deadline = time.monotonic() + 60
     while killed is None and build.poll() is None and time.monotonic() < deadline:
@@ -844,18 +850,7 @@ def test_a_build_killed_with_its_workers_running_leaves_no_process_behind(
     """kill -9 of a build cannot stop its pool: the workers (and the forkserver and resource
     tracker beside them) end by themselves once it is gone, not wait for work for good."""
     root = make_site()
-    many = "".join(
-        f"- achievement: teamwork\n  name: Person {n}\n  email: p{n}@example.org\n"
-        for n in range(300)
-    )
-    write_files(root, {AWARDS_FILE: AWARDS + many})
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
-    build = subprocess.Popen(
-        [sys.executable, "-m", "credsite", "build", "-C", str(root), "-q"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    build = _build_with_workers(root, 300)
     helpers: list[int] = []
     deadline = time.monotonic() + 60
     while build.poll() is None and time.monotonic() < deadline:
@@ -865,7 +860,10 @@ def test_a_build_killed_with_its_workers_running_leaves_no_process_behind(
             break
         time.sleep(0.005)
     build.kill()
-    build.wait()
+    build.wait(timeout=30)  # not its output: a process it left behind may hold the pipes open
+    for pipe in (build.stdout, build.stderr):
+        if pipe is not None:
+            pipe.close()
     assert helpers, "the build ended before its pool started"
     deadline = time.monotonic() + 20
     while any(_running(pid) for pid in helpers) and time.monotonic() < deadline:
