@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import multiprocessing
 import os
 import pickle
 import threading
@@ -25,6 +24,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any, TypeVar
 
 from credsite.errors import CredsiteError
@@ -195,17 +195,36 @@ def _pool(workers: int) -> tuple[ProcessPoolExecutor, bool]:
 
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes that end with this process, however it ends (`_end_with_parent`)."""
+    """Worker processes that end with this process, however it ends (`_end_with_parent`), and
+    quietly when the pool breaks (`_Worker`)."""
     global _alive
-    context = multiprocessing.get_context("forkserver")
     if _alive is None:
-        _alive = context.Pipe(duplex=False)
+        _alive = _CONTEXT.Pipe(duplex=False)
     return ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=context,
+        mp_context=_CONTEXT,
         initializer=_end_with_parent,
         initargs=(_alive[0],),
     )
+
+
+class _Worker(ForkServerProcess):
+    """A worker that ends without a traceback when the pool's queue does: when one worker is
+    killed, the pool shuts down, and another may be reading its queue as it is closed (its
+    traceback would reach the command's output, after the command's own message)."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except (EOFError, OSError):
+            os._exit(1)
+
+
+class _Context(ForkServerContext):
+    Process = _Worker
+
+
+_CONTEXT = _Context()
 
 
 _alive: tuple[Any, Any] | None = None
