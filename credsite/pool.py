@@ -22,7 +22,7 @@ import pickle
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any, TypeVar
@@ -41,6 +41,9 @@ CHUNKS_AHEAD = 2
 """Chunks given to the pool per worker beyond the one whose results are awaited: enough to keep
 every worker busy, few enough that results the caller has not taken yet (rendered pages, say)
 are never more than a few chunks in memory."""
+
+BROKEN_POOL_CHECK = 1.0
+"""Seconds between checks, while waiting for a chunk, that the pool is not broken."""
 
 _session = threading.local()
 """This thread's session: `active`, and its `pool` once started (a build runs on one thread)."""
@@ -96,8 +99,25 @@ def parallel_map_shared(
     key = hashlib.sha256(task).digest()
     pool, own = _pool(workers)
     chunks = (jobs[start : start + chunk] for start in range(0, len(jobs), chunk))
-    submitted = (pool.submit(_run_chunk_in_worker, key, task, part) for part in chunks)
-    return InOrder(None, submitted, workers * CHUNKS_AHEAD + 1, pool if own else None)
+    submitted = _submit_each(pool, key, task, chunks)
+    return InOrder(None, submitted, workers * CHUNKS_AHEAD + 1, pool, own)
+
+
+def _submit_each(
+    pool: ProcessPoolExecutor, key: bytes, task: bytes, chunks: Iterator[list[Any]]
+) -> Iterator[Future[list[Any]]]:
+    """Each chunk given to the pool, as it is asked for. A pool whose worker has just died
+    may fail a submit otherwise than with `BrokenProcessPool`, before it has shut itself down:
+    ``RuntimeError`` (it no longer takes work) or ``OSError`` (it was starting a new worker with
+    the queues it was closing). Each of those, once the pool says it is broken, is that."""
+    for part in chunks:
+        try:
+            future = pool.submit(_run_chunk_in_worker, key, task, part)
+        except (RuntimeError, OSError) as error:
+            if not getattr(pool, "_broken", False):
+                raise
+            raise BrokenProcessPool(str(error)) from None
+        yield future
 
 
 class InOrder(Iterator[Result]):
@@ -114,11 +134,13 @@ class InOrder(Iterator[Result]):
         results: Iterator[Result] | None,
         chunks: Iterator[Future[list[Result]]] | None = None,
         ahead: int = 0,
-        own_pool: ProcessPoolExecutor | None = None,
+        pool: ProcessPoolExecutor | None = None,
+        own_pool: bool = False,
     ) -> None:
         self._results = results
         self._chunks = chunks
         self._ahead = ahead
+        self._pool = pool
         self._own_pool = own_pool
         self._pending: deque[Future[list[Result]]] = deque()
         self._taken: deque[Result] = deque()
@@ -148,7 +170,7 @@ class InOrder(Iterator[Result]):
             while not self._taken:
                 if not self._pending:
                     raise StopIteration
-                self._taken.extend(self._pending.popleft().result())
+                self._taken.extend(self._result(self._pending.popleft()))
                 self._top_up()
         except BrokenProcessPool:
             self.close()
@@ -166,9 +188,19 @@ class InOrder(Iterator[Result]):
         for future in self._pending:
             future.cancel()
         self._pending.clear()
-        if self._own_pool is not None:
-            self._own_pool.shutdown(wait=True, cancel_futures=True)
-            self._own_pool = None
+        if self._own_pool and self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
+
+    def _result(self, future: Future[list[Result]]) -> list[Result]:
+        """The chunk's results, once made. A chunk given to the pool just as a worker died can be
+        left by the pool neither done nor failed (its submit raced the pool marking its work
+        failed): once the pool is broken, nothing will make it, so that is the pool broken too
+        rather than a wait for good."""
+        while not wait((future,), timeout=BROKEN_POOL_CHECK).done:
+            if getattr(self._pool, "_broken", False):
+                raise BrokenProcessPool("the pool broke before this chunk was made")
+        return future.result()
 
     __del__ = close  # dropped unfinished (its caller failed): as a generator's ``finally`` did
 

@@ -321,3 +321,67 @@ def test_a_map_whose_entries_are_taken_is_saved_unless_each_was_put_back_once(
     assert again(*every[:-1]) == {"saved": True, "a": ["a"], "b": ["b"], "c": None, "d": None}
     assert again(*every, ("put", "d"))["d"] == ["d", "new"]
     assert again(*every[:3], ("back", "a"), ("back", "a"), ("back", "b"))["saved"]
+
+
+class _BreakingPool:
+    """Stands in for a pool whose worker dies while chunks are given to it: its third submit
+    fails as a real one can, before it reports itself broken (OSError from starting a worker
+    with the queues it was closing, or RuntimeError), and no chunk it took is ever made."""
+
+    def __init__(self, error: Exception, marks_itself_broken: bool = True) -> None:
+        self._broken: str | bool = False
+        self.error, self.marks_itself_broken = error, marks_itself_broken
+        self.submitted: list[Any] = []
+
+    def submit(self, *_args: Any) -> Any:
+        from concurrent.futures import Future
+
+        if len(self.submitted) == 2:
+            self._broken = self.marks_itself_broken and "a child process terminated abruptly"
+            raise self.error
+        self.submitted.append(Future())
+        return self.submitted[-1]
+
+    def shutdown(self, **_options: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize("error", [OSError("handle is closed"), RuntimeError("after shutdown")])
+def test_a_pool_breaking_while_given_work_is_a_lost_worker(error: Exception) -> None:
+    """CI saw ``OSError: handle is closed`` raised from a submit after a worker was killed: the
+    build printed a traceback. Any failure of a submit once the pool is broken is `WorkerLost`;
+    the same failure while the pool is not broken is a real one, raised as it is."""
+    from credsite import pool
+
+    breaking = _BreakingPool(error)
+    chunks = pool._submit_each(breaking, b"key", b"task", iter([[1], [2], [3], [4]]))  # type: ignore[arg-type]
+    with pytest.raises(pool.WorkerLost, match="ended before its work was done"):
+        pool.InOrder(None, chunks, 4, breaking, own_pool=True)  # type: ignore[arg-type]
+    not_broken = _BreakingPool(error, marks_itself_broken=False)
+    chunks = pool._submit_each(not_broken, b"key", b"task", iter([[1], [2], [3], [4]]))  # type: ignore[arg-type]
+    with pytest.raises(type(error), match=str(error)):
+        pool.InOrder(None, chunks, 4, not_broken, own_pool=True)  # type: ignore[arg-type]
+
+
+def test_a_chunk_the_broken_pool_will_never_make_is_not_waited_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A chunk submitted just as the pool marked its work failed can be left neither done nor
+    failed: waiting for it would hang the build. Once the pool is broken it is `WorkerLost`;
+    while the pool is whole, a slow chunk is waited for however long it takes."""
+    import threading
+
+    from credsite import pool
+
+    monkeypatch.setattr(pool, "BROKEN_POOL_CHECK", 0.05)
+    whole = _BreakingPool(OSError("unused"))
+    results = pool.InOrder(None, pool._submit_each(whole, b"k", b"t", iter([[1], [2]])), 2, whole)  # type: ignore[arg-type]
+    first, second = whole.submitted
+    threading.Timer(0.3, first.set_result, [["slow"]]).start()  # six checks: still whole
+    assert next(results) == "slow"
+    whole._broken = "a child process terminated abruptly"
+    started = time.monotonic()
+    with pytest.raises(pool.WorkerLost):
+        next(results)  # `second` is never made
+    assert time.monotonic() - started < 5
+    assert not second.done() or second.cancelled()
