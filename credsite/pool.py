@@ -232,12 +232,23 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     global _alive
     if _alive is None:
         _alive = _CONTEXT.Pipe(duplex=False)
-    return ProcessPoolExecutor(
+    return _Pool(
         max_workers=workers,
         mp_context=_CONTEXT,
         initializer=_end_with_parent,
         initargs=(_alive[0],),
     )
+
+
+class _Pool(ProcessPoolExecutor):
+    """A process pool that starts all its workers at its first submit, as it does with "fork",
+    rather than one more at each submit until it has them all (what it does with "forkserver"
+    since Python 3.9). A worker started by a submit while the pool was breaking (another worker
+    killed) could be one the pool never stopped, and the build then waited for it for good."""
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self.__dict__["_safe_to_dynamically_spawn_children"] = False
 
 
 class _Worker(ForkServerProcess):

@@ -385,3 +385,21 @@ def test_a_chunk_the_broken_pool_will_never_make_is_not_waited_for(
         next(results)  # `second` is never made
     assert time.monotonic() - started < 5
     assert not second.done() or second.cancelled()
+
+
+def test_a_pool_starts_all_its_workers_at_its_first_submit() -> None:
+    """A pool that started a worker at each submit (forkserver's way since Python 3.9) could
+    start one while it was breaking (another worker killed): a worker it never stopped, which
+    the build then waited for for good (1 build in about 26 hung so, killing a worker of each).
+    All are started at the first submit, so no submit starts one later."""
+    from credsite import pool
+
+    workers = pool._new_pool(2)
+    try:
+        assert workers.submit(_shifted_square, 1, 2).result(timeout=60) == 9
+        assert len(workers._processes) == 2  # type: ignore[attr-defined]
+        for _ in range(5):
+            workers.submit(_shifted_square, 1, 2).result(timeout=60)
+        assert len(workers._processes) == 2  # type: ignore[attr-defined]
+    finally:
+        workers.shutdown(wait=True)
