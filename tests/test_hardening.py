@@ -10,6 +10,7 @@ it failed fast, and that the previous ``_site/`` and ``credsite.lock`` are byte-
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import os
@@ -826,7 +827,15 @@ def test_a_worker_killed_mid_build_is_an_error_not_a_traceback(
             os.kill(workers[0], signal.SIGKILL)
             killed = workers[0]
         time.sleep(0.005)
-    stdout, stderr = build.communicate(timeout=120)
+    try:
+        stdout, stderr = build.communicate(timeout=90)
+    except subprocess.TimeoutExpired:  # stop it and all it started, so as not to leave them
+        for pid, _ in _descendants(build.pid):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        build.kill()
+        build.communicate()
+        pytest.fail("the build still ran 90 s after its worker was killed: it hung")
     assert killed is not None, f"no worker process was seen: {stderr}"
     assert build.returncode == 1, stdout + stderr
     assert "Traceback" not in stdout + stderr
