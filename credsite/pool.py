@@ -19,6 +19,7 @@ import functools
 import hashlib
 import os
 import pickle
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -106,13 +107,21 @@ def parallel_map_shared(
 def _submit_each(
     pool: ProcessPoolExecutor, key: bytes, task: bytes, chunks: Iterator[list[Any]]
 ) -> Iterator[Future[list[Any]]]:
-    """Each chunk given to the pool, as it is asked for. A pool whose worker has just died
-    may fail a submit otherwise than with `BrokenProcessPool`, before it has shut itself down:
-    ``RuntimeError`` (it no longer takes work) or ``OSError`` (it was starting a new worker with
-    the queues it was closing). Each of those, once the pool says it is broken, is that."""
+    """Each chunk given to the pool, as it is asked for, its jobs pickled here and now.
+
+    Pickled here, not by the pool's sending thread later: a job may pickle what only this build
+    can read while it runs (a signed document held in its `credsite.spill.Spill`). Pickled
+    there after the build had stopped (Ctrl-C, an error), such a job failed in that thread, and
+    the pool, told to cancel what was left, then waited for good for a result that never came.
+
+    A pool whose worker has just died may fail a submit otherwise than with `BrokenProcessPool`,
+    before it has shut itself down: ``RuntimeError`` (it no longer takes work) or ``OSError``
+    (it was starting a new worker with the queues it was closing). Each of those, once the pool
+    says it is broken, is that."""
     for part in chunks:
+        jobs = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            future = pool.submit(_run_chunk_in_worker, key, task, part)
+            future = pool.submit(_run_chunk_in_worker, key, task, jobs)
         except (RuntimeError, OSError) as error:
             if not getattr(pool, "_broken", False):
                 raise
@@ -254,9 +263,14 @@ class _Pool(ProcessPoolExecutor):
 class _Worker(ForkServerProcess):
     """A worker that ends without a traceback when the pool's queue does: when one worker is
     killed, the pool shuts down, and another may be reading its queue as it is closed (its
-    traceback would reach the command's output, after the command's own message)."""
+    traceback would reach the command's output, after the command's own message).
+
+    It ignores SIGINT: Ctrl-C in a terminal reaches every process of the command, and it is the
+    command's to handle (it stops the pool). A worker that ended on it left the chunks it was
+    sent unread, and the command then waited for good, as it exited, to finish sending them."""
 
     def run(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             super().run()
         except (EOFError, OSError):
@@ -292,10 +306,10 @@ def _call(function: Callable[[Job], Result], job: Job) -> Result:
     return function(job)
 
 
-def _run_chunk_in_worker(key: bytes, task: bytes, jobs: list[Any]) -> list[Any]:
+def _run_chunk_in_worker(key: bytes, task: bytes, jobs: bytes) -> list[Any]:
     run = _worker_tasks.get(key)
     if run is None:
         function, shared = pickle.loads(task)  # pickled by this build a moment ago
         _worker_tasks.clear()  # a worker runs one map at a time: keep that one's task only
         run = _worker_tasks[key] = functools.partial(function, shared)
-    return [run(job) for job in jobs]
+    return [run(job) for job in pickle.loads(jobs)]  # pickled by this build (`_submit_each`)

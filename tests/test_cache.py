@@ -6,7 +6,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -403,3 +403,36 @@ def test_a_pool_starts_all_its_workers_at_its_first_submit() -> None:
         assert len(workers._processes) == 2  # type: ignore[attr-defined]
     finally:
         workers.shutdown(wait=True)
+
+
+class _NotesWhereItIsPickled:
+    """A job (the number `n` once unpickled) that notes the thread that pickles it."""
+
+    threads: ClassVar[list[str]] = []
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        import threading
+
+        _NotesWhereItIsPickled.threads.append(threading.current_thread().name)
+        return (int, (self.n,))
+
+
+def test_jobs_are_pickled_by_the_caller_not_later_by_the_pool() -> None:
+    """A job may pickle what only the build can read while it runs (a signed document in its
+    spill file). The pool's own thread pickled jobs after the build had stopped (Ctrl-C): the
+    job failed there, and the pool waited for it for good. They are pickled as they are given to
+    the pool, on the thread that gives them (see test_hardening's Ctrl-C test)."""
+    import threading
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: every map runs in this process")
+    _NotesWhereItIsPickled.threads.clear()
+    jobs = [_NotesWhereItIsPickled(n) for n in range(40)]
+    assert list(parallel_map_shared(_shifted_square, 0, jobs, threshold=1)) == [
+        n * n for n in range(40)
+    ]
+    assert len(_NotesWhereItIsPickled.threads) == 40
+    assert set(_NotesWhereItIsPickled.threads) == {threading.current_thread().name}
