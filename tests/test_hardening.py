@@ -889,25 +889,32 @@ def test_a_build_killed_with_its_workers_running_leaves_no_process_behind(
     assert left == [], f"{len(left)} of {len(helpers)} processes of the killed build still run"
 
 
+def _staged(root: Path) -> int:
+    """Files the build has written so far to the staging folder beside ``_site``."""
+    return sum(len(files) for _, _, files in os.walk(root / "_site.staging"))
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
-@pytest.mark.parametrize("after", [0.2, 0.8, 1.6])
-def test_ctrl_c_stops_a_build_at_once(make_site: Callable[..., Path], after: float) -> None:
+@pytest.mark.parametrize("when", ["signing", "pages", "pages-later"])
+def test_ctrl_c_stops_a_build_at_once(make_site: Callable[..., Path], when: str) -> None:
     """Ctrl-C in a terminal sends SIGINT to every process of the command, its pool's workers
     too. The build stops within seconds: exit 1, no traceback, the site in place and its
     lockfile untouched, no process left. It used to wait for good, 1 time in 4 on a busy
     machine: workers ended on the signal and left what they were sent unread, or the pool,
     pickling a chunk after the build had closed what it held, lost the chunk and waited for it.
-    `after`: seconds after the workers start (signing, then the pages)."""
+    `when`: as the workers sign, or once the build has written some of its 4,200 files (while
+    the workers render pages)."""
     root = make_site()
     build_site(root)
     before = snapshot(root)
     build = _build_with_workers(root, 600, own_group=True)
     deadline = time.monotonic() + 60
     while build.poll() is None and time.monotonic() < deadline:
-        if any(depth == 2 for _, depth in _descendants(build.pid)):  # the workers started
+        if when == "signing" and any(depth == 2 for _, depth in _descendants(build.pid)):
             break
-        time.sleep(0.005)
-    time.sleep(after)
+        if _staged(root) >= {"signing": 10**9, "pages": 50, "pages-later": 1000}[when]:
+            break
+        time.sleep(0.01)
     helpers = [pid for pid, _ in _descendants(build.pid)]
     assert build.poll() is None, "the build ended before Ctrl-C: give it more awards"
     os.killpg(build.pid, signal.SIGINT)
