@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -84,6 +85,19 @@ class CredsiteError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as it is (its class, problems and every other attribute), not rebuilt from
+        `args`, which no subclass takes as it is: raised in a pool's worker (a theme's page, a
+        document signed), it reaches the command as raised, not as the pool broken."""
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(kind: type[CredsiteError], args: tuple[Any, ...], state: dict[str, Any]) -> CredsiteError:
+    """A `CredsiteError` unpickled (`CredsiteError.__reduce__`)."""
+    error = kind.__new__(kind, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class ContentError(CredsiteError):

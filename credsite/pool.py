@@ -269,6 +269,13 @@ class _Worker(ForkServerProcess):
     command's to handle (it stops the pool). A worker that ended on it left the chunks it was
     sent unread, and the command then waited for good, as it exited, to finish sending them."""
 
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        # A daemon: ended when the command ends, not waited for. Ctrl-C during the pool's first
+        # submit, as it starts its workers, leaves them no pool to stop them, and the command
+        # waited, as it exited, for workers that wait for work (they ignore SIGINT).
+        self.daemon = True
+
     def run(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:

@@ -436,3 +436,53 @@ def test_jobs_are_pickled_by_the_caller_not_later_by_the_pool() -> None:
     ]
     assert len(_NotesWhereItIsPickled.threads) == 40
     assert set(_NotesWhereItIsPickled.threads) == {threading.current_thread().name}
+
+
+def test_workers_never_keep_the_command_from_ending(tmp_path: Path) -> None:
+    """Ctrl-C during the pool's first submit, as it starts its workers, leaves no pool to stop
+    them: the command waited for good, as it exited, for workers waiting for work (they ignore
+    SIGINT). Workers are daemons: the command ends without them. Stood in for by a command that
+    starts the workers as that submit does, then ends."""
+    import signal
+    import subprocess
+    import sys
+
+    script = tmp_path / "starts_workers_and_ends.py"
+    script.write_text(
+        "import time\n"
+        "from credsite import pool\n"
+        "if __name__ == '__main__':\n"
+        "    workers = pool._new_pool(2)\n"
+        "    workers._launch_processes()  # what the first submit does first\n"
+        "    time.sleep(2)  # the workers wait for work\n",
+        encoding="utf-8",
+    )
+    command = subprocess.Popen([sys.executable, str(script)], start_new_session=True)
+    try:
+        command.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(command.pid, signal.SIGKILL)
+        command.wait()
+        pytest.fail("the command still ran 30 s after its work: it waited for its workers")
+    assert command.returncode == 0
+
+
+def _fails_at_seven(_shared: None, n: int) -> int:
+    from credsite.errors import ContentError, Location, Problem
+
+    if n == 7:
+        raise ContentError([Problem(Location("themes/t/credential.html", 3, 9), "no such field")])
+    return n
+
+
+def test_an_error_raised_in_a_worker_reaches_the_caller_as_raised() -> None:
+    """A theme's template error raised while a worker renders a page was reported as the pool
+    broken ("a worker process ... was killed or it crashed"): the error could not be unpickled.
+    It reaches the command as raised, with its place in the file."""
+    from credsite.errors import ContentError
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: every map runs in this process")
+    with pytest.raises(ContentError) as raised:
+        list(parallel_map_shared(_fails_at_seven, None, range(40), threshold=1))
+    assert str(raised.value) == "themes/t/credential.html:3:9: no such field"
