@@ -123,7 +123,7 @@ def _submit_each(
         try:
             future = pool.submit(_run_chunk_in_worker, key, task, jobs)
         except (RuntimeError, OSError) as error:
-            if not getattr(pool, "_broken", False):
+            if not _broken(pool):
                 raise
             raise BrokenProcessPool(str(error)) from None
         yield future
@@ -207,7 +207,7 @@ class InOrder(Iterator[Result]):
         failed): once the pool is broken, nothing will make it, so that is the pool broken too
         rather than a wait for good."""
         while not wait((future,), timeout=BROKEN_POOL_CHECK).done:
-            if getattr(self._pool, "_broken", False):
+            if _broken(self._pool):
                 raise BrokenProcessPool("the pool broke before this chunk was made")
         return future.result()
 
@@ -235,6 +235,12 @@ def _pool(workers: int) -> tuple[ProcessPoolExecutor, bool]:
     return _session.pool, False
 
 
+def _broken(pool: ProcessPoolExecutor | None) -> bool:
+    """Whether `pool` knows it is broken (a worker ended): it then makes nothing more. Read
+    from its own flag, set before it fails its work or closes its queues."""
+    return bool(getattr(pool, "_broken", False))
+
+
 def _new_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes that end with this process, however it ends (`_end_with_parent`), and
     quietly when the pool breaks (`_Worker`)."""
@@ -257,7 +263,7 @@ class _Pool(ProcessPoolExecutor):
 
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
-        self.__dict__["_safe_to_dynamically_spawn_children"] = False
+        self._safe_to_dynamically_spawn_children = False
 
 
 class _Worker(ForkServerProcess):
