@@ -803,15 +803,25 @@ def _build_with_workers(
     )
     write_files(root, {AWARDS_FILE: AWARDS + many})
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
+    # SIGINT handled as Python does in a terminal, set by the command itself (not `preexec_fn`,
+    # unsafe in a test process that has threads)
+    interpreter = [sys.executable, "-c", CTRL_C_HANDLED] if own_group else [sys.executable, "-m"]
     return subprocess.Popen(
-        [sys.executable, "-m", "credsite", "build", "-C", str(root), "-q"],
+        [*interpreter, "credsite", "build", "-C", str(root), "-q"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=own_group,
-        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) if own_group else None,
     )
+
+
+CTRL_C_HANDLED = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv.pop(0); runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)"
+)
+"""``python -c`` this, then ``credsite ARGS``: credsite run as ``python -m credsite ARGS``, with
+Python's SIGINT handler (Python leaves SIGINT ignored where it started ignored)."""
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
