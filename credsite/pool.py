@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import resource_tracker
 from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any, TypeVar
 
@@ -231,8 +232,37 @@ def _pool(workers: int) -> tuple[ProcessPoolExecutor, bool]:
     if not getattr(_session, "active", False):
         return _new_pool(workers), True
     if _session.pool is None:
-        _session.pool = _new_pool(workers)
+        with _interrupts_held():  # a Ctrl-C now is raised once the session holds the pool
+            _session.pool = _new_pool(workers)
     return _session.pool, False
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """SIGINT held back on this thread (blocked: delivered when the block ends, not lost).
+
+    Around the start of a pool: Ctrl-C reaches every process of the command's process group, and
+    in the moment a pool starts, the forkserver, the resource tracker and the workers are still
+    starting Python, before they can ignore it; each printed a ``KeyboardInterrupt`` traceback
+    after the command's "Aborted!". A Ctrl-C inside the pool's own start also left it half made
+    (a thread created and not started, which its shutdown could not join: a traceback), and
+    the command then ended before its workers had read what they were started with (another
+    traceback, from the forkserver). Started within the block, every process of the pool has
+    SIGINT blocked from its first instruction (a signal mask is inherited across fork and exec),
+    and the pool is whole when the press is raised here.
+
+    multiprocessing's resource tracker (for the pool's queues) is started first, outside the
+    block: it holds SIGINT itself while it starts, then lets it through, which within the block
+    would undo the block."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    resource_tracker.ensure_running()  # once per process; at once if it runs
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _broken(pool: ProcessPoolExecutor | None) -> bool:
@@ -245,14 +275,17 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes that end with this process, however it ends (`_end_with_parent`), and
     quietly when the pool breaks (`_Worker`)."""
     global _alive
-    if _alive is None:
-        _alive = _CONTEXT.Pipe(duplex=False)
-    return _Pool(
-        max_workers=workers,
-        mp_context=_CONTEXT,
-        initializer=_end_with_parent,
-        initargs=(_alive[0],),
-    )
+    with _interrupts_held():
+        if _alive is None:
+            _alive = _CONTEXT.Pipe(duplex=False)
+        pool = _Pool(
+            max_workers=workers,
+            mp_context=_CONTEXT,
+            initializer=_end_with_parent,
+            initargs=(_alive[0],),
+        )
+        pool.submit(os.getpid)  # its workers, the forkserver and the pool's threads start now
+    return pool
 
 
 class _Pool(ProcessPoolExecutor):

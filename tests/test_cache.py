@@ -442,7 +442,8 @@ def test_workers_never_keep_the_command_from_ending(tmp_path: Path) -> None:
     """Ctrl-C during the pool's first submit, as it starts its workers, leaves no pool to stop
     them: the command waited for good, as it exited, for workers waiting for work (they ignore
     SIGINT). Workers are daemons: the command ends without them. Stood in for by a command that
-    starts the workers as that submit does, then ends."""
+    starts the workers as that submit does, then ends. (`_new_pool` now holds SIGINT back while
+    it starts them: this is the second line of defence.)"""
     import signal
     import subprocess
     import sys
@@ -452,7 +453,7 @@ def test_workers_never_keep_the_command_from_ending(tmp_path: Path) -> None:
         "import time\n"
         "from credsite import pool\n"
         "if __name__ == '__main__':\n"
-        "    workers = pool._new_pool(2)\n"
+        "    workers = pool._Pool(max_workers=2, mp_context=pool._CONTEXT)\n"
         "    workers._launch_processes()  # what the first submit does first\n"
         "    time.sleep(2)  # the workers wait for work\n",
         encoding="utf-8",
@@ -465,6 +466,48 @@ def test_workers_never_keep_the_command_from_ending(tmp_path: Path) -> None:
         command.wait()
         pytest.fail("the command still ran 30 s after its work: it waited for its workers")
     assert command.returncode == 0
+
+
+def test_a_pool_starts_its_processes_with_ctrl_c_held_back(tmp_path: Path) -> None:
+    """Ctrl-C reaches every process of a terminal's process group. The pool's forkserver and
+    workers are started with SIGINT blocked (a signal mask is inherited across fork and exec),
+    so a press in the moment they start Python cannot print their traceback; the thread that
+    started them has it back as it was (a press meanwhile is raised there, not lost). Read from
+    /proc in a fresh interpreter, whose forkserver this pool starts."""
+    import subprocess
+    import sys
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("needs /proc")
+    script = tmp_path / "starts_a_pool.py"
+    script.write_text(
+        "import json, os, signal\n"
+        "from credsite import pool\n"
+        "def blocked(pid):\n"
+        "    status = open(f'/proc/{pid}/status').read()\n"
+        "    return bool(int(status.split('SigBlk:')[1].split()[0], 16) & 1 << signal.SIGINT - 1)\n"
+        "def below(pid):\n"
+        "    children = open(f'/proc/{pid}/task/{pid}/children').read().split()\n"
+        "    return [int(c) for c in children] + [g for c in children for g in below(int(c))]\n"
+        "if __name__ == '__main__':\n"
+        "    workers = pool._new_pool(2)\n"
+        "    workers.submit(os.getpid).result()  # its workers have started\n"
+        "    held = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())\n"
+        "    found = {pid: blocked(pid) for pid in below(os.getpid())\n"
+        "             if b'resource_tracker' not in open(f'/proc/{pid}/cmdline', 'rb').read()}\n"
+        "    workers.shutdown(wait=True)\n"
+        "    print(json.dumps({'caller': held, 'processes': found}))\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True
+    )
+    found = json.loads(done.stdout)
+    assert found["caller"] is False
+    # the forkserver and the two workers (the resource tracker, started first, ignores SIGINT
+    # as it starts: multiprocessing's own)
+    assert len(found["processes"]) == 3, found
+    assert all(found["processes"].values()), found
 
 
 def _fails_at_seven(_shared: None, n: int) -> int:
