@@ -902,8 +902,8 @@ def test_a_build_killed_with_its_workers_running_leaves_no_process_behind(
 def _workers_ready(pid: int) -> bool:
     """Whether every worker of the pool that build `pid` starts has started: each runs the
     thread its initializer starts (`credsite.pool._end_with_parent`). Ctrl-C before that, as
-    the forkserver starts them, is not what the tests that use it are about (see the note in
-    `test_ctrl_c_stops_a_build_at_once`)."""
+    the pool starts, has a test of its own
+    (`test_ctrl_c_as_the_pool_starts_stops_the_build_without_a_traceback`)."""
     workers = [child for child, depth in _descendants(pid) if depth == 2]
     if len(workers) < min(os.cpu_count() or 1, 8):  # credsite.pool.MAX_WORKERS
         return False
@@ -945,8 +945,17 @@ def test_ctrl_c_stops_a_build_at_once(make_site: Callable[..., Path], when: str)
         if _staged(root) >= {"signing": 10**9, "pages": 50, "pages-later": 1000}[when]:
             break
         time.sleep(0.01)
+    stopped = _press_ctrl_c(build, "the build")
+    assert stopped < 30, f"the build took {stopped:.1f} s to stop"
+    assert snapshot(root) == before
+
+
+def _press_ctrl_c(build: subprocess.Popen[str], what: str) -> float:
+    """Ctrl-C to `build` (started with ``own_group``), as a terminal sends it to all its
+    processes: it must stop within a minute, exit 1, say "Aborted!" and print no traceback, and
+    leave no process running. How long it took to stop."""
     helpers = [pid for pid, _ in _descendants(build.pid)]
-    assert build.poll() is None, "the build ended before Ctrl-C: give it more awards"
+    assert build.poll() is None, f"{what} ended before Ctrl-C: give it more awards"
     os.killpg(build.pid, signal.SIGINT)
     pressed = time.monotonic()
     try:
@@ -955,17 +964,16 @@ def test_ctrl_c_stops_a_build_at_once(make_site: Callable[..., Path], when: str)
         with contextlib.suppress(OSError):
             os.killpg(build.pid, signal.SIGKILL)
         build.communicate()
-        pytest.fail("the build still ran a minute after Ctrl-C: it hung")
+        pytest.fail(f"{what} still ran a minute after Ctrl-C: it hung")
     stopped = time.monotonic() - pressed
-    assert build.returncode == 1, stdout + stderr
-    assert "Traceback" not in stdout + stderr
+    assert build.returncode == 1, f"{what}: {stdout}{stderr}"
+    assert "Traceback" not in stdout + stderr, f"{what}: {stderr}"
     assert "Aborted" in stderr
-    assert stopped < 30, f"the build took {stopped:.1f} s to stop"
-    assert snapshot(root) == before
     deadline = time.monotonic() + 20
     while any(_running(pid) for pid in helpers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [pid for pid in helpers if _running(pid)], "processes of the build still run"
+    assert not [pid for pid in helpers if _running(pid)], f"processes of {what} still run"
+    return stopped
 
 
 def _pool_starting(pid: int) -> bool:
@@ -1000,23 +1008,7 @@ def test_ctrl_c_as_the_pool_starts_stops_the_build_without_a_traceback(
             assert time.monotonic() < deadline, "the build started no pool in a minute"
             time.sleep(0.002)
         time.sleep(delay)
-        helpers = [pid for pid, _ in _descendants(build.pid)]
-        assert build.poll() is None, "the build ended before Ctrl-C: give it more awards"
-        os.killpg(build.pid, signal.SIGINT)
-        try:
-            stdout, stderr = build.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(OSError):
-                os.killpg(build.pid, signal.SIGKILL)
-            build.communicate()
-            pytest.fail(f"pressed {delay:.3f} s into the pool's start, the build hung")
-        assert build.returncode == 1, f"{delay:.3f} s: {stdout}{stderr}"
-        assert "Traceback" not in stdout + stderr, f"{delay:.3f} s: {stderr}"
-        assert "Aborted" in stderr
-        deadline = time.monotonic() + 20
-        while any(_running(pid) for pid in helpers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not [pid for pid in helpers if _running(pid)], "processes of the build still run"
+        _press_ctrl_c(build, f"the build pressed {delay:.3f} s into its pool's start")
     assert snapshot(root) == before
 
 
