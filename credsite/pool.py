@@ -239,17 +239,21 @@ def _pool(workers: int) -> tuple[ProcessPoolExecutor, bool]:
 
 @contextlib.contextmanager
 def _interrupts_held() -> Iterator[None]:
-    """SIGINT held back on this thread (blocked: delivered when the block ends, not lost).
+    """Ctrl-C held back while the block runs, and raised as it ends (not lost).
 
     Around the start of a pool: Ctrl-C reaches every process of the command's process group, and
-    in the moment a pool starts, the forkserver, the resource tracker and the workers are still
-    starting Python, before they can ignore it; each printed a ``KeyboardInterrupt`` traceback
-    after the command's "Aborted!". A Ctrl-C inside the pool's own start also left it half made
-    (a thread created and not started, which its shutdown could not join: a traceback), and
-    the command then ended before its workers had read what they were started with (another
-    traceback, from the forkserver). Started within the block, every process of the pool has
-    SIGINT blocked from its first instruction (a signal mask is inherited across fork and exec),
-    and the pool is whole when the press is raised here.
+    in the moment a pool starts, the forkserver and the workers are still starting Python, before
+    they can ignore it; each printed a ``KeyboardInterrupt`` traceback after the command's
+    "Aborted!". A Ctrl-C inside the pool's own start also left it half made (a thread created
+    and not started, which its shutdown could not join: a traceback), the command then ended
+    before its workers had read what they were started with (another traceback, from the
+    forkserver), and about one build in 20 so pressed hung.
+
+    Two parts. SIGINT is blocked on this thread: every process started within the block has it
+    blocked from its first instruction (a signal mask is inherited across fork and exec). And on
+    the main thread, Python's handler is replaced by one that notes the press: the command has
+    other threads (its progress display's), to which the system then delivers the signal, and
+    whose press Python would raise here, inside the block.
 
     multiprocessing's resource tracker (for the pool's queues) is started first, outside the
     block: it holds SIGINT itself while it starts, then lets it through, which within the block
@@ -258,11 +262,22 @@ def _interrupts_held() -> Iterator[None]:
         yield
         return
     resource_tracker.ensure_running()  # once per process; at once if it runs
+    pressed: list[int] = []
+    handler: Callable[[int, Any], Any] | None = None
+    if threading.current_thread() is threading.main_thread():
+        current = signal.getsignal(signal.SIGINT)
+        if callable(current):  # not ignored, nor the system's default: Python's, to defer
+            handler = current
+            signal.signal(signal.SIGINT, lambda number, _frame: pressed.append(number))
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
+            if pressed:
+                handler(signal.SIGINT, None)  # the press, now: KeyboardInterrupt, as a rule
 
 
 def _broken(pool: ProcessPoolExecutor | None) -> bool:
@@ -284,7 +299,11 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
             initializer=_end_with_parent,
             initargs=(_alive[0],),
         )
-        pool.submit(os.getpid)  # its workers, the forkserver and the pool's threads start now
+        try:
+            pool.submit(os.getpid)  # its workers, the forkserver and the pool's threads start now
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return pool
 
 

@@ -791,12 +791,13 @@ def _descendants(pid: int) -> list[tuple[int, int]]:
 
 
 def _build_with_workers(
-    root: Path, awards: int, *, own_group: bool = False
+    root: Path, awards: int, *, own_group: bool = False, another_thread: bool = False
 ) -> subprocess.Popen[str]:
     """``credsite build`` of `root` with `awards` more awards, started in a fresh interpreter
     (enough awards that worker processes sign them), its output captured. `own_group`: in a
     process group of its own, with SIGINT handled as in a terminal (a test run in the
-    background has it ignored), for a test to press Ctrl-C."""
+    background has it ignored), for a test to press Ctrl-C; `another_thread`: and a thread
+    besides its main one (`ANOTHER_THREAD`)."""
     many = "".join(
         f"- achievement: teamwork\n  name: Person {n}\n  email: p{n}@example.org\n"
         for n in range(awards)
@@ -805,7 +806,8 @@ def _build_with_workers(
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
     # SIGINT handled as Python does in a terminal, set by the command itself (not `preexec_fn`,
     # unsafe in a test process that has threads)
-    interpreter = [sys.executable, "-c", CTRL_C_HANDLED] if own_group else [sys.executable, "-m"]
+    preamble = (ANOTHER_THREAD if another_thread else "") + CTRL_C_HANDLED
+    interpreter = [sys.executable, "-c", preamble] if own_group else [sys.executable, "-m"]
     return subprocess.Popen(
         [*interpreter, "credsite", "build", "-C", str(root), "-q"],
         env=env,
@@ -818,10 +820,14 @@ def _build_with_workers(
 
 CTRL_C_HANDLED = (
     "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
     "sys.argv.pop(0); runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)"
 )
 """``python -c`` this, then ``credsite ARGS``: credsite run as ``python -m credsite ARGS``, with
-Python's SIGINT handler (Python leaves SIGINT ignored where it started ignored)."""
+Python's SIGINT handler (Python leaves SIGINT ignored where it started ignored), not blocked."""
+ANOTHER_THREAD = "import threading; threading.Thread(target=threading.Event().wait, daemon=True).start(); "
+"""Put before `CTRL_C_HANDLED`: the command has a thread besides its main one from the start, as
+it has in a terminal (its progress display's), to which the system may deliver SIGINT."""
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
@@ -997,12 +1003,14 @@ def test_ctrl_c_as_the_pool_starts_stops_the_build_without_a_traceback(
     traceback after "Aborted!"; a press inside the pool's own start left it half made (another
     traceback, from its shutdown), and one build in 20 so pressed ran until killed. About 1 press
     in 4 so timed failed. The pool now starts with SIGINT held back (`credsite.pool`); pressed at
-    8 moments from the pool's first process on, each build stops at once, cleanly."""
+    8 moments from the pool's first process on, each build stops at once, cleanly: half of them
+    with a thread besides the main one, as in a terminal (where the press was raised inside the
+    pool's start, SIGINT being delivered to that thread)."""
     root = make_site()
     build_site(root)
     before = snapshot(root)
-    for delay in (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12):
-        build = _build_with_workers(root, 600, own_group=True)
+    for number, delay in enumerate((0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12)):
+        build = _build_with_workers(root, 600, own_group=True, another_thread=number % 2 == 1)
         deadline = time.monotonic() + 60
         while build.poll() is None and not _pool_starting(build.pid):
             assert time.monotonic() < deadline, "the build started no pool in a minute"
