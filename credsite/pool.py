@@ -257,7 +257,11 @@ def _interrupts_held() -> Iterator[None]:
 
     multiprocessing's resource tracker (for the pool's queues) is started first, outside the
     block: it holds SIGINT itself while it starts, then lets it through, which within the block
-    would undo the block."""
+    would undo the block.
+
+    The forkserver is one per process and keeps SIGINT blocked for life, and so does every
+    process it starts: another "forkserver" pool in the same process would have workers that
+    Ctrl-C never reaches either (what credsite's want: the command stops them)."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
