@@ -197,10 +197,13 @@ def local_hashes(folder: Path) -> vendor.Hashes:
 @pytest.fixture(scope="session")
 def wheelhouse(request: pytest.FixtureRequest) -> Path:
     """The wheels of every dependency at the version installed here, downloaded once into
-    pytest's cache folder (kept between runs, so later runs need no network)."""
+    pytest's cache folder (kept between runs, so later runs need no network), one folder per
+    Python version: a wheel is found by name and version, and another Python's is not this
+    one's (a run on 3.13 after one on 3.11 pinned the 3.11 wheels and wrote no pins)."""
     if platform.system() != "Linux" or platform.machine() != "x86_64":
         pytest.skip("the workflow's runner is Linux x86_64: its pins install only there")
-    folder = request.config.cache.mkdir("credsite-wheelhouse")
+    python = "".join(map(str, sys.version_info[:2]))
+    folder = request.config.cache.mkdir(f"credsite-wheelhouse-py{python}")
     versions = vendor.dependency_versions(vendor.running_wheel().requires())
     have = local_hashes(folder)
     missing = [f"{name}=={version}" for name, version in versions if not have(name, version)]
