@@ -333,9 +333,9 @@ class _Worker(ForkServerProcess):
 
     def __init__(self, *args: Any, **options: Any) -> None:
         super().__init__(*args, **options)
-        # A daemon: ended when the command ends, not waited for. Ctrl-C during the pool's first
-        # submit, as it starts its workers, leaves them no pool to stop them, and the command
-        # waited, as it exited, for workers that wait for work (they ignore SIGINT).
+        # A daemon: ended when the command ends, not waited for. Were a pool's start interrupted
+        # after its workers started (`_interrupts_held` prevents that), no pool would stop them,
+        # and the command waited, as it exited, for workers that wait for work.
         self.daemon = True
 
     def run(self) -> None:

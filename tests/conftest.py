@@ -139,6 +139,24 @@ MEMORY_DEVICES = {"null": 3, "zero": 5, "full": 7}
 """The minor numbers of the memory devices (major 1) a test makes its own copies of."""
 
 
+def descendants(pid: int) -> list[tuple[int, int]]:
+    """(pid, depth) of every process below `pid` (its children at depth 1), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat_line = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat_line.rsplit(")", 1)[1].split()[1])
+            parents.setdefault(parent, []).append(int(entry))
+    found, layer = [], [(pid, 0)]
+    while layer:
+        found += layer
+        layer = [(child, depth + 1) for p, depth in layer for child in parents.get(p, [])]
+    return found[1:]
+
+
 def memory_device(path: Path, name: str) -> Path:
     """A character device like /dev/NAME (null, zero, full) at `path`, never the real /dev;
     the test is skipped where devices cannot be made."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from conftest import descendants
 
 from credsite import cache
 from credsite.cache import FileCache, KeptMap
@@ -473,44 +474,47 @@ def test_a_pool_starts_its_processes_with_ctrl_c_held_back(tmp_path: Path) -> No
     workers are started with SIGINT blocked (a signal mask is inherited across fork and exec),
     so a press in the moment they start Python cannot print their traceback; the thread that
     started them has it back as it was (a press meanwhile is raised there, not lost). Read from
-    /proc in a fresh interpreter, whose forkserver this pool starts."""
+    /proc, in a fresh interpreter whose forkserver this pool starts."""
+    import signal
     import subprocess
     import sys
+
 
     if not Path("/proc/self/status").exists():
         pytest.skip("needs /proc")
     script = tmp_path / "starts_a_pool.py"
     script.write_text(
-        "import json, os, signal\n"
+        "import os, signal, sys\n"
         "from credsite import pool\n"
-        "def blocked(pid):\n"
-        "    status = open(f'/proc/{pid}/status').read()\n"
-        "    return bool(int(status.split('SigBlk:')[1].split()[0], 16) & 1 << signal.SIGINT - 1)\n"
-        "def below(pid):\n"
-        "    parents = {int(e): int(open(f'/proc/{e}/stat').read().rsplit(')', 1)[1].split()[1])\n"
-        "               for e in os.listdir('/proc') if e.isdigit()}\n"
-        "    children = [c for c, parent in parents.items() if parent == pid]\n"
-        "    return children + [g for c in children for g in below(c)]\n"
         "if __name__ == '__main__':  # (each worker runs this file's top: see spawn)\n"
         "    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # as in a terminal\n"
         "    workers = pool._new_pool(2)\n"
         "    workers.submit(os.getpid).result()  # its workers have started\n"
-        "    held = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())\n"
-        "    found = {pid: blocked(pid) for pid in below(os.getpid())\n"
-        "             if b'resource_tracker' not in open(f'/proc/{pid}/cmdline', 'rb').read()}\n"
-        "    workers.shutdown(wait=True)\n"
-        "    print(json.dumps({'caller': held, 'processes': found}))\n",
+        "    print(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set()), flush=True)\n"
+        "    sys.stdin.readline()  # while the test reads its processes\n"
+        "    workers.shutdown(wait=True)\n",
         encoding="utf-8",
     )
-    done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True
+    command = subprocess.Popen(
+        [sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
-    found = json.loads(done.stdout)
-    assert found["caller"] is False
-    # the forkserver and the two workers (the resource tracker, started first, ignores SIGINT
-    # as it starts: multiprocessing's own)
-    assert len(found["processes"]) == 3, found
-    assert all(found["processes"].values()), found
+    try:
+        assert command.stdout is not None and command.stdin is not None
+        caller_held = command.stdout.readline().strip()
+        found = {}
+        for pid, _depth in descendants(command.pid):
+            if b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                continue  # started first, and ignores SIGINT as it starts: multiprocessing's own
+            status = Path(f"/proc/{pid}/status").read_text()
+            found[pid] = bool(int(status.split("SigBlk:")[1].split()[0], 16) & 1 << signal.SIGINT - 1)
+        command.stdin.write("\n")
+        command.stdin.flush()
+    finally:
+        command.wait(timeout=60)
+    assert command.returncode == 0
+    assert caller_held == "False"
+    assert len(found) == 3, found  # the forkserver and the two workers
+    assert all(found.values()), found
 
 
 @pytest.mark.parametrize("threads", [1, 2])

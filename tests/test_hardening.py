@@ -33,6 +33,7 @@ from conftest import (
     SITE_YAML,
     TEAMWORK,
     build_site,
+    descendants,
     output_of,
     run_cli,
     run_fresh,
@@ -772,24 +773,6 @@ def build_killed_at(point: str, root: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _descendants(pid: int) -> list[tuple[int, int]]:
-    """(pid, depth) of every process below `pid` (its children at depth 1), from /proc."""
-    parents: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat_line = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            parent = int(stat_line.rsplit(")", 1)[1].split()[1])
-            parents.setdefault(parent, []).append(int(entry))
-    found, layer = [], [(pid, 0)]
-    while layer:
-        found += layer
-        layer = [(child, depth + 1) for p, depth in layer for child in parents.get(p, [])]
-    return found[1:]
-
-
 def _build_with_workers(
     root: Path, awards: int, *, own_group: bool = False, another_thread: bool = False
 ) -> subprocess.Popen[str]:
@@ -844,7 +827,7 @@ def test_a_worker_killed_mid_build_is_an_error_not_a_traceback(
     deadline = time.monotonic() + 60
     while killed is None and build.poll() is None and time.monotonic() < deadline:
         # the forkserver is a child of the build, the pool's workers its children
-        workers = [pid for pid, depth in _descendants(build.pid) if depth == 2]
+        workers = [pid for pid, depth in descendants(build.pid) if depth == 2]
         if workers:
             os.kill(workers[0], signal.SIGKILL)
             killed = workers[0]
@@ -852,7 +835,7 @@ def test_a_worker_killed_mid_build_is_an_error_not_a_traceback(
     try:
         stdout, stderr = build.communicate(timeout=90)
     except subprocess.TimeoutExpired:  # stop it and all it started, so as not to leave them
-        for pid, _ in _descendants(build.pid):
+        for pid, _ in descendants(build.pid):
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         build.kill()
@@ -885,7 +868,7 @@ def test_a_build_killed_with_its_workers_running_leaves_no_process_behind(
     helpers: list[int] = []
     deadline = time.monotonic() + 60
     while build.poll() is None and time.monotonic() < deadline:
-        found = _descendants(build.pid)
+        found = descendants(build.pid)
         if any(depth == 2 for _, depth in found):  # the pool's workers have started
             helpers = [pid for pid, _ in found]
             break
@@ -910,7 +893,7 @@ def _workers_ready(pid: int) -> bool:
     thread its initializer starts (`credsite.pool._end_with_parent`). Ctrl-C before that, as
     the pool starts, has a test of its own
     (`test_ctrl_c_as_the_pool_starts_stops_the_build_without_a_traceback`)."""
-    workers = [child for child, depth in _descendants(pid) if depth == 2]
+    workers = [child for child, depth in descendants(pid) if depth == 2]
     if len(workers) < min(os.cpu_count() or 1, 8):  # credsite.pool.MAX_WORKERS
         return False
     for worker in workers:
@@ -960,7 +943,7 @@ def _press_ctrl_c(build: subprocess.Popen[str], what: str) -> float:
     """Ctrl-C to `build` (started with ``own_group``), as a terminal sends it to all its
     processes: it must stop within a minute, exit 1, say "Aborted!" and print no traceback, and
     leave no process running. How long it took to stop."""
-    helpers = [pid for pid, _ in _descendants(build.pid)]
+    helpers = [pid for pid, _ in descendants(build.pid)]
     assert build.poll() is None, f"{what} ended before Ctrl-C: give it more awards"
     os.killpg(build.pid, signal.SIGINT)
     pressed = time.monotonic()
@@ -985,7 +968,7 @@ def _press_ctrl_c(build: subprocess.Popen[str], what: str) -> float:
 def _pool_starting(pid: int) -> bool:
     """Whether build `pid` has started a process of its pool (the resource tracker or the
     forkserver, the first two, which the multiprocessing module runs)."""
-    for child, _depth in _descendants(pid):
+    for child, _depth in descendants(pid):
         try:
             if b"multiprocessing" in Path(f"/proc/{child}/cmdline").read_bytes():
                 return True
