@@ -787,6 +787,7 @@ def _build_with_workers(
     )
     write_files(root, {AWARDS_FILE: AWARDS + many})
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
+    env["PYTHONFAULTHANDLER"] = "1"  # a hung build's stacks, on SIGABRT (`_press_ctrl_c`)
     # SIGINT handled as Python does in a terminal, set by the command itself (not `preexec_fn`,
     # unsafe in a test process that has threads)
     preamble = (ANOTHER_THREAD if another_thread else "") + CTRL_C_HANDLED
@@ -950,10 +951,14 @@ def _press_ctrl_c(build: subprocess.Popen[str], what: str) -> float:
     try:
         stdout, stderr = build.communicate(timeout=60)
     except subprocess.TimeoutExpired:
+        # Where it hangs, for whoever reads the failure: Python's faulthandler (on in the
+        # command: PYTHONFAULTHANDLER) prints every thread's stack on SIGABRT.
         with contextlib.suppress(OSError):
+            os.kill(build.pid, signal.SIGABRT)
+            time.sleep(2)
             os.killpg(build.pid, signal.SIGKILL)
-        build.communicate()
-        pytest.fail(f"{what} still ran a minute after Ctrl-C: it hung")
+        _, stderr = build.communicate()
+        pytest.fail(f"{what} still ran a minute after Ctrl-C: it hung. Its stacks:\n{stderr[-6000:]}")
     stopped = time.monotonic() - pressed
     assert build.returncode == 1, f"{what}: {stdout}{stderr}"
     assert "Traceback" not in stdout + stderr, f"{what}: {stderr}"
