@@ -157,6 +157,45 @@ def descendants(pid: int) -> list[tuple[int, int]]:
     return found[1:]
 
 
+def qr_code_in(tag: str) -> tuple[list[list[int]], str]:
+    """The modules (1 dark) of the QR code image in `tag` (an ``<img>`` whose ``src`` is a PNG
+    ``data:`` URL, as pages show codes) read back from its pixels with Pillow, not credsite's
+    code; and its ``alt``. A module is `qr.SCALE` pixels square, inside a quiet zone of
+    `qr.BORDER` modules."""
+    import base64
+    import html
+    import io
+    import re
+
+    from PIL import Image
+
+    from credsite.website import qr
+
+    attributes = dict(re.findall(r'(\w+)="([^"]*)"', tag))
+    prefix = "data:image/png;base64,"
+    assert attributes["src"].startswith(prefix), tag[:80]
+    image = Image.open(io.BytesIO(base64.b64decode(attributes["src"][len(prefix) :])))
+    pixels = image.convert("L")
+    modules = image.width // qr.SCALE - 2 * qr.BORDER
+    assert image.width == image.height == (modules + 2 * qr.BORDER) * qr.SCALE
+    centre = qr.BORDER * qr.SCALE + qr.SCALE // 2
+    def dark(row: int, column: int) -> int:
+        return int(pixels.getpixel((centre + column * qr.SCALE, centre + row * qr.SCALE)) == 0)
+
+    rows = [[dark(r, c) for c in range(modules)] for r in range(modules)]
+    return rows, html.unescape(attributes["alt"])
+
+
+def qr_code_of(url: str) -> list[list[int]]:
+    """The modules of `url`'s code as segno makes it, with the mask credsite draws with."""
+    import segno
+
+    from credsite.website import qr
+
+    code = segno.make(url, error="m", micro=False, mask=qr.MASK)
+    return [[module & 1 for module in row] for row in code.matrix]
+
+
 def memory_device(path: Path, name: str) -> Path:
     """A character device like /dev/NAME (null, zero, full) at `path`, never the real /dev;
     the test is skipped where devices cannot be made."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from conftest import (
     VECTORS,
     build_site,
     output_of,
+    qr_code_in,
+    qr_code_of,
     run_cli,
     tree,
     write_files,
@@ -460,7 +463,10 @@ def test_the_transcript_page(clr_site: Callable[..., Path]) -> None:
         assert f'data-vc="{at}credentialSubject.achievement.name">{name}</a>' in page
         assert f'data-vc="{at}validFrom"' in page
     assert 'data-vc="credentialSubject.association.0.targetId.name">Craft</strong>' in page
-    assert f"records/{token}.html" in page and 'role="img"' in page  # the QR code
+    code = re.search(r'<figure class="record-qr">\s*(<img [^>]*>)', page)
+    assert code is not None
+    modules, alt = qr_code_in(code.group(1))
+    assert modules == qr_code_of(f"{SITE_URL}records/{token}.html") and f"records/{token}.html" in alt
     for suffix in ("json", "png", "svg"):
         assert f'href="../records/{token}.{suffix}"' in page
     assert '<meta name="robots" content="noindex' in page

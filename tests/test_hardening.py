@@ -952,9 +952,9 @@ def _press_ctrl_c(build: subprocess.Popen[str], what: str) -> float:
         stdout, stderr = build.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         # Where it hangs, for whoever reads the failure: Python's faulthandler (on in the
-        # command: PYTHONFAULTHANDLER) prints every thread's stack on SIGABRT.
+        # command and its workers: PYTHONFAULTHANDLER) prints every thread's stack on SIGABRT.
         with contextlib.suppress(OSError):
-            os.kill(build.pid, signal.SIGABRT)
+            os.killpg(build.pid, signal.SIGABRT)
             time.sleep(2)
             os.killpg(build.pid, signal.SIGKILL)
         _, stderr = build.communicate()

@@ -21,7 +21,15 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 import segno
-from conftest import SITE_URL, build_site, copy_example, diff_trees, tree
+from conftest import (
+    SITE_URL,
+    build_site,
+    copy_example,
+    diff_trees,
+    qr_code_in,
+    qr_code_of,
+    tree,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -239,16 +247,49 @@ def test_certificate_has_a_qr_code_with_a_text_alternative(example_output: Path)
     for token, _doc, html in credentials(example_output):
         url = f"{EXAMPLE_URL}credentials/{token}.html"
         certificate = html[html.index('<div class="certificate">') :]
-        svg = re.search(r"<svg [^>]*>", certificate)
-        assert svg, "an inline SVG QR code"
-        attrs = Page(svg.group(0) + "</svg>").tags[0][1]
-        assert attrs["role"] == "img"
-        assert url in attrs["aria-label"]
+        image = re.search(r'<img class="qr" [^>]*>', certificate)
+        assert image, "a QR code"
+        modules, alt = qr_code_in(image.group(0))
+        assert url in alt
         # The URL is printed beside the code, as text.
         assert re.search(r"<figcaption>[^<]*<span[^>]*>" + re.escape(url) + "</span>", certificate)
-        # The code encodes the page URL: segno draws the same matrix for the same URL.
-        drawn = qr.qr_svg(url, "x")
-        assert drawn[drawn.index("<path") :] in certificate
+        # The code encodes the page URL: its pixels are the modules segno makes of the URL.
+        assert modules == qr_code_of(url)
+
+
+def test_qr_image_is_an_image_with_a_label() -> None:
+    tag = str(qr.qr_image("https://example.org/a", 'He said "hi" <b>'))
+    assert tag.startswith('<img class="qr" src="data:image/png;base64,')
+    assert 'alt="He said &#34;hi&#34; &lt;b&gt;"' in tag
+    assert qr_code_in(tag) == (qr_code_of("https://example.org/a"), 'He said "hi" <b>')
+    # Version 2 (25 modules), the quiet zone (2 a side), 4 pixels a module: the image's size.
+    assert tag.endswith(' width="116" height="116">')
+
+
+def test_pages_leave_out_the_templates_indentation(example_output: Path) -> None:
+    """A template's indentation is for its reader: before a tag it shows as nothing more than
+    the line break, and a page leaves it out (a tenth of a credential page)."""
+    pages_seen = sorted(example_output.rglob("*.html"))
+    assert len(pages_seen) > 50
+    for page in pages_seen:
+        text = page.read_text(encoding="utf-8")
+        outside = re.sub(r"<(pre|textarea|script)\b.*?</\1>", "", text, flags=re.S)
+        assert not re.search(r"\n[ \t]+<", outside), page
+
+
+def test_unindented_keeps_what_white_space_means() -> None:
+    page = (
+        "<ul>\n  <li>one</li>\n\t<li>two\n    words</li>\n</ul>\n"
+        "  <pre><code>x\n  <span>kept</span>\n</code></pre>\n"
+        "  <textarea>\n   <b>kept</b></textarea>\n"
+        "  <script>\n  <!-- kept -->\n  </script>\n  <p>end</p>\n  "
+    )
+    assert render.unindented(page) == (
+        "<ul>\n<li>one</li>\n<li>two\n    words</li>\n</ul>\n"
+        "<pre><code>x\n  <span>kept</span>\n</code></pre>\n"
+        "<textarea>\n   <b>kept</b></textarea>\n"
+        "<script>\n  <!-- kept -->\n  </script>\n<p>end</p>\n"
+    )
 
 
 def test_qr_svg_is_an_image_with_a_label() -> None:
@@ -257,6 +298,24 @@ def test_qr_svg_is_an_image_with_a_label() -> None:
     assert 'role="img"' in svg
     assert 'aria-label="He said &#34;hi&#34; &lt;b&gt;"' in svg
     assert "<script" not in svg
+
+
+def test_a_theme_written_for_svg_codes_still_shows_them() -> None:
+    """docs/themes.md's ``qr_svg`` and ``wallet_qr_svg``, kept for themes written before the
+    codes were images: drawn where a template shows them, as the same SVG as before."""
+    import jinja2
+
+    url = "https://example.org/creds/credentials/abc.html"
+    codes = pages._qr_codes(qr.QrCodes(), "qr", url, "the label")
+    shown = jinja2.Environment(autoescape=True).from_string("{{ qr_svg }}|{{ qr_image }}")
+    svg, image = shown.render(codes).split("|")
+    assert svg == str(qr.qr_svg(url, "the label"))
+    assert svg.startswith('<svg role="img" aria-label="the label"')
+    assert image == str(qr.qr_image(url, "the label"))
+    assert pages._qr_codes(qr.QrCodes(), "wallet_qr", None, "x") == {
+        "wallet_qr_image": None,
+        "wallet_qr_svg": None,
+    }
 
 
 def test_print_button_and_downloads(example_output: Path) -> None:
@@ -499,9 +558,14 @@ def _segno_svg(url: str) -> str:
     return code.svg_inline(scale=1, border=2, omitsize=True, dark="#000", light="#fff")
 
 
+def _segno_png(url: str) -> str:
+    code = segno.make(url, error="m", micro=False, mask=qr.MASK)
+    return code.png_data_uri(scale=qr.SCALE, border=qr.BORDER, compresslevel=qr.PNG_LEVEL)
+
+
 def test_qr_fast_path_draws_what_segno_draws_in_every_version() -> None:
-    """Every version (1 to 40) and error level segno reaches from level M: the same modules
-    and the same SVG bytes as segno with the same mask."""
+    """Every version (1 to 40) and error level segno reaches from level M: the same modules,
+    and the same SVG and PNG bytes as segno with the same mask."""
     rng = random.Random(14)
     alphabet = string.ascii_lowercase + string.digits + "/:.-_%?=&~"
     seen = set()
@@ -514,8 +578,20 @@ def test_qr_fast_path_draws_what_segno_draws_in_every_version() -> None:
         seen.add((code.version, code.error))
         assert matrix == [bytes(b"01"[m & 1] for m in row) for row in code.matrix], length
         assert qr.drawing(text) == _segno_svg(text), length
+        assert qr.image_url(text) == _segno_png(text), length
     assert {version for version, _ in seen} == set(range(1, 41))
     assert {error for _, error in seen} == {"M", "Q", "H"}
+
+
+def test_qr_png_of_every_quiet_zone_matches_segno() -> None:
+    """Rows padded to whole bytes by 0 to 7 bits: the quiet zone's width moves the padding."""
+    url = "https://org.github.io/creds/credentials/abcdefghijklmnopqrstuvwxyz.json"
+    matrix = qr._fast_matrix(url)
+    assert matrix is not None
+    code = segno.make(url, error="m", micro=False, mask=qr.MASK)
+    for border in range(8):
+        expected = code.png_data_uri(scale=qr.SCALE, border=border, compresslevel=qr.PNG_LEVEL)
+        assert qr._png_data_url(matrix, border) == expected, border
 
 
 def test_qr_credential_urls_match_segno_and_are_deterministic() -> None:
@@ -524,12 +600,14 @@ def test_qr_credential_urls_match_segno_and_are_deterministic() -> None:
         token = "".join(rng.choice(string.ascii_lowercase + "234567") for _ in range(26))
         url = f"https://org.github.io/creds/credentials/{token}.{rng.choice(['html', 'json'])}"
         assert qr.drawing(url) == _segno_svg(url) == qr.drawing(url)
+        assert qr.image_url(url) == _segno_png(url) == qr.image_url(url)
 
 
 def test_qr_other_content_is_drawn_by_segno() -> None:
     for text in ("HTTPS://EXAMPLE.ORG/A", "0123456789", "https://例え.jp/ü", "x" * 3000):
         assert qr._fast_matrix(text) is None
     assert qr.drawing("HTTPS://EXAMPLE.ORG/A") == _segno_svg("HTTPS://EXAMPLE.ORG/A")
+    assert qr.image_url("https://例え.jp/ü") == _segno_png("https://例え.jp/ü")
 
 
 def test_qr_fast_path_checks_itself_against_segno(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -544,6 +622,7 @@ def test_qr_fast_path_checks_itself_against_segno(monkeypatch: pytest.MonkeyPatc
     assert qr._fast_matrix(url) is None
     assert qr._SHAPES[qr._version(len(url))] is None
     assert qr.drawing(url) == _segno_svg(url)
+    assert qr.image_url(url) == _segno_png(url)
 
 
 def test_credential_page_links_the_ob2_images_when_ob2_is_on(example_output: Path) -> None:

@@ -1257,6 +1257,15 @@ def record_language(record: Record, config: SiteConfig) -> str:
     return clr.record_language(record.credentials, config)
 
 
+def _qr_codes(qr: QrCodes, name: str, url: str | None, label: str) -> dict[str, object]:
+    """A page's QR code of `url` under two names (docs/themes.md): ``<name>_image``, an ``<img>``
+    in the page, and ``<name>_svg``, the SVG that themes written before it may show, drawn only
+    if they do. Both None where there is no code (`url` None)."""
+    if url is None:
+        return {f"{name}_image": None, f"{name}_svg": None}
+    return {f"{name}_image": qr.image(url, label), f"{name}_svg": qr.svg(url, label)}
+
+
 def record_context(
     record: Record, site: Site, urls: Urls, qr: QrCodes, words: render.Words | None = None
 ) -> dict[str, Any]:
@@ -1303,11 +1312,11 @@ def record_context(
         "updated": updated,
         **_record_images(urls, record, site.config),
         "download_name": (slugify(record.name, ascii_only=False) or token) + "-learner-record.json",
-        "qr_svg": qr.svg(
+        **_qr_codes(
+            qr,
+            "qr",
             page_url,
-            words.gettext(
-                "QR code: the address of this learner record, %(url)s", url=page_url
-            ),
+            words.gettext("QR code: the address of this learner record, %(url)s", url=page_url),
         ),
         "og": OpenGraph(
             title=words.gettext(RECORD_NAME, recipient=record.name),
@@ -1479,15 +1488,15 @@ def credential_context(
         "credential_url": credential_url,
         "download_name": download_name(achievement.name, award.name, token),
         "lcw_url": lcw,
-        "wallet_qr_svg": (qr or QrCodes()).svg(
-            credential_url,
+        **_qr_codes(
+            qr or QrCodes(),
+            "wallet_qr",
+            credential_url if state in ("active", "expired") else None,
             words.gettext(
                 "QR code for a wallet app: the address of this credential, %(url)s",
                 url=credential_url,
             ),
-        )
-        if state in ("active", "expired")
-        else None,
+        ),
         "verifiers": [
             {
                 "name": "VerifierPlus",
@@ -1500,8 +1509,11 @@ def credential_context(
                 "url": onedtech_validator_url(credential_url),
             },
         ],
-        "qr_svg": (qr or QrCodes()).svg(
-            page_url, words.gettext("QR code: the address of this page, %(url)s", url=page_url)
+        **_qr_codes(
+            qr or QrCodes(),
+            "qr",
+            page_url,
+            words.gettext("QR code: the address of this page, %(url)s", url=page_url),
         ),
         "og": OpenGraph(
             title=f"{award.name}: {achievement.name}",

@@ -1,4 +1,11 @@
-"""QR codes as inline SVG, with one fixed mask pattern: fast, and the same drawing on every build.
+"""QR codes as inline PNG images (and SVG for the ``qr`` filter), with one fixed mask pattern: fast,
+and the same drawing on every build.
+
+A page's codes are small PNG images in the page itself (a ``data:`` URL): a code of a credential
+URL is about 670 characters so, where its SVG drawing is 2,700 (each stroke of a path is text),
+and a credential page and its learner record carry three codes. The image has `SCALE` pixels a
+module, shown with CSS ``image-rendering: pixelated``: crisp on screen, and a printer or PDF viewer
+that smooths images anyway blurs only each module's edge.
 
 segno (the owner of QR codes here) tries all eight mask patterns of a code and keeps the one with
 the fewest hard-to-scan features; that search is most of its time (about 10 ms a code), and a
@@ -18,9 +25,12 @@ level in a process is compared with segno's, and any difference (or any other co
 
 from __future__ import annotations
 
+import base64
 import functools
 import operator
 import re
+import struct
+import zlib
 from collections.abc import Callable
 
 import segno
@@ -30,6 +40,13 @@ MASK = 2
 """The data mask pattern of every code (``column % 3 == 0``): of the eight, the one with the lowest
 worst penalty (ISO/IEC 18004:2015 7.8.3) over sample credential URLs, and as good as any on
 average."""
+SCALE = 4
+"""Pixels a module in a code's PNG image."""
+PNG_LEVEL = 6
+"""zlib's level for the PNG images: level 9 takes twice as long for 1% fewer bytes."""
+BORDER = 2
+"""Light modules around a code (its quiet zone; ISO/IEC 18004 asks for 4, but pages put every code
+on a light background of its own)."""
 ERROR = "m"
 """Error correction level M (15% of the code may be damaged); raised to Q or H when the data fits
 in the same version (segno's ``boost_error``)."""
@@ -76,8 +93,19 @@ def drawing(url: str) -> str:
     matrix = _fast_matrix(url)
     if matrix is None:
         code = segno.make(url, error=ERROR, micro=False, mask=MASK)
-        return code.svg_inline(scale=1, border=2, omitsize=True, dark="#000", light="#fff")
+        return code.svg_inline(scale=1, border=BORDER, omitsize=True, dark="#000", light="#fff")
     return _svg(matrix)
+
+
+def image_url(url: str) -> str:
+    """A ``data:`` URL of the PNG image of `url`'s code: segno's ``png_data_uri(scale=SCALE,
+    border=BORDER, compresslevel=PNG_LEVEL)`` of ``segno.make(url, error="m", micro=False,
+    mask=MASK)``."""
+    matrix = _fast_matrix(url)
+    if matrix is None:
+        code = segno.make(url, error=ERROR, micro=False, mask=MASK)
+        return code.png_data_uri(scale=SCALE, border=BORDER, compresslevel=PNG_LEVEL)
+    return _png_data_url(matrix)
 
 
 def _labelled(svg: str, url: str, label: str | None) -> Markup:
@@ -101,11 +129,47 @@ def qr_svg(url: str, label: str | None = None) -> Markup:
     return _labelled(drawing(url), url, label)
 
 
-class QrCodes:
-    """QR codes for a build's pages (the two of a credential page)."""
+def qr_image(url: str, label: str) -> Markup:
+    """A QR code for `url` as an ``<img>`` in the page, with `label` as its text alternative
+    (pages also print the URL beside it, WCAG 1.1.1: a code alone helps no one who cannot scan
+    it). Its size in pixels is the image's; a theme's CSS sets the size shown."""
+    source = image_url(url)
+    pixels = _image_size(source)
+    return Markup(
+        f'<img class="qr" src="{source}" alt="{escape(label)}" width="{pixels}" '
+        f'height="{pixels}">'
+    )
 
-    def svg(self, url: str, label: str | None = None) -> Markup:
-        return _labelled(drawing(url), url, label)
+
+def _image_size(data_url: str) -> int:
+    """The width of the PNG image in `data_url` (IHDR, the bytes after the signature)."""
+    head = base64.b64decode(data_url.partition(",")[2][:32])
+    return int.from_bytes(head[16:20], "big")
+
+
+class _Deferred:
+    """A QR code drawn only if a template shows it (markupsafe's ``__html__``): the SVG names a
+    theme written before the codes were images may still use, at no cost to themes that do not."""
+
+    def __init__(self, url: str, label: str) -> None:
+        self._url = url
+        self._label = label
+
+    def __html__(self) -> str:
+        return str(qr_svg(self._url, self._label))
+
+    __str__ = __html__
+
+
+class QrCodes:
+    """QR codes for a build's pages (two on a credential page, one on a learner record's)."""
+
+    def image(self, url: str, label: str) -> Markup:
+        return qr_image(url, label)
+
+    def svg(self, url: str, label: str) -> _Deferred:
+        """The SVG of the code, drawn if shown (the ``qr_svg`` names of docs/themes.md)."""
+        return _Deferred(url, label)
 
 
 # -- the fast path ---------------------------------------------------------------------------------
@@ -414,3 +478,50 @@ def _svg(matrix: Matrix, border: int = 2) -> str:
         f'd="M0 0h{width}v{width}h-{width}z"/><path class="qrline" stroke="#000" '
         f'd="{"".join(parts)}"/></svg>'
     )
+
+
+_NIBBLES = bytes.maketrans(b"01p", b"f00")
+"""A module of the PNG image, `SCALE` (4) pixels wide, as a hexadecimal digit: light (0) is four
+white pixels (PNG greyscale at one bit: 1 is white), dark (1) four black; "p" pads a row."""
+
+
+@functools.cache
+def _png_frame(size: int, border: int) -> tuple[bytes, bytes, bytes, bytes]:
+    """What every PNG image of a code of `size` modules shares: the signature and header chunk,
+    the light rows above and below (each a scanline), the rows that repeat a row (PNG's "Up"
+    filter, all zero), and what pads a row to whole bytes."""
+    width = (size + 2 * border) * SCALE
+    row_bytes = -(-width // 8)
+    ihdr = struct.pack(">2I5B", width, width, 1, 0, 0, 0, 0)
+    head = b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr)
+    padding = b"p" * (row_bytes * 2 - size - 2 * border)
+    white = bytes.fromhex((b"0" * (size + 2 * border) + padding).translate(_NIBBLES).decode())
+    repeat = (b"\2" + bytes(row_bytes)) * (SCALE - 1)
+    return head, (b"\0" + white) * border * SCALE, repeat, padding
+
+
+def _png_chunk(name: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + name + data + struct.pack(">I", zlib.crc32(name + data))
+
+
+def _png_data_url(matrix: Matrix, border: int = BORDER) -> str:
+    """segno's ``png_data_uri(scale=SCALE, border=border, compresslevel=PNG_LEVEL)`` (its
+    ``write_png``: greyscale, one bit a pixel, a scanline a row, each row repeated with the "Up"
+    filter), made from the rows at C speed: segno builds each scanline a pixel at a time, five
+    times as long as the rest of the code. At `SCALE` 4 a module is a hexadecimal digit."""
+    size = len(matrix)
+    head, light_rows, repeat, padding = _png_frame(size, border)
+    light = b"0" * border
+    rows = bytes.fromhex(
+        (light + (light + padding + light).join(matrix) + light + padding)
+        .translate(_NIBBLES)
+        .decode("ascii")
+    )
+    row_bytes = len(rows) // size
+    lines = [light_rows]
+    for start in range(0, len(rows), row_bytes):
+        lines += (b"\0", rows[start : start + row_bytes], repeat)
+    lines.append(light_rows)
+    idat = zlib.compress(b"".join(lines), PNG_LEVEL)
+    png = head + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

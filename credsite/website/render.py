@@ -4,13 +4,15 @@ A site's own ``themes/<theme>/templates/`` overrides the built-in default theme 
 by template. Every template gets `site`, `root` (relative path to the site root, so pages work on
 GitHub Pages project sites and on localhost) and `page`; docs/themes.md lists the rest.
 Markdown from content (criteria, narratives) is rendered, then cleaned with nh3 so no script,
-style or event handler reaches a page. QR codes (segno) are drawn here too, as inline SVG.
+style or event handler reaches a page. Pages leave out their templates' indentation
+(`unindented`); the `qr` filter draws an inline SVG QR code (`website.qr`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -237,12 +239,33 @@ def render(theme: Theme, template: str, path: str, context: dict[str, Any]) -> s
         **context,
     }
     try:
-        return theme.env.get_template(template).render(full)
+        page = theme.env.get_template(template).render(full)
     except Exception as exc:
         problem = template_problem(theme, exc)
         if problem is None:
             raise
         raise CredsiteError(problem.message, problem.location) from None
+    return unindented(page) if path.endswith(".html") else page
+
+
+_KEEP_SPACE = re.compile(r"(<(pre|textarea|script)\b.*?</\2\s*>)", re.S | re.I)
+"""Elements whose text keeps its white space as written."""
+_INDENT = re.compile(r"\n[ \t]+(?=<|\Z)")
+"""The indentation of a line that starts with a tag."""
+
+
+def unindented(html: str) -> str:
+    """`html` without the indentation of lines that start with a tag: a template's indentation
+    is for its reader, and a tenth of a credential page. Outside ``<pre>``, ``<textarea>`` and
+    ``<script>`` a line break with or without spaces after it shows as one space (HTML 13.2.6,
+    white-space: normal), so the page shows the same; those three are kept whole."""
+    parts = _KEEP_SPACE.split(html)
+    # split() gives text, then each kept element and its tag name: text is every third part.
+    return "".join(
+        _INDENT.sub("\n", part) if index % 3 == 0 else part
+        for index, part in enumerate(parts)
+        if index % 3 != 2
+    )
 
 
 def template_problem(theme: Theme, exc: BaseException) -> Problem | None:

@@ -165,6 +165,18 @@ async function newPage(options = {}) {
 
 async function close(page) { await page.context().close(); }
 
+// A QR code image shown at least 2 CSS pixels a module (of 45 in a code of a site's URL, with its
+// quiet zone), loaded, and never smoothed: image-rendering pixelated.
+async function assertSharpQr(image, where) {
+  const shown = await image.evaluate((e) => ({
+    rendering: getComputedStyle(e).imageRendering, width: e.getBoundingClientRect().width,
+    loaded: e.complete && e.naturalWidth > 0,
+  }));
+  assert(shown.loaded, `${where}: the QR code image loads`);
+  assertEqual(shown.rendering, 'pixelated', `${where}: the QR code's image-rendering`);
+  assert(shown.width >= 90, `${where}: the QR code is ${shown.width}px wide`);
+}
+
 async function verification(page) {
   await page.waitForFunction(
     () => document.querySelector('[data-verification]')?.getAttribute('data-verification') !== 'pending',
@@ -702,8 +714,9 @@ test('print view: the certificate with QR code and its text alternative, on one 
   assert(await page.isVisible('.certificate'), 'the certificate shows in print');
   assert(!(await page.isVisible('article.credential')), 'the screen layout is hidden in print');
   assert(!(await page.isVisible('.site-header')), 'the site header is hidden in print');
-  const qr = await page.$('.certificate svg[role="img"][aria-label]');
+  const qr = await page.$('.certificate img.qr[alt]');
   assert(qr && (await qr.isVisible()), 'the QR code is visible, with a text alternative');
+  await assertSharpQr(qr, 'the certificate');
   const caption = await page.textContent('.certificate figcaption');
   assert(caption.includes(`credentials/${token}.html`), 'the page URL is printed beside the QR code');
   await axe(page, 'credential in print');
@@ -727,6 +740,7 @@ test('screenshots: credential page at 1280px and 390px, and the other page types
   for (const [name, state] of [['credential-desktop.png', 'active'], ['credential-revoked-desktop.png', 'revoked'], ['credential-expired-desktop.png', 'expired']]) {
     await desktop.goto(`${base}/site/credentials/${tokenWith(state)}.html`);
     await verification(desktop);
+    if (state !== 'revoked') await assertSharpQr(await desktop.$('.wallet-qr img.qr[alt]'), `the ${state} credential's wallet card`);
     await desktop.screenshot({ path: shot(name), fullPage: true });
   }
   await desktop.goto(`${base}/tampered/credentials/${tampered.json}.html`);
@@ -740,6 +754,7 @@ test('screenshots: credential page at 1280px and 390px, and the other page types
   const phone = await newPage({ viewport: { width: 390, height: 844 }, scale: 2 });
   await phone.goto(`${base}/site/credentials/${tokenWith('active')}.html`);
   await verification(phone);
+  await assertSharpQr(await phone.$('.wallet-qr img.qr[alt]'), 'the wallet card on a phone');
   await phone.screenshot({ path: shot('credential-phone.png'), fullPage: true });
   await phone.screenshot({ path: shot('credential-phone-top.png') });
   await close(phone);
@@ -808,8 +823,9 @@ test('print view: a learner record prints on one A4 and one Letter page, with it
   await verification(page);
   await page.emulateMedia({ media: 'print' });
   assert(!(await page.isVisible('.record-side')), 'the verification and download cards are hidden in print');
-  const qr = await page.$('.record-qr svg[role="img"][aria-label]');
+  const qr = await page.$('.record-qr img.qr[alt]');
   assert(qr && (await qr.isVisible()), 'the QR code is printed, with a text alternative');
+  await assertSharpQr(qr, 'the learner record');
   assert((await page.textContent('.record-qr figcaption')).includes(recordPath.replace(/\.html$/, '')), 'the page URL is printed beside it');
   await axe(page, 'learner record in print');
   await page.screenshot({ path: shot('record-print.png'), fullPage: true });
