@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 
 from credsite import build as build_module
 from credsite.colour import WHITE, contrast
+from credsite.content import config
 from credsite.errors import CredsiteError
 from credsite.website import pages, qr, render
 from credsite.website.pages import INK
@@ -300,19 +301,40 @@ def test_qr_svg_is_an_image_with_a_label() -> None:
     assert "<script" not in svg
 
 
-def test_a_theme_written_for_svg_codes_still_shows_them() -> None:
-    """docs/themes.md's ``qr_svg`` and ``wallet_qr_svg``, kept for themes written before the
-    codes were images: drawn where a template shows them, as the same SVG as before."""
-    import jinja2
+def test_a_theme_written_for_svg_codes_still_shows_them(make_site) -> None:
+    """docs/themes.md's ``qr_svg`` and ``wallet_qr_svg``, for themes written before the codes
+    were images: a site whose templates show them gets the same SVG as before, as markup in
+    any expression; a theme that does not name them does not get them (nor their cost)."""
+    from conftest import build_site
 
-    url = "https://example.org/creds/credentials/abc.html"
-    codes = pages._qr_codes(qr.QrCodes(), "qr", url, "the label")
-    shown = jinja2.Environment(autoescape=True).from_string("{{ qr_svg }}|{{ qr_image }}")
-    svg, image = shown.render(codes).split("|")
-    assert svg == str(qr.qr_svg(url, "the label"))
-    assert svg.startswith('<svg role="img" aria-label="the label"')
-    assert image == str(qr.qr_image(url, "the label"))
-    assert pages._qr_codes(qr.QrCodes(), "wallet_qr", None, "x") == {
+    override = (
+        '{% extends "base.html" %}\n'
+        "{% block main %}<div class=old-qr>{{ qr_svg }}</div>"
+        "<div class=old-wallet>{{ wallet_qr_svg ~ '' if wallet_qr_svg else 'none' }}</div>"
+        "<p class=old-page>{{ page_url }}</p><p class=old-json>{{ credential_url }}</p>"
+        "{% endblock %}\n"
+    )
+    root = make_site({"themes/default/templates/credential.html": override})
+    build_site(root)
+    shown = 0
+    for page in (root / "_site" / "credentials").glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        page_url = re.search(r"<p class=old-page>([^<]*)</p>", html).group(1)  # type: ignore[union-attr]
+        json_url = re.search(r"<p class=old-json>([^<]*)</p>", html).group(1)  # type: ignore[union-attr]
+        svg = re.search(r"<div class=old-qr>(.*?)</div>", html).group(1)  # type: ignore[union-attr]
+        assert svg.startswith('<svg role="img" aria-label=')
+        assert re.sub(r"<svg [^>]*>", "", svg) == re.sub(r"<svg [^>]*>", "", qr.drawing(page_url))
+        wallet = re.search(r"<div class=old-wallet>(.*?)</div>", html).group(1)  # type: ignore[union-attr]
+        if wallet != "none":
+            assert re.sub(r"<svg [^>]*>", "", wallet) == re.sub(
+                r"<svg [^>]*>", "", qr.drawing(json_url)
+            )
+            shown += 1
+    assert shown > 0
+    assert render.load_theme(config.load(root)).mentions("qr_svg")
+    assert not render.load_theme(config.load(copy_example(root.parent / "plain"))).mentions("qr_svg")
+    assert "qr_svg" not in qr.QrCodes(svg=False).codes("qr", "https://example.org/a", "a")
+    assert qr.QrCodes(svg=True).codes("wallet_qr", None, "a") == {
         "wallet_qr_image": None,
         "wallet_qr_svg": None,
     }

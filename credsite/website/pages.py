@@ -750,7 +750,7 @@ class PageMaker:
         self.primary = primary
         self.endorsements = endorsements
         self.keys_withdrawn = keys_withdrawn
-        self.qr = QrCodes()
+        self.qr = QrCodes(svg=theme.mentions("qr_svg"))
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_theme": None}
@@ -1257,15 +1257,6 @@ def record_language(record: Record, config: SiteConfig) -> str:
     return clr.record_language(record.credentials, config)
 
 
-def _qr_codes(qr: QrCodes, name: str, url: str | None, label: str) -> dict[str, object]:
-    """A page's QR code of `url` under two names (docs/themes.md): ``<name>_image``, an ``<img>``
-    in the page, and ``<name>_svg``, the SVG that themes written before it may show, drawn only
-    if they do. Both None where there is no code (`url` None)."""
-    if url is None:
-        return {f"{name}_image": None, f"{name}_svg": None}
-    return {f"{name}_image": qr.image(url, label), f"{name}_svg": qr.svg(url, label)}
-
-
 def record_context(
     record: Record, site: Site, urls: Urls, qr: QrCodes, words: render.Words | None = None
 ) -> dict[str, Any]:
@@ -1312,8 +1303,7 @@ def record_context(
         "updated": updated,
         **_record_images(urls, record, site.config),
         "download_name": (slugify(record.name, ascii_only=False) or token) + "-learner-record.json",
-        **_qr_codes(
-            qr,
+        **qr.codes(
             "qr",
             page_url,
             words.gettext("QR code: the address of this learner record, %(url)s", url=page_url),
@@ -1488,8 +1478,7 @@ def credential_context(
         "credential_url": credential_url,
         "download_name": download_name(achievement.name, award.name, token),
         "lcw_url": lcw,
-        **_qr_codes(
-            qr or QrCodes(),
+        **(qr or QrCodes()).codes(
             "wallet_qr",
             credential_url if state in ("active", "expired") else None,
             words.gettext(
@@ -1509,8 +1498,7 @@ def credential_context(
                 "url": onedtech_validator_url(credential_url),
             },
         ],
-        **_qr_codes(
-            qr or QrCodes(),
+        **(qr or QrCodes()).codes(
             "qr",
             page_url,
             words.gettext("QR code: the address of this page, %(url)s", url=page_url),

@@ -1,11 +1,12 @@
-"""QR codes as inline PNG images (and SVG for the ``qr`` filter), with one fixed mask pattern: fast,
-and the same drawing on every build.
+"""QR codes as PNG images in the page, and as inline SVG, with one fixed mask pattern: fast, and the
+same drawing on every build.
 
-A page's codes are small PNG images in the page itself (a ``data:`` URL): a code of a credential
-URL is about 670 characters so, where its SVG drawing is 2,700 (each stroke of a path is text),
-and a credential page and its learner record carry three codes. The image has `SCALE` pixels a
-module, shown with CSS ``image-rendering: pixelated``: crisp on screen, and a printer or PDF viewer
-that smooths images anyway blurs only each module's edge.
+A page shows its codes as small PNG images in the page itself (a ``data:`` URL): a code of a
+credential URL is about 680 characters so, where its SVG drawing is 2,700 (each stroke of a path
+is text), and a credential and its learner record carry three codes. The image has `SCALE` pixels
+a module, shown with CSS ``image-rendering: pixelated``: crisp on screen, and a printer or PDF
+viewer that smooths images anyway blurs only each module's edge. SVG is what the ``qr`` template
+filter draws, and what themes written before the images show (``qr_svg``).
 
 segno (the owner of QR codes here) tries all eight mask patterns of a code and keeps the one with
 the fewest hard-to-scan features; that search is most of its time (about 10 ms a code), and a
@@ -41,12 +42,14 @@ MASK = 2
 worst penalty (ISO/IEC 18004:2015 7.8.3) over sample credential URLs, and as good as any on
 average."""
 SCALE = 4
-"""Pixels a module in a code's PNG image."""
+"""Pixels a module in a code's PNG image. `_png_data_url` writes a module as one hexadecimal digit
+(four pixels at one bit each): another scale takes segno's slow path (`image_url`)."""
 PNG_LEVEL = 6
 """zlib's level for the PNG images: level 9 takes twice as long for 1% fewer bytes."""
 BORDER = 2
-"""Light modules around a code (its quiet zone; ISO/IEC 18004 asks for 4, but pages put every code
-on a light background of its own)."""
+"""Light modules around a code in its image or drawing (its quiet zone). ISO/IEC 18004 asks for 4;
+2 is what segno's SVG had on every page since the first, and readers decode them on the page's
+light cards and paper."""
 ERROR = "m"
 """Error correction level M (15% of the code may be damaged); raised to Q or H when the data fits
 in the same version (segno's ``boost_error``)."""
@@ -101,7 +104,7 @@ def image_url(url: str) -> str:
     """A ``data:`` URL of the PNG image of `url`'s code: segno's ``png_data_uri(scale=SCALE,
     border=BORDER, compresslevel=PNG_LEVEL)`` of ``segno.make(url, error="m", micro=False,
     mask=MASK)``."""
-    matrix = _fast_matrix(url)
+    matrix = _fast_matrix(url) if SCALE == 4 else None
     if matrix is None:
         code = segno.make(url, error=ERROR, micro=False, mask=MASK)
         return code.png_data_uri(scale=SCALE, border=BORDER, compresslevel=PNG_LEVEL)
@@ -147,29 +150,24 @@ def _image_size(data_url: str) -> int:
     return int.from_bytes(head[16:20], "big")
 
 
-class _Deferred:
-    """A QR code drawn only if a template shows it (markupsafe's ``__html__``): the SVG names a
-    theme written before the codes were images may still use, at no cost to themes that do not."""
-
-    def __init__(self, url: str, label: str) -> None:
-        self._url = url
-        self._label = label
-
-    def __html__(self) -> str:
-        return str(qr_svg(self._url, self._label))
-
-    __str__ = __html__
-
-
 class QrCodes:
     """QR codes for a build's pages (two on a credential page, one on a learner record's)."""
 
-    def image(self, url: str, label: str) -> Markup:
-        return qr_image(url, label)
+    def __init__(self, svg: bool = True) -> None:
+        self.svg = svg
+        """Whether pages also get each code as SVG (``qr_svg``, ``wallet_qr_svg``): only a theme
+        written before the codes were images shows them, and drawing both costs a third more."""
 
-    def svg(self, url: str, label: str) -> _Deferred:
-        """The SVG of the code, drawn if shown (the ``qr_svg`` names of docs/themes.md)."""
-        return _Deferred(url, label)
+    def codes(self, name: str, url: str | None, label: str) -> dict[str, Markup | None]:
+        """A page's code of `url` under its names in docs/themes.md: ``<name>_image``, an
+        ``<img>``, and ``<name>_svg`` if `svg`; None where the page has no code (`url` None)."""
+        names = [f"{name}_image", *([f"{name}_svg"] if self.svg else [])]
+        if url is None:
+            return dict.fromkeys(names)
+        codes: dict[str, Markup | None] = {names[0]: qr_image(url, label)}
+        if self.svg:
+            codes[names[1]] = qr_svg(url, label)
+        return codes
 
 
 # -- the fast path ---------------------------------------------------------------------------------

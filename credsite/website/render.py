@@ -165,6 +165,15 @@ class Theme:
             self._words[language] = Words(language, i18n.translations(self.theme_dirs, language))
         return self._words[language]
 
+    def mentions(self, name: str) -> bool:
+        """Whether any template of the theme has `name` in its text: the site's own templates
+        (which may include one another) and the built-in ones they fall back on."""
+        for folder, _ in self.template_dirs:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and name in path.read_text(encoding="utf-8", errors="replace"):
+                    return True
+        return False
+
     def has_catalog(self, language: str) -> bool:
         return i18n.has_catalog(self.theme_dirs, language)
 
@@ -257,8 +266,10 @@ _INDENT = re.compile(r"\n[ \t]+(?=<|\Z)")
 def unindented(html: str) -> str:
     """`html` without the indentation of lines that start with a tag: a template's indentation
     is for its reader, and a tenth of a credential page. Outside ``<pre>``, ``<textarea>`` and
-    ``<script>`` a line break with or without spaces after it shows as one space (HTML 13.2.6,
-    white-space: normal), so the page shows the same; those three are kept whole."""
+    ``<script>`` a line break with or without spaces after it shows as one space (CSS Text 3
+    section 4.1, ``white-space: normal``), so the page shows the same; those three are kept
+    whole. A theme's own element styled ``white-space: pre`` would lose its indentation: put
+    such text in a ``<pre>``."""
     parts = _KEEP_SPACE.split(html)
     # split() gives text, then each kept element and its tag name: text is every third part.
     return "".join(
