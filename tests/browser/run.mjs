@@ -528,6 +528,11 @@ test('copy link copies the page address; print and LinkedIn buttons are there', 
   await page.waitForFunction(() => /copied/i.test(document.querySelector('.copy-status').textContent));
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   assert(copied.startsWith('https://') && copied.endsWith(`credentials/${token}.html`), `clipboard holds the page URL, got ${copied}`);
+  await page.click('.wallet [data-copy]');
+  await page.waitForFunction(() => /copied/i.test(document.querySelector('.wallet .copy-status').textContent));
+  const json = await page.evaluate(() => navigator.clipboard.readText());
+  assertEqual(json, await page.inputValue('#credential-url'), 'the wallet card copies the credential address it shows');
+  assert(json.startsWith('https://') && json.endsWith(`credentials/${token}.json`), `clipboard holds the JSON URL, got ${json}`);
   assert(await page.isVisible('[data-print]'), 'the print button is shown');
   const linkedin = await page.getAttribute('a[href^="https://www.linkedin.com/profile/add"]', 'href');
   assert(linkedin && new URL(linkedin).searchParams.get('certId') === token, 'LinkedIn link with the credential id');

@@ -33,7 +33,10 @@
   each('[data-copy]', function (button) {
     button.hidden = false;
     button.addEventListener('click', function () {
-      var text = button.getAttribute('data-copy');
+      // What the field beside it shows (data-copy-source; on a credential page verify.js checks
+      // it against the signed id), or the button's own data-copy text.
+      var field = document.getElementById(button.getAttribute('data-copy-source') || '');
+      var text = button.getAttribute('data-copy') || (field ? field.value : '');
       var done = function () { announce('Link copied.', button); };
       var failed = function () {
         if (copyFallback(button)) done();
