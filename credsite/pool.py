@@ -24,6 +24,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures._base import CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import resource_tracker
 from multiprocessing.context import ForkServerContext, ForkServerProcess
@@ -44,8 +45,9 @@ CHUNKS_AHEAD = 2
 every worker busy, few enough that results the caller has not taken yet (rendered pages, say)
 are never more than a few chunks in memory."""
 
-BROKEN_POOL_CHECK = 1.0
-"""Seconds between checks, while waiting for a chunk, that the pool is not broken."""
+BROKEN_POOL_CHECK = 0.1
+"""Seconds between checks, while waiting for a chunk, that the pool is not broken, and that
+Ctrl-C was not pressed (held back meanwhile: `interrupts_deferred`)."""
 
 _session = threading.local()
 """This thread's session: `active`, and its `pool` once started (a build runs on one thread)."""
@@ -68,7 +70,8 @@ def session() -> Iterator[None]:
         pool: ProcessPoolExecutor | None = _session.pool
         _session.active, _session.pool = False, None
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            with interrupts_deferred():  # a press now is raised once the pool has stopped
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
 def parallel_map(
@@ -122,7 +125,8 @@ def _submit_each(
     for part in chunks:
         jobs = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            future = pool.submit(_run_chunk_in_worker, key, task, jobs)
+            with interrupts_deferred():
+                future = pool.submit(_run_chunk_in_worker, key, task, jobs)
         except (RuntimeError, OSError) as error:
             if not _broken(pool):
                 raise
@@ -171,7 +175,11 @@ class InOrder(Iterator[Result]):
     def ready(self) -> bool:
         """The next result is made: taking it does not wait (always False in this process,
         where results are made as they are taken)."""
-        return bool(self._taken) or bool(self._pending and self._pending[0].done())
+        # The future's state read as `Future.done` reads it, but without taking its lock: asked
+        # after every file the build adds, and Ctrl-C pressed while the lock was taken could
+        # leave it held (`interrupts_deferred`, which costs more than the rest of the build's
+        # work per file).
+        return bool(self._taken) or bool(self._pending and self._pending[0]._state in _MADE)
 
     def __next__(self) -> Result:
         if self._results is not None:
@@ -195,24 +203,34 @@ class InOrder(Iterator[Result]):
         self._results = iter(())
         self._taken.clear()
         self._chunks = None
-        for future in self._pending:
-            future.cancel()
-        self._pending.clear()
-        if self._own_pool and self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-        self._pool = None
+        with interrupts_deferred():
+            for future in self._pending:
+                future.cancel()
+            self._pending.clear()
+            if self._own_pool and self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def _result(self, future: Future[list[Result]]) -> list[Result]:
         """The chunk's results, once made. A chunk given to the pool just as a worker died can be
         left by the pool neither done nor failed (its submit raced the pool marking its work
         failed): once the pool is broken, nothing will make it, so that is the pool broken too
-        rather than a wait for good."""
-        while not wait((future,), timeout=BROKEN_POOL_CHECK).done:
-            if _broken(self._pool):
-                raise BrokenProcessPool("the pool broke before this chunk was made")
-        return future.result()
+        rather than a wait for good.
+
+        Waited for in short turns, Ctrl-C held back in each (`interrupts_deferred`) and raised
+        between them."""
+        while True:
+            with interrupts_deferred():
+                if wait((future,), timeout=BROKEN_POOL_CHECK).done:
+                    return future.result()
+                if _broken(self._pool):
+                    raise BrokenProcessPool("the pool broke before this chunk was made")
 
     __del__ = close  # dropped unfinished (its caller failed): as a generator's ``finally`` did
+
+
+_MADE = frozenset({CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED})
+"""A future's states once done (`Future.done`)."""
 
 
 class WorkerLost(CredsiteError):
@@ -251,9 +269,9 @@ def _interrupts_held() -> Iterator[None]:
 
     Two parts. SIGINT is blocked on this thread: every process started within the block has it
     blocked from its first instruction (a signal mask is inherited across fork and exec). And on
-    the main thread, Python's handler is replaced by one that notes the press: the command has
-    other threads (its progress display's), to which the system then delivers the signal, and
-    whose press Python would raise here, inside the block.
+    the main thread, a press is held back (`interrupts_deferred`): the command has other threads
+    (its progress display's), to which the system then delivers the signal, and whose press
+    Python would raise here, inside the block.
 
     multiprocessing's resource tracker (for the pool's queues) is started first, outside the
     block: it holds SIGINT itself while it starts, then lets it through, which within the block
@@ -262,26 +280,50 @@ def _interrupts_held() -> Iterator[None]:
     The forkserver is one per process and keeps SIGINT blocked for life, and so does every
     process it starts: another "forkserver" pool in the same process would have workers that
     Ctrl-C never reaches either (what credsite's want: the command stops them)."""
-    if not hasattr(signal, "pthread_sigmask"):
+    blockable = hasattr(signal, "pthread_sigmask")
+    if blockable:
+        resource_tracker.ensure_running()  # once per process; at once if it runs
+    with interrupts_deferred():
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if blockable else None
+        try:
+            yield
+        finally:
+            if held is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a press held: noted, then raised
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C held back while the block runs, and raised as it ends (not lost): around every call
+    into `concurrent.futures` (a pool's submit, a future's done, wait, result and cancel, a
+    pool's shutdown) on the main thread.
+
+    Python raises KeyboardInterrupt on the main thread between any two of its instructions, also
+    inside `concurrent.futures` and `threading`, whose ``with`` blocks hold their locks through
+    a Python ``__enter__`` and ``__exit__``: a press just after ``Condition.__enter__`` took a
+    future's lock, or just before ``__exit__`` let it go, left the lock held by the main thread
+    for good. The pool's thread then waited for good to give that future its result (or to
+    cancel it), and the pool's shutdown waited for good for that thread (in a stress test that
+    polls the pool as a build does, 8 presses in 30 hung).
+
+    Only Python's handler is replaced, by one that notes the press, on the main thread (where
+    Python runs signal handlers); elsewhere the block runs as it is. Nested, the inner block
+    passes its press to the outer one."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    resource_tracker.ensure_running()  # once per process; at once if it runs
+    handler = signal.getsignal(signal.SIGINT)
+    if not callable(handler):  # ignored, or the system's default: nothing is raised
+        yield
+        return
     pressed: list[int] = []
-    handler: Callable[[int, Any], Any] | None = None
-    if threading.current_thread() is threading.main_thread():
-        current = signal.getsignal(signal.SIGINT)
-        if callable(current):  # not ignored, nor the system's default: Python's, to defer
-            handler = current
-            signal.signal(signal.SIGINT, lambda number, _frame: pressed.append(number))
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, lambda number, _frame: pressed.append(number))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        if handler is not None:
-            signal.signal(signal.SIGINT, handler)
-            if pressed:
-                handler(signal.SIGINT, None)  # the press, now: KeyboardInterrupt, as a rule
+        signal.signal(signal.SIGINT, handler)
+        if pressed:
+            handler(signal.SIGINT, None)  # the press, now: KeyboardInterrupt, as a rule
 
 
 def _broken(pool: ProcessPoolExecutor | None) -> bool:

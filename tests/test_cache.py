@@ -549,6 +549,102 @@ def test_ctrl_c_while_a_pool_starts_is_raised_once_it_has_started(threads: int) 
     assert json.loads(done.stdout) == ["block ended", "KeyboardInterrupt"], done.stderr
 
 
+PRESSED_HOLDING_A_LOCK = """\
+import signal, sys, threading, time
+from concurrent.futures import _base
+from credsite import pool
+
+WHERE = {
+    "Condition.__enter__": threading.Condition.__enter__.__code__,
+    "_AcquireFutures.__enter__": _base._AcquireFutures.__enter__.__code__,
+}[sys.argv[1]]
+pressed = []
+
+def held(frame):
+    it = frame.f_locals.get("self")
+    locks = [f._condition for f in it.futures] if isinstance(it, _base._AcquireFutures) else [it]
+    return any(lock._is_owned() for lock in locks)
+
+def each_instruction(frame, event, _arg):
+    if event == "opcode" and not pressed and held(frame):  # the lock just taken
+        pressed.append(frame.f_back.f_code.co_name)
+        signal.getsignal(signal.SIGINT)(signal.SIGINT, frame)  # what Python does on a press here
+    return each_instruction
+
+def tracer(frame, _event, _arg):
+    if frame.f_code is WHERE and not pressed:
+        frame.f_trace_opcodes = True
+        return each_instruction
+    return None
+
+def slow(_shared, n):
+    time.sleep(0.05)
+    return n
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pool.session():
+            results = pool.parallel_map_shared(slow, None, range(64), threshold=2)
+            sys.settrace(tracer)
+            try:
+                for _ in results if sys.argv[2] == "next" else ():
+                    pass
+                results.close()
+            finally:
+                sys.settrace(None)
+    except KeyboardInterrupt:
+        print("KeyboardInterrupt", *pressed)
+"""
+
+
+@pytest.mark.parametrize(
+    ("where", "during"),
+    [
+        ("_AcquireFutures.__enter__", "next"),  # concurrent.futures.wait, for the next chunk
+        ("Condition.__enter__", "next"),  # the wait's Event
+        ("Condition.__enter__", "close"),  # a chunk cancelled as it is made
+    ],
+)
+def test_ctrl_c_just_as_a_lock_of_the_pool_is_taken_stops_the_session(
+    tmp_path: Path, where: str, during: str
+) -> None:
+    """Python raises KeyboardInterrupt on the main thread between any two of its instructions:
+    pressed just after a ``with`` of `concurrent.futures` or `threading` had taken a lock in its
+    Python ``__enter__``, it left the lock held for good. The pool's thread then waited for good
+    to give a chunk its result, or to cancel it, and the session's shutdown waited for that
+    thread: the command still ran a minute after Ctrl-C. The press is made here exactly there, by
+    a trace function that calls the SIGINT handler as Python does on a press (the command's, in
+    a fresh interpreter); held back (`credsite.pool.interrupts_deferred`), it is raised once out
+    of the pool's code, and the session ends."""
+    import signal
+    import subprocess
+    import sys
+
+    script = tmp_path / "pressed_holding_a_lock.py"
+    script.write_text(PRESSED_HOLDING_A_LOCK, encoding="utf-8")
+    env = {**os.environ, "PYTHONFAULTHANDLER": "1"}
+    command = subprocess.Popen(
+        [sys.executable, str(script), where, during],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = command.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(command.pid, signal.SIGABRT)  # every thread's stack (PYTHONFAULTHANDLER)
+        time.sleep(1)
+        os.killpg(command.pid, signal.SIGKILL)
+        _, stderr = command.communicate()
+        pytest.fail(f"the session still ran 30 s after Ctrl-C: it hung. Its stacks:\n{stderr[-4000:]}")
+    assert command.returncode == 0, stderr
+    assert stdout.split()[0] == "KeyboardInterrupt", stdout + stderr
+    assert len(stdout.split()) == 2, stdout  # pressed once, at the lock
+
+
 def _fails_at_seven(_shared: None, n: int) -> int:
     from credsite.errors import ContentError, Location, Problem
 

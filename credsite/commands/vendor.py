@@ -67,6 +67,7 @@ from credsite import __version__
 from credsite.atomic import write_atomic
 from credsite.content import config as site_config
 from credsite.errors import CredsiteError
+from credsite.pool import interrupts_deferred
 from credsite.state.keyfiles import env_name
 
 FOLDER = ".credsite"
@@ -407,7 +408,9 @@ def pin_dependencies(wheel: Wheel, *, hashes: Hashes | None = None) -> tuple[Pin
     hashes of its wheels on the index (fetched in parallel). Raises `PinError`."""
     lookup = hashes or index_hashes
     versions = dependency_versions(wheel.requires())
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with ThreadPoolExecutor(max_workers=8) as pool, interrupts_deferred():
+        # Ctrl-C held back while the lookups are handed over: pressed inside a submit, it could
+        # leave the pool's semaphore held, and the pool's threads then wait for it for good.
         futures = [
             (name, version, pool.submit(lookup, name, version)) for name, version in versions
         ]

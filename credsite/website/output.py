@@ -57,6 +57,7 @@ from typing import Any
 from credsite.atomic import write_atomic
 from credsite.cache import KeptMap, digest
 from credsite.errors import CredsiteError, Location
+from credsite.pool import interrupts_deferred
 from credsite.values import cache_json_bytes, json_bytes, read_cache_json
 
 OUTPUT_MARKER = ".credsite-output"
@@ -290,7 +291,8 @@ class Output:
         if self._writers is None:
             self._writers = ThreadPoolExecutor(WRITERS, thread_name_prefix="credsite-write")
         jobs = [(destination, data, hash_it) for _, destination, data, hash_it in batch]
-        future = self._writers.submit(_write_and_hash, jobs)
+        with interrupts_deferred():  # a press inside the pool's locks would leave one held
+            future = self._writers.submit(_write_and_hash, jobs)
         self._pending.append(([(path, destination) for path, destination, _, _ in batch], future))
         self._pending_files += len(batch)
         if self._pending_files > PENDING:
@@ -305,7 +307,8 @@ class Output:
             files, future = self._pending.popleft()
             self._pending_files -= len(files)
             try:
-                written = future.result()
+                with interrupts_deferred():
+                    written = future.result()
                 for (path, destination), (info, sha) in zip(files, written, strict=True):
                     info = info or os.lstat(destination)
                     record = self.records[path]
@@ -392,12 +395,13 @@ class Output:
         """Drop everything staged (the site in place is untouched)."""
         pending, self._pending, self._batch = self._pending, deque(), []
         self._pending_files = 0
-        for _files, future in pending:
-            with contextlib.suppress(Exception):
-                future.result()  # a writer must not write into the folder removed next
-        if self._writers is not None:
-            self._writers.shutdown()
-            self._writers = None
+        with interrupts_deferred():  # (a second press: raised once the writers have stopped)
+            for _files, future in pending:
+                with contextlib.suppress(Exception):
+                    future.result()  # a writer must not write into the folder removed next
+            if self._writers is not None:
+                self._writers.shutdown()
+                self._writers = None
         if self._staged:
             _remove_tree(self.staging)
             self._staged = False
@@ -406,7 +410,8 @@ class Output:
     def save_manifest(self) -> None:
         self._complete()
         if self._writers is not None:
-            self._writers.shutdown()
+            with interrupts_deferred():
+                self._writers.shutdown()
             self._writers = None
         self.manifest.save()
 
@@ -958,7 +963,9 @@ def _remove_files(folder: Path) -> None:
     if len(files) < REMOVE_IN_PARALLEL:
         _unlink_all(files)
         return
-    with ThreadPoolExecutor(REMOVERS, thread_name_prefix="credsite-remove") as removers:
+    with interrupts_deferred(), ThreadPoolExecutor(
+        REMOVERS, thread_name_prefix="credsite-remove"
+    ) as removers:
         list(removers.map(_unlink_all, [files[i::REMOVERS] for i in range(REMOVERS)]))
 
 
