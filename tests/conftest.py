@@ -7,15 +7,18 @@ Every build in these tests goes through `build_site`, which passes a fixed clock
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import random
 import shutil
+import signal
 import stat
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -155,6 +158,25 @@ def descendants(pid: int) -> list[tuple[int, int]]:
         found += layer
         layer = [(child, depth + 1) for p, depth in layer for child in parents.get(p, [])]
     return found[1:]
+
+
+def finished_or_stacks(
+    command: subprocess.Popen[str], timeout: float, what: str
+) -> tuple[str, str]:
+    """The stdout and stderr of `command` (started with ``start_new_session=True``, its output
+    piped as text) once it ends within `timeout` seconds. If it hangs, the test fails with the
+    stacks of every thread of every process in its group: Python's faulthandler (set
+    ``PYTHONFAULTHANDLER=1`` in its environment) prints them on SIGABRT; then SIGKILL, so that
+    no process is left."""
+    try:
+        return command.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(OSError):
+            os.killpg(command.pid, signal.SIGABRT)
+            time.sleep(2)
+            os.killpg(command.pid, signal.SIGKILL)
+        _, stderr = command.communicate()
+        pytest.fail(f"{what} still ran {timeout:g} s on: it hung. Its stacks:\n{stderr[-6000:]}")
 
 
 def qr_code_in(tag: str) -> tuple[list[list[int]], str]:

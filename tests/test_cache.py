@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from conftest import descendants
+from conftest import descendants, finished_or_stacks
 
 from credsite import cache
 from credsite.cache import FileCache, KeptMap
@@ -618,7 +618,6 @@ def test_ctrl_c_just_as_a_lock_of_the_pool_is_taken_stops_the_session(
     it, where the opcode events of 3.11 did not reach 3.12's trace); held back
     (`credsite.pool.interrupts_deferred`), it is raised once out of the pool's code, and the
     session ends."""
-    import signal
     import subprocess
     import sys
 
@@ -633,14 +632,7 @@ def test_ctrl_c_just_as_a_lock_of_the_pool_is_taken_stops_the_session(
         env=env,
         start_new_session=True,
     )
-    try:
-        stdout, stderr = command.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(command.pid, signal.SIGABRT)  # every thread's stack (PYTHONFAULTHANDLER)
-        time.sleep(1)
-        os.killpg(command.pid, signal.SIGKILL)
-        _, stderr = command.communicate()
-        pytest.fail(f"the session still ran 30 s after Ctrl-C: it hung. Its stacks:\n{stderr[-4000:]}")
+    stdout, stderr = finished_or_stacks(command, 30, "the session, after Ctrl-C,")
     assert command.returncode == 0, stderr
     assert stdout.split()[0] == "KeyboardInterrupt", stdout + stderr
     assert len(stdout.split()) == 2, stdout  # pressed once, at the lock

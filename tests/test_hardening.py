@@ -34,6 +34,7 @@ from conftest import (
     TEAMWORK,
     build_site,
     descendants,
+    finished_or_stacks,
     output_of,
     run_cli,
     run_fresh,
@@ -787,7 +788,7 @@ def _build_with_workers(
     )
     write_files(root, {AWARDS_FILE: AWARDS + many})
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDSITE_")}
-    env["PYTHONFAULTHANDLER"] = "1"  # a hung build's stacks, on SIGABRT (`_press_ctrl_c`)
+    env["PYTHONFAULTHANDLER"] = "1"  # a hung build's stacks (`finished_or_stacks`)
     # SIGINT handled as Python does in a terminal, set by the command itself (not `preexec_fn`,
     # unsafe in a test process that has threads)
     preamble = (ANOTHER_THREAD if another_thread else "") + CTRL_C_HANDLED
@@ -948,17 +949,7 @@ def _press_ctrl_c(build: subprocess.Popen[str], what: str) -> float:
     assert build.poll() is None, f"{what} ended before Ctrl-C: give it more awards"
     os.killpg(build.pid, signal.SIGINT)
     pressed = time.monotonic()
-    try:
-        stdout, stderr = build.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        # Where it hangs, for whoever reads the failure: Python's faulthandler (on in the
-        # command and its workers: PYTHONFAULTHANDLER) prints every thread's stack on SIGABRT.
-        with contextlib.suppress(OSError):
-            os.killpg(build.pid, signal.SIGABRT)
-            time.sleep(2)
-            os.killpg(build.pid, signal.SIGKILL)
-        _, stderr = build.communicate()
-        pytest.fail(f"{what} still ran a minute after Ctrl-C: it hung. Its stacks:\n{stderr[-6000:]}")
+    stdout, stderr = finished_or_stacks(build, 60, f"{what}, after Ctrl-C,")
     stopped = time.monotonic() - pressed
     assert build.returncode == 1, f"{what}: {stdout}{stderr}"
     assert "Traceback" not in stdout + stderr, f"{what}: {stderr}"

@@ -1421,6 +1421,7 @@ def credential_context(
     the page's links bake the credential into (`artwork.badge_key`): then `files` names no
     image, `bake` the badges (OB 2.0's in the site's first language, as `publish_ob2` bakes)."""
     words = words or render.Words(i18n.SOURCE_LANGUAGE, i18n.translations([], i18n.SOURCE_LANGUAGE))
+    qr = qr or QrCodes()
     award: Award = item.award
     token = item.entry.credential
     path = urls.credential_path(token, "html")
@@ -1478,7 +1479,7 @@ def credential_context(
         "credential_url": credential_url,
         "download_name": download_name(achievement.name, award.name, token),
         "lcw_url": lcw,
-        **(qr or QrCodes()).codes(
+        **qr.codes(
             "wallet_qr",
             credential_url if state in ("active", "expired") else None,
             words.gettext(
@@ -1498,7 +1499,7 @@ def credential_context(
                 "url": onedtech_validator_url(credential_url),
             },
         ],
-        **(qr or QrCodes()).codes(
+        **qr.codes(
             "qr",
             page_url,
             words.gettext("QR code: the address of this page, %(url)s", url=page_url),

@@ -448,7 +448,7 @@ def _next_move(run: bytes) -> str:
     return move
 
 
-def _svg(matrix: Matrix, border: int = 2) -> str:
+def _svg(matrix: Matrix, border: int = BORDER) -> str:
     """segno's ``svg_inline(scale=1, border=2, omitsize=True, dark="#000", light="#fff")``, made
     from the rows: one path of horizontal strokes, each move relative to the end of the last.
 
