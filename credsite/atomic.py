@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 FILE_KINDS = (
@@ -58,9 +59,10 @@ def unwritable(path: Path, what: str) -> str | None:
     return None
 
 
-def write_atomic(path: Path, data: bytes | list[bytes], mode: int | None = None) -> None:
+def write_atomic(path: Path, data: bytes | Iterable[bytes], mode: int | None = None) -> None:
     """Write a file so that readers see the old or the new content, never half of one. `data`:
-    its bytes, or its parts in order (a large file written without joining them first).
+    its bytes, or its parts in order (a large file written without joining them first; made as
+    they are written if an iterator).
 
     The file gets `mode` if given, else keeps an existing file's permissions (a new one is 0600
     until chmod: mkstemp), and a symlink keeps pointing at the replaced file.

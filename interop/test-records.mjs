@@ -127,7 +127,7 @@ test('a changed record name fails; a changed baked record fails', () => {
   writeJson(dir, `records/${BIG}`, record);
   const svgFile = path.join(dir, 'records', `${TOKEN}.svg`);
   fs.writeFileSync(svgFile, fs.readFileSync(svgFile, 'utf8')
-    .replace('"name": "Learner record of', '"name": "Learner Record of'));
+    .replace('"name":"Learner record of', '"name":"Learner Record of'));
   for(const script of ['verify.mjs', 'didkit-verify.mjs']) {
     const {code, out} = run(script, dir);
     assert.equal(code, 1, out);

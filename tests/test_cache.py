@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -284,6 +286,51 @@ def test_a_compact_kept_map_gives_back_what_was_put(tmp_path: Path, key: str) ->
     empty = KeptMap(path, "1", compact=True)
     empty.save()
     assert KeptMap(path, "1", compact=True).loaded == {}
+
+
+def test_a_compact_kept_map_of_many_entries_is_saved_piece_by_piece_as_one_sealed_file(
+    tmp_path: Path,
+) -> None:
+    """A map larger than `SAVE_CHUNK` entries is written a piece at a time (never joined whole in
+    memory): the file is the one JSON document, an entry per line in key order, under the
+    SHA-256 of the rest, and reads back line by line, every entry as put."""
+    path = tmp_path / "map.json"
+    kept = KeptMap(path, "1", compact=True)
+    count = 8194
+    values = {f"key-{n:05d}": [n, "v" * (n % 7), None] for n in reversed(range(count))}
+    for key, value in values.items():
+        kept.put(key, value)
+    kept.save()
+    raw = path.read_bytes()
+    seal, _, rest = raw.partition(b"\n")
+    assert seal == hashlib.sha256(rest).hexdigest().encode("ascii")
+    lines = rest.split(b"\n")
+    assert len(lines) == count + 2 and lines[-1] == b"}}"
+    assert lines[1] == b'"key-00000":[0,"",null],' and lines[-2] == b'"key-08193":[8193,"vvv",null]'
+    assert json.loads(rest)["entries"] == values
+    again = KeptMap(path, "1", compact=True)
+    assert len(again.loaded) == count and cache._entry_lines(rest, "1") is not None
+    assert all(again.get(key) == value for key, value in values.items())
+
+
+def test_saving_a_large_compact_kept_map_holds_a_piece_of_its_file_at_a_time(
+    tmp_path: Path,
+) -> None:
+    """What saving adds to memory is about one `SAVE_CHUNK` of entries, not the file's size
+    (the whole file joined was the peak of a large build, as large again as the map)."""
+    path = tmp_path / "map.json"
+    kept = KeptMap(path, "1", compact=True)
+    for n in range(12 * cache.SAVE_CHUNK):
+        kept.put(f"key-{n:05d}", "v" * 200)
+    tracemalloc.start()
+    try:
+        kept.save()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    size = path.stat().st_size
+    assert size > 12 * cache.SAVE_CHUNK * 200
+    assert peak < size / 2, (peak, size)
 
 
 def test_a_map_whose_entries_are_taken_is_saved_unless_each_was_put_back_once(
