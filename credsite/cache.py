@@ -28,7 +28,7 @@ import os
 import shutil
 import struct
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib import metadata
 from pathlib import Path, PurePath
 from typing import Any
@@ -184,9 +184,13 @@ def _sealed(data: bytes) -> bytes:
     return _seal(data) + data
 
 
-def _seal(data: bytes) -> bytes:
-    """The line `_sealed` puts before `data`."""
-    return hashlib.sha256(data).hexdigest().encode("ascii") + b"\n"
+def _seal(data: bytes | Iterable[bytes]) -> bytes:
+    """The line `_sealed` puts before `data`: its bytes, or its parts in order (hashed as they
+    come: a large file is never joined)."""
+    sha = hashlib.sha256()
+    for part in [data] if isinstance(data, bytes) else data:
+        sha.update(part)
+    return sha.hexdigest().encode("ascii") + b"\n"
 
 
 def _unsealed(data: bytes) -> bytes | None:
@@ -324,14 +328,9 @@ class KeptMap:
         # Entries sorted by key, each value as it was put (a proof's keys in their order).
         if self.compact:  # the same JSON, an entry per line (`_entry_lines`), made as written
             keys = sorted(self.used)
-            seal = hashlib.sha256()
-            for chunk in self._compact_chunks(keys):
-                seal.update(chunk)
-            parts = itertools.chain(
-                [seal.hexdigest().encode("ascii") + b"\n"], self._compact_chunks(keys)
-            )
+            seal = _seal(self._compact_chunks(keys))  # a first pass: pieces hashed, then dropped
             with contextlib.suppress(OSError):
-                write_atomic(self.path, parts)
+                write_atomic(self.path, itertools.chain([seal], self._compact_chunks(keys)))
             return
         data = cache_json_bytes({"version": self.version, "entries": dict(sorted(self.used.items()))})
         with contextlib.suppress(OSError):

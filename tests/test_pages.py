@@ -305,8 +305,6 @@ def test_a_theme_written_for_svg_codes_still_shows_them(make_site) -> None:
     """docs/themes.md's ``qr_svg`` and ``wallet_qr_svg``, for themes written before the codes
     were images: a site whose templates show them gets the same SVG as before, as markup in
     any expression; a theme that does not name them does not get them (nor their cost)."""
-    from conftest import build_site
-
     override = (
         '{% extends "base.html" %}\n'
         "{% block main %}<div class=old-qr>{{ qr_svg }}</div>"
