@@ -23,7 +23,7 @@ from typing import Any, Concatenate, ParamSpec
 
 from credsite import pool, sitelock
 from credsite.atomic import write_atomic
-from credsite.cache import KeptMap, digest, fingerprint, seed
+from credsite.cache import KeptMap, code_version, digest, fingerprint, seed
 from credsite.content import config as site_config
 from credsite.content import model
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
@@ -36,7 +36,7 @@ from credsite.issuing.endorsements import (
     holders,
     sign_endorsements,
 )
-from credsite.issuing.issued import Issued, award_dates
+from credsite.issuing.issued import Issued, award_dates, award_inputs
 from credsite.issuing.sign import ProofCache, forget_signing_keys, sign_credentials
 from credsite.issuing.urls import CREDENTIALS, SITE_MARKER, Urls, detached_proof_path
 from credsite.media import artwork
@@ -68,7 +68,12 @@ PROOFS = "proofs.json"
 """In the cache folder: the proofs signed, by a digest of what they sign (`ProofCache`)."""
 IMAGES = "images"
 """In the cache folder: normalised images and drawn art (`artwork.prepare`)."""
-SHAREABLE_CACHE = (PROOFS, RECORD_CONTENTS, IMAGES)
+CREDENTIAL_CONTENTS = "credentials.json"
+"""In the cache folder: each credential's proofs (their `ProofCache.key`) and the digest of its
+JSON, by what it is made from (`_known_credential`)."""
+PARSED = "parsed.json"
+"""In the cache folder: the award files as parsed, by their bytes (`yamlsource.load`)."""
+SHAREABLE_CACHE = (PARSED, PROOFS, CREDENTIAL_CONTENTS, RECORD_CONTENTS, IMAGES)
 """The parts of a site's cache any build of the site may start from (a preview's too): each
 entry is keyed by exactly what it was made from. The output manifest is not one of them: it
 describes one output folder."""
@@ -248,7 +253,9 @@ def build(
     now = now or dt.datetime.now(dt.UTC)
 
     # 1. Read and check everything: site.yaml, content, lockfile, keys, images.
-    config, site = _load_content(root, output_dir)
+    cache = cache_dir or root / CACHE_DIR  # serve passes its own temporary folder
+    parsed = KeptMap(cache / PARSED if use_cache else None, f"yaml {code_version()}", compact=True)
+    config, site = _load_content(root, output_dir, parsed)
     output.check_target(
         config.output_dir,
         root,
@@ -269,7 +276,6 @@ def build(
     own_output = root / site_config.load(root).output if output_dir else config.output_dir
     outputs = [own_output, *([config.output_dir] if record else [])]
     identity.check_identity(config, site, lock, urls, outputs)
-    cache = cache_dir or root / CACHE_DIR  # serve passes its own temporary folder
     if not new_site:
         identity.check_history(
             config,
@@ -323,6 +329,13 @@ def build(
     endorsing = embedded(endorsed, received)
     fields = ob3.result_fields(site.awards)
     captions = pages.captions(config, theme)
+    unsigned_of = functools.partial(ob3.unsigned_credential, site=site, urls=urls, fields=fields,
+                                    endorsements=endorsing, captions=captions)  # fmt: skip
+    # Each credential by what it is made from: the award and its lockfile entry, and what every
+    # credential is made from (`_credential_inputs`).
+    made_from = {a.key: award_inputs(a, entries[a.key]) for a in site.awards}
+    every_credential = _credential_inputs(site, urls, keys, fields, endorsing, captions)
+    known = KeptMap(cache / CREDENTIAL_CONTENTS if use_cache else None, "1")
     # A batch at a time, each signed credential's JSON then held in a temporary file (`Spill`):
     # never every credential in memory at once.
     with Spill(config.output_dir.parent) as spill:  # closed however the build ends
@@ -330,21 +343,30 @@ def build(
         shared: dict[tuple[str, str], ob3.SharedParts] = {}  # each achievement's, per language
         for start in range(0, len(site.awards), SIGN_BATCH):
             batch = site.awards[start : start + SIGN_BATCH]
-            unsigned = {
-                a.key: ob3.unsigned_credential(
-                    a, entries[a.key], site, urls, fields, endorsing, captions, shared
-                )
-                for a in batch
-            }
+            unsigned: dict[str, dict[str, Any]] = {}
+            for a in batch:
+                inputs = digest(every_credential, made_from[a.key])
+                if (kept := _known_credential(known, proofs, inputs)) is not None:
+                    json_digest, found = kept  # made only if a file made from it is made again
+                    again = functools.partial(_credential_again, unsigned_of, a, entries[a.key],
+                                              found["proof"])  # fmt: skip
+                    signed[a.key] = (spill.later(json_digest, again), found["detached"])
+                else:
+                    unsigned[a.key] = unsigned_of(a, entries[a.key], shared=shared)
+            proof_keys: dict[str, str] = {}
+            to_sign = [a for a in batch if a.key in unsigned]
             documents, count = sign_credentials(site, unsigned, entries, keys, urls, proofs, report,
-                                                awards=batch, done_before=start)  # fmt: skip
+                                                awards=to_sign, proof_keys=proof_keys,
+                                                done_before=start + len(batch) - len(to_sign))  # fmt: skip
             result.signed += count
             for key, (document, detached) in documents.items():
-                signed[key] = (spill.put(json_bytes(document)), detached)
+                held = spill.put(json_bytes(document))
+                known.put(digest(every_credential, made_from[key]), [proof_keys[key], held.digest])
+                signed[key] = (held, detached)
             del unsigned, documents
         result.signed += signed_endorsements
-        issued = _issued(site, entries, signed, now, result)
-        del signed
+        issued = _issued(site, entries, signed, made_from, now, result)
+        del signed, made_from
         record_contents = KeptMap(cache / RECORD_CONTENTS if use_cache else None, "1")
         learner_records, records_signed = clr.build_records(
             site, issued, lock, keys, urls, proofs, report, pages.record_names(config, theme),
@@ -400,7 +422,9 @@ def build(
             raise
         result.lockfile_written = bool(committed.written)
         result.warnings.extend(Problem(Location(config.output), w) for w in committed.warnings)
+        parsed.save()
         proofs.save()
+        known.save()
         record_contents.save()
         said.save()
         if record and use_cache:
@@ -411,6 +435,46 @@ def build(
         result.seconds = time.perf_counter() - started
         report("write", 1, 1)
         return result
+
+
+def _credential_inputs(
+    site: model.Site,
+    urls: Urls,
+    keys: dict[str, IssuerKey],
+    fields: dict[str, tuple[str, ...]],
+    endorsing: dict[str, list[dict[str, Any]]],
+    captions: dict[str, str],
+) -> str:
+    """A fingerprint of what every credential is made from besides its own award and lockfile
+    entry: all that `ob3.unsigned_credential` is given, and the key each issuer signs with."""
+    signers = {slug: keys[slug].key.public_key_multibase for slug in sorted(keys)}
+    return fingerprint(
+        "credential", site.config, site.issuers, site.achievements, site.pathways, urls.base,
+        urls.primary_issuer, urls.languages, fields, endorsing, captions, signers,
+    )  # fmt: skip
+
+
+def _known_credential(
+    known: KeptMap, proofs: ProofCache, inputs: str
+) -> tuple[str, dict[str, Any]] | None:
+    """The digest of the JSON an earlier build made from `inputs`, and its proofs, if both are
+    still cached; else None (made and signed, or its proofs found, as on a first build)."""
+    value = known.get(inputs)
+    if type(value) is not list or len(value) != 2 or not all(type(v) is str for v in value):
+        return None
+    found = proofs.found(value[0])
+    return None if found is None else (value[1], found)
+
+
+def _credential_again(
+    unsigned_of: Callable[..., dict[str, Any]],
+    award: model.Award,
+    entry: AwardEntry,
+    proof: list[dict[str, Any]],
+) -> bytes:
+    """A credential found unchanged by what it is made from, written out again (`Spill.later`
+    checks that it is the very JSON the earlier build made)."""
+    return json_bytes({**unsigned_of(award, entry), "proof": proof})
 
 
 def _json_of(document: clr.Record | Issued) -> Callable[[], bytes]:
@@ -868,8 +932,11 @@ def _changed(path: Path, data: bytes) -> bool:
         raise CredsiteError(f"cannot read {path.name}: {exc.strerror}") from None
 
 
-def _load_content(root: Path, output_dir: str | None) -> tuple[site_config.SiteConfig, model.Site]:
-    """site.yaml and the content, with the problems of both reported together."""
+def _load_content(
+    root: Path, output_dir: str | None, parsed: KeptMap | None = None
+) -> tuple[site_config.SiteConfig, model.Site]:
+    """site.yaml and the content, with the problems of both reported together; `parsed`: the
+    award files parsed by earlier builds (`model.load`)."""
     problems = Problems()
     config = site_config.load(root, output=output_dir, problems=problems)
     unknown = [language for language in config.languages if not i18n.is_known(language)]
@@ -883,7 +950,7 @@ def _load_content(root: Path, output_dir: str | None) -> tuple[site_config.SiteC
         problems.raise_if_any()
     site = None
     try:
-        site = model.load(config)
+        site = model.load(config, parsed)
     except CredsiteError as exc:
         problems.extend(exc.problems)
     problems.raise_if_any()
@@ -895,6 +962,7 @@ def _issued(
     site: model.Site,
     entries: dict[str, AwardEntry],
     signed: dict[str, tuple[Spilled, dict[str, Any]]],
+    made_from: dict[str, str],
     now: dt.datetime,
     result: BuildResult,
 ) -> list[Issued]:
@@ -913,8 +981,10 @@ def _issued(
         if state == "active" and dates.valid_until is not None and dates.valid_until <= now:
             state = "expired"
         signed_json, detached = signed[award.key]
+        detached_json = json_bytes(detached)
+        entry = entries[award.key]
         issued.append(
-            Issued(award, entries[award.key], signed_json, dates, state, json_bytes(detached))
+            Issued(award, entry, signed_json, dates, state, detached_json, made_from[award.key])
         )
         result.states[state] = result.states.get(state, 0) + 1
         # Only a date the award gives: one from the mint time (a moment ago, truncated to the

@@ -15,6 +15,7 @@ import hashlib
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from credsite.errors import CredsiteError
@@ -50,6 +51,12 @@ class Spill:
             self._end += len(data)
         return Spilled(self, offset, len(data), _digest(data))
 
+    def later(self, digest: str, make: Callable[[], bytes]) -> Spilled:
+        """Bytes known by their `digest` (what an earlier build made from the same inputs), made
+        by `make` and held here only if they are read: a rebuild that keeps every file made
+        from them never makes them at all."""
+        return Spilled(self, 0, 0, digest, make=make)
+
     def read(self, offset: int, length: int) -> bytes:
         try:
             fd = self._file.fileno()
@@ -77,19 +84,40 @@ class Spill:
 class Spilled:
     """Bytes held by a `Spill` (or, sent to a worker process, in memory)."""
 
-    __slots__ = ("_data", "_offset", "_spill", "digest", "length")
+    __slots__ = ("_data", "_make", "_offset", "_spill", "digest", "length")
 
     def __init__(self, spill: Spill | None, offset: int, length: int, digest: str,
-                 data: bytes | None = None) -> None:  # fmt: skip
+                 data: bytes | None = None, make: Callable[[], bytes] | None = None) -> None:  # fmt: skip
         self._spill, self._offset, self.length, self._data = spill, offset, length, data
+        self._make = make
+        """Where the bytes are not made yet (`Spill.later`): what makes them."""
         self.digest = digest
         """SHA-256 hex of the bytes: what a rebuild compares (a file made from them is kept)."""
 
     def read(self) -> bytes:
+        if self._make is not None:
+            return self._made(self._make)
         if self._data is not None:
             return self._data
         assert self._spill is not None
         return self._spill.read(self._offset, self.length)
+
+    def _made(self, make: Callable[[], bytes]) -> bytes:
+        """The bytes `Spill.later` promised, made now and held (made twice at most, were two
+        threads to ask at once: the same bytes, never lost)."""
+        data = make()
+        if _digest(data) != self.digest:
+            raise RuntimeError(
+                "credsite bug: a signed document changed although what it is made from did not "
+                "(delete the .credsite-cache folder and build again)"
+            )
+        if self._spill is None:
+            self._data = data
+        else:
+            held = self._spill.put(data)
+            self._offset, self.length = held._offset, held.length
+        self._make = None
+        return data
 
     def __reduce__(self) -> tuple[object, tuple[bytes, str]]:
         """Pickled (for a worker process, which cannot read the build's file) as its bytes."""

@@ -30,6 +30,7 @@ from conftest import (
     ISSUER,
     MENTOR,
     NOW,
+    REPO,
     SITE_YAML,
     TEAMWORK,
     build_site,
@@ -42,7 +43,7 @@ from conftest import (
     write_files,
 )
 
-from credsite import sitelock
+from credsite import sitelock, values
 from credsite.content import yamlsource
 from credsite.errors import CredsiteError
 
@@ -142,6 +143,87 @@ def test_yaml_keeps_source_text_of_retyped_scalars() -> None:
     assert data["c"] is None and data.text("c") is None
     assert data.text("d") == "text"
     assert "0012" in data  # keys are always text as written
+
+
+def _shape(value: object) -> object:
+    """Everything `yamlsource.parse` makes of a file: values, types, locations, source texts."""
+    if isinstance(value, yamlsource.Map):
+        return ("map", value.location, value.texts, [
+            (k, value.key_location(k), value.value_locations[k], _shape(v)) for k, v in value.items()
+        ])  # fmt: skip
+    if isinstance(value, yamlsource.Seq):
+        return ("seq", value.location, value.item_texts, [
+            (where, _shape(v)) for v, where in zip(value, value.item_locations, strict=True)
+        ])  # fmt: skip
+    return (type(value).__name__, repr(value))
+
+
+TRICKY_YAML = (
+    "a: 0012345\nb: [12:30, NO, '1.10', 1.5e3, .nan, -.inf, 0x1F, ~]\nc: ~\nd: text\n0012: x\n"
+    "e: 2026-03-01\nf: 2026-03-01T10:00:00.25+05:30\ng: 2026-03-01 10:00:00\n"
+    "h: [{x: 1, y: [2, {z: é🙂}]}, [], {}]\ni: -0.0\nj: 123456789012345678901234567890\n"
+    "k: |\n  two\n  lines\nl: true\n"
+)
+
+
+@pytest.mark.parametrize("text", [TRICKY_YAML, "just text\n", "- 1\n- [a, b]\n", "42\n"])
+def test_a_parsed_file_is_kept_and_read_back_as_parsed(text: str) -> None:
+    """The build keeps each award file as parsed (`yamlsource._frozen`, as JSON in its cache):
+    read back, it is what parsing makes, down to each location and source text."""
+    parsed = yamlsource.parse(text, "content/awards/a.yaml")
+    kept = values.read_cache_json(values.cache_json_bytes(yamlsource._frozen(parsed)))
+    assert _shape(yamlsource._thawed(kept, "content/awards/a.yaml")) == _shape(parsed)
+
+
+def test_every_example_file_is_read_back_as_parsed() -> None:
+    for path in sorted((REPO / "content").rglob("*.yaml")):
+        parsed = yamlsource.load(path, path.name)
+        kept = values.read_cache_json(values.cache_json_bytes(yamlsource._frozen(parsed)))
+        assert _shape(yamlsource._thawed(kept, path.name)) == _shape(parsed), path
+
+
+class _Kept(dict[str, object]):
+    def put(self, key: str, value: object) -> None:
+        self[key] = values.read_cache_json(values.cache_json_bytes(value))
+
+
+def test_a_file_parsed_before_is_not_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text(TRICKY_YAML, encoding="utf-8")
+    kept = _Kept()
+    first = yamlsource.load(path, "content/awards/a.yaml", kept)
+    assert len(kept) == 1
+
+    def refuse(text: str, shown: str) -> object:
+        raise AssertionError("parsed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(yamlsource, "parse", refuse)
+        assert _shape(yamlsource.load(path, "content/awards/a.yaml", kept)) == _shape(first)
+        with pytest.raises(AssertionError):  # by its bytes and the path it is shown as
+            yamlsource.load(path, "content/awards/b.yaml", kept)
+        path.write_text(TRICKY_YAML + "m: 1\n", encoding="utf-8")
+        with pytest.raises(AssertionError):
+            yamlsource.load(path, "content/awards/a.yaml", kept)
+    # an entry that is not what `_frozen` writes is parsed again, never taken for the file
+    path.write_text(TRICKY_YAML, encoding="utf-8")
+    (key,) = kept
+    for broken in (["m", 1], ["x", 1, 1], ["m", 1, 1, "a"], ["i", "x"], ["q", "1"]):
+        kept[key] = broken
+        assert _shape(yamlsource.load(path, "content/awards/a.yaml", kept)) == _shape(first)
+
+
+def test_a_file_that_does_not_parse_is_not_kept(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text("a: [1, 2\n", encoding="utf-8")
+    kept = _Kept()
+    with pytest.raises(CredsiteError):
+        yamlsource.load(path, "a.yaml", kept)
+    with pytest.raises(CredsiteError):
+        yamlsource.load(path, "a.yaml", kept)  # the same message the second time
+    assert kept == {}
 
 
 @pytest.mark.parametrize(

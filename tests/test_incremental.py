@@ -18,6 +18,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from credsite import cache, values
+from credsite.content import yamlsource
+from credsite.issuing import ob3
 from credsite.website import hosting, output
 
 AWARDS_FILE = "content/awards/awards.yaml"
@@ -56,6 +58,67 @@ def test_a_rebuild_with_nothing_changed_writes_nothing(make_site: Callable[..., 
     assert stats(root / ".credsite-cache") == caches
     assert (root / "_site").stat().st_ino == folder  # not even swapped
     assert not (root / "_site.staging").exists()
+
+
+def made_and_parsed(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
+    """The names of the recipients whose credentials are made (`ob3.unsigned_credential`) and
+    the award files parsed, from now on."""
+    made: list[str] = []
+    parsed: list[str] = []
+    make, parse = ob3.unsigned_credential, yamlsource.parse
+
+    def making(award: Any, *args: Any, **options: Any) -> Any:
+        made.append(award.name)
+        return make(award, *args, **options)
+
+    def parsing(text: str, shown: str) -> Any:
+        parsed.append(shown)
+        return parse(text, shown)
+
+    monkeypatch.setattr(ob3, "unsigned_credential", making)
+    monkeypatch.setattr(yamlsource, "parse", parsing)
+    return made, parsed
+
+
+def test_a_rebuild_makes_only_what_changed_and_parses_only_the_files_edited(
+    make_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each credential is kept by what it is made from (its award and lockfile entry, and what
+    every credential is made from), and each award file by its bytes: a rebuild that changes
+    nothing makes no credential and parses no award file; one award changed makes its own."""
+    root = make_site({"content/awards/more.yaml": AWARDS.replace("example.org", "example.net")})
+    build_site(root)
+    made, parsed = made_and_parsed(monkeypatch)
+    before = stats(root / "_site")
+    assert build_site(root).written == 0
+    assert stats(root / "_site") == before
+    assert made == [] and [p for p in parsed if "/awards/" in p] == []
+    write_files(root, {AWARDS_FILE: AWARDS.replace("name: Alan Turing", "name: Alan M. Turing")})
+    build_site(root)
+    assert made == ["Alan M. Turing"]
+    assert [p for p in parsed if "/awards/" in p] == [AWARDS_FILE]
+    # ... and what it made is what a clean build makes
+    clean = root.parent / "clean"
+    shutil.copytree(root, clean, ignore=shutil.ignore_patterns("_site", ".credsite-cache"))
+    build_site(clean)
+    assert tree(clean / "_site") == tree(root / "_site")
+
+
+def test_a_credential_made_again_for_a_file_is_the_one_kept(
+    make_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A credential kept by its inputs is made again only where a file made from it is: a
+    credential file deleted from the output comes back the same bytes (checked against the
+    digest the earlier build recorded)."""
+    root = make_site()
+    build_site(root)
+    made, _ = made_and_parsed(monkeypatch)
+    before = tree(root / "_site")
+    gone = next(p for p in before if p.startswith("credentials/") and p.endswith(".json"))
+    (root / "_site" / gone).unlink()
+    assert build_site(root).written == 1
+    assert tree(root / "_site") == before
+    assert len(made) == 1  # that one credential, for its file
 
 
 def manifest_paths(root: Path) -> set[str]:

@@ -102,3 +102,31 @@ def test_a_build_that_fails_after_signing_lets_go_of_its_spill(
     with pytest.raises(StrictError):  # after every credential is signed and published
         build_site(root, strict=True)
     assert _spill_files() == before
+
+
+def test_bytes_promised_by_their_digest_are_made_only_when_read(tmp_path: Path) -> None:
+    """`Spill.later`: what an earlier build made from the same inputs, made again only if a file
+    made from it is made again (then held like any other)."""
+    made: list[int] = []
+
+    def make() -> bytes:
+        made.append(1)
+        return b'{"made": "again"}'
+
+    with Spill(tmp_path) as spill:
+        promised = spill.later(hashlib.sha256(b'{"made": "again"}').hexdigest(), make)
+        assert made == []  # its digest is known without making it
+        assert promised.read() == b'{"made": "again"}' and made == [1]
+        assert promised.read() == b'{"made": "again"}' and made == [1]  # held once made
+        copy = pickle.loads(pickle.dumps(spill.later(promised.digest, make)))
+    assert copy.read() == b'{"made": "again"}' and copy.digest == promised.digest
+    assert made == [1, 1]  # made once more, to go to a worker process as its bytes
+
+
+def test_bytes_made_again_otherwise_than_promised_are_refused(tmp_path: Path) -> None:
+    """A credential made again must be the one the earlier build made from the same inputs: if
+    it is not, credsite judged by too few inputs, and nothing is published from it."""
+    with Spill(tmp_path) as spill:
+        promised = spill.later(hashlib.sha256(b"what was made").hexdigest(), lambda: b"another")
+        with pytest.raises(RuntimeError, match="credsite bug"):
+            promised.read()

@@ -263,8 +263,10 @@ class Site:
     """Things read but perhaps not as meant, and files in content/ that credsite does not read."""
 
 
-def load(config: SiteConfig) -> Site:
-    """Read and check the whole content folder; raise `ContentError` listing every problem."""
+def load(config: SiteConfig, parsed: yamlsource.Parsed | None = None) -> Site:
+    """Read and check the whole content folder; raise `ContentError` listing every problem.
+
+    `parsed`: the award files parsed by earlier builds (`yamlsource.load`)."""
     problems = Problems()
     site = Site(config)
     content = config.content_dir
@@ -297,7 +299,7 @@ def load(config: SiteConfig) -> Site:
         if path.suffix.lower() in spreadsheet.SUFFIXES:
             awards.extend(_load_award_rows(path, config, problems, warnings))
         else:
-            awards.extend(_load_award_file(path, config, problems, warnings))
+            awards.extend(_load_award_file(path, config, problems, warnings, parsed))
         if len(problems.items) > before:
             failed_award_files.append(path)
     endorsement_folder = content / endorsements.FOLDER
@@ -812,12 +814,16 @@ COHORT_DEFAULTS = [
 
 
 def _load_award_file(
-    path: Path, config: SiteConfig, problems: Problems, warnings: Problems
+    path: Path,
+    config: SiteConfig,
+    problems: Problems,
+    warnings: Problems,
+    parsed: yamlsource.Parsed | None = None,
 ) -> list[Award]:
     """One award (a mapping), a list of awards, or a cohort: shared fields plus `awards:`."""
     shown = _shown(path, config)
     try:
-        data = yamlsource.load(path, shown)
+        data = yamlsource.load(path, shown, parsed)
     except CredsiteError as exc:
         problems.extend(exc.problems)
         return []

@@ -7,10 +7,13 @@ Only the safe YAML subset is accepted: no tags that construct Python objects.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -410,8 +413,19 @@ def _character_at(text: str, mark: yaml.Mark) -> str | None:
     return None
 
 
-def load(path: Path, display: str | None = None) -> Any:
-    """Read and parse a YAML file; `display` is the path shown in messages."""
+class Parsed(Protocol):
+    """Files parsed by earlier builds (a `credsite.cache.KeptMap`), for `load`."""
+
+    def get(self, key: str) -> Any: ...
+
+    def put(self, key: str, value: Any) -> None: ...
+
+
+def load(path: Path, display: str | None = None, parsed: Parsed | None = None) -> Any:
+    """Read and parse a YAML file; `display` is the path shown in messages.
+
+    `parsed`: where a file is found by its bytes once it has been parsed without a problem
+    (`_frozen`): a file of 10,000 awards is read back in a third of the time it takes to parse."""
     shown = display or str(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -423,7 +437,81 @@ def load(path: Path, display: str | None = None) -> Any:
         data = path.read_bytes()
     except OSError as exc:
         raise CredsiteError(f"cannot read file: {exc.strerror}", Location(shown)) from None
-    return parse(decode(data, shown), shown)
+    if parsed is None:
+        return parse(decode(data, shown), shown)
+    key = hashlib.sha256(b"%d:%s%s" % (len(shown), shown.encode("utf-8"), data)).hexdigest()
+    with contextlib.suppress(ValueError, TypeError, IndexError, KeyError):  # not `_frozen`'s
+        if (kept := parsed.get(key)) is not None:
+            return _thawed(kept, shown)
+    value = parse(decode(data, shown), shown)
+    with contextlib.suppress(TypeError):  # a text JSON cannot hold (a lone surrogate in a key)
+        parsed.put(key, _frozen(value))
+    return value
+
+
+def _frozen(value: Any) -> Any:
+    """`value` (what `parse` made) as JSON data `_thawed` makes it again from, every location
+    and source text included: a mapping ``["m", line, column, key, key line, key column,
+    value line, value column, text, value, ...]``, a list ``["s", line, column, item line,
+    item column, text, item, ...]``, a number or date ``[kind, its text]``."""
+    if isinstance(value, Map):
+        frozen: list[Any] = ["m", value.location.line, value.location.column]
+        for key, item in value.items():
+            at, where = value.key_locations[key], value.value_locations[key]
+            frozen += (key, at.line, at.column, where.line, where.column, value.texts.get(key),
+                       _frozen(item))  # fmt: skip
+        return frozen
+    if isinstance(value, Seq):
+        frozen = ["s", value.location.line, value.location.column]
+        for index, item in enumerate(value):
+            where = value.item_locations[index]
+            frozen += (where.line, where.column, value.item_texts.get(index), _frozen(item))
+        return frozen
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind in _SCALAR_KINDS:
+        return [_SCALAR_KINDS[kind], repr(value) if kind is float else str(value)]
+    raise TypeError(f"cannot keep a {kind.__name__}")
+
+
+_SCALAR_KINDS = {int: "i", float: "f", dt.datetime: "t", dt.date: "d"}
+_THAW: dict[str, Callable[[str], Any]] = {
+    "i": int,
+    "f": float,
+    "t": dt.datetime.fromisoformat,
+    "d": dt.date.fromisoformat,
+}
+
+
+def _thawed(frozen: Any, path: str) -> Any:
+    """What `_frozen` was given, made again (ValueError, TypeError, IndexError or KeyError
+    where `frozen` is not `_frozen`'s: the file is parsed again)."""
+    if type(frozen) is not list:
+        return frozen
+    tag = frozen[0]
+    if tag == "m":
+        result = Map(Location(path, frozen[1], frozen[2]))
+        keys, values, texts = result.key_locations, result.value_locations, result.texts
+        for at in range(3, len(frozen), 7):
+            key, line, column, value_line, value_column, text, item = frozen[at : at + 7]
+            result[key] = _thawed(item, path)
+            keys[key] = Location(path, line, column)
+            values[key] = Location(path, value_line, value_column)
+            if text is not None:
+                texts[key] = text
+        return result
+    if tag == "s":
+        seq = Seq(Location(path, frozen[1], frozen[2]))
+        for at in range(3, len(frozen), 4):
+            line, column, text, item = frozen[at : at + 4]
+            if text is not None:
+                seq.item_texts[len(seq)] = text
+            seq.append(_thawed(item, path))
+            seq.item_locations.append(Location(path, line, column))
+        return seq
+    kind, text = frozen
+    return _THAW[kind](text)
 
 
 def decode(data: bytes, shown: str) -> str:

@@ -23,14 +23,17 @@ order the 1EdTech validator pins); ``partial`` is never written (the 2.0.1 conte
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from credsite.cache import KeptMap, fingerprint, json_fingerprint
+from credsite.cache import digest as digest_parts
 from credsite.content.config import SiteConfig
 from credsite.content.model import Site, award_language
 from credsite.issuing.issued import Issued
@@ -39,6 +42,7 @@ from credsite.issuing.sign import (
     PARALLEL_THRESHOLD,
     ProofCache,
     SignJob,
+    has_proofs,
     sign_job,
     verification_method,
 )
@@ -212,6 +216,9 @@ def digest(document: dict[str, Any]) -> str:
     return hashlib.sha256(compact_json_bytes(kept, sort_keys=True)).hexdigest()
 
 
+_ENTRY_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(ClrEntry)))
+"""A record's lockfile entry, field by field (text each)."""
+
 SIGN_BATCH = 5_000
 """Records signed together: each batch's unsigned documents are dropped once it is signed."""
 
@@ -275,17 +282,19 @@ def build_records(
         jobs.clear()
 
     for email in sorted(by_email):
-        items = sorted(by_email[email], key=lambda i: _order(i, site, urls))
+        items = by_email[email]
+        if len(items) > 1:
+            items.sort(key=lambda i: _order(i, site, urls))
         name = items[-1].award.name
         recipient = recipient_key(email)
         entry = lock.clr(recipient, name)
-        inputs = fingerprint(
-            site_inputs, name, email, entry, [(item.inputs, item.json_digest) for item in items]
-        )
+        # `site_inputs` holds the code's version: the strings themselves suffice here
+        made_from = [part for item in items for part in (item.inputs, item.json_digest)]
+        inputs = digest_parts(site_inputs, name, email, *_ENTRY_FIELDS(entry), *made_from)
         known = contents.get(inputs) if contents is not None else None
         created = lock.clr_recorded(recipient, known) if isinstance(known, str) else None
         cached: Any = cache.get(None, vm, created, content=known) if known and created else None
-        if known and created and _proofs(cached):
+        if known and created and has_proofs(cached):
             lock.clr_updated(recipient, known, name)  # as below: one line again after a merge
             unsigned = functools.partial(
                 unsigned_record, name, email, entry, items, site, urls, names
@@ -302,7 +311,7 @@ def build_records(
         doc["validFrom"] = lock.clr_updated(recipient, content, name)
         created = doc["validFrom"]
         cached = cache.get(doc, vm, created, content=content)
-        if _proofs(cached):
+        if has_proofs(cached):
             made[recipient] = _signed(name, entry, items, inputs, created, cached,
                                       made=json_bytes({**doc, "proof": cached["proof"]}), spill=spill)  # fmt: skip
             done += 1
@@ -316,11 +325,6 @@ def build_records(
     sign_pending()
     records = [record for record in made.values() if record is not None]
     return records, signed_now
-
-
-def _proofs(cached: Any) -> bool:
-    """Whether a proof cache entry holds a record's proof set and detached proof."""
-    return isinstance(cached, dict) and "proof" in cached and "detached" in cached
 
 
 def _signed(
@@ -337,7 +341,8 @@ def _signed(
 ) -> Record:
     """A signed record: its `Record.inputs` are what it is made from (`inputs`), when it last
     changed, and its `proofs` (a proof cache entry: the proof set and the detached proof)."""
-    signed_inputs = fingerprint(inputs, created, json_fingerprint([proofs["proof"], proofs["detached"]]))
+    proofs_made = json_fingerprint([proofs["proof"], proofs["detached"]])
+    signed_inputs = digest_parts(inputs, created, proofs_made)  # `inputs` holds the code's version
     held = hold(made, spill) if made is not None else None
     detached = json_bytes(proofs["detached"])
     return Record(name, entry, items, signed_inputs, detached, held, make, spill)

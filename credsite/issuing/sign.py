@@ -69,7 +69,8 @@ class ProofCache:
         )
 
     @staticmethod
-    def _key(doc: Document | None, vm: str, created: str, content: str | None) -> str:
+    def key(doc: Document | None, vm: str, created: str, content: str | None = None) -> str:
+        """What the proofs of `doc` (signed by `vm` at `created`) are kept by (see `get`)."""
         if content is not None:
             return digest("content", content, vm, created)
         assert doc is not None
@@ -81,12 +82,18 @@ class ProofCache:
         """The proofs of `doc` (signed by `vm` at `created`), or None. `content`: a digest the
         caller already took of everything `doc` holds but `created` (a learner record's
         `clr.digest`), so that the document is not written out again to find its proofs."""
-        return self.kept.get(self._key(doc, vm, created, content))
+        return self.kept.get(self.key(doc, vm, created, content))
+
+    def found(self, key: str) -> dict[str, Any] | None:
+        """The proof set and detached proof kept by `key` (a `key` an earlier build recorded),
+        or None."""
+        cached = self.kept.get(key)
+        return cached if has_proofs(cached) else None
 
     def put(
         self, doc: Document, vm: str, created: str, proof: Any, *, content: str | None = None
     ) -> None:
-        self.kept.put(self._key(doc, vm, created, content), proof)
+        self.kept.put(self.key(doc, vm, created, content), proof)
 
     def save(self) -> None:
         self.kept.save()
@@ -103,22 +110,26 @@ def sign_credentials(
     *,
     awards: list[Award] | None = None,
     done_before: int = 0,
+    proof_keys: dict[str, str] | None = None,
 ) -> tuple[dict[str, Signed], int]:
     """Every award's credential signed by its issuer's key (`created` = the minting time), with
     its detached proof, and how many were signed now rather than taken from the cache.
 
-    `awards`: only these (a batch of `site.awards`, after `done_before` others: for progress)."""
+    `awards`: only these (a batch of `site.awards`, after `done_before` others: for progress).
+    `proof_keys`: filled with what each award's proofs are kept by (`ProofCache.key`)."""
     jobs: list[SignJob] = []
     signed: dict[str, Signed] = {}
     awards = site.awards if awards is None else awards
+    keyed = {} if proof_keys is None else proof_keys
     for award in awards:
         issuer = site.achievements[award.achievement].issuer
         key = keys[issuer].key
         vm = verification_method(issuer, key.public_key_multibase, urls)
         created = entries[award.key].minted
         doc = unsigned[award.key]
-        cached = cache.get(doc, vm, created)
-        if isinstance(cached, dict) and "proof" in cached and "detached" in cached:
+        keyed[award.key] = proof_key = cache.key(doc, vm, created)
+        cached = cache.found(proof_key)
+        if cached is not None:
             signed[award.key] = ({**doc, "proof": cached["proof"]}, cached["detached"])
         else:
             jobs.append((award.key, doc, key.secret_multibase(), vm, created))
@@ -131,12 +142,15 @@ def sign_credentials(
         signed[award_key] = ({**unsigned[award_key], "proof": proof_set}, detached)
         done += 1
         report("sign", done, total)
-    for award_key, _doc, _secret, vm, created in jobs:
+    for award_key, *_ in jobs:
         document, detached = signed[award_key]
-        cache.put(
-            unsigned[award_key], vm, created, {"proof": document["proof"], "detached": detached}
-        )
+        cache.kept.put(keyed[award_key], {"proof": document["proof"], "detached": detached})
     return signed, len(jobs)
+
+
+def has_proofs(cached: Any) -> bool:
+    """Whether a proof cache entry holds a proof set and a detached proof."""
+    return isinstance(cached, dict) and "proof" in cached and "detached" in cached
 
 
 def sign_job(job: SignJob) -> tuple[str, Proofs]:
