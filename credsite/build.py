@@ -600,13 +600,15 @@ def _publish(
             path = urls.record_path(record.token)
             _kept_or_made(sink, path, digest(record.inputs, keys_inputs), _json_of(record))
             _detached(sink, path, record.detached_json, record.inputs, keys_inputs)
+        # Baked at build time, or in the browser by the pages (then only the badges are added).
+        baked = [] if config.bake_in_browser else published
         artwork.publish(
             sink,
             prepared,
-            [(i.entry.credential, i.json_digest, _json_of(i)) for i in published],
+            [(i.entry.credential, i.json_digest, _json_of(i)) for i in baked],
             urls,
             # each credential baked into the badge of its recipient's language
-            {i.entry.credential: artwork.badge_key(site, i.award) for i in published},
+            {i.entry.credential: artwork.badge_key(site, i.award) for i in baked},
             progress=_steps(progress, "images", 0 if config.bake_in_browser else len(published)),
             in_browser=config.bake_in_browser,  # else by the pages' links
         )
@@ -617,7 +619,7 @@ def _publish(
             ),
             [
                 (r.token, r.inputs, _json_of(r), clr.record_language(r.credentials, config))
-                for r in learner_records
+                for r in ([] if config.bake_in_browser else learner_records)
             ],
             urls,
             in_browser=config.bake_in_browser,

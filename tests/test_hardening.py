@@ -166,20 +166,59 @@ TRICKY_YAML = (
 )
 
 
+def _kept_and_read_back(text: str, shown: str) -> tuple[object, bytes, object]:
+    """What parsing makes of `text`, what the cache holds of it, and what is read back."""
+    parsed = yamlsource.parse(text, shown)
+    kept = values.cache_json_bytes(yamlsource._Freeze(text).value(parsed))
+    return parsed, kept, yamlsource._Thaw(text, shown).value(values.read_cache_json(kept))
+
+
 @pytest.mark.parametrize("text", [TRICKY_YAML, "just text\n", "- 1\n- [a, b]\n", "42\n"])
 def test_a_parsed_file_is_kept_and_read_back_as_parsed(text: str) -> None:
-    """The build keeps each award file as parsed (`yamlsource._frozen`, as JSON in its cache):
+    """The build keeps each award file as parsed (`yamlsource._Freeze`, as JSON in its cache):
     read back, it is what parsing makes, down to each location and source text."""
-    parsed = yamlsource.parse(text, "content/awards/a.yaml")
-    kept = values.read_cache_json(values.cache_json_bytes(yamlsource._frozen(parsed)))
-    assert _shape(yamlsource._thawed(kept, "content/awards/a.yaml")) == _shape(parsed)
+    parsed, _, read_back = _kept_and_read_back(text, "content/awards/a.yaml")
+    assert _shape(read_back) == _shape(parsed)
 
 
 def test_every_example_file_is_read_back_as_parsed() -> None:
     for path in sorted((REPO / "content").rglob("*.yaml")):
-        parsed = yamlsource.load(path, path.name)
-        kept = values.read_cache_json(values.cache_json_bytes(yamlsource._frozen(parsed)))
-        assert _shape(yamlsource._thawed(kept, path.name)) == _shape(parsed), path
+        parsed, _, read_back = _kept_and_read_back(path.read_text(encoding="utf-8"), path.name)
+        assert _shape(read_back) == _shape(parsed), path
+
+
+@pytest.mark.parametrize(
+    "awards",
+    [
+        "- name: Ada Lovelace Ünïcødé 🙂\n  email: ada@example.org\n",
+        "- name: Ada Lovelace\n  email: 'ada@example.org'\n",
+        '- name: "Ada Lovelace"\n  email: "ada@example.org"\n',
+        "- name: Ada Lovelace\n  email:   ada@example.org   # a comment\n",
+        "- {name: Ada Lovelace, email: ada@example.org}\n",
+        "- name: Ada Lovelace\n  email: [ada@example.org]\n",
+        "- name: Ada Lovelace\n  narrative: |\n    line one\n    line two\n",
+    ],
+)
+def test_the_parsed_file_kept_holds_no_email(awards: str) -> None:
+    """The cache holds no email (test_privacy): each text is kept as where it is in the file."""
+    text = "awards:\n" + "".join(f"  {line}\n" for line in awards.splitlines())
+    parsed, kept, read_back = _kept_and_read_back(text, "a.yaml")
+    assert _shape(read_back) == _shape(parsed)
+    assert b"@" not in kept and b"Ada" not in kept
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "email: >-\n  ada@example.org\n",
+        'email: "ada\\x40example.org"\n',
+        "narrative: 'It''s Ada''s: ada@example.org'\n",
+        "ada@x: 1\n",
+    ],
+)
+def test_a_file_whose_email_is_not_written_as_it_is_is_not_kept(text: str) -> None:
+    with pytest.raises(yamlsource._NotKept):
+        yamlsource._Freeze(text).value(yamlsource.parse(text, "a.yaml"))
 
 
 class _Kept(dict[str, object]):
@@ -207,10 +246,12 @@ def test_a_file_parsed_before_is_not_parsed_again(
         path.write_text(TRICKY_YAML + "m: 1\n", encoding="utf-8")
         with pytest.raises(AssertionError):
             yamlsource.load(path, "content/awards/a.yaml", kept)
-    # an entry that is not what `_frozen` writes is parsed again, never taken for the file
+    # an entry that is not what `_Freeze` writes is parsed again, never taken for the file
     path.write_text(TRICKY_YAML, encoding="utf-8")
     (key,) = kept
-    for broken in (["m", 1], ["x", 1, 1], ["m", 1, 1, "a"], ["i", "x"], ["q", "1"]):
+    broken_entries = (["m", 1], ["x", 1, 1], ["m", 1, 1, "a"], ["i", "x"], ["q", "1"], [-1, 2],
+                      ["m", 1, 1, "a", 1, 1, 1, 1, None, [0, 10**6]])  # fmt: skip
+    for broken in broken_entries:
         kept[key] = broken
         assert _shape(yamlsource.load(path, "content/awards/a.yaml", kept)) == _shape(first)
 

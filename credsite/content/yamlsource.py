@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -425,7 +426,7 @@ def load(path: Path, display: str | None = None, parsed: Parsed | None = None) -
     """Read and parse a YAML file; `display` is the path shown in messages.
 
     `parsed`: where a file is found by its bytes once it has been parsed without a problem
-    (`_frozen`): a file of 10,000 awards is read back in a third of the time it takes to parse."""
+    (`_Freeze`): a file of 10,000 awards is read back in a third of the time it takes to parse."""
     shown = display or str(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -437,42 +438,74 @@ def load(path: Path, display: str | None = None, parsed: Parsed | None = None) -
         data = path.read_bytes()
     except OSError as exc:
         raise CredsiteError(f"cannot read file: {exc.strerror}", Location(shown)) from None
+    text = decode(data, shown)
     if parsed is None:
-        return parse(decode(data, shown), shown)
+        return parse(text, shown)
     key = hashlib.sha256(b"%d:%s%s" % (len(shown), shown.encode("utf-8"), data)).hexdigest()
-    with contextlib.suppress(ValueError, TypeError, IndexError, KeyError):  # not `_frozen`'s
+    with contextlib.suppress(ValueError, TypeError, IndexError, KeyError):  # not `_Freeze`'s
         if (kept := parsed.get(key)) is not None:
-            return _thawed(kept, shown)
-    value = parse(decode(data, shown), shown)
-    with contextlib.suppress(TypeError):  # a text JSON cannot hold (a lone surrogate in a key)
-        parsed.put(key, _frozen(value))
+            return _Thaw(text, shown).value(kept)
+    value = parse(text, shown)
+    # not kept: a text JSON cannot hold (a lone surrogate in a key), or an email not as written
+    with contextlib.suppress(TypeError, _NotKept):
+        parsed.put(key, _Freeze(text).value(value))
     return value
 
 
-def _frozen(value: Any) -> Any:
-    """`value` (what `parse` made) as JSON data `_thawed` makes it again from, every location
-    and source text included: a mapping ``["m", line, column, key, key line, key column,
-    value line, value column, text, value, ...]``, a list ``["s", line, column, item line,
-    item column, text, item, ...]``, a number or date ``[kind, its text]``."""
-    if isinstance(value, Map):
-        frozen: list[Any] = ["m", value.location.line, value.location.column]
-        for key, item in value.items():
-            at, where = value.key_locations[key], value.value_locations[key]
-            frozen += (key, at.line, at.column, where.line, where.column, value.texts.get(key),
-                       _frozen(item))  # fmt: skip
-        return frozen
-    if isinstance(value, Seq):
-        frozen = ["s", value.location.line, value.location.column]
-        for index, item in enumerate(value):
-            where = value.item_locations[index]
-            frozen += (where.line, where.column, value.item_texts.get(index), _frozen(item))
-        return frozen
-    kind = type(value)
-    if kind is str or kind is bool or value is None:
+class _NotKept(Exception):
+    """A file `_Freeze` would have to write an email of into the cache (which holds none)."""
+
+
+class _Freeze:
+    """What `parse` made of `text`, as JSON data `_Thaw` makes it again from, every location and
+    source text included, and no text of the file's values: each is where it is in the file.
+
+    A mapping is ``["m", line, column, key, key line, key column, value line, value column,
+    text, value, ...]``, a list ``["s", line, column, item line, item column, text, item, ...]``,
+    a text ``[offset, length]`` in `text` (or itself where it is not written as it is, unless it
+    holds an ``@``: the file is then not kept, nor is one with an ``@`` in a key), a number or
+    date ``[kind, its text]``."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0, *itertools.accumulate(len(line) + 1 for line in text.split("\n"))]
+        """Where each line of `text` starts (line 1 at 0)."""
+
+    def value(self, value: Any, where: Location | None = None) -> Any:
+        if isinstance(value, Map):
+            frozen: list[Any] = ["m", value.location.line, value.location.column]
+            for key, item in value.items():
+                if "@" in key:
+                    raise _NotKept
+                at, there = value.key_locations[key], value.value_locations[key]
+                frozen += (key, at.line, at.column, there.line, there.column,
+                           value.texts.get(key), self.value(item, there))  # fmt: skip
+            return frozen
+        if isinstance(value, Seq):
+            frozen = ["s", value.location.line, value.location.column]
+            for index, item in enumerate(value):
+                there = value.item_locations[index]
+                frozen += (there.line, there.column, value.item_texts.get(index),
+                           self.value(item, there))  # fmt: skip
+            return frozen
+        kind = type(value)
+        if kind is str:
+            return self.text_of(value, where)
+        if kind is bool or value is None:
+            return value
+        if kind in _SCALAR_KINDS:
+            return [_SCALAR_KINDS[kind], repr(value) if kind is float else str(value)]
+        raise TypeError(f"cannot keep a {kind.__name__}")
+
+    def text_of(self, value: str, where: Location | None) -> Any:
+        if where is not None and 0 < where.line < len(self.starts):
+            start = self.starts[where.line - 1] + where.column - 1
+            for offset in (start, start + 1):  # plain, or in quotes
+                if self.text.startswith(value, offset):
+                    return [offset, len(value)]
+        if "@" in value:
+            raise _NotKept
         return value
-    if kind in _SCALAR_KINDS:
-        return [_SCALAR_KINDS[kind], repr(value) if kind is float else str(value)]
-    raise TypeError(f"cannot keep a {kind.__name__}")
 
 
 _SCALAR_KINDS = {int: "i", float: "f", dt.datetime: "t", dt.date: "d"}
@@ -484,34 +517,44 @@ _THAW: dict[str, Callable[[str], Any]] = {
 }
 
 
-def _thawed(frozen: Any, path: str) -> Any:
-    """What `_frozen` was given, made again (ValueError, TypeError, IndexError or KeyError
-    where `frozen` is not `_frozen`'s: the file is parsed again)."""
-    if type(frozen) is not list:
-        return frozen
-    tag = frozen[0]
-    if tag == "m":
-        result = Map(Location(path, frozen[1], frozen[2]))
-        keys, values, texts = result.key_locations, result.value_locations, result.texts
-        for at in range(3, len(frozen), 7):
-            key, line, column, value_line, value_column, text, item = frozen[at : at + 7]
-            result[key] = _thawed(item, path)
-            keys[key] = Location(path, line, column)
-            values[key] = Location(path, value_line, value_column)
-            if text is not None:
-                texts[key] = text
-        return result
-    if tag == "s":
-        seq = Seq(Location(path, frozen[1], frozen[2]))
-        for at in range(3, len(frozen), 4):
-            line, column, text, item = frozen[at : at + 4]
-            if text is not None:
-                seq.item_texts[len(seq)] = text
-            seq.append(_thawed(item, path))
-            seq.item_locations.append(Location(path, line, column))
-        return seq
-    kind, text = frozen
-    return _THAW[kind](text)
+class _Thaw:
+    """What `_Freeze` was given, made again from its JSON data and the file's `text` (ValueError,
+    TypeError, IndexError or KeyError where the data is not `_Freeze`'s: parsed again)."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.text, self.path = text, path
+
+    def value(self, frozen: Any) -> Any:
+        if type(frozen) is not list:
+            return frozen
+        path = self.path
+        tag = frozen[0]
+        if tag == "m":
+            result = Map(Location(path, frozen[1], frozen[2]))
+            keys, values, texts = result.key_locations, result.value_locations, result.texts
+            for at in range(3, len(frozen), 7):
+                key, line, column, value_line, value_column, text, item = frozen[at : at + 7]
+                result[key] = self.value(item)
+                keys[key] = Location(path, line, column)
+                values[key] = Location(path, value_line, value_column)
+                if text is not None:
+                    texts[key] = text
+            return result
+        if tag == "s":
+            seq = Seq(Location(path, frozen[1], frozen[2]))
+            for at in range(3, len(frozen), 4):
+                line, column, text, item = frozen[at : at + 4]
+                if text is not None:
+                    seq.item_texts[len(seq)] = text
+                seq.append(self.value(item))
+                seq.item_locations.append(Location(path, line, column))
+            return seq
+        kind, text = frozen
+        if type(kind) is int:  # where the text is in the file
+            if kind < 0 or text < 0 or kind + text > len(self.text):
+                raise ValueError("not in the file")
+            return self.text[kind : kind + text]
+        return _THAW[kind](text)
 
 
 def decode(data: bytes, shown: str) -> str:
