@@ -40,7 +40,7 @@ from credsite.issuing.issued import Issued, award_dates, award_inputs
 from credsite.issuing.sign import ProofCache, forget_signing_keys, sign_credentials
 from credsite.issuing.urls import CREDENTIALS, SITE_MARKER, Urls, detached_proof_path
 from credsite.media import artwork
-from credsite.spill import Spill, Spilled
+from credsite.spill import Spill, Spilled, later
 from credsite.state.keyfiles import (
     LINKS_SECRET_ENV,
     LINKS_SECRET_FILE,
@@ -335,11 +335,11 @@ def build(
     # credential is made from (`_credential_inputs`).
     made_from = {a.key: award_inputs(a, entries[a.key]) for a in site.awards}
     every_credential = _credential_inputs(site, urls, keys, fields, endorsing, captions)
-    known = KeptMap(cache / CREDENTIAL_CONTENTS if use_cache else None, "1")
+    known = KeptMap(cache / CREDENTIAL_CONTENTS if use_cache else None, "2")
     # A batch at a time, each signed credential's JSON then held in a temporary file (`Spill`):
     # never every credential in memory at once.
     with Spill(config.output_dir.parent) as spill:  # closed however the build ends
-        signed: dict[str, tuple[Spilled, dict[str, Any]]] = {}
+        signed: dict[str, tuple[Spilled, Spilled]] = {}  # its JSON and its detached proof's
         shared: dict[tuple[str, str], ob3.SharedParts] = {}  # each achievement's, per language
         for start in range(0, len(site.awards), SIGN_BATCH):
             batch = site.awards[start : start + SIGN_BATCH]
@@ -347,10 +347,13 @@ def build(
             for a in batch:
                 inputs = digest(every_credential, made_from[a.key])
                 if (kept := _known_credential(known, proofs, inputs)) is not None:
-                    json_digest, found = kept  # made only if a file made from it is made again
+                    # made only if a file made from it is made again
+                    proof_key, json_digest, detached_digest = kept
                     again = functools.partial(_credential_again, unsigned_of, a, entries[a.key],
-                                              found["proof"])  # fmt: skip
-                    signed[a.key] = (spill.later(json_digest, again), found["detached"])
+                                              proofs, proof_key)  # fmt: skip
+                    detached = functools.partial(_detached_again, proofs, proof_key)
+                    signed[a.key] = (later(json_digest, again, spill),
+                                     later(detached_digest, detached, spill))  # fmt: skip
                 else:
                     unsigned[a.key] = unsigned_of(a, entries[a.key], shared=shared)
             proof_keys: dict[str, str] = {}
@@ -359,15 +362,16 @@ def build(
                                                 awards=to_sign, proof_keys=proof_keys,
                                                 done_before=start + len(batch) - len(to_sign))  # fmt: skip
             result.signed += count
-            for key, (document, detached) in documents.items():
-                held = spill.put(json_bytes(document))
-                known.put(digest(every_credential, made_from[key]), [proof_keys[key], held.digest])
-                signed[key] = (held, detached)
+            for key, (document, detached_proof) in documents.items():
+                held = spill.put(json_bytes(document)), spill.put(json_bytes(detached_proof))
+                known.put(digest(every_credential, made_from[key]),
+                          [proof_keys[key], held[0].digest, held[1].digest])  # fmt: skip
+                signed[key] = held
             del unsigned, documents
         result.signed += signed_endorsements
         issued = _issued(site, entries, signed, made_from, now, result)
         del signed, made_from
-        record_contents = KeptMap(cache / RECORD_CONTENTS if use_cache else None, "1")
+        record_contents = KeptMap(cache / RECORD_CONTENTS if use_cache else None, "2")
         learner_records, records_signed = clr.build_records(
             site, issued, lock, keys, urls, proofs, report, pages.record_names(config, theme),
             contents=record_contents, spill=spill,
@@ -454,27 +458,32 @@ def _credential_inputs(
     )  # fmt: skip
 
 
-def _known_credential(
-    known: KeptMap, proofs: ProofCache, inputs: str
-) -> tuple[str, dict[str, Any]] | None:
-    """The digest of the JSON an earlier build made from `inputs`, and its proofs, if both are
-    still cached; else None (made and signed, or its proofs found, as on a first build)."""
+def _known_credential(known: KeptMap, proofs: ProofCache, inputs: str) -> list[str] | None:
+    """What an earlier build recorded of the credential it made from `inputs`, if its proofs
+    are still cached: their `ProofCache.key`, and the digests of its JSON and of its detached
+    proof. Else None: made and signed, or its proofs found, as on a first build."""
     value = known.get(inputs)
-    if type(value) is not list or len(value) != 2 or not all(type(v) is str for v in value):
+    if type(value) is not list or len(value) != 3 or not all(type(v) is str for v in value):
         return None
-    found = proofs.found(value[0])
-    return None if found is None else (value[1], found)
+    return value if proofs.has(value[0]) else None
 
 
 def _credential_again(
     unsigned_of: Callable[..., dict[str, Any]],
     award: model.Award,
     entry: AwardEntry,
-    proof: list[dict[str, Any]],
+    proofs: ProofCache,
+    proof_key: str,
 ) -> bytes:
-    """A credential found unchanged by what it is made from, written out again (`Spill.later`
-    checks that it is the very JSON the earlier build made)."""
-    return json_bytes({**unsigned_of(award, entry), "proof": proof})
+    """A credential found unchanged by what it is made from, written out again (`later` checks
+    that it is the very JSON the earlier build made)."""
+    return json_bytes({**unsigned_of(award, entry), "proof": proofs.kept_proofs(proof_key)["proof"]})
+
+
+def _detached_again(proofs: ProofCache, proof_key: str) -> bytes:
+    """The detached proof of a credential found unchanged, written out again (checked as
+    `_credential_again` is)."""
+    return json_bytes(proofs.kept_proofs(proof_key)["detached"])
 
 
 def _json_of(document: clr.Record | Issued) -> Callable[[], bytes]:
@@ -483,11 +492,11 @@ def _json_of(document: clr.Record | Issued) -> Callable[[], bytes]:
     return lambda: document.json_bytes
 
 
-def _detached(sink: pages.PagesInProgress, path: str, proof: bytes, *made_from: str) -> None:
+def _detached(sink: pages.PagesInProgress, path: str, proof: Spilled, *made_from: str) -> None:
     """The detached proof of the document at `path` (its published bytes), kept by what it is
     made from rather than scanned and hashed again: two of a site's thirteen files per award."""
-    inputs = digest(DETACHED, proof, *made_from)
-    _kept_or_made(sink, detached_proof_path(path), inputs, lambda: proof)
+    inputs = digest(DETACHED, proof.digest, *made_from)
+    _kept_or_made(sink, detached_proof_path(path), inputs, proof.read)
 
 
 DETACHED = "detached proof"
@@ -595,11 +604,11 @@ def _publish(
         for item in published:
             path = urls.credential_path(item.entry.credential)
             _kept_or_made(sink, path, digest(item.json_digest, keys_inputs), _json_of(item))
-            _detached(sink, path, item.detached_json, item.json_digest, keys_inputs)
+            _detached(sink, path, item.detached, item.json_digest, keys_inputs)
         for record in learner_records:
             path = urls.record_path(record.token)
             _kept_or_made(sink, path, digest(record.inputs, keys_inputs), _json_of(record))
-            _detached(sink, path, record.detached_json, record.inputs, keys_inputs)
+            _detached(sink, path, record.detached, record.inputs, keys_inputs)
         # Baked at build time, or in the browser by the pages (then only the badges are added).
         baked = [] if config.bake_in_browser else published
         artwork.publish(
@@ -963,7 +972,7 @@ def _load_content(
 def _issued(
     site: model.Site,
     entries: dict[str, AwardEntry],
-    signed: dict[str, tuple[Spilled, dict[str, Any]]],
+    signed: dict[str, tuple[Spilled, Spilled]],
     made_from: dict[str, str],
     now: dt.datetime,
     result: BuildResult,
@@ -983,10 +992,9 @@ def _issued(
         if state == "active" and dates.valid_until is not None and dates.valid_until <= now:
             state = "expired"
         signed_json, detached = signed[award.key]
-        detached_json = json_bytes(detached)
         entry = entries[award.key]
         issued.append(
-            Issued(award, entry, signed_json, dates, state, detached_json, made_from[award.key])
+            Issued(award, entry, signed_json, dates, state, detached, made_from[award.key])
         )
         result.states[state] = result.states.get(state, 0) + 1
         # Only a date the award gives: one from the mint time (a moment ago, truncated to the

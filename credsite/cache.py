@@ -287,6 +287,14 @@ class KeptMap:
                 return read_cache_json(value)
         return value
 
+    def has(self, key: str) -> bool:
+        """Whether `key` is held, and remember it was used (as `get` does), without reading it."""
+        value = self.used.get(key, self.loaded.get(key))
+        if value is None:
+            return False
+        self.used[key] = value
+        return True
+
     def __contains__(self, key: str) -> bool:
         return key in self.used or key in self.loaded
 

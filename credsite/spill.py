@@ -51,12 +51,6 @@ class Spill:
             self._end += len(data)
         return Spilled(self, offset, len(data), _digest(data))
 
-    def later(self, digest: str, make: Callable[[], bytes]) -> Spilled:
-        """Bytes known by their `digest` (what an earlier build made from the same inputs), made
-        by `make` and held here only if they are read: a rebuild that keeps every file made
-        from them never makes them at all."""
-        return Spilled(self, 0, 0, digest, make=make)
-
     def read(self, offset: int, length: int) -> bytes:
         try:
             fd = self._file.fileno()
@@ -90,7 +84,7 @@ class Spilled:
                  data: bytes | None = None, make: Callable[[], bytes] | None = None) -> None:  # fmt: skip
         self._spill, self._offset, self.length, self._data = spill, offset, length, data
         self._make = make
-        """Where the bytes are not made yet (`Spill.later`): what makes them."""
+        """Where the bytes are not made yet (`later`): what makes them."""
         self.digest = digest
         """SHA-256 hex of the bytes: what a rebuild compares (a file made from them is kept)."""
 
@@ -103,7 +97,7 @@ class Spilled:
         return self._spill.read(self._offset, self.length)
 
     def _made(self, make: Callable[[], bytes]) -> bytes:
-        """The bytes `Spill.later` promised, made now and held (made twice at most, were two
+        """The bytes `later` promised, made now and held (made twice at most, were two
         threads to ask at once: the same bytes, never lost)."""
         data = make()
         if _digest(data) != self.digest:
@@ -127,6 +121,13 @@ class Spilled:
 def hold(data: bytes, spill: Spill | None) -> Spilled:
     """`data` held by `spill`, or in memory where there is none."""
     return spill.put(data) if spill is not None else in_memory(data)
+
+
+def later(digest: str, make: Callable[[], bytes], spill: Spill | None) -> Spilled:
+    """Bytes known by their `digest` (what an earlier build made from the same inputs), made by
+    `make` and held by `spill` (None: in memory) only if they are read: a rebuild that keeps
+    every file made from them never makes them at all."""
+    return Spilled(spill, 0, 0, digest, make=make)
 
 
 def in_memory(data: bytes, digest: str | None = None) -> Spilled:

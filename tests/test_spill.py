@@ -14,7 +14,7 @@ import pytest
 from conftest import AWARDS, build_site, write_files
 
 from credsite.errors import CredsiteError, StrictError
-from credsite.spill import Spill, hold, in_memory
+from credsite.spill import Spill, hold, in_memory, later
 
 
 def test_bytes_come_back_as_they_were_put(tmp_path: Path) -> None:
@@ -105,7 +105,7 @@ def test_a_build_that_fails_after_signing_lets_go_of_its_spill(
 
 
 def test_bytes_promised_by_their_digest_are_made_only_when_read(tmp_path: Path) -> None:
-    """`Spill.later`: what an earlier build made from the same inputs, made again only if a file
+    """`later`: what an earlier build made from the same inputs, made again only if a file
     made from it is made again (then held like any other)."""
     made: list[int] = []
 
@@ -114,11 +114,11 @@ def test_bytes_promised_by_their_digest_are_made_only_when_read(tmp_path: Path) 
         return b'{"made": "again"}'
 
     with Spill(tmp_path) as spill:
-        promised = spill.later(hashlib.sha256(b'{"made": "again"}').hexdigest(), make)
+        promised = later(hashlib.sha256(b'{"made": "again"}').hexdigest(), make, spill)
         assert made == []  # its digest is known without making it
         assert promised.read() == b'{"made": "again"}' and made == [1]
         assert promised.read() == b'{"made": "again"}' and made == [1]  # held once made
-        copy = pickle.loads(pickle.dumps(spill.later(promised.digest, make)))
+        copy = pickle.loads(pickle.dumps(later(promised.digest, make, spill)))
     assert copy.read() == b'{"made": "again"}' and copy.digest == promised.digest
     assert made == [1, 1]  # made once more, to go to a worker process as its bytes
 
@@ -127,6 +127,6 @@ def test_bytes_made_again_otherwise_than_promised_are_refused(tmp_path: Path) ->
     """A credential made again must be the one the earlier build made from the same inputs: if
     it is not, credsite judged by too few inputs, and nothing is published from it."""
     with Spill(tmp_path) as spill:
-        promised = spill.later(hashlib.sha256(b"what was made").hexdigest(), lambda: b"another")
+        promised = later(hashlib.sha256(b"what was made").hexdigest(), lambda: b"another", spill)
         with pytest.raises(RuntimeError, match="credsite bug"):
             promised.read()

@@ -48,7 +48,7 @@ from credsite.issuing.sign import (
 )
 from credsite.issuing.urls import Urls
 from credsite.pool import parallel_map
-from credsite.spill import Spill, Spilled, hold
+from credsite.spill import Spill, Spilled, hold, later
 from credsite.state.keyfiles import IssuerKey
 from credsite.state.lockfile import ClrEntry, Lockfile
 from credsite.values import compact_json_bytes, json_bytes, parse_datetime
@@ -85,7 +85,7 @@ class Record:
     inputs: str
     """A fingerprint of everything the signed record is made from, its proofs included (see
     `build_records`): its JSON, page and baked images are kept from the site in place by it."""
-    detached_json: bytes
+    detached: Spilled
     """Its detached eddsa-jcs-2022 proof as published (``records/TOKEN.jcs-proof.jsonld``)."""
     made: Spilled | None = None
     """The signed record as published (``records/TOKEN.json``), once made."""
@@ -265,6 +265,18 @@ def build_records(
     done = 0
     total = len(by_email)
 
+    def signed(name: str, entry: ClrEntry, items: list[Issued], inputs: str, content: str,
+               created: str, proofs: dict[str, Any], made: bytes) -> Record:  # fmt: skip
+        """A record made (and signed) now, recorded in `contents` with its proofs' fingerprint
+        and its detached proof's digest."""
+        proofs_made = json_fingerprint([proofs["proof"], proofs["detached"]])
+        detached = hold(json_bytes(proofs["detached"]), spill)
+        if contents is not None:
+            contents.put(inputs, [content, proofs_made, detached.digest])
+        # `inputs` holds the code's version: the strings themselves suffice here
+        return Record(name, entry, items, digest_parts(inputs, created, proofs_made), detached,
+                      hold(made, spill))  # fmt: skip
+
     def sign_pending() -> None:
         """Sign the records waiting (in worker processes), then keep only their JSON bytes."""
         nonlocal signed_now, done
@@ -274,8 +286,8 @@ def build_records(
             name, entry, items, doc, content, inputs = pending.pop(recipient)
             proofs = {"proof": proof_set, "detached": detached}
             cache.put(doc, vm, doc["validFrom"], proofs, content=content)
-            made[recipient] = _signed(name, entry, items, inputs, doc["validFrom"], proofs,
-                                      made=json_bytes({**doc, "proof": proof_set}), spill=spill)  # fmt: skip
+            made[recipient] = signed(name, entry, items, inputs, content, doc["validFrom"], proofs,
+                                     json_bytes({**doc, "proof": proof_set}))  # fmt: skip
             signed_now += 1
             done += 1
             report("records", done, total)
@@ -292,28 +304,31 @@ def build_records(
         made_from = [part for item in items for part in (item.inputs, item.json_digest)]
         inputs = digest_parts(site_inputs, name, email, *_ENTRY_FIELDS(entry), *made_from)
         known = contents.get(inputs) if contents is not None else None
-        created = lock.clr_recorded(recipient, known) if isinstance(known, str) else None
-        cached: Any = cache.get(None, vm, created, content=known) if known and created else None
-        if known and created and has_proofs(cached):
-            lock.clr_updated(recipient, known, name)  # as below: one line again after a merge
-            unsigned = functools.partial(
-                unsigned_record, name, email, entry, items, site, urls, names
-            )
-            made_again = functools.partial(_record_bytes, unsigned, created, cached["proof"], known)
-            made[recipient] = _signed(name, entry, items, inputs, created, cached, make=made_again,
-                                      spill=spill)  # fmt: skip
-            done += 1
-            continue
+        if type(known) is list and len(known) == 3 and all(type(k) is str for k in known):
+            content, proofs_made, detached_digest = known
+            created = lock.clr_recorded(recipient, content)
+            proof_key = cache.key(None, vm, created, content) if created else ""
+            if created and cache.has(proof_key):
+                lock.clr_updated(recipient, content, name)  # as below: one line again after a merge
+                unsigned = functools.partial(
+                    unsigned_record, name, email, entry, items, site, urls, names
+                )
+                made[recipient] = Record(
+                    name, entry, items, digest_parts(inputs, created, proofs_made),
+                    later(detached_digest, functools.partial(_detached_bytes, cache, proof_key), spill),
+                    make=functools.partial(_record_bytes, unsigned, created, cache, proof_key, content),
+                    spill=spill,
+                )  # fmt: skip
+                done += 1
+                continue
         doc = unsigned_record(name, email, entry, items, site, urls, names)
         content = digest(doc)
-        if contents is not None:
-            contents.put(inputs, content)
         doc["validFrom"] = lock.clr_updated(recipient, content, name)
         created = doc["validFrom"]
         cached = cache.get(doc, vm, created, content=content)
         if has_proofs(cached):
-            made[recipient] = _signed(name, entry, items, inputs, created, cached,
-                                      made=json_bytes({**doc, "proof": cached["proof"]}), spill=spill)  # fmt: skip
+            made[recipient] = signed(name, entry, items, inputs, content, created, cached,
+                                     json_bytes({**doc, "proof": cached["proof"]}))  # fmt: skip
             done += 1
             continue
         made[recipient] = None
@@ -327,30 +342,10 @@ def build_records(
     return records, signed_now
 
 
-def _signed(
-    name: str,
-    entry: ClrEntry,
-    items: list[Issued],
-    inputs: str,
-    created: str,
-    proofs: dict[str, Any],
-    *,
-    made: bytes | None = None,
-    make: Callable[[], bytes] | None = None,
-    spill: Spill | None = None,
-) -> Record:
-    """A signed record: its `Record.inputs` are what it is made from (`inputs`), when it last
-    changed, and its `proofs` (a proof cache entry: the proof set and the detached proof)."""
-    proofs_made = json_fingerprint([proofs["proof"], proofs["detached"]])
-    signed_inputs = digest_parts(inputs, created, proofs_made)  # `inputs` holds the code's version
-    held = hold(made, spill) if made is not None else None
-    detached = json_bytes(proofs["detached"])
-    return Record(name, entry, items, signed_inputs, detached, held, make, spill)
-
-
 def _record_bytes(
-    unsigned: Callable[[], dict[str, Any]], created: str, proof: list[dict[str, Any]], content: str
-) -> bytes:
+    unsigned: Callable[[], dict[str, Any]], created: str, cache: ProofCache, proof_key: str,
+    content: str,
+) -> bytes:  # fmt: skip
     """A record found unchanged by its inputs, written out: it must have the digest the earlier
     build recorded for those inputs (else credsite judged a change by too few inputs: a bug)."""
     doc = unsigned()
@@ -360,7 +355,12 @@ def _record_bytes(
             "(delete the .credsite-cache folder and build again)"
         )
     doc["validFrom"] = created
-    return json_bytes({**doc, "proof": proof})
+    return json_bytes({**doc, "proof": cache.kept_proofs(proof_key)["proof"]})
+
+
+def _detached_bytes(cache: ProofCache, proof_key: str) -> bytes:
+    """The detached proof of a record found unchanged, written out (`later` checks it)."""
+    return json_bytes(cache.kept_proofs(proof_key)["detached"])
 
 
 def updated(record: Record) -> Any:

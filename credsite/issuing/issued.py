@@ -51,9 +51,9 @@ class Issued:
     """The signed credential as published (``credentials/TOKEN.json``): see `json_bytes`."""
     dates: Dates
     state: str  # active | revoked | suspended | expired
-    detached_json: bytes
+    detached: Spilled
     """The credential's detached eddsa-jcs-2022 proof as published
-    (``credentials/TOKEN.jcs-proof.jsonld``): bytes, a third of its size as Python objects."""
+    (``credentials/TOKEN.jcs-proof.jsonld``), held as its signed JSON is."""
     award_inputs: str
     """`award_inputs` of its award and lockfile entry."""
 

@@ -90,6 +90,22 @@ class ProofCache:
         cached = self.kept.get(key)
         return cached if has_proofs(cached) else None
 
+    def has(self, key: str) -> bool:
+        """Whether proofs are kept by `key` (kept on: `KeptMap.has`), without reading them: a
+        document found unchanged by what it is made from is not made again unless a file made
+        from it is (`kept_proofs`)."""
+        return self.kept.has(key)
+
+    def kept_proofs(self, key: str) -> dict[str, Any]:
+        """The proofs `has` found."""
+        cached = self.kept.get(key)
+        if not has_proofs(cached):
+            raise RuntimeError(
+                "credsite bug: proofs found in the cache are gone (delete the .credsite-cache "
+                "folder and build again)"
+            )
+        return dict(cached)
+
     def put(
         self, doc: Document, vm: str, created: str, proof: Any, *, content: str | None = None
     ) -> None:

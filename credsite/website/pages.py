@@ -1094,7 +1094,7 @@ def start_pages(
     for item in issued:
         language = award_language(item.award, config)
         path = urls.credential_path(item.entry.credential, "html")
-        made_from = digest(site_inputs, item.json_digest, item.inputs, item.detached_json)
+        made_from = digest(site_inputs, item.json_digest, item.inputs, item.detached.digest)
         if item.award.withdrawn:  # a notice naming neither the recipient nor the achievement
             if not site_output.keep(path, made_from):
                 page("withdrawn.html", path, primary, language=language, inputs=made_from)
