@@ -69,8 +69,8 @@ PROOFS = "proofs.json"
 IMAGES = "images"
 """In the cache folder: normalised images and drawn art (`artwork.prepare`)."""
 CREDENTIAL_CONTENTS = "credentials.json"
-"""In the cache folder: each credential's proofs (their `ProofCache.key`) and the digest of its
-JSON, by what it is made from (`_known_credential`)."""
+"""In the cache folder: each credential's proofs (their `ProofCache.key`) and the digests of its
+JSON and its detached proof, by what it is made from (`_signed_credentials`)."""
 PARSED = "parsed.json"
 """In the cache folder: the award files as parsed, by their bytes (`yamlsource.load`)."""
 SHAREABLE_CACHE = (PARSED, PROOFS, CREDENTIAL_CONTENTS, RECORD_CONTENTS, IMAGES)
@@ -334,40 +334,13 @@ def build(
     # Each credential by what it is made from: the award and its lockfile entry, and what every
     # credential is made from (`_credential_inputs`).
     made_from = {a.key: award_inputs(a, entries[a.key]) for a in site.awards}
-    every_credential = _credential_inputs(site, urls, keys, fields, endorsing, captions)
     known = KeptMap(cache / CREDENTIAL_CONTENTS if use_cache else None, "2")
-    # A batch at a time, each signed credential's JSON then held in a temporary file (`Spill`):
-    # never every credential in memory at once.
     with Spill(config.output_dir.parent) as spill:  # closed however the build ends
-        signed: dict[str, tuple[Spilled, Spilled]] = {}  # its JSON and its detached proof's
-        shared: dict[tuple[str, str], ob3.SharedParts] = {}  # each achievement's, per language
-        for start in range(0, len(site.awards), SIGN_BATCH):
-            batch = site.awards[start : start + SIGN_BATCH]
-            unsigned: dict[str, dict[str, Any]] = {}
-            for a in batch:
-                inputs = digest(every_credential, made_from[a.key])
-                if (kept := _known_credential(known, proofs, inputs)) is not None:
-                    # made only if a file made from it is made again
-                    proof_key, json_digest, detached_digest = kept
-                    again = functools.partial(_credential_again, unsigned_of, a, entries[a.key],
-                                              proofs, proof_key)  # fmt: skip
-                    detached = functools.partial(_detached_again, proofs, proof_key)
-                    signed[a.key] = (later(json_digest, again, spill),
-                                     later(detached_digest, detached, spill))  # fmt: skip
-                else:
-                    unsigned[a.key] = unsigned_of(a, entries[a.key], shared=shared)
-            proof_keys: dict[str, str] = {}
-            to_sign = [a for a in batch if a.key in unsigned]
-            documents, count = sign_credentials(site, unsigned, entries, keys, urls, proofs, report,
-                                                awards=to_sign, proof_keys=proof_keys,
-                                                done_before=start + len(batch) - len(to_sign))  # fmt: skip
-            result.signed += count
-            for key, (document, detached_proof) in documents.items():
-                held = spill.put(json_bytes(document)), spill.put(json_bytes(detached_proof))
-                known.put(digest(every_credential, made_from[key]),
-                          [proof_keys[key], held[0].digest, held[1].digest])  # fmt: skip
-                signed[key] = held
-            del unsigned, documents
+        signed, result.signed = _signed_credentials(
+            site, entries, keys, urls, proofs, report, spill, unsigned_of,
+            known=known, made_from=made_from,
+            every_credential=_credential_inputs(site, urls, keys, fields, endorsing, captions),
+        )  # fmt: skip
         result.signed += signed_endorsements
         issued = _issued(site, entries, signed, made_from, now, result)
         del signed, made_from
@@ -439,6 +412,58 @@ def build(
         result.seconds = time.perf_counter() - started
         report("write", 1, 1)
         return result
+
+
+def _signed_credentials(
+    site: model.Site,
+    entries: dict[str, AwardEntry],
+    keys: dict[str, IssuerKey],
+    urls: Urls,
+    proofs: ProofCache,
+    report: Progress,
+    spill: Spill,
+    unsigned_of: Callable[..., dict[str, Any]],
+    *,
+    known: KeptMap,
+    made_from: dict[str, str],
+    every_credential: str,
+) -> tuple[dict[str, tuple[Spilled, Spilled]], int]:
+    """Every award's signed credential and its detached proof, held by `spill` (never every
+    credential in memory at once: a batch at a time), and how many were signed now.
+
+    A credential whose inputs (`every_credential` and the award's `made_from`) an earlier build
+    recorded in `known`, with its proofs still cached, is not made at all unless a file made
+    from it must be (`later`)."""
+    signed: dict[str, tuple[Spilled, Spilled]] = {}
+    signed_now = 0
+    shared: dict[tuple[str, str], ob3.SharedParts] = {}  # each achievement's, per language
+    for start in range(0, len(site.awards), SIGN_BATCH):
+        batch = site.awards[start : start + SIGN_BATCH]
+        unsigned: dict[str, dict[str, Any]] = {}
+        for a in batch:
+            inputs = digest(every_credential, made_from[a.key])
+            if (kept := _known_credential(known, proofs, inputs)) is not None:
+                proof_key, json_digest, detached_digest = kept
+                again = functools.partial(_credential_again, unsigned_of, a, entries[a.key],
+                                          proofs, proof_key)  # fmt: skip
+                detached = functools.partial(_detached_again, proofs, proof_key)
+                signed[a.key] = (later(json_digest, again, spill),
+                                 later(detached_digest, detached, spill))  # fmt: skip
+            else:
+                unsigned[a.key] = unsigned_of(a, entries[a.key], shared=shared)
+        proof_keys: dict[str, str] = {}
+        to_sign = [a for a in batch if a.key in unsigned]
+        documents, count = sign_credentials(site, unsigned, entries, keys, urls, proofs, report,
+                                            awards=to_sign, proof_keys=proof_keys,
+                                            done_before=start + len(batch) - len(to_sign))  # fmt: skip
+        signed_now += count
+        for key, (document, detached_proof) in documents.items():
+            held = spill.put(json_bytes(document)), spill.put(json_bytes(detached_proof))
+            known.put(digest(every_credential, made_from[key]),
+                      [proof_keys[key], held[0].digest, held[1].digest])  # fmt: skip
+            signed[key] = held
+        del unsigned, documents
+    return signed, signed_now
 
 
 def _credential_inputs(
