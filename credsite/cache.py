@@ -287,13 +287,13 @@ class KeptMap:
                 return read_cache_json(value)
         return value
 
-    def has(self, key: str) -> bool:
-        """Whether `key` is held, and remember it was used (as `get` does), without reading it."""
+    def held(self, key: str) -> Any:
+        """The value of `key` as held (a compact map's: its JSON bytes, not read), and remember
+        it was used (as `get` does); None if there is none."""
         value = self.used.get(key, self.loaded.get(key))
-        if value is None:
-            return False
-        self.used[key] = value
-        return True
+        if value is not None:
+            self.used[key] = value
+        return value
 
     def __contains__(self, key: str) -> bool:
         return key in self.used or key in self.loaded

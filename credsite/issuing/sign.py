@@ -91,10 +91,11 @@ class ProofCache:
         return cached if has_proofs(cached) else None
 
     def has(self, key: str) -> bool:
-        """Whether proofs are kept by `key` (kept on: `KeptMap.has`), without reading them: a
-        document found unchanged by what it is made from is not made again unless a file made
-        from it is (`kept_proofs`)."""
-        return self.kept.has(key)
+        """Whether a proof set and a detached proof are kept by `key` (kept on, as by `get`),
+        told by how their JSON starts rather than read: a document found unchanged by what it
+        is made from is not made again unless a file made from it is (`kept_proofs`)."""
+        held = self.kept.held(key)
+        return isinstance(held, bytes) and held.startswith(_PROOFS_START) and _DETACHED in held
 
     def kept_proofs(self, key: str) -> dict[str, Any]:
         """The proofs `has` found."""
@@ -162,6 +163,11 @@ def sign_credentials(
         document, detached = signed[award_key]
         cache.kept.put(keyed[award_key], {"proof": document["proof"], "detached": detached})
     return signed, len(jobs)
+
+
+_PROOFS_START = b'{"proof":['
+_DETACHED = b'],"detached":{'
+"""How the JSON of a proof cache entry starts, and what follows its proof set (`has`)."""
 
 
 def has_proofs(cached: Any) -> bool:
