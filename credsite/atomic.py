@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 FILE_KINDS = (
@@ -59,10 +59,19 @@ def unwritable(path: Path, what: str) -> str | None:
     return None
 
 
-def write_atomic(path: Path, data: bytes | Iterable[bytes], mode: int | None = None) -> None:
+def write_atomic(
+    path: Path,
+    data: bytes | Iterable[bytes],
+    mode: int | None = None,
+    *,
+    head: tuple[int, Callable[[], bytes]] | None = None,
+) -> None:
     """Write a file so that readers see the old or the new content, never half of one. `data`:
     its bytes, or its parts in order (a large file written without joining them first; made as
     they are written if an iterator).
+
+    `head`: (size, what): the file starts with `what()`, `size` bytes, asked for once `data` is
+    written (a digest of it: a large file is made and written in one pass).
 
     The file gets `mode` if given, else keeps an existing file's permissions (a new one is 0600
     until chmod: mkstemp), and a symlink keeps pointing at the replaced file.
@@ -74,7 +83,15 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes], mode: int | None = N
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
+            if head is not None:
+                handle.seek(head[0])
             handle.writelines([data] if isinstance(data, bytes) else data)
+            if head is not None:
+                first = head[1]()
+                if len(first) != head[0]:
+                    raise ValueError(f"a head of {len(first)} bytes where {head[0]} were kept")
+                handle.seek(0)
+                handle.write(first)
             handle.flush()
             os.fsync(handle.fileno())
         if mode is not None:

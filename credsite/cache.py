@@ -21,14 +21,13 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import itertools
 import math
 import operator
 import os
 import shutil
 import struct
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path, PurePath
 from typing import Any
@@ -184,13 +183,13 @@ def _sealed(data: bytes) -> bytes:
     return _seal(data) + data
 
 
-def _seal(data: bytes | Iterable[bytes]) -> bytes:
-    """The line `_sealed` puts before `data`: its bytes, or its parts in order (hashed as they
-    come: a large file is never joined)."""
-    sha = hashlib.sha256()
-    for part in [data] if isinstance(data, bytes) else data:
-        sha.update(part)
-    return sha.hexdigest().encode("ascii") + b"\n"
+SEAL_LENGTH = 65
+"""The bytes of `_seal`'s line: a SHA-256 in hex and a line break."""
+
+
+def _seal(data: bytes) -> bytes:
+    """The line `_sealed` puts before `data` (`SEAL_LENGTH` bytes)."""
+    return hashlib.sha256(data).hexdigest().encode("ascii") + b"\n"
 
 
 def _unsealed(data: bytes) -> bytes | None:
@@ -335,10 +334,19 @@ class KeptMap:
             return
         # Entries sorted by key, each value as it was put (a proof's keys in their order).
         if self.compact:  # the same JSON, an entry per line (`_entry_lines`), made as written
-            keys = sorted(self.used)
-            seal = _seal(self._compact_chunks(keys))  # a first pass: pieces hashed, then dropped
+            sha = hashlib.sha256()
+
+            def hashed(parts: Iterator[bytes]) -> Iterator[bytes]:
+                for part in parts:
+                    sha.update(part)
+                    yield part
+
+            def seal() -> bytes:  # once every piece is written and hashed: `_seal`'s line
+                return sha.hexdigest().encode("ascii") + b"\n"
+
+            chunks = hashed(self._compact_chunks(sorted(self.used)))
             with contextlib.suppress(OSError):
-                write_atomic(self.path, itertools.chain([seal], self._compact_chunks(keys)))
+                write_atomic(self.path, chunks, head=(SEAL_LENGTH, seal))
             return
         data = cache_json_bytes({"version": self.version, "entries": dict(sorted(self.used.items()))})
         with contextlib.suppress(OSError):

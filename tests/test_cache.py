@@ -14,6 +14,7 @@ import pytest
 from conftest import descendants, finished_or_stacks
 
 from credsite import cache
+from credsite.atomic import write_atomic
 from credsite.cache import FileCache, KeptMap
 from credsite.media import art
 from credsite.pool import parallel_map, parallel_map_shared
@@ -311,6 +312,40 @@ def test_a_compact_kept_map_of_many_entries_is_saved_piece_by_piece_as_one_seale
     again = KeptMap(path, "1", compact=True)
     assert len(again.loaded) == count and cache._entry_lines(rest, "1") is not None
     assert all(again.get(key) == value for key, value in values.items())
+
+
+def test_a_compact_kept_map_is_made_and_written_in_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each key is written out once: the seal line is written last, at the file's start, once
+    the rest is written and hashed (`write_atomic`'s `head`)."""
+    path = tmp_path / "map.json"
+    kept = KeptMap(path, "1", compact=True)
+    for n in range(3 * cache.SAVE_CHUNK):
+        kept.put(f"key-{n:05d}", n)
+    written: list[object] = []
+    dump = cache.cache_json_bytes
+
+    def counted(value: object, **options: object) -> bytes:
+        written.append(value)
+        return dump(value, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cache, "cache_json_bytes", counted)
+    kept.save()
+    assert len(written) == 3 * cache.SAVE_CHUNK + 1  # each key, and the head line's version
+    seal, _, rest = path.read_bytes().partition(b"\n")
+    assert seal == hashlib.sha256(rest).hexdigest().encode("ascii")
+    assert KeptMap(path, "1", compact=True).get("key-00007") == 7
+
+
+def test_a_file_whose_head_is_not_the_size_kept_for_it_is_not_written(tmp_path: Path) -> None:
+    path = tmp_path / "file"
+    path.write_bytes(b"before")
+    with pytest.raises(ValueError, match="head"):
+        write_atomic(path, [b"rest"], head=(3, lambda: b"four"))
+    assert path.read_bytes() == b"before" and [p.name for p in tmp_path.iterdir()] == ["file"]
+    write_atomic(path, iter([b"re", b"st"]), head=(3, lambda: b"abc"))
+    assert path.read_bytes() == b"abcrest"
 
 
 def test_saving_a_large_compact_kept_map_holds_a_piece_of_its_file_at_a_time(
