@@ -25,7 +25,7 @@ from credsite import pool, sitelock
 from credsite.atomic import write_atomic
 from credsite.cache import KeptMap, code_version, digest, fingerprint, seed
 from credsite.content import config as site_config
-from credsite.content import model
+from credsite.content import model, yamlsource
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
 from credsite.issuing import clr, identity, ob2, ob3, pathways, private, status
 from credsite.issuing.endorsements import (
@@ -254,7 +254,8 @@ def build(
 
     # 1. Read and check everything: site.yaml, content, lockfile, keys, images.
     cache = cache_dir or root / CACHE_DIR  # serve passes its own temporary folder
-    parsed = KeptMap(cache / PARSED if use_cache else None, f"yaml {code_version()}", compact=True)
+    parsed = KeptMap(cache / PARSED if use_cache else None,
+                     f"{yamlsource.PARSER} {code_version()}", compact=True)  # fmt: skip
     config, site = _load_content(root, output_dir, parsed)
     output.check_target(
         config.output_dir,

@@ -1,12 +1,14 @@
 """What a build holds from one step to a later one, kept out of memory: every signed
-credential's and learner record's JSON.
+credential's and learner record's JSON, and their detached proofs.
 
 A build signs every credential and record before it publishes any (the status lists, the learner
 records and the pages need them all), and publishing reads each several times (its file, page and
 baked images). Held in memory, that JSON was half of what a build held: about 1.6 GB at 100,000
 awards. It is written instead, as it is made, to one unnamed temporary file (gone when the build
 ends, however it ends), and read back when a file is made of it; what a rebuild keeps is compared
-by the digest taken as it was written (`Spilled.digest`), without reading it.
+by the digest taken as it was written (`Spilled.digest`), without reading it. A rebuild that finds
+a document unchanged by what it is made from knows it by the digest an earlier build recorded
+(`later`), and makes it only if a file made from it must be made again.
 """
 
 from __future__ import annotations
@@ -89,8 +91,8 @@ class Spilled:
         """SHA-256 hex of the bytes: what a rebuild compares (a file made from them is kept)."""
 
     def read(self) -> bytes:
-        if self._make is not None:
-            return self._made(self._make)
+        if (make := self._make) is not None:  # read once: another thread may make it meanwhile
+            return self._made(make)
         if self._data is not None:
             return self._data
         assert self._spill is not None

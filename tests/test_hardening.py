@@ -256,6 +256,31 @@ def test_a_file_parsed_before_is_not_parsed_again(
         assert _shape(yamlsource.load(path, "content/awards/a.yaml", kept)) == _shape(first)
 
 
+def test_a_file_the_cache_cannot_hold_is_read_all_the_same(tmp_path: Path) -> None:
+    """A text JSON cannot hold (a lone surrogate in a key, which the pure-Python parser reads)
+    leaves the file out of the cache, never the build."""
+
+    class Refusing(_Kept):
+        def put(self, key: str, value: object) -> None:
+            "\ud800".encode()  # what writing such a key raises (UnicodeEncodeError)
+
+    path = tmp_path / "a.yaml"
+    path.write_text(TRICKY_YAML, encoding="utf-8")
+    kept = Refusing()
+    assert _shape(yamlsource.load(path, "a.yaml", kept)) == _shape(yamlsource.load(path, "a.yaml"))
+    assert kept == {}
+
+
+def test_files_are_kept_as_parsed_by_the_parser_that_parsed_them(
+    make_site: Callable[..., Path],
+) -> None:
+    """A cache carried to another PyYAML, or to one without LibYAML, is parsed again."""
+    root = make_site()
+    build_site(root)
+    head = (root / ".credsite-cache" / "parsed.json").read_bytes().split(b"\n")[1]
+    assert yamlsource.PARSER.encode() in head and b"PyYAML" in head
+
+
 def test_a_file_that_does_not_parse_is_not_kept(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     path.write_text("a: [1, 2\n", encoding="utf-8")

@@ -79,6 +79,9 @@ def _location(path: str, mark: yaml.Mark | None) -> Location:
 
 # libyaml's composer when PyYAML was built with it (9x faster); marks carry line and column too.
 _COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+PARSER = f"PyYAML {yaml.__version__} {_COMPOSER.__name__}"
+"""Which parser reads the files (the two composers differ on a few texts): what a file kept as
+parsed (`load`) was parsed by."""
 _SCALAR_LOADER = yaml.SafeLoader("")
 
 
@@ -447,7 +450,7 @@ def load(path: Path, display: str | None = None, parsed: Parsed | None = None) -
             return _Thaw(text, shown).value(kept)
     value = parse(text, shown)
     # not kept: a text JSON cannot hold (a lone surrogate in a key), or an email not as written
-    with contextlib.suppress(TypeError, _NotKept):
+    with contextlib.suppress(TypeError, ValueError, _NotKept):
         parsed.put(key, _Freeze(text).value(value))
     return value
 
@@ -458,7 +461,10 @@ class _NotKept(Exception):
 
 class _Freeze:
     """What `parse` made of `text`, as JSON data `_Thaw` makes it again from, every location and
-    source text included, and no text of the file's values: each is where it is in the file.
+    source text included. Each text written as it is (plain or quoted without escapes) is kept as
+    where it is in the file; one that is not (a block scalar, an escape, a folded line) is kept
+    itself, unless it holds an ``@``: the cache holds no email (test_privacy), so such a file is
+    parsed on every build.
 
     A mapping is ``["m", line, column, key, key line, key column, value line, value column,
     text, value, ...]``, a list ``["s", line, column, item line, item column, text, item, ...]``,

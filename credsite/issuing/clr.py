@@ -83,8 +83,9 @@ class Record:
     credentials: list[Issued]
     """The credentials it holds, in its order (oldest first)."""
     inputs: str
-    """A fingerprint of everything the signed record is made from, its proofs included (see
-    `build_records`): its JSON, page and baked images are kept from the site in place by it."""
+    """A fingerprint of everything the signed record is made from, its proofs included (as
+    recorded when they were made, `build_records`): its JSON, page and baked images are kept from
+    the site in place by it."""
     detached: Spilled
     """Its detached eddsa-jcs-2022 proof as published (``records/TOKEN.jcs-proof.jsonld``)."""
     made: Spilled | None = None
@@ -238,12 +239,14 @@ def build_records(
     """Every recipient's record, signed (cached like credentials), and how many were signed now.
     `names`: language -> the record's name (`RECORD_NAME` translated).
 
-    `contents`: the `digest` of each record by a fingerprint of what it is made from (its
-    recipient, lockfile entry, credentials as issued and published, and the site's settings,
-    issuers, achievements and pathways). A record whose inputs an earlier build saw, whose
-    digest the lockfile holds and whose proofs are cached is not written out at all unless a
-    file of it must be made again (`Record.json_bytes`, which checks the digest). `spill`: where
-    each record's JSON is held once made (None: in memory)."""
+    `contents`: by a fingerprint of what each record is made from (its recipient, lockfile
+    entry, credentials as issued and published, and the site's settings, issuers, achievements
+    and pathways), its `digest`, a `json_fingerprint` of its proofs and the digest of its
+    detached proof's JSON. A record whose inputs an earlier build saw, whose digest the lockfile
+    holds and whose proofs are cached is not written out at all, nor is its detached proof,
+    unless a file of it must be made again (`Record.json_bytes`, which checks the digest; the
+    detached proof, `later`). `spill`: where each record's JSON is held once made (None: in
+    memory)."""
     if not site.config.clr:
         return [], 0
     by_email: dict[str, list[Issued]] = {}

@@ -110,7 +110,11 @@ class ProofCache:
     def put(
         self, doc: Document, vm: str, created: str, proof: Any, *, content: str | None = None
     ) -> None:
-        self.kept.put(self.key(doc, vm, created, content), proof)
+        self.keep(self.key(doc, vm, created, content), proof)
+
+    def keep(self, key: str, proof: Any) -> None:
+        """`put` by the `key` the caller already took."""
+        self.kept.put(key, proof)
 
     def save(self) -> None:
         self.kept.save()
@@ -161,7 +165,7 @@ def sign_credentials(
         report("sign", done, total)
     for award_key, *_ in jobs:
         document, detached = signed[award_key]
-        cache.kept.put(keyed[award_key], {"proof": document["proof"], "detached": detached})
+        cache.keep(keyed[award_key], {"proof": document["proof"], "detached": detached})
     return signed, len(jobs)
 
 
