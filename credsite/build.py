@@ -257,6 +257,8 @@ def build(
     parsed = KeptMap(cache / PARSED if use_cache else None,
                      f"{yamlsource.PARSER} {code_version()}", compact=True)  # fmt: skip
     config, site = _load_content(root, output_dir, parsed)
+    parsed.save()  # now: true of those bytes whatever becomes of this build, and out of memory
+    del parsed
     output.check_target(
         config.output_dir,
         root,
@@ -400,7 +402,6 @@ def build(
             raise
         result.lockfile_written = bool(committed.written)
         result.warnings.extend(Problem(Location(config.output), w) for w in committed.warnings)
-        parsed.save()
         proofs.save()
         known.save()
         record_contents.save()

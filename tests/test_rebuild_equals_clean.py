@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import conftest
 import pytest
 from conftest import NOW, SITE_URL, build_site, diff_trees, tree, write_files
 
@@ -89,14 +90,7 @@ results:
         description: Meets every criterion.
 """
 
-MENTOR = """\
-issuer: acme
-name: Mentor
-type: Achievement
-description: Mentored new members.
-criteria: Mentor three people.
-valid_for: 1 year
-"""
+MENTOR = "issuer: acme\n" + conftest.MENTOR
 
 # Ada and Alan hold Teamwork (Alan's credential in French), Grace holds Mentor, and Tomás's
 # Teamwork credential is revoked. Ada also holds Mentor, so the build awards her the Team Mentor
