@@ -433,26 +433,29 @@ def _signed_credentials(
     """Every award's signed credential and its detached proof, held by `spill` (never every
     credential in memory at once: a batch at a time), and how many were signed now.
 
-    A credential whose inputs (`every_credential` and the award's `made_from`) an earlier build
-    recorded in `known`, with its proofs still cached, is not made at all unless a file made
-    from it must be (`later`)."""
+    `known`: by what each credential is made from (`every_credential` and its award's
+    `made_from`), the `ProofCache.key` of its proofs and the digests of its JSON and detached
+    proof. A credential an earlier build recorded there, its proofs still cached, is not made
+    at all unless a file made from it must be (`later`)."""
     signed: dict[str, tuple[Spilled, Spilled]] = {}
     signed_now = 0
     shared: dict[tuple[str, str], ob3.SharedParts] = {}  # each achievement's, per language
     for start in range(0, len(site.awards), SIGN_BATCH):
         batch = site.awards[start : start + SIGN_BATCH]
         unsigned: dict[str, dict[str, Any]] = {}
+        inputs: dict[str, str] = {}  # of those made now: what `known` records them by
         for a in batch:
-            inputs = digest(every_credential, made_from[a.key])
-            if (kept := _known_credential(known, proofs, inputs)) is not None:
+            made_of = digest(every_credential, made_from[a.key])
+            if (kept := known.texts(made_of, 3)) is not None and proofs.has(kept[0]):
                 proof_key, json_digest, detached_digest = kept
                 again = functools.partial(_credential_again, unsigned_of, a, entries[a.key],
                                           proofs, proof_key)  # fmt: skip
-                detached = functools.partial(_detached_again, proofs, proof_key)
+                detached = functools.partial(proofs.detached_json, proof_key)
                 signed[a.key] = (later(json_digest, again, spill),
                                  later(detached_digest, detached, spill))  # fmt: skip
             else:
                 unsigned[a.key] = unsigned_of(a, entries[a.key], shared=shared)
+                inputs[a.key] = made_of
         proof_keys: dict[str, str] = {}
         to_sign = [a for a in batch if a.key in unsigned]
         documents, count = sign_credentials(site, unsigned, entries, keys, urls, proofs, report,
@@ -461,8 +464,7 @@ def _signed_credentials(
         signed_now += count
         for key, (document, detached_proof) in documents.items():
             held = spill.put(json_bytes(document)), spill.put(json_bytes(detached_proof))
-            known.put(digest(every_credential, made_from[key]),
-                      [proof_keys[key], held[0].digest, held[1].digest])  # fmt: skip
+            known.put(inputs[key], [proof_keys[key], held[0].digest, held[1].digest])
             signed[key] = held
         del unsigned, documents
     return signed, signed_now
@@ -485,16 +487,6 @@ def _credential_inputs(
     )  # fmt: skip
 
 
-def _known_credential(known: KeptMap, proofs: ProofCache, inputs: str) -> list[str] | None:
-    """What an earlier build recorded of the credential it made from `inputs`, if its proofs
-    are still cached: their `ProofCache.key`, and the digests of its JSON and of its detached
-    proof. Else None: made and signed, or its proofs found, as on a first build."""
-    value = known.get(inputs)
-    if type(value) is not list or len(value) != 3 or not all(type(v) is str for v in value):
-        return None
-    return value if proofs.has(value[0]) else None
-
-
 def _credential_again(
     unsigned_of: Callable[..., dict[str, Any]],
     award: model.Award,
@@ -505,12 +497,6 @@ def _credential_again(
     """A credential found unchanged by what it is made from, written out again (`later` checks
     that it is the very JSON the earlier build made)."""
     return json_bytes({**unsigned_of(award, entry), "proof": proofs.kept_proofs(proof_key)["proof"]})
-
-
-def _detached_again(proofs: ProofCache, proof_key: str) -> bytes:
-    """The detached proof of a credential found unchanged, written out again (checked as
-    `_credential_again` is)."""
-    return json_bytes(proofs.kept_proofs(proof_key)["detached"])
 
 
 def _json_of(document: clr.Record | Issued) -> Callable[[], bytes]:

@@ -286,6 +286,14 @@ class KeptMap:
                 return read_cache_json(value)
         return value
 
+    def texts(self, key: str, count: int) -> list[str] | None:
+        """The value of `key` if it is a list of `count` texts (what a build recorded of a
+        document it made, by what the document is made from), else None."""
+        value = self.get(key)
+        if type(value) is not list or len(value) != count:
+            return None
+        return value if all(type(v) is str for v in value) else None
+
     def held(self, key: str) -> Any:
         """The value of `key` as held (a compact map's: its JSON bytes, not read), and remember
         it was used (as `get` does); None if there is none."""

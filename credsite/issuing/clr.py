@@ -42,7 +42,6 @@ from credsite.issuing.sign import (
     PARALLEL_THRESHOLD,
     ProofCache,
     SignJob,
-    has_proofs,
     sign_job,
     verification_method,
 )
@@ -306,8 +305,8 @@ def build_records(
         # `site_inputs` holds the code's version: the strings themselves suffice here
         made_from = [part for item in items for part in (item.inputs, item.json_digest)]
         inputs = digest_parts(site_inputs, name, email, *_ENTRY_FIELDS(entry), *made_from)
-        known = contents.get(inputs) if contents is not None else None
-        if type(known) is list and len(known) == 3 and all(type(k) is str for k in known):
+        known = contents.texts(inputs, 3) if contents is not None else None
+        if known is not None:
             content, proofs_made, detached_digest = known
             created = lock.clr_recorded(recipient, content)
             proof_key = cache.key(None, vm, created, content) if created else ""
@@ -318,7 +317,7 @@ def build_records(
                 )
                 made[recipient] = Record(
                     name, entry, items, digest_parts(inputs, created, proofs_made),
-                    later(detached_digest, functools.partial(_detached_bytes, cache, proof_key), spill),
+                    later(detached_digest, functools.partial(cache.detached_json, proof_key), spill),
                     make=functools.partial(_record_bytes, unsigned, created, cache, proof_key, content),
                     spill=spill,
                 )  # fmt: skip
@@ -328,8 +327,8 @@ def build_records(
         content = digest(doc)
         doc["validFrom"] = lock.clr_updated(recipient, content, name)
         created = doc["validFrom"]
-        cached = cache.get(doc, vm, created, content=content)
-        if has_proofs(cached):
+        cached = cache.found(cache.key(doc, vm, created, content))
+        if cached is not None:
             made[recipient] = signed(name, entry, items, inputs, content, created, cached,
                                      json_bytes({**doc, "proof": cached["proof"]}))  # fmt: skip
             done += 1
@@ -359,11 +358,6 @@ def _record_bytes(
         )
     doc["validFrom"] = created
     return json_bytes({**doc, "proof": cache.kept_proofs(proof_key)["proof"]})
-
-
-def _detached_bytes(cache: ProofCache, proof_key: str) -> bytes:
-    """The detached proof of a record found unchanged, written out (`later` checks it)."""
-    return json_bytes(cache.kept_proofs(proof_key)["detached"])
 
 
 def updated(record: Record) -> Any:

@@ -28,7 +28,7 @@ from credsite.issuing.urls import Urls
 from credsite.pool import parallel_map
 from credsite.state.keyfiles import IssuerKey
 from credsite.state.lockfile import AwardEntry
-from credsite.values import compact_json_bytes
+from credsite.values import compact_json_bytes, json_bytes
 from credsite.vc import did as vc_did
 from credsite.vc import proof as vc_proof
 from credsite.vc.keys import SigningKey
@@ -85,10 +85,11 @@ class ProofCache:
         return self.kept.get(self.key(doc, vm, created, content))
 
     def found(self, key: str) -> dict[str, Any] | None:
-        """The proof set and detached proof kept by `key` (a `key` an earlier build recorded),
-        or None."""
+        """The proof set and detached proof kept by `key`, or None."""
         cached = self.kept.get(key)
-        return cached if has_proofs(cached) else None
+        if isinstance(cached, dict) and "proof" in cached and "detached" in cached:
+            return cached
+        return None
 
     def has(self, key: str) -> bool:
         """Whether a proof set and a detached proof are kept by `key` (kept on, as by `get`),
@@ -99,13 +100,17 @@ class ProofCache:
 
     def kept_proofs(self, key: str) -> dict[str, Any]:
         """The proofs `has` found."""
-        cached = self.kept.get(key)
-        if not has_proofs(cached):
+        if (cached := self.found(key)) is None:
             raise RuntimeError(
                 "credsite bug: proofs found in the cache are gone (delete the .credsite-cache "
                 "folder and build again)"
             )
-        return dict(cached)
+        return cached
+
+    def detached_json(self, key: str) -> bytes:
+        """The detached proof `has` found, as published: for a document found unchanged by what
+        it is made from, whose detached proof's file is made again (`spill.later` checks it)."""
+        return json_bytes(self.kept_proofs(key)["detached"])
 
     def put(
         self, doc: Document, vm: str, created: str, proof: Any, *, content: str | None = None
@@ -172,11 +177,6 @@ def sign_credentials(
 _PROOFS_START = b'{"proof":['
 _DETACHED = b'],"detached":{'
 """How the JSON of a proof cache entry starts, and what follows its proof set (`has`)."""
-
-
-def has_proofs(cached: Any) -> bool:
-    """Whether a proof cache entry holds a proof set and a detached proof."""
-    return isinstance(cached, dict) and "proof" in cached and "detached" in cached
 
 
 def sign_job(job: SignJob) -> tuple[str, Proofs]:
