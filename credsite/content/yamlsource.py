@@ -225,8 +225,9 @@ MAX_DEPTH = 50
 """The deepest nesting of mappings and lists (content needs about five levels)."""
 
 
-def _check_shape(root: yaml.Node, path: str) -> None:
-    """Refuse alias bombs, recursive aliases and deep nesting before expanding anything.
+def _check_shape(root: yaml.Node, path: str, root_depth: int = 0) -> None:
+    """Refuse alias bombs, recursive aliases and deep nesting before expanding anything
+    (`root_depth`: how deep `root` sits in its file, as `parse`'s `depth`).
 
     The composer shares an anchored node between its aliases, so the expanded size of every node
     is computed once (linear in the written file) and checked against the limits.
@@ -258,7 +259,7 @@ def _check_shape(root: yaml.Node, path: str) -> None:
             child_values, child_height = measure(child, depth + 1)
             values += child_values
             height = max(height, child_height + 1)
-        if height > MAX_DEPTH:
+        if root_depth + height > MAX_DEPTH:
             raise CredsiteError(
                 f"values are nested more than {MAX_DEPTH} levels deep once aliases are expanded",
                 _location(path, node.start_mark),
@@ -272,11 +273,12 @@ def _check_shape(root: yaml.Node, path: str) -> None:
         sizes[id(node)] = (values, height)
         return values, height
 
-    measure(root, 0)
+    measure(root, root_depth)
 
 
-def parse(text: str, path: str) -> Any:
-    """Parse one YAML document; syntax errors become a located `CredsiteError`."""
+def parse(text: str, path: str, depth: int = 0) -> Any:
+    """Parse one YAML document; syntax errors become a located `CredsiteError`. `depth`: how
+    deep its root sits in a file it is part of (`_Pieces`), for `MAX_DEPTH`."""
     try:
         node = yaml.compose(text, Loader=_COMPOSER)
     except RecursionError:  # the pure-Python composer on very deep nesting
@@ -298,9 +300,9 @@ def parse(text: str, path: str) -> Any:
     if node is None:
         return None
     if "*" in text:  # an alias (``*name``) may be there: measure what it expands to first
-        _check_shape(node, path)
+        _check_shape(node, path, depth)
         return _convert(node, path)
-    return _convert(node, path, limits=_Limits(0, [MAX_VALUES]))
+    return _convert(node, path, limits=_Limits(depth, [MAX_VALUES]))
 
 
 class _Limits:
@@ -444,6 +446,14 @@ def load(path: Path, display: str | None = None, parsed: Parsed | None = None) -
     text = decode(data, shown)
     if parsed is None:
         return parse(text, shown)
+    # A long list is kept by the file's path, item by item (`_Pieces`); any other file by its bytes.
+    as_list = "list " + _sha(f"{len(shown)}:{shown}")
+    with contextlib.suppress(ValueError, TypeError, IndexError, KeyError, AttributeError):
+        if (kept := parsed.get(as_list)) is not None and (read := _Pieces.read(kept, text, shown)):
+            value, entry = read
+            if entry is not None and entry is not kept:
+                parsed.put(as_list, entry)
+            return value
     key = hashlib.sha256(b"%d:%s%s" % (len(shown), shown.encode("utf-8"), data)).hexdigest()
     with contextlib.suppress(ValueError, TypeError, IndexError, KeyError):  # not `_Freeze`'s
         if (kept := parsed.get(key)) is not None:
@@ -451,7 +461,11 @@ def load(path: Path, display: str | None = None, parsed: Parsed | None = None) -
     value = parse(text, shown)
     # not kept: a text JSON cannot hold (a lone surrogate in a key), or an email not as written
     with contextlib.suppress(TypeError, ValueError, _NotKept):
-        parsed.put(key, _Freeze(text).value(value))
+        freeze = _Freeze(text)
+        if (entry := _Pieces.kept(text, value, freeze)) is not None:
+            parsed.put(as_list, entry)
+        else:
+            parsed.put(key, freeze.value(value))
     return value
 
 
@@ -525,42 +539,234 @@ _THAW: dict[str, Callable[[str], Any]] = {
 
 class _Thaw:
     """What `_Freeze` was given, made again from its JSON data and the file's `text` (ValueError,
-    TypeError, IndexError or KeyError where the data is not `_Freeze`'s: parsed again)."""
+    TypeError, IndexError or KeyError where the data is not `_Freeze`'s: parsed again).
+    `lines` and `offset`: how far the frozen part has moved in the file since (`_Pieces`)."""
 
-    def __init__(self, text: str, path: str) -> None:
+    def __init__(self, text: str, path: str, lines: int = 0, offset: int = 0) -> None:
         self.text, self.path = text, path
+        self.lines, self.offset = lines, offset
 
     def value(self, frozen: Any) -> Any:
         if type(frozen) is not list:
             return frozen
-        path = self.path
+        path, lines = self.path, self.lines
         tag = frozen[0]
         if tag == "m":
-            result = Map(Location(path, frozen[1], frozen[2]))
+            result = Map(Location(path, frozen[1] + lines, frozen[2]))
             keys, values, texts = result.key_locations, result.value_locations, result.texts
             for at in range(3, len(frozen), 7):
                 key, line, column, value_line, value_column, text, item = frozen[at : at + 7]
                 result[key] = self.value(item)
-                keys[key] = Location(path, line, column)
-                values[key] = Location(path, value_line, value_column)
+                keys[key] = Location(path, line + lines, column)
+                values[key] = Location(path, value_line + lines, value_column)
                 if text is not None:
                     texts[key] = text
             return result
         if tag == "s":
-            seq = Seq(Location(path, frozen[1], frozen[2]))
+            seq = Seq(Location(path, frozen[1] + lines, frozen[2]))
             for at in range(3, len(frozen), 4):
                 line, column, text, item = frozen[at : at + 4]
                 if text is not None:
                     seq.item_texts[len(seq)] = text
                 seq.append(self.value(item))
-                seq.item_locations.append(Location(path, line, column))
+                seq.item_locations.append(Location(path, line + lines, column))
             return seq
         kind, text = frozen
         if type(kind) is int:  # where the text is in the file
+            kind += self.offset
             if kind < 0 or text < 0 or kind + text > len(self.text):
                 raise ValueError("not in the file")
             return self.text[kind : kind + text]
         return _THAW[kind](text)
+
+
+class _Pieces:
+    """A file that is one long list (a cohort's awards), kept item by item, so that a file with
+    a few items changed, added or removed is read again in part: the unchanged items are made
+    again from the cache (`_Thaw`, moved to where they are now), the changed ones parsed alone.
+
+    Kept only where the file is what comes before the list (`head`, read again whole if it
+    changes) and then the list to its end, each item from a line that starts with its ``-``
+    (every such line, at the list's indentation, an item: checked when it is kept). A new text
+    is cut at those lines; each piece that is not an item as kept (its SHA-256) is parsed alone,
+    at its own line numbers (blank lines before it), and must be exactly one item. That gives
+    what parsing the whole file gives, because each piece starts where the one before left the
+    parser (outside any quote, bracket or block text): a kept item did in the file it came from,
+    and a piece parsed alone that did not (a quote left open, a bracket, a document or key after
+    the list) is an error there; a line that ends the document or starts another, an anchor and
+    an explicit key (`_anchor_or_explicit_key`) are looked for in the whole list. Any error, a piece of more than one item or too many changes
+    (`MAX_PARSED`), and the whole file is parsed (and its errors reported) as without the cache.
+
+    The cache entry: ``["p", SHA-256 of the text, SHA-256 of the head, the items' indentation,
+    the list's depth, the head frozen (the list empty), the head's values, piece, ...]``, a
+    piece ``[SHA-256, offset, line, frozen at offset, frozen at line, item line, item column,
+    item text, values, frozen item]``: where it is in the text, and where it was in the text it
+    was frozen from (`_Freeze`'s offsets and lines are that text's)."""
+
+    MAX_PARSED = 64
+    """Runs of changed items parsed alone at most; more, and the whole file is parsed."""
+
+    @staticmethod
+    def item_lines(indent: int) -> re.Pattern[str]:
+        return re.compile(rf"^ {{{indent}}}-(?: |$)", re.MULTILINE)
+
+    @staticmethod
+    def kept(text: str, value: Any, freeze: _Freeze) -> list[Any] | None:
+        """The entry of `text` as parsed to `value`, or None where it is not a long list."""
+        if isinstance(value, Seq):
+            items, depth = value, 0
+        elif isinstance(value, Map) and value and isinstance(last := list(value.values())[-1], Seq):
+            items, depth = last, 1
+        else:
+            return None
+        if len(items) < 2:
+            return None
+        starts = []
+        indent = None
+        for at in items.item_locations:
+            start = freeze.starts[at.line - 1]
+            dash = re.fullmatch(r"( *)- +", text[start : start + at.column - 1])
+            if dash is None or indent not in (None, len(dash.group(1))):
+                return None
+            indent = len(dash.group(1))
+            starts.append(start)
+        assert indent is not None
+        if [m.start() for m in _Pieces.item_lines(indent).finditer(text, starts[0])] != starts:
+            return None
+        frozen = freeze.value(value)
+        list_frozen = frozen if depth == 0 else frozen[-1]
+        head = frozen[:3] if depth == 0 else [*frozen[:-1], list_frozen[:3]]
+        pieces = []
+        for index, start in enumerate(starts):
+            end = starts[index + 1] if index + 1 < len(starts) else len(text)
+            line, column, item_text, item = list_frozen[3 + 4 * index : 7 + 4 * index]
+            pieces.append([_sha(text[start:end]), start, line, start, line,
+                           line, column, item_text, _values(items[index]), item])  # fmt: skip
+        head_values = _values(value) - sum(piece[_VALUES] for piece in pieces)
+        return ["p", _sha(text), _sha(text[: starts[0]]), indent, depth, head, head_values,
+                *pieces]  # fmt: skip
+
+    @staticmethod
+    def read(entry: list[Any], text: str, path: str) -> tuple[Any, list[Any] | None] | None:
+        """`text` made from `entry` and what changed parsed alone, and the entry to keep for it
+        (None: keep none); None where the whole file must be parsed."""
+        tag, whole, head_sha, indent, depth, head, head_values, *pieces = entry
+        if tag != "p" or not pieces:
+            raise ValueError("not a kept list")
+        if whole == _sha(text):  # unchanged
+            return _Pieces.made(text, path, head, depth, [(p, None) for p in pieces]), entry
+        first = pieces[0][1]
+        if _sha(text[:first]) != head_sha or _DOCUMENT_MARKER.search(text, first - 1):
+            return None  # the head changed, or a document ends or starts in the list
+        if _anchor_or_explicit_key(text, first):
+            return None
+        starts = [m.start() for m in _Pieces.item_lines(indent).finditer(text, first)]
+        if not starts or starts[0] != first:
+            return None
+        known = {piece[0]: piece for piece in reversed(pieces)}
+        ends = [*starts[1:], len(text)]
+        line = text.count("\n", 0, first) + 1
+        placed: list[_Placed] = []
+        runs: list[list[int]] = []  # changed pieces, each run of them parsed at once
+        lines_at = []
+        for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
+            lines_at.append(line)
+            piece = known.get(sha := _sha(text[start:end]))
+            if piece is not None:
+                placed.append(([sha, start, line, *piece[3:]], None))  # moved here
+            else:
+                placed.append(([], None))
+                if runs and runs[-1][-1] == index - 1:
+                    runs[-1].append(index)
+                else:
+                    runs.append([index])
+            line += text.count("\n", start, end)
+        if len(runs) > _Pieces.MAX_PARSED:
+            return None
+        freeze: _Freeze | None = None
+        for run in runs:
+            start, end = starts[run[0]], ends[run[-1]]
+            try:
+                parsed = parse("\n" * (lines_at[run[0]] - 1) + text[start:end], path, depth)
+            except CredsiteError:
+                return None
+            if not isinstance(parsed, Seq) or len(parsed) != len(run):
+                return None
+            freeze = freeze or _Freeze(text)
+            for at, index in enumerate(run):
+                item, where = parsed[at], parsed.item_locations[at]
+                try:
+                    frozen = freeze.value(item, where)
+                except (TypeError, ValueError, _NotKept):
+                    frozen = None
+                start, line = starts[index], lines_at[index]
+                piece = [_sha(text[start : ends[index]]), start, line, start, line,
+                         where.line, where.column, parsed.item_texts.get(at), _values(item),
+                         frozen]  # fmt: skip
+                placed[index] = (piece, item)
+        if head_values + sum(piece[_VALUES] for piece, _ in placed) > MAX_VALUES:
+            return None
+        value = _Pieces.made(text, path, head, depth, placed)
+        kept = None
+        if all(piece[-1] is not None for piece, _ in placed):
+            kept = ["p", _sha(text), head_sha, indent, depth, head, head_values,
+                    *(piece for piece, _ in placed)]  # fmt: skip
+        return value, kept
+
+    @staticmethod
+    def made(text: str, path: str, head: list[Any], depth: int, placed: list[_Placed]) -> Any:
+        """The file's value: its head, then each piece's item where it is now."""
+        value = _Thaw(text, path).value(head)
+        items = value if depth == 0 else list(value.values())[-1]
+        for piece, parsed in placed:
+            _, start, line, frozen_start, frozen_line, at, column, item_text, _, frozen = piece
+            lines = line - frozen_line
+            if item_text is not None:
+                items.item_texts[len(items)] = item_text
+            if parsed is None:
+                parsed = _Thaw(text, path, lines, start - frozen_start).value(frozen)
+            items.append(parsed)
+            items.item_locations.append(Location(path, at + lines, column))
+        return value
+
+
+_DOCUMENT_MARKER = re.compile(r"\n(?:---|\.\.\.)")
+"""A line that may end the document or start another (a piece parsed alone would not see that
+the rest of the list is in another document)."""
+def _anchor_or_explicit_key(text: str, start: int) -> bool:
+    """Whether `text` from `start` may hold an anchor (``&name``: items that share values, or
+    define the same anchor twice, an error) or an explicit key (``? key``: with no value, the
+    null's place is where the next token starts, in the next piece): such a list is not read
+    apart. Also true of an ``&`` that starts a word, or a ``?`` alone, in a text."""
+    for mark, after_it in (("&", False), ("?", True)):
+        at = text.find(mark, start)
+        while at >= 0:
+            before = text[at - 1] if at > 0 else "\n"
+            after = text[at + 1 : at + 2]
+            if before in " \t\n[{," and (after in ("", " ", "\t", "\n", "\r")) == after_it:
+                return True
+            at = text.find(mark, at + 1)
+    return False
+
+
+_Placed = tuple[list[Any], Any]
+"""A piece of a kept list where it is now, and its item if it was parsed now (else None: made
+from the piece's frozen item)."""
+_VALUES = 8
+"""Where a piece holds how many values its item counts for."""
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _values(value: Any) -> int:
+    """How many values `value` counts for in `MAX_VALUES` (as `_Limits` counts them)."""
+    if isinstance(value, Map):
+        return 1 + len(value) + sum(_values(item) for item in value.values())
+    if isinstance(value, Seq):
+        return 1 + sum(_values(item) for item in value)
+    return 1
 
 
 def decode(data: bytes, shown: str) -> str:
