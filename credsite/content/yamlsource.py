@@ -619,7 +619,7 @@ class _Pieces:
             items, depth = last, 1
         else:
             return None
-        if len(items) < 2:
+        if len(items) < 2 or _other_line_breaks(text):
             return None
         starts = []
         indent = None
@@ -655,6 +655,8 @@ class _Pieces:
             raise ValueError("not a kept list")
         if whole == _sha(text):  # unchanged
             return _Pieces.made(text, path, head, depth, [(p, None) for p in pieces]), entry
+        if _other_line_breaks(text):
+            return None
         first = pieces[0][1]
         if _sha(text[:first]) != head_sha or _DOCUMENT_MARKER.search(text, first - 1):
             return None  # the head changed, or a document ends or starts in the list
@@ -733,6 +735,14 @@ class _Pieces:
 _DOCUMENT_MARKER = re.compile(r"\n(?:---|\.\.\.)")
 """A line that may end the document or start another (a piece parsed alone would not see that
 the rest of the list is in another document)."""
+def _other_line_breaks(text: str) -> bool:
+    """Whether `text` has a line break YAML 1.1 counts and a split at ``\\n`` does not: a
+    carriage return alone, NEL, LINE or PARAGRAPH SEPARATOR (then line numbers differ)."""
+    if "\x85" in text or "\u2028" in text or "\u2029" in text:
+        return True
+    return "\r" in text and text.count("\r") != text.count("\r\n")
+
+
 def _anchor_or_explicit_key(text: str, start: int) -> bool:
     """Whether `text` from `start` may hold an anchor (``&name``: items that share values, or
     define the same anchor twice, an error) or an explicit key (``? key``: with no value, the
