@@ -78,6 +78,9 @@ EDITS: list[tuple[str, Callable[[str], str]]] = [
     ("an anchor twice", lambda t: t.replace("Person 4\n", "&p Person 4\n").replace(
         "Person 5\n", "&p Person 5\n")),
     ("an explicit key", lambda t: t.replace(_item(3), "  - ? k\n" + _item(3))),
+    ("an anchor in a flow item", lambda t: t.replace(_item(2), '  - {"k":&x 1}\n').replace(
+        _item(4), '  - {"k":&x 2}\n')),
+    ("a byte order mark", lambda t: t.replace(_item(3), "\ufeff - x\n" + _item(3))),
     ("an ampersand in a text", lambda t: t.replace("Led workshop 3", "Led R&D workshop 3")),
     ("a block text", lambda t: t.replace("narrative: Led workshop 3 and mentored 3 participants.",
                                          "narrative: |\n      line\n       - not an item\n")),
@@ -101,6 +104,29 @@ EDITS: list[tuple[str, Callable[[str], str]]] = [
 @pytest.mark.parametrize("edit", [e[1] for e in EDITS], ids=[e[0] for e in EDITS])
 def test_an_edited_list_reads_as_parsed_whole(tmp_path: Path, edit: Callable[[str], str]) -> None:
     _check(tmp_path, BASE, edit(BASE))
+
+
+# Found by a review: each a file as built one after the other (each build keeps what it read).
+REVIEWED = [
+    ["%TAG !! tag:example.com,2000:\n---\nawards:\n  - a\n  - b\n  - c\n",
+     "%TAG !! tag:example.com,2000:\n---\nawards:\n  - a\n  - !!str b\n  - c\n"],
+    ['awards:\n  - {"k":&a 1}\n  - j: *a\n  - c\n', 'awards:\n  - {"k":&a 2}\n  - j: *a\n  - c\n'],
+    ["awards:\n  - &a x\n  - j: *a\n  - c\n", "awards:\n  - x2\n  - j: *a\n  - c\n"],
+    ["awards: &L\n  - a\n  - b\nother: *L\n", "awards: &L\n  - a2\n  - b\nother: *L\n"],
+    ["awards:\r\n  - a\r\n  - b\r\n  - c\r\n",
+     'awards:\r\n  - a\r\n  -\r\n    x\r\n  - "y\r\n  - z"\r\n  - c\r\n',
+     'awards:\r\n  - a\r\n  -\r\n    x\r\n  - "y\r\n  - w\r\n  - c\r\n'],
+    ["awards:\n  - a\n  - b\n  - c\n", 'awards:\n  - a\n\ufeff - x\n  - "y\n  - z"\n  - c\n',
+     'awards:\n  - a\n\ufeff - x\n  - "y\n  - w\n  - c\n'],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("versions", REVIEWED)
+def test_each_build_of_a_file_reads_as_parsed_whole(tmp_path: Path, versions: list[str]) -> None:
+    path, kept = tmp_path / "cohort.yaml", _Kept()
+    for text in versions:
+        path.write_text(text, encoding="utf-8", newline="")
+        assert _read(path, kept) == _read(path, None)
 
 
 def test_a_top_level_list_and_its_edits(tmp_path: Path) -> None:
@@ -215,24 +241,33 @@ plain_item = st.integers(0, 9).map(lambda n: f"  - name: N{n}\n    email: e{n}@e
 @given(
     st.lists(plain_item, min_size=2, max_size=6),
     st.lists(
-        st.tuples(st.integers(0, 9), st.one_of(st.none(), plain_item, odd_item)),
+        st.lists(
+            st.tuples(st.integers(0, 9), st.one_of(st.none(), plain_item, odd_item)),
+            min_size=1,
+            max_size=3,
+        ),
         min_size=1,
         max_size=3,
     ),
+    st.booleans(),
 )
 def test_odd_items_read_as_parsed_whole(
-    tmp_path: Path, items: list[str], edits: list[tuple[int, str | None]]
+    tmp_path: Path, items: list[str], builds: list[list[tuple[int, str | None]]], crlf: bool
 ) -> None:
-    before = "awards:\n" + "".join(items)
-    for at, new in edits:
-        at %= len(items) + 1
-        if new is None:
-            del items[at : at + 1]
-        elif at % 2:
-            items[at : at + 1] = [new]
-        else:
-            items.insert(at, new)
-    _check(tmp_path, before, "awards:\n" + "".join(items))
+    """Builds one after the other, each of the list edited again (each keeps what it read)."""
+    path, kept = tmp_path / "cohort.yaml", _Kept()
+    for edits in [[], *builds]:
+        for at, new in edits:
+            at %= len(items) + 1
+            if new is None:
+                del items[at : at + 1]
+            elif at % 2:
+                items[at : at + 1] = [new]
+            else:
+                items.insert(at, new)
+        text = "awards:\n" + "".join(items)
+        path.write_text(text.replace("\n", "\r\n") if crlf else text, "utf-8", newline="")
+        assert _read(path, kept) == _read(path, None)
 
 
 def test_the_limit_on_values_holds_for_the_whole_file(

@@ -585,17 +585,20 @@ class _Pieces:
     a few items changed, added or removed is read again in part: the unchanged items are made
     again from the cache (`_Thaw`, moved to where they are now), the changed ones parsed alone.
 
-    Kept only where the file is what comes before the list (`head`, read again whole if it
-    changes) and then the list to its end, each item from a line that starts with its ``-``
-    (every such line, at the list's indentation, an item: checked when it is kept). A new text
-    is cut at those lines; each piece that is not an item as kept (its SHA-256) is parsed alone,
-    at its own line numbers (blank lines before it), and must be exactly one item. That gives
+    Kept only where the file is what comes before the list (its head: the same bytes, or the
+    whole file is parsed) and then the list to its end, each item starting on the line of its
+    ``-``, and every line that starts with a ``-`` at the list's indentation an item's. A new
+    text is cut at those lines; each run of pieces not kept as they are (by SHA-256) is parsed
+    alone and must give one item per piece, each starting on its piece's first line. That is
     what parsing the whole file gives, because each piece starts where the one before left the
     parser (outside any quote, bracket or block text): a kept item did in the file it came from,
-    and a piece parsed alone that did not (a quote left open, a bracket, a document or key after
-    the list) is an error there; a line that ends the document or starts another, an anchor and
-    an explicit key (`_anchor_or_explicit_key`) are looked for in the whole list. Any error, a piece of more than one item or too many changes
-    (`MAX_PARSED`), and the whole file is parsed (and its errors reported) as without the cache.
+    and a piece parsed alone that did not (a quote left open, a bracket, a key after the list)
+    is an error there or gives another count of items. What reaches across items is looked for
+    in the whole text instead, and the whole file is parsed where any may be there: a line that
+    ends the document or starts another, an anchor, an explicit key
+    (`_anchor_or_explicit_key`), a directive in the head, a line break or byte order mark YAML
+    counts otherwise (`_unusual_text`). So is it on any error, too many changes (`MAX_PARSED`)
+    or too many values (`MAX_VALUES`), and its errors are reported as without the cache.
 
     The cache entry: ``["p", SHA-256 of the text, SHA-256 of the head, the items' indentation,
     the list's depth, the head frozen (the list empty), the head's values, piece, ...]``, a
@@ -619,7 +622,7 @@ class _Pieces:
             items, depth = last, 1
         else:
             return None
-        if len(items) < 2 or _other_line_breaks(text):
+        if len(items) < 2 or _unusual_text(text) or _anchor_or_explicit_key(text, 0):
             return None
         starts = []
         indent = None
@@ -633,6 +636,8 @@ class _Pieces:
         assert indent is not None
         if [m.start() for m in _Pieces.item_lines(indent).finditer(text, starts[0])] != starts:
             return None
+        if re.search("^%", text[: starts[0]], re.MULTILINE):
+            return None  # a directive (%TAG) the items would not be parsed with, alone
         frozen = freeze.value(value)
         list_frozen = frozen if depth == 0 else frozen[-1]
         head = frozen[:3] if depth == 0 else [*frozen[:-1], list_frozen[:3]]
@@ -655,7 +660,7 @@ class _Pieces:
             raise ValueError("not a kept list")
         if whole == _sha(text):  # unchanged
             return _Pieces.made(text, path, head, depth, [(p, None) for p in pieces]), entry
-        if _other_line_breaks(text):
+        if _unusual_text(text):
             return None
         first = pieces[0][1]
         if _sha(text[:first]) != head_sha or _DOCUMENT_MARKER.search(text, first - 1):
@@ -689,14 +694,19 @@ class _Pieces:
         for run in runs:
             start, end = starts[run[0]], ends[run[-1]]
             try:
-                parsed = parse("\n" * (lines_at[run[0]] - 1) + text[start:end], path, depth)
+                parsed = parse(text[start:end], path, depth)
             except CredsiteError:
                 return None
             if not isinstance(parsed, Seq) or len(parsed) != len(run):
                 return None
+            _moved(parsed, lines_at[run[0]] - 1)  # to its lines in the file
             freeze = freeze or _Freeze(text)
+            dash = " " * indent + "-"
             for at, index in enumerate(run):
                 item, where = parsed[at], parsed.item_locations[at]
+                before = text[starts[index] : starts[index] + where.column - 1]
+                if where.line != lines_at[index] or before.rstrip(" ") != dash:
+                    return None  # not an item per piece, each on its dash's line (as `kept`)
                 try:
                     frozen = freeze.value(item, where)
                 except (TypeError, ValueError, _NotKept):
@@ -735,25 +745,47 @@ class _Pieces:
 _DOCUMENT_MARKER = re.compile(r"\n(?:---|\.\.\.)")
 """A line that may end the document or start another (a piece parsed alone would not see that
 the rest of the list is in another document)."""
-def _other_line_breaks(text: str) -> bool:
-    """Whether `text` has a line break YAML 1.1 counts and a split at ``\\n`` does not: a
-    carriage return alone, NEL, LINE or PARAGRAPH SEPARATOR (then line numbers differ)."""
-    if "\x85" in text or "\u2028" in text or "\u2029" in text:
+def _unusual_text(text: str) -> bool:
+    """Whether `text` has a line break YAML 1.1 counts and a split at ``\\n`` does not (a
+    carriage return alone, NEL, LINE or PARAGRAPH SEPARATOR: line numbers would differ), or a
+    byte order mark after its start (which YAML skips, but counts in columns)."""
+    if "\x85" in text or "\u2028" in text or "\u2029" in text or "\ufeff" in text:
         return True
     return "\r" in text and text.count("\r") != text.count("\r\n")
 
 
+def _moved(value: Any, lines: int) -> None:
+    """Move every location in `value` (made by `parse` from a piece of a file) down `lines`."""
+    if isinstance(value, Map):
+        value.location = _down(value.location, lines)
+        for key in value:
+            value.key_locations[key] = _down(value.key_locations[key], lines)
+            value.value_locations[key] = _down(value.value_locations[key], lines)
+            _moved(value[key], lines)
+    elif isinstance(value, Seq):
+        value.location = _down(value.location, lines)
+        value.item_locations[:] = [_down(at, lines) for at in value.item_locations]
+        for item in value:
+            _moved(item, lines)
+
+
+def _down(location: Location, lines: int) -> Location:
+    return Location(location.path, location.line + lines, location.column)
+
+
 def _anchor_or_explicit_key(text: str, start: int) -> bool:
-    """Whether `text` from `start` may hold an anchor (``&name``: items that share values, or
-    define the same anchor twice, an error) or an explicit key (``? key``: with no value, the
-    null's place is where the next token starts, in the next piece): such a list is not read
-    apart. Also true of an ``&`` that starts a word, or a ``?`` alone, in a text."""
-    for mark, after_it in (("&", False), ("?", True)):
+    """Whether `text` from `start` may hold an anchor (``&name``: items that share values,
+    define the same anchor twice, an error, or hold an alias to an anchor since removed) or an
+    explicit key (``? key``: with no value, the null's place is where the next token starts, in
+    the next piece): such a list is not read apart. An ``&`` or ``?`` after a letter or digit
+    (``R&D``, ``Why?``) is neither; any other (``Q &A``, ``? ``) is taken for one."""
+    for mark, space_after in (("&", False), ("?", True)):
         at = text.find(mark, start)
         while at >= 0:
-            before = text[at - 1] if at > 0 else "\n"
             after = text[at + 1 : at + 2]
-            if before in " \t\n[{," and (after in ("", " ", "\t", "\n", "\r")) == after_it:
+            if (at == 0 or not text[at - 1].isalnum()) and (
+                (after in ("", " ", "\t", "\n", "\r")) == space_after
+            ):
                 return True
             at = text.find(mark, at + 1)
     return False
