@@ -168,6 +168,19 @@ def test_an_email_not_written_as_it_is_is_not_kept(tmp_path: Path) -> None:
     assert "@" not in str(list(kept.values())) and "\\x40" not in str(list(kept.values()))
 
 
+def _edit(items: list[str], edits: list[tuple[int, str | None]]) -> None:
+    """Each edit in turn: at an odd place replace the item, at an even one insert before it,
+    or with None remove it."""
+    for at, new in edits:
+        at %= len(items) + 1
+        if new is None:
+            del items[at : at + 1]
+        elif at % 2:
+            items[at : at + 1] = [new]
+        else:
+            items.insert(at, new)
+
+
 # Items a list is kept with, and items of every kind a piece could be cut wrongly in.
 GOOD = [
     "  - name: A\n    email: a@example.org\n",
@@ -210,14 +223,7 @@ def test_any_edit_of_any_list_reads_as_parsed_whole(
     tmp_path: Path, items: list[str], edits: list[tuple[int, str | None]], head: bool
 ) -> None:
     before = ("awards:\n" if head else "") + "".join(items)
-    for at, new in edits:  # replace, insert or remove an item
-        at %= len(items) + 1
-        if new is None:
-            del items[at : at + 1]
-        elif at % 2:
-            items[at : at + 1] = [new]
-        else:
-            items.insert(at, new)
+    _edit(items, edits)
     after = ("awards:\n" if head else "") + "".join(items)
     if not head:
         before, after = (t.replace("\n  ", "\n").removeprefix("  ") for t in (before, after))
@@ -257,14 +263,7 @@ def test_odd_items_read_as_parsed_whole(
     """Builds one after the other, each of the list edited again (each keeps what it read)."""
     path, kept = tmp_path / "cohort.yaml", _Kept()
     for edits in [[], *builds]:
-        for at, new in edits:
-            at %= len(items) + 1
-            if new is None:
-                del items[at : at + 1]
-            elif at % 2:
-                items[at : at + 1] = [new]
-            else:
-                items.insert(at, new)
+        _edit(items, edits)
         text = "awards:\n" + "".join(items)
         path.write_text(text.replace("\n", "\r\n") if crlf else text, "utf-8", newline="")
         assert _read(path, kept) == _read(path, None)
