@@ -279,3 +279,20 @@ def test_the_limit_on_values_holds_for_the_whole_file(
     assert kept and all(key.startswith("list ") for key in kept)
     path = tmp_path / "cohort.yaml"
     assert "more than 75 values" in str(_read(path, None))
+
+
+# Found by the same reviews, in `parse` itself (with or without a cache).
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("ééééé: b\x07\nc: d\n", "x:1:9:"),  # LibYAML counts bytes, the message characters
+        ("k: 🙂🙂 \x07\n" + "\n" * 16, "x:1:7:"),
+        ("a: 1\rb: x\x07\r", "x:2:5:"),  # lines as YAML counts them
+        ('a: 1\rb: "x"y\r', "x:2:4:"),  # was an IndexError: lines split at \n only
+        ('name: Ann\remail: "a"b\r', "x:2:8:"),
+    ],
+)
+def test_an_error_is_located_where_it_is(text: str, where: str) -> None:
+    with pytest.raises(CredsiteError) as raised:
+        yamlsource.parse(text, "x")
+    assert str(raised.value).startswith(where)

@@ -286,8 +286,11 @@ def parse(text: str, path: str, depth: int = 0) -> Any:
             f"values are nested more than {MAX_DEPTH} levels deep", Location(path)
         ) from None
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        at = exc.position  # LibYAML counts bytes of the UTF-8 text; PyYAML's own reader characters
+        if _COMPOSER is not yaml.SafeLoader:
+            at = len(text.encode("utf-8", "surrogatepass")[:at].decode("utf-8", "ignore"))
+        before = _lines(text[:at])
+        line, column = len(before), len(before[-1]) + 1
         character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "a character"
         raise CredsiteError(
             f"{character} is not allowed in YAML (a control character or non-character)",
@@ -388,7 +391,7 @@ def _quoted_before(text: str, problem: yaml.Mark | None) -> tuple[yaml.Mark, yam
     """
     if problem is None:
         return None
-    lines = text.split("\n")
+    lines = _lines(text)
     try:
         for token in yaml.scan(text, Loader=_COMPOSER):
             start, end = token.start_mark, token.end_mark
@@ -404,7 +407,7 @@ def _quoted_before(text: str, problem: yaml.Mark | None) -> tuple[yaml.Mark, yam
                 _KEY_OR_ITEM.match(line) for line in lines[start.line + 1 : end.line + 1]
             ):
                 return start, end
-            rest = lines[end.line][end.column :]
+            rest = lines[end.line][end.column :] if end.line < len(lines) else ""
             if start.line == end.line and rest[:1].isalnum() and end.column <= problem.column:
                 return start, end
     except yaml.YAMLError:
@@ -412,8 +415,16 @@ def _quoted_before(text: str, problem: yaml.Mark | None) -> tuple[yaml.Mark, yam
     return None
 
 
+def _lines(text: str) -> list[str]:
+    """`text`'s lines as YAML counts them (CR LF, CR, LF, NEL, LINE and PARAGRAPH SEPARATOR)."""
+    return _LINE_BREAK.split(text)
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
 def _character_at(text: str, mark: yaml.Mark) -> str | None:
-    lines = text.split("\n")
+    lines = _lines(text)
     if mark.line < len(lines) and mark.column < len(lines[mark.line]):
         return lines[mark.line][mark.column]
     return None
