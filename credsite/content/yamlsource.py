@@ -756,6 +756,8 @@ class _Pieces:
 _DOCUMENT_MARKER = re.compile(r"\n(?:---|\.\.\.)")
 """A line that may end the document or start another (a piece parsed alone would not see that
 the rest of the list is in another document)."""
+
+
 def _unusual_text(text: str) -> bool:
     """Whether `text` has a line break YAML 1.1 counts and a split at ``\\n`` does not (a
     carriage return alone, NEL, LINE or PARAGRAPH SEPARATOR: line numbers would differ), or a
