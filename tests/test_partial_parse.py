@@ -296,3 +296,11 @@ def test_an_error_is_located_where_it_is(text: str, where: str) -> None:
     with pytest.raises(CredsiteError) as raised:
         yamlsource.parse(text, "x")
     assert str(raised.value).startswith(where)
+
+
+@pytest.mark.parametrize("text", [BASE, "".join(_item(n) for n in range(3)).replace("\n  ", "\n")[2:]])
+def test_the_values_kept_add_up_to_the_whole_file(text: str) -> None:
+    value = yamlsource.parse(text, SHOWN)
+    entry = yamlsource._Pieces.kept(text, value, yamlsource._Freeze(text))
+    assert entry is not None
+    assert entry[6] + sum(piece[yamlsource._VALUES] for piece in entry[7:]) == yamlsource._values(value)

@@ -658,7 +658,8 @@ class _Pieces:
             line, column, item_text, item = list_frozen[3 + 4 * index : 7 + 4 * index]
             pieces.append([_sha(text[start:end]), start, line, start, line,
                            line, column, item_text, _values(items[index]), item])  # fmt: skip
-        head_values = _values(value) - sum(piece[_VALUES] for piece in pieces)
+        # the list itself, and for a mapping: itself, its keys and the values before the list's
+        head_values = 1 if depth == 0 else 2 + len(value) + sum(map(_values, list(value.values())[:-1]))
         return ["p", _sha(text), _sha(text[: starts[0]]), indent, depth, head, head_values,
                 *pieces]  # fmt: skip
 
