@@ -49,7 +49,7 @@ from credsite.state.keyfiles import (
     load_keys,
     published_keys,
 )
-from credsite.state.lockfile import AwardEntry, Clock, Lockfile, system_clock
+from credsite.state.lockfile import AwardEntry, Clock, Lockfile, system_clock, text_digest
 from credsite.values import json_bytes, parse_datetime
 from credsite.vc import did as vc_did
 from credsite.vc.encoding import decode_multikey_secret
@@ -73,7 +73,10 @@ CREDENTIAL_CONTENTS = "credentials.json"
 JSON and its detached proof, by what it is made from (`_signed_credentials`)."""
 PARSED = "parsed.json"
 """In the cache folder: the award files as parsed, by their bytes (`yamlsource.load`)."""
-SHAREABLE_CACHE = (PARSED, PROOFS, CREDENTIAL_CONTENTS, RECORD_CONTENTS, IMAGES)
+LOCKFILE_WRITTEN = "lockfile.json"
+"""In the cache folder: the digest of the lockfile as the last build wrote it or found it written
+(`Lockfile.load`'s `written`), by the lockfile's name; kept for this credsite's code only."""
+SHAREABLE_CACHE = (PARSED, PROOFS, CREDENTIAL_CONTENTS, RECORD_CONTENTS, IMAGES, LOCKFILE_WRITTEN)
 """The parts of a site's cache any build of the site may start from (a preview's too): each
 entry is keyed by exactly what it was made from. The output manifest is not one of them: it
 describes one output folder."""
@@ -268,7 +271,9 @@ def build(
     options: dict[str, Any] = {"locked": locked, "clock": clock}
     if rng is not None:
         options["rng"] = rng
-    lock = Lockfile.load(config.lockfile_path, config.lockfile, **options)
+    lock_written = KeptMap(cache / LOCKFILE_WRITTEN if use_cache else None, code_version())
+    lock = Lockfile.load(config.lockfile_path, config.lockfile,
+                         written=lock_written.get(config.lockfile), **options)  # fmt: skip
     site.awards = model.keep_recorded_keys(site.awards, lock.awards)
     recorded_before = dict(lock.awards)  # published by earlier builds (`_bake_in_browser`)
     result = BuildResult(config.output_dir)
@@ -391,9 +396,10 @@ def build(
                 elif warning.once:
                     result.said_before.append(warning)
             result.minted = list(lock.minted)
+            lock_text = lock.text().encode("utf-8") if record else None
             records = {}
-            if record and _changed(config.lockfile_path, text := lock.text().encode("utf-8")):
-                records[config.lockfile_path] = text
+            if lock_text is not None and _changed(config.lockfile_path, lock_text):
+                records[config.lockfile_path] = lock_text
             # The site staged, then the lockfile, then the swap or the moves: see website/output.py
             _check_replaceable(config)  # again: a file may have been put there while this build ran
             committed = output.commit(site_output, records, progress=report)
@@ -406,6 +412,9 @@ def build(
         known.save()
         record_contents.save()
         said.save()
+        if lock_text is not None:  # what the lockfile now holds
+            lock_written.put(config.lockfile, text_digest(lock_text))
+            lock_written.save()
         if record and use_cache:
             _forget_other_outputs(cache, config.output_dir)
         result.files = site_output.files

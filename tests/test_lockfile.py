@@ -557,3 +557,77 @@ def test_written_lines_are_the_standard_librarys() -> None:
     expected = json.dumps({"type": "award", **dataclasses.asdict(entry)}, ensure_ascii=False,
                           separators=(",", ":"))  # fmt: skip
     assert lockfile._dump(entry) == expected
+
+
+# -- a lockfile this credsite wrote --------------------------------------------------------------
+
+
+def written_lock(tmp_path: Path) -> tuple[Path, Lockfile, str]:
+    """A lockfile of every kind of line that a build writes, saved, and its digest."""
+    lock = new_lock()
+    for i in range(5):
+        lock.award(f"{i:024x}", f"award {i}")
+    lock.record_key("acme", KEY)
+    lock.list_updated("acme", 1, "revocation", frozenset({5, 9}), "ab" * 32)
+    lock.record_identity("https://a.example/", {"acme": "did:web:a.example"})
+    lock.record_bake_in_browser(True, "test")
+    path = tmp_path / "credsite.lock"
+    lock.save(path)
+    return path, lock, lockfile.text_digest(path.read_bytes())
+
+
+def test_a_lockfile_read_as_written_is_the_lockfile_read_and_checked(tmp_path: Path) -> None:
+    path, lock, written = written_lock(tmp_path)
+    checked = Lockfile.load(path)
+    trusted = Lockfile.load(path, written=written)
+    for name in ("awards", "keys", "lists", "sites", "issuers", "baking", "_used"):
+        assert getattr(trusted, name) == getattr(checked, name) == getattr(lock, name), name
+    assert type(next(iter(trusted.lists.values()))[0].set) is tuple
+    assert trusted.text() == checked.text() == path.read_text(encoding="utf-8")
+    # each line is kept, not written out again; an entry recorded since is written out
+    assert len(trusted._as_written) == len(path.read_text().splitlines()) - 2
+    with mock.patch.object(lockfile, "_dump", wraps=lockfile._dump) as dump:
+        trusted.text()
+        assert dump.call_count == 0
+        trusted.award("f" * 24, "a new award")
+        trusted.list_updated("acme", 1, "revocation", frozenset({5}), "cd" * 32)
+        text = trusted.text()
+        assert dump.call_count == 2
+    assert trusted.lists[("acme", 1, "revocation")][0].set == (5,)
+    trusted._as_written.clear()  # every line written out: the same text
+    assert text == trusted.text() != checked.text()
+
+
+def test_a_lockfile_changed_since_it_was_written_is_checked(tmp_path: Path) -> None:
+    path, _lock, written = written_lock(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    bad = text.replace('"list":1,', '"list":-1,', 1)
+    assert bad != text
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(ContentError, match="'list' must be a whole number from 0"):
+        Lockfile.load(path, written=written)
+    path.write_text(text + "<<<<<<< HEAD\n", encoding="utf-8")
+    with pytest.raises(ContentError, match="merge conflict marker"):
+        Lockfile.load(path, written=written)
+
+
+def test_a_build_reads_the_lockfile_it_wrote_as_written_and_any_other_checked(
+    make_site: Callable[..., Path],
+) -> None:
+    root = make_site()
+    build_site(root)
+    path = root / "credsite.lock"
+    written = path.read_bytes()
+    with mock.patch.object(lockfile, "_parse", wraps=lockfile._parse) as parse:
+        build_site(root)
+        assert parse.call_count == 0  # what the first build wrote
+        assert path.read_bytes() == written
+        build_site(root, use_cache=False)
+        assert parse.call_count == len(written.splitlines()) - 2
+    # edited by hand since (the same length, so only the bytes tell): checked again
+    path.write_bytes(written.replace(b'"list":1,', b'"list":x,', 1))
+    with pytest.raises(ContentError, match=r"credsite.lock:\d+:1: unreadable lockfile line"):
+        build_site(root)
+    path.write_bytes(written)
+    build_site(root)
+    assert path.read_bytes() == written
