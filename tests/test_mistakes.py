@@ -9,7 +9,9 @@ nothing written.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import pickle
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -21,7 +23,7 @@ from conftest import AWARDS, MENTOR, NOW, build_site, fixed_clock, run_fresh, tr
 from credsite import build as build_module
 from credsite.commands import init as scaffold
 from credsite.content import config, model, yamlsource
-from credsite.errors import CredsiteError
+from credsite.errors import CredsiteError, Location
 
 AWARDS_FILE = "content/awards/awards.yaml"
 
@@ -304,3 +306,21 @@ def test_an_award_minted_as_the_second_ticks_is_not_in_the_future(
     later = fixed_clock(NOW + dt.timedelta(seconds=1))
     result = build_site(root, clock=later, now=NOW)
     assert result.minted and not [w for w in result.warnings if "future" in w.message]
+
+
+def test_a_location_is_a_frozen_dataclass_as_before_its_own_init() -> None:
+    """`Location.__init__` fills the instance's dict itself (for speed): everything a dataclass
+    gives is as it was."""
+    made = Location("a.yaml", 3, 7)
+    assert made == Location(path="a.yaml", line=3, column=7, sheet="")
+    assert dataclasses.astuple(made) == ("a.yaml", 3, 7, "")
+    assert hash(made) == hash(Location("a.yaml", 3, 7)) and made != Location("a.yaml", 3, 8)
+    assert sorted([Location("b"), made, Location("a.yaml", 2, 9)]) == [
+        Location("a.yaml", 2, 9), made, Location("b")
+    ]
+    assert dataclasses.replace(made, line=4) == Location("a.yaml", 4, 7)
+    assert pickle.loads(pickle.dumps(made)) == made  # sent to and from worker processes
+    assert repr(made) == "Location(path='a.yaml', line=3, column=7, sheet='')"
+    assert str(made) == "a.yaml:3:7" and str(Location("w.xlsx", 7, 2, "S")) == "w.xlsx:S!B7"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.line = 4  # type: ignore[misc]
