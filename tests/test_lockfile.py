@@ -631,3 +631,33 @@ def test_a_build_reads_the_lockfile_it_wrote_as_written_and_any_other_checked(
     path.write_bytes(written)
     build_site(root)
     assert path.read_bytes() == written
+
+
+def test_a_number_orjson_reads_otherwise_is_read_as_checked(tmp_path: Path) -> None:
+    """orjson makes an integer past 64 bits a float: such a file is read and checked."""
+    path = tmp_path / "credsite.lock"
+    line = (
+        '{"type":"list","issuer":"a","list":18446744073709551616,"purpose":"revocation",'
+        '"set":[],"updated":"2026-01-01T00:00:00Z"}'
+    )
+    path.write_text(lockfile.HEADER + line + "\n", encoding="utf-8")
+    checked = Lockfile.load(path)
+    assert checked.text() == path.read_text(encoding="utf-8")  # as a build writes it
+    written = lockfile.text_digest(path.read_bytes())
+    assert lockfile._read_as_written(path, written) is None
+    trusted = Lockfile.load(path, written=written)
+    assert trusted.lists == checked.lists
+    assert [type(e.list) for es in trusted.lists.values() for e in es] == [int]
+
+
+def test_a_lone_surrogate_is_a_located_error_not_a_traceback(tmp_path: Path) -> None:
+    """JSON can spell half a UTF-16 pair; UTF-8 cannot, so the file could not be written again."""
+    path = tmp_path / "credsite.lock"
+    line = '{"type":"key","issuer":"a\\ud800","publicKeyMultibase":"z6Mk","added":"2026-01-01T00:00:00Z"}'
+    path.write_text(lockfile.HEADER + line + "\n", encoding="utf-8")
+    for written in (None, lockfile.text_digest(path.read_bytes())):
+        with pytest.raises(ContentError, match=r"credsite.lock:3:1: .*surrogate pair alone"):
+            Lockfile.load(path, written=written)
+    paired = line.replace("\\ud800", "\\ud83d\\ude00")  # a whole pair: one character
+    path.write_text(lockfile.HEADER + paired + "\n", encoding="utf-8")
+    assert Lockfile.load(path).keys[0].issuer == "a\U0001f600"

@@ -860,6 +860,7 @@ def test_a_damaged_ledger_is_reported_at_its_line(tmp_path: Path) -> None:
         '# header\n{"type":"salt","salt":"ab","since":"2026-01-01T00:00:00Z"}\n<<<<<<< HEAD\n'
         '{"type":"sent","key":"nope","kind":"awarded","sent":"2026-01-01T00:00:00Z"}\n'
         '{"type":"future"}\n'
+        '{"type":"salt","salt":"\\udc80","since":"2026-01-01T00:00:00Z"}\n'  # not writable again
     )
     with pytest.raises(CredsiteError) as caught:
         Ledger.load(path)
@@ -867,3 +868,4 @@ def test_a_damaged_ledger_is_reported_at_its_line(tmp_path: Path) -> None:
     assert "credsite.notified:3:1: merge conflict marker" in text
     assert "credsite.notified:4:1: unreadable ledger line" in text
     assert "credsite.notified:5:1: unreadable ledger line: unknown line type 'future'" in text
+    assert "credsite.notified:6:1: unreadable ledger line: half of a UTF-16 surrogate pair" in text

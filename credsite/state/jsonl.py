@@ -7,6 +7,7 @@ a merge without the union driver is a located problem, as is a line that does no
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,7 +40,17 @@ def entries(
             )
             continue
         try:
-            entry = parse(read_json(text))
+            value = read_json(text)
+            if "\\u" in text:  # an escape may spell half a UTF-16 pair alone, which UTF-8 cannot
+                json.dumps(value, ensure_ascii=False).encode("utf-8")  # the file written again
+            entry = parse(value)
+        except UnicodeEncodeError:
+            problems.add(
+                Location(shown, number, 1),
+                f"unreadable {what} line: half of a UTF-16 surrogate pair alone (such as "
+                "\\ud800) is no character",
+            )
+            continue
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             problems.add(Location(shown, number, 1), f"unreadable {what} line: {exc}")
             continue

@@ -17,14 +17,13 @@ not after revocation, not after an award is deleted from the content.
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import random
 import re
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
@@ -249,12 +248,12 @@ class Lockfile:
         if not path.exists():
             return lock
         problems = Problems()
-        numbered = jsonl.entries(path, shown, "lockfile", _parse, problems)
-        if written is not None:
-            with contextlib.suppress(OSError):
-                raw = path.read_bytes()
-                if text_digest(raw) == written:
-                    numbered = _read_as_written(raw, lock._as_written)
+        numbered: Iterable[tuple[int, Entry]]
+        if (as_written := _read_as_written(path, written)) is not None:
+            numbered = [(number, entry) for number, entry, _line in as_written]
+            lock._as_written = {id(e): (e, line) for _number, e, line in as_written}
+        else:
+            numbered = jsonl.entries(path, shown, "lockfile", _parse, problems)
         award_lines: dict[str, int] = {}
         clr_lines: dict[str, int] = {}
         identity_lines: dict[Identity, int] = {}
@@ -694,24 +693,40 @@ def text_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read_as_written(
-    raw: bytes, as_written: dict[int, tuple[Entry, str]]
-) -> Iterator[tuple[int, Entry]]:
-    """(line number, entry) for each line of a lockfile whose bytes are those a build of this
-    credsite wrote (`text`): each line is `_dump` of an entry that `_parse` accepted or the build
-    made, so it is read by orjson (no integer past 64 bits: `read_cache_json`) without `_parse`'s
-    checks, a third of the time at 10,000 awards. Each entry is kept in `as_written` with its line,
-    which `_dump` of it would give again."""
-    for number, line in enumerate(raw.split(b"\n"), 1):
-        if not line or line.startswith(b"#"):
-            continue
-        data = read_cache_json(line)
-        cls = KINDS[data.pop("type")]
-        if cls is ListEntry and data.get("set") is not None:
-            data["set"] = tuple(data["set"])
-        entry: Entry = cls(**data)
-        as_written[id(entry)] = (entry, line.decode("utf-8"))
-        yield number, entry
+def _read_as_written(path: Path, written: str | None) -> list[tuple[int, Entry, str]] | None:
+    """(line number, entry, line) for each line of the lockfile at `path` if its bytes are those
+    a build of this credsite wrote (their digest is `written`, `text_digest`), else None.
+
+    Each line is `_dump` of an entry that `_parse` accepted or the build made, so it is read by
+    orjson without `_parse`'s checks, a third of the time at 10,000 awards; `_dump` of its entry
+    gives the line again. None too where a line reads otherwise than `_parse` would have it
+    (orjson makes an integer past 64 bits a float, and refuses a lone surrogate, which the
+    standard library reads): the file is then read and checked line by line."""
+    if written is None:
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None  # `jsonl.entries` says why
+    if text_digest(raw) != written:
+        return None
+    read = []
+    try:
+        for number, line in enumerate(raw.split(b"\n"), 1):
+            if not line or line.startswith(b"#"):
+                continue
+            data = read_cache_json(line)
+            cls = KINDS[data.pop("type")]
+            for name in _NUMBERS[cls]:
+                value = data.get(name)
+                if type(value) is float or (type(value) is list and float in map(type, value)):
+                    return None
+            if cls is ListEntry and data.get("set") is not None:
+                data["set"] = tuple(data["set"])
+            read.append((number, cls(**data), line.decode("utf-8")))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return read
 
 
 def _dump(entry: Entry) -> str:
@@ -736,6 +751,11 @@ _VALUE_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
 _FIELD_KINDS = {
     cls: {f.name: _VALUE_KINDS[str(f.type)] for f in fields(cls)} for cls in KINDS.values()
 }
+_NUMBERS = {
+    cls: [f.name for f in fields(cls) if str(f.type) in ("int", "tuple[int, ...] | None")]
+    for cls in KINDS.values()
+}
+"""The fields of each line type that hold whole numbers (`_read_as_written`)."""
 _REQUIRED = {
     cls: [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
     for cls in KINDS.values()
