@@ -26,7 +26,7 @@ class Location:
 
     def __init__(self, path: str, line: int = 0, column: int = 0, sheet: str = "") -> None:
         # The fields set in the instance's dict at once, not by a frozen class's object.__setattr__
-        # each: 0.3 µs in place of 0.7, and a rebuild of 10,000 awards makes 120,000 locations.
+        # each: 0.35 µs in place of 0.7, and a rebuild of 10,000 awards makes 120,000 locations.
         fields = self.__dict__
         fields["path"], fields["line"], fields["column"], fields["sheet"] = path, line, column, sheet
 

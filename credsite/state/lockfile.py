@@ -230,7 +230,9 @@ class Lockfile:
     minted: list[str] = field(default_factory=list)
     """Human descriptions of what this build recorded that was not there before."""
     _used: dict[int, set[int]] = field(default_factory=dict)
-    _as_written: dict[int, tuple[Entry, str]] = field(default_factory=dict)
+    _as_written: dict[int, tuple[Entry, str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
     """Each entry read from a file this credsite wrote (`load`'s `written`), by its id, with its
     line: `lines` writes it so again rather than write it out."""
 
@@ -243,7 +245,7 @@ class Lockfile:
     ) -> Lockfile:
         """The lockfile at `path`. `written`: the SHA-256 of the text a build of this credsite
         last wrote there or found there as it would write it (`text`); a file of those bytes is
-        read without checking each line again (`_read_as_written`)."""  # fmt: skip
+        read without checking each line again (`_read_as_written`)."""
         lock = cls(**options)  # type: ignore[arg-type]
         if not path.exists():
             return lock
