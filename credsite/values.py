@@ -26,9 +26,15 @@ def is_http_url(text: str) -> bool:
     return (
         parts.scheme in ("http", "https")
         and bool(parts.hostname)
-        and " " not in text
+        and not _NOT_IN_A_URL.search(text)
         and not has_bad_port(text)
     )
+
+
+_NOT_IN_A_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+"""A space of any kind (a tab, a no-break space, U+2028) or a control character: no URL holds
+one as it is (RFC 3986 §2, RFC 3987 §2.2), and JSON-LD refused a credential's id made with one
+(a traceback), where the URL was read without a word."""
 
 
 def has_bad_port(text: str) -> bool:

@@ -145,6 +145,11 @@ def test_every_problem_reported_at_once(tmp_path: Path) -> None:
             "https://ü.example/",
             "'url' must give its host name in ASCII: write it in its xn-- form, xn--tda.example",
         ),
+        (  # a line separator (YAML's \\L): the lockfile's line broke in two, JSON-LD a traceback
+            '"https://example.org/cr\\Leds/"',
+            "'url' must be an http(s) URL, got 'https://example.org/cr\\u2028eds/'",
+        ),
+        ('"https://example.org/a\\tb/"', "'url' must be an http(s) URL, got 'https://example.org/a\\tb/'"),
     ],
 )
 def test_bad_site_url_via_cli(tmp_path: Path, url: str, message: str) -> None:

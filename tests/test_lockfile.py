@@ -552,11 +552,23 @@ def test_lines_are_read_as_the_standard_library_reads_them(text: str) -> None:
     assert repr(values.read_json(text)) == repr(json.loads(text))
 
 
-def test_written_lines_are_the_standard_librarys() -> None:
-    entry = lockfile.AwardEntry("ä\u2028\x7f\"", "c", "2026-01-01T00:00:00Z", "s", 0, 3)
+def test_written_lines_are_the_standard_librarys_each_read_back_as_one_line(tmp_path: Path) -> None:
+    """json.dumps's line, but for the characters `str.splitlines` breaks at and JSON leaves as
+    they are (NEL, U+2028, U+2029): escaped, so that the line is read back as one."""
+    entry = lockfile.AwardEntry("ä\u2028\x85\u2029\x7f\"", "c", "2026-01-01T00:00:00Z", "s", 0, 3)
     expected = json.dumps({"type": "award", **dataclasses.asdict(entry)}, ensure_ascii=False,
                           separators=(",", ":"))  # fmt: skip
+    for character in "\u2028\x85\u2029":
+        expected = expected.replace(character, f"\\u{ord(character):04x}")
     assert lockfile._dump(entry) == expected
+    lock = new_lock()
+    lock.awards[entry.award] = entry
+    path = tmp_path / "credsite.lock"
+    lock.save(path)
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 3
+    written = lockfile.text_digest(path.read_bytes())
+    for read in (Lockfile.load(path), Lockfile.load(path, written=written)):
+        assert read.awards == {entry.award: entry} and read.text() == lock.text()
 
 
 # -- a lockfile this credsite wrote --------------------------------------------------------------

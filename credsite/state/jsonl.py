@@ -8,12 +8,13 @@ a merge without the union driver is a located problem, as is a line that does no
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 from credsite.errors import CredsiteError, Location, Problems
-from credsite.values import read_json
+from credsite.values import compact_json_bytes, read_json
 
 Entry = TypeVar("Entry")
 
@@ -55,3 +56,18 @@ def entries(
             problems.add(Location(shown, number, 1), f"unreadable {what} line: {exc}")
             continue
         yield number, entry
+
+
+def line(value: Any) -> str:
+    """`value` as one line of such a file: compact JSON, with the characters that `entries`
+    (`str.splitlines`) would take for line breaks written as escapes (JSON writes NEL, U+2028 and
+    U+2029 as they are, and a line holding one was read as two, neither of them JSON)."""
+    text = compact_json_bytes(value).decode("utf-8")
+    if _LINE_BREAKS.search(text):
+        text = _LINE_BREAKS.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+    return text
+
+
+_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
+"""The characters `str.splitlines` breaks at that JSON leaves as they are (the others it
+escapes: the control characters below U+0020)."""

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 from credsite.atomic import write_atomic
 from credsite.errors import ContentError, CredsiteError, Location, Problems
 from credsite.state import jsonl
-from credsite.values import compact_json_bytes, format_datetime, parse_datetime, read_cache_json
+from credsite.values import format_datetime, parse_datetime, read_cache_json
 from credsite.vc.status import MIN_ENTRIES
 
 HEADER = (
@@ -736,7 +736,7 @@ def _dump(entry: Entry) -> str:
     # Each entry's fields are strings, numbers and a tuple of numbers: read as they are (asdict
     # copies them deeply, which took half of writing a lockfile of 10,000 awards).
     values = {k: v for k in _FIELD_NAMES[type(entry)] if (v := getattr(entry, k)) is not None}
-    return compact_json_bytes({"type": kind, **values}).decode("utf-8")
+    return jsonl.line({"type": kind, **values})
 
 
 _VALUE_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {

@@ -29,7 +29,7 @@ from pathlib import Path
 from credsite.atomic import write_atomic
 from credsite.errors import ContentError, Problems
 from credsite.state import jsonl
-from credsite.values import compact_json_bytes, format_datetime, parse_datetime
+from credsite.values import format_datetime, parse_datetime
 from credsite.vc.identity import normalise_email
 
 FILE_NAME = "credsite.notified"
@@ -152,7 +152,7 @@ def _fields(entry: SentLine) -> dict[str, object]:
 
 
 def _dump(kind: str, fields: dict[str, object]) -> str:
-    return compact_json_bytes({"type": kind, **fields}).decode("utf-8")
+    return jsonl.line({"type": kind, **fields})
 
 
 def _parse(data: dict[str, object]) -> SaltLine | SentLine:
