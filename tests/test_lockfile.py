@@ -645,21 +645,24 @@ def test_a_build_reads_the_lockfile_it_wrote_as_written_and_any_other_checked(
     assert path.read_bytes() == written
 
 
-def test_a_number_orjson_reads_otherwise_is_read_as_checked(tmp_path: Path) -> None:
-    """orjson makes an integer past 64 bits a float: such a file is read and checked."""
+def test_a_list_number_past_63_bits_is_a_located_error(tmp_path: Path) -> None:
+    """orjson (the read as written) makes an integer past 64 bits a float: the checked read
+    refuses a list number from 2^63, so no file a build writes holds one."""
     path = tmp_path / "credsite.lock"
     line = (
-        '{"type":"list","issuer":"a","list":18446744073709551616,"purpose":"revocation",'
+        '{"type":"list","issuer":"a","list":9223372036854775807,"purpose":"revocation",'
         '"set":[],"updated":"2026-01-01T00:00:00Z"}'
     )
     path.write_text(lockfile.HEADER + line + "\n", encoding="utf-8")
     checked = Lockfile.load(path)
     assert checked.text() == path.read_text(encoding="utf-8")  # as a build writes it
-    written = lockfile.text_digest(path.read_bytes())
-    assert lockfile._read_as_written(path, written) is None
-    trusted = Lockfile.load(path, written=written)
-    assert trusted.lists == checked.lists
+    trusted = Lockfile.load(path, written=lockfile.text_digest(path.read_bytes()))
+    assert trusted.lists == checked.lists and trusted._as_written
     assert [type(e.list) for es in trusted.lists.values() for e in es] == [int]
+    for number in ("9223372036854775808", "18446744073709551616"):
+        path.write_text(lockfile.HEADER + line.replace("9223372036854775807", number) + "\n")
+        with pytest.raises(ContentError, match=rf"credsite.lock:3:1: .*'list' must be below 2\^63, got {number}"):
+            Lockfile.load(path)
 
 
 def test_a_lone_surrogate_is_a_located_error_not_a_traceback(tmp_path: Path) -> None:
