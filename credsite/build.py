@@ -23,7 +23,7 @@ from typing import Any, Concatenate, ParamSpec
 
 from credsite import pool, sitelock
 from credsite.atomic import write_atomic
-from credsite.cache import KeptMap, code_version, digest, fingerprint, seed
+from credsite.cache import KeptMap, code_version, delta_of, digest, fingerprint, seed
 from credsite.content import config as site_config
 from credsite.content import model, yamlsource
 from credsite.errors import CredsiteError, Location, Problem, Problems, StrictError, report_order
@@ -342,7 +342,7 @@ def build(
     # Each credential by what it is made from: the award and its lockfile entry, and what every
     # credential is made from (`_credential_inputs`).
     made_from = {a.key: award_inputs(a, entries[a.key]) for a in site.awards}
-    known = KeptMap(cache / CREDENTIAL_CONTENTS if use_cache else None, "2")
+    known = KeptMap(cache / CREDENTIAL_CONTENTS if use_cache else None, "2", compact=True)
     with Spill(config.output_dir.parent) as spill:  # closed however the build ends
         signed, result.signed = _signed_credentials(
             site, entries, keys, urls, proofs, report, spill, unsigned_of,
@@ -352,7 +352,8 @@ def build(
         result.signed += signed_endorsements
         issued = _issued(site, entries, signed, made_from, now, result)
         del signed, made_from
-        record_contents = KeptMap(cache / RECORD_CONTENTS if use_cache else None, "2")
+        record_contents = KeptMap(cache / RECORD_CONTENTS if use_cache else None, "2",
+                                   compact=True)  # fmt: skip
         learner_records, records_signed = clr.build_records(
             site, issued, lock, keys, urls, proofs, report, pages.record_names(config, theme),
             contents=record_contents, spill=spill,
@@ -791,7 +792,7 @@ def _forget_other_outputs(cache: Path, target: Path) -> None:
             write_atomic(named, name)
     for manifest, where in _named_outputs(cache):
         if manifest != own and not (where is not None and _holds_site(where)):
-            for stale in (manifest, manifest.with_suffix(FOLDER_SUFFIX)):
+            for stale in (manifest, manifest.with_suffix(FOLDER_SUFFIX), delta_of(manifest)):
                 with contextlib.suppress(OSError):
                     stale.unlink()
 

@@ -156,7 +156,7 @@ def seed(source: Path, target: Path, names: tuple[str, ...]) -> None:
     folder `source`: hard links where the file system allows them, else copies. `source` is
     never written (a cache file is replaced, never written into); a part that cannot be read is
     left out, to be made again."""
-    for name in names:
+    for name in (n for given in names for n in (given, given + DELTA_SUFFIX)):  # a delta with its map
         part, copy = source / name, target / name
         try:
             if part.is_dir():
@@ -246,6 +246,14 @@ class KeptMap:
 
     `path=None` keeps nothing (``--no-cache``). Entries are valid only for the `version` they were
     saved with; `save` writes only what this build used.
+
+    A compact map whose build changed little saves only what changed, beside its file
+    (`DELTA_SUFFIX`: entries set, and removed as ``null``), named by the file's seal: a file
+    written again makes it a stranger's, never read. Each entry is a fact of what it is keyed
+    by (a proof by what it signs, a manifest record by a file's inode and mtime), so a delta
+    lost (the build killed before it was written, or a file put back) leaves older facts that
+    are still true; the file is written whole again once the delta would be more than a
+    `DELTA_SHARE`th of it. Where a delta cannot say something exactly, the file is written whole.
     """
 
     def __init__(self, path: Path | None, version: str, *, compact: bool = False) -> None:
@@ -260,13 +268,27 @@ class KeptMap:
         self._taken = self._put_back = 0
         self._changed = False
         """`take`n entries, those of them `put_back`, and whether anything else was put."""
+        self._base: tuple[bytes, int] | None = None
+        """The seal and size of a compact file read as it was written: a delta may be saved."""
+        self._put_keys: set[str] | None = set()
+        self._put_limit = 0
+        """Each key `put` by this build (None: more than `_put_limit`, too many for a delta)."""
+        self._unreturned: set[str] = set()
+        """Keys `take`n and not yet put again (few at a time: the manifest puts each soon)."""
+        self._delta_set: set[str] = set()
+        self._delta_removed: set[str] = set()
+        """The keys the delta read with the file set, and those it removed."""
         if path is None:
             return
         try:
-            raw = _unsealed(path.read_bytes()) or b""
+            sealed = path.read_bytes()
+            raw = _unsealed(sealed) or b""
             lines = _entry_lines(raw, version) if compact else None
             if lines is not None:
                 self.loaded = lines
+                self._base = (sealed[: SEAL_LENGTH - 1], len(sealed))
+                self._read_delta()
+                self._put_limit = len(self.loaded) // 4 + 64
                 return
             data = read_cache_json(raw)
             if isinstance(data, dict) and data.get("version") == version:
@@ -308,6 +330,14 @@ class KeptMap:
     def put(self, key: str, value: Any) -> None:
         self.used[key] = cache_json_bytes(value) if self.compact else value
         self._changed = True
+        self._note_put(key)
+
+    def _note_put(self, key: str) -> None:
+        self._unreturned.discard(key)
+        if self._put_keys is not None:
+            self._put_keys.add(key)
+            if len(self._put_keys) > self._put_limit:
+                self._put_keys = None  # a delta that large is not saved: no need to know
 
     def put_json(self, key: str, data: bytes) -> None:
         """`put` of a compact map, the value given as the JSON bytes `get` reads (made by
@@ -315,6 +345,7 @@ class KeptMap:
         assert self.compact
         self.used[key] = data
         self._changed = True
+        self._note_put(key)
 
     def take(self, key: str) -> Any:
         """The loaded value of `key` (as held: JSON bytes in a compact map), no longer held as
@@ -323,6 +354,7 @@ class KeptMap:
         value = self.loaded.pop(key, None)
         if value is not None:
             self._taken += 1
+            self._unreturned.add(key)
         return value
 
     def put_back(self, key: str, value: Any) -> None:
@@ -331,6 +363,7 @@ class KeptMap:
             self._changed = True  # put twice: not what was taken
         self.used[key] = value
         self._put_back += 1
+        self._unreturned.discard(key)
 
     def save(self) -> None:
         if self.path is None:
@@ -342,37 +375,109 @@ class KeptMap:
             return
         # Entries sorted by key, each value as it was put (a proof's keys in their order).
         if self.compact:  # the same JSON, an entry per line (`_entry_lines`), made as written
-            sha = hashlib.sha256()
-
-            def hashed(parts: Iterator[bytes]) -> Iterator[bytes]:
-                for part in parts:
-                    sha.update(part)
-                    yield part
-
-            def seal() -> bytes:  # once every piece is written and hashed: `_seal`'s line
-                return sha.hexdigest().encode("ascii") + b"\n"
-
-            chunks = hashed(self._compact_chunks(sorted(self.used)))
-            with contextlib.suppress(OSError):
-                write_atomic(self.path, chunks, head=(SEAL_LENGTH, seal))
+            if self._save_delta():
+                return
+            with contextlib.suppress(OSError):  # first: never a delta beside the file it left
+                self._delta_path().unlink(missing_ok=True)
+            _write_compact(self.path, self.version, sorted(self.used), self.used)
             return
         data = cache_json_bytes({"version": self.version, "entries": dict(sorted(self.used.items()))})
         with contextlib.suppress(OSError):
             write_atomic(self.path, [_seal(data), data])  # not copied into one
 
-    def _compact_chunks(self, keys: list[str]) -> Iterator[bytes]:
-        """A compact map's file after its `_seal` line, `SAVE_CHUNK` entries at a time: never
-        the whole file in memory (a site of 100,000 awards: 200,000 proofs, 700,000 files in its
-        manifest; joined, a copy as large as the map at the build's end)."""
-        yield _compact_head(self.version) + b"\n"
-        used, last = self.used, len(keys) - 1
-        for start in range(0, len(keys), SAVE_CHUNK):
-            parts: list[bytes] = []
-            for number in range(start, min(start + SAVE_CHUNK, len(keys))):
-                key = keys[number]
-                parts += (cache_json_bytes(key), b":", used[key], b",\n" if number < last else b"")
-            yield b"".join(parts)
-        yield b"\n}}"
+    def _delta_path(self) -> Path:
+        assert self.path is not None
+        return delta_of(self.path)
+
+    def _delta_version(self) -> str:
+        assert self._base is not None
+        return f"{self.version} delta of {self._base[0].decode('ascii')}"
+
+    def _read_delta(self) -> None:
+        """Apply the delta saved beside the file read, if it is whole and of that very file."""
+        try:
+            raw = _unsealed(self._delta_path().read_bytes())
+        except OSError:
+            return
+        entries = _entry_lines(raw, self._delta_version()) if raw is not None else None
+        for key, value in (entries or {}).items():
+            if value == _REMOVED:
+                self.loaded.pop(key, None)
+                self._delta_removed.add(key)
+            else:
+                self.loaded[key] = value
+                self._delta_set.add(key)
+
+    def _save_delta(self) -> bool:
+        """Save what differs from the file read as a delta beside it, if it is small: True if
+        saved. Different: each key put by this build or set by the delta read, and each key of
+        the file or that delta this build did not use (left, or `take`n and not put again)."""
+        if self._base is None or self._put_keys is None:
+            return False
+        used = self.used
+        changed = [k for k in self._put_keys | self._delta_set if k in used]
+        removed = [
+            k for k in (*self.loaded, *self._unreturned, *self._delta_removed) if k not in used
+        ]
+        size = sum(len(k) + len(used[k]) for k in changed) + sum(len(k) for k in removed)
+        if not (changed or removed) or size * DELTA_SHARE > self._base[1]:
+            return False
+        entries = {k: used[k] for k in changed}
+        if _REMOVED in entries.values():
+            return False  # a value of null would read as removed
+        entries.update(dict.fromkeys(removed, _REMOVED))
+        if any(b"\\" in cache_json_bytes(k) for k in entries):
+            return False  # a key `_entry_lines` does not read
+        return _write_compact(self._delta_path(), self._delta_version(), sorted(entries), entries)
+
+
+DELTA_SUFFIX = ".delta"
+"""Beside a compact `KeptMap`'s file: what a later build changed, if little (`_save_delta`)."""
+
+
+def delta_of(path: Path) -> Path:
+    """Where the delta of the compact `KeptMap` file `path` is saved (`DELTA_SUFFIX`)."""
+    return path.with_name(path.name + DELTA_SUFFIX)
+
+
+DELTA_SHARE = 8
+"""A delta is saved while it is at most this share of its map's file (an eighth)."""
+_REMOVED = b"null"
+"""A delta's value for a key removed."""
+
+
+def _write_compact(path: Path, version: str, keys: list[str], values: dict[str, bytes]) -> bool:
+    """Write a compact map's file, sealed, made and hashed as it is written: True if written."""
+    sha = hashlib.sha256()
+
+    def hashed(parts: Iterator[bytes]) -> Iterator[bytes]:
+        for part in parts:
+            sha.update(part)
+            yield part
+
+    def seal() -> bytes:  # once every piece is written and hashed: `_seal`'s line
+        return sha.hexdigest().encode("ascii") + b"\n"
+
+    try:
+        write_atomic(path, hashed(_compact_chunks(version, keys, values)), head=(SEAL_LENGTH, seal))
+    except OSError:
+        return False
+    return True
+
+
+def _compact_chunks(version: str, keys: list[str], values: dict[str, bytes]) -> Iterator[bytes]:
+    """A compact map's file after its `_seal` line, `SAVE_CHUNK` entries at a time: never
+    the whole file in memory (a site of 100,000 awards: 200,000 proofs, 700,000 files in its
+    manifest; joined, a copy as large as the map at the build's end)."""
+    yield _compact_head(version) + b"\n"
+    last = len(keys) - 1
+    for start in range(0, len(keys), SAVE_CHUNK):
+        parts: list[bytes] = []
+        for number in range(start, min(start + SAVE_CHUNK, len(keys))):
+            key = keys[number]
+            parts += (cache_json_bytes(key), b":", values[key], b",\n" if number < last else b"")
+        yield b"".join(parts)
+    yield b"\n}}"
 
 
 SAVE_CHUNK = 1024

@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 
 import pytest
 from conftest import descendants, finished_or_stacks
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from credsite import cache
 from credsite.atomic import write_atomic
@@ -393,9 +395,10 @@ def test_a_map_whose_entries_are_taken_is_saved_unless_each_was_put_back_once(
                 kept.put(key, [key, "new"])
         os.utime(path, ns=(0, 0))
         kept.save()
-        saved = path.stat().st_mtime_ns != 0
+        saved = path.stat().st_mtime_ns != 0 or cache.delta_of(path).exists()  # whole or a delta
         state = {k: KeptMap(path, "1", compact=True).get(k) for k in "abcd"}
         path.write_bytes(written[1])
+        cache.delta_of(path).unlink(missing_ok=True)
         return {"saved": saved, **state}
 
     taken: dict[str, Any] = {}
@@ -406,6 +409,10 @@ def test_a_map_whose_entries_are_taken_is_saved_unless_each_was_put_back_once(
     assert again(*every[:-1]) == {"saved": True, "a": ["a"], "b": ["b"], "c": None, "d": None}
     assert again(*every, ("put", "d"))["d"] == ["d", "new"]
     assert again(*every[:3], ("back", "a"), ("back", "a"), ("back", "b"))["saved"]
+    # Taken and never put again: gone, whether the map is saved whole or as a delta.
+    assert again(*every[:3], ("back", "a"), ("back", "b")) == {
+        "saved": True, "a": ["a"], "b": ["b"], "c": None, "d": None
+    }  # fmt: skip
 
 
 class _BreakingPool:
@@ -741,3 +748,227 @@ def test_an_error_raised_in_a_worker_reaches_the_caller_as_raised() -> None:
     with pytest.raises(ContentError) as raised:
         list(parallel_map_shared(_fails_at_seven, None, range(40), threshold=1))
     assert str(raised.value) == "themes/t/credential.html:3:9: no such field"
+
+
+# -- a compact map saved as a delta beside its file --------------------------------------------
+
+
+def _map_file(path: Path) -> dict[str, bytes] | None:
+    """The entries of a compact map's own file, without its delta."""
+    raw = cache._unsealed(path.read_bytes())
+    return cache._entry_lines(raw, "1") if raw is not None else None
+
+
+def _first_build(path: Path, count: int = 100) -> dict[str, bytes]:
+    kept = KeptMap(path, "1", compact=True)
+    for n in range(count):
+        kept.put(f"k{n:03}", {"proof": "z" * 40, "n": n})
+    kept.save()
+    return dict(KeptMap(path, "1", compact=True).loaded)
+
+
+def test_a_compact_map_a_build_changed_little_is_saved_as_a_delta(tmp_path: Path) -> None:
+    """The map's file stays as it was; beside it, the entries set and removed, and each later
+    build's delta holds what differs from the file (an earlier delta's entries too)."""
+    path = tmp_path / "map.json"
+    first = _first_build(path)
+    file_bytes = path.read_bytes()
+
+    second = KeptMap(path, "1", compact=True)
+    for key in list(first)[2:]:
+        second.get(key)
+    second.put("k010", "changed")
+    second.put("new", [1, 2])
+    second.save()
+    expected = {k: v for k, v in first.items() if k not in ("k000", "k001")}
+    expected |= {"k010": b'"changed"', "new": b"[1,2]"}
+    assert path.read_bytes() == file_bytes and cache.delta_of(path).is_file()
+    assert KeptMap(path, "1", compact=True).loaded == expected
+
+    third = KeptMap(path, "1", compact=True)  # every entry used, none changed: nothing written
+    for key in expected:
+        third.get(key)
+    delta = cache.delta_of(path).read_bytes()
+    third.save()
+    assert cache.delta_of(path).read_bytes() == delta and path.read_bytes() == file_bytes
+
+    fourth = KeptMap(path, "1", compact=True)
+    for key in expected:
+        if key != "k050":
+            fourth.get(key)
+    fourth.put("k020", "also")
+    fourth.save()
+    expected = {k: v for k, v in expected.items() if k != "k050"} | {"k020": b'"also"'}
+    assert path.read_bytes() == file_bytes
+    assert KeptMap(path, "1", compact=True).loaded == expected
+    delta_raw = cache._unsealed(cache.delta_of(path).read_bytes())
+    assert delta_raw is not None
+    written = json.loads(delta_raw)["entries"]
+    assert written == {"k000": None, "k001": None, "k050": None, "k010": "changed",
+                       "new": [1, 2], "k020": "also"}  # fmt: skip
+
+    fifth = KeptMap(path, "1", compact=True)  # most entries changed: the file written whole
+    for key in expected:
+        fifth.put(key, "again")
+    fifth.save()
+    assert not cache.delta_of(path).exists() and path.read_bytes() != file_bytes
+    assert _map_file(path) == dict.fromkeys(expected, b'"again"')
+
+
+def test_a_delta_is_read_only_whole_and_beside_the_very_file_it_was_saved_with(
+    tmp_path: Path,
+) -> None:
+    """A delta changed since (a byte, cut short), of another version, or left from before its
+    file was written again (put back, a second copy of the cache), is not read: the file's
+    entries are, older facts that are still true."""
+    path = tmp_path / "map.json"
+    first = _first_build(path)
+    second = KeptMap(path, "1", compact=True)
+    for key in first:
+        second.get(key)
+    second.put("k005", "changed")
+    second.save()
+    delta = cache.delta_of(path).read_bytes()
+    with_delta = first | {"k005": b'"changed"'}
+    assert KeptMap(path, "1", compact=True).loaded == with_delta
+
+    for broken in (delta.replace(b"changed", b"chanGed"), delta[:-3], delta[:70], b""):
+        cache.delta_of(path).write_bytes(broken)
+        assert KeptMap(path, "1", compact=True).loaded == first
+    cache.delta_of(path).write_bytes(delta)
+    assert KeptMap(path, "2", compact=True).loaded == {}
+    assert KeptMap(path, "1", compact=True).loaded == with_delta
+
+    # The file written whole (its delta removed first), then the old delta put back beside it.
+    third = KeptMap(path, "1", compact=True)
+    for key in first:
+        third.put(key, "whole")
+    third.save()
+    assert not cache.delta_of(path).exists()
+    cache.delta_of(path).write_bytes(delta)
+    assert KeptMap(path, "1", compact=True).loaded == dict.fromkeys(first, b'"whole"')
+
+
+@pytest.mark.parametrize("key", ['a"quote', "back\\slash", "tab\there"])
+def test_what_a_delta_cannot_carry_is_saved_whole(tmp_path: Path, key: str) -> None:
+    """A key the delta's lines cannot carry, or a value of null (a delta's removed), and the
+    map is written whole: read back, it is what was used."""
+    path = tmp_path / "map.json"
+    first = _first_build(path)
+    for put in ((key, 1), ("k001", None)):
+        kept = KeptMap(path, "1", compact=True)
+        for name in first:
+            kept.get(name)
+        kept.put(*put)
+        kept.save()
+        assert not cache.delta_of(path).exists()
+        again = KeptMap(path, "1", compact=True)
+        assert {k: again.get(k) for k in again.loaded} == {
+            **{k: json.loads(v) for k, v in first.items()}, put[0]: put[1]
+        }
+
+
+def test_a_taken_map_saves_a_delta_of_what_was_put_again_or_left(tmp_path: Path) -> None:
+    """The output manifest's way (`take`, then `put_back` as it was or `put_json` anew): the
+    delta holds the entries put anew and those never taken, removed."""
+    path = tmp_path / "map.json"
+    first = _first_build(path)
+    kept = KeptMap(path, "1", compact=True)
+    for key in list(first)[:-3]:
+        value = kept.take(key)
+        if key == "k007":
+            kept.put_json(key, b'"rewritten"')
+        else:
+            kept.put_back(key, value)
+    kept.put_json("added", b"[]")
+    kept.save()
+    assert cache.delta_of(path).is_file()
+    expected = dict(list(first.items())[:-3]) | {"k007": b'"rewritten"', "added": b"[]"}
+    assert KeptMap(path, "1", compact=True).loaded == expected
+    # The next build takes every entry and puts each back: nothing to write.
+    again = KeptMap(path, "1", compact=True)
+    for key in expected:
+        again.put_back(key, again.take(key))
+    delta = cache.delta_of(path).read_bytes()
+    again.save()
+    assert cache.delta_of(path).read_bytes() == delta
+    assert KeptMap(path, "1", compact=True).loaded == expected
+
+
+def test_a_delta_saved_by_a_build_is_seeded_with_its_map(tmp_path: Path) -> None:
+    """`seed` (a preview's cache from the site's) links a map's delta with the map."""
+    source, target = tmp_path / "site", tmp_path / "preview"
+    first = _first_build(source / "map.json")
+    kept = KeptMap(source / "map.json", "1", compact=True)
+    for key in first:
+        kept.get(key)
+    kept.put("k003", "x")
+    kept.save()
+    cache.seed(source, target, ("map.json",))
+    assert cache.delta_of(target / "map.json").is_file()
+    assert KeptMap(target / "map.json", "1", compact=True).loaded == first | {"k003": b'"x"'}
+
+
+_KEYS = [f"k{n}" for n in range(12)]
+_build_step = st.tuples(
+    st.sampled_from(["get", "put", "skip", "take-back", "take-put", "take-leave"]),
+    st.sampled_from(_KEYS),
+    st.integers(0, 3),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    builds=st.lists(st.tuples(st.lists(_build_step, max_size=14), st.sampled_from([0, 1, 8]),
+                              st.sampled_from(["keep", "lose delta", "break delta"])),
+                    min_size=1, max_size=8),
+)  # fmt: skip
+def test_a_compact_map_reads_back_what_each_build_used_whole_or_by_delta(
+    builds: list[tuple[list[tuple[str, str, int]], int, str]],
+) -> None:
+    """Build after build, each using, putting, taking and leaving entries, the map read is what
+    the last build used; with its delta lost or broken, it is the file's entries (an earlier
+    build's, whose facts are still true): never anything else."""
+    import tempfile
+
+    share = cache.DELTA_SHARE
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "map.json"
+        saved: dict[str, bytes] = {}
+        try:
+            for steps, cache.DELTA_SHARE, then in builds:
+                kept = KeptMap(path, "1", compact=True)
+                assert kept.loaded == saved
+                used: dict[str, bytes] = {}
+                taken: set[str] = set()
+                for step, key, n in steps:
+                    if step == "get" and key not in taken and kept.get(key) is not None:
+                        used.setdefault(key, saved.get(key, b""))
+                    elif step == "put":
+                        kept.put(key, [key, n])
+                        used[key] = cache.cache_json_bytes([key, n])
+                    elif step.startswith("take") and key not in taken and key not in used:
+                        value = kept.take(key)
+                        taken.add(key)
+                        assert value == saved.get(key)
+                        if value is None or step == "take-leave":
+                            continue
+                        if step == "take-back":
+                            kept.put_back(key, value)
+                            used[key] = value
+                        else:
+                            kept.put_json(key, b"%d" % n)
+                            used[key] = b"%d" % n
+                kept.save()
+                saved = used  # whole, as a delta, or not written at all: it was that already
+                assert KeptMap(path, "1", compact=True).loaded == saved
+                on_file = (_map_file(path) or {}) if path.exists() else {}
+                delta = cache.delta_of(path)
+                if then == "lose delta":
+                    delta.unlink(missing_ok=True)
+                elif then == "break delta" and delta.exists():
+                    delta.write_bytes(delta.read_bytes().replace(b'"k', b'"K'))
+                if then != "keep":
+                    saved = on_file
+        finally:
+            cache.DELTA_SHARE = share

@@ -124,7 +124,7 @@ def test_a_credential_made_again_for_a_file_is_the_one_kept(
 def manifest_paths(root: Path) -> set[str]:
     """The files the manifest of `_site` describes."""
     (manifest,) = (root / ".credsite-cache" / "sites").glob("*.json")
-    return set(json.loads(manifest.read_bytes().partition(b"\n")[2])["entries"])
+    return set(cache.KeptMap(manifest, output.MANIFEST_VERSION, compact=True).loaded)
 
 
 def test_an_award_taken_out_leaves_no_entry_in_the_manifest(make_site: Callable[..., Path]) -> None:
@@ -176,8 +176,12 @@ def test_manifests_of_folders_that_hold_no_site_are_forgotten(
     assert len(list(manifests.glob("*.json"))) == 3
     older = manifests / ("0" * 24 + ".json")  # an earlier credsite's: it named no folder
     older.write_bytes(b"{}")
+    (tried,) = (p for p in manifests.glob("*.folder") if p.read_text(encoding="utf-8") == "tried")
+    tried_delta = cache.delta_of(tried.with_suffix(".json"))
+    tried_delta.write_bytes(b"a delta a later build of tried/ saved")
     shutil.rmtree(root / "tried")
     build_site(root)
+    assert not tried_delta.exists()
     assert sorted(p.read_text(encoding="utf-8") for p in manifests.glob("*.folder")) == sorted(
         ["_site", elsewhere.as_posix()]
     )

@@ -34,6 +34,7 @@ import pytest
 from conftest import NOW, SITE_URL, build_site, diff_trees, tree, write_files
 
 from credsite import build as build_module
+from credsite import cache
 
 SITE = f"""\
 title: Test Credentials
@@ -404,3 +405,33 @@ def test_a_rebuild_with_no_edit_publishes_what_a_clean_build_does(
     build_site(clean, now=LATER, use_cache=False)
     assert diff_trees(before, tree(root / "_site")) == []
     assert diff_trees(before, tree(clean / "_site")) == []
+
+
+def test_rebuilds_each_saving_its_caches_as_deltas_publish_what_a_clean_build_does(
+    make_site: Callable[..., Path], drawn: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every edit above, one after the other, each rebuild saving its caches as deltas however
+    large (a large site's one-award change does; this small site's would be written whole): what
+    the last rebuild publishes, read with every delta, is what a clean build publishes."""
+    monkeypatch.setattr(cache, "DELTA_SHARE", 0)
+    root = built(make_site, drawn)
+    caches = root / build_module.CACHE_DIR
+    deltas: set[str] = set()
+    applied = 0
+    for edit in EDITS.values():
+        path = root / edit.path
+        if edit.old is None and path.exists():
+            continue
+        if edit.old is not None and path.read_text(encoding="utf-8").count(edit.old) != 1:
+            continue  # an earlier edit changed its text
+        edit.apply(root)
+        applied += 1
+        build_site(root, now=LATER)
+        deltas |= {p.name for p in caches.rglob(f"*{cache.DELTA_SUFFIX}")}
+    assert applied >= 30
+    assert {f"{name}{cache.DELTA_SUFFIX}" for name in ("proofs.json", "credentials.json")} <= deltas
+    assert any(name.endswith(f".json{cache.DELTA_SUFFIX}") and len(name) > 30 for name in deltas)
+    clean = clean_copy(root, tmp_path / "clean", drawn)
+    assert build_site(root, now=LATER).written == 0
+    build_site(clean, now=LATER, use_cache=False)
+    assert diff_trees(tree(root / "_site"), tree(clean / "_site")) == []
