@@ -236,8 +236,27 @@ def kept_entries(path: Path) -> int:
             continue
         entries = value.get("entries") if isinstance(value, dict) else None
         if isinstance(entries, dict):
-            return len(entries)
+            return len(_with_delta(path, raw[: SEAL_LENGTH - 1], set(entries)))
     return 0
+
+
+def _with_delta(path: Path, seal: bytes, keys: set[str]) -> set[str]:
+    """`keys` of the map file `path` (sealed with `seal`) as its delta leaves them, if it has
+    one of that very file (of whichever version)."""
+    try:
+        raw = _unsealed(delta_of(path).read_bytes())
+        value = read_cache_json(raw) if raw is not None else None
+    except (OSError, ValueError):
+        return keys
+    version = value.get("version") if isinstance(value, dict) else None
+    entries = value.get("entries") if isinstance(value, dict) else None
+    if not isinstance(version, str) or not isinstance(entries, dict):
+        return keys
+    if not version.endswith(f" delta of {seal.decode('ascii', 'replace')}"):
+        return keys
+    return (keys - {k for k, v in entries.items() if v is None}) | {
+        k for k, v in entries.items() if v is not None
+    }
 
 
 class KeptMap:
@@ -276,17 +295,20 @@ class KeptMap:
         self._unreturned: set[str] = set()
         """Keys `take`n and not yet put again (few at a time: the manifest puts each soon)."""
         self._delta_set: set[str] = set()
-        self._delta_removed: set[str] = set()
-        """The keys the delta read with the file set, and those it removed."""
+        self._delta_removed: dict[str, int] = {}
+        """The keys the delta read with the file set, and those it removed (with the size of
+        the file's value each removed)."""
         if path is None:
             return
         try:
             sealed = path.read_bytes()
+            base = (sealed[: SEAL_LENGTH - 1], len(sealed))
             raw = _unsealed(sealed) or b""
+            del sealed  # not held while the entries are read: a large site's map is 100s of MB
             lines = _entry_lines(raw, version) if compact else None
             if lines is not None:
                 self.loaded = lines
-                self._base = (sealed[: SEAL_LENGTH - 1], len(sealed))
+                self._base = base
                 self._read_delta()
                 self._put_limit = len(self.loaded) // 4 + 64
                 return
@@ -402,8 +424,7 @@ class KeptMap:
         entries = _entry_lines(raw, self._delta_version()) if raw is not None else None
         for key, value in (entries or {}).items():
             if value == _REMOVED:
-                self.loaded.pop(key, None)
-                self._delta_removed.add(key)
+                self._delta_removed[key] = len(self.loaded.pop(key, b""))
             else:
                 self.loaded[key] = value
                 self._delta_set.add(key)
@@ -419,7 +440,11 @@ class KeptMap:
         removed = [
             k for k in (*self.loaded, *self._unreturned, *self._delta_removed) if k not in used
         ]
-        size = sum(len(k) + len(used[k]) for k in changed) + sum(len(k) for k in removed)
+        # What the delta holds, and what the file holds that no build uses: past a share of
+        # the file, it is written whole (a site that dropped most proofs reads them no more).
+        size = sum(len(k) + len(used[k]) for k in changed) + sum(
+            len(k) + len(self.loaded.get(k, b"")) + self._delta_removed.get(k, 0) for k in removed
+        )
         if not (changed or removed) or size * DELTA_SHARE > self._base[1]:
             return False
         entries = {k: used[k] for k in changed}

@@ -972,3 +972,23 @@ def test_a_compact_map_reads_back_what_each_build_used_whole_or_by_delta(
                     saved = on_file
         finally:
             cache.DELTA_SHARE = share
+
+
+def test_what_a_map_holds_is_counted_with_its_delta(tmp_path: Path) -> None:
+    """`kept_entries` (is there a sign the site issued before?) counts a map as read, delta and
+    all, and a map whose build dropped most entries is written whole, not kept as a large file
+    and a delta of removals."""
+    path = tmp_path / "proofs.json"
+    first = _first_build(path)
+    kept = KeptMap(path, "1", compact=True)
+    for key in list(first)[:-2]:
+        kept.get(key)
+    kept.put("new", "x")
+    kept.save()
+    assert cache.delta_of(path).is_file()
+    assert cache.kept_entries(path) == len(first) - 1 == len(KeptMap(path, "1", compact=True).loaded)
+    few = KeptMap(path, "1", compact=True)
+    few.get("k000")
+    few.save()
+    assert not cache.delta_of(path).exists() and _map_file(path) == {"k000": first["k000"]}
+    assert cache.kept_entries(path) == 1
