@@ -324,3 +324,19 @@ def test_a_location_is_a_frozen_dataclass_as_before_its_own_init() -> None:
     assert str(made) == "a.yaml:3:7" and str(Location("w.xlsx", 7, 2, "S")) == "w.xlsx:S!B7"
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.line = 4  # type: ignore[misc]
+
+
+def test_sample_text_is_found_located_in_lists_and_nested_maps_too(tmp_path: Path) -> None:
+    """`_sample_texts` looks at every text of a file, in a list or a map at any depth, and says
+    where each one is (each place looked up only for a text that says "Replace this")."""
+    path = tmp_path / "x.yaml"
+    path.write_text(
+        "name: Acme\ntags:\n  - fine\n  - Replace this tag\nmore:\n  deep:\n"
+        "    text: Replace this too\n",
+        encoding="utf-8",
+    )
+    data = yamlsource.load(path, "x.yaml")
+    assert [str(p) for p in model._sample_texts(data)] == [
+        f"x.yaml:{line}: sample text from `credsite init` ('Replace this ...'): write your own"
+        for line in ("4:5", "7:11")
+    ]
