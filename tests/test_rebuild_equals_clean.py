@@ -428,7 +428,7 @@ def test_rebuilds_each_saving_its_caches_as_deltas_publish_what_a_clean_build_do
         applied += 1
         build_site(root, now=LATER)
         deltas |= {p.name for p in caches.rglob(f"*{cache.DELTA_SUFFIX}")}
-    assert applied >= 30
+    assert applied >= len(EDITS) - 1  # one edit's text is gone by its turn
     assert {f"{name}{cache.DELTA_SUFFIX}" for name in ("proofs.json", "credentials.json")} <= deltas
     assert any(name.endswith(f".json{cache.DELTA_SUFFIX}") and len(name) > 30 for name in deltas)
     clean = clean_copy(root, tmp_path / "clean", drawn)
