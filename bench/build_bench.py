@@ -20,7 +20,8 @@ One row per N, in these columns:
   "plain" is the same without the RDFC-1.0 shape cache (pyld for every credential, on at most
   500 of them), for comparison;
 * no-op and one-change rebuilds: seconds of a second build with nothing changed, and of a third
-  with one award's narrative edited;
+  with one award's narrative edited (``--rebuilds N``: each N times, alternating, each
+  one-change run editing another award; the median, with every run listed under the table);
 * peak RSS: the largest resident set of the clean build (its process or a pool worker), MiB
   (``resource.getrusage`` ru_maxrss);
 * KiB/credential: everything published (the whole output folder) over the credentials;
@@ -103,10 +104,18 @@ def make_site(root: Path, n: int, settings_added: str = "") -> None:
     keys.generate(root, None, rotate=False)
 
 
-def edit_one_award(root: Path) -> None:
+def edit_one_award(root: Path, number: int = 0) -> None:
+    """Edit the narrative of award `number` (each one-change rebuild edits another)."""
     cohort = root / "content" / "awards" / "cohort.yaml"
     text = cohort.read_text(encoding="utf-8")
-    cohort.write_text(text.replace("Led workshop 0 ", "Led workshop 0 (edited) ", 1), "utf-8")
+    edited = text.replace(f"Led workshop {number} ", f"Led workshop {number} (edited) ", 1)
+    assert edited != text, number
+    cohort.write_text(edited, "utf-8")
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median seconds (the lower of the middle two)."""
+    return sorted(runs, key=lambda run: run["seconds"])[(len(runs) - 1) // 2]
 
 
 # --- child processes ------------------------------------------------------------------------------
@@ -277,20 +286,38 @@ def compile_credsite() -> str:
 
 
 def measure(
-    n: int, node: bool, tmp: Path, node_sample: int | None = None, settings_added: str = ""
+    n: int,
+    node: bool,
+    tmp: Path,
+    node_sample: int | None = None,
+    settings_added: str = "",
+    rebuilds: int = 1,
 ) -> tuple[dict[str, Any], list[str]]:
     """One row; `node_sample`: the Node signer signs only the first so many credentials (its rate
     is per credential: a sample keeps a 100,000-award run from taking most of an hour);
-    `settings_added`: lines added to the site's site.yaml (`make_site`)."""
+    `settings_added`: lines added to the site's site.yaml (`make_site`); `rebuilds`: no-op and
+    one-change rebuilds each run so many times, alternating, and the median reported (a busy
+    machine's rebuild times vary by a third from one minute to the next)."""
     notes: list[str] = []
     if compiled := compile_credsite():
         notes.append(compiled)
     root = tmp / f"site-{n}"
     make_site(root, n, settings_added)
     clean = run_child("--child-build", str(root))
-    noop = run_child("--child-build", str(root))
-    edit_one_award(root)
-    one = run_child("--child-build", str(root))
+    noops, ones = [], []
+    for number in range(rebuilds):
+        noops.append(run_child("--child-build", str(root)))
+        edit_one_award(root, number)
+        ones.append(run_child("--child-build", str(root)))
+    noop, one = median_run(noops), median_run(ones)
+    if rebuilds > 1:
+        notes.append(
+            f"n={n}: rebuilds, median of {rebuilds}: no-op "
+            + ", ".join(f"{run['seconds']:.1f}" for run in noops)
+            + " s; one-change "
+            + ", ".join(f"{run['seconds']:.1f}" for run in ones)
+            + " s"
+        )
     site = root / "_site"
     published = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
     credentials = clean["credentials"]
@@ -353,8 +380,9 @@ def measure(
         "kib_per_credential": published / 1024 / max(1, credentials),
         "files_alone_s": files_alone["seconds"],
     }
-    if noop["signed"] or one["signed"] > 1:
-        notes.append(f"n={n}: rebuilds signed {noop['signed']} and {one['signed']} documents")
+    if any(run["signed"] for run in noops) or any(run["signed"] > 1 for run in ones):
+        counts = [run["signed"] for run in noops], [run["signed"] for run in ones]
+        notes.append(f"n={n}: rebuilds signed {counts[0]} and {counts[1]} documents")
     return row, notes
 
 
@@ -408,6 +436,17 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def add_rebuilds_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rebuilds",
+        type=int,
+        default=1,
+        choices=range(1, 10),
+        metavar="N",
+        help="no-op and one-change rebuilds N times each, reporting the median (default 1)",
+    )
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--rusage":
         child_rusage(sys.argv[2:])
@@ -426,6 +465,7 @@ def main() -> None:
         "-n", type=int, action="append", help="number of awards (repeatable; default 1000)"
     )
     parser.add_argument("--no-node", action="store_true", help="skip the Node reference signer")
+    add_rebuilds_option(parser)
     args = parser.parse_args()
     sizes = args.n or [1000]
     node = not args.no_node
@@ -434,7 +474,7 @@ def main() -> None:
     rows, notes = [], []
     with tempfile.TemporaryDirectory(prefix="credsite-bench-") as tmp:
         for n in sizes:
-            row, more = measure(n, node, Path(tmp))
+            row, more = measure(n, node, Path(tmp), rebuilds=args.rebuilds)
             rows.append(row)
             notes += more
     print(f"credsite bench: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")

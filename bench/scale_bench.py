@@ -65,6 +65,7 @@ def main() -> None:
         action="store_true",
         help="the site bakes in the browser (site.yaml bake_in_browser: no baked file per credential)",
     )
+    build_bench.add_rebuilds_option(parser)
     args = parser.parse_args()
     sizes = args.n or [1000]
     added = "bake_in_browser: true\n" if args.bake_in_browser else ""
@@ -78,8 +79,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="credsite-scale-") as tmp:
         for n in sizes:
             row, more = build_bench.measure(
-                n, node, Path(tmp), node_sample=args.node_sample, settings_added=added
-            )
+                n, node, Path(tmp), node_sample=args.node_sample, settings_added=added,
+                rebuilds=args.rebuilds,
+            )  # fmt: skip
             rows.append(row)
             notes += more
             site = Path(tmp) / f"site-{n}" / "_site"
