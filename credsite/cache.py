@@ -234,29 +234,31 @@ def kept_entries(path: Path) -> int:
             value = read_cache_json(data) if data is not None else None
         except ValueError:
             continue
-        entries = value.get("entries") if isinstance(value, dict) else None
-        if isinstance(entries, dict):
-            return len(_with_delta(path, raw[: SEAL_LENGTH - 1], set(entries)))
+        if not isinstance(value, dict) or not isinstance(entries := value.get("entries"), dict):
+            continue
+        keys = set(entries)
+        if data is not raw:  # sealed: it may have a delta
+            delta = _delta_entries(path, value.get("version"), raw[: SEAL_LENGTH - 1])
+            for key, held in (delta or {}).items():
+                if held == _REMOVED:
+                    keys.discard(key)
+                else:
+                    keys.add(key)
+        return len(keys)
     return 0
 
 
-def _with_delta(path: Path, seal: bytes, keys: set[str]) -> set[str]:
-    """`keys` of the map file `path` (sealed with `seal`) as its delta leaves them, if it has
-    one of that very file (of whichever version)."""
+def _delta_entries(path: Path, version: Any, seal: bytes) -> dict[str, bytes] | None:
+    """The entries of the delta beside the compact map file `path` (of `version`, sealed with
+    `seal`) as `_entry_lines` reads them (`_REMOVED` for a key removed), if it is whole and of
+    that very file; else None."""
     try:
         raw = _unsealed(delta_of(path).read_bytes())
-        value = read_cache_json(raw) if raw is not None else None
-    except (OSError, ValueError):
-        return keys
-    version = value.get("version") if isinstance(value, dict) else None
-    entries = value.get("entries") if isinstance(value, dict) else None
-    if not isinstance(version, str) or not isinstance(entries, dict):
-        return keys
-    if not version.endswith(f" delta of {seal.decode('ascii', 'replace')}"):
-        return keys
-    return (keys - {k for k, v in entries.items() if v is None}) | {
-        k for k, v in entries.items() if v is not None
-    }
+    except OSError:
+        return None
+    if raw is None or not isinstance(version, str):
+        return None
+    return _entry_lines(raw, f"{version} delta of {seal.decode('ascii', 'replace')}")
 
 
 class KeptMap:
@@ -417,12 +419,8 @@ class KeptMap:
 
     def _read_delta(self) -> None:
         """Apply the delta saved beside the file read, if it is whole and of that very file."""
-        try:
-            raw = _unsealed(self._delta_path().read_bytes())
-        except OSError:
-            return
-        entries = _entry_lines(raw, self._delta_version()) if raw is not None else None
-        for key, value in (entries or {}).items():
+        assert self.path is not None and self._base is not None
+        for key, value in (_delta_entries(self.path, self.version, self._base[0]) or {}).items():
             if value == _REMOVED:
                 self._delta_removed[key] = len(self.loaded.pop(key, b""))
             else:

@@ -7,7 +7,6 @@ a merge without the union driver is a located problem, as is a line that does no
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,8 +28,8 @@ def entries(
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise CredsiteError(f"cannot read the {what}: {exc}", Location(shown)) from None
-    for number, line in enumerate(lines, 1):
-        text = line.strip()
+    for number, raw in enumerate(lines, 1):
+        text = raw.strip()
         if not text or text.startswith("#"):
             continue
         if text.startswith(("<<<<<<<", "=======", ">>>>>>>")):
@@ -43,7 +42,7 @@ def entries(
         try:
             value = read_json(text)
             if "\\u" in text:  # an escape may spell half a UTF-16 pair alone, which UTF-8 cannot
-                json.dumps(value, ensure_ascii=False).encode("utf-8")  # the file written again
+                line(value)  # the line written again, as the file's writer writes it
             entry = parse(value)
         except UnicodeEncodeError:
             problems.add(

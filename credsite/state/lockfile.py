@@ -718,10 +718,7 @@ def _read_as_written(path: Path, written: str | None) -> list[tuple[int, Entry, 
             if not line or line.startswith(b"#"):
                 continue
             data = read_cache_json(line)
-            cls = KINDS[data.pop("type")]
-            if cls is ListEntry and data.get("set") is not None:
-                data["set"] = tuple(data["set"])
-            read.append((number, cls(**data), line.decode("utf-8")))
+            read.append((number, _entry(KINDS[data.pop("type")], data), line.decode("utf-8")))
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
     return read
@@ -786,9 +783,7 @@ def _parse(data: Any) -> Entry:
     if isinstance(number := data.get("list"), int) and number >= 2**63:
         # orjson (`_read_as_written`) reads a number past 64 bits as a float: none in the file
         raise ValueError(f"'list' must be below 2^63, got {number}")
-    if cls is ListEntry and data.get("set") is not None:
-        data["set"] = tuple(data["set"])
-    entry: Entry = cls(**data)
+    entry = _entry(cls, data)
     for name in ("minted", "added", "updated", "since", "pinned"):
         if hasattr(entry, name) and parse_datetime(getattr(entry, name)) is None:
             raise ValueError(f"bad time in '{name}'")
@@ -797,6 +792,14 @@ def _parse(data: Any) -> Entry:
     if isinstance(entry, PinEntry) and not re.fullmatch("[0-9a-f]{64}", entry.sha256):
         raise ValueError(f"'sha256' must be 64 hexadecimal digits, got {entry.sha256[:80]!r}")
     return entry
+
+
+def _entry(cls: type[Entry], data: dict[str, Any]) -> Entry:
+    """The entry of kind `cls` with the fields `data` (a list's `set` a tuple, as JSON has none):
+    for `_parse` once it has checked them, and for `_read_as_written`."""
+    if cls is ListEntry and data.get("set") is not None:
+        data["set"] = tuple(data["set"])
+    return cls(**data)
 
 
 LIST_PURPOSES = ("revocation", "suspension")
