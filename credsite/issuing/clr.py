@@ -255,6 +255,7 @@ def build_records(
     issuer = site.primary_issuer
     key = keys[issuer].key
     vm = verification_method(issuer, key.public_key_multibase, urls)
+    secret = key.secret_multibase()  # each job carries it: encoded once
     site_inputs = fingerprint(
         site.config, issuer, site.issuers, site.achievements, site.pathways,
         urls.base, urls.primary_issuer, urls.languages, names or {},
@@ -335,7 +336,7 @@ def build_records(
             continue
         made[recipient] = None
         pending[recipient] = (name, entry, items, doc, content, inputs)
-        jobs.append((recipient, doc, key.secret_multibase(), vm, created))
+        jobs.append((recipient, doc, secret, vm, created))
         if len(jobs) >= SIGN_BATCH:
             sign_pending()  # a batch at a time: never every unsigned record in memory at once
     report("records", done, total)

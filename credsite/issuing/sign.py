@@ -147,10 +147,14 @@ def sign_credentials(
     signed: dict[str, Signed] = {}
     awards = site.awards if awards is None else awards
     keyed = {} if proof_keys is None else proof_keys
+    signers: dict[str, tuple[str, str]] = {}
     for award in awards:
         issuer = site.achievements[award.achievement].issuer
-        key = keys[issuer].key
-        vm = verification_method(issuer, key.public_key_multibase, urls)
+        if issuer not in signers:  # each job carries its key's secret: encoded once an issuer
+            key = keys[issuer].key
+            vm = verification_method(issuer, key.public_key_multibase, urls)
+            signers[issuer] = (key.secret_multibase(), vm)
+        secret, vm = signers[issuer]
         created = entries[award.key].minted
         doc = unsigned[award.key]
         keyed[award.key] = proof_key = cache.key(doc, vm, created)
@@ -158,7 +162,7 @@ def sign_credentials(
         if cached is not None:
             signed[award.key] = ({**doc, "proof": cached["proof"]}, cached["detached"])
         else:
-            jobs.append((award.key, doc, key.secret_multibase(), vm, created))
+            jobs.append((award.key, doc, secret, vm, created))
     total = len(site.awards)
     done = done_before + len(awards) - len(jobs)
     report("sign", done, total)

@@ -71,9 +71,22 @@ class Scanner:
         self._needles = list(dict.fromkeys(form.needle for form in forms))
         self._forms_of = {n: [f for f in forms if f.needle == n] for n in self._needles}
         self._search = ahocorasick_rs.BytesAhoCorasick(self._needles) if self._needles else None
+        # Whether any needle is there at all: leftmost-first matching (whose first match is
+        # found whenever any needle occurs) takes the library's vectorised prefilter, five times
+        # as fast as the overlapping search that says which ones are there. Nearly every file
+        # holds none, so that search runs only on a file where this one found something.
+        self._any = (
+            ahocorasick_rs.BytesAhoCorasick(
+                self._needles, matchkind=ahocorasick_rs.MatchKind.LeftmostFirst
+            )
+            if self._needles
+            else None
+        )
 
     def scan(self, path: str, data: bytes) -> None:
-        if self._search is None:
+        if self._search is None or self._any is None:
+            return
+        if not self._any.find_matches_as_indexes(data):
             return
         found = {i for i, _, _ in self._search.find_matches_as_indexes(data, overlapping=True)}
         for index in sorted(found):
