@@ -76,7 +76,10 @@ PARSED = "parsed.json"
 LOCKFILE_WRITTEN = "lockfile.json"
 """In the cache folder: the digest of the lockfile as the last build wrote it or found it written
 (`Lockfile.load`'s `written`), by the lockfile's name; kept for this credsite's code only."""
-SHAREABLE_CACHE = (PARSED, PROOFS, CREDENTIAL_CONTENTS, RECORD_CONTENTS, IMAGES, LOCKFILE_WRITTEN)
+TEMPLATES = "templates"
+"""In the cache folder: the theme's templates as compiled (`render.load_theme`)."""
+SHAREABLE_CACHE = (PARSED, PROOFS, CREDENTIAL_CONTENTS, RECORD_CONTENTS, IMAGES, TEMPLATES,
+                   LOCKFILE_WRITTEN)  # fmt: skip
 """The parts of a site's cache any build of the site may start from (a preview's too): each
 entry is keyed by exactly what it was made from. The output manifest is not one of them: it
 describes one output folder."""
@@ -304,7 +307,7 @@ def build(
                 "url is caught before it re-issues every credential.",
             )
         )
-    theme = render.load_theme(config)  # once: captions, the catalogs' warnings, the pages
+    theme = render.load_theme(config, cache / TEMPLATES)  # once: captions, catalogs' warnings, pages
     result.warnings.extend(pages.missing_catalogs(config, theme))
     sealed = _links_secret(config, site, locked=locked, record=record, result=result,
                            preview_secret=preview_secret)  # fmt: skip

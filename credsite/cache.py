@@ -210,15 +210,22 @@ class FileCache:
     def path_for(self, key_parts: tuple[str | bytes, ...]) -> Path:
         return self.dir / digest(self.version, *key_parts)
 
-    def get_or_make(self, key_parts: tuple[str | bytes, ...], make: Callable[[], bytes]) -> bytes:
-        target = self.path_for(key_parts)
+    def get(self, key_parts: tuple[str | bytes, ...]) -> bytes | None:
+        """The bytes kept by `key_parts`, or None (never kept, or not whole)."""
         with contextlib.suppress(OSError):
-            kept = _unsealed(target.read_bytes())
-            if kept is not None:
-                return kept
-        data = make()
+            return _unsealed(self.path_for(key_parts).read_bytes())
+        return None
+
+    def put(self, key_parts: tuple[str | bytes, ...], data: bytes) -> None:
         with contextlib.suppress(OSError):  # a read-only cache folder still builds
-            write_atomic(target, _sealed(data))
+            write_atomic(self.path_for(key_parts), _sealed(data))
+
+    def get_or_make(self, key_parts: tuple[str | bytes, ...], make: Callable[[], bytes]) -> bytes:
+        kept = self.get(key_parts)
+        if kept is not None:
+            return kept
+        data = make()
+        self.put(key_parts, data)
         return data
 
 

@@ -739,6 +739,7 @@ class PageMaker:
         keys_withdrawn: dict[str, dt.datetime],
     ) -> None:
         self._theme: render.Theme | None = theme
+        self.compiled = theme.compiled
         self.theme_digest = theme_digest
         self.site = site
         """The site's settings, issuers, achievements and pathways; its awards are not needed."""
@@ -758,7 +759,7 @@ class PageMaker:
     @property
     def theme(self) -> render.Theme:
         if self._theme is None:
-            theme = render.load_theme(self.site.config)
+            theme = render.load_theme(self.site.config, self.compiled)
             if render.theme_digest(theme) != self.theme_digest:
                 raise CredsiteError(
                     f"the theme ('{self.site.config.theme}') changed while the site was being "
@@ -823,12 +824,7 @@ class PageMaker:
         site, item = self.site, job.item
         config = site.config
         language = award_language(item.award, config)
-        if language in self.localized_common:  # an award's language is one of the site's
-            achievement = self.localized_common[language]["achievements"][item.award.achievement]
-            issuer = self.localized_common[language]["issuers"][achievement.issuer]
-        else:
-            achievement = localized(site.achievements[item.award.achievement], language)
-            issuer = localized(site.issuers[achievement.issuer], language)
+        achievement, issuer = self.localized(item.award.achievement, language)
         private = item.award.visibility == "private"
         return self.render(
             "credential.html",
@@ -854,6 +850,15 @@ class PageMaker:
             noindex=config.noindex and item.award.visibility != "public",
         )[1]
 
+    def localized(self, achievement_slug: str, language: str) -> tuple[Achievement, Issuer]:
+        """An achievement and its issuer in `language`: made once a build for each of the
+        site's languages (`localized_common`), else now."""
+        if language in self.localized_common:  # an award's language is one of the site's
+            achievement = self.localized_common[language]["achievements"][achievement_slug]
+            return achievement, self.localized_common[language]["issuers"][achievement.issuer]
+        achievement = localized(self.site.achievements[achievement_slug], language)
+        return achievement, localized(self.site.issuers[achievement.issuer], language)
+
     def record_page(self, record: Record) -> bytes:
         """A learner record's page, in its recipient's language."""
         site = self.site
@@ -863,7 +868,9 @@ class PageMaker:
             self.urls.record_path(record.token, "html"),
             site.issuers[site.primary_issuer],
             language=language,
-            **record_context(record, site, self.urls, self.qr, self.theme.words(language)),
+            **record_context(
+                record, site, self.urls, self.qr, self.theme.words(language), localize=self.localized
+            ),
         )[1]
 
 
@@ -1258,24 +1265,35 @@ def record_language(record: Record, config: SiteConfig) -> str:
 
 
 def record_context(
-    record: Record, site: Site, urls: Urls, qr: QrCodes, words: render.Words | None = None
+    record: Record,
+    site: Site,
+    urls: Urls,
+    qr: QrCodes,
+    words: render.Words | None = None,
+    *,
+    localize: Callable[[str, str], tuple[Achievement, Issuer]] | None = None,
 ) -> dict[str, Any]:
     """The learner record page's variables (docs/themes.md "record.html"), in the language of
     `words`. Each row names its achievement and issuer in its own credential's language (what
     that credential signed); the record itself is signed by the site's primary issuer as given
-    in the site's first language."""
+    in the site's first language. `localize`: an achievement and its issuer in a language, as
+    `PageMaker.localized` keeps them (by default, localized now)."""
     words = words or render.Words(i18n.SOURCE_LANGUAGE, i18n.translations([], i18n.SOURCE_LANGUAGE))
     document = record.document  # parsed from its JSON bytes once
     rows = []
     for index, item in enumerate(record.credentials):
         language = award_language(item.award, site.config)
-        achievement = localized(site.achievements[item.award.achievement], language)
+        if localize is not None:
+            achievement, issuer = localize(item.award.achievement, language)
+        else:
+            achievement = localized(site.achievements[item.award.achievement], language)
+            issuer = localized(site.issuers[achievement.issuer], language)
         rows.append(
             {
                 "index": index,
                 "item": item,
                 "achievement": achievement,
-                "issuer": localized(site.issuers[achievement.issuer], language),
+                "issuer": issuer,
                 "dates": item.dates,
                 "state": item.state,
                 "page": urls.credential_path(item.entry.credential, "html"),

@@ -15,14 +15,17 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import CodeType
+from typing import Any, Literal
 
 import jinja2
 import markdown as md
 import nh3
+from jinja2 import nodes
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
-from credsite.cache import digest
+from credsite.cache import FileCache, code_version, digest
 from credsite.content.config import SiteConfig, text_direction
 from credsite.errors import CredsiteError, Location, Problem
 from credsite.website import i18n, qr
@@ -161,6 +164,102 @@ class Words:
         return {"gettext": gettext, "ngettext": ngettext, "pgettext": pgettext, "_": gettext}
 
 
+_MESSAGE_FUNCTIONS = ("gettext", "_")
+"""What a template calls to translate a message: ``_("...")``, and the ``gettext("...")`` that
+Jinja2's i18n extension makes a ``{% trans %}`` block into."""
+
+
+class _FixedMessages(NodeTransformer):
+    """A template's messages given as they are, each replaced by its translation (see
+    `_Environment`): ``_("Issued")``, and a ``{% trans %}`` block without variables. What the
+    call gives, made once: newstyle gettext gives the translation itself, not %-formatted
+    when no variables are given, marked safe where the template autoescapes."""
+
+    def __init__(self, translations: Any) -> None:
+        self.translations = translations
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        self.generic_visit(node)
+        callee, args = node.node, node.args
+        if (
+            isinstance(callee, nodes.Name)
+            and callee.name in _MESSAGE_FUNCTIONS
+            and len(args) == 1
+            and isinstance(args[0], nodes.Const)
+            and isinstance(args[0].value, str)
+            and not node.kwargs
+            and node.dyn_args is None
+            and node.dyn_kwargs is None
+        ):
+            text = str(self.translations.gettext(args[0].value))
+            return nodes.MarkSafeIfAutoescape(nodes.Const(text), lineno=node.lineno)
+        return node
+
+
+def _rebinds_messages(tree: nodes.Template) -> bool:
+    """Whether the template gives ``_`` or ``gettext`` a meaning of its own (``{% set %}``, a
+    loop or macro variable, a macro, an import): then its calls are left to run as written."""
+    names = [n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")]
+    names += [i.target for i in tree.find_all(nodes.Import)]
+    names += [m.name for m in tree.find_all(nodes.Macro)]
+    for found in tree.find_all(nodes.FromImport):
+        names += [n[1] if isinstance(n, tuple) else n for n in found.names]
+    return any(name in _MESSAGE_FUNCTIONS for name in names)
+
+
+class _Environment(jinja2.Environment):
+    """A theme's Jinja2 environment. With `translations` (one language's), each message a
+    template gives as it is (`_FixedMessages`) is translated as the template is compiled: about
+    45 a credential page, each otherwise a call, a catalog look-up and a `Markup` at every page
+    (a sixth of a page's time). Calls with variables, plurals and contexts run as the page is
+    rendered, as they do without `translations`."""
+
+    translations: Any = None
+
+    def compile(  # type: ignore[override]  # Jinja2 compiles templates with raw=False only
+        self,
+        source: str | nodes.Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: Literal[False] = False,
+        defer_init: bool = False,
+    ) -> CodeType:
+        if isinstance(source, str) and self.translations is not None:
+            tree = self.parse(source, name, filename)  # a syntax error: raised as compile does
+            if not _rebinds_messages(tree):
+                try:
+                    return super().compile(
+                        _FixedMessages(self.translations).visit(tree), name, filename, raw,
+                        defer_init,
+                    )  # fmt: skip
+                except jinja2.TemplateSyntaxError:
+                    pass  # raised again below, with the template's source, as for any template
+        return super().compile(source, name, filename, raw, defer_init)
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Templates as compiled, kept in the build's cache (`FileCache`: sealed, written whole) by
+    what they are compiled from: their source (Jinja2 checks it), the language they are compiled
+    for with its catalogs' bytes (`Theme.environment`), and credsite's code with the libraries'
+    versions (`code_version`). A build then compiles only what changed, where each compiled the
+    theme again, in its own process and each worker, once a language."""
+
+    def __init__(self, folder: Path) -> None:
+        self.kept = FileCache(folder, code_version())
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self.kept.get(self._key(bucket))
+        if data is not None:
+            bucket.bytecode_from_string(data)  # another source or Python's: left unloaded
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.kept.put(self._key(bucket), bucket.bytecode_to_string())
+
+    @staticmethod
+    def _key(bucket: jinja2.bccache.Bucket) -> tuple[str, ...]:
+        return ("template", getattr(bucket.environment, "compiled_as", ""), bucket.key)
+
+
 @dataclass
 class Theme:
     """The Jinja2 environment for one site's theme."""
@@ -171,13 +270,27 @@ class Theme:
     """Each template folder searched, in order, with how messages name it."""
     theme_dirs: list[Path] = field(default_factory=list)
     """The site's theme folder, then the built-in one: where `locale/` catalogs are found."""
+    compiled: Path | None = None
+    """Where its templates are kept compiled (`load_theme`), if anywhere."""
     _words: dict[str, Words] = field(default_factory=dict)
+    _environments: dict[str, jinja2.Environment] = field(default_factory=dict)
 
     def words(self, language: str) -> Words:
         """The theme's message catalog for `language` (compiled once per theme)."""
         if language not in self._words:
             self._words[language] = Words(language, i18n.translations(self.theme_dirs, language))
         return self._words[language]
+
+    def environment(self, language: str) -> jinja2.Environment:
+        """`env` with the templates compiled for `language`'s pages: their messages translated
+        as they are compiled (`_Environment`)."""
+        if language not in self._environments:
+            env = self.env.overlay(cache_size=400)  # its own compiled templates, not env's
+            env.translations = self.words(language).translations  # type: ignore[attr-defined]
+            catalogs = [p.read_bytes() for p in i18n.find_catalog(self.theme_dirs, language)]
+            env.compiled_as = digest(language, *catalogs)  # type: ignore[attr-defined]
+            self._environments[language] = env
+        return self._environments[language]
 
     def mentions(self, name: str) -> bool:
         """Whether any template of the theme has `name` in its text: the site's own templates
@@ -202,7 +315,9 @@ class Theme:
         return None
 
 
-def load_theme(config: SiteConfig) -> Theme:
+def load_theme(config: SiteConfig, compiled: Path | None = None) -> Theme:
+    """The site's theme; `compiled`: where its templates are kept compiled
+    (`_CompiledTemplates`), if anywhere."""
     dirs: list[Path] = []
     static: list[Path] = []
     shown: list[tuple[Path, str]] = []
@@ -221,7 +336,7 @@ def load_theme(config: SiteConfig) -> Theme:
             f"theme '{config.theme}' not found: expected themes/{config.theme}/",
             Location("site.yaml"),
         )
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -232,6 +347,7 @@ def load_theme(config: SiteConfig) -> Theme:
         # Each build loads its theme again (a worker process, once per theme digest): within
         # one, a template is read once, not checked for changes at every page (a stat each).
         auto_reload=False,
+        bytecode_cache=_CompiledTemplates(compiled) if compiled is not None else None,
     )
     env.policies["ext.i18n.trimmed"] = True  # {% trans %} text on one line, as extracted
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
@@ -239,7 +355,7 @@ def load_theme(config: SiteConfig) -> Theme:
     env.filters["date"] = _date_filter
     env.filters["isodate"] = iso_date
     env.filters["qr"] = qr.qr_svg
-    return Theme(env, static, shown, [d for d in theme_dirs if d.is_dir()])
+    return Theme(env, static, shown, [d for d in theme_dirs if d.is_dir()], compiled)
 
 
 def render(theme: Theme, template: str, path: str, context: dict[str, Any]) -> str:
@@ -262,7 +378,7 @@ def render(theme: Theme, template: str, path: str, context: dict[str, Any]) -> s
         **context,
     }
     try:
-        page = theme.env.get_template(template).render(full)
+        page = theme.environment(language).get_template(template).render(full)
     except Exception as exc:
         problem = template_problem(theme, exc)
         if problem is None:
