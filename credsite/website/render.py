@@ -215,6 +215,11 @@ class _Environment(jinja2.Environment):
     rendered, as they do without `translations`."""
 
     translations: Any = None
+    """The catalog of the language the templates are compiled for, or None (messages looked up
+    as each page is rendered)."""
+    compiled_as: str = ""
+    """What else than their source the templates as compiled depend on: the language and its
+    catalogs' bytes (`Theme.environment`); how they are kept (`_CompiledTemplates`)."""
 
     def compile(  # type: ignore[override]  # Jinja2 compiles templates with raw=False only
         self,
@@ -257,7 +262,9 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 
     @staticmethod
     def _key(bucket: jinja2.bccache.Bucket) -> tuple[str, ...]:
-        return ("template", getattr(bucket.environment, "compiled_as", ""), bucket.key)
+        environment = bucket.environment
+        compiled_as = environment.compiled_as if isinstance(environment, _Environment) else ""
+        return ("template", compiled_as, bucket.key)
 
 
 @dataclass
@@ -273,7 +280,7 @@ class Theme:
     compiled: Path | None = None
     """Where its templates are kept compiled (`load_theme`), if anywhere."""
     _words: dict[str, Words] = field(default_factory=dict)
-    _environments: dict[str, jinja2.Environment] = field(default_factory=dict)
+    _environments: dict[str, _Environment] = field(default_factory=dict)
 
     def words(self, language: str) -> Words:
         """The theme's message catalog for `language` (compiled once per theme)."""
@@ -286,9 +293,10 @@ class Theme:
         as they are compiled (`_Environment`)."""
         if language not in self._environments:
             env = self.env.overlay(cache_size=400)  # its own compiled templates, not env's
-            env.translations = self.words(language).translations  # type: ignore[attr-defined]
+            assert isinstance(env, _Environment)  # an overlay is of its environment's class
+            env.translations = self.words(language).translations
             catalogs = [p.read_bytes() for p in i18n.find_catalog(self.theme_dirs, language)]
-            env.compiled_as = digest(language, *catalogs)  # type: ignore[attr-defined]
+            env.compiled_as = digest(language, *catalogs)
             self._environments[language] = env
         return self._environments[language]
 
