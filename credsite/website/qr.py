@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import itertools
 import operator
 import re
 import struct
@@ -261,12 +262,15 @@ def _codewords(data: bytes, version: int, level: str) -> bytes:
         start += size
         data_blocks.append(block)
         ec_blocks.append(_reed_solomon(block, ec_length, generator))
-    out = bytearray()
-    for i in range(short + 1):
-        out.extend(block[i] for block in data_blocks if i < len(block))
-    for i in range(ec_length):
-        out.extend(block[i] for block in ec_blocks)
-    return bytes(out)
+    # Interleaved: the i-th codeword of each block in turn, then the last of the long blocks
+    # (one more each), then the error correction codewords the same way.
+    columns = zip(*data_blocks, strict=False)  # as far as the short blocks go
+    tails = bytes(block[short] for block in data_blocks[blocks - longs :])
+    return (
+        bytes(itertools.chain.from_iterable(columns))
+        + tails
+        + bytes(itertools.chain.from_iterable(zip(*ec_blocks, strict=True)))
+    )
 
 
 _EXP = [0] * 512
