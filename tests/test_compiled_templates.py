@@ -154,3 +154,23 @@ def test_compiled_templates_are_kept_by_source_language_and_catalog(
     damaged = render.load_theme(root, kept)  # type: ignore[arg-type]
     assert compiles(damaged, "fr", monkeypatch) == 1
     assert as_compiled(damaged, "fr") == "Émis again\n"
+
+
+def test_a_percent_sign_in_a_trans_block_is_one_percent_sign_on_the_page(tmp_path: Path) -> None:
+    """Jinja2 writes each % of a trans block's text as %% (so the .po files have it so): the
+    page shows one, as Jinja2's own newstyle gettext gives, compiled or looked up."""
+    theme = render.load_theme(theme_folder(tmp_path))  # type: ignore[arg-type]
+    for language, text in (("fr", "|50% fait|"), ("en", "|50% done|")):
+        assert text in as_compiled(theme, language, flag=True)
+        assert text in as_looked_up(theme, language, flag=True)
+
+
+def test_a_message_given_without_variables_is_not_formatted(tmp_path: Path) -> None:
+    """``_("100% sure")`` shows as written, compiled or looked up: only a trans block's text
+    (whose every % is written %%) is %-formatted without variables."""
+    root = theme_folder(tmp_path, "{{ _('100% sure') }}|{{ _('%(x)s') }}|{% trans %}100% sure{% endtrans %}\n")
+    theme = render.load_theme(root)  # type: ignore[arg-type]
+    for language in ("fr", "en"):
+        page = render.render(theme, "page.html", "page.html", {"language": language})
+        assert page == "100% sure|%(x)s|100% sure"  # the line break: trim_blocks
+        assert as_looked_up(theme, language) == page

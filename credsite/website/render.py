@@ -19,6 +19,7 @@ from types import CodeType
 from typing import Any, Literal
 
 import jinja2
+import jinja2.ext
 import markdown as md
 import nh3
 from jinja2 import nodes
@@ -120,7 +121,9 @@ BUILTIN_SHOWN = "themes/default/templates"
 class Words:
     """The theme's words in one language: `gettext` for code, and the callables that
     ``{% trans %}`` and ``_()`` call in templates (Jinja2's i18n extension, new style: the
-    translation is autoescaped and ``%(name)s`` filled in from keyword arguments)."""
+    translation is autoescaped and ``%(name)s`` filled in from keyword arguments; without any,
+    ``_("100%")`` is given as it is, while a ``{% trans %}`` block is %-formatted all the same,
+    `_Messages`)."""
 
     def __init__(self, language: str, translations: Any) -> None:
         self.language = language
@@ -164,6 +167,25 @@ class Words:
         return {"gettext": gettext, "ngettext": ngettext, "pgettext": pgettext, "_": gettext}
 
 
+class _Messages(jinja2.ext.InternationalizationExtension):
+    """Jinja2's i18n extension, with a ``{% trans %}`` block that has no variables %-formatted
+    as one with variables is. Its text writes each ``%`` as ``%%`` (``{% trans %}50%
+    done{% endtrans %}`` is the message ``50%% done``, as Babel extracts it and translators
+    keep it), which newstyle gettext without variables gave as it is: "50%% done" on the page."""
+
+    def _make_node(self, *args: Any, **options: Any) -> nodes.Output:
+        output = super()._make_node(*args, **options)
+        call = output.nodes[0]
+        if (
+            isinstance(call, nodes.Call)
+            and isinstance(call.node, nodes.Name)
+            and call.node.name in ("gettext", "pgettext")
+            and not call.kwargs
+        ):
+            output.nodes[0] = nodes.Mod(call, nodes.Dict([]), lineno=call.lineno)
+        return output
+
+
 _MESSAGE_FUNCTIONS = ("gettext", "_")
 """What a template calls to translate a message: ``_("...")``, and the ``gettext("...")`` that
 Jinja2's i18n extension makes a ``{% trans %}`` block into."""
@@ -172,8 +194,8 @@ Jinja2's i18n extension makes a ``{% trans %}`` block into."""
 class _FixedMessages(NodeTransformer):
     """A template's messages given as they are, each replaced by its translation (see
     `_Environment`): ``_("Issued")``, and a ``{% trans %}`` block without variables. What the
-    call gives, made once: newstyle gettext gives the translation itself, not %-formatted
-    when no variables are given, marked safe where the template autoescapes."""
+    call gives, made once: the translation itself (not %-formatted without variables), marked
+    safe where the template autoescapes."""
 
     def __init__(self, translations: Any) -> None:
         self.translations = translations
@@ -351,7 +373,7 @@ def load_theme(config: SiteConfig, compiled: Path | None = None) -> Theme:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        extensions=["jinja2.ext.i18n"],
+        extensions=[_Messages],
         # Each build loads its theme again (a worker process, once per theme digest): within
         # one, a template is read once, not checked for changes at every page (a stat each).
         auto_reload=False,
