@@ -36,7 +36,11 @@ PAGE = (
     "{{ _('Issued') ~ '<b>' }}|{{ gettext('Issued') if flag else 'no' }}|"
     "{{ {'a': _('Issued')}['a'] }}|{% autoescape false %}{{ _('Issued') ~ '<b>' }}"
     "{% endautoescape %}|{{ _('%(n)s days', n='<3>') }}|{% trans %}50% done{% endtrans %}|"
-    "{% trans n=2 %}{{ n }} days{% endtrans %}|{{ _('Not in the catalog') }}\n"
+    "{% trans n=2 %}{{ n }} days{% endtrans %}|{{ _('Not in the catalog') }}|"
+    "{{ _('Hello <em>you</em>') ~ '!' }}|{{ (_('Issued') ~ '<br>') | safe }}|"
+    "{% set joined = _('Hello <em>you</em>') ~ '!' %}{{ joined }}|{{ _('Issued') | length }}|"
+    "{% macro shown() %}{{ _('Hello <em>you</em>') }}{% trans %}50% done{% endtrans %}{% endmacro %}"
+    "{% autoescape false %}{{ shown() }}{% endautoescape %}|{{ shown() }}\n"
 )
 
 
@@ -84,6 +88,8 @@ def test_compiled_messages_are_constants_in_the_compiled_template(tmp_path: Path
     plain = theme.env.compile(theme.env.loader.get_source(theme.env, "page.html")[0], raw=True)  # type: ignore[union-attr,call-overload]
     assert "Bonjour <em>vous</em>" in source and "Bonjour" not in plain
     assert source.count("'Issued'") == 0 and plain.count("'Issued'") > 0
+    # Each of the 14 messages given as they are is no longer a call; the 2 with variables are.
+    assert plain.count("context.call(") - source.count("context.call(") == 14
     assert "%(n)s days" in source  # the message with variables still a call
 
 
@@ -102,9 +108,54 @@ def test_a_template_that_gives_gettext_a_meaning_of_its_own_is_compiled_as_writt
         )
         theme = render.load_theme(root)  # type: ignore[arg-type]
         assert as_compiled(theme, "fr") == as_looked_up(theme, "fr"), page
-    theme = render.load_theme(theme_folder(tmp_path, PAGE))  # type: ignore[arg-type]
     root = theme_folder(tmp_path, "{% macro _(m) %}[{{ m }}]{% endmacro %}{{ _('Issued') }}\n")
     assert as_compiled(render.load_theme(root), "fr") == "[Issued]\n"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("page", "other"),
+    [  # _ given a meaning of its own in one template, used in another
+        ("{% macro _(m) %}[{{ m }}]{% endmacro %}{% include 'other.html' %}", "{{ _('Issued') }}"),
+        (
+            "{% macro shout(m) %}{{ m | upper }}!{% endmacro %}"
+            "{% for _ in [shout] %}{% include 'other.html' %}{% endfor %}",
+            "{{ _('Issued') }}",
+        ),
+        ("{% with gettext = _ %}{% include 'other.html' %}{% endwith %}", "{{ gettext('Issued') }}"),
+        (
+            "{% extends 'other.html' %}{% block b %}{{ _('Issued') }}{% endblock %}",
+            "{% macro _(m) %}[{{ m }}]{% endmacro %}{% block b %}{% endblock %}",
+        ),
+    ],
+)
+def test_a_theme_that_gives_gettext_a_meaning_of_its_own_anywhere_is_compiled_as_written(
+    tmp_path: Path, page: str, other: str
+) -> None:
+    root = theme_folder(tmp_path, page + "\n")
+    (tmp_path / "themes/mine/templates/other.html").write_text(other, encoding="utf-8")
+    theme = render.load_theme(root)  # type: ignore[arg-type]
+    assert as_compiled(theme, "fr") == as_looked_up(theme, "fr")
+
+
+def test_a_macro_imported_without_context_is_in_the_pages_language(tmp_path: Path) -> None:
+    """Its messages, fixed or with variables, are the page's language's (they were English)."""
+    root = theme_folder(tmp_path, "{% import 'other.html' as other %}{{ other.f() }}\n")
+    (tmp_path / "themes/mine/templates/other.html").write_text(
+        "{% macro f() %}{{ _('Issued') }}|{{ _('%(n)s days', n=2) }}{% endmacro %}", encoding="utf-8"
+    )
+    theme = render.load_theme(root)  # type: ignore[arg-type]
+    assert as_compiled(theme, "fr") == "Délivré|2 jours\n"
+
+
+def test_an_environment_with_other_settings_compiles_its_own(tmp_path: Path) -> None:
+    """The compiled templates are kept by the settings they were compiled with: an overlay
+    without autoescaping (the text emails) does not take the pages' code."""
+    root = theme_folder(tmp_path, "{{ '<b>' }}\n")
+    kept = tmp_path / "cache" / "templates"
+    theme = render.load_theme(root, kept)  # type: ignore[arg-type]
+    assert theme.env.get_template("page.html").render() == "&lt;b&gt;\n"
+    text = render.load_theme(root, kept).env.overlay(autoescape=False)  # type: ignore[arg-type]
+    assert text.get_template("page.html").render() == "<b>\n"
 
 
 def compiles(theme: render.Theme, language: str, monkeypatch: pytest.MonkeyPatch) -> int:

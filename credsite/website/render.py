@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
@@ -168,10 +169,11 @@ class Words:
 
 
 class _Messages(jinja2.ext.InternationalizationExtension):
-    """Jinja2's i18n extension, with a ``{% trans %}`` block that has no variables %-formatted
-    as one with variables is. Its text writes each ``%`` as ``%%`` (``{% trans %}50%
-    done{% endtrans %}`` is the message ``50%% done``, as Babel extracts it and translators
-    keep it), which newstyle gettext without variables gave as it is: "50%% done" on the page."""
+    """Jinja2's i18n extension, with the ``%%`` of a ``{% trans %}`` block without variables
+    given as ``%``. Its text writes each ``%`` as ``%%`` (``{% trans %}50% done{% endtrans %}``
+    is the message ``50%% done``, as Babel extracts it and translators keep it), which newstyle
+    gettext without variables gave as it is: "50%% done" on the page. Only ``%%`` is replaced,
+    not %-formatted: a translation that writes one ``%`` shows as written."""
 
     def _make_node(self, *args: Any, **options: Any) -> nodes.Output:
         output = super()._make_node(*args, **options)
@@ -182,20 +184,48 @@ class _Messages(jinja2.ext.InternationalizationExtension):
             and call.node.name in ("gettext", "pgettext")
             and not call.kwargs
         ):
-            output.nodes[0] = nodes.Mod(call, nodes.Dict([]), lineno=call.lineno)
+            output.nodes[0] = nodes.Filter(call, "replace", list(_PERCENT_SIGNS), [], None, None,
+                                           lineno=call.lineno)  # fmt: skip
         return output
 
 
+_PERCENT_SIGNS = (nodes.Const("%%"), nodes.Const("%"))
+"""The arguments of the ``replace`` filter a ``{% trans %}`` block's message is given to."""
 _MESSAGE_FUNCTIONS = ("gettext", "_")
 """What a template calls to translate a message: ``_("...")``, and the ``gettext("...")`` that
 Jinja2's i18n extension makes a ``{% trans %}`` block into."""
 
 
+_TRANSLATED = "_credsite_translated"
+"""The filter a message translated as its template was compiled is given to (`_translated`)."""
+
+
+@jinja2.pass_context
+def _translated(context: Any, text: str) -> str:
+    """A message's translation, found as the template was compiled (`_FixedMessages`), given
+    as `Words.callables`' gettext gives it: marked safe where autoescaping is on where the page
+    is rendered. A filter that takes the context, so never a constant of the template: a
+    constant joined with ``~`` is a plain string (its HTML then escaped), and a macro's or
+    block's autoescaping is that of where it is called."""
+    return Markup(text) if context.eval_ctx.autoescape else text
+
+
+def _translation(text: str, lineno: int) -> nodes.Filter:
+    return nodes.Filter(nodes.Const(text), _TRANSLATED, [], [], None, None, lineno=lineno)
+
+
+def _translated_text(node: nodes.Node) -> str | None:
+    """The text of a `_translation` node, or None."""
+    if isinstance(node, nodes.Filter) and node.name == _TRANSLATED:
+        assert isinstance(node.node, nodes.Const)
+        return str(node.node.value)
+    return None
+
+
 class _FixedMessages(NodeTransformer):
     """A template's messages given as they are, each replaced by its translation (see
-    `_Environment`): ``_("Issued")``, and a ``{% trans %}`` block without variables. What the
-    call gives, made once: the translation itself (not %-formatted without variables), marked
-    safe where the template autoescapes."""
+    `_Environment`): ``_("Issued")``, and a ``{% trans %}`` block without variables (with its
+    ``%%`` replaced, `_Messages`)."""
 
     def __init__(self, translations: Any) -> None:
         self.translations = translations
@@ -213,28 +243,42 @@ class _FixedMessages(NodeTransformer):
             and node.dyn_args is None
             and node.dyn_kwargs is None
         ):
-            text = str(self.translations.gettext(args[0].value))
-            return nodes.MarkSafeIfAutoescape(nodes.Const(text), lineno=node.lineno)
+            return _translation(str(self.translations.gettext(args[0].value)), node.lineno or 0)
+        return node
+
+    def visit_Filter(self, node: nodes.Filter) -> nodes.Node:
+        self.generic_visit(node)
+        text = _translated_text(node.node) if node.node is not None else None
+        if (
+            text is not None
+            and node.name == "replace"
+            and [a.as_const() if isinstance(a, nodes.Const) else a for a in node.args] == ["%%", "%"]
+            and not node.kwargs
+            and node.dyn_args is None
+            and node.dyn_kwargs is None
+        ):  # what the filter gives a Markup or a string of the text: the text with % for %%
+            return _translation(text.replace("%%", "%"), node.lineno or 0)
         return node
 
 
-def _rebinds_messages(tree: nodes.Template) -> bool:
-    """Whether the template gives ``_`` or ``gettext`` a meaning of its own (``{% set %}``, a
-    loop or macro variable, a macro, an import): then its calls are left to run as written."""
-    names = [n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")]
-    names += [i.target for i in tree.find_all(nodes.Import)]
-    names += [m.name for m in tree.find_all(nodes.Macro)]
-    for found in tree.find_all(nodes.FromImport):
-        names += [n[1] if isinstance(n, tuple) else n for n in found.names]
-    return any(name in _MESSAGE_FUNCTIONS for name in names)
+_REBINDING = re.compile(
+    r"(?<![\w.])(?:_|gettext)(?=\s*(?:=(?!=)|,|\)|\s+in\b))"  # set, with, for, a parameter
+    r"|\b(?:as|macro|set|import)\s+(?:_|gettext)\b"  # import ... as, a macro, {% set %}
+    r"|\bimport\s[^%]*?\b(?:_|gettext)\b"  # from ... import gettext
+)
+"""Where a template may give ``_`` or ``gettext`` a meaning of its own: ``{% set _ = ... %}``,
+``{% for _ in ... %}``, ``{% macro _(...) %}``, a macro's or call block's parameter, an import.
+Looked for in the text of every template of a theme (it may be rebound in one and used in
+another: an include, a parent): more than that (``{% if _ in x %}``) only turns the fixed
+messages off."""
 
 
 class _Environment(jinja2.Environment):
     """A theme's Jinja2 environment. With `translations` (one language's), each message a
     template gives as it is (`_FixedMessages`) is translated as the template is compiled: about
-    45 a credential page, each otherwise a call, a catalog look-up and a `Markup` at every page
-    (a sixth of a page's time). Calls with variables, plurals and contexts run as the page is
-    rendered, as they do without `translations`."""
+    45 a credential page, each otherwise a context call and a catalog look-up at every page.
+    Calls with variables, plurals and contexts run as the page is rendered, as they do without
+    `translations`."""
 
     translations: Any = None
     """The catalog of the language the templates are compiled for, or None (messages looked up
@@ -253,15 +297,23 @@ class _Environment(jinja2.Environment):
     ) -> CodeType:
         if isinstance(source, str) and self.translations is not None:
             tree = self.parse(source, name, filename)  # a syntax error: raised as compile does
-            if not _rebinds_messages(tree):
-                try:
-                    return super().compile(
-                        _FixedMessages(self.translations).visit(tree), name, filename, raw,
-                        defer_init,
-                    )  # fmt: skip
-                except jinja2.TemplateSyntaxError:
-                    pass  # raised again below, with the template's source, as for any template
+            try:
+                return super().compile(
+                    _FixedMessages(self.translations).visit(tree), name, filename, raw,
+                    defer_init,
+                )  # fmt: skip
+            except jinja2.TemplateSyntaxError:
+                pass  # raised again below, with the template's source, as for any template
         return super().compile(source, name, filename, raw, defer_init)
+
+    def settings(self) -> str:
+        """What of this environment, besides `compiled_as`, its compiled templates depend on:
+        an overlay may change it (``credsite notify``'s text emails: no autoescaping)."""
+        return repr((self.autoescape, self.trim_blocks, self.lstrip_blocks,
+                     self.keep_trailing_newline, self.newline_sequence, self.optimized,
+                     self.block_start_string, self.variable_start_string,
+                     self.comment_start_string, self.line_statement_prefix,
+                     sorted(self.extensions), self.newstyle_gettext))  # type: ignore[attr-defined]  # fmt: skip
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):
@@ -285,8 +337,9 @@ class _CompiledTemplates(jinja2.BytecodeCache):
     @staticmethod
     def _key(bucket: jinja2.bccache.Bucket) -> tuple[str, ...]:
         environment = bucket.environment
-        compiled_as = environment.compiled_as if isinstance(environment, _Environment) else ""
-        return ("template", compiled_as, bucket.key)
+        if not isinstance(environment, _Environment):
+            return ("template", "any", bucket.key)
+        return ("template", environment.compiled_as, environment.settings(), bucket.key)
 
 
 @dataclass
@@ -303,6 +356,7 @@ class Theme:
     """Where its templates are kept compiled (`load_theme`), if anywhere."""
     _words: dict[str, Words] = field(default_factory=dict)
     _environments: dict[str, _Environment] = field(default_factory=dict)
+    _rebinding: bool | None = None
 
     def words(self, language: str) -> Words:
         """The theme's message catalog for `language` (compiled once per theme)."""
@@ -316,20 +370,34 @@ class Theme:
         if language not in self._environments:
             env = self.env.overlay(cache_size=400)  # its own compiled templates, not env's
             assert isinstance(env, _Environment)  # an overlay is of its environment's class
-            env.translations = self.words(language).translations
-            catalogs = [p.read_bytes() for p in i18n.find_catalog(self.theme_dirs, language)]
-            env.compiled_as = digest(language, *catalogs)
+            words = self.words(language)
+            # The language's words also where a template is imported without context (a macro
+            # there looks them up in the globals): as in the messages fixed as it is compiled.
+            env.globals = {**self.env.globals, **words.callables()}
+            if not self._rebinds_messages():
+                env.translations = words.translations
+                catalogs = [p.read_bytes() for p in i18n.find_catalog(self.theme_dirs, language)]
+                env.compiled_as = digest(language, *catalogs)
             self._environments[language] = env
         return self._environments[language]
+
+    def _rebinds_messages(self) -> bool:
+        """Whether a template of the theme may give ``_`` or ``gettext`` a meaning of its own
+        (`_REBINDING`): then no message is fixed as the templates are compiled."""
+        if self._rebinding is None:
+            self._rebinding = any(_REBINDING.search(text) for text in self._template_texts())
+        return self._rebinding
+
+    def _template_texts(self) -> Iterator[str]:
+        for folder, _ in self.template_dirs:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    yield path.read_text(encoding="utf-8", errors="replace")
 
     def mentions(self, name: str) -> bool:
         """Whether any template of the theme has `name` in its text: the site's own templates
         (which may include one another) and the built-in ones they fall back on."""
-        for folder, _ in self.template_dirs:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file() and name in path.read_text(encoding="utf-8", errors="replace"):
-                    return True
-        return False
+        return any(name in text for text in self._template_texts())
 
     def has_catalog(self, language: str) -> bool:
         return i18n.has_catalog(self.theme_dirs, language)
@@ -385,6 +453,7 @@ def load_theme(config: SiteConfig, compiled: Path | None = None) -> Theme:
     env.filters["date"] = _date_filter
     env.filters["isodate"] = iso_date
     env.filters["qr"] = qr.qr_svg
+    env.filters[_TRANSLATED] = _translated
     return Theme(env, static, shown, [d for d in theme_dirs if d.is_dir()], compiled)
 
 
