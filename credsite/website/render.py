@@ -184,13 +184,11 @@ class _Messages(jinja2.ext.InternationalizationExtension):
             and call.node.name in ("gettext", "pgettext")
             and not call.kwargs
         ):
-            output.nodes[0] = nodes.Filter(call, "replace", list(_PERCENT_SIGNS), [], None, None,
+            percent_signs: list[nodes.Expr] = [nodes.Const("%%"), nodes.Const("%")]
+            output.nodes[0] = nodes.Filter(call, "replace", percent_signs, [], None, None,
                                            lineno=call.lineno)  # fmt: skip
         return output
 
-
-_PERCENT_SIGNS = (nodes.Const("%%"), nodes.Const("%"))
-"""The arguments of the ``replace`` filter a ``{% trans %}`` block's message is given to."""
 _MESSAGE_FUNCTIONS = ("gettext", "_")
 """What a template calls to translate a message: ``_("...")``, and the ``gettext("...")`` that
 Jinja2's i18n extension makes a ``{% trans %}`` block into."""
