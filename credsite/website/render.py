@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
@@ -123,7 +122,7 @@ class Words:
     """The theme's words in one language: `gettext` for code, and the callables that
     ``{% trans %}`` and ``_()`` call in templates (Jinja2's i18n extension, new style: the
     translation is autoescaped and ``%(name)s`` filled in from keyword arguments; without any,
-    ``_("100%")`` is given as it is, while a ``{% trans %}`` block is %-formatted all the same,
+    ``_("100%")`` is given as it is, and a ``{% trans %}`` block's ``%%`` as ``%``,
     `_Messages`)."""
 
     def __init__(self, language: str, translations: Any) -> None:
@@ -250,7 +249,7 @@ class _FixedMessages(NodeTransformer):
         if (
             text is not None
             and node.name == "replace"
-            and [a.as_const() if isinstance(a, nodes.Const) else a for a in node.args] == ["%%", "%"]
+            and [getattr(a, "value", None) for a in node.args] == ["%%", "%"]  # Const's value
             and not node.kwargs
             and node.dyn_args is None
             and node.dyn_kwargs is None
@@ -355,6 +354,7 @@ class Theme:
     _words: dict[str, Words] = field(default_factory=dict)
     _environments: dict[str, _Environment] = field(default_factory=dict)
     _rebinding: bool | None = None
+    _texts: list[str] | None = None
 
     def words(self, language: str) -> Words:
         """The theme's message catalog for `language` (compiled once per theme)."""
@@ -386,11 +386,17 @@ class Theme:
             self._rebinding = any(_REBINDING.search(text) for text in self._template_texts())
         return self._rebinding
 
-    def _template_texts(self) -> Iterator[str]:
-        for folder, _ in self.template_dirs:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    yield path.read_text(encoding="utf-8", errors="replace")
+    def _template_texts(self) -> list[str]:
+        """The text of every template file of the theme, read once (`mentions`, the rebinding
+        check)."""
+        if self._texts is None:
+            self._texts = [
+                path.read_text(encoding="utf-8", errors="replace")
+                for folder, _ in self.template_dirs
+                for path in sorted(folder.rglob("*"))
+                if path.is_file()
+            ]
+        return self._texts
 
     def mentions(self, name: str) -> bool:
         """Whether any template of the theme has `name` in its text: the site's own templates
