@@ -347,6 +347,8 @@ def build(
     made_from = {a.key: award_inputs(a, entries[a.key]) for a in site.awards}
     known = KeptMap(cache / CREDENTIAL_CONTENTS if use_cache else None, "2", compact=True)
     with Spill(config.output_dir.parent) as spill:  # closed however the build ends
+        proofs.hold_in(spill)
+        known.hold_in(spill)
         signed, result.signed = _signed_credentials(
             site, entries, keys, urls, proofs, report, spill, unsigned_of,
             known=known, made_from=made_from,
@@ -357,6 +359,7 @@ def build(
         del signed, made_from
         record_contents = KeptMap(cache / RECORD_CONTENTS if use_cache else None, "2",
                                    compact=True)  # fmt: skip
+        record_contents.hold_in(spill)
         learner_records, records_signed = clr.build_records(
             site, issued, lock, keys, urls, proofs, report, pages.record_names(config, theme),
             contents=record_contents, spill=spill,

@@ -34,6 +34,7 @@ from typing import Any
 
 from credsite.atomic import write_atomic
 from credsite.errors import Location
+from credsite.spill import Spill
 from credsite.values import cache_json_bytes, read_cache_json
 
 
@@ -298,6 +299,8 @@ class KeptMap:
         """`take`n entries, those of them `put_back`, and whether anything else was put."""
         self._base: tuple[bytes, int] | None = None
         """The seal and size of a compact file read as it was written: a delta may be saved."""
+        self._spill: Spill | None = None
+        """Where the values this build puts are held (`hold_in`): None, in memory."""
         self._put_keys: set[str] | None = set()
         self._put_limit = 0
         """Each key `put` by this build (None: more than `_put_limit`, too many for a delta)."""
@@ -330,13 +333,29 @@ class KeptMap:
         except (OSError, ValueError):
             pass  # no cache yet, or an unreadable one
 
+    def hold_in(self, spill: Spill) -> None:
+        """Hold each value put from now on in `spill` (on disk) until it is saved, not in
+        memory: a compact map's values are read back at each `get` anyway, and a large site's
+        proofs and records of what its documents are made from were a fifth of what a build
+        held (2 KB per award)."""
+        assert self.compact
+        self._spill = spill
+
+    def _held(self, data: bytes) -> Any:
+        """What `used` holds for the JSON bytes `data` (see `hold_in`)."""
+        return data if self._spill is None else self._spill.keep(data)
+
+    def _bytes(self, value: Any) -> Any:
+        """The JSON bytes `used` holds as `value` in a compact map (see `_held`)."""
+        return self._spill.kept(value) if type(value) is int and self._spill is not None else value
+
     def get(self, key: str) -> Any:
         """The cached value (and remember it was used), or ``None``."""
         value = self.used.get(key, self.loaded.get(key))
         if value is not None:
             self.used[key] = value
             if self.compact:
-                return read_cache_json(value)
+                return read_cache_json(self._bytes(value))
         return value
 
     def texts(self, key: str, count: int) -> list[str] | None:
@@ -353,13 +372,13 @@ class KeptMap:
         value = self.used.get(key, self.loaded.get(key))
         if value is not None:
             self.used[key] = value
-        return value
+        return self._bytes(value)
 
     def __contains__(self, key: str) -> bool:
         return key in self.used or key in self.loaded
 
     def put(self, key: str, value: Any) -> None:
-        self.used[key] = cache_json_bytes(value) if self.compact else value
+        self.used[key] = self._held(cache_json_bytes(value)) if self.compact else value
         self._changed = True
         self._note_put(key)
 
@@ -374,7 +393,7 @@ class KeptMap:
         """`put` of a compact map, the value given as the JSON bytes `get` reads (made by
         `cache_json_bytes`, held as given: one copy of a value the caller holds too)."""
         assert self.compact
-        self.used[key] = data
+        self.used[key] = self._held(data)
         self._changed = True
         self._note_put(key)
 
@@ -410,7 +429,7 @@ class KeptMap:
                 return
             with contextlib.suppress(OSError):  # first: never a delta beside the file it left
                 self._delta_path().unlink(missing_ok=True)
-            _write_compact(self.path, self.version, sorted(self.used), self.used)
+            _write_compact(self.path, self.version, sorted(self.used), self._value_of(self.used))
             return
         data = cache_json_bytes({"version": self.version, "entries": dict(sorted(self.used.items()))})
         with contextlib.suppress(OSError):
@@ -447,18 +466,30 @@ class KeptMap:
         ]
         # What the delta holds, and what the file holds that no build uses: past a share of
         # the file, it is written whole (a site that dropped most proofs reads them no more).
-        size = sum(len(k) + len(used[k]) for k in changed) + sum(
+        size = sum(len(k) + self._length(used[k]) for k in changed) + sum(
             len(k) + len(self.loaded.get(k, b"")) + self._delta_removed.get(k, 0) for k in removed
         )
         if not (changed or removed) or size * DELTA_SHARE > self._base[1]:
             return False
-        entries = {k: used[k] for k in changed}
+        entries = {k: self._bytes(used[k]) for k in changed}
         if _REMOVED in entries.values():
             return False  # a value of null would read as removed
         entries.update(dict.fromkeys(removed, _REMOVED))
         if any(b"\\" in cache_json_bytes(k) for k in entries):
             return False  # a key `_entry_lines` does not read
-        return _write_compact(self._delta_path(), self._delta_version(), sorted(entries), entries)
+        return _write_compact(
+            self._delta_path(), self._delta_version(), sorted(entries), entries.__getitem__
+        )
+
+    def _value_of(self, values: dict[str, Any]) -> Callable[[str], bytes]:
+        """The JSON bytes of each key of `values` (this map's `used`), read back if held."""
+        if self._spill is None:
+            return values.__getitem__
+        return lambda key: self._bytes(values[key])
+
+    def _length(self, value: Any) -> int:
+        """The length of the JSON bytes `used` holds as `value`, without reading them back."""
+        return Spill.kept_length(value) if type(value) is int and self._spill is not None else len(value)
 
 
 DELTA_SUFFIX = ".delta"
@@ -476,7 +507,9 @@ _REMOVED = b"null"
 """A delta's value for a key removed."""
 
 
-def _write_compact(path: Path, version: str, keys: list[str], values: dict[str, bytes]) -> bool:
+def _write_compact(
+    path: Path, version: str, keys: list[str], value_of: Callable[[str], bytes]
+) -> bool:
     """Write a compact map's file, sealed, made and hashed as it is written: True if written."""
     sha = hashlib.sha256()
 
@@ -489,13 +522,17 @@ def _write_compact(path: Path, version: str, keys: list[str], values: dict[str, 
         return sha.hexdigest().encode("ascii") + b"\n"
 
     try:
-        write_atomic(path, hashed(_compact_chunks(version, keys, values)), head=(SEAL_LENGTH, seal))
+        write_atomic(
+            path, hashed(_compact_chunks(version, keys, value_of)), head=(SEAL_LENGTH, seal)
+        )
     except OSError:
         return False
     return True
 
 
-def _compact_chunks(version: str, keys: list[str], values: dict[str, bytes]) -> Iterator[bytes]:
+def _compact_chunks(
+    version: str, keys: list[str], value_of: Callable[[str], bytes]
+) -> Iterator[bytes]:
     """A compact map's file after its `_seal` line, `SAVE_CHUNK` entries at a time: never
     the whole file in memory (a site of 100,000 awards: 200,000 proofs, 700,000 files in its
     manifest; joined, a copy as large as the map at the build's end)."""
@@ -505,7 +542,7 @@ def _compact_chunks(version: str, keys: list[str], values: dict[str, bytes]) -> 
         parts: list[bytes] = []
         for number in range(start, min(start + SAVE_CHUNK, len(keys))):
             key = keys[number]
-            parts += (cache_json_bytes(key), b":", values[key], b",\n" if number < last else b"")
+            parts += (cache_json_bytes(key), b":", value_of(key), b",\n" if number < last else b"")
         yield b"".join(parts)
     yield b"\n}}"
 

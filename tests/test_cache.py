@@ -20,6 +20,7 @@ from credsite.atomic import write_atomic
 from credsite.cache import FileCache, KeptMap
 from credsite.media import art
 from credsite.pool import parallel_map, parallel_map_shared
+from credsite.spill import Spill
 
 
 def test_file_cache(tmp_path: Path) -> None:
@@ -920,24 +921,28 @@ _build_step = st.tuples(
 @settings(max_examples=150, deadline=None)
 @given(
     builds=st.lists(st.tuples(st.lists(_build_step, max_size=14), st.sampled_from([0, 1, 8]),
-                              st.sampled_from(["keep", "lose delta", "break delta"])),
+                              st.sampled_from(["keep", "lose delta", "break delta"]),
+                              st.booleans()),
                     min_size=1, max_size=8),
 )  # fmt: skip
 def test_a_compact_map_reads_back_what_each_build_used_whole_or_by_delta(
-    builds: list[tuple[list[tuple[str, str, int]], int, str]],
+    builds: list[tuple[list[tuple[str, str, int]], int, str, bool]],
 ) -> None:
     """Build after build, each using, putting, taking and leaving entries, the map read is what
     the last build used; with its delta lost or broken, it is the file's entries (an earlier
-    build's, whose facts are still true): never anything else."""
+    build's, whose facts are still true): never anything else. Whether a build held what it
+    put in memory or in a spill (`hold_in`) changes nothing of it."""
     import tempfile
 
     share = cache.DELTA_SHARE
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, Spill(Path(folder)) as spill:
         path = Path(folder) / "map.json"
         saved: dict[str, bytes] = {}
         try:
-            for steps, cache.DELTA_SHARE, then in builds:
+            for steps, cache.DELTA_SHARE, then, held in builds:
                 kept = KeptMap(path, "1", compact=True)
+                if held:
+                    kept.hold_in(spill)
                 assert kept.loaded == saved
                 used: dict[str, bytes] = {}
                 taken: set[str] = set()
@@ -959,6 +964,7 @@ def test_a_compact_map_reads_back_what_each_build_used_whole_or_by_delta(
                         else:
                             kept.put_json(key, b"%d" % n)
                             used[key] = b"%d" % n
+                assert {k: kept.held(k) for k in used} == used
                 kept.save()
                 saved = used  # whole, as a delta, or not written at all: it was that already
                 assert KeptMap(path, "1", compact=True).loaded == saved
@@ -992,3 +998,39 @@ def test_what_a_map_holds_is_counted_with_its_delta(tmp_path: Path) -> None:
     few.save()
     assert not cache.delta_of(path).exists() and _map_file(path) == {"k000": first["k000"]}
     assert cache.kept_entries(path) == 1
+
+
+def test_a_map_held_in_a_spill_keeps_what_a_build_puts_out_of_memory(tmp_path: Path) -> None:
+    """`hold_in`: each value a build puts is written to the spill and read back where it is
+    asked for, at `save` too: the same values and the same files, whole or as a delta, as a
+    map that held them in memory, while memory holds a number per entry."""
+    proof = {"type": "DataIntegrityProof", "proofValue": "z" * 86, "created": "2026-01-01"}
+    saved = {}
+    for held in (False, True):
+        path = tmp_path / f"{held}" / "proofs.json"
+        path.parent.mkdir()
+        with Spill(tmp_path) as spill:
+            kept = KeptMap(path, "1", compact=True)
+            if held:
+                kept.hold_in(spill)
+            for n in range(200):
+                kept.put(f"k{n:03}", [proof, n])
+            kept.put_json("texts", b'["a","b"]')
+            if held:
+                assert {type(v) for v in kept.used.values()} == {int}
+                size = sum(v.__sizeof__() for v in kept.used.values())
+                assert size < 201 * 40  # not the 201 values' 25 KB
+            assert kept.get("k007") == [proof, 7] and kept.texts("texts", 2) == ["a", "b"]
+            assert kept.held("k199") == cache.cache_json_bytes([proof, 199])
+            kept.save()
+            again = KeptMap(path, "1", compact=True)
+            if held:
+                again.hold_in(spill)
+            for n in range(200):
+                again.get(f"k{n:03}")
+            again.put("k000", "changed")  # a little changed: saved as a delta
+            again.put("new", [proof])
+            again.save()
+        saved[held] = (path.read_bytes(), cache.delta_of(path).read_bytes())
+    assert saved[True] == saved[False]
+    assert KeptMap(path, "1", compact=True).get("k000") == "changed"

@@ -26,6 +26,7 @@ from credsite.cache import KeptMap, digest
 from credsite.content.model import Award, Site
 from credsite.issuing.urls import Urls
 from credsite.pool import parallel_map
+from credsite.spill import Spill
 from credsite.state.keyfiles import IssuerKey
 from credsite.state.lockfile import AwardEntry
 from credsite.values import compact_json_bytes, json_bytes
@@ -120,6 +121,10 @@ class ProofCache:
     def keep(self, key: str, proof: Any) -> None:
         """`put` by the `key` the caller already took."""
         self.kept.put(key, proof)
+
+    def hold_in(self, spill: Spill) -> None:
+        """Hold the proofs this build makes in `spill` until they are saved (`KeptMap.hold_in`)."""
+        self.kept.hold_in(spill)
 
     def save(self) -> None:
         self.kept.save()
