@@ -403,7 +403,7 @@ def build(
                 elif warning.once:
                     result.said_before.append(warning)
             result.minted = list(lock.minted)
-            lock_text = lock.text().encode("utf-8") if record else None
+            lock_text = lock.data() if record else None
             records = {}
             if lock_text is not None and _changed(config.lockfile_path, lock_text):
                 records[config.lockfile_path] = lock_text
@@ -964,12 +964,26 @@ def _keys_withdrawn(site: model.Site, lock: Lockfile) -> dict[str, dt.datetime]:
 
 
 def _changed(path: Path, data: bytes) -> bool:
+    """Whether the file at `path` holds other bytes than `data`: compared a piece at a time, not
+    read whole beside them (a large site's lockfile, at the end of its build)."""
     try:
-        return path.read_bytes() != data
+        with path.open("rb") as file:
+            if os.fstat(file.fileno()).st_size != len(data):
+                return True
+            view = memoryview(data)
+            for start in range(0, len(data), _COMPARED):
+                piece = view[start : start + _COMPARED]
+                if file.read(len(piece)) != piece:
+                    return True
+            return bool(file.read(1))  # grown since
     except FileNotFoundError:
         return True
     except OSError as exc:
         raise CredsiteError(f"cannot read {path.name}: {exc.strerror}") from None
+
+
+_COMPARED = 1 << 20
+"""Bytes of a file `_changed` reads at a time."""
 
 
 def _load_content(

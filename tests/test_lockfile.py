@@ -676,3 +676,34 @@ def test_a_lone_surrogate_is_a_located_error_not_a_traceback(tmp_path: Path) -> 
     paired = line.replace("\\ud800", "\\ud83d\\ude00")  # a whole pair: one character
     path.write_text(lockfile.HEADER + paired + "\n", encoding="utf-8")
     assert Lockfile.load(path).keys[0].issuer == "a\U0001f600"
+
+
+def test_the_lockfile_is_compared_and_written_as_its_lines_with_a_line_break_each(
+    make_site: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Lockfile.data` is the header and a line per entry, each ending in a line break; the
+    build writes it only if the file holds other bytes (`_changed`, which compares a piece at
+    a time: whatever piece the difference is in, and a file longer or shorter by a byte)."""
+    from credsite import build
+
+    lock = lockfile.Lockfile.load(tmp_path / "credsite.lock", "credsite.lock", clock=fixed_clock)
+    assert lock.data() == lockfile.HEADER.encode()
+    site = make_site()
+    build_site(site)
+    lock = lockfile.Lockfile.load(site / "credsite.lock", "credsite.lock", clock=fixed_clock)
+    lines = lock.lines()
+    assert len(lines) > 5
+    data = lock.data()
+    assert data == (lockfile.HEADER + "".join(line + "\n" for line in lines)).encode()
+    assert data == (site / "credsite.lock").read_bytes()
+    monkeypatch.setattr(build, "_COMPARED", 10)
+    path = tmp_path / "file"
+    for at in (0, 9, 10, 11, len(data) - 1):
+        path.write_bytes(data[:at] + b"~" + data[at + 1 :])
+        assert build._changed(path, data)
+    for other in (data[:-1], data + b"\n", b""):
+        path.write_bytes(other)
+        assert build._changed(path, data)
+    path.write_bytes(data)
+    assert not build._changed(path, data)
+    assert build._changed(tmp_path / "none", data)

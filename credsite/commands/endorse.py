@@ -210,7 +210,7 @@ def _add(
             {
                 target_path: raw,
                 **{path: did_bytes for path in written[1:]},
-                config.lockfile_path: lock.text().encode("utf-8"),  # last: it pins what is stored
+                config.lockfile_path: lock.data(),  # last: it pins what is stored
             }
         )
     except _NotWritten as exc:

@@ -657,7 +657,14 @@ class Lockfile:
         ]
 
     def text(self) -> str:
-        return HEADER + "".join(line + "\n" for line in self.lines())
+        # One string made of the lines as they are (not a copy of each with its line break):
+        # a large site's lockfile is 16 MB at 30,000 awards, made at the build's busiest moment.
+        return "\n".join([HEADER.removesuffix("\n"), *self.lines(), ""])
+
+    def data(self) -> bytes:
+        """`text` in UTF-8, as the file holds it (the text itself let go of as soon as it is
+        encoded)."""
+        return self.text().encode("utf-8")
 
     def save(self, path: Path) -> bool:
         """Write atomically if anything changed; True if the file was written."""
