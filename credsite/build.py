@@ -57,8 +57,9 @@ from credsite.website import hosting, i18n, output, pages, render, secrets
 
 Progress = Callable[[str, int, int], None]
 CACHE_DIR = ".credsite-cache"
-SIGN_BATCH = 5_000
-"""Credentials made and signed together (a batch's documents are dropped once it is signed)."""
+KNOWN_REPORTED = 500
+"""Credentials found unchanged between two reports of progress (each report costs as much as
+finding a few)."""
 SAID = "said.json"
 """In the cache folder: the `once` warnings the last build said (only a cache: never output)."""
 RECORD_CONTENTS = "records.json"
@@ -447,20 +448,20 @@ def _signed_credentials(
     every_credential: str,
 ) -> tuple[dict[str, tuple[Spilled, Spilled]], int]:
     """Every award's signed credential and its detached proof, held by `spill` (never every
-    credential in memory at once: a batch at a time), and how many were signed now.
+    credential in memory at once: each is made as the workers ask for more, and held by
+    `spill` once signed), and how many were signed now.
 
     `known`: by what each credential is made from (`every_credential` and its award's
     `made_from`), the `ProofCache.key` of its proofs and the digests of its JSON and detached
     proof. A credential an earlier build recorded there, its proofs still cached, is not made
     at all unless a file made from it must be (`later`)."""
     signed: dict[str, tuple[Spilled, Spilled]] = {}
-    signed_now = 0
     shared: dict[tuple[str, str], ob3.SharedParts] = {}  # each achievement's, per language
-    for start in range(0, len(site.awards), SIGN_BATCH):
-        batch = site.awards[start : start + SIGN_BATCH]
-        unsigned: dict[str, dict[str, Any]] = {}
-        inputs: dict[str, str] = {}  # of those made now: what `known` records them by
-        for a in batch:
+    made_now: dict[str, str] = {}  # of those made now: what `known` records them by
+    total = len(site.awards)
+
+    def to_sign() -> Iterator[tuple[model.Award, dict[str, Any]]]:
+        for a in site.awards:
             made_of = digest(every_credential, made_from[a.key])
             if (kept := known.texts(made_of, 3)) is not None and proofs.has(kept[0]):
                 proof_key, json_digest, detached_digest = kept
@@ -469,21 +470,22 @@ def _signed_credentials(
                 detached = functools.partial(proofs.detached_json, proof_key)
                 signed[a.key] = (later(json_digest, again, spill),
                                  later(detached_digest, detached, spill))  # fmt: skip
-            else:
-                unsigned[a.key] = unsigned_of(a, entries[a.key], shared=shared)
-                inputs[a.key] = made_of
-        proof_keys: dict[str, str] = {}
-        to_sign = [a for a in batch if a.key in unsigned]
-        documents, count = sign_credentials(site, unsigned, entries, keys, urls, proofs, report,
-                                            awards=to_sign, proof_keys=proof_keys,
-                                            done_before=start + len(batch) - len(to_sign))  # fmt: skip
-        signed_now += count
-        for key, (document, detached_proof) in documents.items():
-            held = spill.put(json_bytes(document)), spill.put(json_bytes(detached_proof))
-            known.put(inputs[key], [proof_keys[key], held[0].digest, held[1].digest])
-            signed[key] = held
-        del unsigned, documents
-    return signed, signed_now
+                if len(signed) % KNOWN_REPORTED == 0:
+                    report("sign", len(signed), total)
+                continue
+            made_now[a.key] = made_of
+            yield a, unsigned_of(a, entries[a.key], shared=shared)
+
+    def keep(key: str, document: tuple[dict[str, Any], dict[str, Any]], proof_key: str) -> None:
+        held = spill.put(json_bytes(document[0])), spill.put(json_bytes(document[1]))
+        known.put(made_now.pop(key), [proof_key, held[0].digest, held[1].digest])
+        signed[key] = held
+        report("sign", len(signed), total)
+
+    report("sign", 0, total)
+    count = sign_credentials(site, to_sign(), entries, keys, urls, proofs, keep, expected=total)
+    report("sign", len(signed), total)
+    return signed, count
 
 
 def _credential_inputs(

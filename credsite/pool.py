@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import itertools
 import os
 import pickle
 import signal
@@ -75,11 +76,17 @@ def session() -> Iterator[None]:
 
 
 def parallel_map(
-    function: Callable[[Job], Result], jobs: Iterable[Job], *, threshold: int
+    function: Callable[[Job], Result],
+    jobs: Iterable[Job],
+    *,
+    threshold: int,
+    expected: int | None = None,
 ) -> InOrder[Result]:
     """`map(function, jobs)`, spread over worker processes when there are at least `threshold`
-    jobs and more than one core (starting workers costs more than a few small jobs)."""
-    return parallel_map_shared(_call, function, jobs, threshold=threshold)
+    jobs and more than one core (starting workers costs more than a few small jobs).
+
+    `jobs` that is not a list or tuple is taken as it is asked for (see `parallel_map_shared`)."""
+    return parallel_map_shared(_call, function, jobs, threshold=threshold, expected=expected)
 
 
 def parallel_map_shared(
@@ -88,22 +95,34 @@ def parallel_map_shared(
     jobs: Iterable[Job],
     *,
     threshold: int,
+    expected: int | None = None,
 ) -> InOrder[Result]:
     """`function(shared, job)` for each of `jobs`, in order, as `parallel_map`: `shared` must be
     picklable (it may hold what is not by pickling only how to make it again: see
-    ``__getstate__``); each worker unpickles it once."""
-    jobs = list(jobs)
+    ``__getstate__``); each worker unpickles it once.
+
+    `jobs` that is not a list or tuple (a generator) is taken as the workers need more, a few
+    chunks ahead of the results taken, on the caller's thread: a caller that makes each job
+    (a document to sign) makes the next ones while the workers do the first, and never holds
+    them all. Its first `threshold` jobs are taken at once (are there enough for workers?);
+    `expected`, about how many there are, sizes its chunks."""
+    rest: Iterator[Job] = iter(jobs)
+    if isinstance(jobs, (list, tuple)):
+        first, expected = list(rest), len(jobs)
+    else:
+        first = list(itertools.islice(rest, threshold))
     cores = os.cpu_count() or 1
-    if len(jobs) < threshold or cores < 2:
-        return InOrder(map(functools.partial(function, shared), jobs))
+    if len(first) < threshold or cores < 2:
+        return InOrder(map(functools.partial(function, shared), itertools.chain(first, rest)))
     workers = min(cores, MAX_WORKERS)
-    chunk = max(1, min(MAX_CHUNK, len(jobs) // (workers * 4)))
+    chunk = max(1, min(MAX_CHUNK, expected // (workers * 4))) if expected else MAX_CHUNK
     # Sent with every chunk (a pool of a session may run other maps' chunks in between), but
     # pickled here once, and unpickled once per worker: it is known by its digest.
     task = pickle.dumps((function, shared), protocol=pickle.HIGHEST_PROTOCOL)
     key = hashlib.sha256(task).digest()
     pool, own = _pool(workers)
-    chunks = (jobs[start : start + chunk] for start in range(0, len(jobs), chunk))
+    every = itertools.chain(first, rest)
+    chunks = iter(lambda: list(itertools.islice(every, chunk)), [])
     submitted = _submit_each(pool, key, task, chunks)
     return InOrder(None, submitted, workers * CHUNKS_AHEAD + 1, pool, own)
 
@@ -167,6 +186,9 @@ class InOrder(Iterator[Result]):
             except BrokenProcessPool:  # a worker ended before: the pool takes no more work
                 self.close()
                 raise WorkerLost() from None
+            except BaseException:  # making a job failed (see `parallel_map_shared`): stop
+                self.close()
+                raise
             if future is None:
                 self._chunks = None
                 break

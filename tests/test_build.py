@@ -659,9 +659,10 @@ def test_credentials_of_one_achievement_share_its_parts_and_signing_changes_none
     assert first is second and len(shared) == 1
     before = copy.deepcopy(unsigned)
     keys = load_keys(site_config, sorted(site.issuers), site.primary_issuer, lock)
-    signed, count = sign.sign_credentials(
-        site, unsigned, entries, keys, urls, sign.ProofCache(None), lambda *a: None,
-        awards=teamwork,
+    signed: dict[str, sign.Signed] = {}
+    count = sign.sign_credentials(
+        site, ((a, unsigned[a.key]) for a in teamwork), entries, keys, urls,
+        sign.ProofCache(None), lambda key, made, _proof_key: signed.setdefault(key, made),
     )  # fmt: skip
     assert count == 2 and unsigned == before
     published = {

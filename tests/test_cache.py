@@ -7,6 +7,7 @@ import json
 import os
 import time
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -120,6 +121,51 @@ def _square(n: int) -> int:
 def test_parallel_map_keeps_job_order(threshold: int) -> None:
     jobs = list(range(60))
     assert list(parallel_map(_square, jobs, threshold=threshold)) == [n * n for n in jobs]
+
+
+@pytest.mark.parametrize("threshold", [1, 1000])
+def test_parallel_map_takes_a_generators_jobs_as_the_workers_need_them(threshold: int) -> None:
+    """Jobs given as a generator (the documents a build signs) are made a few chunks ahead of
+    the results taken, never all at once, and come back in order, on workers or here."""
+    from credsite import pool
+
+    made: list[int] = []
+
+    def jobs() -> Iterator[int]:
+        for n in range(2_000):
+            made.append(n)
+            yield n
+
+    results = parallel_map(_square, jobs(), threshold=threshold, expected=2_000)
+    ahead = max(threshold, os.cpu_count() * (pool.CHUNKS_AHEAD + 1) * pool.MAX_CHUNK)
+    taken = []
+    for result in results:
+        taken.append(result)
+        assert len(made) <= len(taken) + ahead
+    assert taken == [n * n for n in range(2_000)] and len(made) == 2_000
+
+
+def test_parallel_map_of_a_generator_too_short_for_workers_runs_here() -> None:
+    """Fewer jobs than the threshold: made and run in this process, as taken."""
+    assert list(parallel_map(_square, iter(range(5)), threshold=48)) == [0, 1, 4, 9, 16]
+    assert list(parallel_map(_square, iter(()), threshold=1)) == []
+
+
+def test_parallel_map_stops_where_making_a_job_fails() -> None:
+    """A generator that fails (a document that cannot be made) raises where the results are
+    taken; the workers are given no more, and the map gives nothing after it."""
+
+    def jobs() -> Iterator[int]:
+        yield from range(300)
+        raise ValueError("job 300 cannot be made")
+
+    results = parallel_map(_square, jobs(), threshold=1, expected=400)
+    taken = []
+    with pytest.raises(ValueError, match="job 300"):
+        for result in results:
+            taken.append(result)
+    assert taken == [n * n for n in range(len(taken))] and len(taken) <= 300
+    assert list(results) == []
 
 
 def _shifted_square(shift: int, n: int) -> int:

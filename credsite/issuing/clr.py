@@ -28,7 +28,7 @@ import functools
 import hashlib
 import json
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -219,10 +219,6 @@ def digest(document: dict[str, Any]) -> str:
 _ENTRY_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(ClrEntry)))
 """A record's lockfile entry, field by field (text each)."""
 
-SIGN_BATCH = 5_000
-"""Records signed together: each batch's unsigned documents are dropped once it is signed."""
-
-
 def build_records(
     site: Site,
     issued: list[Issued],
@@ -263,7 +259,7 @@ def build_records(
     made: dict[str, Record | None] = {}
     """Every record, in the order of the recipients' emails (None: not signed yet)."""
     pending: dict[str, tuple[str, ClrEntry, list[Issued], dict[str, Any], str, str]] = {}
-    jobs: list[SignJob] = []
+    """The records being signed, by recipient: a few chunks of them at a time (`to_sign`)."""
     signed_now = 0
     done = 0
     total = len(by_email)
@@ -280,67 +276,66 @@ def build_records(
         return Record(name, entry, items, digest_parts(inputs, created, proofs_made), detached,
                       hold(made, spill))  # fmt: skip
 
-    def sign_pending() -> None:
-        """Sign the records waiting (in worker processes), then keep only their JSON bytes."""
-        nonlocal signed_now, done
-        for recipient, (proof_set, detached) in parallel_map(
-            sign_job, jobs, threshold=PARALLEL_THRESHOLD
-        ):
-            name, entry, items, doc, content, inputs = pending.pop(recipient)
-            proofs = {"proof": proof_set, "detached": detached}
-            cache.put(doc, vm, doc["validFrom"], proofs, content=content)
-            made[recipient] = signed(name, entry, items, inputs, content, doc["validFrom"], proofs,
-                                     json_bytes({**doc, "proof": proof_set}))  # fmt: skip
-            signed_now += 1
-            done += 1
-            report("records", done, total)
-        jobs.clear()
-
-    for email in sorted(by_email):
-        items = by_email[email]
-        if len(items) > 1:
-            items.sort(key=lambda i: _order(i, site, urls))
-        name = items[-1].award.name
-        recipient = recipient_key(email)
-        entry = lock.clr(recipient, name)
-        # `site_inputs` holds the code's version: the strings themselves suffice here
-        made_from = [part for item in items for part in (item.inputs, item.json_digest)]
-        inputs = digest_parts(site_inputs, name, email, *_ENTRY_FIELDS(entry), *made_from)
-        known = contents.texts(inputs, 3) if contents is not None else None
-        if known is not None:
-            content, proofs_made, detached_digest = known
-            created = lock.clr_recorded(recipient, content)
-            proof_key = cache.key(None, vm, created, content) if created else ""
-            if created and cache.has(proof_key):
-                lock.clr_updated(recipient, content, name)  # as below: one line again after a merge
-                unsigned = functools.partial(
-                    unsigned_record, name, email, entry, items, site, urls, names
-                )
-                made[recipient] = Record(
-                    name, entry, items, digest_parts(inputs, created, proofs_made),
-                    later(detached_digest, functools.partial(cache.detached_json, proof_key), spill),
-                    make=functools.partial(_record_bytes, unsigned, created, cache, proof_key, content),
-                    spill=spill,
-                )  # fmt: skip
+    def to_sign() -> Iterator[SignJob]:
+        """Each record to sign, made as the workers ask for more (`parallel_map`): the others
+        (kept, or their proofs cached) are done here, in the recipients' order."""
+        nonlocal done
+        for email in sorted(by_email):
+            items = by_email[email]
+            if len(items) > 1:
+                items.sort(key=lambda i: _order(i, site, urls))
+            name = items[-1].award.name
+            recipient = recipient_key(email)
+            entry = lock.clr(recipient, name)
+            # `site_inputs` holds the code's version: the strings themselves suffice here
+            made_from = [part for item in items for part in (item.inputs, item.json_digest)]
+            inputs = digest_parts(site_inputs, name, email, *_ENTRY_FIELDS(entry), *made_from)
+            known = contents.texts(inputs, 3) if contents is not None else None
+            if known is not None:
+                content, proofs_made, detached_digest = known
+                created = lock.clr_recorded(recipient, content)
+                proof_key = cache.key(None, vm, created, content) if created else ""
+                if created and cache.has(proof_key):
+                    lock.clr_updated(recipient, content, name)  # as below: one line after a merge
+                    unsigned = functools.partial(
+                        unsigned_record, name, email, entry, items, site, urls, names
+                    )
+                    made[recipient] = Record(
+                        name, entry, items, digest_parts(inputs, created, proofs_made),
+                        later(detached_digest, functools.partial(cache.detached_json, proof_key),
+                              spill),
+                        make=functools.partial(_record_bytes, unsigned, created, cache, proof_key,
+                                               content),
+                        spill=spill,
+                    )  # fmt: skip
+                    done += 1
+                    continue
+            doc = unsigned_record(name, email, entry, items, site, urls, names)
+            content = digest(doc)
+            doc["validFrom"] = lock.clr_updated(recipient, content, name)
+            created = doc["validFrom"]
+            cached = cache.found(cache.key(doc, vm, created, content))
+            if cached is not None:
+                made[recipient] = signed(name, entry, items, inputs, content, created, cached,
+                                         json_bytes({**doc, "proof": cached["proof"]}))  # fmt: skip
                 done += 1
                 continue
-        doc = unsigned_record(name, email, entry, items, site, urls, names)
-        content = digest(doc)
-        doc["validFrom"] = lock.clr_updated(recipient, content, name)
-        created = doc["validFrom"]
-        cached = cache.found(cache.key(doc, vm, created, content))
-        if cached is not None:
-            made[recipient] = signed(name, entry, items, inputs, content, created, cached,
-                                     json_bytes({**doc, "proof": cached["proof"]}))  # fmt: skip
-            done += 1
-            continue
-        made[recipient] = None
-        pending[recipient] = (name, entry, items, doc, content, inputs)
-        jobs.append((recipient, doc, secret, vm, created))
-        if len(jobs) >= SIGN_BATCH:
-            sign_pending()  # a batch at a time: never every unsigned record in memory at once
+            made[recipient] = None
+            pending[recipient] = (name, entry, items, doc, content, inputs)
+            yield (recipient, doc, secret, vm, created)
+
+    for recipient, (proof_set, detached) in parallel_map(
+        sign_job, to_sign(), threshold=PARALLEL_THRESHOLD, expected=total
+    ):
+        name, entry, items, doc, content, inputs = pending.pop(recipient)
+        proofs = {"proof": proof_set, "detached": detached}
+        cache.put(doc, vm, doc["validFrom"], proofs, content=content)
+        made[recipient] = signed(name, entry, items, inputs, content, doc["validFrom"], proofs,
+                                 json_bytes({**doc, "proof": proof_set}))  # fmt: skip
+        signed_now += 1
+        done += 1
+        report("records", done, total)
     report("records", done, total)
-    sign_pending()
     records = [record for record in made.values() if record is not None]
     return records, signed_now
 

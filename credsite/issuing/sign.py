@@ -17,7 +17,7 @@ and a no-op rebuild signs nothing.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -132,55 +132,53 @@ class ProofCache:
 
 def sign_credentials(
     site: Site,
-    unsigned: dict[str, Document],
+    unsigned: Iterable[tuple[Award, Document]],
     entries: dict[str, AwardEntry],
     keys: dict[str, IssuerKey],
     urls: Urls,
     cache: ProofCache,
-    report: Progress,
+    signed: Callable[[str, Signed, str], None],
     *,
-    awards: list[Award] | None = None,
-    done_before: int = 0,
-    proof_keys: dict[str, str] | None = None,
-) -> tuple[dict[str, Signed], int]:
-    """Every award's credential signed by its issuer's key (`created` = the minting time), with
-    its detached proof, and how many were signed now rather than taken from the cache.
+    expected: int | None = None,
+) -> int:
+    """Each award's credential signed by its issuer's key (`created` = the minting time), with
+    its detached proof; how many were signed now rather than taken from the cache.
 
-    `awards`: only these (a batch of `site.awards`, after `done_before` others: for progress).
-    `proof_keys`: filled with what each award's proofs are kept by (`ProofCache.key`)."""
-    jobs: list[SignJob] = []
-    signed: dict[str, Signed] = {}
-    awards = site.awards if awards is None else awards
-    keyed = {} if proof_keys is None else proof_keys
+    `signed(award key, (signed document, detached proof), proof key)` is called for each as it
+    is signed, or found in `cache` (`ProofCache.key`): in no set order. `unsigned` is taken as
+    the workers ask for more (`parallel_map`): given as a generator, never every document is
+    in memory at once, and the next are made while the first are signed. `expected`: about
+    how many there are."""
     signers: dict[str, tuple[str, str]] = {}
-    for award in awards:
-        issuer = site.achievements[award.achievement].issuer
-        if issuer not in signers:  # each job carries its key's secret: encoded once an issuer
-            key = keys[issuer].key
-            vm = verification_method(issuer, key.public_key_multibase, urls)
-            signers[issuer] = (key.secret_multibase(), vm)
-        secret, vm = signers[issuer]
-        created = entries[award.key].minted
-        doc = unsigned[award.key]
-        keyed[award.key] = proof_key = cache.key(doc, vm, created)
-        cached = cache.found(proof_key)
-        if cached is not None:
-            signed[award.key] = ({**doc, "proof": cached["proof"]}, cached["detached"])
-        else:
-            jobs.append((award.key, doc, secret, vm, created))
-    total = len(site.awards)
-    done = done_before + len(awards) - len(jobs)
-    report("sign", done, total)
+    pending: dict[str, tuple[Document, str]] = {}
+    """The documents being signed, by award, with their proof keys: a few chunks at a time."""
+
+    def to_sign() -> Iterator[SignJob]:
+        for award, doc in unsigned:
+            issuer = site.achievements[award.achievement].issuer
+            if issuer not in signers:  # each job carries its key's secret: encoded once an issuer
+                key = keys[issuer].key
+                vm = verification_method(issuer, key.public_key_multibase, urls)
+                signers[issuer] = (key.secret_multibase(), vm)
+            secret, vm = signers[issuer]
+            created = entries[award.key].minted
+            proof_key = cache.key(doc, vm, created)
+            cached = cache.found(proof_key)
+            if cached is not None:
+                signed(award.key, ({**doc, "proof": cached["proof"]}, cached["detached"]), proof_key)
+                continue
+            pending[award.key] = (doc, proof_key)
+            yield (award.key, doc, secret, vm, created)
+
+    count = 0
     for award_key, (proof_set, detached) in parallel_map(
-        sign_job, jobs, threshold=PARALLEL_THRESHOLD
+        sign_job, to_sign(), threshold=PARALLEL_THRESHOLD, expected=expected
     ):
-        signed[award_key] = ({**unsigned[award_key], "proof": proof_set}, detached)
-        done += 1
-        report("sign", done, total)
-    for award_key, *_ in jobs:
-        document, detached = signed[award_key]
-        cache.keep(keyed[award_key], {"proof": document["proof"], "detached": detached})
-    return signed, len(jobs)
+        doc, proof_key = pending.pop(award_key)
+        cache.keep(proof_key, {"proof": proof_set, "detached": detached})
+        signed(award_key, ({**doc, "proof": proof_set}, detached), proof_key)
+        count += 1
+    return count
 
 
 _PROOFS_START = b'{"proof":['
