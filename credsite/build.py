@@ -483,7 +483,7 @@ def _signed_credentials(
         report("sign", len(signed), total)
 
     report("sign", 0, total)
-    count = sign_credentials(site, to_sign(), entries, keys, urls, proofs, keep, expected=total)
+    count = sign_credentials(site, to_sign(), entries, keys, urls, proofs, keep)
     report("sign", len(signed), total)
     return signed, count
 

@@ -33,7 +33,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from credsite.atomic import write_atomic
-from credsite.errors import Location
+from credsite.errors import CredsiteError, Location
 from credsite.spill import Spill
 from credsite.values import cache_json_bytes, read_cache_json
 
@@ -347,7 +347,7 @@ class KeptMap:
 
     def _bytes(self, value: Any) -> Any:
         """The JSON bytes `used` holds as `value` in a compact map (see `_held`)."""
-        return self._spill.kept(value) if type(value) is int and self._spill is not None else value
+        return self._spill.kept(value) if self._spill is not None and type(value) is int else value
 
     def get(self, key: str) -> Any:
         """The cached value (and remember it was used), or ``None``."""
@@ -367,8 +367,8 @@ class KeptMap:
         return value if all(type(v) is str for v in value) else None
 
     def held(self, key: str) -> Any:
-        """The value of `key` as held (a compact map's: its JSON bytes, not read), and remember
-        it was used (as `get` does); None if there is none."""
+        """The value of `key` as held (a compact map's: its JSON bytes, not parsed), and
+        remember it was used (as `get` does); None if there is none."""
         value = self.used.get(key, self.loaded.get(key))
         if value is not None:
             self.used[key] = value
@@ -391,7 +391,8 @@ class KeptMap:
 
     def put_json(self, key: str, data: bytes) -> None:
         """`put` of a compact map, the value given as the JSON bytes `get` reads (made by
-        `cache_json_bytes`, held as given: one copy of a value the caller holds too)."""
+        `cache_json_bytes`, held as given: one copy of a value the caller holds too; or in
+        the spill, `hold_in`)."""
         assert self.compact
         self.used[key] = self._held(data)
         self._changed = True
@@ -425,15 +426,22 @@ class KeptMap:
             return
         # Entries sorted by key, each value as it was put (a proof's keys in their order).
         if self.compact:  # the same JSON, an entry per line (`_entry_lines`), made as written
-            if self._save_delta():
-                return
-            with contextlib.suppress(OSError):  # first: never a delta beside the file it left
-                self._delta_path().unlink(missing_ok=True)
-            _write_compact(self.path, self.version, sorted(self.used), self._value_of(self.used))
+            # a value held in the spill unreadable: not saved (only ever a cache)
+            with contextlib.suppress(OSError, CredsiteError):
+                self._save_compact()
             return
         data = cache_json_bytes({"version": self.version, "entries": dict(sorted(self.used.items()))})
         with contextlib.suppress(OSError):
             write_atomic(self.path, [_seal(data), data])  # not copied into one
+
+    def _save_compact(self) -> None:
+        """`save` of a compact map: as a delta if it may be, else whole."""
+        assert self.path is not None
+        if self._save_delta():
+            return
+        with contextlib.suppress(OSError):  # first: never a delta beside the file it left
+            self._delta_path().unlink(missing_ok=True)
+        _write_compact(self.path, self.version, sorted(self.used), self._value_of(self.used))
 
     def _delta_path(self) -> Path:
         assert self.path is not None
@@ -489,7 +497,7 @@ class KeptMap:
 
     def _length(self, value: Any) -> int:
         """The length of the JSON bytes `used` holds as `value`, without reading them back."""
-        return Spill.kept_length(value) if type(value) is int and self._spill is not None else len(value)
+        return Spill.kept_length(value) if self._spill is not None and type(value) is int else len(value)
 
 
 DELTA_SUFFIX = ".delta"

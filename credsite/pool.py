@@ -76,17 +76,13 @@ def session() -> Iterator[None]:
 
 
 def parallel_map(
-    function: Callable[[Job], Result],
-    jobs: Iterable[Job],
-    *,
-    threshold: int,
-    expected: int | None = None,
+    function: Callable[[Job], Result], jobs: Iterable[Job], *, threshold: int
 ) -> InOrder[Result]:
     """`map(function, jobs)`, spread over worker processes when there are at least `threshold`
     jobs and more than one core (starting workers costs more than a few small jobs).
 
     `jobs` that is not a list or tuple is taken as it is asked for (see `parallel_map_shared`)."""
-    return parallel_map_shared(_call, function, jobs, threshold=threshold, expected=expected)
+    return parallel_map_shared(_call, function, jobs, threshold=threshold)
 
 
 def parallel_map_shared(
@@ -95,27 +91,27 @@ def parallel_map_shared(
     jobs: Iterable[Job],
     *,
     threshold: int,
-    expected: int | None = None,
 ) -> InOrder[Result]:
     """`function(shared, job)` for each of `jobs`, in order, as `parallel_map`: `shared` must be
     picklable (it may hold what is not by pickling only how to make it again: see
     ``__getstate__``); each worker unpickles it once.
 
-    `jobs` that is not a list or tuple (a generator) is taken as the workers need more, a few
-    chunks ahead of the results taken, on the caller's thread: a caller that makes each job
-    (a document to sign) makes the next ones while the workers do the first, and never holds
-    them all. Its first `threshold` jobs are taken at once (are there enough for workers?);
-    `expected`, about how many there are, sizes its chunks."""
+    `jobs` that is not a list or tuple (a generator) is taken on the caller's thread as the
+    workers need more: a caller that makes each job (a document to sign) makes the next ones
+    while the workers do the first, and never holds them all. What is taken first tells
+    whether there are enough jobs for workers and how to share them out: `threshold` jobs, or
+    enough for four chunks of `MAX_CHUNK` per worker (on 2 cores, 512); then each chunk as
+    the workers take one, `CHUNKS_AHEAD` per worker ahead of the results taken. Run in this
+    process (too few jobs, one core), each job is made as its result is taken."""
     rest: Iterator[Job] = iter(jobs)
-    if isinstance(jobs, (list, tuple)):
-        first, expected = list(rest), len(jobs)
-    else:
-        first = list(itertools.islice(rest, threshold))
     cores = os.cpu_count() or 1
+    workers = min(cores, MAX_WORKERS)
+    # A list whole; a generator, as much as sizes its chunks (all of it, if that is all)
+    first = list(rest if isinstance(jobs, (list, tuple)) else
+                 itertools.islice(rest, max(threshold, workers * 4 * MAX_CHUNK)))  # fmt: skip
     if len(first) < threshold or cores < 2:
         return InOrder(map(functools.partial(function, shared), itertools.chain(first, rest)))
-    workers = min(cores, MAX_WORKERS)
-    chunk = max(1, min(MAX_CHUNK, expected // (workers * 4))) if expected else MAX_CHUNK
+    chunk = max(1, min(MAX_CHUNK, len(first) // (workers * 4)))
     # Sent with every chunk (a pool of a session may run other maps' chunks in between), but
     # pickled here once, and unpickled once per worker: it is known by its digest.
     task = pickle.dumps((function, shared), protocol=pickle.HIGHEST_PROTOCOL)

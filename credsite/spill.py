@@ -1,5 +1,6 @@
 """What a build holds from one step to a later one, kept out of memory: every signed
-credential's and learner record's JSON, and their detached proofs.
+credential's and learner record's JSON, and their detached proofs; and the entries a build puts
+in its large cache maps until they are saved (`Spill.keep`, `cache.KeptMap.hold_in`).
 
 A build signs every credential and record before it publishes any (the status lists, the learner
 records and the pages need them all), and publishing reads each several times (its file, page and

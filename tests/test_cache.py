@@ -136,13 +136,41 @@ def test_parallel_map_takes_a_generators_jobs_as_the_workers_need_them(threshold
             made.append(n)
             yield n
 
-    results = parallel_map(_square, jobs(), threshold=threshold, expected=2_000)
-    ahead = max(threshold, os.cpu_count() * (pool.CHUNKS_AHEAD + 1) * pool.MAX_CHUNK)
+    results = parallel_map(_square, jobs(), threshold=threshold)
+    workers = min(os.cpu_count() or 1, pool.MAX_WORKERS)
+    ahead = max(threshold, workers * 4 * pool.MAX_CHUNK) + (workers * 2 + 1) * pool.MAX_CHUNK
     taken = []
     for result in results:
         taken.append(result)
         assert len(made) <= len(taken) + ahead
     assert taken == [n * n for n in range(2_000)] and len(made) == 2_000
+
+
+@pytest.mark.parametrize("count", [60, 100, 700, 3_000])
+def test_parallel_map_shares_a_generators_jobs_out_as_it_does_a_lists(
+    count: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A few jobs given by a generator (the awards a rebuild signs again, among thousands) are
+    cut into as many chunks as the same jobs in a list, so that every worker gets some."""
+    from credsite import pool
+
+    sizes: list[list[int]] = []
+    submit = pool._submit_each
+
+    def recorded(*args: Any) -> Iterator[Any]:
+        *head, chunks = args
+        sizes.append([])
+        return submit(*head, (sizes[-1].append(len(c)) or c for c in chunks))
+
+    monkeypatch.setattr(pool, "_submit_each", recorded)
+    as_list = list(parallel_map(_square, list(range(count)), threshold=48))
+    as_generator = list(parallel_map(_square, (n for n in range(count)), threshold=48))
+    assert as_list == as_generator == [n * n for n in range(count)]
+    if (os.cpu_count() or 1) > 1:
+        assert sizes[0] == sizes[1] or count > 4 * pool.MAX_CHUNK * min(
+            os.cpu_count() or 1, pool.MAX_WORKERS
+        )
+        assert len(sizes[1]) >= min(count // pool.MAX_CHUNK, 8)
 
 
 def test_parallel_map_of_a_generator_too_short_for_workers_runs_here() -> None:
@@ -151,21 +179,24 @@ def test_parallel_map_of_a_generator_too_short_for_workers_runs_here() -> None:
     assert list(parallel_map(_square, iter(()), threshold=1)) == []
 
 
-def test_parallel_map_stops_where_making_a_job_fails() -> None:
-    """A generator that fails (a document that cannot be made) raises where the results are
-    taken; the workers are given no more, and the map gives nothing after it."""
+@pytest.mark.parametrize("fails_at", [30, 300, 3_000])
+def test_parallel_map_stops_where_making_a_job_fails(fails_at: int) -> None:
+    """A generator that fails (a document that cannot be made) raises to the caller, as the
+    jobs are first taken or where the results are taken; the workers are given no more, and
+    the map gives nothing after it."""
 
     def jobs() -> Iterator[int]:
-        yield from range(300)
-        raise ValueError("job 300 cannot be made")
+        yield from range(fails_at)
+        raise ValueError("this job cannot be made")
 
-    results = parallel_map(_square, jobs(), threshold=1, expected=400)
     taken = []
-    with pytest.raises(ValueError, match="job 300"):
+    results = None
+    with pytest.raises(ValueError, match="cannot be made"):
+        results = parallel_map(_square, jobs(), threshold=1)
         for result in results:
             taken.append(result)
-    assert taken == [n * n for n in range(len(taken))] and len(taken) <= 300
-    assert list(results) == []
+    assert taken == [n * n for n in range(len(taken))] and len(taken) <= fails_at
+    assert results is None or list(results) == []
 
 
 def _shifted_square(shift: int, n: int) -> int:

@@ -325,7 +325,7 @@ def build_records(
             yield (recipient, doc, secret, vm, created)
 
     for recipient, (proof_set, detached) in parallel_map(
-        sign_job, to_sign(), threshold=PARALLEL_THRESHOLD, expected=total
+        sign_job, to_sign(), threshold=PARALLEL_THRESHOLD
     ):
         name, entry, items, doc, content, inputs = pending.pop(recipient)
         proofs = {"proof": proof_set, "detached": detached}

@@ -94,7 +94,7 @@ class ProofCache:
 
     def has(self, key: str) -> bool:
         """Whether a proof set and a detached proof are kept by `key` (kept on, as by `get`),
-        told by how their JSON starts rather than read: a document found unchanged by what it
+        told by how their JSON starts rather than parsed: a document found unchanged by what it
         is made from is not made again unless a file made from it is (`kept_proofs`)."""
         held = self.kept.held(key)
         return isinstance(held, bytes) and held.startswith(_PROOFS_START) and _DETACHED in held
@@ -138,8 +138,6 @@ def sign_credentials(
     urls: Urls,
     cache: ProofCache,
     signed: Callable[[str, Signed, str], None],
-    *,
-    expected: int | None = None,
 ) -> int:
     """Each award's credential signed by its issuer's key (`created` = the minting time), with
     its detached proof; how many were signed now rather than taken from the cache.
@@ -147,8 +145,7 @@ def sign_credentials(
     `signed(award key, (signed document, detached proof), proof key)` is called for each as it
     is signed, or found in `cache` (`ProofCache.key`): in no set order. `unsigned` is taken as
     the workers ask for more (`parallel_map`): given as a generator, never every document is
-    in memory at once, and the next are made while the first are signed. `expected`: about
-    how many there are."""
+    in memory at once, and the next are made while the first are signed."""
     signers: dict[str, tuple[str, str]] = {}
     pending: dict[str, tuple[Document, str]] = {}
     """The documents being signed, by award, with their proof keys: a few chunks at a time."""
@@ -172,7 +169,7 @@ def sign_credentials(
 
     count = 0
     for award_key, (proof_set, detached) in parallel_map(
-        sign_job, to_sign(), threshold=PARALLEL_THRESHOLD, expected=expected
+        sign_job, to_sign(), threshold=PARALLEL_THRESHOLD
     ):
         doc, proof_key = pending.pop(award_key)
         cache.keep(proof_key, {"proof": proof_set, "detached": detached})
