@@ -219,6 +219,7 @@ def digest(document: dict[str, Any]) -> str:
 _ENTRY_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(ClrEntry)))
 """A record's lockfile entry, field by field (text each)."""
 
+
 def build_records(
     site: Site,
     issued: list[Issued],
