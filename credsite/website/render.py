@@ -188,6 +188,7 @@ class _Messages(jinja2.ext.InternationalizationExtension):
                                            lineno=call.lineno)  # fmt: skip
         return output
 
+
 _MESSAGE_FUNCTIONS = ("gettext", "_")
 """What a template calls to translate a message: ``_("...")``, and the ``gettext("...")`` that
 Jinja2's i18n extension makes a ``{% trans %}`` block into."""
@@ -219,6 +220,12 @@ def _translated_text(node: nodes.Node) -> str | None:
     return None
 
 
+def _only_arguments(node: nodes.Call | nodes.Filter) -> bool:
+    """Whether a call or filter is given its positional arguments alone (no keyword, no
+    ``*args`` or ``**kwargs``)."""
+    return not node.kwargs and node.dyn_args is None and node.dyn_kwargs is None
+
+
 class _FixedMessages(NodeTransformer):
     """A template's messages given as they are, each replaced by its translation (see
     `_Environment`): ``_("Issued")``, and a ``{% trans %}`` block without variables (with its
@@ -236,9 +243,7 @@ class _FixedMessages(NodeTransformer):
             and len(args) == 1
             and isinstance(args[0], nodes.Const)
             and isinstance(args[0].value, str)
-            and not node.kwargs
-            and node.dyn_args is None
-            and node.dyn_kwargs is None
+            and _only_arguments(node)
         ):
             return _translation(str(self.translations.gettext(args[0].value)), node.lineno or 0)
         return node
@@ -250,9 +255,7 @@ class _FixedMessages(NodeTransformer):
             text is not None
             and node.name == "replace"
             and [getattr(a, "value", None) for a in node.args] == ["%%", "%"]  # Const's value
-            and not node.kwargs
-            and node.dyn_args is None
-            and node.dyn_kwargs is None
+            and _only_arguments(node)
         ):  # what the filter gives a Markup or a string of the text: the text with % for %%
             return _translation(text.replace("%%", "%"), node.lineno or 0)
         return node
