@@ -381,6 +381,7 @@ def build(
             scan=scanner.scan,
             seal=_seal(issued, urls, sealed) if sealed is not None else None,
         )
+        site_output.manifest.hold_in(spill)  # a record per file: 13 per award
         try:
             _publish(site_output, config, site, issued, learner_records, lock, keys, urls, prepared,
                      result, cache=cache, extra_head=extra_head, sealed=sealed, progress=report,
@@ -819,12 +820,12 @@ def seed_preview(root: Path, output_dir: Path, cache_dir: Path) -> None:
     except CredsiteError:
         return  # the preview's build reports it
     where = _manifest(site_cache, config.output_dir)
-    manifest = KeptMap(where, output.MANIFEST_VERSION, compact=True)
-    if not manifest.loaded:
+    manifest = KeptMap(where, output.MANIFEST_VERSION, compact=True).loaded_entries()
+    if not manifest or None in manifest.values():
         return  # no build yet, or a manifest of another credsite: the preview makes everything
-    if output.link_site(config.output_dir, output_dir, list(manifest.loaded)):
+    if output.link_site(config.output_dir, output_dir, list(manifest)):
         preview = KeptMap(_manifest(cache_dir, output_dir), output.MANIFEST_VERSION, compact=True)
-        for path, record in manifest.loaded.items():
+        for path, record in manifest.items():
             preview.put_json(path, record)  # hard links: the same inodes and times
         preview.save()
 

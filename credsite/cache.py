@@ -27,11 +27,13 @@ import os
 import shutil
 import struct
 import sys
+import weakref
 from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, BinaryIO
 
+from credsite import spill
 from credsite.atomic import write_atomic
 from credsite.errors import CredsiteError, Location
 from credsite.spill import Spill
@@ -304,26 +306,25 @@ class KeptMap:
         self._put_keys: set[str] | None = set()
         self._put_limit = 0
         """Each key `put` by this build (None: more than `_put_limit`, too many for a delta)."""
-        self._unreturned: set[str] = set()
-        """Keys `take`n and not yet put again (few at a time: the manifest puts each soon)."""
+        self._unreturned: dict[str, Any] = {}
+        """Keys `take`n and not yet put again, with their values as held (few at a time: the
+        manifest puts each soon)."""
         self._delta_set: set[str] = set()
         self._delta_removed: dict[str, int] = {}
         """The keys the delta read with the file set, and those it removed (with the size of
         the file's value each removed)."""
+        self._file: _MapFile | None = None
+        """The compact file loaded, which its values are read from (`_MapFile`)."""
         if path is None:
             return
+        if compact and (loaded := _MapFile.load(path, version)) is not None:
+            self._file, self.loaded, self._base = loaded, loaded.entries, loaded.base
+            weakref.finalize(self, loaded.file.close)  # closed with this map
+            self._read_delta()
+            self._put_limit = len(self.loaded) // 4 + 64
+            return
         try:
-            sealed = path.read_bytes()
-            base = (sealed[: SEAL_LENGTH - 1], len(sealed))
-            raw = _unsealed(sealed) or b""
-            del sealed  # not held while the entries are read: a large site's map is 100s of MB
-            lines = _entry_lines(raw, version) if compact else None
-            if lines is not None:
-                self.loaded = lines
-                self._base = base
-                self._read_delta()
-                self._put_limit = len(self.loaded) // 4 + 64
-                return
+            raw = _unsealed(path.read_bytes()) or b""
             data = read_cache_json(raw)
             if isinstance(data, dict) and data.get("version") == version:
                 entries = data.get("entries")
@@ -346,8 +347,15 @@ class KeptMap:
         return data if self._spill is None else self._spill.keep(data)
 
     def _bytes(self, value: Any) -> Any:
-        """The JSON bytes `used` holds as `value` in a compact map (see `_held`)."""
-        return self._spill.kept(value) if self._spill is not None and type(value) is int else value
+        """The JSON bytes a compact map holds as `value`: a number, where they are on disk (in
+        the spill, `_held`; in the file loaded, negative: `_MapFile`); None where the file
+        loaded cannot be read now (only ever a cache)."""
+        if type(value) is not int:
+            return value
+        if value < 0:
+            return self._file.read(~value) if self._file is not None else None
+        assert self._spill is not None
+        return self._spill.kept(value)
 
     def get(self, key: str) -> Any:
         """The cached value (and remember it was used), or ``None``."""
@@ -355,7 +363,10 @@ class KeptMap:
         if value is not None:
             self.used[key] = value
             if self.compact:
-                return read_cache_json(self._bytes(value))
+                try:
+                    return read_cache_json(self._bytes(value))
+                except (TypeError, ValueError):  # unreadable now, or laid out otherwise: none
+                    return None
         return value
 
     def texts(self, key: str, count: int) -> list[str] | None:
@@ -383,7 +394,7 @@ class KeptMap:
         self._note_put(key)
 
     def _note_put(self, key: str) -> None:
-        self._unreturned.discard(key)
+        self._unreturned.pop(key, None)
         if self._put_keys is not None:
             self._put_keys.add(key)
             if len(self._put_keys) > self._put_limit:
@@ -398,23 +409,28 @@ class KeptMap:
         self._changed = True
         self._note_put(key)
 
-    def take(self, key: str) -> Any:
-        """The loaded value of `key` (as held: JSON bytes in a compact map), no longer held as
-        loaded: for a map each of whose entries is looked at once and then `put_back` or
-        replaced (the output manifest: a large site's paths are not held twice)."""
+    def take(self, key: str, *, read: bool = True) -> Any:
+        """The loaded value of `key` (a compact map's: its JSON bytes; not read if not `read`),
+        no longer held as loaded: for a map each of whose entries is looked at once and then
+        `put_back` or replaced (the output manifest: a large site's paths are not held twice)."""
         value = self.loaded.pop(key, None)
         if value is not None:
             self._taken += 1
-            self._unreturned.add(key)
-        return value
+            self._unreturned[key] = value
+        return self._bytes(value) if self.compact and read else value
+
+    def peek(self, key: str) -> Any:
+        """The loaded value of `key` as `take` gives it, still held as loaded."""
+        value = self.loaded.get(key)
+        return self._bytes(value) if self.compact else value
 
     def put_back(self, key: str, value: Any) -> None:
-        """Use the value `take` gave for `key`, unchanged (once per key taken)."""
+        """Use the value `take` gave for `key`, unchanged (once per key taken), as it was held:
+        a compact map's, on disk."""
         if key in self.used:
             self._changed = True  # put twice: not what was taken
-        self.used[key] = value
+        self.used[key] = self._unreturned.pop(key, value)
         self._put_back += 1
-        self._unreturned.discard(key)
 
     def save(self) -> None:
         if self.path is None:
@@ -456,7 +472,7 @@ class KeptMap:
         assert self.path is not None and self._base is not None
         for key, value in (_delta_entries(self.path, self.version, self._base[0]) or {}).items():
             if value == _REMOVED:
-                self._delta_removed[key] = len(self.loaded.pop(key, b""))
+                self._delta_removed[key] = self._length(self.loaded.pop(key, b""))
             else:
                 self.loaded[key] = value
                 self._delta_set.add(key)
@@ -475,7 +491,8 @@ class KeptMap:
         # What the delta holds, and what the file holds that no build uses: past a share of
         # the file, it is written whole (a site that dropped most proofs reads them no more).
         size = sum(len(k) + self._length(used[k]) for k in changed) + sum(
-            len(k) + len(self.loaded.get(k, b"")) + self._delta_removed.get(k, 0) for k in removed
+            len(k) + self._length(self.loaded.get(k, b"")) + self._delta_removed.get(k, 0)
+            for k in removed
         )
         if not (changed or removed) or size * DELTA_SHARE > self._base[1]:
             return False
@@ -490,14 +507,26 @@ class KeptMap:
         )
 
     def _value_of(self, values: dict[str, Any]) -> Callable[[str], bytes]:
-        """The JSON bytes of each key of `values` (this map's `used`), read back if held."""
-        if self._spill is None:
-            return values.__getitem__
-        return lambda key: self._bytes(values[key])
+        """The JSON bytes of each key of `values` (this map's `used`), read back if on disk."""
 
-    def _length(self, value: Any) -> int:
-        """The length of the JSON bytes `used` holds as `value`, without reading them back."""
-        return Spill.kept_length(value) if self._spill is not None and type(value) is int else len(value)
+        def value_of(key: str) -> bytes:
+            data = self._bytes(values[key])
+            if data is None:
+                raise CredsiteError("a cache file changed while it was read")  # not saved
+            return data  # type: ignore[no-any-return]
+
+        return value_of
+
+    @staticmethod
+    def _length(value: Any) -> int:
+        """The length of the JSON bytes a compact map holds as `value`, without reading them."""
+        if type(value) is not int:
+            return len(value)
+        return Spill.kept_length(value if value >= 0 else ~value)
+
+    def loaded_entries(self) -> dict[str, Any]:
+        """The entries loaded (a compact map's values as JSON bytes), without using any."""
+        return {key: self._bytes(value) for key, value in self.loaded.items()}
 
 
 DELTA_SUFFIX = ".delta"
@@ -562,6 +591,91 @@ SAVE_CHUNK = 1024
 def _compact_head(version: str) -> bytes:
     """The first line of a compact `KeptMap`'s file."""
     return cache_json_bytes({"version": version})[:-1] + b',"entries":{'
+
+
+class _MapFile:
+    """A compact `KeptMap`'s file, open while its map is: the map holds where each value is in
+    it (`Spill.keep`'s kind of number, negated), not the value, and reads it when it is asked
+    for. A proof cache of 100,000 awards is a file of 190 MB: read whole and held, three
+    copies of it at once, and one held through the build.
+
+    The file is read once as it is loaded, piece by piece, to check its seal and find its
+    entries, and kept open: a cache file is replaced (`write_atomic`), never written into, so
+    the open file keeps the very bytes that were checked, whatever is written meanwhile."""
+
+    CHUNK = 1 << 20
+    """Bytes read at a time as the file is loaded."""
+
+    def __init__(self, file: BinaryIO, entries: dict[str, Any], base: tuple[bytes, int]) -> None:
+        self.file, self.entries, self.base = file, entries, base
+        """The open file; key -> where its value is (negative); the seal and size."""
+
+    @classmethod
+    def load(cls, path: Path, version: str) -> _MapFile | None:
+        """The file at `path` if it is a compact map of `version`, sealed, laid out as
+        `_compact_chunks` writes it (a map of no entries is not); else None: read it whole."""
+        try:
+            file = open(path, "rb", buffering=0)  # noqa: SIM115 (closed with its map: `KeptMap`)
+        except OSError:
+            return None
+        try:
+            read = cls._entries(file, version)
+        except (OSError, ValueError):
+            read = None
+        if read is None:
+            file.close()
+            return None
+        return cls(file, *read)
+
+    @staticmethod
+    def _entries(file: BinaryIO, version: str) -> tuple[dict[str, Any], tuple[bytes, int]] | None:
+        """Each key and where its value is (`_entry_lines`' layout), the seal and the size; None
+        if not laid out so, or if the seal does not hold."""
+        seal = file.read(SEAL_LENGTH)
+        head = _compact_head(version) + b"\n"
+        first = file.read(len(head))
+        if len(seal) != SEAL_LENGTH or seal[-1:] != b"\n" or first != head:
+            return None
+        sha = hashlib.sha256(first)
+        entries: dict[str, Any] = {}
+        at = SEAL_LENGTH + len(head)  # where `pending` starts in the file
+        pending = b""
+        ended = False  # an entry without its comma was read: the last
+        while chunk := file.read(_MapFile.CHUNK):
+            sha.update(chunk)
+            text = pending + chunk
+            del chunk
+            start = 0
+            while (stop := text.find(b"\n", start)) >= 0:
+                line = text[start:stop]
+                start = stop + 1
+                end = line.find(b'":', 1)
+                key = line[1:end]
+                comma = line.endswith(b",")
+                length = len(line) - end - 2 - comma
+                if ended or not line.startswith(b'"') or end < 0 or b"\\" in key or length <= 0:
+                    return None
+                try:
+                    entries[key.decode("utf-8")] = ~spill.handle(at + end + 2, length)
+                except UnicodeDecodeError:
+                    return None
+                at += len(line) + 1
+                ended = not comma
+            pending = text[start:]
+        if pending != b"}}" or not ended:
+            return None
+        if sha.hexdigest().encode("ascii") != seal[:-1]:
+            return None
+        return entries, (seal[:-1], at + len(pending))
+
+    def read(self, where: int) -> bytes | None:
+        """The value at `where` (a `~` of an entry's number); None if it cannot be read."""
+        offset, length = spill.place(where)
+        try:
+            data = os.pread(self.file.fileno(), length, offset)
+        except (OSError, ValueError):  # closed: its map was saved
+            return None
+        return data if len(data) == length else None
 
 
 def _entry_lines(raw: bytes, version: str) -> dict[str, bytes] | None:

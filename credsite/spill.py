@@ -48,11 +48,11 @@ class Spill:
         Python int of 32 bytes where a `Spilled` takes 200."""
         if len(data) > _LENGTH_MASK:
             raise CredsiteError("a cache entry too large to hold in a temporary file (4 GiB)")
-        return self._append(data) << _LENGTH_BITS | len(data)
+        return handle(self._append(data), len(data))
 
     def kept(self, handle: int) -> bytes:
         """The bytes `keep` gave `handle` for."""
-        return self.read(handle >> _LENGTH_BITS, handle & _LENGTH_MASK)
+        return self.read(*place(handle))
 
     @staticmethod
     def kept_length(handle: int) -> int:
@@ -97,6 +97,16 @@ class Spill:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def handle(offset: int, length: int) -> int:
+    """A `Spill.keep` handle: where `length` bytes are in a file (a cache file's too)."""
+    return offset << _LENGTH_BITS | length
+
+
+def place(handle: int) -> tuple[int, int]:
+    """The offset and length a `handle` gives."""
+    return handle >> _LENGTH_BITS, handle & _LENGTH_MASK
 
 
 _LENGTH_BITS = 32

@@ -349,12 +349,15 @@ def test_a_compact_kept_map_gives_back_what_was_put(tmp_path: Path, key: str) ->
     assert (read_by_lines is not None) == (key in ("plain", "é:ü"))
     again = KeptMap(path, "1", compact=True)
     assert sorted(again.loaded) == sorted(values)
-    assert all(isinstance(v, bytes) for v in again.loaded.values())
+    # Read line by line, each value stays in the file, the map holds where (a negative number)
+    on_disk = [type(v) is int and v < 0 for v in again.loaded.values()]
+    assert all(on_disk) if read_by_lines is not None else not any(on_disk)
+    assert all(isinstance(v, bytes) for v in again.loaded_entries().values())
     for name, value in values.items():
         got = again.get(name)
         assert got == value and json.dumps(got) == json.dumps(value)
     assert KeptMap(path, "1").loaded == values  # a plain map reads the same file
-    assert KeptMap(path, "2", compact=True).loaded == {}
+    assert KeptMap(path, "2", compact=True).loaded_entries() == {}
     plain = KeptMap(tmp_path / "plain.json", "1")
     for name, value in values.items():
         plain.put(name, value)
@@ -363,10 +366,10 @@ def test_a_compact_kept_map_gives_back_what_was_put(tmp_path: Path, key: str) ->
     second = KeptMap(path, "1", compact=True)
     second.get("m")
     second.save()  # only "m" was used: the file holds one line of entries
-    assert KeptMap(path, "1", compact=True).loaded == {"m": b'"text"'}
+    assert KeptMap(path, "1", compact=True).loaded_entries() == {"m": b'"text"'}
     empty = KeptMap(path, "1", compact=True)
     empty.save()
-    assert KeptMap(path, "1", compact=True).loaded == {}
+    assert KeptMap(path, "1", compact=True).loaded_entries() == {}
 
 
 def test_a_compact_kept_map_of_many_entries_is_saved_piece_by_piece_as_one_sealed_file(
@@ -842,7 +845,7 @@ def _first_build(path: Path, count: int = 100) -> dict[str, bytes]:
     for n in range(count):
         kept.put(f"k{n:03}", {"proof": "z" * 40, "n": n})
     kept.save()
-    return dict(KeptMap(path, "1", compact=True).loaded)
+    return KeptMap(path, "1", compact=True).loaded_entries()
 
 
 def test_a_compact_map_a_build_changed_little_is_saved_as_a_delta(tmp_path: Path) -> None:
@@ -861,7 +864,7 @@ def test_a_compact_map_a_build_changed_little_is_saved_as_a_delta(tmp_path: Path
     expected = {k: v for k, v in first.items() if k not in ("k000", "k001")}
     expected |= {"k010": b'"changed"', "new": b"[1,2]"}
     assert path.read_bytes() == file_bytes and cache.delta_of(path).is_file()
-    assert KeptMap(path, "1", compact=True).loaded == expected
+    assert KeptMap(path, "1", compact=True).loaded_entries() == expected
 
     third = KeptMap(path, "1", compact=True)  # every entry used, none changed: nothing written
     for key in expected:
@@ -878,7 +881,7 @@ def test_a_compact_map_a_build_changed_little_is_saved_as_a_delta(tmp_path: Path
     fourth.save()
     expected = {k: v for k, v in expected.items() if k != "k050"} | {"k020": b'"also"'}
     assert path.read_bytes() == file_bytes
-    assert KeptMap(path, "1", compact=True).loaded == expected
+    assert KeptMap(path, "1", compact=True).loaded_entries() == expected
     delta_raw = cache._unsealed(cache.delta_of(path).read_bytes())
     assert delta_raw is not None
     written = json.loads(delta_raw)["entries"]
@@ -908,14 +911,14 @@ def test_a_delta_is_read_only_whole_and_beside_the_very_file_it_was_saved_with(
     second.save()
     delta = cache.delta_of(path).read_bytes()
     with_delta = first | {"k005": b'"changed"'}
-    assert KeptMap(path, "1", compact=True).loaded == with_delta
+    assert KeptMap(path, "1", compact=True).loaded_entries() == with_delta
 
     for broken in (delta.replace(b"changed", b"chanGed"), delta[:-3], delta[:70], b""):
         cache.delta_of(path).write_bytes(broken)
-        assert KeptMap(path, "1", compact=True).loaded == first
+        assert KeptMap(path, "1", compact=True).loaded_entries() == first
     cache.delta_of(path).write_bytes(delta)
-    assert KeptMap(path, "2", compact=True).loaded == {}
-    assert KeptMap(path, "1", compact=True).loaded == with_delta
+    assert KeptMap(path, "2", compact=True).loaded_entries() == {}
+    assert KeptMap(path, "1", compact=True).loaded_entries() == with_delta
 
     # The file written whole (its delta removed first), then the old delta put back beside it.
     third = KeptMap(path, "1", compact=True)
@@ -924,7 +927,7 @@ def test_a_delta_is_read_only_whole_and_beside_the_very_file_it_was_saved_with(
     third.save()
     assert not cache.delta_of(path).exists()
     cache.delta_of(path).write_bytes(delta)
-    assert KeptMap(path, "1", compact=True).loaded == dict.fromkeys(first, b'"whole"')
+    assert KeptMap(path, "1", compact=True).loaded_entries() == dict.fromkeys(first, b'"whole"')
 
 
 @pytest.mark.parametrize("key", ['a"quote', "back\\slash", "tab\there"])
@@ -962,7 +965,7 @@ def test_a_taken_map_saves_a_delta_of_what_was_put_again_or_left(tmp_path: Path)
     kept.save()
     assert cache.delta_of(path).is_file()
     expected = dict(list(first.items())[:-3]) | {"k007": b'"rewritten"', "added": b"[]"}
-    assert KeptMap(path, "1", compact=True).loaded == expected
+    assert KeptMap(path, "1", compact=True).loaded_entries() == expected
     # The next build takes every entry and puts each back: nothing to write.
     again = KeptMap(path, "1", compact=True)
     for key in expected:
@@ -970,7 +973,7 @@ def test_a_taken_map_saves_a_delta_of_what_was_put_again_or_left(tmp_path: Path)
     delta = cache.delta_of(path).read_bytes()
     again.save()
     assert cache.delta_of(path).read_bytes() == delta
-    assert KeptMap(path, "1", compact=True).loaded == expected
+    assert KeptMap(path, "1", compact=True).loaded_entries() == expected
 
 
 def test_a_delta_saved_by_a_build_is_seeded_with_its_map(tmp_path: Path) -> None:
@@ -984,7 +987,7 @@ def test_a_delta_saved_by_a_build_is_seeded_with_its_map(tmp_path: Path) -> None
     kept.save()
     cache.seed(source, target, ("map.json",))
     assert cache.delta_of(target / "map.json").is_file()
-    assert KeptMap(target / "map.json", "1", compact=True).loaded == first | {"k003": b'"x"'}
+    assert KeptMap(target / "map.json", "1", compact=True).loaded_entries() == first | {"k003": b'"x"'}
 
 
 _KEYS = [f"k{n}" for n in range(12)]
@@ -1020,7 +1023,7 @@ def test_a_compact_map_reads_back_what_each_build_used_whole_or_by_delta(
                 kept = KeptMap(path, "1", compact=True)
                 if held:
                     kept.hold_in(spill)
-                assert kept.loaded == saved
+                assert kept.loaded_entries() == saved
                 used: dict[str, bytes] = {}
                 taken: set[str] = set()
                 for step, key, n in steps:
@@ -1044,7 +1047,7 @@ def test_a_compact_map_reads_back_what_each_build_used_whole_or_by_delta(
                 assert {k: kept.held(k) for k in used} == used
                 kept.save()
                 saved = used  # whole, as a delta, or not written at all: it was that already
-                assert KeptMap(path, "1", compact=True).loaded == saved
+                assert KeptMap(path, "1", compact=True).loaded_entries() == saved
                 on_file = (_map_file(path) or {}) if path.exists() else {}
                 delta = cache.delta_of(path)
                 if then == "lose delta":
@@ -1111,3 +1114,119 @@ def test_a_map_held_in_a_spill_keeps_what_a_build_puts_out_of_memory(tmp_path: P
         saved[held] = (path.read_bytes(), cache.delta_of(path).read_bytes())
     assert saved[True] == saved[False]
     assert KeptMap(path, "1", compact=True).get("k000") == "changed"
+
+
+def test_a_loaded_compact_map_holds_where_its_values_are_not_the_values(tmp_path: Path) -> None:
+    """A compact map's file is read a piece at a time as it is loaded (its seal checked), and
+    each value stays in it until it is asked for: loading a 6 MB map adds to memory its keys
+    and a number per entry, and about a piece of the file (`_MapFile.CHUNK`) on the way."""
+    path = tmp_path / "proofs.json"
+    kept = KeptMap(path, "1", compact=True)
+    values = {f"key-{n:04d}": ["z" * 6000, n] for n in range(1000)}
+    for key, value in values.items():
+        kept.put(key, value)
+    kept.save()
+    size = path.stat().st_size
+    if tracemalloc.is_tracing():  # PYTHONTRACEMALLOC: not this test's to stop
+        pytest.skip("tracemalloc is already tracing")
+    tracemalloc.start()
+    try:
+        again = KeptMap(path, "1", compact=True)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert size > 6_000_000
+    assert held < 250_000, held  # 1,000 keys and numbers, not 6 MB of values
+    assert peak < 3 * cache._MapFile.CHUNK + 250_000, peak  # not the file's size
+    assert all(type(v) is int and v < 0 for v in again.loaded.values())
+    assert again.get("key-0999") == values["key-0999"]
+    assert again.held("key-0000") == cache.cache_json_bytes(values["key-0000"])
+    for key in values:
+        again.get(key)
+    again.put("key-0001", "changed")
+    again.save()  # as a delta: the file itself is left as it was
+    assert cache.delta_of(path).is_file()
+    final = KeptMap(path, "1", compact=True)
+    assert {k: final.get(k) for k in values} == {**values, "key-0001": "changed"}
+
+
+def test_a_loaded_map_reads_the_bytes_it_checked_though_its_file_is_replaced(
+    tmp_path: Path,
+) -> None:
+    """The values are read from the file as it was loaded and checked: a cache file is replaced
+    (`write_atomic`), never written into, so a map saved meanwhile at the same path (another
+    map of it, a build's save) changes nothing for a map already loaded."""
+    path = tmp_path / "map.json"
+    first = KeptMap(path, "1", compact=True)
+    first.put("a", "old a")
+    first.put("b", ["old", "b"])
+    first.save()
+    loaded = KeptMap(path, "1", compact=True)
+    other = KeptMap(path, "1", compact=True)
+    other.get("a")
+    other.put("a", "new a, much longer than the old one")
+    other.save()  # the whole file written again (a delta would be larger than the file's eighth)
+    assert KeptMap(path, "1", compact=True).get("a") == "new a, much longer than the old one"
+    assert loaded.get("a") == "old a" and loaded.get("b") == ["old", "b"]
+    loaded.save()  # nothing new was put: a map that gives back what it read leaves the file
+    assert KeptMap(path, "1", compact=True).get("a") == "new a, much longer than the old one"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["a value changed", "cut short", "a line joined", "a key with a backslash", "seal only"],
+)
+def test_a_compact_file_not_as_written_loads_nothing_or_as_json(tmp_path: Path, damage: str) -> None:
+    """A file changed after it was written loads no entry (its seal no longer holds), and one
+    laid out otherwise (a key the lines cannot carry) is read as the JSON it is; a line that
+    holds two entries (sealed again, by hand) gives none: never a value from the wrong place
+    in the file, never an error."""
+    path = tmp_path / "map.json"
+    kept = KeptMap(path, "1", compact=True)
+    key = "back\\slash" if damage == "a key with a backslash" else "c"
+    for name in ("a", "b", key):
+        kept.put(name, [name, 1])
+    kept.save()
+    raw = path.read_bytes()
+    seal, _, rest = raw.partition(b"\n")
+    if damage == "a value changed":
+        raw = raw.replace(b'["a",1]', b'["A",1]')
+    elif damage == "cut short":
+        raw = raw[:-3]
+    elif damage == "a line joined":  # sealed again: only the layout is wrong
+        rest = rest.replace(b',\n"b"', b',"b"')
+        raw = hashlib.sha256(rest).hexdigest().encode("ascii") + b"\n" + rest
+    elif damage == "seal only":
+        raw = seal + b"\n"
+    path.write_bytes(raw)
+    again = KeptMap(path, "1", compact=True)
+    if damage == "a key with a backslash":
+        assert {k: again.get(k) for k in ("a", "b", key)} == {k: [k, 1] for k in ("a", "b", key)}
+        assert not any(type(v) is int for v in again.loaded.values())  # read whole, as JSON
+    elif damage == "a line joined":
+        assert [again.get(k) for k in ("a", "b", "c")] == [None, None, ["c", 1]]
+    else:
+        assert again.loaded == {}
+
+
+def test_a_taken_entry_put_back_stays_on_disk(tmp_path: Path) -> None:
+    """The manifest takes each entry and puts it back unchanged: the entry put back is the
+    number of where it is in the file, not the bytes read, and a map that got every entry
+    back writes nothing."""
+    path = tmp_path / "manifest.json"
+    kept = KeptMap(path, "1", compact=True)
+    for n in range(10):
+        kept.put(f"file-{n}", [f"inputs-{n}", n])
+    kept.save()
+    written = path.stat().st_mtime_ns, path.read_bytes()
+    again = KeptMap(path, "1", compact=True)
+    for n in range(10):
+        value = again.take(f"file-{n}", read=n % 2 == 0)
+        if n % 2 == 0:
+            assert value == cache.cache_json_bytes([f"inputs-{n}", n])
+        else:
+            assert type(value) is int  # not read
+        again.put_back(f"file-{n}", value)
+    assert all(type(v) is int and v < 0 for v in again.used.values())
+    again.save()
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == written

@@ -134,10 +134,10 @@ class Output:
         self.manifest = KeptMap(manifest, MANIFEST_VERSION, compact=True)
         self.scan = scan
         self.seal = seal
-        self.records: dict[str, Any] = {}
-        """This build's files: path -> [inputs, sha256, size, inode, mtime_ns] as the manifest
-        holds it (`_packed`: about 140 bytes in place of 330 as a list, 13 per award), or as a
-        list while the file is being written (`_complete` packs it)."""
+        self.records: dict[str, list[Any] | None] = {}
+        """This build's files: path -> [inputs, sha256, size, inode, mtime_ns] while the file is
+        being written, then None: its record is the manifest's (`_complete`; held on disk, see
+        `KeptMap.hold_in`, it is not in memory: 13 files per award)."""
         self._bytes = 0
         """The size of every file added: `total_bytes`."""
         self.linked: list[str] = []
@@ -199,7 +199,7 @@ class Output:
         in_place = self._in_place(path, take=False)
         if in_place is None or not inputs or in_place[0][0] != inputs:
             return False  # left in the manifest for `add` to compare the bytes made with
-        self.manifest.take(path)
+        self.manifest.take(path, read=False)  # read just now
         self._link(path, in_place[1], in_place[0][2], as_taken=True)
         return True
 
@@ -234,7 +234,7 @@ class Output:
     def _in_place(self, path: str, *, take: bool) -> tuple[list[Any], bytes] | None:
         """The manifest's record of `path`, read and as kept, if the site in place still has
         that very file; `take`: the manifest gives it up (`KeptMap.take`)."""
-        packed = self.manifest.take(path) if take else self.manifest.loaded.get(path)
+        packed = self.manifest.take(path) if take else self.manifest.peek(path)
         if not isinstance(packed, bytes):
             return None
         try:
@@ -258,7 +258,7 @@ class Output:
 
     def _link(self, path: str, packed: bytes, size: int, *, as_taken: bool = False) -> None:
         """Keep the file in place; `as_taken`: with the manifest's entry as it was."""
-        self.records[path] = packed
+        self.records[path] = None
         if as_taken:
             self.manifest.put_back(path, packed)
         else:
@@ -312,10 +312,11 @@ class Output:
                 for (path, destination), (info, sha) in zip(files, written, strict=True):
                     info = info or os.lstat(destination)
                     record = self.records[path]
+                    assert record is not None
                     record[1] = sha or record[1]
                     record[2:] = [info.st_size, info.st_ino, info.st_mtime_ns]
-                    self.records[path] = packed = _packed(record)
-                    self.manifest.put_json(path, packed)
+                    self.records[path] = None
+                    self.manifest.put_json(path, _packed(record))
             except OSError as exc:
                 self.abort()
                 raise _write_error(exc, f"cannot write the site to {self.shown}") from None
@@ -387,9 +388,8 @@ class Output:
                 raise
             shutil.copy2(source, destination)  # no hard links here: a copy, same bytes and mtime
             info = os.lstat(destination)
-            record = [*read_cache_json(self.records[path])[:3], info.st_ino, info.st_mtime_ns]
-            self.records[path] = packed = _packed(record)
-            self.manifest.put_json(path, packed)
+            record = [*read_cache_json(self.manifest.held(path))[:3], info.st_ino, info.st_mtime_ns]
+            self.manifest.put_json(path, _packed(record))
 
     def abort(self) -> None:
         """Drop everything staged (the site in place is untouched)."""
@@ -636,7 +636,7 @@ def commit(
 
 
 def _packed(record: list[Any]) -> bytes:
-    """A manifest record as the manifest and `Output.records` hold it: its JSON bytes."""
+    """A manifest record as the manifest holds it: its JSON bytes."""
     return cache_json_bytes(record)
 
 
